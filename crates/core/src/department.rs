@@ -1,0 +1,43 @@
+//! Departments: where tickets go and which agents answer them.
+
+use crate::ids::DepartmentId;
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// How a new ticket in a department gets an assignee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AutoAssign {
+    /// Tickets wait unassigned.
+    #[default]
+    None,
+    /// Members take turns.
+    RoundRobin,
+    /// The member with the fewest unsolved tickets gets it.
+    LeastOpen,
+}
+
+/// A department.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Department {
+    /// Row id.
+    pub id: DepartmentId,
+    /// Display name, unique.
+    pub name: String,
+    /// Shown to customers picking a department.
+    pub description: String,
+    /// Customers may pick it when opening a ticket.
+    pub public: bool,
+    /// Inbound e-mail address that files tickets here.
+    pub email: Option<String>,
+    /// How new tickets get an assignee.
+    pub auto_assign: AutoAssign,
+    /// A ticket here must link one of the customer's services.
+    pub requires_service: bool,
+    /// Appended to agents' e-mailed replies.
+    pub signature: String,
+    /// Sort position in lists.
+    pub position: i64,
+    /// Creation time.
+    pub created_at: Timestamp,
+}

@@ -1,0 +1,159 @@
+//! Events: the append-only record of every change. They are the ticket's
+//! timeline, the audit log and the outbox that webhooks, e-mail and live
+//! screens are fed from.
+
+use crate::ids::{EventId, MessageId, TicketId, UserId};
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Who caused a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// A customer (or guest).
+    Customer,
+    /// An agent or admin.
+    Agent,
+    /// Tessera itself (automations, e-mail ingest bookkeeping).
+    System,
+}
+
+impl Side {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Customer => "customer",
+            Self::Agent => "agent",
+            Self::System => "system",
+        }
+    }
+
+    /// Parses the stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "customer" => Some(Self::Customer),
+            "agent" => Some(Self::Agent),
+            "system" => Some(Self::System),
+            _ => None,
+        }
+    }
+}
+
+macro_rules! event_kinds {
+    ($($(#[$m:meta])* $v:ident => $s:literal,)*) => {
+        /// What happened. The dot names are stable: webhooks and the API use them.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum EventKind {
+            $($(#[$m])* #[serde(rename = $s)] $v,)*
+        }
+
+        impl EventKind {
+            /// Every kind.
+            pub const ALL: &'static [EventKind] = &[$(EventKind::$v,)*];
+
+            /// The dot name.
+            pub fn as_str(self) -> &'static str {
+                match self { $(EventKind::$v => $s,)* }
+            }
+
+            /// Parses a dot name.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($s => Some(EventKind::$v),)* _ => None }
+            }
+        }
+    };
+}
+
+event_kinds! {
+    /// A ticket was opened.
+    TicketCreated => "ticket.created",
+    /// A public reply was added.
+    TicketReplied => "ticket.replied",
+    /// An internal note was added.
+    NoteAdded => "note.added",
+    /// Fields without an event of their own changed (subject, cc, flag, due date, queue boost).
+    TicketUpdated => "ticket.updated",
+    /// The status changed.
+    StatusChanged => "ticket.status_changed",
+    /// The priority changed.
+    PriorityChanged => "ticket.priority_changed",
+    /// The ticket moved to another department.
+    DepartmentChanged => "ticket.department_changed",
+    /// The assignee changed.
+    AssigneeChanged => "ticket.assignee_changed",
+    /// The linked service changed.
+    ServiceChanged => "ticket.service_changed",
+    /// The ticket was locked or unlocked.
+    LockChanged => "ticket.lock_changed",
+    /// Tags were added or removed.
+    TagsChanged => "ticket.tags_changed",
+    /// The type changed.
+    TypeChanged => "ticket.type_changed",
+    /// Custom field values changed (secret values never appear).
+    CustomFieldsChanged => "ticket.custom_fields_changed",
+    /// The ticket became solved.
+    Solved => "ticket.solved",
+    /// The ticket became closed.
+    Closed => "ticket.closed",
+    /// A solved ticket was reopened.
+    Reopened => "ticket.reopened",
+    /// The ticket was archived or taken out of the archive.
+    Archived => "ticket.archived",
+    /// Tickets were merged (recorded on the source and on the target).
+    Merged => "ticket.merged",
+    /// The ticket was deleted.
+    Deleted => "ticket.deleted",
+    /// A message's body was edited.
+    MessageEdited => "message.edited",
+    /// A message was deleted.
+    MessageDeleted => "message.deleted",
+    /// A customer rated an agent reply.
+    MessageRated => "message.rated",
+    /// An agent looked at a secret custom field value.
+    SecretRevealed => "secret.revealed",
+}
+
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One field's old and new value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// Before.
+    pub old: serde_json::Value,
+    /// After.
+    pub new: serde_json::Value,
+}
+
+/// A recorded change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Position in the log; increases with time.
+    pub id: EventId,
+    /// The ticket it concerns.
+    pub ticket_id: TicketId,
+    /// Who did it (`None` for the system).
+    pub actor_id: Option<UserId>,
+    /// Which side acted.
+    pub side: Side,
+    /// What happened.
+    pub kind: EventKind,
+    /// The message it concerns, if any.
+    pub message_id: Option<MessageId>,
+    /// Changed fields, by name.
+    pub changes: BTreeMap<String, Change>,
+    /// Anything else worth keeping (merge partners, follow-up links).
+    pub data: serde_json::Value,
+    /// The ticket's version after the change.
+    pub ticket_version: i64,
+    /// When.
+    pub created_at: Timestamp,
+}
+
+/// The placeholder that stands for a secret value in events and logs.
+pub const REDACTED: &str = "[secret]";
