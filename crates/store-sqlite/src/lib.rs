@@ -1,1 +1,287 @@
-//! placeholder
+//! The SQLite backend of the [`Store`] trait: Tessera's embedded default.
+//!
+//! One writer thread owns the only writing connection and commits in groups
+//! (see [`pool`]); a pool of read-only connections serves reads, which in WAL
+//! mode never wait for the writer. `synchronous = FULL` makes every
+//! acknowledged write durable.
+#![forbid(unsafe_code)]
+
+mod entities;
+pub mod migrate;
+pub mod pool;
+mod rows;
+mod tickets;
+
+use async_trait::async_trait;
+use pool::{Readers, Writer};
+use rows::SqlResultExt;
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tessera_core::custom_field::CustomFieldDef;
+use tessera_core::ids::*;
+use tessera_core::status::Status;
+use tessera_core::{Department, Event, Message, MessageEdit, Organization, Service, ServiceKind, Ticket, Timestamp, User};
+use tessera_store::*;
+
+/// Readers in the pool.
+const READERS: usize = 4;
+
+fn configure(conn: &Connection) -> StoreResult<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10)).db()?;
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON;
+         PRAGMA synchronous = FULL;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA cache_size = -32000;",
+    )
+    .db()
+}
+
+/// Opens a read-only connection.
+pub(crate) fn open_reader(path: &Path) -> StoreResult<Connection> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .db()?;
+    configure(&conn)?;
+    Ok(conn)
+}
+
+/// Opens (creating if needed) the database at `path` for writing, in WAL
+/// mode, and applies pending migrations.
+pub fn open_writer(path: &Path) -> StoreResult<Connection> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let conn = Connection::open(path).db()?;
+    conn.busy_timeout(std::time::Duration::from_secs(10)).db()?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).db()?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Backend(format!("cannot switch the database to WAL mode (it is in {mode} mode)")));
+    }
+    configure(&conn)?;
+    migrate::migrate(&conn)?;
+    Ok(conn)
+}
+
+/// The SQLite store.
+#[derive(Clone)]
+pub struct SqliteStore {
+    writer: Writer,
+    readers: Arc<Readers>,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// Opens the database file at `path`, migrating it first.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        let conn = open_writer(path)?;
+        let writer = Writer::start(conn)?;
+        let readers = Readers::new(path, READERS)?;
+        Ok(Self { writer, readers, path: path.to_path_buf() })
+    }
+
+    /// Where the database lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+macro_rules! read {
+    ($self:ident, |$c:ident| $body:expr) => {
+        $self.readers.read(move |$c: &Connection| $body).await
+    };
+}
+
+macro_rules! write {
+    ($self:ident, |$c:ident| $body:expr) => {
+        $self.writer.write(move |$c: &Connection| $body).await
+    };
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn commit(&self, change: ChangeSet) -> StoreResult<CommitOutcome> {
+        write!(self, |c| tickets::commit(c, change))
+    }
+    async fn ticket(&self, id: TicketId) -> StoreResult<Option<Ticket>> {
+        read!(self, |c| tickets::ticket(c, id))
+    }
+    async fn ticket_by_number(&self, number: &str) -> StoreResult<Option<Ticket>> {
+        let number = number.to_string();
+        read!(self, |c| tickets::ticket_by_number(c, &number))
+    }
+    async fn list_tickets(&self, query: &TicketQuery) -> StoreResult<Vec<Ticket>> {
+        let q = query.clone();
+        read!(self, |c| tickets::list_tickets(c, &q))
+    }
+    async fn count_tickets(&self, query: &TicketQuery) -> StoreResult<u64> {
+        let q = query.clone();
+        read!(self, |c| tickets::count_tickets(c, &q))
+    }
+    async fn messages(&self, ticket: TicketId, include_notes: bool) -> StoreResult<Vec<Message>> {
+        read!(self, |c| tickets::messages(c, ticket, include_notes))
+    }
+    async fn message(&self, id: MessageId) -> StoreResult<Option<Message>> {
+        read!(self, |c| tickets::message(c, id))
+    }
+    async fn message_edits(&self, id: MessageId) -> StoreResult<Vec<MessageEdit>> {
+        read!(self, |c| tickets::message_edits(c, id))
+    }
+    async fn ticket_events(&self, ticket: TicketId) -> StoreResult<Vec<Event>> {
+        read!(self, |c| tickets::ticket_events(c, ticket))
+    }
+    async fn events_after(&self, after: EventId, limit: u32) -> StoreResult<Vec<Event>> {
+        read!(self, |c| tickets::events_after(c, after, limit))
+    }
+    async fn agent_loads(&self, department: DepartmentId) -> StoreResult<Vec<AgentLoad>> {
+        read!(self, |c| tickets::agent_loads(c, department))
+    }
+    async fn mark_read(&self, ticket: TicketId, user: UserId, staff: bool, at: Timestamp) -> StoreResult<()> {
+        write!(self, |c| tickets::mark_read(c, ticket, user, staff, at))
+    }
+    async fn last_read(&self, ticket: TicketId, user: UserId) -> StoreResult<Option<Timestamp>> {
+        read!(self, |c| tickets::last_read(c, ticket, user))
+    }
+
+    async fn insert_user(&self, user: User) -> StoreResult<User> {
+        write!(self, |c| entities::insert_user(c, user))
+    }
+    async fn update_user(&self, user: &User) -> StoreResult<()> {
+        let u = user.clone();
+        write!(self, |c| entities::update_user(c, &u))
+    }
+    async fn user(&self, id: UserId) -> StoreResult<Option<User>> {
+        read!(self, |c| entities::user(c, id))
+    }
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
+        let e = email.to_string();
+        read!(self, |c| entities::user_by_email(c, &e))
+    }
+    async fn list_users(&self, query: &UserQuery) -> StoreResult<Vec<User>> {
+        let q = query.clone();
+        read!(self, |c| entities::list_users(c, &q))
+    }
+    async fn insert_organization(&self, org: Organization) -> StoreResult<Organization> {
+        write!(self, |c| entities::insert_organization(c, org))
+    }
+    async fn update_organization(&self, org: &Organization) -> StoreResult<()> {
+        let o = org.clone();
+        write!(self, |c| entities::update_organization(c, &o))
+    }
+    async fn organization(&self, id: OrganizationId) -> StoreResult<Option<Organization>> {
+        read!(self, |c| entities::organization(c, id))
+    }
+    async fn list_organizations(&self) -> StoreResult<Vec<Organization>> {
+        read!(self, |c| entities::list_organizations(c))
+    }
+
+    async fn insert_department(&self, dept: Department) -> StoreResult<Department> {
+        write!(self, |c| entities::insert_department(c, dept))
+    }
+    async fn update_department(&self, dept: &Department) -> StoreResult<()> {
+        let d = dept.clone();
+        write!(self, |c| entities::update_department(c, &d))
+    }
+    async fn department(&self, id: DepartmentId) -> StoreResult<Option<Department>> {
+        read!(self, |c| entities::department(c, id))
+    }
+    async fn list_departments(&self) -> StoreResult<Vec<Department>> {
+        read!(self, |c| entities::list_departments(c))
+    }
+    async fn set_department_members(&self, dept: DepartmentId, members: &[UserId]) -> StoreResult<()> {
+        let m = members.to_vec();
+        write!(self, |c| entities::set_department_members(c, dept, &m))
+    }
+    async fn department_members(&self, dept: DepartmentId) -> StoreResult<Vec<UserId>> {
+        read!(self, |c| entities::department_members(c, dept))
+    }
+    async fn user_departments(&self, user: UserId) -> StoreResult<Vec<DepartmentId>> {
+        read!(self, |c| entities::user_departments(c, user))
+    }
+
+    async fn insert_service(&self, service: Service) -> StoreResult<Service> {
+        write!(self, |c| entities::insert_service(c, service))
+    }
+    async fn update_service(&self, service: &Service) -> StoreResult<()> {
+        let s = service.clone();
+        write!(self, |c| entities::update_service(c, &s))
+    }
+    async fn service(&self, id: ServiceId) -> StoreResult<Option<Service>> {
+        read!(self, |c| entities::service(c, id))
+    }
+    async fn service_by_external_id(&self, kind: ServiceKind, external_id: &str) -> StoreResult<Option<Service>> {
+        let e = external_id.to_string();
+        read!(self, |c| entities::service_by_external_id(c, kind, &e))
+    }
+    async fn list_services(&self, owner: Option<UserId>) -> StoreResult<Vec<Service>> {
+        read!(self, |c| entities::list_services(c, owner))
+    }
+
+    async fn statuses(&self) -> StoreResult<Vec<Status>> {
+        read!(self, |c| entities::statuses(c))
+    }
+    async fn insert_status(&self, status: Status) -> StoreResult<Status> {
+        write!(self, |c| entities::insert_status(c, status))
+    }
+    async fn custom_fields(&self) -> StoreResult<Vec<CustomFieldDef>> {
+        read!(self, |c| entities::custom_fields(c))
+    }
+    async fn insert_custom_field(&self, field: CustomFieldDef) -> StoreResult<CustomFieldDef> {
+        write!(self, |c| entities::insert_custom_field(c, field))
+    }
+    async fn update_custom_field(&self, field: &CustomFieldDef) -> StoreResult<()> {
+        let f = field.clone();
+        write!(self, |c| entities::update_custom_field(c, &f))
+    }
+    async fn delete_custom_field(&self, id: CustomFieldId) -> StoreResult<()> {
+        write!(self, |c| entities::delete_custom_field(c, id))
+    }
+
+    async fn insert_token(&self, token: TokenRecord) -> StoreResult<TokenRecord> {
+        write!(self, |c| entities::insert_token(c, token))
+    }
+    async fn token_by_identifier(&self, identifier: &str) -> StoreResult<Option<TokenRecord>> {
+        let i = identifier.to_string();
+        read!(self, |c| entities::token_by_identifier(c, &i))
+    }
+    async fn token(&self, id: TokenId) -> StoreResult<Option<TokenRecord>> {
+        read!(self, |c| entities::token(c, id))
+    }
+    async fn tokens_of(&self, user: UserId) -> StoreResult<Vec<TokenRecord>> {
+        read!(self, |c| entities::tokens_of(c, user))
+    }
+    async fn revoke_token(&self, id: TokenId, at: Timestamp) -> StoreResult<()> {
+        write!(self, |c| entities::revoke_token(c, id, at))
+    }
+    async fn insert_attachment(&self, attachment: AttachmentRecord) -> StoreResult<AttachmentRecord> {
+        write!(self, |c| entities::insert_attachment(c, attachment))
+    }
+    async fn attachment(&self, id: AttachmentId) -> StoreResult<Option<AttachmentRecord>> {
+        read!(self, |c| entities::attachment(c, id))
+    }
+    async fn idempotency_begin(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+        at: Timestamp,
+    ) -> StoreResult<IdempotencyBegin> {
+        let (k, f) = (key.clone(), fingerprint.to_string());
+        write!(self, |c| entities::idempotency_begin(c, &k, &f, at))
+    }
+    async fn idempotency_finish(&self, key: &IdempotencyKey, status: u16, body: &[u8]) -> StoreResult<()> {
+        let (k, b) = (key.clone(), body.to_vec());
+        write!(self, |c| entities::idempotency_finish(c, &k, status, &b))
+    }
+    async fn idempotency_abandon(&self, key: &IdempotencyKey) -> StoreResult<()> {
+        let k = key.clone();
+        write!(self, |c| entities::idempotency_abandon(c, &k))
+    }
+    async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
+        let k = key.to_string();
+        read!(self, |c| entities::setting(c, &k))
+    }
+    async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
+        let (k, v) = (key.to_string(), value.to_string());
+        write!(self, |c| entities::set_setting(c, &k, &v))
+    }
+}

@@ -1,1 +1,170 @@
-//! placeholder
+//! The storage contract: the [`Store`] trait every database backend
+//! implements, the records it reads and writes, and the [`BlobStore`] for
+//! attachment contents.
+//!
+//! The desk decides everything; a store only keeps what it is given. Every
+//! change to a ticket arrives as one [`ChangeSet`] (rows, messages and the
+//! events that describe them) and is written in one transaction, after a
+//! version check, so events can never disagree with the data and two writers
+//! can never both win.
+//!
+//! Conventions: `insert_*` methods ignore the `id` of the record they are
+//! given and return the stored record with its new id. Lookups of a missing
+//! row answer `Ok(None)`; updates of one answer [`StoreError::NotFound`].
+#![forbid(unsafe_code)]
+
+pub mod blob;
+pub mod changeset;
+pub mod error;
+pub mod query;
+pub mod records;
+
+pub use blob::{BlobStore, FsBlobStore};
+pub use changeset::{
+    ChangeSet, CommitOutcome, CreatedIds, MessageRef, MessageUpdate, NewEvent, NewMessage, TicketChange, TicketCreate, UpdatedIds,
+};
+pub use error::{StoreError, StoreResult};
+pub use query::{Cursor, SortField, TicketFilter, TicketQuery, TicketSort, UserQuery};
+pub use records::*;
+
+use async_trait::async_trait;
+use tessera_core::custom_field::CustomFieldDef;
+use tessera_core::ids::*;
+use tessera_core::status::Status;
+use tessera_core::{Department, Event, Message, MessageEdit, Organization, Service, ServiceKind, Ticket, Timestamp, User};
+
+/// A database backend. Implementations: `tessera-store-sqlite` (default) and,
+/// later, `tessera-store-postgres`; both pass the same behavioural suite.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // ---- tickets -------------------------------------------------------------
+
+    /// Applies a change set atomically: every ticket update's version check
+    /// passes and everything is written, or nothing is
+    /// ([`StoreError::VersionConflict`] when a ticket changed meanwhile).
+    async fn commit(&self, change: ChangeSet) -> StoreResult<CommitOutcome>;
+    /// One ticket, deleted ones included.
+    async fn ticket(&self, id: TicketId) -> StoreResult<Option<Ticket>>;
+    /// One ticket by its public number.
+    async fn ticket_by_number(&self, number: &str) -> StoreResult<Option<Ticket>>;
+    /// A page of tickets in the query's scope, filter and order (deleted
+    /// tickets never appear).
+    async fn list_tickets(&self, query: &TicketQuery) -> StoreResult<Vec<Ticket>>;
+    /// The exact number of tickets matching the query's scope and filter.
+    async fn count_tickets(&self, query: &TicketQuery) -> StoreResult<u64>;
+    /// A ticket's messages, oldest first (notes only when asked).
+    async fn messages(&self, ticket: TicketId, include_notes: bool) -> StoreResult<Vec<Message>>;
+    /// One message.
+    async fn message(&self, id: MessageId) -> StoreResult<Option<Message>>;
+    /// The earlier versions of an edited message, oldest first.
+    async fn message_edits(&self, id: MessageId) -> StoreResult<Vec<MessageEdit>>;
+    /// A ticket's events, oldest first.
+    async fn ticket_events(&self, ticket: TicketId) -> StoreResult<Vec<Event>>;
+    /// Events after `after`, in log order: the outbox that workers read.
+    async fn events_after(&self, after: EventId, limit: u32) -> StoreResult<Vec<Event>>;
+    /// For each member of a department: unsolved tickets assigned to them and
+    /// the last time a ticket of the department was assigned to them, for
+    /// auto-assignment.
+    async fn agent_loads(&self, department: DepartmentId) -> StoreResult<Vec<AgentLoad>>;
+    /// Records that `user` has read the ticket up to now and clears the
+    /// unread mark of their side; not a change of the ticket (no version bump,
+    /// no event).
+    async fn mark_read(&self, ticket: TicketId, user: UserId, staff: bool, at: Timestamp) -> StoreResult<()>;
+    /// When `user` last read the ticket.
+    async fn last_read(&self, ticket: TicketId, user: UserId) -> StoreResult<Option<Timestamp>>;
+
+    // ---- users and organizations ----------------------------------------------
+
+    /// Creates a user ([`StoreError::Duplicate`] for a taken e-mail).
+    async fn insert_user(&self, user: User) -> StoreResult<User>;
+    /// Saves a user's fields.
+    async fn update_user(&self, user: &User) -> StoreResult<()>;
+    /// One user.
+    async fn user(&self, id: UserId) -> StoreResult<Option<User>>;
+    /// One user by e-mail, without regard to case.
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
+    /// A page of users.
+    async fn list_users(&self, query: &UserQuery) -> StoreResult<Vec<User>>;
+    /// Creates an organization.
+    async fn insert_organization(&self, org: Organization) -> StoreResult<Organization>;
+    /// Saves an organization.
+    async fn update_organization(&self, org: &Organization) -> StoreResult<()>;
+    /// One organization.
+    async fn organization(&self, id: OrganizationId) -> StoreResult<Option<Organization>>;
+    /// All organizations, by name.
+    async fn list_organizations(&self) -> StoreResult<Vec<Organization>>;
+
+    // ---- departments ----------------------------------------------------------
+
+    /// Creates a department.
+    async fn insert_department(&self, dept: Department) -> StoreResult<Department>;
+    /// Saves a department.
+    async fn update_department(&self, dept: &Department) -> StoreResult<()>;
+    /// One department.
+    async fn department(&self, id: DepartmentId) -> StoreResult<Option<Department>>;
+    /// All departments, by position then name.
+    async fn list_departments(&self) -> StoreResult<Vec<Department>>;
+    /// Replaces a department's agent members.
+    async fn set_department_members(&self, dept: DepartmentId, members: &[UserId]) -> StoreResult<()>;
+    /// A department's members.
+    async fn department_members(&self, dept: DepartmentId) -> StoreResult<Vec<UserId>>;
+    /// The departments a user belongs to.
+    async fn user_departments(&self, user: UserId) -> StoreResult<Vec<DepartmentId>>;
+
+    // ---- services ---------------------------------------------------------------
+
+    /// Creates a service ([`StoreError::Duplicate`] for a taken kind and external id).
+    async fn insert_service(&self, service: Service) -> StoreResult<Service>;
+    /// Saves a service.
+    async fn update_service(&self, service: &Service) -> StoreResult<()>;
+    /// One service.
+    async fn service(&self, id: ServiceId) -> StoreResult<Option<Service>>;
+    /// One service by its billing system's id.
+    async fn service_by_external_id(&self, kind: ServiceKind, external_id: &str) -> StoreResult<Option<Service>>;
+    /// Services, optionally of one owner.
+    async fn list_services(&self, owner: Option<UserId>) -> StoreResult<Vec<Service>>;
+
+    // ---- statuses and custom fields ----------------------------------------------
+
+    /// The status catalogue, by position.
+    async fn statuses(&self) -> StoreResult<Vec<Status>>;
+    /// Adds a status ([`StoreError::Duplicate`] for a taken key).
+    async fn insert_status(&self, status: Status) -> StoreResult<Status>;
+    /// Custom field definitions, by position.
+    async fn custom_fields(&self) -> StoreResult<Vec<CustomFieldDef>>;
+    /// Creates a custom field ([`StoreError::Duplicate`] for a taken key).
+    async fn insert_custom_field(&self, field: CustomFieldDef) -> StoreResult<CustomFieldDef>;
+    /// Saves a custom field.
+    async fn update_custom_field(&self, field: &CustomFieldDef) -> StoreResult<()>;
+    /// Removes a custom field definition (values on tickets stay in history).
+    async fn delete_custom_field(&self, id: CustomFieldId) -> StoreResult<()>;
+
+    // ---- tokens, attachments, idempotency, settings -------------------------------
+
+    /// Stores a token (only the hash of its secret).
+    async fn insert_token(&self, token: TokenRecord) -> StoreResult<TokenRecord>;
+    /// A token by its public identifier.
+    async fn token_by_identifier(&self, identifier: &str) -> StoreResult<Option<TokenRecord>>;
+    /// One token.
+    async fn token(&self, id: TokenId) -> StoreResult<Option<TokenRecord>>;
+    /// A user's tokens, revoked ones included.
+    async fn tokens_of(&self, user: UserId) -> StoreResult<Vec<TokenRecord>>;
+    /// Revokes a token.
+    async fn revoke_token(&self, id: TokenId, at: Timestamp) -> StoreResult<()>;
+    /// Records an uploaded file (its contents are in the blob store).
+    async fn insert_attachment(&self, attachment: AttachmentRecord) -> StoreResult<AttachmentRecord>;
+    /// One attachment.
+    async fn attachment(&self, id: AttachmentId) -> StoreResult<Option<AttachmentRecord>>;
+    /// Starts an idempotent request, or reports what became of an earlier one
+    /// with the same key.
+    async fn idempotency_begin(&self, key: &IdempotencyKey, fingerprint: &str, at: Timestamp)
+    -> StoreResult<IdempotencyBegin>;
+    /// Saves the answer of a finished idempotent request.
+    async fn idempotency_finish(&self, key: &IdempotencyKey, status: u16, body: &[u8]) -> StoreResult<()>;
+    /// Forgets a request that failed, so it may be retried.
+    async fn idempotency_abandon(&self, key: &IdempotencyKey) -> StoreResult<()>;
+    /// An installation setting.
+    async fn setting(&self, key: &str) -> StoreResult<Option<String>>;
+    /// Saves an installation setting.
+    async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()>;
+}

@@ -1,0 +1,46 @@
+//! Embedded migrations, applied in order at start and by `tessera migrate`.
+
+use crate::rows::SqlResultExt;
+use rusqlite::Connection;
+use tessera_store::StoreResult;
+
+/// Every migration, in order: (version, name, SQL).
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+
+/// Applies the migrations `conn` has not seen yet; answers how many ran.
+pub fn migrate(conn: &Connection) -> StoreResult<usize> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+    )
+    .db()?;
+    let mut ran = 0;
+    for (version, name, sql) in MIGRATIONS {
+        conn.execute_batch("BEGIN IMMEDIATE").db()?;
+        let done: bool = conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)", [version], |r| r.get(0))
+            .db()?;
+        if done {
+            conn.execute_batch("COMMIT").db()?;
+            continue;
+        }
+        let applied = conn.execute_batch(sql).and_then(|()| {
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, strftime('%s','now') * 1000)",
+                rusqlite::params![version, name],
+            )
+        });
+        match applied {
+            Ok(_) => {
+                conn.execute_batch("COMMIT").db()?;
+                tracing::info!(version, name, "applied migration");
+                ran += 1;
+            }
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(e).db();
+            }
+        }
+    }
+    Ok(ran)
+}

@@ -1,0 +1,168 @@
+//! The connections: one writer thread that owns the only writing connection,
+//! and a pool of read-only connections, so reads never wait for writes (WAL).
+//!
+//! The writer commits in groups: it takes every job that is waiting (up to
+//! [`MAX_BATCH`]), runs each in its own savepoint inside one transaction, and
+//! commits once. With `synchronous = FULL` a commit is one fsync, so a burst of
+//! writes costs one disk flush instead of one each, and every job is
+//! acknowledged only after the flush that made it durable. A job that fails
+//! rolls back to its savepoint and leaves the others untouched.
+
+use rusqlite::Connection;
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use tessera_store::{StoreError, StoreResult};
+use tokio::sync::{Semaphore, mpsc, oneshot};
+
+/// Most jobs committed together.
+pub const MAX_BATCH: usize = 256;
+
+trait Job: Send {
+    /// Runs the job inside the open transaction; true when it succeeded.
+    fn run(&mut self, conn: &Connection) -> bool;
+    /// Delivers the result once the transaction's fate is known.
+    fn finish(self: Box<Self>, commit: Result<(), String>);
+}
+
+struct WriteJob<T, F> {
+    f: Option<F>,
+    result: Option<StoreResult<T>>,
+    reply: oneshot::Sender<StoreResult<T>>,
+}
+
+impl<T, F> Job for WriteJob<T, F>
+where
+    T: Send,
+    F: FnOnce(&Connection) -> StoreResult<T> + Send,
+{
+    fn run(&mut self, conn: &Connection) -> bool {
+        let Some(f) = self.f.take() else { return false };
+        let r = match std::panic::catch_unwind(AssertUnwindSafe(|| f(conn))) {
+            Ok(r) => r,
+            Err(_) => Err(StoreError::Backend("a write job panicked".into())),
+        };
+        let ok = r.is_ok();
+        self.result = Some(r);
+        ok
+    }
+
+    fn finish(self: Box<Self>, commit: Result<(), String>) {
+        let me = *self;
+        let out = match (me.result, commit) {
+            (Some(Ok(v)), Ok(())) => Ok(v),
+            (Some(Ok(_)), Err(e)) => Err(StoreError::Backend(format!("commit failed: {e}"))),
+            (Some(Err(e)), _) => Err(e),
+            (None, _) => Err(StoreError::Backend("the write job did not run".into())),
+        };
+        let _ = me.reply.send(out);
+    }
+}
+
+/// Sends write jobs to the writer thread.
+#[derive(Clone)]
+pub struct Writer {
+    tx: mpsc::UnboundedSender<Box<dyn Job>>,
+}
+
+impl Writer {
+    /// Starts the writer thread on `conn`.
+    pub fn start(conn: Connection) -> StoreResult<Self> {
+        let (tx, rx) = mpsc::unbounded_channel::<Box<dyn Job>>();
+        std::thread::Builder::new()
+            .name("tessera-sqlite-writer".into())
+            .spawn(move || writer_loop(conn, rx))
+            .map_err(|e| StoreError::Backend(format!("cannot start the writer thread: {e}")))?;
+        Ok(Self { tx })
+    }
+
+    /// Runs `f` in a write transaction and answers once it is durable.
+    pub async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let (reply, rx) = oneshot::channel();
+        let job = WriteJob { f: Some(f), result: None, reply };
+        self.tx.send(Box::new(job)).map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
+fn writer_loop(conn: Connection, mut rx: mpsc::UnboundedReceiver<Box<dyn Job>>) {
+    while let Some(first) = rx.blocking_recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            let msg = e.to_string();
+            for job in batch {
+                job.finish(Err(msg.clone()));
+            }
+            continue;
+        }
+        for job in &mut batch {
+            if conn.execute_batch("SAVEPOINT job").is_err() {
+                continue;
+            }
+            if job.run(&conn) {
+                let _ = conn.execute_batch("RELEASE job");
+            } else {
+                let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+            }
+        }
+        let commit = conn.execute_batch("COMMIT").map_err(|e| e.to_string());
+        if commit.is_err() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        for job in batch {
+            job.finish(commit.clone());
+        }
+    }
+}
+
+/// Read-only connections, each used by one blocking task at a time.
+pub struct Readers {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+    permits: Semaphore,
+}
+
+impl Readers {
+    /// A pool of `size` readers of the database at `path`.
+    pub fn new(path: &Path, size: usize) -> StoreResult<Arc<Self>> {
+        let mut idle = Vec::with_capacity(size);
+        for _ in 0..size {
+            idle.push(crate::open_reader(path)?);
+        }
+        Ok(Arc::new(Self { path: path.to_path_buf(), idle: Mutex::new(idle), permits: Semaphore::new(size) }))
+    }
+
+    /// Runs `f` on an idle reader on a blocking thread.
+    pub async fn read<T, F>(self: &Arc<Self>, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let _permit = self.permits.acquire().await.map_err(|_| StoreError::Closed)?;
+        let conn = self.idle.lock().map_err(|_| StoreError::Closed)?.pop();
+        let conn = match conn {
+            Some(c) => c,
+            None => crate::open_reader(&self.path)?,
+        };
+        let this = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let r = f(&conn);
+            if let Ok(mut idle) = this.idle.lock() {
+                idle.push(conn);
+            }
+            r
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("a read task failed: {e}")))?
+    }
+}

@@ -1,0 +1,87 @@
+//! Records that exist only for storage and plumbing (the domain types live
+//! in `tessera-core`).
+
+use serde::{Deserialize, Serialize};
+use tessera_core::ids::{AttachmentId, MessageId, TicketId, TokenId, UserId};
+use tessera_core::Timestamp;
+
+/// An API token. Only the SHA-256 of the secret is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRecord {
+    /// Row id.
+    pub id: TokenId,
+    /// The user it acts as.
+    pub user_id: UserId,
+    /// What it is for.
+    pub name: String,
+    /// The public half (`identifier` of WHMCS-style clients).
+    pub identifier: String,
+    /// Hex SHA-256 of the secret half.
+    pub secret_hash: String,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// When it was revoked.
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// An uploaded file. Its bytes live in the blob store under `sha256`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentRecord {
+    /// Row id.
+    pub id: AttachmentId,
+    /// Hex SHA-256 of the contents (the blob's address).
+    pub sha256: String,
+    /// File name as uploaded, cleaned.
+    pub filename: String,
+    /// Sniffed from the contents.
+    pub content_type: String,
+    /// Bytes.
+    pub size: i64,
+    /// Who uploaded it.
+    pub uploader_id: UserId,
+    /// The ticket, once attached to a message.
+    pub ticket_id: Option<TicketId>,
+    /// The message, once attached.
+    pub message_id: Option<MessageId>,
+    /// Upload time.
+    pub created_at: Timestamp,
+}
+
+/// A member's workload, for auto-assignment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentLoad {
+    /// The agent.
+    pub user_id: UserId,
+    /// Unsolved tickets assigned to them, in any department.
+    pub open_tickets: u64,
+    /// Last time a ticket of the department was assigned to them.
+    pub last_assigned_at: Option<Timestamp>,
+}
+
+/// Idempotency keys are per user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey {
+    /// The caller.
+    pub user_id: UserId,
+    /// The `Idempotency-Key` header.
+    pub key: String,
+}
+
+/// What `idempotency_begin` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyBegin {
+    /// First use of the key: go ahead.
+    Started,
+    /// The same key is being processed right now.
+    InProgress,
+    /// The key was used before, for a request with this fingerprint, which
+    /// was answered with this status and body.
+    Done {
+        /// Fingerprint of the earlier request.
+        fingerprint: String,
+        /// Its HTTP status.
+        status: u16,
+        /// Its body.
+        body: Vec<u8>,
+    },
+}
