@@ -2,12 +2,13 @@
 
 use crate::error::DomainError;
 use crate::ids::{CustomFieldId, DepartmentId};
-use crate::time::Timestamp;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// The kinds of value a field holds.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldType {
@@ -63,6 +64,7 @@ impl FieldType {
 }
 
 /// A custom field definition.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomFieldDef {
     /// Row id.
@@ -89,7 +91,7 @@ pub struct CustomFieldDef {
     /// Sort position on forms.
     pub position: i64,
     /// Creation time.
-    pub created_at: Timestamp,
+    pub created_at: DateTime<Utc>,
 }
 
 impl CustomFieldDef {
@@ -238,7 +240,7 @@ mod tests {
             department_ids: vec![],
             wipe_on_solve: false,
             position: 0,
-            created_at: Timestamp::default(),
+            created_at: crate::Timestamp::default(),
         }
     }
 

@@ -1,10 +1,11 @@
 //! Departments: where tickets go and which agents answer them.
 
 use crate::ids::DepartmentId;
-use crate::time::Timestamp;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// How a new ticket in a department gets an assignee.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AutoAssign {
@@ -18,6 +19,7 @@ pub enum AutoAssign {
 }
 
 /// A department.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Department {
     /// Row id.
@@ -39,5 +41,5 @@ pub struct Department {
     /// Sort position in lists.
     pub position: i64,
     /// Creation time.
-    pub created_at: Timestamp,
+    pub created_at: DateTime<Utc>,
 }

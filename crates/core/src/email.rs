@@ -6,6 +6,7 @@ use std::fmt;
 
 /// A syntactically plausible e-mail address, kept as written but compared in
 /// lower case (addresses are unique per user without regard to case).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Email(String);

@@ -3,12 +3,13 @@
 //! screens are fed from.
 
 use crate::ids::{EventId, MessageId, TicketId, UserId};
-use crate::time::Timestamp;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
 /// Who caused a change.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Side {
@@ -44,6 +45,7 @@ impl Side {
 macro_rules! event_kinds {
     ($($(#[$m:meta])* $v:ident => $s:literal,)*) => {
         /// What happened. The dot names are stable: webhooks and the API use them.
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         pub enum EventKind {
             $($(#[$m])* #[serde(rename = $s)] $v,)*
@@ -122,6 +124,7 @@ impl fmt::Display for EventKind {
 }
 
 /// One field's old and new value.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     /// Before.
@@ -131,6 +134,7 @@ pub struct Change {
 }
 
 /// A recorded change.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     /// Position in the log; increases with time.
@@ -152,7 +156,7 @@ pub struct Event {
     /// The ticket's version after the change.
     pub ticket_version: i64,
     /// When.
-    pub created_at: Timestamp,
+    pub created_at: DateTime<Utc>,
 }
 
 /// The placeholder that stands for a secret value in events and logs.

@@ -2,10 +2,11 @@
 
 use crate::error::DomainError;
 use crate::ids::{AttachmentId, MessageId, TicketId, UserId};
-use crate::time::Timestamp;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A public reply or an internal note.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageKind {
@@ -35,6 +36,7 @@ impl MessageKind {
 }
 
 /// Who wrote a message.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Author {
     /// The user, when the author has an account.
@@ -48,6 +50,7 @@ pub struct Author {
 }
 
 /// One message.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
     /// Row id.
@@ -75,16 +78,17 @@ pub struct Message {
     /// Files.
     pub attachment_ids: Vec<AttachmentId>,
     /// Written.
-    pub created_at: Timestamp,
+    pub created_at: DateTime<Utc>,
     /// Last edited.
-    pub edited_at: Option<Timestamp>,
+    pub edited_at: Option<DateTime<Utc>>,
     /// Last editor.
     pub edited_by_id: Option<UserId>,
     /// Deleted messages keep their row for the audit trail but lose their body.
-    pub deleted_at: Option<Timestamp>,
+    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 /// One earlier version of an edited message.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MessageEdit {
     /// The message.
@@ -96,7 +100,7 @@ pub struct MessageEdit {
     /// The HTML before the edit.
     pub previous_html: Option<String>,
     /// When.
-    pub edited_at: Timestamp,
+    pub edited_at: DateTime<Utc>,
 }
 
 /// The longest body accepted, in bytes.

@@ -1,10 +1,11 @@
 //! Services a customer bought, usually mirrored from a billing system.
 
 use crate::ids::{ServiceId, UserId};
-use crate::time::Timestamp;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// What kind of thing was bought; dialects write services `S<id>` and domains `D<id>`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceKind {
@@ -38,6 +39,7 @@ impl ServiceKind {
 }
 
 /// The billing state of a service (WHMCS's list).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceStatus {
@@ -89,6 +91,7 @@ impl ServiceStatus {
 }
 
 /// One service.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Service {
     /// Row id.
@@ -104,7 +107,7 @@ pub struct Service {
     /// Billing state.
     pub status: ServiceStatus,
     /// Creation time.
-    pub created_at: Timestamp,
+    pub created_at: DateTime<Utc>,
     /// Last change.
-    pub updated_at: Timestamp,
+    pub updated_at: DateTime<Utc>,
 }

@@ -12,6 +12,7 @@ use std::fmt;
 
 /// The category a status belongs to, in queue order (a view's "less than"
 /// compares by this order).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StatusCategory {
@@ -68,6 +69,7 @@ impl fmt::Display for StatusCategory {
 }
 
 /// The key of a status (`open`, `answered`, or an admin's `waiting_on_vendor`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct StatusKey(pub String);
@@ -123,6 +125,7 @@ impl fmt::Display for StatusKey {
 }
 
 /// A status of the catalogue.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Status {
     /// Unique key.

@@ -5,10 +5,12 @@ use crate::error::DomainError;
 use crate::ids::{DepartmentId, OrganizationId, ServiceId, TicketId, UserId};
 use crate::status::{StatusCategory, StatusKey, StatusRef};
 use crate::time::Timestamp;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// How urgent a ticket is; ordered by rank.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
@@ -59,6 +61,7 @@ impl Priority {
 }
 
 /// Zendesk's ticket types.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TicketType {
@@ -93,6 +96,7 @@ impl TicketType {
 }
 
 /// Where a ticket came from.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
@@ -131,6 +135,7 @@ impl Source {
 }
 
 /// Who else follows a ticket: outside addresses and agents.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Cc {
@@ -154,6 +159,7 @@ impl Cc {
 }
 
 /// Why a ticket was closed (Bangwo8 tells automatic from manual closing).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClosedReason {
@@ -182,6 +188,7 @@ impl ClosedReason {
 }
 
 /// A support ticket.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ticket {
     /// Internal id.
@@ -236,27 +243,27 @@ pub struct Ticket {
     /// The closed ticket this one follows up.
     pub follow_up_of_id: Option<TicketId>,
     /// Opened.
-    pub created_at: Timestamp,
+    pub created_at: DateTime<Utc>,
     /// Last change of any kind.
-    pub updated_at: Timestamp,
+    pub updated_at: DateTime<Utc>,
     /// Last public reply from either side.
-    pub last_reply_at: Option<Timestamp>,
+    pub last_reply_at: Option<DateTime<Utc>>,
     /// Last public message from the customer.
-    pub last_customer_reply_at: Option<Timestamp>,
+    pub last_customer_reply_at: Option<DateTime<Utc>>,
     /// Last public reply from an agent.
-    pub last_agent_reply_at: Option<Timestamp>,
+    pub last_agent_reply_at: Option<DateTime<Utc>>,
     /// The first agent reply.
-    pub first_response_at: Option<Timestamp>,
+    pub first_response_at: Option<DateTime<Utc>>,
     /// Since when it has been waiting for an agent (status new or open).
-    pub awaiting_agent_since: Option<Timestamp>,
+    pub awaiting_agent_since: Option<DateTime<Utc>>,
     /// Last time it became solved.
-    pub solved_at: Option<Timestamp>,
+    pub solved_at: Option<DateTime<Utc>>,
     /// When it was closed.
-    pub closed_at: Option<Timestamp>,
+    pub closed_at: Option<DateTime<Utc>>,
     /// When it should be done.
-    pub due_at: Option<Timestamp>,
+    pub due_at: Option<DateTime<Utc>>,
     /// When it was deleted (deleted tickets are invisible).
-    pub deleted_at: Option<Timestamp>,
+    pub deleted_at: Option<DateTime<Utc>>,
     /// The customer has not seen the latest agent reply.
     pub customer_unread: bool,
     /// No agent has seen the latest customer message.

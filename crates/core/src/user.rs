@@ -3,10 +3,11 @@
 use crate::email::Email;
 use crate::ids::{OrganizationId, UserId};
 use crate::permission::Role;
-use crate::time::Timestamp;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A person who uses Tessera.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct User {
     /// Row id.
@@ -23,19 +24,20 @@ pub struct User {
     pub sees_all: bool,
     /// PHC string of the Argon2id hash; `None` for customers created from an
     /// e-mail, who reach their tickets by link or access key.
-    #[serde(skip_serializing)]
+    #[serde(skip)]
     pub password_hash: Option<String>,
     /// Preferred language (`en`, `tr`, `zh`, `ru`).
     pub locale: String,
     /// A disabled user cannot sign in and their tokens stop working.
     pub disabled: bool,
     /// Creation time.
-    pub created_at: Timestamp,
+    pub created_at: DateTime<Utc>,
     /// Last change.
-    pub updated_at: Timestamp,
+    pub updated_at: DateTime<Utc>,
 }
 
 /// A customer organization (a billing client with several contacts).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Organization {
     /// Row id.
@@ -47,7 +49,7 @@ pub struct Organization {
     /// Free-form notes for agents.
     pub notes: String,
     /// Creation time.
-    pub created_at: Timestamp,
+    pub created_at: DateTime<Utc>,
 }
 
 /// Checks a display name: not blank, at most 200 characters.

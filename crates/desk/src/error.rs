@@ -1,0 +1,117 @@
+//! The desk's errors: every way an operation can be refused, each with a
+//! stable code. The server maps them to HTTP statuses in one place.
+
+use tessera_core::DomainError;
+use tessera_store::StoreError;
+use thiserror::Error;
+
+/// Why an operation did not happen.
+#[derive(Debug, Error)]
+pub enum DeskError {
+    /// No valid credentials.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// The actor may not do this (to something they are allowed to know exists).
+    #[error("{message}")]
+    Forbidden {
+        /// Why.
+        message: String,
+        /// The input at fault.
+        field: Option<String>,
+    },
+    /// The thing does not exist, or the actor may not know it does.
+    #[error("{what} not found")]
+    NotFound {
+        /// What was looked for (`ticket`, `user`...).
+        what: &'static str,
+    },
+    /// A domain rule refused the operation.
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    /// A conflict with the current state (a taken e-mail, a used key).
+    #[error("{message}")]
+    Conflict {
+        /// Stable code.
+        code: &'static str,
+        /// Why.
+        message: String,
+        /// The input at fault.
+        field: Option<String>,
+    },
+    /// The ticket changed since the version the caller saw.
+    #[error("the ticket changed meanwhile (it is now at version {current})")]
+    VersionMismatch {
+        /// The version it is at now.
+        current: i64,
+    },
+    /// An upload or body is too large.
+    #[error("{0}")]
+    TooLarge(String),
+    /// A fault of ours (database, disk).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl DeskError {
+    /// Not found.
+    pub fn not_found(what: &'static str) -> Self {
+        Self::NotFound { what }
+    }
+
+    /// Forbidden.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden { message: message.into(), field: None }
+    }
+
+    /// Forbidden because of one input.
+    pub fn forbidden_field(field: &str, message: impl Into<String>) -> Self {
+        Self::Forbidden { message: message.into(), field: Some(field.to_string()) }
+    }
+
+    /// A wrong input value.
+    pub fn invalid(field: &str, code: &'static str, message: impl Into<String>) -> Self {
+        Self::Domain(DomainError::invalid(field, code, message))
+    }
+
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden { .. } => "forbidden",
+            Self::NotFound { .. } => "not_found",
+            Self::Domain(d) => d.code(),
+            Self::Conflict { code, .. } => code,
+            Self::VersionMismatch { .. } => "version_mismatch",
+            Self::TooLarge(_) => "too_large",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    /// The input at fault, if one is.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::Forbidden { field, .. } | Self::Conflict { field, .. } => field.as_deref(),
+            Self::Domain(DomainError::Invalid { field, .. }) => field.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+impl From<StoreError> for DeskError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => Self::not_found("record"),
+            StoreError::VersionConflict => Self::VersionMismatch { current: -1 },
+            StoreError::Duplicate(what) => Self::Conflict {
+                code: "already_exists",
+                message: format!("a record with this {what} already exists"),
+                field: Some(what),
+            },
+            StoreError::InvalidReference(what) => Self::Conflict { code: "invalid_reference", message: what, field: None },
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+/// Results of desk operations.
+pub type DeskResult<T> = Result<T, DeskError>;
