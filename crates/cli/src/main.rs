@@ -1,1 +1,238 @@
-fn main() {}
+//! `tessera`: run the helpdesk and administer an installation.
+#![forbid(unsafe_code)]
+
+mod demo;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::{Path, PathBuf};
+use tessera_core::{Email, Role};
+use tessera_desk::{CreateUser, Desk};
+use tessera_server::Config;
+
+/// Tessera, a self-hosted helpdesk.
+#[derive(Parser)]
+#[command(name = "tessera", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct DataDir {
+    /// The data folder (database, attachments, key, tessera.toml).
+    #[arg(long, env = "TESSERA_DATA_DIR", default_value = "./data", global = true)]
+    data_dir: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the server.
+    Serve {
+        #[command(flatten)]
+        data: DataDir,
+        /// Address to listen on (default 127.0.0.1:8080, or [server] listen).
+        #[arg(long, env = "TESSERA_LISTEN")]
+        listen: Option<String>,
+    },
+    /// Applies pending database migrations and exits.
+    Migrate {
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Manages users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manages API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Fills the installation with realistic demo data (departments, agents,
+    /// customers with services, and a few hundred tickets in English,
+    /// Turkish, Chinese and Russian).
+    Demo {
+        #[command(flatten)]
+        data: DataDir,
+        /// How many tickets to make.
+        #[arg(long, default_value_t = 300)]
+        tickets: usize,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Admin,
+    Agent,
+    Customer,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Creates a user and prints {"id": …}.
+    Create {
+        #[command(flatten)]
+        data: DataDir,
+        /// E-mail address (unique).
+        #[arg(long)]
+        email: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// Role.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Password (customers may have none).
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Sets a user's password.
+    SetPassword {
+        #[command(flatten)]
+        data: DataDir,
+        /// E-mail address.
+        #[arg(long)]
+        email: String,
+        /// The new password.
+        #[arg(long)]
+        password: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Creates an API token and prints {"identifier", "secret", "token"}.
+    Create {
+        #[command(flatten)]
+        data: DataDir,
+        /// The user the token acts as.
+        #[arg(long)]
+        email: String,
+        /// What the token is for.
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+fn init_logging(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TESSERA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+fn load_config(data_dir: &Path) -> Result<Config> {
+    Config::load(data_dir, &|k| std::env::var(k).ok()).context("cannot load the configuration")
+}
+
+fn open(data_dir: &Path) -> Result<(Config, Desk)> {
+    let config = load_config(data_dir)?;
+    let desk = tessera_server::startup::open_desk(&config)?;
+    Ok((config, desk))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+async fn serve(data_dir: &Path, listen: Option<String>) -> Result<()> {
+    let mut config = load_config(data_dir)?;
+    if let Some(l) = listen {
+        config.listen = l;
+    }
+    let addr = config.listen.clone();
+    let state = tessera_server::startup::state(config)?;
+    let first = tessera_server::startup::bootstrap(&state.desk, data_dir).await?;
+    let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    let local = listener.local_addr()?;
+    eprintln!("Tessera {} is listening on http://{local}", env!("CARGO_PKG_VERSION"));
+    eprintln!("  data folder: {}", data_dir.display());
+    if let Some(f) = first {
+        eprintln!();
+        eprintln!("This is a new installation. An administrator was created:");
+        eprintln!("  e-mail:   {}", f.admin_email);
+        eprintln!("  password: in {} (readable only by you; change it, then delete the file)", f.password_file.display());
+        eprintln!("Make an API token for it with:");
+        eprintln!("  tessera token create --data-dir {} --email {}", data_dir.display(), f.admin_email);
+        eprintln!("and try: curl -H \"Authorization: Bearer <token>\" http://{local}/api/v1/me");
+        eprintln!();
+    }
+    tessera_server::run(state, listener, shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn user_by_email(desk: &Desk, email: &str) -> Result<tessera_core::User> {
+    match desk.store().user_by_email(email).await? {
+        Some(u) => Ok(u),
+        None => bail!("there is no user with the e-mail address {email}"),
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve { data, listen } => serve(&data.data_dir, listen).await,
+        Command::Migrate { data } => {
+            let config = load_config(&data.data_dir)?;
+            std::fs::create_dir_all(&config.data_dir)?;
+            tessera_server::startup::open_store(&config)?;
+            eprintln!("The database is up to date.");
+            Ok(())
+        }
+        Command::User { command: UserCommand::Create { data, email, name, role, password } } => {
+            let (_, desk) = open(&data.data_dir)?;
+            let role = match role {
+                RoleArg::Admin => Role::Admin,
+                RoleArg::Agent => Role::Agent,
+                RoleArg::Customer => Role::Customer,
+            };
+            let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let input = CreateUser { email, name, role, password, organization_id: None, sees_all: false, locale: None };
+            let created = desk.create_user_unchecked(input).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}", serde_json::json!({"id": created.user.id}));
+            Ok(())
+        }
+        Command::User { command: UserCommand::SetPassword { data, email, password } } => {
+            let (_, desk) = open(&data.data_dir)?;
+            let user = user_by_email(&desk, &email).await?;
+            desk.set_password_unchecked(user.id, &password).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            eprintln!("The password of {email} is set.");
+            Ok(())
+        }
+        Command::Token { command: TokenCommand::Create { data, email, name } } => {
+            let (_, desk) = open(&data.data_dir)?;
+            let user = user_by_email(&desk, &email).await?;
+            let t = desk.issue_token(user.id, name.as_deref().unwrap_or("CLI token")).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}", serde_json::json!({"identifier": t.record.identifier, "secret": t.secret, "token": t.token}));
+            Ok(())
+        }
+        Command::Demo { data, tickets } => {
+            let (_, desk) = open(&data.data_dir)?;
+            let summary = demo::run(&desk, tickets).await?;
+            eprintln!("{summary}");
+            Ok(())
+        }
+    }
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    init_logging(if matches!(cli.command, Command::Serve { .. }) { "info" } else { "warn" });
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
+    rt.block_on(run(cli))
+}

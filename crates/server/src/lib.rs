@@ -1,1 +1,72 @@
-//! placeholder
+//! Tessera's HTTP server: the native API (and, later, the web UI, the compat
+//! dialects and the hooks) on axum, over the desk.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod idempotency;
+pub mod middleware;
+pub mod startup;
+pub mod state;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use state::AppState;
+use std::future::Future;
+use std::net::SocketAddr;
+
+pub use config::Config;
+pub use startup::{FirstStart, StartError};
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(s): State<AppState>) -> (StatusCode, &'static str) {
+    match s.desk.store().statuses().await {
+        Ok(_) => (StatusCode::OK, "ready"),
+        Err(e) => {
+            tracing::error!(error = %e, "not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
+
+async fn openapi(State(s): State<AppState>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], s.openapi.as_str().to_string())
+}
+
+async fn method_not_allowed() -> error::ApiError {
+    error::ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this method is not allowed here")
+}
+
+/// The whole application.
+pub fn app(state: AppState) -> Router {
+    let (api, _) = api::router();
+    // Body limits are enforced where bodies are read: JSON bodies up to
+    // `max_body_bytes` (see `extract::ApiJson`), uploads file by file.
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/api/v1/openapi.json", get(openapi))
+        .merge(api)
+        .layer(DefaultBodyLimit::disable())
+        .fallback(error::fallback)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::idempotency))
+        .layer(axum::middleware::from_fn(middleware::request_log))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .with_state(state)
+}
+
+/// Serves `app` on `listener` until `shutdown` completes.
+pub async fn run(state: AppState, listener: tokio::net::TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}

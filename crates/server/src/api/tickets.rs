@@ -1,0 +1,338 @@
+//! Tickets: list, open, show, change, delete, merge, status shortcuts,
+//! replies, notes, events, read marks and secret reveals.
+
+use super::dto::*;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{ApiJson, ApiQuery, Auth, Id, IfMatch};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use tessera_core::ids::*;
+use tessera_core::status::{StatusCategory, StatusKey};
+use tessera_core::ticket::{Priority, Source, TicketType};
+use tessera_desk::{MergeInput, OpenTicket, Origin, PostMessage, TicketListQuery, TicketPatch};
+use tessera_store::{SortField, TicketFilter, TicketSort};
+use utoipa::IntoParams;
+
+/// Filters, order and paging of the ticket list. Lists are comma-separated.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Status keys, e.g. `open,answered`.
+    status: Option<String>,
+    /// Status categories: `new,open,pending,hold,solved,closed`.
+    status_category: Option<String>,
+    /// Department ids.
+    department_id: Option<String>,
+    /// An agent id, or `none` for unassigned tickets.
+    assignee_id: Option<String>,
+    /// A requester id.
+    requester_id: Option<String>,
+    /// An organization id.
+    organization_id: Option<String>,
+    /// Priorities: `low,normal,high,urgent`.
+    priority: Option<String>,
+    /// Types: `question,incident,problem,task`.
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    ticket_type: Option<String>,
+    /// Tags; a ticket must have all of them.
+    tag: Option<String>,
+    /// `true` or `false` (customers see unarchived tickets unless they ask).
+    archived: Option<String>,
+    /// A ticket number.
+    number: Option<String>,
+    /// RFC 3339 time: created at or after.
+    created_after: Option<String>,
+    /// RFC 3339 time: created before.
+    created_before: Option<String>,
+    /// RFC 3339 time: updated at or after.
+    updated_after: Option<String>,
+    /// RFC 3339 time: updated before.
+    updated_before: Option<String>,
+    /// `updated_at` (default, newest first), `created_at`, `priority` or `id`;
+    /// prefix `-` for descending, `+` or nothing for ascending (`-updated_at` is the default).
+    sort: Option<String>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// Page size, 1 to 100 (default 25).
+    limit: Option<String>,
+}
+
+fn bad(field: &str, msg: impl Into<String>) -> ApiError {
+    ApiError::bad_request("invalid_query", msg).with_field(field)
+}
+
+fn list_of<T>(field: &str, raw: &Option<String>, parse: impl Fn(&str) -> Option<T>) -> ApiResult<Vec<T>> {
+    let Some(raw) = raw else { return Ok(vec![]) };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| parse(s).ok_or_else(|| bad(field, format!("{s:?} is not a valid {field}"))))
+        .collect()
+}
+
+fn one<T>(field: &str, raw: &Option<String>, parse: impl Fn(&str) -> Option<T>) -> ApiResult<Option<T>> {
+    raw.as_deref().map(|s| parse(s.trim()).ok_or_else(|| bad(field, format!("{s:?} is not a valid {field}")))).transpose()
+}
+
+fn time(field: &str, raw: &Option<String>) -> ApiResult<Option<DateTime<Utc>>> {
+    one(field, raw, |s| DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc)))
+}
+
+fn id(s: &str) -> Option<i64> {
+    s.parse().ok().filter(|n: &i64| *n > 0)
+}
+
+impl ListParams {
+    fn into_query(self) -> ApiResult<TicketListQuery> {
+        let filter = TicketFilter {
+            number: self.number.clone(),
+            statuses: list_of("status", &self.status, |s| Some(StatusKey::new(s)))?,
+            categories: list_of("status_category", &self.status_category, StatusCategory::parse)?,
+            department_ids: list_of("department_id", &self.department_id, |s| id(s).map(DepartmentId))?,
+            assignee: one("assignee_id", &self.assignee_id, |s| {
+                if s == "none" { Some(None) } else { id(s).map(|n| Some(UserId(n))) }
+            })?,
+            requester_id: one("requester_id", &self.requester_id, |s| id(s).map(UserId))?,
+            organization_id: one("organization_id", &self.organization_id, |s| id(s).map(OrganizationId))?,
+            priorities: list_of("priority", &self.priority, Priority::parse)?,
+            types: list_of("type", &self.ticket_type, TicketType::parse)?,
+            tags: list_of("tag", &self.tag, |s| Some(s.to_lowercase()))?,
+            archived: one("archived", &self.archived, |s| s.parse::<bool>().ok())?,
+            created_after: time("created_after", &self.created_after)?,
+            created_before: time("created_before", &self.created_before)?,
+            updated_after: time("updated_after", &self.updated_after)?,
+            updated_before: time("updated_before", &self.updated_before)?,
+        };
+        let sort = match self.sort.as_deref().map(str::trim) {
+            None | Some("") => TicketSort::default(),
+            Some(s) => {
+                let (descending, name) = match s.strip_prefix('-') {
+                    Some(rest) => (true, rest),
+                    None => (false, s.strip_prefix('+').unwrap_or(s)),
+                };
+                let field = match name {
+                    "updated_at" => SortField::UpdatedAt,
+                    "created_at" => SortField::CreatedAt,
+                    "priority" => SortField::Priority,
+                    "id" => SortField::Id,
+                    _ => return Err(bad("sort", "sort by updated_at, created_at, priority or id")),
+                };
+                TicketSort { field, descending }
+            }
+        };
+        let after = one("cursor", &self.cursor, decode_cursor)?;
+        let limit = one("limit", &self.limit, |s| s.parse::<u32>().ok().filter(|n| (1..=100).contains(n)))?;
+        Ok(TicketListQuery { filter, sort, after, limit })
+    }
+}
+
+/// `?order=` of a ticket's conversation.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OrderParams {
+    /// `asc` (oldest first, default) or `desc`.
+    order: Option<String>,
+}
+
+impl OrderParams {
+    fn newest_first(&self) -> ApiResult<bool> {
+        match self.order.as_deref() {
+            None | Some("asc") => Ok(false),
+            Some("desc") => Ok(true),
+            Some(_) => Err(bad("order", "order is asc or desc")),
+        }
+    }
+}
+
+/// The origin of a request made through the API.
+pub fn api_origin(ip: Option<String>) -> Origin {
+    Origin { channel: Source::Api, ip }
+}
+
+fn etag(version: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
+}
+
+/// A ticket answer with its `ETag`.
+fn ticket_response(status: StatusCode, out: TicketOut) -> Response {
+    let tag = etag(out.ticket.version);
+    let mut resp = (status, Json(out)).into_response();
+    resp.headers_mut().insert(header::ETAG, tag);
+    resp
+}
+
+/// Lists the tickets the caller may see.
+#[utoipa::path(get, path = "/tickets", tag = "tickets", params(ListParams),
+    responses((status = 200, body = TicketList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn list_tickets(State(s): State<AppState>, Auth(a): Auth, ApiQuery(p): ApiQuery<ListParams>) -> ApiResult<Json<TicketList>> {
+    let page = s.desk.list_tickets(&a, p.into_query()?).await?;
+    let now = s.desk.now();
+    Ok(Json(TicketList {
+        tickets: page.tickets.into_iter().map(|t| TicketOut::new(t, now)).collect(),
+        next_cursor: page.next.as_ref().map(encode_cursor),
+        total: page.total,
+    }))
+}
+
+/// Opens a ticket. Customers open their own; agents open for a requester
+/// (`requester_id`, or `requester` by e-mail). Accepts `Idempotency-Key`.
+#[utoipa::path(post, path = "/tickets", tag = "tickets", request_body = OpenTicket,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe creation")),
+    responses((status = 201, body = TicketOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_ticket(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    ip: crate::middleware::ClientIp,
+    ApiJson(input): ApiJson<OpenTicket>,
+) -> ApiResult<Response> {
+    let d = s.desk.open_ticket(&a, input, &api_origin(ip.0)).await?;
+    let id = d.ticket.id;
+    let mut resp = ticket_response(StatusCode::CREATED, TicketOut::with_messages(d.ticket, d.messages, s.desk.now()));
+    if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/tickets/{id}")) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(resp)
+}
+
+/// One ticket with its conversation (`ETag` carries its version).
+#[utoipa::path(get, path = "/tickets/{id}", tag = "tickets", params(("id" = i64, Path), OrderParams),
+    responses((status = 200, body = TicketOut), (status = 404, body = ErrorBody)))]
+pub async fn get_ticket(State(s): State<AppState>, Auth(a): Auth, Id(id): Id, ApiQuery(o): ApiQuery<OrderParams>) -> ApiResult<Response> {
+    let d = s.desk.ticket_detail(&a, TicketId(id), o.newest_first()?).await?;
+    Ok(ticket_response(StatusCode::OK, TicketOut::with_messages(d.ticket, d.messages, s.desk.now())))
+}
+
+/// Changes a ticket. Send `If-Match: "<version>"` (or `version`) to change it
+/// only if nobody else did meanwhile (412 otherwise).
+#[utoipa::path(patch, path = "/tickets/{id}", tag = "tickets", request_body = TicketPatch,
+    params(("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "The version you saw")),
+    responses((status = 200, body = TicketOut), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_ticket(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Id(id): Id,
+    IfMatch(version): IfMatch,
+    ApiJson(patch): ApiJson<TicketPatch>,
+) -> ApiResult<Response> {
+    let t = s.desk.update_ticket(&a, TicketId(id), patch, version).await?;
+    Ok(ticket_response(StatusCode::OK, TicketOut::new(t, s.desk.now())))
+}
+
+/// Deletes a ticket (agents).
+#[utoipa::path(delete, path = "/tickets/{id}", tag = "tickets", params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete_ticket(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -> ApiResult<StatusCode> {
+    s.desk.delete_ticket(&a, TicketId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn post_message(s: AppState, a: tessera_core::Actor, id: i64, ip: Option<String>, input: PostMessage, note: bool) -> ApiResult<(StatusCode, Json<PostedOut>)> {
+    let origin = api_origin(ip);
+    let p = if note {
+        s.desk.note(&a, TicketId(id), input, &origin).await?
+    } else {
+        s.desk.reply(&a, TicketId(id), input, &origin).await?
+    };
+    let now = s.desk.now();
+    Ok((StatusCode::CREATED, Json(PostedOut { ticket: TicketOut::new(p.ticket, now), message: p.message, follow_up: p.follow_up })))
+}
+
+/// Adds a public reply. A customer reply opens the ticket; an agent reply
+/// answers it (or sets `status`); a reply to a closed ticket opens a linked
+/// follow-up ticket; a locked ticket refuses customers (409).
+#[utoipa::path(post, path = "/tickets/{id}/replies", tag = "messages", request_body = PostMessage, params(("id" = i64, Path)),
+    responses((status = 201, body = PostedOut), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_reply(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Id(id): Id,
+    ip: crate::middleware::ClientIp,
+    ApiJson(input): ApiJson<PostMessage>,
+) -> ApiResult<(StatusCode, Json<PostedOut>)> {
+    post_message(s, a, id, ip.0, input, false).await
+}
+
+/// Adds an internal note (agents); it changes the status only when `status` is given.
+#[utoipa::path(post, path = "/tickets/{id}/notes", tag = "messages", request_body = PostMessage, params(("id" = i64, Path)),
+    responses((status = 201, body = PostedOut), (status = 403, body = ErrorBody)))]
+pub async fn create_note(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Id(id): Id,
+    ip: crate::middleware::ClientIp,
+    ApiJson(input): ApiJson<PostMessage>,
+) -> ApiResult<(StatusCode, Json<PostedOut>)> {
+    post_message(s, a, id, ip.0, input, true).await
+}
+
+/// A ticket's messages (customers never see notes).
+#[utoipa::path(get, path = "/tickets/{id}/messages", tag = "messages", params(("id" = i64, Path), OrderParams),
+    responses((status = 200, body = MessageList), (status = 404, body = ErrorBody)))]
+pub async fn list_messages(State(s): State<AppState>, Auth(a): Auth, Id(id): Id, ApiQuery(o): ApiQuery<OrderParams>) -> ApiResult<Json<MessageList>> {
+    Ok(Json(MessageList { messages: s.desk.messages(&a, TicketId(id), o.newest_first()?).await? }))
+}
+
+/// A ticket's event timeline (agents).
+#[utoipa::path(get, path = "/tickets/{id}/events", tag = "tickets", params(("id" = i64, Path)),
+    responses((status = 200, body = EventList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_events(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -> ApiResult<Json<EventList>> {
+    Ok(Json(EventList { events: s.desk.events(&a, TicketId(id)).await? }))
+}
+
+/// Merges other tickets into this one (agents): their messages move here and
+/// they are closed, linked to this ticket.
+#[utoipa::path(post, path = "/tickets/{id}/merge", tag = "tickets", request_body = MergeInput, params(("id" = i64, Path)),
+    responses((status = 200, body = TicketOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn merge_tickets(State(s): State<AppState>, Auth(a): Auth, Id(id): Id, ApiJson(input): ApiJson<MergeInput>) -> ApiResult<Response> {
+    let t = s.desk.merge(&a, TicketId(id), &input.source_ids).await?;
+    Ok(ticket_response(StatusCode::OK, TicketOut::new(t, s.desk.now())))
+}
+
+/// Marks the ticket solved (a reply reopens it).
+#[utoipa::path(post, path = "/tickets/{id}/solve", tag = "tickets", params(("id" = i64, Path), ("If-Match" = Option<String>, Header)),
+    responses((status = 200, body = TicketOut), (status = 409, body = ErrorBody)))]
+pub async fn solve_ticket(State(s): State<AppState>, Auth(a): Auth, Id(id): Id, IfMatch(v): IfMatch) -> ApiResult<Response> {
+    let t = s.desk.solve(&a, TicketId(id), v).await?;
+    Ok(ticket_response(StatusCode::OK, TicketOut::new(t, s.desk.now())))
+}
+
+/// Closes the ticket; closed is final (a reply opens a follow-up).
+#[utoipa::path(post, path = "/tickets/{id}/close", tag = "tickets", params(("id" = i64, Path), ("If-Match" = Option<String>, Header)),
+    responses((status = 200, body = TicketOut), (status = 409, body = ErrorBody)))]
+pub async fn close_ticket(State(s): State<AppState>, Auth(a): Auth, Id(id): Id, IfMatch(v): IfMatch) -> ApiResult<Response> {
+    let t = s.desk.close(&a, TicketId(id), v).await?;
+    Ok(ticket_response(StatusCode::OK, TicketOut::new(t, s.desk.now())))
+}
+
+/// Reopens a solved ticket.
+#[utoipa::path(post, path = "/tickets/{id}/reopen", tag = "tickets", params(("id" = i64, Path), ("If-Match" = Option<String>, Header)),
+    responses((status = 200, body = TicketOut), (status = 409, body = ErrorBody)))]
+pub async fn reopen_ticket(State(s): State<AppState>, Auth(a): Auth, Id(id): Id, IfMatch(v): IfMatch) -> ApiResult<Response> {
+    let t = s.desk.reopen(&a, TicketId(id), v).await?;
+    Ok(ticket_response(StatusCode::OK, TicketOut::new(t, s.desk.now())))
+}
+
+/// Marks the ticket read by the caller (clears their side's unread mark).
+#[utoipa::path(post, path = "/tickets/{id}/read", tag = "tickets", params(("id" = i64, Path)),
+    responses((status = 200, body = ReadOut), (status = 404, body = ErrorBody)))]
+pub async fn mark_read(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -> ApiResult<Json<ReadOut>> {
+    Ok(Json(ReadOut { read_at: s.desk.mark_read(&a, TicketId(id)).await? }))
+}
+
+/// Shows a secret custom field's value to an agent of the ticket's
+/// department; the look is recorded as a `secret.revealed` event.
+#[utoipa::path(post, path = "/tickets/{id}/secrets/{key}/reveal", tag = "tickets", params(("id" = i64, Path), ("key" = String, Path)),
+    responses((status = 200, body = SecretOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn reveal_secret(State(s): State<AppState>, Auth(a): Auth, Path((id, key)): Path<(String, String)>) -> ApiResult<Json<SecretOut>> {
+    let id = id.parse::<i64>().map_err(|_| ApiError::not_found("ticket"))?;
+    let value = s.desk.reveal_secret(&a, TicketId(id), &key).await?;
+    Ok(Json(SecretOut { key, value }))
+}

@@ -1,0 +1,287 @@
+//! Configuration: defaults, then `DATA_DIR/tessera.toml` when present, then
+//! `TESSERA_*` environment variables, then command-line flags (applied by
+//! the caller).
+//!
+//! ```toml
+//! [server]
+//! listen = "127.0.0.1:8080"
+//! public_url = "https://help.example.com"   # used in links
+//!
+//! [database]
+//! url = "sqlite:///var/lib/tessera/tessera.db"   # default: tessera.db in the data folder
+//!
+//! [security]
+//! secret_key = "<64 hex characters>"   # default: generated into DATA_DIR/secret.key
+//!
+//! [limits]
+//! max_body_bytes = 1048576              # JSON request bodies
+//! max_attachment_bytes = 20971520       # one uploaded file
+//! max_attachments_per_message = 10
+//! ```
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// A configuration problem, reported before the server starts.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    /// The file cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for this configuration.
+    #[error("{path} is not a valid configuration: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A value is wrong.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Where the data lives.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL URL (not supported by this build yet).
+    Postgres(String),
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite(p) => write!(f, "Sqlite({})", p.display()),
+            // The URL may hold a password.
+            Self::Postgres(_) => f.write_str("Postgres(..)"),
+        }
+    }
+}
+
+/// The effective configuration.
+#[derive(Clone)]
+pub struct Config {
+    /// The data folder (database, blobs, key).
+    pub data_dir: PathBuf,
+    /// Address to listen on.
+    pub listen: String,
+    /// The public base URL, when behind a proxy.
+    pub public_url: Option<String>,
+    /// The database.
+    pub database: DatabaseUrl,
+    /// The 256-bit key for secrets at rest, as hex (none: the data folder's).
+    pub secret_key: Option<String>,
+    /// Largest JSON request body.
+    pub max_body_bytes: usize,
+    /// Largest uploaded file.
+    pub max_attachment_bytes: usize,
+    /// Most files on one message.
+    pub max_attachments_per_message: usize,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("data_dir", &self.data_dir)
+            .field("listen", &self.listen)
+            .field("public_url", &self.public_url)
+            .field("database", &self.database)
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "<redacted>"))
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("max_attachment_bytes", &self.max_attachment_bytes)
+            .field("max_attachments_per_message", &self.max_attachments_per_message)
+            .finish()
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    #[serde(default)]
+    server: ServerSection,
+    #[serde(default)]
+    database: DatabaseSection,
+    #[serde(default)]
+    security: SecuritySection,
+    #[serde(default)]
+    limits: LimitsSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServerSection {
+    listen: Option<String>,
+    public_url: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DatabaseSection {
+    url: Option<String>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SecuritySection {
+    secret_key: Option<String>,
+}
+
+impl std::fmt::Debug for SecuritySection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecuritySection(..)")
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitsSection {
+    max_body_bytes: Option<usize>,
+    max_attachment_bytes: Option<usize>,
+    max_attachments_per_message: Option<usize>,
+}
+
+/// The default listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+impl Config {
+    /// Defaults for a data folder, without reading anything.
+    pub fn defaults(data_dir: &Path) -> Self {
+        Self {
+            data_dir: data_dir.to_path_buf(),
+            listen: DEFAULT_LISTEN.into(),
+            public_url: None,
+            database: DatabaseUrl::Sqlite(data_dir.join("tessera.db")),
+            secret_key: None,
+            max_body_bytes: 1024 * 1024,
+            max_attachment_bytes: 20 * 1024 * 1024,
+            max_attachments_per_message: 10,
+        }
+    }
+
+    /// Loads the configuration of `data_dir`: its `tessera.toml`, then the
+    /// environment (`env` is passed in so tests need not touch the process's).
+    pub fn load(data_dir: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut c = Self::defaults(data_dir);
+        let path = data_dir.join("tessera.toml");
+        let file: FileConfig = match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.clone(), message: e.to_string() })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileConfig::default(),
+            Err(e) => return Err(ConfigError::Read { path, source: e }),
+        };
+        let mut db_url = file.database.url;
+        if let Some(v) = file.server.listen {
+            c.listen = v;
+        }
+        c.public_url = file.server.public_url;
+        c.secret_key = file.security.secret_key;
+        let l = file.limits;
+        c.max_body_bytes = l.max_body_bytes.unwrap_or(c.max_body_bytes);
+        c.max_attachment_bytes = l.max_attachment_bytes.unwrap_or(c.max_attachment_bytes);
+        c.max_attachments_per_message = l.max_attachments_per_message.unwrap_or(c.max_attachments_per_message);
+
+        if let Some(v) = env("TESSERA_LISTEN") {
+            c.listen = v;
+        }
+        if let Some(v) = env("TESSERA_PUBLIC_URL") {
+            c.public_url = Some(v);
+        }
+        if let Some(v) = env("TESSERA_DATABASE_URL") {
+            db_url = Some(v);
+        }
+        if let Some(v) = env("TESSERA_SECRET_KEY") {
+            c.secret_key = Some(v);
+        }
+        let num = |name: &str, current: usize| -> Result<usize, ConfigError> {
+            match env(name) {
+                None => Ok(current),
+                Some(v) => v.trim().parse().map_err(|_| ConfigError::Invalid(format!("{name} must be a whole number"))),
+            }
+        };
+        c.max_body_bytes = num("TESSERA_MAX_BODY_BYTES", c.max_body_bytes)?;
+        c.max_attachment_bytes = num("TESSERA_MAX_ATTACHMENT_BYTES", c.max_attachment_bytes)?;
+        c.max_attachments_per_message = num("TESSERA_MAX_ATTACHMENTS_PER_MESSAGE", c.max_attachments_per_message)?;
+        if let Some(url) = db_url {
+            c.database = parse_database_url(&url, data_dir)?;
+        }
+        c.check()?;
+        Ok(c)
+    }
+
+    /// Checks values that the types do not.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if self.max_body_bytes < 1024 {
+            return Err(ConfigError::Invalid("max_body_bytes must be at least 1024".into()));
+        }
+        if self.max_attachment_bytes == 0 || self.max_attachments_per_message == 0 {
+            return Err(ConfigError::Invalid("attachment limits must be positive".into()));
+        }
+        if let Some(k) = &self.secret_key {
+            tessera_desk::SecretBox::from_hex(k).map_err(ConfigError::Invalid)?;
+        }
+        Ok(())
+    }
+}
+
+/// `sqlite:PATH`, `sqlite://PATH` (relative paths are inside the data
+/// folder) or `postgres://…`.
+pub fn parse_database_url(url: &str, data_dir: &Path) -> Result<DatabaseUrl, ConfigError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(DatabaseUrl::Postgres(url.to_string()));
+    }
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .ok_or_else(|| ConfigError::Invalid("the database URL must start with sqlite: or postgres://".into()))?;
+    if path.is_empty() {
+        return Err(ConfigError::Invalid("the sqlite URL names no file".into()));
+    }
+    let p = PathBuf::from(path);
+    Ok(DatabaseUrl::Sqlite(if p.is_absolute() { p } else { data_dir.join(p) }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("tessera.toml"),
+            "[server]\nlisten = \"127.0.0.1:9000\"\n[limits]\nmax_body_bytes = 4096\n",
+        )
+        .unwrap();
+        let c = Config::load(dir.path(), &|_| None).unwrap();
+        assert_eq!(c.listen, "127.0.0.1:9000");
+        assert_eq!(c.max_body_bytes, 4096);
+        let env = |k: &str| (k == "TESSERA_LISTEN").then(|| "0.0.0.0:1".to_string());
+        assert_eq!(Config::load(dir.path(), &env).unwrap().listen, "0.0.0.0:1");
+    }
+
+    #[test]
+    fn typos_and_bad_values_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("tessera.toml"), "[server]\nlisten_addr = \"x\"\n").unwrap();
+        assert!(Config::load(dir.path(), &|_| None).is_err());
+        std::fs::remove_file(dir.path().join("tessera.toml")).unwrap();
+        let env = |k: &str| (k == "TESSERA_SECRET_KEY").then(|| "short".to_string());
+        assert!(Config::load(dir.path(), &env).is_err());
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug() {
+        let mut c = Config::defaults(Path::new("/tmp/x"));
+        c.secret_key = Some("ab".repeat(32));
+        c.database = DatabaseUrl::Postgres("postgres://u:hunter2@h/db".into());
+        let s = format!("{c:?}");
+        assert!(!s.contains("abab") && !s.contains("hunter2"));
+    }
+}

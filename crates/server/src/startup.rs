@@ -1,0 +1,158 @@
+//! Opening an installation: the data folder, the key, the database, the
+//! blob store, the desk, and the first-start administrator.
+
+use crate::config::{Config, DatabaseUrl};
+use crate::state::AppState;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tessera_core::{Email, Role, SystemClock};
+use tessera_desk::{CreateUser, Desk, DepartmentInput, Limits, SecretBox, random};
+use tessera_store::{FsBlobStore, Store, UserQuery};
+use tessera_store_sqlite::SqliteStore;
+use thiserror::Error;
+
+/// Why the installation cannot be opened.
+#[derive(Debug, Error)]
+pub enum StartError {
+    /// A file or folder problem.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// Why it failed.
+        source: std::io::Error,
+    },
+    /// The database cannot be opened.
+    #[error("cannot open the database: {0}")]
+    Store(#[from] tessera_store::StoreError),
+    /// The configuration asks for something this build cannot do.
+    #[error("{0}")]
+    Unsupported(String),
+    /// The secret key is wrong.
+    #[error("{0}")]
+    Key(String),
+    /// The first start could not set things up.
+    #[error("first start: {0}")]
+    Bootstrap(#[from] tessera_desk::DeskError),
+}
+
+/// What the first start of an empty installation created.
+#[derive(Debug, Clone)]
+pub struct FirstStart {
+    /// The administrator's address.
+    pub admin_email: String,
+    /// The file holding their one-time password.
+    pub password_file: PathBuf,
+}
+
+/// The address of the administrator created on first start.
+pub const FIRST_ADMIN_EMAIL: &str = "admin@localhost";
+
+fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> StartError {
+    let what = what.into();
+    move |source| StartError::Io { what, source }
+}
+
+/// Writes a file readable only by its owner.
+pub fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    f.write_all(contents.as_bytes())?;
+    f.sync_all()
+}
+
+/// The installation's key: from the configuration, or `DATA_DIR/secret.key`
+/// (made on first start).
+pub fn secret_box(config: &Config) -> Result<SecretBox, StartError> {
+    if let Some(k) = &config.secret_key {
+        return SecretBox::from_hex(k).map_err(StartError::Key);
+    }
+    let path = config.data_dir.join("secret.key");
+    match std::fs::read_to_string(&path) {
+        Ok(k) => SecretBox::from_hex(&k).map_err(|e| StartError::Key(format!("{}: {e}", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let k = SecretBox::generate_hex().map_err(|e| StartError::Key(e.to_string()))?;
+            match write_private(&path, &k) {
+                Ok(()) => SecretBox::from_hex(&k).map_err(StartError::Key),
+                // Another process made it first: use theirs.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => secret_box(config),
+                Err(e) => Err(io(format!("cannot write {}", path.display()))(e)),
+            }
+        }
+        Err(e) => Err(io(format!("cannot read {}", path.display()))(e)),
+    }
+}
+
+/// Opens the store the configuration names (migrating it).
+pub fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
+    match &config.database {
+        DatabaseUrl::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path)?)),
+        DatabaseUrl::Postgres(_) => Err(StartError::Unsupported(
+            "PostgreSQL is not supported by this build yet; leave TESSERA_DATABASE_URL unset to use SQLite".into(),
+        )),
+    }
+}
+
+/// Opens the installation in `config.data_dir`.
+pub fn open_desk(config: &Config) -> Result<Desk, StartError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(io(format!("cannot create {}", config.data_dir.display())))?;
+    let secrets = secret_box(config)?;
+    let store = open_store(config)?;
+    let blobs = Arc::new(FsBlobStore::new(config.data_dir.join("blobs")));
+    let limits = Limits {
+        max_attachment_bytes: config.max_attachment_bytes,
+        max_attachments_per_message: config.max_attachments_per_message,
+    };
+    Ok(Desk::new(store, blobs, Arc::new(SystemClock), secrets, limits))
+}
+
+/// Builds the application state.
+pub fn state(config: Config) -> Result<AppState, StartError> {
+    let desk = open_desk(&config)?;
+    let (_, doc) = crate::api::router();
+    let openapi = doc.to_pretty_json().map_err(|e| StartError::Unsupported(format!("cannot render the API document: {e}")))?;
+    Ok(AppState { desk, config: Arc::new(config), openapi: Arc::new(openapi) })
+}
+
+/// On an installation without users, creates an administrator with a random
+/// password (written to `DATA_DIR/initial-admin-password`, readable only by
+/// the owner, never logged) and a first department.
+pub async fn bootstrap(desk: &Desk, data_dir: &Path) -> Result<Option<FirstStart>, StartError> {
+    let any = desk.store().list_users(&UserQuery { limit: 1, ..UserQuery::default() }).await?;
+    if !any.is_empty() {
+        return Ok(None);
+    }
+    let password = random::password()?;
+    let email = Email::parse(FIRST_ADMIN_EMAIL).map_err(|e| StartError::Unsupported(e.to_string()))?;
+    let admin = desk
+        .create_user_unchecked(CreateUser {
+            email,
+            name: "Administrator".into(),
+            role: Role::Admin,
+            password: Some(password.clone()),
+            organization_id: None,
+            sees_all: false,
+            locale: None,
+        })
+        .await?;
+    let actor = desk.actor_for(&admin.user).await?;
+    if desk.list_departments(&actor).await?.is_empty() {
+        desk.create_department(
+            &actor,
+            DepartmentInput {
+                name: Some("Support".into()),
+                description: Some("General questions and problems".into()),
+                public: Some(true),
+                member_ids: Some(vec![admin.user.id]),
+                ..DepartmentInput::default()
+            },
+        )
+        .await?;
+    }
+    let password_file = data_dir.join("initial-admin-password");
+    let _ = std::fs::remove_file(&password_file);
+    write_private(&password_file, &format!("{password}\n"))
+        .map_err(io(format!("cannot write {}", password_file.display())))?;
+    Ok(Some(FirstStart { admin_email: FIRST_ADMIN_EMAIL.into(), password_file }))
+}

@@ -1,0 +1,16 @@
+//! What every handler shares.
+
+use crate::config::Config;
+use std::sync::Arc;
+use tessera_desk::Desk;
+
+/// The application state.
+#[derive(Clone)]
+pub struct AppState {
+    /// The application layer.
+    pub desk: Desk,
+    /// The effective configuration.
+    pub config: Arc<Config>,
+    /// The OpenAPI document, rendered once.
+    pub openapi: Arc<String>,
+}
