@@ -24,11 +24,19 @@ pub fn clean_filename(name: &str) -> String {
 
 /// The content type of `bytes`, from their first bytes: known binary formats
 /// by signature, valid UTF-8 as text, anything else as octets.
+///
+/// Types a browser would run or render as a page (HTML, SVG, XML,
+/// scripts) are never claimed: such files are served as plain text, so an
+/// upload can never become active content.
 pub fn sniff(bytes: &[u8]) -> String {
-    if let Some(kind) = infer::get(bytes) {
-        return kind.mime_type().to_string();
+    const ACTIVE: [&str; 6] =
+        ["text/html", "image/svg+xml", "application/xml", "text/xml", "application/javascript", "text/javascript"];
+    let text = || if std::str::from_utf8(bytes).is_ok() { "text/plain; charset=utf-8" } else { "application/octet-stream" };
+    match infer::get(bytes) {
+        Some(kind) if ACTIVE.contains(&kind.mime_type()) => text().into(),
+        Some(kind) => kind.mime_type().to_string(),
+        None => text().into(),
     }
-    if std::str::from_utf8(bytes).is_ok() { "text/plain; charset=utf-8".into() } else { "application/octet-stream".into() }
 }
 
 impl Desk {
@@ -112,5 +120,7 @@ mod tests {
         assert_eq!(sniff(b"%PDF-1.7\n"), "application/pdf");
         assert_eq!(sniff("merhaba dünya".as_bytes()), "text/plain; charset=utf-8");
         assert_eq!(sniff(&[0xff, 0xfe, 0x00, 0x01, 0x80]), "application/octet-stream");
+        assert_eq!(sniff(b"<html><script>alert(1)</script></html>"), "text/plain; charset=utf-8");
+        assert_eq!(sniff(b"<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\"></svg>"), "text/plain; charset=utf-8");
     }
 }

@@ -20,7 +20,15 @@ use tessera_store::*;
 
 /// Attempts before an operation without a caller's version gives up on a
 /// ticket that keeps changing under it.
-const RETRIES: usize = 8;
+const RETRIES: usize = 64;
+
+/// A short, growing, jittered pause before retrying after a conflict, so
+/// writers racing for one ticket spread out instead of colliding again.
+async fn backoff(attempt: usize) {
+    let cap_ms = (1u64 << attempt.min(6)).min(50);
+    let jitter = crate::random::bytes::<1>().map_or(0, |b| u64::from(b[0]));
+    tokio::time::sleep(std::time::Duration::from_micros((jitter * cap_ms * 1000) / 255)).await;
+}
 
 /// A ticket with its conversation, as one actor may see it.
 #[derive(Debug, Clone)]
@@ -176,7 +184,10 @@ impl Desk {
     where
         F: FnMut(&Ticket, &mut Ticket, &mut Work) -> DeskResult<()>,
     {
-        for _ in 0..RETRIES {
+        for attempt in 0..RETRIES {
+            if attempt > 0 {
+                backoff(attempt).await;
+            }
             let old = self.visible_ticket(actor, id).await?;
             if let Some(v) = expected {
                 if v != old.version {
@@ -879,7 +890,10 @@ impl Desk {
             return Err(DeskError::invalid("source_ids", "invalid_value", "a ticket cannot be merged into itself"));
         }
         let defs = self.field_defs().await?;
-        for _ in 0..RETRIES {
+        for attempt in 0..RETRIES {
+            if attempt > 0 {
+                backoff(attempt).await;
+            }
             let now = self.now();
             let t = self.visible_ticket(actor, target).await?;
             if t.status_category == StatusCategory::Closed {

@@ -1,0 +1,13 @@
+//! Integration tests of the native API: each test starts the real server on
+//! an ephemeral loopback port with a temporary data folder and talks HTTP to
+//! it. One test binary for all of them keeps link times down.
+
+mod attachments;
+mod bad_input;
+mod concurrency;
+mod lifecycle;
+mod openapi;
+mod permissions;
+mod resources;
+mod restart;
+mod support;

@@ -1,0 +1,318 @@
+//! Test support: a real Tessera server on an ephemeral loopback port with a
+//! temporary data folder, and a small HTTP client for its API.
+
+#![allow(dead_code)]
+
+use reqwest::header::HeaderMap;
+use serde_json::{Value, json};
+use std::path::Path;
+use tempfile::TempDir;
+use tessera_server::Config;
+use tessera_server::state::AppState;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A running server.
+pub struct TestServer {
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    /// The data folder (kept for restarts).
+    pub dir: TempDir,
+    /// The application state (for reading the store in assertions).
+    pub state: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Starts a server on a fresh data folder.
+    pub async fn start() -> Self {
+        Self::start_in(TempDir::new().expect("temp dir"), |_| {}).await
+    }
+
+    /// Starts a server with configuration changes.
+    pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> Self {
+        Self::start_in(TempDir::new().expect("temp dir"), tweak).await
+    }
+
+    /// Starts a server on an existing data folder.
+    pub async fn start_in(dir: TempDir, tweak: impl FnOnce(&mut Config)) -> Self {
+        let mut config = Config::load(dir.path(), &|_| None).expect("config");
+        config.listen = "127.0.0.1:0".into();
+        tweak(&mut config);
+        let state = tessera_server::startup::state(config).expect("open the installation");
+        tessera_server::startup::bootstrap(&state.desk, dir.path()).await.expect("bootstrap");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (tx, rx) = oneshot::channel::<()>();
+        let st = state.clone();
+        let handle = tokio::spawn(async move {
+            tessera_server::run(st, listener, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("server");
+        });
+        Self { base, dir, state, shutdown: Some(tx), handle: Some(handle) }
+    }
+
+    /// Stops the server and hands back its data folder.
+    pub async fn stop(mut self) -> TempDir {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            let _ = h.await;
+        }
+        let dir = std::mem::replace(&mut self.dir, TempDir::new().expect("temp dir"));
+        drop(self);
+        dir
+    }
+
+    /// The data folder.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A client without credentials.
+    pub fn anonymous(&self) -> Api {
+        Api { base: self.base.clone(), token: None, client: client() }
+    }
+
+    /// A client for a token.
+    pub fn with_token(&self, token: &str) -> Api {
+        Api { base: self.base.clone(), token: Some(token.to_string()), client: client() }
+    }
+
+    /// A client for the first-start administrator.
+    pub async fn admin(&self) -> Api {
+        let desk = &self.state.desk;
+        let user = desk.store().user_by_email("admin@localhost").await.expect("store").expect("admin exists");
+        let t = desk.issue_token(user.id, "tests").await.expect("token");
+        self.with_token(&t.token)
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder().no_proxy().timeout(std::time::Duration::from_secs(30)).build().expect("client")
+}
+
+/// An answer.
+#[derive(Debug)]
+pub struct Resp {
+    /// HTTP status.
+    pub status: u16,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// JSON body (`Null` when empty or not JSON).
+    pub body: Value,
+    /// Raw body.
+    pub bytes: Vec<u8>,
+}
+
+impl Resp {
+    /// The error code of an error answer.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+
+    /// The field of an error answer.
+    pub fn field(&self) -> &str {
+        self.body["error"]["field"].as_str().unwrap_or("")
+    }
+
+    /// Asserts the status, showing the body when it differs.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Self {
+        assert_eq!(self.status, status, "unexpected status; body: {}", self.body);
+        self
+    }
+
+    /// The `id` of the body.
+    pub fn id(&self) -> i64 {
+        self.body["id"].as_i64().unwrap_or_else(|| panic!("no id in {}", self.body))
+    }
+
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+    }
+}
+
+/// A client of the API.
+#[derive(Clone)]
+pub struct Api {
+    /// Server base URL.
+    pub base: String,
+    /// Bearer token.
+    pub token: Option<String>,
+    /// HTTP client.
+    pub client: reqwest::Client,
+}
+
+impl Api {
+    /// A request builder for `method` and an `/api/v1` path.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let url = if path.starts_with('/') && !path.starts_with("/api/") && !path.starts_with("/healthz") && !path.starts_with("/readyz") {
+            format!("{}/api/v1{path}", self.base)
+        } else {
+            format!("{}{path}", self.base)
+        };
+        let rb = self.client.request(method, url);
+        match &self.token {
+            Some(t) => rb.bearer_auth(t),
+            None => rb,
+        }
+    }
+
+    /// Sends a request and reads the answer.
+    pub async fn send(rb: reqwest::RequestBuilder) -> Resp {
+        let r = rb.send().await.expect("request");
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let bytes = r.bytes().await.expect("body").to_vec();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Resp { status, headers, body, bytes }
+    }
+
+    /// GET.
+    pub async fn get(&self, path: &str) -> Resp {
+        Self::send(self.request(reqwest::Method::GET, path)).await
+    }
+
+    /// POST with a JSON body.
+    pub async fn post(&self, path: &str, body: Value) -> Resp {
+        Self::send(self.request(reqwest::Method::POST, path).json(&body)).await
+    }
+
+    /// POST without a body.
+    pub async fn post_empty(&self, path: &str) -> Resp {
+        Self::send(self.request(reqwest::Method::POST, path)).await
+    }
+
+    /// PATCH with a JSON body.
+    pub async fn patch(&self, path: &str, body: Value) -> Resp {
+        Self::send(self.request(reqwest::Method::PATCH, path).json(&body)).await
+    }
+
+    /// PUT with a JSON body.
+    pub async fn put(&self, path: &str, body: Value) -> Resp {
+        Self::send(self.request(reqwest::Method::PUT, path).json(&body)).await
+    }
+
+    /// DELETE.
+    pub async fn delete(&self, path: &str) -> Resp {
+        Self::send(self.request(reqwest::Method::DELETE, path)).await
+    }
+
+    /// POST of raw bytes with a content type.
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> Resp {
+        Self::send(self.request(reqwest::Method::POST, path).header("content-type", content_type).body(body)).await
+    }
+
+    /// PATCH of raw bytes with a content type.
+    pub async fn patch_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> Resp {
+        Self::send(self.request(reqwest::Method::PATCH, path).header("content-type", content_type).body(body)).await
+    }
+
+    /// Uploads files; answers their ids.
+    pub async fn upload(&self, files: &[(&str, &[u8])]) -> Resp {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, bytes) in files {
+            form = form.part("file", reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()));
+        }
+        Self::send(self.request(reqwest::Method::POST, "/attachments").multipart(form)).await
+    }
+
+    /// Creates a user (as an admin or agent) and a token for them; answers
+    /// the user's id and a client acting as them.
+    pub async fn make_user(&self, server: &TestServer, role: &str, email: &str, name: &str) -> (i64, Api) {
+        let id = self.post("/users", json!({"email": email, "name": name, "role": role})).await.expect(201).id();
+        let user = server.state.desk.store().user(tessera_core::UserId(id)).await.expect("store").expect("user");
+        let t = server.state.desk.issue_token(user.id, "tests").await.expect("token");
+        (id, server.with_token(&t.token))
+    }
+}
+
+/// A small world most tests start from.
+///
+/// - departments: `billing` (agent `ayse`), `tech` (agent `boris`);
+/// - organization `acme` with customers `carol` (sees all) and `dave`;
+/// - customer `erin` outside any organization.
+pub struct World {
+    /// The server.
+    pub server: TestServer,
+    /// The administrator.
+    pub admin: Api,
+    /// Billing department id.
+    pub billing: i64,
+    /// Tech department id.
+    pub tech: i64,
+    /// Agent in billing.
+    pub ayse: Api,
+    /// Ayşe's id.
+    pub ayse_id: i64,
+    /// Agent in tech.
+    pub boris: Api,
+    /// Boris's id.
+    pub boris_id: i64,
+    /// Acme's id.
+    pub acme: i64,
+    /// Customer of acme who sees all its tickets.
+    pub carol: Api,
+    /// Carol's id.
+    pub carol_id: i64,
+    /// Customer of acme.
+    pub dave: Api,
+    /// Dave's id.
+    pub dave_id: i64,
+    /// Customer without organization.
+    pub erin: Api,
+    /// Erin's id.
+    pub erin_id: i64,
+}
+
+impl World {
+    /// Builds the world on a fresh server.
+    pub async fn new() -> Self {
+        let server = TestServer::start().await;
+        let admin = server.admin().await;
+        let (ayse_id, ayse) = admin.make_user(&server, "agent", "ayse@example.com", "Ayşe Yılmaz").await;
+        let (boris_id, boris) = admin.make_user(&server, "agent", "boris@example.com", "Борис Иванов").await;
+        let billing = admin.post("/departments", json!({"name": "Billing", "member_ids": [ayse_id]})).await.expect(201).id();
+        let tech = admin.post("/departments", json!({"name": "Tech", "member_ids": [boris_id]})).await.expect(201).id();
+        let acme = admin.post("/organizations", json!({"name": "Acme"})).await.expect(201).id();
+        let (carol_id, carol) = admin.make_user(&server, "customer", "carol@acme.example", "Carol").await;
+        let (dave_id, dave) = admin.make_user(&server, "customer", "dave@acme.example", "Dave").await;
+        let (erin_id, erin) = admin.make_user(&server, "customer", "erin@example.org", "Erin").await;
+        admin.patch(&format!("/users/{carol_id}"), json!({"organization_id": acme, "sees_all": true})).await.expect(200);
+        admin.patch(&format!("/users/{dave_id}"), json!({"organization_id": acme})).await.expect(200);
+        Self { server, admin, billing, tech, ayse, ayse_id, boris, boris_id, acme, carol, carol_id, dave, dave_id, erin, erin_id }
+    }
+
+    /// Opens a ticket as `who` in `department`; answers its id.
+    pub async fn open(&self, who: &Api, department: i64, subject: &str) -> i64 {
+        who.post("/tickets", json!({"subject": subject, "department_id": department, "body": format!("{subject}: details")}))
+            .await
+            .expect(201)
+            .id()
+    }
+
+    /// Event kinds of a ticket, in order (read as the admin).
+    pub async fn event_kinds(&self, ticket: i64) -> Vec<String> {
+        let r = self.admin.get(&format!("/tickets/{ticket}/events")).await.expect(200);
+        r.body["events"].as_array().expect("events").iter().map(|e| e["kind"].as_str().unwrap_or("").to_string()).collect()
+    }
+
+    /// Number of tickets in the database (deleted ones included).
+    pub async fn ticket_rows(&self) -> usize {
+        let q = tessera_store::TicketQuery {
+            scope: tessera_core::TicketScope::All,
+            filter: Default::default(),
+            sort: Default::default(),
+            after: None,
+            limit: 1000,
+        };
+        self.server.state.desk.store().count_tickets(&q).await.expect("count") as usize
+    }
+}
