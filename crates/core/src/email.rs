@@ -17,7 +17,8 @@ impl Email {
     /// the mail system's business, not ours.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let s = raw.trim();
-        let bad = |why: &str| DomainError::invalid("email", "invalid_email", format!("not a valid e-mail address: {why}"));
+        let bad =
+            |why: &str| DomainError::invalid("email", "invalid_email", format!("not a valid e-mail address: {why}"));
         if s.is_empty() {
             return Err(bad("empty"));
         }

@@ -31,11 +31,7 @@ pub enum DomainError {
 impl DomainError {
     /// A wrong value in `field`.
     pub fn invalid(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
-        Self::Invalid {
-            code,
-            message: message.into(),
-            field: Some(field.into()),
-        }
+        Self::Invalid { code, message: message.into(), field: Some(field.into()) }
     }
 
     /// The stable code of this error.

@@ -144,9 +144,7 @@ impl Actor {
         match self.role {
             Role::Customer => field.customer_visible && field.field_type != FieldType::Secret,
             Role::Admin => true,
-            Role::Agent => {
-                field.field_type != FieldType::Secret || self.department_ids.contains(&ticket.department_id)
-            }
+            Role::Agent => field.field_type != FieldType::Secret || self.department_ids.contains(&ticket.department_id),
         }
     }
 
@@ -167,8 +165,7 @@ pub fn scope_contains(scope: &TicketScope, ticket: &Ticket) -> bool {
                 || ticket.flagged_id == Some(*user_id)
         }
         TicketScope::Customer { user_id, organization_id } => {
-            ticket.requester_id == *user_id
-                || (organization_id.is_some() && ticket.organization_id == *organization_id)
+            ticket.requester_id == *user_id || (organization_id.is_some() && ticket.organization_id == *organization_id)
         }
     }
 }

@@ -76,17 +76,9 @@ impl ServiceStatus {
 
     /// Parses the stored name.
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Pending,
-            Self::Active,
-            Self::Suspended,
-            Self::Terminated,
-            Self::Cancelled,
-            Self::Fraud,
-            Self::Completed,
-        ]
-        .into_iter()
-        .find(|v| v.as_str() == s)
+        [Self::Pending, Self::Active, Self::Suspended, Self::Terminated, Self::Cancelled, Self::Fraud, Self::Completed]
+            .into_iter()
+            .find(|v| v.as_str() == s)
     }
 }
 

@@ -176,10 +176,8 @@ pub struct StatusRef {
 impl StatusRef {
     /// A built-in status by key (the key must be one of [`builtin_statuses`]).
     pub fn builtin(key: &'static str) -> Self {
-        let category = builtin_statuses()
-            .into_iter()
-            .find(|s| s.key.as_str() == key)
-            .map_or(StatusCategory::Open, |s| s.category);
+        let category =
+            builtin_statuses().into_iter().find(|s| s.key.as_str() == key).map_or(StatusCategory::Open, |s| s.category);
         Self { key: StatusKey::new(key), category }
     }
 }
@@ -220,9 +218,9 @@ pub fn after_reply(
     match side {
         Side::Customer => Ok(ReplyOutcome::Status(StatusRef::builtin(StatusKey::OPEN))),
         Side::Agent | Side::System => match chosen {
-            Some(s) if s.category == StatusCategory::New => Err(DomainError::Transition(
-                "a replied ticket cannot go back to the new status".into(),
-            )),
+            Some(s) if s.category == StatusCategory::New => {
+                Err(DomainError::Transition("a replied ticket cannot go back to the new status".into()))
+            }
             Some(s) => Ok(ReplyOutcome::Status(s.clone())),
             None => Ok(ReplyOutcome::Status(StatusRef::builtin(StatusKey::ANSWERED))),
         },
@@ -284,7 +282,8 @@ mod tests {
 
     #[test]
     fn customer_reply_opens() {
-        for from in [StatusKey::NEW, StatusKey::ANSWERED, StatusKey::ON_HOLD, StatusKey::SOLVED, StatusKey::IN_PROGRESS] {
+        for from in [StatusKey::NEW, StatusKey::ANSWERED, StatusKey::ON_HOLD, StatusKey::SOLVED, StatusKey::IN_PROGRESS]
+        {
             assert_eq!(
                 after_reply(&st(from), Side::Customer, false, None).unwrap(),
                 ReplyOutcome::Status(st(StatusKey::OPEN)),
@@ -355,12 +354,12 @@ mod tests {
         fn closed_is_final(target in any_status(), side in any_side()) {
             let closed = st(StatusKey::CLOSED);
             let r = set_status(&closed, &target, side);
+            prop_assert_eq!(after_reply(&closed, side, false, None).unwrap(), ReplyOutcome::FollowUp);
             if target.key == closed.key {
-                prop_assert_eq!(r.unwrap(), closed.clone());
+                prop_assert_eq!(r.unwrap(), closed, "closed stays closed");
             } else {
                 prop_assert_eq!(r, Err(DomainError::Closed));
             }
-            prop_assert_eq!(after_reply(&closed, side, false, None).unwrap(), ReplyOutcome::FollowUp);
         }
 
         /// Whatever the history, once a ticket left `new` no sequence of

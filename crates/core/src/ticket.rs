@@ -329,7 +329,8 @@ pub fn normalize_tags(tags: &[String]) -> Result<Vec<String>, DomainError> {
     let mut out: Vec<String> = Vec::with_capacity(tags.len());
     for t in tags {
         let t = t.trim().to_lowercase();
-        if t.is_empty() || t.chars().count() > 64 || t.chars().any(|c| c.is_whitespace() || c == ',' || c.is_control()) {
+        if t.is_empty() || t.chars().count() > 64 || t.chars().any(|c| c.is_whitespace() || c == ',' || c.is_control())
+        {
             return Err(DomainError::invalid(
                 "tags",
                 "invalid_tag",

@@ -16,7 +16,9 @@ use tessera_core::custom_field::CustomFieldDef;
 use tessera_core::ids::*;
 use tessera_core::status::{Status, StatusKey};
 use tessera_core::user::{validate_locale, validate_name};
-use tessera_core::{Actor, AutoAssign, Department, Email, Organization, Role, Service, ServiceKind, ServiceStatus, User};
+use tessera_core::{
+    Actor, AutoAssign, Department, Email, Organization, Role, Service, ServiceKind, ServiceStatus, User,
+};
 use tessera_store::{TokenRecord, UserQuery};
 
 /// A user with their department memberships.
@@ -111,10 +113,10 @@ impl Desk {
         let now = self.now();
         let name = validate_name("name", &input.name)?;
         let locale = validate_locale(input.locale.as_deref().unwrap_or("en"))?;
-        if let Some(o) = input.organization_id {
-            if self.store.organization(o).await?.is_none() {
-                return Err(DeskError::invalid("organization_id", "unknown_organization", "there is no such organization"));
-            }
+        if let Some(o) = input.organization_id
+            && self.store.organization(o).await?.is_none()
+        {
+            return Err(DeskError::invalid("organization_id", "unknown_organization", "there is no such organization"));
         }
         let password_hash = match &input.password {
             Some(p) => {
@@ -180,18 +182,22 @@ impl Desk {
             user.locale = validate_locale(l)?;
         }
         if let Some(e) = &input.email {
-            if let Some(other) = self.store.user_by_email(e.as_str()).await? {
-                if other.id != id {
-                    return Err(email_taken());
-                }
+            if let Some(other) = self.store.user_by_email(e.as_str()).await?
+                && other.id != id
+            {
+                return Err(email_taken());
             }
             user.email = e.clone();
         }
         if let Some(o) = input.organization_id {
-            if let Some(o) = o {
-                if self.store.organization(o).await?.is_none() {
-                    return Err(DeskError::invalid("organization_id", "unknown_organization", "there is no such organization"));
-                }
+            if let Some(o) = o
+                && self.store.organization(o).await?.is_none()
+            {
+                return Err(DeskError::invalid(
+                    "organization_id",
+                    "unknown_organization",
+                    "there is no such organization",
+                ));
             }
             user.organization_id = o;
         }
@@ -216,7 +222,8 @@ impl Desk {
         if user.role == Role::Customer {
             // A former agent leaves their departments.
             for d in self.store.user_departments(id).await? {
-                let members: Vec<UserId> = self.store.department_members(d).await?.into_iter().filter(|m| *m != id).collect();
+                let members: Vec<UserId> =
+                    self.store.department_members(d).await?.into_iter().filter(|m| *m != id).collect();
                 self.store.set_department_members(d, &members).await?;
             }
         }
@@ -237,7 +244,11 @@ impl Desk {
     /// Organizations (agents: all; customers: their own).
     pub async fn list_organizations(&self, actor: &Actor) -> DeskResult<Vec<Organization>> {
         let all = self.store.list_organizations().await?;
-        Ok(if actor.is_staff() { all } else { all.into_iter().filter(|o| Some(o.id) == actor.organization_id).collect() })
+        Ok(if actor.is_staff() {
+            all
+        } else {
+            all.into_iter().filter(|o| Some(o.id) == actor.organization_id).collect()
+        })
     }
 
     /// One organization.
@@ -263,7 +274,12 @@ impl Desk {
     }
 
     /// Changes an organization (agents).
-    pub async fn update_organization(&self, actor: &Actor, id: OrganizationId, input: OrganizationInput) -> DeskResult<Organization> {
+    pub async fn update_organization(
+        &self,
+        actor: &Actor,
+        id: OrganizationId,
+        input: OrganizationInput,
+    ) -> DeskResult<Organization> {
         require_staff(actor)?;
         let mut org = self.store.organization(id).await?.ok_or(DeskError::not_found("organization"))?;
         if let Some(n) = &input.name {
@@ -296,7 +312,12 @@ impl Desk {
 
     /// One department.
     pub async fn department(&self, actor: &Actor, id: DepartmentId) -> DeskResult<DepartmentView> {
-        let d = self.store.department(id).await?.filter(|d| actor.is_staff() || d.public).ok_or(DeskError::not_found("department"))?;
+        let d = self
+            .store
+            .department(id)
+            .await?
+            .filter(|d| actor.is_staff() || d.public)
+            .ok_or(DeskError::not_found("department"))?;
         let member_ids = if actor.is_staff() { self.store.department_members(id).await? } else { vec![] };
         Ok(DepartmentView { department: d, member_ids })
     }
@@ -306,7 +327,9 @@ impl Desk {
         for id in ids {
             match self.store.user(*id).await? {
                 Some(u) if u.role.is_staff() => out.push(*id),
-                _ => return Err(DeskError::invalid("member_ids", "unknown_agent", format!("user {id} is not an agent"))),
+                _ => {
+                    return Err(DeskError::invalid("member_ids", "unknown_agent", format!("user {id} is not an agent")));
+                }
             }
         }
         out.sort();
@@ -371,7 +394,12 @@ impl Desk {
     }
 
     /// Changes a department (admins).
-    pub async fn update_department(&self, actor: &Actor, id: DepartmentId, input: DepartmentInput) -> DeskResult<DepartmentView> {
+    pub async fn update_department(
+        &self,
+        actor: &Actor,
+        id: DepartmentId,
+        input: DepartmentInput,
+    ) -> DeskResult<DepartmentView> {
         require_admin(actor)?;
         let mut d = self.store.department(id).await?.ok_or(DeskError::not_found("department"))?;
         let members = match &input.member_ids {
@@ -405,7 +433,9 @@ impl Desk {
 
     async fn resolve_owner(&self, input: &ServiceInput) -> DeskResult<Option<UserId>> {
         match (&input.owner_id, &input.owner_email) {
-            (Some(_), Some(_)) => Err(DeskError::invalid("owner_email", "conflict", "give owner_id or owner_email, not both")),
+            (Some(_), Some(_)) => {
+                Err(DeskError::invalid("owner_email", "conflict", "give owner_id or owner_email, not both"))
+            }
             (Some(id), None) => match self.store.user(*id).await? {
                 Some(u) => Ok(Some(u.id)),
                 None => Err(DeskError::invalid("owner_id", "unknown_user", "there is no such user")),
@@ -438,10 +468,9 @@ impl Desk {
         let kind = input.kind.ok_or_else(|| DeskError::invalid("kind", "required", "a service needs a kind"))?;
         let label = validate_name("label", input.label.as_deref().unwrap_or(""))?;
         let external = input.external_id.clone().flatten().as_deref().map(external_id).transpose()?;
-        let owner = self
-            .resolve_owner(&input)
-            .await?
-            .ok_or_else(|| DeskError::invalid("owner_id", "required", "a service needs an owner (owner_id or owner_email)"))?;
+        let owner = self.resolve_owner(&input).await?.ok_or_else(|| {
+            DeskError::invalid("owner_id", "required", "a service needs an owner (owner_id or owner_email)")
+        })?;
         let now = self.now();
         let s = Service {
             id: ServiceId(0),
@@ -487,7 +516,13 @@ impl Desk {
 
     /// Creates or updates the service a billing system knows as
     /// (`kind`, `external_id`); answers it and whether it was created.
-    pub async fn upsert_service(&self, actor: &Actor, kind: ServiceKind, ext: &str, mut input: ServiceInput) -> DeskResult<(Service, bool)> {
+    pub async fn upsert_service(
+        &self,
+        actor: &Actor,
+        kind: ServiceKind,
+        ext: &str,
+        mut input: ServiceInput,
+    ) -> DeskResult<(Service, bool)> {
         require_staff(actor)?;
         let ext = external_id(ext)?;
         if input.kind.is_some_and(|k| k != kind) {
@@ -517,7 +552,11 @@ impl Desk {
         let name = validate_name("name", &input.name)?;
         let existing = self.store.statuses().await?;
         if existing.iter().any(|s| s.key == key) {
-            return Err(DeskError::Conflict { code: "already_exists", message: format!("status {key} exists"), field: Some("key".into()) });
+            return Err(DeskError::Conflict {
+                code: "already_exists",
+                message: format!("status {key} exists"),
+                field: Some("key".into()),
+            });
         }
         let position = input.position.unwrap_or_else(|| existing.iter().map(|s| s.position).max().unwrap_or(0) + 10);
         let s = Status { key, name, category: input.category, position, builtin: false };
@@ -538,7 +577,8 @@ impl Desk {
     pub async fn create_custom_field(&self, actor: &Actor, input: CustomFieldInput) -> DeskResult<CustomFieldDef> {
         require_admin(actor)?;
         let key = input.key.clone().ok_or_else(|| DeskError::invalid("key", "required", "a field needs a key"))?;
-        let field_type = input.field_type.ok_or_else(|| DeskError::invalid("type", "required", "a field needs a type"))?;
+        let field_type =
+            input.field_type.ok_or_else(|| DeskError::invalid("type", "required", "a field needs a type"))?;
         let mut def = CustomFieldDef {
             id: CustomFieldId(0),
             key,
@@ -554,14 +594,14 @@ impl Desk {
             created_at: self.now(),
         };
         self.apply_field(&mut def, &input).await?;
-        Ok(self.store.insert_custom_field(def).await.map_err(|e| match e {
+        self.store.insert_custom_field(def).await.map_err(|e| match e {
             tessera_store::StoreError::Duplicate(_) => DeskError::Conflict {
                 code: "already_exists",
                 message: "a field with this key exists".into(),
                 field: Some("key".into()),
             },
             other => other.into(),
-        })?)
+        })
     }
 
     async fn apply_field(&self, def: &mut CustomFieldDef, input: &CustomFieldInput) -> DeskResult<()> {
@@ -583,7 +623,11 @@ impl Desk {
         if let Some(v) = &input.department_ids {
             for d in v {
                 if self.store.department(*d).await?.is_none() {
-                    return Err(DeskError::invalid("department_ids", "unknown_department", format!("there is no department {d}")));
+                    return Err(DeskError::invalid(
+                        "department_ids",
+                        "unknown_department",
+                        format!("there is no department {d}"),
+                    ));
                 }
             }
             def.department_ids = v.clone();
@@ -599,9 +643,15 @@ impl Desk {
     }
 
     /// Changes a custom field (admins); key and type are fixed.
-    pub async fn update_custom_field(&self, actor: &Actor, id: CustomFieldId, input: CustomFieldInput) -> DeskResult<CustomFieldDef> {
+    pub async fn update_custom_field(
+        &self,
+        actor: &Actor,
+        id: CustomFieldId,
+        input: CustomFieldInput,
+    ) -> DeskResult<CustomFieldDef> {
         require_admin(actor)?;
-        let mut def = self.field_defs().await?.into_iter().find(|d| d.id == id).ok_or(DeskError::not_found("custom field"))?;
+        let mut def =
+            self.field_defs().await?.into_iter().find(|d| d.id == id).ok_or(DeskError::not_found("custom field"))?;
         if input.key.as_ref().is_some_and(|k| *k != def.key) {
             return Err(DeskError::invalid("key", "not_allowed", "a field's key cannot change"));
         }
@@ -674,5 +724,9 @@ impl Desk {
 }
 
 fn email_taken() -> DeskError {
-    DeskError::Conflict { code: "email_taken", message: "a user with this e-mail address exists".into(), field: Some("email".into()) }
+    DeskError::Conflict {
+        code: "email_taken",
+        message: "a user with this e-mail address exists".into(),
+        field: Some("email".into()),
+    }
 }

@@ -31,7 +31,8 @@ pub fn clean_filename(name: &str) -> String {
 pub fn sniff(bytes: &[u8]) -> String {
     const ACTIVE: [&str; 6] =
         ["text/html", "image/svg+xml", "application/xml", "text/xml", "application/javascript", "text/javascript"];
-    let text = || if std::str::from_utf8(bytes).is_ok() { "text/plain; charset=utf-8" } else { "application/octet-stream" };
+    let text =
+        || if std::str::from_utf8(bytes).is_ok() { "text/plain; charset=utf-8" } else { "application/octet-stream" };
     match infer::get(bytes) {
         Some(kind) if ACTIVE.contains(&kind.mime_type()) => text().into(),
         Some(kind) => kind.mime_type().to_string(),
@@ -121,6 +122,9 @@ mod tests {
         assert_eq!(sniff("merhaba dünya".as_bytes()), "text/plain; charset=utf-8");
         assert_eq!(sniff(&[0xff, 0xfe, 0x00, 0x01, 0x80]), "application/octet-stream");
         assert_eq!(sniff(b"<html><script>alert(1)</script></html>"), "text/plain; charset=utf-8");
-        assert_eq!(sniff(b"<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\"></svg>"), "text/plain; charset=utf-8");
+        assert_eq!(
+            sniff(b"<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\"></svg>"),
+            "text/plain; charset=utf-8"
+        );
     }
 }

@@ -18,7 +18,11 @@ pub const MIN_PASSWORD_CHARS: usize = 8;
 /// Checks a new password's length.
 pub fn check_password(password: &str) -> DeskResult<()> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(DeskError::invalid("password", "too_short", format!("a password has at least {MIN_PASSWORD_CHARS} characters")));
+        return Err(DeskError::invalid(
+            "password",
+            "too_short",
+            format!("a password has at least {MIN_PASSWORD_CHARS} characters"),
+        ));
     }
     if password.len() > MAX_PASSWORD_BYTES {
         return Err(DeskError::invalid("password", "too_long", "a password has at most 1024 bytes"));

@@ -32,7 +32,8 @@ impl SecretBox {
         if bytes.len() != 32 {
             return Err("the secret key must be 64 hex characters (256 bits)".into());
         }
-        let cipher = Aes256Gcm::new_from_slice(&bytes).map_err(|_| "the secret key has the wrong length".to_string())?;
+        let cipher =
+            Aes256Gcm::new_from_slice(&bytes).map_err(|_| "the secret key has the wrong length".to_string())?;
         Ok(Self { cipher })
     }
 

@@ -39,7 +39,13 @@ impl Events {
     }
 
     /// Appends one event.
-    pub fn push(&mut self, kind: EventKind, message: Option<MessageRef>, changes: BTreeMap<String, Change>, data: Value) {
+    pub fn push(
+        &mut self,
+        kind: EventKind,
+        message: Option<MessageRef>,
+        changes: BTreeMap<String, Change>,
+        data: Value,
+    ) {
         self.list.push(NewEvent {
             kind,
             side: self.side,
@@ -74,7 +80,12 @@ impl Events {
             }
         }
         if old.priority != new.priority {
-            self.push(EventKind::PriorityChanged, None, one("priority", ch(old.priority.as_str(), new.priority.as_str())), Value::Null);
+            self.push(
+                EventKind::PriorityChanged,
+                None,
+                one("priority", ch(old.priority.as_str(), new.priority.as_str())),
+                Value::Null,
+            );
         }
         if old.department_id != new.department_id {
             self.push(
@@ -114,7 +125,12 @@ impl Events {
             );
         }
         if old.ticket_type != new.ticket_type {
-            self.push(EventKind::TypeChanged, None, one("type", ch(opt(&old.ticket_type), opt(&new.ticket_type))), Value::Null);
+            self.push(
+                EventKind::TypeChanged,
+                None,
+                one("type", ch(opt(&old.ticket_type), opt(&new.ticket_type))),
+                Value::Null,
+            );
         }
         if old.custom_fields != new.custom_fields {
             let mut changes = BTreeMap::new();

@@ -107,7 +107,9 @@ impl From<StoreError> for DeskError {
                 message: format!("a record with this {what} already exists"),
                 field: Some(what),
             },
-            StoreError::InvalidReference(what) => Self::Conflict { code: "invalid_reference", message: what, field: None },
+            StoreError::InvalidReference(what) => {
+                Self::Conflict { code: "invalid_reference", message: what, field: None }
+            }
             other => Self::Internal(other.to_string()),
         }
     }

@@ -22,7 +22,9 @@ mod tests {
 
     #[test]
     fn scripts_and_handlers_go_text_stays() {
-        let out = sanitize(r#"<p onclick="x()">Merhaba <b>dünya</b><script>alert(1)</script><a href="javascript:alert(1)">x</a></p>"#);
+        let out = sanitize(
+            r#"<p onclick="x()">Merhaba <b>dünya</b><script>alert(1)</script><a href="javascript:alert(1)">x</a></p>"#,
+        );
         assert!(!out.contains("script"));
         assert!(!out.contains("onclick"));
         assert!(!out.contains("javascript"));

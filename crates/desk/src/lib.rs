@@ -86,7 +86,8 @@ impl Desk {
 
     /// The actor behind a user: their role and memberships.
     pub async fn actor_for(&self, user: &User) -> DeskResult<Actor> {
-        let department_ids = if user.role.is_staff() { self.store.user_departments(user.id).await? } else { Vec::new() };
+        let department_ids =
+            if user.role.is_staff() { self.store.user_departments(user.id).await? } else { Vec::new() };
         Ok(Actor {
             user_id: user.id,
             role: user.role,
@@ -171,7 +172,8 @@ impl Desk {
 
 /// A valid Argon2id hash of a random password, checked against when there is
 /// no real hash, so a failed sign-in takes the same time either way.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Hc0Cjw3Kxk9wC4Zn2qLp5cE6T6Kq2m7vO5lC1u3Qk1Y";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Hc0Cjw3Kxk9wC4Zn2qLp5cE6T6Kq2m7vO5lC1u3Qk1Y";
 
 #[cfg(test)]
 mod tests {

@@ -180,7 +180,14 @@ impl Desk {
     /// commits with a version check. Without a caller's version a conflict
     /// is retried on the fresh ticket; with one it is a version mismatch.
     /// Answers the committed ticket (unchanged when `f` changed nothing).
-    async fn modify<F>(&self, actor: &Actor, id: TicketId, expected: Option<i64>, defs: &[CustomFieldDef], mut f: F) -> DeskResult<(Ticket, UpdatedIds)>
+    async fn modify<F>(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        expected: Option<i64>,
+        defs: &[CustomFieldDef],
+        mut f: F,
+    ) -> DeskResult<(Ticket, UpdatedIds)>
     where
         F: FnMut(&Ticket, &mut Ticket, &mut Work) -> DeskResult<()>,
     {
@@ -189,14 +196,15 @@ impl Desk {
                 backoff(attempt).await;
             }
             let old = self.visible_ticket(actor, id).await?;
-            if let Some(v) = expected {
-                if v != old.version {
-                    return Err(DeskError::VersionMismatch { current: old.version });
-                }
+            if let Some(v) = expected
+                && v != old.version
+            {
+                return Err(DeskError::VersionMismatch { current: old.version });
             }
             let now = self.now();
             let mut new = old.clone();
-            let mut work = Work { change: TicketChange::new(old.clone(), old.version), events: Events::new(actor, now) };
+            let mut work =
+                Work { change: TicketChange::new(old.clone(), old.version), events: Events::new(actor, now) };
             f(&old, &mut new, &mut work)?;
             let mut events = std::mem::take(&mut work.events.list);
             let mut diff = Events::new(actor, now);
@@ -224,11 +232,7 @@ impl Desk {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(DeskError::Conflict {
-            code: "busy",
-            message: "the ticket kept changing; try again".into(),
-            field: None,
-        })
+        Err(DeskError::Conflict { code: "busy", message: "the ticket kept changing; try again".into(), field: None })
     }
 
     // ---- checks shared by the operations ---------------------------------------------
@@ -285,7 +289,11 @@ impl Desk {
         for (key, value) in input {
             let field = format!("custom_fields.{key}");
             let Some(def) = defs.iter().find(|d| &d.key == key && d.applies_to(department)) else {
-                return Err(DeskError::invalid(&field, "unknown_field", format!("there is no custom field {key:?} for this department")));
+                return Err(DeskError::invalid(
+                    &field,
+                    "unknown_field",
+                    format!("there is no custom field {key:?} for this department"),
+                ));
             };
             if !actor.can_edit_field(def) {
                 return Err(DeskError::forbidden_field(&field, format!("customers may not set {key}")));
@@ -430,7 +438,11 @@ impl Desk {
                 return Err(DeskError::invalid("service_id", "unknown_service", "the requester has no such service"));
             }
         } else if dept.requires_service {
-            return Err(DeskError::invalid("service_id", "required", "tickets in this department must name one of your services"));
+            return Err(DeskError::invalid(
+                "service_id",
+                "required",
+                "tickets in this department must name one of your services",
+            ));
         }
 
         let defs = self.field_defs().await?;
@@ -537,9 +549,11 @@ impl Desk {
             );
             events.list.extend(by.list);
         }
-        let create = TicketCreate { ticket: ticket.clone(), new_requester, messages: vec![message], events: events.list };
+        let create =
+            TicketCreate { ticket: ticket.clone(), new_requester, messages: vec![message], events: events.list };
         let out = self.store.commit(ChangeSet { creates: vec![create], updates: vec![] }).await?;
-        let ids = out.created.into_iter().next().ok_or_else(|| DeskError::Internal("the store created nothing".into()))?;
+        let ids =
+            out.created.into_iter().next().ok_or_else(|| DeskError::Internal("the store created nothing".into()))?;
         self.ticket_detail(actor, ids.ticket_id, false).await.or_else(|_| {
             // The creator may not see the ticket (an agent opening a ticket in
             // another department): answer what was written.
@@ -563,7 +577,14 @@ impl Desk {
         self.post(actor, id, input, origin, MessageKind::Note).await
     }
 
-    async fn post(&self, actor: &Actor, id: TicketId, input: PostMessage, origin: &Origin, kind: MessageKind) -> DeskResult<Posted> {
+    async fn post(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        input: PostMessage,
+        origin: &Origin,
+        kind: MessageKind,
+    ) -> DeskResult<Posted> {
         let current = self.visible_ticket(actor, id).await?;
         let staff = actor.is_staff();
         if kind == MessageKind::Note && !staff {
@@ -603,16 +624,18 @@ impl Desk {
             .modify(actor, id, None, &defs, |old, new, work| {
                 let side = actor.side();
                 let target = match kind {
-                    MessageKind::Reply => match status::after_reply(&old.status_ref(), side, old.locked, chosen.as_ref())? {
-                        ReplyOutcome::Status(s) => s,
-                        ReplyOutcome::FollowUp => {
-                            return Err(DeskError::Conflict {
-                                code: "ticket_closed",
-                                message: "the ticket was closed meanwhile; reply again to open a follow-up".into(),
-                                field: None,
-                            });
+                    MessageKind::Reply => {
+                        match status::after_reply(&old.status_ref(), side, old.locked, chosen.as_ref())? {
+                            ReplyOutcome::Status(s) => s,
+                            ReplyOutcome::FollowUp => {
+                                return Err(DeskError::Conflict {
+                                    code: "ticket_closed",
+                                    message: "the ticket was closed meanwhile; reply again to open a follow-up".into(),
+                                    field: None,
+                                });
+                            }
                         }
-                    },
+                    }
                     MessageKind::Note => status::after_note(&old.status_ref(), chosen.as_ref())?,
                 };
                 new.apply_status(&target, now);
@@ -640,7 +663,11 @@ impl Desk {
         let mid = ids.message_ids.first().copied().ok_or_else(|| DeskError::Internal("no message id".into()))?;
         let stored = self.store.message(mid).await?.ok_or(DeskError::not_found("message"))?;
         let defs = self.field_defs().await?;
-        Ok(Posted { ticket: self.present_ticket(actor, &defs, ticket), message: self.present_message(actor, stored)?, follow_up: false })
+        Ok(Posted {
+            ticket: self.present_ticket(actor, &defs, ticket),
+            message: self.present_message(actor, stored)?,
+            follow_up: false,
+        })
     }
 
     async fn follow_up(
@@ -654,7 +681,9 @@ impl Desk {
         let now = self.now();
         let staff = actor.is_staff();
         let status = if staff {
-            chosen.filter(|s| !matches!(s.category, StatusCategory::New | StatusCategory::Closed)).unwrap_or_else(|| StatusRef::builtin(StatusKey::ANSWERED))
+            chosen
+                .filter(|s| !matches!(s.category, StatusCategory::New | StatusCategory::Closed))
+                .unwrap_or_else(|| StatusRef::builtin(StatusKey::ANSWERED))
         } else {
             StatusRef::builtin(StatusKey::NEW)
         };
@@ -693,18 +722,29 @@ impl Desk {
         );
         let create = TicketCreate { ticket: t, new_requester: None, messages: vec![message], events: events.list };
         let out = self.store.commit(ChangeSet { creates: vec![create], updates: vec![] }).await?;
-        let ids = out.created.into_iter().next().ok_or_else(|| DeskError::Internal("the store created nothing".into()))?;
+        let ids =
+            out.created.into_iter().next().ok_or_else(|| DeskError::Internal("the store created nothing".into()))?;
         let ticket = self.store.ticket(ids.ticket_id).await?.ok_or(DeskError::not_found("ticket"))?;
         let mid = ids.message_ids.first().copied().ok_or_else(|| DeskError::Internal("no message id".into()))?;
         let stored = self.store.message(mid).await?.ok_or(DeskError::not_found("message"))?;
-        Ok(Posted { ticket: self.present_ticket(actor, defs, ticket), message: self.present_message(actor, stored)?, follow_up: true })
+        Ok(Posted {
+            ticket: self.present_ticket(actor, defs, ticket),
+            message: self.present_message(actor, stored)?,
+            follow_up: true,
+        })
     }
 
     // ---- update ----------------------------------------------------------------------------------
 
     /// Changes a ticket's fields. `expected` (from `If-Match`) or the patch's
     /// `version` makes the change conditional on the ticket being unchanged.
-    pub async fn update_ticket(&self, actor: &Actor, id: TicketId, patch: TicketPatch, expected: Option<i64>) -> DeskResult<Ticket> {
+    pub async fn update_ticket(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        patch: TicketPatch,
+        expected: Option<i64>,
+    ) -> DeskResult<Ticket> {
         let staff = actor.is_staff();
         let expected = expected.or(patch.version);
         if !staff {
@@ -733,10 +773,10 @@ impl Desk {
             Some(k) => Some(self.status_ref("status", k).await?),
             None => None,
         };
-        if let Some(d) = patch.department_id {
-            if self.store.department(d).await?.is_none() {
-                return Err(DeskError::invalid("department_id", "unknown_department", "there is no such department"));
-            }
+        if let Some(d) = patch.department_id
+            && self.store.department(d).await?.is_none()
+        {
+            return Err(DeskError::invalid("department_id", "unknown_department", "there is no such department"));
         }
         if let Some(Some(a)) = patch.assignee_id {
             self.staff_user("assignee_id", a).await?;
@@ -783,11 +823,11 @@ impl Desk {
                 if let Some(t) = patch.ticket_type {
                     new.ticket_type = t;
                 }
-                if let Some(a) = patch.assignee_id {
-                    if new.assignee_id != a {
-                        new.assignee_id = a;
-                        new.assigned_by_id = a.map(|_| actor.user_id);
-                    }
+                if let Some(a) = patch.assignee_id
+                    && new.assignee_id != a
+                {
+                    new.assignee_id = a;
+                    new.assigned_by_id = a.map(|_| actor.user_id);
                 }
                 if let Some(tags) = &replace_tags {
                     new.tags = tags.clone();
@@ -798,10 +838,14 @@ impl Desk {
                     new.tags = normalize_tags(&tags)?;
                 }
                 if let Some(s) = patch.service_id {
-                    if let Some(svc) = &service {
-                        if svc.owner_id != new.requester_id {
-                            return Err(DeskError::invalid("service_id", "unknown_service", "the requester has no such service"));
-                        }
+                    if let Some(svc) = &service
+                        && svc.owner_id != new.requester_id
+                    {
+                        return Err(DeskError::invalid(
+                            "service_id",
+                            "unknown_service",
+                            "the requester has no such service",
+                        ));
                     }
                     new.service_id = s;
                 }
@@ -902,12 +946,15 @@ impl Desk {
             let mut updates = Vec::new();
             let mut newest_reply = t.last_reply_at;
             for sid in &unique {
-                let s = self
-                    .visible_ticket(actor, *sid)
-                    .await
-                    .map_err(|_| DeskError::invalid("source_ids", "unknown_ticket", format!("there is no ticket {sid}")))?;
+                let s = self.visible_ticket(actor, *sid).await.map_err(|_| {
+                    DeskError::invalid("source_ids", "unknown_ticket", format!("there is no ticket {sid}"))
+                })?;
                 if s.merged_into_id.is_some() {
-                    return Err(DeskError::invalid("source_ids", "already_merged", format!("ticket {sid} was already merged")));
+                    return Err(DeskError::invalid(
+                        "source_ids",
+                        "already_merged",
+                        format!("ticket {sid} was already merged"),
+                    ));
                 }
                 newest_reply = newest_reply.max(s.last_reply_at);
                 let mut new = s.clone();
@@ -956,14 +1003,26 @@ impl Desk {
             return Err(tessera_core::DomainError::Locked.into());
         }
         if m.deleted_at.is_some() {
-            return Err(DeskError::Conflict { code: "message_deleted", message: "a deleted message cannot be edited".into(), field: None });
+            return Err(DeskError::Conflict {
+                code: "message_deleted",
+                message: "a deleted message cannot be edited".into(),
+                field: None,
+            });
         }
         let (body, html) = self.message_text(&input.body, input.html.as_deref(), m.encrypted)?;
         let plain = self.present_message(actor, m.clone())?;
         let defs = self.field_defs().await?;
         let now = self.now();
-        let new_body_shown = if m.encrypted { Value::String(tessera_core::event::REDACTED.into()) } else { Value::String(validate_body(&input.body)?) };
-        let old_body_shown = if m.encrypted { Value::String(tessera_core::event::REDACTED.into()) } else { Value::String(plain.body.clone()) };
+        let new_body_shown = if m.encrypted {
+            Value::String(tessera_core::event::REDACTED.into())
+        } else {
+            Value::String(validate_body(&input.body)?)
+        };
+        let old_body_shown = if m.encrypted {
+            Value::String(tessera_core::event::REDACTED.into())
+        } else {
+            Value::String(plain.body.clone())
+        };
         self.modify(actor, t.id, None, &defs, |_, _, work| {
             work.change.message_updates = vec![MessageUpdate {
                 message_id: id,
@@ -977,7 +1036,10 @@ impl Desk {
             work.events.push(
                 EventKind::MessageEdited,
                 Some(MessageRef::Existing(id)),
-                BTreeMap::from([("body".to_string(), tessera_core::Change { old: old_body_shown.clone(), new: new_body_shown.clone() })]),
+                BTreeMap::from([(
+                    "body".to_string(),
+                    tessera_core::Change { old: old_body_shown.clone(), new: new_body_shown.clone() },
+                )]),
                 json!({"kind": m.kind}),
             );
             Ok(())
@@ -999,7 +1061,12 @@ impl Desk {
         let now = self.now();
         self.modify(actor, t.id, None, &defs, |_, _, work| {
             work.change.message_deletes = vec![(id, now)];
-            work.events.push(EventKind::MessageDeleted, Some(MessageRef::Existing(id)), BTreeMap::new(), json!({"kind": m.kind}));
+            work.events.push(
+                EventKind::MessageDeleted,
+                Some(MessageRef::Existing(id)),
+                BTreeMap::new(),
+                json!({"kind": m.kind}),
+            );
             Ok(())
         })
         .await?;
@@ -1022,7 +1089,10 @@ impl Desk {
             work.events.push(
                 EventKind::MessageRated,
                 Some(MessageRef::Existing(id)),
-                BTreeMap::from([("rating".to_string(), tessera_core::Change { old: json!(m.rating), new: json!(rating) })]),
+                BTreeMap::from([(
+                    "rating".to_string(),
+                    tessera_core::Change { old: json!(m.rating), new: json!(rating) },
+                )]),
                 Value::Null,
             );
             Ok(())

@@ -172,7 +172,9 @@ impl Config {
         let mut c = Self::defaults(data_dir);
         let path = data_dir.join("tessera.toml");
         let file: FileConfig = match std::fs::read_to_string(&path) {
-            Ok(text) => toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.clone(), message: e.to_string() })?,
+            Ok(text) => {
+                toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.clone(), message: e.to_string() })?
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileConfig::default(),
             Err(e) => return Err(ConfigError::Read { path, source: e }),
         };

@@ -23,7 +23,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             let path = e.path().to_string();
             let inner = e.into_inner();
             match inner.classify() {
-                serde_json::error::Category::Syntax | serde_json::error::Category::Eof | serde_json::error::Category::Io => {
+                serde_json::error::Category::Syntax
+                | serde_json::error::Category::Eof
+                | serde_json::error::Category::Io => {
                     Err(ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {inner}")))
                 }
                 serde_json::error::Category::Data => {
@@ -57,7 +59,11 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
         }
         let limit = state.config.max_body_bytes;
         let bytes = axum::body::to_bytes(req.into_body(), limit).await.map_err(|_| {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("the request body is larger than {limit} bytes"))
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("the request body is larger than {limit} bytes"),
+            )
         })?;
         parse_json(&bytes).map(ApiJson)
     }
@@ -117,9 +123,15 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Actor, ApiE
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "send Authorization: Bearer <token>"))?;
+        .ok_or_else(|| {
+            ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "send Authorization: Bearer <token>")
+        })?;
     state.desk.authenticate_token(token).await.map_err(|_| {
-        ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "the token is unknown, revoked, or its user is disabled")
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "the token is unknown, revoked, or its user is disabled",
+        )
     })
 }
 
@@ -133,8 +145,9 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
         let Some(v) = parts.headers.get(header::IF_MATCH) else { return Ok(IfMatch(None)) };
         let s = v.to_str().unwrap_or("").trim();
         let s = s.strip_prefix("W/").unwrap_or(s).trim_matches('"');
-        s.parse::<i64>()
-            .map(|n| IfMatch(Some(n)))
-            .map_err(|_| ApiError::bad_request("invalid_header", "If-Match must be a ticket version such as \"3\"").with_field("If-Match"))
+        s.parse::<i64>().map(|n| IfMatch(Some(n))).map_err(|_| {
+            ApiError::bad_request("invalid_header", "If-Match must be a ticket version such as \"3\"")
+                .with_field("If-Match")
+        })
     }
 }

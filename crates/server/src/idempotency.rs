@@ -26,7 +26,8 @@ pub const HEADER: &str = "idempotency-key";
 fn key_of(req: &Request) -> Result<Option<String>, ApiError> {
     let Some(v) = req.headers().get(HEADER) else { return Ok(None) };
     let bad = || {
-        ApiError::bad_request("invalid_header", "Idempotency-Key is 1 to 255 visible ASCII characters").with_field("Idempotency-Key")
+        ApiError::bad_request("invalid_header", "Idempotency-Key is 1 to 255 visible ASCII characters")
+            .with_field("Idempotency-Key")
     };
     let s = v.to_str().map_err(|_| bad())?.trim();
     if s.is_empty() || s.len() > 255 || !s.bytes().all(|b| b.is_ascii_graphic()) {
@@ -56,9 +57,9 @@ async fn handle(state: AppState, req: Request, next: Next) -> Result<Response, A
     parts.extensions.insert(actor.clone());
     let c = &state.config;
     let limit = c.max_body_bytes.max(c.max_attachment_bytes.saturating_mul(c.max_attachments_per_message) + 64 * 1024);
-    let bytes = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the request body is larger than allowed"))?;
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the request body is larger than allowed")
+    })?;
     let mut h = Sha256::new();
     h.update(parts.method.as_str());
     h.update(b" ");

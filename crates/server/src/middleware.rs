@@ -28,7 +28,8 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
 pub async fn request_log(req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().clone();
-    let route = req.extensions().get::<MatchedPath>().map_or_else(|| "<unmatched>".to_string(), |p| p.as_str().to_string());
+    let route =
+        req.extensions().get::<MatchedPath>().map_or_else(|| "<unmatched>".to_string(), |p| p.as_str().to_string());
     let resp = next.run(req).await;
     let status = resp.status().as_u16();
     let ms = started.elapsed().as_secs_f64() * 1000.0;

@@ -6,7 +6,7 @@ use crate::state::AppState;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tessera_core::{Email, Role, SystemClock};
-use tessera_desk::{CreateUser, Desk, DepartmentInput, Limits, SecretBox, random};
+use tessera_desk::{CreateUser, DepartmentInput, Desk, Limits, SecretBox, random};
 use tessera_store::{FsBlobStore, Store, UserQuery};
 use tessera_store_sqlite::SqliteStore;
 use thiserror::Error;
@@ -111,7 +111,8 @@ pub fn open_desk(config: &Config) -> Result<Desk, StartError> {
 pub fn state(config: Config) -> Result<AppState, StartError> {
     let desk = open_desk(&config)?;
     let (_, doc) = crate::api::router();
-    let openapi = doc.to_pretty_json().map_err(|e| StartError::Unsupported(format!("cannot render the API document: {e}")))?;
+    let openapi =
+        doc.to_pretty_json().map_err(|e| StartError::Unsupported(format!("cannot render the API document: {e}")))?;
     Ok(AppState { desk, config: Arc::new(config), openapi: Arc::new(openapi) })
 }
 

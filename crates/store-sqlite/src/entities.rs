@@ -93,7 +93,12 @@ pub fn user(conn: &Connection, id: UserId) -> StoreResult<Option<User>> {
 
 /// One user by e-mail.
 pub fn user_by_email(conn: &Connection, email: &str) -> StoreResult<Option<User>> {
-    get(conn, &format!("SELECT {USER_SELECT} FROM users WHERE email_key = ?1"), [email.trim().to_lowercase()], user_from_row)
+    get(
+        conn,
+        &format!("SELECT {USER_SELECT} FROM users WHERE email_key = ?1"),
+        [email.trim().to_lowercase()],
+        user_from_row,
+    )
 }
 
 /// A page of users.
@@ -151,7 +156,12 @@ pub fn organization(conn: &Connection, id: OrganizationId) -> StoreResult<Option
 
 /// All organizations.
 pub fn list_organizations(conn: &Connection) -> StoreResult<Vec<Organization>> {
-    collect(conn, &format!("SELECT {ORGANIZATION_SELECT} FROM organizations ORDER BY name, id"), [], organization_from_row)
+    collect(
+        conn,
+        &format!("SELECT {ORGANIZATION_SELECT} FROM organizations ORDER BY name, id"),
+        [],
+        organization_from_row,
+    )
 }
 
 // ---- departments --------------------------------------------------------------------
@@ -209,7 +219,12 @@ pub fn department(conn: &Connection, id: DepartmentId) -> StoreResult<Option<Dep
 
 /// All departments.
 pub fn list_departments(conn: &Connection) -> StoreResult<Vec<Department>> {
-    collect(conn, &format!("SELECT {DEPARTMENT_SELECT} FROM departments ORDER BY position, name"), [], department_from_row)
+    collect(
+        conn,
+        &format!("SELECT {DEPARTMENT_SELECT} FROM departments ORDER BY position, name"),
+        [],
+        department_from_row,
+    )
 }
 
 /// Replaces the members of a department.
@@ -229,12 +244,9 @@ pub fn set_department_members(conn: &Connection, dept: DepartmentId, members: &[
 
 /// A department's members.
 pub fn department_members(conn: &Connection, dept: DepartmentId) -> StoreResult<Vec<UserId>> {
-    collect(
-        conn,
-        "SELECT user_id FROM department_members WHERE department_id = ?1 ORDER BY user_id",
-        [dept.0],
-        |r| Ok(UserId(r.get(0)?)),
-    )
+    collect(conn, "SELECT user_id FROM department_members WHERE department_id = ?1 ORDER BY user_id", [dept.0], |r| {
+        Ok(UserId(r.get(0)?))
+    })
 }
 
 /// The departments of a user.
@@ -278,7 +290,15 @@ pub fn update_service(conn: &Connection, s: &Service) -> StoreResult<()> {
              WHERE id = ?7",
         )
         .db()?
-        .execute(params![s.kind.as_str(), s.external_id, s.label, s.owner_id.0, s.status.as_str(), ms(s.updated_at), s.id.0])
+        .execute(params![
+            s.kind.as_str(),
+            s.external_id,
+            s.label,
+            s.owner_id.0,
+            s.status.as_str(),
+            ms(s.updated_at),
+            s.id.0
+        ])
         .db()?;
     one_row(n)
 }
@@ -315,7 +335,12 @@ pub fn list_services(conn: &Connection, owner: Option<UserId>) -> StoreResult<Ve
 
 /// The status catalogue.
 pub fn statuses(conn: &Connection) -> StoreResult<Vec<Status>> {
-    collect(conn, "SELECT key, name, category, position, builtin FROM statuses ORDER BY position, key", [], status_from_row)
+    collect(
+        conn,
+        "SELECT key, name, category, position, builtin FROM statuses ORDER BY position, key",
+        [],
+        status_from_row,
+    )
 }
 
 /// Adds a status.
@@ -413,7 +438,12 @@ pub fn token(conn: &Connection, id: TokenId) -> StoreResult<Option<TokenRecord>>
 
 /// A user's tokens.
 pub fn tokens_of(conn: &Connection, user: UserId) -> StoreResult<Vec<TokenRecord>> {
-    collect(conn, &format!("SELECT {TOKEN_SELECT} FROM tokens WHERE user_id = ?1 ORDER BY id"), [user.0], token_from_row)
+    collect(
+        conn,
+        &format!("SELECT {TOKEN_SELECT} FROM tokens WHERE user_id = ?1 ORDER BY id"),
+        [user.0],
+        token_from_row,
+    )
 }
 
 /// Revokes a token (revoking twice keeps the first time).
@@ -458,9 +488,17 @@ pub fn attachment(conn: &Connection, id: AttachmentId) -> StoreResult<Option<Att
 /// A request still "in progress" after this long is taken to have died.
 const STALE_MS: i64 = 5 * 60 * 1000;
 
+/// A stored idempotency row: fingerprint, status, body, creation time.
+type IdempotencyRow = (String, Option<i64>, Option<Vec<u8>>, i64);
+
 /// Starts or looks up an idempotent request.
-pub fn idempotency_begin(conn: &Connection, key: &IdempotencyKey, fingerprint: &str, at: Timestamp) -> StoreResult<IdempotencyBegin> {
-    let found: Option<(String, Option<i64>, Option<Vec<u8>>, i64)> = get(
+pub fn idempotency_begin(
+    conn: &Connection,
+    key: &IdempotencyKey,
+    fingerprint: &str,
+    at: Timestamp,
+) -> StoreResult<IdempotencyBegin> {
+    let found: Option<IdempotencyRow> = get(
         conn,
         "SELECT fingerprint, status, body, created_at FROM idempotency_keys WHERE user_id = ?1 AND key = ?2",
         params![key.user_id.0, key.key],

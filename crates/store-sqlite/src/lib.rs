@@ -21,7 +21,9 @@ use std::sync::Arc;
 use tessera_core::custom_field::CustomFieldDef;
 use tessera_core::ids::*;
 use tessera_core::status::Status;
-use tessera_core::{Department, Event, Message, MessageEdit, Organization, Service, ServiceKind, Ticket, Timestamp, User};
+use tessera_core::{
+    Department, Event, Message, MessageEdit, Organization, Service, ServiceKind, Ticket, Timestamp, User,
+};
 use tessera_store::*;
 
 /// Readers in the pool.
@@ -40,8 +42,8 @@ fn configure(conn: &Connection) -> StoreResult<()> {
 
 /// Opens a read-only connection.
 pub(crate) fn open_reader(path: &Path) -> StoreResult<Connection> {
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-        .db()?;
+    let conn =
+        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX).db()?;
     configure(&conn)?;
     Ok(conn)
 }

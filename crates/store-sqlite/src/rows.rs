@@ -78,7 +78,8 @@ fn bad(col: usize, what: &str) -> rusqlite::Error {
 
 fn json<T: DeserializeOwned>(row: &Row<'_>, i: usize) -> rusqlite::Result<T> {
     let s: String = row.get(i)?;
-    serde_json::from_str(&s).map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+    serde_json::from_str(&s)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
 }
 
 fn ts(row: &Row<'_>, i: usize) -> rusqlite::Result<Timestamp> {

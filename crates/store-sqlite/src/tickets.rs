@@ -76,9 +76,7 @@ fn insert_message(conn: &Connection, ticket: TicketId, m: &NewMessage) -> StoreR
     .db()?;
     let id = MessageId(conn.last_insert_rowid());
     let mut link = conn
-        .prepare_cached(
-            "UPDATE attachments SET ticket_id = ?1, message_id = ?2 WHERE id = ?3 AND message_id IS NULL",
-        )
+        .prepare_cached("UPDATE attachments SET ticket_id = ?1, message_id = ?2 WHERE id = ?3 AND message_id IS NULL")
         .db()?;
     for a in &m.attachment_ids {
         if link.execute(params![ticket.0, id.0, a.0]).db()? != 1 {
@@ -88,7 +86,13 @@ fn insert_message(conn: &Connection, ticket: TicketId, m: &NewMessage) -> StoreR
     Ok(id)
 }
 
-fn insert_events(conn: &Connection, ticket: TicketId, version: i64, events: &[NewEvent], messages: &[MessageId]) -> StoreResult<Vec<EventId>> {
+fn insert_events(
+    conn: &Connection,
+    ticket: TicketId,
+    version: i64,
+    events: &[NewEvent],
+    messages: &[MessageId],
+) -> StoreResult<Vec<EventId>> {
     let mut stmt = conn
         .prepare_cached(
             "INSERT INTO events (ticket_id, actor_id, side, kind, message_id, changes, data, ticket_version, created_at) \
@@ -101,7 +105,10 @@ fn insert_events(conn: &Connection, ticket: TicketId, version: i64, events: &[Ne
             None => None,
             Some(MessageRef::Existing(m)) => Some(m.0),
             Some(MessageRef::New(i)) => Some(
-                messages.get(i).ok_or_else(|| StoreError::InvalidReference(format!("event refers to new message #{i}")))?.0,
+                messages
+                    .get(i)
+                    .ok_or_else(|| StoreError::InvalidReference(format!("event refers to new message #{i}")))?
+                    .0,
             ),
         };
         stmt.execute(params![
@@ -245,7 +252,8 @@ fn where_clause(q: &TicketQuery) -> (String, Vec<Value>) {
         }
         TicketScope::Agent { user_id, department_ids } => {
             let depts = list(&mut v, department_ids.iter().map(|d| Value::Integer(d.0)).collect());
-            let in_depts = if department_ids.is_empty() { "0".to_string() } else { format!("t.department_id IN ({depts})") };
+            let in_depts =
+                if department_ids.is_empty() { "0".to_string() } else { format!("t.department_id IN ({depts})") };
             w.push(format!("({in_depts} OR t.assignee_id = ? OR t.flagged_id = ?)"));
             v.push(Value::Integer(user_id.0));
             v.push(Value::Integer(user_id.0));
@@ -365,7 +373,9 @@ pub fn count_tickets(conn: &Connection, q: &TicketQuery) -> StoreResult<u64> {
 
 fn attach_ids(conn: &Connection, ticket: TicketId, messages: &mut [Message]) -> StoreResult<()> {
     let mut stmt = conn
-        .prepare_cached("SELECT id, message_id FROM attachments WHERE ticket_id = ?1 AND message_id IS NOT NULL ORDER BY id")
+        .prepare_cached(
+            "SELECT id, message_id FROM attachments WHERE ticket_id = ?1 AND message_id IS NOT NULL ORDER BY id",
+        )
         .db()?;
     let mut by_message: HashMap<i64, Vec<AttachmentId>> = HashMap::new();
     let rows = stmt.query_map([ticket.0], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))).db()?;
@@ -457,16 +467,13 @@ pub fn agent_loads(conn: &Connection, dept: DepartmentId) -> StoreResult<Vec<Age
         )
         .db()?;
     let rows = stmt
-        .query_map(
-            params![dept.0, StatusCategory::Solved.as_str(), StatusCategory::Closed.as_str()],
-            |r| {
-                Ok(AgentLoad {
-                    user_id: UserId(r.get(0)?),
-                    open_tickets: u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
-                    last_assigned_at: r.get::<_, Option<i64>>(2)?.map(tessera_core::time::from_millis),
-                })
-            },
-        )
+        .query_map(params![dept.0, StatusCategory::Solved.as_str(), StatusCategory::Closed.as_str()], |r| {
+            Ok(AgentLoad {
+                user_id: UserId(r.get(0)?),
+                open_tickets: u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+                last_assigned_at: r.get::<_, Option<i64>>(2)?.map(tessera_core::time::from_millis),
+            })
+        })
         .db()?;
     rows.collect::<Result<Vec<_>, _>>().db()
 }

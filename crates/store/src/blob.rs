@@ -45,11 +45,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 fn write_atomically(dir: &Path, final_path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(
-        ".tmp-{}-{:?}",
-        std::process::id(),
-        std::thread::current().id()
-    ));
+    let tmp = dir.join(format!(".tmp-{}-{:?}", std::process::id(), std::thread::current().id()));
     {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;

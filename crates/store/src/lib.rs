@@ -21,7 +21,8 @@ pub mod records;
 
 pub use blob::{BlobStore, FsBlobStore};
 pub use changeset::{
-    ChangeSet, CommitOutcome, CreatedIds, MessageRef, MessageUpdate, NewEvent, NewMessage, TicketChange, TicketCreate, UpdatedIds,
+    ChangeSet, CommitOutcome, CreatedIds, MessageRef, MessageUpdate, NewEvent, NewMessage, TicketChange, TicketCreate,
+    UpdatedIds,
 };
 pub use error::{StoreError, StoreResult};
 pub use query::{Cursor, SortField, TicketFilter, TicketQuery, TicketSort, UserQuery};
@@ -31,7 +32,9 @@ use async_trait::async_trait;
 use tessera_core::custom_field::CustomFieldDef;
 use tessera_core::ids::*;
 use tessera_core::status::Status;
-use tessera_core::{Department, Event, Message, MessageEdit, Organization, Service, ServiceKind, Ticket, Timestamp, User};
+use tessera_core::{
+    Department, Event, Message, MessageEdit, Organization, Service, ServiceKind, Ticket, Timestamp, User,
+};
 
 /// A database backend. Implementations: `tessera-store-sqlite` (default) and,
 /// later, `tessera-store-postgres`; both pass the same behavioural suite.
@@ -157,8 +160,12 @@ pub trait Store: Send + Sync + 'static {
     async fn attachment(&self, id: AttachmentId) -> StoreResult<Option<AttachmentRecord>>;
     /// Starts an idempotent request, or reports what became of an earlier one
     /// with the same key.
-    async fn idempotency_begin(&self, key: &IdempotencyKey, fingerprint: &str, at: Timestamp)
-    -> StoreResult<IdempotencyBegin>;
+    async fn idempotency_begin(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+        at: Timestamp,
+    ) -> StoreResult<IdempotencyBegin>;
     /// Saves the answer of a finished idempotent request.
     async fn idempotency_finish(&self, key: &IdempotencyKey, status: u16, body: &[u8]) -> StoreResult<()>;
     /// Forgets a request that failed, so it may be retried.

@@ -2,8 +2,8 @@
 //! in `tessera-core`).
 
 use serde::{Deserialize, Serialize};
-use tessera_core::ids::{AttachmentId, MessageId, TicketId, TokenId, UserId};
 use tessera_core::Timestamp;
+use tessera_core::ids::{AttachmentId, MessageId, TicketId, TokenId, UserId};
 
 /// An API token. Only the SHA-256 of the secret is kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -36,25 +36,43 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
 #[utoipa::path(post, path = "/attachments", tag = "attachments",
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses((status = 201, body = AttachmentList), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody)))]
-pub async fn upload(State(s): State<AppState>, Auth(a): Auth, req: Request) -> ApiResult<(StatusCode, Json<AttachmentList>)> {
+pub async fn upload(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    req: Request,
+) -> ApiResult<(StatusCode, Json<AttachmentList>)> {
     let mut mp = Multipart::from_request(req, &s).await.map_err(|e| {
-        ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", format!("send multipart/form-data: {e}"))
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("send multipart/form-data: {e}"),
+        )
     })?;
     let max_files = s.desk.limits().max_attachments_per_message;
     let max_bytes = s.desk.limits().max_attachment_bytes;
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     while let Some(mut field) = mp.next_field().await.map_err(multipart_error)? {
         if field.name() != Some("file") {
-            return Err(ApiError::bad_request("invalid_body", "upload files in parts named \"file\"").with_field("file"));
+            return Err(
+                ApiError::bad_request("invalid_body", "upload files in parts named \"file\"").with_field("file")
+            );
         }
         if files.len() >= max_files {
-            return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_many", format!("at most {max_files} files at once")));
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_many",
+                format!("at most {max_files} files at once"),
+            ));
         }
         let name = field.file_name().unwrap_or("file").to_string();
         let mut bytes = Vec::new();
         while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
             if bytes.len() + chunk.len() > max_bytes {
-                return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("a file may be at most {max_bytes} bytes")));
+                return Err(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    format!("a file may be at most {max_bytes} bytes"),
+                ));
             }
             bytes.extend_from_slice(&chunk);
         }
@@ -84,7 +102,10 @@ pub async fn download(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -> A
     let (rec, bytes) = s.desk.download(&a, AttachmentId(id)).await?;
     let mut resp = bytes.into_response();
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&rec.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&rec.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
     h.insert(header::CONTENT_DISPOSITION, content_disposition(&rec.filename));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
@@ -93,7 +114,11 @@ pub async fn download(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -> A
 
 /// `attachment; filename="ascii"; filename*=UTF-8''percent-encoded` (RFC 6266).
 fn content_disposition(name: &str) -> HeaderValue {
-    let ascii: String = name.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' }).filter(|c| *c != '"' && *c != '\\').collect();
+    let ascii: String = name
+        .chars()
+        .map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' })
+        .filter(|c| *c != '"' && *c != '\\')
+        .collect();
     let mut encoded = String::new();
     for b in name.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {

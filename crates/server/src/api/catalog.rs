@@ -25,7 +25,11 @@ pub async fn list_departments(State(s): State<AppState>, Auth(a): Auth) -> ApiRe
 /// Creates a department (admins), optionally with `member_ids`.
 #[utoipa::path(post, path = "/departments", tag = "departments", request_body = DepartmentInput,
     responses((status = 201, body = DepartmentOut), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn create_department(State(s): State<AppState>, Auth(a): Auth, ApiJson(input): ApiJson<DepartmentInput>) -> ApiResult<(StatusCode, Json<DepartmentOut>)> {
+pub async fn create_department(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    ApiJson(input): ApiJson<DepartmentInput>,
+) -> ApiResult<(StatusCode, Json<DepartmentOut>)> {
     Ok((StatusCode::CREATED, Json(s.desk.create_department(&a, input).await?.into())))
 }
 
@@ -39,7 +43,12 @@ pub async fn get_department(State(s): State<AppState>, Auth(a): Auth, Id(id): Id
 /// Changes a department (admins); `member_ids` replaces its members.
 #[utoipa::path(patch, path = "/departments/{id}", tag = "departments", request_body = DepartmentInput, params(("id" = i64, Path)),
     responses((status = 200, body = DepartmentOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn update_department(State(s): State<AppState>, Auth(a): Auth, Id(id): Id, ApiJson(input): ApiJson<DepartmentInput>) -> ApiResult<Json<DepartmentOut>> {
+pub async fn update_department(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Id(id): Id,
+    ApiJson(input): ApiJson<DepartmentInput>,
+) -> ApiResult<Json<DepartmentOut>> {
     Ok(Json(s.desk.update_department(&a, DepartmentId(id), input).await?.into()))
 }
 
@@ -54,14 +63,22 @@ pub struct ServiceParams {
 
 /// Services (customers: their own).
 #[utoipa::path(get, path = "/services", tag = "services", params(ServiceParams), responses((status = 200, body = ServiceList)))]
-pub async fn list_services(State(s): State<AppState>, Auth(a): Auth, ApiQuery(p): ApiQuery<ServiceParams>) -> ApiResult<Json<ServiceList>> {
+pub async fn list_services(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    ApiQuery(p): ApiQuery<ServiceParams>,
+) -> ApiResult<Json<ServiceList>> {
     Ok(Json(ServiceList { services: s.desk.list_services(&a, p.owner_id.map(UserId)).await? }))
 }
 
 /// Creates a service (agents).
 #[utoipa::path(post, path = "/services", tag = "services", request_body = ServiceInput,
     responses((status = 201, body = Service), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create_service(State(s): State<AppState>, Auth(a): Auth, ApiJson(input): ApiJson<ServiceInput>) -> ApiResult<(StatusCode, Json<Service>)> {
+pub async fn create_service(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    ApiJson(input): ApiJson<ServiceInput>,
+) -> ApiResult<(StatusCode, Json<Service>)> {
     Ok((StatusCode::CREATED, Json(s.desk.create_service(&a, input).await?)))
 }
 
@@ -75,7 +92,12 @@ pub async fn get_service(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -
 /// Changes a service (agents).
 #[utoipa::path(patch, path = "/services/{id}", tag = "services", request_body = ServiceInput, params(("id" = i64, Path)),
     responses((status = 200, body = Service), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn update_service(State(s): State<AppState>, Auth(a): Auth, Id(id): Id, ApiJson(input): ApiJson<ServiceInput>) -> ApiResult<Json<Service>> {
+pub async fn update_service(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Id(id): Id,
+    ApiJson(input): ApiJson<ServiceInput>,
+) -> ApiResult<Json<Service>> {
     Ok(Json(s.desk.update_service(&a, ServiceId(id), input).await?))
 }
 
@@ -105,7 +127,11 @@ pub async fn list_statuses(State(s): State<AppState>, Auth(_a): Auth) -> ApiResu
 /// Adds a status in a category (admins).
 #[utoipa::path(post, path = "/statuses", tag = "statuses", request_body = StatusInput,
     responses((status = 201, body = Status), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn create_status(State(s): State<AppState>, Auth(a): Auth, ApiJson(input): ApiJson<StatusInput>) -> ApiResult<(StatusCode, Json<Status>)> {
+pub async fn create_status(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    ApiJson(input): ApiJson<StatusInput>,
+) -> ApiResult<(StatusCode, Json<Status>)> {
     Ok((StatusCode::CREATED, Json(s.desk.create_status(&a, input).await?)))
 }
 
@@ -118,14 +144,23 @@ pub async fn list_custom_fields(State(s): State<AppState>, Auth(a): Auth) -> Api
 /// Creates a custom field (admins).
 #[utoipa::path(post, path = "/custom-fields", tag = "custom fields", request_body = CustomFieldInput,
     responses((status = 201, body = CustomFieldDef), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create_custom_field(State(s): State<AppState>, Auth(a): Auth, ApiJson(input): ApiJson<CustomFieldInput>) -> ApiResult<(StatusCode, Json<CustomFieldDef>)> {
+pub async fn create_custom_field(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    ApiJson(input): ApiJson<CustomFieldInput>,
+) -> ApiResult<(StatusCode, Json<CustomFieldDef>)> {
     Ok((StatusCode::CREATED, Json(s.desk.create_custom_field(&a, input).await?)))
 }
 
 /// Changes a custom field (admins); key and type are fixed.
 #[utoipa::path(patch, path = "/custom-fields/{id}", tag = "custom fields", request_body = CustomFieldInput, params(("id" = i64, Path)),
     responses((status = 200, body = CustomFieldDef), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn update_custom_field(State(s): State<AppState>, Auth(a): Auth, Id(id): Id, ApiJson(input): ApiJson<CustomFieldInput>) -> ApiResult<Json<CustomFieldDef>> {
+pub async fn update_custom_field(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Id(id): Id,
+    ApiJson(input): ApiJson<CustomFieldInput>,
+) -> ApiResult<Json<CustomFieldDef>> {
     Ok(Json(s.desk.update_custom_field(&a, CustomFieldId(id), input).await?))
 }
 

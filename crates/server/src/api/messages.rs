@@ -22,7 +22,12 @@ pub async fn get_message(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -
 /// previous text goes to the history.
 #[utoipa::path(patch, path = "/messages/{id}", tag = "messages", request_body = EditMessage, params(("id" = i64, Path)),
     responses((status = 200, body = Message), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn edit_message(State(s): State<AppState>, Auth(a): Auth, Id(id): Id, ApiJson(input): ApiJson<EditMessage>) -> ApiResult<Json<Message>> {
+pub async fn edit_message(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Id(id): Id,
+    ApiJson(input): ApiJson<EditMessage>,
+) -> ApiResult<Json<Message>> {
     Ok(Json(s.desk.edit_message(&a, MessageId(id), input).await?))
 }
 
@@ -44,6 +49,11 @@ pub async fn message_history(State(s): State<AppState>, Auth(a): Auth, Id(id): I
 /// Rates an agent reply 1–5 (the ticket's requester).
 #[utoipa::path(post, path = "/messages/{id}/rating", tag = "messages", request_body = RateInput, params(("id" = i64, Path)),
     responses((status = 200, body = Message), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn rate_message(State(s): State<AppState>, Auth(a): Auth, Id(id): Id, ApiJson(input): ApiJson<RateInput>) -> ApiResult<Json<Message>> {
+pub async fn rate_message(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Id(id): Id,
+    ApiJson(input): ApiJson<RateInput>,
+) -> ApiResult<Json<Message>> {
     Ok(Json(s.desk.rate_message(&a, MessageId(id), input.rating).await?))
 }

@@ -40,11 +40,19 @@ pub struct UserParams {
 /// Users (agents).
 #[utoipa::path(get, path = "/users", tag = "users", params(UserParams),
     responses((status = 200, body = UserList), (status = 403, body = ErrorBody)))]
-pub async fn list_users(State(s): State<AppState>, Auth(a): Auth, ApiQuery(p): ApiQuery<UserParams>) -> ApiResult<Json<UserList>> {
+pub async fn list_users(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    ApiQuery(p): ApiQuery<UserParams>,
+) -> ApiResult<Json<UserList>> {
     let role = p
         .role
         .as_deref()
-        .map(|r| Role::parse(r).ok_or_else(|| ApiError::bad_request("invalid_query", "role is customer, agent or admin").with_field("role")))
+        .map(|r| {
+            Role::parse(r).ok_or_else(|| {
+                ApiError::bad_request("invalid_query", "role is customer, agent or admin").with_field("role")
+            })
+        })
         .transpose()?;
     let limit = p.limit.unwrap_or(50).clamp(1, 200);
     let q = UserQuery {
@@ -62,7 +70,11 @@ pub async fn list_users(State(s): State<AppState>, Auth(a): Auth, ApiQuery(p): A
 /// Creates a user (admins any role; agents customers). Accepts `Idempotency-Key`.
 #[utoipa::path(post, path = "/users", tag = "users", request_body = CreateUser,
     responses((status = 201, body = UserOut), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create_user(State(s): State<AppState>, Auth(a): Auth, ApiJson(input): ApiJson<CreateUser>) -> ApiResult<(StatusCode, Json<UserOut>)> {
+pub async fn create_user(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    ApiJson(input): ApiJson<CreateUser>,
+) -> ApiResult<(StatusCode, Json<UserOut>)> {
     Ok((StatusCode::CREATED, Json(s.desk.create_user(&a, input).await?.into())))
 }
 
@@ -76,7 +88,12 @@ pub async fn get_user(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -> A
 /// Changes a user.
 #[utoipa::path(patch, path = "/users/{id}", tag = "users", request_body = UpdateUser, params(("id" = i64, Path)),
     responses((status = 200, body = UserOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn update_user(State(s): State<AppState>, Auth(a): Auth, Id(id): Id, ApiJson(input): ApiJson<UpdateUser>) -> ApiResult<Json<UserOut>> {
+pub async fn update_user(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Id(id): Id,
+    ApiJson(input): ApiJson<UpdateUser>,
+) -> ApiResult<Json<UserOut>> {
     Ok(Json(s.desk.update_user(&a, UserId(id), input).await?.into()))
 }
 
@@ -89,7 +106,11 @@ pub async fn list_organizations(State(s): State<AppState>, Auth(a): Auth) -> Api
 /// Creates an organization (agents).
 #[utoipa::path(post, path = "/organizations", tag = "organizations", request_body = OrganizationInput,
     responses((status = 201, body = Organization), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn create_organization(State(s): State<AppState>, Auth(a): Auth, ApiJson(input): ApiJson<OrganizationInput>) -> ApiResult<(StatusCode, Json<Organization>)> {
+pub async fn create_organization(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    ApiJson(input): ApiJson<OrganizationInput>,
+) -> ApiResult<(StatusCode, Json<Organization>)> {
     Ok((StatusCode::CREATED, Json(s.desk.create_organization(&a, input).await?)))
 }
 
@@ -103,7 +124,12 @@ pub async fn get_organization(State(s): State<AppState>, Auth(a): Auth, Id(id): 
 /// Changes an organization (agents).
 #[utoipa::path(patch, path = "/organizations/{id}", tag = "organizations", request_body = OrganizationInput, params(("id" = i64, Path)),
     responses((status = 200, body = Organization), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn update_organization(State(s): State<AppState>, Auth(a): Auth, Id(id): Id, ApiJson(input): ApiJson<OrganizationInput>) -> ApiResult<Json<Organization>> {
+pub async fn update_organization(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Id(id): Id,
+    ApiJson(input): ApiJson<OrganizationInput>,
+) -> ApiResult<Json<Organization>> {
     Ok(Json(s.desk.update_organization(&a, OrganizationId(id), input).await?))
 }
 
@@ -118,7 +144,11 @@ pub struct TokenParams {
 
 /// Your tokens (admins: anyone's).
 #[utoipa::path(get, path = "/tokens", tag = "tokens", params(TokenParams), responses((status = 200, body = TokenList)))]
-pub async fn list_tokens(State(s): State<AppState>, Auth(a): Auth, ApiQuery(p): ApiQuery<TokenParams>) -> ApiResult<Json<TokenList>> {
+pub async fn list_tokens(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    ApiQuery(p): ApiQuery<TokenParams>,
+) -> ApiResult<Json<TokenList>> {
     let tokens = s.desk.list_tokens(&a, p.user_id.map(UserId)).await?;
     Ok(Json(TokenList { tokens: tokens.into_iter().map(TokenOut::from).collect() }))
 }
@@ -126,7 +156,11 @@ pub async fn list_tokens(State(s): State<AppState>, Auth(a): Auth, ApiQuery(p): 
 /// Creates a token; its secret is shown only in this answer.
 #[utoipa::path(post, path = "/tokens", tag = "tokens", request_body = TokenInput,
     responses((status = 201, body = IssuedTokenOut), (status = 403, body = ErrorBody)))]
-pub async fn create_token(State(s): State<AppState>, Auth(a): Auth, ApiJson(input): ApiJson<TokenInput>) -> ApiResult<(StatusCode, Json<IssuedTokenOut>)> {
+pub async fn create_token(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    ApiJson(input): ApiJson<TokenInput>,
+) -> ApiResult<(StatusCode, Json<IssuedTokenOut>)> {
     Ok((StatusCode::CREATED, Json(s.desk.create_token(&a, input).await?.into())))
 }
 

@@ -78,7 +78,9 @@ fn list_of<T>(field: &str, raw: &Option<String>, parse: impl Fn(&str) -> Option<
 }
 
 fn one<T>(field: &str, raw: &Option<String>, parse: impl Fn(&str) -> Option<T>) -> ApiResult<Option<T>> {
-    raw.as_deref().map(|s| parse(s.trim()).ok_or_else(|| bad(field, format!("{s:?} is not a valid {field}")))).transpose()
+    raw.as_deref()
+        .map(|s| parse(s.trim()).ok_or_else(|| bad(field, format!("{s:?} is not a valid {field}"))))
+        .transpose()
 }
 
 fn time(field: &str, raw: &Option<String>) -> ApiResult<Option<DateTime<Utc>>> {
@@ -172,7 +174,11 @@ fn ticket_response(status: StatusCode, out: TicketOut) -> Response {
 /// Lists the tickets the caller may see.
 #[utoipa::path(get, path = "/tickets", tag = "tickets", params(ListParams),
     responses((status = 200, body = TicketList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
-pub async fn list_tickets(State(s): State<AppState>, Auth(a): Auth, ApiQuery(p): ApiQuery<ListParams>) -> ApiResult<Json<TicketList>> {
+pub async fn list_tickets(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> ApiResult<Json<TicketList>> {
     let page = s.desk.list_tickets(&a, p.into_query()?).await?;
     let now = s.desk.now();
     Ok(Json(TicketList {
@@ -205,7 +211,12 @@ pub async fn create_ticket(
 /// One ticket with its conversation (`ETag` carries its version).
 #[utoipa::path(get, path = "/tickets/{id}", tag = "tickets", params(("id" = i64, Path), OrderParams),
     responses((status = 200, body = TicketOut), (status = 404, body = ErrorBody)))]
-pub async fn get_ticket(State(s): State<AppState>, Auth(a): Auth, Id(id): Id, ApiQuery(o): ApiQuery<OrderParams>) -> ApiResult<Response> {
+pub async fn get_ticket(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Id(id): Id,
+    ApiQuery(o): ApiQuery<OrderParams>,
+) -> ApiResult<Response> {
     let d = s.desk.ticket_detail(&a, TicketId(id), o.newest_first()?).await?;
     Ok(ticket_response(StatusCode::OK, TicketOut::with_messages(d.ticket, d.messages, s.desk.now())))
 }
@@ -234,7 +245,14 @@ pub async fn delete_ticket(State(s): State<AppState>, Auth(a): Auth, Id(id): Id)
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn post_message(s: AppState, a: tessera_core::Actor, id: i64, ip: Option<String>, input: PostMessage, note: bool) -> ApiResult<(StatusCode, Json<PostedOut>)> {
+async fn post_message(
+    s: AppState,
+    a: tessera_core::Actor,
+    id: i64,
+    ip: Option<String>,
+    input: PostMessage,
+    note: bool,
+) -> ApiResult<(StatusCode, Json<PostedOut>)> {
     let origin = api_origin(ip);
     let p = if note {
         s.desk.note(&a, TicketId(id), input, &origin).await?
@@ -242,7 +260,10 @@ async fn post_message(s: AppState, a: tessera_core::Actor, id: i64, ip: Option<S
         s.desk.reply(&a, TicketId(id), input, &origin).await?
     };
     let now = s.desk.now();
-    Ok((StatusCode::CREATED, Json(PostedOut { ticket: TicketOut::new(p.ticket, now), message: p.message, follow_up: p.follow_up })))
+    Ok((
+        StatusCode::CREATED,
+        Json(PostedOut { ticket: TicketOut::new(p.ticket, now), message: p.message, follow_up: p.follow_up }),
+    ))
 }
 
 /// Adds a public reply. A customer reply opens the ticket; an agent reply
@@ -276,7 +297,12 @@ pub async fn create_note(
 /// A ticket's messages (customers never see notes).
 #[utoipa::path(get, path = "/tickets/{id}/messages", tag = "messages", params(("id" = i64, Path), OrderParams),
     responses((status = 200, body = MessageList), (status = 404, body = ErrorBody)))]
-pub async fn list_messages(State(s): State<AppState>, Auth(a): Auth, Id(id): Id, ApiQuery(o): ApiQuery<OrderParams>) -> ApiResult<Json<MessageList>> {
+pub async fn list_messages(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Id(id): Id,
+    ApiQuery(o): ApiQuery<OrderParams>,
+) -> ApiResult<Json<MessageList>> {
     Ok(Json(MessageList { messages: s.desk.messages(&a, TicketId(id), o.newest_first()?).await? }))
 }
 
@@ -291,7 +317,12 @@ pub async fn list_events(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -
 /// they are closed, linked to this ticket.
 #[utoipa::path(post, path = "/tickets/{id}/merge", tag = "tickets", request_body = MergeInput, params(("id" = i64, Path)),
     responses((status = 200, body = TicketOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn merge_tickets(State(s): State<AppState>, Auth(a): Auth, Id(id): Id, ApiJson(input): ApiJson<MergeInput>) -> ApiResult<Response> {
+pub async fn merge_tickets(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Id(id): Id,
+    ApiJson(input): ApiJson<MergeInput>,
+) -> ApiResult<Response> {
     let t = s.desk.merge(&a, TicketId(id), &input.source_ids).await?;
     Ok(ticket_response(StatusCode::OK, TicketOut::new(t, s.desk.now())))
 }
@@ -299,7 +330,12 @@ pub async fn merge_tickets(State(s): State<AppState>, Auth(a): Auth, Id(id): Id,
 /// Marks the ticket solved (a reply reopens it).
 #[utoipa::path(post, path = "/tickets/{id}/solve", tag = "tickets", params(("id" = i64, Path), ("If-Match" = Option<String>, Header)),
     responses((status = 200, body = TicketOut), (status = 409, body = ErrorBody)))]
-pub async fn solve_ticket(State(s): State<AppState>, Auth(a): Auth, Id(id): Id, IfMatch(v): IfMatch) -> ApiResult<Response> {
+pub async fn solve_ticket(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Id(id): Id,
+    IfMatch(v): IfMatch,
+) -> ApiResult<Response> {
     let t = s.desk.solve(&a, TicketId(id), v).await?;
     Ok(ticket_response(StatusCode::OK, TicketOut::new(t, s.desk.now())))
 }
@@ -307,7 +343,12 @@ pub async fn solve_ticket(State(s): State<AppState>, Auth(a): Auth, Id(id): Id, 
 /// Closes the ticket; closed is final (a reply opens a follow-up).
 #[utoipa::path(post, path = "/tickets/{id}/close", tag = "tickets", params(("id" = i64, Path), ("If-Match" = Option<String>, Header)),
     responses((status = 200, body = TicketOut), (status = 409, body = ErrorBody)))]
-pub async fn close_ticket(State(s): State<AppState>, Auth(a): Auth, Id(id): Id, IfMatch(v): IfMatch) -> ApiResult<Response> {
+pub async fn close_ticket(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Id(id): Id,
+    IfMatch(v): IfMatch,
+) -> ApiResult<Response> {
     let t = s.desk.close(&a, TicketId(id), v).await?;
     Ok(ticket_response(StatusCode::OK, TicketOut::new(t, s.desk.now())))
 }
@@ -315,7 +356,12 @@ pub async fn close_ticket(State(s): State<AppState>, Auth(a): Auth, Id(id): Id, 
 /// Reopens a solved ticket.
 #[utoipa::path(post, path = "/tickets/{id}/reopen", tag = "tickets", params(("id" = i64, Path), ("If-Match" = Option<String>, Header)),
     responses((status = 200, body = TicketOut), (status = 409, body = ErrorBody)))]
-pub async fn reopen_ticket(State(s): State<AppState>, Auth(a): Auth, Id(id): Id, IfMatch(v): IfMatch) -> ApiResult<Response> {
+pub async fn reopen_ticket(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Id(id): Id,
+    IfMatch(v): IfMatch,
+) -> ApiResult<Response> {
     let t = s.desk.reopen(&a, TicketId(id), v).await?;
     Ok(ticket_response(StatusCode::OK, TicketOut::new(t, s.desk.now())))
 }
@@ -331,7 +377,11 @@ pub async fn mark_read(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -> 
 /// department; the look is recorded as a `secret.revealed` event.
 #[utoipa::path(post, path = "/tickets/{id}/secrets/{key}/reveal", tag = "tickets", params(("id" = i64, Path), ("key" = String, Path)),
     responses((status = 200, body = SecretOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn reveal_secret(State(s): State<AppState>, Auth(a): Auth, Path((id, key)): Path<(String, String)>) -> ApiResult<Json<SecretOut>> {
+pub async fn reveal_secret(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Path((id, key)): Path<(String, String)>,
+) -> ApiResult<Json<SecretOut>> {
     let id = id.parse::<i64>().map_err(|_| ApiError::not_found("ticket"))?;
     let value = s.desk.reveal_secret(&a, TicketId(id), &key).await?;
     Ok(Json(SecretOut { key, value }))

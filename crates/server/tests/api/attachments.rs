@@ -19,10 +19,21 @@ async fn upload_attach_and_download() {
     // Before attaching, only the uploader sees them.
     w.dave.get(&format!("/attachments/{}", ids[0])).await.expect(404);
     w.ayse.get(&format!("/attachments/{}", ids[0])).await.expect(404);
-    let t = w.erin.post("/tickets", json!({"subject": "Screenshot", "department_id": w.billing, "body": "see attached", "attachment_ids": ids})).await.expect(201);
+    let t = w
+        .erin
+        .post(
+            "/tickets",
+            json!({"subject": "Screenshot", "department_id": w.billing, "body": "see attached", "attachment_ids": ids}),
+        )
+        .await
+        .expect(201);
     assert_eq!(t.body["messages"][0]["attachment_ids"], json!(ids));
     // Each upload attaches once.
-    let r = w.erin.post(&format!("/tickets/{}/replies", t.id()), json!({"body": "again", "attachment_ids": [ids[0]]})).await.expect(422);
+    let r = w
+        .erin
+        .post(&format!("/tickets/{}/replies", t.id()), json!({"body": "again", "attachment_ids": [ids[0]]}))
+        .await
+        .expect(422);
     assert_eq!(r.field(), "attachment_ids");
     // The department's agent downloads it as an attachment.
     let d = w.ayse.get(&format!("/attachments/{}/download", ids[0])).await.expect(200);

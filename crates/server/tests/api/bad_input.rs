@@ -18,8 +18,18 @@ struct Targets {
 async fn targets(w: &World) -> Targets {
     let ticket = w.open(&w.erin, w.billing, "Target").await;
     let message = w.admin.get(&format!("/tickets/{ticket}")).await.body["messages"][0]["id"].as_i64().unwrap();
-    let service = w.admin.post("/services", json!({"kind": "service", "label": "S", "owner_id": w.erin_id})).await.expect(201).id();
-    let field = w.admin.post("/custom-fields", json!({"key": "os", "type": "select", "options": ["linux"], "labels": {"en": "OS"}})).await.expect(201).id();
+    let service = w
+        .admin
+        .post("/services", json!({"kind": "service", "label": "S", "owner_id": w.erin_id}))
+        .await
+        .expect(201)
+        .id();
+    let field = w
+        .admin
+        .post("/custom-fields", json!({"key": "os", "type": "select", "options": ["linux"], "labels": {"en": "OS"}}))
+        .await
+        .expect(201)
+        .id();
     Targets { ticket, message, user: w.erin_id, org: w.acme, dept: w.billing, service, field }
 }
 
@@ -97,14 +107,56 @@ async fn wrong_types_and_values_name_the_field() {
         ("POST", "/tickets".into(), json!({"department_id": w.billing, "body": "x"}), 422, ""),
         ("POST", "/tickets".into(), json!({"subject": "x", "department_id": "one", "body": "x"}), 422, "department_id"),
         ("POST", "/tickets".into(), json!({"subject": "   ", "department_id": w.billing, "body": "x"}), 422, "subject"),
-        ("POST", "/tickets".into(), json!({"subject": "x", "department_id": 999_999, "body": "x"}), 422, "department_id"),
+        (
+            "POST",
+            "/tickets".into(),
+            json!({"subject": "x", "department_id": 999_999, "body": "x"}),
+            422,
+            "department_id",
+        ),
         ("POST", "/tickets".into(), json!({"subject": "x", "department_id": w.billing, "body": ""}), 422, "body"),
-        ("POST", "/tickets".into(), json!({"subject": "x", "department_id": w.billing, "body": "x", "priority": "extreme"}), 422, "priority"),
-        ("POST", "/tickets".into(), json!({"subject": "x", "department_id": w.billing, "body": "x", "attachment_ids": [424_242]}), 422, "attachment_ids"),
-        ("POST", "/tickets".into(), json!({"subject": "x", "department_id": w.billing, "body": "x", "custom_fields": {"nope": 1}}), 422, "custom_fields.nope"),
-        ("POST", "/tickets".into(), json!({"subject": "x", "department_id": w.billing, "body": "x", "custom_fields": {"os": "windows"}}), 422, "custom_fields.os"),
-        ("POST", "/tickets".into(), json!({"subject": "x", "department_id": w.billing, "body": "x", "requester": {"email": "not an address"}}), 422, "requester.email"),
-        ("POST", "/tickets".into(), json!({"subject": "x", "department_id": w.billing, "body": "x", "tags": ["two words"]}), 422, "tags"),
+        (
+            "POST",
+            "/tickets".into(),
+            json!({"subject": "x", "department_id": w.billing, "body": "x", "priority": "extreme"}),
+            422,
+            "priority",
+        ),
+        (
+            "POST",
+            "/tickets".into(),
+            json!({"subject": "x", "department_id": w.billing, "body": "x", "attachment_ids": [424_242]}),
+            422,
+            "attachment_ids",
+        ),
+        (
+            "POST",
+            "/tickets".into(),
+            json!({"subject": "x", "department_id": w.billing, "body": "x", "custom_fields": {"nope": 1}}),
+            422,
+            "custom_fields.nope",
+        ),
+        (
+            "POST",
+            "/tickets".into(),
+            json!({"subject": "x", "department_id": w.billing, "body": "x", "custom_fields": {"os": "windows"}}),
+            422,
+            "custom_fields.os",
+        ),
+        (
+            "POST",
+            "/tickets".into(),
+            json!({"subject": "x", "department_id": w.billing, "body": "x", "requester": {"email": "not an address"}}),
+            422,
+            "requester.email",
+        ),
+        (
+            "POST",
+            "/tickets".into(),
+            json!({"subject": "x", "department_id": w.billing, "body": "x", "tags": ["two words"]}),
+            422,
+            "tags",
+        ),
         ("PATCH", format!("/tickets/{}", t.ticket), json!({"status": "nonexistent"}), 422, "status"),
         ("PATCH", format!("/tickets/{}", t.ticket), json!({"assignee_id": w.erin_id}), 422, "assignee_id"),
         ("PATCH", format!("/tickets/{}", t.ticket), json!({"tags": "vip"}), 422, "tags"),
@@ -127,7 +179,13 @@ async fn wrong_types_and_values_name_the_field() {
         ("POST", "/statuses".into(), json!({"key": "Bad Key", "name": "x", "category": "open"}), 422, "key"),
         ("POST", "/statuses".into(), json!({"key": "open", "name": "x", "category": "open"}), 409, "key"),
         ("POST", "/statuses".into(), json!({"key": "x", "name": "x", "category": "limbo"}), 422, "category"),
-        ("POST", "/custom-fields".into(), json!({"key": "sel", "type": "select", "labels": {"en": "S"}}), 422, "options"),
+        (
+            "POST",
+            "/custom-fields".into(),
+            json!({"key": "sel", "type": "select", "labels": {"en": "S"}}),
+            422,
+            "options",
+        ),
         ("POST", "/custom-fields".into(), json!({"key": "t", "type": "text"}), 422, "labels"),
         ("PATCH", format!("/custom-fields/{}", t.field), json!({"type": "text"}), 422, "type"),
         ("POST", "/organizations".into(), json!({"name": ""}), 422, "name"),
@@ -149,9 +207,20 @@ async fn unknown_ids_paths_methods_queries_and_headers() {
     let t = targets(&w).await;
     let before = snapshot(&w).await;
     for path in [
-        "/tickets/999999", "/tickets/abc", "/tickets/-1", "/tickets/0", "/tickets/999999/messages", "/tickets/999999/events",
-        "/messages/999999", "/messages/999999/history", "/users/999999", "/organizations/999999",
-        "/departments/999999", "/services/999999", "/attachments/999999", "/attachments/999999/download",
+        "/tickets/999999",
+        "/tickets/abc",
+        "/tickets/-1",
+        "/tickets/0",
+        "/tickets/999999/messages",
+        "/tickets/999999/events",
+        "/messages/999999",
+        "/messages/999999/history",
+        "/users/999999",
+        "/organizations/999999",
+        "/departments/999999",
+        "/services/999999",
+        "/attachments/999999",
+        "/attachments/999999/download",
         "/no/such/route",
     ] {
         let r = w.admin.get(path).await;
@@ -188,14 +257,32 @@ async fn unknown_ids_paths_methods_queries_and_headers() {
     let r = Api::send(w.admin.request(reqwest::Method::PUT, "/tickets")).await;
     assert_eq!((r.status, r.code()), (405, "method_not_allowed"));
     // Bad queries.
-    for q in ["status_category=limbo", "priority=extreme", "sort=subject", "limit=0", "limit=1000", "cursor=%%%", "created_after=yesterday", "archived=maybe", "assignee_id=x", "unknown=1", "type=bug"] {
+    for q in [
+        "status_category=limbo",
+        "priority=extreme",
+        "sort=subject",
+        "limit=0",
+        "limit=1000",
+        "cursor=%%%",
+        "created_after=yesterday",
+        "archived=maybe",
+        "assignee_id=x",
+        "unknown=1",
+        "type=bug",
+    ] {
         let r = w.admin.get(&format!("/tickets?{q}")).await;
         assert_eq!((r.status, r.code()), (400, "invalid_query"), "{q}: {}", r.body);
     }
     w.admin.get(&format!("/tickets/{}?order=sideways", t.ticket)).await.expect(400);
     w.admin.get("/users?role=king").await.expect(400);
     // Bad If-Match.
-    let r = Api::send(w.admin.request(reqwest::Method::PATCH, &format!("/tickets/{}", t.ticket)).header("if-match", "banana").json(&json!({"priority": "low"}))).await;
+    let r = Api::send(
+        w.admin
+            .request(reqwest::Method::PATCH, &format!("/tickets/{}", t.ticket))
+            .header("if-match", "banana")
+            .json(&json!({"priority": "low"})),
+    )
+    .await;
     assert_eq!((r.status, r.code()), (400, "invalid_header"));
     assert_eq!(snapshot(&w).await, before, "bad requests changed something");
     let _ = (t.user, t.org, t.dept, t.service, t.field, t.message);
@@ -227,11 +314,16 @@ async fn oversized_bodies_and_uploads_are_refused() {
     let ids: Vec<i64> = {
         let mut v = Vec::new();
         for i in 0..3 {
-            v.push(admin.upload(&[("f", format!("file {i}").as_bytes())]).await.expect(201).body["attachments"][0]["id"].as_i64().unwrap());
+            v.push(
+                admin.upload(&[("f", format!("file {i}").as_bytes())]).await.expect(201).body["attachments"][0]["id"]
+                    .as_i64()
+                    .unwrap(),
+            );
         }
         v
     };
-    let r = admin.post("/tickets", json!({"subject": "x", "department_id": 1, "body": "x", "attachment_ids": ids})).await;
+    let r =
+        admin.post("/tickets", json!({"subject": "x", "department_id": 1, "body": "x", "attachment_ids": ids})).await;
     assert_eq!((r.status, r.field()), (422, "attachment_ids"));
     assert_eq!(admin.get("/tickets").await.body["total"], 0);
 }

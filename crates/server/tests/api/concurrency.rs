@@ -13,7 +13,10 @@ async fn two_updates_from_the_same_version_one_wins_one_gets_412() {
         let t = w.ayse.get(&format!("/tickets/{id}")).await;
         let etag = t.header("etag").unwrap();
         let send = |api: Api, body: serde_json::Value, etag: String| async move {
-            Api::send(api.request(reqwest::Method::PATCH, &format!("/tickets/{id}")).header("if-match", etag).json(&body)).await
+            Api::send(
+                api.request(reqwest::Method::PATCH, &format!("/tickets/{id}")).header("if-match", etag).json(&body),
+            )
+            .await
         };
         let (a, b) = tokio::join!(
             send(w.ayse.clone(), json!({"subject": format!("Race, round {round}")}), etag.clone()),
@@ -37,17 +40,31 @@ async fn a_stale_version_is_refused_and_changes_nothing() {
     w.ayse.patch(&format!("/tickets/{id}"), json!({"priority": "high"})).await.expect(200);
     let r = w.ayse.patch(&format!("/tickets/{id}"), json!({"priority": "low", "version": 1})).await.expect(412);
     assert!(r.body["error"]["message"].as_str().unwrap().contains("version 2"));
-    let r = Api::send(w.ayse.request(reqwest::Method::PATCH, &format!("/tickets/{id}")).header("if-match", "\"1\"").json(&json!({"priority": "low"}))).await;
+    let r = Api::send(
+        w.ayse
+            .request(reqwest::Method::PATCH, &format!("/tickets/{id}"))
+            .header("if-match", "\"1\"")
+            .json(&json!({"priority": "low"})),
+    )
+    .await;
     assert_eq!(r.status, 412);
     let t = w.ayse.get(&format!("/tickets/{id}")).await;
     assert_eq!(t.body["priority"], "high");
     assert_eq!(t.body["version"], 2);
     // The current version passes, also as a weak tag.
-    let r = Api::send(w.ayse.request(reqwest::Method::PATCH, &format!("/tickets/{id}")).header("if-match", "W/\"2\"").json(&json!({"priority": "low"}))).await;
+    let r = Api::send(
+        w.ayse
+            .request(reqwest::Method::PATCH, &format!("/tickets/{id}"))
+            .header("if-match", "W/\"2\"")
+            .json(&json!({"priority": "low"})),
+    )
+    .await;
     assert_eq!(r.status, 200);
     assert_eq!(r.header("etag").as_deref(), Some("\"3\""));
     // Status shortcuts honour If-Match too.
-    let r = Api::send(w.ayse.request(reqwest::Method::POST, &format!("/tickets/{id}/solve")).header("if-match", "\"2\"")).await;
+    let r =
+        Api::send(w.ayse.request(reqwest::Method::POST, &format!("/tickets/{id}/solve")).header("if-match", "\"2\""))
+            .await;
     assert_eq!(r.status, 412);
 }
 
@@ -77,7 +94,9 @@ async fn the_same_idempotency_key_twice_makes_one_ticket() {
     let send = |key: &str, body: serde_json::Value| {
         let api = w.erin.clone();
         let key = key.to_string();
-        async move { Api::send(api.request(reqwest::Method::POST, "/tickets").header("idempotency-key", key).json(&body)).await }
+        async move {
+            Api::send(api.request(reqwest::Method::POST, "/tickets").header("idempotency-key", key).json(&body)).await
+        }
     };
     let first = send("key-1", body.clone()).await;
     assert_eq!(first.status, 201);
@@ -92,7 +111,8 @@ async fn the_same_idempotency_key_twice_makes_one_ticket() {
     assert_eq!(other.status, 422);
     assert_eq!(other.code(), "idempotency_key_reused");
     // Keys are per user: Dave's key-1 is his own.
-    let d = Api::send(w.dave.request(reqwest::Method::POST, "/tickets").header("idempotency-key", "key-1").json(&body)).await;
+    let d = Api::send(w.dave.request(reqwest::Method::POST, "/tickets").header("idempotency-key", "key-1").json(&body))
+        .await;
     assert_eq!(d.status, 201);
     assert_ne!(d.body["id"], first.body["id"]);
     // A failed request does not use up its key.
@@ -115,7 +135,9 @@ async fn concurrent_requests_with_one_key_make_one_ticket() {
         let api = w.erin.clone();
         let body = body.clone();
         tasks.push(tokio::spawn(async move {
-            Api::send(api.request(reqwest::Method::POST, "/tickets").header("idempotency-key", "burst").json(&body)).await.status
+            Api::send(api.request(reqwest::Method::POST, "/tickets").header("idempotency-key", "burst").json(&body))
+                .await
+                .status
         }));
     }
     let mut statuses = Vec::new();

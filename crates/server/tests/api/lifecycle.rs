@@ -7,10 +7,17 @@ use serde_json::json;
 #[tokio::test]
 async fn customer_opens_agent_answers_customer_replies() {
     let w = World::new().await;
-    let t = w.erin.post("/tickets", json!({
-        "subject": "Sunucu çöktü", "department_id": w.billing,
-        "body": "Merhaba, sunucum yanıt vermiyor.", "priority": "high"
-    })).await.expect(201);
+    let t = w
+        .erin
+        .post(
+            "/tickets",
+            json!({
+                "subject": "Sunucu çöktü", "department_id": w.billing,
+                "body": "Merhaba, sunucum yanıt vermiyor.", "priority": "high"
+            }),
+        )
+        .await
+        .expect(201);
     let id = t.id();
     assert_eq!(t.body["status"], "new");
     assert_eq!(t.body["priority"], "high");
@@ -51,7 +58,11 @@ async fn customer_opens_agent_answers_customer_replies() {
     assert_eq!(w.erin.get(&format!("/tickets/{id}")).await.body["customer_unread"], false);
 
     // A customer reply opens it again.
-    let r = w.erin.post(&format!("/tickets/{id}/replies"), json!({"body": "Teşekkürler, ama yine oldu."})).await.expect(201);
+    let r = w
+        .erin
+        .post(&format!("/tickets/{id}/replies"), json!({"body": "Teşekkürler, ama yine oldu."}))
+        .await
+        .expect(201);
     assert_eq!(r.body["ticket"]["status"], "open");
     assert_eq!(w.ayse.get(&format!("/tickets/{id}")).await.body["agent_unread"], true);
 
@@ -77,7 +88,11 @@ async fn customer_opens_agent_answers_customer_replies() {
 async fn agent_reply_can_choose_the_status_and_solved_tickets_reopen() {
     let w = World::new().await;
     let id = w.open(&w.dave, w.tech, "VPS down").await;
-    let r = w.boris.post(&format!("/tickets/{id}/replies"), json!({"body": "Waiting for the datacenter.", "status": "on_hold"})).await.expect(201);
+    let r = w
+        .boris
+        .post(&format!("/tickets/{id}/replies"), json!({"body": "Waiting for the datacenter.", "status": "on_hold"}))
+        .await
+        .expect(201);
     assert_eq!(r.body["ticket"]["status"], "on_hold");
     let s = w.boris.post_empty(&format!("/tickets/{id}/solve")).await.expect(200);
     assert_eq!(s.body["status"], "solved");
@@ -138,7 +153,12 @@ async fn locked_tickets_refuse_customer_replies() {
 async fn every_field_change_records_its_event() {
     let w = World::new().await;
     let id = w.open(&w.dave, w.billing, "Many changes").await;
-    let svc = w.admin.post("/services", json!({"kind": "service", "label": "VPS 4 GB", "owner_id": w.dave_id, "external_id": "77"})).await.expect(201).id();
+    let svc = w
+        .admin
+        .post("/services", json!({"kind": "service", "label": "VPS 4 GB", "owner_id": w.dave_id, "external_id": "77"}))
+        .await
+        .expect(201)
+        .id();
     w.admin.patch(&format!("/tickets/{id}"), json!({
         "subject": "Many changes (edited)", "status": "in_progress", "priority": "urgent", "type": "incident",
         "assignee_id": w.boris_id, "tags": ["VIP", "vps"], "service_id": svc, "locked": true,
@@ -148,9 +168,17 @@ async fn every_field_change_records_its_event() {
     w.admin.patch(&format!("/tickets/{id}"), json!({"department_id": w.tech})).await.expect(200);
     let kinds = w.event_kinds(id).await;
     for k in [
-        "ticket.created", "ticket.status_changed", "ticket.priority_changed", "ticket.department_changed",
-        "ticket.assignee_changed", "ticket.service_changed", "ticket.lock_changed", "ticket.tags_changed",
-        "ticket.type_changed", "ticket.archived", "ticket.updated",
+        "ticket.created",
+        "ticket.status_changed",
+        "ticket.priority_changed",
+        "ticket.department_changed",
+        "ticket.assignee_changed",
+        "ticket.service_changed",
+        "ticket.lock_changed",
+        "ticket.tags_changed",
+        "ticket.type_changed",
+        "ticket.archived",
+        "ticket.updated",
     ] {
         assert!(kinds.contains(&k.to_string()), "missing {k} in {kinds:?}");
     }
@@ -168,18 +196,29 @@ async fn every_field_change_records_its_event() {
     w.admin.patch(&format!("/tickets/{id}"), json!({"priority": "urgent"})).await.expect(200);
     assert_eq!(w.admin.get(&format!("/tickets/{id}")).await.body["version"], 3);
     // Add and remove tags.
-    let t = w.admin.patch(&format!("/tickets/{id}"), json!({"add_tags": ["refund"], "remove_tags": ["vip"]})).await.expect(200);
+    let t = w
+        .admin
+        .patch(&format!("/tickets/{id}"), json!({"add_tags": ["refund"], "remove_tags": ["vip"]}))
+        .await
+        .expect(200);
     assert_eq!(t.body["tags"], json!(["refund", "vps"]));
 }
 
 #[tokio::test]
 async fn agents_open_tickets_for_new_and_existing_requesters() {
     let w = World::new().await;
-    let t = w.ayse.post("/tickets", json!({
-        "subject": "Телефонный звонок", "department_id": w.billing, "body": "Клиент звонил по поводу счёта.",
-        "requester": {"email": "Ivan.Petrov@example.ru", "name": "Иван Петров"}, "source": "phone",
-        "type": "question", "tags": ["phone"], "status": "open"
-    })).await.expect(201);
+    let t = w
+        .ayse
+        .post(
+            "/tickets",
+            json!({
+                "subject": "Телефонный звонок", "department_id": w.billing, "body": "Клиент звонил по поводу счёта.",
+                "requester": {"email": "Ivan.Petrov@example.ru", "name": "Иван Петров"}, "source": "phone",
+                "type": "question", "tags": ["phone"], "status": "open"
+            }),
+        )
+        .await
+        .expect(201);
     assert_eq!(t.body["source"], "phone");
     assert_eq!(t.body["status"], "open");
     let requester = t.body["requester_id"].as_i64().unwrap();
@@ -193,7 +232,14 @@ async fn agents_open_tickets_for_new_and_existing_requesters() {
     })).await.expect(201);
     assert_eq!(t2.body["requester_id"], requester);
     // By id.
-    let t3 = w.ayse.post("/tickets", json!({"subject": "For Erin", "department_id": w.billing, "body": "x", "requester_id": w.erin_id})).await.expect(201);
+    let t3 = w
+        .ayse
+        .post(
+            "/tickets",
+            json!({"subject": "For Erin", "department_id": w.billing, "body": "x", "requester_id": w.erin_id}),
+        )
+        .await
+        .expect(201);
     assert_eq!(t3.body["requester_id"], w.erin_id);
     assert_eq!(w.erin.get("/tickets").await.body["total"], 1);
 }
@@ -209,7 +255,8 @@ async fn merging_moves_messages_and_closes_sources() {
     let m = w.ayse.post(&format!("/tickets/{target}/merge"), json!({"source_ids": [source]})).await.expect(200);
     assert_eq!(m.body["id"], target);
     let t = w.ayse.get(&format!("/tickets/{target}")).await.expect(200);
-    let bodies: Vec<&str> = t.body["messages"].as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap()).collect();
+    let bodies: Vec<&str> =
+        t.body["messages"].as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap()).collect();
     assert_eq!(bodies, ["Invoice wrong: details", "Invoice wrong again: details", "second message"]);
     let s = w.ayse.get(&format!("/tickets/{source}")).await.expect(200);
     assert_eq!(s.body["status"], "closed");
@@ -266,7 +313,17 @@ async fn deleted_tickets_disappear() {
     w.ayse.get(&format!("/tickets/{id}")).await.expect(404);
     w.erin.get(&format!("/tickets/{id}")).await.expect(404);
     assert_eq!(w.admin.get("/tickets").await.body["total"], 0);
-    let kinds: Vec<String> = w.server.state.desk.store().ticket_events(tessera_core::TicketId(id)).await.unwrap().iter().map(|e| e.kind.as_str().to_string()).collect();
+    let kinds: Vec<String> = w
+        .server
+        .state
+        .desk
+        .store()
+        .ticket_events(tessera_core::TicketId(id))
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.kind.as_str().to_string())
+        .collect();
     assert_eq!(kinds.last().map(String::as_str), Some("ticket.deleted"));
 }
 
@@ -278,7 +335,13 @@ async fn lists_filter_sort_and_page() {
         let dept = if i % 2 == 0 { w.billing } else { w.tech };
         ids.push(w.open(&w.dave, dept, &format!("Ticket {i}")).await);
     }
-    w.admin.patch(&format!("/tickets/{}", ids[0]), json!({"priority": "urgent", "tags": ["vip"], "assignee_id": w.ayse_id})).await.expect(200);
+    w.admin
+        .patch(
+            &format!("/tickets/{}", ids[0]),
+            json!({"priority": "urgent", "tags": ["vip"], "assignee_id": w.ayse_id}),
+        )
+        .await
+        .expect(200);
     w.admin.patch(&format!("/tickets/{}", ids[1]), json!({"priority": "low", "status": "on_hold"})).await.expect(200);
 
     let all = w.admin.get("/tickets?limit=3").await.expect(200);
@@ -328,10 +391,19 @@ async fn lists_filter_sort_and_page() {
 async fn departments_auto_assign() {
     let w = World::new().await;
     let (a2, _) = w.admin.make_user(&w.server, "agent", "zed@example.com", "Zed").await;
-    let d = w.admin.post("/departments", json!({"name": "Round", "auto_assign": "round_robin", "member_ids": [w.ayse_id, a2]})).await.expect(201).id();
+    let d = w
+        .admin
+        .post("/departments", json!({"name": "Round", "auto_assign": "round_robin", "member_ids": [w.ayse_id, a2]}))
+        .await
+        .expect(201)
+        .id();
     let mut assignees = Vec::new();
     for i in 0..4 {
-        let t = w.erin.post("/tickets", json!({"subject": format!("rr {i}"), "department_id": d, "body": "x"})).await.expect(201);
+        let t = w
+            .erin
+            .post("/tickets", json!({"subject": format!("rr {i}"), "department_id": d, "body": "x"}))
+            .await
+            .expect(201);
         assignees.push(w.admin.get(&format!("/tickets/{}", t.id())).await.body["assignee_id"].as_i64().unwrap());
     }
     assert_eq!(assignees, [w.ayse_id, a2, w.ayse_id, a2]);

@@ -2,6 +2,8 @@
 //! an ephemeral loopback port with a temporary data folder and talks HTTP to
 //! it. One test binary for all of them keeps link times down.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod attachments;
 mod bad_input;
 mod concurrency;

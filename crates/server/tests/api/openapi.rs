@@ -24,12 +24,19 @@ async fn the_document_covers_every_route() {
             operations += 1;
             // Every documented operation exists: it answers with something
             // other than the router's "no such route" or "wrong method".
-            let concrete = path.replace("{id}", "1").replace("{key}", "k").replace("{kind}", "service").replace("{external_id}", "x");
+            let concrete = path
+                .replace("{id}", "1")
+                .replace("{key}", "k")
+                .replace("{kind}", "service")
+                .replace("{external_id}", "x");
             let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let r = Api::send(admin.request(m, &concrete)).await;
             assert_ne!(r.status, 405, "{method} {path} is documented but not routed");
             if r.status == 404 {
-                assert_ne!(r.body["error"]["message"], "route not found", "{method} {path} is documented but not routed");
+                assert_ne!(
+                    r.body["error"]["message"], "route not found",
+                    "{method} {path} is documented but not routed"
+                );
             }
         }
     }

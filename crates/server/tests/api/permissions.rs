@@ -9,8 +9,12 @@ async fn a_customer_cannot_reach_another_customers_ticket_by_any_route() {
     let w = World::new().await;
     let id = w.open(&w.dave, w.billing, "Dave's secret").await;
     let msg = w.dave.get(&format!("/tickets/{id}")).await.body["messages"][0]["id"].as_i64().unwrap();
-    let up = w.dave.upload(&[("a.txt", b"dave's file")]).await.expect(201).body["attachments"][0]["id"].as_i64().unwrap();
-    w.dave.post(&format!("/tickets/{id}/replies"), json!({"body": "with file", "attachment_ids": [up]})).await.expect(201);
+    let up =
+        w.dave.upload(&[("a.txt", b"dave's file")]).await.expect(201).body["attachments"][0]["id"].as_i64().unwrap();
+    w.dave
+        .post(&format!("/tickets/{id}/replies"), json!({"body": "with file", "attachment_ids": [up]}))
+        .await
+        .expect(201);
     let before = w.admin.get(&format!("/tickets/{id}")).await.body.clone();
 
     // Erin is in no organization: everything answers 404, as if the ticket did not exist.
@@ -55,8 +59,14 @@ async fn customers_never_see_notes_or_internal_fields() {
     let id = w.open(&w.erin, w.billing, "Hidden things").await;
     let note = w.ayse.post(&format!("/tickets/{id}/notes"), json!({"body": "internal only"})).await.expect(201).body["message"]["id"].as_i64().unwrap();
     let up = w.ayse.upload(&[("note.txt", b"internal file")]).await.body["attachments"][0]["id"].as_i64().unwrap();
-    w.ayse.post(&format!("/tickets/{id}/notes"), json!({"body": "with file", "attachment_ids": [up]})).await.expect(201);
-    w.ayse.patch(&format!("/tickets/{id}"), json!({"tags": ["difficult-customer"], "flagged_id": w.ayse_id})).await.expect(200);
+    w.ayse
+        .post(&format!("/tickets/{id}/notes"), json!({"body": "with file", "attachment_ids": [up]}))
+        .await
+        .expect(201);
+    w.ayse
+        .patch(&format!("/tickets/{id}"), json!({"tags": ["difficult-customer"], "flagged_id": w.ayse_id}))
+        .await
+        .expect(200);
     let t = w.erin.get(&format!("/tickets/{id}")).await.expect(200);
     assert!(t.body["messages"].as_array().unwrap().iter().all(|m| m["kind"] == "reply"));
     assert_eq!(t.body["tags"], json!([]));
@@ -67,7 +77,11 @@ async fn customers_never_see_notes_or_internal_fields() {
     // Customers cannot set agent-only fields.
     let r = w.erin.patch(&format!("/tickets/{id}"), json!({"priority": "urgent"})).await.expect(403);
     assert_eq!(r.field(), "priority");
-    let r = w.erin.post("/tickets", json!({"subject": "x", "department_id": w.billing, "body": "x", "assignee_id": w.ayse_id})).await.expect(403);
+    let r = w
+        .erin
+        .post("/tickets", json!({"subject": "x", "department_id": w.billing, "body": "x", "assignee_id": w.ayse_id}))
+        .await
+        .expect(403);
     assert_eq!(r.field(), "assignee_id");
     let r = w.erin.post(&format!("/tickets/{id}/replies"), json!({"body": "x", "status": "solved"})).await.expect(403);
     assert_eq!(r.field(), "status");
@@ -142,7 +156,13 @@ async fn user_management_follows_roles() {
     let me = w.erin.get(&format!("/users/{}", w.erin_id)).await.expect(200);
     assert!(me.body.get("password_hash").is_none());
     // A customer changes their own name and password, not their role.
-    w.erin.patch(&format!("/users/{}", w.erin_id), json!({"name": "Erin B.", "password": "a long password", "locale": "tr"})).await.expect(200);
+    w.erin
+        .patch(
+            &format!("/users/{}", w.erin_id),
+            json!({"name": "Erin B.", "password": "a long password", "locale": "tr"}),
+        )
+        .await
+        .expect(200);
     let r = w.erin.patch(&format!("/users/{}", w.erin_id), json!({"role": "admin"})).await.expect(403);
     assert_eq!(r.field(), "role");
     w.erin.patch(&format!("/users/{}", w.erin_id), json!({"sees_all": true})).await.expect(403);
@@ -159,27 +179,47 @@ async fn user_management_follows_roles() {
     w.ayse.post("/tokens", json!({"user_id": w.boris_id})).await.expect(403);
     w.admin.post("/tokens", json!({"user_id": w.boris_id, "name": "billing sync"})).await.expect(201);
     w.ayse.get(&format!("/tokens?user_id={}", w.boris_id)).await.expect(403);
-    assert_eq!(w.admin.get(&format!("/tokens?user_id={}", w.boris_id)).await.body["tokens"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        w.admin.get(&format!("/tokens?user_id={}", w.boris_id)).await.body["tokens"].as_array().unwrap().len(),
+        2
+    );
 }
 
 #[tokio::test]
 async fn customers_see_public_departments_and_their_own_services() {
     let w = World::new().await;
     let hidden = w.admin.post("/departments", json!({"name": "Internal", "public": false})).await.expect(201).id();
-    let names: Vec<String> = w.erin.get("/departments").await.body["departments"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap().to_string()).collect();
+    let names: Vec<String> = w.erin.get("/departments").await.body["departments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap().to_string())
+        .collect();
     assert!(!names.contains(&"Internal".to_string()));
     assert!(w.erin.get("/departments").await.body["departments"][0]["member_ids"].as_array().unwrap().is_empty());
     w.erin.get(&format!("/departments/{hidden}")).await.expect(404);
     let r = w.erin.post("/tickets", json!({"subject": "x", "department_id": hidden, "body": "x"})).await.expect(422);
     assert_eq!(r.field(), "department_id");
     // Agents may open tickets there.
-    w.ayse.post("/tickets", json!({"subject": "x", "department_id": hidden, "body": "x", "requester_id": w.erin_id})).await.expect(201);
+    w.ayse
+        .post("/tickets", json!({"subject": "x", "department_id": hidden, "body": "x", "requester_id": w.erin_id}))
+        .await
+        .expect(201);
 
-    let s = w.admin.post("/services", json!({"kind": "domain", "label": "ornek.com.tr", "owner_id": w.dave_id})).await.expect(201).id();
+    let s = w
+        .admin
+        .post("/services", json!({"kind": "domain", "label": "ornek.com.tr", "owner_id": w.dave_id}))
+        .await
+        .expect(201)
+        .id();
     w.erin.get(&format!("/services/{s}")).await.expect(404);
     assert!(w.erin.get("/services").await.body["services"].as_array().unwrap().is_empty());
     w.dave.get(&format!("/services/{s}")).await.expect(200);
     // Erin cannot link Dave's service.
-    let r = w.erin.post("/tickets", json!({"subject": "x", "department_id": w.billing, "body": "x", "service_id": s})).await.expect(422);
+    let r = w
+        .erin
+        .post("/tickets", json!({"subject": "x", "department_id": w.billing, "body": "x", "service_id": s}))
+        .await
+        .expect(422);
     assert_eq!(r.field(), "service_id");
 }

@@ -24,14 +24,25 @@ async fn me_users_and_organizations() {
     let next = custs.body["next_after"].as_i64().unwrap();
     let rest = w.admin.get(&format!("/users?role=customer&after={next}")).await.expect(200);
     assert_eq!(rest.body["users"].as_array().unwrap().len(), 2, "{}", rest.body);
-    assert_eq!(w.admin.get(&format!("/users?organization_id={}", w.acme)).await.body["users"].as_array().unwrap().len(), 2);
-    let p = w.admin.patch(&format!("/users/{id}"), json!({"name": "Wang Fang", "email": "fang@example.cn"})).await.expect(200);
+    assert_eq!(
+        w.admin.get(&format!("/users?organization_id={}", w.acme)).await.body["users"].as_array().unwrap().len(),
+        2
+    );
+    let p = w
+        .admin
+        .patch(&format!("/users/{id}"), json!({"name": "Wang Fang", "email": "fang@example.cn"}))
+        .await
+        .expect(200);
     assert_eq!(p.body["email"], "fang@example.cn");
     // The user can sign in with the password through the desk.
     assert!(w.server.state.desk.authenticate_password("FANG@example.cn", "a good long password").await.is_ok());
     assert!(w.server.state.desk.authenticate_password("fang@example.cn", "wrong password").await.is_err());
 
-    let o = w.ayse.post("/organizations", json!({"name": "Örnek A.Ş.", "external_id": "C-17", "notes": "VIP"})).await.expect(201);
+    let o = w
+        .ayse
+        .post("/organizations", json!({"name": "Örnek A.Ş.", "external_id": "C-17", "notes": "VIP"}))
+        .await
+        .expect(201);
     let oid = o.id();
     w.ayse.patch(&format!("/organizations/{oid}"), json!({"notes": "very VIP"})).await.expect(200);
     assert_eq!(w.ayse.get(&format!("/organizations/{oid}")).await.body["notes"], "very VIP");
@@ -53,14 +64,27 @@ async fn departments_with_members_and_required_services() {
     let id = d.id();
     assert_eq!(d.body["member_ids"], json!([w.ayse_id, w.boris_id]));
     assert_eq!(d.body["auto_assign"], "least_open");
-    let p = w.admin.patch(&format!("/departments/{id}"), json!({"member_ids": [w.boris_id], "description": "Servers"})).await.expect(200);
+    let p = w
+        .admin
+        .patch(&format!("/departments/{id}"), json!({"member_ids": [w.boris_id], "description": "Servers"}))
+        .await
+        .expect(200);
     assert_eq!(p.body["member_ids"], json!([w.boris_id]));
     assert_eq!(w.boris.get("/me").await.body["department_ids"], json!([w.tech, id]));
     // A ticket there needs one of the requester's services.
     let r = w.erin.post("/tickets", json!({"subject": "x", "department_id": id, "body": "x"})).await.expect(422);
     assert_eq!(r.field(), "service_id");
-    let s = w.admin.post("/services", json!({"kind": "service", "label": "VPS", "owner_id": w.erin_id})).await.expect(201).id();
-    let t = w.erin.post("/tickets", json!({"subject": "x", "department_id": id, "body": "x", "service_id": s})).await.expect(201);
+    let s = w
+        .admin
+        .post("/services", json!({"kind": "service", "label": "VPS", "owner_id": w.erin_id}))
+        .await
+        .expect(201)
+        .id();
+    let t = w
+        .erin
+        .post("/tickets", json!({"subject": "x", "department_id": id, "body": "x", "service_id": s}))
+        .await
+        .expect(201);
     assert_eq!(t.body["service_id"], s);
     // least_open gave it to the only member.
     assert_eq!(w.admin.get(&format!("/tickets/{}", t.id())).await.body["assignee_id"], w.boris_id);
@@ -69,36 +93,68 @@ async fn departments_with_members_and_required_services() {
 #[tokio::test]
 async fn services_sync_from_a_billing_system() {
     let w = World::new().await;
-    let r = w.admin.put("/services/sync/service/1042", json!({"label": "VPS 4 GB — web01", "owner_email": "new.client@example.com", "status": "active"})).await.expect(201);
+    let r = w
+        .admin
+        .put(
+            "/services/sync/service/1042",
+            json!({"label": "VPS 4 GB — web01", "owner_email": "new.client@example.com", "status": "active"}),
+        )
+        .await
+        .expect(201);
     let id = r.id();
     assert_eq!(r.body["external_id"], "1042");
     assert_eq!(r.body["kind"], "service");
     let owner = r.body["owner_id"].as_i64().unwrap();
     assert_eq!(w.admin.get(&format!("/users/{owner}")).await.body["email"], "new.client@example.com");
     // The same call again updates in place.
-    let r = w.admin.put("/services/sync/service/1042", json!({"label": "VPS 8 GB — web01", "status": "suspended"})).await.expect(200);
+    let r = w
+        .admin
+        .put("/services/sync/service/1042", json!({"label": "VPS 8 GB — web01", "status": "suspended"}))
+        .await
+        .expect(200);
     assert_eq!(r.id(), id);
     assert_eq!(r.body["status"], "suspended");
     assert_eq!(r.body["owner_id"], owner);
     // A domain with the same external id is another service.
-    let d = w.admin.put("/services/sync/domain/1042", json!({"label": "ornek.com.tr", "owner_id": owner})).await.expect(201);
+    let d = w
+        .admin
+        .put("/services/sync/domain/1042", json!({"label": "ornek.com.tr", "owner_id": owner}))
+        .await
+        .expect(201);
     assert_ne!(d.id(), id);
     assert_eq!(w.admin.get(&format!("/services?owner_id={owner}")).await.body["services"].as_array().unwrap().len(), 2);
     // The path decides kind and id.
     w.admin.put("/services/sync/domain/1042", json!({"kind": "service"})).await.expect(422);
     w.erin.put("/services/sync/service/1", json!({"label": "x", "owner_id": w.erin_id})).await.expect(403);
     // Direct creation and editing.
-    let s = w.ayse.post("/services", json!({"kind": "other", "label": "Licence", "owner_id": w.dave_id, "external_id": "L-1"})).await.expect(201).id();
+    let s = w
+        .ayse
+        .post("/services", json!({"kind": "other", "label": "Licence", "owner_id": w.dave_id, "external_id": "L-1"}))
+        .await
+        .expect(201)
+        .id();
     w.ayse.patch(&format!("/services/{s}"), json!({"status": "cancelled"})).await.expect(200);
-    w.ayse.post("/services", json!({"kind": "other", "label": "Dup", "owner_id": w.dave_id, "external_id": "L-1"})).await.expect(409);
+    w.ayse
+        .post("/services", json!({"kind": "other", "label": "Dup", "owner_id": w.dave_id, "external_id": "L-1"}))
+        .await
+        .expect(409);
 }
 
 #[tokio::test]
 async fn custom_statuses_behave_like_their_category() {
     let w = World::new().await;
-    let s = w.admin.post("/statuses", json!({"key": "waiting_on_vendor", "name": "Waiting on vendor", "category": "hold"})).await.expect(201);
+    let s = w
+        .admin
+        .post("/statuses", json!({"key": "waiting_on_vendor", "name": "Waiting on vendor", "category": "hold"}))
+        .await
+        .expect(201);
     assert_eq!(s.body["builtin"], false);
-    let keys: Vec<String> = w.erin.get("/statuses").await.body["statuses"].as_array().unwrap().iter().map(|s| s["key"].as_str().unwrap().to_string()).collect();
+    let keys: Vec<String> = w.erin.get("/statuses").await.body["statuses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["key"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(keys, ["new", "open", "in_progress", "answered", "on_hold", "solved", "closed", "waiting_on_vendor"]);
     let id = w.open(&w.erin, w.billing, "Vendor").await;
     let t = w.ayse.patch(&format!("/tickets/{id}"), json!({"status": "waiting_on_vendor"})).await.expect(200);
@@ -117,12 +173,26 @@ async fn custom_fields_validate_show_and_keep_secrets() {
     // Required where it applies, unknown where it does not.
     let r = w.erin.post("/tickets", json!({"subject": "x", "department_id": w.tech, "body": "x"})).await.expect(422);
     assert_eq!(r.field(), "custom_fields.os");
-    let r = w.erin.post("/tickets", json!({"subject": "x", "department_id": w.billing, "body": "x", "custom_fields": {"os": "linux"}})).await.expect(422);
+    let r = w
+        .erin
+        .post(
+            "/tickets",
+            json!({"subject": "x", "department_id": w.billing, "body": "x", "custom_fields": {"os": "linux"}}),
+        )
+        .await
+        .expect(422);
     assert_eq!(r.field(), "custom_fields.os");
     let r = w.erin.post("/tickets", json!({"subject": "x", "department_id": w.tech, "body": "x", "custom_fields": {"os": "linux", "internal_score": 3}})).await.expect(403);
     assert_eq!(r.field(), "custom_fields.internal_score");
-    let t = w.erin.post("/tickets", json!({"subject": "Sunucuya giremiyorum", "department_id": w.tech, "body": "x",
-        "custom_fields": {"os": "linux", "server_password": "S3cr3t-şifre"}})).await.expect(201);
+    let t = w
+        .erin
+        .post(
+            "/tickets",
+            json!({"subject": "Sunucuya giremiyorum", "department_id": w.tech, "body": "x",
+        "custom_fields": {"os": "linux", "server_password": "S3cr3t-şifre"}}),
+        )
+        .await
+        .expect(201);
     let id = t.id();
     assert_eq!(t.body["custom_fields"], json!({"os": "linux"}), "customers never see secrets");
     w.boris.patch(&format!("/tickets/{id}"), json!({"custom_fields": {"internal_score": 7}})).await.expect(200);
@@ -149,7 +219,12 @@ async fn custom_fields_validate_show_and_keep_secrets() {
     let v = w.boris.post_empty(&format!("/tickets/{id}/secrets/server_password/reveal")).await.expect(200);
     assert!(v.body["value"].is_null());
     // Definitions: customers see only theirs; key and type are fixed; delete works.
-    let keys: Vec<String> = w.erin.get("/custom-fields").await.body["custom_fields"].as_array().unwrap().iter().map(|f| f["key"].as_str().unwrap().to_string()).collect();
+    let keys: Vec<String> = w.erin.get("/custom-fields").await.body["custom_fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["key"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(keys, ["os", "server_password"]);
     w.admin.patch(&format!("/custom-fields/{secret}"), json!({"required": true})).await.expect(200);
     w.admin.patch(&format!("/custom-fields/{secret}"), json!({"key": "pw"})).await.expect(422);
@@ -169,7 +244,8 @@ async fn tokens_are_shown_once_and_work_as_bearer() {
     assert_eq!(list.body["tokens"].as_array().unwrap().len(), 2);
     assert!(!list.body.to_string().contains(t.body["secret"].as_str().unwrap()), "secrets are never listed");
     // Only a hash is stored.
-    let stored = w.server.state.desk.store().token_by_identifier(t.body["identifier"].as_str().unwrap()).await.unwrap().unwrap();
+    let stored =
+        w.server.state.desk.store().token_by_identifier(t.body["identifier"].as_str().unwrap()).await.unwrap().unwrap();
     assert_ne!(stored.secret_hash, t.body["secret"].as_str().unwrap());
     w.erin.delete(&format!("/tokens/{}", t.id())).await.expect(204);
     api.get("/me").await.expect(401);

@@ -11,8 +11,13 @@ async fn everything_is_there_after_a_restart() {
     let f = w.admin.post("/custom-fields", json!({"key": "server_password", "type": "secret", "labels": {"en": "Server password"}, "customer_editable": true})).await.expect(201);
     assert_eq!(f.body["customer_visible"], false);
     w.erin.patch(&format!("/tickets/{id}"), json!({"custom_fields": {"server_password": "hunter2"}})).await.expect(200);
-    let up = w.erin.upload(&[("log.txt", "günlük".as_bytes())]).await.expect(201).body["attachments"][0]["id"].as_i64().unwrap();
-    w.erin.post(&format!("/tickets/{id}/replies"), json!({"body": "log attached", "attachment_ids": [up]})).await.expect(201);
+    let up = w.erin.upload(&[("log.txt", "günlük".as_bytes())]).await.expect(201).body["attachments"][0]["id"]
+        .as_i64()
+        .unwrap();
+    w.erin
+        .post(&format!("/tickets/{id}/replies"), json!({"body": "log attached", "attachment_ids": [up]}))
+        .await
+        .expect(201);
     let before = w.admin.get(&format!("/tickets/{id}")).await.expect(200).body;
     let erin_token = w.erin.token.clone().unwrap();
 

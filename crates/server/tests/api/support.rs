@@ -153,7 +153,11 @@ pub struct Api {
 impl Api {
     /// A request builder for `method` and an `/api/v1` path.
     pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        let url = if path.starts_with('/') && !path.starts_with("/api/") && !path.starts_with("/healthz") && !path.starts_with("/readyz") {
+        let url = if path.starts_with('/')
+            && !path.starts_with("/api/")
+            && !path.starts_with("/healthz")
+            && !path.starts_with("/readyz")
+        {
             format!("{}/api/v1{path}", self.base)
         } else {
             format!("{}{path}", self.base)
@@ -279,29 +283,57 @@ impl World {
         let admin = server.admin().await;
         let (ayse_id, ayse) = admin.make_user(&server, "agent", "ayse@example.com", "Ayşe Yılmaz").await;
         let (boris_id, boris) = admin.make_user(&server, "agent", "boris@example.com", "Борис Иванов").await;
-        let billing = admin.post("/departments", json!({"name": "Billing", "member_ids": [ayse_id]})).await.expect(201).id();
+        let billing =
+            admin.post("/departments", json!({"name": "Billing", "member_ids": [ayse_id]})).await.expect(201).id();
         let tech = admin.post("/departments", json!({"name": "Tech", "member_ids": [boris_id]})).await.expect(201).id();
         let acme = admin.post("/organizations", json!({"name": "Acme"})).await.expect(201).id();
         let (carol_id, carol) = admin.make_user(&server, "customer", "carol@acme.example", "Carol").await;
         let (dave_id, dave) = admin.make_user(&server, "customer", "dave@acme.example", "Dave").await;
         let (erin_id, erin) = admin.make_user(&server, "customer", "erin@example.org", "Erin").await;
-        admin.patch(&format!("/users/{carol_id}"), json!({"organization_id": acme, "sees_all": true})).await.expect(200);
+        admin
+            .patch(&format!("/users/{carol_id}"), json!({"organization_id": acme, "sees_all": true}))
+            .await
+            .expect(200);
         admin.patch(&format!("/users/{dave_id}"), json!({"organization_id": acme})).await.expect(200);
-        Self { server, admin, billing, tech, ayse, ayse_id, boris, boris_id, acme, carol, carol_id, dave, dave_id, erin, erin_id }
+        Self {
+            server,
+            admin,
+            billing,
+            tech,
+            ayse,
+            ayse_id,
+            boris,
+            boris_id,
+            acme,
+            carol,
+            carol_id,
+            dave,
+            dave_id,
+            erin,
+            erin_id,
+        }
     }
 
     /// Opens a ticket as `who` in `department`; answers its id.
     pub async fn open(&self, who: &Api, department: i64, subject: &str) -> i64 {
-        who.post("/tickets", json!({"subject": subject, "department_id": department, "body": format!("{subject}: details")}))
-            .await
-            .expect(201)
-            .id()
+        who.post(
+            "/tickets",
+            json!({"subject": subject, "department_id": department, "body": format!("{subject}: details")}),
+        )
+        .await
+        .expect(201)
+        .id()
     }
 
     /// Event kinds of a ticket, in order (read as the admin).
     pub async fn event_kinds(&self, ticket: i64) -> Vec<String> {
         let r = self.admin.get(&format!("/tickets/{ticket}/events")).await.expect(200);
-        r.body["events"].as_array().expect("events").iter().map(|e| e["kind"].as_str().unwrap_or("").to_string()).collect()
+        r.body["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap_or("").to_string())
+            .collect()
     }
 
     /// Number of tickets in the database (deleted ones included).
