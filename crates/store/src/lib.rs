@@ -18,6 +18,8 @@ pub mod changeset;
 pub mod error;
 pub mod query;
 pub mod records;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use blob::{BlobStore, FsBlobStore};
 pub use changeset::{

@@ -1,0 +1,647 @@
+//! The behavioural suite every [`Store`] backend must pass. A backend's
+//! tests call [`store_contract_tests!`] with an expression that opens a
+//! fresh, empty store; the suite then checks the contract the desk relies
+//! on: atomic change sets, version checks, unique numbers, events written
+//! with their change, scopes and filters, keyset paging, idempotency keys.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use crate::*;
+use chrono::{Duration, TimeZone, Utc};
+use serde_json::json;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+use tessera_core::event::{EventKind, Side};
+use tessera_core::ids::*;
+use tessera_core::message::{Author, MessageKind};
+use tessera_core::permission::TicketScope;
+use tessera_core::status::{StatusCategory, StatusKey};
+use tessera_core::ticket::{Cc, Priority, Source};
+use tessera_core::{AutoAssign, Department, Email, Role, Ticket, Timestamp, User};
+
+/// Generates one `#[tokio::test]` per contract check. `$open` is an async
+/// expression answering `(Arc<dyn Store>, guard)`; the guard (a temporary
+/// folder, a database handle) lives as long as the test.
+#[macro_export]
+macro_rules! store_contract_tests {
+    ($open:expr) => {
+        $crate::store_contract_tests!(@each $open;
+            users_are_unique_by_email_without_case,
+            created_tickets_get_unique_random_numbers,
+            a_change_set_is_all_or_nothing,
+            a_stale_version_is_refused,
+            concurrent_updates_of_one_version_have_one_winner,
+            events_are_written_with_their_change_in_order,
+            scopes_and_filters_select_the_right_tickets,
+            keyset_pages_visit_every_ticket_once,
+            messages_edits_deletes_ratings_and_moves,
+            reads_do_not_change_versions,
+            idempotency_keys_reserve_replay_and_release,
+            agent_loads_count_open_work,
+            catalogue_records_round_trip
+        );
+    };
+    (@each $open:expr; $($name:ident),*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let (store, _guard) = $open;
+                $crate::testing::$name(store).await;
+            }
+        )*
+    };
+}
+
+fn t0() -> Timestamp {
+    Utc.with_ymd_and_hms(2026, 1, 1, 9, 0, 0).single().unwrap()
+}
+
+fn user(email: &str, role: Role) -> User {
+    User {
+        id: UserId(0),
+        email: Email::parse(email).unwrap(),
+        name: email.split('@').next().unwrap().to_string(),
+        role,
+        organization_id: None,
+        sees_all: false,
+        password_hash: None,
+        locale: "en".into(),
+        disabled: false,
+        created_at: t0(),
+        updated_at: t0(),
+    }
+}
+
+fn department(name: &str) -> Department {
+    Department {
+        id: DepartmentId(0),
+        name: name.into(),
+        description: String::new(),
+        public: true,
+        email: None,
+        auto_assign: AutoAssign::None,
+        requires_service: false,
+        signature: String::new(),
+        position: 0,
+        created_at: t0(),
+    }
+}
+
+fn ticket(dept: DepartmentId, requester: UserId, at: Timestamp) -> Ticket {
+    Ticket {
+        id: TicketId(0),
+        number: String::new(),
+        access_key: "0123456789abcdef0123456789abcdef".into(),
+        subject: "Subject".into(),
+        department_id: dept,
+        requester_id: requester,
+        organization_id: None,
+        service_id: None,
+        assignee_id: None,
+        assigned_by_id: None,
+        flagged_id: None,
+        cc: Cc::default(),
+        tags: vec![],
+        ticket_type: None,
+        priority: Priority::Normal,
+        status: StatusKey::new(StatusKey::NEW),
+        status_category: StatusCategory::New,
+        source: Source::Api,
+        custom_fields: BTreeMap::new(),
+        locked: false,
+        archived: false,
+        queue_boost: false,
+        closed_reason: None,
+        merged_into_id: None,
+        follow_up_of_id: None,
+        created_at: at,
+        updated_at: at,
+        last_reply_at: Some(at),
+        last_customer_reply_at: Some(at),
+        last_agent_reply_at: None,
+        first_response_at: None,
+        awaiting_agent_since: Some(at),
+        solved_at: None,
+        closed_at: None,
+        due_at: None,
+        deleted_at: None,
+        customer_unread: false,
+        agent_unread: true,
+        version: 1,
+    }
+}
+
+fn message(body: &str, author: UserId, at: Timestamp) -> NewMessage {
+    NewMessage {
+        kind: MessageKind::Reply,
+        author: Author { user_id: Some(author), name: "A".into(), email: None, staff: false },
+        body: body.into(),
+        html: None,
+        channel: Source::Api,
+        author_ip: None,
+        encrypted: false,
+        email_message_id: None,
+        attachment_ids: vec![],
+        created_at: at,
+    }
+}
+
+fn event(kind: EventKind, message: Option<MessageRef>, at: Timestamp) -> NewEvent {
+    NewEvent { kind, side: Side::Customer, actor_id: None, message, changes: BTreeMap::new(), data: json!(null), created_at: at }
+}
+
+/// A department and a customer to hang tickets on.
+async fn base(store: &dyn Store) -> (DepartmentId, UserId) {
+    let d = store.insert_department(department("Support")).await.unwrap();
+    let u = store.insert_user(user("customer@example.com", Role::Customer)).await.unwrap();
+    (d.id, u.id)
+}
+
+async fn create(store: &dyn Store, t: Ticket, body: &str) -> CreatedIds {
+    let requester = t.requester_id;
+    let at = t.created_at;
+    let c = TicketCreate {
+        ticket: t,
+        new_requester: None,
+        messages: vec![message(body, requester, at)],
+        events: vec![event(EventKind::TicketCreated, Some(MessageRef::New(0)), at)],
+    };
+    store.commit(ChangeSet { creates: vec![c], updates: vec![] }).await.unwrap().created.remove(0)
+}
+
+pub async fn users_are_unique_by_email_without_case(store: Arc<dyn Store>) {
+    let a = store.insert_user(user("Ayse@Example.com", Role::Agent)).await.unwrap();
+    assert!(a.id.0 > 0);
+    assert!(matches!(store.insert_user(user("ayse@example.COM", Role::Customer)).await, Err(StoreError::Duplicate(_))));
+    assert_eq!(store.user_by_email("AYSE@example.com").await.unwrap().unwrap().id, a.id);
+    let mut changed = a.clone();
+    changed.name = "Ayşe Yılmaz".into();
+    store.update_user(&changed).await.unwrap();
+    assert_eq!(store.user(a.id).await.unwrap().unwrap().name, "Ayşe Yılmaz");
+    for i in 0..5 {
+        store.insert_user(user(&format!("c{i}@example.com"), Role::Customer)).await.unwrap();
+    }
+    let page = store.list_users(&UserQuery { role: Some(Role::Customer), limit: 3, ..UserQuery::default() }).await.unwrap();
+    assert_eq!(page.len(), 3);
+    let rest = store
+        .list_users(&UserQuery { role: Some(Role::Customer), after: Some(page[2].id), limit: 10, ..UserQuery::default() })
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 2);
+    let found = store.list_users(&UserQuery { search: Some("AYSE".into()), limit: 10, ..UserQuery::default() }).await.unwrap();
+    assert_eq!(found.len(), 1);
+}
+
+pub async fn created_tickets_get_unique_random_numbers(store: Arc<dyn Store>) {
+    let (d, u) = base(&*store).await;
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let store = Arc::clone(&store);
+        tasks.push(tokio::spawn(async move {
+            let mut numbers = Vec::new();
+            for j in 0..40 {
+                numbers.push(create(&*store, ticket(d, u, t0() + Duration::seconds(i * 100 + j)), "x").await.number);
+            }
+            numbers
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let unique: HashSet<&String> = all.iter().collect();
+    assert_eq!(unique.len(), 320);
+    assert!(all.iter().all(|n| n.len() >= 6 && n.chars().all(|c| c.is_ascii_digit()) && !n.starts_with('0')));
+    // Not handed out in order.
+    let mut sorted = all.clone();
+    sorted.sort();
+    assert_ne!(sorted, all);
+}
+
+pub async fn a_change_set_is_all_or_nothing(store: Arc<dyn Store>) {
+    let (d, u) = base(&*store).await;
+    let first = create(&*store, ticket(d, u, t0()), "first").await;
+    // A create whose message names an attachment that does not exist fails,
+    // and with it the update in the same set.
+    let mut bad_message = message("bad", u, t0());
+    bad_message.attachment_ids = vec![AttachmentId(999)];
+    let mut updated = store.ticket(first.ticket_id).await.unwrap().unwrap();
+    updated.subject = "changed".into();
+    updated.version = 2;
+    let mut change = TicketChange::new(updated, 1);
+    change.events = vec![event(EventKind::TicketUpdated, None, t0())];
+    let set = ChangeSet {
+        creates: vec![TicketCreate {
+            ticket: ticket(d, u, t0()),
+            new_requester: None,
+            messages: vec![bad_message],
+            events: vec![event(EventKind::TicketCreated, Some(MessageRef::New(0)), t0())],
+        }],
+        updates: vec![change],
+    };
+    assert!(store.commit(set).await.is_err());
+    let all = TicketQuery {
+        scope: TicketScope::All,
+        filter: TicketFilter::default(),
+        sort: TicketSort::default(),
+        after: None,
+        limit: 100,
+    };
+    assert_eq!(store.count_tickets(&all).await.unwrap(), 1, "no half-made ticket");
+    let t = store.ticket(first.ticket_id).await.unwrap().unwrap();
+    assert_eq!((t.subject.as_str(), t.version), ("Subject", 1), "the update rolled back too");
+    assert_eq!(store.events_after(EventId(0), 100).await.unwrap().len(), 1, "no stray events");
+    assert_eq!(store.messages(first.ticket_id, true).await.unwrap().len(), 1);
+    // A new requester is created with its ticket, or found if it exists.
+    let mut requester = user("New.Person@example.com", Role::Customer);
+    requester.created_at = t0();
+    let mut hello = message("hello", UserId(0), t0());
+    hello.author.user_id = None;
+    let c = TicketCreate {
+        ticket: ticket(d, UserId(0), t0()),
+        new_requester: Some(requester.clone()),
+        messages: vec![hello],
+        events: vec![],
+    };
+    let ids = store.commit(ChangeSet { creates: vec![c.clone(), c], updates: vec![] }).await.unwrap();
+    assert_eq!(ids.created[0].requester_id, ids.created[1].requester_id);
+    let p = store.user_by_email("new.person@example.com").await.unwrap().unwrap();
+    assert_eq!(p.id, ids.created[0].requester_id);
+    let written = store.messages(ids.created[0].ticket_id, false).await.unwrap();
+    assert_eq!(written[0].author.user_id, Some(p.id), "the new requester wrote the first message");
+}
+
+pub async fn a_stale_version_is_refused(store: Arc<dyn Store>) {
+    let (d, u) = base(&*store).await;
+    let c = create(&*store, ticket(d, u, t0()), "x").await;
+    let mut t = store.ticket(c.ticket_id).await.unwrap().unwrap();
+    t.subject = "v2".into();
+    t.version = 2;
+    store.commit(ChangeSet { creates: vec![], updates: vec![TicketChange::new(t.clone(), 1)] }).await.unwrap();
+    let mut stale = t.clone();
+    stale.subject = "lost".into();
+    let mut change = TicketChange::new(stale, 1);
+    change.new_messages = vec![message("should not land", u, t0())];
+    change.events = vec![event(EventKind::TicketReplied, Some(MessageRef::New(0)), t0())];
+    assert!(matches!(
+        store.commit(ChangeSet { creates: vec![], updates: vec![change] }).await,
+        Err(StoreError::VersionConflict)
+    ));
+    let now = store.ticket(c.ticket_id).await.unwrap().unwrap();
+    assert_eq!((now.subject.as_str(), now.version), ("v2", 2));
+    assert_eq!(store.messages(c.ticket_id, true).await.unwrap().len(), 1);
+    let mut missing = t;
+    missing.id = TicketId(424_242);
+    assert!(matches!(
+        store.commit(ChangeSet { creates: vec![], updates: vec![TicketChange::new(missing, 2)] }).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+pub async fn concurrent_updates_of_one_version_have_one_winner(store: Arc<dyn Store>) {
+    let (d, u) = base(&*store).await;
+    let c = create(&*store, ticket(d, u, t0()), "x").await;
+    let base_t = store.ticket(c.ticket_id).await.unwrap().unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..10 {
+        let store = Arc::clone(&store);
+        let mut t = base_t.clone();
+        tasks.push(tokio::spawn(async move {
+            t.subject = format!("writer {i}");
+            t.version = 2;
+            let mut change = TicketChange::new(t, 1);
+            change.events = vec![event(EventKind::TicketUpdated, None, t0())];
+            store.commit(ChangeSet { creates: vec![], updates: vec![change] }).await
+        }));
+    }
+    let mut wins = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => wins += 1,
+            Err(StoreError::VersionConflict) => {}
+            Err(e) => panic!("unexpected {e}"),
+        }
+    }
+    assert_eq!(wins, 1);
+    assert_eq!(store.ticket_events(c.ticket_id).await.unwrap().len(), 2, "one created, one update");
+}
+
+pub async fn events_are_written_with_their_change_in_order(store: Arc<dyn Store>) {
+    let (d, u) = base(&*store).await;
+    let a = create(&*store, ticket(d, u, t0()), "a").await;
+    let b = create(&*store, ticket(d, u, t0()), "b").await;
+    let mut t = store.ticket(a.ticket_id).await.unwrap().unwrap();
+    t.version = 2;
+    let mut change = TicketChange::new(t, 1);
+    change.new_messages = vec![message("reply", u, t0())];
+    let mut e = event(EventKind::TicketReplied, Some(MessageRef::New(0)), t0());
+    e.changes.insert("status".into(), tessera_core::Change { old: json!("new"), new: json!("open") });
+    change.events = vec![e, event(EventKind::StatusChanged, None, t0())];
+    let out = store.commit(ChangeSet { creates: vec![], updates: vec![change] }).await.unwrap();
+    let events = store.events_after(EventId(0), 100).await.unwrap();
+    let kinds: Vec<(TicketId, EventKind)> = events.iter().map(|e| (e.ticket_id, e.kind)).collect();
+    assert_eq!(
+        kinds,
+        [
+            (a.ticket_id, EventKind::TicketCreated),
+            (b.ticket_id, EventKind::TicketCreated),
+            (a.ticket_id, EventKind::TicketReplied),
+            (a.ticket_id, EventKind::StatusChanged)
+        ]
+    );
+    assert!(events.windows(2).all(|w| w[0].id < w[1].id));
+    assert_eq!(events[2].message_id, Some(out.updated[0].message_ids[0]));
+    assert_eq!(events[0].message_id, Some(a.message_ids[0]));
+    assert_eq!(events[2].ticket_version, 2);
+    assert_eq!(events[2].changes["status"].new, json!("open"));
+    assert_eq!(store.events_after(events[1].id, 1).await.unwrap()[0].id, events[2].id);
+}
+
+pub async fn scopes_and_filters_select_the_right_tickets(store: Arc<dyn Store>) {
+    let d1 = store.insert_department(department("One")).await.unwrap().id;
+    let d2 = store.insert_department(department("Two")).await.unwrap().id;
+    let org = store
+        .insert_organization(tessera_core::Organization {
+            id: OrganizationId(0),
+            name: "Org".into(),
+            external_id: None,
+            notes: String::new(),
+            created_at: t0(),
+        })
+        .await
+        .unwrap()
+        .id;
+    let c1 = store.insert_user(user("c1@example.com", Role::Customer)).await.unwrap().id;
+    let c2 = store.insert_user(user("c2@example.com", Role::Customer)).await.unwrap().id;
+    let agent = store.insert_user(user("agent@example.com", Role::Agent)).await.unwrap().id;
+    let mut t1 = ticket(d1, c1, t0());
+    t1.organization_id = Some(org);
+    t1.tags = vec!["vip".into(), "vps".into()];
+    t1.priority = Priority::Urgent;
+    let mut t2 = ticket(d2, c2, t0() + Duration::hours(1));
+    t2.assignee_id = Some(agent);
+    t2.archived = true;
+    t2.status = StatusKey::new(StatusKey::ON_HOLD);
+    t2.status_category = StatusCategory::Hold;
+    let mut t3 = ticket(d2, c2, t0() + Duration::hours(2));
+    t3.deleted_at = Some(t0());
+    let id1 = create(&*store, t1, "1").await.ticket_id;
+    let id2 = create(&*store, t2, "2").await.ticket_id;
+    create(&*store, t3, "3").await;
+    let ids = |scope: TicketScope, filter: TicketFilter| {
+        let store = Arc::clone(&store);
+        async move {
+            let q = TicketQuery { scope, filter, sort: TicketSort::default(), after: None, limit: 50 };
+            let list: Vec<TicketId> = store.list_tickets(&q).await.unwrap().iter().map(|t| t.id).collect();
+            assert_eq!(store.count_tickets(&q).await.unwrap(), list.len() as u64);
+            let mut list = list;
+            list.sort();
+            list
+        }
+    };
+    let f = TicketFilter::default;
+    assert_eq!(ids(TicketScope::All, f()).await, [id1, id2], "deleted tickets never appear");
+    assert_eq!(ids(TicketScope::Customer { user_id: c1, organization_id: None }, f()).await, [id1]);
+    assert_eq!(ids(TicketScope::Customer { user_id: c2, organization_id: Some(org) }, f()).await, [id1, id2]);
+    assert_eq!(ids(TicketScope::Agent { user_id: agent, department_ids: vec![] }, f()).await, [id2]);
+    assert_eq!(ids(TicketScope::Agent { user_id: UserId(999), department_ids: vec![d1] }, f()).await, [id1]);
+    assert_eq!(ids(TicketScope::Single(id2), f()).await, [id2]);
+    let all = TicketScope::All;
+    assert_eq!(ids(all.clone(), TicketFilter { tags: vec!["vip".into(), "vps".into()], ..f() }).await, [id1]);
+    assert_eq!(ids(all.clone(), TicketFilter { tags: vec!["vip".into(), "nope".into()], ..f() }).await, []);
+    assert_eq!(ids(all.clone(), TicketFilter { assignee: Some(None), ..f() }).await, [id1]);
+    assert_eq!(ids(all.clone(), TicketFilter { assignee: Some(Some(agent)), ..f() }).await, [id2]);
+    assert_eq!(ids(all.clone(), TicketFilter { archived: Some(false), ..f() }).await, [id1]);
+    assert_eq!(ids(all.clone(), TicketFilter { categories: vec![StatusCategory::Hold], ..f() }).await, [id2]);
+    assert_eq!(ids(all.clone(), TicketFilter { statuses: vec![StatusKey::new("new")], ..f() }).await, [id1]);
+    assert_eq!(ids(all.clone(), TicketFilter { priorities: vec![Priority::Urgent], ..f() }).await, [id1]);
+    assert_eq!(ids(all.clone(), TicketFilter { department_ids: vec![d2], ..f() }).await, [id2]);
+    assert_eq!(ids(all.clone(), TicketFilter { organization_id: Some(org), ..f() }).await, [id1]);
+    assert_eq!(ids(all.clone(), TicketFilter { requester_id: Some(c2), ..f() }).await, [id2]);
+    let half = t0() + Duration::minutes(30);
+    assert_eq!(ids(all.clone(), TicketFilter { created_after: Some(half), ..f() }).await, [id2]);
+    assert_eq!(ids(all.clone(), TicketFilter { created_before: Some(half), ..f() }).await, [id1]);
+    let n = store.ticket(id1).await.unwrap().unwrap().number;
+    assert_eq!(ids(all.clone(), TicketFilter { number: Some(n.clone()), ..f() }).await, [id1]);
+    assert_eq!(store.ticket_by_number(&n).await.unwrap().unwrap().id, id1);
+}
+
+pub async fn keyset_pages_visit_every_ticket_once(store: Arc<dyn Store>) {
+    let (d, u) = base(&*store).await;
+    let mut expected = Vec::new();
+    for i in 0..23 {
+        let mut t = ticket(d, u, t0() + Duration::minutes(i / 3));
+        t.priority = Priority::ALL[(i % 4) as usize];
+        expected.push(create(&*store, t, "x").await.ticket_id);
+    }
+    for (field, descending) in [
+        (SortField::CreatedAt, false),
+        (SortField::CreatedAt, true),
+        (SortField::UpdatedAt, true),
+        (SortField::Priority, true),
+        (SortField::Priority, false),
+        (SortField::Id, false),
+    ] {
+        let mut q = TicketQuery {
+            scope: TicketScope::All,
+            filter: TicketFilter::default(),
+            sort: TicketSort { field, descending },
+            after: None,
+            limit: 5,
+        };
+        let mut seen = Vec::new();
+        let mut values = Vec::new();
+        loop {
+            let page = store.list_tickets(&q).await.unwrap();
+            if page.is_empty() {
+                break;
+            }
+            for t in &page {
+                values.push((q.sort_value(t), t.id));
+            }
+            seen.extend(page.iter().map(|t| t.id));
+            let last = page.last().unwrap();
+            q.after = Some(Cursor { value: q.sort_value(last), id: last.id });
+        }
+        let mut sorted = seen.clone();
+        sorted.sort();
+        assert_eq!(sorted, expected, "{field:?} {descending}: every ticket exactly once");
+        let mut ordered = values.clone();
+        ordered.sort();
+        if descending {
+            ordered.reverse();
+        }
+        assert_eq!(values, ordered, "{field:?} {descending}: in order");
+    }
+}
+
+pub async fn messages_edits_deletes_ratings_and_moves(store: Arc<dyn Store>) {
+    let (d, u) = base(&*store).await;
+    let a = create(&*store, ticket(d, u, t0()), "first").await;
+    let b = create(&*store, ticket(d, u, t0()), "other").await;
+    let att = store
+        .insert_attachment(AttachmentRecord {
+            id: AttachmentId(0),
+            sha256: "ab".repeat(32),
+            filename: "a.txt".into(),
+            content_type: "text/plain".into(),
+            size: 3,
+            uploader_id: u,
+            ticket_id: None,
+            message_id: None,
+            created_at: t0(),
+        })
+        .await
+        .unwrap();
+    let mut t = store.ticket(a.ticket_id).await.unwrap().unwrap();
+    t.version = 2;
+    let mut change = TicketChange::new(t.clone(), 1);
+    let mut note = message("note", u, t0());
+    note.kind = MessageKind::Note;
+    note.attachment_ids = vec![att.id];
+    change.new_messages = vec![note];
+    let out = store.commit(ChangeSet { creates: vec![], updates: vec![change] }).await.unwrap();
+    let note_id = out.updated[0].message_ids[0];
+    assert_eq!(store.messages(a.ticket_id, false).await.unwrap().len(), 1, "notes only when asked");
+    let all = store.messages(a.ticket_id, true).await.unwrap();
+    assert_eq!(all[1].attachment_ids, [att.id]);
+    assert_eq!(store.attachment(att.id).await.unwrap().unwrap().message_id, Some(note_id));
+    // Edit, rate, delete.
+    t.version = 3;
+    let mut change = TicketChange::new(t.clone(), 2);
+    change.message_updates = vec![MessageUpdate {
+        message_id: a.message_ids[0],
+        body: "first (edited)".into(),
+        html: None,
+        previous_body: "first".into(),
+        previous_html: None,
+        editor_id: u,
+        at: t0(),
+    }];
+    change.ratings = vec![(a.message_ids[0], 4)];
+    change.message_deletes = vec![(note_id, t0())];
+    store.commit(ChangeSet { creates: vec![], updates: vec![change] }).await.unwrap();
+    let m = store.message(a.message_ids[0]).await.unwrap().unwrap();
+    assert_eq!((m.body.as_str(), m.rating), ("first (edited)", Some(4)));
+    assert_eq!(store.message_edits(m.id).await.unwrap()[0].previous_body, "first");
+    let deleted = store.message(note_id).await.unwrap().unwrap();
+    assert!(deleted.deleted_at.is_some() && deleted.body.is_empty() && deleted.attachment_ids.is_empty());
+    // Move everything to b.
+    t.version = 4;
+    let mut change = TicketChange::new(t, 3);
+    change.move_messages_to = Some(b.ticket_id);
+    store.commit(ChangeSet { creates: vec![], updates: vec![change] }).await.unwrap();
+    assert!(store.messages(a.ticket_id, true).await.unwrap().is_empty());
+    let moved: Vec<String> = store.messages(b.ticket_id, true).await.unwrap().into_iter().map(|m| m.body).collect();
+    assert_eq!(moved, ["first (edited)", "other", ""]);
+    assert_eq!(store.attachment(att.id).await.unwrap().unwrap().ticket_id, Some(b.ticket_id));
+}
+
+pub async fn reads_do_not_change_versions(store: Arc<dyn Store>) {
+    let (d, u) = base(&*store).await;
+    let c = create(&*store, ticket(d, u, t0()), "x").await;
+    assert!(store.ticket(c.ticket_id).await.unwrap().unwrap().agent_unread);
+    store.mark_read(c.ticket_id, u, true, t0() + Duration::minutes(5)).await.unwrap();
+    let t = store.ticket(c.ticket_id).await.unwrap().unwrap();
+    assert!(!t.agent_unread);
+    assert_eq!(t.version, 1);
+    assert_eq!(store.last_read(c.ticket_id, u).await.unwrap(), Some(t0() + Duration::minutes(5)));
+    assert!(matches!(store.mark_read(TicketId(999), u, true, t0()).await, Err(StoreError::NotFound)));
+}
+
+pub async fn idempotency_keys_reserve_replay_and_release(store: Arc<dyn Store>) {
+    let k = IdempotencyKey { user_id: UserId(1), key: "k".into() };
+    assert_eq!(store.idempotency_begin(&k, "fp", t0()).await.unwrap(), IdempotencyBegin::Started);
+    assert_eq!(store.idempotency_begin(&k, "fp", t0()).await.unwrap(), IdempotencyBegin::InProgress);
+    store.idempotency_finish(&k, 201, b"{\"id\":1}").await.unwrap();
+    assert_eq!(
+        store.idempotency_begin(&k, "other", t0()).await.unwrap(),
+        IdempotencyBegin::Done { fingerprint: "fp".into(), status: 201, body: b"{\"id\":1}".to_vec() }
+    );
+    let k2 = IdempotencyKey { user_id: UserId(2), key: "k".into() };
+    assert_eq!(store.idempotency_begin(&k2, "fp", t0()).await.unwrap(), IdempotencyBegin::Started);
+    store.idempotency_abandon(&k2).await.unwrap();
+    assert_eq!(store.idempotency_begin(&k2, "fp", t0()).await.unwrap(), IdempotencyBegin::Started);
+    // A reservation that was never finished expires.
+    let k3 = IdempotencyKey { user_id: UserId(3), key: "k".into() };
+    store.idempotency_begin(&k3, "fp", t0()).await.unwrap();
+    assert_eq!(store.idempotency_begin(&k3, "fp", t0() + Duration::hours(1)).await.unwrap(), IdempotencyBegin::Started);
+}
+
+pub async fn agent_loads_count_open_work(store: Arc<dyn Store>) {
+    let (d, u) = base(&*store).await;
+    let a1 = store.insert_user(user("a1@example.com", Role::Agent)).await.unwrap().id;
+    let a2 = store.insert_user(user("a2@example.com", Role::Agent)).await.unwrap().id;
+    let mut off = user("a3@example.com", Role::Agent);
+    off.disabled = true;
+    let a3 = store.insert_user(off).await.unwrap().id;
+    store.set_department_members(d, &[a1, a2, a3]).await.unwrap();
+    let mut t = ticket(d, u, t0());
+    t.assignee_id = Some(a1);
+    create(&*store, t.clone(), "x").await;
+    t.status = StatusKey::new(StatusKey::SOLVED);
+    t.status_category = StatusCategory::Solved;
+    t.created_at = t0() + Duration::hours(1);
+    create(&*store, t, "y").await;
+    let loads = store.agent_loads(d).await.unwrap();
+    assert_eq!(loads.len(), 2, "disabled members take no work");
+    assert_eq!((loads[0].user_id, loads[0].open_tickets), (a1, 1));
+    assert_eq!(loads[0].last_assigned_at, Some(t0() + Duration::hours(1)));
+    assert_eq!((loads[1].user_id, loads[1].open_tickets, loads[1].last_assigned_at), (a2, 0, None));
+    assert_eq!(store.user_departments(a2).await.unwrap(), [d]);
+    assert_eq!(store.department_members(d).await.unwrap(), [a1, a2, a3]);
+}
+
+pub async fn catalogue_records_round_trip(store: Arc<dyn Store>) {
+    let statuses = store.statuses().await.unwrap();
+    assert_eq!(statuses.len(), 7);
+    assert_eq!(statuses[0].key.as_str(), "new");
+    let s = tessera_core::Status {
+        key: StatusKey::new("vendor"),
+        name: "Vendor".into(),
+        category: StatusCategory::Hold,
+        position: 100,
+        builtin: false,
+    };
+    store.insert_status(s.clone()).await.unwrap();
+    assert!(matches!(store.insert_status(s.clone()).await, Err(StoreError::Duplicate(_))));
+    assert_eq!(store.statuses().await.unwrap().last(), Some(&s));
+    let (_, owner) = base(&*store).await;
+    let svc = tessera_core::Service {
+        id: ServiceId(0),
+        kind: tessera_core::ServiceKind::Domain,
+        external_id: Some("45".into()),
+        label: "örnek.com.tr".into(),
+        owner_id: owner,
+        status: tessera_core::ServiceStatus::Active,
+        created_at: t0(),
+        updated_at: t0(),
+    };
+    let stored = store.insert_service(svc.clone()).await.unwrap();
+    assert!(matches!(store.insert_service(svc.clone()).await, Err(StoreError::Duplicate(_))));
+    let mut other_kind = svc.clone();
+    other_kind.kind = tessera_core::ServiceKind::Service;
+    store.insert_service(other_kind).await.unwrap();
+    assert_eq!(
+        store.service_by_external_id(tessera_core::ServiceKind::Domain, "45").await.unwrap().unwrap().id,
+        stored.id
+    );
+    assert_eq!(store.list_services(Some(owner)).await.unwrap().len(), 2);
+    let tok = store
+        .insert_token(TokenRecord {
+            id: TokenId(0),
+            user_id: owner,
+            name: "t".into(),
+            identifier: "ident".into(),
+            secret_hash: "hash".into(),
+            created_at: t0(),
+            revoked_at: None,
+        })
+        .await
+        .unwrap();
+    store.revoke_token(tok.id, t0()).await.unwrap();
+    assert_eq!(store.token_by_identifier("ident").await.unwrap().unwrap().revoked_at, Some(t0()));
+    store.set_setting("k", "v1").await.unwrap();
+    store.set_setting("k", "v2").await.unwrap();
+    assert_eq!(store.setting("k").await.unwrap().as_deref(), Some("v2"));
+    assert_eq!(store.setting("missing").await.unwrap(), None);
+}
