@@ -328,7 +328,11 @@ impl Desk {
             match self.store.user(*id).await? {
                 Some(u) if u.role.is_staff() => out.push(*id),
                 _ => {
-                    return Err(DeskError::invalid("member_ids", "unknown_agent", format!("user {id} is not an agent")));
+                    return Err(DeskError::invalid(
+                        "member_ids",
+                        "unknown_agent",
+                        format!("user {id} is not an agent"),
+                    ));
                 }
             }
         }

@@ -859,7 +859,13 @@ impl Desk {
                     new.archived = a;
                 }
                 if let Some(cc) = &cc {
-                    new.cc = cc.clone();
+                    if staff {
+                        new.cc = cc.clone();
+                    } else {
+                        // Customers manage the copied addresses; the agents
+                        // following a ticket are the agents' business.
+                        new.cc.emails = cc.emails.clone();
+                    }
                 }
                 if let Some(fields) = &patch.custom_fields {
                     let department = new.department_id;

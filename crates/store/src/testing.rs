@@ -146,7 +146,15 @@ fn message(body: &str, author: UserId, at: Timestamp) -> NewMessage {
 }
 
 fn event(kind: EventKind, message: Option<MessageRef>, at: Timestamp) -> NewEvent {
-    NewEvent { kind, side: Side::Customer, actor_id: None, message, changes: BTreeMap::new(), data: json!(null), created_at: at }
+    NewEvent {
+        kind,
+        side: Side::Customer,
+        actor_id: None,
+        message,
+        changes: BTreeMap::new(),
+        data: json!(null),
+        created_at: at,
+    }
 }
 
 /// A department and a customer to hang tickets on.
@@ -180,14 +188,21 @@ pub async fn users_are_unique_by_email_without_case(store: Arc<dyn Store>) {
     for i in 0..5 {
         store.insert_user(user(&format!("c{i}@example.com"), Role::Customer)).await.unwrap();
     }
-    let page = store.list_users(&UserQuery { role: Some(Role::Customer), limit: 3, ..UserQuery::default() }).await.unwrap();
+    let page =
+        store.list_users(&UserQuery { role: Some(Role::Customer), limit: 3, ..UserQuery::default() }).await.unwrap();
     assert_eq!(page.len(), 3);
     let rest = store
-        .list_users(&UserQuery { role: Some(Role::Customer), after: Some(page[2].id), limit: 10, ..UserQuery::default() })
+        .list_users(&UserQuery {
+            role: Some(Role::Customer),
+            after: Some(page[2].id),
+            limit: 10,
+            ..UserQuery::default()
+        })
         .await
         .unwrap();
     assert_eq!(rest.len(), 2);
-    let found = store.list_users(&UserQuery { search: Some("AYSE".into()), limit: 10, ..UserQuery::default() }).await.unwrap();
+    let found =
+        store.list_users(&UserQuery { search: Some("AYSE".into()), limit: 10, ..UserQuery::default() }).await.unwrap();
     assert_eq!(found.len(), 1);
 }
 

@@ -85,6 +85,13 @@ async fn customers_never_see_notes_or_internal_fields() {
     assert_eq!(r.field(), "assignee_id");
     let r = w.erin.post(&format!("/tickets/{id}/replies"), json!({"body": "x", "status": "solved"})).await.expect(403);
     assert_eq!(r.field(), "status");
+    // Customers set the copied addresses, not the agents who follow.
+    let c = w
+        .erin
+        .patch(&format!("/tickets/{id}"), json!({"cc": {"emails": ["boss@example.org"], "agent_ids": [w.boris_id]}}))
+        .await
+        .expect(200);
+    assert_eq!(c.body["cc"], json!({"emails": ["boss@example.org"], "agent_ids": []}));
     // But may archive and solve their own ticket.
     w.erin.patch(&format!("/tickets/{id}"), json!({"archived": true})).await.expect(200);
     assert_eq!(w.erin.get("/tickets").await.body["total"], 0, "archived tickets leave the customer's default list");
