@@ -119,7 +119,12 @@ enum TokenCommand {
 fn init_logging(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("TESSERA_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    use std::io::IsTerminal;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 fn load_config(data_dir: &Path) -> Result<Config> {
@@ -167,12 +172,16 @@ async fn serve(data_dir: &Path, listen: Option<String>) -> Result<()> {
         eprintln!();
         eprintln!("This is a new installation. An administrator was created:");
         eprintln!("  e-mail:   {}", f.admin_email);
-        eprintln!("  password: in {} (readable only by you; change it, then delete the file)", f.password_file.display());
+        eprintln!(
+            "  password: in {} (readable only by you; change it, then delete the file)",
+            f.password_file.display()
+        );
         eprintln!("Make an API token for it with:");
         eprintln!("  tessera token create --data-dir {} --email {}", data_dir.display(), f.admin_email);
         eprintln!("and try: curl -H \"Authorization: Bearer <token>\" http://{local}/api/v1/me");
         eprintln!();
     }
+    eprintln!("Press Ctrl-C to stop.");
     tessera_server::run(state, listener, shutdown_signal()).await?;
     Ok(())
 }
@@ -189,7 +198,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Serve { data, listen } => serve(&data.data_dir, listen).await,
         Command::Migrate { data } => {
             let config = load_config(&data.data_dir)?;
-            std::fs::create_dir_all(&config.data_dir)?;
+            tessera_server::startup::create_data_dir(&config.data_dir)?;
             tessera_server::startup::open_store(&config)?;
             eprintln!("The database is up to date.");
             Ok(())
@@ -202,7 +211,8 @@ async fn run(cli: Cli) -> Result<()> {
                 RoleArg::Customer => Role::Customer,
             };
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let input = CreateUser { email, name, role, password, organization_id: None, sees_all: false, locale: None };
+            let input =
+                CreateUser { email, name, role, password, organization_id: None, sees_all: false, locale: None };
             let created = desk.create_user_unchecked(input).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{}", serde_json::json!({"id": created.user.id}));
             Ok(())
@@ -217,8 +227,14 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Token { command: TokenCommand::Create { data, email, name } } => {
             let (_, desk) = open(&data.data_dir)?;
             let user = user_by_email(&desk, &email).await?;
-            let t = desk.issue_token(user.id, name.as_deref().unwrap_or("CLI token")).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("{}", serde_json::json!({"identifier": t.record.identifier, "secret": t.secret, "token": t.token}));
+            let t = desk
+                .issue_token(user.id, name.as_deref().unwrap_or("CLI token"))
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "{}",
+                serde_json::json!({"identifier": t.record.identifier, "secret": t.secret, "token": t.token})
+            );
             Ok(())
         }
         Command::Demo { data, tickets } => {

@@ -73,7 +73,8 @@ pub struct CustomFieldDef {
     pub key: String,
     /// Labels by language code; `en` is the fallback.
     pub labels: BTreeMap<String, String>,
-    /// The value type.
+    /// The value type (`type` in the API).
+    #[serde(rename = "type")]
     pub field_type: FieldType,
     /// A value must be given when a ticket is opened.
     pub required: bool,

@@ -590,6 +590,9 @@ impl Desk {
         if kind == MessageKind::Note && !staff {
             return Err(DeskError::forbidden("customers cannot add internal notes"));
         }
+        if kind == MessageKind::Note && current.status_category == StatusCategory::Closed {
+            return Err(tessera_core::DomainError::Closed.into());
+        }
         if !staff && input.status.is_some() {
             return Err(DeskError::forbidden_field("status", "customers may not choose the status"));
         }
@@ -878,6 +881,15 @@ impl Desk {
                     new.queue_boost = q;
                 }
                 Self::wipe_secrets(&defs, new);
+                if old.status_category == StatusCategory::Closed {
+                    // Closed is final: only filing changes (tags, archive).
+                    let mut rest = new.clone();
+                    rest.tags.clone_from(&old.tags);
+                    rest.archived = old.archived;
+                    if rest != *old {
+                        return Err(tessera_core::DomainError::Closed.into());
+                    }
+                }
                 Ok(())
             })
             .await?;
@@ -962,6 +974,13 @@ impl Desk {
                         format!("ticket {sid} was already merged"),
                     ));
                 }
+                if s.status_category == StatusCategory::Closed {
+                    return Err(DeskError::invalid(
+                        "source_ids",
+                        "ticket_closed",
+                        format!("ticket {sid} is closed; closed tickets are final"),
+                    ));
+                }
                 newest_reply = newest_reply.max(s.last_reply_at);
                 let mut new = s.clone();
                 new.apply_status(&StatusRef::builtin(StatusKey::CLOSED), now);
@@ -1016,19 +1035,8 @@ impl Desk {
             });
         }
         let (body, html) = self.message_text(&input.body, input.html.as_deref(), m.encrypted)?;
-        let plain = self.present_message(actor, m.clone())?;
         let defs = self.field_defs().await?;
         let now = self.now();
-        let new_body_shown = if m.encrypted {
-            Value::String(tessera_core::event::REDACTED.into())
-        } else {
-            Value::String(validate_body(&input.body)?)
-        };
-        let old_body_shown = if m.encrypted {
-            Value::String(tessera_core::event::REDACTED.into())
-        } else {
-            Value::String(plain.body.clone())
-        };
         self.modify(actor, t.id, None, &defs, |_, _, work| {
             work.change.message_updates = vec![MessageUpdate {
                 message_id: id,
@@ -1039,13 +1047,12 @@ impl Desk {
                 editor_id: actor.user_id,
                 at: now,
             }];
+            // The text stays out of the event: the message and its history
+            // hold it, and deleting the message must erase it everywhere.
             work.events.push(
                 EventKind::MessageEdited,
                 Some(MessageRef::Existing(id)),
-                BTreeMap::from([(
-                    "body".to_string(),
-                    tessera_core::Change { old: old_body_shown.clone(), new: new_body_shown.clone() },
-                )]),
+                BTreeMap::new(),
                 json!({"kind": m.kind}),
             );
             Ok(())

@@ -29,8 +29,18 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                     Err(ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {inner}")))
                 }
                 serde_json::error::Category::Data => {
-                    let err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", inner.to_string());
-                    Err(if path.is_empty() || path == "." { err } else { err.with_field(path) })
+                    let message = inner.to_string();
+                    let err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", message.clone());
+                    // A missing field is reported at its parent; name the field itself.
+                    let missing =
+                        message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next()).map(|name| {
+                            if path.is_empty() || path == "." { name.to_string() } else { format!("{path}.{name}") }
+                        });
+                    Err(match missing {
+                        Some(field) => err.with_field(field),
+                        None if path.is_empty() || path == "." => err,
+                        None => err.with_field(path),
+                    })
                 }
             }
         }

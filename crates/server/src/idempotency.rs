@@ -7,6 +7,11 @@
 //! 422 if the key is reused for a different request. Only successful answers
 //! are kept; after a failure the key may be used again. Keys are kept in the
 //! database, so they hold across restarts and instances.
+//!
+//! Answers that carry a secret (a new token, a revealed secret value) are
+//! never stored: the key still prevents the request from running twice, but
+//! a repeat gets 409 `already_done` instead of the secret again. Replayed
+//! answers carry the status and body of the first one, not its headers.
 
 use crate::error::ApiError;
 use crate::extract::authenticate;
@@ -22,6 +27,11 @@ use tessera_store::{IdempotencyBegin, IdempotencyKey};
 
 /// The header.
 pub const HEADER: &str = "idempotency-key";
+
+/// Routes whose answers hold secrets that must not be kept at rest.
+fn answer_holds_secret(path: &str) -> bool {
+    path == "/api/v1/tokens" || (path.starts_with("/api/v1/tickets/") && path.ends_with("/reveal"))
+}
 
 fn key_of(req: &Request) -> Result<Option<String>, ApiError> {
     let Some(v) = req.headers().get(HEADER) else { return Ok(None) };
@@ -70,6 +80,7 @@ async fn handle(state: AppState, req: Request, next: Next) -> Result<Response, A
     h.update(&bytes);
     let fingerprint = hex::encode(h.finalize());
     let k = IdempotencyKey { user_id: actor.user_id, key };
+    let secret = answer_holds_secret(parts.uri.path());
     let store = state.desk.store();
     match store.idempotency_begin(&k, &fingerprint, state.desk.now()).await.map_err(DeskError::from)? {
         IdempotencyBegin::Started => {
@@ -77,7 +88,8 @@ async fn handle(state: AppState, req: Request, next: Next) -> Result<Response, A
             let (rparts, rbody) = resp.into_parts();
             let rbytes = axum::body::to_bytes(rbody, usize::MAX).await.unwrap_or_default();
             if rparts.status.is_success() {
-                store.idempotency_finish(&k, rparts.status.as_u16(), &rbytes).await.map_err(DeskError::from)?;
+                let kept: &[u8] = if secret { b"" } else { &rbytes };
+                store.idempotency_finish(&k, rparts.status.as_u16(), kept).await.map_err(DeskError::from)?;
             } else {
                 store.idempotency_abandon(&k).await.map_err(DeskError::from)?;
             }
@@ -96,6 +108,13 @@ async fn handle(state: AppState, req: Request, next: Next) -> Result<Response, A
                     "this Idempotency-Key was used for a different request",
                 )
                 .with_field("Idempotency-Key"));
+            }
+            if secret {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "already_done",
+                    "this request was already carried out; its secret was shown only once",
+                ));
             }
             let mut resp = Response::new(Body::from(body));
             *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);

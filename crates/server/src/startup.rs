@@ -94,9 +94,22 @@ pub fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
     }
 }
 
+/// Creates the data folder, readable only by its owner, if it is missing.
+pub fn create_data_dir(dir: &Path) -> Result<(), StartError> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(io(format!("cannot create {}", dir.display())))
+}
+
 /// Opens the installation in `config.data_dir`.
 pub fn open_desk(config: &Config) -> Result<Desk, StartError> {
-    std::fs::create_dir_all(&config.data_dir).map_err(io(format!("cannot create {}", config.data_dir.display())))?;
+    create_data_dir(&config.data_dir)?;
     let secrets = secret_box(config)?;
     let store = open_store(config)?;
     let blobs = Arc::new(FsBlobStore::new(config.data_dir.join("blobs")));

@@ -55,6 +55,12 @@ pub fn open_writer(path: &Path) -> StoreResult<Connection> {
         std::fs::create_dir_all(dir)?;
     }
     let conn = Connection::open(path).db()?;
+    // The database holds personal data: only its owner reads it (SQLite
+    // gives the -wal and -shm files the same mode).
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
     conn.busy_timeout(std::time::Duration::from_secs(10)).db()?;
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).db()?;
     if !mode.eq_ignore_ascii_case("wal") {

@@ -53,9 +53,12 @@ pub async fn upload(
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     while let Some(mut field) = mp.next_field().await.map_err(multipart_error)? {
         if field.name() != Some("file") {
-            return Err(
-                ApiError::bad_request("invalid_body", "upload files in parts named \"file\"").with_field("file")
-            );
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_body",
+                "upload files in parts named \"file\"",
+            )
+            .with_field("file"));
         }
         if files.len() >= max_files {
             return Err(ApiError::new(
@@ -79,7 +82,8 @@ pub async fn upload(
         files.push((name, bytes));
     }
     if files.is_empty() {
-        return Err(ApiError::bad_request("invalid_body", "no file part in the upload").with_field("file"));
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", "no file part in the upload")
+            .with_field("file"));
     }
     let mut out = Vec::with_capacity(files.len());
     for (name, bytes) in files {

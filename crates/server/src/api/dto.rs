@@ -7,7 +7,7 @@ use serde::Serialize;
 use tessera_core::ids::*;
 use tessera_core::{Department, Event, Message, Organization, Service, Ticket, User};
 use tessera_desk::admin::{DepartmentView, IssuedToken, UserView};
-use tessera_store::{AttachmentRecord, Cursor, TokenRecord};
+use tessera_store::{AttachmentRecord, Cursor, SortField, TicketSort, TokenRecord};
 use utoipa::ToSchema;
 
 /// A ticket as the API shows it.
@@ -293,15 +293,31 @@ pub struct TokenList {
     pub tokens: Vec<TokenOut>,
 }
 
-/// Encodes a list cursor as an opaque string.
-pub fn encode_cursor(c: &Cursor) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}:{}", c.value, c.id.0))
+/// Encodes a list cursor, with the order it belongs to, as an opaque string.
+pub fn encode_cursor(c: &Cursor, sort: &TicketSort) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}:{}:{}", sort_code(sort), c.value, c.id.0))
 }
 
-/// Decodes a cursor made by [`encode_cursor`].
-pub fn decode_cursor(s: &str) -> Option<Cursor> {
+/// Decodes a cursor made by [`encode_cursor`] for the same order; a cursor
+/// of another order is refused rather than silently misread.
+pub fn decode_cursor(s: &str, sort: &TicketSort) -> Option<Cursor> {
     let raw = URL_SAFE_NO_PAD.decode(s).ok()?;
     let text = String::from_utf8(raw).ok()?;
-    let (v, id) = text.split_once(':')?;
-    Some(Cursor { value: v.parse().ok()?, id: TicketId(id.parse().ok()?) })
+    let mut parts = text.splitn(3, ':');
+    if parts.next()? != sort_code(sort) {
+        return None;
+    }
+    let value = parts.next()?.parse().ok()?;
+    let id = parts.next()?.parse().ok()?;
+    Some(Cursor { value, id: TicketId(id) })
+}
+
+fn sort_code(sort: &TicketSort) -> String {
+    let field = match sort.field {
+        SortField::CreatedAt => "c",
+        SortField::UpdatedAt => "u",
+        SortField::Priority => "p",
+        SortField::Id => "i",
+    };
+    format!("{field}{}", if sort.descending { "-" } else { "+" })
 }

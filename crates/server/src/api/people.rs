@@ -54,7 +54,10 @@ pub async fn list_users(
             })
         })
         .transpose()?;
-    let limit = p.limit.unwrap_or(50).clamp(1, 200);
+    let limit = p.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::bad_request("invalid_query", "limit is 1 to 200").with_field("limit"));
+    }
     let q = UserQuery {
         role,
         organization_id: p.organization_id.map(OrganizationId),

@@ -129,7 +129,7 @@ impl ListParams {
                 TicketSort { field, descending }
             }
         };
-        let after = one("cursor", &self.cursor, decode_cursor)?;
+        let after = one("cursor", &self.cursor, |c| decode_cursor(c, &sort))?;
         let limit = one("limit", &self.limit, |s| s.parse::<u32>().ok().filter(|n| (1..=100).contains(n)))?;
         Ok(TicketListQuery { filter, sort, after, limit })
     }
@@ -179,11 +179,13 @@ pub async fn list_tickets(
     Auth(a): Auth,
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> ApiResult<Json<TicketList>> {
-    let page = s.desk.list_tickets(&a, p.into_query()?).await?;
+    let query = p.into_query()?;
+    let sort = query.sort;
+    let page = s.desk.list_tickets(&a, query).await?;
     let now = s.desk.now();
     Ok(Json(TicketList {
         tickets: page.tickets.into_iter().map(|t| TicketOut::new(t, now)).collect(),
-        next_cursor: page.next.as_ref().map(encode_cursor),
+        next_cursor: page.next.as_ref().map(|c| encode_cursor(c, &sort)),
         total: page.total,
     }))
 }

@@ -104,7 +104,14 @@ async fn wrong_types_and_values_name_the_field() {
     let before = snapshot(&w).await;
     let cases: Vec<(&str, String, Value, u16, &str)> = vec![
         ("POST", "/tickets".into(), json!({"subject": 5, "department_id": w.billing, "body": "x"}), 422, "subject"),
-        ("POST", "/tickets".into(), json!({"department_id": w.billing, "body": "x"}), 422, ""),
+        ("POST", "/tickets".into(), json!({"department_id": w.billing, "body": "x"}), 422, "subject"),
+        (
+            "POST",
+            "/tickets".into(),
+            json!({"subject": "x", "department_id": w.billing, "body": "x", "requester": {"name": "No Mail"}}),
+            422,
+            "requester.email",
+        ),
         ("POST", "/tickets".into(), json!({"subject": "x", "department_id": "one", "body": "x"}), 422, "department_id"),
         ("POST", "/tickets".into(), json!({"subject": "   ", "department_id": w.billing, "body": "x"}), 422, "subject"),
         (
@@ -205,6 +212,7 @@ async fn wrong_types_and_values_name_the_field() {
 async fn unknown_ids_paths_methods_queries_and_headers() {
     let w = World::new().await;
     let t = targets(&w).await;
+    w.open(&w.erin, w.billing, "Second").await;
     let before = snapshot(&w).await;
     for path in [
         "/tickets/999999",
@@ -275,6 +283,12 @@ async fn unknown_ids_paths_methods_queries_and_headers() {
     }
     w.admin.get(&format!("/tickets/{}?order=sideways", t.ticket)).await.expect(400);
     w.admin.get("/users?role=king").await.expect(400);
+    w.admin.get("/users?limit=5000").await.expect(400);
+    // A cursor belongs to its order.
+    let c = w.admin.get("/tickets?limit=1&sort=created_at").await;
+    let cursor = c.body["next_cursor"].as_str().unwrap().to_string();
+    w.admin.get(&format!("/tickets?limit=1&sort=created_at&cursor={cursor}")).await.expect(200);
+    w.admin.get(&format!("/tickets?limit=1&sort=-priority&cursor={cursor}")).await.expect(400);
     // Bad If-Match.
     let r = Api::send(
         w.admin
@@ -305,7 +319,15 @@ async fn oversized_bodies_and_uploads_are_refused() {
     let r = admin.upload(&[("a", b"1"), ("b", b"2"), ("c", b"3")]).await;
     assert_eq!(r.status, 413, "{}", r.body);
     let r = admin.upload(&[]).await;
-    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!((r.status, r.code()), (400, "malformed_multipart"), "{}", r.body);
+    let r = admin
+        .post_raw(
+            "/attachments",
+            "multipart/form-data; boundary=x",
+            b"--x\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nvalue\r\n--x--\r\n".to_vec(),
+        )
+        .await;
+    assert_eq!((r.status, r.field()), (422, "file"), "{}", r.body);
     let r = admin.post_raw("/attachments", "multipart/form-data; boundary=x", b"--x\r\nbroken".to_vec()).await;
     assert_eq!(r.status, 400, "{}", r.body);
     let r = admin.post_raw("/attachments", "application/json", b"{}".to_vec()).await;

@@ -127,6 +127,31 @@ async fn the_same_idempotency_key_twice_makes_one_ticket() {
 }
 
 #[tokio::test]
+async fn secrets_are_not_kept_for_replays() {
+    let w = World::new().await;
+    let send = || {
+        Api::send(
+            w.erin
+                .request(reqwest::Method::POST, "/tokens")
+                .header("idempotency-key", "tok")
+                .json(&json!({"name": "n"})),
+        )
+    };
+    let first = send().await;
+    assert_eq!(first.status, 201);
+    let secret = first.body["secret"].as_str().unwrap().to_string();
+    let again = send().await;
+    assert_eq!((again.status, again.code()), (409, "already_done"));
+    assert_eq!(w.erin.get("/tokens").await.body["tokens"].as_array().unwrap().len(), 2, "no second token");
+    // The secret is nowhere in the database file.
+    let db = std::fs::read(w.server.path().join("tessera.db")).unwrap();
+    let wal = std::fs::read(w.server.path().join("tessera.db-wal")).unwrap_or_default();
+    for bytes in [db, wal] {
+        assert!(!bytes.windows(secret.len()).any(|win| win == secret.as_bytes()), "the token secret was stored");
+    }
+}
+
+#[tokio::test]
 async fn concurrent_requests_with_one_key_make_one_ticket() {
     let w = World::new().await;
     let body = json!({"subject": "Burst", "department_id": w.billing, "body": "x"});

@@ -1,0 +1,198 @@
+//! The `tessera` binary's black-box contract: output formats of `user create`
+//! and `token create`, both working while the server runs, the first start's
+//! sign-in instructions, and `migrate`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn tessera(data: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .env_remove("TESSERA_LISTEN")
+        .env_remove("TESSERA_DATABASE_URL")
+        .env_remove("TESSERA_SECRET_KEY")
+        .output()
+        .unwrap()
+}
+
+/// A running `tessera serve`, killed on drop.
+struct Serve {
+    child: Child,
+    base: String,
+    stderr: String,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(data: &Path) -> Serve {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data)
+        .env("TESSERA_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stderr.take().unwrap());
+    let mut stderr = String::new();
+    let started = Instant::now();
+    let mut base = None;
+    let mut line = String::new();
+    // Read the banner up to its last line.
+    while started.elapsed() < Duration::from_secs(30) {
+        line.clear();
+        if reader.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        stderr.push_str(&line);
+        if let Some(rest) = line.trim().split("listening on ").nth(1) {
+            base = Some(rest.to_string());
+        }
+        if line.contains("Press Ctrl-C to stop") {
+            break;
+        }
+    }
+    let base = base.unwrap_or_else(|| panic!("the server did not start: {stderr}"));
+    Serve { child, base, stderr }
+}
+
+#[test]
+fn user_and_token_create_print_their_documented_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tessera(
+        dir.path(),
+        &[
+            "user",
+            "create",
+            "--email",
+            "Ayse@Example.com",
+            "--name",
+            "Ayşe",
+            "--role",
+            "agent",
+            "--password",
+            "a long password",
+        ],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1);
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(v.as_object().unwrap().keys().collect::<Vec<_>>(), ["id"]);
+    assert!(v["id"].as_i64().unwrap() > 0);
+
+    let out = tessera(dir.path(), &["token", "create", "--email", "ayse@example.com", "--name", "whmcs"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1);
+    let t: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let mut keys: Vec<&String> = t.as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(keys, ["identifier", "secret", "token"]);
+    assert_eq!(
+        t["token"].as_str().unwrap(),
+        format!("{}.{}", t["identifier"].as_str().unwrap(), t["secret"].as_str().unwrap())
+    );
+
+    // Errors are clear and fail the command.
+    let dup =
+        tessera(dir.path(), &["user", "create", "--email", "ayse@example.com", "--name", "X", "--role", "customer"]);
+    assert!(!dup.status.success());
+    assert!(String::from_utf8_lossy(&dup.stderr).contains("exists"));
+    let nobody = tessera(dir.path(), &["token", "create", "--email", "nobody@example.com"]);
+    assert!(!nobody.status.success());
+    assert!(String::from_utf8_lossy(&nobody.stderr).contains("no user"));
+    let bad_role =
+        tessera(dir.path(), &["user", "create", "--email", "x@example.com", "--name", "X", "--role", "king"]);
+    assert!(!bad_role.status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_start_explains_sign_in_and_the_cli_works_while_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path());
+    assert!(server.stderr.contains("admin@localhost"), "{}", server.stderr);
+    let pw_file = dir.path().join("initial-admin-password");
+    assert!(server.stderr.contains(&pw_file.display().to_string()), "{}", server.stderr);
+    let password = std::fs::read_to_string(&pw_file).unwrap().trim().to_string();
+    assert!(password.len() >= 16);
+    assert!(!server.stderr.contains(&password), "the password must not be printed or logged");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&pw_file).unwrap().permissions().mode() & 0o777, 0o600);
+
+    // While it runs, the CLI adds a user and a token the server accepts.
+    let out =
+        tessera(dir.path(), &["user", "create", "--email", "wang@example.cn", "--name", "王芳", "--role", "customer"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let id = serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["id"].as_i64().unwrap();
+    let out = tessera(dir.path(), &["token", "create", "--email", "wang@example.cn"]);
+    assert!(out.status.success());
+    let token =
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["token"].as_str().unwrap().to_string();
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let me: serde_json::Value = client
+        .get(format!("{}/api/v1/me", server.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["id"], id);
+    assert_eq!(me["name"], "王芳");
+
+    // The one-time password signs the administrator in.
+    let config = tessera_server::Config::load(dir.path(), &|_| None).unwrap();
+    let desk = tessera_server::startup::open_desk(&config).unwrap();
+    let admin = desk.authenticate_password("admin@localhost", &password).await.unwrap();
+    assert!(admin.is_admin());
+    drop(server);
+
+    // A second start does not make another administrator.
+    let again = serve(dir.path());
+    assert!(!again.stderr.contains("new installation"), "{}", again.stderr);
+}
+
+#[test]
+fn migrate_creates_and_updates_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tessera(dir.path(), &["migrate"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(dir.path().join("tessera.db").exists());
+    let again = tessera(dir.path(), &["migrate"]);
+    assert!(again.status.success());
+    let help = Command::new(env!("CARGO_BIN_EXE_tessera")).arg("--help").output().unwrap();
+    let text = String::from_utf8_lossy(&help.stdout);
+    for cmd in ["serve", "migrate", "user", "token", "demo"] {
+        assert!(text.contains(cmd), "{text}");
+    }
+}
+
+#[test]
+fn a_broken_configuration_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("tessera.toml"), "[server]\nlisten_address = 1\n").unwrap();
+    let out = tessera(dir.path(), &["migrate"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("tessera.toml"), "{}", String::from_utf8_lossy(&out.stderr));
+    let pg = Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .args(["migrate", "--data-dir"])
+        .arg(dir.path())
+        .env("TESSERA_DATABASE_URL", "postgres://u:hunter2@127.0.0.1:1/db")
+        .output()
+        .unwrap();
+    assert!(!pg.status.success());
+    assert!(!String::from_utf8_lossy(&pg.stderr).contains("hunter2"), "no password in errors");
+}
