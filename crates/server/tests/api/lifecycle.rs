@@ -120,6 +120,17 @@ async fn closed_is_final_and_a_reply_opens_a_follow_up() {
     w.erin.post_empty(&format!("/tickets/{id}/reopen")).await.expect(409);
     let r = w.ayse.patch(&format!("/tickets/{id}"), json!({"status": "open"})).await.expect(409);
     assert_eq!(r.code(), "ticket_closed");
+    // Nothing else changes either, but filing: tags and the archive.
+    let r = w.ayse.patch(&format!("/tickets/{id}"), json!({"priority": "urgent"})).await.expect(409);
+    assert_eq!(r.code(), "ticket_closed");
+    let r = w.ayse.post(&format!("/tickets/{id}/notes"), json!({"body": "late note"})).await.expect(409);
+    assert_eq!(r.code(), "ticket_closed");
+    let f =
+        w.ayse.patch(&format!("/tickets/{id}"), json!({"add_tags": ["refund"], "archived": true})).await.expect(200);
+    assert_eq!((f.body["tags"].clone(), f.body["archived"].clone()), (json!(["refund"]), json!(true)));
+    let other = w.open(&w.erin, w.billing, "Other").await;
+    let r = w.ayse.post(&format!("/tickets/{other}/merge"), json!({"source_ids": [id]})).await.expect(422);
+    assert_eq!(r.code(), "ticket_closed");
     // A reply opens a linked follow-up.
     let r = w.erin.post(&format!("/tickets/{id}/replies"), json!({"body": "还有一个问题"})).await.expect(201);
     assert_eq!(r.body["follow_up"], true);
@@ -130,8 +141,11 @@ async fn closed_is_final_and_a_reply_opens_a_follow_up() {
     assert_eq!(r.body["ticket"]["subject"], "Refund 退款");
     assert_eq!(r.body["message"]["ticket_id"], f);
     // The closed ticket keeps its conversation unchanged.
-    assert_eq!(w.erin.get(&format!("/tickets/{id}")).await.body["messages"].as_array().unwrap().len(), 1);
-    assert_eq!(w.erin.get(&format!("/tickets/{id}")).await.body["status"], "closed");
+    let closed = w.erin.get(&format!("/tickets/{id}?archived=true")).await;
+    assert_eq!(closed.status, 400, "unknown query parameters are refused");
+    let closed = w.erin.get(&format!("/tickets/{id}")).await.expect(200);
+    assert_eq!(closed.body["messages"].as_array().unwrap().len(), 1);
+    assert_eq!(closed.body["status"], "closed");
 }
 
 #[tokio::test]
