@@ -40,6 +40,13 @@ impl ManualClock {
             *t += by;
         }
     }
+
+    /// Puts the clock at `at`.
+    pub fn set(&self, at: Timestamp) {
+        if let Ok(mut t) = self.0.lock() {
+            *t = at.trunc_subsecs(3);
+        }
+    }
 }
 
 impl Clock for ManualClock {
