@@ -549,20 +549,30 @@ impl Desk {
             );
             events.list.extend(by.list);
         }
-        let create =
-            TicketCreate { ticket: ticket.clone(), new_requester, messages: vec![message], events: events.list };
+        let created_by_new_requester = new_requester.is_some() && !staff;
+        let create = TicketCreate {
+            ticket: ticket.clone(),
+            new_requester,
+            messages: vec![message.clone()],
+            events: events.list,
+        };
         let out = self.store.commit(ChangeSet { creates: vec![create], updates: vec![] }).await?;
         let ids =
             out.created.into_iter().next().ok_or_else(|| DeskError::Internal("the store created nothing".into()))?;
-        self.ticket_detail(actor, ids.ticket_id, false).await.or_else(|_| {
-            // The creator may not see the ticket (an agent opening a ticket in
-            // another department): answer what was written.
-            ticket.id = ids.ticket_id;
-            ticket.number = ids.number.clone();
-            ticket.requester_id = ids.requester_id;
-            ticket.organization_id = ids.organization_id;
-            Ok(TicketDetail { ticket, messages: vec![] })
-        })
+        // Answer what was written, without reading it back.
+        ticket.id = ids.ticket_id;
+        ticket.number = ids.number.clone();
+        ticket.requester_id = ids.requester_id;
+        ticket.organization_id = ids.organization_id;
+        let mid = ids.message_ids.first().copied().ok_or_else(|| DeskError::Internal("no message id".into()))?;
+        let mut first = message.stored(mid, ticket.id);
+        if created_by_new_requester {
+            first.author.user_id = Some(ids.requester_id);
+        }
+        // The creator may not see the ticket (an agent opening a ticket in
+        // another department): then the answer holds no conversation.
+        let messages = if actor.can_view(&ticket) { vec![self.present_message(actor, first)?] } else { vec![] };
+        Ok(TicketDetail { ticket: self.present_ticket(actor, &defs, ticket), messages })
     }
 
     // ---- reply and note ----------------------------------------------------------------------
@@ -664,8 +674,7 @@ impl Desk {
             })
             .await?;
         let mid = ids.message_ids.first().copied().ok_or_else(|| DeskError::Internal("no message id".into()))?;
-        let stored = self.store.message(mid).await?.ok_or(DeskError::not_found("message"))?;
-        let defs = self.field_defs().await?;
+        let stored = message.stored(mid, id);
         Ok(Posted {
             ticket: self.present_ticket(actor, &defs, ticket),
             message: self.present_message(actor, stored)?,
@@ -723,13 +732,20 @@ impl Desk {
             BTreeMap::new(),
             json!({"follow_up_of_id": closed.id, "status": t.status, "source": t.source}),
         );
-        let create = TicketCreate { ticket: t, new_requester: None, messages: vec![message], events: events.list };
+        let create = TicketCreate {
+            ticket: t.clone(),
+            new_requester: None,
+            messages: vec![message.clone()],
+            events: events.list,
+        };
         let out = self.store.commit(ChangeSet { creates: vec![create], updates: vec![] }).await?;
         let ids =
             out.created.into_iter().next().ok_or_else(|| DeskError::Internal("the store created nothing".into()))?;
-        let ticket = self.store.ticket(ids.ticket_id).await?.ok_or(DeskError::not_found("ticket"))?;
+        let mut ticket = t;
+        ticket.id = ids.ticket_id;
+        ticket.number = ids.number;
         let mid = ids.message_ids.first().copied().ok_or_else(|| DeskError::Internal("no message id".into()))?;
-        let stored = self.store.message(mid).await?.ok_or(DeskError::not_found("message"))?;
+        let stored = message.stored(mid, ticket.id);
         Ok(Posted {
             ticket: self.present_ticket(actor, defs, ticket),
             message: self.present_message(actor, stored)?,

@@ -35,6 +35,31 @@ pub struct NewMessage {
     pub created_at: Timestamp,
 }
 
+impl NewMessage {
+    /// The message as the store keeps it once written with `id` on `ticket`,
+    /// so writers can answer without reading it back.
+    pub fn stored(&self, id: MessageId, ticket: TicketId) -> tessera_core::Message {
+        tessera_core::Message {
+            id,
+            ticket_id: ticket,
+            kind: self.kind,
+            author: self.author.clone(),
+            body: self.body.clone(),
+            html: self.html.clone(),
+            channel: self.channel,
+            author_ip: self.author_ip.clone(),
+            encrypted: self.encrypted,
+            email_message_id: self.email_message_id.clone(),
+            rating: None,
+            attachment_ids: self.attachment_ids.clone(),
+            created_at: self.created_at,
+            edited_at: None,
+            edited_by_id: None,
+            deleted_at: None,
+        }
+    }
+}
+
 /// Which message an event concerns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MessageRef {

@@ -426,3 +426,45 @@ async fn departments_auto_assign() {
     let a = ev.body["events"].as_array().unwrap().iter().find(|e| e["kind"] == "ticket.assignee_changed").unwrap();
     assert_eq!(a["side"], "system");
 }
+
+#[tokio::test]
+async fn answers_match_what_was_stored() {
+    let w = World::new().await;
+    let without_wait = |mut v: serde_json::Value| {
+        v.as_object_mut().unwrap().remove("wait_seconds");
+        v
+    };
+    // A customer's ticket, an agent's ticket for a new requester, a reply, a note, a follow-up.
+    let up = w.erin.upload(&[("a.txt", b"abc")]).await.body["attachments"][0]["id"].as_i64().unwrap();
+    let c = w
+        .erin
+        .post(
+            "/tickets",
+            json!({"subject": "Stored?", "department_id": w.billing, "body": "yes", "attachment_ids": [up]}),
+        )
+        .await
+        .expect(201);
+    let g = w.erin.get(&format!("/tickets/{}", c.id())).await.expect(200);
+    assert_eq!(without_wait(c.body.clone()), without_wait(g.body));
+    let a = w.ayse.post("/tickets", json!({"subject": "New person", "department_id": w.billing, "body": "hi", "requester": {"email": "new.person@example.com"}})).await.expect(201);
+    let g = w.ayse.get(&format!("/tickets/{}", a.id())).await.expect(200);
+    assert_eq!(without_wait(a.body.clone()), without_wait(g.body));
+    let r = w
+        .ayse
+        .post(&format!("/tickets/{}/replies", c.id()), json!({"body": "reply", "status": "on_hold"}))
+        .await
+        .expect(201);
+    let m = w.ayse.get(&format!("/messages/{}", r.body["message"]["id"])).await.expect(200);
+    assert_eq!(r.body["message"], m.body);
+    let g = w.ayse.get(&format!("/tickets/{}", c.id())).await.expect(200);
+    let mut listed = g.body.clone();
+    listed.as_object_mut().unwrap().remove("messages");
+    assert_eq!(without_wait(r.body["ticket"].clone()), without_wait(listed));
+    w.erin.post_empty(&format!("/tickets/{}/close", c.id())).await.expect(200);
+    let f = w.erin.post(&format!("/tickets/{}/replies", c.id()), json!({"body": "again"})).await.expect(201);
+    let g = w.erin.get(&format!("/tickets/{}", f.body["ticket"]["id"])).await.expect(200);
+    let mut listed = g.body.clone();
+    assert_eq!(listed["messages"][0], f.body["message"]);
+    listed.as_object_mut().unwrap().remove("messages");
+    assert_eq!(without_wait(f.body["ticket"].clone()), without_wait(listed));
+}
