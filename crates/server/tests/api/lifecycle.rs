@@ -463,7 +463,7 @@ async fn answers_match_what_was_stored() {
     w.erin.post_empty(&format!("/tickets/{}/close", c.id())).await.expect(200);
     let f = w.erin.post(&format!("/tickets/{}/replies", c.id()), json!({"body": "again"})).await.expect(201);
     let g = w.erin.get(&format!("/tickets/{}", f.body["ticket"]["id"])).await.expect(200);
-    let mut listed = g.body.clone();
+    let mut listed = g.body;
     assert_eq!(listed["messages"][0], f.body["message"]);
     listed.as_object_mut().unwrap().remove("messages");
     assert_eq!(without_wait(f.body["ticket"].clone()), without_wait(listed));
