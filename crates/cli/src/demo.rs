@@ -110,6 +110,7 @@ async fn admin_actor(desk: &Desk) -> Result<(Actor, Option<String>)> {
             organization_id: None,
             sees_all: false,
             locale: None,
+            time_zone: None,
         })
         .await
         .context("cannot create the administrator")?;
@@ -155,6 +156,7 @@ async fn ensure_agents(
                             organization_id: None,
                             sees_all: false,
                             locale: Some(spec.lang.code().into()),
+                            time_zone: Some(spec.lang.time_zone().into()),
                         },
                     )
                     .await
@@ -356,6 +358,7 @@ async fn ensure_customers(
                     organization_id: org,
                     sees_all: org.is_some() && spec.org.is_some_and(|(_, all)| all),
                     locale: Some(spec.lang.code().into()),
+                    time_zone: Some(spec.lang.time_zone().into()),
                 };
                 report.customers_created += 1;
                 desk.create_user(admin, input)
@@ -1080,6 +1083,16 @@ impl Lang {
             Self::Tr => "tr",
             Self::Zh => "zh",
             Self::Ru => "ru",
+        }
+    }
+
+    /// Where people writing this language usually are.
+    fn time_zone(self) -> &'static str {
+        match self {
+            Self::En => "Europe/London",
+            Self::Tr => "Europe/Istanbul",
+            Self::Zh => "Asia/Shanghai",
+            Self::Ru => "Europe/Moscow",
         }
     }
 }

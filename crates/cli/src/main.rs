@@ -211,8 +211,7 @@ async fn run(cli: Cli) -> Result<()> {
                 RoleArg::Customer => Role::Customer,
             };
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let input =
-                CreateUser { email, name, role, password, organization_id: None, sees_all: false, locale: None };
+            let input = CreateUser { password, ..CreateUser::new(email, &name, role) };
             let created = desk.create_user_unchecked(input).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{}", serde_json::json!({"id": created.user.id}));
             Ok(())

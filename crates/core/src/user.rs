@@ -28,6 +28,8 @@ pub struct User {
     pub password_hash: Option<String>,
     /// Preferred language (`en`, `tr`, `zh`, `ru`).
     pub locale: String,
+    /// IANA time zone dates are shown in (`Europe/Istanbul`), `UTC` by default.
+    pub time_zone: String,
     /// A disabled user cannot sign in and their tokens stop working.
     pub disabled: bool,
     /// Creation time.
@@ -62,6 +64,26 @@ pub fn validate_name(field: &str, name: &str) -> Result<String, crate::DomainErr
         return Err(crate::DomainError::invalid(field, "too_long", format!("{field} is longer than 200 characters")));
     }
     Ok(n.to_string())
+}
+
+/// Checks the shape of an IANA time zone name (`UTC`, `Europe/Istanbul`,
+/// `America/Argentina/Buenos_Aires`, `Etc/GMT+3`). Whether the zone exists
+/// is the browser's business: an unknown one is shown as UTC.
+pub fn validate_time_zone(tz: &str) -> Result<String, crate::DomainError> {
+    let ok = !tz.is_empty()
+        && tz.len() <= 64
+        && tz.split('/').all(|part| {
+            !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+'))
+        });
+    if ok {
+        Ok(tz.to_string())
+    } else {
+        Err(crate::DomainError::invalid(
+            "time_zone",
+            "invalid_time_zone",
+            "a time zone is written like Europe/Istanbul",
+        ))
+    }
 }
 
 /// The languages the product ships message catalogs for.

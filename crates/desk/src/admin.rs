@@ -2,7 +2,7 @@
 //! statuses, custom fields and tokens, with who may see and change them.
 //!
 //! - users: admins manage everyone; agents see everyone and manage customers;
-//!   a customer sees and edits only themselves (name, locale, password);
+//!   a customer sees and edits only themselves (name, locale, time zone, password);
 //! - organizations, services: agents manage them; customers see their own;
 //! - departments, statuses, custom fields: admins manage them; everyone
 //!   reads them (customers only public departments and their own fields);
@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use tessera_core::custom_field::CustomFieldDef;
 use tessera_core::ids::*;
 use tessera_core::status::{Status, StatusKey};
-use tessera_core::user::{validate_locale, validate_name};
+use tessera_core::user::{validate_locale, validate_name, validate_time_zone};
 use tessera_core::{
     Actor, AutoAssign, Department, Email, Organization, Role, Service, ServiceKind, ServiceStatus, User,
 };
@@ -113,6 +113,7 @@ impl Desk {
         let now = self.now();
         let name = validate_name("name", &input.name)?;
         let locale = validate_locale(input.locale.as_deref().unwrap_or("en"))?;
+        let time_zone = validate_time_zone(input.time_zone.as_deref().unwrap_or("UTC"))?;
         if let Some(o) = input.organization_id
             && self.store.organization(o).await?.is_none()
         {
@@ -137,6 +138,7 @@ impl Desk {
             sees_all: input.sees_all,
             password_hash,
             locale,
+            time_zone,
             disabled: false,
             created_at: now,
             updated_at: now,
@@ -180,6 +182,9 @@ impl Desk {
         }
         if let Some(l) = &input.locale {
             user.locale = validate_locale(l)?;
+        }
+        if let Some(tz) = &input.time_zone {
+            user.time_zone = validate_time_zone(tz)?;
         }
         if let Some(e) = &input.email {
             if let Some(other) = self.store.user_by_email(e.as_str()).await?
@@ -448,17 +453,8 @@ impl Desk {
                 Some(u) => Ok(Some(u.id)),
                 None => {
                     let name = email.as_str().split('@').next().unwrap_or("customer").to_string();
-                    let created = self
-                        .create_user_unchecked(CreateUser {
-                            email: email.clone(),
-                            name,
-                            role: Role::Customer,
-                            password: None,
-                            organization_id: None,
-                            sees_all: false,
-                            locale: None,
-                        })
-                        .await?;
+                    let created =
+                        self.create_user_unchecked(CreateUser::new(email.clone(), &name, Role::Customer)).await?;
                     Ok(Some(created.user.id))
                 }
             },

@@ -258,6 +258,25 @@ pub struct CreateUser {
     /// Language (`en`, `tr`, `zh`, `ru`).
     #[serde(default)]
     pub locale: Option<String>,
+    /// IANA time zone (default `UTC`).
+    #[serde(default)]
+    pub time_zone: Option<String>,
+}
+
+impl CreateUser {
+    /// A user with just the required fields.
+    pub fn new(email: Email, name: &str, role: Role) -> Self {
+        Self {
+            email,
+            name: name.to_string(),
+            role,
+            password: None,
+            organization_id: None,
+            sees_all: false,
+            locale: None,
+            time_zone: None,
+        }
+    }
 }
 
 fn default_role() -> Role {
@@ -291,6 +310,9 @@ pub struct UpdateUser {
     /// Language.
     #[serde(default)]
     pub locale: Option<String>,
+    /// IANA time zone.
+    #[serde(default)]
+    pub time_zone: Option<String>,
     /// Disable or enable (admins only).
     #[serde(default)]
     pub disabled: Option<bool>,

@@ -417,6 +417,7 @@ impl Desk {
                         sees_all: false,
                         password_hash: None,
                         locale: "en".into(),
+                        time_zone: "UTC".into(),
                         disabled: false,
                         created_at: now,
                         updated_at: now,

@@ -141,13 +141,8 @@ pub async fn bootstrap(desk: &Desk, data_dir: &Path) -> Result<Option<FirstStart
     let email = Email::parse(FIRST_ADMIN_EMAIL).map_err(|e| StartError::Unsupported(e.to_string()))?;
     let admin = desk
         .create_user_unchecked(CreateUser {
-            email,
-            name: "Administrator".into(),
-            role: Role::Admin,
             password: Some(password.clone()),
-            organization_id: None,
-            sees_all: false,
-            locale: None,
+            ..CreateUser::new(email, "Administrator", Role::Admin)
         })
         .await?;
     let actor = desk.actor_for(&admin.user).await?;

@@ -40,7 +40,7 @@ fn get<T>(
 pub fn insert_user(conn: &Connection, mut u: User) -> StoreResult<User> {
     conn.prepare_cached(
         "INSERT INTO users (email, email_key, name, role, organization_id, sees_all, password_hash, locale, disabled, \
-         created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+         created_at, updated_at, time_zone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )
     .db()?
     .execute(params![
@@ -55,6 +55,7 @@ pub fn insert_user(conn: &Connection, mut u: User) -> StoreResult<User> {
         u.disabled,
         ms(u.created_at),
         ms(u.updated_at),
+        u.time_zone,
     ])
     .db()?;
     u.id = UserId(conn.last_insert_rowid());
@@ -66,7 +67,7 @@ pub fn update_user(conn: &Connection, u: &User) -> StoreResult<()> {
     let n = conn
         .prepare_cached(
             "UPDATE users SET email = ?1, email_key = ?2, name = ?3, role = ?4, organization_id = ?5, sees_all = ?6, \
-             password_hash = ?7, locale = ?8, disabled = ?9, updated_at = ?10 WHERE id = ?11",
+             password_hash = ?7, locale = ?8, disabled = ?9, updated_at = ?10, time_zone = ?12 WHERE id = ?11",
         )
         .db()?
         .execute(params![
@@ -81,6 +82,7 @@ pub fn update_user(conn: &Connection, u: &User) -> StoreResult<()> {
             u.disabled,
             ms(u.updated_at),
             u.id.0,
+            u.time_zone,
         ])
         .db()?;
     one_row(n)
@@ -539,6 +541,93 @@ pub fn idempotency_abandon(conn: &Connection, key: &IdempotencyKey) -> StoreResu
         .db()?
         .execute(params![key.user_id.0, key.key])
         .db()?;
+    Ok(())
+}
+
+/// Stores a session.
+pub fn insert_session(conn: &Connection, s: &SessionRecord) -> StoreResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO sessions (id_hash, user_id, ticket_id, csrf_token, created_at, last_seen_at, expires_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )
+    .db()?
+    .execute(params![
+        s.id_hash,
+        s.user_id.0,
+        s.ticket_id.map(|t| t.0),
+        s.csrf_token,
+        ms(s.created_at),
+        ms(s.last_seen_at),
+        ms(s.expires_at)
+    ])
+    .db()?;
+    Ok(())
+}
+
+/// A session.
+pub fn session(conn: &Connection, id_hash: &str) -> StoreResult<Option<SessionRecord>> {
+    get(
+        conn,
+        "SELECT id_hash, user_id, ticket_id, csrf_token, created_at, last_seen_at, expires_at FROM sessions WHERE id_hash = ?1",
+        [id_hash],
+        |r| {
+            Ok(SessionRecord {
+                id_hash: r.get(0)?,
+                user_id: UserId(r.get(1)?),
+                ticket_id: r.get::<_, Option<i64>>(2)?.map(TicketId),
+                csrf_token: r.get(3)?,
+                created_at: tessera_core::time::from_millis(r.get(4)?),
+                last_seen_at: tessera_core::time::from_millis(r.get(5)?),
+                expires_at: tessera_core::time::from_millis(r.get(6)?),
+            })
+        },
+    )
+}
+
+/// Moves a session's expiry.
+pub fn touch_session(conn: &Connection, id_hash: &str, seen: Timestamp, expires: Timestamp) -> StoreResult<()> {
+    conn.prepare_cached("UPDATE sessions SET last_seen_at = ?1, expires_at = ?2 WHERE id_hash = ?3")
+        .db()?
+        .execute(params![ms(seen), ms(expires), id_hash])
+        .db()?;
+    Ok(())
+}
+
+/// Ends a session.
+pub fn delete_session(conn: &Connection, id_hash: &str) -> StoreResult<()> {
+    conn.prepare_cached("DELETE FROM sessions WHERE id_hash = ?1").db()?.execute([id_hash]).db()?;
+    Ok(())
+}
+
+/// Ends a user's sessions but one.
+pub fn delete_sessions_of(conn: &Connection, user: UserId, keep: Option<&str>) -> StoreResult<()> {
+    conn.prepare_cached("DELETE FROM sessions WHERE user_id = ?1 AND id_hash IS NOT ?2")
+        .db()?
+        .execute(params![user.0, keep])
+        .db()?;
+    Ok(())
+}
+
+/// Counts a hit in a fixed window.
+pub fn rate_limit_hit(conn: &Connection, key: &str, window_ms: i64, max: u32, at: Timestamp) -> StoreResult<bool> {
+    let now = ms(at);
+    let count: i64 = conn
+        .prepare_cached(
+            "INSERT INTO rate_limits (key, window_start, count) VALUES (?1, ?2, 1)
+             ON CONFLICT (key) DO UPDATE SET
+                 count = CASE WHEN window_start <= ?2 - ?3 THEN 1 ELSE count + 1 END,
+                 window_start = CASE WHEN window_start <= ?2 - ?3 THEN ?2 ELSE window_start END
+             RETURNING count",
+        )
+        .db()?
+        .query_row(params![key, now, window_ms], |r| r.get(0))
+        .db()?;
+    Ok(count <= i64::from(max))
+}
+
+/// Forgets a limit's hits.
+pub fn rate_limit_clear(conn: &Connection, key: &str) -> StoreResult<()> {
+    conn.prepare_cached("DELETE FROM rate_limits WHERE key = ?1").db()?.execute([key]).db()?;
     Ok(())
 }
 

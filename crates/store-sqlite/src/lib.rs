@@ -284,6 +284,33 @@ impl Store for SqliteStore {
         let k = key.clone();
         write!(self, |c| entities::idempotency_abandon(c, &k))
     }
+    async fn insert_session(&self, session: SessionRecord) -> StoreResult<()> {
+        write!(self, |c| entities::insert_session(c, &session))
+    }
+    async fn session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>> {
+        let h = id_hash.to_string();
+        read!(self, |c| entities::session(c, &h))
+    }
+    async fn touch_session(&self, id_hash: &str, last_seen_at: Timestamp, expires_at: Timestamp) -> StoreResult<()> {
+        let h = id_hash.to_string();
+        write!(self, |c| entities::touch_session(c, &h, last_seen_at, expires_at))
+    }
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
+        let h = id_hash.to_string();
+        write!(self, |c| entities::delete_session(c, &h))
+    }
+    async fn delete_sessions_of(&self, user: UserId, keep: Option<&str>) -> StoreResult<()> {
+        let k = keep.map(str::to_string);
+        write!(self, |c| entities::delete_sessions_of(c, user, k.as_deref()))
+    }
+    async fn rate_limit_hit(&self, key: &str, window_ms: i64, max: u32, at: Timestamp) -> StoreResult<bool> {
+        let k = key.to_string();
+        write!(self, |c| entities::rate_limit_hit(c, &k, window_ms, max, at))
+    }
+    async fn rate_limit_clear(&self, key: &str) -> StoreResult<()> {
+        let k = key.to_string();
+        write!(self, |c| entities::rate_limit_clear(c, &k))
+    }
     async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
         let k = key.to_string();
         read!(self, |c| entities::setting(c, &k))

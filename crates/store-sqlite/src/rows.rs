@@ -307,8 +307,7 @@ pub fn event_from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
 }
 
 /// Columns of [`user_from_row`].
-pub const USER_SELECT: &str =
-    "id, email, name, role, organization_id, sees_all, password_hash, locale, disabled, created_at, updated_at";
+pub const USER_SELECT: &str = "id, email, name, role, organization_id, sees_all, password_hash, locale, disabled, created_at, updated_at, time_zone";
 
 /// Reads a user.
 pub fn user_from_row(r: &Row<'_>) -> rusqlite::Result<User> {
@@ -324,6 +323,7 @@ pub fn user_from_row(r: &Row<'_>) -> rusqlite::Result<User> {
         disabled: r.get(8)?,
         created_at: ts(r, 9)?,
         updated_at: ts(r, 10)?,
+        time_zone: r.get(11)?,
     })
 }
 

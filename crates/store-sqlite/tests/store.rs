@@ -67,6 +67,7 @@ async fn a_failing_write_in_a_group_leaves_the_others_committed() {
                 sees_all: false,
                 password_hash: None,
                 locale: "en".into(),
+                time_zone: "UTC".into(),
                 disabled: false,
                 created_at: tessera_core::Timestamp::default(),
                 updated_at: tessera_core::Timestamp::default(),

@@ -172,6 +172,21 @@ pub trait Store: Send + Sync + 'static {
     async fn idempotency_finish(&self, key: &IdempotencyKey, status: u16, body: &[u8]) -> StoreResult<()>;
     /// Forgets a request that failed, so it may be retried.
     async fn idempotency_abandon(&self, key: &IdempotencyKey) -> StoreResult<()>;
+    /// Stores a new session.
+    async fn insert_session(&self, session: SessionRecord) -> StoreResult<()>;
+    /// A session by the hash of its secret.
+    async fn session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>>;
+    /// Records a session's use and moves its expiry.
+    async fn touch_session(&self, id_hash: &str, last_seen_at: Timestamp, expires_at: Timestamp) -> StoreResult<()>;
+    /// Ends a session.
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
+    /// Ends a user's sessions, but the one named (after a password change).
+    async fn delete_sessions_of(&self, user: UserId, keep: Option<&str>) -> StoreResult<()>;
+    /// Counts a hit against a fixed-window limit; answers whether it is
+    /// allowed (at most `max` hits per `window_ms` per key).
+    async fn rate_limit_hit(&self, key: &str, window_ms: i64, max: u32, at: Timestamp) -> StoreResult<bool>;
+    /// Forgets a limit's hits (after a successful sign-in).
+    async fn rate_limit_clear(&self, key: &str) -> StoreResult<()>;
     /// An installation setting.
     async fn setting(&self, key: &str) -> StoreResult<Option<String>>;
     /// Saves an installation setting.

@@ -47,6 +47,25 @@ pub struct AttachmentRecord {
     pub created_at: Timestamp,
 }
 
+/// A browser session. The cookie holds a random secret; only its hash is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// Hex SHA-256 of the cookie's secret.
+    pub id_hash: String,
+    /// Who is signed in (for a guest: the ticket's requester).
+    pub user_id: UserId,
+    /// A guest session reaches only this ticket.
+    pub ticket_id: Option<TicketId>,
+    /// The token forms must send back (CSRF protection).
+    pub csrf_token: String,
+    /// Sign-in time.
+    pub created_at: Timestamp,
+    /// Last request.
+    pub last_seen_at: Timestamp,
+    /// When it ends unless used again.
+    pub expires_at: Timestamp,
+}
+
 /// A member's workload, for auto-assignment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentLoad {

@@ -37,7 +37,8 @@ macro_rules! store_contract_tests {
             reads_do_not_change_versions,
             idempotency_keys_reserve_replay_and_release,
             agent_loads_count_open_work,
-            catalogue_records_round_trip
+            catalogue_records_round_trip,
+            sessions_and_rate_limits
         );
     };
     (@each $open:expr; $($name:ident),*) => {
@@ -65,6 +66,7 @@ fn user(email: &str, role: Role) -> User {
         sees_all: false,
         password_hash: None,
         locale: "en".into(),
+        time_zone: "UTC".into(),
         disabled: false,
         created_at: t0(),
         updated_at: t0(),
@@ -659,4 +661,39 @@ pub async fn catalogue_records_round_trip(store: Arc<dyn Store>) {
     store.set_setting("k", "v2").await.unwrap();
     assert_eq!(store.setting("k").await.unwrap().as_deref(), Some("v2"));
     assert_eq!(store.setting("missing").await.unwrap(), None);
+}
+
+pub async fn sessions_and_rate_limits(store: Arc<dyn Store>) {
+    let (_, u) = base(&*store).await;
+    let s = SessionRecord {
+        id_hash: "h1".into(),
+        user_id: u,
+        ticket_id: None,
+        csrf_token: "csrf".into(),
+        created_at: t0(),
+        last_seen_at: t0(),
+        expires_at: t0() + Duration::days(1),
+    };
+    store.insert_session(s.clone()).await.unwrap();
+    store.insert_session(SessionRecord { id_hash: "h2".into(), ..s.clone() }).await.unwrap();
+    assert_eq!(store.session("h1").await.unwrap(), Some(s.clone()));
+    store.touch_session("h1", t0() + Duration::hours(1), t0() + Duration::days(2)).await.unwrap();
+    assert_eq!(store.session("h1").await.unwrap().unwrap().expires_at, t0() + Duration::days(2));
+    store.delete_sessions_of(u, Some("h1")).await.unwrap();
+    assert!(store.session("h2").await.unwrap().is_none());
+    assert!(store.session("h1").await.unwrap().is_some());
+    store.delete_session("h1").await.unwrap();
+    assert!(store.session("h1").await.unwrap().is_none());
+
+    let minute = 60_000;
+    for _ in 0..3 {
+        assert!(store.rate_limit_hit("k", minute, 3, t0()).await.unwrap());
+    }
+    assert!(!store.rate_limit_hit("k", minute, 3, t0() + Duration::seconds(30)).await.unwrap());
+    assert!(store.rate_limit_hit("other", minute, 3, t0()).await.unwrap(), "limits are per key");
+    assert!(store.rate_limit_hit("k", minute, 3, t0() + Duration::seconds(61)).await.unwrap(), "a new window");
+    store.rate_limit_clear("k").await.unwrap();
+    for _ in 0..3 {
+        assert!(store.rate_limit_hit("k", minute, 3, t0() + Duration::seconds(62)).await.unwrap());
+    }
 }
