@@ -57,8 +57,10 @@ pub struct TicketListQuery {
     pub filter: TicketFilter,
     /// Order.
     pub sort: TicketSort,
-    /// Continue after.
+    /// Continue after (keyset orders).
     pub after: Option<Cursor>,
+    /// Skip this many (orders without cursors).
+    pub offset: u32,
     /// Page size (1–100; default 25).
     pub limit: Option<u32>,
 }
@@ -114,18 +116,43 @@ impl Desk {
         if !actor.is_staff() && filter.archived.is_none() {
             filter.archived = Some(false);
         }
-        let query = TicketQuery { scope: actor.ticket_scope(), filter, sort: q.sort, after: q.after, limit: limit + 1 };
+        filter.text_in_notes = actor.is_staff();
+        let query = TicketQuery {
+            scope: actor.ticket_scope(),
+            filter,
+            sort: q.sort,
+            after: q.after,
+            offset: q.offset,
+            limit: limit + 1,
+        };
         let mut tickets = self.store.list_tickets(&query).await?;
         let total = self.store.count_tickets(&query).await?;
         let next = if tickets.len() > limit as usize {
             tickets.truncate(limit as usize);
-            tickets.last().map(|t| Cursor { value: query.sort_value(t), id: t.id })
+            tickets
+                .last()
+                .filter(|_| query.sort.field.keyset())
+                .map(|t| Cursor { value: query.sort_value(t), id: t.id })
         } else {
             None
         };
         let defs = self.field_defs().await?;
         let tickets = tickets.into_iter().map(|t| self.present_ticket(actor, &defs, t)).collect();
         Ok(TicketPage { tickets, next, total })
+    }
+
+    /// The exact number of tickets the actor may see that match `filter`.
+    pub async fn count_tickets(&self, actor: &Actor, mut filter: TicketFilter) -> DeskResult<u64> {
+        filter.text_in_notes = actor.is_staff();
+        let query = TicketQuery {
+            scope: actor.ticket_scope(),
+            filter,
+            sort: TicketSort::default(),
+            after: None,
+            offset: 0,
+            limit: 1,
+        };
+        Ok(self.store.count_tickets(&query).await?)
     }
 
     /// A ticket's messages.

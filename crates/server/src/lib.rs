@@ -13,8 +13,8 @@ pub mod state;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use state::AppState;
 use std::future::Future;
@@ -41,13 +41,28 @@ async fn openapi(State(s): State<AppState>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], s.openapi.as_str().to_string())
 }
 
-async fn method_not_allowed() -> error::ApiError {
-    error::ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this method is not allowed here")
+async fn method_not_allowed(uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        error::ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this method is not allowed here")
+            .into_response()
+    } else {
+        tessera_web::page::WebError::BadRequest("method not allowed".into()).into_response()
+    }
+}
+
+/// Unknown paths: the API's error shape under `/api/`, a page elsewhere.
+async fn fallback(uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        error::fallback().await.into_response()
+    } else {
+        tessera_web::not_found().await.into_response()
+    }
 }
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
     let (api, _) = api::router();
+    let web = tessera_web::router(state.web.clone());
     // Body limits are enforced where bodies are read: JSON bodies up to
     // `max_body_bytes` (see `extract::ApiJson`), uploads file by file.
     Router::new()
@@ -55,13 +70,15 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/api/v1/openapi.json", get(openapi))
         .merge(api)
-        .layer(DefaultBodyLimit::disable())
-        .fallback(error::fallback)
-        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::idempotency))
+        .with_state(state.clone())
+        .merge(web)
+        .fallback(fallback)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn_with_state(state.web, tessera_web::page::error_pages))
         .layer(axum::middleware::from_fn(middleware::request_log))
         .layer(axum::middleware::from_fn(middleware::security_headers))
-        .with_state(state)
 }
 
 /// Serves `app` on `listener` until `shutdown` completes.

@@ -120,13 +120,16 @@ pub fn open_desk(config: &Config) -> Result<Desk, StartError> {
     Ok(Desk::new(store, blobs, Arc::new(SystemClock), secrets, limits))
 }
 
-/// Builds the application state.
+/// Builds the application state (inside the runtime: it starts the live
+/// updates feed).
 pub fn state(config: Config) -> Result<AppState, StartError> {
     let desk = open_desk(&config)?;
     let (_, doc) = crate::api::router();
     let openapi =
         doc.to_pretty_json().map_err(|e| StartError::Unsupported(format!("cannot render the API document: {e}")))?;
-    Ok(AppState { desk, config: Arc::new(config), openapi: Arc::new(openapi) })
+    let secure = config.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
+    let web = tessera_web::WebState::new(desk.clone(), secure);
+    Ok(AppState { desk, config: Arc::new(config), openapi: Arc::new(openapi), web })
 }
 
 /// On an installation without users, creates an administrator with a random

@@ -13,4 +13,6 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The OpenAPI document, rendered once.
     pub openapi: Arc<String>,
+    /// The web UI's state.
+    pub web: tessera_web::WebState,
 }

@@ -141,6 +141,9 @@ impl Store for SqliteStore {
     async fn events_after(&self, after: EventId, limit: u32) -> StoreResult<Vec<Event>> {
         read!(self, |c| tickets::events_after(c, after, limit))
     }
+    async fn latest_event_id(&self) -> StoreResult<EventId> {
+        read!(self, |c| tickets::latest_event_id(c))
+    }
     async fn agent_loads(&self, department: DepartmentId) -> StoreResult<Vec<AgentLoad>> {
         read!(self, |c| tickets::agent_loads(c, department))
     }

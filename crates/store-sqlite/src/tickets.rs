@@ -319,6 +319,17 @@ fn where_clause(q: &TicketQuery) -> (String, Vec<Value>) {
         w.push("t.archived = ?".into());
         v.push(Value::Integer(i64::from(a)));
     }
+    if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let like = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let notes = if f.text_in_notes { "" } else { " AND m.kind = 'reply'" };
+        w.push(format!(
+            "(t.subject LIKE ? ESCAPE '\\' OR t.number = ? OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id \
+             AND m.deleted_at IS NULL AND m.encrypted = 0{notes} AND m.body LIKE ? ESCAPE '\\'))"
+        ));
+        v.push(Value::Text(like.clone()));
+        v.push(Value::Text(text.to_string()));
+        v.push(Value::Text(like));
+    }
     for (col, op, val) in [
         ("created_at", ">=", f.created_after),
         ("created_at", "<", f.created_before),
@@ -339,6 +350,16 @@ fn sort_column(f: SortField) -> &'static str {
         SortField::UpdatedAt => "t.updated_at",
         SortField::Priority => "t.priority",
         SortField::Id => "t.id",
+        SortField::Number => "CAST(t.number AS INTEGER)",
+        SortField::Subject => "t.subject COLLATE NOCASE",
+        SortField::Requester => "(SELECT u.name FROM users u WHERE u.id = t.requester_id) COLLATE NOCASE",
+        SortField::Department => "(SELECT d.name FROM departments d WHERE d.id = t.department_id) COLLATE NOCASE",
+        SortField::Assignee => "COALESCE((SELECT u.name FROM users u WHERE u.id = t.assignee_id), '') COLLATE NOCASE",
+        SortField::Status => {
+            "CASE t.status_category WHEN 'new' THEN 0 WHEN 'open' THEN 1 WHEN 'pending' THEN 2 \
+             WHEN 'hold' THEN 3 WHEN 'solved' THEN 4 ELSE 5 END"
+        }
+        SortField::Wait => "COALESCE(t.awaiting_agent_since, 9223372036854775807)",
     }
 }
 
@@ -347,16 +368,18 @@ pub fn list_tickets(conn: &Connection, q: &TicketQuery) -> StoreResult<Vec<Ticke
     let (mut w, mut v) = where_clause(q);
     let col = sort_column(q.sort.field);
     let dir = if q.sort.descending { "DESC" } else { "ASC" };
-    if let Some(c) = q.after {
+    if let Some(c) = q.after.filter(|_| q.sort.field.keyset()) {
         let cmp = if q.sort.descending { "<" } else { ">" };
         w.push_str(&format!(" AND ({col}, t.id) {cmp} (?, ?)"));
         v.push(Value::Integer(c.value));
         v.push(Value::Integer(c.id.0));
     }
+    let boost = if q.sort.boosted_first { "t.queue_boost DESC, " } else { "" };
     let sql = format!(
-        "SELECT {} FROM tickets t WHERE {w} ORDER BY {col} {dir}, t.id {dir} LIMIT {}",
+        "SELECT {} FROM tickets t WHERE {w} ORDER BY {boost}{col} {dir}, t.id {dir} LIMIT {} OFFSET {}",
         *TICKET_SELECT,
-        q.limit.clamp(1, 1000)
+        q.limit.clamp(1, 1000),
+        q.offset
     );
     let mut stmt = conn.prepare_cached(&sql).db()?;
     let rows = stmt.query_map(params_from_iter(v), ticket_from_row).db()?;
@@ -451,6 +474,12 @@ pub fn events_after(conn: &Connection, after: EventId, limit: u32) -> StoreResul
     let sql = format!("SELECT {EVENT_SELECT} FROM events WHERE id > ?1 ORDER BY id LIMIT ?2");
     let mut stmt = conn.prepare_cached(&sql).db()?;
     stmt.query_map(params![after.0, limit.clamp(1, 10_000)], event_from_row).db()?.collect::<Result<Vec<_>, _>>().db()
+}
+
+/// The newest event id.
+pub fn latest_event_id(conn: &Connection) -> StoreResult<EventId> {
+    let id: Option<i64> = conn.query_row("SELECT MAX(id) FROM events", [], |r| r.get(0)).db()?;
+    Ok(EventId(id.unwrap_or(0)))
 }
 
 /// Workloads of a department's active agents.

@@ -39,6 +39,11 @@ pub struct TicketFilter {
     pub updated_after: Option<Timestamp>,
     /// Updated before.
     pub updated_before: Option<Timestamp>,
+    /// Words the subject, the number or a message contains (a plain
+    /// substring match until full-text search lands).
+    pub text: Option<String>,
+    /// Let `text` match internal notes too (agents).
+    pub text_in_notes: bool,
 }
 
 /// Columns a ticket list can be ordered by (ties are broken by id).
@@ -53,6 +58,29 @@ pub enum SortField {
     Priority,
     /// Internal id.
     Id,
+    /// Public number (numeric order). Offset paging only.
+    Number,
+    /// Subject, without regard to case. Offset paging only.
+    Subject,
+    /// Requester's name. Offset paging only.
+    Requester,
+    /// Department's name. Offset paging only.
+    Department,
+    /// Assignee's name (unassigned first when ascending). Offset paging only.
+    Assignee,
+    /// Status category in queue order. Offset paging only.
+    Status,
+    /// Waiting for an agent the longest first (ascending); tickets not
+    /// waiting last. Offset paging only.
+    Wait,
+}
+
+impl SortField {
+    /// Whether cursors (keyset paging) work with this order; the others
+    /// page by offset.
+    pub fn keyset(self) -> bool {
+        matches!(self, Self::CreatedAt | Self::UpdatedAt | Self::Priority | Self::Id)
+    }
 }
 
 /// An order.
@@ -62,11 +90,13 @@ pub struct TicketSort {
     pub field: SortField,
     /// Largest first.
     pub descending: bool,
+    /// Tickets with `queue_boost` come first, whatever the order.
+    pub boosted_first: bool,
 }
 
 impl Default for TicketSort {
     fn default() -> Self {
-        Self { field: SortField::UpdatedAt, descending: true }
+        Self { field: SortField::UpdatedAt, descending: true, boosted_first: false }
     }
 }
 
@@ -88,8 +118,10 @@ pub struct TicketQuery {
     pub filter: TicketFilter,
     /// Order.
     pub sort: TicketSort,
-    /// Continue after this row.
+    /// Continue after this row (keyset orders only).
     pub after: Option<Cursor>,
+    /// Skip this many rows (offset paging, for orders without cursors).
+    pub offset: u32,
     /// Page size.
     pub limit: u32,
 }
@@ -102,6 +134,7 @@ impl TicketQuery {
             SortField::UpdatedAt => t.updated_at.timestamp_millis(),
             SortField::Priority => t.priority.rank(),
             SortField::Id => t.id.0,
+            _ => 0,
         }
     }
 }

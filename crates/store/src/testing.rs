@@ -261,6 +261,7 @@ pub async fn a_change_set_is_all_or_nothing(store: Arc<dyn Store>) {
         filter: TicketFilter::default(),
         sort: TicketSort::default(),
         after: None,
+        offset: 0,
         limit: 100,
     };
     assert_eq!(store.count_tickets(&all).await.unwrap(), 1, "no half-made ticket");
@@ -371,6 +372,7 @@ pub async fn events_are_written_with_their_change_in_order(store: Arc<dyn Store>
     assert_eq!(events[2].ticket_version, 2);
     assert_eq!(events[2].changes["status"].new, json!("open"));
     assert_eq!(store.events_after(events[1].id, 1).await.unwrap()[0].id, events[2].id);
+    assert_eq!(store.latest_event_id().await.unwrap(), events[3].id);
 }
 
 pub async fn scopes_and_filters_select_the_right_tickets(store: Arc<dyn Store>) {
@@ -407,7 +409,7 @@ pub async fn scopes_and_filters_select_the_right_tickets(store: Arc<dyn Store>) 
     let ids = |scope: TicketScope, filter: TicketFilter| {
         let store = Arc::clone(&store);
         async move {
-            let q = TicketQuery { scope, filter, sort: TicketSort::default(), after: None, limit: 50 };
+            let q = TicketQuery { scope, filter, sort: TicketSort::default(), after: None, offset: 0, limit: 50 };
             let list: Vec<TicketId> = store.list_tickets(&q).await.unwrap().iter().map(|t| t.id).collect();
             assert_eq!(store.count_tickets(&q).await.unwrap(), list.len() as u64);
             let mut list = list;
@@ -461,8 +463,9 @@ pub async fn keyset_pages_visit_every_ticket_once(store: Arc<dyn Store>) {
         let mut q = TicketQuery {
             scope: TicketScope::All,
             filter: TicketFilter::default(),
-            sort: TicketSort { field, descending },
+            sort: TicketSort { field, descending, boosted_first: false },
             after: None,
+            offset: 0,
             limit: 5,
         };
         let mut seen = Vec::new();

@@ -1,1 +1,81 @@
-//! placeholder
+//! Tessera's web UI: the customer portal (`/`), the agent console
+//! (`/agent`) and the admin settings (`/admin`), rendered on the server
+//! from compile-time checked templates, with a little JavaScript of our own
+//! and every string from the message catalogs. Every action goes through
+//! the desk, exactly as the API's do.
+#![forbid(unsafe_code)]
+
+pub mod admin;
+pub mod agent;
+pub mod assets;
+pub mod auth;
+pub mod forms;
+pub mod i18n;
+pub mod live;
+pub mod page;
+pub mod portal;
+pub mod session;
+pub mod view;
+
+use axum::Router;
+use axum::routing::{get, post};
+use std::sync::Arc;
+use tessera_desk::Desk;
+
+/// What the web handlers share.
+#[derive(Clone)]
+pub struct WebState {
+    /// The application layer.
+    pub desk: Desk,
+    /// Stylesheet and script.
+    pub assets: Arc<assets::Assets>,
+    /// Mark cookies `Secure` (the public URL is https).
+    pub secure_cookies: bool,
+    /// Live updates and presence.
+    pub live: Arc<live::Hub>,
+}
+
+impl WebState {
+    /// The web state over a desk; starts the live-update feed.
+    pub fn new(desk: Desk, secure_cookies: bool) -> Self {
+        let live = live::Hub::start(desk.clone());
+        Self { desk, assets: Arc::new(assets::Assets::new()), secure_cookies, live }
+    }
+}
+
+/// The web routes (to be merged with the API's).
+pub fn router(state: WebState) -> Router {
+    Router::new()
+        .route("/static/{hash}/{name}", get(assets::serve))
+        .route("/sign-in", get(auth::sign_in_page).post(auth::sign_in))
+        .route("/sign-out", post(auth::sign_out))
+        .route("/account", get(auth::account_page).post(auth::account))
+        .route("/language", post(auth::language))
+        .route("/t/{number}", get(portal::guest_link))
+        .route("/", get(portal::list))
+        .route("/tickets/new", get(portal::new_page).post(portal::create))
+        .route("/tickets/{number}", get(portal::ticket))
+        .route("/tickets/{number}/reply", post(portal::reply))
+        .route("/tickets/{number}/action", post(portal::action))
+        .route("/tickets/{number}/rate", post(portal::rate))
+        .route("/files/{id}", get(portal::download))
+        .route("/agent", get(agent::console))
+        .route("/agent/counts", get(agent::counts))
+        .route("/agent/live", get(live::stream))
+        .route("/agent/bulk", post(agent::bulk))
+        .route("/agent/tickets/{id}", get(agent::ticket))
+        .route("/agent/tickets/{id}/message", post(agent::message))
+        .route("/agent/tickets/{id}/properties", post(agent::properties))
+        .route("/agent/tickets/{id}/action", post(agent::action))
+        .route("/agent/tickets/{id}/reveal", post(agent::reveal))
+        .route("/agent/tickets/{id}/presence", post(live::presence))
+        .merge(admin::routes())
+        .with_state(state)
+}
+
+/// The page for paths nobody serves (the server's fallback for non-API
+/// paths). Error answers become pages through [`page::error_pages`], which
+/// the server layers around everything.
+pub async fn not_found() -> page::WebError {
+    page::WebError::NotFound
+}

@@ -318,6 +318,8 @@ fn sort_code(sort: &TicketSort) -> String {
         SortField::UpdatedAt => "u",
         SortField::Priority => "p",
         SortField::Id => "i",
+        // Orders without cursors (the web UI pages them by offset).
+        _ => "x",
     };
     format!("{field}{}", if sort.descending { "-" } else { "+" })
 }

@@ -47,6 +47,8 @@ pub struct ListParams {
     archived: Option<String>,
     /// A ticket number.
     number: Option<String>,
+    /// Text the subject, number or a message contains (messages you may see).
+    q: Option<String>,
     /// RFC 3339 time: created at or after.
     created_after: Option<String>,
     /// RFC 3339 time: created before.
@@ -111,6 +113,8 @@ impl ListParams {
             created_before: time("created_before", &self.created_before)?,
             updated_after: time("updated_after", &self.updated_after)?,
             updated_before: time("updated_before", &self.updated_before)?,
+            text: self.q.clone().filter(|q| !q.trim().is_empty()),
+            text_in_notes: false,
         };
         let sort = match self.sort.as_deref().map(str::trim) {
             None | Some("") => TicketSort::default(),
@@ -126,12 +130,12 @@ impl ListParams {
                     "id" => SortField::Id,
                     _ => return Err(bad("sort", "sort by updated_at, created_at, priority or id")),
                 };
-                TicketSort { field, descending }
+                TicketSort { field, descending, boosted_first: false }
             }
         };
         let after = one("cursor", &self.cursor, |c| decode_cursor(c, &sort))?;
         let limit = one("limit", &self.limit, |s| s.parse::<u32>().ok().filter(|n| (1..=100).contains(n)))?;
-        Ok(TicketListQuery { filter, sort, after, limit })
+        Ok(TicketListQuery { filter, sort, after, offset: 0, limit })
     }
 }
 

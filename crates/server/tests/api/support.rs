@@ -343,6 +343,7 @@ impl World {
             filter: Default::default(),
             sort: Default::default(),
             after: None,
+            offset: 0,
             limit: 1000,
         };
         self.server.state.desk.store().count_tickets(&q).await.expect("count") as usize

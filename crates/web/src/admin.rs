@@ -1,0 +1,9 @@
+//! Admin settings (being written).
+
+use crate::WebState;
+use axum::Router;
+
+/// The admin routes.
+pub fn routes() -> Router<WebState> {
+    Router::new()
+}

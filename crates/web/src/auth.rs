@@ -1,0 +1,282 @@
+//! Signing in and out, the account page (name, language, time zone,
+//! password) and the language switch.
+//!
+//! Sign-in attempts are limited per account and per address (10 and 30 in
+//! 15 minutes), in the database so the limit holds across instances. The
+//! sign-in form is protected by a pre-session token (double submit), every
+//! other form by the session's CSRF token.
+
+use crate::WebState;
+use crate::forms::Form;
+use crate::i18n::Lang;
+use crate::page::{FormErrors, Page, WebError, desk_message, html, html_status, see_other};
+use crate::session::{self, MaybeSigned, PRE_COOKIE, Signed, check_csrf, cookie, same_site, set_cookie};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use tessera_desk::UpdateUser;
+
+/// Sign-in attempts per account in the window.
+const PER_ACCOUNT: u32 = 10;
+/// Sign-in attempts per address in the window.
+const PER_ADDRESS: u32 = 30;
+/// The window, in milliseconds (15 minutes).
+const WINDOW_MS: i64 = 15 * 60 * 1000;
+
+/// Where to go after signing in: a local path only.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\\\") => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+/// The home of a role.
+pub fn home_of(role: tessera_core::Role) -> &'static str {
+    if role.is_staff() { "/agent" } else { "/" }
+}
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+struct SignInPage {
+    page: Page,
+    next: String,
+    email: String,
+    pre: String,
+    errors: FormErrors,
+}
+
+/// `?next=` of the sign-in page.
+#[derive(Debug, Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+fn pre_token(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, PRE_COOKIE).filter(|t| t.len() == 32).map(str::to_string)
+}
+
+async fn render_sign_in(
+    state: &WebState,
+    headers: &HeaderMap,
+    next: String,
+    email: String,
+    errors: FormErrors,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let pre = match pre_token(headers) {
+        Some(t) => t,
+        None => tessera_desk::random::hex_token::<16>()?,
+    };
+    let page = Page::new(state, headers, None, "sign-in", "/sign-in");
+    let mut r = html_status(status, &SignInPage { page, next, email, pre: pre.clone(), errors })?;
+    r.headers_mut().append(header::SET_COOKIE, set_cookie(PRE_COOKIE, &pre, 3600, state.secure_cookies, true));
+    Ok(r)
+}
+
+/// The sign-in form.
+pub async fn sign_in_page(
+    State(state): State<WebState>,
+    MaybeSigned(signed): MaybeSigned,
+    headers: HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, WebError> {
+    if let Some(s) = signed.filter(|s| !s.is_guest()) {
+        let to = match q.next.as_deref() {
+            Some(n) => safe_next(Some(n)),
+            None => home_of(s.user.role).to_string(),
+        };
+        return Ok(see_other(&to));
+    }
+    render_sign_in(&state, &headers, safe_next(q.next.as_deref()), String::new(), FormErrors::default(), StatusCode::OK)
+        .await
+}
+
+/// Signs in.
+pub async fn sign_in(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    peer: crate::portal::Peer,
+    form: Form,
+) -> Result<Response, WebError> {
+    let next = safe_next(form.get("next"));
+    let email = form.text("email").unwrap_or_default();
+    let password = form.get("password").unwrap_or_default().to_string();
+    let i = session::i18n_for(&headers, None);
+    // The form must come from our page (double-submitted token).
+    let pre_ok = same_site(&headers)
+        && pre_token(&headers)
+            .is_some_and(|c| form.get("_pre").is_some_and(|f| tessera_desk::auth::constant_time_eq(f, &c)));
+    if !pre_ok {
+        return Err(WebError::Csrf);
+    }
+    let store = state.desk.store();
+    let now = state.desk.now();
+    let ip = peer.0.unwrap_or_else(|| "unknown".to_string());
+    let account_key = format!("sign-in:account:{}", email.to_lowercase());
+    let address_key = format!("sign-in:address:{ip}");
+    let allowed =
+        store.rate_limit_hit(&account_key, WINDOW_MS, PER_ACCOUNT, now).await.map_err(tessera_desk::DeskError::from)?
+            & store
+                .rate_limit_hit(&address_key, WINDOW_MS, PER_ADDRESS, now)
+                .await
+                .map_err(tessera_desk::DeskError::from)?;
+    let mut errors = FormErrors::default();
+    if !allowed {
+        errors.add("_", i.t("signin.too_many").to_string());
+        return render_sign_in(&state, &headers, next, email, errors, StatusCode::TOO_MANY_REQUESTS).await;
+    }
+    match state.desk.authenticate_password(&email, &password).await {
+        Ok(actor) => {
+            let _ = store.rate_limit_clear(&account_key).await;
+            let user =
+                store.user(actor.user_id).await.map_err(tessera_desk::DeskError::from)?.ok_or(WebError::NotFound)?;
+            let cookie = session::start(&state, &user, None).await?;
+            let to = if form.get("next").is_some_and(|n| n != "/") { next } else { home_of(user.role).to_string() };
+            let mut r = see_other(&to);
+            r.headers_mut().append(header::SET_COOKIE, cookie);
+            Ok(r)
+        }
+        Err(_) => {
+            errors.add("_", i.t("signin.failed").to_string());
+            render_sign_in(&state, &headers, next, email, errors, StatusCode::UNAUTHORIZED).await
+        }
+    }
+}
+
+/// Signs out.
+pub async fn sign_out(State(state): State<WebState>, headers: HeaderMap, form: Form) -> Result<Response, WebError> {
+    if let Some(s) = session::load(&state, &headers).await {
+        check_csrf(&s, &headers, form.get("_csrf"))?;
+        let _ = state.desk.store().delete_session(&s.session.id_hash).await;
+    }
+    let mut r = see_other("/sign-in");
+    r.headers_mut().append(header::SET_COOKIE, set_cookie(session::COOKIE, "", 0, state.secure_cookies, true));
+    Ok(r)
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    page: Page,
+    name: String,
+    email: String,
+    locale: String,
+    time_zone: String,
+    saved: bool,
+    errors: FormErrors,
+}
+
+/// `?saved=1` after a change.
+#[derive(Debug, Deserialize)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+/// The account page.
+pub async fn account_page(
+    State(state): State<WebState>,
+    Signed(s): Signed,
+    headers: HeaderMap,
+    Query(q): Query<SavedQuery>,
+) -> Result<Response, WebError> {
+    if s.is_guest() {
+        return Err(WebError::Forbidden);
+    }
+    let page = Page::new(&state, &headers, Some(&s), "account", "/account");
+    html(&AccountPage {
+        page,
+        name: s.user.name.clone(),
+        email: s.user.email.to_string(),
+        locale: s.user.locale.clone(),
+        saved: q.saved.is_some(),
+        time_zone: s.user.time_zone,
+        errors: FormErrors::default(),
+    })
+}
+
+/// Saves the account page (profile, or a new password).
+pub async fn account(
+    State(state): State<WebState>,
+    Signed(s): Signed,
+    headers: HeaderMap,
+    form: Form,
+) -> Result<Response, WebError> {
+    check_csrf(&s, &headers, form.get("_csrf"))?;
+    if s.is_guest() {
+        return Err(WebError::Forbidden);
+    }
+    let i = session::i18n_for(&headers, Some(&s));
+    let mut errors = FormErrors::default();
+    let mut input = UpdateUser::default();
+    if form.get("form") == Some("password") {
+        let current = form.get("current_password").unwrap_or_default();
+        let new = form.get("new_password").unwrap_or_default();
+        let confirm = form.get("confirm_password").unwrap_or_default();
+        if state.desk.authenticate_password(s.user.email.as_str(), current).await.is_err() {
+            errors.add("current_password", i.t("account.wrong_password").to_string());
+        } else if new != confirm {
+            errors.add("confirm_password", i.t("account.passwords_differ").to_string());
+        } else {
+            input.password = Some(new.to_string());
+        }
+    } else {
+        input.name = form.text("name");
+        input.locale = form.text("locale");
+        input.time_zone = form.text("time_zone");
+    }
+    if !errors.any() {
+        match state.desk.update_user(&s.actor, s.user.id, input.clone()).await {
+            Ok(_) => {
+                if input.password.is_some() {
+                    // Other browsers signed in as this user are signed out.
+                    let _ = state.desk.store().delete_sessions_of(s.user.id, Some(&s.session.id_hash)).await;
+                }
+                return Ok(see_other("/account?saved=1"));
+            }
+            Err(e) => {
+                let (field, message) = desk_message(&i, &e);
+                let field = if field == "password" { "new_password".to_string() } else { field };
+                errors.add(&field, message);
+            }
+        }
+    }
+    let page = Page::new(&state, &headers, Some(&s), "account", "/account");
+    html_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &AccountPage {
+            page,
+            name: form.get("name").map_or_else(|| s.user.name.clone(), str::to_string),
+            email: s.user.email.to_string(),
+            locale: form.get("locale").map_or_else(|| s.user.locale.clone(), str::to_string),
+            time_zone: form.get("time_zone").map_or_else(|| s.user.time_zone.clone(), str::to_string),
+            saved: false,
+            errors,
+        },
+    )
+}
+
+/// Switches the language: in the account of the signed in, in a cookie for
+/// visitors; then back to the page.
+pub async fn language(State(state): State<WebState>, headers: HeaderMap, form: Form) -> Result<Response, WebError> {
+    let lang = form.get("lang").and_then(Lang::parse).ok_or_else(|| WebError::BadRequest("unknown language".into()))?;
+    let back = safe_next(form.get("back"));
+    let signed = session::load(&state, &headers).await;
+    if let Some(s) = &signed {
+        check_csrf(s, &headers, form.get("_csrf"))?;
+        if !s.is_guest() {
+            let input = UpdateUser { locale: Some(lang.code().to_string()), ..UpdateUser::default() };
+            state.desk.update_user(&s.actor, s.user.id, input).await?;
+        }
+    } else if !same_site(&headers) {
+        return Err(WebError::Csrf);
+    }
+    let mut r = see_other(&back);
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(session::LANG_COOKIE, lang.code(), 365 * 86_400, state.secure_cookies, false),
+    );
+    Ok(r.into_response())
+}

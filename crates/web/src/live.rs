@@ -1,0 +1,244 @@
+//! Live screens: the event log fanned out to connected agents over
+//! server-sent events, and who is looking at (or writing on) which ticket.
+//!
+//! One task per process follows the committed event log (the outbox) and
+//! broadcasts each event with the ticket it concerns; each agent's stream
+//! passes on only events of tickets that agent may see. Presence is kept in
+//! this process's memory (heartbeats every few seconds, forgotten after
+//! [`PRESENCE_TTL_SECS`]); with several instances it moves to the database.
+
+use crate::WebState;
+use crate::forms::Form;
+use crate::page::WebError;
+use crate::session::{Signed, check_csrf};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::Stream;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tessera_core::ids::{EventId, TicketId, UserId};
+use tessera_core::{Actor, Ticket, Timestamp};
+use tessera_desk::Desk;
+use tokio::sync::broadcast;
+
+/// A viewer is forgotten this long after their last heartbeat.
+pub const PRESENCE_TTL_SECS: i64 = 30;
+/// How often the log is read.
+const POLL: Duration = Duration::from_millis(250);
+
+/// What connected screens are told.
+#[derive(Debug, Clone)]
+pub enum Live {
+    /// A ticket changed.
+    Ticket {
+        /// The ticket as it is now (for the permission check).
+        ticket: Arc<Ticket>,
+        /// The event kind.
+        kind: &'static str,
+    },
+    /// Who is on a ticket changed.
+    Presence {
+        /// The ticket.
+        ticket: TicketId,
+        /// Who is there.
+        viewers: Vec<Viewer>,
+    },
+}
+
+/// Someone on a ticket page.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Viewer {
+    /// Their id.
+    pub id: UserId,
+    /// Their name.
+    pub name: String,
+    /// Writing a reply or note.
+    pub typing: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Seen {
+    name: String,
+    typing: bool,
+    at: Timestamp,
+}
+
+/// The fan-out and the presence table.
+pub struct Hub {
+    tx: broadcast::Sender<Live>,
+    presence: Mutex<HashMap<TicketId, HashMap<UserId, Seen>>>,
+}
+
+impl Hub {
+    /// Starts following the event log from now on.
+    pub fn start(desk: Desk) -> Arc<Self> {
+        let (tx, _) = broadcast::channel(1024);
+        let hub = Arc::new(Self { tx, presence: Mutex::new(HashMap::new()) });
+        let weak = Arc::downgrade(&hub);
+        tokio::spawn(async move {
+            let mut last = desk.store().latest_event_id().await.unwrap_or(EventId(0));
+            loop {
+                tokio::time::sleep(POLL).await;
+                let Some(hub) = weak.upgrade() else { break };
+                let events = match desk.store().events_after(last, 500).await {
+                    Ok(e) => e,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "live updates cannot read the event log");
+                        continue;
+                    }
+                };
+                let mut tickets: HashMap<TicketId, Arc<Ticket>> = HashMap::new();
+                for e in events {
+                    last = e.id;
+                    let ticket = match tickets.get(&e.ticket_id) {
+                        Some(t) => Arc::clone(t),
+                        None => match desk.store().ticket(e.ticket_id).await {
+                            Ok(Some(t)) => {
+                                let t = Arc::new(t);
+                                tickets.insert(e.ticket_id, Arc::clone(&t));
+                                t
+                            }
+                            _ => continue,
+                        },
+                    };
+                    let _ = hub.tx.send(Live::Ticket { ticket, kind: e.kind.as_str() });
+                }
+            }
+        });
+        hub
+    }
+
+    /// Listens to everything.
+    pub fn subscribe(&self) -> broadcast::Receiver<Live> {
+        self.tx.subscribe()
+    }
+
+    /// Records a heartbeat (or a departure) and tells the others.
+    pub fn heartbeat(&self, ticket: TicketId, user: UserId, name: &str, typing: bool, leaving: bool, now: Timestamp) {
+        let viewers = {
+            let Ok(mut map) = self.presence.lock() else { return };
+            let entry = map.entry(ticket).or_default();
+            if leaving {
+                entry.remove(&user);
+            } else {
+                entry.insert(user, Seen { name: name.to_string(), typing, at: now });
+            }
+            Self::live_viewers(entry, now)
+        };
+        let _ = self.tx.send(Live::Presence { ticket, viewers });
+    }
+
+    /// Who is on a ticket now.
+    pub fn viewers(&self, ticket: TicketId, now: Timestamp) -> Vec<Viewer> {
+        match self.presence.lock() {
+            Ok(mut map) => map.get_mut(&ticket).map(|e| Self::live_viewers(e, now)).unwrap_or_default(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    fn live_viewers(entry: &mut HashMap<UserId, Seen>, now: Timestamp) -> Vec<Viewer> {
+        entry.retain(|_, s| (now - s.at).num_seconds() < PRESENCE_TTL_SECS);
+        let mut v: Vec<Viewer> =
+            entry.iter().map(|(id, s)| Viewer { id: *id, name: s.name.clone(), typing: s.typing }).collect();
+        v.sort_by_key(|x| x.id);
+        v
+    }
+}
+
+/// The message an agent's screen gets.
+#[derive(Debug, Serialize)]
+struct Wire<'a> {
+    ticket_id: TicketId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    viewers: Option<&'a [Viewer]>,
+}
+
+fn visible(actor: &Actor, live: &Live, recent: &mut HashMap<TicketId, bool>) -> bool {
+    match live {
+        Live::Ticket { ticket, .. } => {
+            let ok = actor.can_view(ticket);
+            recent.insert(ticket.id, ok);
+            ok
+        }
+        // Presence only for tickets the agent was allowed to see.
+        Live::Presence { ticket, .. } => recent.get(ticket).copied().unwrap_or(actor.is_admin()),
+    }
+}
+
+/// The agent's event stream.
+pub async fn stream(State(state): State<WebState>, Signed(s): Signed) -> Result<Response, WebError> {
+    if !s.actor.is_staff() || s.is_guest() {
+        return Err(WebError::Forbidden);
+    }
+    let rx = state.live.subscribe();
+    let stream = events(rx, s.actor, state.desk);
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response())
+}
+
+fn events(rx: broadcast::Receiver<Live>, actor: Actor, desk: Desk) -> impl Stream<Item = Result<SseEvent, Infallible>> {
+    futures_util::stream::unfold(
+        (rx, actor, desk, HashMap::<TicketId, bool>::new()),
+        |(mut rx, actor, desk, mut recent)| async move {
+            loop {
+                let live = match rx.recv().await {
+                    Ok(l) => l,
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        // Too slow a reader: tell the screen to refresh.
+                        let ev = SseEvent::default().event("resync").data("{}");
+                        return Some((Ok(ev), (rx, actor, desk, recent)));
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                };
+                if let Live::Presence { ticket, .. } = &live
+                    && !recent.contains_key(ticket)
+                {
+                    let ok = desk.store().ticket(*ticket).await.ok().flatten().is_some_and(|t| actor.can_view(&t));
+                    recent.insert(*ticket, ok);
+                }
+                if !visible(&actor, &live, &mut recent) {
+                    continue;
+                }
+                let (name, data) = match &live {
+                    Live::Ticket { ticket, kind } => (
+                        "ticket",
+                        serde_json::to_string(&Wire { ticket_id: ticket.id, kind: Some(kind), viewers: None }),
+                    ),
+                    Live::Presence { ticket, viewers } => (
+                        "presence",
+                        serde_json::to_string(&Wire { ticket_id: *ticket, kind: None, viewers: Some(viewers) }),
+                    ),
+                };
+                let Ok(data) = data else { continue };
+                return Some((Ok(SseEvent::default().event(name).data(data)), (rx, actor, desk, recent)));
+            }
+        },
+    )
+}
+
+/// An agent's heartbeat on a ticket page (`typing=1` while writing,
+/// `leaving=1` when the page closes).
+pub async fn presence(
+    State(state): State<WebState>,
+    Signed(s): Signed,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    form: Form,
+) -> Result<Response, WebError> {
+    check_csrf(&s, &headers, form.get("_csrf"))?;
+    if !s.actor.is_staff() {
+        return Err(WebError::Forbidden);
+    }
+    let t = state.desk.ticket(&s.actor, TicketId(id)).await?;
+    let now = state.desk.now();
+    state.live.heartbeat(t.id, s.user.id, &s.user.name, form.checked("typing"), form.checked("leaving"), now);
+    let viewers = state.live.viewers(t.id, now);
+    let body = serde_json::to_string(&viewers).unwrap_or_else(|_| "[]".into());
+    Ok((StatusCode::OK, [(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response())
+}

@@ -1,0 +1,756 @@
+//! The customer portal: my tickets, opening a ticket, the ticket page, and
+//! the guest link that opens one ticket by its access key.
+
+use crate::WebState;
+use crate::forms::{Form, encode};
+use crate::page::{FormErrors, Page, WebError, desk_message, html, html_status, see_other};
+use crate::session::{self, Signed, check_csrf};
+use crate::view::{Lookup, Stamp, TicketRow, field_label, field_text, priority_label};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use tessera_core::custom_field::{CustomFieldDef, FieldType};
+use tessera_core::ids::{AttachmentId, DepartmentId, MessageId, ServiceId, TicketId};
+use tessera_core::status::StatusCategory;
+use tessera_core::ticket::{Priority, Source};
+use tessera_core::{Actor, Service, Ticket};
+use tessera_desk::{DeskError, OpenTicket, Origin, PostMessage, TicketListQuery, TicketPatch};
+use tessera_store::{TicketFilter, TicketSort};
+
+/// The origin of a request made from the web UI.
+pub fn origin(peer: &Peer) -> Origin {
+    Origin { channel: Source::Web, ip: peer.0.clone() }
+}
+
+/// The client's address, when the server runs with connect info.
+pub struct Peer(pub Option<String>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Peer(
+            parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string()),
+        ))
+    }
+}
+
+/// Finds a ticket by its number for an actor (not found when they may not see it).
+pub async fn by_number(state: &WebState, actor: &Actor, number: &str) -> Result<Ticket, WebError> {
+    match state.desk.store().ticket_by_number(number).await.map_err(DeskError::from)? {
+        Some(t) if actor.can_view(&t) => Ok(t),
+        _ => Err(WebError::NotFound),
+    }
+}
+
+// ---- the list -------------------------------------------------------------------------
+
+/// Filters of the list.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    /// `us`, `you`, `closed`, `archived` (default: all active).
+    f: Option<String>,
+    /// Text search.
+    q: Option<String>,
+    /// `org` for the organization's tickets.
+    scope: Option<String>,
+    /// Page, from 1.
+    page: Option<u32>,
+}
+
+#[derive(Template)]
+#[template(path = "portal_list.html")]
+struct ListPage {
+    page: Page,
+    rows: Vec<TicketRow>,
+    filter: String,
+    q: String,
+    org: bool,
+    can_org: bool,
+    total: u64,
+    page_no: u32,
+    pages: u32,
+    query_base: String,
+}
+
+/// Tickets per page of the portal.
+const PER_PAGE: u32 = 25;
+
+/// My tickets.
+pub async fn list(
+    State(state): State<WebState>,
+    Signed(s): Signed,
+    headers: HeaderMap,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, WebError> {
+    if s.user.role.is_staff() && !s.is_guest() {
+        return Ok(see_other("/agent"));
+    }
+    let page = Page::new(&state, &headers, Some(&s), "portal", &format!("/?{}", headers_query(&q)));
+    let i = page.i;
+    let filter_key = q.f.clone().unwrap_or_default();
+    let org = q.scope.as_deref() == Some("org") && s.user.sees_all && s.user.organization_id.is_some();
+    let mut filter = TicketFilter { text: q.q.clone().filter(|t| !t.trim().is_empty()), ..TicketFilter::default() };
+    match filter_key.as_str() {
+        "us" => filter.categories = vec![StatusCategory::New, StatusCategory::Open],
+        "you" => filter.categories = vec![StatusCategory::Pending],
+        "closed" => filter.categories = vec![StatusCategory::Solved, StatusCategory::Closed],
+        "archived" => filter.archived = Some(true),
+        _ => {}
+    }
+    if !s.is_guest() {
+        if org {
+            filter.organization_id = s.user.organization_id;
+        } else {
+            filter.requester_id = Some(s.user.id);
+        }
+    }
+    let page_no = q.page.unwrap_or(1).clamp(1, 10_000);
+    let result = state
+        .desk
+        .list_tickets(
+            &s.actor,
+            TicketListQuery {
+                filter,
+                sort: TicketSort::default(),
+                after: None,
+                offset: (page_no - 1) * PER_PAGE,
+                limit: Some(PER_PAGE),
+            },
+        )
+        .await?;
+    let mut l = Lookup::load(&state.desk).await?;
+    let ids: Vec<_> = result.tickets.iter().map(|t| t.requester_id).collect();
+    l.users(&state.desk, &ids).await?;
+    let now = state.desk.now();
+    let rows = result.tickets.iter().map(|t| TicketRow::of(&i, &l, t, false, now)).collect();
+    let pages = u32::try_from(result.total.div_ceil(u64::from(PER_PAGE))).unwrap_or(1).max(1);
+    let query_base = format!(
+        "f={}&q={}{}",
+        encode(&filter_key),
+        encode(q.q.as_deref().unwrap_or("")),
+        if org { "&scope=org" } else { "" }
+    );
+    html(&ListPage {
+        rows,
+        filter: filter_key,
+        q: q.q.unwrap_or_default(),
+        org,
+        can_org: s.user.sees_all && s.user.organization_id.is_some() && !s.is_guest(),
+        total: result.total,
+        page_no,
+        pages,
+        query_base,
+        page,
+    })
+}
+
+fn headers_query(q: &ListQuery) -> String {
+    format!("f={}&q={}", encode(q.f.as_deref().unwrap_or("")), encode(q.q.as_deref().unwrap_or("")))
+}
+
+// ---- opening a ticket ------------------------------------------------------------------------
+
+/// A custom field as a form control.
+#[derive(Debug, Clone)]
+pub struct FieldInput {
+    /// Key.
+    pub key: String,
+    /// Label.
+    pub label: String,
+    /// Type name (`text`, `select`...).
+    pub kind: &'static str,
+    /// Required.
+    pub required: bool,
+    /// Options of selects.
+    pub options: Vec<String>,
+    /// Current values (one for most, several for multiselects).
+    pub values: Vec<String>,
+    /// Error message.
+    pub error: Option<String>,
+}
+
+impl FieldInput {
+    /// Whether `option` is among the values.
+    pub fn has(&self, option: &str) -> bool {
+        self.values.iter().any(|v| v == option)
+    }
+
+    /// The first value.
+    pub fn value(&self) -> &str {
+        self.values.first().map_or("", String::as_str)
+    }
+}
+
+/// Builds the controls of the fields a customer may set in a department.
+pub fn field_inputs(
+    i: &crate::i18n::I18n,
+    defs: &[CustomFieldDef],
+    dept: DepartmentId,
+    staff: bool,
+    values: &BTreeMap<String, Vec<String>>,
+    errors: &FormErrors,
+) -> Vec<FieldInput> {
+    defs.iter()
+        .filter(|d| d.applies_to(dept) && (staff || d.customer_editable))
+        .map(|d| FieldInput {
+            key: d.key.clone(),
+            label: field_label(i, d),
+            kind: d.field_type.as_str(),
+            required: d.required,
+            options: d.options.clone(),
+            values: values.get(&d.key).cloned().unwrap_or_default(),
+            error: errors.get(&format!("custom_fields.{}", d.key)).map(str::to_string),
+        })
+        .collect()
+}
+
+/// Turns the form's `cf.<key>` fields into JSON values by their type.
+pub fn field_values(
+    i: &crate::i18n::I18n,
+    defs: &[CustomFieldDef],
+    raw: &BTreeMap<String, Vec<String>>,
+    errors: &mut FormErrors,
+) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    for (key, values) in raw {
+        let Some(def) = defs.iter().find(|d| &d.key == key) else { continue };
+        let first = values.first().map(|v| v.trim().to_string()).unwrap_or_default();
+        let v = match def.field_type {
+            FieldType::Multiselect => {
+                Value::Array(values.iter().filter(|v| !v.is_empty()).map(|v| Value::String(v.clone())).collect())
+            }
+            FieldType::Checkbox => Value::Bool(values.iter().any(|v| v == "on" || v == "true")),
+            FieldType::Number if first.is_empty() => continue,
+            FieldType::Number => match first.parse::<f64>().ok().and_then(serde_json::Number::from_f64) {
+                Some(n) => Value::Number(n),
+                None => {
+                    errors.add(
+                        &format!("custom_fields.{key}"),
+                        i.t("err.invalid_type").replace("{0}", &field_label(i, def)),
+                    );
+                    continue;
+                }
+            },
+            _ if first.is_empty() => continue,
+            _ => Value::String(first),
+        };
+        out.insert(key.clone(), v);
+    }
+    out
+}
+
+#[derive(Template)]
+#[template(path = "portal_new.html")]
+struct NewPage {
+    page: Page,
+    departments: Vec<(i64, String, String)>,
+    department: Option<(i64, String, bool)>,
+    fields: Vec<FieldInput>,
+    services: Vec<(i64, String)>,
+    subject: String,
+    body: String,
+    priority: String,
+    service: i64,
+    priorities: Vec<(&'static str, String)>,
+    errors: FormErrors,
+    max_files: usize,
+    max_file_mb: usize,
+}
+
+/// `?department=` of the new-ticket page.
+#[derive(Debug, Deserialize)]
+pub struct NewQuery {
+    department: Option<i64>,
+}
+
+async fn render_new(
+    state: &WebState,
+    headers: &HeaderMap,
+    s: &session::SignedIn,
+    department: Option<i64>,
+    form: Option<&Form>,
+    errors: FormErrors,
+) -> Result<Response, WebError> {
+    let page = Page::new(state, headers, Some(s), "portal", "/tickets/new");
+    let i = page.i;
+    let depts = state.desk.list_departments(&s.actor).await?;
+    let departments = depts
+        .iter()
+        .map(|d| (d.department.id.0, d.department.name.clone(), d.department.description.clone()))
+        .collect();
+    let chosen = department.and_then(|id| depts.iter().find(|d| d.department.id.0 == id));
+    let defs = state.desk.custom_fields(&s.actor).await?;
+    let raw = form.map(|f| f.prefixed("cf.")).unwrap_or_default();
+    let fields = chosen.map(|d| field_inputs(&i, &defs, d.department.id, false, &raw, &errors)).unwrap_or_default();
+    let services: Vec<Service> = state.desk.list_services(&s.actor, None).await?;
+    let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let limits = state.desk.limits();
+    html_status(
+        status,
+        &NewPage {
+            departments,
+            department: chosen.map(|d| (d.department.id.0, d.department.name.clone(), d.department.requires_service)),
+            fields,
+            services: services.iter().map(|s| (s.id.0, service_label(s))).collect(),
+            subject: form.and_then(|f| f.get("subject")).unwrap_or_default().to_string(),
+            body: form.and_then(|f| f.get("body")).unwrap_or_default().to_string(),
+            priority: form.and_then(|f| f.get("priority")).unwrap_or("normal").to_string(),
+            service: form.and_then(|f| f.id("service_id")).unwrap_or(0),
+            priorities: Priority::ALL.iter().map(|p| (p.as_str(), priority_label(&i, *p))).collect(),
+            errors,
+            max_files: limits.max_attachments_per_message,
+            max_file_mb: limits.max_attachment_bytes.div_ceil(1024 * 1024),
+            page,
+        },
+    )
+}
+
+/// A service as the picker shows it: `S12 — VPS 4 GB`.
+pub fn service_label(s: &Service) -> String {
+    let prefix = match s.kind {
+        tessera_core::ServiceKind::Domain => "D",
+        _ => "S",
+    };
+    format!("{prefix}{} — {}", s.id, s.label)
+}
+
+/// The new-ticket page: the department first, then its form.
+pub async fn new_page(
+    State(state): State<WebState>,
+    Signed(s): Signed,
+    headers: HeaderMap,
+    Query(q): Query<NewQuery>,
+) -> Result<Response, WebError> {
+    if s.is_guest() {
+        return Err(WebError::Forbidden);
+    }
+    render_new(&state, &headers, &s, q.department, None, FormErrors::default()).await
+}
+
+/// Uploads the form's files; a refused one becomes a message on `field`.
+pub async fn upload_files(
+    state: &WebState,
+    actor: &Actor,
+    i: &crate::i18n::I18n,
+    files: &[(String, Vec<u8>)],
+    errors: &mut FormErrors,
+) -> Vec<AttachmentId> {
+    let limits = state.desk.limits();
+    if files.len() > limits.max_attachments_per_message {
+        errors.add("attachments", i.t1("err.too_many_files", limits.max_attachments_per_message));
+        return vec![];
+    }
+    let mut ids = Vec::new();
+    for (name, bytes) in files {
+        match state.desk.upload(actor, name, bytes.clone()).await {
+            Ok(a) => ids.push(a.id),
+            Err(DeskError::TooLarge(_)) => {
+                errors.add(
+                    "attachments",
+                    i.t2("err.file_too_large", name, limits.max_attachment_bytes.div_ceil(1024 * 1024)),
+                );
+            }
+            Err(e) => {
+                let (_, m) = desk_message(i, &e);
+                errors.add("attachments", m);
+            }
+        }
+    }
+    ids
+}
+
+/// Opens a ticket.
+pub async fn create(
+    State(state): State<WebState>,
+    Signed(s): Signed,
+    headers: HeaderMap,
+    peer: Peer,
+    form: Form,
+) -> Result<Response, WebError> {
+    check_csrf(&s, &headers, form.get("_csrf"))?;
+    if s.is_guest() {
+        return Err(WebError::Forbidden);
+    }
+    let i = session::i18n_for(&headers, Some(&s));
+    let dept = form.id("department_id");
+    let mut errors = FormErrors::default();
+    let defs = state.desk.custom_fields(&s.actor).await?;
+    let custom_fields = field_values(&i, &defs, &form.prefixed("cf."), &mut errors);
+    let priority = form.get("priority").and_then(Priority::parse);
+    let attachment_ids =
+        if errors.any() { vec![] } else { upload_files(&state, &s.actor, &i, &form.files, &mut errors).await };
+    if !errors.any() {
+        let mut input = OpenTicket::new(
+            form.get("subject").unwrap_or_default(),
+            DepartmentId(dept.unwrap_or(0)),
+            form.get("body").unwrap_or_default(),
+        );
+        input.priority = priority;
+        input.service_id = form.id("service_id").map(ServiceId);
+        input.custom_fields = custom_fields;
+        input.attachment_ids = attachment_ids;
+        match state.desk.open_ticket(&s.actor, input, &origin(&peer)).await {
+            Ok(d) => return Ok(see_other(&format!("/tickets/{}", d.ticket.number))),
+            Err(e) => errors = FormErrors::from_desk(&i, &e),
+        }
+    }
+    render_new(&state, &headers, &s, dept, Some(&form), errors).await
+}
+
+// ---- the ticket page ----------------------------------------------------------------------------
+
+/// A file of a message.
+#[derive(Debug, Clone)]
+pub struct FileLink {
+    /// Download URL.
+    pub href: String,
+    /// File name.
+    pub name: String,
+    /// Size, readable.
+    pub size: String,
+}
+
+/// A message as the conversation shows it.
+#[derive(Debug, Clone)]
+pub struct MessageView {
+    /// Id.
+    pub id: i64,
+    /// Author's name.
+    pub author: String,
+    /// Written by staff.
+    pub staff: bool,
+    /// An internal note.
+    pub note: bool,
+    /// Written.
+    pub at: Stamp,
+    /// Plain text.
+    pub body: String,
+    /// Sanitised HTML, when the message has it.
+    pub html: Option<String>,
+    /// Files.
+    pub files: Vec<FileLink>,
+    /// The customer's rating.
+    pub rating: u8,
+    /// Edited.
+    pub edited: bool,
+    /// Deleted (agents see the trace).
+    pub deleted: bool,
+}
+
+/// Readable byte counts.
+pub fn human_size(n: i64) -> String {
+    match n {
+        n if n >= 1024 * 1024 => format!("{:.1} MB", n as f64 / 1_048_576.0),
+        n if n >= 1024 => format!("{:.0} KB", n as f64 / 1024.0),
+        n => format!("{n} B"),
+    }
+}
+
+/// The messages of a detail, with their files.
+pub async fn message_views(
+    state: &WebState,
+    actor: &Actor,
+    messages: &[tessera_core::Message],
+) -> Result<Vec<MessageView>, WebError> {
+    let mut out = Vec::with_capacity(messages.len());
+    for m in messages {
+        let mut files = Vec::new();
+        for a in &m.attachment_ids {
+            if let Ok(rec) = state.desk.attachment(actor, *a).await {
+                files.push(FileLink {
+                    href: format!("/files/{}", rec.id),
+                    name: rec.filename,
+                    size: human_size(rec.size),
+                });
+            }
+        }
+        out.push(MessageView {
+            id: m.id.0,
+            author: m.author.name.clone(),
+            staff: m.author.staff,
+            note: m.kind == tessera_core::MessageKind::Note,
+            at: Stamp::of(m.created_at),
+            body: m.body.clone(),
+            html: m.html.clone(),
+            files,
+            rating: m.rating.unwrap_or(0),
+            edited: m.edited_at.is_some(),
+            deleted: m.deleted_at.is_some(),
+        });
+    }
+    Ok(out)
+}
+
+#[derive(Template)]
+#[template(path = "portal_ticket.html")]
+struct TicketPage {
+    page: Page,
+    t: TicketSummary,
+    messages: Vec<MessageView>,
+    fields: Vec<(String, String)>,
+    can_rate: bool,
+    errors: FormErrors,
+    body: String,
+    notice: Option<String>,
+    max_files: usize,
+}
+
+/// What the ticket page's header shows.
+#[derive(Debug, Clone)]
+pub struct TicketSummary {
+    /// Number.
+    pub number: String,
+    /// Subject.
+    pub subject: String,
+    /// Status label.
+    pub status: String,
+    /// Status category.
+    pub category: &'static str,
+    /// Priority label.
+    pub priority: String,
+    /// Department.
+    pub department: String,
+    /// Opened.
+    pub created: Stamp,
+    /// Last change.
+    pub updated: Stamp,
+    /// Locked.
+    pub locked: bool,
+    /// Solved (may reopen).
+    pub solved: bool,
+    /// Closed (final).
+    pub closed: bool,
+    /// Archived.
+    pub archived: bool,
+    /// The follow-up's source.
+    pub follow_up_of: Option<String>,
+    /// The service.
+    pub service: Option<String>,
+}
+
+/// `?sent=1` and friends after an action.
+#[derive(Debug, Default, Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+async fn render_ticket(
+    state: &WebState,
+    headers: &HeaderMap,
+    s: &session::SignedIn,
+    t: &Ticket,
+    errors: FormErrors,
+    body: String,
+    notice: Option<String>,
+) -> Result<Response, WebError> {
+    let page = Page::new(state, headers, Some(s), "portal", &format!("/tickets/{}", t.number));
+    let i = page.i;
+    let detail = state.desk.ticket_detail(&s.actor, t.id, false).await?;
+    let l = Lookup::load(&state.desk).await?;
+    let messages = message_views(state, &s.actor, &detail.messages).await?;
+    let tk = &detail.ticket;
+    let follow_up_of = match tk.follow_up_of_id {
+        Some(f) => state.desk.store().ticket(f).await.map_err(DeskError::from)?.map(|t| t.number),
+        None => None,
+    };
+    let service = match tk.service_id {
+        Some(sid) => state.desk.service(&s.actor, sid).await.ok().map(|s| service_label(&s)),
+        None => None,
+    };
+    let fields = tk
+        .custom_fields
+        .iter()
+        .map(|(k, v)| (l.field_label(&i, k), field_text(&i, l.fields.iter().find(|f| &f.key == k), v)))
+        .collect();
+    let summary = TicketSummary {
+        number: tk.number.clone(),
+        subject: tk.subject.clone(),
+        status: l.status(&i, tk.status.as_str()),
+        category: tk.status_category.as_str(),
+        priority: priority_label(&i, tk.priority),
+        department: l.department(tk.department_id),
+        created: Stamp::of(tk.created_at),
+        updated: Stamp::of(tk.updated_at),
+        locked: tk.locked,
+        solved: tk.status_category == StatusCategory::Solved,
+        closed: tk.status_category == StatusCategory::Closed,
+        archived: tk.archived,
+        follow_up_of,
+        service,
+    };
+    let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let max_files = state.desk.limits().max_attachments_per_message;
+    html_status(
+        status,
+        &TicketPage {
+            page,
+            t: summary,
+            messages,
+            fields,
+            can_rate: tk.requester_id == s.user.id,
+            errors,
+            body,
+            notice,
+            max_files,
+        },
+    )
+}
+
+/// A ticket's page, by number.
+pub async fn ticket(
+    State(state): State<WebState>,
+    Signed(s): Signed,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, WebError> {
+    let t = by_number(&state, &s.actor, &number).await?;
+    if s.user.role.is_staff() && !s.is_guest() {
+        return Ok(see_other(&format!("/agent/tickets/{}", t.id)));
+    }
+    let i = session::i18n_for(&headers, Some(&s));
+    let notice = done_notice(&i, q.done.as_deref());
+    // Opening the ticket marks it read.
+    let _ = state.desk.mark_read(&s.actor, t.id).await;
+    render_ticket(&state, &headers, &s, &t, FormErrors::default(), String::new(), notice).await
+}
+
+/// The confirmation shown after an action (`?done=`).
+pub fn done_notice(i: &crate::i18n::I18n, done: Option<&str>) -> Option<String> {
+    const KNOWN: [&str; 9] =
+        ["replied", "noted", "follow_up", "solve", "close", "reopen", "archive", "unarchive", "rated"];
+    let d = done.filter(|d| KNOWN.contains(d))?;
+    Some(i.t(&format!("done.{d}")).to_string())
+}
+
+/// Replies on a ticket (a reply to a closed one opens a follow-up).
+pub async fn reply(
+    State(state): State<WebState>,
+    Signed(s): Signed,
+    headers: HeaderMap,
+    peer: Peer,
+    Path(number): Path<String>,
+    form: Form,
+) -> Result<Response, WebError> {
+    check_csrf(&s, &headers, form.get("_csrf"))?;
+    let t = by_number(&state, &s.actor, &number).await?;
+    let i = session::i18n_for(&headers, Some(&s));
+    let mut errors = FormErrors::default();
+    let attachment_ids = upload_files(&state, &s.actor, &i, &form.files, &mut errors).await;
+    let body = form.get("body").unwrap_or_default().to_string();
+    if !errors.any() {
+        let input = PostMessage { body: body.clone(), attachment_ids, ..PostMessage::default() };
+        match state.desk.reply(&s.actor, t.id, input, &origin(&peer)).await {
+            Ok(p) if p.follow_up => return Ok(see_other(&format!("/tickets/{}?done=follow_up", p.ticket.number))),
+            Ok(_) => return Ok(see_other(&format!("/tickets/{number}?done=replied#latest"))),
+            Err(e) => errors = FormErrors::from_desk(&i, &e),
+        }
+    }
+    render_ticket(&state, &headers, &s, &t, errors, body, None).await
+}
+
+/// Solve, close, reopen, archive or unarchive.
+pub async fn action(
+    State(state): State<WebState>,
+    Signed(s): Signed,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+    form: Form,
+) -> Result<Response, WebError> {
+    check_csrf(&s, &headers, form.get("_csrf"))?;
+    let t = by_number(&state, &s.actor, &number).await?;
+    let i = session::i18n_for(&headers, Some(&s));
+    let what = form.get("do").unwrap_or_default();
+    let result = match what {
+        "solve" => state.desk.solve(&s.actor, t.id, None).await,
+        "close" => state.desk.close(&s.actor, t.id, None).await,
+        "reopen" => state.desk.reopen(&s.actor, t.id, None).await,
+        "archive" | "unarchive" => {
+            let patch = TicketPatch { archived: Some(what == "archive"), ..TicketPatch::default() };
+            state.desk.update_ticket(&s.actor, t.id, patch, None).await
+        }
+        _ => return Err(WebError::BadRequest("unknown action".into())),
+    };
+    match result {
+        Ok(_) => Ok(see_other(&format!("/tickets/{number}?done={what}"))),
+        Err(e) => render_ticket(&state, &headers, &s, &t, FormErrors::from_desk(&i, &e), String::new(), None).await,
+    }
+}
+
+/// Rates an agent reply.
+pub async fn rate(
+    State(state): State<WebState>,
+    Signed(s): Signed,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+    form: Form,
+) -> Result<Response, WebError> {
+    check_csrf(&s, &headers, form.get("_csrf"))?;
+    let t = by_number(&state, &s.actor, &number).await?;
+    let i = session::i18n_for(&headers, Some(&s));
+    let message = form.id("message_id").ok_or_else(|| WebError::BadRequest("no message".into()))?;
+    let rating = form.get("rating").and_then(|r| r.parse::<u8>().ok()).unwrap_or(0);
+    match state.desk.rate_message(&s.actor, MessageId(message), rating).await {
+        Ok(_) => Ok(see_other(&format!("/tickets/{number}?done=rated#m{message}"))),
+        Err(e) => render_ticket(&state, &headers, &s, &t, FormErrors::from_desk(&i, &e), String::new(), None).await,
+    }
+}
+
+/// Downloads an attachment the session may see.
+pub async fn download(
+    State(state): State<WebState>,
+    Signed(s): Signed,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let (rec, bytes) = state.desk.download(&s.actor, AttachmentId(id)).await?;
+    let mut resp = bytes.into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&rec.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    let ascii: String =
+        rec.filename.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
+    let disposition =
+        format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", encode(&rec.filename).replace('+', "%20"));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    Ok(resp)
+}
+
+// ---- guests --------------------------------------------------------------------------------------
+
+/// `?key=` of a guest link.
+#[derive(Debug, Deserialize)]
+pub struct KeyQuery {
+    key: Option<String>,
+}
+
+/// Opens one ticket by its access key: a guest session on that ticket,
+/// acting as its requester.
+pub async fn guest_link(
+    State(state): State<WebState>,
+    Path(number): Path<String>,
+    Query(q): Query<KeyQuery>,
+) -> Result<Response, WebError> {
+    let key = q.key.unwrap_or_default();
+    let store = state.desk.store();
+    let t = store.ticket_by_number(&number).await.map_err(DeskError::from)?.filter(|t| t.deleted_at.is_none());
+    let Some(t) = t.filter(|t| !key.is_empty() && tessera_desk::auth::constant_time_eq(&key, &t.access_key)) else {
+        return Err(WebError::NotFound);
+    };
+    let requester: tessera_core::User =
+        store.user(t.requester_id).await.map_err(DeskError::from)?.filter(|u| !u.disabled).ok_or(WebError::NotFound)?;
+    let cookie = session::start(&state, &requester, Some(TicketId(t.id.0))).await?;
+    let mut r = see_other(&format!("/tickets/{number}"));
+    r.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(r)
+}

@@ -1,0 +1,186 @@
+//! Browser sessions and CSRF protection.
+//!
+//! A session cookie (`HttpOnly`, `SameSite=Lax`, `Secure` when the public
+//! URL is https) holds 32 random bytes; the database keeps only their
+//! SHA-256. Sessions last 14 days from their last use. Every form carries
+//! the session's CSRF token, and every POST is checked against it; a POST
+//! from another site is refused before that by its `Sec-Fetch-Site`.
+
+use crate::WebState;
+use crate::i18n::{I18n, Lang};
+use crate::page::WebError;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+use sha2::{Digest, Sha256};
+use tessera_core::{Actor, User};
+use tessera_store::SessionRecord;
+
+/// The session cookie.
+pub const COOKIE: &str = "tessera_session";
+/// The language cookie for visitors who are not signed in.
+pub const LANG_COOKIE: &str = "tessera_lang";
+/// The pre-session token cookie that protects the sign-in form.
+pub const PRE_COOKIE: &str = "tessera_pre";
+/// How long a session lives after its last use.
+pub const LIFETIME_DAYS: i64 = 14;
+/// A session's expiry is moved at most this often (fewer writes).
+const TOUCH_EVERY_MINUTES: i64 = 10;
+
+/// A cookie value from the request.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value.
+pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool, http_only: bool) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path=/; SameSite=Lax; Max-Age={max_age_secs}");
+    if http_only {
+        c.push_str("; HttpOnly");
+    }
+    if secure {
+        c.push_str("; Secure");
+    }
+    HeaderValue::from_str(&c).unwrap_or(HeaderValue::from_static("x=; Path=/"))
+}
+
+/// Hex SHA-256 of a cookie secret.
+pub fn hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// The signed-in person behind a request.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// Their record.
+    pub user: User,
+    /// Their permissions.
+    pub actor: Actor,
+    /// The session.
+    pub session: SessionRecord,
+}
+
+impl SignedIn {
+    /// A guest reaching one ticket by its access key.
+    pub fn is_guest(&self) -> bool {
+        self.session.ticket_id.is_some()
+    }
+}
+
+/// Starts a session for `user` (scoped to one ticket for guests); answers
+/// the `Set-Cookie` header.
+pub async fn start(
+    state: &WebState,
+    user: &User,
+    ticket: Option<tessera_core::TicketId>,
+) -> Result<HeaderValue, WebError> {
+    let secret = tessera_desk::random::hex_token::<32>()?;
+    let now = state.desk.now();
+    let record = SessionRecord {
+        id_hash: hash(&secret),
+        user_id: user.id,
+        ticket_id: ticket,
+        csrf_token: tessera_desk::random::hex_token::<16>()?,
+        created_at: now,
+        last_seen_at: now,
+        expires_at: now + chrono::Duration::days(LIFETIME_DAYS),
+    };
+    state.desk.store().insert_session(record).await.map_err(tessera_desk::DeskError::from)?;
+    Ok(set_cookie(COOKIE, &secret, LIFETIME_DAYS * 86_400, state.secure_cookies, true))
+}
+
+/// The session of a request, if it has a valid one.
+pub async fn load(state: &WebState, headers: &HeaderMap) -> Option<SignedIn> {
+    let secret = cookie(headers, COOKIE)?;
+    if secret.len() != 64 {
+        return None;
+    }
+    let store = state.desk.store();
+    let id_hash = hash(secret);
+    let session = store.session(&id_hash).await.ok()??;
+    let now = state.desk.now();
+    if session.expires_at <= now {
+        let _ = store.delete_session(&id_hash).await;
+        return None;
+    }
+    let user = store.user(session.user_id).await.ok()??;
+    if user.disabled {
+        return None;
+    }
+    let mut actor = state.desk.actor_for(&user).await.ok()?;
+    if let Some(t) = session.ticket_id {
+        // A guest acts as the requester, on that one ticket only.
+        actor.only_ticket = Some(t);
+        actor.sees_all = false;
+    }
+    if now - session.last_seen_at > chrono::Duration::minutes(TOUCH_EVERY_MINUTES) {
+        let _ = store.touch_session(&id_hash, now, now + chrono::Duration::days(LIFETIME_DAYS)).await;
+    }
+    Some(SignedIn { user, actor, session })
+}
+
+/// The language of a request: the user's setting, else the language
+/// cookie, else `Accept-Language`, else English.
+pub fn language(headers: &HeaderMap, user: Option<&User>) -> Lang {
+    user.and_then(|u| Lang::parse(&u.locale))
+        .or_else(|| cookie(headers, LANG_COOKIE).and_then(Lang::parse))
+        .or_else(|| headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::negotiate))
+        .unwrap_or(Lang::En)
+}
+
+/// Refuses a state-changing request that a browser marks as coming from
+/// another site.
+pub fn same_site(headers: &HeaderMap) -> bool {
+    match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        None | Some("same-origin" | "none") => true,
+        Some(_) => false,
+    }
+}
+
+/// Checks a form's CSRF token against the session's.
+pub fn check_csrf(signed: &SignedIn, headers: &HeaderMap, token: Option<&str>) -> Result<(), WebError> {
+    let sent = token.or_else(|| headers.get("x-csrf-token").and_then(|v| v.to_str().ok()));
+    let ok =
+        same_site(headers) && sent.is_some_and(|t| tessera_desk::auth::constant_time_eq(t, &signed.session.csrf_token));
+    if ok { Ok(()) } else { Err(WebError::Csrf) }
+}
+
+/// The signed-in person, or a redirect to sign-in that comes back here.
+pub struct Signed(pub SignedIn);
+
+impl FromRequestParts<WebState> for Signed {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Self::Rejection> {
+        match load(state, &parts.headers).await {
+            Some(s) => Ok(Signed(s)),
+            None => {
+                let next = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
+                Err(WebError::SignIn { next })
+            }
+        }
+    }
+}
+
+/// The signed-in person if any (pages that also serve visitors).
+pub struct MaybeSigned(pub Option<SignedIn>);
+
+impl FromRequestParts<WebState> for MaybeSigned {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Self::Rejection> {
+        Ok(MaybeSigned(load(state, &parts.headers).await))
+    }
+}
+
+/// Translations for a request.
+pub fn i18n_for(headers: &HeaderMap, signed: Option<&SignedIn>) -> I18n {
+    I18n::new(language(headers, signed.map(|s| &s.user)))
+}

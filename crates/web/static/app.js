@@ -1,0 +1,243 @@
+// Tessera's script: progressive enhancements only; every page works without it.
+// Dates in the reader's language and time zone, drag-and-drop uploads, bulk
+// selection, live updates over server-sent events, presence, keyboard shortcuts.
+(function () {
+  "use strict";
+  const body = document.body;
+  const lang = body.dataset.lang || "en";
+  const csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  const me = body.dataset.userId || "0";
+
+  // ---- dates
+  function formatTimes(root) {
+    let fmt;
+    try {
+      fmt = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short", timeZone: body.dataset.tz || "UTC" });
+    } catch (e) {
+      fmt = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" });
+    }
+    root.querySelectorAll("time[datetime]").forEach(function (t) {
+      const d = new Date(t.getAttribute("datetime"));
+      if (!isNaN(d)) { t.title = t.textContent; t.textContent = fmt.format(d); }
+    });
+  }
+  formatTimes(document);
+
+  // ---- confirmations
+  document.addEventListener("click", function (e) {
+    const b = e.target.closest("[data-confirm]");
+    if (b && !window.confirm(b.dataset.confirm)) { e.preventDefault(); }
+  });
+
+  // ---- uploads: pick or drop files
+  document.querySelectorAll("[data-dropzone]").forEach(function (zone) {
+    const input = zone.querySelector('input[type="file"]');
+    if (!input) return;
+    const list = document.createElement("ul");
+    zone.appendChild(list);
+    function show() {
+      list.textContent = "";
+      Array.from(input.files).forEach(function (f) {
+        const li = document.createElement("li");
+        li.textContent = f.name + " (" + Math.ceil(f.size / 1024) + " KB)";
+        list.appendChild(li);
+      });
+    }
+    input.addEventListener("change", show);
+    zone.addEventListener("dragover", function (e) { e.preventDefault(); zone.classList.add("over"); });
+    zone.addEventListener("dragleave", function () { zone.classList.remove("over"); });
+    zone.addEventListener("drop", function (e) {
+      e.preventDefault();
+      zone.classList.remove("over");
+      const dt = new DataTransfer();
+      Array.from(input.files).concat(Array.from(e.dataTransfer.files)).forEach(function (f) { dt.items.add(f); });
+      input.files = dt.files;
+      show();
+    });
+  });
+
+  // ---- the console: selection and the bulk bar
+  const table = document.querySelector("[data-ticket-table]");
+  const bar = document.querySelector("[data-bulk-bar]");
+  function selected() { return document.querySelectorAll('[data-ticket-table] input[name="ids"]:checked'); }
+  function updateBar() {
+    if (!bar) return;
+    const n = selected().length;
+    bar.hidden = n === 0;
+    const c = bar.querySelector("[data-selected-count]");
+    if (c) c.textContent = String(n);
+  }
+  if (bar) { updateBar(); }
+  document.addEventListener("change", function (e) {
+    if (e.target.matches("[data-select-all]")) {
+      document.querySelectorAll('[data-ticket-table] input[name="ids"]').forEach(function (c) { c.checked = e.target.checked; });
+    }
+    if (e.target.closest("[data-ticket-table]")) updateBar();
+  });
+
+  // Remember the list for j/k on ticket pages.
+  if (table) {
+    const ids = Array.from(table.querySelectorAll("[data-row]")).map(function (r) { return r.dataset.ticketId; });
+    try { sessionStorage.setItem("tessera.list", JSON.stringify(ids)); } catch (e) { /* private mode */ }
+  }
+
+  // ---- the composer: reply or note
+  const composer = document.querySelector("[data-composer]");
+  let lastTyped = 0;
+  if (composer) {
+    const card = composer.closest(".composer");
+    const sync = function () { card.classList.toggle("note-mode", composer.querySelector("[data-kind-note]").checked); };
+    composer.addEventListener("change", sync);
+    sync();
+    composer.querySelector("[data-composer-body]").addEventListener("input", function () { lastTyped = Date.now(); });
+  }
+
+  // ---- secrets: reveal in place (the event is recorded by the server)
+  document.addEventListener("click", function (e) {
+    const b = e.target.closest("[data-reveal]");
+    if (!b || !window.fetch) return;
+    e.preventDefault();
+    const form = document.getElementById("reveal-" + b.dataset.reveal);
+    fetch(form.action, { method: "POST", body: new FormData(form), headers: { "Accept": "application/json" }, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+      .then(function (j) {
+        const out = b.closest("[data-secret]").querySelector("[data-secret-value]");
+        out.textContent = j.value === null ? "—" : j.value;
+        out.classList.add("revealed");
+        b.remove();
+      })
+      .catch(function () { form.submit(); });
+  });
+
+  // ---- copy the guest link
+  document.querySelectorAll("[data-copy]").forEach(function (i) {
+    i.addEventListener("focus", function () { i.select(); });
+  });
+
+  // ---- live updates (agents)
+  const page = document.querySelector("[data-ticket-page]");
+  const ticketId = page ? page.dataset.ticketId : null;
+  const presence = document.querySelector("[data-presence]");
+  function showPresence(viewers) {
+    if (!presence) return;
+    const others = viewers.filter(function (v) { return String(v.id) !== me; });
+    presence.textContent = others.map(function (v) {
+      return (v.typing ? presence.dataset.labelTyping : presence.dataset.labelViewing).replace("{0}", v.name);
+    }).join(" ");
+    presence.hidden = others.length === 0;
+  }
+  let refreshTimer = null;
+  function refreshConsole() {
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(function () {
+      fetch("/agent/counts", { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (counts) {
+        Object.keys(counts).forEach(function (k) {
+          const el = document.querySelector('[data-count="' + k + '"]');
+          if (el && el.textContent !== String(counts[k])) {
+            el.textContent = String(counts[k]);
+            el.classList.remove("bump"); void el.offsetWidth; el.classList.add("bump");
+          }
+        });
+      }).catch(function () {});
+      // Refresh the list unless the agent is in the middle of choosing tickets.
+      if (table && selected().length === 0) {
+        fetch(location.href, { credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (html) {
+          const doc = new DOMParser().parseFromString(html, "text/html");
+          const fresh = doc.querySelector('[data-live-region="list"]');
+          const here = document.querySelector('[data-live-region="list"]');
+          if (fresh && here && selected().length === 0) {
+            here.innerHTML = fresh.innerHTML;
+            formatTimes(here);
+            updateBar();
+          }
+        }).catch(function () {});
+      }
+    }, 250);
+  }
+  if ((table || page || document.querySelector("[data-console]")) && window.EventSource) {
+    const state = document.querySelector("[data-live-state]");
+    const es = new EventSource("/agent/live");
+    es.onopen = function () { if (state) state.textContent = ""; body.dataset.live = "on"; };
+    es.addEventListener("ticket", function (e) {
+      const d = JSON.parse(e.data);
+      if (document.querySelector("[data-console]")) refreshConsole();
+      if (ticketId && String(d.ticket_id) === ticketId) {
+        const n = document.querySelector("[data-live-notice]");
+        if (n) n.hidden = false;
+      }
+    });
+    es.addEventListener("presence", function (e) {
+      const d = JSON.parse(e.data);
+      if (ticketId && String(d.ticket_id) === ticketId) showPresence(d.viewers || []);
+    });
+    es.addEventListener("resync", refreshConsole);
+  }
+  if (ticketId) {
+    const beat = function (leaving) {
+      const f = new FormData();
+      f.append("_csrf", csrf);
+      if (Date.now() - lastTyped < 15000) f.append("typing", "1");
+      if (leaving) f.append("leaving", "1");
+      const url = "/agent/tickets/" + ticketId + "/presence";
+      if (leaving && navigator.sendBeacon) { navigator.sendBeacon(url, f); return; }
+      fetch(url, { method: "POST", body: f, credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : []; }).then(showPresence).catch(function () {});
+    };
+    beat(false);
+    setInterval(function () { beat(false); }, 8000);
+    let typingSent = false;
+    if (composer) composer.addEventListener("input", function () { if (!typingSent) { typingSent = true; beat(false); setTimeout(function () { typingSent = false; }, 5000); } });
+    window.addEventListener("pagehide", function () { beat(true); });
+  }
+
+  // ---- keyboard shortcuts
+  const help = document.querySelector("[data-shortcuts]");
+  let cursor = -1;
+  function rows() { return table ? Array.from(table.querySelectorAll("[data-row]")) : []; }
+  function moveCursor(delta) {
+    const r = rows();
+    if (r.length) {
+      r.forEach(function (x) { x.classList.remove("cursor"); });
+      cursor = Math.max(0, Math.min(r.length - 1, cursor + delta));
+      r[cursor].classList.add("cursor");
+      r[cursor].scrollIntoView({ block: "nearest" });
+      return;
+    }
+    if (ticketId) {
+      let ids = [];
+      try { ids = JSON.parse(sessionStorage.getItem("tessera.list") || "[]"); } catch (e) { ids = []; }
+      const at = ids.indexOf(ticketId);
+      const next = ids[at + delta];
+      if (at >= 0 && next) location.href = "/agent/tickets/" + next;
+    }
+  }
+  document.addEventListener("keydown", function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.target.closest("input, textarea, select, [contenteditable]")) return;
+    if (!help && !ticketId) return;
+    switch (e.key) {
+      case "j": moveCursor(1); break;
+      case "k": moveCursor(-1); break;
+      case "Enter": {
+        const r = rows()[cursor];
+        if (r) location.href = r.dataset.href; else return;
+        break;
+      }
+      case "r": case "n": {
+        if (!composer) return;
+        composer.querySelector(e.key === "n" ? "[data-kind-note]" : "[data-kind-reply]").checked = true;
+        composer.dispatchEvent(new Event("change"));
+        composer.querySelector("[data-composer-body]").focus();
+        break;
+      }
+      case "s": {
+        const s = document.querySelector("[data-solve]");
+        if (s) s.click(); else return;
+        break;
+      }
+      case "?": if (help && help.showModal) help.showModal(); break;
+      default: return;
+    }
+    e.preventDefault();
+  });
+})();
