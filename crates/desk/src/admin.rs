@@ -215,6 +215,22 @@ impl Desk {
         if let Some(d) = input.disabled {
             user.disabled = d;
         }
+        let stays_admin = user.role == Role::Admin && !user.disabled;
+        let was_admin = self.store.user(id).await?.is_some_and(|u| u.role == Role::Admin && !u.disabled);
+        if was_admin && !stays_admin {
+            let admins = self
+                .store
+                .list_users(&UserQuery { role: Some(Role::Admin), limit: 1000, ..UserQuery::default() })
+                .await?;
+            if admins.iter().filter(|a| !a.disabled).count() <= 1 {
+                let field = if input.disabled == Some(true) { "disabled" } else { "role" };
+                return Err(DeskError::invalid(
+                    field,
+                    "last_admin",
+                    "the last administrator must stay an active administrator",
+                ));
+            }
+        }
         if let Some(p) = &input.password {
             auth::check_password(p)?;
             user.password_hash = Some(auth::hash_password(p).await?);
@@ -224,6 +240,10 @@ impl Desk {
             tessera_store::StoreError::Duplicate(_) => email_taken(),
             other => other.into(),
         })?;
+        if input.password.is_some() && !own {
+            // Someone else set the password: every session of the user ends.
+            self.store.delete_sessions_of(id, None).await?;
+        }
         if user.role == Role::Customer {
             // A former agent leaves their departments.
             for d in self.store.user_departments(id).await? {

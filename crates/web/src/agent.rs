@@ -448,6 +448,8 @@ pub struct TicketQuery {
 }
 
 struct Extra {
+    /// Overrides the answer's status.
+    status: Option<StatusCode>,
     errors: FormErrors,
     notice: Option<String>,
     body: String,
@@ -459,6 +461,7 @@ struct Extra {
 impl Default for Extra {
     fn default() -> Self {
         Self {
+            status: None,
             errors: FormErrors::default(),
             notice: None,
             body: String::new(),
@@ -671,7 +674,8 @@ async fn render_ticket(
         created: Stamp::of(tk.created_at),
         source: i.t(&format!("source.{}", tk.source.as_str())).to_string(),
     };
-    let status = if extra.errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status =
+        extra.status.unwrap_or(if extra.errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK });
     let max_files = state.desk.limits().max_attachments_per_message;
     html_status(
         status,
@@ -841,7 +845,8 @@ pub async fn properties(
             Ok(_) => return Ok(see_other(&format!("/agent/tickets/{id}?done=saved"))),
             Err(DeskError::VersionMismatch { .. }) => {
                 errors.add("_", i.t("ticket.changed_meanwhile").to_string());
-                return render_ticket(&state, &headers, &s, TicketId(id), Extra { errors, ..Extra::default() }).await;
+                let extra = Extra { status: Some(StatusCode::CONFLICT), errors, ..Extra::default() };
+                return render_ticket(&state, &headers, &s, TicketId(id), extra).await;
             }
             Err(e) => {
                 let (field, message) = desk_message(&i, &e);

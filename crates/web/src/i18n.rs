@@ -185,6 +185,16 @@ mod tests {
     }
 
     #[test]
+    fn other_catalogs_are_translations_not_copies() {
+        let en = parse_catalog(Lang::En.source());
+        for lang in [Lang::Tr, Lang::Zh, Lang::Ru] {
+            let c = parse_catalog(lang.source());
+            let same = en.iter().filter(|(k, v)| c.get(*k) == Some(v)).count();
+            assert!(same * 10 < en.len(), "{}: {same} of {} texts are still the English ones", lang.code(), en.len());
+        }
+    }
+
+    #[test]
     fn every_key_the_code_uses_exists() {
         let en = parse_catalog(Lang::En.source());
         let mut used = Vec::new();

@@ -13,3 +13,4 @@ mod permissions;
 mod resources;
 mod restart;
 mod support;
+mod web;

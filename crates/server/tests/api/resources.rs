@@ -34,6 +34,16 @@ async fn me_users_and_organizations() {
         .await
         .expect(200);
     assert_eq!(p.body["email"], "fang@example.cn");
+    assert_eq!(p.body["time_zone"], "UTC");
+    let tz = w.admin.patch(&format!("/users/{id}"), json!({"time_zone": "Asia/Shanghai"})).await.expect(200);
+    assert_eq!(tz.body["time_zone"], "Asia/Shanghai");
+    let bad = w.admin.patch(&format!("/users/{id}"), json!({"time_zone": "not a zone!"})).await.expect(422);
+    assert_eq!(bad.field(), "time_zone");
+    // The last administrator stays one.
+    let r = w.admin.patch("/users/1", json!({"role": "agent"})).await.expect(422);
+    assert_eq!((r.code(), r.field()), ("last_admin", "role"));
+    w.admin.patch(&format!("/users/{}", w.boris_id), json!({"role": "admin"})).await.expect(200);
+    w.admin.patch("/users/1", json!({"role": "agent"})).await.expect(200);
     // The user can sign in with the password through the desk.
     assert!(w.server.state.desk.authenticate_password("FANG@example.cn", "a good long password").await.is_ok());
     assert!(w.server.state.desk.authenticate_password("fang@example.cn", "wrong password").await.is_err());

@@ -349,3 +349,137 @@ impl World {
         self.server.state.desk.store().count_tickets(&q).await.expect("count") as usize
     }
 }
+
+/// A browser-like client of the web UI: keeps cookies, does not follow
+/// redirects, reads forms' hidden fields.
+pub struct Browser {
+    /// Server base URL.
+    pub base: String,
+    /// Cookies by name.
+    pub cookies: std::collections::BTreeMap<String, String>,
+    client: reqwest::Client,
+}
+
+/// A page answer.
+#[derive(Debug)]
+pub struct Page {
+    /// Status.
+    pub status: u16,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// Body text.
+    pub text: String,
+}
+
+impl Page {
+    /// Where a redirect goes.
+    pub fn location(&self) -> Option<String> {
+        self.headers.get("location").and_then(|v| v.to_str().ok()).map(str::to_string)
+    }
+
+    /// The value of the first hidden input named `name`.
+    pub fn hidden(&self, name: &str) -> Option<String> {
+        let marker = format!("name=\"{name}\" value=\"");
+        let at = self.text.find(&marker)? + marker.len();
+        Some(self.text[at..].split('"').next()?.to_string())
+    }
+}
+
+impl Browser {
+    /// A fresh browser for a server.
+    pub fn new(server: &TestServer) -> Self {
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .expect("client");
+        Self { base: server.base.clone(), cookies: Default::default(), client }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    async fn send(&mut self, rb: reqwest::RequestBuilder) -> Page {
+        let rb = if self.cookies.is_empty() { rb } else { rb.header("cookie", self.cookie_header()) };
+        let r = rb.send().await.expect("request");
+        for c in r.headers().get_all("set-cookie") {
+            let c = c.to_str().unwrap_or("");
+            let kv = c.split(';').next().unwrap_or("");
+            if let Some((k, v)) = kv.split_once('=') {
+                if v.is_empty() || c.contains("Max-Age=0") {
+                    self.cookies.remove(k);
+                } else {
+                    self.cookies.insert(k.to_string(), v.to_string());
+                }
+            }
+        }
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let text = r.text().await.unwrap_or_default();
+        Page { status, headers, text }
+    }
+
+    /// GET a page.
+    pub async fn get(&mut self, path: &str) -> Page {
+        let rb = self.client.get(format!("{}{path}", self.base));
+        self.send(rb).await
+    }
+
+    /// GET with extra headers.
+    pub async fn get_with(&mut self, path: &str, headers: &[(&str, &str)]) -> Page {
+        let mut rb = self.client.get(format!("{}{path}", self.base));
+        for (k, v) in headers {
+            rb = rb.header(*k, *v);
+        }
+        self.send(rb).await
+    }
+
+    /// POST a form.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let rb = self.client.post(format!("{}{path}", self.base)).form(fields);
+        self.send(rb).await
+    }
+
+    /// POST a form with extra headers.
+    pub async fn post_with(&mut self, path: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> Page {
+        let mut rb = self.client.post(format!("{}{path}", self.base)).form(fields);
+        for (k, v) in headers {
+            rb = rb.header(*k, *v);
+        }
+        self.send(rb).await
+    }
+
+    /// POST a multipart form with files.
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, Vec<u8>)],
+    ) -> Page {
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        for (field, name, bytes) in files {
+            form = form
+                .part(field.to_string(), reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.to_string()));
+        }
+        let rb = self.client.post(format!("{}{path}", self.base)).multipart(form);
+        self.send(rb).await
+    }
+
+    /// Signs in through the form; answers the redirect target.
+    pub async fn sign_in(&mut self, email: &str, password: &str) -> Page {
+        let form = self.get("/sign-in").await;
+        let pre = form.hidden("_pre").expect("the sign-in form has a pre-session token");
+        self.post("/sign-in", &[("_pre", &pre), ("next", "/"), ("email", email), ("password", password)]).await
+    }
+
+    /// The CSRF token of a signed-in page.
+    pub async fn csrf(&mut self, path: &str) -> String {
+        let p = self.get(path).await;
+        p.hidden("_csrf").unwrap_or_else(|| panic!("no CSRF token on {path}: {}", p.status))
+    }
+}
