@@ -46,7 +46,7 @@ async fn method_not_allowed(uri: Uri) -> Response {
         error::ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this method is not allowed here")
             .into_response()
     } else {
-        tessera_web::page::WebError::BadRequest("method not allowed".into()).into_response()
+        tessera_web::page::WebError::MethodNotAllowed.into_response()
     }
 }
 

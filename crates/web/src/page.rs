@@ -197,6 +197,8 @@ pub enum WebError {
     BadRequest(String),
     /// Too large.
     TooLarge,
+    /// The path exists, not with this method.
+    MethodNotAllowed,
     /// A fault of ours.
     Internal(String),
 }
@@ -236,6 +238,9 @@ impl IntoResponse for WebError {
                 (StatusCode::BAD_REQUEST, "error.bad_request_title", "error.bad_request_text", Some(m))
             }
             Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "error.too_large_title", "error.too_large_text", None),
+            Self::MethodNotAllowed => {
+                (StatusCode::METHOD_NOT_ALLOWED, "error.bad_request_title", "error.bad_request_text", None)
+            }
             Self::Internal(m) => {
                 tracing::error!(error = %m, "web page failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "error.internal_title", "error.internal_text", None)

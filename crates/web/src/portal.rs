@@ -259,7 +259,7 @@ struct NewPage {
     priorities: Vec<(&'static str, String)>,
     errors: FormErrors,
     max_files: usize,
-    max_file_mb: usize,
+    max_file_size: String,
 }
 
 /// `?department=` of the new-ticket page.
@@ -304,7 +304,7 @@ async fn render_new(
             priorities: Priority::ALL.iter().map(|p| (p.as_str(), priority_label(&i, *p))).collect(),
             errors,
             max_files: limits.max_attachments_per_message,
-            max_file_mb: limits.max_attachment_bytes.div_ceil(1024 * 1024),
+            max_file_size: human_size(i64::try_from(limits.max_attachment_bytes).unwrap_or(i64::MAX)),
             page,
         },
     )
@@ -352,7 +352,11 @@ pub async fn upload_files(
             Err(DeskError::TooLarge(_)) => {
                 errors.add(
                     "attachments",
-                    i.t2("err.file_too_large", name, limits.max_attachment_bytes.div_ceil(1024 * 1024)),
+                    i.t2(
+                        "err.file_too_large",
+                        name,
+                        human_size(i64::try_from(limits.max_attachment_bytes).unwrap_or(i64::MAX)),
+                    ),
                 );
             }
             Err(e) => {

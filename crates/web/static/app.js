@@ -9,16 +9,21 @@
   const me = body.dataset.userId || "0";
 
   // ---- dates
-  function formatTimes(root) {
-    let fmt;
+  function formatter(dateStyle) {
     try {
-      fmt = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short", timeZone: body.dataset.tz || "UTC" });
+      return new Intl.DateTimeFormat(lang, { dateStyle: dateStyle, timeStyle: "short", timeZone: body.dataset.tz || "UTC" });
     } catch (e) {
-      fmt = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" });
+      return new Intl.DateTimeFormat(lang, { dateStyle: dateStyle, timeStyle: "short" });
     }
+  }
+  function formatTimes(root) {
+    const long = formatter("medium");
+    const short = formatter("short");
     root.querySelectorAll("time[datetime]").forEach(function (t) {
       const d = new Date(t.getAttribute("datetime"));
-      if (!isNaN(d)) { t.title = t.textContent; t.textContent = fmt.format(d); }
+      if (isNaN(d)) return;
+      t.title = t.textContent;
+      t.textContent = (t.closest("table") ? short : long).format(d);
     });
   }
   formatTimes(document);
@@ -56,18 +61,20 @@
     });
   });
 
-  // ---- the console: selection and the bulk bar
-  const table = document.querySelector("[data-ticket-table]");
-  const bar = document.querySelector("[data-bulk-bar]");
+  // ---- the console: selection and the bulk bar (looked up each time: live
+  // refreshes replace the list)
+  const consoleEl = document.querySelector("[data-console]");
+  function ticketTable() { return document.querySelector("[data-ticket-table]"); }
   function selected() { return document.querySelectorAll('[data-ticket-table] input[name="ids"]:checked'); }
   function updateBar() {
+    const bar = document.querySelector("[data-bulk-bar]");
     if (!bar) return;
     const n = selected().length;
     bar.hidden = n === 0;
     const c = bar.querySelector("[data-selected-count]");
     if (c) c.textContent = String(n);
   }
-  if (bar) { updateBar(); }
+  updateBar();
   document.addEventListener("change", function (e) {
     if (e.target.matches("[data-select-all]")) {
       document.querySelectorAll('[data-ticket-table] input[name="ids"]').forEach(function (c) { c.checked = e.target.checked; });
@@ -76,10 +83,13 @@
   });
 
   // Remember the list for j/k on ticket pages.
-  if (table) {
-    const ids = Array.from(table.querySelectorAll("[data-row]")).map(function (r) { return r.dataset.ticketId; });
+  function rememberList() {
+    const t = ticketTable();
+    if (!t) return;
+    const ids = Array.from(t.querySelectorAll("[data-row]")).map(function (r) { return r.dataset.ticketId; });
     try { sessionStorage.setItem("tessera.list", JSON.stringify(ids)); } catch (e) { /* private mode */ }
   }
+  rememberList();
 
   // ---- the composer: reply or note
   const composer = document.querySelector("[data-composer]");
@@ -140,7 +150,7 @@
         });
       }).catch(function () {});
       // Refresh the list unless the agent is in the middle of choosing tickets.
-      if (table && selected().length === 0) {
+      if (consoleEl && selected().length === 0) {
         fetch(location.href, { credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (html) {
           const doc = new DOMParser().parseFromString(html, "text/html");
           const fresh = doc.querySelector('[data-live-region="list"]');
@@ -149,18 +159,20 @@
             here.innerHTML = fresh.innerHTML;
             formatTimes(here);
             updateBar();
+            rememberList();
+            cursor = -1;
           }
         }).catch(function () {});
       }
     }, 250);
   }
-  if ((table || page || document.querySelector("[data-console]")) && window.EventSource) {
+  if ((consoleEl || page) && window.EventSource) {
     const state = document.querySelector("[data-live-state]");
     const es = new EventSource("/agent/live");
     es.onopen = function () { if (state) state.textContent = ""; body.dataset.live = "on"; };
     es.addEventListener("ticket", function (e) {
       const d = JSON.parse(e.data);
-      if (document.querySelector("[data-console]")) refreshConsole();
+      if (consoleEl) refreshConsole();
       if (ticketId && String(d.ticket_id) === ticketId) {
         const n = document.querySelector("[data-live-notice]");
         if (n) n.hidden = false;
@@ -193,7 +205,7 @@
   // ---- keyboard shortcuts
   const help = document.querySelector("[data-shortcuts]");
   let cursor = -1;
-  function rows() { return table ? Array.from(table.querySelectorAll("[data-row]")) : []; }
+  function rows() { const t = ticketTable(); return t ? Array.from(t.querySelectorAll("[data-row]")) : []; }
   function moveCursor(delta) {
     const r = rows();
     if (r.length) {

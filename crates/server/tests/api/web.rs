@@ -205,7 +205,7 @@ async fn forms_come_back_with_messages_and_values() {
         )
         .await;
     assert_eq!(r.status, 422);
-    assert!(r.text.contains("The file big.log is larger than 1 MB."), "{}", r.text);
+    assert!(r.text.contains("The file big.log is larger than 1000 B."), "{}", r.text);
     assert_eq!(admin.get("/tickets").await.body["total"], 0);
     // A good form opens the ticket and goes to it.
     let r = b
