@@ -67,7 +67,7 @@ pub async fn run(desk: &Desk, tickets: usize) -> Result<String> {
     }
     let fields = ensure_custom_fields(desk, &admin, &depts, &mut report).await?;
     let orgs = ensure_organizations(desk, &admin, &mut report).await?;
-    let customers = ensure_customers(desk, &admin, &orgs, &mut report).await?;
+    let customers = ensure_customers(desk, &admin, &orgs, &password, &mut report).await?;
 
     let existing =
         desk.list_tickets(&admin, TicketListQuery { limit: Some(1), ..TicketListQuery::default() }).await?.total;
@@ -339,6 +339,7 @@ async fn ensure_customers(
     desk: &Desk,
     admin: &Actor,
     orgs: &[OrganizationId],
+    password: &str,
     report: &mut Report,
 ) -> Result<Vec<CustomerRt>> {
     let mut out = Vec::new();
@@ -347,6 +348,9 @@ async fn ensure_customers(
         let user = match desk.store().user_by_email(spec.email).await? {
             Some(u) => {
                 report.customers_existing += 1;
+                // The demo's customers share this run's password too.
+                let input = UpdateUser { password: Some(password.to_string()), ..UpdateUser::default() };
+                desk.update_user(admin, u.id, input).await.context("cannot set a demo customer's password")?;
                 u
             }
             None => {
@@ -354,7 +358,7 @@ async fn ensure_customers(
                     email: Email::parse(spec.email)?,
                     name: spec.name.into(),
                     role: Role::Customer,
-                    password: None,
+                    password: Some(password.to_string()),
                     organization_id: org,
                     sees_all: org.is_some() && spec.org.is_some_and(|(_, all)| all),
                     locale: Some(spec.lang.code().into()),
@@ -986,7 +990,13 @@ impl Generator<'_> {
             }
         }
         let _ = writeln!(s);
-        let _ = writeln!(s, "Customers have no password; they reach their tickets by sign-in link or access key.");
+        let _ = writeln!(s, "Customers (sign in at http://127.0.0.1:8080/) have the same password, for example:");
+        for lang in [Lang::En, Lang::Tr, Lang::Zh, Lang::Ru] {
+            if let Some(c) = CUSTOMERS.iter().find(|c| c.lang == lang) {
+                let _ = writeln!(s, "  {:<34} {}", c.email, c.name);
+            }
+        }
+        let _ = writeln!(s, "Agents sign in at the same address and land on the console (/agent).");
         let _ = writeln!(s, "Make an API token for an agent with:");
         let first = AGENTS.first().map_or(ADMIN_EMAIL, |a| a.email);
         let _ = writeln!(s, "  tessera token create --data-dir DATA_DIR --email {first}");

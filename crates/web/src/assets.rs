@@ -55,3 +55,15 @@ pub async fn serve(State(state): State<crate::WebState>, Path((hash, name)): Pat
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     resp
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_need_less_than_100_kb_of_css_and_script() {
+        assert!(Assets::weight() < 100 * 1024, "{} bytes", Assets::weight());
+        let a = Assets::new();
+        assert!(a.css.starts_with("/static/") && a.css.ends_with("/app.css"));
+    }
+}
