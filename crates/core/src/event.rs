@@ -115,6 +115,9 @@ event_kinds! {
     MessageRated => "message.rated",
     /// An agent looked at a secret custom field value.
     SecretRevealed => "secret.revealed",
+    /// A webhook was switched off after too many failed deliveries (recorded
+    /// on the ticket whose delivery was the last straw).
+    WebhookDisabled => "webhook.disabled",
 }
 
 impl fmt::Display for EventKind {

@@ -66,3 +66,15 @@ id_type!(
     /// An API token.
     TokenId
 );
+id_type!(
+    /// A webhook.
+    WebhookId
+);
+id_type!(
+    /// One delivery of a webhook.
+    DeliveryId
+);
+id_type!(
+    /// A validation hook or panel endpoint.
+    HookId
+);

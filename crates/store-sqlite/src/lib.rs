@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 mod entities;
+mod hooks;
 pub mod migrate;
 pub mod pool;
 mod rows;
@@ -313,6 +314,70 @@ impl Store for SqliteStore {
     async fn rate_limit_clear(&self, key: &str) -> StoreResult<()> {
         let k = key.to_string();
         write!(self, |c| entities::rate_limit_clear(c, &k))
+    }
+    async fn insert_webhook(&self, webhook: Webhook) -> StoreResult<Webhook> {
+        write!(self, |c| hooks::insert_webhook(c, webhook))
+    }
+    async fn update_webhook(&self, webhook: &Webhook) -> StoreResult<()> {
+        let w = webhook.clone();
+        write!(self, |c| hooks::update_webhook(c, &w))
+    }
+    async fn webhook(&self, id: WebhookId) -> StoreResult<Option<Webhook>> {
+        read!(self, |c| hooks::webhook(c, id))
+    }
+    async fn list_webhooks(&self) -> StoreResult<Vec<Webhook>> {
+        read!(self, |c| hooks::list_webhooks(c))
+    }
+    async fn delete_webhook(&self, id: WebhookId) -> StoreResult<()> {
+        write!(self, |c| hooks::delete_webhook(c, id))
+    }
+    async fn enqueue_deliveries(&self, cursor: &str, up_to: EventId, deliveries: Vec<NewDelivery>) -> StoreResult<()> {
+        let k = cursor.to_string();
+        write!(self, |c| hooks::enqueue_deliveries(c, &k, up_to, &deliveries))
+    }
+    async fn insert_delivery(&self, delivery: NewDelivery) -> StoreResult<Delivery> {
+        write!(self, |c| hooks::insert_delivery(c, &delivery))
+    }
+    async fn claim_deliveries(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> StoreResult<Vec<Delivery>> {
+        write!(self, |c| hooks::claim_deliveries(c, now, lease_until, limit))
+    }
+    async fn record_attempt(&self, attempt: Attempt, outcome: AttemptOutcome) -> StoreResult<AttemptRecorded> {
+        write!(self, |c| hooks::record_attempt(c, &attempt, outcome))
+    }
+    async fn delivery(&self, id: DeliveryId) -> StoreResult<Option<Delivery>> {
+        read!(self, |c| hooks::delivery(c, id))
+    }
+    async fn deliveries(
+        &self,
+        webhook: WebhookId,
+        before: Option<DeliveryId>,
+        limit: u32,
+    ) -> StoreResult<Vec<Delivery>> {
+        read!(self, |c| hooks::deliveries(c, webhook, before, limit))
+    }
+    async fn attempts(&self, delivery: DeliveryId) -> StoreResult<Vec<Attempt>> {
+        read!(self, |c| hooks::attempts(c, delivery))
+    }
+    async fn insert_hook_endpoint(&self, endpoint: HookEndpoint) -> StoreResult<HookEndpoint> {
+        write!(self, |c| hooks::insert_hook_endpoint(c, endpoint))
+    }
+    async fn update_hook_endpoint(&self, endpoint: &HookEndpoint) -> StoreResult<()> {
+        let e = endpoint.clone();
+        write!(self, |c| hooks::update_hook_endpoint(c, &e))
+    }
+    async fn hook_endpoint(&self, id: HookId) -> StoreResult<Option<HookEndpoint>> {
+        read!(self, |c| hooks::hook_endpoint(c, id))
+    }
+    async fn list_hook_endpoints(
+        &self,
+        kind: Option<EndpointKind>,
+        name: Option<&str>,
+    ) -> StoreResult<Vec<HookEndpoint>> {
+        let n = name.map(str::to_string);
+        read!(self, |c| hooks::list_hook_endpoints(c, kind, n.as_deref()))
+    }
+    async fn delete_hook_endpoint(&self, id: HookId) -> StoreResult<()> {
+        write!(self, |c| hooks::delete_hook_endpoint(c, id))
     }
     async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
         let k = key.to_string();

@@ -5,8 +5,11 @@ use rusqlite::Connection;
 use tessera_store::StoreResult;
 
 /// Every migration, in order: (version, name, SQL).
-pub const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "init", include_str!("../migrations/0001_init.sql")), (2, "web", include_str!("../migrations/0002_web.sql"))];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/0001_init.sql")),
+    (2, "web", include_str!("../migrations/0002_web.sql")),
+    (3, "hooks", include_str!("../migrations/0003_hooks.sql")),
+];
 
 /// Applies the migrations `conn` has not seen yet; answers how many ran.
 pub fn migrate(conn: &Connection) -> StoreResult<usize> {

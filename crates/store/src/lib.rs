@@ -16,6 +16,7 @@
 pub mod blob;
 pub mod changeset;
 pub mod error;
+pub mod hooks;
 pub mod query;
 pub mod records;
 #[cfg(feature = "testing")]
@@ -27,6 +28,7 @@ pub use changeset::{
     UpdatedIds,
 };
 pub use error::{StoreError, StoreResult};
+pub use hooks::*;
 pub use query::{Cursor, SortField, TicketFilter, TicketQuery, TicketSort, UserQuery};
 pub use records::*;
 
@@ -190,6 +192,56 @@ pub trait Store: Send + Sync + 'static {
     async fn rate_limit_hit(&self, key: &str, window_ms: i64, max: u32, at: Timestamp) -> StoreResult<bool>;
     /// Forgets a limit's hits (after a successful sign-in).
     async fn rate_limit_clear(&self, key: &str) -> StoreResult<()>;
+    // ---- integrations ---------------------------------------------------------------
+
+    /// Creates a webhook.
+    async fn insert_webhook(&self, webhook: Webhook) -> StoreResult<Webhook>;
+    /// Saves a webhook (including re-enabling it, which resets its failure count).
+    async fn update_webhook(&self, webhook: &Webhook) -> StoreResult<()>;
+    /// One webhook.
+    async fn webhook(&self, id: WebhookId) -> StoreResult<Option<Webhook>>;
+    /// All webhooks.
+    async fn list_webhooks(&self) -> StoreResult<Vec<Webhook>>;
+    /// Removes a webhook with its deliveries.
+    async fn delete_webhook(&self, id: WebhookId) -> StoreResult<()>;
+    /// Adds the deliveries of events up to `up_to` and moves the named outbox
+    /// cursor there, in one transaction (so nothing is enqueued twice).
+    async fn enqueue_deliveries(&self, cursor: &str, up_to: EventId, deliveries: Vec<NewDelivery>) -> StoreResult<()>;
+    /// Adds one delivery (a test, or a redelivery).
+    async fn insert_delivery(&self, delivery: NewDelivery) -> StoreResult<Delivery>;
+    /// Leases up to `limit` due deliveries of active webhooks until
+    /// `lease_until`: only the oldest pending one per webhook and ticket, so
+    /// a ticket's deliveries reach a webhook in event order.
+    async fn claim_deliveries(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> StoreResult<Vec<Delivery>>;
+    /// Records an attempt and its outcome, and keeps the webhook's failure
+    /// count (switching it off at its limit).
+    async fn record_attempt(&self, attempt: Attempt, outcome: AttemptOutcome) -> StoreResult<AttemptRecorded>;
+    /// One delivery.
+    async fn delivery(&self, id: DeliveryId) -> StoreResult<Option<Delivery>>;
+    /// A webhook's deliveries, newest first, before an id.
+    async fn deliveries(
+        &self,
+        webhook: WebhookId,
+        before: Option<DeliveryId>,
+        limit: u32,
+    ) -> StoreResult<Vec<Delivery>>;
+    /// A delivery's attempts, oldest first.
+    async fn attempts(&self, delivery: DeliveryId) -> StoreResult<Vec<Attempt>>;
+    /// Creates a validation hook or panel.
+    async fn insert_hook_endpoint(&self, endpoint: HookEndpoint) -> StoreResult<HookEndpoint>;
+    /// Saves one.
+    async fn update_hook_endpoint(&self, endpoint: &HookEndpoint) -> StoreResult<()>;
+    /// One.
+    async fn hook_endpoint(&self, id: HookId) -> StoreResult<Option<HookEndpoint>>;
+    /// Endpoints of a kind (and name), by priority then id.
+    async fn list_hook_endpoints(
+        &self,
+        kind: Option<EndpointKind>,
+        name: Option<&str>,
+    ) -> StoreResult<Vec<HookEndpoint>>;
+    /// Removes one.
+    async fn delete_hook_endpoint(&self, id: HookId) -> StoreResult<()>;
+
     /// An installation setting.
     async fn setting(&self, key: &str) -> StoreResult<Option<String>>;
     /// Saves an installation setting.

@@ -38,7 +38,9 @@ macro_rules! store_contract_tests {
             idempotency_keys_reserve_replay_and_release,
             agent_loads_count_open_work,
             catalogue_records_round_trip,
-            sessions_and_rate_limits
+            sessions_and_rate_limits,
+            webhook_deliveries_keep_ticket_order_and_switch_off_at_the_limit,
+            hook_endpoints_come_in_priority_order
         );
     };
     (@each $open:expr; $($name:ident),*) => {
@@ -699,4 +701,122 @@ pub async fn sessions_and_rate_limits(store: Arc<dyn Store>) {
     for _ in 0..3 {
         assert!(store.rate_limit_hit("k", minute, 3, t0() + Duration::seconds(62)).await.unwrap());
     }
+}
+
+fn webhook(limit: u32) -> Webhook {
+    Webhook {
+        id: WebhookId(0),
+        url: "http://127.0.0.1:9/hook".into(),
+        description: String::new(),
+        kinds: vec![EventKind::TicketCreated],
+        sides: vec![Side::Customer],
+        format: HookFormat::Native,
+        secret: "sealed".into(),
+        active: true,
+        failure_limit: limit,
+        consecutive_failures: 0,
+        disabled_reason: None,
+        created_at: t0(),
+        updated_at: t0(),
+    }
+}
+
+pub async fn webhook_deliveries_keep_ticket_order_and_switch_off_at_the_limit(store: Arc<dyn Store>) {
+    let w = store.insert_webhook(webhook(2)).await.unwrap();
+    assert_eq!(store.webhook(w.id).await.unwrap().unwrap().kinds, [EventKind::TicketCreated]);
+    let nd = |ticket: i64, name: &str| NewDelivery {
+        webhook_id: w.id,
+        event_id: None,
+        ticket_id: Some(TicketId(ticket)),
+        name: name.into(),
+        next_attempt_at: t0(),
+        redelivery_of: None,
+        test_payload: Some("{}".into()),
+    };
+    store.enqueue_deliveries("cursor.test", EventId(42), vec![nd(1, "a1"), nd(1, "a2"), nd(2, "b1")]).await.unwrap();
+    assert_eq!(store.setting("cursor.test").await.unwrap().as_deref(), Some("42"));
+    // Only the first of ticket 1, and ticket 2's.
+    let claimed = store.claim_deliveries(t0(), t0() + Duration::minutes(1), 10).await.unwrap();
+    let names: Vec<&str> = claimed.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(names, ["a1", "b1"]);
+    // Leased: not claimed again before the lease ends.
+    assert!(store.claim_deliveries(t0(), t0() + Duration::minutes(1), 10).await.unwrap().is_empty());
+    // a1 fails and waits: a2 still waits behind it.
+    let attempt = |d: &Delivery, status: Option<u16>| Attempt {
+        delivery_id: d.id,
+        attempt: d.attempts + 1,
+        at: t0(),
+        status,
+        latency_ms: 5,
+        response: "nope".into(),
+        error: None,
+    };
+    let r = store
+        .record_attempt(attempt(&claimed[0], Some(500)), AttemptOutcome::Retry(t0() + Duration::seconds(10)))
+        .await
+        .unwrap();
+    assert_eq!(r, AttemptRecorded { consecutive_failures: 1, disabled: false });
+    assert!(
+        store
+            .claim_deliveries(t0() + Duration::minutes(2), t0() + Duration::minutes(3), 10)
+            .await
+            .unwrap()
+            .iter()
+            .all(|d| d.name != "a2")
+    );
+    // b1 succeeds: the failure count resets.
+    let r = store.record_attempt(attempt(&claimed[1], Some(200)), AttemptOutcome::Delivered).await.unwrap();
+    assert_eq!(r.consecutive_failures, 0);
+    let b1 = store.delivery(claimed[1].id).await.unwrap().unwrap();
+    assert_eq!((b1.state, b1.attempts, b1.last_status), (DeliveryState::Delivered, 1, Some(200)));
+    // Two more failures switch the webhook off.
+    let later = t0() + Duration::minutes(10);
+    let again = store.claim_deliveries(later, later + Duration::minutes(1), 10).await.unwrap();
+    assert_eq!(again.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(), ["a1"]);
+    store.record_attempt(attempt(&again[0], None), AttemptOutcome::Retry(later)).await.unwrap();
+    let again = store.claim_deliveries(later, later + Duration::minutes(1), 10).await.unwrap();
+    let r = store.record_attempt(attempt(&again[0], Some(502)), AttemptOutcome::Retry(later)).await.unwrap();
+    assert_eq!(r, AttemptRecorded { consecutive_failures: 2, disabled: true });
+    let off = store.webhook(w.id).await.unwrap().unwrap();
+    assert!(!off.active && off.disabled_reason.is_some());
+    assert!(
+        store.claim_deliveries(later, later + Duration::minutes(1), 10).await.unwrap().is_empty(),
+        "nothing goes to a switched-off webhook"
+    );
+    assert_eq!(store.attempts(again[0].id).await.unwrap().len(), 3);
+    let log = store.deliveries(w.id, None, 10).await.unwrap();
+    assert_eq!(log.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(), ["b1", "a2", "a1"]);
+    store.delete_webhook(w.id).await.unwrap();
+    assert!(store.delivery(claimed[0].id).await.unwrap().is_none());
+}
+
+pub async fn hook_endpoints_come_in_priority_order(store: Arc<dyn Store>) {
+    let e = |name: &str, priority: i64| HookEndpoint {
+        id: HookId(0),
+        kind: EndpointKind::Validation,
+        name: name.into(),
+        url: "http://127.0.0.1:9/".into(),
+        description: String::new(),
+        format: HookFormat::Wisecp,
+        secret: "s".into(),
+        priority,
+        timeout_ms: 1000,
+        on_failure: OnFailure::Allow,
+        active: true,
+        created_at: t0(),
+        updated_at: t0(),
+    };
+    let b = store.insert_hook_endpoint(e("TicketClientCreateValidation", 5)).await.unwrap();
+    let a = store.insert_hook_endpoint(e("TicketClientCreateValidation", 1)).await.unwrap();
+    store.insert_hook_endpoint(e("TicketAdminReplyValidation", 0)).await.unwrap();
+    let list =
+        store.list_hook_endpoints(Some(EndpointKind::Validation), Some("TicketClientCreateValidation")).await.unwrap();
+    assert_eq!(list.iter().map(|x| x.id).collect::<Vec<_>>(), [a.id, b.id]);
+    assert_eq!(store.list_hook_endpoints(None, None).await.unwrap().len(), 3);
+    let mut changed = a.clone();
+    changed.active = false;
+    store.update_hook_endpoint(&changed).await.unwrap();
+    assert!(!store.hook_endpoint(a.id).await.unwrap().unwrap().active);
+    store.delete_hook_endpoint(a.id).await.unwrap();
+    assert!(matches!(store.delete_hook_endpoint(a.id).await, Err(StoreError::NotFound)));
 }

@@ -1,0 +1,386 @@
+//! Webhooks, deliveries, attempts and hook endpoints.
+
+use crate::rows::*;
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use tessera_core::ids::*;
+use tessera_core::time::from_millis;
+use tessera_core::{EventKind, Side, Timestamp};
+use tessera_store::*;
+
+fn bad(i: usize) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, "unknown value".into())
+}
+
+const WEBHOOK_SELECT: &str = "id, url, description, kinds, sides, format, secret, active, failure_limit, \
+     consecutive_failures, disabled_reason, created_at, updated_at";
+
+fn webhook_from_row(r: &Row<'_>) -> rusqlite::Result<Webhook> {
+    let kinds: String = r.get(3)?;
+    let sides: String = r.get(4)?;
+    let kinds: Vec<String> = serde_json::from_str(&kinds).map_err(|_| bad(3))?;
+    let sides: Vec<String> = serde_json::from_str(&sides).map_err(|_| bad(4))?;
+    Ok(Webhook {
+        id: WebhookId(r.get(0)?),
+        url: r.get(1)?,
+        description: r.get(2)?,
+        kinds: kinds.iter().map(|k| EventKind::parse(k).ok_or_else(|| bad(3))).collect::<Result<_, _>>()?,
+        sides: sides.iter().map(|s| Side::parse(s).ok_or_else(|| bad(4))).collect::<Result<_, _>>()?,
+        format: HookFormat::parse(&r.get::<_, String>(5)?).ok_or_else(|| bad(5))?,
+        secret: r.get(6)?,
+        active: r.get(7)?,
+        failure_limit: r.get(8)?,
+        consecutive_failures: r.get(9)?,
+        disabled_reason: r.get(10)?,
+        created_at: from_millis(r.get(11)?),
+        updated_at: from_millis(r.get(12)?),
+    })
+}
+
+fn webhook_values(w: &Webhook) -> StoreResult<Vec<Value>> {
+    let kinds: Vec<&str> = w.kinds.iter().map(|k| k.as_str()).collect();
+    let sides: Vec<&str> = w.sides.iter().map(|s| s.as_str()).collect();
+    Ok(vec![
+        Value::Text(w.url.clone()),
+        Value::Text(w.description.clone()),
+        Value::Text(to_json(&kinds)?),
+        Value::Text(to_json(&sides)?),
+        Value::Text(w.format.as_str().into()),
+        Value::Text(w.secret.clone()),
+        Value::Integer(w.active.into()),
+        Value::Integer(w.failure_limit.into()),
+        Value::Integer(w.consecutive_failures.into()),
+        w.disabled_reason.clone().map_or(Value::Null, Value::Text),
+        Value::Integer(ms(w.created_at)),
+        Value::Integer(ms(w.updated_at)),
+    ])
+}
+
+/// Creates a webhook.
+pub fn insert_webhook(conn: &Connection, mut w: Webhook) -> StoreResult<Webhook> {
+    conn.prepare_cached(
+        "INSERT INTO webhooks (url, description, kinds, sides, format, secret, active, failure_limit, \
+         consecutive_failures, disabled_reason, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )
+    .db()?
+    .execute(params_from_iter(webhook_values(&w)?))
+    .db()?;
+    w.id = WebhookId(conn.last_insert_rowid());
+    Ok(w)
+}
+
+/// Saves a webhook.
+pub fn update_webhook(conn: &Connection, w: &Webhook) -> StoreResult<()> {
+    let mut v = webhook_values(w)?;
+    v.push(Value::Integer(w.id.0));
+    let n = conn
+        .prepare_cached(
+            "UPDATE webhooks SET url = ?1, description = ?2, kinds = ?3, sides = ?4, format = ?5, secret = ?6, \
+             active = ?7, failure_limit = ?8, consecutive_failures = ?9, disabled_reason = ?10, created_at = ?11, \
+             updated_at = ?12 WHERE id = ?13",
+        )
+        .db()?
+        .execute(params_from_iter(v))
+        .db()?;
+    if n == 1 { Ok(()) } else { Err(StoreError::NotFound) }
+}
+
+/// One webhook.
+pub fn webhook(conn: &Connection, id: WebhookId) -> StoreResult<Option<Webhook>> {
+    conn.prepare_cached(&format!("SELECT {WEBHOOK_SELECT} FROM webhooks WHERE id = ?1"))
+        .db()?
+        .query_row([id.0], webhook_from_row)
+        .optional()
+        .db()
+}
+
+/// All webhooks.
+pub fn list_webhooks(conn: &Connection) -> StoreResult<Vec<Webhook>> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {WEBHOOK_SELECT} FROM webhooks ORDER BY id")).db()?;
+    stmt.query_map([], webhook_from_row).db()?.collect::<Result<Vec<_>, _>>().db()
+}
+
+/// Removes a webhook and what hangs on it.
+pub fn delete_webhook(conn: &Connection, id: WebhookId) -> StoreResult<()> {
+    conn.execute(
+        "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE webhook_id = ?1)",
+        [id.0],
+    )
+    .db()?;
+    conn.execute("UPDATE webhook_deliveries SET redelivery_of = NULL WHERE webhook_id = ?1", [id.0]).db()?;
+    conn.execute("DELETE FROM webhook_deliveries WHERE webhook_id = ?1", [id.0]).db()?;
+    let n = conn.execute("DELETE FROM webhooks WHERE id = ?1", [id.0]).db()?;
+    if n == 1 { Ok(()) } else { Err(StoreError::NotFound) }
+}
+
+const DELIVERY_SELECT: &str = "d.id, d.webhook_id, d.event_id, d.ticket_id, d.name, d.state, d.attempts, \
+     d.next_attempt_at, d.last_status, d.last_error, d.created_at, d.finished_at, d.redelivery_of, d.test_payload";
+
+fn delivery_from_row(r: &Row<'_>) -> rusqlite::Result<Delivery> {
+    Ok(Delivery {
+        id: DeliveryId(r.get(0)?),
+        webhook_id: WebhookId(r.get(1)?),
+        event_id: r.get::<_, Option<i64>>(2)?.map(EventId),
+        ticket_id: r.get::<_, Option<i64>>(3)?.map(TicketId),
+        name: r.get(4)?,
+        state: DeliveryState::parse(&r.get::<_, String>(5)?).ok_or_else(|| bad(5))?,
+        attempts: r.get(6)?,
+        next_attempt_at: from_millis(r.get(7)?),
+        last_status: r.get(8)?,
+        last_error: r.get(9)?,
+        created_at: from_millis(r.get(10)?),
+        finished_at: r.get::<_, Option<i64>>(11)?.map(from_millis),
+        redelivery_of: r.get::<_, Option<i64>>(12)?.map(DeliveryId),
+        test_payload: r.get(13)?,
+    })
+}
+
+fn insert_delivery_row(conn: &Connection, d: &NewDelivery, now: i64) -> StoreResult<DeliveryId> {
+    conn.prepare_cached(
+        "INSERT INTO webhook_deliveries (webhook_id, event_id, ticket_id, name, state, attempts, next_attempt_at, \
+         created_at, redelivery_of, test_payload) VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?6, ?7, ?8)",
+    )
+    .db()?
+    .execute(params![
+        d.webhook_id.0,
+        d.event_id.map(|e| e.0),
+        d.ticket_id.map(|t| t.0),
+        d.name,
+        ms(d.next_attempt_at),
+        now,
+        d.redelivery_of.map(|r| r.0),
+        d.test_payload,
+    ])
+    .db()?;
+    Ok(DeliveryId(conn.last_insert_rowid()))
+}
+
+/// Enqueues deliveries and moves the cursor.
+pub fn enqueue_deliveries(conn: &Connection, cursor: &str, up_to: EventId, ds: &[NewDelivery]) -> StoreResult<()> {
+    for d in ds {
+        insert_delivery_row(conn, d, ms(d.next_attempt_at))?;
+    }
+    crate::entities::set_setting(conn, cursor, &up_to.0.to_string())
+}
+
+/// Adds one delivery.
+pub fn insert_delivery(conn: &Connection, d: &NewDelivery) -> StoreResult<Delivery> {
+    let id = insert_delivery_row(conn, d, ms(d.next_attempt_at))?;
+    delivery(conn, id)?.ok_or(StoreError::NotFound)
+}
+
+/// Leases due deliveries.
+pub fn claim_deliveries(
+    conn: &Connection,
+    now: Timestamp,
+    lease_until: Timestamp,
+    limit: u32,
+) -> StoreResult<Vec<Delivery>> {
+    let sql = format!(
+        "SELECT {DELIVERY_SELECT} FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+         WHERE d.state = 'pending' AND d.next_attempt_at <= ?1 AND (d.leased_until IS NULL OR d.leased_until <= ?1)
+           AND w.active = 1
+           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.webhook_id = d.webhook_id
+                           AND e.state = 'pending' AND e.ticket_id IS d.ticket_id AND e.id < d.id)
+         ORDER BY d.id LIMIT ?2"
+    );
+    let claimed: Vec<Delivery> = {
+        let mut stmt = conn.prepare_cached(&sql).db()?;
+        stmt.query_map(params![ms(now), limit], delivery_from_row).db()?.collect::<Result<Vec<_>, _>>().db()?
+    };
+    let mut lease = conn.prepare_cached("UPDATE webhook_deliveries SET leased_until = ?1 WHERE id = ?2").db()?;
+    for d in &claimed {
+        lease.execute(params![ms(lease_until), d.id.0]).db()?;
+    }
+    Ok(claimed)
+}
+
+/// Records an attempt.
+pub fn record_attempt(conn: &Connection, a: &Attempt, outcome: AttemptOutcome) -> StoreResult<AttemptRecorded> {
+    conn.prepare_cached(
+        "INSERT INTO webhook_attempts (delivery_id, attempt, at, status, latency_ms, response, error) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )
+    .db()?
+    .execute(params![a.delivery_id.0, a.attempt, ms(a.at), a.status, a.latency_ms, a.response, a.error])
+    .db()?;
+    let (state, next, finished) = match outcome {
+        AttemptOutcome::Delivered => ("delivered", ms(a.at), Some(ms(a.at))),
+        AttemptOutcome::Retry(at) => ("pending", ms(at), None),
+        AttemptOutcome::Failed => ("failed", ms(a.at), Some(ms(a.at))),
+    };
+    let webhook_id: i64 = conn
+        .prepare_cached(
+            "UPDATE webhook_deliveries SET state = ?1, attempts = ?2, next_attempt_at = ?3, leased_until = NULL, \
+             last_status = ?4, last_error = ?5, finished_at = ?6 WHERE id = ?7 RETURNING webhook_id",
+        )
+        .db()?
+        .query_row(params![state, a.attempt, next, a.status, a.error, finished, a.delivery_id.0], |r| r.get(0))
+        .optional()
+        .db()?
+        .ok_or(StoreError::NotFound)?;
+    let ok = outcome == AttemptOutcome::Delivered;
+    let (failures, limit, active): (u32, u32, bool) = conn
+        .prepare_cached(
+            "UPDATE webhooks SET consecutive_failures = CASE WHEN ?1 THEN 0 ELSE consecutive_failures + 1 END \
+             WHERE id = ?2 RETURNING consecutive_failures, failure_limit, active",
+        )
+        .db()?
+        .query_row(params![ok, webhook_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .db()?;
+    let disabled = !ok && active && failures >= limit;
+    if disabled {
+        conn.prepare_cached("UPDATE webhooks SET active = 0, disabled_reason = ?1, updated_at = ?2 WHERE id = ?3")
+            .db()?
+            .execute(params![format!("switched off after {failures} failed attempts in a row"), ms(a.at), webhook_id])
+            .db()?;
+    }
+    Ok(AttemptRecorded { consecutive_failures: failures, disabled })
+}
+
+/// One delivery.
+pub fn delivery(conn: &Connection, id: DeliveryId) -> StoreResult<Option<Delivery>> {
+    conn.prepare_cached(&format!("SELECT {DELIVERY_SELECT} FROM webhook_deliveries d WHERE d.id = ?1"))
+        .db()?
+        .query_row([id.0], delivery_from_row)
+        .optional()
+        .db()
+}
+
+/// A webhook's deliveries, newest first.
+pub fn deliveries(
+    conn: &Connection,
+    w: WebhookId,
+    before: Option<DeliveryId>,
+    limit: u32,
+) -> StoreResult<Vec<Delivery>> {
+    let sql = format!(
+        "SELECT {DELIVERY_SELECT} FROM webhook_deliveries d WHERE d.webhook_id = ?1 AND d.id < ?2 ORDER BY d.id DESC LIMIT ?3"
+    );
+    let mut stmt = conn.prepare_cached(&sql).db()?;
+    stmt.query_map(params![w.0, before.map_or(i64::MAX, |b| b.0), limit.clamp(1, 500)], delivery_from_row)
+        .db()?
+        .collect::<Result<Vec<_>, _>>()
+        .db()
+}
+
+/// A delivery's attempts.
+pub fn attempts(conn: &Connection, d: DeliveryId) -> StoreResult<Vec<Attempt>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT delivery_id, attempt, at, status, latency_ms, response, error FROM webhook_attempts \
+             WHERE delivery_id = ?1 ORDER BY id",
+        )
+        .db()?;
+    stmt.query_map([d.0], |r| {
+        Ok(Attempt {
+            delivery_id: DeliveryId(r.get(0)?),
+            attempt: r.get(1)?,
+            at: from_millis(r.get(2)?),
+            status: r.get(3)?,
+            latency_ms: r.get(4)?,
+            response: r.get(5)?,
+            error: r.get(6)?,
+        })
+    })
+    .db()?
+    .collect::<Result<Vec<_>, _>>()
+    .db()
+}
+
+const ENDPOINT_SELECT: &str = "id, kind, name, url, description, format, secret, priority, timeout_ms, on_failure, active, created_at, updated_at";
+
+fn endpoint_from_row(r: &Row<'_>) -> rusqlite::Result<HookEndpoint> {
+    Ok(HookEndpoint {
+        id: HookId(r.get(0)?),
+        kind: EndpointKind::parse(&r.get::<_, String>(1)?).ok_or_else(|| bad(1))?,
+        name: r.get(2)?,
+        url: r.get(3)?,
+        description: r.get(4)?,
+        format: HookFormat::parse(&r.get::<_, String>(5)?).ok_or_else(|| bad(5))?,
+        secret: r.get(6)?,
+        priority: r.get(7)?,
+        timeout_ms: r.get(8)?,
+        on_failure: OnFailure::parse(&r.get::<_, String>(9)?).ok_or_else(|| bad(9))?,
+        active: r.get(10)?,
+        created_at: from_millis(r.get(11)?),
+        updated_at: from_millis(r.get(12)?),
+    })
+}
+
+fn endpoint_values(e: &HookEndpoint) -> Vec<Value> {
+    vec![
+        Value::Text(e.kind.as_str().into()),
+        Value::Text(e.name.clone()),
+        Value::Text(e.url.clone()),
+        Value::Text(e.description.clone()),
+        Value::Text(e.format.as_str().into()),
+        Value::Text(e.secret.clone()),
+        Value::Integer(e.priority),
+        Value::Integer(e.timeout_ms.into()),
+        Value::Text(e.on_failure.as_str().into()),
+        Value::Integer(e.active.into()),
+        Value::Integer(ms(e.created_at)),
+        Value::Integer(ms(e.updated_at)),
+    ]
+}
+
+/// Creates an endpoint.
+pub fn insert_hook_endpoint(conn: &Connection, mut e: HookEndpoint) -> StoreResult<HookEndpoint> {
+    conn.prepare_cached(
+        "INSERT INTO hook_endpoints (kind, name, url, description, format, secret, priority, timeout_ms, on_failure, \
+         active, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )
+    .db()?
+    .execute(params_from_iter(endpoint_values(&e)))
+    .db()?;
+    e.id = HookId(conn.last_insert_rowid());
+    Ok(e)
+}
+
+/// Saves an endpoint.
+pub fn update_hook_endpoint(conn: &Connection, e: &HookEndpoint) -> StoreResult<()> {
+    let mut v = endpoint_values(e);
+    v.push(Value::Integer(e.id.0));
+    let n = conn
+        .prepare_cached(
+            "UPDATE hook_endpoints SET kind = ?1, name = ?2, url = ?3, description = ?4, format = ?5, secret = ?6, \
+             priority = ?7, timeout_ms = ?8, on_failure = ?9, active = ?10, created_at = ?11, updated_at = ?12 WHERE id = ?13",
+        )
+        .db()?
+        .execute(params_from_iter(v))
+        .db()?;
+    if n == 1 { Ok(()) } else { Err(StoreError::NotFound) }
+}
+
+/// One endpoint.
+pub fn hook_endpoint(conn: &Connection, id: HookId) -> StoreResult<Option<HookEndpoint>> {
+    conn.prepare_cached(&format!("SELECT {ENDPOINT_SELECT} FROM hook_endpoints WHERE id = ?1"))
+        .db()?
+        .query_row([id.0], endpoint_from_row)
+        .optional()
+        .db()
+}
+
+/// Endpoints by kind and name.
+pub fn list_hook_endpoints(
+    conn: &Connection,
+    kind: Option<EndpointKind>,
+    name: Option<&str>,
+) -> StoreResult<Vec<HookEndpoint>> {
+    let sql = format!(
+        "SELECT {ENDPOINT_SELECT} FROM hook_endpoints WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR name = ?2) \
+         ORDER BY priority, id"
+    );
+    let mut stmt = conn.prepare_cached(&sql).db()?;
+    stmt.query_map(params![kind.map(EndpointKind::as_str), name], endpoint_from_row)
+        .db()?
+        .collect::<Result<Vec<_>, _>>()
+        .db()
+}
+
+/// Removes an endpoint.
+pub fn delete_hook_endpoint(conn: &Connection, id: HookId) -> StoreResult<()> {
+    let n = conn.execute("DELETE FROM hook_endpoints WHERE id = ?1", [id.0]).db()?;
+    if n == 1 { Ok(()) } else { Err(StoreError::NotFound) }
+}
