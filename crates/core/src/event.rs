@@ -45,7 +45,6 @@ impl Side {
 macro_rules! event_kinds {
     ($($(#[$m:meta])* $v:ident => $s:literal,)*) => {
         /// What happened. The dot names are stable: webhooks and the API use them.
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         pub enum EventKind {
             $($(#[$m])* #[serde(rename = $s)] $v,)*
@@ -119,6 +118,22 @@ event_kinds! {
     /// on the ticket whose delivery was the last straw).
     WebhookDisabled => "webhook.disabled",
 }
+
+// Written by hand: the derive cannot see serde renames made inside a macro,
+// and the document must list the dot names the API really uses.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for EventKind {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("What happened (a dot name)."))
+            .enum_values(Some(EventKind::ALL.iter().map(|k| k.as_str())))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for EventKind {}
 
 impl fmt::Display for EventKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
