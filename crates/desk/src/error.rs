@@ -44,6 +44,9 @@ pub enum DeskError {
         /// The version it is at now.
         current: i64,
     },
+    /// A validation hook refused the action; the text is the hook's.
+    #[error("{0}")]
+    Refused(String),
     /// An upload or body is too large.
     #[error("{0}")]
     TooLarge(String),
@@ -83,6 +86,7 @@ impl DeskError {
             Self::Conflict { code, .. } => code,
             Self::VersionMismatch { .. } => "version_mismatch",
             Self::TooLarge(_) => "too_large",
+            Self::Refused(_) => "refused",
             Self::Internal(_) => "internal",
         }
     }

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod crypto;
 mod diff;
 pub mod error;
+pub mod hooks;
 pub mod html;
 pub mod inputs;
 mod present;
@@ -55,6 +56,8 @@ pub struct Desk {
     clock: Arc<dyn Clock>,
     secrets: SecretBox,
     limits: Limits,
+    validator: Option<Arc<dyn hooks::Validator>>,
+    hooks_allow_internal: bool,
 }
 
 impl Desk {
@@ -66,7 +69,24 @@ impl Desk {
         secrets: SecretBox,
         limits: Limits,
     ) -> Self {
-        Self { store, blobs, clock, secrets, limits }
+        Self { store, blobs, clock, secrets, limits, validator: None, hooks_allow_internal: false }
+    }
+
+    /// The same desk asking `validator` before tickets and replies are
+    /// committed.
+    pub fn with_validator(&self, validator: Arc<dyn hooks::Validator>) -> Self {
+        Self { validator: Some(validator), ..self.clone() }
+    }
+
+    /// The same desk letting hooks call loopback and private addresses
+    /// (tests, and installations whose integrations run next to them).
+    pub fn allowing_internal_hook_targets(&self, allow: bool) -> Self {
+        Self { hooks_allow_internal: allow, ..self.clone() }
+    }
+
+    /// Whether hooks may call loopback and private addresses.
+    pub fn hooks_allow_internal(&self) -> bool {
+        self.hooks_allow_internal
     }
 
     /// The same desk reading another clock (the demo data generator plays

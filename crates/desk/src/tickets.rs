@@ -4,6 +4,7 @@
 
 use crate::diff::Events;
 use crate::error::{DeskError, DeskResult};
+use crate::hooks::{Validation, ValidationPoint};
 use crate::html::sanitize_opt;
 use crate::inputs::*;
 use crate::{Desk, random};
@@ -577,6 +578,17 @@ impl Desk {
             );
             events.list.extend(by.list);
         }
+        // Validation hooks see the ticket as it would be, before anything is written.
+        let point = if staff { ValidationPoint::AdminCreate } else { ValidationPoint::ClientCreate };
+        self.run_validation(Validation {
+            point,
+            ticket: &ticket,
+            body: input.body.trim_end(),
+            actor,
+            author_name: &message.author.name,
+            author_ip: origin.ip.as_deref(),
+        })
+        .await?;
         let created_by_new_requester = new_requester.is_some() && !staff;
         let create = TicketCreate {
             ticket: ticket.clone(),
@@ -658,6 +670,18 @@ impl Desk {
             attachment_ids: input.attachment_ids.clone(),
             created_at: now,
         };
+        if kind == MessageKind::Reply {
+            let point = if staff { ValidationPoint::AdminReply } else { ValidationPoint::ClientReply };
+            self.run_validation(Validation {
+                point,
+                ticket: &current,
+                body: input.body.trim_end(),
+                actor,
+                author_name: &message.author.name,
+                author_ip: origin.ip.as_deref(),
+            })
+            .await?;
+        }
         if kind == MessageKind::Reply && current.status_category == StatusCategory::Closed {
             return self.follow_up(actor, &current, message, chosen, &defs).await;
         }

@@ -75,6 +75,7 @@ impl From<DeskError> for ApiError {
             DeskError::Domain(_) | DeskError::Conflict { .. } => StatusCode::CONFLICT,
             DeskError::VersionMismatch { .. } => StatusCode::PRECONDITION_FAILED,
             DeskError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            DeskError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             DeskError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status.is_server_error() {

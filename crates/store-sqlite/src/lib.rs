@@ -142,6 +142,9 @@ impl Store for SqliteStore {
     async fn events_after(&self, after: EventId, limit: u32) -> StoreResult<Vec<Event>> {
         read!(self, |c| tickets::events_after(c, after, limit))
     }
+    async fn event(&self, id: EventId) -> StoreResult<Option<Event>> {
+        read!(self, |c| tickets::event(c, id))
+    }
     async fn latest_event_id(&self) -> StoreResult<EventId> {
         read!(self, |c| tickets::latest_event_id(c))
     }

@@ -476,6 +476,12 @@ pub fn events_after(conn: &Connection, after: EventId, limit: u32) -> StoreResul
     stmt.query_map(params![after.0, limit.clamp(1, 10_000)], event_from_row).db()?.collect::<Result<Vec<_>, _>>().db()
 }
 
+/// One event.
+pub fn event(conn: &Connection, id: EventId) -> StoreResult<Option<Event>> {
+    let sql = format!("SELECT {EVENT_SELECT} FROM events WHERE id = ?1");
+    conn.prepare_cached(&sql).db()?.query_row([id.0], event_from_row).optional().db()
+}
+
 /// The newest event id.
 pub fn latest_event_id(conn: &Connection) -> StoreResult<EventId> {
     let id: Option<i64> = conn.query_row("SELECT MAX(id) FROM events", [], |r| r.get(0)).db()?;

@@ -69,6 +69,8 @@ pub trait Store: Send + Sync + 'static {
     async fn ticket_events(&self, ticket: TicketId) -> StoreResult<Vec<Event>>;
     /// Events after `after`, in log order: the outbox that workers read.
     async fn events_after(&self, after: EventId, limit: u32) -> StoreResult<Vec<Event>>;
+    /// One event.
+    async fn event(&self, id: EventId) -> StoreResult<Option<Event>>;
     /// The newest event's id (0 when there is none), where a new reader of
     /// the log starts.
     async fn latest_event_id(&self) -> StoreResult<EventId>;

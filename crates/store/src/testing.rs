@@ -375,6 +375,8 @@ pub async fn events_are_written_with_their_change_in_order(store: Arc<dyn Store>
     assert_eq!(events[2].changes["status"].new, json!("open"));
     assert_eq!(store.events_after(events[1].id, 1).await.unwrap()[0].id, events[2].id);
     assert_eq!(store.latest_event_id().await.unwrap(), events[3].id);
+    assert_eq!(store.event(events[2].id).await.unwrap().as_ref(), Some(&events[2]));
+    assert!(store.event(EventId(999_999)).await.unwrap().is_none());
 }
 
 pub async fn scopes_and_filters_select_the_right_tickets(store: Arc<dyn Store>) {

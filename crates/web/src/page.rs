@@ -137,6 +137,10 @@ impl FormErrors {
 
 /// The field (or `_`) and localized message of a desk error.
 pub fn desk_message(i: &I18n, e: &DeskError) -> (String, String) {
+    if let DeskError::Refused(text) = e {
+        // A validation hook's own words, shown as they are.
+        return ("_".to_string(), text.clone());
+    }
     let field = e.field().unwrap_or("_").to_string();
     let key = format!("err.{}", e.code());
     let text = i.t(&key);

@@ -1,0 +1,27 @@
+//! Tessera's integrations over HTTP: webhooks delivered from the committed
+//! event log, validation hooks asked before tickets and replies are
+//! committed, and panels that add HTML fragments to pages (seed 000's hook
+//! model, any language can plug in).
+//!
+//! Every request is signed (see [`sign`]), goes only where the URL policy
+//! allows (no loopback, private or link-local address unless configured),
+//! follows no redirect, and reads at most [`client::MAX_BODY`] bytes back.
+#![forbid(unsafe_code)]
+
+pub mod client;
+pub mod panels;
+pub mod payload;
+pub mod sign;
+pub mod validator;
+pub mod worker;
+
+pub use client::HookClient;
+pub use panels::Panels;
+pub use validator::HttpValidator;
+pub use worker::{WebhookWorker, WorkerSettings};
+
+/// Installs the TLS crypto provider (ring) once per process, before the
+/// first HTTPS request.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
