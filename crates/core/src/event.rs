@@ -177,5 +177,42 @@ pub struct Event {
     pub created_at: DateTime<Utc>,
 }
 
+impl EventKind {
+    /// Whether customers are told of events of this kind (on their own
+    /// tickets): what they can see happen on the portal. Notes, assignment,
+    /// tags, internal fields, reveals and integrations are agents' business.
+    pub fn customer_visible(self) -> bool {
+        matches!(
+            self,
+            Self::TicketCreated
+                | Self::TicketReplied
+                | Self::StatusChanged
+                | Self::PriorityChanged
+                | Self::DepartmentChanged
+                | Self::LockChanged
+                | Self::Solved
+                | Self::Closed
+                | Self::Reopened
+                | Self::Archived
+                | Self::Merged
+                | Self::MessageRated
+        )
+    }
+}
+
+impl Event {
+    /// What a customer may be told of this event: the kind, side, time and
+    /// message of a customer-visible kind, without the changes and data
+    /// (which can name internal fields). `None` for agents-only kinds.
+    pub fn for_customer(&self) -> Option<Event> {
+        self.kind.customer_visible().then(|| Event {
+            changes: BTreeMap::new(),
+            data: serde_json::Value::Null,
+            actor_id: if self.side == Side::Customer { self.actor_id } else { None },
+            ..self.clone()
+        })
+    }
+}
+
 /// The placeholder that stands for a secret value in events and logs.
 pub const REDACTED: &str = "[secret]";

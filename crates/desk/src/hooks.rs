@@ -3,7 +3,7 @@
 //! hooks are asked before a ticket or a reply is committed.
 //!
 //! The HTTP side (delivering, asking, fetching) lives in `tessera-hooks`;
-//! the desk only knows a [`Validator`] it may be given.
+//! the desk only knows the [`Integrations`] it may be given.
 
 use crate::error::{DeskError, DeskResult};
 use crate::{Desk, random};
@@ -78,12 +78,47 @@ pub struct Validation<'a> {
     pub author_ip: Option<&'a str>,
 }
 
-/// Asks the configured validation hooks. `Err(text)` refuses the action
-/// with the hook's text.
+/// One panel's part of a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PanelFragment {
+    /// The panel.
+    pub id: HookId,
+    /// Sanitised HTML, or `None` when the panel did not answer in time
+    /// (the page shows a quiet placeholder).
+    pub html: Option<String>,
+}
+
+/// What a test call of a validation hook or panel found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Probe {
+    /// The HTTP status, when an answer came.
+    pub status: Option<u16>,
+    /// How long it took.
+    pub latency_ms: u32,
+    /// The start of the answer.
+    pub response: String,
+    /// Why it failed, when it did.
+    pub error: Option<String>,
+    /// Validation hooks: the refusal text their answer carries.
+    pub refusal: Option<String>,
+    /// Panels: the fragment as pages would show it (sanitised).
+    pub fragment: Option<String>,
+}
+
+/// The HTTP side of integrations, given to the desk at start (implemented
+/// in `tessera-hooks`; without one, no hook is asked and places stay empty).
 #[async_trait]
-pub trait Validator: Send + Sync {
-    /// Runs the hooks of `v.point` in priority order.
+pub trait Integrations: Send + Sync {
+    /// Runs the validation hooks of `v.point` in priority order; `Err(text)`
+    /// refuses the action with the hook's text.
     async fn validate(&self, v: &Validation<'_>) -> Result<(), String>;
+    /// The fragments for `place` (one of [`PANEL_PLACES`]), given `context`
+    /// (the ticket or list, and the viewer); `key` names the context for
+    /// caching. Never waits longer than the slowest panel's timeout.
+    async fn panels(&self, place: &str, context: serde_json::Value, key: &str) -> Vec<PanelFragment>;
+    /// Calls an endpoint once with a test body and reports what came back.
+    async fn probe(&self, endpoint: &HookEndpoint) -> Probe;
 }
 
 /// Creating or changing a webhook.
@@ -305,9 +340,30 @@ impl Desk {
     /// Asks the validation hooks of `point`; a refusal becomes
     /// [`DeskError::Refused`].
     pub(crate) async fn run_validation(&self, v: Validation<'_>) -> DeskResult<()> {
-        match &self.validator {
-            Some(val) => val.validate(&v).await.map_err(DeskError::Refused),
+        match &self.integrations {
+            Some(i) => i.validate(&v).await.map_err(DeskError::Refused),
             None => Ok(()),
+        }
+    }
+
+    /// The panel fragments of a page place (none without integrations).
+    pub async fn panels(&self, place: &str, context: serde_json::Value, key: &str) -> Vec<PanelFragment> {
+        match &self.integrations {
+            Some(i) => i.panels(place, context, key).await,
+            None => Vec::new(),
+        }
+    }
+
+    /// Calls a validation hook or panel once with a test body (admins).
+    pub async fn test_endpoint(&self, actor: &Actor, id: HookId) -> DeskResult<Probe> {
+        let e = self.endpoint(actor, id).await?;
+        match &self.integrations {
+            Some(i) => Ok(i.probe(&e).await),
+            None => Err(DeskError::Conflict {
+                code: "unavailable",
+                message: "integrations are not running in this process".into(),
+                field: None,
+            }),
         }
     }
 

@@ -56,7 +56,7 @@ pub struct Desk {
     clock: Arc<dyn Clock>,
     secrets: SecretBox,
     limits: Limits,
-    validator: Option<Arc<dyn hooks::Validator>>,
+    integrations: Option<Arc<dyn hooks::Integrations>>,
     hooks_allow_internal: bool,
 }
 
@@ -69,13 +69,13 @@ impl Desk {
         secrets: SecretBox,
         limits: Limits,
     ) -> Self {
-        Self { store, blobs, clock, secrets, limits, validator: None, hooks_allow_internal: false }
+        Self { store, blobs, clock, secrets, limits, integrations: None, hooks_allow_internal: false }
     }
 
-    /// The same desk asking `validator` before tickets and replies are
-    /// committed.
-    pub fn with_validator(&self, validator: Arc<dyn hooks::Validator>) -> Self {
-        Self { validator: Some(validator), ..self.clone() }
+    /// The same desk asking `integrations` before tickets and replies are
+    /// committed and for the panels of pages.
+    pub fn with_integrations(&self, integrations: Arc<dyn hooks::Integrations>) -> Self {
+        Self { integrations: Some(integrations), ..self.clone() }
     }
 
     /// The same desk letting hooks call loopback and private addresses

@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 pub mod client;
+pub mod integrations;
 pub mod panels;
 pub mod payload;
 pub mod sign;
@@ -16,6 +17,7 @@ pub mod validator;
 pub mod worker;
 
 pub use client::HookClient;
+pub use integrations::HttpIntegrations;
 pub use panels::Panels;
 pub use validator::HttpValidator;
 pub use worker::{WebhookWorker, WorkerSettings};

@@ -12,19 +12,14 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tessera_core::ids::HookId;
 use tessera_desk::Desk;
+use tessera_desk::hooks::PanelFragment;
 use tessera_store::EndpointKind;
 
 /// How long a fragment is reused.
 pub const CACHE_FOR: Duration = Duration::from_secs(30);
 
 /// One panel's part of a page.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fragment {
-    /// The panel.
-    pub id: HookId,
-    /// Sanitised HTML, or `None` when the panel did not answer in time.
-    pub html: Option<String>,
-}
+pub type Fragment = PanelFragment;
 
 /// The panel fetcher.
 pub struct Panels {
@@ -93,7 +88,12 @@ impl Panels {
                     timestamp: now.timestamp(),
                     timeout: Duration::from_millis(u64::from(p.timeout_ms)),
                 };
-                let answer = self.client.post(&req).await;
+                // The client's timeout bounds the request; this bounds the
+                // address lookup before it too.
+                let limit = Duration::from_millis(u64::from(p.timeout_ms) + 50);
+                let Ok(answer) = tokio::time::timeout(limit, self.client.post(&req)).await else {
+                    return Fragment { id: p.id, html: None };
+                };
                 if !answer.ok() {
                     return Fragment { id: p.id, html: None };
                 }

@@ -5,11 +5,10 @@
 
 use crate::client::{HookClient, Request};
 use crate::payload;
-use async_trait::async_trait;
 use serde_json::{Value, json};
 use std::time::Duration;
 use tessera_desk::Desk;
-use tessera_desk::hooks::{Validation, Validator};
+use tessera_desk::hooks::Validation;
 use tessera_store::{EndpointKind, HookFormat, OnFailure};
 
 /// The message shown when a hook that must answer did not.
@@ -69,9 +68,9 @@ pub fn refusal(body: &[u8]) -> Option<String> {
     if text.is_empty() { None } else { Some(text.chars().take(1000).collect()) }
 }
 
-#[async_trait]
-impl Validator for HttpValidator {
-    async fn validate(&self, v: &Validation<'_>) -> Result<(), String> {
+impl HttpValidator {
+    /// Runs the hooks of `v.point` in priority order; `Err(text)` refuses.
+    pub async fn validate(&self, v: &Validation<'_>) -> Result<(), String> {
         let store = self.desk.store();
         let hooks = store
             .list_hook_endpoints(Some(EndpointKind::Validation), Some(v.point.hook_name()))

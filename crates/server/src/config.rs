@@ -17,6 +17,12 @@
 //! max_body_bytes = 1048576              # JSON request bodies
 //! max_attachment_bytes = 20971520       # one uploaded file
 //! max_attachments_per_message = 10
+//!
+//! [hooks]
+//! allow_internal_targets = false        # webhook, hook and panel URLs may not reach loopback/private addresses
+//! retry_base_ms = 10000                 # first webhook retry; each next doubles (±20%), at most retry_cap_ms
+//! retry_cap_ms = 3600000
+//! timeout_ms = 10000                    # one webhook delivery
 //! ```
 
 use serde::Deserialize;
@@ -85,6 +91,29 @@ pub struct Config {
     pub max_attachment_bytes: usize,
     /// Most files on one message.
     pub max_attachments_per_message: usize,
+    /// Integrations (webhooks, validation hooks, panels).
+    pub hooks: HooksConfig,
+}
+
+/// How integrations are called.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HooksConfig {
+    /// Whether URLs may resolve to loopback, private or link-local addresses
+    /// (off by default: an admin must not be able to aim Tessera at the
+    /// machine's own services).
+    pub allow_internal_targets: bool,
+    /// The first retry's delay, in milliseconds.
+    pub retry_base_ms: u64,
+    /// The longest delay between retries, in milliseconds.
+    pub retry_cap_ms: u64,
+    /// How long one webhook delivery may take, in milliseconds.
+    pub timeout_ms: u64,
+}
+
+impl Default for HooksConfig {
+    fn default() -> Self {
+        Self { allow_internal_targets: false, retry_base_ms: 10_000, retry_cap_ms: 3_600_000, timeout_ms: 10_000 }
+    }
 }
 
 impl std::fmt::Debug for Config {
@@ -98,6 +127,7 @@ impl std::fmt::Debug for Config {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_attachment_bytes", &self.max_attachment_bytes)
             .field("max_attachments_per_message", &self.max_attachments_per_message)
+            .field("hooks", &self.hooks)
             .finish()
     }
 }
@@ -113,6 +143,17 @@ struct FileConfig {
     security: SecuritySection,
     #[serde(default)]
     limits: LimitsSection,
+    #[serde(default)]
+    hooks: HooksSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HooksSection {
+    allow_internal_targets: Option<bool>,
+    retry_base_ms: Option<u64>,
+    retry_cap_ms: Option<u64>,
+    timeout_ms: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -163,6 +204,7 @@ impl Config {
             max_body_bytes: 1024 * 1024,
             max_attachment_bytes: 20 * 1024 * 1024,
             max_attachments_per_message: 10,
+            hooks: HooksConfig::default(),
         }
     }
 
@@ -188,6 +230,11 @@ impl Config {
         c.max_body_bytes = l.max_body_bytes.unwrap_or(c.max_body_bytes);
         c.max_attachment_bytes = l.max_attachment_bytes.unwrap_or(c.max_attachment_bytes);
         c.max_attachments_per_message = l.max_attachments_per_message.unwrap_or(c.max_attachments_per_message);
+        let h = file.hooks;
+        c.hooks.allow_internal_targets = h.allow_internal_targets.unwrap_or(c.hooks.allow_internal_targets);
+        c.hooks.retry_base_ms = h.retry_base_ms.unwrap_or(c.hooks.retry_base_ms);
+        c.hooks.retry_cap_ms = h.retry_cap_ms.unwrap_or(c.hooks.retry_cap_ms);
+        c.hooks.timeout_ms = h.timeout_ms.unwrap_or(c.hooks.timeout_ms);
 
         if let Some(v) = env("TESSERA_LISTEN") {
             c.listen = v;
@@ -210,6 +257,20 @@ impl Config {
         c.max_body_bytes = num("TESSERA_MAX_BODY_BYTES", c.max_body_bytes)?;
         c.max_attachment_bytes = num("TESSERA_MAX_ATTACHMENT_BYTES", c.max_attachment_bytes)?;
         c.max_attachments_per_message = num("TESSERA_MAX_ATTACHMENTS_PER_MESSAGE", c.max_attachments_per_message)?;
+        if let Some(v) = env("TESSERA_HOOKS_ALLOW_INTERNAL_TARGETS") {
+            c.hooks.allow_internal_targets = match v.trim() {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" | "" => false,
+                _ => {
+                    return Err(ConfigError::Invalid(
+                        "TESSERA_HOOKS_ALLOW_INTERNAL_TARGETS must be true or false".into(),
+                    ));
+                }
+            };
+        }
+        c.hooks.retry_base_ms = num("TESSERA_HOOKS_RETRY_BASE_MS", c.hooks.retry_base_ms as usize)? as u64;
+        c.hooks.retry_cap_ms = num("TESSERA_HOOKS_RETRY_CAP_MS", c.hooks.retry_cap_ms as usize)? as u64;
+        c.hooks.timeout_ms = num("TESSERA_HOOKS_TIMEOUT_MS", c.hooks.timeout_ms as usize)? as u64;
         if let Some(url) = db_url {
             c.database = parse_database_url(&url, data_dir)?;
         }
@@ -224,6 +285,15 @@ impl Config {
         }
         if self.max_attachment_bytes == 0 || self.max_attachments_per_message == 0 {
             return Err(ConfigError::Invalid("attachment limits must be positive".into()));
+        }
+        let h = &self.hooks;
+        if h.retry_base_ms < 10 || h.retry_cap_ms < h.retry_base_ms || h.retry_cap_ms > 86_400_000 {
+            return Err(ConfigError::Invalid(
+                "hooks: retry_base_ms must be at least 10 and retry_cap_ms between it and 86400000".into(),
+            ));
+        }
+        if !(100..=60_000).contains(&h.timeout_ms) {
+            return Err(ConfigError::Invalid("hooks: timeout_ms must be between 100 and 60000".into()));
         }
         if let Some(k) = &self.secret_key {
             tessera_desk::SecretBox::from_hex(k).map_err(ConfigError::Invalid)?;

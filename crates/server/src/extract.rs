@@ -110,6 +110,24 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
     }
 }
 
+/// Two numeric ids from the path (a parent and a child); anything else is
+/// "not found".
+pub struct Ids(pub i64, pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for Ids {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(raw): axum::extract::Path<Vec<String>> =
+            axum::extract::Path::from_request_parts(parts, state).await.map_err(|_| ApiError::not_found("resource"))?;
+        let num = |i: usize| raw.get(i).and_then(|s| s.parse::<i64>().ok()).filter(|n| *n > 0);
+        match (num(0), num(1)) {
+            (Some(a), Some(b)) => Ok(Ids(a, b)),
+            _ => Err(ApiError::not_found("resource")),
+        }
+    }
+}
+
 /// The authenticated caller.
 pub struct Auth(pub Actor);
 

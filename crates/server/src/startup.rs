@@ -5,8 +5,10 @@ use crate::config::{Config, DatabaseUrl};
 use crate::state::AppState;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 use tessera_core::{Email, Role, SystemClock};
 use tessera_desk::{CreateUser, DepartmentInput, Desk, Limits, SecretBox, random};
+use tessera_hooks::{HookClient, HttpIntegrations, WebhookWorker, WorkerSettings};
 use tessera_store::{FsBlobStore, Store, UserQuery};
 use tessera_store_sqlite::SqliteStore;
 use thiserror::Error;
@@ -123,13 +125,24 @@ pub fn open_desk(config: &Config) -> Result<Desk, StartError> {
 /// Builds the application state (inside the runtime: it starts the live
 /// updates feed).
 pub fn state(config: Config) -> Result<AppState, StartError> {
-    let desk = open_desk(&config)?;
+    let h = &config.hooks;
+    let desk = open_desk(&config)?.allowing_internal_hook_targets(h.allow_internal_targets);
+    tessera_hooks::install_tls_provider();
+    let client = HookClient::new(h.allow_internal_targets).map_err(StartError::Unsupported)?;
+    let desk = desk.with_integrations(Arc::new(HttpIntegrations::new(desk.clone(), client.clone())));
     let (_, doc) = crate::api::router();
     let openapi =
         doc.to_pretty_json().map_err(|e| StartError::Unsupported(format!("cannot render the API document: {e}")))?;
     let secure = config.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
     let web = tessera_web::WebState::new(desk.clone(), secure);
-    Ok(AppState { desk, config: Arc::new(config), openapi: Arc::new(openapi), web })
+    let settings = WorkerSettings {
+        retry_base: Duration::from_millis(h.retry_base_ms),
+        retry_cap: Duration::from_millis(h.retry_cap_ms),
+        timeout: Duration::from_millis(h.timeout_ms),
+        ..WorkerSettings::default()
+    };
+    let webhooks = Arc::new(WebhookWorker::start(desk.clone(), client, settings));
+    Ok(AppState { desk, config: Arc::new(config), openapi: Arc::new(openapi), web, webhooks })
 }
 
 /// On an installation without users, creates an administrator with a random

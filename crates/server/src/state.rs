@@ -15,4 +15,6 @@ pub struct AppState {
     pub openapi: Arc<String>,
     /// The web UI's state.
     pub web: tessera_web::WebState,
+    /// The webhook delivery worker (stops when the last state is dropped).
+    pub webhooks: Arc<tessera_hooks::WebhookWorker>,
 }

@@ -3,7 +3,8 @@
 //!
 //! One task per process follows the committed event log (the outbox) and
 //! broadcasts each event with the ticket it concerns; each agent's stream
-//! passes on only events of tickets that agent may see. Presence is kept in
+//! passes on only events of tickets that agent may see. The API's event
+//! stream (`/api/v1/events/stream`) listens to the same hub. Presence is kept in
 //! this process's memory (heartbeats every few seconds, forgotten after
 //! [`PRESENCE_TTL_SECS`]); with several instances it moves to the database.
 
@@ -22,7 +23,7 @@ use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tessera_core::ids::{EventId, TicketId, UserId};
-use tessera_core::{Actor, Ticket, Timestamp};
+use tessera_core::{Actor, Event, Ticket, Timestamp};
 use tessera_desk::Desk;
 use tokio::sync::broadcast;
 
@@ -38,8 +39,8 @@ pub enum Live {
     Ticket {
         /// The ticket as it is now (for the permission check).
         ticket: Arc<Ticket>,
-        /// The event kind.
-        kind: &'static str,
+        /// What happened.
+        event: Arc<Event>,
     },
     /// Who is on a ticket changed.
     Presence {
@@ -106,7 +107,7 @@ impl Hub {
                             _ => continue,
                         },
                     };
-                    let _ = hub.tx.send(Live::Ticket { ticket, kind: e.kind.as_str() });
+                    let _ = hub.tx.send(Live::Ticket { ticket, event: Arc::new(e) });
                 }
             }
         });
@@ -206,9 +207,13 @@ fn events(rx: broadcast::Receiver<Live>, actor: Actor, desk: Desk) -> impl Strea
                     continue;
                 }
                 let (name, data) = match &live {
-                    Live::Ticket { ticket, kind } => (
+                    Live::Ticket { ticket, event } => (
                         "ticket",
-                        serde_json::to_string(&Wire { ticket_id: ticket.id, kind: Some(kind), viewers: None }),
+                        serde_json::to_string(&Wire {
+                            ticket_id: ticket.id,
+                            kind: Some(event.kind.as_str()),
+                            viewers: None,
+                        }),
                     ),
                     Live::Presence { ticket, viewers } => (
                         "presence",

@@ -4,8 +4,10 @@
 pub mod attachments;
 pub mod catalog;
 pub mod dto;
+pub mod integrations;
 pub mod messages;
 pub mod people;
+pub mod stream;
 pub mod tickets;
 
 use crate::state::AppState;
@@ -43,6 +45,7 @@ impl Modify for BearerAuth {
 pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
     use attachments as at;
     use catalog as c;
+    use integrations as i;
     use messages as m;
     use people as p;
     use tickets as t;
@@ -79,7 +82,17 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(c::sync_service))
         .routes(routes!(c::list_statuses, c::create_status))
         .routes(routes!(c::list_custom_fields, c::create_custom_field))
-        .routes(routes!(c::update_custom_field, c::delete_custom_field));
+        .routes(routes!(c::update_custom_field, c::delete_custom_field))
+        .routes(routes!(i::list_webhooks, i::create_webhook))
+        .routes(routes!(i::get_webhook, i::update_webhook, i::delete_webhook))
+        .routes(routes!(i::test_webhook))
+        .routes(routes!(i::list_deliveries))
+        .routes(routes!(i::get_delivery))
+        .routes(routes!(i::redeliver))
+        .routes(routes!(i::list_hooks, i::create_hook))
+        .routes(routes!(i::get_hook, i::update_hook, i::delete_hook))
+        .routes(routes!(i::test_hook))
+        .routes(routes!(stream::event_stream));
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api).split_for_parts();
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
     (router, doc)

@@ -1,0 +1,170 @@
+//! The live event stream: committed events as server-sent events, each
+//! with its event id as the SSE `id`, filtered by what the subscriber may
+//! see, resumable with `Last-Event-ID` (or `?last_event_id=`, for clients
+//! that cannot set headers). It listens to the same hub as the web UI's
+//! live screens; a resume, or a subscriber too slow for the hub, is served
+//! from the event log itself, so nothing is skipped or sent twice.
+
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{ApiQuery, Auth};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::Stream;
+use serde::Deserialize;
+use std::collections::{HashMap, VecDeque};
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+use tessera_core::ids::{EventId, TicketId};
+use tessera_core::{Actor, Event, Ticket};
+use tessera_desk::Desk;
+use tessera_web::live::Live;
+use tokio::sync::broadcast;
+use utoipa::IntoParams;
+
+/// Events read from the log at once while catching up.
+const PAGE: u32 = 200;
+
+/// Where to resume.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StreamParams {
+    /// Resume after this event id (the `Last-Event-ID` header wins).
+    last_event_id: Option<i64>,
+}
+
+/// What `actor` may be told of `e` on `ticket`.
+pub fn visible_event(actor: &Actor, ticket: &Ticket, e: &Event) -> Option<Event> {
+    if !actor.can_view(ticket) {
+        None
+    } else if actor.is_staff() {
+        Some(e.clone())
+    } else {
+        e.for_customer()
+    }
+}
+
+/// Committed events as server-sent events (`text/event-stream`): `id` is
+/// the event id, `data` the event as JSON (customers: only what the portal
+/// shows, without `changes`). Without a resume point the stream starts now.
+#[utoipa::path(get, path = "/events/stream", tag = "events", params(StreamParams),
+    responses((status = 200, content_type = "text/event-stream", description = "one `data:` line per event"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn event_stream(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    headers: HeaderMap,
+    ApiQuery(p): ApiQuery<StreamParams>,
+) -> ApiResult<Response> {
+    let header = match headers.get("last-event-id") {
+        None => None,
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| ApiError::bad_request("invalid_header", "Last-Event-ID must be an event id"))?,
+        ),
+    };
+    // Subscribe before reading the log: an event committed meanwhile is
+    // then either in the log read or in the channel (or both, and skipped).
+    let rx = s.web.live.subscribe();
+    let start = match header.or(p.last_event_id) {
+        Some(id) => Phase::CatchUp(EventId(id)),
+        None => Phase::Live(s.desk.store().latest_event_id().await.map_err(tessera_desk::DeskError::from)?),
+    };
+    let stream =
+        events(Reader { rx, actor, desk: s.desk.clone(), tickets: HashMap::new(), queue: VecDeque::new() }, start);
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response())
+}
+
+enum Phase {
+    /// Reading the log after this id.
+    CatchUp(EventId),
+    /// Following the hub; events up to this id were already sent.
+    Live(EventId),
+}
+
+struct Reader {
+    rx: broadcast::Receiver<Live>,
+    actor: Actor,
+    desk: Desk,
+    /// Tickets looked up while catching up (bounded).
+    tickets: HashMap<TicketId, Option<Arc<Ticket>>>,
+    queue: VecDeque<Event>,
+}
+
+impl Reader {
+    async fn ticket(&mut self, id: TicketId) -> Option<Arc<Ticket>> {
+        if let Some(t) = self.tickets.get(&id) {
+            return t.clone();
+        }
+        let t = self.desk.store().ticket(id).await.ok().flatten().map(Arc::new);
+        if self.tickets.len() > 1000 {
+            self.tickets.clear();
+        }
+        self.tickets.insert(id, t.clone());
+        t
+    }
+}
+
+fn sse(e: &Event) -> Option<SseEvent> {
+    let data = serde_json::to_string(e).ok()?;
+    Some(SseEvent::default().id(e.id.0.to_string()).data(data))
+}
+
+fn events(reader: Reader, start: Phase) -> impl Stream<Item = Result<SseEvent, Infallible>> {
+    futures_util::stream::unfold((reader, start), |(mut r, mut phase)| async move {
+        loop {
+            if let Some(e) = r.queue.pop_front() {
+                if let Some(ev) = sse(&e) {
+                    return Some((Ok(ev), (r, phase)));
+                }
+                continue;
+            }
+            match phase {
+                Phase::CatchUp(after) => {
+                    let page = match r.desk.store().events_after(after, PAGE).await {
+                        Ok(p) => p,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "event stream cannot read the log");
+                            return None;
+                        }
+                    };
+                    let Some(last) = page.last().map(|e| e.id) else {
+                        r.tickets.clear();
+                        phase = Phase::Live(after);
+                        continue;
+                    };
+                    for e in page {
+                        if let Some(t) = r.ticket(e.ticket_id).await
+                            && let Some(v) = visible_event(&r.actor, &t, &e)
+                        {
+                            r.queue.push_back(v);
+                        }
+                    }
+                    phase = Phase::CatchUp(last);
+                }
+                Phase::Live(sent) => match r.rx.recv().await {
+                    Ok(Live::Ticket { ticket, event }) => {
+                        if event.id <= sent {
+                            continue;
+                        }
+                        if let Some(v) = visible_event(&r.actor, &ticket, &event) {
+                            r.queue.push_back(v);
+                        }
+                        phase = Phase::Live(event.id);
+                    }
+                    Ok(Live::Presence { .. }) => {}
+                    // Too slow for the hub: catch up from the log.
+                    Err(broadcast::error::RecvError::Lagged(_)) => phase = Phase::CatchUp(sent),
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                },
+            }
+        }
+    })
+}
