@@ -140,6 +140,9 @@ async fn first_start_explains_sign_in_and_the_cli_works_while_serving() {
     assert!(out.status.success());
     let token =
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["token"].as_str().unwrap().to_string();
+    // reqwest is built with rustls but no provider (tessera-hooks installs
+    // ring at start); install it here too.
+    tessera_hooks::install_tls_provider();
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
     let me: serde_json::Value = client
         .get(format!("{}/api/v1/me", server.base))

@@ -13,6 +13,7 @@ use std::time::Duration;
 use tessera_core::ids::{EventId, WebhookId};
 use tessera_desk::Desk;
 use tessera_store::*;
+use tokio::sync::Semaphore;
 
 /// The outbox cursor of webhooks (a setting).
 pub const CURSOR: &str = "webhooks.cursor";
@@ -63,7 +64,8 @@ impl WebhookWorker {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
         tokio::spawn(async move {
-            let w = Worker { desk, client, settings };
+            let slots = Arc::new(Semaphore::new(settings.concurrency.max(1)));
+            let w = Arc::new(Worker { desk, client, settings });
             if let Err(e) = w.start_cursor().await {
                 tracing::error!(error = %e, "the webhook worker cannot start");
                 return;
@@ -72,7 +74,7 @@ impl WebhookWorker {
                 if let Err(e) = w.enqueue().await {
                     tracing::warn!(error = %e, "webhooks: cannot read the event log");
                 }
-                match w.deliver_due(&flag).await {
+                match Arc::clone(&w).deliver_due(&slots).await {
                     Ok(0) => tokio::time::sleep(w.settings.poll).await,
                     Ok(_) => {}
                     Err(e) => {
@@ -152,12 +154,20 @@ impl Worker {
         self.store().enqueue_deliveries(CURSOR, last, out).await
     }
 
-    async fn deliver_due(&self, stop: &AtomicBool) -> StoreResult<usize> {
+    /// Claims as many due deliveries as there are free slots and starts
+    /// them; a slow receiver holds its slot, never the loop or the others.
+    async fn deliver_due(self: Arc<Self>, slots: &Arc<Semaphore>) -> StoreResult<usize> {
+        let free = slots.available_permits();
+        if free == 0 {
+            return Ok(0);
+        }
         let now = self.desk.now();
+        // The lease outlives the request: a claimed delivery is not claimed
+        // again while in flight, and is again after a crash.
         let lease =
             now + chrono::Duration::from_std(self.settings.timeout * 3).unwrap_or(chrono::Duration::seconds(60));
-        let due = self.store().claim_deliveries(now, lease, self.settings.concurrency as u32).await?;
-        if due.is_empty() || stop.load(Ordering::SeqCst) {
+        let due = self.store().claim_deliveries(now, lease, free as u32).await?;
+        if due.is_empty() {
             return Ok(0);
         }
         let mut hooks: HashMap<WebhookId, Webhook> = HashMap::new();
@@ -169,15 +179,16 @@ impl Worker {
             }
         }
         let n = due.len();
-        let mut tasks = Vec::with_capacity(n);
         for d in due {
             let Some(w) = hooks.get(&d.webhook_id).cloned() else { continue };
-            tasks.push(self.deliver(w, d));
-        }
-        for r in futures_util::future::join_all(tasks).await {
-            if let Err(e) = r {
-                tracing::warn!(error = %e, "webhooks: a delivery could not be recorded");
-            }
+            let Ok(slot) = Arc::clone(slots).acquire_owned().await else { break };
+            let worker = Arc::clone(&self);
+            tokio::spawn(async move {
+                if let Err(e) = worker.deliver(w, d).await {
+                    tracing::warn!(error = %e, "webhooks: a delivery could not be recorded");
+                }
+                drop(slot);
+            });
         }
         Ok(n)
     }

@@ -182,7 +182,7 @@ pub fn claim_deliveries(
            AND w.active = 1
            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.webhook_id = d.webhook_id
                            AND e.state = 'pending' AND e.ticket_id IS d.ticket_id AND e.id < d.id)
-         ORDER BY d.id LIMIT ?2"
+         ORDER BY d.next_attempt_at, d.id LIMIT ?2"
     );
     let claimed: Vec<Delivery> = {
         let mut stmt = conn.prepare_cached(&sql).db()?;

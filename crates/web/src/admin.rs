@@ -46,6 +46,7 @@ pub fn routes() -> Router<WebState> {
         .route("/admin/statuses", get(statuses).post(create_status))
         .route("/admin/tokens", get(tokens).post(create_token))
         .route("/admin/tokens/{id}/revoke", post(revoke_token))
+        .merge(crate::admin_hooks::routes())
 }
 
 // ---- what every admin page shares --------------------------------------------------------------

@@ -6,6 +6,7 @@
 use crate::WebState;
 use crate::forms::{Form, encode};
 use crate::page::{FormErrors, Page, WebError, desk_message, html, html_status, see_other};
+use crate::panels::{self, PanelHtml};
 use crate::portal::{
     FieldInput, MessageView, Peer, done_notice, field_inputs, field_values, message_views, origin, service_label,
     upload_files,
@@ -159,6 +160,7 @@ struct ConsolePage {
     priorities: Vec<Choice>,
     departments: Vec<Choice>,
     notice: Option<String>,
+    panels_list: Vec<PanelHtml>,
 }
 
 async fn staff_users(state: &WebState, actor: &Actor) -> Result<Vec<User>, WebError> {
@@ -213,6 +215,12 @@ pub async fn console(
         result.tickets.iter().flat_map(|t| [Some(t.requester_id), t.assignee_id]).flatten().collect();
     l.users(&state.desk, &ids).await?;
     let rows = result.tickets.iter().map(|t| TicketRow::of(&i, &l, t, true, now)).collect();
+    let panels_list = {
+        let shown: Vec<&tessera_core::Ticket> = result.tickets.iter().collect();
+        let ctx = panels::list_context(&s, &list, &shown);
+        let ids: Vec<String> = shown.iter().map(|t| format!("{}.{}", t.id, t.version)).collect();
+        panels::fetch(&state, "TicketAdminAreaViewList", ctx, &format!("{}:{}", s.user.id, ids.join(","))).await
+    };
     let qs = encode(q.q.as_deref().unwrap_or(""));
     let columns = COLUMNS
         .iter()
@@ -264,6 +272,7 @@ pub async fn console(
         departments: choices(l.departments.values().map(|d| (d.id.to_string(), d.name.clone())), ""),
         list,
         notice,
+        panels_list,
         page,
     })
 }
@@ -398,6 +407,8 @@ struct TicketPage {
     body: String,
     kind: String,
     max_files: usize,
+    panels_detail: Vec<PanelHtml>,
+    panels_sidebar: Vec<PanelHtml>,
 }
 
 /// The ticket as the agent page shows it.
@@ -521,6 +532,15 @@ async fn render_ticket(
     let i = page.i;
     let detail = state.desk.ticket_detail(&s.actor, id, false).await?;
     let tk = &detail.ticket;
+    let (panels_detail, panels_sidebar) = {
+        let ctx = panels::ticket_context(s, tk);
+        let key = format!("{}:{}:{}", tk.id, tk.version, s.user.id);
+        futures_util::future::join(
+            panels::fetch(state, "TicketAdminAreaViewDetail", ctx.clone(), &key),
+            panels::fetch(state, "TicketAdminAreaViewDetailSidebar", ctx, &key),
+        )
+        .await
+    };
     let mut l = Lookup::load(&state.desk).await?;
     let events = state.desk.events(&s.actor, id).await?;
     let mut ids: Vec<UserId> = events.iter().filter_map(|e| e.actor_id).collect();
@@ -715,6 +735,8 @@ async fn render_ticket(
             body: extra.body,
             kind: extra.kind,
             max_files,
+            panels_detail,
+            panels_sidebar,
             page,
         },
     )

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod admin;
+pub mod admin_hooks;
 pub mod agent;
 pub mod assets;
 pub mod auth;
@@ -13,6 +14,7 @@ pub mod forms;
 pub mod i18n;
 pub mod live;
 pub mod page;
+pub mod panels;
 pub mod portal;
 pub mod session;
 pub mod view;

@@ -4,6 +4,7 @@
 use crate::WebState;
 use crate::forms::{Form, encode};
 use crate::page::{FormErrors, Page, WebError, desk_message, html, html_status, see_other};
+use crate::panels::{self, PanelHtml};
 use crate::session::{self, Signed, check_csrf};
 use crate::view::{Lookup, Stamp, TicketRow, field_label, field_text, priority_label};
 use askama::Template;
@@ -75,6 +76,7 @@ struct ListPage {
     page_no: u32,
     pages: u32,
     query_base: String,
+    panels_list: Vec<PanelHtml>,
 }
 
 /// Tickets per page of the portal.
@@ -128,6 +130,12 @@ pub async fn list(
     l.users(&state.desk, &ids).await?;
     let now = state.desk.now();
     let rows = result.tickets.iter().map(|t| TicketRow::of(&i, &l, t, false, now)).collect();
+    let panels_list = {
+        let shown: Vec<&Ticket> = result.tickets.iter().collect();
+        let ctx = panels::list_context(&s, &filter_key, &shown);
+        let ids: Vec<String> = shown.iter().map(|t| format!("{}.{}", t.id, t.version)).collect();
+        panels::fetch(&state, "TicketClientAreaViewList", ctx, &format!("{}:{}", s.user.id, ids.join(","))).await
+    };
     let pages = u32::try_from(result.total.div_ceil(u64::from(PER_PAGE))).unwrap_or(1).max(1);
     let query_base = format!(
         "f={}&q={}{}",
@@ -145,6 +153,7 @@ pub async fn list(
         page_no,
         pages,
         query_base,
+        panels_list,
         page,
     })
 }
@@ -260,6 +269,7 @@ struct NewPage {
     errors: FormErrors,
     max_files: usize,
     max_file_size: String,
+    panels_create: Vec<PanelHtml>,
 }
 
 /// `?department=` of the new-ticket page.
@@ -290,6 +300,14 @@ async fn render_new(
     let services: Vec<Service> = state.desk.list_services(&s.actor, None).await?;
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let limits = state.desk.limits();
+    let chosen_id = chosen.map(|d| d.department.id.0);
+    let panels_create = panels::fetch(
+        state,
+        "TicketClientAreaViewCreate",
+        serde_json::json!({"department_id": chosen_id, "viewer": panels::viewer(s)}),
+        &format!("{}:{}", s.user.id, chosen_id.unwrap_or(0)),
+    )
+    .await;
     html_status(
         status,
         &NewPage {
@@ -305,6 +323,7 @@ async fn render_new(
             errors,
             max_files: limits.max_attachments_per_message,
             max_file_size: human_size(i64::try_from(limits.max_attachment_bytes).unwrap_or(i64::MAX)),
+            panels_create,
             page,
         },
     )
@@ -502,6 +521,8 @@ struct TicketPage {
     body: String,
     notice: Option<String>,
     max_files: usize,
+    panels_top: Vec<PanelHtml>,
+    panels_detail: Vec<PanelHtml>,
 }
 
 /// What the ticket page's header shows.
@@ -558,6 +579,15 @@ async fn render_ticket(
     let l = Lookup::load(&state.desk).await?;
     let messages = message_views(state, &s.actor, &detail.messages).await?;
     let tk = &detail.ticket;
+    let (panels_top, panels_detail) = {
+        let ctx = panels::ticket_context(s, tk);
+        let key = format!("{}:{}:{}", tk.id, tk.version, s.user.id);
+        futures_util::future::join(
+            panels::fetch(state, "TicketClientAreaViewDetailTop", ctx.clone(), &key),
+            panels::fetch(state, "TicketClientAreaViewDetail", ctx, &key),
+        )
+        .await
+    };
     let follow_up_of = match tk.follow_up_of_id {
         Some(f) => state.desk.store().ticket(f).await.map_err(DeskError::from)?.map(|t| t.number),
         None => None,
@@ -601,6 +631,8 @@ async fn render_ticket(
             body,
             notice,
             max_files,
+            panels_top,
+            panels_detail,
         },
     )
 }

@@ -7,6 +7,8 @@
 mod attachments;
 mod bad_input;
 mod concurrency;
+mod hooks;
+mod hooks_example;
 mod lifecycle;
 mod openapi;
 mod permissions;

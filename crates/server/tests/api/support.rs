@@ -5,6 +5,7 @@
 
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
+use std::future::Future;
 use std::path::Path;
 use tempfile::TempDir;
 use tessera_server::Config;
@@ -279,7 +280,12 @@ pub struct World {
 impl World {
     /// Builds the world on a fresh server.
     pub async fn new() -> Self {
-        let server = TestServer::start().await;
+        Self::with(|_| {}).await
+    }
+
+    /// Builds the world on a fresh server with configuration changes.
+    pub async fn with(tweak: impl FnOnce(&mut Config)) -> Self {
+        let server = TestServer::start_with(tweak).await;
         let admin = server.admin().await;
         let (ayse_id, ayse) = admin.make_user(&server, "agent", "ayse@example.com", "Ayşe Yılmaz").await;
         let (boris_id, boris) = admin.make_user(&server, "agent", "boris@example.com", "Борис Иванов").await;
@@ -481,5 +487,203 @@ impl Browser {
     pub async fn csrf(&mut self, path: &str) -> String {
         let p = self.get(path).await;
         p.hidden("_csrf").unwrap_or_else(|| panic!("no CSRF token on {path}: {}", p.status))
+    }
+}
+
+/// Lets hooks call the loopback receivers of tests, and retries quickly.
+pub fn loopback_hooks(c: &mut Config) {
+    c.hooks.allow_internal_targets = true;
+    c.hooks.retry_base_ms = 100;
+    c.hooks.retry_cap_ms = 400;
+    c.hooks.timeout_ms = 2_000;
+}
+
+/// One request a [`Receiver`] got.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// The path.
+    pub path: String,
+    /// Headers (lower-case names).
+    pub headers: std::collections::HashMap<String, String>,
+    /// The raw body.
+    pub body: Vec<u8>,
+    /// The body as JSON (`Null` if it is not).
+    pub json: Value,
+    /// The status it was answered with.
+    pub answered: u16,
+}
+
+impl Received {
+    /// A header.
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).map(String::as_str).unwrap_or("")
+    }
+
+    /// Whether the Tessera signature verifies with `secret`.
+    pub fn signed_with(&self, secret: &str) -> bool {
+        let ts: i64 = self.header("tessera-timestamp").parse().unwrap_or(0);
+        tessera_hooks::sign::verify(secret, ts, &self.body, self.header("tessera-signature"))
+    }
+}
+
+/// How a [`Receiver`] answers one request.
+#[derive(Clone, Default)]
+pub struct Reply {
+    /// Status (200 when 0).
+    pub status: u16,
+    /// Body.
+    pub body: String,
+    /// Extra headers.
+    pub headers: Vec<(String, String)>,
+    /// Wait this long first.
+    pub delay: Option<std::time::Duration>,
+    /// Wait for this to be notified first.
+    pub hold: Option<std::sync::Arc<tokio::sync::Notify>>,
+}
+
+impl Reply {
+    /// An answer with a status and a body.
+    pub fn new(status: u16, body: impl Into<String>) -> Self {
+        Self { status, body: body.into(), ..Self::default() }
+    }
+}
+
+type Respond = dyn Fn(&Received, usize) -> Reply + Send + Sync;
+
+/// An HTTP receiver on loopback that records what it gets (webhook, hook
+/// and panel requests) and answers as the test says: `respond(request, n)`
+/// where `n` counts earlier requests to the same path.
+pub struct Receiver {
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    log: std::sync::Arc<std::sync::Mutex<Vec<Received>>>,
+    respond: std::sync::Arc<std::sync::Mutex<std::sync::Arc<Respond>>>,
+    handle: JoinHandle<()>,
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.handle.abort();
+    }
+}
+
+impl Receiver {
+    /// A receiver answering 200 `{}` to everything.
+    pub async fn start() -> Self {
+        Self::answering(|_, _| Reply::new(200, "{}")).await
+    }
+
+    /// A receiver answering with `respond`.
+    pub async fn answering(respond: impl Fn(&Received, usize) -> Reply + Send + Sync + 'static) -> Self {
+        use std::sync::{Arc, Mutex};
+        let log: Arc<Mutex<Vec<Received>>> = Arc::default();
+        let respond: Arc<Mutex<Arc<Respond>>> = Arc::new(Mutex::new(Arc::new(respond)));
+        let (l, r) = (Arc::clone(&log), Arc::clone(&respond));
+        let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
+            let (log, respond) = (Arc::clone(&l), Arc::clone(&r));
+            async move {
+                let (parts, body) = req.into_parts();
+                let body = axum::body::to_bytes(body, 1 << 20).await.map(|b| b.to_vec()).unwrap_or_default();
+                let headers = parts
+                    .headers
+                    .iter()
+                    .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+                    .collect();
+                let mut got = Received {
+                    path: parts.uri.path().to_string(),
+                    headers,
+                    json: serde_json::from_slice(&body).unwrap_or(Value::Null),
+                    body,
+                    answered: 0,
+                };
+                let n = log.lock().unwrap().iter().filter(|x| x.path == got.path).count();
+                let f = Arc::clone(&respond.lock().unwrap());
+                let reply = f(&got, n);
+                let status = if reply.status == 0 { 200 } else { reply.status };
+                got.answered = status;
+                log.lock().unwrap().push(got);
+                if let Some(d) = reply.delay {
+                    tokio::time::sleep(d).await;
+                }
+                if let Some(h) = &reply.hold {
+                    h.notified().await;
+                }
+                let mut resp = axum::response::Response::new(axum::body::Body::from(reply.body));
+                *resp.status_mut() = axum::http::StatusCode::from_u16(status).unwrap();
+                resp.headers_mut().insert("content-type", "application/json".parse().unwrap());
+                for (k, v) in reply.headers {
+                    resp.headers_mut()
+                        .insert(axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
+                }
+                resp
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let handle = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self { base, log, respond, handle }
+    }
+
+    /// Changes how later requests are answered.
+    pub fn answer(&self, respond: impl Fn(&Received, usize) -> Reply + Send + Sync + 'static) {
+        *self.respond.lock().unwrap() = std::sync::Arc::new(respond);
+    }
+
+    /// A URL on this receiver.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Everything received so far.
+    pub fn log(&self) -> Vec<Received> {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// What was received on `path`.
+    pub fn on(&self, path: &str) -> Vec<Received> {
+        self.log().into_iter().filter(|r| r.path == path).collect()
+    }
+
+    /// Waits (at most 20 s) until `done` holds for the requests on `path`,
+    /// and answers them.
+    #[track_caller]
+    pub fn wait_for(&self, path: &str, done: impl Fn(&[Received]) -> bool) -> impl Future<Output = Vec<Received>> {
+        let caller = std::panic::Location::caller();
+        let path = path.to_string();
+        let log = std::sync::Arc::clone(&self.log);
+        async move {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+            loop {
+                let got: Vec<Received> = log.lock().unwrap().iter().filter(|r| r.path == path).cloned().collect();
+                if done(&got) {
+                    return got;
+                }
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "{caller}: gave up waiting on {path}; got {} requests: {:?}",
+                    got.len(),
+                    got.iter().map(|r| r.header("tessera-event").to_string()).collect::<Vec<_>>()
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+/// Waits (at most 20 s, polling) until `check` answers `Some`.
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(std::time::Instant::now() < deadline, "gave up waiting: {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
