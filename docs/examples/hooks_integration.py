@@ -25,8 +25,8 @@ class Hooks(BaseHTTPRequestHandler):
             status = body["changes"]["status"]
             print(f"status of #{body['ticket']['number']}: {status['old']} -> {status['new']}", flush=True)
         elif event == "TicketAdminAreaViewDetail":
-            t = params.get("ticket", {})
-            answer = f"<p>Customer #{t.get('requester_id')} asks: <b>{html.escape(t.get('subject', ''))}</b></p>"
+            who, t = params.get("requester") or {}, params.get("ticket", {})
+            answer = f"<p>{html.escape(who.get('name', '?'))} asks: <b>{html.escape(t.get('subject', ''))}</b></p>"
         self.send_response(200)  # a panel's HTML may come as a JSON string, like everything here
         self.end_headers()
         self.wfile.write(json.dumps(answer).encode())

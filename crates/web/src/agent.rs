@@ -533,7 +533,7 @@ async fn render_ticket(
     let detail = state.desk.ticket_detail(&s.actor, id, false).await?;
     let tk = &detail.ticket;
     let (panels_detail, panels_sidebar) = {
-        let ctx = panels::ticket_context(s, tk);
+        let ctx = panels::ticket_context(state, s, tk).await;
         let key = format!("{}:{}:{}", tk.id, tk.version, s.user.id);
         futures_util::future::join(
             panels::fetch(state, "TicketAdminAreaViewDetail", ctx.clone(), &key),

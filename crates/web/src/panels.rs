@@ -29,9 +29,15 @@ pub fn viewer(s: &SignedIn) -> Value {
 }
 
 /// The context of a ticket page: the ticket as this viewer may see it
-/// (secret values are masked or absent already) and the viewer.
-pub fn ticket_context(s: &SignedIn, t: &Ticket) -> Value {
-    json!({"ticket": t, "viewer": viewer(s)})
+/// (secret values are masked or absent already), its requester's name and
+/// the viewer.
+pub async fn ticket_context(state: &WebState, s: &SignedIn, t: &Ticket) -> Value {
+    let requester = state.desk.store().user(t.requester_id).await.ok().flatten();
+    json!({
+        "ticket": t,
+        "requester": requester.map(|u| json!({"id": u.id, "name": u.name})),
+        "viewer": viewer(s),
+    })
 }
 
 /// The context of a list page: the tickets' ids and numbers, and the viewer.

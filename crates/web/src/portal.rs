@@ -580,7 +580,7 @@ async fn render_ticket(
     let messages = message_views(state, &s.actor, &detail.messages).await?;
     let tk = &detail.ticket;
     let (panels_top, panels_detail) = {
-        let ctx = panels::ticket_context(s, tk);
+        let ctx = panels::ticket_context(state, s, tk).await;
         let key = format!("{}:{}:{}", tk.id, tk.version, s.user.id);
         futures_util::future::join(
             panels::fetch(state, "TicketClientAreaViewDetailTop", ctx.clone(), &key),

@@ -75,6 +75,11 @@ impl Script {
 
 #[tokio::test]
 async fn the_documented_integration_script_works() {
+    // The docs show the script's code as it is.
+    let script = std::fs::read_to_string(SCRIPT).unwrap();
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/hooks.md")).unwrap();
+    let code = &script[script.find("import ").unwrap()..];
+    assert!(docs.contains(code.trim_end()), "docs/hooks.md does not show docs/examples/hooks_integration.py as it is");
     let script = Script::start();
     let server = TestServer::start_with(|c| {
         c.hooks.allow_internal_targets = true;
@@ -85,7 +90,7 @@ async fn the_documented_integration_script_works() {
     let (agent_id, agent) = admin.make_user(&server, "agent", "ayse@example.com", "Ayşe Yılmaz").await;
     admin.patch("/departments/1", json!({"member_ids": [1, agent_id]})).await.expect(200);
     admin.patch(&format!("/users/{agent_id}"), json!({"password": PW})).await.expect(200);
-    let (customer_id, customer) = admin.make_user(&server, "customer", "cem@example.com", "Cem Kaya").await;
+    let (_, customer) = admin.make_user(&server, "customer", "cem@example.com", "Cem Kaya").await;
 
     // Registered as docs/hooks.md shows, one secret for all three.
     let w = admin
@@ -178,6 +183,6 @@ async fn the_documented_integration_script_works() {
         page = b.get(&format!("/agent/tickets/{id}")).await;
     }
     assert_eq!(page.status, 200);
-    let fragment = format!("<p>Customer #{customer_id} asks: <b>VPS does not boot</b></p>");
+    let fragment = "<p>Cem Kaya asks: <b>VPS does not boot</b></p>";
     assert!(page.text.contains(&fragment), "the panel is not on the agent's ticket page: {}", page.text);
 }
