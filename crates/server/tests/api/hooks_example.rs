@@ -184,5 +184,5 @@ async fn the_documented_integration_script_works() {
     }
     assert_eq!(page.status, 200);
     let fragment = "<p>Cem Kaya asks: <b>VPS does not boot</b></p>";
-    assert!(page.text.contains(&fragment), "the panel is not on the agent's ticket page: {}", page.text);
+    assert!(page.text.contains(fragment), "the panel is not on the agent's ticket page: {}", page.text);
 }
