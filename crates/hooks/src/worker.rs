@@ -38,7 +38,7 @@ pub struct WorkerSettings {
 impl Default for WorkerSettings {
     fn default() -> Self {
         Self {
-            poll: Duration::from_millis(250),
+            poll: Duration::from_millis(100),
             retry_base: Duration::from_secs(10),
             retry_cap: Duration::from_secs(3600),
             timeout: Duration::from_secs(10),
@@ -157,10 +157,10 @@ impl Worker {
     /// Claims as many due deliveries as there are free slots and starts
     /// them; a slow receiver holds its slot, never the loop or the others.
     async fn deliver_due(self: Arc<Self>, slots: &Arc<Semaphore>) -> StoreResult<usize> {
-        let free = slots.available_permits();
-        if free == 0 {
-            return Ok(0);
-        }
+        // Wait for a free slot (deliveries have timeouts, so one frees up),
+        // then claim as many as are free.
+        let Ok(first) = Arc::clone(slots).acquire_owned().await else { return Ok(0) };
+        let free = 1 + slots.available_permits();
         let now = self.desk.now();
         // The lease outlives the request: a claimed delivery is not claimed
         // again while in flight, and is again after a crash.
@@ -179,9 +179,16 @@ impl Worker {
             }
         }
         let n = due.len();
+        let mut first = Some(first);
         for d in due {
             let Some(w) = hooks.get(&d.webhook_id).cloned() else { continue };
-            let Ok(slot) = Arc::clone(slots).acquire_owned().await else { break };
+            let slot = match first.take() {
+                Some(s) => s,
+                None => match Arc::clone(slots).acquire_owned().await {
+                    Ok(s) => s,
+                    Err(_) => break,
+                },
+            };
             let worker = Arc::clone(&self);
             tokio::spawn(async move {
                 if let Err(e) = worker.deliver(w, d).await {

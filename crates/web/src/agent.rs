@@ -29,7 +29,7 @@ use tessera_core::{Actor, Event, Role, User};
 use tessera_desk::{DeskError, PostMessage, TicketListQuery, TicketPatch};
 use tessera_store::{SortField, TicketFilter, TicketSort, UserQuery};
 
-fn require_agent(s: &SignedIn) -> Result<(), WebError> {
+pub(crate) fn require_agent(s: &SignedIn) -> Result<(), WebError> {
     if s.actor.is_staff() && !s.is_guest() { Ok(()) } else { Err(WebError::Forbidden) }
 }
 
@@ -137,7 +137,7 @@ pub struct Choice {
     pub selected: bool,
 }
 
-fn choices(items: impl IntoIterator<Item = (String, String)>, selected: &str) -> Vec<Choice> {
+pub(crate) fn choices(items: impl IntoIterator<Item = (String, String)>, selected: &str) -> Vec<Choice> {
     items.into_iter().map(|(value, label)| Choice { selected: value == selected, value, label }).collect()
 }
 
@@ -163,7 +163,7 @@ struct ConsolePage {
     panels_list: Vec<PanelHtml>,
 }
 
-async fn staff_users(state: &WebState, actor: &Actor) -> Result<Vec<User>, WebError> {
+pub(crate) async fn staff_users(state: &WebState, actor: &Actor) -> Result<Vec<User>, WebError> {
     let mut out = Vec::new();
     for role in [Role::Agent, Role::Admin] {
         let q = UserQuery { role: Some(role), limit: 200, ..UserQuery::default() };
@@ -336,7 +336,7 @@ pub async fn bulk(
     Ok(see_other(&format!("{back}{sep}done=bulk&n={changed}")))
 }
 
-fn split_tags(raw: &str) -> Vec<String> {
+pub(crate) fn split_tags(raw: &str) -> Vec<String> {
     raw.split([',', ' ']).map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect()
 }
 
@@ -755,6 +755,7 @@ pub async fn ticket(
     let notice = done_notice(&i, q.done.as_deref()).or_else(|| match q.done.as_deref() {
         Some("saved") => Some(i.t("done.saved").to_string()),
         Some("merged") => Some(i.t("done.merged").to_string()),
+        Some("created") => Some(i.t("done.created").to_string()),
         _ => None,
     });
     let _ = state.desk.mark_read(&s.actor, TicketId(id)).await;

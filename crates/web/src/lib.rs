@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod admin_hooks;
 pub mod agent;
+pub mod agent_new;
 pub mod assets;
 pub mod auth;
 pub mod forms;
@@ -65,6 +66,7 @@ pub fn router(state: WebState) -> Router {
         .route("/agent/counts", get(agent::counts))
         .route("/agent/live", get(live::stream))
         .route("/agent/bulk", post(agent::bulk))
+        .route("/agent/tickets/new", get(agent_new::new_page).post(agent_new::create))
         .route("/agent/tickets/{id}", get(agent::ticket))
         .route("/agent/tickets/{id}/message", post(agent::message))
         .route("/agent/tickets/{id}/properties", post(agent::properties))

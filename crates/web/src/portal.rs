@@ -206,14 +206,19 @@ pub fn field_inputs(
 ) -> Vec<FieldInput> {
     defs.iter()
         .filter(|d| d.applies_to(dept) && (staff || d.customer_editable))
-        .map(|d| FieldInput {
-            key: d.key.clone(),
-            label: field_label(i, d),
-            kind: d.field_type.as_str(),
-            required: d.required,
-            options: d.options.clone(),
-            values: values.get(&d.key).cloned().unwrap_or_default(),
-            error: errors.get(&format!("custom_fields.{}", d.key)).map(str::to_string),
+        .map(|d| {
+            let path = format!("custom_fields.{}", d.key);
+            let label = field_label(i, d);
+            FieldInput {
+                key: d.key.clone(),
+                kind: d.field_type.as_str(),
+                required: d.required,
+                options: d.options.clone(),
+                values: values.get(&d.key).cloned().unwrap_or_default(),
+                // The desk's messages name the field by its path: say its label.
+                error: errors.get(&path).map(|e| e.replace(&path, &label)),
+                label,
+            }
         })
         .collect()
 }

@@ -61,6 +61,14 @@
     });
   });
 
+  // ---- the new-ticket form: a new department brings its own fields
+  document.querySelectorAll("[data-refresh-on-change]").forEach(function (select) {
+    select.addEventListener("change", function () {
+      const button = select.form && Array.from(select.form.elements).find(function (el) { return el.matches("[data-refresh]"); });
+      if (button) button.click();
+    });
+  });
+
   // ---- the console: selection and the bulk bar (looked up each time: live
   // refreshes replace the list)
   const consoleEl = document.querySelector("[data-console]");
@@ -247,6 +255,7 @@
         if (s) s.click(); else return;
         break;
       }
+      case "c": location.href = "/agent/tickets/new"; break;
       case "?": if (help && help.showModal) help.showModal(); break;
       default: return;
     }
