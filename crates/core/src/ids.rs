@@ -71,6 +71,10 @@ id_type!(
     WebhookId
 );
 id_type!(
+    /// A saved view.
+    ViewId
+);
+id_type!(
     /// One delivery of a webhook.
     DeliveryId
 );

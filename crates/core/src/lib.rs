@@ -13,11 +13,14 @@ pub mod event;
 pub mod ids;
 pub mod message;
 pub mod permission;
+pub mod search;
 pub mod service;
+pub mod sla;
 pub mod status;
 pub mod ticket;
 pub mod time;
 pub mod user;
+pub mod view;
 
 pub use custom_field::{CustomFieldDef, FieldType};
 pub use department::{AutoAssign, Department};

@@ -20,6 +20,7 @@ pub mod inputs;
 mod present;
 pub mod random;
 pub mod tickets;
+pub mod views;
 
 pub use crypto::SecretBox;
 pub use error::{DeskError, DeskResult};

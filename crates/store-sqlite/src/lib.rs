@@ -12,6 +12,7 @@ pub mod migrate;
 pub mod pool;
 mod rows;
 mod tickets;
+mod views;
 
 use async_trait::async_trait;
 use pool::{Readers, Writer};
@@ -317,6 +318,26 @@ impl Store for SqliteStore {
     async fn rate_limit_clear(&self, key: &str) -> StoreResult<()> {
         let k = key.to_string();
         write!(self, |c| entities::rate_limit_clear(c, &k))
+    }
+    async fn insert_view(&self, view: ViewRecord) -> StoreResult<ViewRecord> {
+        write!(self, |c| views::insert_view(c, view))
+    }
+    async fn update_view(&self, view: &ViewRecord) -> StoreResult<()> {
+        let v = view.clone();
+        write!(self, |c| views::update_view(c, &v))
+    }
+    async fn view(&self, id: ViewId) -> StoreResult<Option<ViewRecord>> {
+        read!(self, |c| views::view(c, id))
+    }
+    async fn list_views(&self) -> StoreResult<Vec<ViewRecord>> {
+        read!(self, |c| views::list_views(c))
+    }
+    async fn delete_view(&self, id: ViewId) -> StoreResult<()> {
+        write!(self, |c| views::delete_view(c, id))
+    }
+    async fn reorder_views(&self, ids: &[ViewId]) -> StoreResult<()> {
+        let ids = ids.to_vec();
+        write!(self, |c| views::reorder_views(c, &ids))
     }
     async fn insert_webhook(&self, webhook: Webhook) -> StoreResult<Webhook> {
         write!(self, |c| hooks::insert_webhook(c, webhook))

@@ -9,6 +9,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/0001_init.sql")),
     (2, "web", include_str!("../migrations/0002_web.sql")),
     (3, "hooks", include_str!("../migrations/0003_hooks.sql")),
+    (4, "views", include_str!("../migrations/0004_views.sql")),
 ];
 
 /// Applies the migrations `conn` has not seen yet; answers how many ran.

@@ -8,6 +8,7 @@ use tessera_core::ids::*;
 use tessera_core::permission::TicketScope;
 use tessera_core::status::StatusCategory;
 use tessera_core::ticket::{number_candidate, number_digits};
+use tessera_core::view::{Field, Operator, Resolved, ResolvedValue};
 use tessera_core::{Event, Message, MessageEdit, Ticket, Timestamp};
 use tessera_store::*;
 
@@ -330,6 +331,22 @@ fn where_clause(q: &TicketQuery) -> (String, Vec<Value>) {
         v.push(Value::Text(text.to_string()));
         v.push(Value::Text(like));
     }
+    if let Some(view) = &f.view {
+        for c in &view.all {
+            let (sql, vals) = condition_sql(c);
+            w.push(sql);
+            v.extend(vals);
+        }
+        if !view.any.is_empty() {
+            let mut parts = Vec::new();
+            for c in &view.any {
+                let (sql, vals) = condition_sql(c);
+                parts.push(sql);
+                v.extend(vals);
+            }
+            w.push(format!("({})", parts.join(" OR ")));
+        }
+    }
     for (col, op, val) in [
         ("created_at", ">=", f.created_after),
         ("created_at", "<", f.created_before),
@@ -342,6 +359,160 @@ fn where_clause(q: &TicketQuery) -> (String, Vec<Value>) {
         }
     }
     (w.join(" AND "), v)
+}
+
+/// The SQL of one resolved view condition (a boolean expression over `t`)
+/// and its values. Conditions were checked when the view was saved, so a
+/// value of an unexpected shape here matches nothing rather than failing.
+fn condition_sql(c: &Resolved) -> (String, Vec<Value>) {
+    use Operator::*;
+    let nothing = || ("0".to_string(), Vec::new());
+    let ints = |v: &[i64]| v.iter().map(|i| Value::Integer(*i)).collect::<Vec<_>>();
+    let texts = |v: &[String]| v.iter().map(|t| Value::Text(t.clone())).collect::<Vec<_>>();
+    let column = match &c.field {
+        Field::Status => "t.status",
+        Field::StatusCategory => CATEGORY_RANK,
+        Field::Priority => "t.priority",
+        Field::Type => "t.ticket_type",
+        Field::Source => "t.source",
+        Field::DepartmentId => "t.department_id",
+        Field::AssigneeId => "t.assignee_id",
+        Field::RequesterId => "t.requester_id",
+        Field::OrganizationId => "t.organization_id",
+        Field::ServiceId => "t.service_id",
+        Field::FlaggedId => "t.flagged_id",
+        Field::Subject => "t.subject",
+        Field::Number => "t.number",
+        Field::Locked => "t.locked",
+        Field::Archived => "t.archived",
+        Field::QueueBoost => "t.queue_boost",
+        Field::CreatedAt => "t.created_at",
+        Field::UpdatedAt => "t.updated_at",
+        Field::LastCustomerReplyAt => "t.last_customer_reply_at",
+        Field::LastAgentReplyAt => "t.last_agent_reply_at",
+        Field::AwaitingAgentSince => "t.awaiting_agent_since",
+        Field::SolvedAt => "t.solved_at",
+        Field::DueAt => "t.due_at",
+        Field::Tags => return tags_sql(c),
+        Field::Custom(key) => return custom_sql(key, c),
+    };
+    match (&c.value, c.operator) {
+        (_, Present) => (format!("{column} IS NOT NULL"), vec![]),
+        (_, Absent) => (format!("{column} IS NULL"), vec![]),
+        (ResolvedValue::Flag(b), Is) => (format!("{column} = ?"), vec![Value::Integer(i64::from(*b))]),
+        (ResolvedValue::Flag(b), IsNot) => (format!("{column} != ?"), vec![Value::Integer(i64::from(*b))]),
+        (ResolvedValue::Time(t), LessThan) => (format!("{column} < ?"), vec![Value::Integer(ms(*t))]),
+        (ResolvedValue::Time(t), GreaterThan) => (format!("{column} > ?"), vec![Value::Integer(ms(*t))]),
+        (ResolvedValue::Ints(v), op) => compare(column, op, ints(v)),
+        (ResolvedValue::Texts(v), Contains) if c.field == Field::Subject => {
+            (format!("{column} LIKE ? ESCAPE '\\'"), vec![Value::Text(like(&v[0]))])
+        }
+        (ResolvedValue::Texts(v), NotContains) if c.field == Field::Subject => {
+            (format!("{column} NOT LIKE ? ESCAPE '\\'"), vec![Value::Text(like(&v[0]))])
+        }
+        (ResolvedValue::Texts(v), op @ (Is | IsNot | In | NotIn)) => compare(column, op, texts(v)),
+        (ResolvedValue::Texts(v), op @ (LessThan | GreaterThan)) if !v.is_empty() => {
+            let sign = if op == LessThan { "<" } else { ">" };
+            (format!("{column} {sign} ?"), texts(&v[..1]))
+        }
+        _ => nothing(),
+    }
+}
+
+/// `t.status_category` as its queue-order rank.
+const CATEGORY_RANK: &str = "(CASE t.status_category WHEN 'new' THEN 0 WHEN 'open' THEN 1 WHEN 'pending' THEN 2 \
+     WHEN 'hold' THEN 3 WHEN 'solved' THEN 4 ELSE 5 END)";
+
+fn like(text: &str) -> String {
+    format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
+}
+
+/// `column op values` where an empty column is "not" every value.
+fn compare(column: &str, op: Operator, values: Vec<Value>) -> (String, Vec<Value>) {
+    use Operator::*;
+    let n = values.len();
+    if n == 0 {
+        return (if matches!(op, IsNot | NotIn) { "1" } else { "0" }.to_string(), vec![]);
+    }
+    let list = vec!["?"; n].join(", ");
+    let sql = match op {
+        Is if n == 1 => format!("{column} = ?"),
+        Is | In => format!("{column} IN ({list})"),
+        IsNot if n == 1 => format!("({column} IS NULL OR {column} != ?)"),
+        IsNot | NotIn => format!("({column} IS NULL OR {column} NOT IN ({list}))"),
+        LessThan => format!("{column} < ?"),
+        GreaterThan => format!("{column} > ?"),
+        _ => return ("0".to_string(), vec![]),
+    };
+    let values = if matches!(op, LessThan | GreaterThan) { values.into_iter().take(1).collect() } else { values };
+    (sql, values)
+}
+
+fn tags_sql(c: &Resolved) -> (String, Vec<Value>) {
+    use Operator::*;
+    let tags = match &c.value {
+        ResolvedValue::Texts(t) => t.clone(),
+        _ => Vec::new(),
+    };
+    let list = vec!["?"; tags.len().max(1)].join(", ");
+    let has_any = format!("EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag IN ({list}))");
+    let vals: Vec<Value> = tags.iter().map(|t| Value::Text(t.clone())).collect();
+    match c.operator {
+        Present => ("EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id)".into(), vec![]),
+        Absent => ("NOT EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id)".into(), vec![]),
+        _ if tags.is_empty() => ("0".into(), vec![]),
+        Is | Contains | In => (has_any, vals),
+        IsNot | NotContains | NotIn => (format!("NOT {has_any}"), vals),
+        _ => ("0".into(), vec![]),
+    }
+}
+
+fn custom_sql(key: &str, c: &Resolved) -> (String, Vec<Value>) {
+    use Operator::*;
+    // The key is bound, never spliced: json_extract takes the path as a value.
+    let path = Value::Text(format!("$.\"{}\"", key.replace('"', "")));
+    let col = "json_extract(t.custom_fields, ?)";
+    let scalar = |j: &serde_json::Value| match j {
+        serde_json::Value::Bool(b) => Value::Integer(i64::from(*b)),
+        serde_json::Value::Number(n) => {
+            n.as_i64().map_or_else(|| Value::Real(n.as_f64().unwrap_or(0.0)), Value::Integer)
+        }
+        serde_json::Value::String(s) => Value::Text(s.clone()),
+        _ => Value::Null,
+    };
+    let vals = match &c.value {
+        ResolvedValue::Json(v) => v.iter().map(scalar).collect::<Vec<_>>(),
+        _ => Vec::new(),
+    };
+    let mut out = vec![path.clone()];
+    let sql = match c.operator {
+        Present => format!("{col} IS NOT NULL"),
+        Absent => format!("{col} IS NULL"),
+        Contains | NotContains => {
+            let text = match vals.first() {
+                Some(Value::Text(t)) => t.clone(),
+                _ => return ("0".into(), vec![]),
+            };
+            // Matches a text containing it, or a list (multiselect) holding it.
+            out.push(Value::Text(like(&text)));
+            out.push(path);
+            out.push(Value::Text(text));
+            let has = format!(
+                "({col} LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM json_each(t.custom_fields, ?) j WHERE j.value = ?))"
+            );
+            return if c.operator == Contains { (has, out) } else { (format!("NOT {has}"), out) };
+        }
+        op => {
+            let (sql, v) = compare(col, op, vals);
+            out.extend(v);
+            // `compare` writes the column twice for negations: bind the path again.
+            if sql.matches("json_extract").count() == 2 {
+                out.insert(1, out[0].clone());
+            }
+            sql
+        }
+    };
+    (sql, out)
 }
 
 fn sort_column(f: SortField) -> &'static str {
@@ -360,6 +531,7 @@ fn sort_column(f: SortField) -> &'static str {
              WHEN 'hold' THEN 3 WHEN 'solved' THEN 4 ELSE 5 END"
         }
         SortField::Wait => "COALESCE(t.awaiting_agent_since, 9223372036854775807)",
+        SortField::Queue => "t.priority",
     }
 }
 
@@ -374,9 +546,14 @@ pub fn list_tickets(conn: &Connection, q: &TicketQuery) -> StoreResult<Vec<Ticke
         v.push(Value::Integer(c.value));
         v.push(Value::Integer(c.id.0));
     }
-    let boost = if q.sort.boosted_first { "t.queue_boost DESC, " } else { "" };
+    let boost = if q.sort.boosted_first || q.sort.field == SortField::Queue { "t.queue_boost DESC, " } else { "" };
+    let order = if q.sort.field == SortField::Queue {
+        "t.priority DESC, COALESCE(t.awaiting_agent_since, 9223372036854775807) ASC, t.id ASC".to_string()
+    } else {
+        format!("{col} {dir}, t.id {dir}")
+    };
     let sql = format!(
-        "SELECT {} FROM tickets t WHERE {w} ORDER BY {boost}{col} {dir}, t.id {dir} LIMIT {} OFFSET {}",
+        "SELECT {} FROM tickets t WHERE {w} ORDER BY {boost}{order} LIMIT {} OFFSET {}",
         *TICKET_SELECT,
         q.limit.clamp(1, 1000),
         q.offset

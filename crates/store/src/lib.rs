@@ -19,6 +19,7 @@ pub mod error;
 pub mod hooks;
 pub mod query;
 pub mod records;
+pub mod views;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -31,6 +32,7 @@ pub use error::{StoreError, StoreResult};
 pub use hooks::*;
 pub use query::{Cursor, SortField, TicketFilter, TicketQuery, TicketSort, UserQuery};
 pub use records::*;
+pub use views::ViewRecord;
 
 use async_trait::async_trait;
 use tessera_core::custom_field::CustomFieldDef;
@@ -195,6 +197,19 @@ pub trait Store: Send + Sync + 'static {
     /// Forgets a limit's hits (after a successful sign-in).
     async fn rate_limit_clear(&self, key: &str) -> StoreResult<()>;
     // ---- integrations ---------------------------------------------------------------
+
+    /// Creates a view (its position: after the others).
+    async fn insert_view(&self, view: ViewRecord) -> StoreResult<ViewRecord>;
+    /// Saves a view.
+    async fn update_view(&self, view: &ViewRecord) -> StoreResult<()>;
+    /// One view.
+    async fn view(&self, id: tessera_core::ids::ViewId) -> StoreResult<Option<ViewRecord>>;
+    /// Every view, in position order.
+    async fn list_views(&self) -> StoreResult<Vec<ViewRecord>>;
+    /// Removes a view.
+    async fn delete_view(&self, id: tessera_core::ids::ViewId) -> StoreResult<()>;
+    /// Sets the positions of views: the first id gets the lowest.
+    async fn reorder_views(&self, ids: &[tessera_core::ids::ViewId]) -> StoreResult<()>;
 
     /// Creates a webhook.
     async fn insert_webhook(&self, webhook: Webhook) -> StoreResult<Webhook>;

@@ -44,6 +44,8 @@ pub struct TicketFilter {
     pub text: Option<String>,
     /// Let `text` match internal notes too (agents).
     pub text_in_notes: bool,
+    /// A view's conditions, resolved for the viewer.
+    pub view: Option<tessera_core::view::ResolvedConditions>,
 }
 
 /// Columns a ticket list can be ordered by (ties are broken by id).
@@ -73,6 +75,9 @@ pub enum SortField {
     /// Waiting for an agent the longest first (ascending); tickets not
     /// waiting last. Offset paging only.
     Wait,
+    /// The queue: boosted first, then the highest priority, then the
+    /// longest wait. Offset paging only; direction is ignored.
+    Queue,
 }
 
 impl SortField {

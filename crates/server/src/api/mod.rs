@@ -9,6 +9,7 @@ pub mod messages;
 pub mod people;
 pub mod stream;
 pub mod tickets;
+pub mod views;
 
 use crate::state::AppState;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -92,7 +93,13 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(i::list_hooks, i::create_hook))
         .routes(routes!(i::get_hook, i::update_hook, i::delete_hook))
         .routes(routes!(i::test_hook))
-        .routes(routes!(stream::event_stream));
+        .routes(routes!(stream::event_stream))
+        .routes(routes!(views::list_views, views::create_view))
+        .routes(routes!(views::count_many))
+        .routes(routes!(views::reorder_views))
+        .routes(routes!(views::get_view, views::update_view, views::delete_view))
+        .routes(routes!(views::view_tickets))
+        .routes(routes!(views::view_count));
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api).split_for_parts();
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
     (router, doc)

@@ -115,6 +115,7 @@ impl ListParams {
             updated_before: time("updated_before", &self.updated_before)?,
             text: self.q.clone().filter(|q| !q.trim().is_empty()),
             text_in_notes: false,
+            view: None,
         };
         let sort = match self.sort.as_deref().map(str::trim) {
             None | Some("") => TicketSort::default(),

@@ -16,4 +16,5 @@ mod permissions;
 mod resources;
 mod restart;
 mod support;
+mod views;
 mod web;
