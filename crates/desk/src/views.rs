@@ -312,6 +312,15 @@ impl Desk {
         })?)
     }
 
+    /// A view with its filter (resolved for `actor` now) and its order, for
+    /// screens that page and sort on their own (the console).
+    pub async fn view_query(&self, actor: &Actor, id: ViewId) -> DeskResult<(ViewRecord, TicketFilter, TicketSort)> {
+        let view = self.view(actor, id).await?;
+        let resolved = self.resolved(actor, &view).await?;
+        let sort = store_sort(&view.sort);
+        Ok((view, TicketFilter { view: Some(resolved), ..TicketFilter::default() }, sort))
+    }
+
     /// A page of a view's tickets with the exact total.
     pub async fn view_tickets(
         &self,
