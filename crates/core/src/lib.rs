@@ -15,6 +15,7 @@ pub mod message;
 pub mod permission;
 pub mod search;
 pub mod service;
+pub mod sla;
 pub mod status;
 pub mod ticket;
 pub mod time;

@@ -19,9 +19,9 @@ pub mod error;
 pub mod hooks;
 pub mod query;
 pub mod records;
-pub mod views;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod views;
 
 pub use blob::{BlobStore, FsBlobStore};
 pub use changeset::{
