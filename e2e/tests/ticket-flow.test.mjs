@@ -36,6 +36,13 @@ async function railCount(page, key) {
   return Number((await page.locator(`[data-count="${key}"]`).textContent()).trim());
 }
 
+/** Opens the console on "All unsolved tickets": the console starts on the
+ * agent's first view (their unsolved tickets), and new tickets are unassigned. */
+async function openAllUnsolved(page) {
+  await page.goto(`${server.url}/agent`);
+  await Promise.all([page.waitForURL(/\/agent\?view=\d+$/), page.click('a:has([data-count="all_unsolved"])')]);
+}
+
 /** The customer opens a ticket through the portal form; answers its number. */
 async function openTicket(page, subject, body, files) {
   await page.goto(`${server.url}/tickets/new`);
@@ -53,12 +60,12 @@ async function openTicket(page, subject, body, files) {
 
 test("the agent's console is open and live before the ticket arrives", { timeout: 30_000 }, async () => {
   const { page } = agent;
-  await page.goto(`${server.url}/agent`);
+  await openAllUnsolved(page);
   await page.waitForSelector('body[data-live="on"]', { timeout: TIMEOUT });
   await page.evaluate(() => {
     window.__marker = 1;
   });
-  state.waitingBefore = await railCount(page, "waiting");
+  state.waitingBefore = await railCount(page, "all_unsolved");
   state.unassignedBefore = await railCount(page, "unassigned");
   assert.equal(state.waitingBefore, 0, "a fresh helpdesk has nothing waiting");
 });
@@ -80,9 +87,9 @@ test("a customer opens a ticket with an attachment and sees it", { timeout: 30_0
 
 test("the agent sees the new ticket and the count change without reloading", { timeout: 30_000 }, async () => {
   const { page } = agent;
-  await eventually(async () => (await railCount(page, "waiting")) === state.waitingBefore + 1, {
+  await eventually(async () => (await railCount(page, "all_unsolved")) === state.waitingBefore + 1, {
     timeoutMs: 10_000,
-    message: `the "Waiting for us" count going from ${state.waitingBefore} to ${state.waitingBefore + 1}`,
+    message: `the "All unsolved tickets" count going from ${state.waitingBefore} to ${state.waitingBefore + 1}`,
   });
   assert.equal(await railCount(page, "unassigned"), state.unassignedBefore + 1);
   const row = page.locator("[data-ticket-table] tr[data-row]", { hasText: state.subject });
@@ -99,22 +106,22 @@ test("the agent sees the new ticket and the count change without reloading", { t
 test("while the list shows tickets, another new one appears too", { timeout: 30_000 }, async () => {
   // The same check from a list that already has rows (the page is reloaded once first).
   const { page } = agent;
-  await page.goto(`${server.url}/agent`);
+  await openAllUnsolved(page);
   await page.waitForSelector('body[data-live="on"]');
   await page.evaluate(() => {
     window.__marker = 2;
   });
-  const before = await railCount(page, "waiting");
+  const before = await railCount(page, "all_unsolved");
   const subject = "Second problem: mail bounces";
   await openTicket(customer.page, subject, "Mail to my domain bounces with 550.");
   await page.locator("[data-ticket-table] tr[data-row]", { hasText: subject }).waitFor({ timeout: 10_000 });
-  await eventually(async () => (await railCount(page, "waiting")) === before + 1, { message: "the count going up" });
+  await eventually(async () => (await railCount(page, "all_unsolved")) === before + 1, { message: "the count going up" });
   assert.equal(await page.evaluate(() => window.__marker), 2, "the console page was reloaded");
 });
 
 test("the agent opens the ticket, downloads the attachment and replies", { timeout: 30_000 }, async () => {
   const { page } = agent;
-  await page.goto(`${server.url}/agent`);
+  await openAllUnsolved(page);
   await Promise.all([
     page.waitForURL(/\/agent\/tickets\/\d+/),
     page.locator("[data-ticket-table] a", { hasText: state.subject }).first().click(),

@@ -20,81 +20,122 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use tessera_core::custom_field::FieldType;
-use tessera_core::ids::{DepartmentId, ServiceId, TicketId, UserId};
+use tessera_core::ids::{DepartmentId, ServiceId, TicketId, UserId, ViewId};
 use tessera_core::status::{StatusCategory, StatusKey};
 use tessera_core::ticket::{Priority, TicketType};
+use tessera_core::view::COLUMNS;
 use tessera_core::{Actor, Event, Role, User};
+use tessera_desk::views::MAX_COUNT_MANY;
 use tessera_desk::{DeskError, PostMessage, TicketListQuery, TicketPatch};
-use tessera_store::{SortField, TicketFilter, TicketSort, UserQuery};
+use tessera_store::{SortField, TicketFilter, TicketSort, UserQuery, ViewRecord};
 
 pub(crate) fn require_agent(s: &SignedIn) -> Result<(), WebError> {
     if s.actor.is_staff() && !s.is_guest() { Ok(()) } else { Err(WebError::Forbidden) }
 }
 
-/// The fixed lists of the rail (the views issue replaces them).
-pub const LISTS: [&str; 6] = ["mine", "unassigned", "waiting", "answered", "on_hold", "solved"];
+/// The old fixed lists' keys (`/agent?list=<key>` bookmarks) and the default
+/// views that took their place.
+const LEGACY_LISTS: [(&str, &str); 6] = [
+    ("mine", "your_unsolved"),
+    ("unassigned", "unassigned"),
+    ("waiting", "all_unsolved"),
+    ("answered", "pending"),
+    ("on_hold", "all_unsolved"),
+    ("solved", "recently_solved"),
+];
 
-fn unsolved() -> Vec<StatusCategory> {
-    vec![StatusCategory::New, StatusCategory::Open, StatusCategory::Pending, StatusCategory::Hold]
+/// The default view an old `?list=<key>` link means.
+pub fn legacy_list(key: &str) -> Option<&'static str> {
+    LEGACY_LISTS.iter().find(|(old, _)| *old == key).map(|(_, new)| *new)
 }
 
-/// The filter of a rail list.
-pub fn list_filter(key: &str, me: UserId, now: tessera_core::Timestamp) -> TicketFilter {
-    let mut f = TicketFilter::default();
-    match key {
-        "mine" => {
-            f.assignee = Some(Some(me));
-            f.categories = unsolved();
+/// A view's name on the page: the catalogs' words for an installed default
+/// view, else its title.
+pub fn view_label(i: &crate::i18n::I18n, v: &ViewRecord) -> String {
+    match v.default_key.as_deref() {
+        Some(k) => {
+            let key = format!("view.{k}");
+            let text = i.t(&key);
+            if text == key { v.title.clone() } else { text.to_string() }
         }
-        "unassigned" => {
-            f.assignee = Some(None);
-            f.categories = unsolved();
-        }
-        "answered" => f.categories = vec![StatusCategory::Pending],
-        "on_hold" => f.categories = vec![StatusCategory::Hold],
-        "solved" => {
-            f.categories = vec![StatusCategory::Solved];
-            f.updated_after = Some(now - chrono::Duration::days(7));
-        }
-        _ => f.categories = vec![StatusCategory::New, StatusCategory::Open],
+        None => v.title.clone(),
     }
-    f
 }
 
-/// A list of the rail with its count.
+/// The key a view's count goes by in the rail (`data-count`) and in
+/// `/agent/counts`: its default key, else `v<id>`.
+pub fn rail_key(v: &ViewRecord) -> String {
+    v.default_key.clone().unwrap_or_else(|| format!("v{}", v.id))
+}
+
+/// A view of the rail with its count.
 #[derive(Debug, Clone)]
 pub struct RailItem {
-    /// Key.
-    pub key: &'static str,
+    /// The view's id.
+    pub id: i64,
+    /// Its key for live counts.
+    pub key: String,
     /// Label.
     pub label: String,
-    /// Tickets in it.
-    pub count: u64,
+    /// Tickets in it (`None`: it could not be counted).
+    pub count: Option<u64>,
     /// The one shown.
     pub current: bool,
 }
 
-async fn rail(state: &WebState, s: &SignedIn, i: &crate::i18n::I18n, current: &str) -> Result<Vec<RailItem>, WebError> {
-    let now = state.desk.now();
-    let mut out = Vec::with_capacity(LISTS.len());
-    for key in LISTS {
-        let count = state.desk.count_tickets(&s.actor, list_filter(key, s.user.id, now)).await?;
-        out.push(RailItem { key, label: i.t(&format!("list.{key}")).to_string(), count, current: key == current });
+/// Exact counts of `views` for the actor: one `count_views` call (per 100
+/// views). Should the batch fail (a view naming a status that no longer
+/// exists), each view is counted alone so the others still show.
+async fn view_counts(state: &WebState, actor: &Actor, views: &[ViewRecord]) -> HashMap<ViewId, u64> {
+    let ids: Vec<ViewId> = views.iter().map(|v| v.id).collect();
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(MAX_COUNT_MANY) {
+        match state.desk.count_views(actor, chunk).await {
+            Ok(counts) => out.extend(counts),
+            Err(e) => {
+                tracing::warn!(error = %e, "counting the rail's views together failed; counting them one by one");
+                for id in chunk {
+                    if let Ok(n) = state.desk.view_count(actor, *id).await {
+                        out.insert(*id, n);
+                    }
+                }
+            }
+        }
     }
-    Ok(out)
+    out
+}
+
+async fn rail(
+    state: &WebState,
+    s: &SignedIn,
+    i: &crate::i18n::I18n,
+    views: &[ViewRecord],
+    current: Option<ViewId>,
+) -> Vec<RailItem> {
+    let counts = view_counts(state, &s.actor, views).await;
+    views
+        .iter()
+        .map(|v| RailItem {
+            id: v.id.0,
+            key: rail_key(v),
+            label: view_label(i, v),
+            count: counts.get(&v.id).copied(),
+            current: Some(v.id) == current,
+        })
+        .collect()
 }
 
 /// A column header.
 #[derive(Debug, Clone)]
 pub struct Column {
-    /// Sort key.
+    /// Column key (one of `tessera_core::view::COLUMNS`).
     pub key: &'static str,
     /// Label.
     pub label: String,
-    /// The link that sorts by it.
-    pub href: String,
+    /// The link that sorts by it (`None`: the column does not sort).
+    pub href: Option<String>,
     /// `ascending`, `descending` or `none` (for `aria-sort`).
     pub aria: &'static str,
 }
@@ -102,6 +143,7 @@ pub struct Column {
 /// Query of the console.
 #[derive(Debug, Default, Deserialize)]
 pub struct ConsoleQuery {
+    view: Option<String>,
     list: Option<String>,
     sort: Option<String>,
     dir: Option<String>,
@@ -111,17 +153,23 @@ pub struct ConsoleQuery {
     n: Option<u32>,
 }
 
-const COLUMNS: [(&str, SortField); 9] = [
-    ("number", SortField::Number),
-    ("subject", SortField::Subject),
-    ("requester", SortField::Requester),
-    ("department", SortField::Department),
-    ("status", SortField::Status),
-    ("priority", SortField::Priority),
-    ("assignee", SortField::Assignee),
-    ("wait", SortField::Wait),
-    ("updated", SortField::UpdatedAt),
-];
+/// The order a column header sorts by (columns without one get a plain
+/// header). The keys are also the names of views' orders.
+fn column_sort(key: &str) -> Option<SortField> {
+    Some(match key {
+        "number" => SortField::Number,
+        "subject" => SortField::Subject,
+        "requester" => SortField::Requester,
+        "department" => SortField::Department,
+        "status" => SortField::Status,
+        "priority" => SortField::Priority,
+        "assignee" => SortField::Assignee,
+        "wait" => SortField::Wait,
+        "updated" => SortField::UpdatedAt,
+        "created" => SortField::CreatedAt,
+        _ => return None,
+    })
+}
 
 /// Tickets per console page.
 const PER_PAGE: u32 = 50;
@@ -146,6 +194,8 @@ pub(crate) fn choices(items: impl IntoIterator<Item = (String, String)>, selecte
 struct ConsolePage {
     page: Page,
     rail: Vec<RailItem>,
+    /// The view shown (`None`: the agent has no active view).
+    view_id: Option<i64>,
     list: String,
     list_label: String,
     columns: Vec<Column>,
@@ -173,7 +223,9 @@ pub(crate) async fn staff_users(state: &WebState, actor: &Actor) -> Result<Vec<U
     Ok(out)
 }
 
-/// The console: a list of the rail.
+/// The console: the agent's views in the rail with their counts, and one
+/// view's tickets (`?view=<id>`; the first view without it; `?list=<key>`
+/// of the old fixed lists means the default view that replaced it).
 pub async fn console(
     State(state): State<WebState>,
     Signed(s): Signed,
@@ -181,84 +233,126 @@ pub async fn console(
     Query(q): Query<ConsoleQuery>,
 ) -> Result<Response, WebError> {
     require_agent(&s)?;
-    let list = q.list.as_deref().filter(|l| LISTS.contains(l)).unwrap_or("waiting").to_string();
-    let here = format!("/agent?list={list}");
+    let views = state.desk.list_views(&s.actor, true).await?;
+    let chosen: Option<ViewId> = match (q.view.as_deref().map(str::trim).filter(|v| !v.is_empty()), q.list.as_deref()) {
+        (Some(v), _) => Some(ViewId(v.parse().map_err(|_| WebError::NotFound)?)),
+        (None, Some(list)) => legacy_list(list)
+            .and_then(|k| views.iter().find(|v| v.default_key.as_deref() == Some(k)))
+            .or(views.first())
+            .map(|v| v.id),
+        (None, None) => views.first().map(|v| v.id),
+    };
+    let here = chosen.map_or_else(|| "/agent".to_string(), |id| format!("/agent?view={id}"));
     let page = Page::new(&state, &headers, Some(&s), "agent", &here);
     let i = page.i;
-    let sort_key = q.sort.as_deref().filter(|k| COLUMNS.iter().any(|c| c.0 == *k)).unwrap_or("updated");
-    let field = COLUMNS.iter().find(|c| c.0 == sort_key).map_or(SortField::UpdatedAt, |c| c.1);
-    let default_desc = matches!(field, SortField::UpdatedAt | SortField::Priority);
-    let descending = match q.dir.as_deref() {
-        Some("asc") => false,
-        Some("desc") => true,
-        _ => default_desc,
-    };
-    let now = state.desk.now();
-    let mut filter = list_filter(&list, s.user.id, now);
-    filter.text = q.q.clone().filter(|t| !t.trim().is_empty());
-    let page_no = q.page.unwrap_or(1).clamp(1, 100_000);
-    let result = state
-        .desk
-        .list_tickets(
-            &s.actor,
-            TicketListQuery {
-                filter,
-                sort: TicketSort { field, descending, boosted_first: true },
-                after: None,
-                offset: (page_no - 1) * PER_PAGE,
-                limit: Some(PER_PAGE),
-            },
-        )
-        .await?;
-    let mut l = Lookup::load(&state.desk).await?;
-    let ids: Vec<UserId> =
-        result.tickets.iter().flat_map(|t| [Some(t.requester_id), t.assignee_id]).flatten().collect();
-    l.users(&state.desk, &ids).await?;
-    let rows = result.tickets.iter().map(|t| TicketRow::of(&i, &l, t, true, now)).collect();
-    let panels_list = {
-        let shown: Vec<&tessera_core::Ticket> = result.tickets.iter().collect();
-        let ctx = panels::list_context(&s, &list, &shown);
-        let ids: Vec<String> = shown.iter().map(|t| format!("{}.{}", t.id, t.version)).collect();
-        panels::fetch(&state, "TicketAdminAreaViewList", ctx, &format!("{}:{}", s.user.id, ids.join(","))).await
-    };
-    let qs = encode(q.q.as_deref().unwrap_or(""));
-    let columns = COLUMNS
-        .iter()
-        .map(|(key, _)| {
-            let active = *key == sort_key;
-            let next_dir = if active { if descending { "asc" } else { "desc" } } else { "asc" };
-            Column {
-                key,
-                label: i.t(&format!("col.{key}")).to_string(),
-                href: format!("/agent?list={list}&sort={key}&dir={next_dir}&q={qs}"),
-                aria: if !active {
-                    "none"
-                } else if descending {
-                    "descending"
-                } else {
-                    "ascending"
-                },
-            }
-        })
-        .collect();
-    let agents = staff_users(&state, &s.actor).await?;
-    let statuses = state.desk.statuses().await?;
-    let pages = u32::try_from(result.total.div_ceil(u64::from(PER_PAGE))).unwrap_or(1).max(1);
     let notice = match (q.done.as_deref(), q.n) {
         (Some("bulk"), Some(n)) => Some(i.t1("done.bulk", n)),
+        (Some("view_created"), _) => Some(i.t("views.done_created").to_string()),
         _ => None,
     };
-    let rail = rail(&state, &s, &i, &list).await?;
-    let list_label = i.t(&format!("list.{list}")).to_string();
+    let qs = encode(q.q.as_deref().unwrap_or(""));
+    let statuses = state.desk.statuses().await?;
+    let mut l = Lookup::load(&state.desk).await?;
+    let (view, mut filter, view_sort) = match chosen {
+        Some(id) => {
+            let (v, f, srt) = state.desk.view_query(&s.actor, id).await?;
+            (Some(v), f, srt)
+        }
+        None => (None, TicketFilter::default(), TicketSort::default()),
+    };
+    let now = state.desk.now();
+    let mut columns = Vec::new();
+    let mut rows = Vec::new();
+    let mut total = 0;
+    let mut panels_list = Vec::new();
+    let page_no = q.page.unwrap_or(1).clamp(1, 100_000);
+    let mut base = "/agent?".to_string();
+    if let Some(v) = &view {
+        let vid = v.id;
+        // A clicked header sorts by its column; otherwise the view's order.
+        let clicked = q.sort.as_deref().and_then(|k| {
+            let key = COLUMNS.iter().copied().find(|c| *c == k)?;
+            column_sort(key).map(|f| (key, f))
+        });
+        let (sort, sort_key, descending) = match clicked {
+            Some((key, field)) => {
+                let descending = match q.dir.as_deref() {
+                    Some("asc") => false,
+                    Some("desc") => true,
+                    _ => matches!(field, SortField::UpdatedAt | SortField::CreatedAt | SortField::Priority),
+                };
+                (TicketSort { field, descending, boosted_first: true }, Some(key), descending)
+            }
+            None => {
+                let key = COLUMNS.iter().copied().find(|c| *c == v.sort.by && column_sort(c).is_some());
+                (view_sort, key, view_sort.descending)
+            }
+        };
+        base = match clicked {
+            Some((key, _)) => {
+                format!("/agent?view={vid}&sort={key}&dir={}&q={qs}", if descending { "desc" } else { "asc" })
+            }
+            None => format!("/agent?view={vid}&q={qs}"),
+        };
+        filter.text = q.q.clone().filter(|t| !t.trim().is_empty());
+        let result = state
+            .desk
+            .list_tickets(
+                &s.actor,
+                TicketListQuery { filter, sort, after: None, offset: (page_no - 1) * PER_PAGE, limit: Some(PER_PAGE) },
+            )
+            .await?;
+        let ids: Vec<UserId> =
+            result.tickets.iter().flat_map(|t| [Some(t.requester_id), t.assignee_id]).flatten().collect();
+        l.users(&state.desk, &ids).await?;
+        if v.columns.iter().any(|c| c == "organization") {
+            let orgs: Vec<_> = result.tickets.iter().filter_map(|t| t.organization_id).collect();
+            l.organizations(&state.desk, &orgs).await?;
+        }
+        rows = result.tickets.iter().map(|t| TicketRow::of(&i, &l, t, true, now)).collect();
+        total = result.total;
+        columns = v
+            .columns
+            .iter()
+            .filter_map(|c| COLUMNS.iter().copied().find(|k| k == c))
+            .map(|key| {
+                let active = sort_key == Some(key);
+                let next_dir = if active && !descending { "desc" } else { "asc" };
+                Column {
+                    key,
+                    label: i.t(&format!("col.{key}")).to_string(),
+                    href: column_sort(key).map(|_| format!("/agent?view={vid}&sort={key}&dir={next_dir}&q={qs}")),
+                    aria: if !active {
+                        "none"
+                    } else if descending {
+                        "descending"
+                    } else {
+                        "ascending"
+                    },
+                }
+            })
+            .collect();
+        let shown: Vec<&tessera_core::Ticket> = result.tickets.iter().collect();
+        let ctx = panels::list_context(&s, &rail_key(v), &shown);
+        let ids: Vec<String> = shown.iter().map(|t| format!("{}.{}", t.id, t.version)).collect();
+        panels_list =
+            panels::fetch(&state, "TicketAdminAreaViewList", ctx, &format!("{}:{}", s.user.id, ids.join(","))).await;
+    }
+    let agents = staff_users(&state, &s.actor).await?;
+    let pages = u32::try_from(total.div_ceil(u64::from(PER_PAGE))).unwrap_or(1).max(1);
+    let rail = rail(&state, &s, &i, &views, chosen).await;
+    let list_label = view.as_ref().map_or_else(|| i.t("views.none").to_string(), |v| view_label(&i, v));
     html(&ConsolePage {
         rail,
+        view_id: view.as_ref().map(|v| v.id.0),
+        list: view.as_ref().map(rail_key).unwrap_or_default(),
         list_label,
         columns,
         rows,
-        total: result.total,
+        total,
         page_no,
         pages,
-        base: format!("/agent?list={list}&sort={sort_key}&dir={}&q={qs}", if descending { "desc" } else { "asc" }),
+        base,
         q: q.q.unwrap_or_default(),
         agents: choices(agents.iter().map(|u| (u.id.to_string(), u.name.clone())), ""),
         statuses: choices(
@@ -270,23 +364,19 @@ pub async fn console(
         ),
         priorities: choices(Priority::ALL.iter().map(|p| (p.as_str().to_string(), priority_label(&i, *p))), ""),
         departments: choices(l.departments.values().map(|d| (d.id.to_string(), d.name.clone())), ""),
-        list,
         notice,
         panels_list,
         page,
     })
 }
 
-/// The rail's counts as JSON (for live updates).
-pub async fn counts(
-    State(state): State<WebState>,
-    Signed(s): Signed,
-    headers: HeaderMap,
-) -> Result<Response, WebError> {
+/// The rail's counts as JSON (for live updates): `data-count` key → count.
+pub async fn counts(State(state): State<WebState>, Signed(s): Signed) -> Result<Response, WebError> {
     require_agent(&s)?;
-    let i = session::i18n_for(&headers, Some(&s));
-    let items = rail(&state, &s, &i, "").await?;
-    let map: BTreeMap<&str, u64> = items.iter().map(|r| (r.key, r.count)).collect();
+    let views = state.desk.list_views(&s.actor, true).await?;
+    let counts = view_counts(&state, &s.actor, &views).await;
+    let map: BTreeMap<String, u64> =
+        views.iter().filter_map(|v| counts.get(&v.id).map(|n| (rail_key(v), *n))).collect();
     Ok(Json(map).into_response())
 }
 

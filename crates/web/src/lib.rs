@@ -9,6 +9,7 @@ pub mod admin;
 pub mod admin_hooks;
 pub mod agent;
 pub mod agent_new;
+pub mod agent_views;
 pub mod assets;
 pub mod auth;
 pub mod forms;
@@ -66,6 +67,12 @@ pub fn router(state: WebState) -> Router {
         .route("/agent/counts", get(agent::counts))
         .route("/agent/live", get(live::stream))
         .route("/agent/bulk", post(agent::bulk))
+        .route("/agent/views", get(agent_views::list))
+        .route("/agent/views/new", get(agent_views::new_page).post(agent_views::create))
+        .route("/agent/views/{id}", get(agent_views::edit_page).post(agent_views::update))
+        .route("/agent/views/{id}/active", post(agent_views::set_active))
+        .route("/agent/views/{id}/delete", post(agent_views::delete))
+        .route("/agent/views/{id}/move", post(agent_views::move_view))
         .route("/agent/tickets/new", get(agent_new::new_page).post(agent_new::create))
         .route("/agent/tickets/{id}", get(agent::ticket))
         .route("/agent/tickets/{id}/message", post(agent::message))

@@ -5,7 +5,7 @@ use crate::i18n::I18n;
 use chrono::SecondsFormat;
 use std::collections::HashMap;
 use tessera_core::custom_field::{CustomFieldDef, FieldType};
-use tessera_core::ids::{DepartmentId, UserId};
+use tessera_core::ids::{DepartmentId, OrganizationId, UserId};
 use tessera_core::status::{Status, StatusCategory};
 use tessera_core::ticket::Priority;
 use tessera_core::{Department, Ticket, Timestamp, User};
@@ -38,6 +38,8 @@ pub struct Lookup {
     pub users: HashMap<UserId, User>,
     /// Custom field definitions.
     pub fields: Vec<CustomFieldDef>,
+    /// Organization names met so far.
+    pub organizations: HashMap<OrganizationId, String>,
 }
 
 impl Lookup {
@@ -50,6 +52,7 @@ impl Lookup {
             statuses: store.statuses().await?,
             users: HashMap::new(),
             fields: store.custom_fields().await?,
+            organizations: HashMap::new(),
         })
     }
 
@@ -63,6 +66,23 @@ impl Lookup {
             }
         }
         Ok(())
+    }
+
+    /// Makes sure the organizations `ids` are known.
+    pub async fn organizations(&mut self, desk: &Desk, ids: &[OrganizationId]) -> Result<(), tessera_desk::DeskError> {
+        for &id in ids {
+            if let std::collections::hash_map::Entry::Vacant(slot) = self.organizations.entry(id)
+                && let Some(o) = desk.store().organization(id).await?
+            {
+                slot.insert(o.name);
+            }
+        }
+        Ok(())
+    }
+
+    /// An organization's name (empty when it is not known).
+    pub fn organization(&self, id: OrganizationId) -> String {
+        self.organizations.get(&id).cloned().unwrap_or_default()
     }
 
     /// A department's name.
@@ -149,6 +169,16 @@ pub struct TicketRow {
     pub wait: String,
     /// Last update.
     pub updated: Stamp,
+    /// Opened.
+    pub created: Stamp,
+    /// Due, if a due date is set.
+    pub due: Option<Stamp>,
+    /// The requester's organization's name (known when loaded), or empty.
+    pub organization: String,
+    /// The type's label, or empty.
+    pub type_label: String,
+    /// Tags.
+    pub tags: Vec<String>,
     /// Unread by the viewer's side.
     pub unread: bool,
     /// Boosted to the top.
@@ -171,6 +201,11 @@ impl TicketRow {
             assignee: t.assignee_id.map(|a| l.user(a)).unwrap_or_default(),
             wait: t.wait_seconds(now).map(|s| i.duration(s)).unwrap_or_default(),
             updated: Stamp::of(t.updated_at),
+            created: Stamp::of(t.created_at),
+            due: t.due_at.map(Stamp::of),
+            organization: t.organization_id.map(|o| l.organization(o)).unwrap_or_default(),
+            type_label: t.ticket_type.map(|ty| i.t(&format!("type.{}", ty.as_str())).to_string()).unwrap_or_default(),
+            tags: t.tags.clone(),
             unread: if staff { t.agent_unread } else { t.customer_unread },
             boosted: t.queue_boost,
         }

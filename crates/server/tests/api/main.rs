@@ -8,6 +8,7 @@ mod agent_new;
 mod attachments;
 mod bad_input;
 mod concurrency;
+mod console_views;
 mod hooks;
 mod hooks_example;
 mod lifecycle;
