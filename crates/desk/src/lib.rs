@@ -25,7 +25,7 @@ pub mod views;
 pub use crypto::SecretBox;
 pub use error::{DeskError, DeskResult};
 pub use inputs::*;
-pub use tickets::{Posted, TicketDetail, TicketListQuery, TicketPage};
+pub use tickets::{DEFAULT_PAGE, Posted, TicketDetail, TicketListQuery, TicketPage};
 
 use std::sync::Arc;
 use tessera_core::custom_field::CustomFieldDef;

@@ -51,6 +51,9 @@ pub struct Posted {
     pub follow_up: bool,
 }
 
+/// Tickets per page when a list request names no limit.
+pub const DEFAULT_PAGE: u32 = 25;
+
 /// A ticket list request.
 #[derive(Debug, Clone, Default)]
 pub struct TicketListQuery {
@@ -112,7 +115,7 @@ impl Desk {
 
     /// A page of the tickets the actor may see.
     pub async fn list_tickets(&self, actor: &Actor, q: TicketListQuery) -> DeskResult<TicketPage> {
-        let limit = q.limit.unwrap_or(25).clamp(1, 100);
+        let limit = q.limit.unwrap_or(DEFAULT_PAGE).clamp(1, 100);
         let mut filter = q.filter;
         if !actor.is_staff() && filter.archived.is_none() {
             filter.archived = Some(false);

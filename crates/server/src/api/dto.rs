@@ -312,12 +312,35 @@ pub fn decode_cursor(s: &str, sort: &TicketSort) -> Option<Cursor> {
     Some(Cursor { value, id: TicketId(id) })
 }
 
+/// The cursor of an order paged by offset (`wait`, `queue`): where the
+/// next page starts, tied to its order like [`encode_cursor`]'s.
+pub fn encode_offset_cursor(offset: u32, sort: &TicketSort) -> String {
+    URL_SAFE_NO_PAD.encode(format!("o{}:{offset}", sort_code(sort)))
+}
+
+/// Decodes a cursor made by [`encode_offset_cursor`] for the same order.
+pub fn decode_offset_cursor(s: &str, sort: &TicketSort) -> Option<u32> {
+    let raw = URL_SAFE_NO_PAD.decode(s).ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    let (code, offset) = text.split_once(':')?;
+    if code.strip_prefix('o')? != sort_code(sort) {
+        return None;
+    }
+    offset.parse().ok().filter(|o| *o <= MAX_OFFSET)
+}
+
+/// The deepest offset a cursor may hold (offset paging reads every row
+/// before it, so a forged huge offset is refused rather than scanned).
+const MAX_OFFSET: u32 = 1_000_000;
+
 fn sort_code(sort: &TicketSort) -> String {
     let field = match sort.field {
         SortField::CreatedAt => "c",
         SortField::UpdatedAt => "u",
         SortField::Priority => "p",
         SortField::Id => "i",
+        SortField::Wait => "w",
+        SortField::Queue => "q",
         // Orders without cursors (the web UI pages them by offset).
         _ => "x",
     };

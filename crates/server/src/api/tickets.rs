@@ -14,7 +14,7 @@ use serde::Deserialize;
 use tessera_core::ids::*;
 use tessera_core::status::{StatusCategory, StatusKey};
 use tessera_core::ticket::{Priority, Source, TicketType};
-use tessera_desk::{MergeInput, OpenTicket, Origin, PostMessage, TicketListQuery, TicketPatch};
+use tessera_desk::{DEFAULT_PAGE, MergeInput, OpenTicket, Origin, PostMessage, TicketListQuery, TicketPatch};
 use tessera_store::{SortField, TicketFilter, TicketSort};
 use utoipa::IntoParams;
 
@@ -57,8 +57,11 @@ pub struct ListParams {
     updated_after: Option<String>,
     /// RFC 3339 time: updated before.
     updated_before: Option<String>,
-    /// `updated_at` (default, newest first), `created_at`, `priority` or `id`;
-    /// prefix `-` for descending, `+` or nothing for ascending (`-updated_at` is the default).
+    /// `updated_at` (default, newest first), `created_at`, `priority`, `id`,
+    /// `wait` (waiting for an agent the longest first; tickets not waiting
+    /// last) or `queue` (boosted first, then the highest priority, then the
+    /// longest wait; direction ignored); prefix `-` for descending, `+` or
+    /// nothing for ascending (`-updated_at` is the default).
     sort: Option<String>,
     /// The `next_cursor` of the previous page.
     cursor: Option<String>,
@@ -129,14 +132,22 @@ impl ListParams {
                     "created_at" => SortField::CreatedAt,
                     "priority" => SortField::Priority,
                     "id" => SortField::Id,
-                    _ => return Err(bad("sort", "sort by updated_at, created_at, priority or id")),
+                    "wait" => SortField::Wait,
+                    "queue" => SortField::Queue,
+                    _ => return Err(bad("sort", "sort by updated_at, created_at, priority, id, wait or queue")),
                 };
                 TicketSort { field, descending, boosted_first: false }
             }
         };
-        let after = one("cursor", &self.cursor, |c| decode_cursor(c, &sort))?;
+        // Keyset orders page with a cursor holding the last row's key; the
+        // others (wait, queue) with one holding the offset of the next page.
+        let (after, offset) = if sort.field.keyset() {
+            (one("cursor", &self.cursor, |c| decode_cursor(c, &sort))?, 0)
+        } else {
+            (None, one("cursor", &self.cursor, |c| decode_offset_cursor(c, &sort))?.unwrap_or(0))
+        };
         let limit = one("limit", &self.limit, |s| s.parse::<u32>().ok().filter(|n| (1..=100).contains(n)))?;
-        Ok(TicketListQuery { filter, sort, after, offset: 0, limit })
+        Ok(TicketListQuery { filter, sort, after, offset, limit })
     }
 }
 
@@ -185,12 +196,20 @@ pub async fn list_tickets(
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> ApiResult<Json<TicketList>> {
     let query = p.into_query()?;
-    let sort = query.sort;
+    let (sort, offset) = (query.sort, query.offset);
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
     let page = s.desk.list_tickets(&a, query).await?;
     let now = s.desk.now();
+    let next_cursor = match &page.next {
+        Some(c) => Some(encode_cursor(c, &sort)),
+        None if !sort.field.keyset() && u64::from(offset) + u64::from(limit) < page.total => {
+            Some(encode_offset_cursor(offset + limit, &sort))
+        }
+        None => None,
+    };
     Ok(Json(TicketList {
         tickets: page.tickets.into_iter().map(|t| TicketOut::new(t, now)).collect(),
-        next_cursor: page.next.as_ref().map(|c| encode_cursor(c, &sort)),
+        next_cursor,
         total: page.total,
     }))
 }

@@ -14,6 +14,7 @@ mod hooks_example;
 mod lifecycle;
 mod openapi;
 mod permissions;
+mod queue;
 mod resources;
 mod restart;
 mod support;
