@@ -163,9 +163,9 @@ def main():
             fields = {"plan": rng.choice(["gold", "silver", "bronze"])} if rng.random() < 0.5 else {}
             tickets.append((
                 tid, num, f"{rng.getrandbits(64):016x}", text(rng, lang, rng.randint(3, 8)), dept, cust, org, assignee,
-                json.dumps(t_tags), rng.choice(TYPES), rng.choice([0, 1, 1, 1, 2, 3]), key, cat,
+                json.dumps(t_tags), rng.choice(TYPES), rng.choice([1, 2, 2, 2, 3, 4]), key, cat,
                 rng.choice(SOURCES), json.dumps(fields), 1 if rng.random() < 0.01 else 0,
-                "solved" if cat == "closed" else None, created, updated, updated, created,
+                "auto" if cat == "closed" else None, created, updated, updated, created,
                 first_response, first_response, awaiting, solved, updated if cat == "closed" else None))
             for tag in t_tags:
                 tags.append((tid, tag))

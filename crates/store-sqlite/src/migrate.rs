@@ -10,6 +10,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "web", include_str!("../migrations/0002_web.sql")),
     (3, "hooks", include_str!("../migrations/0003_hooks.sql")),
     (4, "views", include_str!("../migrations/0004_views.sql")),
+    (7, "counts", include_str!("../migrations/0007_counts.sql")),
 ];
 
 /// Applies the migrations `conn` has not seen yet; answers how many ran.

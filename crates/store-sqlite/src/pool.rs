@@ -89,8 +89,16 @@ impl Writer {
     }
 }
 
+/// How often the writer lets SQLite refresh its planner statistics.
+const STATISTICS_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
 fn writer_loop(conn: Connection, mut rx: mpsc::UnboundedReceiver<Box<dyn Job>>) {
+    let mut statistics_at = std::time::Instant::now();
     while let Some(first) = rx.blocking_recv() {
+        if statistics_at.elapsed() >= STATISTICS_EVERY {
+            crate::refresh_statistics(&conn, false);
+            statistics_at = std::time::Instant::now();
+        }
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {

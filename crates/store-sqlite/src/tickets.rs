@@ -331,21 +331,11 @@ fn where_clause(q: &TicketQuery) -> (String, Vec<Value>) {
         v.push(Value::Text(text.to_string()));
         v.push(Value::Text(like));
     }
-    if let Some(view) = &f.view {
-        for c in &view.all {
-            let (sql, vals) = condition_sql(c);
-            w.push(sql);
-            v.extend(vals);
-        }
-        if !view.any.is_empty() {
-            let mut parts = Vec::new();
-            for c in &view.any {
-                let (sql, vals) = condition_sql(c);
-                parts.push(sql);
-                v.extend(vals);
-            }
-            w.push(format!("({})", parts.join(" OR ")));
-        }
+    if let Some(view) = &f.view
+        && let Some((sql, vals)) = view_sql(view, Table::Tickets)
+    {
+        w.push(sql);
+        v.extend(vals);
     }
     for (col, op, val) in [
         ("created_at", ">=", f.created_after),
@@ -361,17 +351,68 @@ fn where_clause(q: &TicketQuery) -> (String, Vec<Value>) {
     (w.join(" AND "), v)
 }
 
-/// The SQL of one resolved view condition (a boolean expression over `t`)
-/// and its values. Conditions were checked when the view was saved, so a
+/// Which table a condition's SQL reads: the tickets (`t`), or the tally of
+/// live tickets by status, department, assignee, priority and archived
+/// (`c`, see migration 0007), which holds only some of the columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Table {
+    Tickets,
+    Counts,
+}
+
+/// A view's conditions as one boolean expression and its values; `None`
+/// when there is nothing to add. For [`Table::Counts`], `Some(None)`-like
+/// refusal is expressed by [`view_sql_counts`].
+fn view_sql(view: &tessera_core::view::ResolvedConditions, table: Table) -> Option<(String, Vec<Value>)> {
+    let mut w = Vec::new();
+    let mut v = Vec::new();
+    for c in &view.all {
+        let (sql, vals) = condition_sql(c, table)?;
+        w.push(sql);
+        v.extend(vals);
+    }
+    if !view.any.is_empty() {
+        let mut parts = Vec::new();
+        for c in &view.any {
+            let (sql, vals) = condition_sql(c, table)?;
+            parts.push(sql);
+            v.extend(vals);
+        }
+        w.push(format!("({})", parts.join(" OR ")));
+    }
+    if w.is_empty() { None } else { Some((w.join(" AND "), v)) }
+}
+
+/// A view's conditions over the tally: `None` when one of them looks at a
+/// column the tally does not hold; `Some(None)` when there are none.
+fn view_sql_counts(view: &tessera_core::view::ResolvedConditions) -> Option<Option<(String, Vec<Value>)>> {
+    let all_fit = view.all.iter().chain(&view.any).all(|c| condition_sql(c, Table::Counts).is_some());
+    all_fit.then(|| view_sql(view, Table::Counts))
+}
+
+/// The SQL of one resolved view condition (a boolean expression over `t`,
+/// or over `c` for the tally) and its values; `None` when the tally does
+/// not hold the field. Conditions were checked when the view was saved, so a
 /// value of an unexpected shape here matches nothing rather than failing.
-fn condition_sql(c: &Resolved) -> (String, Vec<Value>) {
-    use Operator::*;
-    let nothing = || ("0".to_string(), Vec::new());
-    let ints = |v: &[i64]| v.iter().map(|i| Value::Integer(*i)).collect::<Vec<_>>();
-    let texts = |v: &[String]| v.iter().map(|t| Value::Text(t.clone())).collect::<Vec<_>>();
+fn condition_sql(c: &Resolved, table: Table) -> Option<(String, Vec<Value>)> {
+    if c.field == Field::StatusCategory {
+        let column = if table == Table::Tickets { "t.status_category" } else { "c.status_category" };
+        return Some(category_sql(column, c));
+    }
+    if table == Table::Counts {
+        let column = match &c.field {
+            Field::Status => "c.status",
+            Field::Priority => "c.priority",
+            Field::DepartmentId => "c.department_id",
+            Field::AssigneeId => "NULLIF(c.assignee_id, 0)",
+            Field::Archived => "c.archived",
+            _ => return None,
+        };
+        return Some(value_sql(column, c));
+    }
     let column = match &c.field {
         Field::Status => "t.status",
-        Field::StatusCategory => CATEGORY_RANK,
+        Field::StatusCategory => "t.status_category",
         Field::Priority => "t.priority",
         Field::Type => "t.ticket_type",
         Field::Source => "t.source",
@@ -393,9 +434,52 @@ fn condition_sql(c: &Resolved) -> (String, Vec<Value>) {
         Field::AwaitingAgentSince => "t.awaiting_agent_since",
         Field::SolvedAt => "t.solved_at",
         Field::DueAt => "t.due_at",
-        Field::Tags => return tags_sql(c),
-        Field::Custom(key) => return custom_sql(key, c),
+        Field::Tags => return Some(tags_sql(c)),
+        Field::Custom(key) => return Some(custom_sql(key, c)),
     };
+    Some(value_sql(column, c))
+}
+
+/// A status-category condition (values are category ranks, see
+/// `tessera_core::view::category_rank`) as `column IN (the categories it
+/// selects)`, which the category index can answer, unlike a computed rank.
+fn category_sql(column: &str, c: &Resolved) -> (String, Vec<Value>) {
+    use Operator::*;
+    let ranks = match &c.value {
+        ResolvedValue::Ints(v) => v.clone(),
+        _ => Vec::new(),
+    };
+    let chosen: Vec<StatusCategory> = StatusCategory::ALL
+        .into_iter()
+        .filter(|cat| {
+            let r = tessera_core::view::category_rank(*cat);
+            match c.operator {
+                Is | In => ranks.contains(&r),
+                IsNot | NotIn => !ranks.contains(&r),
+                LessThan => ranks.first().is_some_and(|b| r < *b),
+                GreaterThan => ranks.first().is_some_and(|b| r > *b),
+                // A ticket always has a category.
+                Present => true,
+                _ => false,
+            }
+        })
+        .collect();
+    match chosen.len() {
+        0 => ("0".into(), vec![]),
+        n if n == StatusCategory::ALL.len() => ("1".into(), vec![]),
+        n => (
+            format!("{column} IN ({})", vec!["?"; n].join(", ")),
+            chosen.iter().map(|c| Value::Text(c.as_str().into())).collect(),
+        ),
+    }
+}
+
+/// `column <operator> value` for one resolved condition.
+fn value_sql(column: &str, c: &Resolved) -> (String, Vec<Value>) {
+    use Operator::*;
+    let nothing = || ("0".to_string(), Vec::new());
+    let ints = |v: &[i64]| v.iter().map(|i| Value::Integer(*i)).collect::<Vec<_>>();
+    let texts = |v: &[String]| v.iter().map(|t| Value::Text(t.clone())).collect::<Vec<_>>();
     match (&c.value, c.operator) {
         (_, Present) => (format!("{column} IS NOT NULL"), vec![]),
         (_, Absent) => (format!("{column} IS NULL"), vec![]),
@@ -418,10 +502,6 @@ fn condition_sql(c: &Resolved) -> (String, Vec<Value>) {
         _ => nothing(),
     }
 }
-
-/// `t.status_category` as its queue-order rank.
-const CATEGORY_RANK: &str = "(CASE t.status_category WHEN 'new' THEN 0 WHEN 'open' THEN 1 WHEN 'pending' THEN 2 \
-     WHEN 'hold' THEN 3 WHEN 'solved' THEN 4 ELSE 5 END)";
 
 fn like(text: &str) -> String {
     format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
@@ -563,12 +643,133 @@ pub fn list_tickets(conn: &Connection, q: &TicketQuery) -> StoreResult<Vec<Ticke
     rows.collect::<Result<Vec<_>, _>>().db()
 }
 
-/// The exact count of a query (paging ignored).
+/// The exact count of a query (paging ignored): from the tally of migration
+/// 0007 when every condition of the query is on a column it holds, else by
+/// counting the matching tickets.
 pub fn count_tickets(conn: &Connection, q: &TicketQuery) -> StoreResult<u64> {
-    let (w, v) = where_clause(q);
-    let sql = format!("SELECT COUNT(*) FROM tickets t WHERE {w}");
+    let (sql, v) = match tally_count_sql(q) {
+        Some(plan) => plan,
+        None => {
+            let (w, v) = where_clause(q);
+            (format!("SELECT COUNT(*) FROM tickets t WHERE {w}"), v)
+        }
+    };
     let n: i64 = conn.prepare_cached(&sql).db()?.query_row(params_from_iter(v), |r| r.get(0)).db()?;
     Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// The count of `q` read from the tally (`ticket_counts`), or `None` when
+/// the query looks at anything the tally does not hold (text, tags, times,
+/// requester, a customer's or guest's scope…).
+///
+/// An agent sees their departments' tickets, those assigned to them and
+/// those they flagged. The tally has no flag, so the flagged tickets outside
+/// the first two groups are counted from the tickets themselves (through the
+/// `tickets_flagged` index; an agent flags few tickets) and added.
+fn tally_count_sql(q: &TicketQuery) -> Option<(String, Vec<Value>)> {
+    // Every field is named, so a new filter field cannot be forgotten here.
+    let TicketFilter {
+        number,
+        statuses,
+        categories,
+        department_ids,
+        assignee,
+        requester_id,
+        organization_id,
+        priorities,
+        types,
+        tags,
+        archived,
+        created_after,
+        created_before,
+        updated_after,
+        updated_before,
+        text,
+        text_in_notes: _,
+        view,
+    } = &q.filter;
+    if number.is_some()
+        || requester_id.is_some()
+        || organization_id.is_some()
+        || !types.is_empty()
+        || !tags.is_empty()
+        || created_after.is_some()
+        || created_before.is_some()
+        || updated_after.is_some()
+        || updated_before.is_some()
+        || text.as_deref().is_some_and(|t| !t.trim().is_empty())
+    {
+        return None;
+    }
+    let view = match view {
+        Some(v) => view_sql_counts(v)?,
+        None => None,
+    };
+    let mut w: Vec<String> = vec!["1".into()];
+    let mut v: Vec<Value> = Vec::new();
+    let placeholders = |n: usize| vec!["?"; n].join(", ");
+    if !statuses.is_empty() {
+        w.push(format!("c.status IN ({})", placeholders(statuses.len())));
+        v.extend(statuses.iter().map(|s| Value::Text(s.0.clone())));
+    }
+    if !categories.is_empty() {
+        w.push(format!("c.status_category IN ({})", placeholders(categories.len())));
+        v.extend(categories.iter().map(|c| Value::Text(c.as_str().into())));
+    }
+    if !department_ids.is_empty() {
+        w.push(format!("c.department_id IN ({})", placeholders(department_ids.len())));
+        v.extend(department_ids.iter().map(|d| Value::Integer(d.0)));
+    }
+    match assignee {
+        None => {}
+        Some(None) => w.push("c.assignee_id = 0".into()),
+        Some(Some(a)) => {
+            w.push("c.assignee_id = ?".into());
+            v.push(Value::Integer(a.0));
+        }
+    }
+    if !priorities.is_empty() {
+        w.push(format!("c.priority IN ({})", placeholders(priorities.len())));
+        v.extend(priorities.iter().map(|p| Value::Integer(p.rank())));
+    }
+    if let Some(a) = archived {
+        w.push("c.archived = ?".into());
+        v.push(Value::Integer(i64::from(*a)));
+    }
+    if let Some((sql, vals)) = view {
+        w.push(sql);
+        v.extend(vals);
+    }
+    match &q.scope {
+        TicketScope::All => {
+            let sql = format!("SELECT COALESCE(SUM(c.n), 0) FROM ticket_counts c WHERE {}", w.join(" AND "));
+            Some((sql, v))
+        }
+        TicketScope::Agent { user_id, department_ids: mine } => {
+            let depts = placeholders(mine.len());
+            let in_mine = if mine.is_empty() { "0".to_string() } else { format!("c.department_id IN ({depts})") };
+            let mut values: Vec<Value> = mine.iter().map(|d| Value::Integer(d.0)).collect();
+            values.push(Value::Integer(user_id.0));
+            values.extend(v);
+            // The flagged rest: the same query over the tickets, limited to
+            // those flagged by the agent and seen for no other reason.
+            let mut rest = q.clone();
+            rest.scope = TicketScope::All;
+            let (rest_w, rest_v) = where_clause(&rest);
+            let t_mine = if mine.is_empty() { "0".to_string() } else { format!("t.department_id IN ({depts})") };
+            values.push(Value::Integer(user_id.0));
+            values.extend(mine.iter().map(|d| Value::Integer(d.0)));
+            values.push(Value::Integer(user_id.0));
+            values.extend(rest_v);
+            let sql = format!(
+                "SELECT (SELECT COALESCE(SUM(c.n), 0) FROM ticket_counts c WHERE ({in_mine} OR c.assignee_id = ?) AND {}) \
+                 + (SELECT COUNT(*) FROM tickets t WHERE t.flagged_id = ? AND NOT ({t_mine} OR t.assignee_id IS ?) AND {rest_w})",
+                w.join(" AND ")
+            );
+            Some((sql, values))
+        }
+        TicketScope::Customer { .. } | TicketScope::Single(_) => None,
+    }
 }
 
 fn attach_ids(conn: &Connection, ticket: TicketId, messages: &mut [Message]) -> StoreResult<()> {

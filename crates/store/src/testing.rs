@@ -40,7 +40,8 @@ macro_rules! store_contract_tests {
             catalogue_records_round_trip,
             sessions_and_rate_limits,
             webhook_deliveries_keep_ticket_order_and_switch_off_at_the_limit,
-            hook_endpoints_come_in_priority_order
+            hook_endpoints_come_in_priority_order,
+            counts_stay_exact_through_changes
         );
     };
     (@each $open:expr; $($name:ident),*) => {
@@ -821,4 +822,129 @@ pub async fn hook_endpoints_come_in_priority_order(store: Arc<dyn Store>) {
     assert!(!store.hook_endpoint(a.id).await.unwrap().unwrap().active);
     store.delete_hook_endpoint(a.id).await.unwrap();
     assert!(matches!(store.delete_hook_endpoint(a.id).await, Err(StoreError::NotFound)));
+}
+
+/// Counts stay exact while tickets are created, reassigned, moved, solved,
+/// archived, flagged and deleted: for every scope and a spread of filters and
+/// view conditions, the count equals the number of tickets listed. (A backend
+/// may answer counts from a running tally; this is what keeps it honest.)
+pub async fn counts_stay_exact_through_changes(store: Arc<dyn Store>) {
+    use tessera_core::view::{Field, Operator, Resolved, ResolvedConditions, ResolvedValue};
+    let d1 = store.insert_department(department("One")).await.unwrap().id;
+    let d2 = store.insert_department(department("Two")).await.unwrap().id;
+    let c = store.insert_user(user("c@example.com", Role::Customer)).await.unwrap().id;
+    let a1 = store.insert_user(user("a1@example.com", Role::Agent)).await.unwrap().id;
+    let a2 = store.insert_user(user("a2@example.com", Role::Agent)).await.unwrap().id;
+    let priorities = [Priority::Low, Priority::Normal, Priority::High, Priority::Urgent];
+    let mut ids = Vec::new();
+    for i in 0..24usize {
+        let mut t = ticket(if i % 3 == 0 { d2 } else { d1 }, c, t0() + Duration::minutes(i as i64));
+        t.priority = priorities[i % 4];
+        t.assignee_id = [None, Some(a1), Some(a2)][i % 3];
+        ids.push(create(&*store, t, "x").await.ticket_id);
+    }
+    let statuses = [
+        (StatusKey::OPEN, StatusCategory::Open),
+        (StatusKey::ON_HOLD, StatusCategory::Hold),
+        (StatusKey::SOLVED, StatusCategory::Solved),
+        (StatusKey::CLOSED, StatusCategory::Closed),
+    ];
+    let rank = |c: StatusCategory| tessera_core::view::category_rank(c);
+    let cond = |field: Field, operator: Operator, value: ResolvedValue| Resolved { field, operator, value };
+    let views = [
+        None,
+        Some(ResolvedConditions {
+            all: vec![cond(
+                Field::StatusCategory,
+                Operator::LessThan,
+                ResolvedValue::Ints(vec![rank(StatusCategory::Solved)]),
+            )],
+            any: vec![],
+        }),
+        Some(ResolvedConditions {
+            all: vec![
+                cond(Field::AssigneeId, Operator::Absent, ResolvedValue::None),
+                cond(Field::StatusCategory, Operator::IsNot, ResolvedValue::Ints(vec![rank(StatusCategory::Closed)])),
+            ],
+            any: vec![],
+        }),
+        Some(ResolvedConditions {
+            all: vec![cond(Field::DepartmentId, Operator::In, ResolvedValue::Ints(vec![d1.0]))],
+            any: vec![
+                cond(Field::Priority, Operator::GreaterThan, ResolvedValue::Ints(vec![Priority::Normal.rank()])),
+                cond(Field::AssigneeId, Operator::Is, ResolvedValue::Ints(vec![a2.0])),
+            ],
+        }),
+        Some(ResolvedConditions {
+            all: vec![cond(Field::Status, Operator::Is, ResolvedValue::Texts(vec![StatusKey::ON_HOLD.into()]))],
+            any: vec![],
+        }),
+        Some(ResolvedConditions {
+            all: vec![cond(Field::Archived, Operator::Is, ResolvedValue::Flag(false))],
+            any: vec![cond(Field::Tags, Operator::Absent, ResolvedValue::None)],
+        }),
+    ];
+    let scopes = [
+        TicketScope::All,
+        TicketScope::Agent { user_id: a1, department_ids: vec![d1] },
+        TicketScope::Agent { user_id: a2, department_ids: vec![] },
+        TicketScope::Agent { user_id: a1, department_ids: vec![d1, d2] },
+        TicketScope::Customer { user_id: c, organization_id: None },
+    ];
+    let check = |round: usize| {
+        let store = Arc::clone(&store);
+        let views = views.clone();
+        let scopes = scopes.clone();
+        async move {
+            for scope in &scopes {
+                for view in &views {
+                    for filter in [
+                        TicketFilter { view: view.clone(), ..TicketFilter::default() },
+                        TicketFilter { view: view.clone(), assignee: Some(None), ..TicketFilter::default() },
+                        TicketFilter {
+                            view: view.clone(),
+                            priorities: vec![Priority::Urgent],
+                            ..TicketFilter::default()
+                        },
+                        TicketFilter { view: view.clone(), archived: Some(false), ..TicketFilter::default() },
+                    ] {
+                        let q = TicketQuery {
+                            scope: scope.clone(),
+                            filter,
+                            sort: TicketSort::default(),
+                            after: None,
+                            offset: 0,
+                            limit: 100,
+                        };
+                        let listed = store.list_tickets(&q).await.unwrap().len() as u64;
+                        assert_eq!(store.count_tickets(&q).await.unwrap(), listed, "round {round}: {q:?}");
+                    }
+                }
+            }
+        }
+    };
+    check(0).await;
+    // Change tickets in every way a tally could miss, checking after each round.
+    for (round, id) in ids.iter().enumerate() {
+        let mut t = store.ticket(*id).await.unwrap().unwrap();
+        let (key, category) = statuses[round % statuses.len()];
+        t.status = StatusKey::new(key);
+        t.status_category = category;
+        match round % 6 {
+            0 => t.assignee_id = Some(a1),
+            1 => t.assignee_id = None,
+            2 => t.department_id = if t.department_id == d1 { d2 } else { d1 },
+            3 => t.archived = true,
+            4 => t.flagged_id = Some(a2),
+            _ => t.deleted_at = Some(t0()),
+        }
+        t.priority = priorities[(round + 1) % 4];
+        let version = t.version;
+        t.version += 1;
+        store.commit(ChangeSet { creates: vec![], updates: vec![TicketChange::new(t, version)] }).await.unwrap();
+        if round % 4 == 3 {
+            check(round + 1).await;
+        }
+    }
+    check(ids.len() + 1).await;
 }
