@@ -115,6 +115,8 @@ impl ListParams {
             updated_before: time("updated_before", &self.updated_before)?,
             text: self.q.clone().filter(|q| !q.trim().is_empty()),
             text_in_notes: false,
+            sla_breached: None,
+            sla_due_before: None,
             view: None,
         };
         let sort = match self.sort.as_deref().map(str::trim) {
