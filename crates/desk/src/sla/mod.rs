@@ -75,7 +75,7 @@ pub struct TicketSla {
     /// Whether any target is breached.
     pub breached: bool,
     /// The earliest due time of a running target.
-    pub next_due_at: Option<Timestamp>,
+    pub next_due_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Tells the SLA checker that something changed: a ticket's next alert may

@@ -57,6 +57,12 @@ pub struct ListParams {
     updated_after: Option<String>,
     /// RFC 3339 time: updated before.
     updated_before: Option<String>,
+    /// `true`: only tickets with a breached SLA target; `false`: none
+    /// breached (agents; ignored for customers).
+    sla_breached: Option<String>,
+    /// Whole hours: only tickets whose running SLA targets fall due within
+    /// them, overdue ones included (agents; ignored for customers).
+    sla_due_within: Option<String>,
     /// `updated_at` (default, newest first), `created_at`, `priority` or `id`;
     /// prefix `-` for descending, `+` or nothing for ascending (`-updated_at` is the default).
     sort: Option<String>,
@@ -94,7 +100,7 @@ fn id(s: &str) -> Option<i64> {
 }
 
 impl ListParams {
-    fn into_query(self) -> ApiResult<TicketListQuery> {
+    fn into_query(self, now: chrono::DateTime<chrono::Utc>) -> ApiResult<TicketListQuery> {
         let filter = TicketFilter {
             number: self.number.clone(),
             statuses: list_of("status", &self.status, |s| Some(StatusKey::new(s)))?,
@@ -115,8 +121,10 @@ impl ListParams {
             updated_before: time("updated_before", &self.updated_before)?,
             text: self.q.clone().filter(|q| !q.trim().is_empty()),
             text_in_notes: false,
-            sla_breached: None,
-            sla_due_before: None,
+            sla_breached: one("sla_breached", &self.sla_breached, |s| s.parse::<bool>().ok())?,
+            sla_due_before: one("sla_due_within", &self.sla_due_within, |s| {
+                s.parse::<i64>().ok().filter(|h| (1..=24 * 366).contains(h)).map(|h| now + chrono::Duration::hours(h))
+            })?,
             view: None,
         };
         let sort = match self.sort.as_deref().map(str::trim) {
@@ -186,12 +194,11 @@ pub async fn list_tickets(
     Auth(a): Auth,
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> ApiResult<Json<TicketList>> {
-    let query = p.into_query()?;
+    let query = p.into_query(s.desk.now())?;
     let sort = query.sort;
     let page = s.desk.list_tickets(&a, query).await?;
-    let now = s.desk.now();
     Ok(Json(TicketList {
-        tickets: page.tickets.into_iter().map(|t| TicketOut::new(t, now)).collect(),
+        tickets: TicketOut::list(&s.desk, &a, page.tickets).await?,
         next_cursor: page.next.as_ref().map(|c| encode_cursor(c, &sort)),
         total: page.total,
     }))
@@ -227,7 +234,8 @@ pub async fn get_ticket(
     ApiQuery(o): ApiQuery<OrderParams>,
 ) -> ApiResult<Response> {
     let d = s.desk.ticket_detail(&a, TicketId(id), o.newest_first()?).await?;
-    Ok(ticket_response(StatusCode::OK, TicketOut::with_messages(d.ticket, d.messages, s.desk.now())))
+    let sla = s.desk.sla_of(&a, &[&d.ticket]).await?.pop().flatten();
+    Ok(ticket_response(StatusCode::OK, TicketOut::with_messages(d.ticket, d.messages, s.desk.now()).with_sla(sla)))
 }
 
 /// Changes a ticket. Send `If-Match: "<version>"` (or `version`) to change it
