@@ -56,6 +56,12 @@ pub const MAX_POLICY_DEPARTMENTS: usize = 1000;
 const MINUTES_PER_DAY: u32 = 24 * 60;
 const DAY_KEYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
+/// Every IANA zone name a schedule accepts, in the database's order (for
+/// pickers).
+pub fn time_zone_names() -> impl Iterator<Item = &'static str> {
+    chrono_tz::TZ_VARIANTS.iter().map(|z| z.name())
+}
+
 /// The JSON key of a weekday (`mon` … `sun`).
 fn day_key(day: &Weekday) -> &'static str {
     DAY_KEYS[day.num_days_from_monday() as usize]

@@ -409,6 +409,57 @@ struct TicketPage {
     max_files: usize,
     panels_detail: Vec<PanelHtml>,
     panels_sidebar: Vec<PanelHtml>,
+    sla: Option<SlaCard>,
+}
+
+/// The ticket's SLA as the agent page shows it: a countdown per target.
+#[derive(Debug, Clone)]
+pub struct SlaCard {
+    /// The policy's name.
+    pub policy: String,
+    /// One row per measured target.
+    pub rows: Vec<SlaRow>,
+}
+
+/// One SLA target on the agent page.
+#[derive(Debug, Clone)]
+pub struct SlaRow {
+    /// What it measures.
+    pub label: String,
+    /// `running`, `paused`, `met` or `breached` (a CSS class).
+    pub state: &'static str,
+    /// `due in 2h 10m`, `breached 35m ago`, `met`.
+    pub text: String,
+    /// When it falls (or fell) due.
+    pub due: Option<Stamp>,
+}
+
+/// The SLA card of a ticket, if a policy covers it.
+fn sla_card(i: &crate::i18n::I18n, sla: Option<tessera_desk::sla::TicketSla>, now: tessera_core::Timestamp) -> Option<SlaCard> {
+    use tessera_core::sla::TargetStatus;
+    let sla = sla?;
+    let rows = [sla.first_response, sla.next_response, sla.resolution]
+        .into_iter()
+        .flatten()
+        .map(|t| {
+            let (state, text) = match t.status {
+                TargetStatus::Running => ("running", i.t1("sla.due_in", i.duration(t.remaining_seconds))),
+                TargetStatus::Paused => ("paused", i.t1("sla.paused", i.duration(t.remaining_seconds))),
+                TargetStatus::Met => ("met", i.t("sla.met").to_string()),
+                TargetStatus::Breached => {
+                    let late = t.due_at.map_or(0, |d| (t.completed_at.unwrap_or(now) - d).num_seconds());
+                    ("breached", i.t1("sla.breached_ago", i.duration(late)))
+                }
+            };
+            SlaRow {
+                label: i.t(&format!("sla.metric.{}", t.metric.as_str())).to_string(),
+                state,
+                text,
+                due: t.due_at.map(Stamp::of),
+            }
+        })
+        .collect();
+    Some(SlaCard { policy: sla.policy, rows })
 }
 
 /// The ticket as the agent page shows it.
@@ -673,6 +724,7 @@ async fn render_ticket(
         Some(m) => state.desk.store().ticket(m).await.map_err(DeskError::from)?.map(|t| t.number),
         None => None,
     };
+    let sla = sla_card(&i, state.desk.sla_of(&s.actor, &[&tk]).await?.pop().flatten(), now);
     let viewers = state.live.viewers(tk.id, now).into_iter().filter(|v| v.id != s.user.id).map(|v| v.name).collect();
     let t = AgentTicket {
         id: tk.id.0,
@@ -737,6 +789,7 @@ async fn render_ticket(
             max_files,
             panels_detail,
             panels_sidebar,
+            sla,
             page,
         },
     )

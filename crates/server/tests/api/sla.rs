@@ -292,3 +292,91 @@ async fn bad_policies_are_refused_naming_the_field_and_only_admins_change_them()
     w.admin.get(&format!("/sla/policies/{id}")).await.expect(404);
     w.admin.delete(&format!("/sla/policies/{id}")).await.expect(404);
 }
+
+#[tokio::test]
+async fn admins_keep_policies_on_the_settings_screen_and_agents_see_the_countdown() {
+    const PW: &str = "a long test password";
+    let (w, clock) = world_at("2026-11-23T07:00:00Z").await;
+    let me = w.admin.get("/me").await.expect(200).body["id"].as_i64().unwrap();
+    for id in [me, w.ayse_id, w.erin_id] {
+        w.admin.patch(&format!("/users/{id}"), json!({"password": PW})).await.expect(200);
+    }
+    let mut b = Browser::new(&w.server);
+    b.sign_in("admin@localhost", PW).await;
+    let list = b.get("/admin/sla").await;
+    assert_eq!(list.status, 200);
+    assert!(list.text.contains("href=\"/admin/sla\""), "linked from the admin navigation");
+    let csrf = list.hidden("_csrf").unwrap();
+    let billing = w.billing.to_string();
+    let mut fields = vec![
+        ("_csrf", csrf.as_str()),
+        ("name", "Office hours"),
+        ("department_ids", billing.as_str()),
+        ("schedule.time_zone", "Europe/Istanbul"),
+        ("schedule.week.mon", "09:00-12:00, 13:00-17:00"),
+        ("schedule.week.tue", "09:00-17:00"),
+        ("schedule.week.wed", "09:00-17:00"),
+        ("schedule.week.thu", "09:00-17:00"),
+        ("schedule.week.fri", "09:00-17:00"),
+        ("schedule.holidays", "2026-12-31\n2027-01-01"),
+        ("targets.normal.first_response_minutes", "60"),
+        ("targets.normal.resolution_minutes", "480"),
+        ("warning_minutes", "15"),
+        ("active", "on"),
+    ];
+    // A bad day comes back with its message and what was typed.
+    let mut bad = fields.clone();
+    bad[4] = ("schedule.week.mon", "09:00-25:00");
+    let r = b.post("/admin/sla", &bad).await;
+    assert_eq!(r.status, 422);
+    assert!(r.text.contains("id=\"s-day-mon-error\"") && r.text.contains("09:00-25:00"), "{}", r.text);
+    let mut overlap = fields.clone();
+    overlap[4] = ("schedule.week.mon", "09:00-13:00, 12:00-17:00");
+    let r = b.post("/admin/sla", &overlap).await;
+    assert_eq!(r.status, 422);
+    assert!(r.text.contains("id=\"s-day-mon-error\""));
+    assert!(w.admin.get("/sla/policies").await.expect(200).body["policies"].as_array().unwrap().is_empty());
+
+    let r = b.post("/admin/sla", &fields).await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    let policies = w.admin.get("/sla/policies").await.expect(200).body["policies"].clone();
+    let p = &policies[0];
+    assert_eq!(p["name"], "Office hours");
+    assert_eq!(p["department_ids"], json!([w.billing]));
+    assert_eq!(p["schedule"]["week"]["mon"], json!([["09:00", "12:00"], ["13:00", "17:00"]]));
+    assert_eq!(p["schedule"]["holidays"], json!(["2026-12-31", "2027-01-01"]));
+    assert_eq!(p["targets"]["normal"], json!({"first_response_minutes": 60, "resolution_minutes": 480}));
+    let id = p["id"].as_i64().unwrap();
+    let edit = b.get(&format!("/admin/sla/{id}")).await;
+    assert!(edit.text.contains("value=\"09:00-12:00, 13:00-17:00\""));
+    fields[1] = ("name", "Office");
+    assert_eq!(b.post(&format!("/admin/sla/{id}"), &fields).await.status, 303);
+    assert_eq!(w.admin.get(&format!("/sla/policies/{id}")).await.expect(200).body["name"], "Office");
+
+    // The agent page counts down; the customer's shows nothing of it.
+    let t = w.open(&w.erin, w.billing, "Countdown").await;
+    let late = w.open(&w.erin, w.billing, "Too late").await;
+    clock.set(utc("2026-11-23T07:30:00Z"));
+    w.ayse.post(&format!("/tickets/{t}/replies"), json!({"body": "On it"})).await.expect(201);
+    clock.set(utc("2026-11-23T08:35:00Z"));
+    let mut a = Browser::new(&w.server);
+    a.sign_in("ayse@example.com", PW).await;
+    let page = a.get(&format!("/agent/tickets/{late}")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.text.contains("data-sla-state=\"breached\""), "{}", page.text);
+    assert!(page.text.contains("breached 35m ago"));
+    assert!(page.text.contains("<time datetime=\"2026-11-23T08:00:00"));
+    assert!(page.text.contains("data-sla-state=\"running\""), "resolution still runs");
+    let page = a.get(&format!("/agent/tickets/{t}")).await;
+    assert!(page.text.contains("data-sla-state=\"met\""));
+    let number = w.erin.get(&format!("/tickets/{late}")).await.expect(200).body["number"].as_str().unwrap().to_string();
+    let mut c = Browser::new(&w.server);
+    c.sign_in("erin@example.org", PW).await;
+    let portal = c.get(&format!("/tickets/{number}")).await;
+    assert_eq!(portal.status, 200);
+    assert!(!portal.text.contains("data-sla-state"));
+
+    let r = b.post(&format!("/admin/sla/{id}/delete"), &[("_csrf", csrf.as_str())]).await;
+    assert_eq!(r.status, 303);
+    assert!(w.admin.get("/sla/policies").await.expect(200).body["policies"].as_array().unwrap().is_empty());
+}
