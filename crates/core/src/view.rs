@@ -638,7 +638,9 @@ impl CheckedCondition {
             Checked::None => (self.operator, ResolvedValue::None),
             Checked::Hours(h) => match self.operator {
                 Operator::WithinNext => (Operator::LessThan, ResolvedValue::Time(r.now + chrono::Duration::hours(*h))),
-                Operator::WithinLast => (Operator::GreaterThan, ResolvedValue::Time(r.now - chrono::Duration::hours(*h))),
+                Operator::WithinLast => {
+                    (Operator::GreaterThan, ResolvedValue::Time(r.now - chrono::Duration::hours(*h)))
+                }
                 _ => (Operator::LessThan, ResolvedValue::Time(r.now - chrono::Duration::hours(*h))),
             },
             Checked::Statuses(keys) => {
@@ -885,7 +887,10 @@ mod tests {
             // "Breaches within 4 hours": due before now + 4h.
             let c = cond("sla_next_due_at", "within_next", json!(4)).check("c").unwrap().resolve(r).unwrap();
             let later = now + chrono::Duration::hours(4);
-            assert_eq!((c.field, c.operator, c.value), (Field::SlaNextDueAt, Operator::LessThan, ResolvedValue::Time(later)));
+            assert_eq!(
+                (c.field, c.operator, c.value),
+                (Field::SlaNextDueAt, Operator::LessThan, ResolvedValue::Time(later))
+            );
             // Statuses compare by category order.
             let c = cond("status", "less_than", json!("solved")).check("c").unwrap().resolve(r).unwrap();
             assert_eq!((c.field, c.value), (Field::StatusCategory, ResolvedValue::Ints(vec![4])));

@@ -144,10 +144,8 @@ pub fn state(config: Config) -> Result<AppState, StartError> {
         ..WorkerSettings::default()
     };
     let webhooks = Arc::new(WebhookWorker::start(desk.clone(), client, settings));
-    let sla = Arc::new(SlaChecker::start(
-        desk.clone(),
-        CheckerSettings { poll: Duration::from_millis(config.sla_poll_ms) },
-    ));
+    let sla =
+        Arc::new(SlaChecker::start(desk.clone(), CheckerSettings { poll: Duration::from_millis(config.sla_poll_ms) }));
     Ok(AppState { desk, config: Arc::new(config), openapi: Arc::new(openapi), web, webhooks, sla })
 }
 

@@ -55,8 +55,7 @@ fn policy_values(p: &SlaPolicyRecord) -> StoreResult<Vec<Value>> {
 
 /// Creates a policy after the others.
 pub fn insert_sla_policy(conn: &Connection, mut p: SlaPolicyRecord) -> StoreResult<SlaPolicyRecord> {
-    p.position =
-        conn.query_row("SELECT COALESCE(MAX(position), 0) + 1 FROM sla_policies", [], |r| r.get(0)).db()?;
+    p.position = conn.query_row("SELECT COALESCE(MAX(position), 0) + 1 FROM sla_policies", [], |r| r.get(0)).db()?;
     conn.prepare_cached(
         "INSERT INTO sla_policies (name, position, active, department_ids, schedule, targets, warning_minutes, \
          created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -248,10 +247,9 @@ pub fn sla_candidates(conn: &Connection, after: TicketId, limit: u32, stale_only
          AND t.status_category NOT IN (?2, ?3){stale} ORDER BY t.id LIMIT ?4"
     );
     let mut stmt = conn.prepare_cached(&sql).db()?;
-    stmt.query_map(
-        params![after.0, StatusCategory::Solved.as_str(), StatusCategory::Closed.as_str(), limit],
-        |r| r.get(0).map(TicketId),
-    )
+    stmt.query_map(params![after.0, StatusCategory::Solved.as_str(), StatusCategory::Closed.as_str(), limit], |r| {
+        r.get(0).map(TicketId)
+    })
     .db()?
     .collect::<Result<_, _>>()
     .db()

@@ -560,7 +560,9 @@ fn sort_column(f: SortField) -> &'static str {
         }
         SortField::Wait => "COALESCE(t.awaiting_agent_since, 9223372036854775807)",
         SortField::Queue => "t.priority",
-        SortField::SlaDue => "COALESCE((SELECT s.next_due_at FROM ticket_sla s WHERE s.ticket_id = t.id), 9223372036854775807)",
+        SortField::SlaDue => {
+            "COALESCE((SELECT s.next_due_at FROM ticket_sla s WHERE s.ticket_id = t.id), 9223372036854775807)"
+        }
     }
 }
 

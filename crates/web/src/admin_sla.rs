@@ -160,10 +160,12 @@ impl PolicyValues {
 
     fn from_form(f: &Form) -> Self {
         let s = |n: &str| f.get(n).unwrap_or_default().to_string();
-        let mut v = Self::default();
-        v.name = s("name");
-        v.department_ids = f.all("department_ids").into_iter().map(str::to_string).collect();
-        v.time_zone = s("schedule.time_zone");
+        let mut v = Self {
+            name: s("name"),
+            department_ids: f.all("department_ids").into_iter().map(str::to_string).collect(),
+            time_zone: s("schedule.time_zone"),
+            ..Self::default()
+        };
         for d in &mut v.days {
             d.text = s(&format!("schedule.week.{}", d.key));
         }
@@ -243,9 +245,7 @@ impl PolicyValues {
         }
         Ok(SlaPolicyInput {
             name: Some(self.name.clone()),
-            department_ids: Some(
-                self.department_ids.iter().filter_map(|d| d.parse().ok()).map(DepartmentId).collect(),
-            ),
+            department_ids: Some(self.department_ids.iter().filter_map(|d| d.parse().ok()).map(DepartmentId).collect()),
             schedule: Some(ScheduleConfig { time_zone: self.time_zone.trim().to_string(), week, holidays }),
             targets: Some(targets),
             warning_minutes: Some(warning),
@@ -378,8 +378,7 @@ pub async fn policies(
 ) -> Result<Response, WebError> {
     require_admin(&s)?;
     let i = i18n_for(&headers, Some(&s));
-    let notice =
-        notice(&i, q.done.as_deref(), &[("created", "admin.sla.created"), ("deleted", "admin.sla.deleted")]);
+    let notice = notice(&i, q.done.as_deref(), &[("created", "admin.sla.created"), ("deleted", "admin.sla.deleted")]);
     render_policies(&state, &headers, &s, PolicyValues::default(), FormErrors::default(), notice).await
 }
 

@@ -435,7 +435,11 @@ pub struct SlaRow {
 }
 
 /// The SLA card of a ticket, if a policy covers it.
-fn sla_card(i: &crate::i18n::I18n, sla: Option<tessera_desk::sla::TicketSla>, now: tessera_core::Timestamp) -> Option<SlaCard> {
+fn sla_card(
+    i: &crate::i18n::I18n,
+    sla: Option<tessera_desk::sla::TicketSla>,
+    now: tessera_core::Timestamp,
+) -> Option<SlaCard> {
     use tessera_core::sla::TargetStatus;
     let sla = sla?;
     let rows = [sla.first_response, sla.next_response, sla.resolution]
@@ -724,7 +728,7 @@ async fn render_ticket(
         Some(m) => state.desk.store().ticket(m).await.map_err(DeskError::from)?.map(|t| t.number),
         None => None,
     };
-    let sla = sla_card(&i, state.desk.sla_of(&s.actor, &[&tk]).await?.pop().flatten(), now);
+    let sla = sla_card(&i, state.desk.sla_of(&s.actor, &[tk]).await?.pop().flatten(), now);
     let viewers = state.live.viewers(tk.id, now).into_iter().filter(|v| v.id != s.user.id).map(|v| v.name).collect();
     let t = AgentTicket {
         id: tk.id.0,

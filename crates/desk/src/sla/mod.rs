@@ -10,8 +10,8 @@
 
 pub mod checker;
 
-use crate::error::{DeskError, DeskResult};
 use crate::Desk;
+use crate::error::{DeskError, DeskResult};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -142,9 +142,8 @@ pub fn compute_state(
     now: Timestamp,
 ) -> (TicketSlaRecord, Option<SlaPolicyRecord>) {
     let policy = if measured(t) { policy_for(policies, t.department_id).cloned() } else { None };
-    let targets = policy.as_ref().map_or_else(SlaTargets::default, |p| {
-        p.policy.evaluate(&TicketTimes::from_ticket(t), now)
-    });
+    let targets =
+        policy.as_ref().map_or_else(SlaTargets::default, |p| p.policy.evaluate(&TicketTimes::from_ticket(t), now));
     let warn = policy.as_ref().is_some_and(|p| p.policy.warning_minutes > 0);
     let announced = targets.keep_current(announced);
     let record = TicketSlaRecord {
@@ -213,8 +212,7 @@ impl Desk {
         let name = input.name.clone().ok_or_else(|| DeskError::invalid("name", "required", "name is required"))?;
         let schedule =
             input.schedule.clone().ok_or_else(|| DeskError::invalid("schedule", "required", "schedule is required"))?;
-        let targets =
-            input.targets.ok_or_else(|| DeskError::invalid("targets", "required", "targets are required"))?;
+        let targets = input.targets.ok_or_else(|| DeskError::invalid("targets", "required", "targets are required"))?;
         let policy = SlaPolicy {
             name,
             department_ids: Vec::new(),
@@ -269,9 +267,8 @@ impl Desk {
 
     /// A checked schedule; errors name `schedule.<field>`.
     fn schedule(config: ScheduleConfig) -> DeskResult<Schedule> {
-        Schedule::new(config).map_err(|e| {
-            DeskError::invalid(&format!("schedule.{}", e.field()), e.code(), e.to_string())
-        })
+        Schedule::new(config)
+            .map_err(|e| DeskError::invalid(&format!("schedule.{}", e.field()), e.code(), e.to_string()))
     }
 
     async fn apply_policy_input(&self, record: &mut SlaPolicyRecord, input: SlaPolicyInput) -> DeskResult<()> {
@@ -351,11 +348,7 @@ impl Desk {
 
     /// Recomputes and stores a ticket's SLA state under `policies` (read
     /// when `None`).
-    pub(crate) async fn refresh_sla_with(
-        &self,
-        id: TicketId,
-        policies: Option<&[SlaPolicyRecord]>,
-    ) -> DeskResult<()> {
+    pub(crate) async fn refresh_sla_with(&self, id: TicketId, policies: Option<&[SlaPolicyRecord]>) -> DeskResult<()> {
         let Some(t) = self.store.ticket(id).await? else { return Ok(()) };
         let read;
         let policies = match policies {

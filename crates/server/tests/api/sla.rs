@@ -283,7 +283,10 @@ async fn bad_policies_are_refused_naming_the_field_and_only_admins_change_them()
     w.erin.get("/sla/policies").await.expect(403);
     w.ayse.patch(&format!("/sla/policies/{id}"), json!({"name": "Mine"})).await.expect(403);
     w.ayse.delete(&format!("/sla/policies/{id}")).await.expect(403);
-    let r = w.admin.patch(&format!("/sla/policies/{id}"), json!({"schedule": {"time_zone": "Nowhere", "week": office_week()}})).await;
+    let r = w
+        .admin
+        .patch(&format!("/sla/policies/{id}"), json!({"schedule": {"time_zone": "Nowhere", "week": office_week()}}))
+        .await;
     assert_eq!((r.status, r.field()), (422, "schedule.time_zone"));
     let r = w.admin.patch(&format!("/sla/policies/{id}"), json!({"name": "Renamed", "warning_minutes": 15})).await;
     assert_eq!(r.expect(200).body["name"], "Renamed");
