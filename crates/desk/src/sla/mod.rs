@@ -349,7 +349,6 @@ impl Desk {
     /// Recomputes and stores a ticket's SLA state under `policies` (read
     /// when `None`).
     pub(crate) async fn refresh_sla_with(&self, id: TicketId, policies: Option<&[SlaPolicyRecord]>) -> DeskResult<()> {
-        let Some(t) = self.store.ticket(id).await? else { return Ok(()) };
         let read;
         let policies = match policies {
             Some(p) => p,
@@ -363,6 +362,7 @@ impl Desk {
             // No policy at all and nothing stored: keep no row.
             return Ok(());
         }
+        let Some(t) = self.store.ticket(id).await? else { return Ok(()) };
         let announced = previous.as_ref().map(|p| p.announced.clone()).unwrap_or_default();
         let (state, _) = compute_state(&t, policies, &announced, self.now());
         let wake = state.next_alert_at.is_some();
