@@ -117,6 +117,12 @@ event_kinds! {
     /// A webhook was switched off after too many failed deliveries (recorded
     /// on the ticket whose delivery was the last straw).
     WebhookDisabled => "webhook.disabled",
+    /// An SLA target is about to be breached: its warning lead began. `data`
+    /// names the metric, the due time and the policy. Agents only.
+    SlaWarning => "sla.warning",
+    /// An SLA target was breached: its due time passed before it was met.
+    /// `data` names the metric, the due time and the policy. Agents only.
+    SlaBreached => "sla.breached",
 }
 
 // Written by hand: the derive cannot see serde renames made inside a macro,

@@ -79,6 +79,10 @@ id_type!(
     DeliveryId
 );
 id_type!(
+    /// An SLA policy.
+    SlaPolicyId
+);
+id_type!(
     /// A validation hook or panel endpoint.
     HookId
 );

@@ -56,6 +56,12 @@ pub const MAX_POLICY_DEPARTMENTS: usize = 1000;
 const MINUTES_PER_DAY: u32 = 24 * 60;
 const DAY_KEYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
+/// Every IANA zone name a schedule accepts, in the database's order (for
+/// pickers).
+pub fn time_zone_names() -> impl Iterator<Item = &'static str> {
+    chrono_tz::TZ_VARIANTS.iter().map(|z| z.name())
+}
+
 /// The JSON key of a weekday (`mon` … `sun`).
 fn day_key(day: &Weekday) -> &'static str {
     DAY_KEYS[day.num_days_from_monday() as usize]
@@ -1064,6 +1070,101 @@ impl SlaTargets {
     }
 }
 
+// ---------------------------------------------------------------------------
+// Alerts
+// ---------------------------------------------------------------------------
+
+/// What an alert says of a target.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaAlert {
+    /// The warning lead began: the target is about to be breached
+    /// (`sla.warning`).
+    Warning,
+    /// The due time passed before the target was met (`sla.breached`).
+    Breached,
+}
+
+impl SlaAlert {
+    /// The serialized name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Warning => "warning",
+            Self::Breached => "breached",
+        }
+    }
+}
+
+impl TargetState {
+    /// The name of one alert of this target instance, as kept in the list of
+    /// alerts already written: `first_response:breached:<start ms>`. A new
+    /// next-response cycle starts later, so it gets new names and can warn
+    /// and breach again.
+    pub fn alert_key(&self, alert: SlaAlert) -> String {
+        format!("{}:{}:{}", self.metric.as_str(), alert.as_str(), self.started_at.timestamp_millis())
+    }
+
+    /// Whether `key` names an alert of this target instance.
+    fn owns_key(&self, key: &str) -> bool {
+        let prefix = self.metric.as_str();
+        let start = self.started_at.timestamp_millis().to_string();
+        key.strip_prefix(prefix)
+            .and_then(|k| k.strip_prefix(':'))
+            .and_then(|k| k.split_once(':'))
+            .is_some_and(|(_, s)| s == start)
+    }
+}
+
+impl SlaTargets {
+    /// The alerts due at `now` that `announced` does not hold yet, each with
+    /// the target it concerns. A breached target gives its breach only (a
+    /// warning after the fact would be noise); a running one its warning
+    /// once `warning_at` passed, when `warn` (the policy has a warning lead).
+    /// Met and paused targets give none.
+    pub fn alerts_due(&self, announced: &[String], warn: bool, now: DateTime<Utc>) -> Vec<(SlaAlert, TargetState)> {
+        let has = |t: &TargetState, a: SlaAlert| announced.iter().any(|k| *k == t.alert_key(a));
+        let mut out = Vec::new();
+        for t in self.iter() {
+            match t.status {
+                TargetStatus::Breached if !has(t, SlaAlert::Breached) => out.push((SlaAlert::Breached, *t)),
+                TargetStatus::Running
+                    if warn
+                        && t.warning_at.is_some_and(|w| w <= now)
+                        && !has(t, SlaAlert::Warning)
+                        && !has(t, SlaAlert::Breached) =>
+                {
+                    out.push((SlaAlert::Warning, *t))
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// When the next alert not in `announced` falls due (possibly already
+    /// past): when the checker must look at the ticket again. `None` when no
+    /// alert can come without a change of the ticket.
+    pub fn next_alert_at(&self, announced: &[String], warn: bool) -> Option<DateTime<Utc>> {
+        let has = |t: &TargetState, a: SlaAlert| announced.iter().any(|k| *k == t.alert_key(a));
+        self.iter()
+            .filter_map(|t| match t.status {
+                TargetStatus::Breached if !has(t, SlaAlert::Breached) => t.due_at.or(t.completed_at),
+                TargetStatus::Running if has(t, SlaAlert::Breached) => None,
+                TargetStatus::Running if warn && !has(t, SlaAlert::Warning) => t.warning_at.or(t.due_at),
+                TargetStatus::Running => t.due_at,
+                _ => None,
+            })
+            .min()
+    }
+
+    /// `announced` without the names of alerts of target instances that no
+    /// longer exist (a finished next-response cycle), so the list stays short.
+    pub fn keep_current(&self, announced: &[String]) -> Vec<String> {
+        announced.iter().filter(|k| self.iter().any(|t| t.owns_key(k))).cloned().collect()
+    }
+}
+
 /// One target's clock: the stretches of time it runs in.
 struct TargetClock<'a> {
     schedule: &'a Schedule,
@@ -1675,6 +1776,45 @@ mod tests {
         t.priority = Priority::Low;
         let targets = p.evaluate(&TicketTimes::from_ticket(&t), utc("2026-01-12T10:00:00Z"));
         assert!(targets.first_response.is_none() && targets.next_response.is_none() && targets.resolution.is_some());
+    }
+
+    #[test]
+    fn alerts_come_once_per_target_instance() {
+        let p = policy("General", &[], office("Europe/Berlin"));
+        // High, Friday 2026-01-09 17:30 CET: first response warns Friday
+        // 18:00, falls due Monday 09:30.
+        let t = ticket("2026-01-09T16:30:00Z");
+        let at = |now: &str| p.evaluate(&TicketTimes::from_ticket(&t), utc(now));
+        let none: Vec<String> = vec![];
+
+        let before = at("2026-01-09T16:45:00Z");
+        assert!(before.alerts_due(&none, true, utc("2026-01-09T16:45:00Z")).is_empty());
+        assert_eq!(before.next_alert_at(&none, true), Some(utc("2026-01-09T17:00:00Z")));
+        // Without a warning lead the next alert is the breach.
+        assert_eq!(before.next_alert_at(&none, false), Some(utc("2026-01-12T08:30:00Z")));
+
+        let saturday = at("2026-01-10T12:00:00Z");
+        let alerts = saturday.alerts_due(&none, true, utc("2026-01-10T12:00:00Z"));
+        assert_eq!(alerts.len(), 1);
+        assert_eq!((alerts[0].0, alerts[0].1.metric), (SlaAlert::Warning, SlaMetric::FirstResponse));
+        let announced = vec![alerts[0].1.alert_key(SlaAlert::Warning)];
+        assert!(saturday.alerts_due(&announced, true, utc("2026-01-10T12:00:00Z")).is_empty());
+        // After the warning, the next alert is the breach (resolution warns later).
+        assert_eq!(saturday.next_alert_at(&announced, true), Some(utc("2026-01-12T08:30:00Z")));
+
+        let monday = at("2026-01-12T09:00:00Z");
+        let alerts = monday.alerts_due(&announced, true, utc("2026-01-12T09:00:00Z"));
+        assert_eq!(alerts.len(), 1);
+        assert_eq!(alerts[0].0, SlaAlert::Breached);
+        let mut announced = announced;
+        announced.push(alerts[0].1.alert_key(SlaAlert::Breached));
+        assert!(monday.alerts_due(&announced, true, utc("2026-01-12T09:00:00Z")).is_empty());
+        assert_eq!(monday.keep_current(&announced), announced);
+        assert!(monday.keep_current(&["next_response:warning:5".to_string()]).is_empty());
+
+        // Found breached with nothing announced: the breach alone.
+        let alerts = monday.alerts_due(&none, true, utc("2026-01-12T09:00:00Z"));
+        assert_eq!(alerts.iter().map(|a| a.0).collect::<Vec<_>>(), vec![SlaAlert::Breached]);
     }
 
     #[test]

@@ -79,6 +79,9 @@ pub enum Operator {
     WithinLast,
     /// A time more than N hours ago.
     OlderThan,
+    /// A time before N hours from now, past times included: "due within
+    /// N hours" (`sla_next_due_at` within_next 4: breaches within 4 hours).
+    WithinNext,
 }
 
 impl Operator {
@@ -97,6 +100,7 @@ impl Operator {
             Self::Absent => "absent",
             Self::WithinLast => "within_last",
             Self::OlderThan => "older_than",
+            Self::WithinNext => "within_next",
         }
     }
 }
@@ -177,13 +181,19 @@ pub enum Field {
     SolvedAt,
     /// Due.
     DueAt,
+    /// Whether an SLA target of the ticket was breached (the stored SLA
+    /// state; a ticket no policy covers is not breached).
+    SlaBreached,
+    /// The earliest due time of the ticket's running SLA targets (none when
+    /// no target runs).
+    SlaNextDueAt,
     /// A custom field, by key.
     Custom(String),
 }
 
 impl Field {
     /// Every built-in field's written name.
-    pub const NAMES: [&'static str; 24] = [
+    pub const NAMES: [&'static str; 26] = [
         "status",
         "status_category",
         "priority",
@@ -208,6 +218,8 @@ impl Field {
         "awaiting_agent_since",
         "solved_at",
         "due_at",
+        "sla_breached",
+        "sla_next_due_at",
     ];
 
     /// Parses a written field name (`custom_fields.<key>` for custom fields).
@@ -237,6 +249,8 @@ impl Field {
             "awaiting_agent_since" => Self::AwaitingAgentSince,
             "solved_at" => Self::SolvedAt,
             "due_at" => Self::DueAt,
+            "sla_breached" => Self::SlaBreached,
+            "sla_next_due_at" => Self::SlaNextDueAt,
             other => {
                 let key = other.strip_prefix("custom_fields.")?;
                 if key.is_empty() || key.len() > 64 {
@@ -261,14 +275,15 @@ impl Field {
             Self::Tags => Kind::Tags,
             Self::Subject => Kind::Text,
             Self::Number => Kind::Exact,
-            Self::Locked | Self::Archived | Self::QueueBoost => Kind::Flag,
+            Self::Locked | Self::Archived | Self::QueueBoost | Self::SlaBreached => Kind::Flag,
             Self::CreatedAt
             | Self::UpdatedAt
             | Self::LastCustomerReplyAt
             | Self::LastAgentReplyAt
             | Self::AwaitingAgentSince
             | Self::SolvedAt
-            | Self::DueAt => Kind::Time,
+            | Self::DueAt
+            | Self::SlaNextDueAt => Kind::Time,
             Self::Custom(_) => Kind::Custom,
         }
     }
@@ -288,6 +303,7 @@ impl Field {
                 | Self::AwaitingAgentSince
                 | Self::SolvedAt
                 | Self::DueAt
+                | Self::SlaNextDueAt
                 | Self::Custom(_)
         )
     }
@@ -301,7 +317,7 @@ impl Field {
             Kind::Text => &[Is, IsNot, Contains, NotContains],
             Kind::Exact => &[Is, IsNot, In, NotIn],
             Kind::Flag => &[Is, IsNot],
-            Kind::Time => &[LessThan, GreaterThan, WithinLast, OlderThan, Present, Absent],
+            Kind::Time => &[LessThan, GreaterThan, WithinLast, OlderThan, WithinNext, Present, Absent],
             Kind::Tags => &[Is, IsNot, In, NotIn, Contains, NotContains, Present, Absent],
             Kind::Custom => &[Is, IsNot, In, NotIn, LessThan, GreaterThan, Contains, NotContains, Present, Absent],
         };
@@ -339,7 +355,7 @@ pub enum Checked {
     Flag(bool),
     /// A time.
     Time(Timestamp),
-    /// Hours, for `within_last` and `older_than`.
+    /// Hours, for `within_last`, `older_than` and `within_next`.
     Hours(i64),
     /// A custom field's values (JSON scalars).
     Json(Vec<Value>),
@@ -422,7 +438,7 @@ impl Condition {
                 }
                 Checked::None
             }
-            (Operator::WithinLast | Operator::OlderThan, _) => match v.as_i64() {
+            (Operator::WithinLast | Operator::OlderThan | Operator::WithinNext, _) => match v.as_i64() {
                 Some(h) if (1..=24 * 366 * 10).contains(&h) => Checked::Hours(h),
                 _ => return Err(bad(&vpath, "invalid_value", "the value is a whole number of hours, at least 1")),
             },
@@ -557,8 +573,8 @@ impl Conditions {
 pub struct Resolved {
     /// The field.
     pub field: Field,
-    /// The operator (`within_last`/`older_than` become `greater_than`/
-    /// `less_than` a time).
+    /// The operator (`within_last` becomes `greater_than` a time;
+    /// `older_than` and `within_next` become `less_than` one).
     pub operator: Operator,
     /// The value.
     pub value: ResolvedValue,
@@ -620,11 +636,13 @@ impl CheckedCondition {
     pub fn resolve(&self, r: &Resolver<'_>) -> Result<Resolved, DomainError> {
         let (operator, value) = match &self.value {
             Checked::None => (self.operator, ResolvedValue::None),
-            Checked::Hours(h) => {
-                let cutoff = r.now - chrono::Duration::hours(*h);
-                let op = if self.operator == Operator::WithinLast { Operator::GreaterThan } else { Operator::LessThan };
-                (op, ResolvedValue::Time(cutoff))
-            }
+            Checked::Hours(h) => match self.operator {
+                Operator::WithinNext => (Operator::LessThan, ResolvedValue::Time(r.now + chrono::Duration::hours(*h))),
+                Operator::WithinLast => {
+                    (Operator::GreaterThan, ResolvedValue::Time(r.now - chrono::Duration::hours(*h)))
+                }
+                _ => (Operator::LessThan, ResolvedValue::Time(r.now - chrono::Duration::hours(*h))),
+            },
             Checked::Statuses(keys) => {
                 let ordered = matches!(self.operator, Operator::LessThan | Operator::GreaterThan);
                 if self.field == Field::StatusCategory || ordered {
@@ -688,7 +706,7 @@ impl CheckedConditions {
 }
 
 /// The columns a view can show.
-pub const COLUMNS: [&str; 14] = [
+pub const COLUMNS: [&str; 15] = [
     "number",
     "subject",
     "requester",
@@ -700,6 +718,7 @@ pub const COLUMNS: [&str; 14] = [
     "assignee",
     "wait",
     "due",
+    "sla",
     "created",
     "updated",
     "tags",
@@ -707,7 +726,7 @@ pub const COLUMNS: [&str; 14] = [
 
 /// The orders a view can sort by (`queue`: boosted first, then priority,
 /// then the longest wait).
-pub const SORTS: [&str; 11] = [
+pub const SORTS: [&str; 12] = [
     "queue",
     "updated",
     "created",
@@ -719,6 +738,7 @@ pub const SORTS: [&str; 11] = [
     "department",
     "assignee",
     "status",
+    "sla_due",
 ];
 
 /// A view's order.
@@ -812,6 +832,9 @@ mod tests {
             cond("custom_fields.seats", "greater_than", json!(5)),
             cond("locked", "is", json!(true)),
             cond("type", "in", json!(["incident", "problem"])),
+            cond("sla_breached", "is", json!(true)),
+            cond("sla_next_due_at", "within_next", json!(4)),
+            cond("sla_next_due_at", "absent", Value::Null),
         ];
         for c in ok {
             c.check("c").unwrap_or_else(|e| panic!("{c:?}: {e}"));
@@ -832,6 +855,10 @@ mod tests {
             (cond("custom_fields.seats", "greater_than", json!("five")), "invalid_value"),
             (cond("status_category", "is", json!("waiting")), "invalid_value"),
             (cond("custom_fields.", "is", json!("x")), "unknown_field"),
+            (cond("sla_breached", "present", Value::Null), "invalid_operator"),
+            (cond("sla_breached", "is", json!("yes")), "invalid_value"),
+            (cond("sla_next_due_at", "within_next", json!(0)), "invalid_value"),
+            (cond("subject", "within_next", json!(3)), "invalid_operator"),
         ];
         for (c, code) in bad {
             let e = c.check("conditions.all[0]").unwrap_err();
@@ -857,6 +884,13 @@ mod tests {
             assert_eq!((c.operator, c.value), (Operator::GreaterThan, ResolvedValue::Time(day_ago)));
             let c = cond("updated_at", "older_than", json!(2)).check("c").unwrap().resolve(r).unwrap();
             assert_eq!(c.operator, Operator::LessThan);
+            // "Breaches within 4 hours": due before now + 4h.
+            let c = cond("sla_next_due_at", "within_next", json!(4)).check("c").unwrap().resolve(r).unwrap();
+            let later = now + chrono::Duration::hours(4);
+            assert_eq!(
+                (c.field, c.operator, c.value),
+                (Field::SlaNextDueAt, Operator::LessThan, ResolvedValue::Time(later))
+            );
             // Statuses compare by category order.
             let c = cond("status", "less_than", json!("solved")).check("c").unwrap().resolve(r).unwrap();
             assert_eq!((c.field, c.value), (Field::StatusCategory, ResolvedValue::Ints(vec![4])));

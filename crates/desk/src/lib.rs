@@ -19,6 +19,7 @@ pub mod html;
 pub mod inputs;
 mod present;
 pub mod random;
+pub mod sla;
 pub mod tickets;
 pub mod views;
 
@@ -59,6 +60,7 @@ pub struct Desk {
     limits: Limits,
     integrations: Option<Arc<dyn hooks::Integrations>>,
     hooks_allow_internal: bool,
+    sla: Arc<sla::SlaSignal>,
 }
 
 impl Desk {
@@ -70,7 +72,16 @@ impl Desk {
         secrets: SecretBox,
         limits: Limits,
     ) -> Self {
-        Self { store, blobs, clock, secrets, limits, integrations: None, hooks_allow_internal: false }
+        Self {
+            store,
+            blobs,
+            clock,
+            secrets,
+            limits,
+            integrations: None,
+            hooks_allow_internal: false,
+            sla: Arc::new(sla::SlaSignal::default()),
+        }
     }
 
     /// The same desk asking `integrations` before tickets and replies are

@@ -120,11 +120,20 @@ impl Desk {
         if !actor.is_staff() && filter.archived.is_none() {
             filter.archived = Some(false);
         }
+        let mut sort = q.sort;
+        if !actor.is_staff() {
+            // SLA states are agents' business.
+            filter.sla_breached = None;
+            filter.sla_due_before = None;
+            if sort.field == SortField::SlaDue {
+                sort = TicketSort::default();
+            }
+        }
         filter.text_in_notes = actor.is_staff();
         let query = TicketQuery {
             scope: actor.ticket_scope(),
             filter,
-            sort: q.sort,
+            sort,
             after: q.after,
             offset: q.offset,
             limit: limit + 1,
@@ -148,6 +157,10 @@ impl Desk {
     /// The exact number of tickets the actor may see that match `filter`.
     pub async fn count_tickets(&self, actor: &Actor, mut filter: TicketFilter) -> DeskResult<u64> {
         filter.text_in_notes = actor.is_staff();
+        if !actor.is_staff() {
+            filter.sla_breached = None;
+            filter.sla_due_before = None;
+        }
         let query = TicketQuery {
             scope: actor.ticket_scope(),
             filter,
@@ -253,6 +266,7 @@ impl Desk {
             match self.store.commit(ChangeSet { creates: vec![], updates: vec![change] }).await {
                 Ok(mut out) => {
                     let ids = out.updated.pop().unwrap_or(UpdatedIds { message_ids: vec![], event_ids: vec![] });
+                    self.refresh_sla(id).await;
                     return Ok((new, ids));
                 }
                 Err(StoreError::VersionConflict) if expected.is_none() => continue,
@@ -602,6 +616,7 @@ impl Desk {
         let out = self.store.commit(ChangeSet { creates: vec![create], updates: vec![] }).await?;
         let ids =
             out.created.into_iter().next().ok_or_else(|| DeskError::Internal("the store created nothing".into()))?;
+        self.refresh_sla(ids.ticket_id).await;
         // Answer what was written, without reading it back.
         ticket.id = ids.ticket_id;
         ticket.number = ids.number.clone();
@@ -796,6 +811,7 @@ impl Desk {
         let out = self.store.commit(ChangeSet { creates: vec![create], updates: vec![] }).await?;
         let ids =
             out.created.into_iter().next().ok_or_else(|| DeskError::Internal("the store created nothing".into()))?;
+        self.refresh_sla(ids.ticket_id).await;
         let mut ticket = t;
         ticket.id = ids.ticket_id;
         ticket.number = ids.number;
@@ -1076,8 +1092,14 @@ impl Desk {
             let mut change = TicketChange::new(new_target.clone(), t.version);
             change.events = ev.list;
             updates.push(change);
+            let touched: Vec<TicketId> = updates.iter().map(|u| u.ticket.id).collect();
             match self.store.commit(ChangeSet { creates: vec![], updates }).await {
-                Ok(_) => return Ok(self.present_ticket(actor, &defs, new_target)),
+                Ok(_) => {
+                    for t in touched {
+                        self.refresh_sla(t).await;
+                    }
+                    return Ok(self.present_ticket(actor, &defs, new_target));
+                }
                 Err(StoreError::VersionConflict) => continue,
                 Err(e) => return Err(e.into()),
             }

@@ -115,6 +115,7 @@ pub fn store_sort(s: &ViewSort) -> TicketSort {
         "department" => SortField::Department,
         "assignee" => SortField::Assignee,
         "status" => SortField::Status,
+        "sla_due" => SortField::SlaDue,
         _ => SortField::Queue,
     };
     // Boosting is part of the queue order only: other orders are exactly

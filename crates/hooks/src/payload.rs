@@ -189,6 +189,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sla_alerts_have_no_wisecp_hook() {
+        use tessera_core::ids::*;
+        for kind in [EventKind::SlaWarning, EventKind::SlaBreached] {
+            let e = Event {
+                id: EventId(1),
+                ticket_id: TicketId(1),
+                actor_id: None,
+                side: Side::System,
+                kind,
+                message_id: None,
+                changes: Default::default(),
+                data: Value::Null,
+                ticket_version: 1,
+                created_at: Timestamp::default(),
+            };
+            assert!(wisecp_hooks(&e).is_empty(), "{kind}");
+            assert!(!kind.customer_visible(), "{kind}");
+        }
+    }
+
+    #[test]
     fn every_seed_hook_has_an_event() {
         use tessera_core::ids::*;
         let mut covered: Vec<&str> = Vec::new();

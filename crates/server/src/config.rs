@@ -23,6 +23,9 @@
 //! retry_base_ms = 10000                 # first webhook retry; each next doubles (±20%), at most retry_cap_ms
 //! retry_cap_ms = 3600000
 //! timeout_ms = 10000                    # one webhook delivery
+//!
+//! [sla]
+//! poll_ms = 60000                       # longest sleep of the SLA checker (alerts come on time anyway)
 //! ```
 
 use serde::Deserialize;
@@ -93,6 +96,13 @@ pub struct Config {
     pub max_attachments_per_message: usize,
     /// Integrations (webhooks, validation hooks, panels).
     pub hooks: HooksConfig,
+    /// The longest sleep of the SLA checker, in milliseconds (`[sla]
+    /// poll_ms`, `TESSERA_SLA_POLL_MS`; 10 to 3 600 000).
+    pub sla_poll_ms: u64,
+    /// A clock to use instead of the system's. Never read from the file or
+    /// the environment: tests set it in code to play SLA times (a ticket
+    /// opened on a Friday afternoon, a weekend passing) without waiting.
+    pub clock: Option<std::sync::Arc<dyn tessera_core::Clock>>,
 }
 
 /// How integrations are called.
@@ -128,6 +138,8 @@ impl std::fmt::Debug for Config {
             .field("max_attachment_bytes", &self.max_attachment_bytes)
             .field("max_attachments_per_message", &self.max_attachments_per_message)
             .field("hooks", &self.hooks)
+            .field("sla_poll_ms", &self.sla_poll_ms)
+            .field("clock", &self.clock.as_ref().map(|_| "<manual>"))
             .finish()
     }
 }
@@ -145,6 +157,14 @@ struct FileConfig {
     limits: LimitsSection,
     #[serde(default)]
     hooks: HooksSection,
+    #[serde(default)]
+    sla: SlaSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SlaSection {
+    poll_ms: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -205,6 +225,8 @@ impl Config {
             max_attachment_bytes: 20 * 1024 * 1024,
             max_attachments_per_message: 10,
             hooks: HooksConfig::default(),
+            sla_poll_ms: 60_000,
+            clock: None,
         }
     }
 
@@ -235,6 +257,7 @@ impl Config {
         c.hooks.retry_base_ms = h.retry_base_ms.unwrap_or(c.hooks.retry_base_ms);
         c.hooks.retry_cap_ms = h.retry_cap_ms.unwrap_or(c.hooks.retry_cap_ms);
         c.hooks.timeout_ms = h.timeout_ms.unwrap_or(c.hooks.timeout_ms);
+        c.sla_poll_ms = file.sla.poll_ms.unwrap_or(c.sla_poll_ms);
 
         if let Some(v) = env("TESSERA_LISTEN") {
             c.listen = v;
@@ -271,6 +294,7 @@ impl Config {
         c.hooks.retry_base_ms = num("TESSERA_HOOKS_RETRY_BASE_MS", c.hooks.retry_base_ms as usize)? as u64;
         c.hooks.retry_cap_ms = num("TESSERA_HOOKS_RETRY_CAP_MS", c.hooks.retry_cap_ms as usize)? as u64;
         c.hooks.timeout_ms = num("TESSERA_HOOKS_TIMEOUT_MS", c.hooks.timeout_ms as usize)? as u64;
+        c.sla_poll_ms = num("TESSERA_SLA_POLL_MS", c.sla_poll_ms as usize)? as u64;
         if let Some(url) = db_url {
             c.database = parse_database_url(&url, data_dir)?;
         }
@@ -291,6 +315,9 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "hooks: retry_base_ms must be at least 10 and retry_cap_ms between it and 86400000".into(),
             ));
+        }
+        if !(10..=3_600_000).contains(&self.sla_poll_ms) {
+            return Err(ConfigError::Invalid("sla: poll_ms must be between 10 and 3600000".into()));
         }
         if !(100..=60_000).contains(&h.timeout_ms) {
             return Err(ConfigError::Invalid("hooks: timeout_ms must be between 100 and 60000".into()));

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tessera_core::{Email, Role, SystemClock};
+use tessera_desk::sla::checker::{CheckerSettings, SlaChecker};
 use tessera_desk::{CreateUser, DepartmentInput, Desk, Limits, SecretBox, random};
 use tessera_hooks::{HookClient, HttpIntegrations, WebhookWorker, WorkerSettings};
 use tessera_store::{FsBlobStore, Store, UserQuery};
@@ -119,7 +120,8 @@ pub fn open_desk(config: &Config) -> Result<Desk, StartError> {
         max_attachment_bytes: config.max_attachment_bytes,
         max_attachments_per_message: config.max_attachments_per_message,
     };
-    Ok(Desk::new(store, blobs, Arc::new(SystemClock), secrets, limits))
+    let clock: Arc<dyn tessera_core::Clock> = config.clock.clone().unwrap_or_else(|| Arc::new(SystemClock));
+    Ok(Desk::new(store, blobs, clock, secrets, limits))
 }
 
 /// Builds the application state (inside the runtime: it starts the live
@@ -142,7 +144,9 @@ pub fn state(config: Config) -> Result<AppState, StartError> {
         ..WorkerSettings::default()
     };
     let webhooks = Arc::new(WebhookWorker::start(desk.clone(), client, settings));
-    Ok(AppState { desk, config: Arc::new(config), openapi: Arc::new(openapi), web, webhooks })
+    let sla =
+        Arc::new(SlaChecker::start(desk.clone(), CheckerSettings { poll: Duration::from_millis(config.sla_poll_ms) }));
+    Ok(AppState { desk, config: Arc::new(config), openapi: Arc::new(openapi), web, webhooks, sla })
 }
 
 /// On an installation without users, creates an administrator with a random

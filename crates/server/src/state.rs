@@ -17,4 +17,6 @@ pub struct AppState {
     pub web: tessera_web::WebState,
     /// The webhook delivery worker (stops when the last state is dropped).
     pub webhooks: Arc<tessera_hooks::WebhookWorker>,
+    /// The SLA checker (stops when the last state is dropped).
+    pub sla: Arc<tessera_desk::sla::checker::SlaChecker>,
 }

@@ -11,6 +11,7 @@ mod hooks;
 pub mod migrate;
 pub mod pool;
 mod rows;
+mod sla;
 mod tickets;
 mod views;
 
@@ -420,6 +421,45 @@ impl Store for SqliteStore {
     }
     async fn delete_hook_endpoint(&self, id: HookId) -> StoreResult<()> {
         write!(self, |c| hooks::delete_hook_endpoint(c, id))
+    }
+    async fn insert_sla_policy(&self, policy: SlaPolicyRecord) -> StoreResult<SlaPolicyRecord> {
+        write!(self, |c| sla::insert_sla_policy(c, policy))
+    }
+    async fn update_sla_policy(&self, policy: &SlaPolicyRecord) -> StoreResult<()> {
+        let p = policy.clone();
+        write!(self, |c| sla::update_sla_policy(c, &p))
+    }
+    async fn sla_policy(&self, id: SlaPolicyId) -> StoreResult<Option<SlaPolicyRecord>> {
+        read!(self, |c| sla::sla_policy(c, id))
+    }
+    async fn list_sla_policies(&self) -> StoreResult<Vec<SlaPolicyRecord>> {
+        read!(self, |c| sla::list_sla_policies(c))
+    }
+    async fn delete_sla_policy(&self, id: SlaPolicyId) -> StoreResult<()> {
+        write!(self, |c| sla::delete_sla_policy(c, id))
+    }
+    async fn ticket_sla(&self, ticket: TicketId) -> StoreResult<Option<TicketSlaRecord>> {
+        read!(self, |c| sla::ticket_sla(c, ticket))
+    }
+    async fn save_ticket_sla(&self, record: TicketSlaRecord) -> StoreResult<()> {
+        write!(self, |c| sla::save_ticket_sla(c, &record))
+    }
+    async fn record_sla_alerts(
+        &self,
+        record: TicketSlaRecord,
+        expected_announced: Vec<String>,
+        events: Vec<NewEvent>,
+    ) -> StoreResult<Vec<EventId>> {
+        write!(self, |c| sla::record_sla_alerts(c, &record, &expected_announced, &events))
+    }
+    async fn due_sla_alerts(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<TicketId>> {
+        read!(self, |c| sla::due_sla_alerts(c, now, limit))
+    }
+    async fn next_sla_alert_at(&self) -> StoreResult<Option<Timestamp>> {
+        read!(self, |c| sla::next_sla_alert_at(c))
+    }
+    async fn sla_candidates(&self, after: TicketId, limit: u32, stale_only: bool) -> StoreResult<Vec<TicketId>> {
+        read!(self, |c| sla::sla_candidates(c, after, limit, stale_only))
     }
     async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
         let k = key.to_string();

@@ -87,7 +87,7 @@ fn insert_message(conn: &Connection, ticket: TicketId, m: &NewMessage) -> StoreR
     Ok(id)
 }
 
-fn insert_events(
+pub(crate) fn insert_events(
     conn: &Connection,
     ticket: TicketId,
     version: i64,
@@ -337,6 +337,13 @@ fn where_clause(q: &TicketQuery) -> (String, Vec<Value>) {
         w.push(sql);
         v.extend(vals);
     }
+    if let Some(b) = f.sla_breached {
+        w.push(sla_breached(b));
+    }
+    if let Some(t) = f.sla_due_before {
+        w.push(format!("{SLA_NEXT_DUE} < ?"));
+        v.push(Value::Integer(ms(t)));
+    }
     for (col, op, val) in [
         ("created_at", ">=", f.created_after),
         ("created_at", "<", f.created_before),
@@ -434,6 +441,8 @@ fn condition_sql(c: &Resolved, table: Table) -> Option<(String, Vec<Value>)> {
         Field::AwaitingAgentSince => "t.awaiting_agent_since",
         Field::SolvedAt => "t.solved_at",
         Field::DueAt => "t.due_at",
+        Field::SlaBreached => return Some(sla_breached_sql(&c.value, c.operator)),
+        Field::SlaNextDueAt => SLA_NEXT_DUE,
         Field::Tags => return Some(tags_sql(c)),
         Field::Custom(key) => return Some(custom_sql(key, c)),
     };
@@ -501,6 +510,25 @@ fn value_sql(column: &str, c: &Resolved) -> (String, Vec<Value>) {
         }
         _ => nothing(),
     }
+}
+
+/// The earliest due time of the ticket's running SLA targets (stored beside
+/// the ticket; `NULL` when none runs).
+const SLA_NEXT_DUE: &str = "(SELECT s.next_due_at FROM ticket_sla s WHERE s.ticket_id = t.id)";
+
+/// Whether an SLA target of the ticket is breached, as `op` a flag.
+fn sla_breached_sql(value: &ResolvedValue, op: Operator) -> (String, Vec<Value>) {
+    let wanted = match (value, op) {
+        (ResolvedValue::Flag(b), Operator::Is) => *b,
+        (ResolvedValue::Flag(b), Operator::IsNot) => !*b,
+        _ => return ("0".into(), vec![]),
+    };
+    (sla_breached(wanted), vec![])
+}
+
+fn sla_breached(wanted: bool) -> String {
+    let exists = "EXISTS (SELECT 1 FROM ticket_sla s WHERE s.ticket_id = t.id AND s.breached = 1)";
+    if wanted { exists.to_string() } else { format!("NOT {exists}") }
 }
 
 fn like(text: &str) -> String {
@@ -612,6 +640,9 @@ fn sort_column(f: SortField) -> &'static str {
         }
         SortField::Wait => "COALESCE(t.awaiting_agent_since, 9223372036854775807)",
         SortField::Queue => "t.priority",
+        SortField::SlaDue => {
+            "COALESCE((SELECT s.next_due_at FROM ticket_sla s WHERE s.ticket_id = t.id), 9223372036854775807)"
+        }
     }
 }
 
@@ -687,8 +718,12 @@ fn tally_count_sql(q: &TicketQuery) -> Option<(String, Vec<Value>)> {
         text,
         text_in_notes: _,
         view,
+        sla_breached,
+        sla_due_before,
     } = &q.filter;
     if number.is_some()
+        || sla_breached.is_some()
+        || sla_due_before.is_some()
         || requester_id.is_some()
         || organization_id.is_some()
         || !types.is_empty()

@@ -19,6 +19,7 @@ pub mod error;
 pub mod hooks;
 pub mod query;
 pub mod records;
+pub mod sla;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod views;
@@ -32,6 +33,7 @@ pub use error::{StoreError, StoreResult};
 pub use hooks::*;
 pub use query::{Cursor, SortField, TicketFilter, TicketQuery, TicketSort, UserQuery};
 pub use records::*;
+pub use sla::{SlaPolicyRecord, TicketSlaRecord};
 pub use views::ViewRecord;
 
 use async_trait::async_trait;
@@ -258,6 +260,46 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<HookEndpoint>>;
     /// Removes one.
     async fn delete_hook_endpoint(&self, id: HookId) -> StoreResult<()>;
+
+    // ---- SLA ------------------------------------------------------------------------
+
+    /// Creates an SLA policy (its position: after the others).
+    async fn insert_sla_policy(&self, policy: SlaPolicyRecord) -> StoreResult<SlaPolicyRecord>;
+    /// Saves an SLA policy.
+    async fn update_sla_policy(&self, policy: &SlaPolicyRecord) -> StoreResult<()>;
+    /// One SLA policy.
+    async fn sla_policy(&self, id: SlaPolicyId) -> StoreResult<Option<SlaPolicyRecord>>;
+    /// Every SLA policy, in position order.
+    async fn list_sla_policies(&self) -> StoreResult<Vec<SlaPolicyRecord>>;
+    /// Removes an SLA policy (tickets' states naming it keep no link to it).
+    async fn delete_sla_policy(&self, id: SlaPolicyId) -> StoreResult<()>;
+    /// A ticket's stored SLA state.
+    async fn ticket_sla(&self, ticket: TicketId) -> StoreResult<Option<TicketSlaRecord>>;
+    /// Saves a ticket's computed SLA state, unless a state computed from a
+    /// later ticket version is stored. The alerts already written are kept
+    /// as stored (only [`Store::record_sla_alerts`] adds to them); a new row
+    /// starts with the record's.
+    async fn save_ticket_sla(&self, record: TicketSlaRecord) -> StoreResult<()>;
+    /// Writes alert events with the ticket's SLA state, in one transaction,
+    /// if the ticket is still at `record.ticket_version` and the stored
+    /// alerts are still `expected_announced` (else
+    /// [`StoreError::VersionConflict`], and nothing is written): so two
+    /// checkers never write the same alert. The events carry the ticket's
+    /// version; the ticket itself does not change.
+    async fn record_sla_alerts(
+        &self,
+        record: TicketSlaRecord,
+        expected_announced: Vec<String>,
+        events: Vec<NewEvent>,
+    ) -> StoreResult<Vec<EventId>>;
+    /// Tickets (not deleted) whose next alert is due at `now`, earliest first.
+    async fn due_sla_alerts(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<TicketId>>;
+    /// The earliest pending alert time of a ticket that is not deleted.
+    async fn next_sla_alert_at(&self) -> StoreResult<Option<Timestamp>>;
+    /// Unsolved, undeleted tickets with ids above `after`, in id order, for
+    /// recomputing SLA states in batches; with `stale_only`, only those whose
+    /// stored state is missing or older than the ticket.
+    async fn sla_candidates(&self, after: TicketId, limit: u32, stale_only: bool) -> StoreResult<Vec<TicketId>>;
 
     /// An installation setting.
     async fn setting(&self, key: &str) -> StoreResult<Option<String>>;

@@ -44,6 +44,11 @@ pub struct TicketFilter {
     pub text: Option<String>,
     /// Let `text` match internal notes too (agents).
     pub text_in_notes: bool,
+    /// Whether an SLA target was breached (`sla:breached` in search).
+    pub sla_breached: Option<bool>,
+    /// The earliest due time of a running SLA target is before this
+    /// (`sla<4h` in search: now + 4 hours; overdue ones match too).
+    pub sla_due_before: Option<Timestamp>,
     /// A view's conditions, resolved for the viewer.
     pub view: Option<tessera_core::view::ResolvedConditions>,
 }
@@ -78,6 +83,9 @@ pub enum SortField {
     /// The queue: boosted first, then the highest priority, then the
     /// longest wait. Offset paging only; direction is ignored.
     Queue,
+    /// The earliest due time of a running SLA target, soonest first when
+    /// ascending; tickets without one last. Offset paging only.
+    SlaDue,
 }
 
 impl SortField {

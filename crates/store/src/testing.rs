@@ -41,7 +41,8 @@ macro_rules! store_contract_tests {
             sessions_and_rate_limits,
             webhook_deliveries_keep_ticket_order_and_switch_off_at_the_limit,
             hook_endpoints_come_in_priority_order,
-            counts_stay_exact_through_changes
+            counts_stay_exact_through_changes,
+            sla_states_are_kept_and_alerts_written_once
         );
     };
     (@each $open:expr; $($name:ident),*) => {
@@ -947,4 +948,101 @@ pub async fn counts_stay_exact_through_changes(store: Arc<dyn Store>) {
         }
     }
     check(ids.len() + 1).await;
+}
+
+pub async fn sla_states_are_kept_and_alerts_written_once(store: Arc<dyn Store>) {
+    use tessera_core::sla::{Interval, PriorityTargets, Schedule, ScheduleConfig, SlaPolicy, SlaTargets, Week};
+    let (d, u) = base(store.as_ref()).await;
+    let schedule = Schedule::new(ScheduleConfig {
+        time_zone: "Europe/Istanbul".into(),
+        week: Week::weekdays(&[Interval::ALL_DAY]),
+        holidays: vec![],
+    })
+    .unwrap();
+    let policy = SlaPolicyRecord {
+        id: SlaPolicyId(0),
+        position: 0,
+        active: true,
+        policy: SlaPolicy {
+            name: "General".into(),
+            department_ids: vec![d],
+            schedule,
+            targets: PriorityTargets::default(),
+            warning_minutes: 30,
+        },
+        created_at: t0(),
+        updated_at: t0(),
+    };
+    let p = store.insert_sla_policy(policy.clone()).await.unwrap();
+    let q = store.insert_sla_policy(SlaPolicyRecord { active: false, ..policy }).await.unwrap();
+    assert!(q.position > p.position);
+    assert_eq!(store.list_sla_policies().await.unwrap().iter().map(|x| x.id).collect::<Vec<_>>(), [p.id, q.id]);
+    assert_eq!(store.sla_policy(p.id).await.unwrap().unwrap().policy.department_ids, [d]);
+
+    let id = create(store.as_ref(), ticket(d, u, t0()), "hi").await.ticket_id;
+    let due = t0() + Duration::hours(1);
+    let state = TicketSlaRecord {
+        ticket_id: id,
+        ticket_version: 1,
+        policy_id: Some(p.id),
+        targets: SlaTargets::default(),
+        next_due_at: Some(due),
+        next_alert_at: Some(due),
+        breached: false,
+        announced: vec![],
+        computed_at: t0(),
+    };
+    store.save_ticket_sla(state.clone()).await.unwrap();
+    assert_eq!(store.sla_candidates(TicketId(0), 10, true).await.unwrap(), Vec::<TicketId>::new());
+    assert_eq!(store.sla_candidates(TicketId(0), 10, false).await.unwrap(), [id]);
+    assert!(store.due_sla_alerts(t0(), 10).await.unwrap().is_empty());
+    assert_eq!(store.due_sla_alerts(due, 10).await.unwrap(), [id]);
+    assert_eq!(store.next_sla_alert_at().await.unwrap(), Some(due));
+
+    // Views and filters see the state.
+    let q = |filter: TicketFilter| TicketQuery {
+        scope: TicketScope::All,
+        filter,
+        sort: TicketSort::default(),
+        after: None,
+        offset: 0,
+        limit: 10,
+    };
+    assert_eq!(
+        store.count_tickets(&q(TicketFilter { sla_breached: Some(true), ..Default::default() })).await.unwrap(),
+        0
+    );
+    let soon = TicketFilter { sla_due_before: Some(due + Duration::minutes(1)), ..Default::default() };
+    assert_eq!(store.count_tickets(&q(soon)).await.unwrap(), 1);
+
+    // An alert is written once: a second writer expecting the old list loses.
+    let alerted = TicketSlaRecord {
+        breached: true,
+        next_alert_at: None,
+        announced: vec!["first_response:breached:0".into()],
+        ..state.clone()
+    };
+    let ev = event(EventKind::SlaBreached, None, due);
+    let ids = store.record_sla_alerts(alerted.clone(), vec![], vec![ev.clone()]).await.unwrap();
+    assert_eq!(ids.len(), 1);
+    assert!(matches!(
+        store.record_sla_alerts(alerted.clone(), vec![], vec![ev.clone()]).await,
+        Err(StoreError::VersionConflict)
+    ));
+    let kinds: Vec<EventKind> = store.ticket_events(id).await.unwrap().iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, [EventKind::TicketCreated, EventKind::SlaBreached]);
+    assert_eq!(store.ticket(id).await.unwrap().unwrap().version, 1, "alerts change no ticket");
+    // A recompute keeps the alerts written; an older one is ignored.
+    store.save_ticket_sla(TicketSlaRecord { announced: vec![], ..alerted.clone() }).await.unwrap();
+    let kept = store.ticket_sla(id).await.unwrap().unwrap();
+    assert_eq!((kept.announced.clone(), kept.breached), (alerted.announced.clone(), true));
+    assert_eq!(
+        store.count_tickets(&q(TicketFilter { sla_breached: Some(true), ..Default::default() })).await.unwrap(),
+        1
+    );
+    store.save_ticket_sla(TicketSlaRecord { ticket_version: 0, breached: false, ..alerted }).await.unwrap();
+    assert!(store.ticket_sla(id).await.unwrap().unwrap().breached);
+    store.delete_sla_policy(p.id).await.unwrap();
+    assert_eq!(store.ticket_sla(id).await.unwrap().unwrap().policy_id, None);
+    assert!(matches!(store.delete_sla_policy(p.id).await, Err(StoreError::NotFound)));
 }

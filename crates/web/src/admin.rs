@@ -47,11 +47,12 @@ pub fn routes() -> Router<WebState> {
         .route("/admin/tokens", get(tokens).post(create_token))
         .route("/admin/tokens/{id}/revoke", post(revoke_token))
         .merge(crate::admin_hooks::routes())
+        .merge(crate::admin_sla::routes())
 }
 
 // ---- what every admin page shares --------------------------------------------------------------
 
-fn require_admin(s: &SignedIn) -> Result<(), WebError> {
+pub(crate) fn require_admin(s: &SignedIn) -> Result<(), WebError> {
     if s.actor.is_admin() && !s.is_guest() { Ok(()) } else { Err(WebError::Forbidden) }
 }
 
@@ -65,11 +66,11 @@ pub struct Nav {
 }
 
 impl Nav {
-    fn list(section: &'static str) -> Self {
+    pub(crate) fn list(section: &'static str) -> Self {
         Self { section, aria: "page" }
     }
 
-    fn sub(section: &'static str) -> Self {
+    pub(crate) fn sub(section: &'static str) -> Self {
         Self { section, aria: "location" }
     }
 
@@ -82,18 +83,18 @@ impl Nav {
 /// `?done=` after a change.
 #[derive(Debug, Default, Deserialize)]
 pub struct DoneQuery {
-    done: Option<String>,
+    pub(crate) done: Option<String>,
 }
 
 /// The confirmation for `done`, if it is one of `known` (value, catalog key).
-fn notice(i: &I18n, done: Option<&str>, known: &[(&str, &'static str)]) -> Option<String> {
+pub(crate) fn notice(i: &I18n, done: Option<&str>, known: &[(&str, &'static str)]) -> Option<String> {
     let done = done?;
     known.iter().find(|(k, _)| *k == done).map(|(_, key)| i.t(key).to_string())
 }
 
 /// The messages of a refused change, by field; errors that are not the
 /// form's fault become error pages.
-fn form_errors(i: &I18n, e: DeskError) -> Result<FormErrors, WebError> {
+pub(crate) fn form_errors(i: &I18n, e: DeskError) -> Result<FormErrors, WebError> {
     match e {
         DeskError::Internal(_) | DeskError::NotFound { .. } | DeskError::Unauthenticated => Err(e.into()),
         DeskError::Forbidden { field: None, .. } => Err(WebError::Forbidden),
@@ -102,7 +103,7 @@ fn form_errors(i: &I18n, e: DeskError) -> Result<FormErrors, WebError> {
 }
 
 /// 422 when the form has errors, else 200.
-fn status_of(errors: &FormErrors) -> StatusCode {
+pub(crate) fn status_of(errors: &FormErrors) -> StatusCode {
     if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK }
 }
 

@@ -166,6 +166,7 @@ fn column_sort(key: &str) -> Option<SortField> {
         "assignee" => SortField::Assignee,
         "wait" => SortField::Wait,
         "updated" => SortField::UpdatedAt,
+        "sla" => SortField::SlaDue,
         "created" => SortField::CreatedAt,
         _ => return None,
     })
@@ -310,6 +311,13 @@ pub async fn console(
             l.organizations(&state.desk, &orgs).await?;
         }
         rows = result.tickets.iter().map(|t| TicketRow::of(&i, &l, t, true, now)).collect();
+        if v.columns.iter().any(|c| c == "sla") {
+            let shown: Vec<&tessera_core::Ticket> = result.tickets.iter().collect();
+            let slas = state.desk.sla_of(&s.actor, &shown).await?;
+            for (row, sla) in rows.iter_mut().zip(slas) {
+                row.sla = sla.and_then(|x| sla_cell(&i, &x, now));
+            }
+        }
         total = result.total;
         columns = v
             .columns
@@ -499,6 +507,89 @@ struct TicketPage {
     max_files: usize,
     panels_detail: Vec<PanelHtml>,
     panels_sidebar: Vec<PanelHtml>,
+    sla: Option<SlaCard>,
+}
+
+/// The ticket's SLA as the agent page shows it: a countdown per target.
+#[derive(Debug, Clone)]
+pub struct SlaCard {
+    /// The policy's name.
+    pub policy: String,
+    /// One row per measured target.
+    pub rows: Vec<SlaRow>,
+}
+
+/// One SLA target on the agent page.
+#[derive(Debug, Clone)]
+pub struct SlaRow {
+    /// What it measures.
+    pub label: String,
+    /// `running`, `paused`, `met` or `breached` (a CSS class).
+    pub state: &'static str,
+    /// `due in 2h 10m`, `breached 35m ago`, `met`.
+    pub text: String,
+    /// When it falls (or fell) due.
+    pub due: Option<Stamp>,
+}
+
+/// The SLA card of a ticket, if a policy covers it.
+/// A ticket's SLA in one console cell: breached (since when), when its next
+/// target falls due, or paused while waiting for the customer; `None` when
+/// every target is met.
+fn sla_cell(
+    i: &crate::i18n::I18n,
+    sla: &tessera_desk::sla::TicketSla,
+    now: tessera_core::Timestamp,
+) -> Option<(&'static str, String)> {
+    use tessera_core::sla::TargetStatus;
+    let targets = [&sla.first_response, &sla.next_response, &sla.resolution];
+    if let Some(late) = targets
+        .iter()
+        .filter_map(|t| t.as_ref())
+        .filter(|t| t.status == TargetStatus::Breached)
+        .filter_map(|t| t.due_at)
+        .map(|due| (now - due).num_seconds().max(0))
+        .max()
+    {
+        return Some(("breached", i.t1("sla.breached_ago", i.duration(late))));
+    }
+    if let Some(due) = sla.next_due_at {
+        return Some(("running", i.t1("sla.due_in", i.duration((due - now).num_seconds().max(0)))));
+    }
+    // Waiting for the customer: the clock stands still.
+    let paused = targets.iter().filter_map(|t| t.as_ref()).find(|t| t.status == TargetStatus::Paused)?;
+    Some(("paused", i.t1("sla.paused", i.duration(paused.remaining_seconds))))
+}
+
+fn sla_card(
+    i: &crate::i18n::I18n,
+    sla: Option<tessera_desk::sla::TicketSla>,
+    now: tessera_core::Timestamp,
+) -> Option<SlaCard> {
+    use tessera_core::sla::TargetStatus;
+    let sla = sla?;
+    let rows = [sla.first_response, sla.next_response, sla.resolution]
+        .into_iter()
+        .flatten()
+        .map(|t| {
+            let (state, text) = match t.status {
+                TargetStatus::Running => ("running", i.t1("sla.due_in", i.duration(t.remaining_seconds))),
+                TargetStatus::Paused => ("paused", i.t1("sla.paused", i.duration(t.remaining_seconds))),
+                TargetStatus::Met => ("met", i.t("sla.met").to_string()),
+                TargetStatus::Breached => {
+                    let late = t.due_at.map_or(0, |d| (t.completed_at.unwrap_or(now) - d).num_seconds());
+                    ("breached", i.t1("sla.breached_ago", i.duration(late)))
+                }
+            };
+            SlaRow {
+                label: i.t(&format!("sla.metric.{}", t.metric.as_str())).to_string(),
+                state,
+                text,
+                due: t.due_at.map(Stamp::of),
+            }
+        })
+        .collect();
+    Some(SlaCard { policy: sla.policy, rows })
 }
 
 /// The ticket as the agent page shows it.
@@ -763,6 +854,7 @@ async fn render_ticket(
         Some(m) => state.desk.store().ticket(m).await.map_err(DeskError::from)?.map(|t| t.number),
         None => None,
     };
+    let sla = sla_card(&i, state.desk.sla_of(&s.actor, &[tk]).await?.pop().flatten(), now);
     let viewers = state.live.viewers(tk.id, now).into_iter().filter(|v| v.id != s.user.id).map(|v| v.name).collect();
     let t = AgentTicket {
         id: tk.id.0,
@@ -827,6 +919,7 @@ async fn render_ticket(
             max_files,
             panels_detail,
             panels_sidebar,
+            sla,
             page,
         },
     )

@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod admin_hooks;
+pub mod admin_sla;
 pub mod agent;
 pub mod agent_new;
 pub mod agent_views;

@@ -183,6 +183,8 @@ pub struct TicketRow {
     pub unread: bool,
     /// Boosted to the top.
     pub boosted: bool,
+    /// The SLA cell (state class, text), when the view shows it.
+    pub sla: Option<(&'static str, String)>,
 }
 
 impl TicketRow {
@@ -208,6 +210,7 @@ impl TicketRow {
             tags: t.tags.clone(),
             unread: if staff { t.agent_unread } else { t.customer_unread },
             boosted: t.queue_boost,
+            sla: None,
         }
     }
 }

@@ -7,6 +7,7 @@ use serde::Serialize;
 use tessera_core::ids::*;
 use tessera_core::{Department, Event, Message, Organization, Service, Ticket, User};
 use tessera_desk::admin::{DepartmentView, IssuedToken, UserView};
+use tessera_desk::sla::TicketSla;
 use tessera_store::{AttachmentRecord, Cursor, SortField, TicketSort, TokenRecord};
 use utoipa::ToSchema;
 
@@ -21,13 +22,34 @@ pub struct TicketOut {
     /// The conversation, on single-ticket answers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<Message>>,
+    /// The SLA policy that applies and each target's due time, status and
+    /// countdown, computed at the moment of the answer. Agents only, on
+    /// single tickets and lists; absent when no policy covers the ticket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sla: Option<TicketSla>,
 }
 
 impl TicketOut {
     /// A ticket without messages.
     pub fn new(ticket: Ticket, now: DateTime<Utc>) -> Self {
         let wait_seconds = ticket.wait_seconds(now);
-        Self { ticket, wait_seconds, messages: None }
+        Self { ticket, wait_seconds, messages: None, sla: None }
+    }
+
+    /// The same ticket with its SLA (for agents).
+    pub fn with_sla(self, sla: Option<TicketSla>) -> Self {
+        Self { sla, ..self }
+    }
+
+    /// Tickets with their SLAs as `actor` may see them.
+    pub async fn list(
+        desk: &tessera_desk::Desk,
+        actor: &tessera_core::Actor,
+        tickets: Vec<Ticket>,
+    ) -> Result<Vec<Self>, tessera_desk::DeskError> {
+        let now = desk.now();
+        let slas = desk.sla_of(actor, &tickets.iter().collect::<Vec<_>>()).await?;
+        Ok(tickets.into_iter().zip(slas).map(|(t, sla)| Self::new(t, now).with_sla(sla)).collect())
     }
 
     /// A ticket with its messages.
@@ -341,6 +363,7 @@ fn sort_code(sort: &TicketSort) -> String {
         SortField::Id => "i",
         SortField::Wait => "w",
         SortField::Queue => "q",
+        SortField::SlaDue => "s",
         // Orders without cursors (the web UI pages them by offset).
         _ => "x",
     };

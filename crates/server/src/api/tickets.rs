@@ -57,11 +57,18 @@ pub struct ListParams {
     updated_after: Option<String>,
     /// RFC 3339 time: updated before.
     updated_before: Option<String>,
+    /// `true`: only tickets with a breached SLA target; `false`: none
+    /// breached (agents; ignored for customers).
+    sla_breached: Option<String>,
+    /// Whole hours: only tickets whose running SLA targets fall due within
+    /// them, overdue ones included (agents; ignored for customers).
+    sla_due_within: Option<String>,
     /// `updated_at` (default, newest first), `created_at`, `priority`, `id`,
     /// `wait` (waiting for an agent the longest first; tickets not waiting
-    /// last) or `queue` (boosted first, then the highest priority, then the
-    /// longest wait; direction ignored); prefix `-` for descending, `+` or
-    /// nothing for ascending (`-updated_at` is the default).
+    /// last), `queue` (boosted first, then the highest priority, then the
+    /// longest wait; direction ignored) or `sla_due` (the next SLA target
+    /// first; agents); prefix `-` for descending, `+` or nothing for
+    /// ascending (`-updated_at` is the default).
     sort: Option<String>,
     /// The `next_cursor` of the previous page.
     cursor: Option<String>,
@@ -97,7 +104,7 @@ fn id(s: &str) -> Option<i64> {
 }
 
 impl ListParams {
-    fn into_query(self) -> ApiResult<TicketListQuery> {
+    fn into_query(self, now: chrono::DateTime<chrono::Utc>) -> ApiResult<TicketListQuery> {
         let filter = TicketFilter {
             number: self.number.clone(),
             statuses: list_of("status", &self.status, |s| Some(StatusKey::new(s)))?,
@@ -118,6 +125,10 @@ impl ListParams {
             updated_before: time("updated_before", &self.updated_before)?,
             text: self.q.clone().filter(|q| !q.trim().is_empty()),
             text_in_notes: false,
+            sla_breached: one("sla_breached", &self.sla_breached, |s| s.parse::<bool>().ok())?,
+            sla_due_before: one("sla_due_within", &self.sla_due_within, |s| {
+                s.parse::<i64>().ok().filter(|h| (1..=24 * 366).contains(h)).map(|h| now + chrono::Duration::hours(h))
+            })?,
             view: None,
         };
         let sort = match self.sort.as_deref().map(str::trim) {
@@ -134,7 +145,13 @@ impl ListParams {
                     "id" => SortField::Id,
                     "wait" => SortField::Wait,
                     "queue" => SortField::Queue,
-                    _ => return Err(bad("sort", "sort by updated_at, created_at, priority, id, wait or queue")),
+                    "sla_due" => SortField::SlaDue,
+                    _ => {
+                        return Err(bad(
+                            "sort",
+                            "sort by updated_at, created_at, priority, id, wait, queue or sla_due",
+                        ));
+                    }
                 };
                 TicketSort { field, descending, boosted_first: false }
             }
@@ -195,11 +212,10 @@ pub async fn list_tickets(
     Auth(a): Auth,
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> ApiResult<Json<TicketList>> {
-    let query = p.into_query()?;
+    let query = p.into_query(s.desk.now())?;
     let (sort, offset) = (query.sort, query.offset);
     let limit = query.limit.unwrap_or(DEFAULT_PAGE);
     let page = s.desk.list_tickets(&a, query).await?;
-    let now = s.desk.now();
     let next_cursor = match &page.next {
         Some(c) => Some(encode_cursor(c, &sort)),
         None if !sort.field.keyset() && u64::from(offset) + u64::from(limit) < page.total => {
@@ -207,11 +223,7 @@ pub async fn list_tickets(
         }
         None => None,
     };
-    Ok(Json(TicketList {
-        tickets: page.tickets.into_iter().map(|t| TicketOut::new(t, now)).collect(),
-        next_cursor,
-        total: page.total,
-    }))
+    Ok(Json(TicketList { tickets: TicketOut::list(&s.desk, &a, page.tickets).await?, next_cursor, total: page.total }))
 }
 
 /// Opens a ticket. Customers open their own; agents open for a requester
@@ -244,7 +256,8 @@ pub async fn get_ticket(
     ApiQuery(o): ApiQuery<OrderParams>,
 ) -> ApiResult<Response> {
     let d = s.desk.ticket_detail(&a, TicketId(id), o.newest_first()?).await?;
-    Ok(ticket_response(StatusCode::OK, TicketOut::with_messages(d.ticket, d.messages, s.desk.now())))
+    let sla = s.desk.sla_of(&a, &[&d.ticket]).await?.pop().flatten();
+    Ok(ticket_response(StatusCode::OK, TicketOut::with_messages(d.ticket, d.messages, s.desk.now()).with_sla(sla)))
 }
 
 /// Changes a ticket. Send `If-Match: "<version>"` (or `version`) to change it

@@ -233,10 +233,9 @@ pub async fn view_tickets(
         None => None,
     };
     let page = s.desk.view_tickets(&a, ViewId(id), cursor, p.limit).await?;
-    let now = s.desk.now();
     Ok(Json(ViewTickets {
         view_id: page.view.id,
-        tickets: page.tickets.into_iter().map(|t| TicketOut::new(t, now)).collect(),
+        tickets: TicketOut::list(&s.desk, &a, page.tickets).await?,
         total: page.total,
         next_cursor: page.next.map(encode),
     }))

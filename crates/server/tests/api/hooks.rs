@@ -158,7 +158,9 @@ async fn every_event_kind_arrives_in_both_formats_signed_and_without_secrets() {
     w.ayse.delete(&format!("/tickets/{t2}")).await.expect(204);
 
     // Native: every kind there is, signed, in order per ticket.
-    let all: BTreeSet<String> = EventKind::ALL.iter().map(|k| k.as_str().to_string()).collect();
+    // (SLA alerts need time to pass: tests/api/sla.rs delivers them.)
+    let all: BTreeSet<String> =
+        EventKind::ALL.iter().map(|k| k.as_str()).filter(|k| !k.starts_with("sla.")).map(str::to_string).collect();
     let got = rx.wait_for("/native", |g| kinds_of(g).is_superset(&all)).await;
     let mut last_per_ticket: HashMap<i64, i64> = HashMap::new();
     for r in &got {
