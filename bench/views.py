@@ -12,15 +12,13 @@ one warm-up call:
 
 and `GET /api/v1/views/count_many?ids=<all>` (goal: under 30 ms). Times are
 wall-clock from the client (HTTP on loopback included), reported as median
-and p95 in milliseconds. With `--search`, also one- and two-word searches
-(`GET /api/v1/search?q=`; goal: p95 under 50 ms) drawn from the generator's
-vocabulary.
+and p95 in milliseconds. Search is measured by bench/search.py.
 
     tessera serve --data-dir /tmp/big --listen 127.0.0.1:18080 &
     ADMIN=$(tessera token create --data-dir /tmp/big --email admin@localhost | jq -r .token)
     AGENT=$(tessera token create --data-dir /tmp/big --email agent1@bench.example | jq -r .token)
     python3 bench/views.py --url http://127.0.0.1:18080 --token admin=$ADMIN --token agent=$AGENT \\
-        --data-dir /tmp/big --runs 20 --search
+        --data-dir /tmp/big --runs 20
 
 Only loopback URLs are accepted.
 """
@@ -29,11 +27,10 @@ import argparse
 import http.client
 import json
 import os
-import random
 import statistics
 import sys
 import time
-from urllib.parse import quote, urlparse
+from urllib.parse import urlparse
 
 
 def percentile(values, p):
@@ -77,25 +74,12 @@ def row(label, times, extra=""):
     print(f"  {label:<44} median {statistics.median(times):8.2f} ms   p95 {percentile(times, 95):8.2f} ms  {extra}")
 
 
-SEARCH_WORDS = [
-    # Words of bench/generate.py's vocabulary in its four languages, typed
-    # as users would (upper case, Turkish İ/I, Russian ё, two Chinese characters).
-    "invoice", "refund", "Server", "certificate", "fatura", "sunucu", "İSTANBUL", "IŞIK", "şifre",
-    "СЧЁТ", "сервер", "пароль", "退款", "服务器", "发票", "ssl", "dns", "iade", "почта", "证书",
-]
-SEARCH_PAIRS = [
-    "invoice refund", "server down", "fatura ödeme", "sunucu hata", "счёт оплата", "сервер ошибка",
-    "退款 发票", "domain transfer", "password reset", "ssl certificate",
-]
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--url", required=True)
     p.add_argument("--token", action="append", required=True, help="name=token; repeat for several users")
     p.add_argument("--runs", type=int, default=20)
     p.add_argument("--data-dir", help="to report the database's size")
-    p.add_argument("--search", action="store_true", help="also measure search")
     args = p.parse_args()
     if args.data_dir:
         db = os.path.join(args.data_dir, "tessera.db")
@@ -119,16 +103,6 @@ def main():
         _, t = timed(c, f"/views/count_many?ids={ids}", args.runs)
         row(f"count_many ({len(views)} views)", t)
         print(f"  worst p95: count {worst_count:.2f} ms, first page {worst_page:.2f} ms")
-        if args.search:
-            rng = random.Random(1)
-            queries = SEARCH_WORDS + SEARCH_PAIRS
-            times = {1: [], 2: []}
-            for _ in range(max(1, args.runs // 4)):
-                for q in rng.sample(queries, len(queries)):
-                    body, took = c.get(f"/search?q={quote(q)}&limit=25")
-                    times[len(q.split())].append(took)
-            for n, t in times.items():
-                row(f"search, {n} word{'s' if n > 1 else ''} ({len(t)} queries)", t)
 
 
 if __name__ == "__main__":

@@ -253,9 +253,13 @@ fn where_clause(q: &TicketQuery) -> (String, Vec<Value>) {
         }
         TicketScope::Agent { user_id, department_ids } => {
             let depts = list(&mut v, department_ids.iter().map(|d| Value::Integer(d.0)).collect());
+            // An agent's scope is typically a tenth of the tickets; when the
+            // query also asks for a recent window of time, reading that
+            // window's index is far cheaper, so the scope must not be sought.
+            let p = if recent_window(q) { "+" } else { "" };
             let in_depts =
-                if department_ids.is_empty() { "0".to_string() } else { format!("t.department_id IN ({depts})") };
-            w.push(format!("({in_depts} OR t.assignee_id = ? OR t.flagged_id = ?)"));
+                if department_ids.is_empty() { "0".to_string() } else { format!("{p}t.department_id IN ({depts})") };
+            w.push(format!("({in_depts} OR {p}t.assignee_id = ? OR {p}t.flagged_id = ?)"));
             v.push(Value::Integer(user_id.0));
             v.push(Value::Integer(user_id.0));
         }
@@ -282,7 +286,8 @@ fn where_clause(q: &TicketQuery) -> (String, Vec<Value>) {
     }
     if !f.categories.is_empty() {
         let p = list(&mut v, f.categories.iter().map(|s| Value::Text(s.as_str().into())).collect());
-        w.push(format!("t.status_category IN ({p})"));
+        // `+`: never seek the category index (see `category_sql`).
+        w.push(format!("+t.status_category IN ({p})"));
     }
     if !f.department_ids.is_empty() {
         let p = list(&mut v, f.department_ids.iter().map(|s| Value::Integer(s.0)).collect());
@@ -290,7 +295,8 @@ fn where_clause(q: &TicketQuery) -> (String, Vec<Value>) {
     }
     match f.assignee {
         None => {}
-        Some(None) => w.push("t.assignee_id IS NULL".into()),
+        // `+`: unassigned tickets are too many for the assignee index to help.
+        Some(None) => w.push("+t.assignee_id IS NULL".into()),
         Some(Some(a)) => {
             w.push("t.assignee_id = ?".into());
             v.push(Value::Integer(a.0));
@@ -403,7 +409,12 @@ fn view_sql_counts(view: &tessera_core::view::ResolvedConditions) -> Option<Opti
 /// value of an unexpected shape here matches nothing rather than failing.
 fn condition_sql(c: &Resolved, table: Table) -> Option<(String, Vec<Value>)> {
     if c.field == Field::StatusCategory {
-        let column = if table == Table::Tickets { "t.status_category" } else { "c.status_category" };
+        // Over the tickets, `+` keeps SQLite from seeking the category index:
+        // a view's categories usually cover a large share of the tickets (all
+        // unsolved, solved or closed), where that index only adds a sort.
+        // Counts come from the tally; pages walk an order index or a
+        // narrower one (see `walk_the_order`).
+        let column = if table == Table::Tickets { "+t.status_category" } else { "c.status_category" };
         return Some(category_sql(column, c));
     }
     if table == Table::Counts {
@@ -491,7 +502,9 @@ fn value_sql(column: &str, c: &Resolved) -> (String, Vec<Value>) {
     let texts = |v: &[String]| v.iter().map(|t| Value::Text(t.clone())).collect::<Vec<_>>();
     match (&c.value, c.operator) {
         (_, Present) => (format!("{column} IS NOT NULL"), vec![]),
-        (_, Absent) => (format!("{column} IS NULL"), vec![]),
+        // `+`: an empty value is common (unassigned, no due date), so an index
+        // seek on it would read a large share of the tickets.
+        (_, Absent) => (format!("+{column} IS NULL"), vec![]),
         (ResolvedValue::Flag(b), Is) => (format!("{column} = ?"), vec![Value::Integer(i64::from(*b))]),
         (ResolvedValue::Flag(b), IsNot) => (format!("{column} != ?"), vec![Value::Integer(i64::from(*b))]),
         (ResolvedValue::Time(t), LessThan) => (format!("{column} < ?"), vec![Value::Integer(ms(*t))]),
@@ -663,15 +676,66 @@ pub fn list_tickets(conn: &Connection, q: &TicketQuery) -> StoreResult<Vec<Ticke
     } else {
         format!("{col} {dir}, t.id {dir}")
     };
+    let limit = q.limit.clamp(1, 1000);
+    let hint = match order_index(q) {
+        Some(index) if walk_the_order(conn, q, limit)? => format!(" INDEXED BY {index}"),
+        _ => String::new(),
+    };
     let sql = format!(
-        "SELECT {} FROM tickets t WHERE {w} ORDER BY {boost}{order} LIMIT {} OFFSET {}",
-        *TICKET_SELECT,
-        q.limit.clamp(1, 1000),
-        q.offset
+        "SELECT {} FROM tickets t{hint} WHERE {w} ORDER BY {boost}{order} LIMIT {limit} OFFSET {}",
+        *TICKET_SELECT, q.offset
     );
     let mut stmt = conn.prepare_cached(&sql).db()?;
     let rows = stmt.query_map(params_from_iter(v), ticket_from_row).db()?;
     rows.collect::<Result<Vec<_>, _>>().db()
+}
+
+/// Whether the query asks for tickets created, updated or solved after
+/// some time (a "recent" window, which the time indexes answer well).
+fn recent_window(q: &TicketQuery) -> bool {
+    let f = &q.filter;
+    let windowed = |c: &Resolved| {
+        c.operator == Operator::GreaterThan
+            && matches!(c.value, ResolvedValue::Time(_))
+            && matches!(c.field, Field::CreatedAt | Field::UpdatedAt | Field::SolvedAt)
+    };
+    f.created_after.is_some()
+        || f.updated_after.is_some()
+        || f.view.as_ref().is_some_and(|v| v.all.iter().any(windowed))
+}
+
+/// The index that holds the tickets in the query's order, if one does.
+fn order_index(q: &TicketQuery) -> Option<&'static str> {
+    match (q.sort.field, q.sort.boosted_first) {
+        (SortField::Queue, _) => Some("tickets_queue_order"),
+        (SortField::UpdatedAt, false) => Some("tickets_updated"),
+        (SortField::CreatedAt, false) => Some("tickets_created"),
+        _ => None,
+    }
+}
+
+/// At most this many index entries are worth walking in order for one page.
+const WALK_BUDGET: u64 = 12_000;
+
+/// Whether to read the page by walking the order's index (stopping once the
+/// page is full) rather than letting SQLite pick an index for the
+/// conditions and sort everything they match. SQLite's statistics cannot
+/// tell that "unsolved" or "in my departments" match a quarter or a tenth of
+/// a million tickets, so the store decides with exact numbers from the
+/// tally: walking reads about `live / matching × (offset + limit)` entries,
+/// which is small exactly when the matching set is large — when sorting it
+/// would be slow. Queries the tally cannot count are left to SQLite.
+fn walk_the_order(conn: &Connection, q: &TicketQuery, limit: u32) -> StoreResult<bool> {
+    let Some((sql, v)) = tally_count_sql(q) else { return Ok(false) };
+    let matching: i64 = conn.prepare_cached(&sql).db()?.query_row(params_from_iter(v), |r| r.get(0)).db()?;
+    if matching <= 0 {
+        return Ok(false);
+    }
+    let live: i64 =
+        conn.prepare_cached("SELECT COALESCE(SUM(n), 0) FROM ticket_counts").db()?.query_row([], |r| r.get(0)).db()?;
+    let wanted = u64::from(q.offset) + u64::from(limit);
+    let walk = u64::try_from(live).unwrap_or(0).saturating_mul(wanted) / u64::try_from(matching).unwrap_or(1).max(1);
+    Ok(walk <= WALK_BUDGET)
 }
 
 /// The exact count of a query (paging ignored): from the tally of migration
