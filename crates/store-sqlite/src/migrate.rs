@@ -10,6 +10,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "web", include_str!("../migrations/0002_web.sql")),
     (3, "hooks", include_str!("../migrations/0003_hooks.sql")),
     (4, "views", include_str!("../migrations/0004_views.sql")),
+    (5, "search", include_str!("../migrations/0005_search.sql")),
 ];
 
 /// Applies the migrations `conn` has not seen yet; answers how many ran.

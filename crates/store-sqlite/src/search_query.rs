@@ -1,0 +1,573 @@
+//! Running a search: a [`SearchExpr`] becomes SQL over `tickets t`, its
+//! text terms FTS5 lookups in `search_index` (see [`crate::search_index`]).
+//!
+//! Two ways to run it:
+//!
+//! - **Index only.** When the whole expression is text (words, phrases,
+//!   `OR`, and `-` under an `AND`), it becomes one FTS5 query, with the
+//!   permission scope added as tokens of the `scope` column. The count and
+//!   the order then come from the index alone, without reading a ticket
+//!   row per match; the tickets of the page are read afterwards and checked
+//!   against the scope again.
+//! - **Tickets with index lookups.** Otherwise the expression is a `WHERE`
+//!   over the tickets table in which text terms are `t.id IN (SELECT rowid
+//!   FROM search_index WHERE search_index MATCH …)`.
+//!
+//! Relevance is FTS5's bm25 with the subject weighing most. Computing it
+//! costs a few microseconds per match, so it is computed for at most
+//! [`RANK_WINDOW`] matches: when more tickets match, the most recently
+//! opened [`RANK_WINDOW`] of them are ranked and the rest follow, newest
+//! first.
+
+use crate::rows::*;
+use crate::search_index::MAX_TOKEN_CHARS;
+use rusqlite::types::Value;
+use rusqlite::{Connection, params_from_iter};
+use std::collections::HashMap;
+use tessera_core::permission::TicketScope;
+use tessera_core::search::{DateField, TextMatch, fts5_quote, word_match};
+use tessera_store::*;
+
+/// How many matches at most are ranked by relevance.
+pub const RANK_WINDOW: u32 = 1000;
+
+/// bm25 weights of the columns: subject, people, replies, notes, scope.
+const WEIGHTS: &str = "4.0, 2.0, 1.0, 1.0, 0.0";
+
+/// The FTS5 phrase of a word or phrase as typed, or `None` when it holds
+/// nothing to search for (only punctuation).
+pub fn fts_phrase(text: &str, phrase: bool) -> Option<String> {
+    let Some(TextMatch::Tokens { tokens, mut prefix }) = word_match(text, phrase) else { return None };
+    let last = tokens.len().saturating_sub(1);
+    let mut cut = Vec::with_capacity(tokens.len());
+    for (i, t) in tokens.iter().enumerate() {
+        match t.char_indices().nth(MAX_TOKEN_CHARS) {
+            Some((at, _)) => {
+                cut.push(&t[..at]);
+                prefix |= i == last;
+            }
+            None => cut.push(t.as_str()),
+        }
+    }
+    let q = fts5_quote(&cut.join(" "));
+    Some(if prefix { format!("{q} *") } else { q })
+}
+
+/// An FTS5 expression of a text-only part of a search.
+enum Fts {
+    /// Matches this FTS5 expression.
+    Expr(String),
+    /// Matches every ticket (terms with nothing to search for).
+    Everything,
+}
+
+/// The FTS5 expression of `e`, when it is text only and FTS5 can say it
+/// (it has no "not" on its own, only "this and not that").
+fn fts_expr(e: &SearchExpr) -> Option<Fts> {
+    match e {
+        SearchExpr::Text { text, phrase } => Some(match fts_phrase(text, *phrase) {
+            Some(p) => Fts::Expr(p),
+            None => Fts::Everything,
+        }),
+        SearchExpr::All(items) => {
+            let mut pos = Vec::new();
+            let mut neg = Vec::new();
+            for item in items {
+                match item {
+                    SearchExpr::Not(inner) => match fts_expr(inner)? {
+                        Fts::Expr(x) => neg.push(x),
+                        Fts::Everything => return None,
+                    },
+                    other => match fts_expr(other)? {
+                        Fts::Expr(x) => pos.push(x),
+                        Fts::Everything => {}
+                    },
+                }
+            }
+            if pos.is_empty() {
+                return if neg.is_empty() { Some(Fts::Everything) } else { None };
+            }
+            let mut out = pos.iter().map(|p| format!("({p})")).collect::<Vec<_>>().join(" AND ");
+            for n in neg {
+                out = format!("({out}) NOT ({n})");
+            }
+            Some(Fts::Expr(out))
+        }
+        SearchExpr::Any(items) => {
+            let mut parts = Vec::new();
+            for item in items {
+                match fts_expr(item)? {
+                    Fts::Expr(x) => parts.push(format!("({x})")),
+                    Fts::Everything => return Some(Fts::Everything),
+                }
+            }
+            Some(Fts::Expr(parts.join(" OR ")))
+        }
+        SearchExpr::Not(_) | SearchExpr::Field(_) | SearchExpr::Nothing => None,
+    }
+}
+
+/// The columns text may match.
+fn text_columns(include_notes: bool) -> &'static str {
+    if include_notes { "{subject people replies notes}" } else { "{subject people replies}" }
+}
+
+/// The scope as an FTS5 condition on the `scope` column (`None`: everyone's
+/// tickets, or a scope the index does not name).
+fn scope_fts(scope: &TicketScope) -> Option<String> {
+    let tokens: Vec<String> = match scope {
+        TicketScope::All | TicketScope::Single(_) => return None,
+        TicketScope::Agent { user_id, department_ids } => department_ids
+            .iter()
+            .map(|d| format!("d{d}"))
+            .chain([format!("a{user_id}"), format!("f{user_id}")])
+            .collect(),
+        TicketScope::Customer { user_id, organization_id } => {
+            std::iter::once(format!("r{user_id}")).chain(organization_id.map(|o| format!("o{o}"))).collect()
+        }
+    };
+    Some(format!("{{scope}} : ({})", tokens.iter().map(|t| fts5_quote(t)).collect::<Vec<_>>().join(" OR ")))
+}
+
+/// A text match restricted to the columns the searcher may read, and to
+/// their scope when given.
+fn text_match(expr: &str, include_notes: bool, scope: Option<&str>) -> String {
+    let cols = text_columns(include_notes);
+    match scope {
+        Some(s) => format!("({cols} : ({expr})) AND ({s})"),
+        None => format!("{cols} : ({expr})"),
+    }
+}
+
+/// SQL text and its values, built left to right.
+#[derive(Debug, Clone, Default)]
+struct Sql {
+    text: String,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    fn push(&mut self, s: &str) {
+        self.text.push_str(s);
+    }
+
+    fn bind(&mut self, v: Value) {
+        self.text.push('?');
+        self.values.push(v);
+    }
+
+    fn list(&mut self, values: impl IntoIterator<Item = Value>) {
+        let mut first = true;
+        for v in values {
+            if !first {
+                self.text.push_str(", ");
+            }
+            first = false;
+            self.bind(v);
+        }
+    }
+}
+
+struct Compiler<'a> {
+    include_notes: bool,
+    /// The scope, as FTS5, for the top-level text lookup.
+    scope: Option<&'a str>,
+}
+
+impl Compiler<'_> {
+    /// `t.id IN (…)` for an FTS5 expression.
+    fn lookup(&self, sql: &mut Sql, expr: &str, scoped: bool) {
+        let m = text_match(expr, self.include_notes, if scoped { self.scope } else { None });
+        sql.push("t.id IN (SELECT rowid FROM search_index WHERE search_index MATCH ");
+        sql.bind(Value::Text(m));
+        sql.push(")");
+    }
+
+    /// A boolean SQL expression over `t` for `e`; `top` for the items of
+    /// the top-level "and", whose text lookups may carry the scope.
+    fn expr(&self, sql: &mut Sql, e: &SearchExpr, top: bool) {
+        if let Some(f) = fts_expr(e) {
+            match f {
+                Fts::Expr(x) => self.lookup(sql, &x, top),
+                Fts::Everything => sql.push("1"),
+            }
+            return;
+        }
+        match e {
+            SearchExpr::All(items) => {
+                // Text items (with the "not"s FTS5 can attach to them)
+                // together make one lookup; the rest are joined.
+                let expressible = |i: &SearchExpr| matches!(fts_expr(i), Some(Fts::Expr(_)));
+                let positive: Vec<&SearchExpr> =
+                    items.iter().filter(|i| !matches!(i, SearchExpr::Not(_)) && expressible(i)).collect();
+                let (text, other): (Vec<&SearchExpr>, Vec<&SearchExpr>) = items.iter().partition(|i| match i {
+                    SearchExpr::Not(inner) => !positive.is_empty() && expressible(inner),
+                    other => expressible(other),
+                });
+                sql.push("(");
+                let mut first = true;
+                if !text.is_empty() {
+                    let group = SearchExpr::All(text.into_iter().cloned().collect());
+                    match fts_expr(&group) {
+                        Some(Fts::Expr(x)) => self.lookup(sql, &x, top),
+                        _ => sql.push("1"),
+                    }
+                    first = false;
+                }
+                for item in other {
+                    if !first {
+                        sql.push(" AND ");
+                    }
+                    first = false;
+                    self.expr(sql, item, false);
+                }
+                if first {
+                    sql.push("1");
+                }
+                sql.push(")");
+            }
+            SearchExpr::Any(items) => {
+                sql.push("(");
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        sql.push(" OR ");
+                    }
+                    self.expr(sql, item, false);
+                }
+                if items.is_empty() {
+                    sql.push("0");
+                }
+                sql.push(")");
+            }
+            SearchExpr::Not(inner) => {
+                sql.push("NOT ");
+                self.expr(sql, inner, false);
+            }
+            SearchExpr::Text { .. } => sql.push("1"),
+            SearchExpr::Field(f) => {
+                sql.push("IFNULL(");
+                self.field(sql, f);
+                sql.push(", 0)");
+            }
+            SearchExpr::Nothing => sql.push("0"),
+        }
+    }
+
+    fn field(&self, sql: &mut Sql, f: &SearchField) {
+        let ints = |v: &mut Sql, col: &str, ids: Vec<i64>| {
+            if ids.is_empty() {
+                v.push("0");
+                return;
+            }
+            v.push(col);
+            v.push(" IN (");
+            v.list(ids.into_iter().map(Value::Integer));
+            v.push(")");
+        };
+        match f {
+            SearchField::Number(n) => {
+                sql.push("t.number = ");
+                sql.bind(Value::Text(n.clone()));
+            }
+            SearchField::Statuses(keys) => {
+                if keys.is_empty() {
+                    sql.push("0");
+                } else {
+                    sql.push("t.status IN (");
+                    sql.list(keys.iter().map(|k| Value::Text(k.0.clone())));
+                    sql.push(")");
+                }
+            }
+            SearchField::Categories(cats) => {
+                if cats.is_empty() {
+                    sql.push("0");
+                } else {
+                    sql.push("t.status_category IN (");
+                    sql.list(cats.iter().map(|c| Value::Text(c.as_str().into())));
+                    sql.push(")");
+                }
+            }
+            SearchField::Priorities(p) => ints(sql, "t.priority", p.iter().map(|p| p.rank()).collect()),
+            SearchField::Type(t) => {
+                sql.push("t.ticket_type = ");
+                sql.bind(Value::Text(t.as_str().into()));
+            }
+            SearchField::Departments(d) => ints(sql, "t.department_id", d.iter().map(|d| d.0).collect()),
+            SearchField::Assignee(None) => sql.push("t.assignee_id IS NULL"),
+            SearchField::Assignee(Some(a)) => {
+                sql.push("t.assignee_id = ");
+                sql.bind(Value::Integer(a.0));
+            }
+            SearchField::Requesters(r) => ints(sql, "t.requester_id", r.iter().map(|r| r.0).collect()),
+            SearchField::Organizations(o) => ints(sql, "t.organization_id", o.iter().map(|o| o.0).collect()),
+            SearchField::Tag(tag) => {
+                sql.push("EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = ");
+                sql.bind(Value::Text(tag.clone()));
+                sql.push(")");
+            }
+            SearchField::HasAttachment => {
+                // Only attachments of messages the searcher may read count.
+                let kind = if self.include_notes { "" } else { " AND m.kind = 'reply'" };
+                sql.push(&format!(
+                    "EXISTS (SELECT 1 FROM attachments a JOIN messages m ON m.id = a.message_id \
+                     WHERE a.ticket_id = t.id AND m.deleted_at IS NULL{kind})"
+                ));
+            }
+            SearchField::Time(field, range) => {
+                let col = match field {
+                    DateField::Created => "t.created_at",
+                    DateField::Updated => "t.updated_at",
+                };
+                sql.push("(1");
+                if let Some(s) = range.start {
+                    sql.push(&format!(" AND {col} >= "));
+                    sql.bind(Value::Integer(ms(s)));
+                }
+                if let Some(e) = range.end {
+                    sql.push(&format!(" AND {col} < "));
+                    sql.bind(Value::Integer(ms(e)));
+                }
+                sql.push(")");
+            }
+        }
+    }
+}
+
+/// The words and phrases a result should contain, as one FTS5 expression
+/// for ranking (`None` without any).
+fn rank_expr(e: &SearchExpr) -> Option<String> {
+    fn walk(e: &SearchExpr, negated: bool, out: &mut Vec<String>) {
+        match e {
+            SearchExpr::Text { text, phrase } if !negated => out.extend(fts_phrase(text, *phrase)),
+            SearchExpr::All(items) | SearchExpr::Any(items) => items.iter().for_each(|i| walk(i, negated, out)),
+            SearchExpr::Not(inner) => walk(inner, !negated, out),
+            _ => {}
+        }
+    }
+    let mut parts = Vec::new();
+    walk(e, false, &mut parts);
+    parts.sort();
+    parts.dedup();
+    (!parts.is_empty()).then(|| parts.iter().map(|p| format!("({p})")).collect::<Vec<_>>().join(" OR "))
+}
+
+fn count(conn: &Connection, sql: &str, values: &[Value]) -> StoreResult<u64> {
+    let n: i64 = conn.prepare_cached(sql).db()?.query_row(params_from_iter(values.iter()), |r| r.get(0)).db()?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+fn ids(conn: &Connection, sql: &str, values: &[Value]) -> StoreResult<Vec<(i64, Option<f64>)>> {
+    let mut stmt = conn.prepare_cached(sql).db()?;
+    let cols = stmt.column_count();
+    let rows = stmt
+        .query_map(params_from_iter(values.iter()), |r| {
+            Ok((r.get::<_, i64>(0)?, if cols > 1 { r.get::<_, Option<f64>>(1)? } else { None }))
+        })
+        .db()?;
+    rows.collect::<Result<Vec<_>, _>>().db()
+}
+
+/// A page `[offset, offset + limit)` of a list made of a ranked part of
+/// `ranked_len` rows followed by the rest: which rows of each to read.
+fn split_page(offset: u32, limit: u32, ranked_len: u32) -> ((u32, u32), (u32, u32)) {
+    let end = offset.saturating_add(limit);
+    let ranked = (offset.min(ranked_len), end.min(ranked_len).saturating_sub(offset.min(ranked_len)));
+    let rest_from = offset.saturating_sub(ranked_len);
+    let rest = (rest_from, end.saturating_sub(ranked_len).saturating_sub(rest_from));
+    ((ranked.1, ranked.0), (rest.1, rest.0))
+}
+
+/// Runs a search.
+pub fn search(conn: &Connection, q: &SearchQuery) -> StoreResult<SearchPage> {
+    let limit = q.limit.clamp(1, MAX_SEARCH_LIMIT);
+    let offset = q.offset.min(MAX_SEARCH_OFFSET);
+    let scope_tokens = scope_fts(&q.scope);
+    let rank = rank_expr(&q.expr).map(|r| text_match(&r, q.include_notes, None));
+    let relevance = q.order == SearchOrder::Relevance && rank.is_some();
+
+    let found: Vec<(i64, Option<f64>)>;
+    let total: u64;
+    match fts_expr(&q.expr) {
+        Some(Fts::Expr(x)) if relevance && !matches!(q.scope, TicketScope::Single(_)) => {
+            // Index only.
+            let m = Value::Text(text_match(&x, q.include_notes, scope_tokens.as_deref()));
+            total = count(conn, "SELECT COUNT(*) FROM search_index WHERE search_index MATCH ?", &[m.clone()])?;
+            let window = u32::try_from(total).unwrap_or(u32::MAX).min(RANK_WINDOW);
+            let threshold = if total > u64::from(RANK_WINDOW) {
+                let t = ids(
+                    conn,
+                    "SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+                    &[m.clone(), Value::Integer(i64::from(RANK_WINDOW) - 1)],
+                )?;
+                t.first().map_or(i64::MIN, |r| r.0)
+            } else {
+                i64::MIN
+            };
+            let ((rl, ro), (xl, xo)) = split_page(offset, limit, window);
+            let mut out = Vec::new();
+            if rl > 0 {
+                out.extend(ids(
+                    conn,
+                    &format!(
+                        "SELECT rowid, -bm25(search_index, {WEIGHTS}) AS score FROM search_index \
+                         WHERE search_index MATCH ? AND rowid >= ? ORDER BY score DESC, rowid DESC LIMIT ? OFFSET ?"
+                    ),
+                    &[m.clone(), Value::Integer(threshold), Value::Integer(rl.into()), Value::Integer(ro.into())],
+                )?);
+            }
+            if xl > 0 {
+                out.extend(ids(
+                    conn,
+                    "SELECT rowid FROM search_index WHERE search_index MATCH ? AND rowid < ? \
+                     ORDER BY rowid DESC LIMIT ? OFFSET ?",
+                    &[m, Value::Integer(threshold), Value::Integer(xl.into()), Value::Integer(xo.into())],
+                )?);
+            }
+            found = out;
+        }
+        _ => {
+            // Tickets with index lookups.
+            let mut w = Vec::new();
+            let mut scope_values = Vec::new();
+            crate::tickets::scope_clause(&q.scope, &mut w, &mut scope_values);
+            let mut sql = Sql::default();
+            sql.push("t.deleted_at IS NULL");
+            for part in w {
+                sql.push(" AND ");
+                sql.push(&part);
+            }
+            sql.values.extend(scope_values);
+            sql.push(" AND ");
+            let c = Compiler { include_notes: q.include_notes, scope: scope_tokens.as_deref() };
+            c.expr(&mut sql, &q.expr, true);
+            let base = sql.text;
+            let values = sql.values;
+            total = count(conn, &format!("SELECT COUNT(*) FROM tickets t WHERE {base}"), &values)?;
+            let page = |order: &str, extra: &str, extra_values: &[Value], l: u32, o: u32| -> StoreResult<_> {
+                let mut v = values.clone();
+                v.extend_from_slice(extra_values);
+                v.push(Value::Integer(l.into()));
+                v.push(Value::Integer(o.into()));
+                ids(conn, &format!("SELECT t.id FROM tickets t WHERE {base}{extra} ORDER BY {order} LIMIT ? OFFSET ?"), &v)
+            };
+            found = match (&rank, q.order) {
+                (Some(rank), SearchOrder::Relevance) => {
+                    let window = u32::try_from(total).unwrap_or(u32::MAX).min(RANK_WINDOW);
+                    let threshold = if total > u64::from(RANK_WINDOW) {
+                        page("t.id DESC", "", &[], 1, RANK_WINDOW - 1)?.first().map_or(i64::MIN, |r| r.0)
+                    } else {
+                        i64::MIN
+                    };
+                    let ((rl, ro), (xl, xo)) = split_page(offset, limit, window);
+                    let mut out = Vec::new();
+                    if rl > 0 {
+                        let mut v = vec![Value::Text(rank.clone())];
+                        v.extend(values.iter().cloned());
+                        v.push(Value::Integer(threshold));
+                        v.push(Value::Integer(rl.into()));
+                        v.push(Value::Integer(ro.into()));
+                        out.extend(ids(
+                            conn,
+                            &format!(
+                                "SELECT t.id, (SELECT -bm25(search_index, {WEIGHTS}) FROM search_index \
+                                 WHERE search_index MATCH ? AND rowid = t.id) AS score FROM tickets t \
+                                 WHERE {base} AND t.id >= ? ORDER BY score IS NULL, score DESC, t.id DESC LIMIT ? OFFSET ?"
+                            ),
+                            &v,
+                        )?);
+                    }
+                    if xl > 0 {
+                        out.extend(page("t.id DESC", " AND t.id < ?", &[Value::Integer(threshold)], xl, xo)?);
+                    }
+                    out
+                }
+                (_, SearchOrder::Created { descending }) => {
+                    let d = if descending { "DESC" } else { "ASC" };
+                    page(&format!("t.created_at {d}, t.id {d}"), "", &[], limit, offset)?
+                }
+                (_, SearchOrder::Updated { descending: false }) => {
+                    page("t.updated_at ASC, t.id ASC", "", &[], limit, offset)?
+                }
+                _ => page("t.updated_at DESC, t.id DESC", "", &[], limit, offset)?,
+            };
+        }
+    }
+    let hits = load(conn, &q.scope, &found)?;
+    Ok(SearchPage { hits, total })
+}
+
+/// The tickets of `found`, in its order, each checked again against the
+/// scope (a ticket the index misplaced is left out rather than shown).
+fn load(conn: &Connection, scope: &TicketScope, found: &[(i64, Option<f64>)]) -> StoreResult<Vec<SearchHit>> {
+    if found.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut w = Vec::new();
+    let mut v = Vec::new();
+    crate::tickets::scope_clause(scope, &mut w, &mut v);
+    let mut sql = Sql::default();
+    sql.push(&format!("SELECT {} FROM tickets t WHERE t.deleted_at IS NULL", *TICKET_SELECT));
+    for part in w {
+        sql.push(" AND ");
+        sql.push(&part);
+    }
+    sql.values.extend(v);
+    sql.push(" AND t.id IN (");
+    sql.list(found.iter().map(|(id, _)| Value::Integer(*id)));
+    sql.push(")");
+    let mut stmt = conn.prepare(&sql.text).db()?;
+    let rows = stmt.query_map(params_from_iter(sql.values.iter()), ticket_from_row).db()?;
+    let mut by_id: HashMap<i64, tessera_core::Ticket> = HashMap::new();
+    for t in rows {
+        let t = t.db()?;
+        by_id.insert(t.id.0, t);
+    }
+    Ok(found.iter().filter_map(|(id, score)| by_id.remove(id).map(|ticket| SearchHit { ticket, score: *score })).collect())
+}
+
+/// The SQL condition of a ticket list's plain `text` filter: every word of
+/// it in the ticket's text (notes only for agents), or the text is the
+/// ticket's number.
+pub fn list_text_condition(text: &str, include_notes: bool) -> (String, Vec<Value>) {
+    let words: Vec<String> = text.split_whitespace().filter_map(|w| fts_phrase(w, false)).collect();
+    if words.is_empty() {
+        return ("t.number = ?".into(), vec![Value::Text(text.to_string())]);
+    }
+    let expr = words.iter().map(|w| format!("({w})")).collect::<Vec<_>>().join(" AND ");
+    (
+        "(t.number = ? OR t.id IN (SELECT rowid FROM search_index WHERE search_index MATCH ?))".into(),
+        vec![Value::Text(text.to_string()), Value::Text(text_match(&expr, include_notes, None))],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_split_between_the_ranked_part_and_the_rest() {
+        // (limit, offset) of each part.
+        assert_eq!(split_page(0, 25, 1000), ((25, 0), (0, 0)));
+        assert_eq!(split_page(990, 25, 1000), ((10, 990), (15, 0)));
+        assert_eq!(split_page(1000, 25, 1000), ((0, 1000), (25, 0)));
+        assert_eq!(split_page(1030, 25, 1000), ((0, 1000), (25, 30)));
+        assert_eq!(split_page(0, 25, 3), ((3, 0), (22, 0)));
+    }
+
+    #[test]
+    fn text_only_searches_become_one_fts_expression() {
+        let t = |s: &str| SearchExpr::Text { text: s.into(), phrase: false };
+        let e = SearchExpr::All(vec![t("refund"), SearchExpr::Not(Box::new(t("spam")))]);
+        match fts_expr(&e) {
+            Some(Fts::Expr(x)) => assert_eq!(x, "((\"refund\" *)) NOT (\"spam\" *)"),
+            _ => panic!("not one expression"),
+        }
+        assert!(fts_expr(&SearchExpr::Not(Box::new(t("spam")))).is_none());
+        assert!(matches!(fts_expr(&t("!!")), Some(Fts::Everything)));
+        let any = SearchExpr::Any(vec![t("ok"), t("退款")]);
+        match fts_expr(&any) {
+            Some(Fts::Expr(x)) => assert_eq!(x, "(\"ok\") OR (\"退款\")"),
+            _ => panic!("not one expression"),
+        }
+    }
+}
