@@ -19,12 +19,14 @@ pub mod html;
 pub mod inputs;
 mod present;
 pub mod random;
+pub mod search;
 pub mod tickets;
 pub mod views;
 
 pub use crypto::SecretBox;
 pub use error::{DeskError, DeskResult};
 pub use inputs::*;
+pub use search::{SearchRequest, SearchResult, SearchResults, Snippet, SnippetSource};
 pub use tickets::{Posted, TicketDetail, TicketListQuery, TicketPage};
 
 use std::sync::Arc;

@@ -7,6 +7,7 @@ pub mod dto;
 pub mod integrations;
 pub mod messages;
 pub mod people;
+pub mod search;
 pub mod stream;
 pub mod tickets;
 pub mod views;
@@ -99,7 +100,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(views::reorder_views))
         .routes(routes!(views::get_view, views::update_view, views::delete_view))
         .routes(routes!(views::view_tickets))
-        .routes(routes!(views::view_count));
+        .routes(routes!(views::view_count))
+        .routes(routes!(search::search));
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api).split_for_parts();
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
     (router, doc)

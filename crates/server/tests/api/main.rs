@@ -15,6 +15,7 @@ mod openapi;
 mod permissions;
 mod resources;
 mod restart;
+mod search;
 mod support;
 mod views;
 mod web;
