@@ -31,6 +31,9 @@ use tessera_store::*;
 /// How many matches at most are ranked by relevance.
 pub const RANK_WINDOW: u32 = 1000;
 
+/// Most index matches scored for one search that also has field terms.
+const SCORED: i64 = 5000;
+
 /// bm25 weights of the columns: subject, people, replies, notes, scope.
 const WEIGHTS: &str = "4.0, 2.0, 1.0, 1.0, 0.0";
 
@@ -377,6 +380,33 @@ fn split_page(offset: u32, limit: u32, ranked_len: u32) -> ((u32, u32), (u32, u3
     ((ranked.1, ranked.0), (rest.1, rest.0))
 }
 
+/// The ranked part of a result list: the window's `(id, score)` pairs,
+/// best first (ties: newest first).
+fn rank_window(mut window: Vec<(i64, Option<f64>)>) -> Vec<(i64, Option<f64>)> {
+    window.sort_by(|a, b| {
+        let (sa, sb) = (a.1.unwrap_or(f64::NEG_INFINITY), b.1.unwrap_or(f64::NEG_INFINITY));
+        sb.total_cmp(&sa).then(b.0.cmp(&a.0))
+    });
+    window
+}
+
+/// Takes the page `[offset, offset + limit)` from the ranked window, then
+/// from the rest (read by `rest(limit, offset)`, newest first).
+fn page_of(
+    ranked: Vec<(i64, Option<f64>)>,
+    offset: u32,
+    limit: u32,
+    rest: impl FnOnce(u32, u32) -> StoreResult<Vec<(i64, Option<f64>)>>,
+) -> StoreResult<Vec<(i64, Option<f64>)>> {
+    let len = u32::try_from(ranked.len()).unwrap_or(u32::MAX);
+    let ((rl, ro), (xl, xo)) = split_page(offset, limit, len);
+    let mut out: Vec<(i64, Option<f64>)> = ranked.into_iter().skip(ro as usize).take(rl as usize).collect();
+    if xl > 0 {
+        out.extend(rest(xl, xo)?);
+    }
+    Ok(out)
+}
+
 /// Runs a search.
 pub fn search(conn: &Connection, q: &SearchQuery) -> StoreResult<SearchPage> {
     let limit = q.limit.clamp(1, MAX_SEARCH_LIMIT);
@@ -384,55 +414,46 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> StoreResult<SearchPage> {
     let scope_tokens = scope_fts(&q.scope);
     let rank = rank_expr(&q.expr).map(|r| text_match(&r, q.include_notes, None));
     let relevance = q.order == SearchOrder::Relevance && rank.is_some();
+    let w = i64::from(RANK_WINDOW);
 
     let found: Vec<(i64, Option<f64>)>;
     let total: u64;
     match fts_expr(&q.expr) {
         Some(Fts::Expr(x)) if relevance && !matches!(q.scope, TicketScope::Single(_)) => {
-            // Index only.
+            // Index only: the newest matches with their scores in one pass,
+            // the count in another only when there are more.
             let m = Value::Text(text_match(&x, q.include_notes, scope_tokens.as_deref()));
-            total = count(conn, "SELECT COUNT(*) FROM search_index WHERE search_index MATCH ?", &[m.clone()])?;
-            let window = u32::try_from(total).unwrap_or(u32::MAX).min(RANK_WINDOW);
-            let threshold = if total > u64::from(RANK_WINDOW) {
-                let t = ids(
-                    conn,
-                    "SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
-                    &[m.clone(), Value::Integer(i64::from(RANK_WINDOW) - 1)],
-                )?;
-                t.first().map_or(i64::MIN, |r| r.0)
+            let window = ids(
+                conn,
+                &format!(
+                    "SELECT rowid, -bm25(search_index, {WEIGHTS}) FROM search_index WHERE search_index MATCH ? \
+                     ORDER BY rowid DESC LIMIT ?"
+                ),
+                &[m.clone(), Value::Integer(w)],
+            )?;
+            total = if (window.len() as i64) < w {
+                window.len() as u64
             } else {
-                i64::MIN
+                count(conn, "SELECT COUNT(*) FROM search_index WHERE search_index MATCH ?", &[m.clone()])?
             };
-            let ((rl, ro), (xl, xo)) = split_page(offset, limit, window);
-            let mut out = Vec::new();
-            if rl > 0 {
-                out.extend(ids(
-                    conn,
-                    &format!(
-                        "SELECT rowid, -bm25(search_index, {WEIGHTS}) AS score FROM search_index \
-                         WHERE search_index MATCH ? AND rowid >= ? ORDER BY score DESC, rowid DESC LIMIT ? OFFSET ?"
-                    ),
-                    &[m.clone(), Value::Integer(threshold), Value::Integer(rl.into()), Value::Integer(ro.into())],
-                )?);
-            }
-            if xl > 0 {
-                out.extend(ids(
+            let threshold = window.last().map_or(i64::MIN, |r| r.0);
+            found = page_of(rank_window(window), offset, limit, |l, o| {
+                ids(
                     conn,
                     "SELECT rowid FROM search_index WHERE search_index MATCH ? AND rowid < ? \
                      ORDER BY rowid DESC LIMIT ? OFFSET ?",
-                    &[m, Value::Integer(threshold), Value::Integer(xl.into()), Value::Integer(xo.into())],
-                )?);
-            }
-            found = out;
+                    &[m, Value::Integer(threshold), Value::Integer(l.into()), Value::Integer(o.into())],
+                )
+            })?;
         }
         _ => {
             // Tickets with index lookups.
-            let mut w = Vec::new();
+            let mut wh = Vec::new();
             let mut scope_values = Vec::new();
-            crate::tickets::scope_clause(&q.scope, &mut w, &mut scope_values);
+            crate::tickets::scope_clause(&q.scope, &mut wh, &mut scope_values);
             let mut sql = Sql::default();
             sql.push("t.deleted_at IS NULL");
-            for part in w {
+            for part in wh {
                 sql.push(" AND ");
                 sql.push(&part);
             }
@@ -443,52 +464,44 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> StoreResult<SearchPage> {
             let base = sql.text;
             let values = sql.values;
             total = count(conn, &format!("SELECT COUNT(*) FROM tickets t WHERE {base}"), &values)?;
-            let page = |order: &str, extra: &str, extra_values: &[Value], l: u32, o: u32| -> StoreResult<_> {
+            let page = |order: &str, extra: &str, extra_values: &[Value], l: i64, o: i64| -> StoreResult<_> {
                 let mut v = values.clone();
                 v.extend_from_slice(extra_values);
-                v.push(Value::Integer(l.into()));
-                v.push(Value::Integer(o.into()));
+                v.push(Value::Integer(l));
+                v.push(Value::Integer(o));
                 ids(conn, &format!("SELECT t.id FROM tickets t WHERE {base}{extra} ORDER BY {order} LIMIT ? OFFSET ?"), &v)
             };
             found = match (&rank, q.order) {
                 (Some(rank), SearchOrder::Relevance) => {
-                    let window = u32::try_from(total).unwrap_or(u32::MAX).min(RANK_WINDOW);
-                    let threshold = if total > u64::from(RANK_WINDOW) {
-                        page("t.id DESC", "", &[], 1, RANK_WINDOW - 1)?.first().map_or(i64::MIN, |r| r.0)
-                    } else {
-                        i64::MIN
-                    };
-                    let ((rl, ro), (xl, xo)) = split_page(offset, limit, window);
-                    let mut out = Vec::new();
-                    if rl > 0 {
-                        let mut v = vec![Value::Text(rank.clone())];
-                        v.extend(values.iter().cloned());
-                        v.push(Value::Integer(threshold));
-                        v.push(Value::Integer(rl.into()));
-                        v.push(Value::Integer(ro.into()));
-                        out.extend(ids(
+                    // The newest matches, scored by one pass over the index
+                    // from the oldest of them on (at most SCORED matches).
+                    let window = page("t.id DESC", "", &[], w, 0)?;
+                    let mut scores: HashMap<i64, f64> = HashMap::new();
+                    if let Some(oldest) = window.last().map(|r| r.0) {
+                        let scored = ids(
                             conn,
                             &format!(
-                                "SELECT t.id, (SELECT -bm25(search_index, {WEIGHTS}) FROM search_index \
-                                 WHERE search_index MATCH ? AND rowid = t.id) AS score FROM tickets t \
-                                 WHERE {base} AND t.id >= ? ORDER BY score IS NULL, score DESC, t.id DESC LIMIT ? OFFSET ?"
+                                "SELECT rowid, -bm25(search_index, {WEIGHTS}) FROM search_index \
+                                 WHERE search_index MATCH ? AND rowid >= ? ORDER BY rowid DESC LIMIT ?"
                             ),
-                            &v,
-                        )?);
+                            &[Value::Text(rank.clone()), Value::Integer(oldest), Value::Integer(SCORED)],
+                        )?;
+                        scores.extend(scored.into_iter().filter_map(|(id, s)| s.map(|s| (id, s))));
                     }
-                    if xl > 0 {
-                        out.extend(page("t.id DESC", " AND t.id < ?", &[Value::Integer(threshold)], xl, xo)?);
-                    }
-                    out
+                    let threshold = window.last().map_or(i64::MIN, |r| r.0);
+                    let window = window.into_iter().map(|(id, _)| (id, scores.get(&id).copied())).collect();
+                    page_of(rank_window(window), offset, limit, |l, o| {
+                        page("t.id DESC", " AND t.id < ?", &[Value::Integer(threshold)], l.into(), o.into())
+                    })?
                 }
                 (_, SearchOrder::Created { descending }) => {
                     let d = if descending { "DESC" } else { "ASC" };
-                    page(&format!("t.created_at {d}, t.id {d}"), "", &[], limit, offset)?
+                    page(&format!("t.created_at {d}, t.id {d}"), "", &[], limit.into(), offset.into())?
                 }
                 (_, SearchOrder::Updated { descending: false }) => {
-                    page("t.updated_at ASC, t.id ASC", "", &[], limit, offset)?
+                    page("t.updated_at ASC, t.id ASC", "", &[], limit.into(), offset.into())?
                 }
-                _ => page("t.updated_at DESC, t.id DESC", "", &[], limit, offset)?,
+                _ => page("t.updated_at DESC, t.id DESC", "", &[], limit.into(), offset.into())?,
             };
         }
     }
