@@ -22,6 +22,13 @@ CREATE VIRTUAL TABLE search_index USING fts5(
     detail = full
 );
 
+-- Every token the index has held, so that a word typed as a prefix
+-- ("fatura" for "fatura", "faturası", "faturanın") becomes an OR of the few
+-- whole tokens it starts (cheap lookups) rather than an FTS5 prefix query,
+-- which merges every matching list before it can answer. Tokens are never
+-- removed (a stale one matches nothing).
+CREATE TABLE search_terms (term TEXT PRIMARY KEY) WITHOUT ROWID;
+
 -- Tickets written before this migration are not in the index yet: the
 -- server rebuilds it at start (and `tessera reindex` does it on demand).
 INSERT INTO settings (key, value)

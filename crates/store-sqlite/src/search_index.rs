@@ -8,6 +8,7 @@
 
 use crate::rows::SqlResultExt;
 use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::HashSet;
 use tessera_core::ids::TicketId;
 use tessera_core::search::{fold, index_tokens};
 use tessera_store::{StoreResult, TicketChange};
@@ -20,6 +21,14 @@ pub const MAX_TOKEN_CHARS: usize = 64;
 /// sign is punctuation to [`index_tokens`]), so a phrase never spans two
 /// messages.
 const BARRIER: &str = "§";
+
+/// A token of the `scope` column: `§` (which [`index_tokens`] never puts
+/// in a token, so no text and no query can produce one), a letter for what
+/// it names (`d`epartment, `a`ssignee, `f`lagged agent, `r`equester,
+/// `o`rganization) and the id.
+pub fn scope_token(kind: char, id: i64) -> String {
+    format!("§{kind}{id}")
+}
 
 /// The settings key that says tickets were written without being indexed.
 pub const STALE_KEY: &str = "search_index_stale";
@@ -75,12 +84,20 @@ impl Doc {
         if let Some(e) = &t.requester_email {
             push_words(&mut d.people, e);
         }
-        let mut scope = vec![format!("d{}", t.department_id), format!("r{}", t.requester_id)];
-        scope.extend(t.assignee_id.map(|a| format!("a{a}")));
-        scope.extend(t.flagged_id.map(|f| format!("f{f}")));
-        scope.extend(t.organization_id.map(|o| format!("o{o}")));
+        let mut scope = vec![scope_token('d', t.department_id), scope_token('r', t.requester_id)];
+        scope.extend(t.assignee_id.map(|a| scope_token('a', a)));
+        scope.extend(t.flagged_id.map(|f| scope_token('f', f)));
+        scope.extend(t.organization_id.map(|o| scope_token('o', o)));
         d.scope = scope.join(" ");
         d
+    }
+
+    /// The distinct text tokens of the document (not the scope's).
+    fn terms(&self) -> impl Iterator<Item = &str> {
+        [&self.subject, &self.people, &self.replies, &self.notes]
+            .into_iter()
+            .flat_map(|c| c.split(' '))
+            .filter(|t| !t.is_empty() && *t != BARRIER)
     }
 
     /// Adds a message's body (replies and notes in their own columns).
@@ -122,6 +139,15 @@ fn insert_doc(conn: &Connection, id: i64, d: &Doc) -> StoreResult<()> {
     Ok(())
 }
 
+/// Records tokens in `search_terms`.
+fn insert_terms<'a>(conn: &Connection, terms: impl IntoIterator<Item = &'a str>) -> StoreResult<()> {
+    let mut stmt = conn.prepare_cached("INSERT OR IGNORE INTO search_terms (term) VALUES (?1)").db()?;
+    for t in terms {
+        stmt.execute([t]).db()?;
+    }
+    Ok(())
+}
+
 fn delete_doc(conn: &Connection, id: i64) -> StoreResult<()> {
     conn.prepare_cached("DELETE FROM search_index WHERE rowid = ?1").db()?.execute([id]).db()?;
     Ok(())
@@ -147,6 +173,8 @@ pub fn index_ticket(conn: &Connection, id: TicketId) -> StoreResult<()> {
         let body: String = r.get(1).db()?;
         doc.add_message(kind == "note", &body);
     }
+    let terms: HashSet<&str> = doc.terms().collect();
+    insert_terms(conn, terms)?;
     insert_doc(conn, id.0, &doc)
 }
 
@@ -223,6 +251,7 @@ pub fn index_requester_tickets(conn: &Connection, requester: i64) -> StoreResult
 /// Empties the index (the first step of a rebuild).
 pub fn clear(conn: &Connection) -> StoreResult<()> {
     conn.execute("INSERT INTO search_index (search_index) VALUES ('delete-all')", []).db()?;
+    conn.execute("DELETE FROM search_terms", []).db()?;
     Ok(())
 }
 
@@ -265,6 +294,7 @@ pub fn rebuild_batch(conn: &Connection, after: i64, limit: u32) -> StoreResult<B
         .db()?;
     out.messages = messages.len() as u64;
     let mut messages = messages.into_iter().peekable();
+    let mut terms: HashSet<String> = HashSet::new();
     for (id, t) in &tickets {
         let mut doc = Doc::new(t);
         while let Some((tid, note, body)) = messages.next_if(|m| m.0 <= *id) {
@@ -272,9 +302,15 @@ pub fn rebuild_batch(conn: &Connection, after: i64, limit: u32) -> StoreResult<B
                 doc.add_message(note, &body);
             }
         }
+        for t in doc.terms() {
+            if !terms.contains(t) {
+                terms.insert(t.to_string());
+            }
+        }
         delete_doc(conn, *id)?;
         insert_doc(conn, *id, &doc)?;
     }
+    insert_terms(conn, terms.iter().map(String::as_str))?;
     Ok(out)
 }
 

@@ -13,23 +13,24 @@
 //!   over the tickets table in which text terms are `t.id IN (SELECT rowid
 //!   FROM search_index WHERE search_index MATCH …)`.
 //!
-//! Relevance is FTS5's bm25 with the subject weighing most. Computing it
-//! costs a few microseconds per match, so it is computed for at most
-//! [`RANK_WINDOW`] matches: when more tickets match, the most recently
-//! opened [`RANK_WINDOW`] of them are ranked and the rest follow, newest
-//! first.
+//! Relevance is FTS5's bm25 with the subject weighing most. It costs a pass
+//! over the index for its statistics and a few microseconds per match, so
+//! only searches matching at most [`RANK_LIMIT`] tickets are ranked; broader
+//! ones list their matches newest first (a page of those stops reading the
+//! index after its last row).
 
 use crate::rows::*;
-use crate::search_index::MAX_TOKEN_CHARS;
+use crate::search_index::{MAX_TOKEN_CHARS, scope_token};
 use rusqlite::types::Value;
-use rusqlite::{Connection, params_from_iter};
+use rusqlite::{Connection, params, params_from_iter};
 use std::collections::HashMap;
 use tessera_core::permission::TicketScope;
 use tessera_core::search::{DateField, TextMatch, fts5_quote, word_match};
 use tessera_store::*;
 
-/// How many matches at most are ranked by relevance.
-pub const RANK_WINDOW: u32 = 1000;
+/// A search matching at most this many tickets is ranked by relevance;
+/// one matching more lists them newest first.
+pub const RANK_LIMIT: u64 = 2000;
 
 /// Most index matches scored for one search that also has field terms.
 const SCORED: i64 = 5000;
@@ -37,23 +38,103 @@ const SCORED: i64 = 5000;
 /// bm25 weights of the columns: subject, people, replies, notes, scope.
 const WEIGHTS: &str = "4.0, 2.0, 1.0, 1.0, 0.0";
 
-/// The FTS5 phrase of a word or phrase as typed, or `None` when it holds
-/// nothing to search for (only punctuation).
-pub fn fts_phrase(text: &str, phrase: bool) -> Option<String> {
+/// A word or phrase planned for the index: its tokens (each cut to
+/// [`MAX_TOKEN_CHARS`]) and whether the last is a prefix.
+fn plan(text: &str, phrase: bool) -> Option<(Vec<String>, bool)> {
     let Some(TextMatch::Tokens { tokens, mut prefix }) = word_match(text, phrase) else { return None };
     let last = tokens.len().saturating_sub(1);
     let mut cut = Vec::with_capacity(tokens.len());
-    for (i, t) in tokens.iter().enumerate() {
+    for (i, t) in tokens.into_iter().enumerate() {
         match t.char_indices().nth(MAX_TOKEN_CHARS) {
             Some((at, _)) => {
-                cut.push(&t[..at]);
+                cut.push(t[..at].to_string());
                 prefix |= i == last;
             }
-            None => cut.push(t.as_str()),
+            None => cut.push(t),
         }
     }
-    let q = fts5_quote(&cut.join(" "));
+    Some((cut, prefix))
+}
+
+/// The FTS5 phrase of a word or phrase as typed, or `None` when it holds
+/// nothing to search for (only punctuation).
+pub fn fts_phrase(text: &str, phrase: bool) -> Option<String> {
+    let (tokens, prefix) = plan(text, phrase)?;
+    let q = fts5_quote(&tokens.join(" "));
     Some(if prefix { format!("{q} *") } else { q })
+}
+
+/// Most whole tokens a prefix is replaced with; a prefix that starts more
+/// stays an FTS5 prefix query.
+const MAX_EXPANSION: usize = 16;
+
+/// Like [`fts_phrase`], but a prefix that starts few known tokens becomes an
+/// OR of those whole tokens (`"fatura" OR "faturası"`): FTS5 answers that
+/// from the tokens' lists as it goes, where a prefix query first merges
+/// every matching list into one.
+fn expanded_phrase(conn: &Connection, text: &str, phrase: bool) -> StoreResult<Option<String>> {
+    let Some((tokens, prefix)) = plan(text, phrase) else { return Ok(None) };
+    let Some((last, head)) = tokens.split_last() else { return Ok(None) };
+    let joined = |end: &str| {
+        let mut v: Vec<&str> = head.iter().map(String::as_str).collect();
+        v.push(end);
+        fts5_quote(&v.join(" "))
+    };
+    if !prefix {
+        return Ok(Some(joined(last)));
+    }
+    let upper = format!("{last}\u{10FFFF}");
+    let mut stmt = conn
+        .prepare_cached("SELECT term FROM search_terms WHERE term >= ?1 AND term < ?2 ORDER BY term LIMIT ?3")
+        .db()?;
+    let found: Vec<String> = stmt
+        .query_map(params![last, upper, (MAX_EXPANSION + 1) as i64], |r| r.get(0))
+        .db()?
+        .collect::<Result<_, _>>()
+        .db()?;
+    Ok(Some(match found.len() {
+        0 => joined(last),
+        n if n <= MAX_EXPANSION => {
+            if n == 1 {
+                joined(&found[0])
+            } else {
+                format!("({})", found.iter().map(|t| joined(t)).collect::<Vec<_>>().join(" OR "))
+            }
+        }
+        _ => format!("{} *", joined(last)),
+    }))
+}
+
+/// The FTS5 text of every word and phrase of a search, prepared once.
+#[derive(Default)]
+struct Phrases(HashMap<(String, bool), Option<String>>);
+
+impl Phrases {
+    fn prepare(conn: &Connection, e: &SearchExpr) -> StoreResult<Self> {
+        let mut out = Phrases::default();
+        let mut stack = vec![e];
+        while let Some(e) = stack.pop() {
+            match e {
+                SearchExpr::Text { text, phrase } => {
+                    if !out.0.contains_key(&(text.clone(), *phrase)) {
+                        let p = expanded_phrase(conn, text, *phrase)?;
+                        out.0.insert((text.clone(), *phrase), p);
+                    }
+                }
+                SearchExpr::All(items) | SearchExpr::Any(items) => stack.extend(items.iter()),
+                SearchExpr::Not(inner) => stack.push(inner),
+                SearchExpr::Field(_) | SearchExpr::Nothing => {}
+            }
+        }
+        Ok(out)
+    }
+
+    fn get(&self, text: &str, phrase: bool) -> Option<String> {
+        match self.0.get(&(text.to_string(), phrase)) {
+            Some(p) => p.clone(),
+            None => fts_phrase(text, phrase),
+        }
+    }
 }
 
 /// An FTS5 expression of a text-only part of a search.
@@ -66,9 +147,9 @@ enum Fts {
 
 /// The FTS5 expression of `e`, when it is text only and FTS5 can say it
 /// (it has no "not" on its own, only "this and not that").
-fn fts_expr(e: &SearchExpr) -> Option<Fts> {
+fn fts_expr(e: &SearchExpr, ph: &Phrases) -> Option<Fts> {
     match e {
-        SearchExpr::Text { text, phrase } => Some(match fts_phrase(text, *phrase) {
+        SearchExpr::Text { text, phrase } => Some(match ph.get(text, *phrase) {
             Some(p) => Fts::Expr(p),
             None => Fts::Everything,
         }),
@@ -77,11 +158,11 @@ fn fts_expr(e: &SearchExpr) -> Option<Fts> {
             let mut neg = Vec::new();
             for item in items {
                 match item {
-                    SearchExpr::Not(inner) => match fts_expr(inner)? {
+                    SearchExpr::Not(inner) => match fts_expr(inner, ph)? {
                         Fts::Expr(x) => neg.push(x),
                         Fts::Everything => return None,
                     },
-                    other => match fts_expr(other)? {
+                    other => match fts_expr(other, ph)? {
                         Fts::Expr(x) => pos.push(x),
                         Fts::Everything => {}
                     },
@@ -99,7 +180,7 @@ fn fts_expr(e: &SearchExpr) -> Option<Fts> {
         SearchExpr::Any(items) => {
             let mut parts = Vec::new();
             for item in items {
-                match fts_expr(item)? {
+                match fts_expr(item, ph)? {
                     Fts::Expr(x) => parts.push(format!("({x})")),
                     Fts::Everything => return Some(Fts::Everything),
                 }
@@ -110,11 +191,6 @@ fn fts_expr(e: &SearchExpr) -> Option<Fts> {
     }
 }
 
-/// The columns text may match.
-fn text_columns(include_notes: bool) -> &'static str {
-    if include_notes { "{subject people replies notes}" } else { "{subject people replies}" }
-}
-
 /// The scope as an FTS5 condition on the `scope` column (`None`: everyone's
 /// tickets, or a scope the index does not name).
 fn scope_fts(scope: &TicketScope) -> Option<String> {
@@ -122,23 +198,25 @@ fn scope_fts(scope: &TicketScope) -> Option<String> {
         TicketScope::All | TicketScope::Single(_) => return None,
         TicketScope::Agent { user_id, department_ids } => department_ids
             .iter()
-            .map(|d| format!("d{d}"))
-            .chain([format!("a{user_id}"), format!("f{user_id}")])
+            .map(|d| scope_token('d', d.0))
+            .chain([scope_token('a', user_id.0), scope_token('f', user_id.0)])
             .collect(),
-        TicketScope::Customer { user_id, organization_id } => {
-            std::iter::once(format!("r{user_id}")).chain(organization_id.map(|o| format!("o{o}"))).collect()
-        }
+        TicketScope::Customer { user_id, organization_id } => std::iter::once(scope_token('r', user_id.0))
+            .chain(organization_id.map(|o| scope_token('o', o.0)))
+            .collect(),
     };
-    Some(format!("{{scope}} : ({})", tokens.iter().map(|t| fts5_quote(t)).collect::<Vec<_>>().join(" OR ")))
+    Some(tokens.iter().map(|t| fts5_quote(t)).collect::<Vec<_>>().join(" OR "))
 }
 
 /// A text match restricted to the columns the searcher may read, and to
-/// their scope when given.
+/// their scope when given. Agents read every text column; text tokens never
+/// look like scope tokens, so they need no column filter (which would cost
+/// reading positions).
 fn text_match(expr: &str, include_notes: bool, scope: Option<&str>) -> String {
-    let cols = text_columns(include_notes);
+    let text = if include_notes { format!("({expr})") } else { format!("({{subject people replies}} : ({expr}))") };
     match scope {
-        Some(s) => format!("({cols} : ({expr})) AND ({s})"),
-        None => format!("{cols} : ({expr})"),
+        Some(s) => format!("{text} AND ({s})"),
+        None => text,
     }
 }
 
@@ -172,6 +250,7 @@ impl Sql {
 }
 
 struct Compiler<'a> {
+    phrases: &'a Phrases,
     include_notes: bool,
     /// The scope, as FTS5, for the top-level text lookup.
     scope: Option<&'a str>,
@@ -189,7 +268,7 @@ impl Compiler<'_> {
     /// A boolean SQL expression over `t` for `e`; `top` for the items of
     /// the top-level "and", whose text lookups may carry the scope.
     fn expr(&self, sql: &mut Sql, e: &SearchExpr, top: bool) {
-        if let Some(f) = fts_expr(e) {
+        if let Some(f) = fts_expr(e, self.phrases) {
             match f {
                 Fts::Expr(x) => self.lookup(sql, &x, top),
                 Fts::Everything => sql.push("1"),
@@ -200,7 +279,7 @@ impl Compiler<'_> {
             SearchExpr::All(items) => {
                 // Text items (with the "not"s FTS5 can attach to them)
                 // together make one lookup; the rest are joined.
-                let expressible = |i: &SearchExpr| matches!(fts_expr(i), Some(Fts::Expr(_)));
+                let expressible = |i: &SearchExpr| matches!(fts_expr(i, self.phrases), Some(Fts::Expr(_)));
                 let positive: Vec<&SearchExpr> =
                     items.iter().filter(|i| !matches!(i, SearchExpr::Not(_)) && expressible(i)).collect();
                 let (text, other): (Vec<&SearchExpr>, Vec<&SearchExpr>) = items.iter().partition(|i| match i {
@@ -211,7 +290,7 @@ impl Compiler<'_> {
                 let mut first = true;
                 if !text.is_empty() {
                     let group = SearchExpr::All(text.into_iter().cloned().collect());
-                    match fts_expr(&group) {
+                    match fts_expr(&group, self.phrases) {
                         Some(Fts::Expr(x)) => self.lookup(sql, &x, top),
                         _ => sql.push("1"),
                     }
@@ -338,17 +417,17 @@ impl Compiler<'_> {
 
 /// The words and phrases a result should contain, as one FTS5 expression
 /// for ranking (`None` without any).
-fn rank_expr(e: &SearchExpr) -> Option<String> {
-    fn walk(e: &SearchExpr, negated: bool, out: &mut Vec<String>) {
+fn rank_expr(e: &SearchExpr, ph: &Phrases) -> Option<String> {
+    fn walk(e: &SearchExpr, negated: bool, ph: &Phrases, out: &mut Vec<String>) {
         match e {
-            SearchExpr::Text { text, phrase } if !negated => out.extend(fts_phrase(text, *phrase)),
-            SearchExpr::All(items) | SearchExpr::Any(items) => items.iter().for_each(|i| walk(i, negated, out)),
-            SearchExpr::Not(inner) => walk(inner, !negated, out),
+            SearchExpr::Text { text, phrase } if !negated => out.extend(ph.get(text, *phrase)),
+            SearchExpr::All(items) | SearchExpr::Any(items) => items.iter().for_each(|i| walk(i, negated, ph, out)),
+            SearchExpr::Not(inner) => walk(inner, !negated, ph, out),
             _ => {}
         }
     }
     let mut parts = Vec::new();
-    walk(e, false, &mut parts);
+    walk(e, false, ph, &mut parts);
     parts.sort();
     parts.dedup();
     (!parts.is_empty()).then(|| parts.iter().map(|p| format!("({p})")).collect::<Vec<_>>().join(" OR "))
@@ -370,81 +449,50 @@ fn ids(conn: &Connection, sql: &str, values: &[Value]) -> StoreResult<Vec<(i64, 
     rows.collect::<Result<Vec<_>, _>>().db()
 }
 
-/// A page `[offset, offset + limit)` of a list made of a ranked part of
-/// `ranked_len` rows followed by the rest: which rows of each to read.
-fn split_page(offset: u32, limit: u32, ranked_len: u32) -> ((u32, u32), (u32, u32)) {
-    let end = offset.saturating_add(limit);
-    let ranked = (offset.min(ranked_len), end.min(ranked_len).saturating_sub(offset.min(ranked_len)));
-    let rest_from = offset.saturating_sub(ranked_len);
-    let rest = (rest_from, end.saturating_sub(ranked_len).saturating_sub(rest_from));
-    ((ranked.1, ranked.0), (rest.1, rest.0))
-}
-
-/// The ranked part of a result list: the window's `(id, score)` pairs,
-/// best first (ties: newest first).
-fn rank_window(mut window: Vec<(i64, Option<f64>)>) -> Vec<(i64, Option<f64>)> {
-    window.sort_by(|a, b| {
+/// Orders scored matches best first (ties: newest first).
+fn by_score(mut v: Vec<(i64, Option<f64>)>) -> Vec<(i64, Option<f64>)> {
+    v.sort_by(|a, b| {
         let (sa, sb) = (a.1.unwrap_or(f64::NEG_INFINITY), b.1.unwrap_or(f64::NEG_INFINITY));
         sb.total_cmp(&sa).then(b.0.cmp(&a.0))
     });
-    window
-}
-
-/// Takes the page `[offset, offset + limit)` from the ranked window, then
-/// from the rest (read by `rest(limit, offset)`, newest first).
-fn page_of(
-    ranked: Vec<(i64, Option<f64>)>,
-    offset: u32,
-    limit: u32,
-    rest: impl FnOnce(u32, u32) -> StoreResult<Vec<(i64, Option<f64>)>>,
-) -> StoreResult<Vec<(i64, Option<f64>)>> {
-    let len = u32::try_from(ranked.len()).unwrap_or(u32::MAX);
-    let ((rl, ro), (xl, xo)) = split_page(offset, limit, len);
-    let mut out: Vec<(i64, Option<f64>)> = ranked.into_iter().skip(ro as usize).take(rl as usize).collect();
-    if xl > 0 {
-        out.extend(rest(xl, xo)?);
-    }
-    Ok(out)
+    v
 }
 
 /// Runs a search.
 pub fn search(conn: &Connection, q: &SearchQuery) -> StoreResult<SearchPage> {
-    let limit = q.limit.clamp(1, MAX_SEARCH_LIMIT);
-    let offset = q.offset.min(MAX_SEARCH_OFFSET);
+    let limit = i64::from(q.limit.clamp(1, MAX_SEARCH_LIMIT));
+    let offset = i64::from(q.offset.min(MAX_SEARCH_OFFSET));
     let scope_tokens = scope_fts(&q.scope);
-    let rank = rank_expr(&q.expr).map(|r| text_match(&r, q.include_notes, None));
+    let phrases = Phrases::prepare(conn, &q.expr)?;
+    let rank = rank_expr(&q.expr, &phrases).map(|r| text_match(&r, q.include_notes, None));
     let relevance = q.order == SearchOrder::Relevance && rank.is_some();
-    let w = i64::from(RANK_WINDOW);
 
     let found: Vec<(i64, Option<f64>)>;
     let total: u64;
-    match fts_expr(&q.expr) {
+    match fts_expr(&q.expr, &phrases) {
         Some(Fts::Expr(x)) if relevance && !matches!(q.scope, TicketScope::Single(_)) => {
-            // Index only: the newest matches with their scores in one pass,
-            // the count in another only when there are more.
+            // Index only: the count, then the page, each one pass over the
+            // index (bm25 costs a pass of its own for its statistics, and a
+            // few microseconds per match it ranks).
             let m = Value::Text(text_match(&x, q.include_notes, scope_tokens.as_deref()));
-            let window = ids(
-                conn,
-                &format!(
-                    "SELECT rowid, -bm25(search_index, {WEIGHTS}) FROM search_index WHERE search_index MATCH ? \
-                     ORDER BY rowid DESC LIMIT ?"
-                ),
-                &[m.clone(), Value::Integer(w)],
-            )?;
-            total = if (window.len() as i64) < w {
-                window.len() as u64
-            } else {
-                count(conn, "SELECT COUNT(*) FROM search_index WHERE search_index MATCH ?", &[m.clone()])?
-            };
-            let threshold = window.last().map_or(i64::MIN, |r| r.0);
-            found = page_of(rank_window(window), offset, limit, |l, o| {
+            total = count(conn, "SELECT COUNT(*) FROM search_index WHERE search_index MATCH ?", &[m.clone()])?;
+            let page = [m, Value::Integer(limit), Value::Integer(offset)];
+            found = if total <= RANK_LIMIT {
                 ids(
                     conn,
-                    "SELECT rowid FROM search_index WHERE search_index MATCH ? AND rowid < ? \
-                     ORDER BY rowid DESC LIMIT ? OFFSET ?",
-                    &[m, Value::Integer(threshold), Value::Integer(l.into()), Value::Integer(o.into())],
-                )
-            })?;
+                    &format!(
+                        "SELECT rowid, -bm25(search_index, {WEIGHTS}) AS score FROM search_index \
+                         WHERE search_index MATCH ? ORDER BY score DESC, rowid DESC LIMIT ? OFFSET ?"
+                    ),
+                    &page,
+                )?
+            } else {
+                ids(
+                    conn,
+                    "SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT ? OFFSET ?",
+                    &page,
+                )?
+            };
         }
         _ => {
             // Tickets with index lookups.
@@ -459,49 +507,44 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> StoreResult<SearchPage> {
             }
             sql.values.extend(scope_values);
             sql.push(" AND ");
-            let c = Compiler { include_notes: q.include_notes, scope: scope_tokens.as_deref() };
+            let c = Compiler { phrases: &phrases, include_notes: q.include_notes, scope: scope_tokens.as_deref() };
             c.expr(&mut sql, &q.expr, true);
             let base = sql.text;
             let values = sql.values;
             total = count(conn, &format!("SELECT COUNT(*) FROM tickets t WHERE {base}"), &values)?;
-            let page = |order: &str, extra: &str, extra_values: &[Value], l: i64, o: i64| -> StoreResult<_> {
+            let page = |order: &str, l: i64, o: i64| -> StoreResult<_> {
                 let mut v = values.clone();
-                v.extend_from_slice(extra_values);
                 v.push(Value::Integer(l));
                 v.push(Value::Integer(o));
-                ids(conn, &format!("SELECT t.id FROM tickets t WHERE {base}{extra} ORDER BY {order} LIMIT ? OFFSET ?"), &v)
+                ids(conn, &format!("SELECT t.id FROM tickets t WHERE {base} ORDER BY {order} LIMIT ? OFFSET ?"), &v)
             };
             found = match (&rank, q.order) {
-                (Some(rank), SearchOrder::Relevance) => {
-                    // The newest matches, scored by one pass over the index
-                    // from the oldest of them on (at most SCORED matches).
-                    let window = page("t.id DESC", "", &[], w, 0)?;
+                (Some(rank), SearchOrder::Relevance) if total <= RANK_LIMIT => {
+                    // Every match, scored by one pass over the index across
+                    // their ids (at most SCORED index matches).
+                    let all = page("t.id DESC", RANK_LIMIT as i64, 0)?;
                     let mut scores: HashMap<i64, f64> = HashMap::new();
-                    if let Some(oldest) = window.last().map(|r| r.0) {
+                    if let (Some(newest), Some(oldest)) = (all.first().map(|r| r.0), all.last().map(|r| r.0)) {
                         let scored = ids(
                             conn,
                             &format!(
                                 "SELECT rowid, -bm25(search_index, {WEIGHTS}) FROM search_index \
-                                 WHERE search_index MATCH ? AND rowid >= ? ORDER BY rowid DESC LIMIT ?"
+                                 WHERE search_index MATCH ? AND rowid >= ? AND rowid <= ? ORDER BY rowid DESC LIMIT ?"
                             ),
-                            &[Value::Text(rank.clone()), Value::Integer(oldest), Value::Integer(SCORED)],
+                            &[Value::Text(rank.clone()), Value::Integer(oldest), Value::Integer(newest), Value::Integer(SCORED)],
                         )?;
                         scores.extend(scored.into_iter().filter_map(|(id, s)| s.map(|s| (id, s))));
                     }
-                    let threshold = window.last().map_or(i64::MIN, |r| r.0);
-                    let window = window.into_iter().map(|(id, _)| (id, scores.get(&id).copied())).collect();
-                    page_of(rank_window(window), offset, limit, |l, o| {
-                        page("t.id DESC", " AND t.id < ?", &[Value::Integer(threshold)], l.into(), o.into())
-                    })?
+                    let all = all.into_iter().map(|(id, _)| (id, scores.get(&id).copied())).collect();
+                    by_score(all).into_iter().skip(offset as usize).take(limit as usize).collect()
                 }
+                (Some(_), SearchOrder::Relevance) => page("t.id DESC", limit, offset)?,
                 (_, SearchOrder::Created { descending }) => {
                     let d = if descending { "DESC" } else { "ASC" };
-                    page(&format!("t.created_at {d}, t.id {d}"), "", &[], limit.into(), offset.into())?
+                    page(&format!("t.created_at {d}, t.id {d}"), limit, offset)?
                 }
-                (_, SearchOrder::Updated { descending: false }) => {
-                    page("t.updated_at ASC, t.id ASC", "", &[], limit.into(), offset.into())?
-                }
-                _ => page("t.updated_at DESC, t.id DESC", "", &[], limit.into(), offset.into())?,
+                (_, SearchOrder::Updated { descending: false }) => page("t.updated_at ASC, t.id ASC", limit, offset)?,
+                _ => page("t.updated_at DESC, t.id DESC", limit, offset)?,
             };
         }
     }
@@ -558,27 +601,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pages_split_between_the_ranked_part_and_the_rest() {
-        // (limit, offset) of each part.
-        assert_eq!(split_page(0, 25, 1000), ((25, 0), (0, 0)));
-        assert_eq!(split_page(990, 25, 1000), ((10, 990), (15, 0)));
-        assert_eq!(split_page(1000, 25, 1000), ((0, 1000), (25, 0)));
-        assert_eq!(split_page(1030, 25, 1000), ((0, 1000), (25, 30)));
-        assert_eq!(split_page(0, 25, 3), ((3, 0), (22, 0)));
-    }
-
-    #[test]
     fn text_only_searches_become_one_fts_expression() {
         let t = |s: &str| SearchExpr::Text { text: s.into(), phrase: false };
         let e = SearchExpr::All(vec![t("refund"), SearchExpr::Not(Box::new(t("spam")))]);
-        match fts_expr(&e) {
+        let ph = Phrases::default();
+        match fts_expr(&e, &ph) {
             Some(Fts::Expr(x)) => assert_eq!(x, "((\"refund\" *)) NOT (\"spam\" *)"),
             _ => panic!("not one expression"),
         }
-        assert!(fts_expr(&SearchExpr::Not(Box::new(t("spam")))).is_none());
-        assert!(matches!(fts_expr(&t("!!")), Some(Fts::Everything)));
+        assert!(fts_expr(&SearchExpr::Not(Box::new(t("spam"))), &ph).is_none());
+        assert!(matches!(fts_expr(&t("!!"), &ph), Some(Fts::Everything)));
         let any = SearchExpr::Any(vec![t("ok"), t("退款")]);
-        match fts_expr(&any) {
+        match fts_expr(&any, &ph) {
             Some(Fts::Expr(x)) => assert_eq!(x, "(\"ok\") OR (\"退款\")"),
             _ => panic!("not one expression"),
         }
