@@ -214,7 +214,8 @@ async fn search_total(dir: &Path, q: &str) -> u64 {
 async fn reindex_builds_the_search_index_of_a_bulk_import() {
     let dir = tempfile::tempdir().unwrap();
     assert!(tessera(dir.path(), &["migrate"]).status.success());
-    let out = tessera(dir.path(), &["user", "create", "--email", "admin@example.com", "--name", "A", "--role", "admin"]);
+    let out =
+        tessera(dir.path(), &["user", "create", "--email", "admin@example.com", "--name", "A", "--role", "admin"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     // Rows written straight into the database, as bench/generate.py does,
     // are not in the index.

@@ -1666,7 +1666,6 @@ pub fn find_term(text: &str, term: &str, phrase: bool) -> Vec<Range<usize>> {
     out
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,9 +17,7 @@ use tessera_core::search::{
 use tessera_core::status::{StatusCategory, StatusKey};
 use tessera_core::ticket::Priority;
 use tessera_core::{Actor, Message, MessageKind, Ticket};
-use tessera_store::{
-    MAX_SEARCH_LIMIT, MAX_SEARCH_OFFSET, SearchExpr, SearchField, SearchOrder, SearchQuery,
-};
+use tessera_store::{MAX_SEARCH_LIMIT, MAX_SEARCH_OFFSET, SearchExpr, SearchField, SearchOrder, SearchQuery};
 
 /// The longest snippet, in characters (with its `…`).
 pub const SNIPPET_CHARS: usize = 200;
@@ -142,8 +140,13 @@ impl Desk {
         let defs = self.field_defs().await?;
         let mut results = Vec::with_capacity(page.hits.len());
         for hit in page.hits {
-            let snippets = if terms.is_empty() { Vec::new() } else { self.snippets(actor, &hit.ticket, &terms).await? };
-            results.push(SearchResult { ticket: self.present_ticket(actor, &defs, hit.ticket), score: hit.score, snippets });
+            let snippets =
+                if terms.is_empty() { Vec::new() } else { self.snippets(actor, &hit.ticket, &terms).await? };
+            results.push(SearchResult {
+                ticket: self.present_ticket(actor, &defs, hit.ticket),
+                score: hit.score,
+                snippets,
+            });
         }
         let seen = u64::from(req.offset) + results.len() as u64;
         let next_offset = (seen < page.total && !results.is_empty())
@@ -212,9 +215,9 @@ impl Desk {
                 Term::Text(w) => SearchExpr::Text { text: w.clone(), phrase: false },
                 Term::Phrase(p) => SearchExpr::Text { text: p.clone(), phrase: true },
                 Term::Has(HasWhat::Attachment) => SearchExpr::Field(SearchField::HasAttachment),
-                Term::Compare(Comparison::Status { op, category }) => SearchExpr::Field(SearchField::Categories(
-                    op.select(StatusCategory::ALL, *category),
-                )),
+                Term::Compare(Comparison::Status { op, category }) => {
+                    SearchExpr::Field(SearchField::Categories(op.select(StatusCategory::ALL, *category)))
+                }
                 Term::Compare(Comparison::Priority { op, priority }) => {
                     SearchExpr::Field(SearchField::Priorities(op.select(Priority::ALL, *priority)))
                 }
@@ -222,7 +225,9 @@ impl Desk {
                     SearchExpr::Field(SearchField::Time(*field, value.range(*op, now)))
                 }
                 Term::Field(f) => match f {
-                    FieldMatch::Status(StatusValue::Category(c)) => SearchExpr::Field(SearchField::Categories(vec![*c])),
+                    FieldMatch::Status(StatusValue::Category(c)) => {
+                        SearchExpr::Field(SearchField::Categories(vec![*c]))
+                    }
                     FieldMatch::Status(StatusValue::Key(k)) => {
                         if statuses.iter().any(|s| s.key.as_str() == k) {
                             SearchExpr::Field(SearchField::Statuses(vec![StatusKey::new(k)]))
@@ -235,7 +240,12 @@ impl Desk {
                     FieldMatch::Department(NamedRef::Id(id)) => SearchExpr::Field(SearchField::Departments(vec![*id])),
                     FieldMatch::Department(NamedRef::Name(n)) => {
                         let want = search::fold(n.trim());
-                        match departments.iter().filter(|d| search::fold(d.name.trim()) == want).map(|d| d.id).collect::<Vec<_>>() {
+                        match departments
+                            .iter()
+                            .filter(|d| search::fold(d.name.trim()) == want)
+                            .map(|d| d.id)
+                            .collect::<Vec<_>>()
+                        {
                             ids if ids.is_empty() => missing("department", n)?,
                             ids => SearchExpr::Field(SearchField::Departments(ids)),
                         }
@@ -245,7 +255,12 @@ impl Desk {
                     }
                     FieldMatch::Organization(NamedRef::Name(n)) => {
                         let want = search::fold(n.trim());
-                        match organizations.iter().filter(|o| search::fold(o.name.trim()) == want).map(|o| o.id).collect::<Vec<_>>() {
+                        match organizations
+                            .iter()
+                            .filter(|o| search::fold(o.name.trim()) == want)
+                            .map(|o| o.id)
+                            .collect::<Vec<_>>()
+                        {
                             ids if ids.is_empty() => missing("organization", n)?,
                             ids => SearchExpr::Field(SearchField::Organizations(ids)),
                         }
@@ -295,8 +310,12 @@ impl Desk {
             if m.deleted_at.is_some() || m.encrypted || (m.kind == MessageKind::Note && !actor.is_staff()) {
                 continue;
             }
-            let matched: HashSet<usize> =
-                terms.iter().enumerate().filter(|(_, p)| !search::find_term(&m.body, p.text, p.phrase).is_empty()).map(|(i, _)| i).collect();
+            let matched: HashSet<usize> = terms
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| !search::find_term(&m.body, p.text, p.phrase).is_empty())
+                .map(|(i, _)| i)
+                .collect();
             if matched.is_empty() {
                 continue;
             }

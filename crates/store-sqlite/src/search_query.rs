@@ -116,9 +116,8 @@ impl Phrases {
         while let Some(e) = stack.pop() {
             match e {
                 SearchExpr::Text { text, phrase } => {
-                    if !out.0.contains_key(&(text.clone(), *phrase)) {
-                        let p = expanded_phrase(conn, text, *phrase)?;
-                        out.0.insert((text.clone(), *phrase), p);
+                    if let std::collections::hash_map::Entry::Vacant(slot) = out.0.entry((text.clone(), *phrase)) {
+                        slot.insert(expanded_phrase(conn, text, *phrase)?);
                     }
                 }
                 SearchExpr::All(items) | SearchExpr::Any(items) => stack.extend(items.iter()),
@@ -201,9 +200,9 @@ fn scope_fts(scope: &TicketScope) -> Option<String> {
             .map(|d| scope_token('d', d.0))
             .chain([scope_token('a', user_id.0), scope_token('f', user_id.0)])
             .collect(),
-        TicketScope::Customer { user_id, organization_id } => std::iter::once(scope_token('r', user_id.0))
-            .chain(organization_id.map(|o| scope_token('o', o.0)))
-            .collect(),
+        TicketScope::Customer { user_id, organization_id } => {
+            std::iter::once(scope_token('r', user_id.0)).chain(organization_id.map(|o| scope_token('o', o.0))).collect()
+        }
     };
     Some(tokens.iter().map(|t| fts5_quote(t)).collect::<Vec<_>>().join(" OR "))
 }
@@ -326,15 +325,14 @@ impl Compiler<'_> {
                 self.expr(sql, inner, false);
             }
             SearchExpr::Text { .. } => sql.push("1"),
-            SearchExpr::Field(f) => {
-                sql.push("IFNULL(");
-                self.field(sql, f);
-                sql.push(", 0)");
-            }
+            SearchExpr::Field(f) => self.field(sql, f),
             SearchExpr::Nothing => sql.push("0"),
         }
     }
 
+    /// A field condition that is 0 or 1, never NULL (so that `NOT` of it
+    /// is right for tickets where the column is empty), written so that
+    /// SQLite can use the tickets' indexes.
     fn field(&self, sql: &mut Sql, f: &SearchField) {
         let ints = |v: &mut Sql, col: &str, ids: Vec<i64>| {
             if ids.is_empty() {
@@ -371,17 +369,21 @@ impl Compiler<'_> {
             }
             SearchField::Priorities(p) => ints(sql, "t.priority", p.iter().map(|p| p.rank()).collect()),
             SearchField::Type(t) => {
-                sql.push("t.ticket_type = ");
+                sql.push("t.ticket_type IS ");
                 sql.bind(Value::Text(t.as_str().into()));
             }
             SearchField::Departments(d) => ints(sql, "t.department_id", d.iter().map(|d| d.0).collect()),
             SearchField::Assignee(None) => sql.push("t.assignee_id IS NULL"),
             SearchField::Assignee(Some(a)) => {
-                sql.push("t.assignee_id = ");
+                sql.push("t.assignee_id IS ");
                 sql.bind(Value::Integer(a.0));
             }
             SearchField::Requesters(r) => ints(sql, "t.requester_id", r.iter().map(|r| r.0).collect()),
-            SearchField::Organizations(o) => ints(sql, "t.organization_id", o.iter().map(|o| o.0).collect()),
+            SearchField::Organizations(o) => {
+                sql.push("(t.organization_id IS NOT NULL AND ");
+                ints(sql, "t.organization_id", o.iter().map(|o| o.0).collect());
+                sql.push(")");
+            }
             SearchField::Tag(tag) => {
                 sql.push("EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = ");
                 sql.bind(Value::Text(tag.clone()));
@@ -475,7 +477,8 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> StoreResult<SearchPage> {
             // index (bm25 costs a pass of its own for its statistics, and a
             // few microseconds per match it ranks).
             let m = Value::Text(text_match(&x, q.include_notes, scope_tokens.as_deref()));
-            total = count(conn, "SELECT COUNT(*) FROM search_index WHERE search_index MATCH ?", &[m.clone()])?;
+            total =
+                count(conn, "SELECT COUNT(*) FROM search_index WHERE search_index MATCH ?", std::slice::from_ref(&m))?;
             let page = [m, Value::Integer(limit), Value::Integer(offset)];
             found = if total <= RANK_LIMIT {
                 ids(
@@ -531,7 +534,12 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> StoreResult<SearchPage> {
                                 "SELECT rowid, -bm25(search_index, {WEIGHTS}) FROM search_index \
                                  WHERE search_index MATCH ? AND rowid >= ? AND rowid <= ? ORDER BY rowid DESC LIMIT ?"
                             ),
-                            &[Value::Text(rank.clone()), Value::Integer(oldest), Value::Integer(newest), Value::Integer(SCORED)],
+                            &[
+                                Value::Text(rank.clone()),
+                                Value::Integer(oldest),
+                                Value::Integer(newest),
+                                Value::Integer(SCORED),
+                            ],
                         )?;
                         scores.extend(scored.into_iter().filter_map(|(id, s)| s.map(|s| (id, s))));
                     }
@@ -578,7 +586,10 @@ fn load(conn: &Connection, scope: &TicketScope, found: &[(i64, Option<f64>)]) ->
         let t = t.db()?;
         by_id.insert(t.id.0, t);
     }
-    Ok(found.iter().filter_map(|(id, score)| by_id.remove(id).map(|ticket| SearchHit { ticket, score: *score })).collect())
+    Ok(found
+        .iter()
+        .filter_map(|(id, score)| by_id.remove(id).map(|ticket| SearchHit { ticket, score: *score }))
+        .collect())
 }
 
 /// The SQL condition of a ticket list's plain `text` filter: every word of

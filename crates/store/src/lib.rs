@@ -34,8 +34,8 @@ pub use hooks::*;
 pub use query::{Cursor, SortField, TicketFilter, TicketQuery, TicketSort, UserQuery};
 pub use records::*;
 pub use search::{
-    MAX_SEARCH_LIMIT, MAX_SEARCH_OFFSET, ReindexObserver, ReindexProgress, ReindexStats, SearchExpr, SearchField, SearchHit,
-    SearchOrder, SearchPage, SearchQuery,
+    MAX_SEARCH_LIMIT, MAX_SEARCH_OFFSET, ReindexObserver, ReindexProgress, ReindexStats, SearchExpr, SearchField,
+    SearchHit, SearchOrder, SearchPage, SearchQuery,
 };
 pub use views::ViewRecord;
 

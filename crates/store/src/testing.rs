@@ -862,6 +862,13 @@ pub async fn search_follows_every_change_of_the_text(store: Arc<dyn Store>) {
         assert_eq!(find(&*store, q, false).await, [b_id], "{q}");
     }
     assert!(find(&*store, "stanbul", false).await.is_empty(), "words match from their start");
+    assert_eq!(find(&*store, "sunu", false).await, [a_id], "a word finds longer words it starts");
+    // A prefix of many words still finds them all.
+    let words: Vec<String> = ('a'..='t').map(|c| format!("pre{c}x")).collect();
+    let many = create(&*store, ticket(d, u, t0()), &words.join(" ")).await.ticket_id;
+    assert_eq!(find(&*store, "pre", false).await, [many]);
+    assert_eq!(find(&*store, "prek", false).await, [many]);
+    change(&*store, many, |c| c.ticket.deleted_at = Some(t0())).await;
     // A note is found only when notes may be searched.
     change(&*store, a_id, |c| {
         let mut note = message("gizli not", u, t0());
@@ -975,4 +982,3 @@ pub async fn search_scopes_fields_and_paging(store: Arc<dyn Store>) {
     let named = store.users_named("OTHER", 10).await.unwrap();
     assert_eq!(named.iter().map(|u| u.id).collect::<Vec<_>>(), [other]);
 }
-

@@ -204,7 +204,8 @@ async fn paging_visits_every_match_once() {
     assert_eq!(ids(&w.admin, "invoice").await, set(&made));
     assert_eq!(ids(&w.admin, "department:Billing").await, set(&made));
     let r = w.admin.get("/search?q=invoice&sort=-created&limit=3").await.expect(200);
-    let got: Vec<i64> = r.body["results"].as_array().unwrap().iter().map(|h| h["ticket"]["id"].as_i64().unwrap()).collect();
+    let got: Vec<i64> =
+        r.body["results"].as_array().unwrap().iter().map(|h| h["ticket"]["id"].as_i64().unwrap()).collect();
     assert_eq!(got, [made[6], made[5], made[4]]);
     assert!(r.body["results"][0]["score"].is_null());
     // A cursor belongs to its search.
@@ -281,11 +282,11 @@ async fn bad_searches_are_4xx_naming_the_problem() {
     assert_eq!(w.admin.get("/search?q=a&bogus=1").await.expect(400).code(), "invalid_query");
     w.server.anonymous().get("/search?q=a").await.expect(401);
     // Odd but valid searches answer, never a 5xx.
-    for q in ["!!", "\"*\"", "NEAR(a b)", "a:b:c\"", "-(-a)", "\u{0}x", "💥", "退 款 OR ok", "\"\\\"\"", "e-mail ^a"] {
+    for q in ["!!", "\"*\"", "NEAR(a b)", "a:b:c\"", "-(-a)", "\u{0}x", "💥", "退 款 OR ok", "\"\\\"\"", "e-mail ^a"]
+    {
         let r = w.admin.get(&format!("/search?q={}", enc(q))).await;
         assert!(r.status < 500, "{q:?} gave {}: {}", r.status, r.body);
     }
     let r = w.admin.get(&format!("/search?q={}", enc("!!"))).await.expect(200);
     assert_eq!(r.body["total"], 1, "a term without letters or digits is ignored");
 }
-
