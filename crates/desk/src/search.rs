@@ -69,7 +69,8 @@ pub struct SearchResult {
     /// The ticket as the searcher may see it.
     pub ticket: Ticket,
     /// Relevance, larger is better (`None` when the order is not by
-    /// relevance, or the search has no words).
+    /// relevance, the search has no words, or it matches too many tickets
+    /// to rank: see `tessera_store_sqlite`'s `RANK_LIMIT`).
     pub score: Option<f64>,
     /// Up to [`MAX_SNIPPETS`]: the subject when it matches, then the best
     /// matching messages (none when the search has no words).

@@ -74,7 +74,8 @@ pub enum SearchField {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SearchOrder {
     /// Best match first (needs text in the search; without text the same as
-    /// [`SearchOrder::Updated`]).
+    /// [`SearchOrder::Updated`]). A store may list a very large result newest
+    /// opened first instead, without scores.
     #[default]
     Relevance,
     /// Last changed, newest first (`descending`) or oldest first.
@@ -112,7 +113,8 @@ pub struct SearchHit {
     /// The ticket.
     pub ticket: tessera_core::Ticket,
     /// Relevance, larger is better; `None` when the order is not by
-    /// relevance or the search has no text.
+    /// relevance, the search has no text, or it matched too many tickets for
+    /// the store to rank (they come newest first).
     pub score: Option<f64>,
 }
 

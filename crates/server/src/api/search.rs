@@ -24,7 +24,8 @@ pub struct SearchParams {
     /// "phrases", `field:value`, comparisons, `-` and `OR`; at most 500
     /// characters.
     q: Option<String>,
-    /// `relevance` (default; without words `-updated`), `-updated` or
+    /// `relevance` (default: best first when at most 2,000 tickets match,
+    /// else newest first; without words `-updated`), `-updated` or
     /// `updated`, `-created` or `created` (`-`: newest first).
     sort: Option<String>,
     /// The `next_cursor` of the previous page.
@@ -63,8 +64,9 @@ pub struct SnippetOut {
 pub struct SearchResultOut {
     /// The ticket, as the ticket endpoints show it.
     pub ticket: TicketOut,
-    /// Relevance, larger is better; `null` when the search has no words or
-    /// is sorted by time.
+    /// Relevance (bm25), larger is better; `null` when the search has no
+    /// words, is sorted by time, or matches more than 2,000 tickets (those
+    /// come newest first).
     pub score: Option<f64>,
     /// Up to three: the subject when it matches, then the best matching
     /// messages.
@@ -74,7 +76,7 @@ pub struct SearchResultOut {
 /// A page of results.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SearchOut {
-    /// The results, best first.
+    /// The results, in order.
     pub results: Vec<SearchResultOut>,
     /// The exact number of matching tickets the caller may see.
     pub total: u64,
