@@ -13,6 +13,12 @@ same --seed gives the same data.
     python3 bench/generate.py --data-dir /tmp/big --tickets 1000000
     tessera serve --data-dir /tmp/big --listen 127.0.0.1:18080
 
+Rows written this way bypass the search index, so the generator marks the
+index stale and, at its end, runs `tessera reindex` to build it: the binary
+given with --tessera, else target/release/tessera of this repository, else
+`tessera` on the PATH. Without any (or with --no-reindex) it says so; a
+server started on the folder then rebuilds the index in the background.
+
 Agents are `agent1@bench.example` … with the password `bench password 1`
 (set with `tessera user set-password` if you want to sign in).
 """
@@ -21,7 +27,9 @@ import argparse
 import json
 import os
 import random
+import shutil
 import sqlite3
+import subprocess
 import time
 
 DAY_MS = 86_400_000
@@ -72,6 +80,8 @@ def main():
     p.add_argument("--departments", type=int, default=10)
     p.add_argument("--agents-per-department", type=int, default=6)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--tessera", help="the tessera binary that builds the search index at the end")
+    p.add_argument("--no-reindex", action="store_true", help="leave the search index for later")
     args = p.parse_args()
     rng = random.Random(args.seed)
     db = sqlite3.connect(os.path.join(args.data_dir, "tessera.db"), isolation_level=None)
@@ -185,10 +195,38 @@ def main():
         done = min(first + batch, args.tickets)
         print(f"\r{done} tickets, {made_messages} messages, {time.time() - started:.0f} s", end="", flush=True)
     print()
+    # The rows above bypassed the search index: say so, so that a server
+    # started on this folder rebuilds it (see also `tessera reindex`).
+    db.execute("INSERT INTO settings (key, value) VALUES ('search_index_stale', '1') "
+               "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
     db.execute("PRAGMA optimize")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
     size = os.path.getsize(os.path.join(args.data_dir, "tessera.db"))
     print(f"done in {time.time() - started:.0f} s; database {size / 1e9:.2f} GB")
+    reindex(args)
+
+
+def tessera_binary(explicit):
+    if explicit:
+        return explicit
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "target", "release", "tessera")
+    if os.path.exists(here):
+        return here
+    return shutil.which("tessera")
+
+
+def reindex(args):
+    binary = None if args.no_reindex else tessera_binary(args.tessera)
+    if binary is None:
+        print(f"The search index is not built yet: run `tessera reindex --data-dir {args.data_dir}` "
+              "(or start the server, which rebuilds it in the background).")
+        return
+    print(f"Building the search index with {binary} reindex …", flush=True)
+    started = time.time()
+    subprocess.run([binary, "reindex", "--data-dir", args.data_dir], check=True)
+    size = os.path.getsize(os.path.join(args.data_dir, "tessera.db"))
+    print(f"search index built in {time.time() - started:.0f} s; database {size / 1e9:.2f} GB")
 
 
 if __name__ == "__main__":

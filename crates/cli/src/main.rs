@@ -40,6 +40,13 @@ enum Command {
         #[command(flatten)]
         data: DataDir,
     },
+    /// Rebuilds the search index from the tickets and messages (after a bulk
+    /// import, or to repair it). Safe while the server runs: it works in
+    /// batches and the server keeps the index current meanwhile.
+    Reindex {
+        #[command(flatten)]
+        data: DataDir,
+    },
     /// Manages users.
     User {
         #[command(subcommand)]
@@ -186,6 +193,30 @@ async fn serve(data_dir: &Path, listen: Option<String>) -> Result<()> {
     Ok(())
 }
 
+async fn reindex(data_dir: &Path) -> Result<()> {
+    let config = load_config(data_dir)?;
+    if !config.data_dir.is_dir() {
+        bail!("there is no data folder at {}", config.data_dir.display());
+    }
+    let store = tessera_server::startup::open_store(&config)?;
+    let started = std::time::Instant::now();
+    let observer: tessera_store::ReindexObserver = std::sync::Arc::new(move |p: tessera_store::ReindexProgress| {
+        let secs = started.elapsed().as_secs_f64().max(0.001);
+        let pct = if p.total == 0 { 100.0 } else { p.done as f64 * 100.0 / p.total as f64 };
+        eprint!("\rIndexed {} of {} tickets ({pct:.0} %, {:.0} a second)", p.done, p.total, p.done as f64 / secs);
+    });
+    eprintln!("Rebuilding the search index of {}", config.data_dir.display());
+    let stats = store.rebuild_search_index(Some(observer)).await?;
+    eprintln!();
+    eprintln!(
+        "Done: {} tickets and {} messages indexed in {:.1} s.",
+        stats.tickets,
+        stats.messages,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
 async fn user_by_email(desk: &Desk, email: &str) -> Result<tessera_core::User> {
     match desk.store().user_by_email(email).await? {
         Some(u) => Ok(u),
@@ -203,6 +234,7 @@ async fn run(cli: Cli) -> Result<()> {
             eprintln!("The database is up to date.");
             Ok(())
         }
+        Command::Reindex { data } => reindex(&data.data_dir).await,
         Command::User { command: UserCommand::Create { data, email, name, role, password } } => {
             let (_, desk) = open(&data.data_dir)?;
             let role = match role {

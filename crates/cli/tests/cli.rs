@@ -178,7 +178,7 @@ fn migrate_creates_and_updates_the_database() {
     assert!(again.status.success());
     let help = Command::new(env!("CARGO_BIN_EXE_tessera")).arg("--help").output().unwrap();
     let text = String::from_utf8_lossy(&help.stdout);
-    for cmd in ["serve", "migrate", "user", "token", "demo"] {
+    for cmd in ["serve", "migrate", "reindex", "user", "token", "demo"] {
         assert!(text.contains(cmd), "{text}");
     }
 }
@@ -198,4 +198,53 @@ fn a_broken_configuration_is_reported() {
         .unwrap();
     assert!(!pg.status.success());
     assert!(!String::from_utf8_lossy(&pg.stderr).contains("hunter2"), "no password in errors");
+}
+
+/// Searches as the administrator `admin@example.com` through the desk.
+async fn search_total(dir: &Path, q: &str) -> u64 {
+    let config = tessera_server::Config::load(dir, &|_| None).unwrap();
+    let desk = tessera_server::startup::open_desk(&config).unwrap();
+    let admin = desk.store().user_by_email("admin@example.com").await.unwrap().unwrap();
+    let actor = desk.actor_for(&admin).await.unwrap();
+    let req = tessera_desk::SearchRequest { query: q.into(), ..Default::default() };
+    desk.search(&actor, req).await.unwrap().total
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reindex_builds_the_search_index_of_a_bulk_import() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(tessera(dir.path(), &["migrate"]).status.success());
+    let out =
+        tessera(dir.path(), &["user", "create", "--email", "admin@example.com", "--name", "A", "--role", "admin"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Rows written straight into the database, as bench/generate.py does,
+    // are not in the index.
+    let db = rusqlite::Connection::open(dir.path().join("tessera.db")).unwrap();
+    db.execute_batch(
+        "INSERT INTO departments (id, name, description, public, email, auto_assign, requires_service, signature, position, created_at)
+             VALUES (1, 'Billing', '', 1, NULL, 'none', 0, '', 0, 0);
+         INSERT INTO users (id, email, email_key, name, role, sees_all, locale, disabled, created_at, updated_at)
+             VALUES (100, 'ivan@example.ru', 'ivan@example.ru', 'Иван Петров', 'customer', 0, 'ru', 0, 0, 0);
+         INSERT INTO tickets (id, number, access_key, subject, department_id, requester_id, cc, tags, priority, status,
+             status_category, source, custom_fields, locked, archived, queue_boost, created_at, updated_at,
+             customer_unread, agent_unread, version)
+             VALUES (1, '123456', 'k', 'Оплата', 1, 100, '{\"emails\":[],\"agent_ids\":[]}', '[]', 1, 'new', 'new',
+             'web', '{}', 0, 0, 0, 0, 0, 0, 0, 1);
+         INSERT INTO messages (ticket_id, kind, author_id, author_name, author_staff, body, channel, encrypted, created_at)
+             VALUES (1, 'reply', 100, 'Иван Петров', 0, 'Счёт не пришёл', 'web', 0, 0);",
+    )
+    .unwrap();
+    drop(db);
+    assert_eq!(search_total(dir.path(), "СЧЕТ").await, 0);
+    let out = tessera(dir.path(), &["reindex"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("1 tickets and 1 messages"), "{err}");
+    assert_eq!(search_total(dir.path(), "СЧЕТ").await, 1);
+    assert_eq!(search_total(dir.path(), "петров").await, 1);
+    // On a folder that does not exist it fails clearly.
+    let missing = dir.path().join("nowhere");
+    let out = tessera(&missing, &["reindex"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no data folder"));
 }

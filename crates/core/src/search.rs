@@ -1547,6 +1547,66 @@ pub fn match_ranges(text: &str, needle: &str) -> Vec<Range<usize>> {
         return Vec::new();
     }
     // For every byte of the folded text, the input character it came from.
+    let (folded, origin) = fold_with_origin(text);
+    let mut out: Vec<Range<usize>> = Vec::new();
+    for (k, m) in folded.match_indices(needle) {
+        let (Some(first), Some(last)) = (origin.get(k), origin.get(k + m.len() - 1)) else { continue };
+        let r = first.start..last.end;
+        match out.last_mut() {
+            Some(prev) if r.start < prev.end => prev.end = prev.end.max(r.end),
+            _ => out.push(r),
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// Word lookups (the plan the SQLite store implements)
+// ---------------------------------------------------------------------------
+
+/// Plans the lookup of a word or phrase as typed on a **word index**: an
+/// FTS5 table (`tokenize = 'ascii'`) over [`index_tokens`] of the folded
+/// text. The answer is always [`TextMatch::Tokens`]: the term's tokens, to be
+/// found next to each other in that order, and whether the last one is
+/// matched as a prefix:
+///
+/// - a word of three characters or more finds the words that **start**
+///   with it (`fatura` finds `faturanın`, `счет` finds `счета`,
+///   `istanbul` finds `İstanbul'daki`); so does the last word of a term
+///   that the index splits into several (`e-ma` finds `e-mail`);
+/// - a word of one or two characters finds that whole word (`ok`, `да`);
+/// - Chinese, Japanese and Korean text matches anywhere: its overlapping
+///   bigrams are looked up as a phrase (`退款申请` → `退款 款申 申请`), and a
+///   lone last character by prefix (`退` finds `退款`);
+/// - a quoted `phrase` matches its words exactly, in order (only a lone CJK
+///   character at its end is still a prefix).
+///
+/// Punctuation separates words and is otherwise ignored. `None` when nothing
+/// searchable is left (only punctuation, say).
+pub fn word_match(term: &str, phrase: bool) -> Option<TextMatch> {
+    let folded = fold(term);
+    let folded = folded.trim_matches(|c: char| !is_cjk(c) && is_separator(c));
+    let (mut toks, _) = tokens(folded, true);
+    // The index ends every CJK run with its last character alone; a query's
+    // final run may stop in the middle of a run of the text, so it leaves that
+    // lone character out (its bigrams already say everything).
+    let mut tail = folded.chars().rev();
+    if let (Some(a), Some(b)) = (tail.next(), tail.next())
+        && is_cjk(a)
+        && is_cjk(b)
+    {
+        toks.pop();
+    }
+    let last = *toks.last()?;
+    let lone_cjk = last.chars().count() == 1 && last.chars().all(is_cjk);
+    let word = !last.chars().any(is_cjk);
+    let prefix = lone_cjk || (!phrase && word && (toks.len() > 1 || last.chars().count() >= 3));
+    Some(TextMatch::Tokens { tokens: toks.into_iter().map(str::to_string).collect(), prefix })
+}
+
+/// `text` folded, with the byte range of `text` each byte of the folded text
+/// came from.
+fn fold_with_origin(text: &str) -> (String, Vec<Range<usize>>) {
     let mut origin: Vec<Range<usize>> = Vec::new();
     let mut folded = String::with_capacity(text.len());
     fold_into(
@@ -1566,12 +1626,40 @@ pub fn match_ranges(text: &str, needle: &str) -> Vec<Range<usize>> {
         },
         &mut folded,
     );
+    (folded, origin)
+}
+
+/// Where the word or phrase `term` (as typed) matches `text` under
+/// [`word_match`]'s rules, as byte ranges of `text`, sorted and not
+/// overlapping: the highlights of a snippet, consistent with what the word
+/// index found.
+pub fn find_term(text: &str, term: &str, phrase: bool) -> Vec<Range<usize>> {
+    let Some(TextMatch::Tokens { tokens: want, prefix }) = word_match(term, phrase) else {
+        return Vec::new();
+    };
+    let (folded, origin) = fold_with_origin(text);
+    let base = folded.as_ptr() as usize;
+    let have: Vec<(usize, &str)> =
+        tokens(&folded, true).0.into_iter().map(|t| (t.as_ptr() as usize - base, t)).collect();
+    let k = want.len();
     let mut out: Vec<Range<usize>> = Vec::new();
-    for (k, m) in folded.match_indices(needle) {
-        let (Some(first), Some(last)) = (origin.get(k), origin.get(k + m.len() - 1)) else { continue };
+    if k == 0 || have.len() < k {
+        return out;
+    }
+    for i in 0..=have.len() - k {
+        let hit = want.iter().enumerate().all(|(j, w)| {
+            let h = have[i + j].1;
+            if j + 1 == k && prefix { h.starts_with(w.as_str()) } else { h == w }
+        });
+        if !hit {
+            continue;
+        }
+        let start = have[i].0;
+        let end = have[i + k - 1].0 + want[k - 1].len();
+        let (Some(first), Some(last)) = (origin.get(start), origin.get(end - 1)) else { continue };
         let r = first.start..last.end;
         match out.last_mut() {
-            Some(prev) if r.start < prev.end => prev.end = prev.end.max(r.end),
+            Some(prev) if r.start <= prev.end => prev.end = prev.end.max(r.end),
             _ => out.push(r),
         }
     }
@@ -2013,6 +2101,72 @@ mod tests {
         assert_eq!(match_ranges(decomposed, "i"), vec![0..3]);
         assert_eq!(match_ranges("我的退款申请", "退款"), vec![6..12]);
         assert!(match_ranges("abc", "  ").is_empty());
+    }
+
+    fn wm(term: &str, phrase: bool) -> Option<(Vec<String>, bool)> {
+        match word_match(term, phrase) {
+            Some(TextMatch::Tokens { tokens, prefix }) => Some((tokens, prefix)),
+            Some(TextMatch::Substring(_)) => panic!("word_match never plans a substring"),
+            None => None,
+        }
+    }
+
+    fn owned(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn word_match_plans() {
+        assert_eq!(wm("İSTANBUL", false), Some((owned(&["istanbul"]), true)));
+        assert_eq!(wm("ok", false), Some((owned(&["ok"]), false)));
+        assert_eq!(wm("да", false), Some((owned(&["да"]), false)));
+        assert_eq!(wm("e-ma", false), Some((owned(&["e", "ma"]), true)));
+        assert_eq!(wm("退款", false), Some((owned(&["退款"]), false)));
+        assert_eq!(wm("退", false), Some((owned(&["退"]), true)));
+        assert_eq!(wm("退款申请", false), Some((owned(&["退款", "款申", "申请"]), false)));
+        // A CJK run followed by more text keeps its lone last character, as the index does.
+        assert_eq!(wm("退款abc", false), Some((owned(&["退款", "款", "abc"]), true)));
+        assert_eq!(wm("server is down", true), Some((owned(&["server", "is", "down"]), false)));
+        assert_eq!(wm("\"退款。\"", false), Some((owned(&["退款"]), false)));
+        assert_eq!(wm("!!", false), None);
+        assert_eq!(word_match("退", false).map(|m| m.fts5_query()), Some("\"退\" *".into()));
+        // Every plan finds the text it came from.
+        for (text, term) in [
+            ("İstanbul'daki sunucu", "istanbul"),
+            ("ışık yandı", "IŞIK"),
+            ("Счёт не пришёл", "СЧЕТ"),
+            ("我的退款申请被拒绝", "退"),
+            ("我的退款申请被拒绝", "退款"),
+            ("我的退款申请被拒绝", "退款申请"),
+            ("我的退款申请被拒绝", "拒绝"),
+            ("iphone退款，谢谢", "iphone退款"),
+            ("please send the e-mail", "e-ma"),
+        ] {
+            assert!(!find_term(text, term, false).is_empty(), "{term:?} does not find {text:?}");
+        }
+    }
+
+    #[test]
+    fn find_term_follows_word_rules() {
+        let text = "İSTANBUL'daki sunucu, token ok. Fatura faturanın";
+        let r = find_term(text, "istanbul", false);
+        assert_eq!(r.iter().map(|r| &text[r.clone()]).collect::<Vec<_>>(), vec!["İSTANBUL"]);
+        // Short words match whole words only: "ok" is not found inside "token".
+        let r = find_term(text, "ok", false);
+        assert_eq!(r.iter().map(|r| &text[r.clone()]).collect::<Vec<_>>(), vec!["ok"]);
+        // Longer words match the start of words, not their inside.
+        let r = find_term(text, "fatura", false);
+        assert_eq!(r.iter().map(|r| &text[r.clone()]).collect::<Vec<_>>(), vec!["Fatura", "fatura"]);
+        assert!(find_term(text, "stanbul", false).is_empty());
+        let zh = "我的退款申请被拒绝";
+        let r = find_term(zh, "退款申", false);
+        assert_eq!(r.iter().map(|r| &zh[r.clone()]).collect::<Vec<_>>(), vec!["退款申"]);
+        let r = find_term(zh, "退", false);
+        assert_eq!(r.iter().map(|r| &zh[r.clone()]).collect::<Vec<_>>(), vec!["退"]);
+        let r = find_term("Server is down. server is downloading", "server is down", true);
+        assert_eq!(r, vec![0..14]);
+        let r = find_term("Straße", "strasse", false);
+        assert_eq!(r, vec![0..7]);
     }
 
     /// Pieces that make many valid and invalid queries when strung together.

@@ -50,6 +50,17 @@ pub enum DeskError {
     /// An upload or body is too large.
     #[error("{0}")]
     TooLarge(String),
+    /// A search that cannot run: it does not parse, or names something
+    /// that does not exist. Always about the input `q`.
+    #[error("{message}")]
+    Search {
+        /// Stable code (the parser's, or `unknown_value`, `field_not_allowed`).
+        code: &'static str,
+        /// What is wrong and where.
+        message: String,
+        /// Where in the search, in characters from its start.
+        position: usize,
+    },
     /// A fault of ours (database, disk).
     #[error("internal error: {0}")]
     Internal(String),
@@ -87,6 +98,7 @@ impl DeskError {
             Self::VersionMismatch { .. } => "version_mismatch",
             Self::TooLarge(_) => "too_large",
             Self::Refused(_) => "refused",
+            Self::Search { code, .. } => code,
             Self::Internal(_) => "internal",
         }
     }
@@ -96,6 +108,7 @@ impl DeskError {
         match self {
             Self::Forbidden { field, .. } | Self::Conflict { field, .. } => field.as_deref(),
             Self::Domain(DomainError::Invalid { field, .. }) => field.as_deref(),
+            Self::Search { .. } => Some("q"),
             _ => None,
         }
     }

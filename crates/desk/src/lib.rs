@@ -19,6 +19,7 @@ pub mod html;
 pub mod inputs;
 mod present;
 pub mod random;
+pub mod search;
 pub mod sla;
 pub mod tickets;
 pub mod views;
@@ -26,6 +27,7 @@ pub mod views;
 pub use crypto::SecretBox;
 pub use error::{DeskError, DeskResult};
 pub use inputs::*;
+pub use search::{SearchRequest, SearchResult, SearchResults, Snippet, SnippetSource};
 pub use tickets::{DEFAULT_PAGE, Posted, TicketDetail, TicketListQuery, TicketPage};
 
 use std::sync::Arc;

@@ -27,6 +27,10 @@ pub struct ErrorDetail {
     pub message: String,
     /// The input at fault, when one is.
     pub field: Option<String>,
+    /// Where in that input the problem is, in characters from its start
+    /// (searches that do not parse).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<usize>,
 }
 
 /// An error answer.
@@ -40,12 +44,14 @@ pub struct ApiError {
     pub message: String,
     /// Field.
     pub field: Option<String>,
+    /// Position in the field, in characters.
+    pub position: Option<usize>,
 }
 
 impl ApiError {
     /// An error with no field.
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        Self { status, code: code.into(), message: message.into(), field: None }
+        Self { status, code: code.into(), message: message.into(), field: None, position: None }
     }
 
     /// Names the field at fault.
@@ -75,20 +81,26 @@ impl From<DeskError> for ApiError {
             DeskError::Domain(_) | DeskError::Conflict { .. } => StatusCode::CONFLICT,
             DeskError::VersionMismatch { .. } => StatusCode::PRECONDITION_FAILED,
             DeskError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            DeskError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            DeskError::Refused(_) | DeskError::Search { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             DeskError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status.is_server_error() {
             tracing::error!(error = %e, "internal error");
             return Self::new(status, "internal", "something went wrong on our side; it has been logged");
         }
-        Self { status, code: e.code().into(), message: e.to_string(), field: e.field().map(str::to_string) }
+        let position = match &e {
+            DeskError::Search { position, .. } => Some(*position),
+            _ => None,
+        };
+        Self { status, code: e.code().into(), message: e.to_string(), field: e.field().map(str::to_string), position }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { error: ErrorDetail { code: self.code, message: self.message, field: self.field } };
+        let body = ErrorBody {
+            error: ErrorDetail { code: self.code, message: self.message, field: self.field, position: self.position },
+        };
         let mut resp = (self.status, Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

@@ -144,6 +144,7 @@ pub fn state(config: Config) -> Result<AppState, StartError> {
         ..WorkerSettings::default()
     };
     let webhooks = Arc::new(WebhookWorker::start(desk.clone(), client, settings));
+    tokio::spawn(reindex_if_stale(desk.store().clone()));
     let sla =
         Arc::new(SlaChecker::start(desk.clone(), CheckerSettings { poll: Duration::from_millis(config.sla_poll_ms) }));
     Ok(AppState { desk, config: Arc::new(config), openapi: Arc::new(openapi), web, webhooks, sla })
@@ -184,4 +185,30 @@ pub async fn bootstrap(desk: &Desk, data_dir: &Path) -> Result<Option<FirstStart
     write_private(&password_file, &format!("{password}\n"))
         .map_err(io(format!("cannot write {}", password_file.display())))?;
     Ok(Some(FirstStart { admin_email: FIRST_ADMIN_EMAIL.into(), password_file }))
+}
+
+/// Rebuilds the search index in the background when tickets were written
+/// without it (an upgrade from a version without search, a bulk import).
+/// The server answers meanwhile; searches find more as it goes.
+pub async fn reindex_if_stale(store: Arc<dyn Store>) {
+    match store.search_index_stale().await {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot tell whether the search index is current");
+            return;
+        }
+    }
+    tracing::info!("the search index is not current; rebuilding it in the background");
+    let last = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let observer: tessera_store::ReindexObserver = Arc::new(move |p: tessera_store::ReindexProgress| {
+        let tenth = p.done * 10 / p.total.max(1);
+        if last.swap(tenth, std::sync::atomic::Ordering::Relaxed) != tenth {
+            tracing::info!(done = p.done, total = p.total, "rebuilding the search index");
+        }
+    });
+    match store.rebuild_search_index(Some(observer)).await {
+        Ok(s) => tracing::info!(tickets = s.tickets, messages = s.messages, "the search index is rebuilt"),
+        Err(e) => tracing::error!(error = %e, "rebuilding the search index failed; run `tessera reindex`"),
+    }
 }

@@ -64,6 +64,12 @@ pub fn insert_user(conn: &Connection, mut u: User) -> StoreResult<User> {
 
 /// Saves a user.
 pub fn update_user(conn: &Connection, u: &User) -> StoreResult<()> {
+    let before: Option<(String, String)> = conn
+        .prepare_cached("SELECT name, email FROM users WHERE id = ?1")
+        .db()?
+        .query_row([u.id.0], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+        .db()?;
     let n = conn
         .prepare_cached(
             "UPDATE users SET email = ?1, email_key = ?2, name = ?3, role = ?4, organization_id = ?5, sees_all = ?6, \
@@ -85,7 +91,35 @@ pub fn update_user(conn: &Connection, u: &User) -> StoreResult<()> {
             u.time_zone,
         ])
         .db()?;
-    one_row(n)
+    one_row(n)?;
+    // Tickets are found by their requester's name and e-mail.
+    if before.is_some_and(|(name, email)| name != u.name || email != u.email.as_str()) {
+        crate::search_index::index_requester_tickets(conn, u.id.0)?;
+    }
+    Ok(())
+}
+
+/// Users whose name folds to the same text as `name` (a scan: names have
+/// no index; this serves `requester:"Name"` searches).
+pub fn users_named(conn: &Connection, name: &str, limit: u32) -> StoreResult<Vec<User>> {
+    let want = tessera_core::search::fold(name.trim());
+    let mut stmt = conn.prepare_cached("SELECT id, name FROM users ORDER BY id").db()?;
+    let mut rows = stmt.query([]).db()?;
+    let mut ids = Vec::new();
+    while let Some(r) = rows.next().db()? {
+        let n: String = r.get(1).db()?;
+        if tessera_core::search::fold(n.trim()) == want {
+            ids.push(UserId(r.get(0).db()?));
+            if ids.len() >= limit as usize {
+                break;
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        out.extend(user(conn, id)?);
+    }
+    Ok(out)
 }
 
 /// One user.

@@ -11,6 +11,8 @@ mod hooks;
 pub mod migrate;
 pub mod pool;
 mod rows;
+pub mod search_index;
+mod search_query;
 mod sla;
 mod tickets;
 mod views;
@@ -31,6 +33,9 @@ use tessera_store::*;
 
 /// Readers in the pool.
 const READERS: usize = 4;
+
+/// Tickets indexed per write transaction by a rebuild.
+pub const REINDEX_BATCH: u32 = 2000;
 
 fn configure(conn: &Connection) -> StoreResult<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10)).db()?;
@@ -109,6 +114,34 @@ impl SqliteStore {
         Ok(Self { writer, readers, path: path.to_path_buf() })
     }
 
+    /// Rebuilds the search index in batches of [`REINDEX_BATCH`] tickets,
+    /// each its own write (so the server keeps writing meanwhile), then
+    /// merges the index and clears the stale mark.
+    pub async fn rebuild_index(&self, observer: Option<ReindexObserver>) -> StoreResult<ReindexStats> {
+        let total = self.readers.read(search_index::ticket_count).await?;
+        self.writer.write(search_index::clear).await?;
+        let mut stats = ReindexStats::default();
+        let mut after = 0i64;
+        loop {
+            let batch = self.writer.write(move |c| search_index::rebuild_batch(c, after, REINDEX_BATCH)).await?;
+            let Some(last) = batch.last_id else { break };
+            after = last;
+            stats.tickets += batch.tickets;
+            stats.messages += batch.messages;
+            if let Some(o) = &observer {
+                o(ReindexProgress { done: stats.tickets, total: total.max(stats.tickets), last_id: TicketId(last) });
+            }
+        }
+        self.writer
+            .write(|c: &Connection| {
+                search_index::optimize(c)?;
+                c.execute("DELETE FROM settings WHERE key = ?1", [search_index::STALE_KEY]).db()?;
+                Ok(())
+            })
+            .await?;
+        Ok(stats)
+    }
+
     /// Where the database lives.
     pub fn path(&self) -> &Path {
         &self.path
@@ -176,6 +209,21 @@ impl Store for SqliteStore {
     }
     async fn last_read(&self, ticket: TicketId, user: UserId) -> StoreResult<Option<Timestamp>> {
         read!(self, |c| tickets::last_read(c, ticket, user))
+    }
+
+    async fn search_tickets(&self, query: &SearchQuery) -> StoreResult<SearchPage> {
+        let q = query.clone();
+        read!(self, |c| search_query::search(c, &q))
+    }
+    async fn rebuild_search_index(&self, observer: Option<ReindexObserver>) -> StoreResult<ReindexStats> {
+        self.rebuild_index(observer).await
+    }
+    async fn search_index_stale(&self) -> StoreResult<bool> {
+        read!(self, |c| entities::setting(c, search_index::STALE_KEY)).map(|v| v.is_some())
+    }
+    async fn users_named(&self, name: &str, limit: u32) -> StoreResult<Vec<User>> {
+        let n = name.to_string();
+        read!(self, |c| entities::users_named(c, &n, limit))
     }
 
     async fn insert_user(&self, user: User) -> StoreResult<User> {

@@ -10,7 +10,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "web", include_str!("../migrations/0002_web.sql")),
     (3, "hooks", include_str!("../migrations/0003_hooks.sql")),
     (4, "views", include_str!("../migrations/0004_views.sql")),
-    // 5 is taken by another change; numbers are applied by value, not position.
+    (5, "search", include_str!("../migrations/0005_search.sql")),
     (6, "sla", include_str!("../migrations/0006_sla.sql")),
     (7, "counts", include_str!("../migrations/0007_counts.sql")),
 ];

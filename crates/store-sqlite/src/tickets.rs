@@ -1,6 +1,7 @@
 //! Ticket writes (change sets) and ticket, message and event reads.
 
 use crate::rows::*;
+use crate::search_index;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use std::collections::HashMap;
@@ -157,6 +158,7 @@ fn apply_create(conn: &Connection, c: TicketCreate) -> StoreResult<CreatedIds> {
         message_ids.push(insert_message(conn, id, &m)?);
     }
     let event_ids = insert_events(conn, id, ticket.version, &c.events, &message_ids)?;
+    search_index::index_ticket(conn, id)?;
     Ok(CreatedIds {
         ticket_id: id,
         number: ticket.number,
@@ -169,6 +171,7 @@ fn apply_create(conn: &Connection, c: TicketCreate) -> StoreResult<CreatedIds> {
 
 fn apply_update(conn: &Connection, u: TicketChange) -> StoreResult<UpdatedIds> {
     let t = &u.ticket;
+    let indexed_before = search_index::indexed_fields(conn, t.id)?;
     let mut values = ticket_values(t)?;
     values.push(Value::Integer(t.id.0));
     values.push(Value::Integer(u.expected_version));
@@ -219,6 +222,11 @@ fn apply_update(conn: &Connection, u: TicketChange) -> StoreResult<UpdatedIds> {
     if let Some(target) = u.move_messages_to {
         conn.execute("UPDATE messages SET ticket_id = ?1 WHERE ticket_id = ?2", params![target.0, t.id.0]).db()?;
         conn.execute("UPDATE attachments SET ticket_id = ?1 WHERE ticket_id = ?2", params![target.0, t.id.0]).db()?;
+        // The target's text grew by the moved messages.
+        search_index::index_ticket(conn, target)?;
+    }
+    if search_index::change_needs_reindex(indexed_before.as_ref(), &u) {
+        search_index::index_ticket(conn, t.id)?;
     }
     let event_ids = insert_events(conn, t.id, t.version, &u.events, &message_ids)?;
     Ok(UpdatedIds { message_ids, event_ids })
@@ -236,27 +244,27 @@ pub fn ticket_by_number(conn: &Connection, number: &str) -> StoreResult<Option<T
     conn.prepare_cached(&sql).db()?.query_row([number], ticket_from_row).optional().db()
 }
 
-/// The WHERE clause (without `WHERE`) and its values for scope and filter.
-fn where_clause(q: &TicketQuery) -> (String, Vec<Value>) {
-    let mut w: Vec<String> = vec!["t.deleted_at IS NULL".into()];
-    let mut v: Vec<Value> = Vec::new();
+/// Adds the condition of a permission scope over `t` to `w`, its values to
+/// `v`; `recent_window`: the query also asks for a recent time window (see
+/// [`recent_window`]).
+pub(crate) fn scope_clause(scope: &TicketScope, recent_window: bool, w: &mut Vec<String>, v: &mut Vec<Value>) {
     let list = |v: &mut Vec<Value>, items: Vec<Value>| -> String {
         let n = items.len();
         v.extend(items);
         vec!["?"; n].join(", ")
     };
-    match &q.scope {
+    match scope {
         TicketScope::All => {}
         TicketScope::Single(id) => {
             w.push("t.id = ?".into());
             v.push(Value::Integer(id.0));
         }
         TicketScope::Agent { user_id, department_ids } => {
-            let depts = list(&mut v, department_ids.iter().map(|d| Value::Integer(d.0)).collect());
+            let depts = list(v, department_ids.iter().map(|d| Value::Integer(d.0)).collect());
             // An agent's scope is typically a tenth of the tickets; when the
             // query also asks for a recent window of time, reading that
             // window's index is far cheaper, so the scope must not be sought.
-            let p = if recent_window(q) { "+" } else { "" };
+            let p = if recent_window { "+" } else { "" };
             let in_depts =
                 if department_ids.is_empty() { "0".to_string() } else { format!("{p}t.department_id IN ({depts})") };
             w.push(format!("({in_depts} OR {p}t.assignee_id = ? OR {p}t.flagged_id = ?)"));
@@ -275,6 +283,18 @@ fn where_clause(q: &TicketQuery) -> (String, Vec<Value>) {
             }
         },
     }
+}
+
+/// The WHERE clause (without `WHERE`) and its values for scope and filter.
+fn where_clause(q: &TicketQuery) -> (String, Vec<Value>) {
+    let mut w: Vec<String> = vec!["t.deleted_at IS NULL".into()];
+    let mut v: Vec<Value> = Vec::new();
+    let list = |v: &mut Vec<Value>, items: Vec<Value>| -> String {
+        let n = items.len();
+        v.extend(items);
+        vec!["?"; n].join(", ")
+    };
+    scope_clause(&q.scope, recent_window(q), &mut w, &mut v);
     let f = &q.filter;
     if let Some(n) = &f.number {
         w.push("t.number = ?".into());
@@ -327,15 +347,9 @@ fn where_clause(q: &TicketQuery) -> (String, Vec<Value>) {
         v.push(Value::Integer(i64::from(a)));
     }
     if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let like = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        let notes = if f.text_in_notes { "" } else { " AND m.kind = 'reply'" };
-        w.push(format!(
-            "(t.subject LIKE ? ESCAPE '\\' OR t.number = ? OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id \
-             AND m.deleted_at IS NULL AND m.encrypted = 0{notes} AND m.body LIKE ? ESCAPE '\\'))"
-        ));
-        v.push(Value::Text(like.clone()));
-        v.push(Value::Text(text.to_string()));
-        v.push(Value::Text(like));
+        let (sql, vals) = crate::search_query::list_text_condition(text, f.text_in_notes);
+        w.push(sql);
+        v.extend(vals);
     }
     if let Some(view) = &f.view
         && let Some((sql, vals)) = view_sql(view, Table::Tickets)

@@ -19,6 +19,7 @@ pub mod error;
 pub mod hooks;
 pub mod query;
 pub mod records;
+pub mod search;
 pub mod sla;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -33,6 +34,10 @@ pub use error::{StoreError, StoreResult};
 pub use hooks::*;
 pub use query::{Cursor, SortField, TicketFilter, TicketQuery, TicketSort, UserQuery};
 pub use records::*;
+pub use search::{
+    MAX_SEARCH_LIMIT, MAX_SEARCH_OFFSET, ReindexObserver, ReindexProgress, ReindexStats, SearchExpr, SearchField,
+    SearchHit, SearchOrder, SearchPage, SearchQuery,
+};
 pub use sla::{SlaPolicyRecord, TicketSlaRecord};
 pub use views::ViewRecord;
 
@@ -88,6 +93,23 @@ pub trait Store: Send + Sync + 'static {
     async fn mark_read(&self, ticket: TicketId, user: UserId, staff: bool, at: Timestamp) -> StoreResult<()>;
     /// When `user` last read the ticket.
     async fn last_read(&self, ticket: TicketId, user: UserId) -> StoreResult<Option<Timestamp>>;
+
+    // ---- search -------------------------------------------------------------------
+
+    /// A page of a search in its scope, with the exact number of matches
+    /// (deleted tickets never match).
+    async fn search_tickets(&self, query: &SearchQuery) -> StoreResult<SearchPage>;
+    /// Rebuilds the search index from the tickets and messages, in batches
+    /// (writes go on meanwhile and keep it current); `observer` hears of
+    /// each batch. Needed after a bulk import that bypassed the store.
+    async fn rebuild_search_index(&self, observer: Option<ReindexObserver>) -> StoreResult<ReindexStats>;
+    /// Whether tickets were written without indexing them (an upgrade from
+    /// a version without search, a bulk import), so that the index must be
+    /// rebuilt before search finds everything.
+    async fn search_index_stale(&self) -> StoreResult<bool>;
+    /// Users whose name is `name` when both are folded (case, Turkish
+    /// `İ`/`ı`, `ё`), at most `limit`, by id.
+    async fn users_named(&self, name: &str, limit: u32) -> StoreResult<Vec<User>>;
 
     // ---- users and organizations ----------------------------------------------
 

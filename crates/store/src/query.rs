@@ -39,8 +39,8 @@ pub struct TicketFilter {
     pub updated_after: Option<Timestamp>,
     /// Updated before.
     pub updated_before: Option<Timestamp>,
-    /// Words the subject, the number or a message contains (a plain
-    /// substring match until full-text search lands).
+    /// Words the ticket's text contains (looked up in the search index,
+    /// each word as in a search), or the ticket's number.
     pub text: Option<String>,
     /// Let `text` match internal notes too (agents).
     pub text_in_notes: bool,

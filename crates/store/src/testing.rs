@@ -42,7 +42,9 @@ macro_rules! store_contract_tests {
             webhook_deliveries_keep_ticket_order_and_switch_off_at_the_limit,
             hook_endpoints_come_in_priority_order,
             counts_stay_exact_through_changes,
-            sla_states_are_kept_and_alerts_written_once
+            sla_states_are_kept_and_alerts_written_once,
+            search_follows_every_change_of_the_text,
+            search_scopes_fields_and_paging
         );
     };
     (@each $open:expr; $($name:ident),*) => {
@@ -1045,4 +1047,162 @@ pub async fn sla_states_are_kept_and_alerts_written_once(store: Arc<dyn Store>) 
     store.delete_sla_policy(p.id).await.unwrap();
     assert_eq!(store.ticket_sla(id).await.unwrap().unwrap().policy_id, None);
     assert!(matches!(store.delete_sla_policy(p.id).await, Err(StoreError::NotFound)));
+}
+
+/// Ids found by a text-only search over everyone's tickets.
+async fn find(store: &dyn Store, text: &str, notes: bool) -> Vec<TicketId> {
+    search_ids(store, TicketScope::All, SearchExpr::Text { text: text.into(), phrase: false }, notes).await
+}
+
+async fn search_ids(store: &dyn Store, scope: TicketScope, expr: SearchExpr, notes: bool) -> Vec<TicketId> {
+    let q = SearchQuery { scope, expr, include_notes: notes, order: SearchOrder::Relevance, offset: 0, limit: 100 };
+    let page = store.search_tickets(&q).await.unwrap();
+    assert_eq!(page.total as usize, page.hits.len(), "the total counts what the search returns");
+    let mut ids: Vec<TicketId> = page.hits.into_iter().map(|h| h.ticket.id).collect();
+    ids.sort();
+    ids
+}
+
+async fn change(store: &dyn Store, id: TicketId, f: impl FnOnce(&mut TicketChange)) {
+    let t = store.ticket(id).await.unwrap().unwrap();
+    let mut new = t.clone();
+    new.version = t.version + 1;
+    let mut c = TicketChange::new(new, t.version);
+    f(&mut c);
+    store.commit(ChangeSet { creates: vec![], updates: vec![c] }).await.unwrap();
+}
+
+pub async fn search_follows_every_change_of_the_text(store: Arc<dyn Store>) {
+    let (d, u) = base(&*store).await;
+    let mut ta = ticket(d, u, t0());
+    ta.subject = "Sunucu çöktü".into();
+    let a = create(&*store, ta, "İstanbul'daki sunucu").await;
+    let b = create(&*store, ticket(d, u, t0()), "我的退款申请被拒绝").await;
+    let (a_id, b_id) = (a.ticket_id, b.ticket_id);
+    assert_eq!(find(&*store, "istanbul", false).await, [a_id]);
+    assert_eq!(find(&*store, "İSTANBUL", false).await, [a_id]);
+    assert_eq!(find(&*store, "SUNUCU", false).await, [a_id]);
+    for q in ["退款", "退", "退款申请", "拒绝"] {
+        assert_eq!(find(&*store, q, false).await, [b_id], "{q}");
+    }
+    assert!(find(&*store, "stanbul", false).await.is_empty(), "words match from their start");
+    assert_eq!(find(&*store, "sunu", false).await, [a_id], "a word finds longer words it starts");
+    // A prefix of many words still finds them all.
+    let words: Vec<String> = ('a'..='t').map(|c| format!("pre{c}x")).collect();
+    let many = create(&*store, ticket(d, u, t0()), &words.join(" ")).await.ticket_id;
+    assert_eq!(find(&*store, "pre", false).await, [many]);
+    assert_eq!(find(&*store, "prek", false).await, [many]);
+    change(&*store, many, |c| c.ticket.deleted_at = Some(t0())).await;
+    // A note is found only when notes may be searched.
+    change(&*store, a_id, |c| {
+        let mut note = message("gizli not", u, t0());
+        note.kind = MessageKind::Note;
+        c.new_messages = vec![note];
+    })
+    .await;
+    assert!(find(&*store, "gizli", false).await.is_empty());
+    assert_eq!(find(&*store, "gizli", true).await, [a_id]);
+    // An edit replaces the old words.
+    change(&*store, a_id, |c| {
+        c.message_updates = vec![MessageUpdate {
+            message_id: a.message_ids[0],
+            body: "yeni metin".into(),
+            html: None,
+            previous_body: "İstanbul'daki sunucu".into(),
+            previous_html: None,
+            editor_id: u,
+            at: t0(),
+        }];
+    })
+    .await;
+    assert!(find(&*store, "istanbul", false).await.is_empty());
+    assert_eq!(find(&*store, "yeni", false).await, [a_id]);
+    // A deleted message is no longer found; a new subject is.
+    change(&*store, b_id, |c| {
+        c.message_deletes = vec![(b.message_ids[0], t0())];
+        c.ticket.subject = "Fatura sorunu".into();
+    })
+    .await;
+    assert!(find(&*store, "退款", false).await.is_empty());
+    assert_eq!(find(&*store, "faturası", false).await, Vec::<TicketId>::new());
+    assert_eq!(find(&*store, "fatura", false).await, [b_id]);
+    // Merging moves the words with the messages.
+    change(&*store, a_id, |c| c.move_messages_to = Some(b_id)).await;
+    assert_eq!(find(&*store, "yeni", false).await, [b_id]);
+    assert_eq!(find(&*store, "sunucu", false).await, [a_id], "the subject stays");
+    // The requester's name and e-mail are found, also after a rename.
+    let mut who = store.user(u).await.unwrap().unwrap();
+    assert_eq!(find(&*store, "customer@example.com", false).await, [a_id, b_id]);
+    who.name = "Zeynep Işık".into();
+    store.update_user(&who).await.unwrap();
+    assert_eq!(find(&*store, "IŞIK", false).await, [a_id, b_id]);
+    // A deleted ticket is found no more.
+    change(&*store, a_id, |c| c.ticket.deleted_at = Some(t0())).await;
+    assert!(find(&*store, "sunucu", false).await.is_empty());
+    // A rebuild gives the same answers.
+    let stats = store.rebuild_search_index(None).await.unwrap();
+    assert_eq!(stats.tickets, 1);
+    assert!(!store.search_index_stale().await.unwrap());
+    assert_eq!(find(&*store, "IŞIK", false).await, [b_id]);
+    assert_eq!(find(&*store, "yeni", false).await, [b_id]);
+    assert!(find(&*store, "sunucu", false).await.is_empty());
+}
+
+pub async fn search_scopes_fields_and_paging(store: Arc<dyn Store>) {
+    let (d, u) = base(&*store).await;
+    let d2 = store.insert_department(department("Sales")).await.unwrap().id;
+    let other = store.insert_user(user("other@example.com", Role::Customer)).await.unwrap().id;
+    let agent = store.insert_user(user("agent@example.com", Role::Agent)).await.unwrap().id;
+    let mut ids = Vec::new();
+    for i in 0..7 {
+        let mut t = ticket(if i % 2 == 0 { d } else { d2 }, if i < 5 { u } else { other }, t0() + Duration::minutes(i));
+        t.priority = if i < 3 { Priority::High } else { Priority::Low };
+        ids.push(create(&*store, t, &format!("refund number {i}")).await.ticket_id);
+    }
+    let text = |s: &str| SearchExpr::Text { text: s.into(), phrase: false };
+    let all = search_ids(&*store, TicketScope::All, text("refund"), false).await;
+    assert_eq!(all, ids);
+    let mine = TicketScope::Customer { user_id: u, organization_id: None };
+    assert_eq!(search_ids(&*store, mine.clone(), text("refund"), false).await, ids[..5]);
+    let agents = TicketScope::Agent { user_id: agent, department_ids: vec![d2] };
+    assert_eq!(search_ids(&*store, agents, text("refund"), false).await, [ids[1], ids[3], ids[5]]);
+    let high = SearchExpr::All(vec![text("refund"), SearchExpr::Field(SearchField::Priorities(vec![Priority::High]))]);
+    assert_eq!(search_ids(&*store, mine.clone(), high, false).await, ids[..3]);
+    let not3 = SearchExpr::All(vec![text("refund"), SearchExpr::Not(Box::new(text("3")))]);
+    assert_eq!(search_ids(&*store, TicketScope::All, not3, false).await.len(), 6);
+    let either = SearchExpr::Any(vec![text("2"), SearchExpr::Field(SearchField::Departments(vec![d2]))]);
+    assert_eq!(search_ids(&*store, TicketScope::All, either, false).await, [ids[1], ids[2], ids[3], ids[5]]);
+    // Pages visit every match once, in a stable order.
+    let mut seen = Vec::new();
+    for offset in (0..7).step_by(3) {
+        let q = SearchQuery {
+            scope: TicketScope::All,
+            expr: text("refund"),
+            include_notes: false,
+            order: SearchOrder::Relevance,
+            offset,
+            limit: 3,
+        };
+        let page = store.search_tickets(&q).await.unwrap();
+        assert_eq!(page.total, 7);
+        assert!(page.hits.iter().all(|h| h.score.is_some()));
+        seen.extend(page.hits.into_iter().map(|h| h.ticket.id));
+    }
+    seen.sort();
+    assert_eq!(seen, ids);
+    // Without text: newest changed first.
+    let q = SearchQuery {
+        scope: TicketScope::All,
+        expr: SearchExpr::Field(SearchField::Priorities(vec![Priority::Low])),
+        include_notes: false,
+        order: SearchOrder::Relevance,
+        offset: 0,
+        limit: 10,
+    };
+    let page = store.search_tickets(&q).await.unwrap();
+    let got: Vec<TicketId> = page.hits.iter().map(|h| h.ticket.id).collect();
+    assert_eq!(got, [ids[6], ids[5], ids[4], ids[3]]);
+    assert!(page.hits.iter().all(|h| h.score.is_none()));
+    let named = store.users_named("OTHER", 10).await.unwrap();
+    assert_eq!(named.iter().map(|u| u.id).collect::<Vec<_>>(), [other]);
 }

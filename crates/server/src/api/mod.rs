@@ -7,6 +7,7 @@ pub mod dto;
 pub mod integrations;
 pub mod messages;
 pub mod people;
+pub mod search;
 pub mod sla;
 pub mod stream;
 pub mod tickets;
@@ -102,7 +103,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(views::view_tickets))
         .routes(routes!(views::view_count))
         .routes(routes!(sla::list_sla_policies, sla::create_sla_policy))
-        .routes(routes!(sla::get_sla_policy, sla::update_sla_policy, sla::delete_sla_policy));
+        .routes(routes!(sla::get_sla_policy, sla::update_sla_policy, sla::delete_sla_policy))
+        .routes(routes!(search::search));
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api).split_for_parts();
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
     (router, doc)

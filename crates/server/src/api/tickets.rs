@@ -47,7 +47,9 @@ pub struct ListParams {
     archived: Option<String>,
     /// A ticket number.
     number: Option<String>,
-    /// Text the subject, number or a message contains (messages you may see).
+    /// Words the ticket's text contains (subject, requester, messages you
+    /// may see; each word also finds longer words it starts, as in
+    /// `/search`), or a ticket number. For more, use `/search`.
     q: Option<String>,
     /// RFC 3339 time: created at or after.
     created_after: Option<String>,

@@ -17,6 +17,7 @@ mod permissions;
 mod queue;
 mod resources;
 mod restart;
+mod search;
 mod sla;
 mod support;
 mod views;

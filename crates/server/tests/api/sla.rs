@@ -168,9 +168,20 @@ async fn replies_meet_targets_and_a_late_ticket_breaches_once_with_one_warning()
                 && g.iter().any(|r| r.json["ticket"]["id"] == marker && r.json["kind"] == "sla.breached")
         })
         .await;
-    let kinds: Vec<&str> =
-        got.iter().filter(|r| r.json["ticket"]["id"] == late).map(|r| r.json["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["sla.warning", "sla.breached"]);
+    // Delivery is at least once (a slow answer under load is retried):
+    // count each delivery id once.
+    let mut seen = std::collections::HashSet::new();
+    let kinds: Vec<&str> = got
+        .iter()
+        .filter(|r| r.json["ticket"]["id"] == late && seen.insert(r.json["delivery_id"].to_string()))
+        .map(|r| r.json["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["sla.warning", "sla.breached"],
+        "{:?}",
+        got.iter().map(|r| &r.json["delivery_id"]).collect::<Vec<_>>()
+    );
     assert!(rx.on("/wisecp").iter().all(|r| !r.body.windows(4).any(|x| x == b"sla.")));
 
     // Views: breached, and breaching within N hours.
