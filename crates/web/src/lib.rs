@@ -10,6 +10,7 @@ pub mod admin_hooks;
 pub mod admin_sla;
 pub mod agent;
 pub mod agent_new;
+pub mod agent_search;
 pub mod agent_views;
 pub mod assets;
 pub mod auth;
@@ -68,6 +69,7 @@ pub fn router(state: WebState) -> Router {
         .route("/agent/counts", get(agent::counts))
         .route("/agent/live", get(live::stream))
         .route("/agent/bulk", post(agent::bulk))
+        .route("/agent/search", get(agent_search::search))
         .route("/agent/views", get(agent_views::list))
         .route("/agent/views/new", get(agent_views::new_page).post(agent_views::create))
         .route("/agent/views/{id}", get(agent_views::edit_page).post(agent_views::update))

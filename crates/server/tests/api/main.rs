@@ -22,3 +22,4 @@ mod sla;
 mod support;
 mod views;
 mod web;
+mod web_search;
