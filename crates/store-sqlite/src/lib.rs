@@ -11,7 +11,7 @@ mod hooks;
 pub mod migrate;
 pub mod pool;
 mod rows;
-pub mod search_index;
+mod search_index;
 mod search_query;
 mod tickets;
 mod views;
