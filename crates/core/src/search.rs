@@ -9,7 +9,7 @@
 //!
 //! | You type | Finds tickets |
 //! | --- | --- |
-//! | `refund` | with the text in the subject, a message, the requester's name or e-mail; three characters or more match inside words too (`istanbul` finds `İstanbul'da`), shorter words match whole words (and one or two Chinese, Japanese or Korean characters anywhere) |
+//! | `refund` | with the text in the subject, a message, the requester's name or e-mail; a word of three characters or more also finds the longer words it starts (`istanbul` finds `İstanbul'da`, `fatura` finds `faturanın`), shorter words match whole words; Chinese, Japanese or Korean text matches anywhere, from one character on (see [`word_match`]) |
 //! | `"server is down"` | with this exact phrase |
 //! | `status:open` | in this status, or in every status of this category (`new`, `open`, `pending`, `hold`, `solved`, `closed`) |
 //! | `status<solved` | before this category in the order new < open < pending < hold < solved < closed (also `<=`, `>`, `>=`) |
@@ -81,33 +81,31 @@
 //!
 //! # Indexing plan (SQLite)
 //!
-//! Recommended, and what [`text_match`] prepares queries for:
+//! What the SQLite store implements (see `docs/search.md` and decision 21 in
+//! `docs/decisions.md` for the measurements):
 //!
-//! 1. **Trigram index** — an FTS5 table with `tokenize = 'trigram
-//!    case_sensitive 1'` over the *folded* text (subject, messages,
-//!    requester name and e-mail). Folding is done here, once, so SQLite's own
-//!    folding (which gets `İ`/`ı` wrong) never runs. Trigrams match any
-//!    substring of three characters or more, which Turkish and Russian need
-//!    (`fatura` must find `faturanın`, `счет` must find `счета`: whole-word
-//!    matching fails on suffixes) and which works for Chinese without a
-//!    word segmenter (`退款申请` is found inside `我的退款申请被拒绝`).
-//! 2. **Short-term index** for terms of one or two characters, which
-//!    trigrams cannot match (FTS5 returns nothing for them, and a `LIKE`
-//!    over millions of messages is a full scan, far over the 50 ms goal).
-//!    An FTS5 table with `tokenize = 'ascii'` over
-//!    `index_tokens(&fold(text)).join(" ")`: words of non-CJK text whole,
-//!    and runs of Chinese, Japanese or Korean characters as overlapping
-//!    **bigrams** plus the run's last character alone (`退款申请` →
-//!    `退款 款申 申请 请`). A two-character CJK query (`退款`) is then one
-//!    token lookup; a one-character query (`退`) a prefix lookup (`"退" *`,
-//!    which finds it at any position of a run); short Latin or Cyrillic words
-//!    (`ok`, `да`) match as whole words. The `ascii` tokenizer splits only on
-//!    ASCII spaces and punctuation, which [`index_tokens`] has already
-//!    removed, so it keeps our tokens exactly as they are.
+//! - **A word index.** One FTS5 document per ticket holding
+//!   [`index_tokens`]`(&`[`fold`]`(text))` joined by spaces, in a table with
+//!   `tokenize = 'ascii'` (which splits only on the ASCII spaces and
+//!   punctuation [`index_tokens`] has already removed, so it keeps the tokens
+//!   exactly; SQLite's own folding, which gets `İ`/`ı` wrong, never runs).
+//!   Words of any script are tokens; runs of Chinese, Japanese or Korean
+//!   characters become overlapping **bigrams** plus the run's last character
+//!   alone (`退款申请` → `退款 款申 申请 请`).
+//! - **Queries** are planned by [`word_match`]: the term's tokens as a
+//!   phrase, the last one a prefix when it is a word of three characters or
+//!   more (Turkish and Russian need it: `fatura` must find `faturanın`,
+//!   `счет` must find `счета`) or a lone CJK character (`退` finds `退款`);
+//!   a CJK run of two characters or more is a phrase of its bigrams, found
+//!   wherever it is. [`find_term`] finds the same matches in a text for
+//!   highlighting.
 //!
-//! Bigrams over CJK text only keep the second index small (CJK runs are a
-//! small share of most helpdesks' text); a `LIKE '%退款%'` fallback would be
-//! simpler but cannot meet the speed goal at a million tickets.
+//! The alternative first planned here — a trigram table over the folded
+//! text ([`text_match`]'s [`TextMatch::Substring`]), which also matches
+//! inside words, plus a short-term table for one- and two-character terms —
+//! measured four times larger (3 GB for a million tickets) and ten times
+//! slower to count a common word; [`text_match`] and [`match_ranges`] remain
+//! for a backend that wants substrings.
 
 use crate::error::DomainError;
 use crate::ids::{DepartmentId, OrganizationId, UserId};

@@ -8,9 +8,9 @@
 
 use crate::Desk;
 use crate::error::{DeskError, DeskResult};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ops::Range;
-use tessera_core::ids::{MessageId, UserId};
+use tessera_core::ids::{MessageId, TicketId, UserId};
 use tessera_core::search::{
     self, Comparison, FieldMatch, HasWhat, NamedRef, ParseError, Query, StatusValue, Term, TextPart, UserRef,
 };
@@ -139,10 +139,21 @@ impl Desk {
             .await?;
         let terms = query.free_text();
         let defs = self.field_defs().await?;
+        let mut by_ticket: HashMap<TicketId, Vec<Message>> = HashMap::new();
+        if !terms.is_empty() {
+            let ids: Vec<TicketId> = page.hits.iter().map(|h| h.ticket.id).collect();
+            for m in self.store.snippet_messages(&ids, actor.is_staff()).await? {
+                by_ticket.entry(m.ticket_id).or_default().push(m);
+            }
+        }
         let mut results = Vec::with_capacity(page.hits.len());
         for hit in page.hits {
-            let snippets =
-                if terms.is_empty() { Vec::new() } else { self.snippets(actor, &hit.ticket, &terms).await? };
+            let snippets = if terms.is_empty() {
+                Vec::new()
+            } else {
+                let messages = by_ticket.remove(&hit.ticket.id).unwrap_or_default();
+                snippets(actor, &hit.ticket, &messages, &terms)
+            };
             results.push(SearchResult {
                 ticket: self.present_ticket(actor, &defs, hit.ticket),
                 score: hit.score,
@@ -297,40 +308,30 @@ impl Desk {
         };
         translate(q, &term)
     }
+}
 
-    /// The snippets of one result: the subject when it matches, then the
-    /// messages the searcher may read with the most matched words.
-    async fn snippets(&self, actor: &Actor, t: &Ticket, terms: &[TextPart<'_>]) -> DeskResult<Vec<Snippet>> {
-        let mut out = Vec::new();
-        if let Some(s) = snippet(&t.subject, terms) {
-            out.push(Snippet { source: SnippetSource::Subject, ..s });
-        }
-        let messages = self.store.messages(t.id, actor.is_staff()).await?;
-        let mut scored: Vec<(usize, usize, &Message, Snippet)> = Vec::new();
-        for m in &messages {
-            if m.deleted_at.is_some() || m.encrypted || (m.kind == MessageKind::Note && !actor.is_staff()) {
-                continue;
-            }
-            let matched: HashSet<usize> = terms
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| !search::find_term(&m.body, p.text, p.phrase).is_empty())
-                .map(|(i, _)| i)
-                .collect();
-            if matched.is_empty() {
-                continue;
-            }
-            if let Some(s) = snippet(&m.body, terms) {
-                let hits = s.highlights.len();
-                scored.push((matched.len(), hits, m, Snippet { source: SnippetSource::Message(m.id), ..s }));
-            }
-        }
-        // Most distinct words first, then most matches, then the newest.
-        scored.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(b.2.id.cmp(&a.2.id)));
-        out.extend(scored.into_iter().map(|s| s.3));
-        out.truncate(MAX_SNIPPETS);
-        Ok(out)
+/// The snippets of one result: the subject when it matches, then the
+/// messages the searcher may read with the most matched words.
+fn snippets(actor: &Actor, t: &Ticket, messages: &[Message], terms: &[TextPart<'_>]) -> Vec<Snippet> {
+    let mut out = Vec::new();
+    if let Some(s) = snippet(&t.subject, terms) {
+        out.push(Snippet { source: SnippetSource::Subject, ..s });
     }
+    let mut scored: Vec<(usize, usize, MessageId, Snippet)> = Vec::new();
+    for m in messages {
+        if m.deleted_at.is_some() || m.encrypted || (m.kind == MessageKind::Note && !actor.is_staff()) {
+            continue;
+        }
+        let Some(s) = snippet(&m.body, terms) else { continue };
+        let matched = terms.iter().filter(|p| !search::find_term(&m.body, p.text, p.phrase).is_empty()).count();
+        let hits = s.highlights.len();
+        scored.push((matched, hits, m.id, Snippet { source: SnippetSource::Message(m.id), ..s }));
+    }
+    // Most distinct words first, then most matches, then the newest.
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(b.2.cmp(&a.2)));
+    out.extend(scored.into_iter().map(|s| s.3));
+    out.truncate(MAX_SNIPPETS);
+    out
 }
 
 /// Calls `f` on every term of `q`.

@@ -10,10 +10,11 @@
 --
 -- Columns: the subject; the requester's name and e-mail; public replies;
 -- internal notes (agents only); and `scope`, tokens naming who may see the
--- ticket (d<department> a<assignee> f<flagged agent> r<requester>
--- o<organization>), so a permission-scoped count never reads the tickets
--- table. Messages are separated by the token `§`, which no query produces,
--- so a phrase never spans two messages.
+-- ticket (§d<department> §a<assignee> §f<flagged agent> §r<requester>
+-- §o<organization>; no text or query yields a token with §), so a
+-- permission-scoped count never reads the tickets table. Messages are
+-- separated by the token `§`, which no query produces, so a phrase never
+-- spans two messages.
 CREATE VIRTUAL TABLE search_index USING fts5(
     subject, people, replies, notes, scope,
     tokenize = 'ascii',

@@ -11,7 +11,7 @@ mod hooks;
 pub mod migrate;
 pub mod pool;
 mod rows;
-pub mod search_index;
+mod search_index;
 mod search_query;
 mod sla;
 mod tickets;
@@ -220,6 +220,10 @@ impl Store for SqliteStore {
     }
     async fn search_index_stale(&self) -> StoreResult<bool> {
         read!(self, |c| entities::setting(c, search_index::STALE_KEY)).map(|v| v.is_some())
+    }
+    async fn snippet_messages(&self, tickets: &[TicketId], include_notes: bool) -> StoreResult<Vec<Message>> {
+        let ids = tickets.to_vec();
+        read!(self, |c| tickets::snippet_messages(c, &ids, include_notes))
     }
     async fn users_named(&self, name: &str, limit: u32) -> StoreResult<Vec<User>> {
         let n = name.to_string();

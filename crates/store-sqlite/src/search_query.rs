@@ -257,11 +257,22 @@ struct Compiler<'a> {
 
 impl Compiler<'_> {
     /// `t.id IN (…)` for an FTS5 expression.
-    fn lookup(&self, sql: &mut Sql, expr: &str, scoped: bool) {
+    ///
+    /// `per_ticket`: the other terms pick few tickets (a number, a
+    /// requester, an assignee, an organization), so each of those is looked
+    /// up in the index (`EXISTS … rowid = t.id`) instead of listing every
+    /// ticket the words match.
+    fn lookup(&self, sql: &mut Sql, expr: &str, scoped: bool, per_ticket: bool) {
         let m = text_match(expr, self.include_notes, if scoped { self.scope } else { None });
-        sql.push("t.id IN (SELECT rowid FROM search_index WHERE search_index MATCH ");
-        sql.bind(Value::Text(m));
-        sql.push(")");
+        if per_ticket {
+            sql.push("EXISTS (SELECT 1 FROM search_index WHERE search_index MATCH ");
+            sql.bind(Value::Text(m));
+            sql.push(" AND rowid = t.id)");
+        } else {
+            sql.push("t.id IN (SELECT rowid FROM search_index WHERE search_index MATCH ");
+            sql.bind(Value::Text(m));
+            sql.push(")");
+        }
     }
 
     /// A boolean SQL expression over `t` for `e`; `top` for the items of
@@ -269,7 +280,7 @@ impl Compiler<'_> {
     fn expr(&self, sql: &mut Sql, e: &SearchExpr, top: bool) {
         if let Some(f) = fts_expr(e, self.phrases) {
             match f {
-                Fts::Expr(x) => self.lookup(sql, &x, top),
+                Fts::Expr(x) => self.lookup(sql, &x, top, false),
                 Fts::Everything => sql.push("1"),
             }
             return;
@@ -290,7 +301,12 @@ impl Compiler<'_> {
                 if !text.is_empty() {
                     let group = SearchExpr::All(text.into_iter().cloned().collect());
                     match fts_expr(&group, self.phrases) {
-                        Some(Fts::Expr(x)) => self.lookup(sql, &x, top),
+                        // A prefix query would merge its lists again for
+                        // each ticket: only whole tokens are looked up so.
+                        Some(Fts::Expr(x)) => {
+                            let per_ticket = top && !x.contains('*') && items.iter().any(selective);
+                            self.lookup(sql, &x, top, per_ticket)
+                        }
                         _ => sql.push("1"),
                     }
                     first = false;
@@ -415,6 +431,19 @@ impl Compiler<'_> {
             }
         }
     }
+}
+
+/// A field term that picks few tickets, with an index to find them.
+fn selective(e: &SearchExpr) -> bool {
+    matches!(
+        e,
+        SearchExpr::Field(
+            SearchField::Number(_)
+                | SearchField::Requesters(_)
+                | SearchField::Assignee(Some(_))
+                | SearchField::Organizations(_)
+        )
+    )
 }
 
 /// The words and phrases a result should contain, as one FTS5 expression

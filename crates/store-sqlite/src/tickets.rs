@@ -918,6 +918,22 @@ pub fn messages(conn: &Connection, ticket: TicketId, include_notes: bool) -> Sto
     Ok(out)
 }
 
+/// The searchable messages of several tickets (for snippets).
+pub fn snippet_messages(conn: &Connection, tickets: &[TicketId], include_notes: bool) -> StoreResult<Vec<Message>> {
+    if tickets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let kind = if include_notes { "" } else { " AND kind = 'reply'" };
+    let sql = format!(
+        "SELECT {MESSAGE_SELECT} FROM messages WHERE ticket_id IN ({}) AND deleted_at IS NULL AND encrypted = 0{kind} \
+         ORDER BY ticket_id, id",
+        vec!["?"; tickets.len()].join(", ")
+    );
+    let mut stmt = conn.prepare(&sql).db()?;
+    let rows = stmt.query_map(params_from_iter(tickets.iter().map(|t| t.0)), message_from_row).db()?;
+    rows.collect::<Result<Vec<_>, _>>().db()
+}
+
 /// One message with its attachment ids.
 pub fn message(conn: &Connection, id: MessageId) -> StoreResult<Option<Message>> {
     let sql = format!("SELECT {MESSAGE_SELECT} FROM messages WHERE id = ?1");

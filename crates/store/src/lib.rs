@@ -107,6 +107,10 @@ pub trait Store: Send + Sync + 'static {
     /// a version without search, a bulk import), so that the index must be
     /// rebuilt before search finds everything.
     async fn search_index_stale(&self) -> StoreResult<bool>;
+    /// The readable text of several tickets' messages for search snippets:
+    /// not deleted, not encrypted, notes only when asked; by ticket, oldest
+    /// first, without attachment ids.
+    async fn snippet_messages(&self, tickets: &[TicketId], include_notes: bool) -> StoreResult<Vec<Message>>;
     /// Users whose name is `name` when both are folded (case, Turkish
     /// `İ`/`ı`, `ё`), at most `limit`, by id.
     async fn users_named(&self, name: &str, limit: u32) -> StoreResult<Vec<User>>;
