@@ -387,9 +387,9 @@ enum Table {
     Counts,
 }
 
-/// A view's conditions as one boolean expression and its values; `None`
-/// when there is nothing to add. For [`Table::Counts`], `Some(None)`-like
-/// refusal is expressed by [`view_sql_counts`].
+/// A view's conditions as one boolean expression and its values (`1` when
+/// there are none); `None` when a condition looks at a column `table` does
+/// not hold (only the tally lacks some).
 fn view_sql(view: &tessera_core::view::ResolvedConditions, table: Table) -> Option<(String, Vec<Value>)> {
     let mut w = Vec::new();
     let mut v = Vec::new();
@@ -407,14 +407,7 @@ fn view_sql(view: &tessera_core::view::ResolvedConditions, table: Table) -> Opti
         }
         w.push(format!("({})", parts.join(" OR ")));
     }
-    if w.is_empty() { None } else { Some((w.join(" AND "), v)) }
-}
-
-/// A view's conditions over the tally: `None` when one of them looks at a
-/// column the tally does not hold; `Some(None)` when there are none.
-fn view_sql_counts(view: &tessera_core::view::ResolvedConditions) -> Option<Option<(String, Vec<Value>)>> {
-    let all_fit = view.all.iter().chain(&view.any).all(|c| condition_sql(c, Table::Counts).is_some());
-    all_fit.then(|| view_sql(view, Table::Counts))
+    if w.is_empty() { Some(("1".into(), v)) } else { Some((w.join(" AND "), v)) }
 }
 
 /// The SQL of one resolved view condition (a boolean expression over `t`,
@@ -815,7 +808,7 @@ fn tally_count_sql(q: &TicketQuery) -> Option<(String, Vec<Value>)> {
         return None;
     }
     let view = match view {
-        Some(v) => view_sql_counts(v)?,
+        Some(v) => Some(view_sql(v, Table::Counts)?),
         None => None,
     };
     let mut w: Vec<String> = vec!["1".into()];
