@@ -184,6 +184,27 @@ pub enum FieldMatch {
     Number(String),
     /// `created:2026-01-31`: a time within the day or minute.
     Date(DateField, DateSpec),
+    /// `sla:breached`, `sla:running`.
+    Sla(SlaState),
+}
+
+/// What `sla:` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SlaState {
+    /// `sla:breached`: a target of the ticket's SLA policy was missed.
+    Breached,
+    /// `sla:running`: a target is still running (due, or overdue and not yet met).
+    Running,
+}
+
+impl SlaState {
+    /// The value as written after `sla:`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Breached => "breached",
+            Self::Running => "running",
+        }
+    }
 }
 
 /// What `status:` names.
@@ -246,6 +267,14 @@ pub enum Comparison {
         op: CompareOp,
         /// A date or an age.
         value: DateValue,
+    },
+    /// `sla<4h`: the next running SLA target falls due within 4 hours (or
+    /// is already overdue); `sla>4h`: it falls due later than that.
+    SlaDue {
+        /// How to compare.
+        op: CompareOp,
+        /// How far ahead of now.
+        within: Ago,
     },
 }
 
@@ -445,6 +474,22 @@ impl Ago {
             AgoUnit::Weeks => TimeDelta::try_weeks(n),
         };
         d.unwrap_or(TimeDelta::MAX)
+    }
+}
+
+impl Ago {
+    /// The times `t` for which `t <op> now + self` holds: `sla<4h` asks for
+    /// a due time before four hours from now (overdue ones included).
+    pub fn ahead(self, op: CompareOp, now: Timestamp) -> TimeRange {
+        let ms = TimeDelta::milliseconds(1);
+        let cut = now.checked_add_signed(self.duration()).unwrap_or(DateTime::<Utc>::MAX_UTC);
+        let after = cut.checked_add_signed(ms).unwrap_or(cut);
+        match op {
+            CompareOp::Lt => TimeRange { start: None, end: Some(cut) },
+            CompareOp::Le => TimeRange { start: None, end: Some(after) },
+            CompareOp::Gt => TimeRange { start: Some(after), end: None },
+            CompareOp::Ge => TimeRange { start: Some(cut), end: None },
+        }
     }
 }
 
@@ -961,6 +1006,7 @@ enum FieldName {
     Has,
     Created,
     Updated,
+    Sla,
 }
 
 impl FieldName {
@@ -978,6 +1024,7 @@ impl FieldName {
             "has" => Self::Has,
             "created" => Self::Created,
             "updated" => Self::Updated,
+            "sla" => Self::Sla,
             _ => return None,
         })
     }
@@ -996,6 +1043,7 @@ impl FieldName {
             Self::Has => "has",
             Self::Created => "created",
             Self::Updated => "updated",
+            Self::Sla => "sla",
         }
     }
 }
@@ -1010,6 +1058,8 @@ const EXPECT_NUMBER: &str = "a ticket number (1 to 20 digits)";
 const EXPECT_HAS: &str = "attachment";
 const EXPECT_DATE: &str = "a date (2026-01-31 or 2026-01-31T10:00, UTC) or an age (12h, 7d, 2w; 1 to 100000)";
 const EXPECT_DAY: &str = "a date (2026-01-31 or 2026-01-31T10:00, UTC); for an age write created<7d or created>7d";
+const EXPECT_SLA: &str = "breached or running";
+const EXPECT_SLA_DUE: &str = "an amount of time ahead (4h, 2d, 1w; 1 to 100000), as in sla<4h";
 const EXPECT_REQUESTER: &str = "me, an e-mail, a name or an id (every ticket has a requester)";
 
 fn field_term(name: &str, op: Op, value: &str, quoted: bool, at: usize, value_at: usize) -> Result<Term, ParseError> {
@@ -1115,6 +1165,16 @@ fn field_term(name: &str, op: Op, value: &str, quoted: bool, at: usize, value_at
                 }
             }
         }
+        FieldName::Sla => match cmp {
+            None => match lower.as_str() {
+                "breached" => Term::Field(FieldMatch::Sla(SlaState::Breached)),
+                "running" => Term::Field(FieldMatch::Sla(SlaState::Running)),
+                _ => return Err(bad(EXPECT_SLA)),
+            },
+            Some(op) => {
+                Term::Compare(Comparison::SlaDue { op, within: parse_ago(value).ok_or_else(|| bad(EXPECT_SLA_DUE))? })
+            }
+        },
     };
     Ok(term)
 }
@@ -1294,6 +1354,7 @@ impl fmt::Display for FieldMatch {
             }
             Self::Number(n) => write!(f, "#{n}"),
             Self::Date(field, d) => write!(f, "{}:{d}", field.as_str()),
+            Self::Sla(s) => write!(f, "sla:{}", s.as_str()),
         }
     }
 }
@@ -1324,6 +1385,7 @@ impl fmt::Display for Comparison {
             Self::Status { op, category } => write!(f, "status{op}{category}"),
             Self::Priority { op, priority } => write!(f, "priority{op}{}", priority.as_str()),
             Self::Date { field, op, value } => write!(f, "{}{op}{value}", field.as_str()),
+            Self::SlaDue { op, within } => write!(f, "sla{op}{within}"),
         }
     }
 }
@@ -1806,6 +1868,21 @@ mod tests {
     }
 
     #[test]
+    fn sla_terms() {
+        assert_eq!(p("sla:breached"), field(FieldMatch::Sla(SlaState::Breached)));
+        assert_eq!(p("SLA:Running"), field(FieldMatch::Sla(SlaState::Running)));
+        assert_eq!(
+            p("sla<4h"),
+            t(Term::Compare(Comparison::SlaDue { op: CompareOp::Lt, within: Ago { amount: 4, unit: AgoUnit::Hours } }))
+        );
+        assert_eq!(
+            p("sla>=2d"),
+            t(Term::Compare(Comparison::SlaDue { op: CompareOp::Ge, within: Ago { amount: 2, unit: AgoUnit::Days } }))
+        );
+        assert_eq!(p("-sla:breached sla<=1w").to_string(), "-sla:breached sla<=1w");
+    }
+
+    #[test]
     fn negation_or_and_grouping() {
         let spam = field(FieldMatch::Tag("spam".into()));
         assert_eq!(p("-tag:spam"), not(spam.clone()));
@@ -1899,6 +1976,9 @@ mod tests {
                 8,
             ),
             ("updated<7m", K::BadValue { field: "updated", value: "7m".into(), expected: EXPECT_DATE }, 8),
+            ("sla:late", K::BadValue { field: "sla", value: "late".into(), expected: EXPECT_SLA }, 4),
+            ("sla<2026-01-01", K::BadValue { field: "sla", value: "2026-01-01".into(), expected: EXPECT_SLA_DUE }, 4),
+            ("sla>=0h", K::BadValue { field: "sla", value: "0h".into(), expected: EXPECT_SLA_DUE }, 5),
             ("updated<0d", K::BadValue { field: "updated", value: "0d".into(), expected: EXPECT_DATE }, 8),
             ("updated<100001d", K::BadValue { field: "updated", value: "100001d".into(), expected: EXPECT_DATE }, 8),
             ("updated<d", K::BadValue { field: "updated", value: "d".into(), expected: EXPECT_DATE }, 8),
@@ -2200,6 +2280,9 @@ mod tests {
             Just("created:2026-01-01T10:00".to_string()),
             Just("updated<7d".to_string()),
             Just("has:attachment".to_string()),
+            Just("sla:breached".to_string()),
+            Just("sla<4h".to_string()),
+            Just("sla>=".to_string()),
             Just("foo:bar".to_string()),
             "[a-zA-Zçğışöüİı0-9_@.é-]{1,6}",
             any::<char>().prop_map(String::from),
@@ -2229,6 +2312,10 @@ mod tests {
             Just("created<2026-12-31T23:59".to_string()),
             Just("created:2026-01-31".to_string()),
             Just("has:attachments".to_string()),
+            Just("sla:Breached".to_string()),
+            Just("sla:running".to_string()),
+            Just("sla<=2d".to_string()),
+            Just("sla>4H".to_string()),
         ]
     }
 

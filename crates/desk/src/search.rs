@@ -12,7 +12,8 @@ use std::collections::HashMap;
 use std::ops::Range;
 use tessera_core::ids::{MessageId, TicketId, UserId};
 use tessera_core::search::{
-    self, Comparison, FieldMatch, HasWhat, NamedRef, ParseError, Query, StatusValue, Term, TextPart, UserRef,
+    self, Comparison, FieldMatch, HasWhat, NamedRef, ParseError, Query, SlaState, StatusValue, Term, TextPart,
+    TimeRange, UserRef,
 };
 use tessera_core::status::{StatusCategory, StatusKey};
 use tessera_core::ticket::Priority;
@@ -192,6 +193,15 @@ impl Desk {
                 position: 0,
             });
         }
+        if !actor.is_staff()
+            && any_term(q, |t| matches!(t, Term::Field(FieldMatch::Sla(_)) | Term::Compare(Comparison::SlaDue { .. })))
+        {
+            return Err(DeskError::Search {
+                code: "field_not_allowed",
+                message: "SLA targets are for agents; search without 'sla'".into(),
+                position: 0,
+            });
+        }
         let mut names = Names::default();
         for (staff_only, r) in wanted {
             let key = match &r {
@@ -235,6 +245,9 @@ impl Desk {
                 }
                 Term::Compare(Comparison::Date { field, op, value }) => {
                     SearchExpr::Field(SearchField::Time(*field, value.range(*op, now)))
+                }
+                Term::Compare(Comparison::SlaDue { op, within }) => {
+                    SearchExpr::Field(SearchField::SlaDue(within.ahead(*op, now)))
                 }
                 Term::Field(f) => match f {
                     FieldMatch::Status(StatusValue::Category(c)) => {
@@ -303,6 +316,8 @@ impl Desk {
                     FieldMatch::Tag(tag) => SearchExpr::Field(SearchField::Tag(tag.clone())),
                     FieldMatch::Number(n) => SearchExpr::Field(SearchField::Number(n.clone())),
                     FieldMatch::Date(field, spec) => SearchExpr::Field(SearchField::Time(*field, spec.range())),
+                    FieldMatch::Sla(SlaState::Breached) => SearchExpr::Field(SearchField::SlaBreached),
+                    FieldMatch::Sla(SlaState::Running) => SearchExpr::Field(SearchField::SlaDue(TimeRange::default())),
                 },
             })
         };

@@ -21,6 +21,7 @@
 
 use crate::rows::*;
 use crate::search_index::{MAX_TOKEN_CHARS, scope_token};
+use crate::tickets::sla_breached;
 use rusqlite::types::Value;
 use rusqlite::{Connection, params, params_from_iter};
 use std::collections::HashMap;
@@ -425,6 +426,19 @@ impl Compiler<'_> {
                 }
                 if let Some(e) = range.end {
                     sql.push(&format!(" AND {col} < "));
+                    sql.bind(Value::Integer(ms(e)));
+                }
+                sql.push(")");
+            }
+            SearchField::SlaBreached => sql.push(&sla_breached(true)),
+            SearchField::SlaDue(range) => {
+                sql.push("EXISTS (SELECT 1 FROM ticket_sla s WHERE s.ticket_id = t.id AND s.next_due_at IS NOT NULL");
+                if let Some(s) = range.start {
+                    sql.push(" AND s.next_due_at >= ");
+                    sql.bind(Value::Integer(ms(s)));
+                }
+                if let Some(e) = range.end {
+                    sql.push(" AND s.next_due_at < ");
                     sql.bind(Value::Integer(ms(e)));
                 }
                 sql.push(")");

@@ -546,7 +546,7 @@ fn sla_breached_sql(value: &ResolvedValue, op: Operator) -> (String, Vec<Value>)
     (sla_breached(wanted), vec![])
 }
 
-fn sla_breached(wanted: bool) -> String {
+pub(crate) fn sla_breached(wanted: bool) -> String {
     let exists = "EXISTS (SELECT 1 FROM ticket_sla s WHERE s.ticket_id = t.id AND s.breached = 1)";
     if wanted { exists.to_string() } else { format!("NOT {exists}") }
 }

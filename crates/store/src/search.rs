@@ -68,6 +68,11 @@ pub enum SearchField {
     HasAttachment,
     /// The time is in the range.
     Time(DateField, TimeRange),
+    /// A target of the ticket's SLA policy is breached.
+    SlaBreached,
+    /// The earliest due time of the ticket's running SLA targets is in the
+    /// range (an unbounded range: any target is running).
+    SlaDue(TimeRange),
 }
 
 /// The order of search results.

@@ -6,7 +6,7 @@ use serde_json::json;
 use std::collections::BTreeSet;
 
 /// Percent-encodes a search for a query string.
-fn enc(q: &str) -> String {
+pub(crate) fn enc(q: &str) -> String {
     let mut out = String::new();
     for b in q.bytes() {
         match b {
@@ -19,7 +19,7 @@ fn enc(q: &str) -> String {
 
 /// Every ticket id `who` finds for `q`, paging through all results; checks
 /// that the total equals what the pages hold.
-async fn ids(who: &Api, q: &str) -> BTreeSet<i64> {
+pub(crate) async fn ids(who: &Api, q: &str) -> BTreeSet<i64> {
     let mut out = Vec::new();
     let mut cursor: Option<String> = None;
     let mut total = None;
@@ -43,7 +43,7 @@ async fn ids(who: &Api, q: &str) -> BTreeSet<i64> {
     set
 }
 
-fn set(v: &[i64]) -> BTreeSet<i64> {
+pub(crate) fn set(v: &[i64]) -> BTreeSet<i64> {
     v.iter().copied().collect()
 }
 

@@ -6,6 +6,7 @@
 //! opened on a Friday afternoon and a weekend can pass in a moment; the
 //! checker polls every few milliseconds and reads that clock.
 
+use crate::search::{enc, ids as found, set};
 use crate::support::*;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -213,6 +214,21 @@ async fn replies_meet_targets_and_a_late_ticket_breaches_once_with_one_warning()
     assert!(ids.contains(&soon) && !ids.contains(&late), "{ids:?}");
     assert_eq!(r.body["tickets"][0]["sla"]["policy"], "Office");
 
+    // Search asks the same: breached, and due within N hours of the clock
+    // (the late ticket's running target, resolution, is due tomorrow at
+    // 10:00, 21.5 hours away, 5.5 business hours).
+    assert_eq!(found(&w.ayse, "sla:breached").await, set(&[late, marker]));
+    assert_eq!(found(&w.ayse, "sla:breached Nobody").await, set(&[late]));
+    let due_soon = found(&w.ayse, "sla<2h").await;
+    assert!(due_soon.contains(&soon) && !due_soon.contains(&late), "{due_soon:?}");
+    assert!(found(&w.ayse, "sla<1d").await.contains(&late));
+    assert!(found(&w.ayse, "sla>12h").await.contains(&late));
+    assert!(!found(&w.ayse, "sla>1d").await.contains(&late));
+    assert!(found(&w.ayse, "sla:running -sla:breached").await.contains(&soon));
+    let bad = w.ayse.get(&format!("/search?q={}", enc("sla<tomorrow"))).await.expect(422);
+    assert_eq!((bad.code(), bad.field()), ("invalid_value", "q"));
+    assert!(bad.body["error"]["message"].as_str().unwrap().contains("sla"), "{}", bad.body);
+
     // Customers see no SLA: not on the ticket, not in lists (and the event
     // log is agents' only).
     let mine = w.erin.get(&format!("/tickets/{late}")).await.expect(200).body;
@@ -223,6 +239,8 @@ async fn replies_meet_targets_and_a_late_ticket_breaches_once_with_one_warning()
     // Nor can a customer find tickets by SLA state.
     let r = w.erin.get("/tickets?sla_breached=true").await.expect(200).body;
     assert_eq!(r["total"], w.erin.get("/tickets").await.expect(200).body["total"]);
+    let refused = w.erin.get(&format!("/search?q={}", enc("sla:breached"))).await.expect(422);
+    assert_eq!(refused.code(), "field_not_allowed");
 }
 
 #[tokio::test]
