@@ -11,6 +11,7 @@ pub mod email;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod lang;
 pub mod message;
 pub mod permission;
 pub mod search;

@@ -6,6 +6,8 @@
 //! [server]
 //! listen = "127.0.0.1:8080"
 //! public_url = "https://help.example.com"   # used in links
+//! timezone = "Europe/Istanbul"              # dates the compat dialects write (IANA name; default UTC)
+//! language = "tr"                           # messages when the caller asks for none: en, tr, zh, ru (default en)
 //!
 //! [database]
 //! url = "sqlite:///var/lib/tessera/tessera.db"   # default: tessera.db in the data folder
@@ -26,6 +28,12 @@
 //!
 //! [sla]
 //! poll_ms = 60000                       # longest sleep of the SLA checker (alerts come on time anyway)
+//!
+//! [compat]
+//! enable = ["whmcs", "billmanager", "hostapi", "bangwo8"]   # default: none (TESSERA_COMPAT=whmcs,hostapi)
+//!
+//! [compat.whmcs]
+//! allowed_ips = ["127.0.0.1"]           # default: any address
 //! ```
 
 use serde::Deserialize;
@@ -99,6 +107,9 @@ pub struct Config {
     /// The longest sleep of the SLA checker, in milliseconds (`[sla]
     /// poll_ms`, `TESSERA_SLA_POLL_MS`; 10 to 3 600 000).
     pub sla_poll_ms: u64,
+    /// The compat dialects (`[compat]`, with `[server] timezone` and
+    /// `language` and `public_url`).
+    pub compat: tessera_compat::CompatConfig,
     /// A clock to use instead of the system's. Never read from the file or
     /// the environment: tests set it in code to play SLA times (a ticket
     /// opened on a Friday afternoon, a weekend passing) without waiting.
@@ -139,6 +150,7 @@ impl std::fmt::Debug for Config {
             .field("max_attachments_per_message", &self.max_attachments_per_message)
             .field("hooks", &self.hooks)
             .field("sla_poll_ms", &self.sla_poll_ms)
+            .field("compat", &self.compat)
             .field("clock", &self.clock.as_ref().map(|_| "<manual>"))
             .finish()
     }
@@ -159,6 +171,22 @@ struct FileConfig {
     hooks: HooksSection,
     #[serde(default)]
     sla: SlaSection,
+    #[serde(default)]
+    compat: CompatSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CompatSection {
+    enable: Option<Vec<String>>,
+    #[serde(default)]
+    whmcs: WhmcsSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WhmcsSection {
+    allowed_ips: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -181,6 +209,8 @@ struct HooksSection {
 struct ServerSection {
     listen: Option<String>,
     public_url: Option<String>,
+    timezone: Option<String>,
+    language: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -226,6 +256,7 @@ impl Config {
             max_attachments_per_message: 10,
             hooks: HooksConfig::default(),
             sla_poll_ms: 60_000,
+            compat: tessera_compat::CompatConfig::default(),
             clock: None,
         }
     }
@@ -258,6 +289,10 @@ impl Config {
         c.hooks.retry_cap_ms = h.retry_cap_ms.unwrap_or(c.hooks.retry_cap_ms);
         c.hooks.timeout_ms = h.timeout_ms.unwrap_or(c.hooks.timeout_ms);
         c.sla_poll_ms = file.sla.poll_ms.unwrap_or(c.sla_poll_ms);
+        let mut timezone = file.server.timezone;
+        let mut language = file.server.language;
+        let mut enable = file.compat.enable;
+        let allowed_ips = file.compat.whmcs.allowed_ips.unwrap_or_default();
 
         if let Some(v) = env("TESSERA_LISTEN") {
             c.listen = v;
@@ -295,6 +330,40 @@ impl Config {
         c.hooks.retry_cap_ms = num("TESSERA_HOOKS_RETRY_CAP_MS", c.hooks.retry_cap_ms as usize)? as u64;
         c.hooks.timeout_ms = num("TESSERA_HOOKS_TIMEOUT_MS", c.hooks.timeout_ms as usize)? as u64;
         c.sla_poll_ms = num("TESSERA_SLA_POLL_MS", c.sla_poll_ms as usize)? as u64;
+        if let Some(v) = env("TESSERA_TIMEZONE") {
+            timezone = Some(v);
+        }
+        if let Some(v) = env("TESSERA_LANGUAGE") {
+            language = Some(v);
+        }
+        if let Some(v) = env("TESSERA_COMPAT") {
+            enable = Some(v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect());
+        }
+        if let Some(tz) = timezone {
+            c.compat.timezone = tz.trim().parse().map_err(|_| {
+                ConfigError::Invalid(format!("server: timezone {tz:?} is not an IANA time zone (Europe/Istanbul, UTC)"))
+            })?;
+        }
+        if let Some(l) = language {
+            c.compat.language = tessera_core::lang::Lang::parse(&l)
+                .ok_or_else(|| ConfigError::Invalid(format!("server: language {l:?} is not one of en, tr, zh, ru")))?;
+        }
+        for name in enable.unwrap_or_default() {
+            let d = tessera_compat::Dialect::parse(&name).ok_or_else(|| {
+                ConfigError::Invalid(format!("compat: unknown dialect {name:?} (whmcs, billmanager, hostapi, bangwo8)"))
+            })?;
+            c.compat.enabled.insert(d);
+        }
+        for ip in allowed_ips {
+            let parsed = ip
+                .trim()
+                .parse()
+                .map_err(|_| ConfigError::Invalid(format!("compat.whmcs: allowed_ips: {ip:?} is not an IP address")))?;
+            c.compat.whmcs_allowed_ips.push(parsed);
+        }
+        c.compat.public_url = c.public_url.clone();
+        // Base64 attachments in form bodies grow by a third.
+        c.compat.max_body_bytes = c.max_body_bytes.max(c.max_attachment_bytes / 3 * 4 + 1024 * 1024);
         if let Some(url) = db_url {
             c.database = parse_database_url(&url, data_dir)?;
         }
@@ -373,6 +442,32 @@ mod tests {
         std::fs::remove_file(dir.path().join("tessera.toml")).unwrap();
         let env = |k: &str| (k == "TESSERA_SECRET_KEY").then(|| "short".to_string());
         assert!(Config::load(dir.path(), &env).is_err());
+    }
+
+    #[test]
+    fn compat_dialects_time_zone_and_language() {
+        use tessera_compat::Dialect;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("tessera.toml"),
+            "[server]\ntimezone = \"Europe/Istanbul\"\nlanguage = \"tr-TR\"\n\
+             [compat]\nenable = [\"whmcs\", \"Bangwo8\"]\n[compat.whmcs]\nallowed_ips = [\"127.0.0.1\", \"::1\"]\n",
+        )
+        .unwrap();
+        let c = Config::load(dir.path(), &|_| None).unwrap();
+        assert_eq!(c.compat.enabled.iter().copied().collect::<Vec<_>>(), [Dialect::Whmcs, Dialect::Bangwo8]);
+        assert_eq!(c.compat.timezone, chrono_tz::Europe::Istanbul);
+        assert_eq!(c.compat.language, tessera_core::lang::Lang::Tr);
+        assert_eq!(c.compat.whmcs_allowed_ips.len(), 2);
+        let env = |k: &str| (k == "TESSERA_COMPAT").then(|| "hostapi, billmanager".to_string());
+        let c = Config::load(dir.path(), &env).unwrap();
+        assert_eq!(c.compat.enabled.iter().copied().collect::<Vec<_>>(), [Dialect::Billmanager, Dialect::Hostapi]);
+        for bad in ["TESSERA_COMPAT=zendesk", "TESSERA_TIMEZONE=Mars/Olympus", "TESSERA_LANGUAGE=de"] {
+            let (k, v) = bad.split_once('=').unwrap();
+            let env = |name: &str| (name == k).then(|| v.to_string());
+            let e = Config::load(dir.path(), &env).unwrap_err().to_string();
+            assert!(e.contains(v), "{bad}: {e}");
+        }
     }
 
     #[test]

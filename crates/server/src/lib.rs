@@ -63,6 +63,7 @@ async fn fallback(uri: Uri) -> Response {
 pub fn app(state: AppState) -> Router {
     let (api, _) = api::router();
     let web = tessera_web::router(state.web.clone());
+    let compat = tessera_compat::router(state.compat.clone());
     // Body limits are enforced where bodies are read: JSON bodies up to
     // `max_body_bytes` (see `extract::ApiJson`), uploads file by file.
     Router::new()
@@ -73,6 +74,7 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::idempotency))
         .with_state(state.clone())
         .merge(web)
+        .merge(compat)
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::disable())

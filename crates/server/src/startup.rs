@@ -137,6 +137,7 @@ pub fn state(config: Config) -> Result<AppState, StartError> {
         doc.to_pretty_json().map_err(|e| StartError::Unsupported(format!("cannot render the API document: {e}")))?;
     let secure = config.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
     let web = tessera_web::WebState::new(desk.clone(), secure);
+    let compat = tessera_compat::CompatState::new(desk.clone(), config.compat.clone());
     let settings = WorkerSettings {
         retry_base: Duration::from_millis(h.retry_base_ms),
         retry_cap: Duration::from_millis(h.retry_cap_ms),
@@ -147,7 +148,7 @@ pub fn state(config: Config) -> Result<AppState, StartError> {
     tokio::spawn(reindex_if_stale(desk.store().clone()));
     let sla =
         Arc::new(SlaChecker::start(desk.clone(), CheckerSettings { poll: Duration::from_millis(config.sla_poll_ms) }));
-    Ok(AppState { desk, config: Arc::new(config), openapi: Arc::new(openapi), web, webhooks, sla })
+    Ok(AppState { desk, config: Arc::new(config), openapi: Arc::new(openapi), web, compat, webhooks, sla })
 }
 
 /// On an installation without users, creates an administrator with a random

@@ -15,6 +15,8 @@ pub struct AppState {
     pub openapi: Arc<String>,
     /// The web UI's state.
     pub web: tessera_web::WebState,
+    /// The compat dialects' state.
+    pub compat: tessera_compat::CompatState,
     /// The webhook delivery worker (stops when the last state is dropped).
     pub webhooks: Arc<tessera_hooks::WebhookWorker>,
     /// The SLA checker (stops when the last state is dropped).

@@ -16,14 +16,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use tessera_desk::UpdateUser;
-
-/// Sign-in attempts per account in the window.
-const PER_ACCOUNT: u32 = 10;
-/// Sign-in attempts per address in the window.
-const PER_ADDRESS: u32 = 30;
-/// The window, in milliseconds (15 minutes).
-const WINDOW_MS: i64 = 15 * 60 * 1000;
+use tessera_desk::{SignInError, UpdateUser};
 
 /// Where to go after signing in: a local path only.
 fn safe_next(next: Option<&str>) -> String {
@@ -112,34 +105,29 @@ pub async fn sign_in(
     if !pre_ok {
         return Err(WebError::Csrf);
     }
-    let store = state.desk.store();
-    let now = state.desk.now();
     let ip = peer.0.unwrap_or_else(|| "unknown".to_string());
-    let account_key = format!("sign-in:account:{}", email.to_lowercase());
-    let address_key = format!("sign-in:address:{ip}");
-    let allowed =
-        store.rate_limit_hit(&account_key, WINDOW_MS, PER_ACCOUNT, now).await.map_err(tessera_desk::DeskError::from)?
-            & store
-                .rate_limit_hit(&address_key, WINDOW_MS, PER_ADDRESS, now)
-                .await
-                .map_err(tessera_desk::DeskError::from)?;
     let mut errors = FormErrors::default();
-    if !allowed {
-        errors.add("_", i.t("signin.too_many").to_string());
-        return render_sign_in(&state, &headers, next, email, errors, StatusCode::TOO_MANY_REQUESTS).await;
-    }
-    match state.desk.authenticate_password(&email, &password).await {
+    match state.desk.sign_in(&email, &password, &ip).await {
+        Err(SignInError::TooMany) => {
+            errors.add("_", i.t("signin.too_many").to_string());
+            render_sign_in(&state, &headers, next, email, errors, StatusCode::TOO_MANY_REQUESTS).await
+        }
+        Err(SignInError::Desk(e)) => Err(e.into()),
         Ok(actor) => {
-            let _ = store.rate_limit_clear(&account_key).await;
-            let user =
-                store.user(actor.user_id).await.map_err(tessera_desk::DeskError::from)?.ok_or(WebError::NotFound)?;
+            let user = state
+                .desk
+                .store()
+                .user(actor.user_id)
+                .await
+                .map_err(tessera_desk::DeskError::from)?
+                .ok_or(WebError::NotFound)?;
             let cookie = session::start(&state, &user, None).await?;
             let to = if form.get("next").is_some_and(|n| n != "/") { next } else { home_of(user.role).to_string() };
             let mut r = see_other(&to);
             r.headers_mut().append(header::SET_COOKIE, cookie);
             Ok(r)
         }
-        Err(_) => {
+        Err(SignInError::Failed) => {
             errors.add("_", i.t("signin.failed").to_string());
             render_sign_in(&state, &headers, next, email, errors, StatusCode::UNAUTHORIZED).await
         }

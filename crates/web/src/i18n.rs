@@ -9,71 +9,15 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-/// A language the UI speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Lang {
-    /// English.
-    En,
-    /// Turkish.
-    Tr,
-    /// Simplified Chinese.
-    Zh,
-    /// Russian.
-    Ru,
-}
+pub use tessera_core::lang::Lang;
 
-impl Lang {
-    /// Every language, in the order the switcher shows them.
-    pub const ALL: [Lang; 4] = [Lang::En, Lang::Tr, Lang::Zh, Lang::Ru];
-
-    /// The code used in settings, cookies and `lang` attributes.
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Tr => "tr",
-            Lang::Zh => "zh",
-            Lang::Ru => "ru",
-        }
-    }
-
-    /// The language's own name.
-    pub fn native_name(self) -> &'static str {
-        match self {
-            Lang::En => "English",
-            Lang::Tr => "Türkçe",
-            Lang::Zh => "中文",
-            Lang::Ru => "Русский",
-        }
-    }
-
-    /// Parses a code (`tr`, `tr-TR`, `zh-Hans-CN`...).
-    pub fn parse(code: &str) -> Option<Lang> {
-        let primary = code.trim().split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
-        Lang::ALL.into_iter().find(|l| l.code() == primary)
-    }
-
-    /// The best language for an `Accept-Language` header.
-    pub fn negotiate(accept: &str) -> Option<Lang> {
-        let mut options: Vec<(f32, Lang)> = accept
-            .split(',')
-            .filter_map(|part| {
-                let mut it = part.split(';');
-                let lang = Lang::parse(it.next()?)?;
-                let q = it.find_map(|p| p.trim().strip_prefix("q=")).and_then(|q| q.parse::<f32>().ok()).unwrap_or(1.0);
-                Some((q, lang))
-            })
-            .collect();
-        options.sort_by(|a, b| b.0.total_cmp(&a.0));
-        options.first().map(|(_, l)| *l)
-    }
-
-    fn source(self) -> &'static str {
-        match self {
-            Lang::En => include_str!("../i18n/en.txt"),
-            Lang::Tr => include_str!("../i18n/tr.txt"),
-            Lang::Zh => include_str!("../i18n/zh.txt"),
-            Lang::Ru => include_str!("../i18n/ru.txt"),
-        }
+/// The embedded catalogue of a language.
+fn source(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => include_str!("../i18n/en.txt"),
+        Lang::Tr => include_str!("../i18n/tr.txt"),
+        Lang::Zh => include_str!("../i18n/zh.txt"),
+        Lang::Ru => include_str!("../i18n/ru.txt"),
     }
 }
 
@@ -89,7 +33,7 @@ pub fn parse_catalog(text: &str) -> HashMap<&str, &str> {
 
 fn catalogs() -> &'static HashMap<Lang, HashMap<&'static str, &'static str>> {
     static CATALOGS: OnceLock<HashMap<Lang, HashMap<&'static str, &'static str>>> = OnceLock::new();
-    CATALOGS.get_or_init(|| Lang::ALL.into_iter().map(|l| (l, parse_catalog(l.source()))).collect())
+    CATALOGS.get_or_init(|| Lang::ALL.into_iter().map(|l| (l, parse_catalog(source(l)))).collect())
 }
 
 /// Translations for one request; cheap to copy into every template.
@@ -160,10 +104,10 @@ mod tests {
 
     #[test]
     fn every_catalog_has_every_key_and_no_stray_one() {
-        let en = parse_catalog(Lang::En.source());
+        let en = parse_catalog(source(Lang::En));
         assert!(en.len() > 100, "the English catalog looks empty");
         for lang in Lang::ALL {
-            let c = parse_catalog(lang.source());
+            let c = parse_catalog(source(lang));
             let mut missing: Vec<&&str> = en.keys().filter(|k| !c.contains_key(**k)).collect();
             missing.sort();
             assert!(missing.is_empty(), "{} lacks {missing:?}", lang.code());
@@ -186,9 +130,9 @@ mod tests {
 
     #[test]
     fn other_catalogs_are_translations_not_copies() {
-        let en = parse_catalog(Lang::En.source());
+        let en = parse_catalog(source(Lang::En));
         for lang in [Lang::Tr, Lang::Zh, Lang::Ru] {
-            let c = parse_catalog(lang.source());
+            let c = parse_catalog(source(lang));
             let same = en.iter().filter(|(k, v)| c.get(*k) == Some(v)).count();
             assert!(same * 10 < en.len(), "{}: {same} of {} texts are still the English ones", lang.code(), en.len());
         }
@@ -196,7 +140,7 @@ mod tests {
 
     #[test]
     fn every_key_the_code_uses_exists() {
-        let en = parse_catalog(Lang::En.source());
+        let en = parse_catalog(source(Lang::En));
         let mut used = Vec::new();
         let dirs = [concat!(env!("CARGO_MANIFEST_DIR"), "/templates"), concat!(env!("CARGO_MANIFEST_DIR"), "/src")];
         for dir in dirs {

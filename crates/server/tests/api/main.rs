@@ -7,6 +7,10 @@
 mod agent_new;
 mod attachments;
 mod bad_input;
+mod compat_bangwo8;
+mod compat_billmanager;
+mod compat_hostapi;
+mod compat_whmcs;
 mod concurrency;
 mod console_views;
 mod hooks;

@@ -239,6 +239,11 @@ impl Api {
     }
 }
 
+/// Switches every compat dialect on (`[compat] enable`).
+pub fn all_compat(c: &mut Config) {
+    c.compat.enabled = tessera_compat::Dialect::ALL.into_iter().collect();
+}
+
 /// A small world most tests start from.
 ///
 /// - departments: `billing` (agent `ayse`), `tech` (agent `boris`);

@@ -1,0 +1,4 @@
+//! The whmcs compat dialect against a running server (`spec/compat.md`).
+
+#[allow(unused_imports)]
+use crate::support::*;
