@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "search", include_str!("../migrations/0005_search.sql")),
     (6, "sla", include_str!("../migrations/0006_sla.sql")),
     (7, "counts", include_str!("../migrations/0007_counts.sql")),
+    (8, "windows", include_str!("../migrations/0008_windows.sql")),
 ];
 
 /// Applies the migrations `conn` has not seen yet; answers how many ran.

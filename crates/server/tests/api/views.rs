@@ -324,6 +324,15 @@ async fn default_views_current_user_and_departments_never_leak() {
         }
     }
     assert_eq!(ayse_all.len() + boris_all.len(), 8, "between them they see every ticket once");
+    // The time-window views (read through their own indexes) list and count
+    // the same tickets, in scope.
+    let solved = id_of("recently_solved");
+    assert_eq!(run(&w.admin, solved).await.1, vec![ids[4]], "ids[6] was closed without being solved");
+    assert_eq!(run(&w.ayse, solved).await.1, vec![ids[4]]);
+    assert_eq!(run(&w.boris, solved).await.0, 0);
+    let updated = id_of("recently_updated");
+    assert_eq!(run(&w.admin, updated).await.0, 8);
+    assert_eq!(run(&w.ayse, updated).await.1.into_iter().collect::<BTreeSet<_>>(), ayse_all.iter().copied().collect());
     // A view naming another department's tickets still shows none of them.
     let sneaky =
         view_with(&w.boris, json!([{"field": "department_id", "operator": "is", "value": w.billing}]), json!([])).await;
