@@ -532,55 +532,60 @@ pub struct SlaRow {
     pub due: Option<Stamp>,
 }
 
-/// The SLA card of a ticket, if a policy covers it.
-/// A ticket's SLA in one console cell: breached (since when), when its next
-/// target falls due, or paused while waiting for the customer; `None` when
-/// every target is met.
+/// One SLA target as the agent reads it: its state (a CSS class) and the
+/// words for it (`due in 2h 10m`, `paused, 1h left`, `met`, `breached 35m
+/// ago`), the same in the console's cell and on the ticket's card.
+fn target_text(
+    i: &crate::i18n::I18n,
+    t: &tessera_core::sla::TargetState,
+    now: tessera_core::Timestamp,
+) -> (&'static str, String) {
+    use tessera_core::sla::TargetStatus;
+    match t.status {
+        TargetStatus::Running => ("running", i.t1("sla.due_in", i.duration(t.remaining_seconds))),
+        TargetStatus::Paused => ("paused", i.t1("sla.paused", i.duration(t.remaining_seconds))),
+        TargetStatus::Met => ("met", i.t("sla.met").to_string()),
+        TargetStatus::Breached => {
+            let ago = t.due_at.map_or(0, |due| (now - due).num_seconds().max(0));
+            ("breached", i.t1("sla.breached_ago", i.duration(ago)))
+        }
+    }
+}
+
+/// A ticket's SLA in one console cell: the longest-breached target, else
+/// when the next target falls due, else a paused one (waiting for the
+/// customer); `None` when every target is met.
 fn sla_cell(
     i: &crate::i18n::I18n,
     sla: &tessera_desk::sla::TicketSla,
     now: tessera_core::Timestamp,
 ) -> Option<(&'static str, String)> {
     use tessera_core::sla::TargetStatus;
-    let targets = [&sla.first_response, &sla.next_response, &sla.resolution];
-    if let Some(late) = targets
-        .iter()
-        .filter_map(|t| t.as_ref())
-        .filter(|t| t.status == TargetStatus::Breached)
-        .filter_map(|t| t.due_at)
-        .map(|due| (now - due).num_seconds().max(0))
-        .max()
+    let targets: Vec<_> = [&sla.first_response, &sla.next_response, &sla.resolution].into_iter().flatten().collect();
+    if let Some(late) =
+        targets.iter().filter(|t| t.status == TargetStatus::Breached && t.due_at.is_some()).min_by_key(|t| t.due_at)
     {
-        return Some(("breached", i.t1("sla.breached_ago", i.duration(late))));
+        return Some(target_text(i, late, now));
     }
     if let Some(due) = sla.next_due_at {
         return Some(("running", i.t1("sla.due_in", i.duration((due - now).num_seconds().max(0)))));
     }
-    // Waiting for the customer: the clock stands still.
-    let paused = targets.iter().filter_map(|t| t.as_ref()).find(|t| t.status == TargetStatus::Paused)?;
-    Some(("paused", i.t1("sla.paused", i.duration(paused.remaining_seconds))))
+    let paused = targets.into_iter().find(|t| t.status == TargetStatus::Paused)?;
+    Some(target_text(i, paused, now))
 }
 
+/// The SLA card of a ticket, if a policy covers it.
 fn sla_card(
     i: &crate::i18n::I18n,
     sla: Option<tessera_desk::sla::TicketSla>,
     now: tessera_core::Timestamp,
 ) -> Option<SlaCard> {
-    use tessera_core::sla::TargetStatus;
     let sla = sla?;
     let rows = [sla.first_response, sla.next_response, sla.resolution]
         .into_iter()
         .flatten()
         .map(|t| {
-            let (state, text) = match t.status {
-                TargetStatus::Running => ("running", i.t1("sla.due_in", i.duration(t.remaining_seconds))),
-                TargetStatus::Paused => ("paused", i.t1("sla.paused", i.duration(t.remaining_seconds))),
-                TargetStatus::Met => ("met", i.t("sla.met").to_string()),
-                TargetStatus::Breached => {
-                    let late = t.due_at.map_or(0, |d| (t.completed_at.unwrap_or(now) - d).num_seconds());
-                    ("breached", i.t1("sla.breached_ago", i.duration(late)))
-                }
-            };
+            let (state, text) = target_text(i, &t, now);
             SlaRow {
                 label: i.t(&format!("sla.metric.{}", t.metric.as_str())).to_string(),
                 state,
