@@ -59,7 +59,9 @@ impl Query {
     pub fn paging(&self) -> Result<(u32, u32), BadParam> {
         let page = match self.get("page") {
             None => 1,
-            Some(p) => p.parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| bad("page", "must be a whole number from 1"))?,
+            Some(p) => {
+                p.parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| bad("page", "must be a whole number from 1"))?
+            }
         };
         let per_page = match self.get("per_page") {
             None => MAX_PER_PAGE,
@@ -70,9 +72,7 @@ impl Query {
                 .ok_or_else(|| bad("per_page", format!("must be a whole number from 1 to {MAX_PER_PAGE}")))?,
         };
         // The offset must fit the store's paging.
-        page.checked_sub(1)
-            .and_then(|p| p.checked_mul(per_page))
-            .ok_or_else(|| bad("page", "is too large"))?;
+        page.checked_sub(1).and_then(|p| p.checked_mul(per_page)).ok_or_else(|| bad("page", "is too large"))?;
         Ok((page, per_page))
     }
 

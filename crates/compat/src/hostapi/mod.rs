@@ -13,8 +13,8 @@ pub mod secrets;
 use crate::CompatState;
 use crate::common::{self, AuthError, StatusRow, dmy_his, with_action};
 use axum::Router;
-use axum::extract::{Path, Request, State};
 use axum::body::Body;
+use axum::extract::{Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -88,7 +88,9 @@ impl Fail {
             DeskError::Domain(DomainError::Invalid { code: "unknown_service", .. }) => {
                 Self::new(S::BAD_REQUEST, &Msg::UnknownService, lang)
             }
-            DeskError::Domain(d @ DomainError::Invalid { .. }) => Self { status: S::BAD_REQUEST, message: d.to_string() },
+            DeskError::Domain(d @ DomainError::Invalid { .. }) => {
+                Self { status: S::BAD_REQUEST, message: d.to_string() }
+            }
             DeskError::Domain(d) => Self { status: S::CONFLICT, message: d.to_string() },
             e @ DeskError::Forbidden { .. } => Self { status: S::FORBIDDEN, message: e.to_string() },
             e @ (DeskError::Conflict { .. } | DeskError::VersionMismatch { .. }) => {
@@ -257,17 +259,12 @@ async fn create(State(s): State<CompatState>, req: Request) -> Response {
         let message = p.required_text("message").map_err(bad)?;
         let service = p.service().map_err(bad)?;
         let mut custom_fields = BTreeMap::new();
-        for (param, key, _) in secrets::FIELDS {
-            let name = match param {
-                "serverip" => "serverip",
-                "serveruser" => "serveruser",
-                _ => "serverpassword",
-            };
-            if let Some(v) = p.text(name).map_err(bad)? {
-                if name == "serverip" && v.trim().parse::<std::net::IpAddr>().is_err() {
-                    return Err(Fail::param(ParamError::Invalid("serverip"), lang));
+        for field in secrets::FIELDS {
+            if let Some(v) = p.text(field.param).map_err(bad)? {
+                if field.param == "serverip" && v.trim().parse::<std::net::IpAddr>().is_err() {
+                    return Err(Fail::param(ParamError::Invalid(field.param), lang));
                 }
-                custom_fields.insert(key.to_string(), Value::String(v.trim().to_string()));
+                custom_fields.insert(field.key.to_string(), Value::String(v.trim().to_string()));
             }
         }
         // The service is checked before any field is made.
@@ -277,7 +274,7 @@ async fn create(State(s): State<CompatState>, req: Request) -> Response {
         })?;
         if !custom_fields.is_empty() {
             let keys: Vec<&'static str> =
-                secrets::FIELDS.iter().map(|(_, k, _)| *k).filter(|k| custom_fields.contains_key(*k)).collect();
+                secrets::FIELDS.iter().map(|f| f.key).filter(|k| custom_fields.contains_key(*k)).collect();
             secrets::ensure(&s.desk, &keys).await.map_err(|e| match e {
                 secrets::SecretFieldError::Desk(e) => Fail::desk(e, lang),
                 e @ secrets::SecretFieldError::NotSecret(_) => {
@@ -305,10 +302,7 @@ async fn reply(State(s): State<CompatState>, req: Request) -> Response {
         let p = body_params(&s, &parts, body, lang).await?;
         let id = p.required_id("id").map_err(|e| Fail::param(e, lang))?;
         let text = p.required_text("reply").map_err(|e| Fail::param(e, lang))?;
-        s.desk
-            .reply(&actor, TicketId(id), PostMessage::text(&text), &origin)
-            .await
-            .map_err(|e| Fail::desk(e, lang))?;
+        s.desk.reply(&actor, TicketId(id), PostMessage::text(&text), &origin).await.map_err(|e| Fail::desk(e, lang))?;
         Ok(json!({"status": "success", "message": Msg::Replied.text(lang)}))
     }
     .await;

@@ -8,23 +8,40 @@
 use tessera_core::{Actor, CustomFieldDef, FieldType, Role, UserId};
 use tessera_desk::{CustomFieldInput, Desk, DeskError};
 
-/// The three fields: parameter name, field key and labels by language.
-pub const FIELDS: [(&str, &str, [(&str, &str); 4]); 3] = [
-    (
-        "serverip",
-        "server_ip",
-        [("en", "Server IP"), ("tr", "Sunucu IP adresi"), ("zh", "服务器 IP"), ("ru", "IP-адрес сервера")],
-    ),
-    (
-        "serveruser",
-        "server_user",
-        [("en", "Server user"), ("tr", "Sunucu kullanıcı adı"), ("zh", "服务器用户名"), ("ru", "Пользователь сервера")],
-    ),
-    (
-        "serverpassword",
-        "server_password",
-        [("en", "Server password"), ("tr", "Sunucu şifresi"), ("zh", "服务器密码"), ("ru", "Пароль сервера")],
-    ),
+/// One server detail: the request parameter, the field key, and the
+/// field's labels by language.
+#[derive(Debug, Clone, Copy)]
+pub struct SecretField {
+    /// The hosting API's parameter (`serverip`).
+    pub param: &'static str,
+    /// The custom field's key (`server_ip`).
+    pub key: &'static str,
+    /// Labels by language code.
+    pub labels: [(&'static str, &'static str); 4],
+}
+
+/// The three server details.
+pub const FIELDS: [SecretField; 3] = [
+    SecretField {
+        param: "serverip",
+        key: "server_ip",
+        labels: [("en", "Server IP"), ("tr", "Sunucu IP adresi"), ("zh", "服务器 IP"), ("ru", "IP-адрес сервера")],
+    },
+    SecretField {
+        param: "serveruser",
+        key: "server_user",
+        labels: [
+            ("en", "Server user"),
+            ("tr", "Sunucu kullanıcı adı"),
+            ("zh", "服务器用户名"),
+            ("ru", "Пользователь сервера"),
+        ],
+    },
+    SecretField {
+        param: "serverpassword",
+        key: "server_password",
+        labels: [("en", "Server password"), ("tr", "Sunucu şifresi"), ("zh", "服务器密码"), ("ru", "Пароль сервера")],
+    },
 ];
 
 /// Why the fields could not be made ready.
@@ -62,8 +79,8 @@ pub async fn ensure(desk: &Desk, keys: &[&'static str]) -> Result<(), SecretFiel
             None => {
                 let labels = FIELDS
                     .iter()
-                    .find(|(_, k, _)| k == key)
-                    .map(|(_, _, l)| l.iter().map(|(lang, text)| ((*lang).to_string(), (*text).to_string())).collect())
+                    .find(|f| f.key == *key)
+                    .map(|f| f.labels.iter().map(|(lang, text)| ((*lang).to_string(), (*text).to_string())).collect())
                     .unwrap_or_default();
                 let input = CustomFieldInput {
                     key: Some((*key).to_string()),

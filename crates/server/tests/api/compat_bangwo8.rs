@@ -116,7 +116,7 @@ async fn seed_view_requests_replayed() {
     let ours: BTreeSet<String> = views.iter().map(|v| v["id"].as_str().unwrap().to_string()).collect();
     assert_eq!(ours, native, "the views Ayşe may use, no more");
     assert!(!ours.contains(&hidden.to_string()), "another department's shared view is not listed");
-    let v = views.iter().find(|v| v["id"] == view.to_string()).unwrap();
+    let v = views.iter().find(|v| v["id"] == json!(view.to_string())).unwrap();
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(keys, ["active", "createDT", "id", "title", "updateDT", "url"]);
     assert_eq!(v["title"], "所有工单");
@@ -130,7 +130,8 @@ async fn seed_view_requests_replayed() {
 
     // … with fields=show_tickets_num
     let r = call(&w, ayse(), "/api/v1/ticketviews.json?fields=show_tickets_num", None).await.expect(200);
-    let v = r.body["ticketviews"].as_array().unwrap().iter().find(|v| v["id"] == view.to_string()).unwrap().clone();
+    let v =
+        r.body["ticketviews"].as_array().unwrap().iter().find(|v| v["id"] == json!(view.to_string())).unwrap().clone();
     assert_eq!(v["ticket_count"], "3", "only billing's tickets for Ayşe");
 
     // GET /api/v1/ticketviews/{id}.json (the seed follows the link it gives)
@@ -139,7 +140,8 @@ async fn seed_view_requests_replayed() {
     assert_eq!(r.body["ticketview"]["title"], "所有工单");
     assert!(r.body["ticketview"].get("ticket_count").is_none());
     w.admin.patch(&format!("/views/{view}"), json!({"active": false})).await.expect(200);
-    let r = call(&w, ayse(), &format!("/api/v1/ticketviews/{view}.json?fields=show_tickets_num"), None).await.expect(200);
+    let r =
+        call(&w, ayse(), &format!("/api/v1/ticketviews/{view}.json?fields=show_tickets_num"), None).await.expect(200);
     assert_eq!(r.body["ticketview"]["active"], "0");
     assert_eq!(r.body["ticketview"]["ticket_count"], "3");
     assert!(is_ymd_his(r.body["ticketview"]["updateDT"].as_str().unwrap()), "changed now: {}", r.body);
@@ -147,16 +149,22 @@ async fn seed_view_requests_replayed() {
     // GET /api/v1/ticketviews/{id}/count.json
     let r = call(&w, ayse(), &format!("/api/v1/ticketviews/{view}/count.json"), None).await.expect(200);
     assert_eq!(r.body, json!({"ticketview_count": [{"ticketview_id": view.to_string(), "count": "3"}]}));
-    let r = call(&w, Cred::Bearer(w.boris.token.as_deref().unwrap()), &format!("/api/v1/ticketviews/{view}/count.json"), None)
-        .await
-        .expect(200);
+    let r = call(
+        &w,
+        Cred::Bearer(w.boris.token.as_deref().unwrap()),
+        &format!("/api/v1/ticketviews/{view}/count.json"),
+        None,
+    )
+    .await
+    .expect(200);
     assert_eq!(r.body["ticketview_count"][0]["count"], "1", "Boris sees tech's one ticket");
 
     // GET /api/v1/ticketviews/show_many.json?ids={15,2} and ids=15,2, in the order asked.
     let defaults: Vec<i64> =
         views.iter().map(|v| v["id"].as_str().unwrap().parse().unwrap()).filter(|id| *id != view).take(1).collect();
     let other = defaults.first().copied().unwrap_or(view);
-    for ids in [format!("{{{view},{other}}}"), format!("{view},{other}"), format!("{view}, {hidden}, 999999, {other}")] {
+    for ids in [format!("{{{view},{other}}}"), format!("{view},{other}"), format!("{view}, {hidden}, 999999, {other}")]
+    {
         let r = call(&w, ayse(), &format!("/api/v1/ticketviews/show_many.json?ids={ids}"), None).await.expect(200);
         let counts = r.body["ticketview_counts"].as_array().unwrap();
         let asked: Vec<&str> = counts.iter().map(|c| c["ticketview_id"].as_str().unwrap()).collect();
@@ -193,7 +201,9 @@ async fn view_tickets_page_through_the_execution() {
         } else {
             let prev = r.body["previous_page"].as_str().unwrap();
             assert!(prev.ends_with(&format!("page={}", pages - 1)), "{prev}");
-            assert!(prev.starts_with(&format!("{}/compat/bangwo8/api/v1/ticketviews/{view}/tickets.json?", w.server.base)));
+            assert!(
+                prev.starts_with(&format!("{}/compat/bangwo8/api/v1/ticketviews/{view}/tickets.json?", w.server.base))
+            );
         }
         seen.extend(ids_of(&r));
         match r.body["next_page"].as_str().unwrap() {
@@ -232,7 +242,9 @@ async fn the_ticket_shape_and_its_labels() {
         .expect(201)
         .id();
     let path = format!("/api/v1/ticketviews/{view}/tickets.json");
-    let ticket = |r: &Resp| r.body["tickets"].as_array().unwrap().iter().find(|t| t["ticketId"] == id.to_string()).unwrap().clone();
+    let ticket = |r: &Resp| {
+        r.body["tickets"].as_array().unwrap().iter().find(|t| t["ticketId"] == json!(id.to_string())).unwrap().clone()
+    };
 
     let t = ticket(&call(&w, ayse(), &path, None).await.expect(200));
     let keys: Vec<&str> = t.as_object().unwrap().keys().map(String::as_str).collect();
@@ -276,7 +288,10 @@ async fn the_ticket_shape_and_its_labels() {
     assert_eq!(t["ccUserIdList"], w.boris_id.to_string());
     assert_eq!(t["ticketStatus"], "待回应");
     let t = ticket(&call(&w, ayse(), &format!("{path}?lang=en"), None).await.expect(200));
-    assert_eq!((t["ticketStatus"].as_str(), t["ticketType"].as_str(), t["priorityLevel"].as_str()), (Some("Pending"), Some("Incident"), Some("Urgent")));
+    assert_eq!(
+        (t["ticketStatus"].as_str(), t["ticketType"].as_str(), t["priorityLevel"].as_str()),
+        (Some("Pending"), Some("Incident"), Some("Urgent"))
+    );
     assert_eq!(t["ticketSource"], "API");
     let t = ticket(&call(&w, ayse(), &path, Some("ru-RU,ru;q=0.9")).await.expect(200));
     assert_eq!(t["ticketStatus"], "Ожидает ответа");
@@ -300,7 +315,8 @@ async fn the_ticket_shape_and_its_labels() {
         .expect(201)
         .id();
     let r = call(&w, ayse(), &path, None).await.expect(200);
-    let t = r.body["tickets"].as_array().unwrap().iter().find(|t| t["ticketId"] == by_agent.to_string()).unwrap();
+    let t =
+        r.body["tickets"].as_array().unwrap().iter().find(|t| t["ticketId"] == json!(by_agent.to_string())).unwrap();
     assert_eq!(t["createrId"], w.ayse_id.to_string());
     assert_eq!(t["createrType"], "0");
     assert_eq!(t["custUserId"], w.erin_id.to_string());
@@ -323,12 +339,18 @@ async fn tickets_json_filters_orders_and_pages() {
     assert_eq!(ids_of(&r), ids.iter().rev().copied().collect::<Vec<_>>());
     let r = call(&w, ayse(), "/api/v1/tickets.json?per_page=3&page=2", None).await.expect(200);
     assert_eq!(ids_of(&r), [ids[3]]);
-    assert!(r.body["previous_page"].as_str().unwrap().ends_with("/compat/bangwo8/api/v1/tickets.json?per_page=3&page=1"));
+    assert!(
+        r.body["previous_page"].as_str().unwrap().ends_with("/compat/bangwo8/api/v1/tickets.json?per_page=3&page=1")
+    );
 
     // Time windows, in the configured zone, inclusive.
     let now = chrono::Utc::now();
     let day = |d: chrono::Duration| (now + d).format("%Y-%m-%d").to_string();
-    let q = format!("/api/v1/tickets.json?created_start={}&created_end={}", day(chrono::Duration::days(-1)), day(chrono::Duration::zero()));
+    let q = format!(
+        "/api/v1/tickets.json?created_start={}&created_end={}",
+        day(chrono::Duration::days(-1)),
+        day(chrono::Duration::zero())
+    );
     assert_eq!(call(&w, ayse(), &q, None).await.expect(200).body["count"], "4");
     let q = format!("/api/v1/tickets.json?created_start={}", day(chrono::Duration::days(2)));
     let r = call(&w, ayse(), &q, None).await.expect(200);
@@ -373,7 +395,13 @@ async fn credentials_and_permissions() {
     assert_error(&call(&w, Cred::Basic("ayse@example.com", "wrong"), path, None).await, 401, "unauthorized");
     assert_error(&call(&w, Cred::Basic(identifier, "wrong"), path, None).await, 401, "unauthorized");
     assert_error(&call(&w, Cred::Bearer("nope.nope"), path, None).await, 401, "unauthorized");
-    let r = Api::send(w.admin.client.get(format!("{}/compat/bangwo8{path}", w.server.base)).header("authorization", "Basic !!!not-base64")).await;
+    let r = Api::send(
+        w.admin
+            .client
+            .get(format!("{}/compat/bangwo8{path}", w.server.base))
+            .header("authorization", "Basic !!!not-base64"),
+    )
+    .await;
     assert_error(&r, 401, "unauthorized");
     // Customers may not use an agents' API.
     assert_error(&call(&w, Cred::Bearer(w.erin.token.as_deref().unwrap()), path, None).await, 403, "forbidden");
@@ -391,12 +419,28 @@ async fn credentials_and_permissions() {
     ] {
         assert_error(&call(&w, ayse(), &p, None).await, 404, "not_found");
     }
-    call(&w, Cred::Bearer(w.boris.token.as_deref().unwrap()), &format!("/api/v1/ticketviews/{personal}.json"), None).await.expect(200);
+    call(&w, Cred::Bearer(w.boris.token.as_deref().unwrap()), &format!("/api/v1/ticketviews/{personal}.json"), None)
+        .await
+        .expect(200);
     for q in ["", "ids=", "ids={1,x}", "ids=1,,2", "ids=-4"] {
-        assert_error(&call(&w, ayse(), &format!("/api/v1/ticketviews/show_many.json?{q}"), None).await, 400, "invalid_parameter");
+        assert_error(
+            &call(&w, ayse(), &format!("/api/v1/ticketviews/show_many.json?{q}"), None).await,
+            400,
+            "invalid_parameter",
+        );
     }
-    assert_error(&call(&w, ayse(), &format!("/api/v1/ticketviews/{view}/tickets.json?per_page=500"), None).await, 400, "invalid_parameter");
-    let r = Api::send(w.admin.client.post(format!("{}/compat/bangwo8{path}", w.server.base)).basic_auth("ayse@example.com", Some(PASSWORD))).await;
+    assert_error(
+        &call(&w, ayse(), &format!("/api/v1/ticketviews/{view}/tickets.json?per_page=500"), None).await,
+        400,
+        "invalid_parameter",
+    );
+    let r = Api::send(
+        w.admin
+            .client
+            .post(format!("{}/compat/bangwo8{path}", w.server.base))
+            .basic_auth("ayse@example.com", Some(PASSWORD)),
+    )
+    .await;
     assert_error(&r, 405, "method_not_allowed");
 }
 
@@ -410,4 +454,24 @@ async fn off_unless_enabled() {
     assert_eq!(r.status, 404);
     let r = call(&w, Cred::Bearer(w.ayse.token.as_deref().unwrap()), "/api/v1/tickets.json", None).await;
     assert_eq!(r.status, 404);
+}
+
+#[tokio::test]
+async fn times_are_written_in_the_configured_zone() {
+    let w = World::with(|c| {
+        all_compat(c);
+        c.compat.timezone = "Asia/Shanghai".parse().unwrap();
+    })
+    .await;
+    let id = w.open(&w.erin, w.billing, "时区").await;
+    let native = w.ayse.get(&format!("/tickets/{id}")).await.expect(200).body;
+    let created = chrono::DateTime::parse_from_rfc3339(native["created_at"].as_str().unwrap()).unwrap();
+    let shanghai: chrono_tz::Tz = "Asia/Shanghai".parse().unwrap();
+    let want = created.with_timezone(&shanghai).format("%Y-%m-%d %H:%M:%S").to_string();
+    let r = call(&w, Cred::Bearer(w.ayse.token.as_deref().unwrap()), "/api/v1/tickets.json", None).await.expect(200);
+    assert_eq!(r.body["tickets"][0]["createDT"], want);
+    // Windows are read in the zone too: the ticket's own local second is inside.
+    let q = format!("/api/v1/tickets.json?created_start={want}&created_end={want}").replace(' ', "+");
+    let r = call(&w, Cred::Bearer(w.ayse.token.as_deref().unwrap()), &q, None).await.expect(200);
+    assert_eq!(r.body["count"], "1");
 }

@@ -7,7 +7,13 @@ use serde_json::{Value, json};
 
 /// A request to the dialect as `who` (their bearer token), optionally in a
 /// language.
-fn req(w: &World, who: Option<&Api>, method: reqwest::Method, path: &str, lang: Option<&str>) -> reqwest::RequestBuilder {
+fn req(
+    w: &World,
+    who: Option<&Api>,
+    method: reqwest::Method,
+    path: &str,
+    lang: Option<&str>,
+) -> reqwest::RequestBuilder {
     let mut rb = w.admin.client.request(method, format!("{}/compat/hostapi{path}", w.server.base));
     if let Some(t) = who.and_then(|a| a.token.as_deref()) {
         rb = rb.bearer_auth(t);
@@ -156,7 +162,9 @@ async fn statuses_are_the_mapped_labels() {
     let w = world().await;
     let id = w.open(&w.erin, w.billing, "Fatura").await;
     assert_eq!(status(&w).await, "Open");
-    for (native, label) in [("in_progress", "In Progress"), ("on_hold", "On Hold"), ("answered", "Answered"), ("solved", "Closed")] {
+    for (native, label) in
+        [("in_progress", "In Progress"), ("on_hold", "On Hold"), ("answered", "Answered"), ("solved", "Closed")]
+    {
         w.ayse.patch(&format!("/tickets/{id}"), json!({"status": native})).await.expect(200);
         assert_eq!(status(&w).await, label, "{native}");
     }
@@ -176,7 +184,10 @@ async fn messages_follow_the_callers_language() {
     };
     // No Accept-Language: the configured default (Turkish here).
     assert_eq!(open(None, "Varsayılan").await.expect(200).body["message"], "Destek talebi başarıyla oluşturuldu.");
-    assert_eq!(open(Some("en-US,en;q=0.8"), "English").await.expect(200).body["message"], "Support ticket created successfully.");
+    assert_eq!(
+        open(Some("en-US,en;q=0.8"), "English").await.expect(200).body["message"],
+        "Support ticket created successfully."
+    );
     assert_eq!(open(Some("zh-CN"), "中文标题").await.expect(200).body["message"], "工单已成功创建。");
     let r = open(Some("ru"), "Русский заголовок").await.expect(200);
     assert_eq!(r.body["message"], "Обращение успешно создано.");
@@ -191,8 +202,12 @@ async fn messages_follow_the_callers_language() {
 
     // UTF-8 round-trips through the list.
     let r = get(&w, &w.erin, "/v1/tickets", None).await.expect(200);
-    let subjects: Vec<String> =
-        w.erin.get("/tickets?limit=100").await.expect(200).body["tickets"].as_array().unwrap().iter().map(|t| t["subject"].as_str().unwrap().to_string()).collect();
+    let subjects: Vec<String> = w.erin.get("/tickets?limit=100").await.expect(200).body["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["subject"].as_str().unwrap().to_string())
+        .collect();
     assert!(subjects.contains(&"中文标题".to_string()) && subjects.contains(&"Русский заголовок".to_string()));
     for t in r.body["data"].as_array().unwrap() {
         assert_eq!(t["message"], "тело / 正文 / gövde");
@@ -289,12 +304,25 @@ async fn bad_input_is_refused_and_changes_nothing() {
         let _ = body;
     }
     // Malformed bodies.
-    let r = Api::send(req(&w, Some(&w.erin), reqwest::Method::POST, "/v1/tickets/create", en).header("content-type", "application/json").body("{\"title\": ")).await;
+    let r = Api::send(
+        req(&w, Some(&w.erin), reqwest::Method::POST, "/v1/tickets/create", en)
+            .header("content-type", "application/json")
+            .body("{\"title\": "),
+    )
+    .await;
     assert_error(&r, 400, "neither valid JSON nor a form");
-    let r = Api::send(req(&w, Some(&w.erin), reqwest::Method::POST, "/v1/tickets/create", en).header("content-type", "application/json").body("[1,2]")).await;
+    let r = Api::send(
+        req(&w, Some(&w.erin), reqwest::Method::POST, "/v1/tickets/create", en)
+            .header("content-type", "application/json")
+            .body("[1,2]"),
+    )
+    .await;
     assert_error(&r, 400, "neither valid JSON nor a form");
     assert_eq!(w.ticket_rows().await, before, "no half-made ticket");
-    assert!(!w.admin.get("/custom-fields").await.body.to_string().contains("server_ip"), "no field made for a refused request");
+    assert!(
+        !w.admin.get("/custom-fields").await.body.to_string().contains("server_ip"),
+        "no field made for a refused request"
+    );
 
     // Replies and closes.
     let id = w.open(&w.erin, w.billing, "Mine").await;
@@ -351,7 +379,10 @@ async fn the_opening_attachment_is_a_download_link() {
     let att = up.body["attachments"][0]["id"].as_i64().unwrap();
     let id = w
         .erin
-        .post("/tickets", json!({"subject": "Ekran", "department_id": w.billing, "body": "ekte", "attachment_ids": [att]}))
+        .post(
+            "/tickets",
+            json!({"subject": "Ekran", "department_id": w.billing, "body": "ekte", "attachment_ids": [att]}),
+        )
         .await
         .expect(201)
         .id();
@@ -378,4 +409,19 @@ async fn off_unless_enabled() {
     })
     .await;
     assert_eq!(get(&w, &w.erin, "/v1/tickets", None).await.status, 404);
+}
+
+#[tokio::test]
+async fn dates_are_written_in_the_configured_zone() {
+    let w = World::with(|c| {
+        all_compat(c);
+        c.compat.timezone = "Europe/Istanbul".parse().unwrap();
+    })
+    .await;
+    let id = w.open(&w.erin, w.billing, "Saat dilimi").await;
+    let native = w.erin.get(&format!("/tickets/{id}")).await.expect(200).body;
+    let created = chrono::DateTime::parse_from_rfc3339(native["created_at"].as_str().unwrap()).unwrap();
+    let ist: chrono_tz::Tz = "Europe/Istanbul".parse().unwrap();
+    let r = get(&w, &w.erin, "/v1/tickets", None).await.expect(200);
+    assert_eq!(r.body["data"][0]["date"], created.with_timezone(&ist).format("%d-%m-%y %H:%M:%S").to_string());
 }
