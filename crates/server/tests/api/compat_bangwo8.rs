@@ -475,3 +475,39 @@ async fn times_are_written_in_the_configured_zone() {
     let r = call(&w, Cred::Bearer(w.ayse.token.as_deref().unwrap()), &q, None).await.expect(200);
     assert_eq!(r.body["count"], "1");
 }
+
+#[tokio::test]
+async fn a_ticket_made_through_hostapi_reads_the_same_here_and_natively() {
+    let w = world().await;
+    let sid = w
+        .admin
+        .post("/services", json!({"kind": "service", "label": "VPS", "owner_id": w.erin_id}))
+        .await
+        .expect(201)
+        .id();
+    let r = Api::send(
+        w.admin
+            .client
+            .post(format!("{}/compat/hostapi/v1/tickets/create", w.server.base))
+            .bearer_auth(w.erin.token.as_deref().unwrap())
+            .json(&json!({"title": "跨方言 — Türkçe — Русский", "department": w.billing, "message": "第一条消息", "service": format!("S{sid}")})),
+    )
+    .await
+    .expect(200);
+    let id = r.body["id"].as_i64().unwrap();
+    let native = w.ayse.get(&format!("/tickets/{id}")).await.expect(200).body;
+    let r = call(&w, ayse(), "/api/v1/tickets.json", None).await.expect(200);
+    let t = &r.body["tickets"][0];
+    assert_eq!(t["ticketId"], json!(id.to_string()));
+    assert_eq!(t["subject"], native["subject"]);
+    assert_eq!(t["subject"], "跨方言 — Türkçe — Русский");
+    assert_eq!(t["descript"], native["messages"][0]["body"]);
+    assert_eq!(t["descript"], "第一条消息");
+    assert_eq!(t["servicerGroupId"], json!(native["department_id"].to_string()));
+    assert_eq!(native["status"], "new");
+    assert_eq!(t["ticketStatus"], "新建");
+    assert_eq!(native["priority"], "normal");
+    assert_eq!(t["priorityLevel"], "正常");
+    assert_eq!(t["ticketSource"], "API");
+    assert_eq!(t["createrType"], "1");
+}
