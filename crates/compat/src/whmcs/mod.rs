@@ -60,9 +60,7 @@ async fn api(State(state): State<CompatState>, req: Request) -> Response {
         Err(e) => return with_action(answer::error(Format::Xml, &e), "-"),
     };
     let format = Format::parse(params.text("responsetype"));
-    let action = params
-        .text("action")
-        .and_then(|a| ACTIONS.iter().find(|n| n.eq_ignore_ascii_case(a.trim())).copied());
+    let action = params.text("action").and_then(|a| ACTIONS.iter().find(|n| n.eq_ignore_ascii_case(a.trim())).copied());
     let label = action.unwrap_or("-");
     let answer = run(&state, peer, &params, action).await;
     let resp = match answer {
@@ -138,9 +136,8 @@ async fn read_params(req: Request, state: &CompatState) -> Result<Params, WhmcsE
     let content_type =
         req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     if content_type.starts_with("multipart/form-data") {
-        let mut mp = Multipart::from_request(req, state)
-            .await
-            .map_err(|_| WhmcsError::bad("Malformed multipart body"))?;
+        let mut mp =
+            Multipart::from_request(req, state).await.map_err(|_| WhmcsError::bad("Malformed multipart body"))?;
         loop {
             match mp.next_field().await {
                 Ok(Some(field)) => {

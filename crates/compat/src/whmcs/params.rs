@@ -99,9 +99,8 @@ impl Params {
             let (Some(name), Some(data)) = (name, data) else {
                 return Err(bad(&format!("item {i} needs a \"name\" and a \"data\" text")));
             };
-            let bytes = engine
-                .decode(data.trim())
-                .map_err(|_| bad(&format!("the data of item {i} ({name}) is not base64")))?;
+            let bytes =
+                engine.decode(data.trim()).map_err(|_| bad(&format!("the data of item {i} ({name}) is not base64")))?;
             out.push((name.to_string(), bytes));
         }
         Ok(out)

@@ -63,7 +63,8 @@ pub fn opening(messages: &[Message]) -> Option<&Message> {
 /// The fields a ticket has both in `GetTickets` and `GetTicket`.
 async fn common(ctx: &mut Ctx, t: &Ticket, first: Option<&Message>) -> Result<Fields, WhmcsError> {
     let requester = ctx.user(t.requester_id).await?;
-    let (name, email) = requester.as_ref().map_or((String::new(), String::new()), |u| (u.name.clone(), u.email.to_string()));
+    let (name, email) =
+        requester.as_ref().map_or((String::new(), String::new()), |u| (u.name.clone(), u.email.to_string()));
     let admin = first.filter(|m| m.author.staff).map(|m| m.author.name.clone()).unwrap_or_default();
     let (legacy, list) = match first {
         Some(m) => attachments(ctx, &m.attachment_ids).await?,

@@ -106,13 +106,8 @@ pub fn narrow(
             filter.statuses = keys(&[StatusRow::New, StatusRow::Open]);
         }
         "all active tickets" => {
-            filter.statuses = keys(&[
-                StatusRow::New,
-                StatusRow::Open,
-                StatusRow::InProgress,
-                StatusRow::Answered,
-                StatusRow::OnHold,
-            ]);
+            filter.statuses =
+                keys(&[StatusRow::New, StatusRow::Open, StatusRow::InProgress, StatusRow::Answered, StatusRow::OnHold]);
         }
         "my flagged tickets" => {
             conds.all.push(cond(Field::FlaggedId, Operator::Is, ResolvedValue::Ints(vec![me.0])));

@@ -100,7 +100,8 @@ pub async fn counts(ctx: &mut Ctx, p: &Params) -> Result<Fields, WhmcsError> {
     if by_status {
         let mut map = Map::new();
         for (title, _) in TITLES {
-            let key: String = title.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
+            let key: String =
+                title.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
             let n = count(ctx, title, None, &cat).await?;
             map.insert(key, json!({"title": title, "count": n}));
         }

@@ -109,18 +109,18 @@ async fn custom_fields(ctx: &Ctx, p: &Params) -> Result<BTreeMap<String, Value>,
             .ok_or_else(|| WhmcsError::bad(format!("Custom Field ID {id} Not Found")))?;
         let value = match def.field_type {
             FieldType::Number => {
-                let n: f64 = text
-                    .trim()
-                    .parse()
-                    .map_err(|_| WhmcsError::bad(format!("Custom field {id} expects a number")))?;
+                let n: f64 =
+                    text.trim().parse().map_err(|_| WhmcsError::bad(format!("Custom field {id} expects a number")))?;
                 serde_json::Number::from_f64(n)
                     .map(Value::Number)
                     .ok_or_else(|| WhmcsError::bad(format!("Custom field {id} expects a number")))?
             }
-            FieldType::Checkbox => Value::Bool(matches!(text.trim().to_ascii_lowercase().as_str(), "on" | "1" | "true" | "yes")),
-            FieldType::Multiselect => {
-                Value::Array(text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| Value::String(s.into())).collect())
+            FieldType::Checkbox => {
+                Value::Bool(matches!(text.trim().to_ascii_lowercase().as_str(), "on" | "1" | "true" | "yes"))
             }
+            FieldType::Multiselect => Value::Array(
+                text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| Value::String(s.into())).collect(),
+            ),
             _ => Value::String(text),
         };
         out.insert(def.key.clone(), value);
@@ -272,7 +272,7 @@ pub async fn open_ticket(ctx: &mut Ctx, p: &Params) -> Result<Fields, WhmcsError
     let mut f = Fields::new();
     f.insert("id".into(), id_text(made.ticket.id.0));
     f.insert("tid".into(), Value::String(made.ticket.number.clone()));
-    f.insert("c".into(), Value::String(made.ticket.access_key.clone()));
+    f.insert("c".into(), Value::String(made.ticket.access_key));
     Ok(f)
 }
 
@@ -337,9 +337,7 @@ pub async fn update_ticket(ctx: &mut Ctx, p: &Params) -> Result<Fields, WhmcsErr
     let t = ticket_by_id(ctx, p).await?;
     for unsupported in ["userid", "name", "email", "created"] {
         if p.text(unsupported).is_some() {
-            return Err(WhmcsError::bad(format!(
-                "Changing {unsupported} of a ticket is not supported by this server"
-            )));
+            return Err(WhmcsError::bad(format!("Changing {unsupported} of a ticket is not supported by this server")));
         }
     }
     for flag in ["markdown", "preventClientClosure"] {
@@ -474,7 +472,11 @@ pub async fn get_attachment(ctx: &mut Ctx, p: &Params) -> Result<Fields, WhmcsEr
     let index: usize = index.trim().parse().map_err(|_| WhmcsError::bad("Invalid Attachment Index"))?;
     let message = match kind.as_str() {
         "ticket" => {
-            let t = ctx.desk.ticket(&ctx.actor, TicketId(related)).await.map_err(|e| WhmcsError::from_desk(e, "Related ID Not Found"))?;
+            let t = ctx
+                .desk
+                .ticket(&ctx.actor, TicketId(related))
+                .await
+                .map_err(|e| WhmcsError::from_desk(e, "Related ID Not Found"))?;
             first_message(ctx, &t).await?.ok_or_else(|| WhmcsError::not_found("Related ID Not Found"))?
         }
         "reply" => message_of_kind(ctx, related, MessageKind::Reply, "Related ID Not Found").await?,
@@ -484,8 +486,10 @@ pub async fn get_attachment(ctx: &mut Ctx, p: &Params) -> Result<Fields, WhmcsEr
     if message.attachment_ids.is_empty() {
         return Err(WhmcsError::not_found("No Attachments Found"));
     }
-    let id = message.attachment_ids.get(index).copied().ok_or_else(|| WhmcsError::not_found("Invalid Attachment Index"))?;
-    let (rec, bytes) = ctx.desk.download(&ctx.actor, id).await.map_err(|e| WhmcsError::from_desk(e, "Attachments Deleted"))?;
+    let id =
+        message.attachment_ids.get(index).copied().ok_or_else(|| WhmcsError::not_found("Invalid Attachment Index"))?;
+    let (rec, bytes) =
+        ctx.desk.download(&ctx.actor, id).await.map_err(|e| WhmcsError::from_desk(e, "Attachments Deleted"))?;
     let mut f = Fields::new();
     f.insert("filename".into(), Value::String(rec.filename));
     f.insert("data".into(), Value::String(base64::engine::general_purpose::STANDARD.encode(bytes)));
@@ -495,7 +499,11 @@ pub async fn get_attachment(ctx: &mut Ctx, p: &Params) -> Result<Fields, WhmcsEr
 /// `MergeTicket`.
 pub async fn merge(ctx: &mut Ctx, p: &Params) -> Result<Fields, WhmcsError> {
     let target = p.id("ticketid")?.ok_or_else(|| WhmcsError::bad("Ticket ID Required"))?;
-    let target = ctx.desk.ticket(&ctx.actor, TicketId(target)).await.map_err(|e| WhmcsError::from_desk(e, "Ticket ID Invalid"))?;
+    let target = ctx
+        .desk
+        .ticket(&ctx.actor, TicketId(target))
+        .await
+        .map_err(|e| WhmcsError::from_desk(e, "Ticket ID Invalid"))?;
     let list = p.text("mergeticketids").ok_or_else(|| WhmcsError::bad("Merge Ticket IDs Required"))?;
     let mut sources = Vec::new();
     let mut invalid = Vec::new();
@@ -540,7 +548,10 @@ pub async fn block_sender(ctx: &mut Ctx, p: &Params) -> Result<Fields, WhmcsErro
         return Err(WhmcsError::bad("A Client cannot be blocked: the sender is a registered user"));
     }
     let update = UpdateUser { disabled: Some(true), ..UpdateUser::default() };
-    ctx.desk.update_user(&ctx.actor, requester.id, update).await.map_err(|e| WhmcsError::from_desk(e, "Requestor Not Found"))?;
+    ctx.desk
+        .update_user(&ctx.actor, requester.id, update)
+        .await
+        .map_err(|e| WhmcsError::from_desk(e, "Requestor Not Found"))?;
     if delete {
         ctx.desk.delete_ticket(&ctx.actor, t.id).await.map_err(desk)?;
     }
