@@ -68,8 +68,12 @@ async fn customer(ctx: &mut Ctx, id: i64, message: &str) -> Result<User, WhmcsEr
     }
 }
 
+/// `message`, required, checked as the desk will check it (so an action
+/// that does two things does not stop halfway over a bad text).
 fn required_message(p: &Params) -> Result<String, WhmcsError> {
-    p.text("message").map(str::to_string).ok_or_else(|| WhmcsError::bad("Message is required"))
+    let text = p.text("message").ok_or_else(|| WhmcsError::bad("Message is required"))?;
+    tessera_core::message::validate_body(text).map_err(|e| WhmcsError::bad(e.to_string()))?;
+    Ok(text.to_string())
 }
 
 fn priority(p: &Params) -> Result<Option<Priority>, WhmcsError> {

@@ -392,6 +392,9 @@ impl World {
     }
 }
 
+/// Parameters, then the expected HTTP status and message.
+type Case = (Vec<(&'static str, String)>, u16, &'static str);
+
 #[tokio::test]
 async fn bad_input_to_open_ticket_changes_nothing() {
     let w = world().await;
@@ -403,7 +406,7 @@ async fn bad_input_to_open_ticket_changes_nothing() {
         v.extend(extra.iter().map(|(k, x)| (*k, x.to_string())));
         v
     };
-    let cases: Vec<(Vec<(&str, String)>, u16, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (base(&[]), 404, "Department ID not found"),
         (
             {
