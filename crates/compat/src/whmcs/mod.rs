@@ -126,13 +126,11 @@ fn canonical(ip: std::net::IpAddr) -> std::net::IpAddr {
     }
 }
 
-/// The form fields of the body (url-encoded or multipart), plus any in the
-/// query string (the body wins).
+/// The form fields of the body (url-encoded or multipart). The query string
+/// is not read: WHMCS takes its fields by POST, and credentials in a URL
+/// end up in proxies' logs.
 async fn read_params(req: Request, state: &CompatState) -> Result<Params, WhmcsError> {
-    let mut pairs: Vec<(String, String)> = match req.uri().query() {
-        Some(q) => serde_urlencoded::from_str(q).map_err(|_| WhmcsError::bad("Malformed query string"))?,
-        None => Vec::new(),
-    };
+    let mut pairs: Vec<(String, String)> = Vec::new();
     let content_type =
         req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     if content_type.starts_with("multipart/form-data") {

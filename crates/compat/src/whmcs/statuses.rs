@@ -136,3 +136,45 @@ pub fn narrow(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use tessera_core::status::{StatusCategory, builtin_statuses};
+
+    fn catalogue() -> Vec<Status> {
+        let mut c = builtin_statuses();
+        c.push(Status {
+            key: StatusKey("waiting_vendor".into()),
+            name: "Waiting on Vendor".into(),
+            category: StatusCategory::Hold,
+            position: 99,
+            builtin: false,
+        });
+        c
+    }
+
+    #[test]
+    fn titles_set_the_first_matching_row() {
+        let c = catalogue();
+        let key = |t: &str| key_for(t, None, &c).map(|k| k.0);
+        assert_eq!(key("Open").unwrap(), "new");
+        assert_eq!(key("customer-reply").unwrap(), "open");
+        assert_eq!(key("In Progress").unwrap(), "in_progress");
+        assert_eq!(key("Answered").unwrap(), "answered");
+        assert_eq!(key("On Hold").unwrap(), "on_hold");
+        assert_eq!(key("Closed").unwrap(), "solved");
+        assert_eq!(key("Waiting on Vendor").unwrap(), "waiting_vendor");
+        assert_eq!(
+            key("Sleeping").unwrap_err().message,
+            "Invalid Ticket Status. Valid statuses are: Open,Answered,Customer-Reply,On Hold,In Progress,Closed,Waiting on Vendor"
+        );
+    }
+
+    #[test]
+    fn custom_statuses_take_their_categorys_colour() {
+        let c = catalogue();
+        assert_eq!(colour_of(&c[c.len() - 1]), "#224488");
+    }
+}

@@ -622,6 +622,12 @@ async fn guests_custom_fields_services_and_attachments() {
         "Invalid Type. Must be one of ticket, reply, note",
     )
     .await;
+    // AddTicketReply sets custom fields along with the reply.
+    let cf2 = B64.encode(php_array(&[(field, "yeni.com.tr")]));
+    ok(&w, &w.ayse, "AddTicketReply", &[("ticketid", &id), ("message", "Alan adı değişti"), ("customfields", &cf2)])
+        .await;
+    let native = w.admin.get(&format!("/tickets/{id}")).await.expect(200);
+    assert_eq!(native.body["custom_fields"]["domain"], "yeni.com.tr");
     // A service id given as a domain is not found.
     refused(
         &w,
@@ -745,6 +751,24 @@ async fn replies_notes_updates_and_deletes() {
     refused(&w, &w.admin, "UpdateTicket", &[("ticketid", &id), ("deptid", "4040")], 404, "Department ID Not Found")
         .await;
     refused(&w, &w.admin, "UpdateTicket", &[("ticketid", "4040")], 404, "Ticket ID Not Found").await;
+    refused(
+        &w,
+        &w.admin,
+        "UpdateTicket",
+        &[("ticketid", &id), ("subject", "x"), ("userid", "5")],
+        400,
+        "Changing userid of a ticket is not supported by this server",
+    )
+    .await;
+    refused(
+        &w,
+        &w.admin,
+        "UpdateTicket",
+        &[("ticketid", &id), ("subject", "x"), ("removeFlag", "perhaps")],
+        400,
+        "Invalid removeFlag: expected true or false",
+    )
+    .await;
     let after = w.admin.get(&format!("/tickets/{id}")).await.expect(200);
     assert_eq!(after.body["version"], native.body["version"], "refused updates changed nothing");
     ok(&w, &w.admin, "UpdateTicket", &[("ticketid", &id), ("deptid", &tech), ("status", "Closed")]).await;
