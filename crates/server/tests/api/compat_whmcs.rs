@@ -204,6 +204,12 @@ async fn open_ticket_and_get_ticket_answer_in_whmcs_shapes() {
 
     // A reply from an agent, then GetTicket (example request: ticketid).
     ok(&w, &w.ayse, "AddTicketReply", &[("ticketid", &id), ("message", "Bakıyoruz. 正在处理。")]).await;
+    // The desk recorded the same events as for the native API (webhooks follow them).
+    let kinds = w.event_kinds(id.parse().unwrap()).await;
+    assert!(
+        kinds.contains(&"ticket.created".to_string()) && kinds.contains(&"ticket.replied".to_string()),
+        "{kinds:?}"
+    );
     let t = ok(&w, &w.ayse, "GetTicket", &[("ticketid", &id)]).await;
     for k in [
         "ticketid",
