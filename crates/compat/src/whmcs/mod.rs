@@ -1,0 +1,167 @@
+//! The WHMCS API: `POST /compat/whmcs/includes/api.php` with `action=…`
+//! (`spec/compat.md`, section whmcs; `research/seed-apis.md` §A.2).
+//!
+//! A billing panel written for WHMCS sends its API credential pair
+//! (`identifier` + `secret`, a Tessera token of an agent or admin) and an
+//! action; the dialect calls the same desk operations as the native API
+//! and answers in WHMCS's shapes, JSON or XML.
+
+mod answer;
+mod context;
+mod params;
+mod php;
+mod present;
+mod statuses;
+mod support;
+mod tickets;
+
+use crate::CompatState;
+use crate::common::{AuthError, peer_ip, staff, token_pair, with_action};
+use answer::{Format, WhmcsError};
+use axum::Router;
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::header;
+use axum::response::Response;
+use axum::routing::post;
+use context::Ctx;
+use params::Params;
+
+/// The dialect's routes, relative to `/compat/whmcs`.
+pub fn router() -> Router<CompatState> {
+    Router::new().route("/includes/api.php", post(api))
+}
+
+/// The actions, by the name WHMCS gives them (matched without regard to
+/// case, as WHMCS does).
+const ACTIONS: [&str; 17] = [
+    "GetTickets",
+    "GetTicket",
+    "OpenTicket",
+    "AddTicketReply",
+    "AddTicketNote",
+    "UpdateTicket",
+    "UpdateTicketReply",
+    "DeleteTicket",
+    "DeleteTicketReply",
+    "DeleteTicketNote",
+    "GetSupportDepartments",
+    "GetSupportStatuses",
+    "GetTicketCounts",
+    "GetTicketNotes",
+    "GetTicketAttachment",
+    "MergeTicket",
+    "BlockTicketSender",
+];
+
+async fn api(State(state): State<CompatState>, req: Request) -> Response {
+    let peer = peer_ip(req.extensions());
+    let params = match read_params(req, &state).await {
+        Ok(p) => p,
+        Err(e) => return with_action(answer::error(Format::Xml, &e), "-"),
+    };
+    let format = Format::parse(params.text("responsetype"));
+    let action = params.text("action").and_then(|a| ACTIONS.iter().find(|n| n.eq_ignore_ascii_case(a.trim())).copied());
+    let label = action.unwrap_or("-");
+    let answer = run(&state, peer, &params, action).await;
+    let resp = match answer {
+        Ok(fields) => answer::success(format, fields),
+        Err(e) => answer::error(format, &e),
+    };
+    with_action(resp, label)
+}
+
+async fn run(
+    state: &CompatState,
+    peer: Option<std::net::IpAddr>,
+    params: &Params,
+    action: Option<&'static str>,
+) -> Result<answer::Fields, WhmcsError> {
+    let allowed = &state.config.whmcs_allowed_ips;
+    if !allowed.is_empty() {
+        match peer {
+            Some(ip) if allowed.contains(&ip) || allowed.contains(&canonical(ip)) => {}
+            Some(ip) => return Err(WhmcsError::denied(format!("Invalid IP {}", canonical(ip)))),
+            None => return Err(WhmcsError::denied("Invalid IP unknown")),
+        }
+    }
+    let identifier = params.text("identifier").or_else(|| params.text("username"));
+    let secret = params.text("secret").or_else(|| params.text("password"));
+    let (Some(identifier), Some(secret)) = (identifier, secret) else {
+        return Err(WhmcsError::denied("Authentication Failed"));
+    };
+    let actor = match token_pair(&state.desk, identifier, secret).await.and_then(staff) {
+        Ok(a) => a,
+        Err(AuthError::Desk(e)) => return Err(WhmcsError::from_desk(e, "Authentication Failed")),
+        Err(_) => return Err(WhmcsError::denied("Authentication Failed")),
+    };
+    let Some(action) = action else { return Err(WhmcsError::bad("Command Not Found")) };
+    let mut ctx = Ctx::new(state, actor, peer);
+    match action {
+        "GetTickets" => tickets::get_tickets(&mut ctx, params).await,
+        "GetTicket" => tickets::get_ticket(&mut ctx, params).await,
+        "OpenTicket" => tickets::open_ticket(&mut ctx, params).await,
+        "AddTicketReply" => tickets::add_reply(&mut ctx, params).await,
+        "AddTicketNote" => tickets::add_note(&mut ctx, params).await,
+        "UpdateTicket" => tickets::update_ticket(&mut ctx, params).await,
+        "UpdateTicketReply" => tickets::update_reply(&mut ctx, params).await,
+        "DeleteTicket" => tickets::delete_ticket(&mut ctx, params).await,
+        "DeleteTicketReply" => tickets::delete_reply(&mut ctx, params).await,
+        "DeleteTicketNote" => tickets::delete_note(&mut ctx, params).await,
+        "GetTicketNotes" => tickets::get_notes(&mut ctx, params).await,
+        "GetTicketAttachment" => tickets::get_attachment(&mut ctx, params).await,
+        "MergeTicket" => tickets::merge(&mut ctx, params).await,
+        "BlockTicketSender" => tickets::block_sender(&mut ctx, params).await,
+        "GetSupportDepartments" => support::departments(&mut ctx, params).await,
+        "GetSupportStatuses" => support::statuses(&mut ctx, params).await,
+        "GetTicketCounts" => support::counts(&mut ctx, params).await,
+        _ => Err(WhmcsError::bad("Command Not Found")),
+    }
+}
+
+/// An IPv4 address that arrived as IPv6-mapped, as IPv4.
+fn canonical(ip: std::net::IpAddr) -> std::net::IpAddr {
+    match ip {
+        std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, std::net::IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// The form fields of the body (url-encoded or multipart). The query string
+/// is not read: WHMCS takes its fields by POST, and credentials in a URL
+/// end up in proxies' logs.
+async fn read_params(req: Request, state: &CompatState) -> Result<Params, WhmcsError> {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let content_type =
+        req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    if content_type.starts_with("multipart/form-data") {
+        let mut mp =
+            Multipart::from_request(req, state).await.map_err(|_| WhmcsError::bad("Malformed multipart body"))?;
+        loop {
+            match mp.next_field().await {
+                Ok(Some(field)) => {
+                    let name = field.name().unwrap_or_default().to_string();
+                    let text = field.text().await.map_err(|_| WhmcsError::bad("Malformed multipart body"))?;
+                    pairs.push((name, text));
+                }
+                Ok(None) => break,
+                Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                    return Err(WhmcsError {
+                        status: axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                        message: "Request too large".into(),
+                    });
+                }
+                Err(_) => return Err(WhmcsError::bad("Malformed multipart body")),
+            }
+        }
+    } else {
+        let bytes = axum::body::to_bytes(req.into_body(), state.config.max_body_bytes).await.map_err(|_| {
+            WhmcsError { status: axum::http::StatusCode::PAYLOAD_TOO_LARGE, message: "Request too large".into() }
+        })?;
+        if !bytes.is_empty() {
+            let body: Vec<(String, String)> =
+                serde_urlencoded::from_bytes(&bytes).map_err(|_| WhmcsError::bad("Malformed form body"))?;
+            pairs.extend(body);
+        }
+    }
+    Ok(Params::from_pairs(pairs))
+}
