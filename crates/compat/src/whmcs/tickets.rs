@@ -127,6 +127,10 @@ async fn custom_fields(ctx: &Ctx, p: &Params) -> Result<BTreeMap<String, Value>,
             ),
             _ => Value::String(text),
         };
+        // Checked here, before anything is written: AddTicketReply sets the
+        // fields after posting the reply, and a value the desk would refuse
+        // then must not leave the reply behind.
+        let value = def.validate(&value).map_err(|e| WhmcsError::bad(format!("Custom field {id}: {e}")))?;
         out.insert(def.key.clone(), value);
     }
     Ok(out)

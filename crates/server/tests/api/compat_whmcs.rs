@@ -634,6 +634,23 @@ async fn guests_custom_fields_services_and_attachments() {
         .await;
     let native = w.admin.get(&format!("/tickets/{id}")).await.expect(200);
     assert_eq!(native.body["custom_fields"]["domain"], "yeni.com.tr");
+    // A value the field refuses leaves neither the reply nor the field.
+    let plan = w
+        .admin
+        .post(
+            "/custom-fields",
+            json!({"key": "plan", "type": "select", "options": ["gold", "silver"], "labels": {"en": "Plan"}}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let messages = w.admin.get(&format!("/tickets/{id}/messages")).await.expect(200).body["messages"].clone();
+    let cf3 = B64.encode(php_array(&[(plan, "bronze")]));
+    let (status, body) =
+        call(&w, &w.ayse, "AddTicketReply", &[("ticketid", &id), ("message", "Koltuk"), ("customfields", &cf3)]).await;
+    assert_eq!((status, body["result"].as_str()), (400, Some("error")), "{body}");
+    assert!(body["message"].as_str().unwrap().starts_with(&format!("Custom field {plan}")), "{body}");
+    assert_eq!(w.admin.get(&format!("/tickets/{id}/messages")).await.expect(200).body["messages"], messages);
     // A service id given as a domain is not found.
     refused(
         &w,
