@@ -130,7 +130,9 @@ mod tests {
         );
         assert_eq!(
             e.doc().render(Out::Xml).lines().nth(1),
-            Some(r#"<doc><error type="missed" object="name"><msg>The parameter &apos;name&apos; is required</msg></error></doc>"#)
+            Some(
+                r#"<doc><error type="missed" object="name"><msg>The parameter &apos;name&apos; is required</msg></error></doc>"#
+            )
         );
     }
 

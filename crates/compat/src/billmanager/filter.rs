@@ -39,7 +39,10 @@ impl ListFilter {
     pub fn from_params(p: &Params) -> Result<Self, BmError> {
         let name = p.get("name").map(str::trim).unwrap_or_default().to_string();
         if name.chars().count() > MAX_NAME_CHARS {
-            return Err(BmError::value("name", format!("The subject filter is longer than {MAX_NAME_CHARS} characters")));
+            return Err(BmError::value(
+                "name",
+                format!("The subject filter is longer than {MAX_NAME_CHARS} characters"),
+            ));
         }
         let tstatus = match p.get("tstatus").map(str::trim) {
             None => None,
@@ -83,8 +86,7 @@ pub async fn run(state: &CompatState, caller: &Caller, p: &Params) -> Result<Doc
     }
     let filter = ListFilter::from_params(p)?;
     if let Some(d) = filter.client_department {
-        let departments =
-            state.desk.list_departments(&caller.actor).await.map_err(|e| BmError::from_desk(e, None))?;
+        let departments = state.desk.list_departments(&caller.actor).await.map_err(|e| BmError::from_desk(e, None))?;
         if !departments.iter().any(|v| v.department.id.0 == d) {
             return Err(BmError::value("client_department", format!("There is no department {d}")));
         }
@@ -103,12 +105,18 @@ mod tests {
     fn reads_the_form_strictly() {
         let p = Params::parse(Some("sok=ok&name=%C3%96deme&tstatus=10&client_department=4&archived=on"), b"").unwrap();
         let f = ListFilter::from_params(&p).unwrap();
-        assert_eq!(f, ListFilter { name: "Ödeme".into(), tstatus: Some(10), client_department: Some(4), archived: true });
+        assert_eq!(
+            f,
+            ListFilter { name: "Ödeme".into(), tstatus: Some(10), client_department: Some(4), archived: true }
+        );
         assert!(f.name_matches("Fatura ÖDEME sorunu") || f.name_matches("fatura ödeme sorunu"));
         assert!(!f.name_matches("Refund"));
         for bad in ["tstatus=4", "tstatus=x", "client_department=0", "archived=1"] {
             assert!(ListFilter::from_params(&Params::parse(Some(bad), b"").unwrap()).is_err(), "{bad}");
         }
-        assert_eq!(ListFilter::from_params(&Params::parse(Some("sok=ok"), b"").unwrap()).unwrap(), ListFilter::default());
+        assert_eq!(
+            ListFilter::from_params(&Params::parse(Some("sok=ok"), b"").unwrap()).unwrap(),
+            ListFilter::default()
+        );
     }
 }

@@ -64,7 +64,8 @@ async fn billmgr(State(state): State<CompatState>, req: Request) -> Response {
         }
     };
     if !form_body && !bytes.is_empty() {
-        let e = BmError::value("", "Send parameters in the query string or as a form (application/x-www-form-urlencoded)");
+        let e =
+            BmError::value("", "Send parameters in the query string or as a form (application/x-www-form-urlencoded)");
         return answer(Out::Xml, "-", Err(e));
     }
     let params = match Params::parse(parts.uri.query(), &bytes) {

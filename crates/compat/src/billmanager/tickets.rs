@@ -80,13 +80,8 @@ async fn tickets_where(
     let mut out = Vec::new();
     let mut after = None;
     loop {
-        let q = TicketListQuery {
-            filter: filter.clone(),
-            sort: TicketSort::default(),
-            after,
-            offset: 0,
-            limit: Some(100),
-        };
+        let q =
+            TicketListQuery { filter: filter.clone(), sort: TicketSort::default(), after, offset: 0, limit: Some(100) };
         let page = state.desk.list_tickets(&caller.actor, q).await.map_err(|e| BmError::from_desk(e, None))?;
         out.extend(page.tickets.into_iter().filter(|t| caller.real.can_view(t)));
         match page.next {
@@ -238,7 +233,11 @@ async fn reply(state: &CompatState, caller: &Caller, p: &Params, id: i64) -> Res
             return Err(BmError::new("access", "priority", "Customers may not change the priority of a ticket"));
         }
         let patch = TicketPatch { priority: Some(pr), ..TicketPatch::default() };
-        state.desk.update_ticket(&caller.real, t.id, patch, None).await.map_err(|e| BmError::from_desk(e, Some(&elid)))?;
+        state
+            .desk
+            .update_ticket(&caller.real, t.id, patch, None)
+            .await
+            .map_err(|e| BmError::from_desk(e, Some(&elid)))?;
     }
     let posted = state
         .desk
