@@ -56,12 +56,9 @@ async fn billmgr(State(state): State<CompatState>, req: Request) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_none_or(|ct| ct.trim().to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
-    let bytes = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
-        Ok(b) => b,
-        Err(_) => {
-            let e = BmError::value("", "The request body is too large or could not be read");
-            return answer(Out::Xml, "-", Err(e));
-        }
+    let Ok(bytes) = axum::body::to_bytes(body, state.config.max_body_bytes).await else {
+        let e = BmError::value("", "The request body is too large or could not be read");
+        return answer(Out::Xml, "-", Err(e));
     };
     if !form_body && !bytes.is_empty() {
         let e =

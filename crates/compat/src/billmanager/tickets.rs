@@ -185,6 +185,9 @@ async fn view(state: &CompatState, caller: &Caller, id: i64) -> Result<Doc, BmEr
 
 /// Opens a ticket from the form.
 async fn create(state: &CompatState, caller: &Caller, p: &Params) -> Result<Doc, BmError> {
+    if caller.actor.is_staff() {
+        return Err(BmError::new("access", "su", "Agents open tickets for a customer: add su=<customer e-mail or id>"));
+    }
     let subject = p.required("name")?;
     let department = p.get("client_department").ok_or_else(|| BmError::missed("client_department"))?;
     let department = positive_id("client_department", department)?;

@@ -156,9 +156,15 @@ async fn rows(w: &World, email: &str) -> Vec<Value> {
     v["doc"]["elem"].as_array().unwrap_or_else(|| panic!("elem is an array: {v}")).clone()
 }
 
+/// The id of a row (a string in the answer, as in the original).
+#[track_caller]
+fn id_of(row: &Value) -> i64 {
+    row["id"]["$"].as_str().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("a string id: {row}"))
+}
+
 /// The ids listed by `clientticket` as `email`.
 async fn listed(w: &World, email: &str) -> Vec<i64> {
-    rows(w, email).await.iter().map(|r| r["id"]["$"].as_str().unwrap().parse().unwrap()).collect()
+    rows(w, email).await.iter().map(id_of).collect()
 }
 
 const CAROL: &str = "carol@acme.example";
@@ -256,10 +262,10 @@ async fn the_list_has_the_documented_columns_as_strings() {
         call(&w, ERIN, "clientticket.edit", &[("sok", "ok"), ("elid", &first.to_string()), ("message", "Teşekkürler")])
             .await;
     assert_eq!(r.ok_id(), first);
-    let row = rows(&w, ERIN).await.into_iter().find(|r| r["id"]["$"] == first.to_string()).unwrap();
+    let row = rows(&w, ERIN).await.into_iter().find(|r| id_of(r) == first).unwrap();
     assert_eq!(row["tstatus"]["$"], "1");
     w.ayse.post(&format!("/tickets/{first}/solve"), json!({})).await.expect(200);
-    let row = rows(&w, ERIN).await.into_iter().find(|r| r["id"]["$"] == first.to_string()).unwrap();
+    let row = rows(&w, ERIN).await.into_iter().find(|r| id_of(r) == first).unwrap();
     assert_eq!(row["tstatus"]["$"], "3");
     // A customer without tickets gets an empty array, not a missing key.
     let v = call(&w, DAVE, "clientticket", &[]).await.json();
@@ -486,7 +492,8 @@ async fn creating_validates_everything_and_makes_no_half_ticket() {
     let dept = w.billing.to_string();
     let rows_before = w.ticket_rows().await;
     let long = "ş".repeat(256);
-    let cases: Vec<(Vec<(&str, &str)>, &str, &str)> = vec![
+    type Case<'a> = (Vec<(&'a str, &'a str)>, &'a str, &'a str);
+    let cases: Vec<Case<'_>> = vec![
         (vec![("client_department", &dept), ("message", "m")], "missed", "name"),
         (vec![("client_department", &dept), ("name", "n")], "missed", "message"),
         (vec![("name", "n"), ("message", "m")], "missed", "client_department"),
@@ -589,7 +596,7 @@ async fn archiving_hides_tickets_from_the_customer_only() {
     assert_eq!(r.json(), json!({"doc": {"ok": {}}}));
     let rows = rows(&w, ERIN).await;
     assert_eq!(rows.len(), 3);
-    let status_of = |id: i64| rows.iter().find(|r| r["id"]["$"] == id.to_string()).unwrap()["tstatus"]["$"].clone();
+    let status_of = |id: i64| rows.iter().find(|r| id_of(r) == id).unwrap()["tstatus"]["$"].clone();
     assert_eq!((status_of(a), status_of(b), status_of(c)), (json!("10"), json!("10"), json!("0")));
     // Someone else's ticket in the list: nothing archived.
     let dave_t = create(&w, DAVE, w.billing, "Dave", "d").await;
@@ -674,6 +681,17 @@ async fn su_lets_staff_act_as_a_customer_within_their_own_reach() {
     .await;
     let id = r.ok_id();
     assert_eq!(w.admin.get(&format!("/tickets/{id}")).await.expect(200).body["requester_id"], w.carol_id);
+    // Without su an agent has no customer to open a ticket for.
+    let rows_before = w.ticket_rows().await;
+    let r = call(
+        &w,
+        AYSE,
+        "clientticket.edit",
+        &[("sok", "ok"), ("client_department", &dept), ("name", "n"), ("message", "m")],
+    )
+    .await;
+    assert_eq!((r.error().0.as_str(), r.error().1.as_str()), ("access", "su"));
+    assert_eq!(w.ticket_rows().await, rows_before);
     // A customer may not su; nobody may su to an agent or to nobody.
     let r = call(&w, ERIN, "clientticket", &[("su", CAROL)]).await;
     assert_eq!((r.error().0.as_str(), r.error().1.as_str()), ("access", "su"));
@@ -714,4 +732,39 @@ async fn unknown_and_unsupported_functions_and_formats() {
     // Invalid UTF-8 in a value does not break the server.
     let r = read(client().get(format!("{}/compat/billmanager/billmgr?out=json&func=%FF%FE", w.server.base))).await;
     assert_eq!(r.error().0, "auth");
+}
+
+#[tokio::test]
+async fn a_session_ends_after_one_idle_hour_and_each_use_extends_it() {
+    use std::sync::Arc;
+    use tessera_core::time::ManualClock;
+    let w = world().await;
+    let v = get(&w, &[("func", "auth"), ("username", ERIN), ("password", PW), ("out", "json")]).await.json();
+    let sid = v["doc"]["auth"]["$"].as_str().unwrap().to_string();
+    // The desk the server runs, seen through a clock the test moves.
+    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    let desk = w.server.state.desk.with_clock(clock.clone());
+    clock.advance(chrono::Duration::minutes(59));
+    assert!(desk.billmanager_session(&sid).await.is_ok(), "59 idle minutes: still on");
+    clock.advance(chrono::Duration::minutes(59));
+    assert!(desk.billmanager_session(&sid).await.is_ok(), "the use at 59 minutes moved the expiry");
+    clock.advance(chrono::Duration::minutes(61));
+    assert!(desk.billmanager_session(&sid).await.is_err(), "61 idle minutes: ended");
+    // And the server, whose clock is behind, agrees: the session is gone for good.
+    let r = get(&w, &[("auth", &sid), ("out", "json"), ("func", "clientticket")]).await;
+    assert_eq!(r.error().0, "auth");
+    // A session id is not a web session cookie: the web sends the visitor to sign in.
+    let v = get(&w, &[("func", "auth"), ("username", ERIN), ("password", PW), ("out", "json")]).await.json();
+    let fresh = v["doc"]["auth"]["$"].as_str().unwrap().to_string();
+    let no_redirects = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .expect("client");
+    let r = read(
+        no_redirects.get(format!("{}/account", w.server.base)).header("cookie", format!("tessera_session={fresh}")),
+    )
+    .await;
+    assert!((300..400).contains(&r.status), "not signed in on the web: {} {}", r.status, r.text);
 }
