@@ -416,6 +416,13 @@ async fn the_edit_view_has_the_fields_and_public_messages_only() {
     let v = call(&w, ADMIN, "clientticket.edit", &[("elid", &id.to_string())]).await;
     assert!(!v.text.contains("INTERNAL"), "{}", v.text);
     assert_eq!(v.json()["doc"]["elem"].as_array().unwrap().len(), 2);
+    // Without elid and sok: the empty form for a new ticket.
+    let v = call(&w, ERIN, "clientticket.edit", &[]).await.json();
+    assert_eq!(
+        v,
+        json!({"doc": {"id": {"$": ""}, "name": {"$": ""}, "client_department": {"$": ""},
+            "ticket_item": {"$": ""}, "priority": {"$": "2"}, "tstatus": {"$": ""}}})
+    );
     // The XML form parses.
     let auth = ai(ERIN);
     let x = get(&w, &[("authinfo", &auth), ("func", "clientticket.edit"), ("elid", &id.to_string())]).await;
