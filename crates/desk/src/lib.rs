@@ -11,6 +11,7 @@
 pub mod admin;
 pub mod attachments;
 pub mod auth;
+mod compat_billmanager;
 pub mod crypto;
 mod diff;
 pub mod error;

@@ -1,0 +1,141 @@
+//! BILLmanager's `clientticket` functions: `GET|POST
+//! /compat/billmanager/billmgr?func=…&out=json|xml` (`spec/compat.md`,
+//! section billmanager; the function reference of seed 001).
+//!
+//! A call signs in with `authinfo=<email>:<password>` or a session from
+//! `func=auth` (`auth=<sid>`); an agent or admin may add `su=<customer>` to
+//! act as that customer. Answers are BILLmanager's `doc` documents in XML
+//! (the default) or JSON, errors included, with HTTP 200 as the original.
+
+mod doc;
+mod error;
+mod filter;
+mod params;
+mod tickets;
+
+use crate::CompatState;
+use crate::common::{self, with_action};
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use doc::{Doc, Elem, Out};
+use error::BmError;
+use params::Params;
+use std::net::IpAddr;
+use tessera_core::Actor;
+
+/// The dialect's routes, relative to `/compat/billmanager`.
+pub fn router() -> Router<CompatState> {
+    Router::new().route("/billmgr", get(billmgr).post(billmgr))
+}
+
+/// Who a call acts for.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// Whom the call acts as: the signed-in user, or the customer named by `su`.
+    pub actor: Actor,
+    /// Who signed in (the agent behind `su`; else the same as `actor`).
+    pub real: Actor,
+    /// The client's address, for the message record.
+    pub peer: Option<IpAddr>,
+}
+
+/// The functions this dialect knows, by their names (also the log's action).
+const FUNCTIONS: [&str; 6] =
+    ["auth", "clientticket", "clientticket.filter", "clientticket.edit", "clientticket.archive", "incident"];
+
+/// The one endpoint: reads the parameters, signs the caller in and runs
+/// the function.
+async fn billmgr(State(state): State<CompatState>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let peer = common::peer_ip(&parts.extensions);
+    let form_body = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|ct| ct.trim().to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+    let Ok(bytes) = axum::body::to_bytes(body, state.config.max_body_bytes).await else {
+        let e = BmError::value("", "The request body is too large or could not be read");
+        return answer(Out::Xml, "-", Err(e));
+    };
+    if !form_body && !bytes.is_empty() {
+        let e =
+            BmError::value("", "Send parameters in the query string or as a form (application/x-www-form-urlencoded)");
+        return answer(Out::Xml, "-", Err(e));
+    }
+    let params = match Params::parse(parts.uri.query(), &bytes) {
+        Ok(p) => p,
+        Err(e) => return answer(Out::Xml, "-", Err(e)),
+    };
+    let Some(out) = Out::parse(params.raw("out")) else {
+        return answer(Out::Xml, "-", Err(BmError::value("out", "The value of 'out' must be 'xml' or 'json'")));
+    };
+    let func = params.get("func").map(str::trim).unwrap_or_default();
+    let action = FUNCTIONS.iter().find(|f| **f == func).copied().unwrap_or("unknown");
+    let result = run(&state, &params, func, peer).await;
+    answer(out, action, result)
+}
+
+/// Runs one function.
+async fn run(state: &CompatState, p: &Params, func: &str, peer: Option<IpAddr>) -> Result<Doc, BmError> {
+    if func == "auth" {
+        return auth(state, p, peer).await;
+    }
+    let caller = sign_in(state, p, peer).await?;
+    match func {
+        "clientticket" => tickets::list(state, &caller).await,
+        "clientticket.filter" => filter::run(state, &caller, p).await,
+        "clientticket.edit" => tickets::edit(state, &caller, p).await,
+        "clientticket.archive" => tickets::archive(state, &caller, p).await,
+        "incident" => Err(BmError::new(
+            "unsupported",
+            "incident",
+            "The function 'incident' (buying paid support incidents) is not supported by this server",
+        )),
+        "" => Err(BmError::missed("func")),
+        other => {
+            let shown: String = other.chars().take(64).collect();
+            Err(BmError::new("missed", "func", format!("Unknown function '{shown}'")))
+        }
+    }
+}
+
+/// `func=auth&username=&password=`: a session for later calls.
+async fn auth(state: &CompatState, p: &Params, peer: Option<IpAddr>) -> Result<Doc, BmError> {
+    let username = p.required("username")?;
+    let password = p.required("password")?;
+    let actor = common::password(&state.desk, username, password, peer).await?;
+    let sid = state.desk.billmanager_start_session(&actor).await.map_err(|e| BmError::from_desk(e, None))?;
+    Ok(Doc::new(vec![Elem::value("auth", sid.clone()).attr("id", sid)]))
+}
+
+/// The caller of a function: a session (`auth`) or `authinfo`, then `su`.
+async fn sign_in(state: &CompatState, p: &Params, peer: Option<IpAddr>) -> Result<Caller, BmError> {
+    let real = if let Some(sid) = p.get("auth") {
+        state.desk.billmanager_session(sid).await.map_err(|e| BmError::from_desk(e, None))?
+    } else if let Some(info) = p.get("authinfo") {
+        let (email, password) = info.split_once(':').ok_or_else(BmError::auth)?;
+        common::password(&state.desk, email, password, peer).await?
+    } else {
+        return Err(BmError::auth());
+    };
+    let actor = match p.get("su") {
+        Some(who) => state.desk.billmanager_su(&real, who).await.map_err(|e| BmError::from_desk(e, None))?,
+        None => real.clone(),
+    };
+    Ok(Caller { actor, real, peer })
+}
+
+/// The HTTP answer of a function, tagged for the request log.
+fn answer(out: Out, action: &str, result: Result<Doc, BmError>) -> Response {
+    let (status, doc) = match result {
+        Ok(doc) => (StatusCode::OK, doc),
+        Err(e) if e.is_internal() => (StatusCode::INTERNAL_SERVER_ERROR, e.doc()),
+        Err(e) => (StatusCode::OK, e.doc()),
+    };
+    let mut resp = (status, doc.render(out)).into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(out.content_type()));
+    with_action(resp, action)
+}
