@@ -10,7 +10,7 @@ const PASSWORD: &str = "Ayşe's long passphrase 42";
 
 /// How a request authenticates.
 #[derive(Clone, Copy)]
-enum Cred<'a> {
+pub(crate) enum Cred<'a> {
     /// `-u {account}:{password}`, as the seed's curl lines.
     Basic(&'a str, &'a str),
     /// `Authorization: Bearer <token>`.
@@ -19,7 +19,7 @@ enum Cred<'a> {
     None,
 }
 
-async fn call(w: &World, cred: Cred<'_>, path_and_query: &str, lang: Option<&str>) -> Resp {
+pub(crate) async fn call(w: &World, cred: Cred<'_>, path_and_query: &str, lang: Option<&str>) -> Resp {
     let url = if path_and_query.starts_with("http") {
         path_and_query.to_string()
     } else {
@@ -63,7 +63,7 @@ fn is_ymd_his(s: &str) -> bool {
 }
 
 /// A shared view of every ticket; answers its id.
-async fn all_tickets_view(w: &World) -> i64 {
+pub(crate) async fn all_tickets_view(w: &World) -> i64 {
     w.admin.post("/views", json!({"title": "所有工单", "personal": false})).await.expect(201).id()
 }
 

@@ -12,7 +12,7 @@ use tessera_core::UserId;
 const PW: &str = "correct horse battery staple";
 
 /// The world with every dialect on and passwords for the people used here.
-async fn world() -> World {
+pub(crate) async fn world() -> World {
     let w = World::with(all_compat).await;
     let desk = &w.server.state.desk;
     for id in [w.ayse_id, w.boris_id, w.carol_id, w.dave_id, w.erin_id] {
@@ -29,7 +29,7 @@ fn ai(email: &str) -> String {
 }
 
 /// An answer of the dialect.
-struct Bm {
+pub(crate) struct Bm {
     status: u16,
     content_type: String,
     text: String,
@@ -38,7 +38,7 @@ struct Bm {
 impl Bm {
     /// The JSON body (panics when it is not JSON).
     #[track_caller]
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         assert!(self.content_type.starts_with("application/json"), "content type {}", self.content_type);
         serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
     }
@@ -56,7 +56,7 @@ impl Bm {
 
     /// The id of a successful write.
     #[track_caller]
-    fn ok_id(&self) -> i64 {
+    pub(crate) fn ok_id(&self) -> i64 {
         let v = self.json();
         assert_eq!(v["doc"]["ok"], json!({}), "a successful write: {}", self.text);
         v["doc"]["id"]["$"].as_str().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("an id: {}", self.text))
@@ -130,7 +130,7 @@ async fn post(w: &World, params: &[(&str, &str)]) -> Bm {
 }
 
 /// A JSON call as `email`.
-async fn call(w: &World, email: &str, func: &str, more: &[(&str, &str)]) -> Bm {
+pub(crate) async fn call(w: &World, email: &str, func: &str, more: &[(&str, &str)]) -> Bm {
     let auth = ai(email);
     let mut p = vec![("authinfo", auth.as_str()), ("out", "json"), ("func", func)];
     p.extend_from_slice(more);
@@ -169,8 +169,8 @@ async fn listed(w: &World, email: &str) -> Vec<i64> {
 
 const CAROL: &str = "carol@acme.example";
 const DAVE: &str = "dave@acme.example";
-const ERIN: &str = "erin@example.org";
-const AYSE: &str = "ayse@example.com";
+pub(crate) const ERIN: &str = "erin@example.org";
+pub(crate) const AYSE: &str = "ayse@example.com";
 const ADMIN: &str = "admin@localhost";
 
 #[tokio::test]

@@ -24,11 +24,11 @@ fn req(
     rb
 }
 
-async fn get(w: &World, who: &Api, path: &str, lang: Option<&str>) -> Resp {
+pub(crate) async fn get(w: &World, who: &Api, path: &str, lang: Option<&str>) -> Resp {
     Api::send(req(w, Some(who), reqwest::Method::GET, path, lang)).await
 }
 
-async fn post_json(w: &World, who: &Api, path: &str, body: Value, lang: Option<&str>) -> Resp {
+pub(crate) async fn post_json(w: &World, who: &Api, path: &str, body: Value, lang: Option<&str>) -> Resp {
     Api::send(req(w, Some(who), reqwest::Method::POST, path, lang).json(&body)).await
 }
 
@@ -42,7 +42,7 @@ async fn world() -> World {
 }
 
 /// A service owned by `owner`; answers its id.
-async fn service(w: &World, owner: i64) -> i64 {
+pub(crate) async fn service(w: &World, owner: i64) -> i64 {
     w.admin.post("/services", json!({"kind": "service", "label": "VPS", "owner_id": owner})).await.expect(201).id()
 }
 

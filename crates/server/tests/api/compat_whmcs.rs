@@ -40,7 +40,7 @@ async fn call(w: &World, who: &Api, action: &str, params: &[(&str, &str)]) -> (u
 }
 
 /// Calls and expects success.
-async fn ok(w: &World, who: &Api, action: &str, params: &[(&str, &str)]) -> Value {
+pub(crate) async fn ok(w: &World, who: &Api, action: &str, params: &[(&str, &str)]) -> Value {
     let (status, v) = call(w, who, action, params).await;
     assert_eq!((status, v["result"].as_str()), (200, Some("success")), "{action}: {v}");
     v

@@ -9,6 +9,7 @@ mod attachments;
 mod bad_input;
 mod compat_bangwo8;
 mod compat_billmanager;
+mod compat_cross;
 mod compat_hostapi;
 mod compat_whmcs;
 mod concurrency;
