@@ -73,16 +73,7 @@ impl Bm {
 /// Runs Python's XML parser on a document.
 #[track_caller]
 fn assert_well_formed(xml: &str) {
-    use std::io::Write;
-    let mut child = std::process::Command::new("python3")
-        .args(["-c", "import xml.etree.ElementTree as E,sys; E.fromstring(sys.stdin.buffer.read())"])
-        .stdin(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3");
-    child.stdin.take().expect("stdin").write_all(xml.as_bytes()).expect("write");
-    let out = child.wait_with_output().expect("python3 runs");
-    assert!(out.status.success(), "not well-formed XML: {xml}\n{}", String::from_utf8_lossy(&out.stderr));
+    xml_to_json(xml);
 }
 
 /// Reads an element's text from an XML answer: `<name>text</name>`, the
@@ -110,18 +101,6 @@ async fn read(rb: reqwest::RequestBuilder) -> Bm {
 async fn get(w: &World, params: &[(&str, &str)]) -> Bm {
     let query: Vec<String> = params.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect();
     read(client().get(format!("{}/compat/billmanager/billmgr?{}", w.server.base, query.join("&")))).await
-}
-
-/// Percent-encodes a query string value.
-fn enc(text: &str) -> String {
-    let mut out = String::new();
-    for b in text.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 /// `POST /compat/billmanager/billmgr` with the parameters as a form.

@@ -63,7 +63,8 @@ async fn reads_the_same_everywhere(w: &World, view: i64, e: &Expected<'_>) {
     assert_eq!(native["department_id"], w.billing);
     assert_eq!(native["priority"], e.priority);
     assert_eq!(native["status"], e.status, "{native}");
-    let bodies: Vec<&str> = native["messages"].as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap()).collect();
+    let bodies: Vec<&str> =
+        native["messages"].as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap()).collect();
     assert_eq!(bodies, e.messages, "native");
 
     // WHMCS (the billing agent).
@@ -96,9 +97,10 @@ async fn reads_the_same_everywhere(w: &World, view: i64, e: &Expected<'_>) {
 
     // Bangwo8 (the billing agent, through a shared view of every ticket).
     let token = w.ayse.token.clone().unwrap();
-    let r = bangwo8::call(w, Cred::Bearer(&token), &format!("/api/v1/ticketviews/{view}/tickets.json?per_page=100"), None)
-        .await
-        .expect(200);
+    let r =
+        bangwo8::call(w, Cred::Bearer(&token), &format!("/api/v1/ticketviews/{view}/tickets.json?per_page=100"), None)
+            .await
+            .expect(200);
     let t = r.body["tickets"]
         .as_array()
         .unwrap()
@@ -201,8 +203,13 @@ async fn a_ticket_made_through_any_dialect_reads_the_same_through_every_other() 
         e.status = "answered";
         reads_the_same_everywhere(&w, view, e).await;
     }
-    let r = bm::call(&w, ERIN, "clientticket.edit", &[("sok", "ok"), ("elid", &by_host.to_string()), ("message", "Hâlâ çalışmıyor")])
-        .await;
+    let r = bm::call(
+        &w,
+        ERIN,
+        "clientticket.edit",
+        &[("sok", "ok"), ("elid", &by_host.to_string()), ("message", "Hâlâ çalışmıyor")],
+    )
+    .await;
     assert_eq!(r.ok_id(), by_host);
     hostapi::post_json(&w, &w.erin, "/v1/tickets/reply", json!({"id": by_bm, "reply": "Жду ответа"}), None)
         .await

@@ -55,42 +55,6 @@ async fn refused(w: &World, who: &Api, action: &str, params: &[(&str, &str)], st
     assert_eq!(v.as_object().map(|o| o.len()), Some(2), "error shape is result + message: {v}");
 }
 
-/// Parses XML with Python's standard parser and turns it into JSON
-/// (an element with children becomes an object, repeated children a list,
-/// a leaf its text), so XML answers are checked with a standard parser.
-fn xml_to_json(xml: &str) -> Value {
-    let script = r#"
-import sys, json, xml.etree.ElementTree as E
-def conv(e):
-    kids = list(e)
-    if not kids:
-        return e.text or ""
-    out = {}
-    for k in kids:
-        v = conv(k)
-        if k.tag in out:
-            if not isinstance(out[k.tag], list): out[k.tag] = [out[k.tag]]
-            out[k.tag].append(v)
-        else:
-            out[k.tag] = v
-    return out
-root = E.fromstring(sys.stdin.buffer.read())
-print(json.dumps({root.tag: conv(root)}))
-"#;
-    use std::io::Write;
-    let mut child = std::process::Command::new("python3")
-        .args(["-c", script])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3 is needed to parse XML with a standard parser");
-    child.stdin.take().expect("stdin").write_all(xml.as_bytes()).expect("write");
-    let out = child.wait_with_output().expect("python3");
-    assert!(out.status.success(), "XML does not parse: {}\n{xml}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).expect("json")
-}
-
 /// PHP's `serialize()` of an array of int keys and string values.
 fn php_array(items: &[(i64, &str)]) -> String {
     let mut s = format!("a:{}:{{", items.len());

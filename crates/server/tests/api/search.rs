@@ -5,18 +5,6 @@ use crate::support::*;
 use serde_json::json;
 use std::collections::BTreeSet;
 
-/// Percent-encodes a search for a query string.
-pub(crate) fn enc(q: &str) -> String {
-    let mut out = String::new();
-    for b in q.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
 /// Every ticket id `who` finds for `q`, paging through all results; checks
 /// that the total equals what the pages hold.
 pub(crate) async fn ids(who: &Api, q: &str) -> BTreeSet<i64> {

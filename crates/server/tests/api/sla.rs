@@ -6,7 +6,7 @@
 //! opened on a Friday afternoon and a weekend can pass in a moment; the
 //! checker polls every few milliseconds and reads that clock.
 
-use crate::search::{enc, ids as found, set};
+use crate::search::{ids as found, set};
 use crate::support::*;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};

@@ -692,3 +692,51 @@ where
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// Percent-encodes a value for a query string (searches, compat parameters).
+pub fn enc(q: &str) -> String {
+    let mut out = String::new();
+    for b in q.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Parses XML with Python's standard parser and turns it into JSON
+/// (an element with children becomes an object, repeated children a list,
+/// a leaf its text), so XML answers are checked with a standard parser.
+pub fn xml_to_json(xml: &str) -> Value {
+    let script = r#"
+import sys, json, xml.etree.ElementTree as E
+def conv(e):
+    kids = list(e)
+    if not kids:
+        return e.text or ""
+    out = {}
+    for k in kids:
+        v = conv(k)
+        if k.tag in out:
+            if not isinstance(out[k.tag], list): out[k.tag] = [out[k.tag]]
+            out[k.tag].append(v)
+        else:
+            out[k.tag] = v
+    return out
+root = E.fromstring(sys.stdin.buffer.read())
+print(json.dumps({root.tag: conv(root)}))
+"#;
+    use std::io::Write;
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 is needed to parse XML with a standard parser");
+    child.stdin.take().expect("stdin").write_all(xml.as_bytes()).expect("write");
+    let out = child.wait_with_output().expect("python3");
+    assert!(out.status.success(), "XML does not parse: {}\n{xml}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("json")
+}
