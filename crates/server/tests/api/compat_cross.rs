@@ -221,3 +221,88 @@ async fn a_ticket_made_through_any_dialect_reads_the_same_through_every_other() 
         reads_the_same_everywhere(&w, view, e).await;
     }
 }
+
+/// Malformed requests of every kind, to every dialect, as nobody, a
+/// customer and an agent: each gets a 2xx/4xx answer in the dialect's
+/// shape (never a 5xx), and no ticket is made.
+#[tokio::test]
+async fn junk_to_any_dialect_never_gets_a_5xx_or_makes_a_ticket() {
+    let w = bm::world().await;
+    let before = w.ticket_rows().await;
+    let base = &w.server.base;
+    let client = &w.admin.client;
+    let (ident, secret) = {
+        let t = w.ayse.token.clone().unwrap();
+        let (i, s) = t.split_once('.').unwrap();
+        (i.to_string(), s.to_string())
+    };
+    let long = "x".repeat(100_000);
+    let nasty: Vec<(&str, String)> = vec![
+        ("application/x-www-form-urlencoded", "%%%&&=&=%zz".into()),
+        (
+            "application/x-www-form-urlencoded",
+            format!(
+                "identifier={ident}&secret={secret}&action=OpenTicket&deptid=-1&subject=%00&message=x&customfields=YTox&attachments=W3sibmFtZSI6MX1d"
+            ),
+        ),
+        (
+            "application/x-www-form-urlencoded",
+            format!(
+                "identifier={ident}&secret={secret}&action=GetTickets&limitstart=-5&limitnum=99999999999999999999&responsetype=xml"
+            ),
+        ),
+        (
+            "application/x-www-form-urlencoded",
+            format!("identifier={ident}&secret={secret}&action=GetTicket&ticketid=1e9&responsetype=json"),
+        ),
+        (
+            "application/x-www-form-urlencoded",
+            format!("identifier={ident}&secret={secret}&action=UpdateTicket&ticketid=1&status=%FF%FE&priority={long}"),
+        ),
+        ("application/json", "{\"title\": [1,2], \"department\": \"x\", \"message\": null, \"service\": {}}".into()),
+        ("application/json", "{not json".into()),
+        ("application/json", format!("{{\"id\": 99999999999999999999, \"reply\": \"{long}\"}}")),
+        (
+            "multipart/form-data; boundary=zzz",
+            "--zzz\r\nContent-Disposition: form-data; name=\"action\"\r\n\r\nGetTickets\r\n--zz".into(),
+        ),
+        ("text/plain", "\u{0}\u{1}\u{2}".into()),
+        ("application/xml", "<doc><elem>".into()),
+    ];
+    let paths = [
+        "/compat/whmcs/includes/api.php",
+        "/compat/billmanager/billmgr?func=clientticket.edit&sok=ok&out=json&authinfo=erin@example.org:wrong",
+        "/compat/billmanager/billmgr?func=clientticket.archive&elid=1,%20,x&out=xml",
+        "/compat/billmanager/billmgr?func=clientticket.edit&elid=-1&out=json&auth=%00",
+        "/compat/hostapi/v1/tickets/create",
+        "/compat/hostapi/v1/tickets/reply",
+        "/compat/hostapi/v1/tickets/abc/close",
+        "/compat/bangwo8/api/v1/ticketviews/show_many.json?ids={1,,x}",
+        "/compat/bangwo8/api/v1/tickets.json?created_start=2026-02-30&per_page=-1&page=99999999999999999999",
+        "/compat/bangwo8/api/v1/ticketviews/99999999999999999999/tickets.json",
+    ];
+    let tokens = [None, w.erin.token.clone(), w.ayse.token.clone()];
+    let mut answers = 0;
+    for path in paths {
+        for token in &tokens {
+            for (ctype, body) in &nasty {
+                for method in [reqwest::Method::GET, reqwest::Method::POST] {
+                    let mut rb = client
+                        .request(method.clone(), format!("{base}{path}"))
+                        .header("content-type", *ctype)
+                        .body(body.clone());
+                    if let Some(t) = token {
+                        rb = rb.bearer_auth(t);
+                    }
+                    let r = rb.send().await.expect("an answer");
+                    let status = r.status().as_u16();
+                    let text = r.text().await.expect("a body");
+                    assert!(status < 500, "{method} {path} ({ctype}) answered {status}: {text}");
+                    answers += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(answers, paths.len() * tokens.len() * nasty.len() * 2);
+    assert_eq!(w.ticket_rows().await, before, "no ticket was made");
+}
