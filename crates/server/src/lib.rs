@@ -7,6 +7,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+pub mod metrics;
 pub mod middleware;
 pub mod startup;
 pub mod state;
@@ -70,6 +71,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/api/v1/openapi.json", get(openapi))
+        .route("/metrics", get(metrics::metrics))
         .merge(api)
         .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::idempotency))
         .with_state(state.clone())
@@ -79,7 +81,7 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::disable())
         .layer(axum::middleware::from_fn_with_state(state.web, tessera_web::page::error_pages))
-        .layer(axum::middleware::from_fn(middleware::request_log))
+        .layer(axum::middleware::from_fn_with_state(state.metrics.clone(), middleware::request_log))
         .layer(axum::middleware::from_fn(middleware::security_headers))
 }
 

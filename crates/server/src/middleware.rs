@@ -1,13 +1,15 @@
 //! Layers around every request: security headers, the request log, and the
 //! client address.
 
-use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request};
+use crate::metrics::Metrics;
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Adds the security headers every answer carries (API answers are never
@@ -24,15 +26,18 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
 }
 
 /// Logs method, route pattern (never the raw path or query, which can hold
-/// personal data), status and latency.
-pub async fn request_log(req: Request, next: Next) -> Response {
+/// personal data), status and latency, and counts the request for
+/// `/metrics`.
+pub async fn request_log(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().clone();
     let route =
         req.extensions().get::<MatchedPath>().map_or_else(|| "<unmatched>".to_string(), |p| p.as_str().to_string());
     let resp = next.run(req).await;
     let status = resp.status().as_u16();
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let took = started.elapsed();
+    metrics.observe(&route, method.as_str(), status, took);
+    let ms = took.as_secs_f64() * 1000.0;
     if status >= 500 {
         tracing::error!(%method, route, status, ms, "request");
     } else {

@@ -148,7 +148,16 @@ pub fn state(config: Config) -> Result<AppState, StartError> {
     tokio::spawn(reindex_if_stale(desk.store().clone()));
     let sla =
         Arc::new(SlaChecker::start(desk.clone(), CheckerSettings { poll: Duration::from_millis(config.sla_poll_ms) }));
-    Ok(AppState { desk, config: Arc::new(config), openapi: Arc::new(openapi), web, compat, webhooks, sla })
+    Ok(AppState {
+        desk,
+        config: Arc::new(config),
+        openapi: Arc::new(openapi),
+        web,
+        compat,
+        webhooks,
+        metrics: Arc::new(crate::metrics::Metrics::default()),
+        sla,
+    })
 }
 
 /// On an installation without users, creates an administrator with a random

@@ -19,6 +19,8 @@ pub struct AppState {
     pub compat: tessera_compat::CompatState,
     /// The webhook delivery worker (stops when the last state is dropped).
     pub webhooks: Arc<tessera_hooks::WebhookWorker>,
+    /// Request counts and latencies for `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// The SLA checker (stops when the last state is dropped).
     pub sla: Arc<tessera_desk::sla::checker::SlaChecker>,
 }

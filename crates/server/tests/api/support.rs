@@ -158,6 +158,7 @@ impl Api {
             && !path.starts_with("/api/")
             && !path.starts_with("/healthz")
             && !path.starts_with("/readyz")
+            && !path.starts_with("/metrics")
         {
             format!("{}/api/v1{path}", self.base)
         } else {
