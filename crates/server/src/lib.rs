@@ -81,7 +81,7 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::disable())
         .layer(axum::middleware::from_fn_with_state(state.web, tessera_web::page::error_pages))
-        .layer(axum::middleware::from_fn_with_state(state.metrics.clone(), middleware::request_log))
+        .layer(axum::middleware::from_fn_with_state(state.metrics, middleware::request_log))
         .layer(axum::middleware::from_fn(middleware::security_headers))
 }
 
