@@ -24,7 +24,7 @@ async fn administrators_read_requests_and_ticket_counts_as_prometheus_text() {
     w.ayse.get("/metrics").await.expect(403);
     let r = w.admin.get("/metrics").await.expect(200);
     assert!(r.header("content-type").unwrap().starts_with("text/plain; version=0.0.4"));
-    let text = String::from_utf8(r.bytes.clone()).unwrap();
+    let text = String::from_utf8(r.bytes).unwrap();
 
     let route = "route=\"/api/v1/tickets/{id}\",method=\"GET\"";
     assert_eq!(series(&text, &format!("tessera_http_requests_total{{{route},status=\"2xx\"}}")), Some(3.0));
