@@ -101,6 +101,20 @@ impl Actor {
         if self.role.is_staff() { Side::Agent } else { Side::Customer }
     }
 
+    /// Tessera itself acting with an admin's rights and no user (user id 0):
+    /// set-up work no person asked for, such as a compat dialect creating
+    /// the custom fields it stores its values in on first use.
+    pub fn system() -> Self {
+        Self {
+            user_id: UserId(0),
+            role: Role::Admin,
+            organization_id: None,
+            sees_all: false,
+            department_ids: Vec::new(),
+            only_ticket: None,
+        }
+    }
+
     /// An agent or admin.
     pub fn is_staff(&self) -> bool {
         self.role.is_staff()

@@ -5,7 +5,7 @@
 //! The dialect makes sure they exist the first time a client sends one,
 //! through the desk's own admin operation, as the system.
 
-use tessera_core::{Actor, CustomFieldDef, FieldType, Role, UserId};
+use tessera_core::{Actor, CustomFieldDef, FieldType};
 use tessera_desk::{CustomFieldInput, Desk, DeskError};
 
 /// One server detail: the request parameter, the field key, and the
@@ -56,22 +56,10 @@ pub enum SecretFieldError {
     Desk(#[from] DeskError),
 }
 
-/// The system, acting as an admin to create the field definitions.
-fn system() -> Actor {
-    Actor {
-        user_id: UserId(0),
-        role: Role::Admin,
-        organization_id: None,
-        sees_all: false,
-        department_ids: vec![],
-        only_ticket: None,
-    }
-}
-
 /// Makes sure the secret fields with these keys exist (creating the
 /// missing ones), and that each is a secret field.
 pub async fn ensure(desk: &Desk, keys: &[&'static str]) -> Result<(), SecretFieldError> {
-    let sys = system();
+    let sys = Actor::system();
     for key in keys {
         let existing: Option<CustomFieldDef> = desk.custom_fields(&sys).await?.into_iter().find(|d| d.key == *key);
         let def = match existing {
