@@ -47,6 +47,14 @@ impl Moto {
     pub async fn start() -> Self {
         let py = python();
         assert!(py.exists(), "{} is missing: {SETUP}", py.display());
+        // Everything that may panic comes before the spawn or after the
+        // guard holds the child, so no moto outlives a failed test.
+        crate::install_tls_provider();
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap_or_else(|e| panic!("cannot build an HTTP client: {e}"));
         let port = free_port();
         let log = std::env::temp_dir().join(format!("tessera-moto-{}-{port}.log", std::process::id()));
         let out = std::fs::File::create(&log).unwrap_or_else(|e| panic!("cannot create {}: {e}", log.display()));
@@ -60,12 +68,6 @@ impl Moto {
             .stderr(err)
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {} -m moto.server: {e}; {SETUP}", py.display()));
-        crate::install_tls_provider();
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .unwrap_or_else(|e| panic!("cannot build an HTTP client: {e}"));
         let mut moto = Self { endpoint: format!("http://127.0.0.1:{port}"), child, log, http };
         moto.wait_until_up().await;
         moto

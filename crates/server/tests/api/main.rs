@@ -24,6 +24,7 @@ mod resources;
 mod restart;
 mod search;
 mod sla;
+mod storage_s3;
 mod support;
 mod views;
 mod web;
