@@ -68,8 +68,9 @@ pub struct S3Settings {
     pub endpoint: Option<String>,
     /// The region (`us-east-1` when the service does not care).
     pub region: String,
-    /// The access key id; None with no secret key: the environment's
-    /// (`AWS_*` variables are not read; use the configuration).
+    /// The access key id. None (with no secret either): the EC2 instance
+    /// role's credentials, from the instance metadata service; `AWS_*`
+    /// variables and profiles are not read.
     pub access_key_id: Option<String>,
     /// The secret access key (never logged).
     pub secret_access_key: Option<String>,

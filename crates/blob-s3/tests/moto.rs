@@ -87,13 +87,10 @@ async fn a_missing_bucket_or_a_dead_server_is_an_error_not_a_panic() {
         let e = store.check_bucket().await.unwrap_err().to_string();
         assert!(e.contains("no-such-bucket"), "{e}");
         assert!(store.put(b"x".to_vec()).await.is_err());
-        let endpoint = moto.endpoint.clone();
+        // With credentials, so nothing but the loopback server is asked.
+        let gone = moto.settings("gone");
         drop(moto);
-        let mut s = tessera_blob_s3::S3Settings::default();
-        s.bucket = "gone".into();
-        s.endpoint = Some(endpoint);
-        s.allow_http = true;
-        let store = S3BlobStore::new(&s).unwrap();
+        let store = S3BlobStore::new(&gone).unwrap();
         let e = store.get(&sha256_hex(b"x")).await.unwrap_err();
         assert!(matches!(e, StoreError::Io(_)), "{e:?}");
     })
@@ -106,4 +103,45 @@ async fn futures_join<T: Send + 'static>(hs: impl Iterator<Item = tokio::task::J
         out.push(h.await.unwrap());
     }
     out
+}
+
+#[tokio::test]
+async fn a_data_folder_copied_file_by_file_reads_back_through_the_bucket() {
+    // What `aws s3 sync DATA_DIR/blobs s3://bucket/prefix` does: each file's
+    // path under the folder becomes its key under the prefix.
+    bounded(async {
+        let dir = std::env::temp_dir().join(format!("tessera-blob-s3-sync-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let fs = tessera_store::FsBlobStore::new(&dir);
+        let blobs: Vec<Vec<u8>> = vec![b"hello".to_vec(), Vec::new(), vec![7u8; 70_000]];
+        let mut shas = Vec::new();
+        for b in &blobs {
+            shas.push(fs.put(b.clone()).await.unwrap());
+        }
+        let moto = Moto::start().await;
+        moto.create_bucket("synced").await;
+        let mut copied = 0;
+        let mut stack = vec![dir.clone()];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let rel = path.strip_prefix(&dir).unwrap().to_str().unwrap().to_string();
+                moto.overwrite("synced", &format!("old-site/{rel}"), std::fs::read(&path).unwrap()).await;
+                copied += 1;
+            }
+        }
+        assert_eq!(copied, blobs.len());
+        let mut settings = moto.settings("synced");
+        settings.prefix = "old-site".into();
+        let s3 = S3BlobStore::new(&settings).unwrap();
+        for (sha, bytes) in shas.iter().zip(&blobs) {
+            assert_eq!(&s3.get(sha).await.unwrap(), bytes);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    })
+    .await;
 }
