@@ -1,6 +1,8 @@
 //! The S3 blob store against a real S3-compatible server (moto, from the
 //! test venv; see `tessera_blob_s3::testing`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Duration;
 use tessera_blob_s3::S3BlobStore;
 use tessera_blob_s3::testing::Moto;
@@ -25,7 +27,7 @@ async fn put_get_idempotency_and_missing_blobs() {
         let sha = store.put(bytes.clone()).await.unwrap();
         assert_eq!(sha, sha256_hex(&bytes));
         let key = format!("site-a/blobs/{}/{}/{sha}", &sha[0..2], &sha[2..4]);
-        assert_eq!(moto.keys("tessera-blobs").await, [key.clone()]);
+        assert_eq!(moto.keys("tessera-blobs").await, [key.as_str()]);
         assert_eq!(moto.object("tessera-blobs", &key).await.unwrap(), bytes, "stored byte for byte");
         assert_eq!(store.get(&sha).await.unwrap(), bytes);
 

@@ -48,7 +48,7 @@ async fn attachments_go_to_the_bucket_and_survive_a_restart() {
 
         // In the bucket, under the prefix, in the folder layout; not on disk.
         let key = format!("desk1/{}/{}/{sha}", &sha[0..2], &sha[2..4]);
-        assert_eq!(moto.keys("tessera-att").await, [key.clone()]);
+        assert_eq!(moto.keys("tessera-att").await, [key.as_str()]);
         assert_eq!(moto.object("tessera-att", &key).await.unwrap(), bytes);
         assert!(!server.path().join("blobs").exists(), "nothing may be written to the data folder's blobs/");
         // The same file again is the same object.
