@@ -169,6 +169,7 @@ async fn serve(data_dir: &Path, listen: Option<String>) -> Result<()> {
         config.listen = l;
     }
     let addr = config.listen.clone();
+    tessera_server::startup::check_blobs(&config).await?;
     let state = tessera_server::startup::state(config)?;
     let first = tessera_server::startup::bootstrap(&state.desk, data_dir).await?;
     let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("cannot listen on {addr}"))?;

@@ -200,6 +200,38 @@ fn a_broken_configuration_is_reported() {
     assert!(!String::from_utf8_lossy(&pg.stderr).contains("hunter2"), "no password in errors");
 }
 
+#[test]
+fn serve_refuses_s3_storage_without_a_bucket() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env("TESSERA_STORAGE_KIND", "s3")
+        .env("TESSERA_S3_SECRET_ACCESS_KEY", "s3cr3t-do-not-print")
+        .env_remove("TESSERA_S3_BUCKET")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("tessera serve started without a bucket");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(!status.success());
+    assert!(err.contains("needs a bucket") && err.contains("TESSERA_S3_BUCKET"), "{err}");
+    assert!(!err.contains("s3cr3t"), "no secret in errors: {err}");
+}
+
 /// Searches as the administrator `admin@example.com` through the desk.
 async fn search_total(dir: &Path, q: &str) -> u64 {
     let config = tessera_server::Config::load(dir, &|_| None).unwrap();

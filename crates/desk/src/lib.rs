@@ -142,6 +142,11 @@ impl Desk {
         &self.store
     }
 
+    /// The blob store (for health checks).
+    pub fn blobs(&self) -> &Arc<dyn BlobStore> {
+        &self.blobs
+    }
+
     /// The limits in force.
     pub fn limits(&self) -> &Limits {
         &self.limits

@@ -34,6 +34,16 @@
 //!
 //! [compat.whmcs]
 //! allowed_ips = ["127.0.0.1"]           # default: any address
+//!
+//! [storage]
+//! kind = "s3"                           # where attachments go: "fs" (default: DATA_DIR/blobs) or "s3"
+//! bucket = "tessera"                    # must exist
+//! endpoint = "http://127.0.0.1:9000"    # default: AWS; MinIO, R2, Ceph... give theirs
+//! region = "us-east-1"                  # the default
+//! access_key_id = "..."
+//! secret_access_key = "..."             # never logged
+//! prefix = "blobs"                      # default: the bucket's root
+//! allow_http = true                     # needed for a plain http:// endpoint (default false)
 //! ```
 
 use serde::Deserialize;
@@ -83,6 +93,16 @@ impl std::fmt::Debug for DatabaseUrl {
     }
 }
 
+/// Where attachment bytes are kept (`[storage]`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum StorageConfig {
+    /// Files under `DATA_DIR/blobs` (the default).
+    #[default]
+    Fs,
+    /// An S3-compatible bucket.
+    S3(tessera_blob_s3::S3Settings),
+}
+
 /// The effective configuration.
 #[derive(Clone)]
 pub struct Config {
@@ -104,6 +124,8 @@ pub struct Config {
     pub max_attachments_per_message: usize,
     /// Integrations (webhooks, validation hooks, panels).
     pub hooks: HooksConfig,
+    /// Where attachments are kept.
+    pub storage: StorageConfig,
     /// The longest sleep of the SLA checker, in milliseconds (`[sla]
     /// poll_ms`, `TESSERA_SLA_POLL_MS`; 10 to 3 600 000).
     pub sla_poll_ms: u64,
@@ -149,6 +171,7 @@ impl std::fmt::Debug for Config {
             .field("max_attachment_bytes", &self.max_attachment_bytes)
             .field("max_attachments_per_message", &self.max_attachments_per_message)
             .field("hooks", &self.hooks)
+            .field("storage", &self.storage)
             .field("sla_poll_ms", &self.sla_poll_ms)
             .field("compat", &self.compat)
             .field("clock", &self.clock.as_ref().map(|_| "<manual>"))
@@ -173,6 +196,27 @@ struct FileConfig {
     sla: SlaSection,
     #[serde(default)]
     compat: CompatSection,
+    #[serde(default)]
+    storage: StorageSection,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StorageSection {
+    kind: Option<String>,
+    bucket: Option<String>,
+    endpoint: Option<String>,
+    region: Option<String>,
+    access_key_id: Option<String>,
+    secret_access_key: Option<String>,
+    prefix: Option<String>,
+    allow_http: Option<bool>,
+}
+
+impl std::fmt::Debug for StorageSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StorageSection(..)")
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -255,6 +299,7 @@ impl Config {
             max_attachment_bytes: 20 * 1024 * 1024,
             max_attachments_per_message: 10,
             hooks: HooksConfig::default(),
+            storage: StorageConfig::Fs,
             sla_poll_ms: 60_000,
             compat: tessera_compat::CompatConfig::default(),
             clock: None,
@@ -293,6 +338,7 @@ impl Config {
         let mut language = file.server.language;
         let mut enable = file.compat.enable;
         let allowed_ips = file.compat.whmcs.allowed_ips.unwrap_or_default();
+        let mut st = file.storage;
 
         if let Some(v) = env("TESSERA_LISTEN") {
             c.listen = v;
@@ -315,17 +361,33 @@ impl Config {
         c.max_body_bytes = num("TESSERA_MAX_BODY_BYTES", c.max_body_bytes)?;
         c.max_attachment_bytes = num("TESSERA_MAX_ATTACHMENT_BYTES", c.max_attachment_bytes)?;
         c.max_attachments_per_message = num("TESSERA_MAX_ATTACHMENTS_PER_MESSAGE", c.max_attachments_per_message)?;
+        let flag = |name: &str, v: &str| -> Result<bool, ConfigError> {
+            match v.trim() {
+                "1" | "true" | "yes" => Ok(true),
+                "0" | "false" | "no" | "" => Ok(false),
+                _ => Err(ConfigError::Invalid(format!("{name} must be true or false"))),
+            }
+        };
         if let Some(v) = env("TESSERA_HOOKS_ALLOW_INTERNAL_TARGETS") {
-            c.hooks.allow_internal_targets = match v.trim() {
-                "1" | "true" | "yes" => true,
-                "0" | "false" | "no" | "" => false,
-                _ => {
-                    return Err(ConfigError::Invalid(
-                        "TESSERA_HOOKS_ALLOW_INTERNAL_TARGETS must be true or false".into(),
-                    ));
-                }
-            };
+            c.hooks.allow_internal_targets = flag("TESSERA_HOOKS_ALLOW_INTERNAL_TARGETS", &v)?;
         }
+        for (name, slot) in [
+            ("TESSERA_STORAGE_KIND", &mut st.kind),
+            ("TESSERA_S3_BUCKET", &mut st.bucket),
+            ("TESSERA_S3_ENDPOINT", &mut st.endpoint),
+            ("TESSERA_S3_REGION", &mut st.region),
+            ("TESSERA_S3_ACCESS_KEY_ID", &mut st.access_key_id),
+            ("TESSERA_S3_SECRET_ACCESS_KEY", &mut st.secret_access_key),
+            ("TESSERA_S3_PREFIX", &mut st.prefix),
+        ] {
+            if let Some(v) = env(name) {
+                *slot = Some(v);
+            }
+        }
+        if let Some(v) = env("TESSERA_S3_ALLOW_HTTP") {
+            st.allow_http = Some(flag("TESSERA_S3_ALLOW_HTTP", &v)?);
+        }
+        c.storage = storage_config(st)?;
         c.hooks.retry_base_ms = num("TESSERA_HOOKS_RETRY_BASE_MS", c.hooks.retry_base_ms as usize)? as u64;
         c.hooks.retry_cap_ms = num("TESSERA_HOOKS_RETRY_CAP_MS", c.hooks.retry_cap_ms as usize)? as u64;
         c.hooks.timeout_ms = num("TESSERA_HOOKS_TIMEOUT_MS", c.hooks.timeout_ms as usize)? as u64;
@@ -394,7 +456,51 @@ impl Config {
         if let Some(k) = &self.secret_key {
             tessera_desk::SecretBox::from_hex(k).map_err(ConfigError::Invalid)?;
         }
+        if let StorageConfig::S3(s) = &self.storage {
+            s.check().map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        }
         Ok(())
+    }
+}
+
+/// The `[storage]` section (file and environment merged) as a choice.
+fn storage_config(st: StorageSection) -> Result<StorageConfig, ConfigError> {
+    let kind = st.kind.as_deref().map(str::trim).unwrap_or("fs").to_ascii_lowercase();
+    match kind.as_str() {
+        "fs" => {
+            let s3_keys = [
+                ("bucket", st.bucket.is_some()),
+                ("endpoint", st.endpoint.is_some()),
+                ("region", st.region.is_some()),
+                ("access_key_id", st.access_key_id.is_some()),
+                ("secret_access_key", st.secret_access_key.is_some()),
+                ("prefix", st.prefix.is_some()),
+                ("allow_http", st.allow_http.is_some()),
+            ];
+            // Blobs silently going to one machine's disk while the operator
+            // thinks they are in a bucket would be lost with that machine.
+            if let Some((name, _)) = s3_keys.iter().find(|(_, set)| *set) {
+                return Err(ConfigError::Invalid(format!(
+                    "storage: {name} is set but kind is \"fs\"; set kind = \"s3\" (TESSERA_STORAGE_KIND=s3) \
+                     to keep attachments in a bucket, or remove the S3 settings"
+                )));
+            }
+            Ok(StorageConfig::Fs)
+        }
+        "s3" => {
+            let d = tessera_blob_s3::S3Settings::default();
+            let nonempty = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+            Ok(StorageConfig::S3(tessera_blob_s3::S3Settings {
+                bucket: nonempty(st.bucket).unwrap_or_default(),
+                endpoint: nonempty(st.endpoint),
+                region: nonempty(st.region).unwrap_or(d.region),
+                access_key_id: nonempty(st.access_key_id),
+                secret_access_key: st.secret_access_key.filter(|s| !s.is_empty()),
+                prefix: st.prefix.unwrap_or_default(),
+                allow_http: st.allow_http.unwrap_or(d.allow_http),
+            }))
+        }
+        other => Err(ConfigError::Invalid(format!("storage: kind {other:?} is not \"fs\" or \"s3\""))),
     }
 }
 
@@ -475,7 +581,81 @@ mod tests {
         let mut c = Config::defaults(Path::new("/tmp/x"));
         c.secret_key = Some("ab".repeat(32));
         c.database = DatabaseUrl::Postgres("postgres://u:hunter2@h/db".into());
+        c.storage = StorageConfig::S3(tessera_blob_s3::S3Settings {
+            bucket: "b-1".into(),
+            secret_access_key: Some("s3cr3t-value".into()),
+            ..Default::default()
+        });
         let s = format!("{c:?}");
-        assert!(!s.contains("abab") && !s.contains("hunter2"));
+        assert!(!s.contains("abab") && !s.contains("hunter2") && !s.contains("s3cr3t"), "{s}");
+        assert!(s.contains("b-1"), "{s}");
+    }
+
+    #[test]
+    fn storage_from_file_and_environment() {
+        use tessera_blob_s3::S3Settings;
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(Config::load(dir.path(), &|_| None).unwrap().storage, StorageConfig::Fs);
+        std::fs::write(
+            dir.path().join("tessera.toml"),
+            "[storage]\nkind = \"s3\"\nbucket = \"tessera\"\nendpoint = \"http://127.0.0.1:9000\"\n\
+             access_key_id = \"id\"\nsecret_access_key = \"secret\"\nallow_http = true\n",
+        )
+        .unwrap();
+        let want = S3Settings {
+            bucket: "tessera".into(),
+            endpoint: Some("http://127.0.0.1:9000".into()),
+            region: "us-east-1".into(),
+            access_key_id: Some("id".into()),
+            secret_access_key: Some("secret".into()),
+            prefix: String::new(),
+            allow_http: true,
+        };
+        assert_eq!(Config::load(dir.path(), &|_| None).unwrap().storage, StorageConfig::S3(want.clone()));
+        let env = |k: &str| match k {
+            "TESSERA_S3_BUCKET" => Some("other".to_string()),
+            "TESSERA_S3_REGION" => Some("eu-central-1".to_string()),
+            "TESSERA_S3_PREFIX" => Some("t/blobs".to_string()),
+            _ => None,
+        };
+        let got = Config::load(dir.path(), &env).unwrap().storage;
+        let want2 =
+            S3Settings { bucket: "other".into(), region: "eu-central-1".into(), prefix: "t/blobs".into(), ..want };
+        assert_eq!(got, StorageConfig::S3(want2));
+        // Only the environment, over no file.
+        std::fs::remove_file(dir.path().join("tessera.toml")).unwrap();
+        let env = |k: &str| match k {
+            "TESSERA_STORAGE_KIND" => Some("s3".to_string()),
+            "TESSERA_S3_BUCKET" => Some("from-env".to_string()),
+            "TESSERA_S3_ENDPOINT" => Some("http://127.0.0.1:1".to_string()),
+            "TESSERA_S3_ALLOW_HTTP" => Some("true".to_string()),
+            "TESSERA_S3_ACCESS_KEY_ID" => Some("a".to_string()),
+            "TESSERA_S3_SECRET_ACCESS_KEY" => Some("b".to_string()),
+            _ => None,
+        };
+        let StorageConfig::S3(s) = Config::load(dir.path(), &env).unwrap().storage else { panic!("not s3") };
+        assert_eq!((s.bucket.as_str(), s.allow_http), ("from-env", true));
+    }
+
+    #[test]
+    fn bad_storage_settings_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        for (vars, want) in [
+            (&[("TESSERA_STORAGE_KIND", "s3")][..], "needs a bucket"),
+            (&[("TESSERA_STORAGE_KIND", "ftp")][..], "\"ftp\" is not"),
+            (&[("TESSERA_S3_BUCKET", "b-1")][..], "kind is \"fs\""),
+            (
+                &[("TESSERA_STORAGE_KIND", "s3"), ("TESSERA_S3_BUCKET", "b-1"), ("TESSERA_S3_ENDPOINT", "http://h:1")]
+                    [..],
+                "allow_http",
+            ),
+            (&[("TESSERA_STORAGE_KIND", "s3"), ("TESSERA_S3_ALLOW_HTTP", "maybe")][..], "TESSERA_S3_ALLOW_HTTP"),
+        ] {
+            let env = |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string());
+            let e = Config::load(dir.path(), &env).unwrap_err().to_string();
+            assert!(e.contains(want), "{vars:?}: {e}");
+        }
+        std::fs::write(dir.path().join("tessera.toml"), "[storage]\nkind = \"s3\"\nbucket_name = \"x\"\n").unwrap();
+        assert!(Config::load(dir.path(), &|_| None).is_err());
     }
 }

@@ -1,7 +1,7 @@
 //! Opening an installation: the data folder, the key, the database, the
 //! blob store, the desk, and the first-start administrator.
 
-use crate::config::{Config, DatabaseUrl};
+use crate::config::{Config, DatabaseUrl, StorageConfig};
 use crate::state::AppState;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -10,7 +10,7 @@ use tessera_core::{Email, Role, SystemClock};
 use tessera_desk::sla::checker::{CheckerSettings, SlaChecker};
 use tessera_desk::{CreateUser, DepartmentInput, Desk, Limits, SecretBox, random};
 use tessera_hooks::{HookClient, HttpIntegrations, WebhookWorker, WorkerSettings};
-use tessera_store::{FsBlobStore, Store, UserQuery};
+use tessera_store::{BlobStore, FsBlobStore, Store, UserQuery};
 use tessera_store_sqlite::SqliteStore;
 use thiserror::Error;
 
@@ -34,6 +34,9 @@ pub enum StartError {
     /// The secret key is wrong.
     #[error("{0}")]
     Key(String),
+    /// The attachment storage cannot be set up or reached.
+    #[error("{0}")]
+    Storage(#[from] tessera_blob_s3::S3BlobError),
     /// The first start could not set things up.
     #[error("first start: {0}")]
     Bootstrap(#[from] tessera_desk::DeskError),
@@ -110,12 +113,30 @@ pub fn create_data_dir(dir: &Path) -> Result<(), StartError> {
         .map_err(io(format!("cannot create {}", dir.display())))
 }
 
+/// Opens the blob store the configuration names (no request is made yet).
+pub fn open_blobs(config: &Config) -> Result<Arc<dyn BlobStore>, StartError> {
+    Ok(match &config.storage {
+        StorageConfig::Fs => Arc::new(FsBlobStore::new(config.data_dir.join("blobs"))),
+        StorageConfig::S3(s) => Arc::new(tessera_blob_s3::S3BlobStore::new(s)?),
+    })
+}
+
+/// Asks the blob store once whether it answers (for a bucket: a small
+/// listing), so a wrong bucket name or key is reported at start rather than
+/// at the first upload.
+pub async fn check_blobs(config: &Config) -> Result<(), StartError> {
+    if let StorageConfig::S3(s) = &config.storage {
+        tessera_blob_s3::S3BlobStore::new(s)?.check_bucket().await?;
+    }
+    Ok(())
+}
+
 /// Opens the installation in `config.data_dir`.
 pub fn open_desk(config: &Config) -> Result<Desk, StartError> {
     create_data_dir(&config.data_dir)?;
     let secrets = secret_box(config)?;
     let store = open_store(config)?;
-    let blobs = Arc::new(FsBlobStore::new(config.data_dir.join("blobs")));
+    let blobs = open_blobs(config)?;
     let limits = Limits {
         max_attachment_bytes: config.max_attachment_bytes,
         max_attachments_per_message: config.max_attachments_per_message,

@@ -6,7 +6,8 @@ use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
-/// Where attachment bytes live: a folder by default, object storage later.
+/// Where attachment bytes live: a folder by default, or an S3-compatible
+/// bucket (`tessera-blob-s3`).
 #[async_trait]
 pub trait BlobStore: Send + Sync + 'static {
     /// Stores `bytes` and answers their hex SHA-256 (their address). Storing
@@ -14,6 +15,11 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn put(&self, bytes: Vec<u8>) -> StoreResult<String>;
     /// The bytes stored at `sha256`.
     async fn get(&self, sha256: &str) -> StoreResult<Vec<u8>>;
+    /// Whether the store can serve now (for `/readyz`; cheap). A folder is
+    /// always ready: it is created on first write.
+    async fn check(&self) -> StoreResult<()> {
+        Ok(())
+    }
 }
 
 /// Blobs in a folder: `<root>/ab/cd/<sha256>`, written to a temporary file,

@@ -25,7 +25,7 @@ pub mod sla;
 pub mod testing;
 pub mod views;
 
-pub use blob::{BlobStore, FsBlobStore};
+pub use blob::{BlobStore, FsBlobStore, sha256_hex};
 pub use changeset::{
     ChangeSet, CommitOutcome, CreatedIds, MessageRef, MessageUpdate, NewEvent, NewMessage, TicketChange, TicketCreate,
     UpdatedIds,

@@ -25,6 +25,7 @@ mod resources;
 mod restart;
 mod search;
 mod sla;
+mod storage_s3;
 mod support;
 mod views;
 mod web;
