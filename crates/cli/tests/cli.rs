@@ -4,68 +4,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
+mod support;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn tessera(data: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_tessera"))
-        .args(args)
-        .arg("--data-dir")
-        .arg(data)
-        .env_remove("TESSERA_LISTEN")
-        .env_remove("TESSERA_DATABASE_URL")
-        .env_remove("TESSERA_SECRET_KEY")
-        .output()
-        .unwrap()
-}
-
-/// A running `tessera serve`, killed on drop.
-struct Serve {
-    child: Child,
-    base: String,
-    stderr: String,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(data: &Path) -> Serve {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tessera"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data)
-        .env("TESSERA_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut reader = BufReader::new(child.stderr.take().unwrap());
-    let mut stderr = String::new();
-    let started = Instant::now();
-    let mut base = None;
-    let mut line = String::new();
-    // Read the banner up to its last line.
-    while started.elapsed() < Duration::from_secs(30) {
-        line.clear();
-        if reader.read_line(&mut line).unwrap() == 0 {
-            break;
-        }
-        stderr.push_str(&line);
-        if let Some(rest) = line.trim().split("listening on ").nth(1) {
-            base = Some(rest.to_string());
-        }
-        if line.contains("Press Ctrl-C to stop") {
-            break;
-        }
-    }
-    let base = base.unwrap_or_else(|| panic!("the server did not start: {stderr}"));
-    Serve { child, base, stderr }
-}
+use support::{serve, tessera};
 
 #[test]
 fn user_and_token_create_print_their_documented_json() {
