@@ -75,7 +75,10 @@ impl WebhookWorker {
                     tracing::warn!(error = %e, "webhooks: cannot read the event log");
                 }
                 match Arc::clone(&w).deliver_due(&slots).await {
-                    Ok(0) => tokio::time::sleep(w.settings.poll).await,
+                    Ok(0) => {
+                        let seen = w.seen().await;
+                        w.store().wait_for_events(seen, w.settings.poll).await;
+                    }
                     Ok(_) => {}
                     Err(e) => {
                         tracing::warn!(error = %e, "webhooks: cannot deliver");
@@ -120,6 +123,11 @@ impl Worker {
         Ok(())
     }
 
+    /// The last event whose deliveries are enqueued.
+    async fn seen(&self) -> EventId {
+        EventId(self.store().setting(CURSOR).await.ok().flatten().and_then(|c| c.parse().ok()).unwrap_or(0))
+    }
+
     async fn enqueue(&self) -> StoreResult<()> {
         let cursor = EventId(self.store().setting(CURSOR).await?.and_then(|c| c.parse().ok()).unwrap_or(0));
         let events = self.store().events_after(cursor, 500).await?;
@@ -151,7 +159,11 @@ impl Worker {
                 }
             }
         }
-        self.store().enqueue_deliveries(CURSOR, last, out).await
+        match self.store().enqueue_deliveries(CURSOR, cursor, last, out).await {
+            // Another instance enqueued these events first: it has them.
+            Err(StoreError::VersionConflict) => Ok(()),
+            other => other,
+        }
     }
 
     /// Claims as many due deliveries as there are free slots and starts

@@ -156,7 +156,17 @@ fn insert_delivery_row(conn: &Connection, d: &NewDelivery, now: i64) -> StoreRes
 }
 
 /// Enqueues deliveries and moves the cursor.
-pub fn enqueue_deliveries(conn: &Connection, cursor: &str, up_to: EventId, ds: &[NewDelivery]) -> StoreResult<()> {
+pub fn enqueue_deliveries(
+    conn: &Connection,
+    cursor: &str,
+    from: EventId,
+    up_to: EventId,
+    ds: &[NewDelivery],
+) -> StoreResult<()> {
+    let at = crate::entities::setting(conn, cursor)?.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+    if at != from.0 {
+        return Err(StoreError::VersionConflict);
+    }
     for d in ds {
         insert_delivery_row(conn, d, ms(d.next_attempt_at))?;
     }

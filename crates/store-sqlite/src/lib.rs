@@ -103,6 +103,9 @@ pub struct SqliteStore {
     writer: Writer,
     readers: Arc<Readers>,
     path: PathBuf,
+    /// Woken after every write that may have added events (one process
+    /// owns the file, so an in-process signal reaches every log reader).
+    events: Arc<tokio::sync::Notify>,
 }
 
 impl SqliteStore {
@@ -111,7 +114,7 @@ impl SqliteStore {
         let conn = open_writer(path)?;
         let writer = Writer::start(conn)?;
         let readers = Readers::new(path, READERS)?;
-        Ok(Self { writer, readers, path: path.to_path_buf() })
+        Ok(Self { writer, readers, path: path.to_path_buf(), events: Arc::new(tokio::sync::Notify::new()) })
     }
 
     /// Rebuilds the search index in batches of [`REINDEX_BATCH`] tickets,
@@ -163,7 +166,11 @@ macro_rules! write {
 #[async_trait]
 impl Store for SqliteStore {
     async fn commit(&self, change: ChangeSet) -> StoreResult<CommitOutcome> {
-        write!(self, |c| tickets::commit(c, change))
+        let outcome = write!(self, |c| tickets::commit(c, change));
+        if outcome.is_ok() {
+            self.events.notify_waiters();
+        }
+        outcome
     }
     async fn ticket(&self, id: TicketId) -> StoreResult<Option<Ticket>> {
         read!(self, |c| tickets::ticket(c, id))
@@ -200,6 +207,15 @@ impl Store for SqliteStore {
     }
     async fn latest_event_id(&self) -> StoreResult<EventId> {
         read!(self, |c| tickets::latest_event_id(c))
+    }
+    async fn wait_for_events(&self, after: EventId, timeout: std::time::Duration) {
+        // Registered before the look at the log, so a commit in between
+        // still wakes us.
+        let woken = self.events.notified();
+        if self.latest_event_id().await.is_ok_and(|latest| latest > after) {
+            return;
+        }
+        let _ = tokio::time::timeout(timeout, woken).await;
     }
     async fn agent_loads(&self, department: DepartmentId) -> StoreResult<Vec<AgentLoad>> {
         read!(self, |c| tickets::agent_loads(c, department))
@@ -426,9 +442,15 @@ impl Store for SqliteStore {
     async fn delete_webhook(&self, id: WebhookId) -> StoreResult<()> {
         write!(self, |c| hooks::delete_webhook(c, id))
     }
-    async fn enqueue_deliveries(&self, cursor: &str, up_to: EventId, deliveries: Vec<NewDelivery>) -> StoreResult<()> {
+    async fn enqueue_deliveries(
+        &self,
+        cursor: &str,
+        from: EventId,
+        up_to: EventId,
+        deliveries: Vec<NewDelivery>,
+    ) -> StoreResult<()> {
         let k = cursor.to_string();
-        write!(self, |c| hooks::enqueue_deliveries(c, &k, up_to, &deliveries))
+        write!(self, |c| hooks::enqueue_deliveries(c, &k, from, up_to, &deliveries))
     }
     async fn insert_delivery(&self, delivery: NewDelivery) -> StoreResult<Delivery> {
         write!(self, |c| hooks::insert_delivery(c, &delivery))
@@ -502,7 +524,11 @@ impl Store for SqliteStore {
         expected_announced: Vec<String>,
         events: Vec<NewEvent>,
     ) -> StoreResult<Vec<EventId>> {
-        write!(self, |c| sla::record_sla_alerts(c, &record, &expected_announced, &events))
+        let ids = write!(self, |c| sla::record_sla_alerts(c, &record, &expected_announced, &events));
+        if ids.is_ok() {
+            self.events.notify_waiters();
+        }
+        ids
     }
     async fn due_sla_alerts(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<TicketId>> {
         read!(self, |c| sla::due_sla_alerts(c, now, limit))

@@ -83,6 +83,15 @@ pub trait Store: Send + Sync + 'static {
     /// The newest event's id (0 when there is none), where a new reader of
     /// the log starts.
     async fn latest_event_id(&self) -> StoreResult<EventId>;
+    /// Waits until events after `after` may have been written (by this
+    /// process or, with a shared database, another instance), or until
+    /// `timeout`: readers of the log (live screens, webhooks) wake at once
+    /// instead of polling. Spurious wake-ups are allowed; the caller reads
+    /// the log to see. The default only sleeps.
+    async fn wait_for_events(&self, after: EventId, timeout: std::time::Duration) {
+        let _ = after;
+        tokio::time::sleep(timeout).await;
+    }
     /// For each member of a department: unsolved tickets assigned to them and
     /// the last time a ticket of the department was assigned to them, for
     /// auto-assignment.
@@ -249,9 +258,19 @@ pub trait Store: Send + Sync + 'static {
     async fn list_webhooks(&self) -> StoreResult<Vec<Webhook>>;
     /// Removes a webhook with its deliveries.
     async fn delete_webhook(&self, id: WebhookId) -> StoreResult<()>;
-    /// Adds the deliveries of events up to `up_to` and moves the named outbox
-    /// cursor there, in one transaction (so nothing is enqueued twice).
-    async fn enqueue_deliveries(&self, cursor: &str, up_to: EventId, deliveries: Vec<NewDelivery>) -> StoreResult<()>;
+    /// Adds the deliveries of the events after `from` up to `up_to` and moves
+    /// the named outbox cursor from `from` to `up_to`, in one transaction.
+    /// When the cursor is no longer at `from` (another instance enqueued those
+    /// events first) nothing is written and the answer is
+    /// [`StoreError::VersionConflict`]: so nothing is ever enqueued twice,
+    /// however many instances run workers. A cursor never set counts as 0.
+    async fn enqueue_deliveries(
+        &self,
+        cursor: &str,
+        from: EventId,
+        up_to: EventId,
+        deliveries: Vec<NewDelivery>,
+    ) -> StoreResult<()>;
     /// Adds one delivery (a test, or a redelivery).
     async fn insert_delivery(&self, delivery: NewDelivery) -> StoreResult<Delivery>;
     /// Leases up to `limit` due deliveries of active webhooks until

@@ -739,8 +739,14 @@ pub async fn webhook_deliveries_keep_ticket_order_and_switch_off_at_the_limit(st
         redelivery_of: None,
         test_payload: Some("{}".into()),
     };
-    store.enqueue_deliveries("cursor.test", EventId(42), vec![nd(1, "a1"), nd(1, "a2"), nd(2, "b1")]).await.unwrap();
+    store
+        .enqueue_deliveries("cursor.test", EventId(0), EventId(42), vec![nd(1, "a1"), nd(1, "a2"), nd(2, "b1")])
+        .await
+        .unwrap();
     assert_eq!(store.setting("cursor.test").await.unwrap().as_deref(), Some("42"));
+    // A second enqueuer that read the cursor before it moved writes nothing.
+    let late = store.enqueue_deliveries("cursor.test", EventId(0), EventId(42), vec![nd(3, "dup")]).await;
+    assert!(matches!(late, Err(StoreError::VersionConflict)), "{late:?}");
     // Only the first of ticket 1, and ticket 2's.
     let claimed = store.claim_deliveries(t0(), t0() + Duration::minutes(1), 10).await.unwrap();
     let names: Vec<&str> = claimed.iter().map(|d| d.name.as_str()).collect();

@@ -29,7 +29,7 @@ use tokio::sync::broadcast;
 
 /// A viewer is forgotten this long after their last heartbeat.
 pub const PRESENCE_TTL_SECS: i64 = 30;
-/// How often the log is read.
+/// The longest wait between looks at the log (a write wakes the hub at once).
 const POLL: Duration = Duration::from_millis(250);
 
 /// What connected screens are told.
@@ -84,7 +84,7 @@ impl Hub {
         tokio::spawn(async move {
             let mut last = desk.store().latest_event_id().await.unwrap_or(EventId(0));
             loop {
-                tokio::time::sleep(POLL).await;
+                desk.store().wait_for_events(last, POLL).await;
                 let Some(hub) = weak.upgrade() else { break };
                 let events = match desk.store().events_after(last, 500).await {
                     Ok(e) => e,
