@@ -1,0 +1,1 @@
+-- Full-text search (part B): not built yet.

@@ -1,0 +1,1 @@
+-- SLA policies and states (part B): not built yet.

@@ -1,0 +1,112 @@
+//! The connection pool, connecting, and the migrations runner.
+
+use crate::rows::PgResultExt;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use std::str::FromStr;
+use tessera_store::{StoreError, StoreResult};
+use tokio_postgres::NoTls;
+
+pub use deadpool_postgres::GenericClient as Db;
+
+/// A pooled connection.
+pub type Client = deadpool_postgres::Client;
+/// A transaction on a pooled connection.
+pub type Tx<'a> = deadpool_postgres::Transaction<'a>;
+
+/// Connections in one instance's pool. Every instance of a deployment has
+/// its own pool, so the database must allow `instances × (POOL_SIZE + 1)`
+/// connections (the `+ 1` is the LISTEN connection).
+pub const POOL_SIZE: usize = 12;
+
+/// How long a caller waits for a free pooled connection before the store
+/// answers an error (instead of hanging while the database is away).
+const WAIT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The advisory lock key taken (session-level) while migrating, so that two
+/// instances starting together never both migrate: "tessmigr".
+const MIGRATE_LOCK: i64 = 0x7465_7373_6d69_6772;
+
+/// Every migration, in order: (version, name, SQL). Forward only.
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/0001_init.sql")),
+    (2, "search", include_str!("../migrations/0002_search.sql")),
+    (3, "sla", include_str!("../migrations/0003_sla.sql")),
+];
+
+/// Parses a connection URL (`postgres://user@host:port/db`), without
+/// echoing it back: it may hold a password.
+pub fn parse_url(url: &str) -> StoreResult<tokio_postgres::Config> {
+    let mut config = tokio_postgres::Config::from_str(url)
+        .map_err(|e| StoreError::Backend(format!("invalid PostgreSQL URL: {e}")))?;
+    if config.get_application_name().is_none() {
+        config.application_name("tessera");
+    }
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(std::time::Duration::from_secs(10));
+    }
+    Ok(config)
+}
+
+/// A pool of connections (plain TCP, no TLS: see the crate documentation).
+pub fn pool(config: tokio_postgres::Config) -> StoreResult<Pool> {
+    let manager =
+        Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    Pool::builder(manager)
+        .max_size(POOL_SIZE)
+        .runtime(Runtime::Tokio1)
+        .wait_timeout(Some(WAIT_TIMEOUT))
+        .create_timeout(Some(WAIT_TIMEOUT))
+        .build()
+        .map_err(|e| StoreError::Backend(format!("cannot build the connection pool: {e}")))
+}
+
+/// A connection from the pool (the database being away is a `Backend` error).
+pub async fn client(pool: &Pool) -> StoreResult<Client> {
+    pool.get().await.map_err(|e| match e {
+        deadpool_postgres::PoolError::Backend(e) => crate::rows::map_err(e),
+        other => StoreError::Backend(format!("no database connection: {other}")),
+    })
+}
+
+/// Applies the migrations the database has not seen yet, holding an
+/// advisory lock meanwhile; answers the names of those applied.
+pub async fn migrate_with(client: &mut Client) -> StoreResult<Vec<String>> {
+    // Session-level: held across the per-migration transactions, released
+    // below (or when the connection closes, if this task dies).
+    client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATE_LOCK]).await.db()?;
+    let result = apply(client).await;
+    let unlock = client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATE_LOCK]).await.db();
+    let applied = result?;
+    unlock?;
+    Ok(applied)
+}
+
+async fn apply(client: &mut Client) -> StoreResult<Vec<String>> {
+    client
+        .batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+        )
+        .await
+        .db()?;
+    let mut applied = Vec::new();
+    for (version, name, sql) in MIGRATIONS {
+        let tx = client.transaction().await.db()?;
+        let done = tx.query_opt("SELECT 1 FROM schema_migrations WHERE version = $1", &[version]).await.db()?;
+        if done.is_some() {
+            continue;
+        }
+        tx.batch_execute(sql).await.db()?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) \
+             VALUES ($1, $2, (extract(epoch FROM now()) * 1000)::bigint)",
+            &[version, name],
+        )
+        .await
+        .db()?;
+        tx.commit().await.db()?;
+        tracing::info!(version, name, "applied migration");
+        applied.push(format!("{version:04}_{name}"));
+    }
+    Ok(applied)
+}
