@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod demo;
+mod migrate_data;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -39,6 +40,21 @@ enum Command {
     Migrate {
         #[command(flatten)]
         data: DataDir,
+    },
+    /// Copies a whole installation into a new, empty database: SQLite to
+    /// PostgreSQL or back. Every table is counted and checksummed on both
+    /// sides; the search index is rebuilt on the target. Stop the servers
+    /// first: writes made during the copy are not copied.
+    MigrateData {
+        #[command(flatten)]
+        data: DataDir,
+        /// The installation to copy: `sqlite:PATH` (relative to the data
+        /// folder; the default database is `sqlite:tessera.db`) or `postgres://…`.
+        #[arg(long)]
+        from: String,
+        /// The new database: `postgres://…` or `sqlite:PATH`.
+        #[arg(long)]
+        to: String,
     },
     /// Rebuilds the search index from the tickets and messages (after a bulk
     /// import, or to repair it). Safe while the server runs: it works in
@@ -138,9 +154,9 @@ fn load_config(data_dir: &Path) -> Result<Config> {
     Config::load(data_dir, &|k| std::env::var(k).ok()).context("cannot load the configuration")
 }
 
-fn open(data_dir: &Path) -> Result<(Config, Desk)> {
+async fn open(data_dir: &Path) -> Result<(Config, Desk)> {
     let config = load_config(data_dir)?;
-    let desk = tessera_server::startup::open_desk(&config)?;
+    let desk = tessera_server::startup::open_desk(&config).await?;
     Ok((config, desk))
 }
 
@@ -170,7 +186,7 @@ async fn serve(data_dir: &Path, listen: Option<String>) -> Result<()> {
     }
     let addr = config.listen.clone();
     tessera_server::startup::check_blobs(&config).await?;
-    let state = tessera_server::startup::state(config)?;
+    let state = tessera_server::startup::state(config).await?;
     let first = tessera_server::startup::bootstrap(&state.desk, data_dir).await?;
     let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
@@ -199,7 +215,7 @@ async fn reindex(data_dir: &Path) -> Result<()> {
     if !config.data_dir.is_dir() {
         bail!("there is no data folder at {}", config.data_dir.display());
     }
-    let store = tessera_server::startup::open_store(&config)?;
+    let store = tessera_server::startup::open_store(&config).await?;
     let started = std::time::Instant::now();
     let observer: tessera_store::ReindexObserver = std::sync::Arc::new(move |p: tessera_store::ReindexProgress| {
         let secs = started.elapsed().as_secs_f64().max(0.001);
@@ -231,13 +247,14 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Migrate { data } => {
             let config = load_config(&data.data_dir)?;
             tessera_server::startup::create_data_dir(&config.data_dir)?;
-            tessera_server::startup::open_store(&config)?;
+            tessera_server::startup::open_store(&config).await?;
             eprintln!("The database is up to date.");
             Ok(())
         }
         Command::Reindex { data } => reindex(&data.data_dir).await,
+        Command::MigrateData { data, from, to } => migrate_data::run(&data.data_dir, &from, &to).await,
         Command::User { command: UserCommand::Create { data, email, name, role, password } } => {
-            let (_, desk) = open(&data.data_dir)?;
+            let (_, desk) = open(&data.data_dir).await?;
             let role = match role {
                 RoleArg::Admin => Role::Admin,
                 RoleArg::Agent => Role::Agent,
@@ -250,14 +267,14 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::User { command: UserCommand::SetPassword { data, email, password } } => {
-            let (_, desk) = open(&data.data_dir)?;
+            let (_, desk) = open(&data.data_dir).await?;
             let user = user_by_email(&desk, &email).await?;
             desk.set_password_unchecked(user.id, &password).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             eprintln!("The password of {email} is set.");
             Ok(())
         }
         Command::Token { command: TokenCommand::Create { data, email, name } } => {
-            let (_, desk) = open(&data.data_dir)?;
+            let (_, desk) = open(&data.data_dir).await?;
             let user = user_by_email(&desk, &email).await?;
             let t = desk
                 .issue_token(user.id, name.as_deref().unwrap_or("CLI token"))
@@ -270,7 +287,7 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Demo { data, tickets } => {
-            let (_, desk) = open(&data.data_dir)?;
+            let (_, desk) = open(&data.data_dir).await?;
             let summary = demo::run(&desk, tickets).await?;
             eprintln!("{summary}");
             Ok(())

@@ -102,7 +102,7 @@ async fn first_start_explains_sign_in_and_the_cli_works_while_serving() {
 
     // The one-time password signs the administrator in.
     let config = tessera_server::Config::load(dir.path(), &|_| None).unwrap();
-    let desk = tessera_server::startup::open_desk(&config).unwrap();
+    let desk = tessera_server::startup::open_desk(&config).await.unwrap();
     let admin = desk.authenticate_password("admin@localhost", &password).await.unwrap();
     assert!(admin.is_admin());
     drop(server);
@@ -179,7 +179,7 @@ fn serve_refuses_s3_storage_without_a_bucket() {
 /// Searches as the administrator `admin@example.com` through the desk.
 async fn search_total(dir: &Path, q: &str) -> u64 {
     let config = tessera_server::Config::load(dir, &|_| None).unwrap();
-    let desk = tessera_server::startup::open_desk(&config).unwrap();
+    let desk = tessera_server::startup::open_desk(&config).await.unwrap();
     let admin = desk.store().user_by_email("admin@example.com").await.unwrap().unwrap();
     let actor = desk.actor_for(&admin).await.unwrap();
     let req = tessera_desk::SearchRequest { query: q.into(), ..Default::default() };

@@ -91,12 +91,10 @@ pub fn secret_box(config: &Config) -> Result<SecretBox, StartError> {
 }
 
 /// Opens the store the configuration names (migrating it).
-pub fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
+pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
     match &config.database {
         DatabaseUrl::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path)?)),
-        DatabaseUrl::Postgres(_) => Err(StartError::Unsupported(
-            "PostgreSQL is not supported by this build yet; leave TESSERA_DATABASE_URL unset to use SQLite".into(),
-        )),
+        DatabaseUrl::Postgres(url) => Ok(Arc::new(tessera_store_postgres::PgStore::connect(url).await?)),
     }
 }
 
@@ -132,11 +130,11 @@ pub async fn check_blobs(config: &Config) -> Result<(), StartError> {
 }
 
 /// Opens the installation in `config.data_dir`.
-pub fn open_desk(config: &Config) -> Result<Desk, StartError> {
+pub async fn open_desk(config: &Config) -> Result<Desk, StartError> {
     create_data_dir(&config.data_dir)?;
     let secrets = secret_box(config)?;
-    let store = open_store(config)?;
     let blobs = open_blobs(config)?;
+    let store = open_store(config).await?;
     let limits = Limits {
         max_attachment_bytes: config.max_attachment_bytes,
         max_attachments_per_message: config.max_attachments_per_message,
@@ -147,9 +145,9 @@ pub fn open_desk(config: &Config) -> Result<Desk, StartError> {
 
 /// Builds the application state (inside the runtime: it starts the live
 /// updates feed).
-pub fn state(config: Config) -> Result<AppState, StartError> {
+pub async fn state(config: Config) -> Result<AppState, StartError> {
     let h = &config.hooks;
-    let desk = open_desk(&config)?.allowing_internal_hook_targets(h.allow_internal_targets);
+    let desk = open_desk(&config).await?.allowing_internal_hook_targets(h.allow_internal_targets);
     tessera_hooks::install_tls_provider();
     let client = HookClient::new(h.allow_internal_targets).map_err(StartError::Unsupported)?;
     let desk = desk.with_integrations(Arc::new(HttpIntegrations::new(desk.clone(), client.clone())));

@@ -91,7 +91,7 @@ async fn s3_without_a_bucket_or_with_a_missing_one_is_refused_at_start() {
     // Set in code past the loader: opening the installation refuses it too.
     let mut c = Config::load(dir.path(), &|_| None).unwrap();
     c.storage = tessera_server::config::StorageConfig::S3(tessera_blob_s3::S3Settings::default());
-    let e = tessera_server::startup::open_desk(&c).err().expect("refused").to_string();
+    let e = tessera_server::startup::open_desk(&c).await.err().expect("refused").to_string();
     assert!(e.contains("needs a bucket"), "{e}");
 
     // A bucket that does not exist: the start-up check names it.

@@ -13,6 +13,30 @@ use tessera_server::state::AppState;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+/// Which database the test servers use: SQLite in the data folder (the
+/// default), or with `TESSERA_TEST_BACKEND=postgres` a new PostgreSQL
+/// database of each server's own in the cluster `TESSERA_TEST_POSTGRES`
+/// names (scripts/test starts one). The database's URL is remembered in the
+/// data folder, so a restarted server finds its data again.
+pub async fn choose_database(dir: &Path, config: &mut Config) {
+    match std::env::var("TESSERA_TEST_BACKEND").as_deref() {
+        Ok("postgres") => {
+            let marker = dir.join("test-database-url");
+            let url = match std::fs::read_to_string(&marker) {
+                Ok(url) => url,
+                Err(_) => {
+                    let db = tessera_store_postgres::testing::TempDatabase::create().await;
+                    std::fs::write(&marker, db.url()).expect("remember the test database");
+                    db.url().to_string()
+                }
+            };
+            config.database = tessera_server::config::DatabaseUrl::Postgres(url);
+        }
+        Ok("sqlite") | Err(_) => {}
+        Ok(other) => panic!("TESSERA_TEST_BACKEND={other}: say sqlite or postgres"),
+    }
+}
+
 /// A running server.
 pub struct TestServer {
     /// `http://127.0.0.1:<port>`.
@@ -40,8 +64,9 @@ impl TestServer {
     pub async fn start_in(dir: TempDir, tweak: impl FnOnce(&mut Config)) -> Self {
         let mut config = Config::load(dir.path(), &|_| None).expect("config");
         config.listen = "127.0.0.1:0".into();
+        choose_database(dir.path(), &mut config).await;
         tweak(&mut config);
-        let state = tessera_server::startup::state(config).expect("open the installation");
+        let state = tessera_server::startup::state(config).await.expect("open the installation");
         tessera_server::startup::bootstrap(&state.desk, dir.path()).await.expect("bootstrap");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
