@@ -3,10 +3,10 @@
 #![allow(unused_variables, clippy::unused_async)]
 
 use crate::db::{Db, Tx};
-use tessera_core::ids::*;
-use tessera_core::*;
 use tessera_core::custom_field::CustomFieldDef;
+use tessera_core::ids::*;
 use tessera_core::status::Status;
+use tessera_core::*;
 use tessera_store::*;
 
 fn nb() -> StoreError {
@@ -59,7 +59,7 @@ pub async fn organization(c: &impl Db, id: OrganizationId) -> StoreResult<Option
 }
 
 /// Stub.
-pub async fn list_organizations(c: &impl Db, ) -> StoreResult<Vec<Organization>> {
+pub async fn list_organizations(c: &impl Db) -> StoreResult<Vec<Organization>> {
     Err(nb())
 }
 
@@ -79,7 +79,7 @@ pub async fn department(c: &impl Db, id: DepartmentId) -> StoreResult<Option<Dep
 }
 
 /// Stub.
-pub async fn list_departments(c: &impl Db, ) -> StoreResult<Vec<Department>> {
+pub async fn list_departments(c: &impl Db) -> StoreResult<Vec<Department>> {
     Err(nb())
 }
 
@@ -124,7 +124,7 @@ pub async fn list_services(c: &impl Db, owner: Option<UserId>) -> StoreResult<Ve
 }
 
 /// Stub.
-pub async fn statuses(c: &impl Db, ) -> StoreResult<Vec<Status>> {
+pub async fn statuses(c: &impl Db) -> StoreResult<Vec<Status>> {
     Err(nb())
 }
 
@@ -134,7 +134,7 @@ pub async fn insert_status(c: &impl Db, s: Status) -> StoreResult<Status> {
 }
 
 /// Stub.
-pub async fn custom_fields(c: &impl Db, ) -> StoreResult<Vec<CustomFieldDef>> {
+pub async fn custom_fields(c: &impl Db) -> StoreResult<Vec<CustomFieldDef>> {
     Err(nb())
 }
 
@@ -189,7 +189,12 @@ pub async fn attachment(c: &impl Db, id: AttachmentId) -> StoreResult<Option<Att
 }
 
 /// Stub.
-pub async fn idempotency_begin(c: &impl Db, key: &IdempotencyKey, fingerprint: &str, at: Timestamp,) -> StoreResult<IdempotencyBegin> {
+pub async fn idempotency_begin(
+    c: &impl Db,
+    key: &IdempotencyKey,
+    fingerprint: &str,
+    at: Timestamp,
+) -> StoreResult<IdempotencyBegin> {
     Err(nb())
 }
 

@@ -3,10 +3,10 @@
 #![allow(unused_variables, clippy::unused_async)]
 
 use crate::db::{Db, Tx};
-use tessera_core::ids::*;
-use tessera_core::*;
 use tessera_core::custom_field::CustomFieldDef;
+use tessera_core::ids::*;
 use tessera_core::status::Status;
+use tessera_core::*;
 use tessera_store::*;
 
 fn nb() -> StoreError {
@@ -29,7 +29,7 @@ pub async fn webhook(c: &impl Db, id: WebhookId) -> StoreResult<Option<Webhook>>
 }
 
 /// Stub.
-pub async fn list_webhooks(c: &impl Db, ) -> StoreResult<Vec<Webhook>> {
+pub async fn list_webhooks(c: &impl Db) -> StoreResult<Vec<Webhook>> {
     Err(nb())
 }
 
@@ -39,7 +39,13 @@ pub async fn delete_webhook(c: &impl Db, id: WebhookId) -> StoreResult<()> {
 }
 
 /// Stub.
-pub async fn enqueue_deliveries(c: &impl Db, cursor: &str, from: EventId, up_to: EventId, ds: &[NewDelivery],) -> StoreResult<()> {
+pub async fn enqueue_deliveries(
+    c: &impl Db,
+    cursor: &str,
+    from: EventId,
+    up_to: EventId,
+    ds: &[NewDelivery],
+) -> StoreResult<()> {
     Err(nb())
 }
 
@@ -49,7 +55,12 @@ pub async fn insert_delivery(c: &impl Db, d: &NewDelivery) -> StoreResult<Delive
 }
 
 /// Stub.
-pub async fn claim_deliveries(c: &impl Db, now: Timestamp, lease_until: Timestamp, limit: u32,) -> StoreResult<Vec<Delivery>> {
+pub async fn claim_deliveries(
+    c: &impl Db,
+    now: Timestamp,
+    lease_until: Timestamp,
+    limit: u32,
+) -> StoreResult<Vec<Delivery>> {
     Err(nb())
 }
 
@@ -64,7 +75,12 @@ pub async fn delivery(c: &impl Db, id: DeliveryId) -> StoreResult<Option<Deliver
 }
 
 /// Stub.
-pub async fn deliveries(c: &impl Db, w: WebhookId, before: Option<DeliveryId>, limit: u32,) -> StoreResult<Vec<Delivery>> {
+pub async fn deliveries(
+    c: &impl Db,
+    w: WebhookId,
+    before: Option<DeliveryId>,
+    limit: u32,
+) -> StoreResult<Vec<Delivery>> {
     Err(nb())
 }
 
@@ -89,7 +105,11 @@ pub async fn hook_endpoint(c: &impl Db, id: HookId) -> StoreResult<Option<HookEn
 }
 
 /// Stub.
-pub async fn list_hook_endpoints(c: &impl Db, kind: Option<EndpointKind>, name: Option<&str>,) -> StoreResult<Vec<HookEndpoint>> {
+pub async fn list_hook_endpoints(
+    c: &impl Db,
+    kind: Option<EndpointKind>,
+    name: Option<&str>,
+) -> StoreResult<Vec<HookEndpoint>> {
     Err(nb())
 }
 

@@ -50,6 +50,11 @@ pub async fn due_sla_alerts(_c: &impl Db, _now: Timestamp, _limit: u32) -> Store
 pub async fn next_sla_alert_at(_c: &impl Db) -> StoreResult<Option<Timestamp>> {
     Err(nb())
 }
-pub async fn sla_candidates(_c: &impl Db, _after: TicketId, _limit: u32, _stale_only: bool) -> StoreResult<Vec<TicketId>> {
+pub async fn sla_candidates(
+    _c: &impl Db,
+    _after: TicketId,
+    _limit: u32,
+    _stale_only: bool,
+) -> StoreResult<Vec<TicketId>> {
     Err(nb())
 }

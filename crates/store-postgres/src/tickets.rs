@@ -3,10 +3,10 @@
 #![allow(unused_variables, clippy::unused_async)]
 
 use crate::db::{Db, Tx};
-use tessera_core::ids::*;
-use tessera_core::*;
 use tessera_core::custom_field::CustomFieldDef;
+use tessera_core::ids::*;
 use tessera_core::status::Status;
+use tessera_core::*;
 use tessera_store::*;
 
 fn nb() -> StoreError {
@@ -19,7 +19,13 @@ pub async fn commit(c: &impl Db, change: ChangeSet) -> StoreResult<CommitOutcome
 }
 
 /// Stub.
-pub async fn insert_events(c: &impl Db, ticket: TicketId, version: i64, events: &[NewEvent], messages: &[MessageId],) -> StoreResult<Vec<EventId>> {
+pub async fn insert_events(
+    c: &impl Db,
+    ticket: TicketId,
+    version: i64,
+    events: &[NewEvent],
+    messages: &[MessageId],
+) -> StoreResult<Vec<EventId>> {
     Err(nb())
 }
 
@@ -79,7 +85,7 @@ pub async fn event(c: &impl Db, id: EventId) -> StoreResult<Option<Event>> {
 }
 
 /// Stub.
-pub async fn latest_event_id(c: &impl Db, ) -> StoreResult<EventId> {
+pub async fn latest_event_id(c: &impl Db) -> StoreResult<EventId> {
     Err(nb())
 }
 

@@ -3,10 +3,10 @@
 #![allow(unused_variables, clippy::unused_async)]
 
 use crate::db::{Db, Tx};
-use tessera_core::ids::*;
-use tessera_core::*;
 use tessera_core::custom_field::CustomFieldDef;
+use tessera_core::ids::*;
 use tessera_core::status::Status;
+use tessera_core::*;
 use tessera_store::*;
 
 fn nb() -> StoreError {
@@ -29,7 +29,7 @@ pub async fn view(c: &impl Db, id: ViewId) -> StoreResult<Option<ViewRecord>> {
 }
 
 /// Stub.
-pub async fn list_views(c: &impl Db, ) -> StoreResult<Vec<ViewRecord>> {
+pub async fn list_views(c: &impl Db) -> StoreResult<Vec<ViewRecord>> {
     Err(nb())
 }
 
