@@ -53,6 +53,9 @@ impl From<S3BlobError> for StoreError {
     fn from(e: S3BlobError) -> Self {
         match e {
             S3BlobError::Request { source: object_store::Error::NotFound { .. }, .. } => StoreError::NotFound,
+            // The bucket did not answer as it should (unreachable, refused,
+            // timed out, a server error): worth a retry, a 503.
+            e @ S3BlobError::Request { .. } => StoreError::Unavailable(e.to_string()),
             other => StoreError::Io(std::io::Error::other(other)),
         }
     }

@@ -114,7 +114,8 @@ async fn an_installation_goes_to_postgres_and_back_unchanged() {
             .json()
             .await
             .unwrap();
-        let mut ids: Vec<i64> = r["results"].as_array().unwrap().iter().map(|h| h["ticket"]["id"].as_i64().unwrap()).collect();
+        let mut ids: Vec<i64> =
+            r["results"].as_array().unwrap().iter().map(|h| h["ticket"]["id"].as_i64().unwrap()).collect();
         ids.sort_unstable();
         found.push((r["total"].clone(), ids));
         drop(server);

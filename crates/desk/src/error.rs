@@ -61,6 +61,9 @@ pub enum DeskError {
         /// Where in the search, in characters from its start.
         position: usize,
     },
+    /// The database or the attachment storage cannot be reached just now.
+    #[error("temporarily unavailable: {0}")]
+    Unavailable(String),
     /// A fault of ours (database, disk).
     #[error("internal error: {0}")]
     Internal(String),
@@ -99,6 +102,7 @@ impl DeskError {
             Self::TooLarge(_) => "too_large",
             Self::Refused(_) => "refused",
             Self::Search { code, .. } => code,
+            Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
         }
     }
@@ -127,6 +131,7 @@ impl From<StoreError> for DeskError {
             StoreError::InvalidReference(what) => {
                 Self::Conflict { code: "invalid_reference", message: what, field: None }
             }
+            StoreError::Unavailable(what) => Self::Unavailable(what),
             other => Self::Internal(other.to_string()),
         }
     }

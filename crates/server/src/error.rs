@@ -82,8 +82,13 @@ impl From<DeskError> for ApiError {
             DeskError::VersionMismatch { .. } => StatusCode::PRECONDITION_FAILED,
             DeskError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             DeskError::Refused(_) | DeskError::Search { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            DeskError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             DeskError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            tracing::error!(error = %e, "unavailable");
+            return Self::new(status, "unavailable", "the service is temporarily unavailable; try again shortly");
+        }
         if status.is_server_error() {
             tracing::error!(error = %e, "internal error");
             return Self::new(status, "internal", "something went wrong on our side; it has been logged");

@@ -24,6 +24,11 @@ pub enum StoreError {
     /// The blob store failed.
     #[error("blob storage error: {0}")]
     Io(#[from] std::io::Error),
+    /// The database or the attachment storage cannot be reached just now
+    /// (a connection refused or lost, a pool that cannot connect): worth a
+    /// retry, and a 503 rather than a 500.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
     /// The store is shutting down.
     #[error("the store is shut down")]
     Closed,

@@ -96,7 +96,10 @@ pub(crate) fn notice(i: &I18n, done: Option<&str>, known: &[(&str, &'static str)
 /// form's fault become error pages.
 pub(crate) fn form_errors(i: &I18n, e: DeskError) -> Result<FormErrors, WebError> {
     match e {
-        DeskError::Internal(_) | DeskError::NotFound { .. } | DeskError::Unauthenticated => Err(e.into()),
+        DeskError::Internal(_)
+        | DeskError::Unavailable(_)
+        | DeskError::NotFound { .. }
+        | DeskError::Unauthenticated => Err(e.into()),
         DeskError::Forbidden { field: None, .. } => Err(WebError::Forbidden),
         e => Ok(FormErrors::from_desk(i, &e)),
     }

@@ -90,7 +90,10 @@ fn invalid(field: &str, code: &'static str) -> DeskError {
 /// form's fault become error pages.
 fn form_errors(i: &I18n, e: DeskError) -> Result<FormErrors, WebError> {
     match e {
-        DeskError::Internal(_) | DeskError::NotFound { .. } | DeskError::Unauthenticated => return Err(e.into()),
+        DeskError::Internal(_)
+        | DeskError::Unavailable(_)
+        | DeskError::NotFound { .. }
+        | DeskError::Unauthenticated => return Err(e.into()),
         DeskError::Forbidden { field: None, .. } => return Err(WebError::Forbidden),
         _ => {}
     }

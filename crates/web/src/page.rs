@@ -203,6 +203,8 @@ pub enum WebError {
     TooLarge,
     /// The path exists, not with this method.
     MethodNotAllowed,
+    /// The database or the attachment storage cannot be reached just now.
+    Unavailable(String),
     /// A fault of ours.
     Internal(String),
 }
@@ -215,6 +217,7 @@ impl From<DeskError> for WebError {
             DeskError::Unauthenticated => Self::SignIn { next: "/".into() },
             DeskError::TooLarge(_) => Self::TooLarge,
             DeskError::Internal(m) => Self::Internal(m),
+            DeskError::Unavailable(m) => Self::Unavailable(m),
             other => Self::BadRequest(other.to_string()),
         }
     }
@@ -244,6 +247,10 @@ impl IntoResponse for WebError {
             Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "error.too_large_title", "error.too_large_text", None),
             Self::MethodNotAllowed => {
                 (StatusCode::METHOD_NOT_ALLOWED, "error.bad_request_title", "error.bad_request_text", None)
+            }
+            Self::Unavailable(m) => {
+                tracing::error!(error = %m, "web page unavailable");
+                (StatusCode::SERVICE_UNAVAILABLE, "error.internal_title", "error.internal_text", None)
             }
             Self::Internal(m) => {
                 tracing::error!(error = %m, "web page failed");

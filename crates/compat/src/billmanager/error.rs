@@ -85,6 +85,7 @@ impl BmError {
             DeskError::Refused(text) => Self::value("", text),
             DeskError::TooLarge(text) => Self::value("message", text),
             DeskError::Search { message, .. } => Self::value("name", message),
+            DeskError::Unavailable(_) => Self::new("internal", "", "Temporarily unavailable; try again later"),
             DeskError::Internal(_) => Self::new("internal", "", "Internal error"),
         }
     }

@@ -69,6 +69,9 @@ impl WhmcsError {
             DeskError::Internal(_) => {
                 Self { status: StatusCode::INTERNAL_SERVER_ERROR, message: "Internal error".into() }
             }
+            DeskError::Unavailable(_) => {
+                Self { status: StatusCode::SERVICE_UNAVAILABLE, message: "Temporarily unavailable".into() }
+            }
             other => Self::bad(other.to_string()),
         }
     }

@@ -64,13 +64,14 @@ async fn attachments_go_to_the_bucket_and_survive_a_restart() {
         assert_eq!(d.bytes, bytes);
         assert!(!server.path().join("blobs").exists());
 
-        // Storage going away: /readyz says so; a download is a clean error, never a panic.
+        // Storage going away: /readyz says so; a download is a clean 503, never a panic.
         drop(moto);
         let r = server.anonymous().get("/readyz").await;
         assert_eq!(r.status, 503, "{:?}", String::from_utf8_lossy(&r.bytes));
         assert!(String::from_utf8_lossy(&r.bytes).contains("attachment storage"));
         let r = server.with_token(&token).get(&format!("/attachments/{id}/download")).await;
-        assert_eq!(r.status, 500, "{}", r.body);
+        assert_eq!(r.status, 503, "{}", r.body);
+        assert_eq!(r.code(), "unavailable", "a retry may work: {}", r.body);
         server.anonymous().get("/healthz").await.expect(200);
     })
     .await
