@@ -49,8 +49,7 @@ pub fn parse_url(url: &str) -> StoreResult<tokio_postgres::Config> {
 
 /// A pool of connections (plain TCP, no TLS: see the crate documentation).
 pub fn pool(config: tokio_postgres::Config) -> StoreResult<Pool> {
-    let manager =
-        Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
     Pool::builder(manager)
         .max_size(POOL_SIZE)
         .runtime(Runtime::Tokio1)

@@ -250,9 +250,8 @@ pub async fn set_department_members(tx: &Tx<'_>, dept: DepartmentId, members: &[
 
 /// A department's members.
 pub async fn department_members(c: &impl Db, dept: DepartmentId) -> StoreResult<Vec<UserId>> {
-    let rows =
-        query(c, "SELECT user_id FROM department_members WHERE department_id = $1 ORDER BY user_id", &[&dept.0])
-            .await?;
+    let rows = query(c, "SELECT user_id FROM department_members WHERE department_id = $1 ORDER BY user_id", &[&dept.0])
+        .await?;
     all(rows, |r| Ok(UserId(r.int(0)?)))
 }
 
@@ -607,12 +606,8 @@ pub async fn delete_session(c: &impl Db, id_hash: &str) -> StoreResult<()> {
 
 /// Ends a user's sessions but one.
 pub async fn delete_sessions_of(c: &impl Db, user: UserId, keep: Option<&str>) -> StoreResult<()> {
-    execute(
-        c,
-        "DELETE FROM sessions WHERE user_id = $1 AND id_hash IS DISTINCT FROM $2::text",
-        &[&user.0, &keep],
-    )
-    .await?;
+    execute(c, "DELETE FROM sessions WHERE user_id = $1 AND id_hash IS DISTINCT FROM $2::text", &[&user.0, &keep])
+        .await?;
     Ok(())
 }
 

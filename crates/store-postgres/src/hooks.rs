@@ -300,8 +300,7 @@ pub async fn deliveries(
         "SELECT {} FROM webhook_deliveries d WHERE d.webhook_id = $1 AND d.id < $2 ORDER BY d.id DESC LIMIT $3",
         delivery_select()
     );
-    let rows =
-        query(c, &sql, &[&w.0, &before.map_or(i64::MAX, |b| b.0), &i64::from(limit.clamp(1, 500))]).await?;
+    let rows = query(c, &sql, &[&w.0, &before.map_or(i64::MAX, |b| b.0), &i64::from(limit.clamp(1, 500))]).await?;
     all(rows, delivery_from_row)
 }
 

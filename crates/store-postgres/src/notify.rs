@@ -66,11 +66,7 @@ impl Drop for Listener {
     }
 }
 
-async fn run(
-    config: tokio_postgres::Config,
-    signal: Arc<Notify>,
-    ready: oneshot::Sender<StoreResult<()>>,
-) {
+async fn run(config: tokio_postgres::Config, signal: Arc<Notify>, ready: oneshot::Sender<StoreResult<()>>) {
     let mut ready = Some(ready);
     let mut backoff = Duration::from_millis(100);
     loop {

@@ -77,8 +77,14 @@ mod tests {
 
     #[test]
     fn the_database_of_the_url_is_replaced() {
-        assert_eq!(replace_database("postgres://postgres@127.0.0.1:55432/postgres", "x"), "postgres://postgres@127.0.0.1:55432/x");
-        assert_eq!(replace_database("postgres://u:p@127.0.0.1/db?sslmode=disable", "x"), "postgres://u:p@127.0.0.1/x?sslmode=disable");
+        assert_eq!(
+            replace_database("postgres://postgres@127.0.0.1:55432/postgres", "x"),
+            "postgres://postgres@127.0.0.1:55432/x"
+        );
+        assert_eq!(
+            replace_database("postgres://u:p@127.0.0.1/db?sslmode=disable", "x"),
+            "postgres://u:p@127.0.0.1/x?sslmode=disable"
+        );
         assert_eq!(replace_database("postgres://127.0.0.1:5432", "x"), "postgres://127.0.0.1:5432/x");
     }
 }

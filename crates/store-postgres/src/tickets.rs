@@ -148,8 +148,7 @@ pub(crate) async fn insert_events(
     if events.is_empty() {
         return Ok(Vec::new());
     }
-    execute(tx, "SELECT pg_advisory_xact_lock($1), pg_notify($2, '')", &[&EVENT_LOCK, &crate::notify::CHANNEL])
-        .await?;
+    execute(tx, "SELECT pg_advisory_xact_lock($1), pg_notify($2, '')", &[&EVENT_LOCK, &crate::notify::CHANNEL]).await?;
     let mut ids = Vec::with_capacity(events.len());
     for e in events {
         let message_id = match e.message {
@@ -667,7 +666,9 @@ fn sort_column(f: SortField) -> &'static str {
         SortField::Subject => "lower(t.subject) COLLATE \"C\"",
         SortField::Requester => "(SELECT lower(u.name) FROM users u WHERE u.id = t.requester_id) COLLATE \"C\"",
         SortField::Department => "(SELECT lower(d.name) FROM departments d WHERE d.id = t.department_id) COLLATE \"C\"",
-        SortField::Assignee => "COALESCE((SELECT lower(u.name) FROM users u WHERE u.id = t.assignee_id), '') COLLATE \"C\"",
+        SortField::Assignee => {
+            "COALESCE((SELECT lower(u.name) FROM users u WHERE u.id = t.assignee_id), '') COLLATE \"C\""
+        }
         SortField::Status => {
             "CASE t.status_category WHEN 'new' THEN 0 WHEN 'open' THEN 1 WHEN 'pending' THEN 2 \
              WHEN 'hold' THEN 3 WHEN 'solved' THEN 4 ELSE 5 END"
@@ -831,11 +832,7 @@ pub async fn agent_loads(c: &impl Db, dept: DepartmentId) -> StoreResult<Vec<Age
     )
     .await?;
     all(rows, |r| {
-        Ok(AgentLoad {
-            user_id: UserId(r.int(0)?),
-            open_tickets: r.int::<u64>(1)?,
-            last_assigned_at: r.ts_opt(2)?,
-        })
+        Ok(AgentLoad { user_id: UserId(r.int(0)?), open_tickets: r.int::<u64>(1)?, last_assigned_at: r.ts_opt(2)? })
     })
 }
 
