@@ -65,8 +65,9 @@ impl<T> PgResultExt<T> for Result<T, tokio_postgres::Error> {
 
 /// Maps a driver error: unique violations become `Duplicate` (naming the
 /// column from the constraint's name, never from the offending value, which
-/// may be personal data), foreign-key violations `InvalidReference`, the
-/// rest `Backend`.
+/// may be personal data), foreign-key violations `InvalidReference`,
+/// deadlocks and serialization failures `VersionConflict`, the rest
+/// (a lost connection included) `Backend`.
 pub fn map_err(e: tokio_postgres::Error) -> StoreError {
     if let Some(db) = e.as_db_error() {
         if *db.code() == SqlState::UNIQUE_VIOLATION {
@@ -74,6 +75,12 @@ pub fn map_err(e: tokio_postgres::Error) -> StoreError {
         }
         if *db.code() == SqlState::FOREIGN_KEY_VIOLATION {
             return StoreError::InvalidReference("a referenced row does not exist".into());
+        }
+        // Two writers crossed (rows locked in opposite orders, or a
+        // serializable snapshot went stale): one was rolled back. Like a
+        // failed version check, the caller re-reads and tries again.
+        if *db.code() == SqlState::T_R_DEADLOCK_DETECTED || *db.code() == SqlState::T_R_SERIALIZATION_FAILURE {
+            return StoreError::VersionConflict;
         }
         // The message names the problem; the detail could quote values.
         return StoreError::Backend(format!("{}: {}", db.code().code(), db.message()));

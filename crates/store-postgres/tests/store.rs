@@ -327,3 +327,63 @@ async fn a_commit_on_one_instance_wakes_a_waiter_on_another() {
     };
     tokio::time::timeout(Duration::from_secs(10), test).await.expect("the waiter was not woken by the other instance");
 }
+
+/// The LISTEN connection comes back after the database drops it, and a
+/// waiter is woken by the other instance's commit again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_updates_survive_a_dropped_listen_connection() {
+    let (a, b, db) = two_stores().await;
+    let (d, u) = base(&*b).await;
+    let client = b.pool().get().await.unwrap();
+    let killed: i64 = client
+        .query_one(
+            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE datname = $1 AND application_name = 'tessera-listen'",
+            &[&db.name()],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(killed, 2, "each store has one LISTEN connection");
+    // Back within a few pauses (100 ms, then 200 ms…).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let listening: i64 = client
+            .query_one(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'tessera-listen'",
+                &[&db.name()],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if listening == 2 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the LISTEN connections did not come back");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The reconnection itself wakes waiters (events may have been missed);
+    // let that pass, then check a real wake-up.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = a.latest_event_id().await.unwrap();
+    let waiter = {
+        let a = Arc::clone(&a);
+        tokio::spawn(async move { a.wait_for_events(before, Duration::from_secs(30)).await })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!waiter.is_finished(), "the waiter returned with nothing written");
+    create(&*b, d, u, 1).await;
+    tokio::time::timeout(Duration::from_secs(10), waiter).await.expect("not woken after reconnecting").unwrap();
+}
+
+/// A database that is not there is an error, soon, not a hang or a panic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_database_is_a_backend_error() {
+    // Port 1 on loopback: nothing listens there.
+    let started = Instant::now();
+    let r = PgStore::connect("postgres://postgres@127.0.0.1:1/tessera").await;
+    assert!(matches!(r, Err(tessera_store::StoreError::Backend(_))), "{:?}", r.err());
+    assert!(started.elapsed() < Duration::from_secs(15));
+    let r = PgStore::connect("not a url").await;
+    assert!(matches!(r, Err(tessera_store::StoreError::Backend(_))), "{:?}", r.err());
+}
