@@ -109,3 +109,30 @@ async fn apply(client: &mut Client) -> StoreResult<Vec<String>> {
     }
     Ok(applied)
 }
+
+/// Statement parameters as the driver takes them.
+pub type Params<'a> = &'a [&'a (dyn tokio_postgres::types::ToSql + Sync)];
+
+/// Every row of a (cached, prepared) statement.
+pub async fn query(c: &impl Db, sql: &str, params: Params<'_>) -> StoreResult<Vec<tokio_postgres::Row>> {
+    let st = c.prepare_cached(sql).await.db()?;
+    c.query(&st, params).await.db()
+}
+
+/// The row of a statement, if any.
+pub async fn query_opt(c: &impl Db, sql: &str, params: Params<'_>) -> StoreResult<Option<tokio_postgres::Row>> {
+    let st = c.prepare_cached(sql).await.db()?;
+    c.query_opt(&st, params).await.db()
+}
+
+/// The one row of a statement.
+pub async fn query_one(c: &impl Db, sql: &str, params: Params<'_>) -> StoreResult<tokio_postgres::Row> {
+    let st = c.prepare_cached(sql).await.db()?;
+    c.query_one(&st, params).await.db()
+}
+
+/// Runs a statement; answers the rows it changed.
+pub async fn execute(c: &impl Db, sql: &str, params: Params<'_>) -> StoreResult<u64> {
+    let st = c.prepare_cached(sql).await.db()?;
+    c.execute(&st, params).await.db()
+}

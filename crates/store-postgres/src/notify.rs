@@ -69,8 +69,16 @@ impl Drop for Listener {
 async fn run(config: tokio_postgres::Config, signal: Arc<Notify>, ready: oneshot::Sender<StoreResult<()>>) {
     let mut ready = Some(ready);
     let mut backoff = Duration::from_millis(100);
+    let mut config = config;
+    // Told apart from the pool's connections in pg_stat_activity.
+    config.application_name("tessera-listen");
     loop {
+        let started = std::time::Instant::now();
         let outcome = session(&config, &signal, &mut ready).await;
+        // A connection that lived a while was healthy: start over small.
+        if started.elapsed() > MAX_BACKOFF * 4 {
+            backoff = Duration::from_millis(100);
+        }
         if let Some(r) = ready.take() {
             // The very first attempt failed: `start` reports it.
             let _ = r.send(outcome.and(Ok(())));

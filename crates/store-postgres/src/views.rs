@@ -1,44 +1,115 @@
-//! views (being ported from the SQLite store).
+//! Saved views.
 
-#![allow(unused_variables, clippy::unused_async)]
-
-use crate::db::{Db, Tx};
-use tessera_core::custom_field::CustomFieldDef;
+use crate::db::{Db, Tx, execute, query, query_one, query_opt};
+use crate::rows::*;
 use tessera_core::ids::*;
-use tessera_core::status::Status;
-use tessera_core::*;
 use tessera_store::*;
+use tokio_postgres::Row;
 
-fn nb() -> StoreError {
-    StoreError::Backend("not built yet".into())
+const VIEW_SELECT: &str = "id, title, description, owner_id, department_ids, active, position, conditions, columns, \
+     sort, default_key, created_at, updated_at";
+
+fn view_from_row(r: &Row) -> StoreResult<ViewRecord> {
+    let depts: Vec<i64> = r.json(4)?;
+    Ok(ViewRecord {
+        id: ViewId(r.int(0)?),
+        title: r.text(1)?,
+        description: r.text(2)?,
+        owner_id: r.int_opt(3)?.map(UserId),
+        department_ids: depts.into_iter().map(DepartmentId).collect(),
+        active: r.flag(5)?,
+        position: r.int(6)?,
+        conditions: r.json(7)?,
+        columns: r.json(8)?,
+        sort: r.json(9)?,
+        default_key: r.text_opt(10)?,
+        created_at: r.ts(11)?,
+        updated_at: r.ts(12)?,
+    })
 }
 
-/// Stub.
-pub async fn insert_view(c: &impl Db, mut v: ViewRecord) -> StoreResult<ViewRecord> {
-    Err(nb())
+fn values(v: &ViewRecord) -> StoreResult<Vec<Param>> {
+    let depts: Vec<i64> = v.department_ids.iter().map(|d| d.0).collect();
+    Ok(vec![
+        p(v.title.clone()),
+        p(v.description.clone()),
+        p(v.owner_id.map(|o| o.0)),
+        p(to_json(&depts)?),
+        p(b(v.active)),
+        p(v.position),
+        p(to_json(&v.conditions)?),
+        p(to_json(&v.columns)?),
+        p(to_json(&v.sort)?),
+        p(v.default_key.clone()),
+        p(ms(v.created_at)),
+        p(ms(v.updated_at)),
+    ])
 }
 
-/// Stub.
+/// The advisory lock key serializing position changes of views ("tessview").
+const VIEWS_LOCK: i64 = 0x7465_7373_7669_6577;
+
+/// Creates a view after the others (the position is taken under a lock, so
+/// two instances adding views at once never share one).
+pub async fn insert_view(tx: &Tx<'_>, mut v: ViewRecord) -> StoreResult<ViewRecord> {
+    execute(tx, "SELECT pg_advisory_xact_lock($1)", &[&VIEWS_LOCK]).await?;
+    v.position = query_one(tx, "SELECT COALESCE(MAX(position), 0) + 1 FROM views", &[]).await?.int(0)?;
+    let vals = values(&v)?;
+    let row = query_one(
+        tx,
+        "INSERT INTO views (title, description, owner_id, department_ids, active, position, conditions, columns, \
+         sort, default_key, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         RETURNING id",
+        &refs(&vals),
+    )
+    .await?;
+    v.id = ViewId(row.int(0)?);
+    Ok(v)
+}
+
+/// Saves a view.
 pub async fn update_view(c: &impl Db, v: &ViewRecord) -> StoreResult<()> {
-    Err(nb())
+    let mut vals = values(v)?;
+    vals.push(p(v.id.0));
+    let n = execute(
+        c,
+        "UPDATE views SET title = $1, description = $2, owner_id = $3, department_ids = $4, active = $5, \
+         position = $6, conditions = $7, columns = $8, sort = $9, default_key = $10, created_at = $11, \
+         updated_at = $12 WHERE id = $13",
+        &refs(&vals),
+    )
+    .await?;
+    if n == 1 { Ok(()) } else { Err(StoreError::NotFound) }
 }
 
-/// Stub.
+/// One view.
 pub async fn view(c: &impl Db, id: ViewId) -> StoreResult<Option<ViewRecord>> {
-    Err(nb())
+    one(query_opt(c, &format!("SELECT {VIEW_SELECT} FROM views WHERE id = $1"), &[&id.0]).await?, view_from_row)
 }
 
-/// Stub.
+/// Every view in position order.
 pub async fn list_views(c: &impl Db) -> StoreResult<Vec<ViewRecord>> {
-    Err(nb())
+    all(query(c, &format!("SELECT {VIEW_SELECT} FROM views ORDER BY position, id"), &[]).await?, view_from_row)
 }
 
-/// Stub.
+/// Removes a view.
 pub async fn delete_view(c: &impl Db, id: ViewId) -> StoreResult<()> {
-    Err(nb())
+    let n = execute(c, "DELETE FROM views WHERE id = $1", &[&id.0]).await?;
+    if n == 1 { Ok(()) } else { Err(StoreError::NotFound) }
 }
 
-/// Stub.
-pub async fn reorder_views(c: &impl Db, ids: &[ViewId]) -> StoreResult<()> {
-    Err(nb())
+/// Puts `ids` first, in this order, keeping the others' order after them.
+pub async fn reorder_views(tx: &Tx<'_>, ids: &[ViewId]) -> StoreResult<()> {
+    execute(tx, "SELECT pg_advisory_xact_lock($1)", &[&VIEWS_LOCK]).await?;
+    let all = list_views(tx).await?;
+    let mut order: Vec<ViewId> = ids.to_vec();
+    order.extend(all.iter().map(|v| v.id).filter(|id| !ids.contains(id)));
+    let order: Vec<i64> = order.iter().map(|v| v.0).collect();
+    execute(
+        tx,
+        "UPDATE views SET position = o.n FROM unnest($1::bigint[]) WITH ORDINALITY AS o(id, n) WHERE views.id = o.id",
+        &[&order],
+    )
+    .await?;
+    Ok(())
 }
