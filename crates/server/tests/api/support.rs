@@ -65,6 +65,10 @@ impl TestServer {
         let mut config = Config::load(dir.path(), &|_| None).expect("config");
         config.listen = "127.0.0.1:0".into();
         choose_database(dir.path(), &mut config).await;
+        // TESSERA_TEST_LOG=error (or any filter) shows the server's log.
+        if let Ok(filter) = std::env::var("TESSERA_TEST_LOG") {
+            let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+        }
         tweak(&mut config);
         let state = tessera_server::startup::state(config).await.expect("open the installation");
         tessera_server::startup::bootstrap(&state.desk, dir.path()).await.expect("bootstrap");
