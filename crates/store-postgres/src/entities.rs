@@ -2,7 +2,7 @@
 //! services, statuses, custom fields, tokens, attachments, idempotency keys,
 //! sessions, rate limits and settings.
 
-use crate::db::{Db, Tx, execute, query, query_one, query_opt};
+use crate::db::{Db, Tx, execute, query, query_dynamic, query_one, query_opt};
 use crate::rows::*;
 use tessera_core::custom_field::CustomFieldDef;
 use tessera_core::ids::*;
@@ -131,7 +131,7 @@ pub async fn list_users(c: &impl Db, q: &UserQuery) -> StoreResult<Vec<User>> {
         w.join(" AND "),
         q.limit.clamp(1, 1000)
     );
-    all(query(c, &numbered(&sql), &refs(&v)).await?, user_from_row)
+    all(query_dynamic(c, &numbered(&sql), &refs(&v)).await?, user_from_row)
 }
 
 // ---- organizations ----------------------------------------------------------------

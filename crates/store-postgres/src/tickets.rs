@@ -1,6 +1,6 @@
 //! Ticket writes (change sets) and ticket, message and event reads.
 
-use crate::db::{Db, Tx, execute, query, query_one, query_opt};
+use crate::db::{Db, Tx, execute, query, query_dynamic, query_one, query_opt};
 use crate::rows::*;
 use crate::search;
 use std::collections::HashMap;
@@ -704,14 +704,15 @@ pub async fn list_tickets(c: &impl Db, q: &TicketQuery) -> StoreResult<Vec<Ticke
         "SELECT {} FROM tickets t WHERE {w} ORDER BY {boost}{order} LIMIT {limit} OFFSET {}",
         *TICKET_SELECT, q.offset
     );
-    all(query(c, &numbered(&sql), &refs(&v)).await?, ticket_from_row)
+    all(query_dynamic(c, &numbered(&sql), &refs(&v)).await?, ticket_from_row)
 }
 
 /// The exact count of a query (paging ignored).
 pub async fn count_tickets(c: &impl Db, q: &TicketQuery) -> StoreResult<u64> {
     let (w, v) = where_clause(q);
     let sql = format!("SELECT COUNT(*) FROM tickets t WHERE {w}");
-    let n: i64 = query_one(c, &numbered(&sql), &refs(&v)).await?.int(0)?;
+    let rows = query_dynamic(c, &numbered(&sql), &refs(&v)).await?;
+    let n: i64 = rows.first().ok_or_else(|| StoreError::Backend("COUNT answered no row".into()))?.int(0)?;
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
