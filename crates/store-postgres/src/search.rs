@@ -68,10 +68,20 @@ const MAX_POSITION: u32 = 16_383;
 /// rest; the earlier columns come first, so the subject's are kept).
 const MAX_POSITIONS_PER_LEXEME: usize = 256;
 
-/// The most bytes of distinct lexemes one document holds: a tsvector's
-/// lexemes must stay under 1 MiB, so a huge ticket (a pasted log of
-/// hashes) keeps its first distinct tokens and the rest are not indexed.
-const MAX_LEXEME_BYTES: usize = 1_000_000;
+/// The most bytes one document's packed lexemes and positions take:
+/// PostgreSQL refuses a tsvector past 1 MiB - 1 of them ("string is too
+/// long for tsvector"), so a huge ticket (a pasted log of hashes) keeps its
+/// first tokens and the rest are not indexed, rather than failing its write.
+const MAX_DOC_BYTES: usize = 1_000_000;
+
+/// What a new lexeme with one position adds to a tsvector's packed data:
+/// the lexeme padded to an even length, the position count and a position.
+fn lexeme_cost(token: &str) -> usize {
+    token.len() + (token.len() & 1) + 4
+}
+
+/// What one more position of a lexeme adds.
+const POSITION_COST: usize = 2;
 
 // ---- the document -------------------------------------------------------------------
 
@@ -105,7 +115,8 @@ struct Doc {
     lexemes: BTreeMap<String, Vec<(u32, Weight)>>,
     /// The next position.
     next: u32,
-    /// Bytes of distinct lexemes so far.
+    /// Packed bytes of the lexemes and positions so far (see
+    /// [`MAX_DOC_BYTES`]).
     bytes: usize,
     /// The column being written, and whether it holds a token yet.
     column: Option<Weight>,
@@ -150,13 +161,16 @@ impl Doc {
         self.column_used = true;
         match self.lexemes.get_mut(token) {
             Some(positions)
-                if positions.len() < MAX_POSITIONS_PER_LEXEME && positions.last().is_none_or(|l| l.0 != pos) =>
+                if positions.len() < MAX_POSITIONS_PER_LEXEME
+                    && positions.last().is_none_or(|l| l.0 != pos)
+                    && self.bytes + POSITION_COST <= MAX_DOC_BYTES =>
             {
+                self.bytes += POSITION_COST;
                 positions.push((pos, w));
             }
             Some(_) => {}
-            None if self.bytes + token.len() <= MAX_LEXEME_BYTES => {
-                self.bytes += token.len();
+            None if self.bytes + lexeme_cost(token) <= MAX_DOC_BYTES => {
+                self.bytes += lexeme_cost(token);
                 self.lexemes.insert(token.to_string(), vec![(pos, w)]);
             }
             None => {}
