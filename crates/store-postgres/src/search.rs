@@ -659,10 +659,7 @@ impl Compiler<'_> {
             sql.push("))");
         }
         match f {
-            SearchField::Number(n) => {
-                sql.push("t.number = ");
-                sql.bind(p(n.clone()));
-            }
+            SearchField::Number(n) => text_equals(sql, "t.number", n),
             SearchField::Statuses(keys) => any_of(sql, "t.status", keys.iter().map(|k| k.0.clone()).collect()),
             SearchField::Categories(cats) => {
                 any_of(sql, "t.status_category", cats.iter().map(|c| c.as_str().to_string()).collect())
@@ -683,8 +680,8 @@ impl Compiler<'_> {
             SearchField::Requesters(r) => any_of(sql, "t.requester_id", r.iter().map(|r| r.0).collect()),
             SearchField::Organizations(o) => any_of(sql, "t.organization_id", o.iter().map(|o| o.0).collect()),
             SearchField::Tag(tag) => {
-                sql.push("EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = ");
-                sql.bind(p(tag.clone()));
+                sql.push("EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND ");
+                text_equals(sql, "g.tag", tag);
                 sql.push(")");
             }
             SearchField::HasAttachment => {
@@ -729,6 +726,18 @@ impl Compiler<'_> {
                 sql.push(")");
             }
         }
+    }
+}
+
+/// `column = value` for a text value as typed. PostgreSQL text cannot hold
+/// NUL, and binding one is an error: a value with one equals nothing.
+fn text_equals(sql: &mut Sql, column: &str, value: &str) {
+    if value.contains('\0') {
+        sql.push("FALSE");
+    } else {
+        sql.push(column);
+        sql.push(" = ");
+        sql.bind(p(value.to_string()));
     }
 }
 
@@ -861,12 +870,13 @@ pub fn list_text_condition(text: &str, include_notes: bool) -> (String, Vec<Para
     let restrict = if include_notes { "" } else { "ABC" };
     let words: Vec<String> =
         text.split_whitespace().filter_map(|w| ts_phrase(w, false, restrict)).map(|w| format!("({w})")).collect();
-    if words.is_empty() {
-        return ("t.number = ?".into(), vec![p(text.to_string())]);
-    }
     let mut sql = Sql::default();
-    sql.push("(t.number = ");
-    sql.bind(p(text.to_string()));
+    if words.is_empty() {
+        text_equals(&mut sql, "t.number", text);
+        return (sql.text, sql.values);
+    }
+    sql.push("(");
+    text_equals(&mut sql, "t.number", text);
     sql.push(" OR ");
     lookup(&mut sql, words.join(" & "));
     sql.push(")");
@@ -923,6 +933,18 @@ mod tests {
             "'com':8B 'daki':11C 'example':7B 'gizli':19D 'istanbul':10C 'işik':5B 'not':20D 'sunucu':1A,12C \
              'z':6B 'zeynep':4B 'çöktü':2A '款申':15C '申请':16C '请':17C '退款':14C"
         );
+    }
+
+    #[test]
+    fn a_nul_is_never_bound() {
+        let (sql, values) = list_text_condition("\u{0}!", false);
+        assert_eq!((sql.as_str(), values.len()), ("FALSE", 0));
+        let (sql, values) = list_text_condition("a\u{0}bc", true);
+        assert_eq!(
+            sql,
+            "(FALSE OR t.id IN (SELECT si.ticket_id FROM search_index si WHERE si.doc @@ ?::text::tsquery))"
+        );
+        assert_eq!(values.len(), 1);
     }
 
     #[test]
