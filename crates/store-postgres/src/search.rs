@@ -777,7 +777,7 @@ fn scope(sql: &mut Sql, scope: &TicketScope) {
 /// Runs a statement assembled at run time (not cached: each search's shape
 /// differs, and a connection's statement cache has no bound).
 async fn rows(c: &impl Db, sql: &str, values: &[Param]) -> StoreResult<Vec<tokio_postgres::Row>> {
-    c.query(numbered(sql).as_str(), &refs(values)).await.db()
+    crate::db::query_dynamic(c, &numbered(sql), &refs(values)).await
 }
 
 /// Runs a search: the exact count, then the page.
