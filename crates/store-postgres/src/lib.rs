@@ -185,7 +185,18 @@ impl Store for PgStore {
 
     async fn search_tickets(&self, query: &SearchQuery) -> StoreResult<SearchPage> {
         let q = query.clone();
-        read!(self, |c| search::search(c, &q))
+        // One snapshot, so the total and the page agree under concurrent writes.
+        let mut client = self.client().await?;
+        let tx = client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .db()?;
+        let page = search::search(&tx, &q).await?;
+        tx.commit().await.db()?;
+        Ok(page)
     }
     async fn rebuild_search_index(&self, observer: Option<ReindexObserver>) -> StoreResult<ReindexStats> {
         search::rebuild_index(&self.pool, observer).await

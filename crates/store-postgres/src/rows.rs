@@ -76,6 +76,11 @@ pub fn map_err(e: tokio_postgres::Error) -> StoreError {
         if *db.code() == SqlState::FOREIGN_KEY_VIOLATION {
             return StoreError::InvalidReference("a referenced row does not exist".into());
         }
+        // PostgreSQL text cannot hold NUL (SQLite's can): a text holding
+        // one is refused as bad input, not a fault of the database.
+        if *db.code() == SqlState::CHARACTER_NOT_IN_REPERTOIRE || *db.code() == SqlState::UNTRANSLATABLE_CHARACTER {
+            return StoreError::InvalidReference("the text holds a NUL character".into());
+        }
         // Two writers crossed (rows locked in opposite orders, or a
         // serializable snapshot went stale): one was rolled back. Like a
         // failed version check, the caller re-reads and tries again.
@@ -277,7 +282,7 @@ pub fn ticket_values(t: &Ticket) -> StoreResult<Vec<Param>> {
         p(t.status.0.clone()),
         p(t.status_category.as_str().to_string()),
         p(t.source.as_str().to_string()),
-        p(to_json(&t.custom_fields)?),
+        p(to_json(&without_nul(&t.custom_fields))?),
         p(b(t.locked)),
         p(b(t.archived)),
         p(b(t.queue_boost)),
@@ -299,6 +304,25 @@ pub fn ticket_values(t: &Ticket) -> StoreResult<Vec<Param>> {
         p(b(t.agent_unread)),
         p(t.version),
     ])
+}
+
+/// Custom field values with NUL characters replaced by U+FFFD: the column
+/// is read as `jsonb` by view conditions, which refuses `\u0000`, and one
+/// such value would break every custom-field view.
+fn without_nul(
+    fields: &std::collections::BTreeMap<String, serde_json::Value>,
+) -> std::collections::BTreeMap<String, serde_json::Value> {
+    fn clean(v: &serde_json::Value) -> serde_json::Value {
+        match v {
+            serde_json::Value::String(s) if s.contains('\0') => serde_json::Value::String(s.replace('\0', "\u{fffd}")),
+            serde_json::Value::Array(a) => serde_json::Value::Array(a.iter().map(clean).collect()),
+            serde_json::Value::Object(o) => {
+                serde_json::Value::Object(o.iter().map(|(k, v)| (k.replace('\0', "\u{fffd}"), clean(v))).collect())
+            }
+            other => other.clone(),
+        }
+    }
+    fields.iter().map(|(k, v)| (k.replace('\0', "\u{fffd}"), clean(v))).collect()
 }
 
 /// Reads a ticket selected with [`TICKET_SELECT`].

@@ -68,10 +68,20 @@ const MAX_POSITION: u32 = 16_383;
 /// rest; the earlier columns come first, so the subject's are kept).
 const MAX_POSITIONS_PER_LEXEME: usize = 256;
 
-/// The most bytes of distinct lexemes one document holds: a tsvector's
-/// lexemes must stay under 1 MiB, so a huge ticket (a pasted log of
-/// hashes) keeps its first distinct tokens and the rest are not indexed.
-const MAX_LEXEME_BYTES: usize = 1_000_000;
+/// The most bytes one document's packed lexemes and positions take:
+/// PostgreSQL refuses a tsvector past 1 MiB - 1 of them ("string is too
+/// long for tsvector"), so a huge ticket (a pasted log of hashes) keeps its
+/// first tokens and the rest are not indexed, rather than failing its write.
+const MAX_DOC_BYTES: usize = 1_000_000;
+
+/// What a new lexeme with one position adds to a tsvector's packed data:
+/// the lexeme padded to an even length, the position count and a position.
+fn lexeme_cost(token: &str) -> usize {
+    token.len() + (token.len() & 1) + 4
+}
+
+/// What one more position of a lexeme adds.
+const POSITION_COST: usize = 2;
 
 // ---- the document -------------------------------------------------------------------
 
@@ -105,7 +115,8 @@ struct Doc {
     lexemes: BTreeMap<String, Vec<(u32, Weight)>>,
     /// The next position.
     next: u32,
-    /// Bytes of distinct lexemes so far.
+    /// Packed bytes of the lexemes and positions so far (see
+    /// [`MAX_DOC_BYTES`]).
     bytes: usize,
     /// The column being written, and whether it holds a token yet.
     column: Option<Weight>,
@@ -150,13 +161,16 @@ impl Doc {
         self.column_used = true;
         match self.lexemes.get_mut(token) {
             Some(positions)
-                if positions.len() < MAX_POSITIONS_PER_LEXEME && positions.last().is_none_or(|l| l.0 != pos) =>
+                if positions.len() < MAX_POSITIONS_PER_LEXEME
+                    && positions.last().is_none_or(|l| l.0 != pos)
+                    && self.bytes + POSITION_COST <= MAX_DOC_BYTES =>
             {
+                self.bytes += POSITION_COST;
                 positions.push((pos, w));
             }
             Some(_) => {}
-            None if self.bytes + token.len() <= MAX_LEXEME_BYTES => {
-                self.bytes += token.len();
+            None if self.bytes + lexeme_cost(token) <= MAX_DOC_BYTES => {
+                self.bytes += lexeme_cost(token);
                 self.lexemes.insert(token.to_string(), vec![(pos, w)]);
             }
             None => {}
@@ -645,10 +659,7 @@ impl Compiler<'_> {
             sql.push("))");
         }
         match f {
-            SearchField::Number(n) => {
-                sql.push("t.number = ");
-                sql.bind(p(n.clone()));
-            }
+            SearchField::Number(n) => text_equals(sql, "t.number", n),
             SearchField::Statuses(keys) => any_of(sql, "t.status", keys.iter().map(|k| k.0.clone()).collect()),
             SearchField::Categories(cats) => {
                 any_of(sql, "t.status_category", cats.iter().map(|c| c.as_str().to_string()).collect())
@@ -669,8 +680,8 @@ impl Compiler<'_> {
             SearchField::Requesters(r) => any_of(sql, "t.requester_id", r.iter().map(|r| r.0).collect()),
             SearchField::Organizations(o) => any_of(sql, "t.organization_id", o.iter().map(|o| o.0).collect()),
             SearchField::Tag(tag) => {
-                sql.push("EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = ");
-                sql.bind(p(tag.clone()));
+                sql.push("EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND ");
+                text_equals(sql, "g.tag", tag);
                 sql.push(")");
             }
             SearchField::HasAttachment => {
@@ -718,6 +729,18 @@ impl Compiler<'_> {
     }
 }
 
+/// `column = value` for a text value as typed. PostgreSQL text cannot hold
+/// NUL, and binding one is an error: a value with one equals nothing.
+fn text_equals(sql: &mut Sql, column: &str, value: &str) {
+    if value.contains('\0') {
+        sql.push("FALSE");
+    } else {
+        sql.push(column);
+        sql.push(" = ");
+        sql.bind(p(value.to_string()));
+    }
+}
+
 /// Adds the condition of a permission scope over `t`.
 fn scope(sql: &mut Sql, scope: &TicketScope) {
     match scope {
@@ -754,7 +777,7 @@ fn scope(sql: &mut Sql, scope: &TicketScope) {
 /// Runs a statement assembled at run time (not cached: each search's shape
 /// differs, and a connection's statement cache has no bound).
 async fn rows(c: &impl Db, sql: &str, values: &[Param]) -> StoreResult<Vec<tokio_postgres::Row>> {
-    c.query(numbered(sql).as_str(), &refs(values)).await.db()
+    crate::db::query_dynamic(c, &numbered(sql), &refs(values)).await
 }
 
 /// Runs a search: the exact count, then the page.
@@ -847,12 +870,13 @@ pub fn list_text_condition(text: &str, include_notes: bool) -> (String, Vec<Para
     let restrict = if include_notes { "" } else { "ABC" };
     let words: Vec<String> =
         text.split_whitespace().filter_map(|w| ts_phrase(w, false, restrict)).map(|w| format!("({w})")).collect();
-    if words.is_empty() {
-        return ("t.number = ?".into(), vec![p(text.to_string())]);
-    }
     let mut sql = Sql::default();
-    sql.push("(t.number = ");
-    sql.bind(p(text.to_string()));
+    if words.is_empty() {
+        text_equals(&mut sql, "t.number", text);
+        return (sql.text, sql.values);
+    }
+    sql.push("(");
+    text_equals(&mut sql, "t.number", text);
     sql.push(" OR ");
     lookup(&mut sql, words.join(" & "));
     sql.push(")");
@@ -909,6 +933,18 @@ mod tests {
             "'com':8B 'daki':11C 'example':7B 'gizli':19D 'istanbul':10C 'işik':5B 'not':20D 'sunucu':1A,12C \
              'z':6B 'zeynep':4B 'çöktü':2A '款申':15C '申请':16C '请':17C '退款':14C"
         );
+    }
+
+    #[test]
+    fn a_nul_is_never_bound() {
+        let (sql, values) = list_text_condition("\u{0}!", false);
+        assert_eq!((sql.as_str(), values.len()), ("FALSE", 0));
+        let (sql, values) = list_text_condition("a\u{0}bc", true);
+        assert_eq!(
+            sql,
+            "(FALSE OR t.id IN (SELECT si.ticket_id FROM search_index si WHERE si.doc @@ ?::text::tsquery))"
+        );
+        assert_eq!(values.len(), 1);
     }
 
     #[test]

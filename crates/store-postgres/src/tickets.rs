@@ -1,6 +1,6 @@
 //! Ticket writes (change sets) and ticket, message and event reads.
 
-use crate::db::{Db, Tx, execute, query, query_one, query_opt};
+use crate::db::{Db, Tx, execute, query, query_dynamic, query_one, query_opt};
 use crate::rows::*;
 use crate::search;
 use std::collections::HashMap;
@@ -313,6 +313,9 @@ pub async fn ticket(c: &impl Db, id: TicketId) -> StoreResult<Option<Ticket>> {
 
 /// One ticket by number.
 pub async fn ticket_by_number(c: &impl Db, number: &str) -> StoreResult<Option<Ticket>> {
+    if number.contains('\0') {
+        return Ok(None);
+    }
     let sql = format!("SELECT {} FROM tickets t WHERE t.number = $1", *TICKET_SELECT);
     one(query_opt(c, &sql, &[&number]).await?, ticket_from_row)
 }
@@ -358,8 +361,13 @@ fn where_clause(q: &TicketQuery) -> (String, Vec<Param>) {
     scope_clause(&q.scope, &mut w, &mut v);
     let f = &q.filter;
     if let Some(n) = &f.number {
-        w.push("t.number = ?".into());
-        v.push(p(n.clone()));
+        // No stored text holds NUL, and PostgreSQL refuses to bind one.
+        if n.contains('\0') {
+            w.push("FALSE".into());
+        } else {
+            w.push("t.number = ?".into());
+            v.push(p(n.clone()));
+        }
     }
     if !f.statuses.is_empty() {
         w.push("t.status = ANY(?)".into());
@@ -398,6 +406,10 @@ fn where_clause(q: &TicketQuery) -> (String, Vec<Param>) {
         v.push(p(f.types.iter().map(|s| s.as_str().to_string()).collect::<Vec<String>>()));
     }
     for tag in &f.tags {
+        if tag.contains('\0') {
+            w.push("FALSE".into());
+            continue;
+        }
         w.push("EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = ?)".into());
         v.push(p(tag.clone()));
     }
@@ -704,14 +716,15 @@ pub async fn list_tickets(c: &impl Db, q: &TicketQuery) -> StoreResult<Vec<Ticke
         "SELECT {} FROM tickets t WHERE {w} ORDER BY {boost}{order} LIMIT {limit} OFFSET {}",
         *TICKET_SELECT, q.offset
     );
-    all(query(c, &numbered(&sql), &refs(&v)).await?, ticket_from_row)
+    all(query_dynamic(c, &numbered(&sql), &refs(&v)).await?, ticket_from_row)
 }
 
 /// The exact count of a query (paging ignored).
 pub async fn count_tickets(c: &impl Db, q: &TicketQuery) -> StoreResult<u64> {
     let (w, v) = where_clause(q);
     let sql = format!("SELECT COUNT(*) FROM tickets t WHERE {w}");
-    let n: i64 = query_one(c, &numbered(&sql), &refs(&v)).await?.int(0)?;
+    let rows = query_dynamic(c, &numbered(&sql), &refs(&v)).await?;
+    let n: i64 = rows.first().ok_or_else(|| StoreError::Backend("COUNT answered no row".into()))?.int(0)?;
     Ok(u64::try_from(n).unwrap_or(0))
 }
 

@@ -387,3 +387,39 @@ async fn an_unreachable_database_is_a_backend_error() {
     let r = PgStore::connect("not a url").await;
     assert!(matches!(r, Err(tessera_store::StoreError::Backend(_))), "{:?}", r.err());
 }
+
+/// PostgreSQL text cannot hold NUL: lookups with one find nothing, and a
+/// write with one is refused as bad input (never a database fault, which
+/// the server would answer with a 500).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nul_characters_are_bad_input_not_faults() {
+    let (store, _db) = open().await;
+    let (d, u) = base(&*store).await;
+    create(&*store, d, u, 1).await;
+    assert!(store.ticket_by_number("12\0").await.unwrap().is_none());
+    assert!(store.user_by_email("customer@example.com\0").await.unwrap().is_none());
+    assert!(store.setting("k\0").await.unwrap().is_none());
+    let mut q = tessera_store::TicketQuery {
+        scope: tessera_core::TicketScope::All,
+        filter: tessera_store::TicketFilter::default(),
+        sort: tessera_store::TicketSort::default(),
+        after: None,
+        offset: 0,
+        limit: 10,
+    };
+    q.filter.number = Some("1\0".into());
+    assert!(store.list_tickets(&q).await.unwrap().is_empty());
+    q.filter.number = None;
+    q.filter.tags = vec!["a\0".into()];
+    assert_eq!(store.count_tickets(&q).await.unwrap(), 0);
+    let r = store.set_setting("k", "v\0").await;
+    assert!(matches!(r, Err(tessera_store::StoreError::InvalidReference(_))), "{r:?}");
+    // A custom field value with NUL is kept (as U+FFFD) and views on custom
+    // fields keep working.
+    let mut t = new_ticket(d, u);
+    t.custom_fields.insert("note".into(), serde_json::json!("a\0b"));
+    let create = TicketCreate { ticket: t, new_requester: None, messages: vec![], events: vec![] };
+    let id = store.commit(ChangeSet { creates: vec![create], updates: vec![] }).await.unwrap().created[0].ticket_id;
+    let stored = store.ticket(id).await.unwrap().unwrap();
+    assert_eq!(stored.custom_fields["note"], serde_json::json!("a\u{fffd}b"));
+}
