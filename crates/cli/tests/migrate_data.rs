@@ -104,6 +104,7 @@ async fn an_installation_goes_to_postgres_and_back_unchanged() {
     for dir in [first.path(), second.path()] {
         let t = token(dir);
         let server = serve(dir);
+        tessera_hooks::install_tls_provider();
         let client = reqwest::Client::builder().no_proxy().build().unwrap();
         let r: serde_json::Value = client
             .get(format!("{}/api/v1/search?q=server&limit=100", server.base))

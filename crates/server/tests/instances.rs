@@ -73,7 +73,7 @@ async fn read_until(resp: &mut reqwest::Response, until: impl Fn(&Value) -> bool
 async fn two_instances_share_one_database_without_losing_or_doubling_anything() {
     let rx = Receiver::start().await;
     let (p, admin_a, admin_b) = pair(&rx).await;
-    let dept = admin_a.post("/departments", json!({"name": "Support"})).await.expect(201).id();
+    let dept = admin_a.post("/departments", json!({"name": "Hosting"})).await.expect(201).id();
     let (agent_id, agent_a) = admin_a.make_user(&p.a, "agent", "agent@example.com", "Ajan Çelik").await;
     admin_b.patch(&format!("/departments/{dept}"), json!({"member_ids": [agent_id]})).await.expect(200);
     let agent_b = p.b.with_token(agent_a.token.as_deref().unwrap());
@@ -141,12 +141,16 @@ async fn two_instances_share_one_database_without_losing_or_doubling_anything() 
     let (target, _) = &tickets[0];
     for round in 0..5 {
         let etag = agent_a.get(&format!("/tickets/{target}")).await.expect(200).header("etag").expect("etag");
-        let send = |api: &Api, priority: &str| {
+        // Each side changes something (a no-op update would not bump the version).
+        let send = |api: &Api, subject: String| {
             api.request(reqwest::Method::PATCH, &format!("/tickets/{target}"))
                 .header("if-match", etag.clone())
-                .json(&json!({"priority": priority}))
+                .json(&json!({"subject": subject}))
         };
-        let (ra, rb) = tokio::join!(Api::send(send(&agent_a, "high")), Api::send(send(&agent_b, "low")));
+        let (ra, rb) = tokio::join!(
+            Api::send(send(&agent_a, format!("Round {round} via A"))),
+            Api::send(send(&agent_b, format!("Round {round} via B")))
+        );
         let mut codes = [ra.status, rb.status];
         codes.sort_unstable();
         assert_eq!(codes, [200, 412], "round {round}: one update wins, the other is refused");

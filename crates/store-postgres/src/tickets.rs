@@ -660,8 +660,9 @@ fn custom_sql(key: &str, c: &Resolved) -> (String, Vec<Param>) {
             let params: Vec<Param> =
                 vals.iter().map(|v| p(serde_json::to_string(v).unwrap_or_else(|_| "null".into()))).collect();
             let (sql, params) = compare(&col, op, params);
-            // Each value is JSON text: compare it as jsonb.
-            (sql.replace('?', "?::jsonb"), params)
+            // Each value is JSON text (sent as text: the driver cannot send
+            // a String as jsonb): compare it as jsonb.
+            (sql.replace('?', "(?::text)::jsonb"), params)
         }
     }
 }

@@ -37,6 +37,34 @@ pub async fn choose_database(dir: &Path, config: &mut Config) {
     }
 }
 
+/// Everything the server's database holds, as bytes to search: the SQLite
+/// file and its write-ahead log, or every row of every PostgreSQL table as
+/// text. For checking that something (a secret) was never stored.
+pub async fn stored_bytes(server: &TestServer) -> Vec<Vec<u8>> {
+    match std::fs::read_to_string(server.path().join("test-database-url")) {
+        Ok(url) => {
+            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.expect("connect");
+            tokio::spawn(conn);
+            let tables = client
+                .query("SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema()", &[])
+                .await
+                .expect("tables");
+            let mut out = Vec::new();
+            for t in tables {
+                let name: String = t.get(0);
+                let sql = format!("SELECT coalesce(string_agg(x::text, E'\\n'), '') FROM \"{name}\" x");
+                let text: String = client.query_one(&sql, &[]).await.expect("rows").get(0);
+                out.push(text.into_bytes());
+            }
+            out
+        }
+        Err(_) => vec![
+            std::fs::read(server.path().join("tessera.db")).expect("the database file"),
+            std::fs::read(server.path().join("tessera.db-wal")).unwrap_or_default(),
+        ],
+    }
+}
+
 /// A running server.
 pub struct TestServer {
     /// `http://127.0.0.1:<port>`.
