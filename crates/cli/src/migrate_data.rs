@@ -37,7 +37,7 @@ impl Bar {
             Progress::Rows { table, done, total } => (format!("copying {table}"), *done, *total),
             Progress::Reindex(r) => ("indexing tickets".to_string(), r.done, r.total),
         };
-        let pct = if total == 0 { 100 } else { done * 100 / total };
+        let pct = (done * 100).checked_div(total).unwrap_or(100);
         if self.tty {
             if self.drawn.elapsed() < Duration::from_millis(100) && done < total {
                 return;

@@ -5,6 +5,8 @@
 //! Needs the cluster named by `TESSERA_TEST_POSTGRES` (scripts/test starts
 //! one); fails without it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use rusqlite::Connection;

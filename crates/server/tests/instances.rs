@@ -7,6 +7,8 @@
 //! Needs the cluster named by `TESSERA_TEST_POSTGRES` (scripts/test starts
 //! one); fails without it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "api/support.rs"]
 mod support;
 
@@ -57,12 +59,11 @@ async fn read_until(resp: &mut reqwest::Response, until: impl Fn(&Value) -> bool
         while let Some(end) = buf.find("\n\n") {
             let frame: String = buf.drain(..end + 2).collect();
             for line in frame.lines() {
-                if let Some(v) = line.strip_prefix("data:") {
-                    if let Ok(e) = serde_json::from_str::<Value>(v.trim()) {
-                        if until(&e) {
-                            return e;
-                        }
-                    }
+                if let Some(v) = line.strip_prefix("data:")
+                    && let Ok(e) = serde_json::from_str::<Value>(v.trim())
+                    && until(&e)
+                {
+                    return e;
                 }
             }
         }
@@ -174,12 +175,11 @@ async fn two_instances_share_one_database_without_losing_or_doubling_anything() 
             events.insert(e["id"].as_i64().unwrap(), e["kind"].as_str().unwrap().to_string());
         }
     }
-    let got = rx
-        .wait_for("/all", |got| {
-            let ids: HashSet<i64> = got.iter().filter_map(|r| r.json["event_id"].as_i64()).collect();
-            events.keys().all(|id| ids.contains(id))
-        })
-        .await;
+    rx.wait_for("/all", |got| {
+        let ids: HashSet<i64> = got.iter().filter_map(|r| r.json["event_id"].as_i64()).collect();
+        events.keys().all(|id| ids.contains(id))
+    })
+    .await;
     // Give a doubled delivery time to show up.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let got = rx.on("/all");
