@@ -36,13 +36,20 @@ log() { printf 'rt.sh: %s\n' "$*" >&2; }
 
 [ "$(id -u)" = 0 ] || { log "run as root (apt-get, /etc/request-tracker5)"; exit 1; }
 
-stop_all() {
-    if [ -f "$RT_PIDFILE" ] && kill -0 "$(cat "$RT_PIDFILE")" 2>/dev/null; then
-        log "stopping RT (pid $(cat "$RT_PIDFILE"))"
-        kill "$(cat "$RT_PIDFILE")"
-        for _ in $(seq 50); do kill -0 "$(cat "$RT_PIDFILE")" 2>/dev/null || break; sleep 0.2; done
-        rm -f "$RT_PIDFILE"
+# Stops the Starman master (it stops its workers) and waits for it to exit.
+stop_rt() {
+    local pid
+    pid=$(cat "$RT_PIDFILE" 2>/dev/null || true)
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+        log "stopping RT (pid $pid)"
+        kill "$pid"
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     fi
+    rm -f "$RT_PIDFILE"
+}
+
+stop_all() {
+    stop_rt
     if [ -f "$PG_DATA/postmaster.pid" ]; then
         log "stopping PostgreSQL on port $RT_PG_PORT"
         su postgres -c "$PG_BIN/pg_ctl -D '$PG_DATA' -m fast -w stop" >/dev/null
@@ -152,11 +159,7 @@ for my $right (qw(SeeQueue ShowTicket CreateTicket ReplyToTicket CommentOnTicket
 '
 
 # --- 6. RT under Starman on 127.0.0.1:$RT_PORT ---------------------------------
-if [ -f "$RT_PIDFILE" ] && kill -0 "$(cat "$RT_PIDFILE")" 2>/dev/null; then
-    log "RT already running (pid $(cat "$RT_PIDFILE")); restarting to pick up the configuration"
-    kill "$(cat "$RT_PIDFILE")"
-    for _ in $(seq 50); do kill -0 "$(cat "$RT_PIDFILE")" 2>/dev/null || break; sleep 0.2; done
-fi
+stop_rt  # a running RT is restarted to pick up the configuration
 log "starting RT: Starman, $RT_WORKERS workers, 127.0.0.1:$RT_PORT"
 nohup "$RT_SERVER" --server Starman --host 127.0.0.1 --port "$RT_PORT" --workers "$RT_WORKERS" \
     --pid "$RT_PIDFILE" >"$RT_LOG" 2>&1 &
