@@ -134,6 +134,12 @@ async fn run(args: Args) -> Result<()> {
     let load_before = loadavg();
     let mut rows = Vec::new();
     for &scenario in Scenario::RUN_ORDER.iter().filter(|s| scenarios.contains(s)) {
+        let t = target.clone();
+        warm_up(duration, move |seq| {
+            let t = t.clone();
+            async move { t.op(scenario, seq).await }
+        })
+        .await?;
         for &concurrency in &args.concurrency {
             let t = target.clone();
             let sample = run_load(concurrency, bounds, move |seq| {
@@ -159,6 +165,12 @@ async fn run(args: Args) -> Result<()> {
         rt.prepare(args.rt_tickets.unwrap_or(if quick { 20 } else { 300 })).await?;
         rt_tickets = Some(rt.tickets.len());
         for &scenario in Scenario::RUN_ORDER.iter().filter(|s| scenarios.contains(s) && s.on_rt()) {
+            let peer = rt.clone();
+            warm_up(duration, move |seq| {
+                let peer = peer.clone();
+                async move { peer.op(scenario, seq).await }
+            })
+            .await?;
             for &concurrency in &args.concurrency {
                 let peer = rt.clone();
                 let sample = run_load(concurrency, bounds, move |seq| {
@@ -191,6 +203,22 @@ async fn run(args: Args) -> Result<()> {
         load: (load_before, load_after),
     };
     print!("{}", report::render(&report));
+    Ok(())
+}
+
+/// Runs a few unmeasured operations of a scenario (4 clients, at most 8
+/// operations, at most one run's duration), so the first measured run does
+/// not pay for cold caches or, in RT, Mason compiling its components.
+async fn warm_up<F, Fut>(duration: Duration, op: F) -> Result<()>
+where
+    F: Fn(u64) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<()>> + Send + 'static,
+{
+    let bounds = Bounds { duration, max_ops: 8 };
+    let sample = run_load(4, bounds, op).await?;
+    if sample.ok() == 0 && sample.errors > 0 {
+        bail!("every warm-up request failed: {}", sample.first_error.unwrap_or_default());
+    }
     Ok(())
 }
 

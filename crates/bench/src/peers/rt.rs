@@ -57,7 +57,12 @@ impl RtPeer {
         let client = Client::builder()
             .default_headers(headers)
             .timeout(Duration::from_secs(60))
-            .pool_max_idle_per_host(64)
+            // A connection per request: Starman gives a keep-alive connection
+            // a worker of its own, so 32 kept-alive clients on 4 workers
+            // would starve 28 of them, and its 1 s idle close races reuse
+            // ("connection closed before message completed"). Connecting on
+            // loopback costs well under a millisecond of RT's hundreds.
+            .pool_max_idle_per_host(0)
             .tcp_nodelay(true)
             .build()
             .context("building the RT client")?;
