@@ -74,6 +74,14 @@ struct Args {
     /// [default: 300, 20 with --quick].
     #[arg(long)]
     rt_tickets: Option<usize>,
+    /// Run Tessera on this PostgreSQL database (an empty one, on loopback)
+    /// instead of SQLite in the temporary data folder.
+    #[arg(long)]
+    database: Option<String>,
+    /// Tessera instances sharing the database (more than one needs
+    /// `--database`); requests go to each in turn.
+    #[arg(long, default_value_t = 1)]
+    instances: usize,
 }
 
 #[tokio::main]
@@ -117,7 +125,20 @@ async fn run(args: Args) -> Result<()> {
     let data_dir = work.path().join("data");
     std::fs::create_dir(&data_dir).context("making the data folder")?;
     let log = work.path().join("server.log");
-    let tessera = Tessera { binary: args.tessera.clone(), data_dir };
+    let mut env = Vec::new();
+    if let Some(url) = &args.database {
+        let host = url.rsplit('@').next().unwrap_or(url);
+        if !(host.starts_with("127.0.0.1") || host.starts_with("[::1]")) {
+            bail!("--database must be a PostgreSQL on loopback (127.0.0.1 or [::1])");
+        }
+        env.push(("TESSERA_DATABASE_URL".to_string(), url.clone()));
+        // Instances on one database share the key for secrets at rest.
+        env.push(("TESSERA_SECRET_KEY".to_string(), "b3".repeat(32)));
+    }
+    if args.instances == 0 || args.instances > 4 || (args.instances > 1 && args.database.is_none()) {
+        bail!("--instances takes 1 to 4, and more than one needs --database");
+    }
+    let tessera = Tessera { binary: args.tessera.clone(), data_dir, env };
 
     eprintln!("starting {} on a fresh data folder", tessera.binary.display());
     let (first, _) = tessera.serve(&log).await?;
@@ -130,6 +151,16 @@ async fn run(args: Args) -> Result<()> {
     let idle_prepared = server.memory()?;
     eprintln!("restarted on the prepared folder: ready in {:.0} ms", cold_start.as_secs_f64() * 1000.0);
     target.base = server.base.clone();
+    // Further instances, each with a data folder of its own, on the same database.
+    let mut others = Vec::new();
+    for i in 1..args.instances {
+        let dir = work.path().join(format!("data{i}"));
+        std::fs::create_dir(&dir).context("making a data folder")?;
+        let more = Tessera { data_dir: dir, ..tessera.clone() };
+        let (s, _) = more.serve(&log).await?;
+        target.others.push(s.base.clone());
+        others.push(s);
+    }
 
     let load_before = loadavg();
     let mut rows = Vec::new();
@@ -158,6 +189,9 @@ async fn run(args: Args) -> Result<()> {
     }
     let after_load = server.memory()?;
     server.stop().await.context("stopping Tessera after the runs")?;
+    for s in others {
+        s.stop().await.context("stopping another instance")?;
+    }
 
     let mut rt_tickets = None;
     if let Some((url, password)) = peer {
@@ -202,6 +236,8 @@ async fn run(args: Args) -> Result<()> {
         max_ops,
         load: (load_before, load_after),
     };
+    let backend = if args.database.is_some() { "PostgreSQL" } else { "SQLite" };
+    println!("Tessera on {backend}, {} instance(s)\n", args.instances);
     print!("{}", report::render(&report));
     Ok(())
 }

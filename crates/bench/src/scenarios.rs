@@ -253,6 +253,9 @@ pub struct Target {
     client: Client,
     /// `http://127.0.0.1:PORT`; changes when the server is restarted.
     pub base: String,
+    /// Further instances on the same database (`--instances`): operations
+    /// go to each in turn, as through a load balancer.
+    pub others: Vec<String>,
     department_id: u64,
     view_id: u64,
     agent: String,
@@ -324,8 +327,16 @@ impl Target {
             })
             .ok_or_else(|| anyhow!("the agent sees no view: {views}"))?;
 
-        let mut target =
-            Target { client, base: base.to_owned(), department_id, view_id, agent, customers, tickets: Vec::new() };
+        let mut target = Target {
+            client,
+            base: base.to_owned(),
+            others: Vec::new(),
+            department_id,
+            view_id,
+            agent,
+            customers,
+            tickets: Vec::new(),
+        };
         target.tickets = target.open_tickets(prep.tickets).await?;
         Ok(target)
     }
@@ -367,22 +378,32 @@ impl Target {
             Scenario::Create => self.create(seq).await.map(drop),
             Scenario::Reply => self.reply_to(self.ticket(seq)?, seq).await.map(drop),
             Scenario::Read => {
-                let url = format!("{}/api/v1/tickets/{}", self.base, self.ticket(seq)?);
+                let url = format!("{}/api/v1/tickets/{}", self.at(seq), self.ticket(seq)?);
                 send(self.client.get(url).bearer_auth(&self.agent), StatusCode::OK).await.map(drop)
             }
             Scenario::List => {
-                let url = format!("{}/api/v1/tickets?limit=25", self.base);
+                let url = format!("{}/api/v1/tickets?limit=25", self.at(seq));
                 send(self.client.get(url).bearer_auth(&self.agent), StatusCode::OK).await.map(drop)
             }
             Scenario::ViewCount => {
-                let url = format!("{}/api/v1/views/{}/count", self.base, self.view_id);
+                let url = format!("{}/api/v1/views/{}/count", self.at(seq), self.view_id);
                 send(self.client.get(url).bearer_auth(&self.agent), StatusCode::OK).await.map(drop)
             }
             Scenario::Search => {
-                let url =
-                    with_query(&format!("{}/api/v1/search", self.base), &[("q", search_word(seq)), ("limit", "25")])?;
+                let url = with_query(
+                    &format!("{}/api/v1/search", self.at(seq)),
+                    &[("q", search_word(seq)), ("limit", "25")],
+                )?;
                 send(self.client.get(url).bearer_auth(&self.agent), StatusCode::OK).await.map(drop)
             }
+        }
+    }
+
+    /// The instance the `seq`-th operation goes to.
+    fn at(&self, seq: u64) -> &str {
+        match (seq % (1 + self.others.len() as u64)) as usize {
+            0 => &self.base,
+            i => &self.others[i - 1],
         }
     }
 
@@ -399,13 +420,13 @@ impl Target {
             "department_id": self.department_id,
             "body": text(seq ^ 0xB0D1, 40),
         });
-        let url = format!("{}/api/v1/tickets", self.base);
+        let url = format!("{}/api/v1/tickets", self.at(seq));
         send(self.client.post(url).bearer_auth(customer).json(&body), StatusCode::CREATED).await
     }
 
     /// The agent replies to ticket `id`.
     async fn reply_to(&self, id: u64, seq: u64) -> Result<Value> {
-        let url = format!("{}/api/v1/tickets/{id}/replies", self.base);
+        let url = format!("{}/api/v1/tickets/{id}/replies", self.at(seq));
         let body = json!({"body": text(seq ^ 0xA6E7, 25)});
         send(self.client.post(url).bearer_auth(&self.agent).json(&body), StatusCode::CREATED).await
     }

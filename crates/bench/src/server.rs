@@ -28,6 +28,9 @@ pub struct Tessera {
     pub binary: PathBuf,
     /// The data folder (`--data-dir`).
     pub data_dir: PathBuf,
+    /// `TESSERA_*` settings given on purpose (a PostgreSQL database URL
+    /// and the secret key instances on one database share).
+    pub env: Vec<(String, String)>,
 }
 
 impl Tessera {
@@ -42,6 +45,7 @@ impl Tessera {
                 cmd.env_remove(key);
             }
         }
+        cmd.envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         cmd
     }
 
