@@ -10,6 +10,7 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 use tessera_core::Actor;
+use tessera_desk::DeskError;
 
 /// A JSON body.
 pub struct ApiJson<T>(pub T);
@@ -154,12 +155,14 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Actor, ApiE
         .ok_or_else(|| {
             ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "send Authorization: Bearer <token>")
         })?;
-    state.desk.authenticate_token(token).await.map_err(|_| {
-        ApiError::new(
+    state.desk.authenticate_token(token).await.map_err(|e| match e {
+        // A database outage is not a wrong token: say so (503, or 500).
+        e @ (DeskError::Unavailable(_) | DeskError::Internal(_)) => ApiError::from(e),
+        _ => ApiError::new(
             StatusCode::UNAUTHORIZED,
             "unauthenticated",
             "the token is unknown, revoked, or its user is disabled",
-        )
+        ),
     })
 }
 

@@ -196,3 +196,48 @@ async fn two_instances_share_one_database_without_losing_or_doubling_anything() 
     assert_eq!(delivery_ids.len(), got.len(), "no delivery was sent twice");
     drop(p);
 }
+
+/// Runs one statement on the test cluster as its administrator.
+async fn admin_sql(sql: &str) {
+    let url = std::env::var(tessera_store_postgres::testing::ENV).expect("the test cluster");
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.expect("connect");
+    tokio::spawn(conn);
+    client.batch_execute(sql).await.expect("admin statement");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outage_is_a_503_and_the_instance_recovers() {
+    let db = TempDatabase::create().await;
+    let url = db.url().to_string();
+    let server = TestServer::start_in(TempDir::new().expect("dir"), |c| {
+        c.database = DatabaseUrl::Postgres(url.clone());
+    })
+    .await;
+    let admin = server.admin().await;
+    admin.get("/tickets").await.expect(200);
+    let name = db.name().to_string();
+
+    // The database refuses connections and drops the ones it has.
+    admin_sql(&format!(
+        "ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS false;
+         SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}';"
+    ))
+    .await;
+    // (The server ends the dropped connections a moment later.)
+    eventually("/readyz says the database is away", || async {
+        let r = server.anonymous().get("/readyz").await;
+        (r.status == 503 && String::from_utf8_lossy(&r.bytes).contains("database")).then_some(())
+    })
+    .await;
+    let r = admin.get("/tickets").await;
+    assert_eq!((r.status, r.code()), (503, "unavailable"), "{}", r.body);
+    server.anonymous().get("/healthz").await.expect(200);
+
+    // Back again: the same instance serves without a restart.
+    admin_sql(&format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS true;")).await;
+    eventually("the instance serves again", || async {
+        (server.anonymous().get("/readyz").await.status == 200).then_some(())
+    })
+    .await;
+    admin.get("/tickets").await.expect(200);
+}

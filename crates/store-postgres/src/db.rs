@@ -59,12 +59,12 @@ pub fn pool(config: tokio_postgres::Config) -> StoreResult<Pool> {
         .map_err(|e| StoreError::Backend(format!("cannot build the connection pool: {e}")))
 }
 
-/// A connection from the pool (the database being away is a `Backend` error).
+/// A connection from the pool (the database being away is `Unavailable`).
 pub async fn client(pool: &Pool) -> StoreResult<Client> {
-    pool.get().await.map_err(|e| match e {
-        deadpool_postgres::PoolError::Backend(e) => crate::rows::map_err(e),
-        other => StoreError::Backend(format!("no database connection: {other}")),
-    })
+    // Whatever stops a connection being made (refused, not accepting
+    // connections, too many, a bad password after a rotation) makes the
+    // instance unable to serve, not a request wrong.
+    pool.get().await.map_err(|e| StoreError::Unavailable(format!("no database connection: {e}")))
 }
 
 /// Applies the migrations the database has not seen yet, holding an

@@ -66,8 +66,9 @@ impl<T> PgResultExt<T> for Result<T, tokio_postgres::Error> {
 /// Maps a driver error: unique violations become `Duplicate` (naming the
 /// column from the constraint's name, never from the offending value, which
 /// may be personal data), foreign-key violations `InvalidReference`,
-/// deadlocks and serialization failures `VersionConflict`, the rest
-/// (a lost connection included) `Backend`.
+/// deadlocks and serialization failures `VersionConflict`, a database that
+/// cannot be reached or is shutting down `Unavailable` (a 503: worth a
+/// retry), the rest `Backend`.
 pub fn map_err(e: tokio_postgres::Error) -> StoreError {
     if let Some(db) = e.as_db_error() {
         if *db.code() == SqlState::UNIQUE_VIOLATION {
@@ -87,8 +88,17 @@ pub fn map_err(e: tokio_postgres::Error) -> StoreError {
         if *db.code() == SqlState::T_R_DEADLOCK_DETECTED || *db.code() == SqlState::T_R_SERIALIZATION_FAILURE {
             return StoreError::VersionConflict;
         }
+        // Shutting down, starting up, too many connections: not our fault.
+        let class = db.code().code();
+        if class.starts_with("57P") || class.starts_with("08") || *db.code() == SqlState::TOO_MANY_CONNECTIONS {
+            return StoreError::Unavailable(format!("{class}: {}", db.message()));
+        }
         // The message names the problem; the detail could quote values.
         return StoreError::Backend(format!("{}: {}", db.code().code(), db.message()));
+    }
+    // No answer from the server at all: a closed or refused connection.
+    if e.is_closed() || std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>()) {
+        return StoreError::Unavailable(e.to_string());
     }
     StoreError::Backend(e.to_string())
 }
