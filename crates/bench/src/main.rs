@@ -87,6 +87,9 @@ struct Args {
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
+    // The workspace builds reqwest with rustls but no provider (tessera-hooks
+    // installs ring); a client cannot be built before one is installed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     // Ctrl-C drops the run, and with it the server guard, which kills the
     // server; a panic unwinds through the same guard.
     tokio::select! {
