@@ -9,7 +9,7 @@ mod support;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{serve, tessera};
+use support::{get_json, serve, tessera, token_for};
 
 #[test]
 fn user_and_token_create_print_their_documented_json() {
@@ -80,23 +80,8 @@ async fn first_start_explains_sign_in_and_the_cli_works_while_serving() {
         tessera(dir.path(), &["user", "create", "--email", "wang@example.cn", "--name", "王芳", "--role", "customer"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let id = serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["id"].as_i64().unwrap();
-    let out = tessera(dir.path(), &["token", "create", "--email", "wang@example.cn"]);
-    assert!(out.status.success());
-    let token =
-        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["token"].as_str().unwrap().to_string();
-    // reqwest is built with rustls but no provider (tessera-hooks installs
-    // ring at start); install it here too.
-    tessera_hooks::install_tls_provider();
-    let client = reqwest::Client::builder().no_proxy().build().unwrap();
-    let me: serde_json::Value = client
-        .get(format!("{}/api/v1/me", server.base))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = token_for(dir.path(), "wang@example.cn");
+    let me = get_json(&server.base, "/api/v1/me", &token).await;
     assert_eq!(me["id"], id);
     assert_eq!(me["name"], "王芳");
 

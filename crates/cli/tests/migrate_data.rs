@@ -97,26 +97,11 @@ async fn an_installation_goes_to_postgres_and_back_unchanged() {
 
     // The copy serves: same key, and the same tickets found by search.
     std::fs::copy(first.path().join("secret.key"), second.path().join("secret.key")).unwrap();
-    let token = |dir: &Path| {
-        let out = tessera(dir, &["token", "create", "--email", "admin@localhost"]);
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        v["token"].as_str().unwrap().to_string()
-    };
     let mut found = Vec::new();
     for dir in [first.path(), second.path()] {
-        let t = token(dir);
+        let t = token_for(dir, "admin@localhost");
         let server = serve(dir);
-        tessera_hooks::install_tls_provider();
-        let client = reqwest::Client::builder().no_proxy().build().unwrap();
-        let r: serde_json::Value = client
-            .get(format!("{}/api/v1/search?q=server&limit=100", server.base))
-            .bearer_auth(&t)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let r = get_json(&server.base, "/api/v1/search?q=server&limit=100", &t).await;
         let mut ids: Vec<i64> =
             r["results"].as_array().unwrap().iter().map(|h| h["ticket"]["id"].as_i64().unwrap()).collect();
         ids.sort_unstable();

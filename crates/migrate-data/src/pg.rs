@@ -172,10 +172,7 @@ impl Db {
             futures_util::pin_mut!(stream);
             let mut batch = Vec::with_capacity(BATCH);
             while let Some(row) = stream.try_next().await? {
-                let mut vals = Vec::with_capacity(t.columns.len());
-                for c in 0..t.columns.len() {
-                    vals.push(Val::from_pg(&row, c, &t.name)?);
-                }
+                let vals = values(&row, &t.name)?;
                 summer.add(&vals);
                 batch.push(vals);
                 if batch.len() == BATCH {
@@ -211,10 +208,7 @@ impl Db {
             let stream = tx.query_raw(&layout.select(i), none()).await?;
             futures_util::pin_mut!(stream);
             while let Some(row) = stream.try_next().await? {
-                let mut vals = Vec::with_capacity(t.columns.len());
-                for c in 0..t.columns.len() {
-                    vals.push(Val::from_pg(&row, c, &t.name)?);
-                }
+                let vals = values(&row, &t.name)?;
                 summer.add(&vals);
             }
             out.push(summer.finish());
@@ -222,6 +216,11 @@ impl Db {
         tx.commit().await?;
         Ok(out)
     }
+}
+
+/// Every column of a row.
+fn values(row: &tokio_postgres::Row, table: &str) -> Result<Vec<Val>, MigrateError> {
+    (0..row.len()).map(|c| Val::from_pg(row, c, table)).collect()
 }
 
 /// Hands a batch to the SQLite writer (whose own error explains a refusal).

@@ -114,6 +114,11 @@ fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
+/// The first `n` columns of a row.
+fn values(row: &rusqlite::Row<'_>, n: usize) -> Result<Vec<Val>, MigrateError> {
+    (0..n).map(|c| Ok(Val::from(row.get::<_, rusqlite::types::Value>(c)?))).collect()
+}
+
 /// Refuses a target that already holds an installation.
 pub fn check_empty(path: &Path) -> Result<(), MigrateError> {
     let conn = open(path, false)?;
@@ -159,10 +164,7 @@ pub fn spawn_reader(
             let mut rows = stmt.query([])?;
             let mut batch = Vec::with_capacity(BATCH);
             while let Some(row) = rows.next()? {
-                let mut vals = Vec::with_capacity(t.columns.len());
-                for c in 0..t.columns.len() {
-                    vals.push(Val::from(row.get::<_, rusqlite::types::Value>(c)?));
-                }
+                let vals = values(row, t.columns.len())?;
                 batch.push(vals);
                 if batch.len() == BATCH && tx.blocking_send(Batch::Rows(i, std::mem::take(&mut batch))).is_err() {
                     // The writer gave up; its error is the one to report.
@@ -258,10 +260,7 @@ pub fn sums(path: &Path, layout: &Layout) -> Result<Vec<TableSum>, MigrateError>
         let mut stmt = read.prepare(&layout.select(i))?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
-            let mut vals = Vec::with_capacity(t.columns.len());
-            for c in 0..t.columns.len() {
-                vals.push(Val::from(row.get::<_, rusqlite::types::Value>(c)?));
-            }
+            let vals = values(row, t.columns.len())?;
             summer.add(&vals);
         }
         out.push(summer.finish());

@@ -21,6 +21,23 @@ pub fn tessera(data: &Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// A new API token for `email`, made with `tessera token create`.
+pub fn token_for(data: &Path, email: &str) -> String {
+    let out = tessera(data, &["token", "create", "--email", email]);
+    assert!(out.status.success(), "token create: {}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["token"].as_str().unwrap().to_string()
+}
+
+/// `GET base + path` with a bearer token, read as JSON.
+pub async fn get_json(base: &str, path: &str, token: &str) -> serde_json::Value {
+    // reqwest is built with rustls but no provider (tessera-hooks installs
+    // ring at start); install it here too.
+    tessera_hooks::install_tls_provider();
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    client.get(format!("{base}{path}")).bearer_auth(token).send().await.unwrap().json().await.unwrap()
+}
+
 /// A running `tessera serve`, killed on drop.
 pub struct Serve {
     /// The process.
