@@ -6,6 +6,7 @@
 # it, and prints what the harness needs.
 #
 #   bash bench/peers/rt.sh            # install (first time), configure, start
+#   bash bench/peers/rt.sh fill 10000 # make the queue hold 10,000 tickets (in-process)
 #   bash bench/peers/rt.sh stop       # stop RT and its PostgreSQL cluster
 #
 # Then, with the URL and credentials it prints:
@@ -58,6 +59,51 @@ stop_all() {
 
 if [ "${1:-}" = stop ]; then
     stop_all
+    exit 0
+fi
+
+# --- fill N: tickets straight through RT's Perl API ----------------------------
+# RT opens a few tickets a second through REST 2, so a queue of 10,000 would take
+# the harness most of an hour. `rt.sh fill N` (RT set up and its database running)
+# creates the missing ones in-process with RT::Ticket->Create and ->Correspond,
+# the same calls REST 2 makes, each ticket with a first message of 40 words and a
+# reply of 25 from the harness's vocabulary and one of 32 requesters, from
+# $RT_FILL_WORKERS processes (default 2) at idle CPU priority. The harness then
+# reuses them (it only creates what is still missing).
+if [ "${1:-}" = fill ]; then
+    target=${2:?usage: rt.sh fill N}
+    workers=${RT_FILL_WORKERS:-2}
+    started=$(date +%s)
+    for w in $(seq 0 $((workers - 1))); do
+        RT_QUEUE="$RT_QUEUE" RT_USER="$RT_USER" TARGET="$target" WORKER="$w" WORKERS="$workers" \
+            chrt -i 0 perl -I"$RT_LIB" -e '
+use strict; use warnings;
+use RT; RT::LoadConfig(); RT::Init();
+use MIME::Entity;
+my @W = qw(server disk backup invoice refund domain mailbox password database network restart timeout
+    certificate migration upgrade billing account firewall memory latency outage kernel storage bandwidth
+    license renewal payment login spam resolver printer router cluster replica quota cache proxy webhook cron ipv6);
+my ($target, $w, $n) = @ENV{qw(TARGET WORKER WORKERS)};
+my $q = RT::Queue->new(RT->SystemUser); $q->Load($ENV{RT_QUEUE}); die "no queue\n" unless $q->id;
+my $me = RT::CurrentUser->new; $me->Load($ENV{RT_USER}); die "no user\n" unless $me->id;
+my $all = RT::Tickets->new(RT->SystemUser); $all->LimitQueue(VALUE => $q->id);
+my $have = $all->Count;
+srand(1000 + $have + $w);
+sub words { join " ", map { $W[int rand @W] } 1 .. $_[0] }
+for (my $i = $have + $w; $i < $target; $i += $n) {
+    my $t = RT::Ticket->new($me);
+    my ($id, undef, $msg) = $t->Create(
+        Queue => $q->id, Subject => words(5), Requestor => ["customer" . ($i % 32) . "\@bench.example"],
+        MIMEObj => MIME::Entity->build(Type => "text/plain", Charset => "UTF-8", Data => [words(40)]));
+    die "create: $msg\n" unless $id;
+    my ($ok, $err) = $t->Correspond(MIMEObj => MIME::Entity->build(Type => "text/plain", Charset => "UTF-8", Data => [words(25)]));
+    die "correspond: $err\n" unless $ok;
+    print STDERR "rt.sh fill: ", $i + 1, " of $target\n" if ($i + 1) % 500 < $n;
+}
+' &
+    done
+    wait
+    log "fill: $target tickets in queue $RT_QUEUE after $(( $(date +%s) - started )) s"
     exit 0
 fi
 

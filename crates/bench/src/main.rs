@@ -82,6 +82,14 @@ struct Args {
     /// `--database`); requests go to each in turn.
     #[arg(long, default_value_t = 1)]
     instances: usize,
+    /// Only time cold starts on this existing data folder (one that
+    /// `bench/generate.py` filled, say): starts the server on it
+    /// `--starts` times, each until `/readyz` answers 200, and stops it.
+    #[arg(long, value_name = "DATA_DIR")]
+    cold_start: Option<PathBuf>,
+    /// Starts to time with `--cold-start`.
+    #[arg(long, default_value_t = 6)]
+    starts: usize,
 }
 
 #[tokio::main]
@@ -122,6 +130,9 @@ async fn run(args: Args) -> Result<()> {
             "no tessera binary at {} (build it with `cargo build --release -p tessera -p tessera-bench`, or pass --tessera)",
             args.tessera.display()
         );
+    }
+    if let Some(dir) = &args.cold_start {
+        return cold_starts(&args.tessera, dir, args.starts).await;
     }
 
     let work = tempfile::Builder::new().prefix("tessera-bench-").tempdir().context("making a temporary folder")?;
@@ -242,6 +253,39 @@ async fn run(args: Args) -> Result<()> {
     let backend = if args.database.is_some() { "PostgreSQL" } else { "SQLite" };
     println!("Tessera on {backend}, {} instance(s)\n", args.instances);
     print!("{}", report::render(&report));
+    Ok(())
+}
+
+/// Times `starts` cold starts of the server on an existing data folder and
+/// prints each with the idle memory after it. The first start may do
+/// one-off work (a migration, the planner statistics of a database never
+/// measured); the table shows it apart.
+async fn cold_starts(binary: &std::path::Path, dir: &std::path::Path, starts: usize) -> Result<()> {
+    if !dir.join("tessera.db").is_file() {
+        bail!("--cold-start {}: no tessera.db in that folder", dir.display());
+    }
+    let bytes = std::fs::metadata(dir.join("tessera.db")).map(|m| m.len()).unwrap_or(0);
+    let tessera = Tessera { binary: binary.to_path_buf(), data_dir: dir.to_path_buf(), env: Vec::new() };
+    let work = tempfile::Builder::new().prefix("tessera-bench-").tempdir().context("making a temporary folder")?;
+    let log = work.path().join("server.log");
+    let mut times = Vec::new();
+    println!("Cold starts on {} ({:.0} MiB database)\n", dir.display(), bytes as f64 / 1048576.0);
+    println!("| start | spawn to /readyz 200 ms | idle RSS 1 s later MiB |");
+    println!("| ---: | ---: | ---: |");
+    for i in 1..=starts.max(1) {
+        let (server, took) = tessera.serve(&log).await?;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let memory = server.memory()?;
+        server.stop().await.context("stopping Tessera")?;
+        let ms = took.as_secs_f64() * 1000.0;
+        println!("| {i} | {ms:.0} | {:.1} |", memory.rss_kib as f64 / 1024.0);
+        times.push(ms);
+    }
+    let mut later: Vec<f64> = times.iter().skip(1).copied().collect();
+    later.sort_by(f64::total_cmp);
+    if let Some(median) = later.get(later.len() / 2) {
+        println!("\nMedian of starts 2–{}: {median:.0} ms.", times.len());
+    }
     Ok(())
 }
 

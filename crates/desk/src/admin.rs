@@ -236,7 +236,9 @@ impl Desk {
             user.password_hash = Some(auth::hash_password(p).await?);
         }
         user.updated_at = self.now();
-        self.store.update_user(&user).await.map_err(|e| match e {
+        let updated = self.store.update_user(&user).await;
+        self.forget_actors();
+        updated.map_err(|e| match e {
             tessera_store::StoreError::Duplicate(_) => email_taken(),
             other => other.into(),
         })?;
@@ -250,6 +252,7 @@ impl Desk {
                 let members: Vec<UserId> =
                     self.store.department_members(d).await?.into_iter().filter(|m| *m != id).collect();
                 self.store.set_department_members(d, &members).await?;
+                self.forget_actors();
             }
         }
         self.user(actor, id).await
@@ -419,6 +422,7 @@ impl Desk {
         Self::apply_department(&mut d, &input)?;
         let d = self.store.insert_department(d).await?;
         self.store.set_department_members(d.id, &members).await?;
+        self.forget_actors();
         Ok(DepartmentView { department: d, member_ids: members })
     }
 
@@ -439,6 +443,7 @@ impl Desk {
         self.store.update_department(&d).await?;
         if let Some(m) = members {
             self.store.set_department_members(id, &m).await?;
+            self.forget_actors();
         }
         self.department(actor, id).await
     }
@@ -586,11 +591,7 @@ impl Desk {
     /// Custom field definitions the actor may know about.
     pub async fn custom_fields(&self, actor: &Actor) -> DeskResult<Vec<CustomFieldDef>> {
         let defs = self.field_defs().await?;
-        Ok(if actor.is_staff() {
-            defs
-        } else {
-            defs.into_iter().filter(|d| d.customer_visible || d.customer_editable).collect()
-        })
+        Ok(defs.iter().filter(|d| actor.is_staff() || d.customer_visible || d.customer_editable).cloned().collect())
     }
 
     /// Creates a custom field (admins).
@@ -614,7 +615,9 @@ impl Desk {
             created_at: self.now(),
         };
         self.apply_field(&mut def, &input).await?;
-        self.store.insert_custom_field(def).await.map_err(|e| match e {
+        let inserted = self.store.insert_custom_field(def).await;
+        self.caches.fields.clear();
+        inserted.map_err(|e| match e {
             tessera_store::StoreError::Duplicate(_) => DeskError::Conflict {
                 code: "already_exists",
                 message: "a field with this key exists".into(),
@@ -670,8 +673,13 @@ impl Desk {
         input: CustomFieldInput,
     ) -> DeskResult<CustomFieldDef> {
         require_admin(actor)?;
-        let mut def =
-            self.field_defs().await?.into_iter().find(|d| d.id == id).ok_or(DeskError::not_found("custom field"))?;
+        let mut def = self
+            .field_defs()
+            .await?
+            .iter()
+            .find(|d| d.id == id)
+            .cloned()
+            .ok_or(DeskError::not_found("custom field"))?;
         if input.key.as_ref().is_some_and(|k| *k != def.key) {
             return Err(DeskError::invalid("key", "not_allowed", "a field's key cannot change"));
         }
@@ -679,14 +687,18 @@ impl Desk {
             return Err(DeskError::invalid("type", "not_allowed", "a field's type cannot change"));
         }
         self.apply_field(&mut def, &input).await?;
-        self.store.update_custom_field(&def).await?;
+        let updated = self.store.update_custom_field(&def).await;
+        self.caches.fields.clear();
+        updated?;
         Ok(def)
     }
 
     /// Removes a custom field definition (admins).
     pub async fn delete_custom_field(&self, actor: &Actor, id: CustomFieldId) -> DeskResult<()> {
         require_admin(actor)?;
-        self.store.delete_custom_field(id).await.map_err(|e| match e {
+        let deleted = self.store.delete_custom_field(id).await;
+        self.caches.fields.clear();
+        deleted.map_err(|e| match e {
             tessera_store::StoreError::NotFound => DeskError::not_found("custom field"),
             other => other.into(),
         })
@@ -739,7 +751,9 @@ impl Desk {
         if t.user_id != actor.user_id && !actor.is_admin() {
             return Err(DeskError::not_found("token"));
         }
-        Ok(self.store.revoke_token(id, self.now()).await?)
+        let revoked = self.store.revoke_token(id, self.now()).await;
+        self.forget_actors();
+        Ok(revoked?)
     }
 }
 

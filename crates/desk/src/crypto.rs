@@ -14,9 +14,12 @@ use base64::engine::general_purpose::STANDARD;
 const PREFIX: &str = "enc:v1:";
 
 /// The installation's 256-bit key; its `Debug` never shows it.
+///
+/// The cipher's key schedule is shared, not copied: every clone of the desk
+/// (one per request handler's state) carries a box.
 #[derive(Clone)]
 pub struct SecretBox {
-    cipher: Aes256Gcm,
+    cipher: std::sync::Arc<Aes256Gcm>,
 }
 
 impl std::fmt::Debug for SecretBox {
@@ -34,7 +37,7 @@ impl SecretBox {
         }
         let cipher =
             Aes256Gcm::new_from_slice(&bytes).map_err(|_| "the secret key has the wrong length".to_string())?;
-        Ok(Self { cipher })
+        Ok(Self { cipher: std::sync::Arc::new(cipher) })
     }
 
     /// A new random key, as 64 hex characters.

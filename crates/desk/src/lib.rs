@@ -11,6 +11,7 @@
 pub mod admin;
 pub mod attachments;
 pub mod auth;
+mod cache;
 mod compat_billmanager;
 pub mod crypto;
 mod diff;
@@ -91,6 +92,7 @@ pub struct Desk {
     integrations: Option<Arc<dyn hooks::Integrations>>,
     hooks_allow_internal: bool,
     sla: Arc<sla::SlaSignal>,
+    caches: Arc<cache::Caches>,
 }
 
 impl Desk {
@@ -111,6 +113,7 @@ impl Desk {
             integrations: None,
             hooks_allow_internal: false,
             sla: Arc::new(sla::SlaSignal::default()),
+            caches: Arc::new(cache::Caches::default()),
         }
     }
 
@@ -172,17 +175,33 @@ impl Desk {
     }
 
     /// Authenticates an API token (`identifier.secret`).
+    /// A token verified in the last [`cache::TTL`] is not looked up again;
+    /// a revocation, a disabled user or a membership change made through
+    /// this desk takes effect at once (see [`cache`]).
     pub async fn authenticate_token(&self, token: &str) -> DeskResult<Actor> {
         let (identifier, secret) = auth::split_token(token).ok_or(DeskError::Unauthenticated)?;
+        let hash = auth::secret_hash(secret);
+        let ticket = match self.caches.actors.get(identifier, &hash) {
+            Ok(actor) => return Ok(actor),
+            Err(ticket) => ticket,
+        };
         let record = self.store.token_by_identifier(identifier).await?.ok_or(DeskError::Unauthenticated)?;
-        if record.revoked_at.is_some() || !auth::constant_time_eq(&auth::secret_hash(secret), &record.secret_hash) {
+        if record.revoked_at.is_some() || !auth::constant_time_eq(&hash, &record.secret_hash) {
             return Err(DeskError::Unauthenticated);
         }
         let user = self.store.user(record.user_id).await?.ok_or(DeskError::Unauthenticated)?;
         if user.disabled {
             return Err(DeskError::Unauthenticated);
         }
-        self.actor_for(&user).await
+        let actor = self.actor_for(&user).await?;
+        self.caches.actors.put(ticket, identifier, &hash, &actor);
+        Ok(actor)
+    }
+
+    /// Drops the cached token checks: a token, a user or a membership
+    /// changed.
+    pub(crate) fn forget_actors(&self) {
+        self.caches.actors.clear();
     }
 
     /// Authenticates an e-mail and password.
@@ -255,8 +274,26 @@ impl Desk {
     }
 
     /// Custom field definitions.
-    pub(crate) async fn field_defs(&self) -> DeskResult<Vec<CustomFieldDef>> {
-        Ok(self.store.custom_fields().await?)
+    /// The custom field definitions (cached for [`cache::TTL`]).
+    pub(crate) async fn field_defs(&self) -> DeskResult<Arc<Vec<CustomFieldDef>>> {
+        let ticket = match self.caches.fields.get() {
+            Ok(defs) => return Ok(defs),
+            Err(ticket) => ticket,
+        };
+        let defs = Arc::new(self.store.custom_fields().await?);
+        self.caches.fields.put(ticket, Arc::clone(&defs));
+        Ok(defs)
+    }
+
+    /// The SLA policies (cached for [`cache::TTL`]).
+    pub(crate) async fn sla_policies(&self) -> DeskResult<Arc<Vec<tessera_store::SlaPolicyRecord>>> {
+        let ticket = match self.caches.sla_policies.get() {
+            Ok(p) => return Ok(p),
+            Err(ticket) => ticket,
+        };
+        let policies = Arc::new(self.store.list_sla_policies().await?);
+        self.caches.sla_policies.put(ticket, Arc::clone(&policies));
+        Ok(policies)
     }
 
     /// A staff user by id, as the field `field` of the input.

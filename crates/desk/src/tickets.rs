@@ -561,10 +561,15 @@ impl Desk {
         ticket.apply_status(&status, now);
         Self::wipe_secrets(&defs, &mut ticket);
 
-        let author = if let (Some(u), false) = (&new_requester, staff) {
-            Author { user_id: None, name: u.name.clone(), email: Some(u.email.to_string()), staff: false }
-        } else {
-            self.author_of(actor).await?
+        let author = match (&new_requester, &requester) {
+            (Some(u), _) if !staff => {
+                Author { user_id: None, name: u.name.clone(), email: Some(u.email.to_string()), staff: false }
+            }
+            // The requester read above is the author: no second read.
+            (_, Some(u)) if u.id == actor.user_id => {
+                Author { user_id: Some(u.id), name: u.name.clone(), email: Some(u.email.to_string()), staff }
+            }
+            _ => self.author_of(actor).await?,
         };
         let message = NewMessage {
             kind: if note { MessageKind::Note } else { MessageKind::Reply },

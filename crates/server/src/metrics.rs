@@ -40,12 +40,16 @@ struct Series {
     sum: f64,
 }
 
+/// The series of one route: by method and status class (a handful).
+type RouteSeries = Vec<(String, &'static str, Series)>;
+
 /// Request counts and latencies of this process, by route, method and
-/// status class.
+/// status class. Keyed by route first, so counting a request of a route seen
+/// before allocates nothing.
 #[derive(Debug)]
 pub struct Metrics {
     started: SystemTime,
-    requests: Mutex<BTreeMap<(String, String, &'static str), Series>>,
+    requests: Mutex<BTreeMap<String, RouteSeries>>,
 }
 
 impl Default for Metrics {
@@ -68,17 +72,25 @@ impl Metrics {
         // A poisoned lock only means another request panicked while counting;
         // the counts are still usable.
         let mut map = self.requests.lock().unwrap_or_else(|e| e.into_inner());
-        let s = map.entry((route.to_string(), method.to_string(), class)).or_default();
-        match BUCKETS.iter().position(|b| secs <= *b) {
-            Some(i) => s.buckets[i] += 1,
-            None => s.over += 1,
+        match map.get_mut(route) {
+            Some(series) => count(series, method, class, secs),
+            None => {
+                let mut series = Vec::new();
+                count(&mut series, method, class, secs);
+                map.insert(route.to_owned(), series);
+            }
         }
-        s.sum += secs;
     }
 
     /// The request series in the exposition format.
     fn write_requests(&self, out: &mut String) {
-        let map = self.requests.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let routes = self.requests.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let mut map: BTreeMap<(&str, &str, &str), &Series> = BTreeMap::new();
+        for (route, series) in &routes {
+            for (method, class, s) in series {
+                map.insert((route.as_str(), method.as_str(), class), s);
+            }
+        }
         out.push_str(
             "# HELP tessera_http_requests_total HTTP requests answered, by route pattern, method and status class.\n",
         );
@@ -96,7 +108,7 @@ impl Metrics {
         out.push_str("# TYPE tessera_http_request_duration_seconds histogram\n");
         let mut by_route: BTreeMap<(&str, &str), Series> = BTreeMap::new();
         for ((route, method, _), s) in &map {
-            let t = by_route.entry((route.as_str(), method.as_str())).or_default();
+            let t = by_route.entry((route, method)).or_default();
             for (i, n) in s.buckets.iter().enumerate() {
                 t.buckets[i] += n;
             }
@@ -130,6 +142,23 @@ impl Metrics {
             let _ = writeln!(out, "process_resident_memory_bytes {rss}");
         }
     }
+}
+
+/// Counts one request in a route's series.
+fn count(series: &mut RouteSeries, method: &str, class: &'static str, secs: f64) {
+    let i = match series.iter().position(|(m, c, _)| m == method && *c == class) {
+        Some(i) => i,
+        None => {
+            series.push((method.to_owned(), class, Series::default()));
+            series.len() - 1
+        }
+    };
+    let s = &mut series[i].2;
+    match BUCKETS.iter().position(|b| secs <= *b) {
+        Some(b) => s.buckets[b] += 1,
+        None => s.over += 1,
+    }
+    s.sum += secs;
 }
 
 /// Escapes a label value (backslash, quote, line feed).

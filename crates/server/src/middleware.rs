@@ -31,12 +31,13 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
 pub async fn request_log(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().clone();
-    let route =
-        req.extensions().get::<MatchedPath>().map_or_else(|| "<unmatched>".to_string(), |p| p.as_str().to_string());
+    // A matched path is a shared string: cloning it allocates nothing.
+    let matched = req.extensions().get::<MatchedPath>().cloned();
+    let route = matched.as_ref().map_or("<unmatched>", MatchedPath::as_str);
     let resp = next.run(req).await;
     let status = resp.status().as_u16();
     let took = started.elapsed();
-    metrics.observe(&route, method.as_str(), status, took);
+    metrics.observe(route, method.as_str(), status, took);
     let ms = took.as_secs_f64() * 1000.0;
     if status >= 500 {
         tracing::error!(%method, route, status, ms, "request");

@@ -180,6 +180,18 @@ pub fn insert_delivery(conn: &Connection, d: &NewDelivery) -> StoreResult<Delive
 }
 
 /// Leases due deliveries.
+/// Whether any delivery may be due (pending, due, not leased), from the
+/// `webhook_deliveries_due` index.
+pub fn any_due(conn: &Connection, now: Timestamp) -> StoreResult<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ?1
+                          AND (leased_until IS NULL OR leased_until <= ?1))",
+    )
+    .db()?
+    .query_row([ms(now)], |r| r.get(0))
+    .db()
+}
+
 pub fn claim_deliveries(
     conn: &Connection,
     now: Timestamp,

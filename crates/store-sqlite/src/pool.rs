@@ -106,7 +106,7 @@ fn writer_loop(conn: Connection, mut rx: mpsc::UnboundedReceiver<Box<dyn Job>>) 
                 Err(_) => break,
             }
         }
-        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        if let Err(e) = run_cached(&conn, "BEGIN IMMEDIATE") {
             let msg = e.to_string();
             for job in batch {
                 job.finish(Err(msg.clone()));
@@ -114,23 +114,29 @@ fn writer_loop(conn: Connection, mut rx: mpsc::UnboundedReceiver<Box<dyn Job>>) 
             continue;
         }
         for job in &mut batch {
-            if conn.execute_batch("SAVEPOINT job").is_err() {
+            if run_cached(&conn, "SAVEPOINT job").is_err() {
                 continue;
             }
             if job.run(&conn) {
-                let _ = conn.execute_batch("RELEASE job");
+                let _ = run_cached(&conn, "RELEASE job");
             } else {
-                let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+                let _ = run_cached(&conn, "ROLLBACK TO job").and_then(|_| run_cached(&conn, "RELEASE job"));
             }
         }
-        let commit = conn.execute_batch("COMMIT").map_err(|e| e.to_string());
+        let commit = run_cached(&conn, "COMMIT").map_err(|e| e.to_string());
         if commit.is_err() {
-            let _ = conn.execute_batch("ROLLBACK");
+            let _ = run_cached(&conn, "ROLLBACK");
         }
         for job in batch {
             job.finish(commit.clone());
         }
     }
+}
+
+/// Runs a statement from the connection's cache (the savepoint statements
+/// run twice per write; parsing them each time showed in profiles).
+fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(drop)
 }
 
 /// Read-only connections, each used by one blocking task at a time.
@@ -148,6 +154,34 @@ impl Readers {
             idle.push(crate::open_reader(path)?);
         }
         Ok(Arc::new(Self { path: path.to_path_buf(), idle: Mutex::new(idle), permits: Semaphore::new(size) }))
+    }
+
+    /// Runs a short read (a lookup by key with a small answer) right here on
+    /// the calling task when a reader is idle, otherwise as [`Readers::read`]
+    /// does. Such a lookup takes microseconds from SQLite's page cache;
+    /// handing it to a blocking thread and back cost more than the lookup
+    /// itself (two thread switches; docs/benchmarks.md, "Findings"). Scans,
+    /// counts and searches keep to [`Readers::read`], so a long query never
+    /// holds up the tasks of an async worker.
+    pub async fn read_now<T, F>(self: &Arc<Self>, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let Ok(_permit) = self.permits.try_acquire() else {
+            return self.read(f).await;
+        };
+        let conn = self.idle.lock().map_err(|_| StoreError::Closed)?.pop();
+        let conn = match conn {
+            Some(c) => c,
+            None => crate::open_reader(&self.path)?,
+        };
+        let r = std::panic::catch_unwind(AssertUnwindSafe(|| f(&conn)))
+            .unwrap_or_else(|_| Err(StoreError::Backend("a read panicked".into())));
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.push(conn);
+        }
+        r
     }
 
     /// Runs `f` on an idle reader on a blocking thread.

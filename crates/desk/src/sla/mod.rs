@@ -225,10 +225,14 @@ impl Desk {
             SlaPolicyRecord { id: SlaPolicyId(0), position: 0, active: true, policy, created_at: now, updated_at: now };
         self.apply_policy_input(&mut record, SlaPolicyInput { schedule: None, ..input }).await?;
         let position = record.position;
-        let mut created = self.store.insert_sla_policy(record).await?;
+        let created = self.store.insert_sla_policy(record).await;
+        self.caches.sla_policies.clear();
+        let mut created = created?;
         if position != 0 {
             created.position = position;
-            self.store.update_sla_policy(&created).await?;
+            let updated = self.store.update_sla_policy(&created).await;
+            self.caches.sla_policies.clear();
+            updated?;
         }
         self.sla.recompute_all();
         Ok(created)
@@ -246,7 +250,9 @@ impl Desk {
         let mut record = self.store.sla_policy(id).await?.ok_or_else(|| DeskError::not_found("SLA policy"))?;
         self.apply_policy_input(&mut record, input).await?;
         record.updated_at = self.now();
-        self.store.update_sla_policy(&record).await?;
+        let updated = self.store.update_sla_policy(&record).await;
+        self.caches.sla_policies.clear();
+        updated?;
         self.sla.recompute_all();
         Ok(record)
     }
@@ -255,7 +261,9 @@ impl Desk {
     /// background.
     pub async fn delete_sla_policy(&self, actor: &Actor, id: SlaPolicyId) -> DeskResult<()> {
         require_admin(actor)?;
-        match self.store.delete_sla_policy(id).await {
+        let deleted = self.store.delete_sla_policy(id).await;
+        self.caches.sla_policies.clear();
+        match deleted {
             Ok(()) => {
                 self.sla.recompute_all();
                 Ok(())
@@ -318,7 +326,7 @@ impl Desk {
         if !actor.is_staff() {
             return Ok(vec![None; tickets.len()]);
         }
-        let policies = self.store.list_sla_policies().await?;
+        let policies = self.sla_policies().await?;
         let now = self.now();
         Ok(tickets
             .iter()
@@ -353,7 +361,7 @@ impl Desk {
         let policies = match policies {
             Some(p) => p,
             None => {
-                read = self.store.list_sla_policies().await?;
+                read = self.sla_policies().await?;
                 &read
             }
         };
