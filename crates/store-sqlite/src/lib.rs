@@ -63,6 +63,21 @@ pub(crate) fn open_reader(path: &Path) -> StoreResult<Connection> {
     Ok(conn)
 }
 
+/// Opens a read-only connection for lookups by key ([`Readers::read_now`]),
+/// with SQLite's query planner stability guarantee on. This build of SQLite
+/// keeps value statistics (STAT4), and with them a statement whose plan
+/// could depend on a bound value is compiled again whenever the value
+/// changes: every `messages WHERE ticket_id = ?` was parsed and planned
+/// anew, a tenth of a ticket read. A lookup by key has one sensible plan;
+/// scans and counts keep the statistics on the other readers. A smaller page
+/// cache: lookups touch few pages.
+pub(crate) fn open_lookup_reader(path: &Path) -> StoreResult<Connection> {
+    let conn = open_reader(path)?;
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true).db()?;
+    conn.execute_batch("PRAGMA cache_size = -8000;").db()?;
+    Ok(conn)
+}
+
 /// Opens (creating if needed) the database at `path` for writing, in WAL
 /// mode, and applies pending migrations.
 pub fn open_writer(path: &Path) -> StoreResult<Connection> {

@@ -139,21 +139,36 @@ fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(drop)
 }
 
-/// Read-only connections, each used by one blocking task at a time.
+/// Read-only connections: `size` for reads on the blocking pool, each used by
+/// one task at a time, and a few more for lookups by key on the calling task
+/// ([`Readers::read_now`]).
 pub struct Readers {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
     permits: Semaphore,
+    lookups: Mutex<Vec<Connection>>,
 }
 
 impl Readers {
-    /// A pool of `size` readers of the database at `path`.
+    /// A pool of `size` readers of the database at `path`, and one lookup
+    /// connection per core (at least 2, at most 8): the async workers, one
+    /// per core, are all that use them.
     pub fn new(path: &Path, size: usize) -> StoreResult<Arc<Self>> {
         let mut idle = Vec::with_capacity(size);
         for _ in 0..size {
             idle.push(crate::open_reader(path)?);
         }
-        Ok(Arc::new(Self { path: path.to_path_buf(), idle: Mutex::new(idle), permits: Semaphore::new(size) }))
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(2, 8);
+        let mut lookups = Vec::with_capacity(cores);
+        for _ in 0..cores {
+            lookups.push(crate::open_lookup_reader(path)?);
+        }
+        Ok(Arc::new(Self {
+            path: path.to_path_buf(),
+            idle: Mutex::new(idle),
+            permits: Semaphore::new(size),
+            lookups: Mutex::new(lookups),
+        }))
     }
 
     /// Runs a short read (a lookup by key with a small answer) right here on
@@ -168,18 +183,14 @@ impl Readers {
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
-        let Ok(_permit) = self.permits.try_acquire() else {
+        let conn = self.lookups.lock().map_err(|_| StoreError::Closed)?.pop();
+        let Some(conn) = conn else {
             return self.read(f).await;
-        };
-        let conn = self.idle.lock().map_err(|_| StoreError::Closed)?.pop();
-        let conn = match conn {
-            Some(c) => c,
-            None => crate::open_reader(&self.path)?,
         };
         let r = std::panic::catch_unwind(AssertUnwindSafe(|| f(&conn)))
             .unwrap_or_else(|_| Err(StoreError::Backend("a read panicked".into())));
-        if let Ok(mut idle) = self.idle.lock() {
-            idle.push(conn);
+        if let Ok(mut lookups) = self.lookups.lock() {
+            lookups.push(conn);
         }
         r
     }

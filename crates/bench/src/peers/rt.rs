@@ -6,7 +6,7 @@
 //! session does. RT's token authentication would check a bcrypt hash on
 //! every request, which measures password hashing rather than the helpdesk.
 
-use crate::scenarios::{Scenario, send, spread, text, with_query};
+use crate::scenarios::{Scenario, fetch, send, spread, text, with_query};
 use anyhow::{Context, Result, anyhow, bail};
 use reqwest::header::{COOKIE, HeaderMap, HeaderValue, SET_COOKIE};
 use reqwest::{Client, StatusCode, Url};
@@ -146,12 +146,12 @@ impl RtPeer {
                 // RT serves a ticket and its messages apart: the ticket, then
                 // its attachments (the messages' text) in one page.
                 let id = self.ticket(seq)?;
-                send(self.client.get(format!("{}/ticket/{id}", self.api)), StatusCode::OK).await?;
+                fetch(self.client.get(format!("{}/ticket/{id}", self.api)), StatusCode::OK).await?;
                 let url = with_query(
                     &format!("{}/ticket/{id}/attachments", self.api),
                     &[("fields", "Subject,Content,ContentType,Created,Creator"), ("per_page", "25")],
                 )?;
-                send(self.client.get(url), StatusCode::OK).await.map(drop)
+                fetch(self.client.get(url), StatusCode::OK).await
             }
             Scenario::Search => {
                 let word = crate::scenarios::search_word(seq);
@@ -160,7 +160,7 @@ impl RtPeer {
                     &format!("{}/tickets", self.api),
                     &[("query", query.as_str()), ("per_page", "25"), ("fields", "Subject,Status,Created,LastUpdated")],
                 )?;
-                send(self.client.get(url), StatusCode::OK).await.map(drop)
+                fetch(self.client.get(url), StatusCode::OK).await
             }
             Scenario::List | Scenario::ViewCount => bail!("RT has no {} scenario", scenario.name()),
         }
