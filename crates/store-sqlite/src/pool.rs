@@ -113,6 +113,7 @@ fn writer_loop(conn: Connection, mut rx: mpsc::UnboundedReceiver<Box<dyn Job>>) 
             }
             continue;
         }
+        crate::search_index::begin_batch();
         for job in &mut batch {
             if run_cached(&conn, "SAVEPOINT job").is_err() {
                 continue;
@@ -123,12 +124,36 @@ fn writer_loop(conn: Connection, mut rx: mpsc::UnboundedReceiver<Box<dyn Job>>) 
                 let _ = run_cached(&conn, "ROLLBACK TO job").and_then(|_| run_cached(&conn, "RELEASE job"));
             }
         }
+        finish_search_index(&conn);
         let commit = run_cached(&conn, "COMMIT").map_err(|e| e.to_string());
         if commit.is_err() {
             let _ = run_cached(&conn, "ROLLBACK");
         }
         for job in batch {
             job.finish(commit.clone());
+        }
+    }
+}
+
+/// Rewrites the search documents of the tickets the batch changed, in the
+/// batch's transaction (see [`crate::search_index::reindex`]). Should that
+/// fail, the writes stand and the index is marked stale, to be rebuilt at
+/// the next start.
+fn finish_search_index(conn: &Connection) {
+    if run_cached(conn, "SAVEPOINT search").is_err() {
+        // Without a savepoint nothing can be undone: the index waits for a rebuild.
+        let _ = crate::search_index::finish_batch_skipped();
+        let _ = crate::search_index::mark_stale(conn);
+        return;
+    }
+    match crate::search_index::finish_batch(conn) {
+        Ok(()) => {
+            let _ = run_cached(conn, "RELEASE search");
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "the search index could not be updated; it is rebuilt at the next start");
+            let _ = run_cached(conn, "ROLLBACK TO search").and_then(|_| run_cached(conn, "RELEASE search"));
+            let _ = crate::search_index::mark_stale(conn);
         }
     }
 }

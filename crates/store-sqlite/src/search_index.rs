@@ -8,7 +8,8 @@
 
 use crate::rows::SqlResultExt;
 use rusqlite::{Connection, OptionalExtension, params};
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashSet};
 use tessera_core::ids::TicketId;
 use tessera_core::search::{fold, index_tokens};
 use tessera_store::{StoreResult, TicketChange};
@@ -153,6 +154,62 @@ fn delete_doc(conn: &Connection, id: i64) -> StoreResult<()> {
     Ok(())
 }
 
+thread_local! {
+    /// The tickets whose documents the write batch under way on this thread
+    /// rewrites at its end (`None` when no batch is under way).
+    static DEFERRED: RefCell<Option<BTreeSet<i64>>> = const { RefCell::new(None) };
+}
+
+/// Rewrites a ticket's document: at the end of the write batch under way
+/// (see [`begin_batch`]), or now when none is.
+///
+/// Why at the end: the writer runs each write in a savepoint, and FTS5
+/// writes its pending terms out as a new index segment whenever a savepoint
+/// is released, so indexing inside each write made a segment per ticket,
+/// and merging them cost the writer more than the indexing itself. Once per
+/// batch, after every write, the documents go out as one segment, and a
+/// ticket changed by several writes of the batch is indexed once.
+/// Rewriting a document from the ticket's rows is idempotent, so a write that
+/// failed and rolled back leaves a rewrite that changes nothing.
+pub fn reindex(conn: &Connection, id: TicketId) -> StoreResult<()> {
+    let deferred = DEFERRED.with(|d| match d.borrow_mut().as_mut() {
+        Some(ids) => {
+            ids.insert(id.0);
+            true
+        }
+        None => false,
+    });
+    if deferred { Ok(()) } else { index_ticket(conn, id) }
+}
+
+/// Starts collecting the tickets to reindex at the end of a write batch.
+pub(crate) fn begin_batch() {
+    DEFERRED.with(|d| *d.borrow_mut() = Some(BTreeSet::new()));
+}
+
+/// Stops collecting and rewrites the documents of every ticket the batch
+/// touched, inside the batch's transaction.
+pub(crate) fn finish_batch(conn: &Connection) -> StoreResult<()> {
+    let ids = DEFERRED.with(|d| d.borrow_mut().take()).unwrap_or_default();
+    for id in ids {
+        index_ticket(conn, TicketId(id))?;
+    }
+    Ok(())
+}
+
+/// Stops collecting without rewriting anything (the batch could not make
+/// room for the rewrite; the index is marked stale instead).
+pub(crate) fn finish_batch_skipped() {
+    DEFERRED.with(|d| *d.borrow_mut() = None);
+}
+
+/// Marks the index stale, so the next start rebuilds it: what the writer
+/// does when rewriting a batch's documents failed (the writes stand).
+pub(crate) fn mark_stale(conn: &Connection) -> StoreResult<()> {
+    conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?1, '1')", [STALE_KEY]).db()?;
+    Ok(())
+}
+
 /// Rewrites a ticket's document from its rows; a deleted or missing ticket
 /// gets none. Runs inside the caller's transaction.
 pub fn index_ticket(conn: &Connection, id: TicketId) -> StoreResult<()> {
@@ -243,7 +300,7 @@ pub fn index_requester_tickets(conn: &Connection, requester: i64) -> StoreResult
         .collect::<Result<_, _>>()
         .db()?;
     for id in ids {
-        index_ticket(conn, TicketId(id))?;
+        reindex(conn, TicketId(id))?;
     }
     Ok(())
 }

@@ -158,7 +158,7 @@ fn apply_create(conn: &Connection, c: TicketCreate) -> StoreResult<CreatedIds> {
         message_ids.push(insert_message(conn, id, &m)?);
     }
     let event_ids = insert_events(conn, id, ticket.version, &c.events, &message_ids)?;
-    search_index::index_ticket(conn, id)?;
+    search_index::reindex(conn, id)?;
     Ok(CreatedIds {
         ticket_id: id,
         number: ticket.number,
@@ -223,10 +223,10 @@ fn apply_update(conn: &Connection, u: TicketChange) -> StoreResult<UpdatedIds> {
         conn.execute("UPDATE messages SET ticket_id = ?1 WHERE ticket_id = ?2", params![target.0, t.id.0]).db()?;
         conn.execute("UPDATE attachments SET ticket_id = ?1 WHERE ticket_id = ?2", params![target.0, t.id.0]).db()?;
         // The target's text grew by the moved messages.
-        search_index::index_ticket(conn, target)?;
+        search_index::reindex(conn, target)?;
     }
     if search_index::change_needs_reindex(indexed_before.as_ref(), &u) {
-        search_index::index_ticket(conn, t.id)?;
+        search_index::reindex(conn, t.id)?;
     }
     let event_ids = insert_events(conn, t.id, t.version, &u.events, &message_ids)?;
     Ok(UpdatedIds { message_ids, event_ids })

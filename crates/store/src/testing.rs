@@ -44,6 +44,7 @@ macro_rules! store_contract_tests {
             counts_stay_exact_through_changes,
             sla_states_are_kept_and_alerts_written_once,
             search_follows_every_change_of_the_text,
+            search_follows_concurrent_writes_and_failed_ones,
             search_scopes_fields_and_paging
         );
     };
@@ -1076,6 +1077,48 @@ async fn change(store: &dyn Store, id: TicketId, f: impl FnOnce(&mut TicketChang
     let mut c = TicketChange::new(new, t.version);
     f(&mut c);
     store.commit(ChangeSet { creates: vec![], updates: vec![c] }).await.unwrap();
+}
+
+/// Writes arriving together (committed as one group on SQLite, whose search
+/// documents are rewritten at the group's end) are each found, and a write
+/// refused among them leaves nothing in the index.
+pub async fn search_follows_concurrent_writes_and_failed_ones(store: Arc<dyn Store>) {
+    let (d, u) = base(&*store).await;
+    let first = create(&*store, ticket(d, u, t0()), "ordinary words").await.ticket_id;
+    let mut tasks = Vec::new();
+    for i in 0..40u32 {
+        let store = Arc::clone(&store);
+        tasks.push(tokio::spawn(async move {
+            if i % 8 == 0 {
+                // A stale version: refused, so its subject must never be found.
+                let t = store.ticket(first).await.unwrap().unwrap();
+                let mut new = t.clone();
+                new.subject = format!("phantom{i}x");
+                new.version = t.version + 1;
+                let c = TicketChange::new(new, t.version - 1);
+                let refused = store.commit(ChangeSet { creates: vec![], updates: vec![c] }).await;
+                assert!(matches!(refused, Err(StoreError::VersionConflict)), "{refused:?}");
+                None
+            } else {
+                let body = format!("quartz{i}x lantern");
+                Some((i, create(&*store, ticket(d, u, t0()), &body).await.ticket_id))
+            }
+        }));
+    }
+    let mut made = Vec::new();
+    for t in tasks {
+        made.extend(t.await.unwrap());
+    }
+    assert_eq!(made.len(), 35);
+    for (i, id) in &made {
+        assert_eq!(find(&*store, &format!("quartz{i}x"), false).await, [*id], "quartz{i}x");
+    }
+    assert_eq!(find(&*store, "lantern", false).await.len(), 35);
+    for i in (0..40).step_by(8) {
+        assert!(find(&*store, &format!("phantom{i}x"), false).await.is_empty(), "phantom{i}x");
+    }
+    assert_eq!(find(&*store, "ordinary", false).await, [first]);
+    assert_eq!(store.ticket(first).await.unwrap().unwrap().version, 1);
 }
 
 pub async fn search_follows_every_change_of_the_text(store: Arc<dyn Store>) {
