@@ -142,7 +142,7 @@ fn writer_loop(conn: Connection, mut rx: mpsc::UnboundedReceiver<Box<dyn Job>>) 
 fn finish_search_index(conn: &Connection) {
     if run_cached(conn, "SAVEPOINT search").is_err() {
         // Without a savepoint nothing can be undone: the index waits for a rebuild.
-        let _ = crate::search_index::finish_batch_skipped();
+        crate::search_index::finish_batch_skipped();
         let _ = crate::search_index::mark_stale(conn);
         return;
     }
