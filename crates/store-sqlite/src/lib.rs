@@ -6,6 +6,7 @@
 //! acknowledged write durable.
 #![forbid(unsafe_code)]
 
+mod checkpoint;
 mod entities;
 mod hooks;
 pub mod migrate;
@@ -104,6 +105,9 @@ pub fn open_writer(path: &Path) -> StoreResult<Connection> {
     conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true).db()?;
     migrate::migrate(&conn)?;
     refresh_statistics(&conn, true);
+    // Checkpoints run on a thread of their own (`checkpoint`), not inside
+    // the writer's commits.
+    conn.execute_batch("PRAGMA wal_autocheckpoint = 0;").db()?;
     Ok(conn)
 }
 
@@ -128,6 +132,8 @@ pub(crate) fn refresh_statistics(conn: &Connection, at_start: bool) {
 #[derive(Clone)]
 pub struct SqliteStore {
     writer: Writer,
+    /// Stops the checkpoint thread when the last clone is dropped.
+    _checkpointer: Arc<checkpoint::Checkpointer>,
     readers: Arc<Readers>,
     path: PathBuf,
     /// Woken after every write that may have added events (one process
@@ -141,7 +147,14 @@ impl SqliteStore {
         let conn = open_writer(path)?;
         let writer = Writer::start(conn)?;
         let readers = Readers::new(path, READERS)?;
-        Ok(Self { writer, readers, path: path.to_path_buf(), events: Arc::new(tokio::sync::Notify::new()) })
+        let checkpointer = Arc::new(checkpoint::Checkpointer::start(path)?);
+        Ok(Self {
+            writer,
+            _checkpointer: checkpointer,
+            readers,
+            path: path.to_path_buf(),
+            events: Arc::new(tokio::sync::Notify::new()),
+        })
     }
 
     /// Rebuilds the search index in batches of [`REINDEX_BATCH`] tickets,

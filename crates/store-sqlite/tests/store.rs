@@ -84,3 +84,28 @@ async fn a_failing_write_in_a_group_leaves_the_others_committed() {
     let all = store.list_users(&tessera_store::UserQuery { limit: 100, ..Default::default() }).await.unwrap();
     assert_eq!(all.len(), 41);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_checkpoint_thread_copies_the_wal_into_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tessera.db");
+    let store = SqliteStore::open(&path).unwrap();
+    let before = std::fs::metadata(&path).unwrap().len();
+    // About 2 MB of pages, written to the WAL; the writer itself never
+    // checkpoints (wal_autocheckpoint = 0), so only the checkpoint thread can
+    // bring them into the database file.
+    let value = "x".repeat(2000);
+    for i in 0..1000 {
+        store.set_setting(&format!("k{i}"), &value).await.unwrap();
+    }
+    let mut grown = false;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        if std::fs::metadata(&path).unwrap().len() > before + 1_000_000 {
+            grown = true;
+            break;
+        }
+    }
+    assert!(grown, "the database file never received the WAL's pages");
+    assert_eq!(store.setting("k999").await.unwrap().as_deref(), Some(value.as_str()));
+}
