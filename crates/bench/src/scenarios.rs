@@ -138,6 +138,16 @@ where
 /// Sends a request, reads the whole answer (so the latency includes the
 /// body) and fails unless the status is `expected`.
 pub async fn send(req: RequestBuilder, expected: StatusCode) -> Result<Value> {
+    let body = answer(req, expected).await?;
+    if body.is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(&body).context("the answer is not JSON")
+}
+
+/// Sends a request and reads the whole answer, which must have the status
+/// `expected`.
+async fn answer(req: RequestBuilder, expected: StatusCode) -> Result<impl std::ops::Deref<Target = [u8]>> {
     let resp = req.send().await.context("request failed")?;
     let status = resp.status();
     let body = resp.bytes().await.context("reading the answer")?;
@@ -145,10 +155,7 @@ pub async fn send(req: RequestBuilder, expected: StatusCode) -> Result<Value> {
         let text = String::from_utf8_lossy(&body);
         bail!("answered {status} (expected {expected}): {}", text.chars().take(300).collect::<String>());
     }
-    if body.is_empty() {
-        return Ok(Value::Null);
-    }
-    serde_json::from_slice(&body).context("the answer is not JSON")
+    Ok(body)
 }
 
 /// Like [`send`] for a measured read whose answer is not used: reads the
@@ -156,15 +163,8 @@ pub async fn send(req: RequestBuilder, expected: StatusCode) -> Result<Value> {
 /// generator, which shares the machine's cores with the server, spends less
 /// of them.
 pub async fn fetch(req: RequestBuilder, expected: StatusCode) -> Result<()> {
-    let resp = req.send().await.context("request failed")?;
-    let status = resp.status();
-    let body = resp.bytes().await.context("reading the answer")?;
-    if status != expected {
-        let text = String::from_utf8_lossy(&body);
-        bail!("answered {status} (expected {expected}): {}", text.chars().take(300).collect::<String>());
-    }
-    if body.is_empty() {
-        bail!("answered {status} with an empty body");
+    if answer(req, expected).await?.is_empty() {
+        bail!("answered {expected} with an empty body");
     }
     Ok(())
 }

@@ -76,6 +76,21 @@ impl<T> Cached<T> {
             *slot = None;
         }
     }
+
+    /// The copy, or what `read` answers, kept for the next callers.
+    pub(crate) async fn get_or_read<F, Fut, E>(&self, read: F) -> Result<Arc<T>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<T, E>>,
+    {
+        let ticket = match self.get() {
+            Ok(v) => return Ok(v),
+            Err(ticket) => ticket,
+        };
+        let value = Arc::new(read().await?);
+        self.put(ticket, Arc::clone(&value));
+        Ok(value)
+    }
 }
 
 /// Actors by API token. The key is the token's identifier with the SHA-256

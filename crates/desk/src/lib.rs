@@ -276,24 +276,12 @@ impl Desk {
     /// Custom field definitions.
     /// The custom field definitions (cached for [`cache::TTL`]).
     pub(crate) async fn field_defs(&self) -> DeskResult<Arc<Vec<CustomFieldDef>>> {
-        let ticket = match self.caches.fields.get() {
-            Ok(defs) => return Ok(defs),
-            Err(ticket) => ticket,
-        };
-        let defs = Arc::new(self.store.custom_fields().await?);
-        self.caches.fields.put(ticket, Arc::clone(&defs));
-        Ok(defs)
+        Ok(self.caches.fields.get_or_read(|| self.store.custom_fields()).await?)
     }
 
     /// The SLA policies (cached for [`cache::TTL`]).
     pub(crate) async fn sla_policies(&self) -> DeskResult<Arc<Vec<tessera_store::SlaPolicyRecord>>> {
-        let ticket = match self.caches.sla_policies.get() {
-            Ok(p) => return Ok(p),
-            Err(ticket) => ticket,
-        };
-        let policies = Arc::new(self.store.list_sla_policies().await?);
-        self.caches.sla_policies.put(ticket, Arc::clone(&policies));
-        Ok(policies)
+        Ok(self.caches.sla_policies.get_or_read(|| self.store.list_sla_policies()).await?)
     }
 
     /// A staff user by id, as the field `field` of the input.
