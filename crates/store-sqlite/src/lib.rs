@@ -64,6 +64,13 @@ pub(crate) fn open_reader(path: &Path) -> StoreResult<Connection> {
     Ok(conn)
 }
 
+/// Turns on SQLite's query planner stability guarantee: a statement keeps
+/// the plan it was prepared with whatever values are bound to it.
+fn stable_plans(conn: &Connection) -> StoreResult<()> {
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true).db()?;
+    Ok(())
+}
+
 /// Opens a read-only connection for lookups by key ([`Readers::read_now`]),
 /// with SQLite's query planner stability guarantee on. This build of SQLite
 /// keeps value statistics (STAT4), and with them a statement whose plan
@@ -74,7 +81,7 @@ pub(crate) fn open_reader(path: &Path) -> StoreResult<Connection> {
 /// cache: lookups touch few pages.
 pub(crate) fn open_lookup_reader(path: &Path) -> StoreResult<Connection> {
     let conn = open_reader(path)?;
-    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true).db()?;
+    stable_plans(&conn)?;
     conn.execute_batch("PRAGMA cache_size = -8000;").db()?;
     Ok(conn)
 }
@@ -102,7 +109,7 @@ pub fn open_writer(path: &Path) -> StoreResult<Connection> {
     // statements find their rows by key, and without the guarantee SQLite
     // compiled the search index's lookups again for every ticket (a profile
     // with call stacks put 15% of the writer's time in re-preparing them).
-    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true).db()?;
+    stable_plans(&conn)?;
     migrate::migrate(&conn)?;
     refresh_statistics(&conn, true);
     // Checkpoints run on a thread of their own (`checkpoint`), not inside

@@ -127,6 +127,20 @@ async fn agents_see_their_departments_and_what_is_assigned_to_them() {
 }
 
 #[tokio::test]
+async fn a_change_of_departments_reaches_a_token_checked_a_moment_ago() {
+    // Token checks are remembered for two seconds (decision 27); a change of
+    // membership made through the server must still count at once.
+    let w = World::new().await;
+    let t = w.open(&w.erin, w.billing, "Billing question").await;
+    w.boris.get(&format!("/tickets/{t}")).await.expect(404);
+    let both = json!({"member_ids": [w.ayse_id, w.boris_id]});
+    w.admin.patch(&format!("/departments/{}", w.billing), both).await.expect(200);
+    w.boris.get(&format!("/tickets/{t}")).await.expect(200);
+    w.admin.patch(&format!("/departments/{}", w.billing), json!({"member_ids": [w.ayse_id]})).await.expect(200);
+    w.boris.get(&format!("/tickets/{t}")).await.expect(404);
+}
+
+#[tokio::test]
 async fn revoked_tokens_and_disabled_users_are_refused() {
     let w = World::new().await;
     w.erin.get("/me").await.expect(200);
