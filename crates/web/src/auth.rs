@@ -18,12 +18,35 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tessera_desk::{SignInError, UpdateUser};
 
-/// Where to go after signing in: a local path only.
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\\\") => n.to_string(),
-        _ => "/".to_string(),
+/// Where to go after signing in (or after switching the language): a path
+/// of this site, judged the way a browser parses URLs. Browsers drop tabs
+/// and line breaks anywhere in a URL, read `\\` as `/`, and take `//host`
+/// as another site, so a `next` with a control character, whitespace or a
+/// backslash anywhere, or starting with `//`, is refused whole (answered
+/// with `/`), never repaired. Non-ASCII characters are percent-encoded, so
+/// the `Location` header is plain ASCII.
+pub fn safe_next(next: Option<&str>) -> String {
+    const MAX: usize = 2048;
+    let Some(n) = next else { return "/".to_string() };
+    let local = n.starts_with('/')
+        && !n.starts_with("//")
+        && n.len() <= MAX
+        && !n.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\');
+    if !local {
+        return "/".to_string();
     }
+    let mut out = String::with_capacity(n.len());
+    for c in n.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
 }
 
 /// The home of a role.

@@ -24,6 +24,7 @@ mod queue;
 mod resources;
 mod restart;
 mod search;
+mod security;
 mod sla;
 mod storage_s3;
 mod support;
