@@ -1,7 +1,9 @@
 //! Everything around tickets: users, organizations, departments, services,
 //! statuses, custom fields and tokens, with who may see and change them.
 //!
-//! - users: admins manage everyone; agents see everyone and manage customers;
+//! - users: admins manage everyone; agents see everyone, create customers and
+//!   change their names (never a password, an address, an organization or
+//!   `sees_all`: those give reach, and are admins' to give);
 //!   a customer sees and edits only themselves (name, locale, time zone, password);
 //! - organizations, services: agents manage them; customers see their own;
 //! - departments, statuses, custom fields: admins manage them; everyone
@@ -98,11 +100,24 @@ impl Desk {
         Ok(self.store.list_users(&q).await?)
     }
 
-    /// Creates a user: admins any role, agents customers.
+    /// Creates a user: admins any role, agents customers. An agent's
+    /// customer has no password, no organization and no reach: whoever
+    /// knows a customer's password can act as that customer everywhere, and
+    /// an organization with `sees_all` shows its tickets, so both are
+    /// admins' decisions (an agent could otherwise make a customer it
+    /// controls and read through it what its departments do not show).
     pub async fn create_user(&self, actor: &Actor, input: CreateUser) -> DeskResult<UserView> {
         require_staff(actor)?;
-        if input.role != Role::Customer && !actor.is_admin() {
-            return Err(DeskError::forbidden_field("role", "only admins create agents and admins"));
+        if !actor.is_admin() {
+            let admin_only = [
+                ("role", input.role != Role::Customer),
+                ("password", input.password.is_some()),
+                ("organization_id", input.organization_id.is_some()),
+                ("sees_all", input.sees_all),
+            ];
+            if let Some((field, _)) = admin_only.iter().find(|(_, set)| *set) {
+                return Err(DeskError::forbidden_field(field, format!("only admins set {field} of a new user")));
+            }
         }
         self.create_user_unchecked(input).await
     }
@@ -151,7 +166,10 @@ impl Desk {
     }
 
     /// Changes a user. Admins change anything; agents change customers'
-    /// details; everyone changes their own name, locale and password.
+    /// name, language and time zone; everyone changes their own name,
+    /// locale and password. What gives reach or takes an account over (a
+    /// password, an address to send sign-in links to, an organization,
+    /// `sees_all`) is set on another user by admins only.
     pub async fn update_user(&self, actor: &Actor, id: UserId, input: UpdateUser) -> DeskResult<UserView> {
         let mut user = self.user(actor, id).await?.user;
         let own = id == actor.user_id;
@@ -163,13 +181,13 @@ impl Desk {
         if let Some((field, _)) = admin_only.iter().find(|(_, set)| *set).filter(|_| !actor.is_admin()) {
             return Err(DeskError::forbidden_field(field, format!("only admins change {field}")));
         }
-        let managed = [
+        let reach = [
             ("email", input.email.is_some()),
             ("organization_id", input.organization_id.is_some()),
             ("sees_all", input.sees_all.is_some()),
         ];
-        if let Some((field, _)) = managed.iter().find(|(_, set)| *set).filter(|_| !manages) {
-            return Err(DeskError::forbidden_field(field, format!("you may not change {field}")));
+        if let Some((field, _)) = reach.iter().find(|(_, set)| *set).filter(|_| !actor.is_admin()) {
+            return Err(DeskError::forbidden_field(field, format!("only admins change {field}")));
         }
         if input.password.is_some() && !(own || actor.is_admin()) {
             return Err(DeskError::forbidden_field("password", "only admins set other users' passwords"));

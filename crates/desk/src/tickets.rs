@@ -86,7 +86,25 @@ struct Work {
     events: Events,
 }
 
+/// Whether `actor` may open a ticket in `dept`: customers in public
+/// departments, agents in their own, admins anywhere. One rule for every
+/// door (API, web form, dialects): an agent who could open tickets
+/// elsewhere would write where it cannot read.
+fn may_open_in(actor: &Actor, dept: &Department) -> bool {
+    match actor.role {
+        tessera_core::Role::Admin => true,
+        tessera_core::Role::Agent => actor.department_ids.contains(&dept.id),
+        tessera_core::Role::Customer => dept.public,
+    }
+}
+
 impl Desk {
+    /// The departments `actor` may open a ticket in (the choices of a
+    /// new-ticket form), in the catalogue's order.
+    pub async fn departments_for_new_ticket(&self, actor: &Actor) -> DeskResult<Vec<Department>> {
+        Ok(self.store.list_departments().await?.into_iter().filter(|d| may_open_in(actor, d)).collect())
+    }
+
     // ---- reads -------------------------------------------------------------------
 
     /// One ticket with its conversation; `newest_first` reverses the order.
@@ -432,6 +450,9 @@ impl Desk {
             Some(d) if staff || d.public => d,
             _ => return Err(DeskError::invalid("department_id", "unknown_department", "there is no such department")),
         };
+        if !may_open_in(actor, &dept) {
+            return Err(DeskError::forbidden_field("department_id", "agents open tickets in their own departments"));
+        }
 
         // The requester.
         let mut new_requester = None;

@@ -78,3 +78,108 @@ async fn sign_in_never_redirects_off_site_and_never_fails_on_odd_next() {
     let r = v.post("/language", &[("lang", "tr"), ("back", "/\\evil.example")]).await;
     assert_eq!((r.status, r.location().as_deref()), (303, Some("/")));
 }
+
+#[tokio::test]
+async fn an_agent_cannot_give_itself_reach_through_a_customer_it_controls() {
+    let w = World::with(all_compat).await;
+    let tech_ticket = w.open(&w.carol, w.tech, "Tech only").await;
+    let users_before = w.admin.get("/users?limit=200").await.body["users"].as_array().unwrap().len();
+    // Ayşe (billing) makes herself a customer of Acme who sees all, with a
+    // password she knows: each of the three is refused, and nothing is made.
+    for (body, field) in [
+        (json!({"email": "mole@example.com", "name": "Mole", "password": PW}), "password"),
+        (json!({"email": "mole@example.com", "name": "Mole", "organization_id": w.acme}), "organization_id"),
+        (json!({"email": "mole@example.com", "name": "Mole", "sees_all": true}), "sees_all"),
+    ] {
+        let r = w.ayse.post("/users", body).await.expect(403);
+        assert_eq!(r.field(), field);
+    }
+    assert_eq!(w.admin.get("/users?limit=200").await.body["users"].as_array().unwrap().len(), users_before);
+    // Nor can she turn an existing customer into one: not their password,
+    // organization, reach or address (an address she owns would let her
+    // take the account over by e-mail).
+    for (body, field) in [
+        (json!({"password": PW}), "password"),
+        (json!({"organization_id": w.acme}), "organization_id"),
+        (json!({"sees_all": true}), "sees_all"),
+        (json!({"email": "ayse+erin@example.com"}), "email"),
+    ] {
+        let r = w.ayse.patch(&format!("/users/{}", w.erin_id), body).await.expect(403);
+        assert_eq!(r.field(), field);
+    }
+    let erin = w.admin.get(&format!("/users/{}", w.erin_id)).await.body;
+    assert_eq!((erin["organization_id"].clone(), erin["sees_all"].clone()), (json!(null), json!(false)));
+    assert_eq!(erin["email"], "erin@example.org");
+    // So the BILLmanager sign-in of the report finds no such customer.
+    let mut b = Browser::new(&w.server);
+    let r = b
+        .get(&format!(
+            "/compat/billmanager/billmgr?func=auth&out=json&username=mole%40example.com&password={}",
+            enc(PW)
+        ))
+        .await;
+    let answer: serde_json::Value = serde_json::from_str(&r.text).unwrap();
+    assert!(answer["doc"]["error"].is_object(), "{answer}");
+    // What an agent may still do: make a customer without a password and
+    // change their name, for a phone call.
+    let id = w.ayse.post("/users", json!({"email": "caller@example.com", "name": "Caller"})).await.expect(201).id();
+    w.ayse.patch(&format!("/users/{id}"), json!({"name": "Caller Name", "locale": "tr"})).await.expect(200);
+    // The admin decides reach.
+    w.admin
+        .patch(&format!("/users/{id}"), json!({"organization_id": w.acme, "sees_all": true, "password": PW}))
+        .await
+        .expect(200);
+    // Tickets of the tech department stay out of Ayşe's reach.
+    w.ayse.get(&format!("/tickets/{tech_ticket}")).await.expect(404);
+}
+
+#[tokio::test]
+async fn an_agent_opens_tickets_only_in_their_own_departments_through_every_door() {
+    let w = World::with(all_compat).await;
+    let rows = w.ticket_rows().await;
+    // The native API.
+    let r = w
+        .ayse
+        .post(
+            "/tickets",
+            json!({"subject": "Elsewhere", "department_id": w.tech, "body": "b", "requester_id": w.erin_id}),
+        )
+        .await
+        .expect(403);
+    assert_eq!(r.field(), "department_id");
+    // The web form (the same rule: the tech department is not offered, and a forged post is refused).
+    let mut b = Browser::new(&w.server);
+    w.admin.patch(&format!("/users/{}", w.ayse_id), json!({"password": PW})).await.expect(200);
+    b.sign_in("ayse@example.com", PW).await;
+    let form = b.get("/agent/tickets/new").await;
+    assert_eq!(form.status, 200);
+    assert!(!form.text.contains(">Tech<"), "the tech department is offered");
+    let csrf = form.hidden("_csrf").unwrap();
+    let tech = w.tech.to_string();
+    let r = b
+        .post(
+            "/agent/tickets/new",
+            &[
+                ("_csrf", &csrf),
+                ("department_id", &tech),
+                ("subject", "Elsewhere"),
+                ("body", "b"),
+                ("requester_email", "erin@example.org"),
+            ],
+        )
+        .await;
+    assert_ne!(r.status, 303, "{}", r.text);
+    assert_eq!(w.ticket_rows().await, rows);
+    // In her own department she may; so may the admin anywhere.
+    w.ayse
+        .post(
+            "/tickets",
+            json!({"subject": "Mine", "department_id": w.billing, "body": "b", "requester_id": w.erin_id}),
+        )
+        .await
+        .expect(201);
+    w.admin
+        .post("/tickets", json!({"subject": "Any", "department_id": w.tech, "body": "b", "requester_id": w.erin_id}))
+        .await
+        .expect(201);
+}
