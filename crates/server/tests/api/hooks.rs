@@ -131,6 +131,7 @@ async fn every_event_kind_arrives_in_both_formats_signed_and_without_secrets() {
         .expect(200);
     w.admin.patch(&format!("/tickets/{t1}"), json!({"department_id": w.tech, "locked": false})).await.expect(200);
     w.admin.post_empty(&format!("/tickets/{t1}/secrets/server_password/reveal")).await.expect(200);
+    w.admin.post_empty(&format!("/tickets/{t1}/guest-link")).await.expect(200);
     w.erin.patch(&format!("/messages/{first}"), json!({"body": "Yardım edin lütfen"})).await.expect(200);
     w.erin.post(&format!("/messages/{reply}/rating"), json!({"rating": 5})).await.expect(200);
     let doomed = w.ayse.post(&format!("/tickets/{t1}/replies"), json!({"body": "Yanlış bilet"})).await.expect(201).body

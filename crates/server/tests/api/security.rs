@@ -183,3 +183,45 @@ async fn an_agent_opens_tickets_only_in_their_own_departments_through_every_door
         .await
         .expect(201);
 }
+
+#[tokio::test]
+async fn only_the_requester_reads_a_tickets_access_key_and_guest_actions_say_so() {
+    let w = World::new().await;
+    let id = w.open(&w.dave, w.billing, "Dave's invoice").await;
+    // Dave reads his own key; Carol (his organization, sees all) and Ayşe
+    // (the department's agent) read the ticket without it, in every read.
+    let key = w.dave.get(&format!("/tickets/{id}")).await.expect(200).body["access_key"].as_str().unwrap().to_string();
+    assert_eq!(key.len(), 32);
+    for who in [&w.carol, &w.ayse] {
+        let t = who.get(&format!("/tickets/{id}")).await.expect(200).body;
+        assert!(t.get("access_key").is_none(), "{t}");
+        let list = who.get("/tickets").await.expect(200).body;
+        assert!(list.to_string().find(&key).is_none(), "the key is in a list");
+        let r = who.post(&format!("/tickets/{id}/replies"), json!({"body": "hello"})).await.expect(201).body;
+        assert!(r.to_string().find(&key).is_none(), "the key is in a reply's answer");
+    }
+    // Carol may not ask for the link either; Ayşe may, as an action of its own.
+    w.carol.post_empty(&format!("/tickets/{id}/guest-link")).await.expect(404);
+    w.boris.post_empty(&format!("/tickets/{id}/guest-link")).await.expect(404);
+    let link = w.ayse.post_empty(&format!("/tickets/{id}/guest-link")).await.expect(200).body;
+    let path = link["path"].as_str().unwrap().to_string();
+    assert!(path.ends_with(&format!("?key={key}")), "{link}");
+    // Whoever holds the link acts on that ticket, and the record says it
+    // was the link, not the requester's own sign-in.
+    let mut b = Browser::new(&w.server);
+    let r = b.get(&path).await;
+    assert_eq!(r.status, 303);
+    let ticket_page = r.location().unwrap();
+    let csrf = b.csrf(&ticket_page).await;
+    let r = b.post(&format!("{ticket_page}/reply"), &[("_csrf", &csrf), ("body", "via the link")]).await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    let events = w.admin.get(&format!("/tickets/{id}/events")).await.body["events"].as_array().unwrap().clone();
+    let reply = events.iter().rev().find(|e| e["kind"] == "ticket.replied").unwrap();
+    assert_eq!(reply["actor_id"], w.dave_id);
+    assert_eq!(reply["data"]["via"], "access_key", "{reply}");
+    // Dave's own replies carry no such mark.
+    w.dave.post(&format!("/tickets/{id}/replies"), json!({"body": "me"})).await.expect(201);
+    let events = w.admin.get(&format!("/tickets/{id}/events")).await.body["events"].as_array().unwrap().clone();
+    let last = events.iter().rev().find(|e| e["kind"] == "ticket.replied").unwrap();
+    assert!(last["data"].get("via").is_none(), "{last}");
+}
