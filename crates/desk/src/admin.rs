@@ -171,6 +171,22 @@ impl Desk {
     /// password, an address to send sign-in links to, an organization,
     /// `sees_all`) is set on another user by admins only.
     pub async fn update_user(&self, actor: &Actor, id: UserId, input: UpdateUser) -> DeskResult<UserView> {
+        self.update_user_in_session(actor, id, input, None).await
+    }
+
+    /// [`Desk::update_user`] from a signed-in session (the web account
+    /// form), which a new password does not end: every other session of
+    /// the user does, whichever door the change came through. API tokens
+    /// stay: they are credentials of their own, listed and revoked one by
+    /// one (a billing panel's token must not stop because a person chose a
+    /// new password).
+    pub async fn update_user_in_session(
+        &self,
+        actor: &Actor,
+        id: UserId,
+        input: UpdateUser,
+        session_hash: Option<&str>,
+    ) -> DeskResult<UserView> {
         let mut user = self.user(actor, id).await?.user;
         let own = id == actor.user_id;
         let manages = actor.is_admin() || (actor.is_staff() && user.role == Role::Customer);
@@ -260,9 +276,11 @@ impl Desk {
             tessera_store::StoreError::Duplicate(_) => email_taken(),
             other => other.into(),
         })?;
-        if input.password.is_some() && !own {
-            // Someone else set the password: every session of the user ends.
-            self.store.delete_sessions_of(id, None).await?;
+        if input.password.is_some() {
+            // Every other session ends; the one the user changed it in, if
+            // it was theirs, stays.
+            let keep = if own { session_hash } else { None };
+            self.store.delete_sessions_of(id, keep).await?;
         }
         if user.role == Role::Customer {
             // A former agent leaves their departments.
@@ -276,13 +294,15 @@ impl Desk {
         self.user(actor, id).await
     }
 
-    /// Sets a user's password without a permission check (operator CLI).
+    /// Sets a user's password without a permission check (operator CLI);
+    /// every session of the user ends, as with any password change.
     pub async fn set_password_unchecked(&self, id: UserId, password: &str) -> DeskResult<()> {
         auth::check_password(password)?;
         let mut user = self.store.user(id).await?.ok_or(DeskError::not_found("user"))?;
         user.password_hash = Some(auth::hash_password(password).await?);
         user.updated_at = self.now();
-        Ok(self.store.update_user(&user).await?)
+        self.store.update_user(&user).await?;
+        Ok(self.store.delete_sessions_of(id, None).await?)
     }
 
     // ---- organizations ------------------------------------------------------------------

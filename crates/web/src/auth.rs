@@ -239,14 +239,10 @@ pub async fn account(
         input.time_zone = form.text("time_zone");
     }
     if !errors.any() {
-        match state.desk.update_user(&s.actor, s.user.id, input.clone()).await {
-            Ok(_) => {
-                if input.password.is_some() {
-                    // Other browsers signed in as this user are signed out.
-                    let _ = state.desk.store().delete_sessions_of(s.user.id, Some(&s.session.id_hash)).await;
-                }
-                return Ok(see_other("/account?saved=1"));
-            }
+        // A new password signs out every other browser (the desk's rule);
+        // this one stays signed in.
+        match state.desk.update_user_in_session(&s.actor, s.user.id, input, Some(&s.session.id_hash)).await {
+            Ok(_) => return Ok(see_other("/account?saved=1")),
             Err(e) => {
                 let (field, message) = desk_message(&i, &e);
                 let field = if field == "password" { "new_password".to_string() } else { field };

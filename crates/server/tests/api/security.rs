@@ -225,3 +225,81 @@ async fn only_the_requester_reads_a_tickets_access_key_and_guest_actions_say_so(
     let last = events.iter().rev().find(|e| e["kind"] == "ticket.replied").unwrap();
     assert!(last["data"].get("via").is_none(), "{last}");
 }
+
+/// A BILLmanager session id for `email` (its `func=auth`).
+async fn billmanager_session(w: &World, email: &str, password: &str) -> String {
+    let mut b = Browser::new(&w.server);
+    let r = b
+        .get(&format!(
+            "/compat/billmanager/billmgr?func=auth&out=json&username={}&password={}",
+            enc(email),
+            enc(password)
+        ))
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&r.text).unwrap();
+    v["doc"]["auth"]["$"].as_str().unwrap_or_else(|| panic!("no session: {v}")).to_string()
+}
+
+/// Whether a BILLmanager session id still works.
+async fn billmanager_session_works(w: &World, sid: &str) -> bool {
+    let mut b = Browser::new(&w.server);
+    let r = b.get(&format!("/compat/billmanager/billmgr?func=clientticket&out=json&auth={sid}")).await;
+    let v: serde_json::Value = serde_json::from_str(&r.text).unwrap();
+    v["doc"]["error"].is_null()
+}
+
+#[tokio::test]
+async fn a_password_change_through_any_door_ends_every_other_session() {
+    let w = World::with(all_compat).await;
+    w.admin.patch(&format!("/users/{}", w.erin_id), json!({"password": PW})).await.expect(200);
+    let start = || async {
+        let mut web = Browser::new(&w.server);
+        assert_eq!(web.sign_in("erin@example.org", PW).await.status, 303);
+        assert_eq!(web.get("/").await.status, 200);
+        (web, billmanager_session(&w, "erin@example.org", PW).await)
+    };
+
+    // Erin changes her password through the API with her token: her web and
+    // BILLmanager sessions end; the token, a credential of its own, stays.
+    let (mut web, sid) = start().await;
+    assert!(billmanager_session_works(&w, &sid).await);
+    w.erin.patch(&format!("/users/{}", w.erin_id), json!({"password": "the second password"})).await.expect(200);
+    assert_eq!(web.get("/").await.status, 303, "the web session outlived the password");
+    assert!(!billmanager_session_works(&w, &sid).await, "the BILLmanager session outlived the password");
+    w.erin.get("/me").await.expect(200);
+    w.admin.patch(&format!("/users/{}", w.erin_id), json!({"password": PW})).await.expect(200);
+
+    // The operator's reset (`tessera user set-password`).
+    let (mut web, sid) = start().await;
+    w.server
+        .state
+        .desk
+        .set_password_unchecked(tessera_core::ids::UserId(w.erin_id), "the third password")
+        .await
+        .unwrap();
+    assert_eq!(web.get("/").await.status, 303, "the web session outlived the operator's reset");
+    assert!(!billmanager_session_works(&w, &sid).await, "the BILLmanager session outlived the operator's reset");
+    w.admin.patch(&format!("/users/{}", w.erin_id), json!({"password": PW})).await.expect(200);
+
+    // The web account form: the browser she changed it in stays signed in, the others end.
+    let (mut other, sid) = start().await;
+    let mut here = Browser::new(&w.server);
+    here.sign_in("erin@example.org", PW).await;
+    let csrf = here.csrf("/account").await;
+    let r = here
+        .post(
+            "/account",
+            &[
+                ("_csrf", &csrf),
+                ("form", "password"),
+                ("current_password", PW),
+                ("new_password", "the fourth password"),
+                ("confirm_password", "the fourth password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    assert_eq!(here.get("/").await.status, 200);
+    assert_eq!(other.get("/").await.status, 303);
+    assert!(!billmanager_session_works(&w, &sid).await);
+}
