@@ -224,7 +224,7 @@ pub async fn password(desk: &Desk, email: &str, password: &str, peer: Option<IpA
     match desk.sign_in(email, password, &address).await {
         Ok(a) => Ok(a),
         Err(SignInError::Failed) => Err(AuthError::Failed),
-        Err(SignInError::TooMany) => Err(AuthError::TooMany),
+        Err(SignInError::TooMany { .. }) => Err(AuthError::TooMany),
         Err(SignInError::Desk(e)) => Err(AuthError::Desk(e)),
     }
 }

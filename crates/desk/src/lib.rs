@@ -22,6 +22,7 @@ pub mod inputs;
 mod present;
 pub mod random;
 pub mod search;
+pub mod sign_in;
 pub mod sla;
 pub mod tickets;
 pub mod views;
@@ -30,6 +31,7 @@ pub use crypto::SecretBox;
 pub use error::{DeskError, DeskResult};
 pub use inputs::*;
 pub use search::{SearchRequest, SearchResult, SearchResults, Snippet, SnippetSource};
+pub use sign_in::SignInError;
 pub use tickets::{DEFAULT_PAGE, Posted, TicketDetail, TicketListQuery, TicketPage};
 
 use std::sync::Arc;
@@ -51,33 +53,6 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Self { max_attachment_bytes: 20 * 1024 * 1024, max_attachments_per_message: 10 }
-    }
-}
-
-/// Failed sign-in attempts per account in [`SIGN_IN_WINDOW_MS`].
-pub const SIGN_IN_PER_ACCOUNT: u32 = 10;
-/// Sign-in attempts per client address in [`SIGN_IN_WINDOW_MS`].
-pub const SIGN_IN_PER_ADDRESS: u32 = 30;
-/// The sign-in limits' window, in milliseconds (15 minutes).
-pub const SIGN_IN_WINDOW_MS: i64 = 15 * 60 * 1000;
-
-/// Why [`Desk::sign_in`] let nobody in.
-#[derive(Debug, thiserror::Error)]
-pub enum SignInError {
-    /// Too many attempts for the account or from the address; try later.
-    #[error("too many sign-in attempts; try again later")]
-    TooMany,
-    /// The e-mail and password do not match an enabled account.
-    #[error("the e-mail or password is wrong")]
-    Failed,
-    /// The store failed.
-    #[error(transparent)]
-    Desk(#[from] DeskError),
-}
-
-impl From<tessera_store::StoreError> for SignInError {
-    fn from(e: tessera_store::StoreError) -> Self {
-        Self::Desk(e.into())
     }
 }
 
@@ -220,31 +195,6 @@ impl Desk {
             return Err(DeskError::Unauthenticated);
         }
         self.actor_for(&user).await
-    }
-
-    /// Authenticates an e-mail and password under the sign-in limits every
-    /// password door shares (the web sign-in form, the compat dialects'
-    /// passwords): at most [`SIGN_IN_PER_ACCOUNT`] failed attempts per
-    /// account and [`SIGN_IN_PER_ADDRESS`] attempts per client address in
-    /// [`SIGN_IN_WINDOW_MS`]. A success clears the account's count.
-    pub async fn sign_in(&self, email: &str, password: &str, address: &str) -> Result<Actor, SignInError> {
-        let store = &self.store;
-        let now = self.now();
-        let account_key = format!("sign-in:account:{}", email.trim().to_lowercase());
-        let address_key = format!("sign-in:address:{address}");
-        let account_ok = store.rate_limit_hit(&account_key, SIGN_IN_WINDOW_MS, SIGN_IN_PER_ACCOUNT, now).await?;
-        let address_ok = store.rate_limit_hit(&address_key, SIGN_IN_WINDOW_MS, SIGN_IN_PER_ADDRESS, now).await?;
-        if !(account_ok && address_ok) {
-            return Err(SignInError::TooMany);
-        }
-        match self.authenticate_password(email.trim(), password).await {
-            Ok(actor) => {
-                let _ = store.rate_limit_clear(&account_key).await;
-                Ok(actor)
-            }
-            Err(DeskError::Unauthenticated) => Err(SignInError::Failed),
-            Err(e) => Err(SignInError::Desk(e)),
-        }
     }
 
     // ---- shared helpers --------------------------------------------------------

@@ -8,6 +8,7 @@
 //! public_url = "https://help.example.com"   # used in links
 //! timezone = "Europe/Istanbul"              # dates the compat dialects write (IANA name; default UTC)
 //! language = "tr"                           # messages when the caller asks for none: en, tr, zh, ru (default en)
+//! trusted_proxies = ["127.0.0.1", "10.0.0.0/8"]   # whose X-Forwarded-For / Forwarded is believed (default: none)
 //!
 //! [database]
 //! url = "sqlite:///var/lib/tessera/tessera.db"   # default: tessera.db in the data folder
@@ -112,6 +113,9 @@ pub struct Config {
     pub listen: String,
     /// The public base URL, when behind a proxy.
     pub public_url: Option<String>,
+    /// The proxies whose forwarding headers name the client's address
+    /// (`[server] trusted_proxies`, `TESSERA_TRUSTED_PROXIES`).
+    pub trusted_proxies: crate::client_addr::TrustedProxies,
     /// The database.
     pub database: DatabaseUrl,
     /// The 256-bit key for secrets at rest, as hex (none: the data folder's).
@@ -165,6 +169,7 @@ impl std::fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("listen", &self.listen)
             .field("public_url", &self.public_url)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("database", &self.database)
             .field("secret_key", &self.secret_key.as_ref().map(|_| "<redacted>"))
             .field("max_body_bytes", &self.max_body_bytes)
@@ -255,6 +260,7 @@ struct ServerSection {
     public_url: Option<String>,
     timezone: Option<String>,
     language: Option<String>,
+    trusted_proxies: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -293,6 +299,7 @@ impl Config {
             data_dir: data_dir.to_path_buf(),
             listen: DEFAULT_LISTEN.into(),
             public_url: None,
+            trusted_proxies: Default::default(),
             database: DatabaseUrl::Sqlite(data_dir.join("tessera.db")),
             secret_key: None,
             max_body_bytes: 1024 * 1024,
@@ -334,6 +341,7 @@ impl Config {
         c.hooks.retry_cap_ms = h.retry_cap_ms.unwrap_or(c.hooks.retry_cap_ms);
         c.hooks.timeout_ms = h.timeout_ms.unwrap_or(c.hooks.timeout_ms);
         c.sla_poll_ms = file.sla.poll_ms.unwrap_or(c.sla_poll_ms);
+        let mut proxies = file.server.trusted_proxies.unwrap_or_default();
         let mut timezone = file.server.timezone;
         let mut language = file.server.language;
         let mut enable = file.compat.enable;
@@ -397,6 +405,13 @@ impl Config {
         }
         if let Some(v) = env("TESSERA_LANGUAGE") {
             language = Some(v);
+        }
+        if let Some(v) = env("TESSERA_TRUSTED_PROXIES") {
+            proxies = v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
+        }
+        for p in proxies {
+            let net = p.parse().map_err(|e| ConfigError::Invalid(format!("server: trusted_proxies: {e}")))?;
+            c.trusted_proxies.0.push(net);
         }
         if let Some(v) = env("TESSERA_COMPAT") {
             enable = Some(v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect());

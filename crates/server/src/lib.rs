@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod client_addr;
 pub mod config;
 pub mod error;
 pub mod extract;
@@ -86,6 +87,10 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.web, tessera_web::page::error_pages))
         .layer(axum::middleware::from_fn_with_state(state.metrics, middleware::request_log))
         .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            std::sync::Arc::new(state.config.trusted_proxies.clone()),
+            client_addr::client_address,
+        ))
 }
 
 /// Serves `app` on `listener` until `shutdown` completes.

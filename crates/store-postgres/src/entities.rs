@@ -628,15 +628,32 @@ pub async fn delete_sessions_of(c: &impl Db, user: UserId, keep: Option<&str>) -
 pub async fn rate_limit_hit(c: &impl Db, key: &str, window_ms: i64, max: u32, at: Timestamp) -> StoreResult<bool> {
     let row = query_one(
         c,
-        "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1)
+        "INSERT INTO rate_limits (key, window_start, count, last_hit) VALUES ($1, $2, 1, $2)
          ON CONFLICT (key) DO UPDATE SET
              count = CASE WHEN rate_limits.window_start <= $2 - $3 THEN 1 ELSE rate_limits.count + 1 END,
-             window_start = CASE WHEN rate_limits.window_start <= $2 - $3 THEN $2 ELSE rate_limits.window_start END
+             window_start = CASE WHEN rate_limits.window_start <= $2 - $3 THEN $2 ELSE rate_limits.window_start END,
+             last_hit = $2
          RETURNING count",
         &[&key, &ms(at), &window_ms],
     )
     .await?;
     Ok(row.int::<i64>(0)? <= i64::from(max))
+}
+
+/// Where a limit stands, if its window is open.
+pub async fn rate_limit_peek(c: &impl Db, key: &str, window_ms: i64, at: Timestamp) -> StoreResult<Option<RateWindow>> {
+    one(
+        query_opt(
+            c,
+            "SELECT count, window_start, last_hit FROM rate_limits WHERE key = $1 AND window_start > $2::BIGINT - $3::BIGINT",
+            &[&key, &ms(at), &window_ms],
+        )
+        .await?,
+        |r| {
+            let count: i64 = r.int(0)?;
+            Ok(RateWindow { count: u32::try_from(count).unwrap_or(u32::MAX), started_at: r.ts(1)?, last_at: r.ts(2)? })
+        },
+    )
 }
 
 /// Forgets a limit's hits.

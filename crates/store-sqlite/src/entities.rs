@@ -647,16 +647,34 @@ pub fn rate_limit_hit(conn: &Connection, key: &str, window_ms: i64, max: u32, at
     let now = ms(at);
     let count: i64 = conn
         .prepare_cached(
-            "INSERT INTO rate_limits (key, window_start, count) VALUES (?1, ?2, 1)
+            "INSERT INTO rate_limits (key, window_start, count, last_hit) VALUES (?1, ?2, 1, ?2)
              ON CONFLICT (key) DO UPDATE SET
                  count = CASE WHEN window_start <= ?2 - ?3 THEN 1 ELSE count + 1 END,
-                 window_start = CASE WHEN window_start <= ?2 - ?3 THEN ?2 ELSE window_start END
+                 window_start = CASE WHEN window_start <= ?2 - ?3 THEN ?2 ELSE window_start END,
+                 last_hit = ?2
              RETURNING count",
         )
         .db()?
         .query_row(params![key, now, window_ms], |r| r.get(0))
         .db()?;
     Ok(count <= i64::from(max))
+}
+
+/// Where a limit stands, if its window is open.
+pub fn rate_limit_peek(conn: &Connection, key: &str, window_ms: i64, at: Timestamp) -> StoreResult<Option<RateWindow>> {
+    get(
+        conn,
+        "SELECT count, window_start, last_hit FROM rate_limits WHERE key = ?1 AND window_start > ?2 - ?3",
+        params![key, ms(at), window_ms],
+        |r| {
+            let count: i64 = r.get(0)?;
+            Ok(RateWindow {
+                count: u32::try_from(count).unwrap_or(u32::MAX),
+                started_at: tessera_core::time::from_millis(r.get(1)?),
+                last_at: tessera_core::time::from_millis(r.get(2)?),
+            })
+        },
+    )
 }
 
 /// Forgets a limit's hits.

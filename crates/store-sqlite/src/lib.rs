@@ -460,6 +460,10 @@ impl Store for SqliteStore {
         let k = key.to_string();
         write!(self, |c| entities::rate_limit_clear(c, &k))
     }
+    async fn rate_limit_peek(&self, key: &str, window_ms: i64, at: Timestamp) -> StoreResult<Option<RateWindow>> {
+        let k = key.to_string();
+        read!(self, |c| entities::rate_limit_peek(c, &k, window_ms, at))
+    }
     async fn insert_view(&self, view: ViewRecord) -> StoreResult<ViewRecord> {
         write!(self, |c| views::insert_view(c, view))
     }

@@ -233,6 +233,10 @@ pub trait Store: Send + Sync + 'static {
     async fn rate_limit_hit(&self, key: &str, window_ms: i64, max: u32, at: Timestamp) -> StoreResult<bool>;
     /// Forgets a limit's hits (after a successful sign-in).
     async fn rate_limit_clear(&self, key: &str) -> StoreResult<()>;
+    /// Where a limit stands, without counting a hit: `None` when it has no
+    /// hits in a window of `window_ms` that is still open at `at`. Lets a
+    /// check refuse before doing the work and count only what failed.
+    async fn rate_limit_peek(&self, key: &str, window_ms: i64, at: Timestamp) -> StoreResult<Option<RateWindow>>;
     // ---- integrations ---------------------------------------------------------------
 
     /// Creates a view (its position: after the others).

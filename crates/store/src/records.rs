@@ -47,6 +47,17 @@ pub struct AttachmentRecord {
     pub created_at: Timestamp,
 }
 
+/// Where a fixed-window limit stands: the hits of its current window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateWindow {
+    /// Hits counted in the window.
+    pub count: u32,
+    /// When the window began (its first hit).
+    pub started_at: Timestamp,
+    /// When its last hit was counted.
+    pub last_at: Timestamp,
+}
+
 /// A browser session. The cookie holds a random secret; only its hash is kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {

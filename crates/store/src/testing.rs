@@ -708,6 +708,16 @@ pub async fn sessions_and_rate_limits(store: Arc<dyn Store>) {
     for _ in 0..3 {
         assert!(store.rate_limit_hit("k", minute, 3, t0() + Duration::seconds(62)).await.unwrap());
     }
+    // Peeking counts nothing and sees only an open window.
+    let at = t0() + Duration::seconds(70);
+    let w = store.rate_limit_peek("k", minute, at).await.unwrap().expect("an open window");
+    assert_eq!((w.count, w.started_at, w.last_at), (3, t0() + Duration::seconds(62), t0() + Duration::seconds(62)));
+    store.rate_limit_hit("k", minute, 9, t0() + Duration::seconds(66)).await.unwrap();
+    let w = store.rate_limit_peek("k", minute, at).await.unwrap().expect("an open window");
+    assert_eq!((w.count, w.started_at, w.last_at), (4, t0() + Duration::seconds(62), t0() + Duration::seconds(66)));
+    assert_eq!(store.rate_limit_peek("k", minute, at).await.unwrap(), Some(w), "a peek is not a hit");
+    assert_eq!(store.rate_limit_peek("k", minute, t0() + Duration::seconds(123)).await.unwrap(), None, "closed");
+    assert_eq!(store.rate_limit_peek("never", minute, at).await.unwrap(), None);
 }
 
 fn webhook(limit: u32) -> Webhook {

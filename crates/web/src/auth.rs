@@ -1,9 +1,9 @@
 //! Signing in and out, the account page (name, language, time zone,
 //! password) and the language switch.
 //!
-//! Sign-in attempts are limited per account and per address (10 and 30 in
-//! 15 minutes), in the database so the limit holds across instances. The
-//! sign-in form is protected by a pre-session token (double submit), every
+//! Failed sign-ins are limited by the desk (`tessera_desk::sign_in`: per
+//! account and address, per account, per address; a success never counts),
+//! answered with 429 and `Retry-After`. The sign-in form is protected by a pre-session token (double submit), every
 //! other form by the session's CSRF token.
 
 use crate::WebState;
@@ -131,9 +131,11 @@ pub async fn sign_in(
     let ip = peer.0.unwrap_or_else(|| "unknown".to_string());
     let mut errors = FormErrors::default();
     match state.desk.sign_in(&email, &password, &ip).await {
-        Err(SignInError::TooMany) => {
+        Err(SignInError::TooMany { retry_after_secs }) => {
             errors.add("_", i.t("signin.too_many").to_string());
-            render_sign_in(&state, &headers, next, email, errors, StatusCode::TOO_MANY_REQUESTS).await
+            let mut r = render_sign_in(&state, &headers, next, email, errors, StatusCode::TOO_MANY_REQUESTS).await?;
+            r.headers_mut().insert(header::RETRY_AFTER, retry_after_secs.into());
+            Ok(r)
         }
         Err(SignInError::Desk(e)) => Err(e.into()),
         Ok(actor) => {

@@ -303,3 +303,103 @@ async fn a_password_change_through_any_door_ends_every_other_session() {
     assert_eq!(other.get("/").await.status, 303);
     assert!(!billmanager_session_works(&w, &sid).await);
 }
+
+/// A BILLmanager call with `authinfo` as a client at `from`, through a
+/// proxy on loopback that forwards the client's address; answers the
+/// status and the document.
+async fn billmanager_from(w: &World, from: &str, email: &str, password: &str) -> (u16, serde_json::Value) {
+    let mut b = Browser::new(&w.server);
+    let r = b
+        .get_with(
+            &format!(
+                "/compat/billmanager/billmgr?func=clientticket&out=json&authinfo={}",
+                enc(&format!("{email}:{password}"))
+            ),
+            &[("x-forwarded-for", from)],
+        )
+        .await;
+    (r.status, serde_json::from_str(&r.text).unwrap_or_default())
+}
+
+fn refused_as_too_many(doc: &serde_json::Value) -> bool {
+    doc["doc"]["error"]["msg"]["$"].as_str().is_some_and(|m| m.contains("Too many"))
+}
+
+fn signed_in(doc: &serde_json::Value) -> bool {
+    doc["doc"]["error"].is_null() && doc["doc"].is_object()
+}
+
+/// Signs in through the web form as a client at `from`; answers the status.
+async fn web_sign_in_from(w: &World, from: &str, email: &str, password: &str) -> Page {
+    let mut b = Browser::new(&w.server);
+    let xff = [("x-forwarded-for", from)];
+    let pre = b.get_with("/sign-in", &xff).await.hidden("_pre").unwrap();
+    b.post_with("/sign-in", &[("_pre", &pre), ("next", "/"), ("email", email), ("password", password)], &xff).await
+}
+
+#[tokio::test]
+async fn sign_in_limits_count_failures_only_and_let_real_users_in_during_an_attack() {
+    let w = World::with(|c| {
+        all_compat(c);
+        c.trusted_proxies.0.push("127.0.0.1".parse().unwrap());
+    })
+    .await;
+    for id in [w.erin_id, w.dave_id, w.carol_id] {
+        w.admin.patch(&format!("/users/{id}"), json!({"password": PW})).await.expect(200);
+    }
+    // A billing panel sending correct credentials on every call, far more
+    // often than any limit, is never refused; nor are the people behind it.
+    for _ in 0..40 {
+        let (_, doc) = billmanager_from(&w, "192.0.2.10", "carol@acme.example", PW).await;
+        assert!(signed_in(&doc), "{doc}");
+    }
+    for _ in 0..35 {
+        assert_eq!(web_sign_in_from(&w, "192.0.2.10", "dave@acme.example", PW).await.status, 303);
+    }
+    // Made-up accounts tried from one address lock nobody else out there.
+    for n in 0..35 {
+        let (_, doc) = billmanager_from(&w, "192.0.2.10", &format!("nobody{n}@example.com"), "guess guess").await;
+        assert!(!signed_in(&doc));
+    }
+    assert_eq!(web_sign_in_from(&w, "192.0.2.10", "erin@example.org", PW).await.status, 303);
+
+    // Erin usually signs in from 203.0.113.10.
+    assert_eq!(web_sign_in_from(&w, "203.0.113.10", "erin@example.org", PW).await.status, 303);
+    // Someone guesses her password from 198.51.100.66: five tries, then waits.
+    for _ in 0..5 {
+        let (_, doc) = billmanager_from(&w, "198.51.100.66", "erin@example.org", "guess guess").await;
+        assert!(!signed_in(&doc) && !refused_as_too_many(&doc), "{doc}");
+    }
+    let (_, doc) = billmanager_from(&w, "198.51.100.66", "erin@example.org", "guess guess").await;
+    assert!(refused_as_too_many(&doc), "{doc}");
+    // Even the right password waits there, and the web says when to come back.
+    let r = web_sign_in_from(&w, "198.51.100.66", "erin@example.org", PW).await;
+    assert_eq!(r.status, 429);
+    assert!(r.headers.get("retry-after").is_some());
+    // Then from many addresses, one guess each: the account as a whole is under attack.
+    for n in 1..=60 {
+        let (_, doc) = billmanager_from(&w, &format!("198.51.100.{n}"), "erin@example.org", "guess guess").await;
+        assert!(!signed_in(&doc));
+    }
+    // Erin still gets in from where she always does, on the web and through the panel.
+    assert_eq!(web_sign_in_from(&w, "203.0.113.10", "erin@example.org", PW).await.status, 303);
+    assert!(signed_in(&billmanager_from(&w, "203.0.113.10", "erin@example.org", PW).await.1));
+    // A new address waits until the attack's window closes (documented).
+    let (_, doc) = billmanager_from(&w, "203.0.113.99", "erin@example.org", PW).await;
+    assert!(refused_as_too_many(&doc), "{doc}");
+    // Other accounts are untouched.
+    assert!(signed_in(&billmanager_from(&w, "203.0.113.99", "dave@acme.example", PW).await.1));
+}
+
+#[tokio::test]
+async fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
+    // No trusted proxy: a client cannot escape the limit by naming new addresses.
+    let w = World::with(all_compat).await;
+    w.admin.patch(&format!("/users/{}", w.erin_id), json!({"password": PW})).await.expect(200);
+    for n in 0..5 {
+        let (_, doc) = billmanager_from(&w, &format!("198.51.100.{n}"), "erin@example.org", "guess guess").await;
+        assert!(!refused_as_too_many(&doc), "{doc}");
+    }
+    let (_, doc) = billmanager_from(&w, "198.51.100.200", "erin@example.org", "guess guess").await;
+    assert!(refused_as_too_many(&doc), "X-Forwarded-For was believed from an untrusted peer: {doc}");
+}
