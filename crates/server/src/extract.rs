@@ -145,16 +145,19 @@ impl FromRequestParts<AppState> for Auth {
     }
 }
 
-/// Checks the `Authorization: Bearer` header.
-pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Actor, ApiError> {
-    let token = parts
-        .headers
+/// The token of the `Authorization: Bearer` header, if any.
+pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        .ok_or_else(|| {
-            ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "send Authorization: Bearer <token>")
-        })?;
+}
+
+/// Checks the `Authorization: Bearer` header.
+pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Actor, ApiError> {
+    let token = bearer_token(&parts.headers).ok_or_else(|| {
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "send Authorization: Bearer <token>")
+    })?;
     state.desk.authenticate_token(token).await.map_err(|e| match e {
         // A database outage is not a wrong token: say so (503, or 500).
         e @ (DeskError::Unavailable(_) | DeskError::Internal(_)) => ApiError::from(e),

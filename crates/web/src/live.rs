@@ -31,6 +31,10 @@ use tokio::sync::broadcast;
 pub const PRESENCE_TTL_SECS: i64 = 30;
 /// The longest wait between looks at the log (a write wakes the hub at once).
 const POLL: Duration = Duration::from_millis(250);
+/// How often a quiet feed checks that its session still holds.
+pub const RECHECK: Duration = Duration::from_secs(3);
+/// While events flow, the session is checked again at most this often.
+const CHECK_AT_MOST: Duration = Duration::from_secs(1);
 
 /// What connected screens are told.
 #[derive(Debug, Clone)]
@@ -187,52 +191,100 @@ pub async fn stream(State(state): State<WebState>, Signed(s): Signed) -> Result<
         return Err(WebError::Forbidden);
     }
     let rx = state.live.subscribe();
-    let stream = events(rx, s.actor, state.desk);
+    let feed = Feed {
+        rx,
+        actor: s.actor,
+        session: s.session.id_hash,
+        checked: std::time::Instant::now(),
+        state,
+        recent: HashMap::new(),
+    };
+    let stream = events(feed);
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response())
 }
 
-fn events(rx: broadcast::Receiver<Live>, actor: Actor, desk: Desk) -> impl Stream<Item = Result<SseEvent, Infallible>> {
-    futures_util::stream::unfold(
-        (rx, actor, desk, HashMap::<TicketId, bool>::new()),
-        |(mut rx, actor, desk, mut recent)| async move {
-            loop {
-                let live = match rx.recv().await {
-                    Ok(l) => l,
-                    Err(broadcast::error::RecvError::Lagged(_)) => {
-                        // Too slow a reader: tell the screen to refresh.
-                        let ev = SseEvent::default().event("resync").data("{}");
-                        return Some((Ok(ev), (rx, actor, desk, recent)));
+/// One agent's feed: the hub, who they are, and the session that lets them in.
+struct Feed {
+    rx: broadcast::Receiver<Live>,
+    actor: Actor,
+    /// The session's stored hash, checked again while the feed is open.
+    session: String,
+    checked: std::time::Instant,
+    state: WebState,
+    /// Whether the agent may see a ticket, as of its last event.
+    recent: HashMap<TicketId, bool>,
+}
+
+impl Feed {
+    /// Whether the session still holds (signed out, expired, a new
+    /// password, a disabled user: it does not), taking the agent's current
+    /// rights. Asked at most once a [`CHECK_AT_MOST`] while events flow.
+    async fn still_allowed(&mut self, force: bool) -> bool {
+        if !force && self.checked.elapsed() < CHECK_AT_MOST {
+            return true;
+        }
+        self.checked = std::time::Instant::now();
+        match crate::session::load_hash(&self.state, &self.session).await.filter(|s| s.actor.is_staff()) {
+            Some(s) => {
+                self.actor = s.actor;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The next message for the screen; `None` ends the feed.
+    async fn next(&mut self) -> Option<SseEvent> {
+        loop {
+            let live = match tokio::time::timeout(RECHECK, self.rx.recv()).await {
+                Err(_) => {
+                    if !self.still_allowed(true).await {
+                        return None;
                     }
-                    Err(broadcast::error::RecvError::Closed) => return None,
-                };
-                if let Live::Presence { ticket, .. } = &live
-                    && !recent.contains_key(ticket)
-                {
-                    let ok = desk.store().ticket(*ticket).await.ok().flatten().is_some_and(|t| actor.can_view(&t));
-                    recent.insert(*ticket, ok);
-                }
-                if !visible(&actor, &live, &mut recent) {
                     continue;
                 }
-                let (name, data) = match &live {
-                    Live::Ticket { ticket, event } => (
-                        "ticket",
-                        serde_json::to_string(&Wire {
-                            ticket_id: ticket.id,
-                            kind: Some(event.kind.as_str()),
-                            viewers: None,
-                        }),
-                    ),
-                    Live::Presence { ticket, viewers } => (
-                        "presence",
-                        serde_json::to_string(&Wire { ticket_id: *ticket, kind: None, viewers: Some(viewers) }),
-                    ),
-                };
-                let Ok(data) = data else { continue };
-                return Some((Ok(SseEvent::default().event(name).data(data)), (rx, actor, desk, recent)));
+                Ok(Ok(l)) => l,
+                // Too slow a reader: tell the screen to refresh.
+                Ok(Err(broadcast::error::RecvError::Lagged(_))) => {
+                    return Some(SseEvent::default().event("resync").data("{}"));
+                }
+                Ok(Err(broadcast::error::RecvError::Closed)) => return None,
+            };
+            if !self.still_allowed(false).await {
+                return None;
             }
-        },
-    )
+            if let Live::Presence { ticket, .. } = &live
+                && !self.recent.contains_key(ticket)
+            {
+                let t = self.state.desk.store().ticket(*ticket).await.ok().flatten();
+                let ok = t.is_some_and(|t| self.actor.can_view(&t));
+                self.recent.insert(*ticket, ok);
+            }
+            if !visible(&self.actor, &live, &mut self.recent) {
+                continue;
+            }
+            let (name, data) = match &live {
+                Live::Ticket { ticket, event } => (
+                    "ticket",
+                    serde_json::to_string(&Wire {
+                        ticket_id: ticket.id,
+                        kind: Some(event.kind.as_str()),
+                        viewers: None,
+                    }),
+                ),
+                Live::Presence { ticket, viewers } => (
+                    "presence",
+                    serde_json::to_string(&Wire { ticket_id: *ticket, kind: None, viewers: Some(viewers) }),
+                ),
+            };
+            let Ok(data) = data else { continue };
+            return Some(SseEvent::default().event(name).data(data));
+        }
+    }
+}
+
+fn events(feed: Feed) -> impl Stream<Item = Result<SseEvent, Infallible>> {
+    futures_util::stream::unfold(feed, |mut feed| async move { feed.next().await.map(|ev| (Ok(ev), feed)) })
 }
 
 /// An agent's heartbeat on a ticket page (`typing=1` while writing,

@@ -102,8 +102,15 @@ pub async fn load(state: &WebState, headers: &HeaderMap) -> Option<SignedIn> {
     if secret.len() != 64 {
         return None;
     }
+    load_hash(state, &hash(secret)).await
+}
+
+/// A session by its stored hash, if it is still valid (not ended, not
+/// expired, its user not disabled), with the user's current rights. Long
+/// requests (the live feed) ask again while they run.
+pub async fn load_hash(state: &WebState, id_hash: &str) -> Option<SignedIn> {
     let store = state.desk.store();
-    let id_hash = hash(secret);
+    let id_hash = id_hash.to_string();
     let session = store.session(&id_hash).await.ok()??;
     let now = state.desk.now();
     if session.expires_at <= now {

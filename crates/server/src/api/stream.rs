@@ -4,6 +4,11 @@
 //! that cannot set headers). It listens to the same hub as the web UI's
 //! live screens; a resume, or a subscriber too slow for the hub, is served
 //! from the event log itself, so nothing is skipped or sent twice.
+//!
+//! The token is checked again before every event sent and every
+//! [`RECHECK`] while the stream is quiet: a revoked token, a disabled user
+//! or a lost membership ends the stream or narrows what it carries, as it
+//! would the next request.
 
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, Auth};
@@ -27,6 +32,8 @@ use utoipa::IntoParams;
 
 /// Events read from the log at once while catching up.
 const PAGE: u32 = 200;
+/// How often a quiet stream checks that its token still holds.
+pub const RECHECK: Duration = Duration::from_secs(3);
 
 /// Where to resume.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -73,12 +80,15 @@ pub async fn event_stream(
     // Subscribe before reading the log: an event committed meanwhile is
     // then either in the log read or in the channel (or both, and skipped).
     let rx = s.web.live.subscribe();
+    let token = crate::extract::bearer_token(&headers).unwrap_or_default().to_string();
     let start = match header.or(p.last_event_id) {
         Some(id) => Phase::CatchUp(EventId(id)),
         None => Phase::Live(s.desk.store().latest_event_id().await.map_err(tessera_desk::DeskError::from)?),
     };
-    let stream =
-        events(Reader { rx, actor, desk: s.desk.clone(), tickets: HashMap::new(), queue: VecDeque::new() }, start);
+    let stream = events(
+        Reader { rx, actor, token, desk: s.desk.clone(), tickets: HashMap::new(), queue: VecDeque::new() },
+        start,
+    );
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response())
 }
 
@@ -92,6 +102,8 @@ enum Phase {
 struct Reader {
     rx: broadcast::Receiver<Live>,
     actor: Actor,
+    /// The bearer token the stream was opened with, checked again.
+    token: String,
     desk: Desk,
     /// Tickets looked up while catching up (bounded).
     tickets: HashMap<TicketId, Option<Arc<Ticket>>>,
@@ -99,6 +111,17 @@ struct Reader {
 }
 
 impl Reader {
+    /// Whether the token still holds; takes the actor's current rights.
+    async fn still_allowed(&mut self) -> bool {
+        match self.desk.authenticate_token(&self.token).await {
+            Ok(actor) => {
+                self.actor = actor;
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
     async fn ticket(&mut self, id: TicketId) -> Option<Arc<Ticket>> {
         if let Some(t) = self.tickets.get(&id) {
             return t.clone();
@@ -128,6 +151,9 @@ fn events(reader: Reader, start: Phase) -> impl Stream<Item = Result<SseEvent, I
             }
             match phase {
                 Phase::CatchUp(after) => {
+                    if !r.still_allowed().await {
+                        return None;
+                    }
                     let page = match r.desk.store().events_after(after, PAGE).await {
                         Ok(p) => p,
                         Err(e) => {
@@ -149,20 +175,29 @@ fn events(reader: Reader, start: Phase) -> impl Stream<Item = Result<SseEvent, I
                     }
                     phase = Phase::CatchUp(last);
                 }
-                Phase::Live(sent) => match r.rx.recv().await {
-                    Ok(Live::Ticket { ticket, event }) => {
+                Phase::Live(sent) => match tokio::time::timeout(RECHECK, r.rx.recv()).await {
+                    // Quiet: is the token still good?
+                    Err(_) => {
+                        if !r.still_allowed().await {
+                            return None;
+                        }
+                    }
+                    Ok(Ok(Live::Ticket { ticket, event })) => {
                         if event.id <= sent {
                             continue;
+                        }
+                        if !r.still_allowed().await {
+                            return None;
                         }
                         if let Some(v) = visible_event(&r.actor, &ticket, &event) {
                             r.queue.push_back(v);
                         }
                         phase = Phase::Live(event.id);
                     }
-                    Ok(Live::Presence { .. }) => {}
+                    Ok(Ok(Live::Presence { .. })) => {}
                     // Too slow for the hub: catch up from the log.
-                    Err(broadcast::error::RecvError::Lagged(_)) => phase = Phase::CatchUp(sent),
-                    Err(broadcast::error::RecvError::Closed) => return None,
+                    Ok(Err(broadcast::error::RecvError::Lagged(_))) => phase = Phase::CatchUp(sent),
+                    Ok(Err(broadcast::error::RecvError::Closed)) => return None,
                 },
             }
         }

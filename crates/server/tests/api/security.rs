@@ -403,3 +403,55 @@ async fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
     let (_, doc) = billmanager_from(&w, "198.51.100.200", "erin@example.org", "guess guess").await;
     assert!(refused_as_too_many(&doc), "X-Forwarded-For was believed from an untrusted peer: {doc}");
 }
+
+/// Reads a server-sent event stream until the server ends it; answers the
+/// event ids seen, or panics when it is still open after `secs` seconds.
+async fn read_until_closed(mut r: reqwest::Response, secs: u64) -> Vec<String> {
+    let mut text = String::new();
+    let read = async {
+        loop {
+            match r.chunk().await {
+                Ok(Some(chunk)) => text.push_str(&String::from_utf8_lossy(&chunk)),
+                Ok(None) => break,
+                Err(e) => panic!("the stream failed instead of ending: {e}"),
+            }
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(secs), read)
+        .await
+        .unwrap_or_else(|_| panic!("the stream is still open after {secs} s"));
+    text.lines().filter_map(|l| l.strip_prefix("id:")).map(|s| s.trim().to_string()).collect()
+}
+
+#[tokio::test]
+async fn live_streams_end_when_their_credential_no_longer_holds() {
+    let w = World::new().await;
+    let mine = w.open(&w.erin, w.billing, "Watched").await;
+    // A token revoked while its stream is open: the stream ends, and tells nothing after.
+    let token = w.admin.post("/tokens", json!({"user_id": w.erin_id, "name": "watcher"})).await.expect(201).body;
+    let watcher = w.server.with_token(token["token"].as_str().unwrap());
+    let r = watcher.request(reqwest::Method::GET, "/events/stream").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    w.admin.delete(&format!("/tokens/{}", token["id"])).await.expect(204);
+    w.ayse.post(&format!("/tickets/{mine}/replies"), json!({"body": "after the revocation"})).await.expect(201);
+    let seen = read_until_closed(r, 20).await;
+    assert!(seen.is_empty(), "events after the revocation: {seen:?}");
+
+    // A disabled user's stream ends too.
+    let r = w.dave.request(reqwest::Method::GET, "/events/stream").send().await.unwrap();
+    w.admin.patch(&format!("/users/{}", w.dave_id), json!({"disabled": true})).await.expect(200);
+    read_until_closed(r, 20).await;
+
+    // The console's live feed ends with the session: signed out elsewhere,
+    // or by a password change.
+    w.admin.patch(&format!("/users/{}", w.ayse_id), json!({"password": PW})).await.expect(200);
+    let mut b = Browser::new(&w.server);
+    b.sign_in("ayse@example.com", PW).await;
+    let cookie = b.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let live = client.get(format!("{}/agent/live", w.server.base)).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(live.status(), 200);
+    let csrf = b.csrf("/agent").await;
+    assert_eq!(b.post("/sign-out", &[("_csrf", &csrf)]).await.status, 303);
+    read_until_closed(live, 20).await;
+}
