@@ -14,7 +14,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "sla", include_str!("../migrations/0006_sla.sql")),
     (7, "counts", include_str!("../migrations/0007_counts.sql")),
     (8, "windows", include_str!("../migrations/0008_windows.sql")),
-    (9, "rate_limit_last", include_str!("../migrations/0009_rate_limit_last.sql")),
+    (11, "rate_limit_last", include_str!("../migrations/0011_rate_limit_last.sql")),
 ];
 
 /// Applies the migrations `conn` has not seen yet; answers how many ran.
