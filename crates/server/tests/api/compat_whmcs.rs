@@ -931,8 +931,9 @@ fn python() -> std::path::PathBuf {
     root.join("target/pyenv/bin/python")
 }
 
-#[tokio::test]
-async fn a_real_whmcs_client_library_from_pypi_works() {
+/// Runs a script of `tests/python` with the test venv's Python (bounded to
+/// two minutes); answers the JSON summary it prints last.
+async fn run_python(script: &str, args: &[String]) -> Value {
     let py = python();
     assert!(
         py.exists(),
@@ -941,12 +942,10 @@ async fn a_real_whmcs_client_library_from_pypi_works() {
          or point TESSERA_TEST_PYTHON at a Python that has them",
         py.display()
     );
-    let w = world().await;
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/python/whmcs_client.py");
-    let (i, s) = pair(&w.ayse);
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/python").join(script);
     let mut child = std::process::Command::new(&py)
         .arg(&script)
-        .args([url(&w), i, s, w.billing.to_string(), w.erin_id.to_string()])
+        .args(args)
         .env("NO_PROXY", "127.0.0.1")
         .env("no_proxy", "127.0.0.1")
         .stdout(std::process::Stdio::piped())
@@ -965,7 +964,14 @@ async fn a_real_whmcs_client_library_from_pypi_works() {
     let out = child.wait_with_output().expect("output");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "client failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    let summary: Value = serde_json::from_str(stdout.lines().last().unwrap_or("")).expect("a JSON summary line");
+    serde_json::from_str(stdout.lines().last().unwrap_or("")).expect("a JSON summary line")
+}
+
+#[tokio::test]
+async fn a_real_whmcs_client_library_from_pypi_works() {
+    let w = world().await;
+    let (i, s) = pair(&w.ayse);
+    let summary = run_python("whmcs_client.py", &[url(&w), i, s, w.billing.to_string(), w.erin_id.to_string()]).await;
     let id = summary["id"].as_str().expect("id");
     // What the library made, as the native API sees it.
     let native = w.admin.get(&format!("/tickets/{id}")).await.expect(200);
@@ -976,4 +982,81 @@ async fn a_real_whmcs_client_library_from_pypi_works() {
     assert_eq!(bodies, ["Merhaba — 你好 — Привет", "Yanıt: bakıyoruz"]);
     assert_eq!(summary["listed"], true);
     assert_eq!(summary["replies"], 2);
+}
+
+/// Issue 14, item 11: WHMCS reads a request's fields from the query string
+/// and the form body alike, and so do clients: whmcs-api-client (PyPI)
+/// puts `action` in the URL and everything else in the body.
+#[tokio::test]
+async fn a_client_library_that_names_the_action_in_the_url_works() {
+    let w = world().await;
+    let (i, s) = pair(&w.ayse);
+    let base = format!("{}/compat/whmcs/includes", w.server.base);
+    let summary =
+        run_python("whmcs_query_client.py", &[base, i, s, w.billing.to_string(), w.erin_id.to_string()]).await;
+    let id = summary["id"].as_str().expect("id");
+    assert_eq!(summary["listed"], 1);
+    let native = w.admin.get(&format!("/tickets/{id}")).await.expect(200);
+    assert_eq!(native.body["subject"], "Sorgu dizesi: action URL'de");
+    assert_eq!(native.body["requester_id"], w.erin_id);
+}
+
+/// Issue 14, item 11: fields are read from the query string too; on a clash
+/// the body's value wins, as in WHMCS (PHP's `$_REQUEST` order: POST over GET).
+#[tokio::test]
+async fn query_string_fields_are_read_and_the_body_wins_a_clash() {
+    let w = world().await;
+    let (i, s) = pair(&w.ayse);
+    let t = w.open(&w.erin, w.billing, "Query string").await.to_string();
+    // The action in the URL, the credentials in the body.
+    let r = w
+        .admin
+        .client
+        .post(format!("{}?action=GetTicket&responsetype=json", url(&w)))
+        .form(&[("identifier", i.as_str()), ("secret", s.as_str()), ("ticketid", t.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!((v["result"].as_str(), v["ticketid"].as_str()), (Some("success"), Some(t.as_str())), "{v}");
+    // Everything in the URL, no body at all.
+    let q = format!("{}?action=GetTickets&responsetype=json&identifier={}&secret={}", url(&w), enc(&i), enc(&s));
+    let r = w.admin.client.post(q).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["result"], "success", "{v}");
+    assert_eq!(v["totalresults"], "1");
+    // A clash: the body's action, ticket and response type win over the URL's.
+    let r = w
+        .admin
+        .client
+        .post(format!("{}?action=DeleteTicket&ticketid={t}&responsetype=xml", url(&w)))
+        .form(&[
+            ("identifier", i.as_str()),
+            ("secret", s.as_str()),
+            ("action", "GetTicket"),
+            ("ticketid", t.as_str()),
+            ("responsetype", "json"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["subject"], "Query string", "{v}");
+    w.admin.get(&format!("/tickets/{t}")).await.expect(200);
+    // A clash of credentials: the body's wrong secret is the one judged.
+    let r = w
+        .admin
+        .client
+        .post(format!("{}?secret={}&action=GetTickets&responsetype=json", url(&w), enc(&s)))
+        .form(&[("identifier", i.as_str()), ("secret", "wrong")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    // A malformed query string is the dialect's error, not a 5xx.
+    let r = w.admin.client.post(format!("{}?action=%FF%FE", url(&w))).send().await.unwrap();
+    assert!(r.status().is_client_error(), "{}", r.status());
 }
