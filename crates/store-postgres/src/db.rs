@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/0001_init.sql")),
     (2, "search", include_str!("../migrations/0002_search.sql")),
     (3, "sla", include_str!("../migrations/0003_sla.sql")),
+    (4, "view_times", include_str!("../migrations/0004_view_times.sql")),
 ];
 
 /// Parses a connection URL (`postgres://user@host:port/db`), without

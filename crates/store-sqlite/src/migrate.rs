@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "sla", include_str!("../migrations/0006_sla.sql")),
     (7, "counts", include_str!("../migrations/0007_counts.sql")),
     (8, "windows", include_str!("../migrations/0008_windows.sql")),
+    (9, "view_times", include_str!("../migrations/0009_view_times.sql")),
 ];
 
 /// Applies the migrations `conn` has not seen yet; answers how many ran.
