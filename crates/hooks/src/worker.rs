@@ -33,6 +33,8 @@ pub struct WorkerSettings {
     pub timeout: Duration,
     /// Deliveries made at once.
     pub concurrency: usize,
+    /// The zone WiseCP-shaped dates are written in (`[server] timezone`).
+    pub time_zone: chrono_tz::Tz,
 }
 
 impl Default for WorkerSettings {
@@ -43,6 +45,7 @@ impl Default for WorkerSettings {
             retry_cap: Duration::from_secs(3600),
             timeout: Duration::from_secs(10),
             concurrency: 8,
+            time_zone: chrono_tz::UTC,
         }
     }
 }
@@ -231,7 +234,7 @@ impl Worker {
         };
         let value = match w.format {
             HookFormat::Native => payload::native(d.id.0, &e, &t, message.as_ref(), &defs, self.desk.now()),
-            HookFormat::Wisecp => payload::wisecp(&d.name, &t, message.as_ref(), &defs),
+            HookFormat::Wisecp => payload::wisecp(&d.name, &t, message.as_ref(), &defs, self.settings.time_zone),
         };
         serde_json::to_vec(&value).map_err(|e| e.to_string())
     }

@@ -487,7 +487,8 @@ async fn installation_views_are_dated_when_they_were_made() {
     .await;
     let shanghai: chrono_tz::Tz = "Asia/Shanghai".parse().unwrap();
     let native = w.admin.get("/views").await.expect(200).body["views"].as_array().unwrap().clone();
-    let r = call(&w, Cred::Bearer(w.admin.token.as_deref().unwrap()), "/api/v1/ticketviews.json", None).await.expect(200);
+    let r =
+        call(&w, Cred::Bearer(w.admin.token.as_deref().unwrap()), "/api/v1/ticketviews.json", None).await.expect(200);
     let listed = r.body["ticketviews"].as_array().unwrap();
     let mut seen = 0;
     for n in native.iter().filter(|v| v["default_key"].is_string()) {

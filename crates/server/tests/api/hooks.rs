@@ -673,3 +673,55 @@ async fn misbehaving_receivers_are_failed_deliveries_and_the_worker_goes_on() {
     w.server.anonymous().get("/healthz").await.expect(200);
     garbage_task.abort();
 }
+
+/// A time as `Y-m-d H:i:s` in `tz`, from the API's RFC 3339 text.
+fn local(rfc3339: &Value, tz: chrono_tz::Tz) -> String {
+    let t = chrono::DateTime::parse_from_rfc3339(rfc3339.as_str().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{rfc3339}: {e}"));
+    t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// Issue 14, item 14: seed 000's payloads write their times (`ctime`,
+/// `lastreply`, a reply's `ctime`) in the configured zone, as every dialect
+/// does (`spec/compat.md`, common rules) — webhooks and validation hooks alike.
+#[tokio::test]
+async fn wisecp_times_are_written_in_the_configured_zone() {
+    // Istanbul is UTC+3 all year.
+    let tz: chrono_tz::Tz = "Europe/Istanbul".parse().unwrap();
+    let w = World::with(|c| {
+        loopback_hooks(c);
+        c.compat.timezone = tz;
+    })
+    .await;
+    let rx = Receiver::start().await;
+    w.admin.post("/webhooks", json!({"url": rx.url("/wisecp"), "format": "wisecp"})).await.expect(201);
+    w.admin
+        .post("/hooks", json!({"kind": "validation", "name": "TicketClientReplyValidation", "url": rx.url("/check")}))
+        .await
+        .expect(201);
+    let t = w.open(&w.erin, w.billing, "Saat dilimi").await;
+    let reply = w.erin.post(&format!("/tickets/{t}/replies"), json!({"body": "Hâlâ bekliyorum"})).await.expect(201);
+    let native = w.admin.get(&format!("/tickets/{t}")).await.expect(200).body;
+
+    let got = rx
+        .wait_for("/wisecp", |g| hooks_of(g).is_superset(&set(&["TicketClientCreated", "TicketClientReplied"])))
+        .await;
+    let created = &got.iter().find(|r| r.json["hook"] == "TicketClientCreated").unwrap().json["params"];
+    assert_eq!(created["ctime"], local(&native["created_at"], tz), "{created}");
+    assert_eq!(created["lastreply"], local(&native["created_at"], tz), "{created}");
+    let replied = &got.iter().find(|r| r.json["hook"] == "TicketClientReplied").unwrap().json["params"];
+    assert_eq!(replied["request"]["ctime"], local(&native["created_at"], tz), "{replied}");
+    assert_eq!(replied["request"]["lastreply"], local(&reply.body["message"]["created_at"], tz), "{replied}");
+    assert_eq!(replied["reply"]["ctime"], local(&reply.body["message"]["created_at"], tz), "{replied}");
+
+    // The validation hook was asked before the reply was written: its times
+    // are the ticket's, in the zone too.
+    let asked = rx.on("/check");
+    assert_eq!(asked.len(), 1);
+    let p = &asked[0].json["params"];
+    assert_eq!(p["request"]["ctime"], local(&native["created_at"], tz), "{p}");
+    let now = chrono::Utc::now().with_timezone(&tz).naive_local();
+    let ctime = chrono::NaiveDateTime::parse_from_str(p["reply"]["ctime"].as_str().unwrap(), "%Y-%m-%d %H:%M:%S")
+        .unwrap_or_else(|e| panic!("{p}: {e}"));
+    assert!((now - ctime).num_seconds().abs() < 60, "{ctime} is not Istanbul's time ({now}): {p}");
+}
