@@ -35,14 +35,15 @@ pub fn native_ticket(t: &Ticket, defs: &[CustomFieldDef], now: Timestamp) -> Val
     v
 }
 
-/// The native body of an event's delivery.
+/// The native body of an event's delivery: `t` is the ticket as of the
+/// event, and `as_of` the time its `wait_seconds` is counted to.
 pub fn native(
     delivery: i64,
     e: &Event,
     t: &Ticket,
     m: Option<&Message>,
     defs: &[CustomFieldDef],
-    now: Timestamp,
+    as_of: Timestamp,
 ) -> Value {
     json!({
         "delivery_id": delivery,
@@ -51,7 +52,7 @@ pub fn native(
         "side": e.side,
         "actor_id": e.actor_id,
         "created_at": e.created_at,
-        "ticket": native_ticket(t, defs, now),
+        "ticket": native_ticket(t, defs, as_of),
         "message": m,
         "changes": e.changes,
         "data": e.data,

@@ -32,6 +32,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "search", include_str!("../migrations/0002_search.sql")),
     (3, "sla", include_str!("../migrations/0003_sla.sql")),
     (4, "view_times", include_str!("../migrations/0004_view_times.sql")),
+    (5, "ticket_versions", include_str!("../migrations/0005_ticket_versions.sql")),
 ];
 
 /// Parses a connection URL (`postgres://user@host:port/db`), without

@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "counts", include_str!("../migrations/0007_counts.sql")),
     (8, "windows", include_str!("../migrations/0008_windows.sql")),
     (9, "view_times", include_str!("../migrations/0009_view_times.sql")),
+    (10, "ticket_versions", include_str!("../migrations/0010_ticket_versions.sql")),
 ];
 
 /// Applies the migrations `conn` has not seen yet; answers how many ran.

@@ -1111,7 +1111,7 @@ async fn a_ticket_opened_for_a_client_starts_with_the_clients_message() {
     assert_eq!(last["userid"], erin, "{last}");
     assert_eq!(last["admin"], "", "{last}");
     assert_eq!(t["status"], "Customer-Reply", "a client's reply after the agent's");
-    let replied = events(&w, &id).await.into_iter().filter(|e| e["kind"] == "ticket.replied").last().unwrap();
+    let replied = events(&w, &id).await.into_iter().rfind(|e| e["kind"] == "ticket.replied").unwrap();
     assert_eq!((replied["actor_id"].as_i64(), replied["side"].as_str()), (Some(w.ayse_id), Some("customer")));
     // Erin sees her own words in the portal, as hers.
     let mine = w.erin.get(&format!("/tickets/{id}")).await.expect(200).body;

@@ -725,3 +725,67 @@ async fn wisecp_times_are_written_in_the_configured_zone() {
         .unwrap_or_else(|e| panic!("{p}: {e}"));
     assert!((now - ctime).num_seconds().abs() < 60, "{ctime} is not Istanbul's time ({now}): {p}");
 }
+
+/// Issue 14, item 15: every payload describes the ticket as of its event,
+/// however late it goes out — a retry, or a delivery held back behind a
+/// failing one — as seed 000's hooks are called right after the action they
+/// name. (A retried `TicketClientCreated` said `status "replied"` once an
+/// agent had answered meanwhile.)
+#[tokio::test]
+async fn payloads_describe_the_ticket_as_of_their_event() {
+    let w = World::with(loopback_hooks).await;
+    let rx = Receiver::answering(|_, _| Reply::new(503, "down for maintenance")).await;
+    let kinds = json!(["ticket.created", "ticket.replied"]);
+    for (path, format) in [("/wisecp", "wisecp"), ("/native", "native")] {
+        let hook = json!({"url": rx.url(path), "format": format, "kinds": kinds, "failure_limit": 1000});
+        w.admin.post("/webhooks", hook).await.expect(201);
+    }
+    let t = w.open(&w.erin, w.billing, "Geç gelen kanca").await;
+    // Both receivers refuse the first attempt at the creation...
+    rx.wait_for("/wisecp", |g| !g.is_empty()).await;
+    rx.wait_for("/native", |g| !g.is_empty()).await;
+    // ...meanwhile an agent answers and the customer writes back.
+    let answer = w.ayse.post(&format!("/tickets/{t}/replies"), json!({"body": "Bakıyoruz"})).await.expect(201);
+    let back = w.erin.post(&format!("/tickets/{t}/replies"), json!({"body": "Teşekkürler"})).await.expect(201);
+    let created = w.admin.get(&format!("/tickets/{t}")).await.expect(200).body["created_at"].clone();
+    rx.answer(|_, _| Reply::new(200, "{}"));
+    let delivered = |g: &[Received]| g.iter().filter(|r| r.answered == 200).count() == 3;
+    let got = rx.wait_for("/wisecp", delivered).await;
+    let ok: Vec<&Received> = got.iter().filter(|r| r.answered == 200).collect();
+    let hooks: Vec<&str> = ok.iter().map(|r| r.json["hook"].as_str().unwrap()).collect();
+    assert_eq!(hooks, ["TicketClientCreated", "TicketAdminReplied", "TicketClientReplied"]);
+    let utc = chrono_tz::UTC;
+    // Created: waiting, nothing replied yet, the customer has read it all.
+    let p = &ok[0].json["params"];
+    assert_eq!((p["id"].as_i64(), p["status"].as_str()), (Some(t), Some("waiting")), "{p}");
+    assert_eq!(p["lastreply"], local(&created, utc), "{p}");
+    assert_eq!(p["userunread"], 1, "{p}");
+    // The retry sent what the first attempt did.
+    let first = got.iter().find(|r| r.json["hook"] == "TicketClientCreated").unwrap();
+    assert_eq!(first.answered, 503);
+    assert_eq!(first.body, ok[0].body, "every attempt of a delivery has the same body");
+    // The agent's answer: replied, and the customer has not read it yet.
+    let p = &ok[1].json["params"]["request"];
+    assert_eq!(p["status"], "replied", "{p}");
+    assert_eq!(p["lastreply"], local(&answer.body["message"]["created_at"], utc), "{p}");
+    assert_eq!(p["userunread"], 0, "{p}");
+    // The customer's reply: waiting again.
+    let p = &ok[2].json["params"]["request"];
+    assert_eq!(p["status"], "waiting", "{p}");
+    assert_eq!(p["lastreply"], local(&back.body["message"]["created_at"], utc), "{p}");
+
+    // The native format: the ticket at each event (its status, its version).
+    let got = rx.wait_for("/native", delivered).await;
+    let ok: Vec<&Received> = got.iter().filter(|r| r.answered == 200).collect();
+    let seen: Vec<(&str, &str, i64)> = ok
+        .iter()
+        .map(|r| {
+            let t = &r.json["ticket"];
+            (r.json["kind"].as_str().unwrap(), t["status"].as_str().unwrap(), t["version"].as_i64().unwrap())
+        })
+        .collect();
+    assert_eq!(seen, [("ticket.created", "new", 1), ("ticket.replied", "answered", 2), ("ticket.replied", "open", 3)]);
+    assert!(ok.iter().all(|r| r.json["ticket"]["id"] == t));
+    let first = got.iter().find(|r| r.json["kind"] == "ticket.created").unwrap();
+    assert_eq!(first.body, ok[0].body, "every attempt of a delivery has the same body");
+}
