@@ -63,6 +63,10 @@ async fn an_installation_goes_to_postgres_and_back_unchanged() {
     let tickets = count(&source, "SELECT count(*) FROM tickets");
     let messages = count(&source, "SELECT count(*) FROM messages");
     assert!(tickets >= 60 && messages > tickets, "{tickets} tickets, {messages} messages");
+    // Tickets kept at their versions for webhooks (decision 31) travel too.
+    let kept = "INSERT INTO ticket_versions (ticket_id, version, ticket) \
+                SELECT id, version, json_object('id', id, 'subject', subject) FROM tickets LIMIT 5";
+    assert_eq!(Connection::open(&source).unwrap().execute(kept, []).unwrap(), 5);
 
     // SQLite -> PostgreSQL.
     let pg = TempDatabase::create().await;

@@ -212,6 +212,16 @@ impl CustomFieldDef {
     }
 }
 
+/// How a value sealed at rest begins (`enc:v1:` and base64 of nonce and
+/// ciphertext; the desk seals and opens them). Known here so that layers
+/// without the key can tell a sealed value and leave it out.
+pub const SEALED_PREFIX: &str = "enc:v1:";
+
+/// Whether a stored custom field value is sealed (a `secret` field's).
+pub fn is_sealed(v: &Value) -> bool {
+    v.as_str().is_some_and(|s| s.starts_with(SEALED_PREFIX))
+}
+
 /// `null`, a blank string and an empty list count as "no value".
 pub fn is_empty_value(v: &Value) -> bool {
     match v {

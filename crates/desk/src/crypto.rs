@@ -11,7 +11,7 @@ use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-const PREFIX: &str = "enc:v1:";
+const PREFIX: &str = tessera_core::custom_field::SEALED_PREFIX;
 
 /// The installation's 256-bit key; its `Debug` never shows it.
 ///

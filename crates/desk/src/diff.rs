@@ -38,6 +38,18 @@ impl Events {
         Self { side: actor.side(), actor: Some(actor.user_id), via, at, list: Vec::new() }
     }
 
+    /// Events by `actor` on `side`: an agent passing on a customer's words
+    /// acts (`actor_id`) on the customer's side, which decides what the
+    /// events mean (a customer's reply, `TicketClientReplied`).
+    pub fn on_side(actor: &Actor, side: Side, at: Timestamp) -> Self {
+        Self { side, actor: Some(actor.user_id), at, list: Vec::new() }
+    }
+
+    /// No events yet, by the same actor, side and time as `self`.
+    pub fn sibling(&self) -> Self {
+        Self { side: self.side, actor: self.actor, at: self.at, list: Vec::new() }
+    }
+
     /// Events by the system (automatic assignment).
     pub fn system(at: Timestamp) -> Self {
         Self { side: Side::System, actor: None, via: None, at, list: Vec::new() }

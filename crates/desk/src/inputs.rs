@@ -97,6 +97,13 @@ pub struct OpenTicket {
     /// Agents: the first message is an internal note rather than a reply.
     #[serde(default)]
     pub first_message_is_note: bool,
+    /// Agents: the customer the first message is from, when the agent
+    /// passes on a customer's words (a billing panel opening a ticket for
+    /// its client): the requester, or a member of the requester's
+    /// organization. The message is theirs and counts as a customer's; the
+    /// events still name the agent who acted.
+    #[serde(default)]
+    pub author_id: Option<UserId>,
 }
 
 impl OpenTicket {
@@ -122,6 +129,7 @@ impl OpenTicket {
             source: None,
             due_at: None,
             first_message_is_note: false,
+            author_id: None,
         }
     }
 }
@@ -146,6 +154,13 @@ pub struct PostMessage {
     /// Keep the text encrypted at rest.
     #[serde(default)]
     pub encrypted: bool,
+    /// Agents, replies only: the customer the reply is from, when the agent
+    /// passes on a customer's words: the ticket's requester, or a member of
+    /// its organization. The reply is theirs and counts as a customer's
+    /// (the ticket moves to `open` unless `status` says otherwise); the
+    /// events still name the agent who acted.
+    #[serde(default)]
+    pub author_id: Option<UserId>,
 }
 
 impl PostMessage {

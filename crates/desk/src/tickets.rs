@@ -269,7 +269,7 @@ impl Desk {
                 Work { change: TicketChange::new(old.clone(), old.version), events: Events::new(actor, now) };
             f(&old, &mut new, &mut work)?;
             let mut events = std::mem::take(&mut work.events.list);
-            let mut diff = Events::new(actor, now);
+            let mut diff = work.events.sibling();
             diff.diff(&old, &new, defs);
             events.extend(diff.list);
             if events.is_empty() && work.change.new_messages.is_empty() {
@@ -398,6 +398,33 @@ impl Desk {
         Ok(Author { user_id: Some(u.id), name: u.name, email: Some(u.email.to_string()), staff: actor.is_staff() })
     }
 
+    /// The customer a staff actor passes on the words of (`author_id`): the
+    /// requester, or an enabled customer of the requester's organization.
+    async fn customer_author(
+        &self,
+        actor: &Actor,
+        id: UserId,
+        requester: UserId,
+        organization: Option<OrganizationId>,
+    ) -> DeskResult<Author> {
+        if !actor.is_staff() {
+            return Err(DeskError::forbidden_field("author_id", "customers write as themselves"));
+        }
+        let refuse = || {
+            DeskError::invalid(
+                "author_id",
+                "unknown_author",
+                "the author must be the requester or a member of the requester's organization",
+            )
+        };
+        let u = self.store.user(id).await?.ok_or_else(refuse)?;
+        let related = u.id == requester || (organization.is_some() && u.organization_id == organization);
+        if u.role.is_staff() || u.disabled || !related {
+            return Err(refuse());
+        }
+        Ok(Author { user_id: Some(u.id), name: u.name, email: Some(u.email.to_string()), staff: false })
+    }
+
     async fn pick_assignee(&self, dept: &Department) -> DeskResult<Option<UserId>> {
         if dept.auto_assign == AutoAssign::None {
             return Ok(None);
@@ -428,7 +455,8 @@ impl Desk {
     pub async fn open_ticket(&self, actor: &Actor, input: OpenTicket, origin: &Origin) -> DeskResult<TicketDetail> {
         let staff = actor.is_staff();
         if !staff {
-            let agent_only: [(&str, bool); 9] = [
+            let agent_only: [(&str, bool); 10] = [
+                ("author_id", input.author_id.is_some()),
                 ("requester_id", input.requester_id.is_some()),
                 ("requester", input.requester.is_some()),
                 ("type", input.ticket_type.is_some()),
@@ -536,7 +564,23 @@ impl Desk {
             None => (self.pick_assignee(&dept).await?, true),
         };
         let note = staff && input.first_message_is_note;
-        let customer_wrote = !staff;
+        // An agent passing on a customer's words: the message is the customer's.
+        let on_behalf = match (input.author_id, &requester) {
+            (None, _) => None,
+            (Some(_), _) if note => {
+                return Err(DeskError::invalid("author_id", "conflict", "an internal note is the agent's own"));
+            }
+            (Some(a), Some(r)) => Some(self.customer_author(actor, a, r.id, r.organization_id).await?),
+            (Some(_), None) => {
+                return Err(DeskError::invalid(
+                    "author_id",
+                    "unknown_author",
+                    "the author must be the requester or a member of the requester's organization",
+                ));
+            }
+        };
+        let customer_wrote = !staff || on_behalf.is_some();
+        let agent_wrote = !customer_wrote && !note;
 
         let mut ticket = Ticket {
             id: TicketId(0),
@@ -568,26 +612,27 @@ impl Desk {
             updated_at: now,
             last_reply_at: (!note).then_some(now),
             last_customer_reply_at: customer_wrote.then_some(now),
-            last_agent_reply_at: (staff && !note).then_some(now),
+            last_agent_reply_at: agent_wrote.then_some(now),
             first_response_at: None,
             awaiting_agent_since: None,
             solved_at: None,
             closed_at: None,
             due_at: input.due_at,
             deleted_at: None,
-            customer_unread: staff && !note,
+            customer_unread: agent_wrote,
             agent_unread: customer_wrote,
             version: 1,
         };
         ticket.apply_status(&status, now);
         Self::wipe_secrets(&defs, &mut ticket);
 
-        let author = match (&new_requester, &requester) {
-            (Some(u), _) if !staff => {
+        let author = match (&on_behalf, &new_requester, &requester) {
+            (Some(a), _, _) => a.clone(),
+            (None, Some(u), _) if !staff => {
                 Author { user_id: None, name: u.name.clone(), email: Some(u.email.to_string()), staff: false }
             }
             // The requester read above is the author: no second read.
-            (_, Some(u)) if u.id == actor.user_id => {
+            (None, _, Some(u)) if u.id == actor.user_id => {
                 Author { user_id: Some(u.id), name: u.name.clone(), email: Some(u.email.to_string()), staff }
             }
             _ => self.author_of(actor).await?,
@@ -604,7 +649,11 @@ impl Desk {
             attachment_ids: input.attachment_ids.clone(),
             created_at: now,
         };
-        let mut events = Events::new(actor, now);
+        let mut events = if on_behalf.is_some() {
+            Events::on_side(actor, tessera_core::Side::Customer, now)
+        } else {
+            Events::new(actor, now)
+        };
         events.push(
             EventKind::TicketCreated,
             Some(MessageRef::New(0)),
@@ -622,7 +671,7 @@ impl Desk {
             events.list.extend(by.list);
         }
         // Validation hooks see the ticket as it would be, before anything is written.
-        let point = if staff { ValidationPoint::AdminCreate } else { ValidationPoint::ClientCreate };
+        let point = if customer_wrote { ValidationPoint::ClientCreate } else { ValidationPoint::AdminCreate };
         self.run_validation(Validation {
             point,
             ticket: &ticket,
@@ -696,7 +745,17 @@ impl Desk {
         if !staff && input.status.is_some() {
             return Err(DeskError::forbidden_field("status", "customers may not choose the status"));
         }
-        if !staff && current.locked && kind == MessageKind::Reply {
+        // An agent passing on a customer's words: the reply is the customer's.
+        let on_behalf = match input.author_id {
+            None => None,
+            Some(_) if kind == MessageKind::Note => {
+                return Err(DeskError::invalid("author_id", "conflict", "an internal note is the agent's own"));
+            }
+            Some(a) => Some(self.customer_author(actor, a, current.requester_id, current.organization_id).await?),
+        };
+        let side = if on_behalf.is_some() { tessera_core::Side::Customer } else { actor.side() };
+        let agent_wrote = side != tessera_core::Side::Customer;
+        if !agent_wrote && current.locked && kind == MessageKind::Reply {
             return Err(tessera_core::DomainError::Locked.into());
         }
         let (body, html) = self.message_text(&input.body, input.html.as_deref(), input.encrypted)?;
@@ -706,7 +765,10 @@ impl Desk {
             None => None,
         };
         let defs = self.field_defs().await?;
-        let author = self.author_of(actor).await?;
+        let author = match on_behalf {
+            Some(a) => a,
+            None => self.author_of(actor).await?,
+        };
         let now = self.now();
         let message = NewMessage {
             kind,
@@ -721,7 +783,7 @@ impl Desk {
             created_at: now,
         };
         if kind == MessageKind::Reply {
-            let point = if staff { ValidationPoint::AdminReply } else { ValidationPoint::ClientReply };
+            let point = if agent_wrote { ValidationPoint::AdminReply } else { ValidationPoint::ClientReply };
             self.run_validation(Validation {
                 point,
                 ticket: &current,
@@ -733,14 +795,22 @@ impl Desk {
             .await?;
         }
         if kind == MessageKind::Reply && current.status_category == StatusCategory::Closed {
-            return self.follow_up(actor, &current, message, chosen, &defs).await;
+            return self.follow_up(actor, side, &current, message, chosen, &defs).await;
         }
         let (ticket, ids) = self
             .modify(actor, id, None, &defs, |old, new, work| {
-                let side = actor.side();
+                work.events = Events::on_side(actor, side, now);
+                // The agent's choice of status stands also for a customer's
+                // words they pass on (once the lock is checked for them).
+                let deciding = if chosen.is_some() && !agent_wrote {
+                    status::after_reply(&old.status_ref(), side, old.locked, None)?;
+                    tessera_core::Side::Agent
+                } else {
+                    side
+                };
                 let target = match kind {
                     MessageKind::Reply => {
-                        match status::after_reply(&old.status_ref(), side, old.locked, chosen.as_ref())? {
+                        match status::after_reply(&old.status_ref(), deciding, old.locked, chosen.as_ref())? {
                             ReplyOutcome::Status(s) => s,
                             ReplyOutcome::FollowUp => {
                                 return Err(DeskError::Conflict {
@@ -760,7 +830,7 @@ impl Desk {
                 Self::wipe_secrets(&defs, new);
                 if kind == MessageKind::Reply {
                     new.last_reply_at = Some(now);
-                    if staff {
+                    if agent_wrote {
                         new.last_agent_reply_at = Some(now);
                         new.first_response_at.get_or_insert(now);
                         new.customer_unread = true;
@@ -787,13 +857,15 @@ impl Desk {
     async fn follow_up(
         &self,
         actor: &Actor,
+        side: tessera_core::Side,
         closed: &Ticket,
         message: NewMessage,
         chosen: Option<StatusRef>,
         defs: &[CustomFieldDef],
     ) -> DeskResult<Posted> {
         let now = self.now();
-        let staff = actor.is_staff();
+        // Who wrote: an agent, or a customer (themselves or through an agent).
+        let staff = side != tessera_core::Side::Customer;
         let status = if staff {
             chosen
                 .filter(|s| !matches!(s.category, StatusCategory::New | StatusCategory::Closed))
@@ -827,7 +899,7 @@ impl Desk {
         t.version = 1;
         t.custom_fields.retain(|k, _| defs.iter().any(|d| &d.key == k && d.field_type != FieldType::Secret));
         t.apply_status(&status, now);
-        let mut events = Events::new(actor, now);
+        let mut events = Events::on_side(actor, side, now);
         events.push(
             EventKind::TicketCreated,
             Some(MessageRef::New(0)),

@@ -31,6 +31,13 @@ impl HttpIntegrations {
             client,
         }
     }
+
+    /// Writes the dates of WiseCP-shaped validation bodies in `tz` (`[server]
+    /// timezone`), as the dialects and webhooks do.
+    pub fn in_time_zone(mut self, tz: chrono_tz::Tz) -> Self {
+        self.validator.tz = tz;
+        self
+    }
 }
 
 /// What a test call sends: the hook's name and a `test` flag, so a receiver

@@ -2,15 +2,17 @@
 //! parameters (seed 000, `spec/compat.md`). Secret custom fields never
 //! appear in either.
 
+use chrono_tz::Tz;
 use serde_json::{Map, Value, json};
 use tessera_core::custom_field::{CustomFieldDef, FieldType};
 use tessera_core::status::StatusCategory;
 use tessera_core::ticket::Priority;
 use tessera_core::{Event, EventKind, Message, Side, Ticket, Timestamp};
 
-/// WiseCP's date format, `Y-m-d H:i:s` (UTC).
-pub fn wisecp_time(t: Timestamp) -> String {
-    t.format("%Y-%m-%d %H:%M:%S").to_string()
+/// WiseCP's date format, `Y-m-d H:i:s`, in the configured zone (`[server]
+/// timezone`), as every seed-shaped date Tessera writes (`spec/compat.md`).
+pub fn wisecp_time(t: Timestamp, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
 /// The custom fields that may leave Tessera: everything but secrets.
@@ -33,14 +35,15 @@ pub fn native_ticket(t: &Ticket, defs: &[CustomFieldDef], now: Timestamp) -> Val
     v
 }
 
-/// The native body of an event's delivery.
+/// The native body of an event's delivery: `t` is the ticket as of the
+/// event, and `as_of` the time its `wait_seconds` is counted to.
 pub fn native(
     delivery: i64,
     e: &Event,
     t: &Ticket,
     m: Option<&Message>,
     defs: &[CustomFieldDef],
-    now: Timestamp,
+    as_of: Timestamp,
 ) -> Value {
     json!({
         "delivery_id": delivery,
@@ -49,7 +52,7 @@ pub fn native(
         "side": e.side,
         "actor_id": e.actor_id,
         "created_at": e.created_at,
-        "ticket": native_ticket(t, defs, now),
+        "ticket": native_ticket(t, defs, as_of),
         "message": m,
         "changes": e.changes,
         "data": e.data,
@@ -127,9 +130,9 @@ pub fn wisecp_priority(p: Priority) -> i64 {
     }
 }
 
-/// Seed 000's ticket parameters. `message` is the first message's text,
-/// on create hooks.
-pub fn wisecp_ticket(t: &Ticket, defs: &[CustomFieldDef], message: Option<&str>) -> Value {
+/// Seed 000's ticket parameters, dates in `tz`. `message` is the first
+/// message's text, on create hooks.
+pub fn wisecp_ticket(t: &Ticket, defs: &[CustomFieldDef], message: Option<&str>, tz: Tz) -> Value {
     let status = if t.status.as_str() == "in_progress" { "process" } else { wisecp_status(t.status_category) };
     let mut p = json!({
         "id": t.id.0,
@@ -139,8 +142,8 @@ pub fn wisecp_ticket(t: &Ticket, defs: &[CustomFieldDef], message: Option<&str>)
         "locked": i64::from(t.locked),
         "priority": wisecp_priority(t.priority),
         "title": t.subject,
-        "ctime": wisecp_time(t.created_at),
-        "lastreply": wisecp_time(t.last_reply_at.unwrap_or(t.created_at)),
+        "ctime": wisecp_time(t.created_at, tz),
+        "lastreply": wisecp_time(t.last_reply_at.unwrap_or(t.created_at), tz),
         // Seed 000: 0 = not read, 1 = read.
         "userunread": i64::from(!t.customer_unread),
         "adminunread": i64::from(!t.agent_unread),
@@ -155,8 +158,8 @@ pub fn wisecp_ticket(t: &Ticket, defs: &[CustomFieldDef], message: Option<&str>)
     p
 }
 
-/// Seed 000's reply parameters.
-pub fn wisecp_reply(m: &Message) -> Value {
+/// Seed 000's reply parameters, dates in `tz`.
+pub fn wisecp_reply(m: &Message, tz: Tz) -> Value {
     json!({
         "id": m.id.0,
         "user_id": m.author.user_id.map_or(0, |u| u.0),
@@ -165,20 +168,20 @@ pub fn wisecp_reply(m: &Message) -> Value {
         "name": m.author.name,
         "encrypted": i64::from(m.encrypted),
         "message": m.body,
-        "ctime": wisecp_time(m.created_at),
+        "ctime": wisecp_time(m.created_at, tz),
         "ip": m.author_ip.clone().unwrap_or_default(),
     })
 }
 
-/// The WiseCP body of hook `name` for a ticket (and its message).
-pub fn wisecp(name: &str, t: &Ticket, m: Option<&Message>, defs: &[CustomFieldDef]) -> Value {
+/// The WiseCP body of hook `name` for a ticket (and its message), dates in `tz`.
+pub fn wisecp(name: &str, t: &Ticket, m: Option<&Message>, defs: &[CustomFieldDef], tz: Tz) -> Value {
     let reply_hook =
         matches!(name, "TicketClientReplied" | "TicketAdminReplied" | "TicketReplyModified" | "TicketReplyDeleted");
     let params = match (reply_hook, m) {
-        (true, Some(m)) => json!({"request": wisecp_ticket(t, defs, None), "reply": wisecp_reply(m)}),
+        (true, Some(m)) => json!({"request": wisecp_ticket(t, defs, None, tz), "reply": wisecp_reply(m, tz)}),
         _ => {
             let create = matches!(name, "TicketClientCreated" | "TicketAdminCreated");
-            wisecp_ticket(t, defs, if create { m.map(|m| m.body.as_str()) } else { None })
+            wisecp_ticket(t, defs, if create { m.map(|m| m.body.as_str()) } else { None }, tz)
         }
     };
     json!({"hook": name, "params": params})

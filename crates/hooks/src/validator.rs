@@ -18,17 +18,25 @@ pub const UNREACHABLE: &str = "The request could not be checked right now; pleas
 pub struct HttpValidator {
     desk: Desk,
     client: HookClient,
+    /// The zone WiseCP-shaped dates are written in.
+    pub(crate) tz: chrono_tz::Tz,
 }
 
 impl HttpValidator {
-    /// A validator reading its hooks from the desk's store.
+    /// A validator reading its hooks from the desk's store (dates in UTC
+    /// until [`crate::HttpIntegrations::in_time_zone`] says otherwise).
     pub fn new(desk: Desk, client: HookClient) -> Self {
-        Self { desk, client }
+        Self { desk, client, tz: chrono_tz::UTC }
     }
 }
 
-/// The body a validation hook gets.
-pub fn body(format: HookFormat, v: &Validation<'_>, defs: &[tessera_core::custom_field::CustomFieldDef]) -> Value {
+/// The body a validation hook gets; WiseCP dates in `tz`.
+pub fn body(
+    format: HookFormat,
+    v: &Validation<'_>,
+    defs: &[tessera_core::custom_field::CustomFieldDef],
+    tz: chrono_tz::Tz,
+) -> Value {
     let name = v.point.hook_name();
     let create = matches!(
         v.point,
@@ -36,10 +44,10 @@ pub fn body(format: HookFormat, v: &Validation<'_>, defs: &[tessera_core::custom
     );
     match format {
         HookFormat::Wisecp if create => {
-            json!({"hook": name, "params": payload::wisecp_ticket(v.ticket, defs, Some(v.body))})
+            json!({"hook": name, "params": payload::wisecp_ticket(v.ticket, defs, Some(v.body), tz)})
         }
         HookFormat::Wisecp => json!({"hook": name, "params": {
-            "request": payload::wisecp_ticket(v.ticket, defs, None),
+            "request": payload::wisecp_ticket(v.ticket, defs, None, tz),
             "reply": {
                 "id": 0,
                 "user_id": v.actor.user_id.0,
@@ -48,7 +56,7 @@ pub fn body(format: HookFormat, v: &Validation<'_>, defs: &[tessera_core::custom
                 "name": v.author_name,
                 "encrypted": 0,
                 "message": v.body,
-                "ctime": payload::wisecp_time(v.ticket.updated_at),
+                "ctime": payload::wisecp_time(v.ticket.updated_at, tz),
                 "ip": v.author_ip.unwrap_or_default(),
             }
         }}),
@@ -82,7 +90,7 @@ impl HttpValidator {
         }
         let defs = store.custom_fields().await.map_err(|_| UNREACHABLE.to_string())?;
         for h in hooks {
-            let body = serde_json::to_vec(&body(h.format, v, &defs)).unwrap_or_default();
+            let body = serde_json::to_vec(&body(h.format, v, &defs, self.tz)).unwrap_or_default();
             let secret = self.desk.open_hook_secret(&h.secret).unwrap_or_default();
             let now = self.desk.now();
             let req = Request {

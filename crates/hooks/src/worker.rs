@@ -33,6 +33,8 @@ pub struct WorkerSettings {
     pub timeout: Duration,
     /// Deliveries made at once.
     pub concurrency: usize,
+    /// The zone WiseCP-shaped dates are written in (`[server] timezone`).
+    pub time_zone: chrono_tz::Tz,
 }
 
 impl Default for WorkerSettings {
@@ -43,6 +45,7 @@ impl Default for WorkerSettings {
             retry_cap: Duration::from_secs(3600),
             timeout: Duration::from_secs(10),
             concurrency: 8,
+            time_zone: chrono_tz::UTC,
         }
     }
 }
@@ -212,7 +215,8 @@ impl Worker {
         Ok(n)
     }
 
-    /// The body of a delivery.
+    /// The body of a delivery: the ticket as of its event (decision 18),
+    /// the same at every attempt.
     async fn body(&self, w: &Webhook, d: &Delivery) -> Result<Vec<u8>, String> {
         if let Some(p) = &d.test_payload {
             return Ok(p.clone().into_bytes());
@@ -220,7 +224,15 @@ impl Worker {
         let store = self.store();
         let event_id = d.event_id.ok_or("the delivery has no event")?;
         let e = store.event(event_id).await.map_err(|e| e.to_string())?.ok_or("the event is gone")?;
-        let t = store.ticket(e.ticket_id).await.map_err(|e| e.to_string())?.ok_or("the ticket is gone")?;
+        let (t, as_of) = match store.ticket_at(e.ticket_id, e.ticket_version).await.map_err(|e| e.to_string())? {
+            Some(t) => (t, e.created_at),
+            // Not kept (committed while no webhook was active, or before
+            // tickets were kept): the ticket as it is now.
+            None => {
+                let t = store.ticket(e.ticket_id).await.map_err(|e| e.to_string())?.ok_or("the ticket is gone")?;
+                (t, self.desk.now())
+            }
+        };
         let defs = store.custom_fields().await.map_err(|e| e.to_string())?;
         let message = match e.message_id {
             Some(mid) => match store.message(mid).await.map_err(|e| e.to_string())? {
@@ -230,8 +242,8 @@ impl Worker {
             None => None,
         };
         let value = match w.format {
-            HookFormat::Native => payload::native(d.id.0, &e, &t, message.as_ref(), &defs, self.desk.now()),
-            HookFormat::Wisecp => payload::wisecp(&d.name, &t, message.as_ref(), &defs),
+            HookFormat::Native => payload::native(d.id.0, &e, &t, message.as_ref(), &defs, as_of),
+            HookFormat::Wisecp => payload::wisecp(&d.name, &t, message.as_ref(), &defs, self.settings.time_zone),
         };
         serde_json::to_vec(&value).map_err(|e| e.to_string())
     }

@@ -150,7 +150,8 @@ pub async fn state(config: Config) -> Result<AppState, StartError> {
     let desk = open_desk(&config).await?.allowing_internal_hook_targets(h.allow_internal_targets);
     tessera_hooks::install_tls_provider();
     let client = HookClient::new(h.allow_internal_targets).map_err(StartError::Unsupported)?;
-    let desk = desk.with_integrations(Arc::new(HttpIntegrations::new(desk.clone(), client.clone())));
+    let integrations = HttpIntegrations::new(desk.clone(), client.clone()).in_time_zone(config.compat.timezone);
+    let desk = desk.with_integrations(Arc::new(integrations));
     let (_, doc) = crate::api::router();
     let openapi =
         doc.to_pretty_json().map_err(|e| StartError::Unsupported(format!("cannot render the API document: {e}")))?;
@@ -160,6 +161,7 @@ pub async fn state(config: Config) -> Result<AppState, StartError> {
         retry_base: Duration::from_millis(h.retry_base_ms),
         retry_cap: Duration::from_millis(h.retry_cap_ms),
         timeout: Duration::from_millis(h.timeout_ms),
+        time_zone: config.compat.timezone,
         ..WorkerSettings::default()
     };
     let webhooks = Arc::new(WebhookWorker::start(desk.clone(), client, settings));

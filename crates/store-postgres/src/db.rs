@@ -31,6 +31,8 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/0001_init.sql")),
     (2, "search", include_str!("../migrations/0002_search.sql")),
     (3, "sla", include_str!("../migrations/0003_sla.sql")),
+    (4, "view_times", include_str!("../migrations/0004_view_times.sql")),
+    (5, "ticket_versions", include_str!("../migrations/0005_ticket_versions.sql")),
     (6, "rate_limit_last", include_str!("../migrations/0006_rate_limit_last.sql")),
 ];
 

@@ -161,6 +161,9 @@ impl Store for PgStore {
     async fn event(&self, id: EventId) -> StoreResult<Option<Event>> {
         read!(self, |c| tickets::event(c, id))
     }
+    async fn ticket_at(&self, ticket: TicketId, version: i64) -> StoreResult<Option<Ticket>> {
+        read!(self, |c| tickets::ticket_at(c, ticket, version))
+    }
     async fn latest_event_id(&self) -> StoreResult<EventId> {
         read!(self, |c| tickets::latest_event_id(c))
     }

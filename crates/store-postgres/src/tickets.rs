@@ -198,6 +198,21 @@ async fn write_tags(tx: &Tx<'_>, ticket: TicketId, tags: &[String]) -> StoreResu
 
 type PendingEvents = (TicketId, i64, Vec<NewEvent>, Vec<MessageId>);
 
+/// Keeps the ticket as this change leaves it, when a webhook is active to
+/// need it (decision 18): one statement, decided inside the transaction.
+async fn keep_version(tx: &Tx<'_>, t: &Ticket) -> StoreResult<()> {
+    let text = tessera_store::snapshot::to_text(t)?;
+    execute(
+        tx,
+        "INSERT INTO ticket_versions (ticket_id, version, ticket) SELECT $1::bigint, $2::bigint, $3::text \
+         WHERE EXISTS (SELECT 1 FROM webhooks WHERE active = 1) \
+         ON CONFLICT (ticket_id, version) DO UPDATE SET ticket = EXCLUDED.ticket",
+        &[&t.id.0, &t.version, &text],
+    )
+    .await?;
+    Ok(())
+}
+
 async fn apply_create(tx: &Tx<'_>, c: TicketCreate) -> StoreResult<(CreatedIds, PendingEvents)> {
     let mut ticket = c.ticket;
     if let Some(u) = &c.new_requester {
@@ -218,6 +233,8 @@ async fn apply_create(tx: &Tx<'_>, c: TicketCreate) -> StoreResult<(CreatedIds, 
         }
     }
     let id = id.ok_or_else(|| StoreError::Backend("could not find a free ticket number".into()))?;
+    ticket.id = id;
+    keep_version(tx, &ticket).await?;
     write_tags(tx, id, &ticket.tags).await?;
     let mut message_ids = Vec::with_capacity(c.messages.len());
     for mut m in c.messages {
@@ -252,6 +269,7 @@ async fn apply_update(tx: &Tx<'_>, u: TicketChange) -> StoreResult<(UpdatedIds, 
         let exists = query_opt(tx, "SELECT 1 FROM tickets WHERE id = $1", &[&t.id.0]).await?.is_some();
         return Err(if exists { StoreError::VersionConflict } else { StoreError::NotFound });
     }
+    keep_version(tx, t).await?;
     write_tags(tx, t.id, &t.tags).await?;
     let mut message_ids = Vec::with_capacity(u.new_messages.len());
     for m in &u.new_messages {
@@ -823,6 +841,15 @@ pub async fn events_after(c: &impl Db, after: EventId, limit: u32) -> StoreResul
 pub async fn event(c: &impl Db, id: EventId) -> StoreResult<Option<Event>> {
     let sql = format!("SELECT {EVENT_SELECT} FROM events WHERE id = $1");
     one(query_opt(c, &sql, &[&id.0]).await?, event_from_row)
+}
+
+/// The ticket kept at a version.
+pub async fn ticket_at(c: &impl Db, id: TicketId, version: i64) -> StoreResult<Option<Ticket>> {
+    let sql = "SELECT ticket FROM ticket_versions WHERE ticket_id = $1 AND version = $2";
+    match query_opt(c, sql, &[&id.0, &version]).await? {
+        Some(row) => tessera_store::snapshot::from_text(&row.text(0)?).map(Some),
+        None => Ok(None),
+    }
 }
 
 /// The newest event id.

@@ -14,6 +14,8 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "sla", include_str!("../migrations/0006_sla.sql")),
     (7, "counts", include_str!("../migrations/0007_counts.sql")),
     (8, "windows", include_str!("../migrations/0008_windows.sql")),
+    (9, "view_times", include_str!("../migrations/0009_view_times.sql")),
+    (10, "ticket_versions", include_str!("../migrations/0010_ticket_versions.sql")),
     (11, "rate_limit_last", include_str!("../migrations/0011_rate_limit_last.sql")),
 ];
 

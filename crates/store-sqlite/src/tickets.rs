@@ -139,6 +139,23 @@ fn write_tags(conn: &Connection, ticket: TicketId, tags: &[String]) -> StoreResu
     Ok(())
 }
 
+/// Keeps the ticket as this change leaves it, when a webhook is active to
+/// need it (decision 18).
+fn keep_version(conn: &Connection, t: &Ticket) -> StoreResult<()> {
+    let wanted: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM webhooks WHERE active = 1)")
+        .db()?
+        .query_row([], |r| r.get(0))
+        .db()?;
+    if wanted {
+        conn.prepare_cached("INSERT OR REPLACE INTO ticket_versions (ticket_id, version, ticket) VALUES (?1, ?2, ?3)")
+            .db()?
+            .execute(params![t.id.0, t.version, tessera_store::snapshot::to_text(t)?])
+            .db()?;
+    }
+    Ok(())
+}
+
 fn apply_create(conn: &Connection, c: TicketCreate) -> StoreResult<CreatedIds> {
     let mut ticket = c.ticket;
     if let Some(u) = &c.new_requester {
@@ -149,6 +166,8 @@ fn apply_create(conn: &Connection, c: TicketCreate) -> StoreResult<CreatedIds> {
     ticket.number = allocate_number(conn)?;
     conn.prepare_cached(&TICKET_INSERT).db()?.execute(params_from_iter(ticket_values(&ticket)?)).db()?;
     let id = TicketId(conn.last_insert_rowid());
+    ticket.id = id;
+    keep_version(conn, &ticket)?;
     write_tags(conn, id, &ticket.tags)?;
     let mut message_ids = Vec::with_capacity(c.messages.len());
     for mut m in c.messages {
@@ -181,6 +200,7 @@ fn apply_update(conn: &Connection, u: TicketChange) -> StoreResult<UpdatedIds> {
             conn.query_row("SELECT EXISTS (SELECT 1 FROM tickets WHERE id = ?1)", [t.id.0], |r| r.get(0)).db()?;
         return Err(if exists { StoreError::VersionConflict } else { StoreError::NotFound });
     }
+    keep_version(conn, t)?;
     write_tags(conn, t.id, &t.tags)?;
     let mut message_ids = Vec::with_capacity(u.new_messages.len());
     for m in &u.new_messages {
@@ -1038,6 +1058,17 @@ pub fn events_after(conn: &Connection, after: EventId, limit: u32) -> StoreResul
 pub fn event(conn: &Connection, id: EventId) -> StoreResult<Option<Event>> {
     let sql = format!("SELECT {EVENT_SELECT} FROM events WHERE id = ?1");
     conn.prepare_cached(&sql).db()?.query_row([id.0], event_from_row).optional().db()
+}
+
+/// The ticket kept at a version.
+pub fn ticket_at(conn: &Connection, id: TicketId, version: i64) -> StoreResult<Option<Ticket>> {
+    let text: Option<String> = conn
+        .prepare_cached("SELECT ticket FROM ticket_versions WHERE ticket_id = ?1 AND version = ?2")
+        .db()?
+        .query_row(params![id.0, version], |r| r.get(0))
+        .optional()
+        .db()?;
+    text.map(|t| tessera_store::snapshot::from_text(&t)).transpose()
 }
 
 /// The newest event id.

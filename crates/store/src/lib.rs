@@ -21,6 +21,7 @@ pub mod query;
 pub mod records;
 pub mod search;
 pub mod sla;
+pub mod snapshot;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod views;
@@ -80,6 +81,12 @@ pub trait Store: Send + Sync + 'static {
     async fn events_after(&self, after: EventId, limit: u32) -> StoreResult<Vec<Event>>;
     /// One event.
     async fn event(&self, id: EventId) -> StoreResult<Option<Event>>;
+    /// The ticket as the change that made its version `version` left it, if
+    /// it was kept: every ticket written while a webhook is active is kept
+    /// at its new version in the same transaction (without sealed custom
+    /// field values; see [`snapshot`]), so a delivery made later describes
+    /// the ticket as of its event (decision 18).
+    async fn ticket_at(&self, ticket: TicketId, version: i64) -> StoreResult<Option<Ticket>>;
     /// The newest event's id (0 when there is none), where a new reader of
     /// the log starts.
     async fn latest_event_id(&self) -> StoreResult<EventId>;

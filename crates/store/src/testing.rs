@@ -40,6 +40,7 @@ macro_rules! store_contract_tests {
             catalogue_records_round_trip,
             sessions_and_rate_limits,
             webhook_deliveries_keep_ticket_order_and_switch_off_at_the_limit,
+            tickets_are_kept_at_each_version_while_a_webhook_is_active,
             hook_endpoints_come_in_priority_order,
             counts_stay_exact_through_changes,
             sla_states_are_kept_and_alerts_written_once,
@@ -811,6 +812,51 @@ pub async fn webhook_deliveries_keep_ticket_order_and_switch_off_at_the_limit(st
     assert_eq!(log.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(), ["b1", "a2", "a1"]);
     store.delete_webhook(w.id).await.unwrap();
     assert!(store.delivery(claimed[0].id).await.unwrap().is_none());
+}
+
+/// Deliveries describe a ticket as of their event (decision 18): while a
+/// webhook is active, every committed ticket is kept at its new version in
+/// the change's transaction, without sealed custom field values.
+pub async fn tickets_are_kept_at_each_version_while_a_webhook_is_active(store: Arc<dyn Store>) {
+    let (dept, customer) = base(&*store).await;
+    let quiet = create(&*store, ticket(dept, customer, t0()), "before any webhook").await.ticket_id;
+    assert_eq!(store.ticket_at(quiet, 1).await.unwrap(), None, "nothing is kept without a webhook");
+
+    let mut hook = store.insert_webhook(webhook(10)).await.unwrap();
+    let id = create(&*store, ticket(dept, customer, t0()), "first").await.ticket_id;
+    let at1 = store.ticket_at(id, 1).await.unwrap().expect("kept at version 1");
+    assert_eq!(at1, store.ticket(id).await.unwrap().unwrap(), "with its id and number");
+    change(&*store, id, |c| {
+        c.ticket.subject = "Second".into();
+        c.ticket.custom_fields.insert("plan".into(), json!("gold"));
+        c.ticket.custom_fields.insert("server_password".into(), json!("enc:v1:c2VhbGVk"));
+    })
+    .await;
+    change(&*store, id, |c| c.ticket.subject = "Third".into()).await;
+    let at2 = store.ticket_at(id, 2).await.unwrap().expect("kept at version 2");
+    assert_eq!((at2.subject.as_str(), at2.version), ("Second", 2));
+    assert_eq!(at2.custom_fields.get("plan"), Some(&json!("gold")));
+    assert!(!at2.custom_fields.contains_key("server_password"), "sealed values are never kept");
+    assert_eq!(store.ticket_at(id, 3).await.unwrap().map(|t| t.subject), Some("Third".into()));
+    assert_eq!(store.ticket_at(id, 1).await.unwrap(), Some(at1), "earlier versions stay as they were");
+
+    // A refused change set keeps nothing.
+    let current = store.ticket(id).await.unwrap().unwrap();
+    let mut good = current.clone();
+    good.version = 4;
+    let mut stale = store.ticket(quiet).await.unwrap().unwrap();
+    stale.version = 9;
+    let refused = store
+        .commit(ChangeSet { creates: vec![], updates: vec![TicketChange::new(good, 3), TicketChange::new(stale, 8)] })
+        .await;
+    assert!(matches!(refused, Err(StoreError::VersionConflict)), "{refused:?}");
+    assert_eq!(store.ticket_at(id, 4).await.unwrap(), None);
+
+    // Switched off, nothing more is kept.
+    hook.active = false;
+    store.update_webhook(&hook).await.unwrap();
+    change(&*store, id, |c| c.ticket.subject = "Fourth".into()).await;
+    assert_eq!(store.ticket_at(id, 4).await.unwrap(), None);
 }
 
 pub async fn hook_endpoints_come_in_priority_order(store: Arc<dyn Store>) {

@@ -126,11 +126,16 @@ fn canonical(ip: std::net::IpAddr) -> std::net::IpAddr {
     }
 }
 
-/// The form fields of the body (url-encoded or multipart). The query string
-/// is not read: WHMCS takes its fields by POST, and credentials in a URL
-/// end up in proxies' logs.
+/// The request's fields: the query string's, then the form body's
+/// (url-encoded or multipart). WHMCS reads both (PHP's `$_REQUEST`), and
+/// clients rely on it: some name the action in the URL
+/// (`api.php?action=GetTickets`) and send the rest in the body. A name in
+/// both takes the body's value, as POST wins over GET in PHP.
 async fn read_params(req: Request, state: &CompatState) -> Result<Params, WhmcsError> {
-    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut pairs: Vec<(String, String)> = match req.uri().query() {
+        Some(q) => serde_urlencoded::from_str(q).map_err(|_| WhmcsError::bad("Malformed query string"))?,
+        None => Vec::new(),
+    };
     let content_type =
         req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     if content_type.starts_with("multipart/form-data") {

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 pub struct Params(pub HashMap<String, String>);
 
 impl Params {
-    /// From `name=value` pairs.
+    /// From `name=value` pairs; a name given twice keeps its later value.
     pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
         Self(pairs.into_iter().collect())
     }

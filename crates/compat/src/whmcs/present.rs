@@ -7,21 +7,30 @@ use super::context::Ctx;
 use super::statuses;
 use crate::common::{whmcs_priority, ymd_his, ymd_his_or_empty};
 use serde_json::{Value, json};
-use tessera_core::ids::AttachmentId;
+use tessera_core::ids::{AttachmentId, UserId};
 use tessera_core::message::MessageKind;
 use tessera_core::{Message, ServiceKind, Ticket, User};
 
-/// WHMCS's `requestor_type` for a user: `Operator` for staff, `Guest` for a
-/// customer without a password (or no account), `Authorized User` for a
-/// member of an organization (acting for it), `Owner` otherwise.
-pub fn requestor_type(user: Option<&User>) -> &'static str {
+/// WHMCS's `requestor_type` for a user writing on a ticket of `client` (its
+/// requester): `Operator` for staff, `Guest` for a customer without a
+/// password (or no account), `Owner` for the client, `Authorized User` for
+/// anyone else (a member of the client's organization acting for it).
+pub fn requestor_type(user: Option<&User>, client: UserId) -> &'static str {
     match user {
         None => "Guest",
         Some(u) if u.role.is_staff() => "Operator",
         Some(u) if u.password_hash.is_none() => "Guest",
-        Some(u) if u.organization_id.is_some() => "Authorized User",
-        Some(_) => "Owner",
+        Some(u) if u.id == client => "Owner",
+        Some(_) => "Authorized User",
     }
+}
+
+/// A customer's message on `t` in WHMCS's ids: `userid` is the client the
+/// ticket belongs to (its requester), `contactid` the contact who wrote it
+/// when that is someone else (a member of the client's organization), else 0.
+fn client_and_contact(t: &Ticket, author: Option<UserId>) -> (i64, i64) {
+    let contact = author.filter(|a| *a != t.requester_id).map_or(0, |a| a.0);
+    (t.requester_id.0, contact)
 }
 
 /// A number as WHMCS writes ids: a string.
@@ -60,12 +69,22 @@ pub fn opening(messages: &[Message]) -> Option<&Message> {
     earliest(Some(MessageKind::Reply)).or_else(|| earliest(None))
 }
 
-/// The fields a ticket has both in `GetTickets` and `GetTicket`.
+/// The fields a ticket has both in `GetTickets` and `GetTicket`: `name` and
+/// `email` are the client's (the requester's), `requestor_*` and
+/// `contactid` say which customer opened it (the client or a contact).
 async fn common(ctx: &mut Ctx, t: &Ticket, first: Option<&Message>) -> Result<Fields, WhmcsError> {
     let requester = ctx.user(t.requester_id).await?;
     let (name, email) =
         requester.as_ref().map_or((String::new(), String::new()), |u| (u.name.clone(), u.email.to_string()));
     let admin = first.filter(|m| m.author.staff).map(|m| m.author.name.clone()).unwrap_or_default();
+    // A ticket a customer opened names them; one an agent opened, its client.
+    let opener = match first.filter(|m| !m.author.staff).and_then(|m| m.author.user_id) {
+        Some(u) if u != t.requester_id => ctx.user(u).await?,
+        _ => requester.clone(),
+    };
+    let (_, contact) = client_and_contact(t, opener.as_ref().map(|u| u.id));
+    let (requestor_name, requestor_email) =
+        opener.as_ref().map_or((name.clone(), email.clone()), |u| (u.name.clone(), u.email.to_string()));
     let (legacy, list) = match first {
         Some(m) => attachments(ctx, &m.attachment_ids).await?,
         None => (String::new(), Value::Array(vec![])),
@@ -76,13 +95,13 @@ async fn common(ctx: &mut Ctx, t: &Ticket, first: Option<&Message>) -> Result<Fi
     f.insert("c".into(), Value::String(t.access_key.clone()));
     f.insert("deptid".into(), id_text(t.department_id.0));
     f.insert("userid".into(), id_text(t.requester_id.0));
-    f.insert("contactid".into(), id_text(0));
+    f.insert("contactid".into(), id_text(contact));
     f.insert("name".into(), Value::String(name.clone()));
-    f.insert("owner_name".into(), Value::String(name.clone()));
-    f.insert("email".into(), Value::String(email.clone()));
-    f.insert("requestor_name".into(), Value::String(name));
-    f.insert("requestor_email".into(), Value::String(email));
-    f.insert("requestor_type".into(), Value::String(requestor_type(requester.as_ref()).into()));
+    f.insert("owner_name".into(), Value::String(name));
+    f.insert("email".into(), Value::String(email));
+    f.insert("requestor_name".into(), Value::String(requestor_name));
+    f.insert("requestor_email".into(), Value::String(requestor_email));
+    f.insert("requestor_type".into(), Value::String(requestor_type(opener.as_ref(), t.requester_id).into()));
     f.insert("cc".into(), Value::String(cc.join(",")));
     f.insert("date".into(), Value::String(ymd_his(t.created_at, ctx.tz)));
     f.insert("subject".into(), Value::String(t.subject.clone()));
@@ -122,7 +141,7 @@ pub async fn detail(ctx: &mut Ctx, t: &Ticket, messages: &[Message]) -> Result<F
         if m.kind == MessageKind::Note {
             notes.push(note_item(ctx, m, "noteid").await?);
         } else {
-            replies.push(reply_item(ctx, m, Some(m.id) == first_id).await?);
+            replies.push(reply_item(ctx, t, m, Some(m.id) == first_id).await?);
         }
     }
     f.insert("replies".into(), json!({ "reply": replies }));
@@ -130,7 +149,7 @@ pub async fn detail(ctx: &mut Ctx, t: &Ticket, messages: &[Message]) -> Result<F
     Ok(f)
 }
 
-async fn reply_item(ctx: &mut Ctx, m: &Message, opening: bool) -> Result<Value, WhmcsError> {
+async fn reply_item(ctx: &mut Ctx, t: &Ticket, m: &Message, opening: bool) -> Result<Value, WhmcsError> {
     let user = match m.author.user_id {
         Some(u) => ctx.user(u).await?,
         None => None,
@@ -138,15 +157,16 @@ async fn reply_item(ctx: &mut Ctx, m: &Message, opening: bool) -> Result<Value, 
     let email = m.author.email.clone().or_else(|| user.as_ref().map(|u| u.email.to_string())).unwrap_or_default();
     let (legacy, list) = attachments(ctx, &m.attachment_ids).await?;
     let staff = m.author.staff;
+    let (client, contact) = if staff { (0, 0) } else { client_and_contact(t, m.author.user_id) };
     let mut f = Fields::new();
     f.insert("replyid".into(), id_text(if opening { 0 } else { m.id.0 }));
-    f.insert("userid".into(), id_text(if staff { 0 } else { m.author.user_id.map_or(0, |u| u.0) }));
-    f.insert("contactid".into(), id_text(0));
+    f.insert("userid".into(), id_text(client));
+    f.insert("contactid".into(), id_text(contact));
     f.insert("name".into(), Value::String(if staff { String::new() } else { m.author.name.clone() }));
     f.insert("email".into(), Value::String(if staff { String::new() } else { email.clone() }));
     f.insert("requestor_name".into(), Value::String(m.author.name.clone()));
     f.insert("requestor_email".into(), Value::String(email));
-    let kind = if staff { "Operator" } else { requestor_type(user.as_ref()) };
+    let kind = if staff { "Operator" } else { requestor_type(user.as_ref(), t.requester_id) };
     f.insert("requestor_type".into(), Value::String(kind.into()));
     f.insert("date".into(), Value::String(ymd_his(m.created_at, ctx.tz)));
     f.insert("message".into(), Value::String(m.body.clone()));

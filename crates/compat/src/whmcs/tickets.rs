@@ -68,6 +68,16 @@ async fn customer(ctx: &mut Ctx, id: i64, message: &str) -> Result<User, WhmcsEr
     }
 }
 
+/// A contact of `client`: a customer of the client's organization, or
+/// "Contact ID Not Found".
+async fn contact_of(ctx: &mut Ctx, client: &User, id: i64) -> Result<UserId, WhmcsError> {
+    let member = customer(ctx, id, "Contact ID Not Found").await?;
+    if client.organization_id.is_none() || member.organization_id != client.organization_id {
+        return Err(WhmcsError::not_found("Contact ID Not Found"));
+    }
+    Ok(member.id)
+}
+
 /// `message`, required, checked as the desk will check it (so an action
 /// that does two things does not stop halfway over a bad text).
 fn required_message(p: &Params) -> Result<String, WhmcsError> {
@@ -232,8 +242,12 @@ pub async fn open_ticket(ctx: &mut Ctx, p: &Params) -> Result<Fields, WhmcsError
     let subject = p.text("subject").ok_or_else(|| WhmcsError::bad("Subject is required"))?.to_string();
     let message = required_message(p)?;
     let priority = priority(p)?;
+    // `admin`: the opening message is the credential's own (WHMCS's
+    // admin-opened ticket); otherwise a client's ticket starts with the
+    // client's (or the contact's) message.
+    let by_operator = p.flag("admin")?;
     // Accepted and checked; see docs/compat/whmcs.md for what they change.
-    for flag in ["admin", "markdown", "noemail", "preventClientClosure"] {
+    for flag in ["markdown", "noemail", "preventClientClosure"] {
         p.flag(flag)?;
     }
     check_created(ctx, p)?;
@@ -241,18 +255,17 @@ pub async fn open_ticket(ctx: &mut Ctx, p: &Params) -> Result<Fields, WhmcsError
     input.priority = priority;
     match (p.id("clientid")?, p.id("userid")?, p.id("contactid")?) {
         (Some(client), user, contact) => {
+            // The ticket is the client's; a contact (a member of the
+            // client's organization) may be who opened it.
             let owner = customer(ctx, client, "Client ID Not Found").await?;
-            let who = match contact.or(user) {
-                Some(c) if c != client => {
-                    let member = customer(ctx, c, "Contact ID Not Found").await?;
-                    if owner.organization_id.is_none() || member.organization_id != owner.organization_id {
-                        return Err(WhmcsError::not_found("Contact ID Not Found"));
-                    }
-                    member.id
-                }
+            let writer = match contact.or(user) {
+                Some(c) if c != client => contact_of(ctx, &owner, c).await?,
                 _ => owner.id,
             };
-            input.requester_id = Some(who);
+            input.requester_id = Some(owner.id);
+            if !by_operator {
+                input.author_id = Some(writer);
+            }
         }
         (None, Some(_), _) | (None, None, Some(_)) => return Err(WhmcsError::not_found("Client ID Not Found")),
         (None, None, None) => {
@@ -297,12 +310,17 @@ async fn linked_service(ctx: &mut Ctx, id: i64, domain: bool) -> Result<ServiceI
 pub async fn add_reply(ctx: &mut Ctx, p: &Params) -> Result<Fields, WhmcsError> {
     let t = ticket_by_id(ctx, p).await?;
     let message = required_message(p)?;
-    if let Some(c) = p.id("clientid")? {
-        customer(ctx, c, "Client ID Not Found").await?;
-    }
-    if let Some(c) = p.id("contactid")? {
-        customer(ctx, c, "Contact ID Not Found").await?;
-    }
+    // `clientid` / `contactid`: the reply is that client's (or contact's);
+    // the desk checks that they belong to the ticket.
+    let author = match (p.id("clientid")?, p.id("contactid")?) {
+        (Some(c), Some(k)) if k != c => {
+            let client = customer(ctx, c, "Client ID Not Found").await?;
+            Some((contact_of(ctx, &client, k).await?, "Contact ID Not Found"))
+        }
+        (Some(c), _) => Some((customer(ctx, c, "Client ID Not Found").await?.id, "Client ID Not Found")),
+        (None, Some(k)) => Some((customer(ctx, k, "Contact ID Not Found").await?.id, "Contact ID Not Found")),
+        (None, None) => None,
+    };
     if let Some(e) = p.text("email") {
         Email::parse(e.trim()).map_err(|_| WhmcsError::bad("Email Address Invalid"))?;
     }
@@ -317,9 +335,14 @@ pub async fn add_reply(ctx: &mut Ctx, p: &Params) -> Result<Fields, WhmcsError> 
     let fields = custom_fields(ctx, p).await?;
     let files = p.attachments()?;
     let attachment_ids = upload(ctx, files).await?;
-    let input = PostMessage { body: message, attachment_ids, status, ..PostMessage::default() };
+    let author_id = author.map(|(id, _)| id);
+    let input = PostMessage { body: message, attachment_ids, status, author_id, ..PostMessage::default() };
     let origin = ctx.origin();
-    let posted = ctx.desk.reply(&ctx.actor, t.id, input, &origin).await.map_err(desk)?;
+    let posted = ctx.desk.reply(&ctx.actor, t.id, input, &origin).await.map_err(|e| match (e, author) {
+        // Someone who is neither the ticket's client nor one of its contacts.
+        (e, Some((_, missing))) if e.field() == Some("author_id") => WhmcsError::not_found(missing),
+        (e, _) => desk(e),
+    })?;
     if !fields.is_empty() {
         let patch = TicketPatch { custom_fields: Some(fields), ..TicketPatch::default() };
         ctx.desk.update_ticket(&ctx.actor, posted.ticket.id, patch, None).await.map_err(desk)?;

@@ -476,6 +476,33 @@ async fn times_are_written_in_the_configured_zone() {
     assert_eq!(r.body["count"], "1");
 }
 
+/// Issue 14, item 16: the installation's views are dated when they were
+/// made, in the configured zone (`createDT` was "1970-01-01 00:00:00").
+#[tokio::test]
+async fn installation_views_are_dated_when_they_were_made() {
+    let w = World::with(|c| {
+        all_compat(c);
+        c.compat.timezone = "Asia/Shanghai".parse().unwrap();
+    })
+    .await;
+    let shanghai: chrono_tz::Tz = "Asia/Shanghai".parse().unwrap();
+    let native = w.admin.get("/views").await.expect(200).body["views"].as_array().unwrap().clone();
+    let r =
+        call(&w, Cred::Bearer(w.admin.token.as_deref().unwrap()), "/api/v1/ticketviews.json", None).await.expect(200);
+    let listed = r.body["ticketviews"].as_array().unwrap();
+    let mut seen = 0;
+    for n in native.iter().filter(|v| v["default_key"].is_string()) {
+        let v = listed.iter().find(|v| v["id"] == json!(n["id"].to_string())).expect("listed");
+        let created = chrono::DateTime::parse_from_rfc3339(n["created_at"].as_str().unwrap()).unwrap();
+        let want = created.with_timezone(&shanghai).format("%Y-%m-%d %H:%M:%S").to_string();
+        assert_eq!(v["createDT"], want, "{v}");
+        assert!(!want.starts_with("1970"), "{v}");
+        assert_eq!(v["updateDT"], "", "never changed: {v}");
+        seen += 1;
+    }
+    assert_eq!(seen, 9);
+}
+
 #[tokio::test]
 async fn a_ticket_made_through_hostapi_reads_the_same_here_and_natively() {
     let w = world().await;

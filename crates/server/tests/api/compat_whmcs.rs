@@ -933,8 +933,9 @@ fn python() -> std::path::PathBuf {
     root.join("target/pyenv/bin/python")
 }
 
-#[tokio::test]
-async fn a_real_whmcs_client_library_from_pypi_works() {
+/// Runs a script of `tests/python` with the test venv's Python (bounded to
+/// two minutes); answers the JSON summary it prints last.
+async fn run_python(script: &str, args: &[String]) -> Value {
     let py = python();
     assert!(
         py.exists(),
@@ -943,12 +944,10 @@ async fn a_real_whmcs_client_library_from_pypi_works() {
          or point TESSERA_TEST_PYTHON at a Python that has them",
         py.display()
     );
-    let w = world().await;
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/python/whmcs_client.py");
-    let (i, s) = pair(&w.ayse);
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/python").join(script);
     let mut child = std::process::Command::new(&py)
         .arg(&script)
-        .args([url(&w), i, s, w.billing.to_string(), w.erin_id.to_string()])
+        .args(args)
         .env("NO_PROXY", "127.0.0.1")
         .env("no_proxy", "127.0.0.1")
         .stdout(std::process::Stdio::piped())
@@ -967,7 +966,14 @@ async fn a_real_whmcs_client_library_from_pypi_works() {
     let out = child.wait_with_output().expect("output");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "client failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    let summary: Value = serde_json::from_str(stdout.lines().last().unwrap_or("")).expect("a JSON summary line");
+    serde_json::from_str(stdout.lines().last().unwrap_or("")).expect("a JSON summary line")
+}
+
+#[tokio::test]
+async fn a_real_whmcs_client_library_from_pypi_works() {
+    let w = world().await;
+    let (i, s) = pair(&w.ayse);
+    let summary = run_python("whmcs_client.py", &[url(&w), i, s, w.billing.to_string(), w.erin_id.to_string()]).await;
     let id = summary["id"].as_str().expect("id");
     // What the library made, as the native API sees it.
     let native = w.admin.get(&format!("/tickets/{id}")).await.expect(200);
@@ -978,4 +984,264 @@ async fn a_real_whmcs_client_library_from_pypi_works() {
     assert_eq!(bodies, ["Merhaba — 你好 — Привет", "Yanıt: bakıyoruz"]);
     assert_eq!(summary["listed"], true);
     assert_eq!(summary["replies"], 2);
+}
+
+/// Issue 14, item 11: WHMCS reads a request's fields from the query string
+/// and the form body alike, and so do clients: whmcs-api-client (PyPI)
+/// puts `action` in the URL and everything else in the body.
+#[tokio::test]
+async fn a_client_library_that_names_the_action_in_the_url_works() {
+    let w = world().await;
+    let (i, s) = pair(&w.ayse);
+    let base = format!("{}/compat/whmcs/includes", w.server.base);
+    let summary =
+        run_python("whmcs_query_client.py", &[base, i, s, w.billing.to_string(), w.erin_id.to_string()]).await;
+    let id = summary["id"].as_str().expect("id");
+    assert_eq!(summary["listed"], 1);
+    let native = w.admin.get(&format!("/tickets/{id}")).await.expect(200);
+    assert_eq!(native.body["subject"], "Sorgu dizesi: action URL'de");
+    assert_eq!(native.body["requester_id"], w.erin_id);
+}
+
+/// Issue 14, item 11: fields are read from the query string too; on a clash
+/// the body's value wins, as in WHMCS (PHP's `$_REQUEST` order: POST over GET).
+#[tokio::test]
+async fn query_string_fields_are_read_and_the_body_wins_a_clash() {
+    let w = world().await;
+    let (i, s) = pair(&w.ayse);
+    let t = w.open(&w.erin, w.billing, "Query string").await.to_string();
+    // The action in the URL, the credentials in the body.
+    let r = w
+        .admin
+        .client
+        .post(format!("{}?action=GetTicket&responsetype=json", url(&w)))
+        .form(&[("identifier", i.as_str()), ("secret", s.as_str()), ("ticketid", t.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!((v["result"].as_str(), v["ticketid"].as_str()), (Some("success"), Some(t.as_str())), "{v}");
+    // Everything in the URL, no body at all.
+    let q = format!("{}?action=GetTickets&responsetype=json&identifier={}&secret={}", url(&w), enc(&i), enc(&s));
+    let r = w.admin.client.post(q).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["result"], "success", "{v}");
+    assert_eq!(v["totalresults"], "1");
+    // A clash: the body's action, ticket and response type win over the URL's.
+    let r = w
+        .admin
+        .client
+        .post(format!("{}?action=DeleteTicket&ticketid={t}&responsetype=xml", url(&w)))
+        .form(&[
+            ("identifier", i.as_str()),
+            ("secret", s.as_str()),
+            ("action", "GetTicket"),
+            ("ticketid", t.as_str()),
+            ("responsetype", "json"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["subject"], "Query string", "{v}");
+    w.admin.get(&format!("/tickets/{t}")).await.expect(200);
+    // A clash of credentials: the body's wrong secret is the one judged.
+    let r = w
+        .admin
+        .client
+        .post(format!("{}?secret={}&action=GetTickets&responsetype=json", url(&w), enc(&s)))
+        .form(&[("identifier", i.as_str()), ("secret", "wrong")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    // A malformed query string is the dialect's error, not a 5xx.
+    let r = w.admin.client.post(format!("{}?action=%FF%FE", url(&w))).send().await.unwrap();
+    assert!(r.status().is_client_error(), "{}", r.status());
+}
+
+/// The events of a ticket as the admin reads them.
+async fn events(w: &World, ticket: &str) -> Vec<Value> {
+    w.admin.get(&format!("/tickets/{ticket}/events")).await.expect(200).body["events"].as_array().unwrap().clone()
+}
+
+/// Issue 14, item 12: a ticket opened for a client starts with that client's
+/// message (seed 003: reply 0 is the client's, `requestor_type` "Owner"),
+/// and `AddTicketReply` with `clientid` is the client's reply; the event log
+/// names the credential that acted.
+#[tokio::test]
+async fn a_ticket_opened_for_a_client_starts_with_the_clients_message() {
+    let w = world().await;
+    registered(&w, w.erin_id).await;
+    let erin = w.erin_id.to_string();
+    let opened = open_as_client(&w, &w.ayse, w.billing, w.erin_id, "Fatura", "Faturam iki kez kesildi").await;
+    let id = opened["id"].as_str().unwrap().to_string();
+
+    let t = ok(&w, &w.ayse, "GetTicket", &[("ticketid", &id)]).await;
+    let first = &t["replies"]["reply"][0];
+    assert_eq!(first["replyid"], "0");
+    assert_eq!(first["requestor_type"], "Owner", "{first}");
+    assert_eq!(first["userid"], erin, "{first}");
+    assert_eq!(first["contactid"], "0", "{first}");
+    assert_eq!(first["requestor_name"], "Erin", "{first}");
+    assert_eq!(first["requestor_email"], "erin@example.org", "{first}");
+    assert_eq!(first["name"], "Erin", "{first}");
+    assert_eq!(first["admin"], "", "{first}");
+    assert_eq!((t["admin"].as_str(), t["requestor_type"].as_str()), (Some(""), Some("Owner")), "{t}");
+    assert_eq!(t["status"], "Open");
+    // Natively: the client wrote it; the agent's credential acted.
+    let native = w.admin.get(&format!("/tickets/{id}")).await.expect(200).body;
+    assert_eq!(native["messages"][0]["author"]["user_id"], w.erin_id);
+    assert_eq!(native["messages"][0]["author"]["staff"], false);
+    assert_eq!(native["last_customer_reply_at"], native["created_at"]);
+    assert!(native["last_agent_reply_at"].is_null(), "{native}");
+    let created = events(&w, &id).await.into_iter().find(|e| e["kind"] == "ticket.created").unwrap();
+    assert_eq!((created["actor_id"].as_i64(), created["side"].as_str()), (Some(w.ayse_id), Some("customer")));
+
+    // The agent answers; then the billing panel posts the client's reply.
+    ok(&w, &w.ayse, "AddTicketReply", &[("ticketid", &id), ("message", "İade edildi")]).await;
+    ok(&w, &w.ayse, "AddTicketReply", &[("ticketid", &id), ("clientid", &erin), ("message", "Teşekkürler")]).await;
+    let t = ok(&w, &w.ayse, "GetTicket", &[("ticketid", &id)]).await;
+    let replies = t["replies"]["reply"].as_array().unwrap();
+    assert_eq!(replies[1]["requestor_type"], "Operator");
+    let last = &replies[2];
+    assert_eq!(last["message"], "Teşekkürler");
+    assert_eq!(last["requestor_type"], "Owner", "{last}");
+    assert_eq!(last["userid"], erin, "{last}");
+    assert_eq!(last["admin"], "", "{last}");
+    assert_eq!(t["status"], "Customer-Reply", "a client's reply after the agent's");
+    let replied = events(&w, &id).await.into_iter().rfind(|e| e["kind"] == "ticket.replied").unwrap();
+    assert_eq!((replied["actor_id"].as_i64(), replied["side"].as_str()), (Some(w.ayse_id), Some("customer")));
+    // Erin sees her own words in the portal, as hers.
+    let mine = w.erin.get(&format!("/tickets/{id}")).await.expect(200).body;
+    let authors: Vec<&Value> = mine["messages"].as_array().unwrap().iter().map(|m| &m["author"]["user_id"]).collect();
+    assert_eq!(authors, [&json!(w.erin_id), &json!(w.ayse_id), &json!(w.erin_id)]);
+
+    // `admin` set: the operator opens it, as WHMCS's admin-opened tickets.
+    let (d, c) = (w.billing.to_string(), erin.clone());
+    let by_admin = ok(
+        &w,
+        &w.ayse,
+        "OpenTicket",
+        &[("deptid", &d), ("clientid", &c), ("subject", "s"), ("message", "m"), ("admin", "1")],
+    )
+    .await;
+    let t = ok(&w, &w.ayse, "GetTicket", &[("ticketid", by_admin["id"].as_str().unwrap())]).await;
+    assert_eq!(t["replies"]["reply"][0]["requestor_type"], "Operator");
+    assert_eq!(t["admin"], "Ayşe Yılmaz");
+
+    // A client the ticket has nothing to do with cannot be its author.
+    let before = w.admin.get(&format!("/tickets/{id}/messages")).await.body["messages"].as_array().unwrap().len();
+    let dave = w.dave_id.to_string();
+    let (status, v) =
+        call(&w, &w.ayse, "AddTicketReply", &[("ticketid", &id), ("clientid", &dave), ("message", "x")]).await;
+    assert_eq!((status, v["result"].as_str()), (404, Some("error")), "{v}");
+    assert_eq!(v["message"], "Client ID Not Found");
+    let after = w.admin.get(&format!("/tickets/{id}/messages")).await.body["messages"].as_array().unwrap().len();
+    assert_eq!(after, before, "nothing written");
+}
+
+/// Issue 14, item 13: `userid` is the client the ticket belongs to,
+/// `contactid` the contact who opened it (seed 003), mapped through
+/// organizations: the client is the requester, the contact a member of
+/// the requester's organization who wrote the message.
+#[tokio::test]
+async fn contacts_open_and_answer_tickets_of_their_client() {
+    let w = world().await;
+    registered(&w, w.carol_id).await;
+    registered(&w, w.dave_id).await;
+    let (carol, dave, erin) = (w.carol_id.to_string(), w.dave_id.to_string(), w.erin_id.to_string());
+    let d = w.billing.to_string();
+    let opened = ok(
+        &w,
+        &w.ayse,
+        "OpenTicket",
+        &[("deptid", &d), ("clientid", &carol), ("contactid", &dave), ("subject", "Kişi"), ("message", "Dave here")],
+    )
+    .await;
+    let id = opened["id"].as_str().unwrap().to_string();
+    let t = ok(&w, &w.ayse, "GetTicket", &[("ticketid", &id)]).await;
+    assert_eq!((t["userid"].as_str(), t["contactid"].as_str()), (Some(carol.as_str()), Some(dave.as_str())), "{t}");
+    assert_eq!((t["name"].as_str(), t["email"].as_str()), (Some("Carol"), Some("carol@acme.example")), "{t}");
+    assert_eq!(t["requestor_name"], "Dave", "the contact submitted it: {t}");
+    assert_eq!(t["requestor_email"], "dave@acme.example", "{t}");
+    assert_eq!(t["requestor_type"], "Authorized User", "{t}");
+    let first = &t["replies"]["reply"][0];
+    assert_eq!((first["userid"].as_str(), first["contactid"].as_str()), (Some(carol.as_str()), Some(dave.as_str())));
+    assert_eq!(
+        (first["requestor_name"].as_str(), first["requestor_type"].as_str()),
+        (Some("Dave"), Some("Authorized User"))
+    );
+    // The list says the same.
+    let listed = ok(&w, &w.ayse, "GetTickets", &[("clientid", &carol)]).await;
+    let item = &listed["tickets"]["ticket"][0];
+    assert_eq!(
+        (item["id"].as_str(), item["userid"].as_str(), item["contactid"].as_str()),
+        (Some(id.as_str()), Some(carol.as_str()), Some(dave.as_str()))
+    );
+    // Natively: Carol's ticket (Acme's), Dave's message.
+    let native = w.admin.get(&format!("/tickets/{id}")).await.expect(200).body;
+    assert_eq!((native["requester_id"].as_i64(), native["organization_id"].as_i64()), (Some(w.carol_id), Some(w.acme)));
+    assert_eq!(native["messages"][0]["author"]["user_id"], w.dave_id);
+    // Carol sees it in the portal (it is hers).
+    w.carol.get(&format!("/tickets/{id}")).await.expect(200);
+
+    // A reply by the contact, and one by the client herself.
+    ok(
+        &w,
+        &w.ayse,
+        "AddTicketReply",
+        &[("ticketid", &id), ("clientid", &carol), ("contactid", &dave), ("message", "Dave again")],
+    )
+    .await;
+    ok(&w, &w.ayse, "AddTicketReply", &[("ticketid", &id), ("clientid", &carol), ("message", "Carol")]).await;
+    let t = ok(&w, &w.ayse, "GetTicket", &[("ticketid", &id)]).await;
+    let r = t["replies"]["reply"].as_array().unwrap();
+    assert_eq!(
+        (r[1]["userid"].as_str(), r[1]["contactid"].as_str(), r[1]["requestor_type"].as_str()),
+        (Some(carol.as_str()), Some(dave.as_str()), Some("Authorized User")),
+        "{}",
+        r[1]
+    );
+    assert_eq!(
+        (r[2]["userid"].as_str(), r[2]["contactid"].as_str(), r[2]["requestor_type"].as_str()),
+        (Some(carol.as_str()), Some("0"), Some("Owner")),
+        "{}",
+        r[2]
+    );
+
+    // A ticket Dave opened as his own: he is its client, no contact.
+    let own =
+        ok(&w, &w.ayse, "OpenTicket", &[("deptid", &d), ("clientid", &dave), ("subject", "Mine"), ("message", "m")])
+            .await;
+    let t = ok(&w, &w.ayse, "GetTicket", &[("ticketid", own["id"].as_str().unwrap())]).await;
+    assert_eq!(
+        (t["userid"].as_str(), t["contactid"].as_str(), t["requestor_type"].as_str()),
+        (Some(dave.as_str()), Some("0"), Some("Owner"))
+    );
+
+    // Someone outside the client's organization is not its contact.
+    let rows = w.ticket_rows().await;
+    refused(
+        &w,
+        &w.ayse,
+        "OpenTicket",
+        &[("deptid", &d), ("clientid", &carol), ("contactid", &erin), ("subject", "s"), ("message", "m")],
+        404,
+        "Contact ID Not Found",
+    )
+    .await;
+    assert_eq!(w.ticket_rows().await, rows);
+    refused(
+        &w,
+        &w.ayse,
+        "AddTicketReply",
+        &[("ticketid", &id), ("clientid", &carol), ("contactid", &erin), ("message", "m")],
+        404,
+        "Contact ID Not Found",
+    )
+    .await;
 }

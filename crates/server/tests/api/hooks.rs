@@ -701,3 +701,119 @@ async fn misbehaving_receivers_are_failed_deliveries_and_the_worker_goes_on() {
     w.server.anonymous().get("/healthz").await.expect(200);
     garbage_task.abort();
 }
+
+/// A time as `Y-m-d H:i:s` in `tz`, from the API's RFC 3339 text.
+fn local(rfc3339: &Value, tz: chrono_tz::Tz) -> String {
+    let t = chrono::DateTime::parse_from_rfc3339(rfc3339.as_str().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{rfc3339}: {e}"));
+    t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// Issue 14, item 14: seed 000's payloads write their times (`ctime`,
+/// `lastreply`, a reply's `ctime`) in the configured zone, as every dialect
+/// does (`spec/compat.md`, common rules) — webhooks and validation hooks alike.
+#[tokio::test]
+async fn wisecp_times_are_written_in_the_configured_zone() {
+    // Istanbul is UTC+3 all year.
+    let tz: chrono_tz::Tz = "Europe/Istanbul".parse().unwrap();
+    let w = World::with(|c| {
+        loopback_hooks(c);
+        c.compat.timezone = tz;
+    })
+    .await;
+    let rx = Receiver::start().await;
+    w.admin.post("/webhooks", json!({"url": rx.url("/wisecp"), "format": "wisecp"})).await.expect(201);
+    w.admin
+        .post("/hooks", json!({"kind": "validation", "name": "TicketClientReplyValidation", "url": rx.url("/check")}))
+        .await
+        .expect(201);
+    let t = w.open(&w.erin, w.billing, "Saat dilimi").await;
+    let reply = w.erin.post(&format!("/tickets/{t}/replies"), json!({"body": "Hâlâ bekliyorum"})).await.expect(201);
+    let native = w.admin.get(&format!("/tickets/{t}")).await.expect(200).body;
+
+    let got = rx
+        .wait_for("/wisecp", |g| hooks_of(g).is_superset(&set(&["TicketClientCreated", "TicketClientReplied"])))
+        .await;
+    let created = &got.iter().find(|r| r.json["hook"] == "TicketClientCreated").unwrap().json["params"];
+    assert_eq!(created["ctime"], local(&native["created_at"], tz), "{created}");
+    assert_eq!(created["lastreply"], local(&native["created_at"], tz), "{created}");
+    let replied = &got.iter().find(|r| r.json["hook"] == "TicketClientReplied").unwrap().json["params"];
+    assert_eq!(replied["request"]["ctime"], local(&native["created_at"], tz), "{replied}");
+    assert_eq!(replied["request"]["lastreply"], local(&reply.body["message"]["created_at"], tz), "{replied}");
+    assert_eq!(replied["reply"]["ctime"], local(&reply.body["message"]["created_at"], tz), "{replied}");
+
+    // The validation hook was asked before the reply was written: its times
+    // are the ticket's, in the zone too.
+    let asked = rx.on("/check");
+    assert_eq!(asked.len(), 1);
+    let p = &asked[0].json["params"];
+    assert_eq!(p["request"]["ctime"], local(&native["created_at"], tz), "{p}");
+    let now = chrono::Utc::now().with_timezone(&tz).naive_local();
+    let ctime = chrono::NaiveDateTime::parse_from_str(p["reply"]["ctime"].as_str().unwrap(), "%Y-%m-%d %H:%M:%S")
+        .unwrap_or_else(|e| panic!("{p}: {e}"));
+    assert!((now - ctime).num_seconds().abs() < 60, "{ctime} is not Istanbul's time ({now}): {p}");
+}
+
+/// Issue 14, item 15: every payload describes the ticket as of its event,
+/// however late it goes out — a retry, or a delivery held back behind a
+/// failing one — as seed 000's hooks are called right after the action they
+/// name. (A retried `TicketClientCreated` said `status "replied"` once an
+/// agent had answered meanwhile.)
+#[tokio::test]
+async fn payloads_describe_the_ticket_as_of_their_event() {
+    let w = World::with(loopback_hooks).await;
+    let rx = Receiver::answering(|_, _| Reply::new(503, "down for maintenance")).await;
+    let kinds = json!(["ticket.created", "ticket.replied"]);
+    for (path, format) in [("/wisecp", "wisecp"), ("/native", "native")] {
+        let hook = json!({"url": rx.url(path), "format": format, "kinds": kinds, "failure_limit": 1000});
+        w.admin.post("/webhooks", hook).await.expect(201);
+    }
+    let t = w.open(&w.erin, w.billing, "Geç gelen kanca").await;
+    // Both receivers refuse the first attempt at the creation...
+    rx.wait_for("/wisecp", |g| !g.is_empty()).await;
+    rx.wait_for("/native", |g| !g.is_empty()).await;
+    // ...meanwhile an agent answers and the customer writes back.
+    let answer = w.ayse.post(&format!("/tickets/{t}/replies"), json!({"body": "Bakıyoruz"})).await.expect(201);
+    let back = w.erin.post(&format!("/tickets/{t}/replies"), json!({"body": "Teşekkürler"})).await.expect(201);
+    let created = w.admin.get(&format!("/tickets/{t}")).await.expect(200).body["created_at"].clone();
+    rx.answer(|_, _| Reply::new(200, "{}"));
+    let delivered = |g: &[Received]| g.iter().filter(|r| r.answered == 200).count() == 3;
+    let got = rx.wait_for("/wisecp", delivered).await;
+    let ok: Vec<&Received> = got.iter().filter(|r| r.answered == 200).collect();
+    let hooks: Vec<&str> = ok.iter().map(|r| r.json["hook"].as_str().unwrap()).collect();
+    assert_eq!(hooks, ["TicketClientCreated", "TicketAdminReplied", "TicketClientReplied"]);
+    let utc = chrono_tz::UTC;
+    // Created: waiting, nothing replied yet, the customer has read it all.
+    let p = &ok[0].json["params"];
+    assert_eq!((p["id"].as_i64(), p["status"].as_str()), (Some(t), Some("waiting")), "{p}");
+    assert_eq!(p["lastreply"], local(&created, utc), "{p}");
+    assert_eq!(p["userunread"], 1, "{p}");
+    // The retry sent what the first attempt did.
+    let first = got.iter().find(|r| r.json["hook"] == "TicketClientCreated").unwrap();
+    assert_eq!(first.answered, 503);
+    assert_eq!(first.body, ok[0].body, "every attempt of a delivery has the same body");
+    // The agent's answer: replied, and the customer has not read it yet.
+    let p = &ok[1].json["params"]["request"];
+    assert_eq!(p["status"], "replied", "{p}");
+    assert_eq!(p["lastreply"], local(&answer.body["message"]["created_at"], utc), "{p}");
+    assert_eq!(p["userunread"], 0, "{p}");
+    // The customer's reply: waiting again.
+    let p = &ok[2].json["params"]["request"];
+    assert_eq!(p["status"], "waiting", "{p}");
+    assert_eq!(p["lastreply"], local(&back.body["message"]["created_at"], utc), "{p}");
+
+    // The native format: the ticket at each event (its status, its version).
+    let got = rx.wait_for("/native", delivered).await;
+    let ok: Vec<&Received> = got.iter().filter(|r| r.answered == 200).collect();
+    let seen: Vec<(&str, &str, i64)> = ok
+        .iter()
+        .map(|r| {
+            let t = &r.json["ticket"];
+            (r.json["kind"].as_str().unwrap(), t["status"].as_str().unwrap(), t["version"].as_i64().unwrap())
+        })
+        .collect();
+    assert_eq!(seen, [("ticket.created", "new", 1), ("ticket.replied", "answered", 2), ("ticket.replied", "open", 3)]);
+    assert!(ok.iter().all(|r| r.json["ticket"]["id"] == t));
+    let first = got.iter().find(|r| r.json["kind"] == "ticket.created").unwrap();
+    assert_eq!(first.body, ok[0].body, "every attempt of a delivery has the same body");
+}

@@ -244,3 +244,59 @@ async fn customers_see_public_departments_and_their_own_services() {
         .expect(422);
     assert_eq!(r.field(), "service_id");
 }
+
+/// Issue 14, items 12 and 13 (the desk's rule behind them, one for every
+/// door): an agent who works a ticket may pass on the words of its
+/// requester or of a member of the requester's organization — the message
+/// is theirs, the events name the agent — and nobody else's; customers
+/// write only as themselves.
+#[tokio::test]
+async fn agents_pass_on_the_words_of_the_tickets_customers_only() {
+    let w = World::new().await;
+    let t = w.open(&w.carol, w.billing, "Acme's invoice").await;
+    let replies = format!("/tickets/{t}/replies");
+    // Dave is Acme's: his words, Ayşe's act.
+    let r = w.ayse.post(&replies, json!({"body": "Dave on the phone", "author_id": w.dave_id})).await.expect(201);
+    assert_eq!(r.body["message"]["author"]["user_id"], w.dave_id);
+    assert_eq!(r.body["message"]["author"]["staff"], false);
+    assert_eq!(r.body["ticket"]["status"], "open", "a customer's reply");
+    let events = w.admin.get(&format!("/tickets/{t}/events")).await.expect(200).body["events"].clone();
+    let replied = events.as_array().unwrap().iter().rfind(|e| e["kind"] == "ticket.replied").unwrap().clone();
+    assert_eq!((replied["actor_id"].as_i64(), replied["side"].as_str()), (Some(w.ayse_id), Some("customer")));
+    // With a status the agent chooses, that status.
+    let r = w.ayse.post(&replies, json!({"body": "again", "author_id": w.carol_id, "status": "on_hold"})).await;
+    assert_eq!(r.expect(201).body["ticket"]["status"], "on_hold");
+
+    let count = || async {
+        w.admin.get(&format!("/tickets/{t}/messages")).await.expect(200).body["messages"].as_array().unwrap().len()
+    };
+    let before = count().await;
+    // Erin is not Acme's; Boris is an agent; nobody is user 999999.
+    for who in [w.erin_id, w.boris_id, 999_999] {
+        let r = w.ayse.post(&replies, json!({"body": "x", "author_id": who})).await.expect(422);
+        assert_eq!(r.field(), "author_id", "{who}: {:?}", r.body);
+    }
+    // A note is the agent's own.
+    let r = w.ayse.post(&format!("/tickets/{t}/notes"), json!({"body": "x", "author_id": w.dave_id})).await;
+    assert_eq!(r.expect(422).field(), "author_id");
+    // Customers write as themselves; an agent outside the department does not see the ticket.
+    assert_eq!(
+        w.carol.post(&replies, json!({"body": "x", "author_id": w.dave_id})).await.expect(403).field(),
+        "author_id"
+    );
+    w.boris.post(&replies, json!({"body": "x", "author_id": w.carol_id})).await.expect(404);
+    // A locked ticket refuses customers' replies, passed on or not.
+    w.ayse.patch(&format!("/tickets/{t}"), json!({"locked": true})).await.expect(200);
+    let r = w.ayse.post(&replies, json!({"body": "x", "author_id": w.carol_id})).await.expect(409);
+    assert_eq!(r.code(), "ticket_locked");
+    assert_eq!(count().await, before, "nothing was written");
+
+    // Opening: for Carol, in Dave's words; not in Erin's.
+    let open = |author: i64| json!({"subject": "Phoned in", "department_id": w.billing, "body": "b", "requester_id": w.carol_id, "author_id": author});
+    let r = w.ayse.post("/tickets", open(w.dave_id)).await.expect(201);
+    assert_eq!(r.body["messages"][0]["author"]["user_id"], w.dave_id);
+    assert_eq!((r.body["requester_id"].as_i64(), r.body["status"].as_str()), (Some(w.carol_id), Some("new")));
+    assert_eq!(w.ayse.post("/tickets", open(w.erin_id)).await.expect(422).field(), "author_id");
+    let own = json!({"subject": "s", "department_id": w.billing, "body": "b", "author_id": w.carol_id});
+    assert_eq!(w.carol.post("/tickets", own).await.expect(403).field(), "author_id");
+}

@@ -448,3 +448,26 @@ async fn bad_view_input_is_refused_and_changes_nothing() {
     let r = w.ayse.post("/views", json!({"title": "x", "department_ids": [w.billing]})).await.expect(422);
     assert_eq!(r.field(), "department_ids");
 }
+
+/// Issue 14, item 16: the views every installation starts with carry the
+/// time they were made (the installation's), not 1970.
+#[tokio::test]
+async fn installation_views_carry_the_time_they_were_made() {
+    // Migrations record whole seconds.
+    let before = chrono::Utc::now() - chrono::Duration::seconds(2);
+    let w = World::new().await;
+    let after = chrono::Utc::now() + chrono::Duration::seconds(1);
+    let views = w.admin.get("/views").await.expect(200).body["views"].as_array().unwrap().clone();
+    let defaults: Vec<&Value> = views.iter().filter(|v| v["default_key"].is_string()).collect();
+    assert_eq!(defaults.len(), 9, "{views:?}");
+    for v in defaults {
+        let at = |k: &str| {
+            chrono::DateTime::parse_from_rfc3339(v[k].as_str().unwrap_or_default())
+                .unwrap_or_else(|e| panic!("{k} of {}: {e}", v["default_key"]))
+                .with_timezone(&chrono::Utc)
+        };
+        let (created, updated) = (at("created_at"), at("updated_at"));
+        assert!(before <= created && created <= after, "{} made at {created}, not {before}..{after}", v["default_key"]);
+        assert_eq!(updated, created, "{} never changed", v["default_key"]);
+    }
+}

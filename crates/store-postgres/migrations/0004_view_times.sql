@@ -1,0 +1,11 @@
+-- The default views of 0001 were written with created_at and updated_at 0
+-- (1970). They were made when 0001 ran: date them so, on installations
+-- made before this fix and on new ones alike. A view an admin has changed
+-- since keeps its updated_at. (SQLite: 0009_view_times.)
+
+UPDATE views
+SET updated_at = CASE WHEN updated_at = 0 THEN
+        COALESCE((SELECT applied_at FROM schema_migrations WHERE version = 1), (extract(epoch FROM now()) * 1000)::bigint)
+    ELSE updated_at END,
+    created_at = COALESCE((SELECT applied_at FROM schema_migrations WHERE version = 1), (extract(epoch FROM now()) * 1000)::bigint)
+WHERE created_at = 0;
