@@ -455,6 +455,14 @@ impl Config {
         Ok(c)
     }
 
+    /// The connection timeouts.
+    pub fn timeouts(&self) -> crate::serve::Timeouts {
+        crate::serve::Timeouts {
+            header_read: std::time::Duration::from_millis(self.header_read_timeout_ms),
+            idle: std::time::Duration::from_millis(self.idle_timeout_ms),
+        }
+    }
+
     /// Checks values that the types do not.
     pub fn check(&self) -> Result<(), ConfigError> {
         if self.max_body_bytes < 1024 {

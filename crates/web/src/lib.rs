@@ -26,6 +26,7 @@ pub mod view;
 use axum::Router;
 use axum::routing::{get, post};
 use std::sync::Arc;
+use std::time::Duration;
 use tessera_desk::Desk;
 
 /// What the web handlers share.
@@ -39,13 +40,28 @@ pub struct WebState {
     pub secure_cookies: bool,
     /// Live updates and presence.
     pub live: Arc<live::Hub>,
+    /// The longest pause of the live stream (`/agent/live`): keep-alives
+    /// keep it within the server's idle timeout.
+    pub sse_keep_alive: Duration,
 }
 
 impl WebState {
     /// The web state over a desk; starts the live-update feed.
     pub fn new(desk: Desk, secure_cookies: bool) -> Self {
         let live = live::Hub::start(desk.clone());
-        Self { desk, assets: Arc::new(assets::Assets::new()), secure_cookies, live }
+        Self {
+            desk,
+            assets: Arc::new(assets::Assets::new()),
+            secure_cookies,
+            live,
+            sse_keep_alive: Duration::from_secs(15),
+        }
+    }
+
+    /// Sets the live stream's keep-alive interval (see [`Self::sse_keep_alive`]).
+    pub fn with_sse_keep_alive(mut self, every: Duration) -> Self {
+        self.sse_keep_alive = every;
+        self
     }
 }
 

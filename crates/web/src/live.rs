@@ -188,7 +188,8 @@ pub async fn stream(State(state): State<WebState>, Signed(s): Signed) -> Result<
     }
     let rx = state.live.subscribe();
     let stream = events(rx, s.actor, state.desk);
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response())
+    // Keep-alives keep the connection within the server's idle timeout.
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(state.sse_keep_alive)).into_response())
 }
 
 fn events(rx: broadcast::Receiver<Live>, actor: Actor, desk: Desk) -> impl Stream<Item = Result<SseEvent, Infallible>> {

@@ -17,7 +17,6 @@ use serde::Deserialize;
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Duration;
 use tessera_core::ids::{EventId, TicketId};
 use tessera_core::{Actor, Event, Ticket};
 use tessera_desk::Desk;
@@ -79,7 +78,9 @@ pub async fn event_stream(
     };
     let stream =
         events(Reader { rx, actor, desk: s.desk.clone(), tickets: HashMap::new(), queue: VecDeque::new() }, start);
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response())
+    // Keep-alives keep the connection within the idle timeout.
+    let every = s.config.timeouts().sse_keep_alive();
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(every)).into_response())
 }
 
 enum Phase {

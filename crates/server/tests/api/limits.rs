@@ -148,9 +148,8 @@ async fn announce_huge(server: &TestServer, head: &str) -> Option<Answer> {
     let mut stream = TcpStream::connect(addr(server)).await.expect("connect");
     stream.write_all(format!("{head}\r\nContent-Length: {HUGE}\r\n\r\n").as_bytes()).await.expect("write");
     let (rd, _wr) = stream.into_split();
-    let got = tokio::time::timeout(Duration::from_secs(5), read_answer(rd, Arc::new(AtomicBool::new(false))))
-        .await
-        .ok()?;
+    let got =
+        tokio::time::timeout(Duration::from_secs(5), read_answer(rd, Arc::new(AtomicBool::new(false)))).await.ok()?;
     Some(Answer { status: status_of(&got), text: String::from_utf8_lossy(&got).to_string(), sent: 0 })
 }
 
@@ -245,9 +244,9 @@ async fn api_json_bodies_stop_at_the_json_limit() {
             extra.push(("Idempotency-Key", k));
         }
         let head = post_head("/api/v1/tickets", "application/json", &extra);
-        let a = announce_huge(&server, &head).await.unwrap_or_else(|| {
-            panic!("key {key:?}: no answer before the body was sent: the server waits to read it")
-        });
+        let a = announce_huge(&server, &head)
+            .await
+            .unwrap_or_else(|| panic!("key {key:?}: no answer before the body was sent: the server waits to read it"));
         assert_eq!((a.status, api_error_code(&a).as_str()), (413, "too_large"), "key {key:?}: {}", a.text);
         for framing in [Framing::Chunked, Framing::Length] {
             let a = send_huge(&server, &head, br#"{"subject": ""#, framing).await;
@@ -303,7 +302,8 @@ async fn web_files_are_read_only_after_the_csrf_token() {
     let csrf = b.csrf(&format!("/tickets/{number}")).await;
     let cookie = b.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
     let head = post_head(&format!("/tickets/{number}/reply"), &multipart(), &[("Cookie", &cookie)]);
-    let wrong = format!("{}{}", text_part(BOUNDARY, "_csrf", "0123456789abcdef"), file_part_head(BOUNDARY, "attachments"));
+    let wrong =
+        format!("{}{}", text_part(BOUNDARY, "_csrf", "0123456789abcdef"), file_part_head(BOUNDARY, "attachments"));
     let none_first = file_part_head(BOUNDARY, "attachments");
     for prefix in [wrong, none_first] {
         let a = send_huge(&w.server, &head, prefix.as_bytes(), Framing::Chunked).await;
