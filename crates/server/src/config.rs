@@ -577,6 +577,23 @@ mod tests {
     }
 
     #[test]
+    fn connection_timeouts() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Config::load(dir.path(), &|_| None).unwrap();
+        assert_eq!((c.header_read_timeout_ms, c.idle_timeout_ms), (10_000, 60_000));
+        std::fs::write(dir.path().join("tessera.toml"), "[limits]\nheader_read_timeout_ms = 5000\n").unwrap();
+        let env = |k: &str| (k == "TESSERA_IDLE_TIMEOUT_MS").then(|| "120000".to_string());
+        let t = Config::load(dir.path(), &env).unwrap().timeouts();
+        assert_eq!(t.header_read, std::time::Duration::from_secs(5));
+        assert_eq!(t.idle, std::time::Duration::from_secs(120));
+        for bad in ["TESSERA_IDLE_TIMEOUT_MS=0", "TESSERA_HEADER_READ_TIMEOUT_MS=600001", "TESSERA_IDLE_TIMEOUT_MS=x"] {
+            let (k, v) = bad.split_once('=').unwrap();
+            let env = |name: &str| (name == k).then(|| v.to_string());
+            assert!(Config::load(dir.path(), &env).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn typos_and_bad_values_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("tessera.toml"), "[server]\nlisten_addr = \"x\"\n").unwrap();
