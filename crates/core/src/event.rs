@@ -114,6 +114,9 @@ event_kinds! {
     MessageRated => "message.rated",
     /// An agent looked at a secret custom field value.
     SecretRevealed => "secret.revealed",
+    /// An agent asked for the ticket's guest link (which acts as the
+    /// requester on this ticket for whoever holds it).
+    GuestLinkIssued => "ticket.guest_link_issued",
     /// A webhook was switched off after too many failed deliveries (recorded
     /// on the ticket whose delivery was the last straw).
     WebhookDisabled => "webhook.disabled",

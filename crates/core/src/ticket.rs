@@ -196,6 +196,12 @@ pub struct Ticket {
     /// Public, unique, not sequential (six digits by default).
     pub number: String,
     /// Random secret for guest links (WHMCS `c`), 128 bits or more.
+    /// Whoever holds it acts as the requester on this ticket, so the desk
+    /// shows it only to the requester and to admins (who may act as anyone
+    /// already); everyone else is shown the ticket with this empty, and
+    /// left out of JSON. Agents ask for a link to send instead
+    /// (`Desk::guest_link`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub access_key: String,
     /// One line.
     pub subject: String,

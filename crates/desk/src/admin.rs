@@ -1,7 +1,9 @@
 //! Everything around tickets: users, organizations, departments, services,
 //! statuses, custom fields and tokens, with who may see and change them.
 //!
-//! - users: admins manage everyone; agents see everyone and manage customers;
+//! - users: admins manage everyone; agents see everyone, create customers and
+//!   change their names (never a password, an address, an organization or
+//!   `sees_all`: those give reach, and are admins' to give);
 //!   a customer sees and edits only themselves (name, locale, time zone, password);
 //! - organizations, services: agents manage them; customers see their own;
 //! - departments, statuses, custom fields: admins manage them; everyone
@@ -98,11 +100,24 @@ impl Desk {
         Ok(self.store.list_users(&q).await?)
     }
 
-    /// Creates a user: admins any role, agents customers.
+    /// Creates a user: admins any role, agents customers. An agent's
+    /// customer has no password, no organization and no reach: whoever
+    /// knows a customer's password can act as that customer everywhere, and
+    /// an organization with `sees_all` shows its tickets, so both are
+    /// admins' decisions (an agent could otherwise make a customer it
+    /// controls and read through it what its departments do not show).
     pub async fn create_user(&self, actor: &Actor, input: CreateUser) -> DeskResult<UserView> {
         require_staff(actor)?;
-        if input.role != Role::Customer && !actor.is_admin() {
-            return Err(DeskError::forbidden_field("role", "only admins create agents and admins"));
+        if !actor.is_admin() {
+            let admin_only = [
+                ("role", input.role != Role::Customer),
+                ("password", input.password.is_some()),
+                ("organization_id", input.organization_id.is_some()),
+                ("sees_all", input.sees_all),
+            ];
+            if let Some((field, _)) = admin_only.iter().find(|(_, set)| *set) {
+                return Err(DeskError::forbidden_field(field, format!("only admins set {field} of a new user")));
+            }
         }
         self.create_user_unchecked(input).await
     }
@@ -151,8 +166,27 @@ impl Desk {
     }
 
     /// Changes a user. Admins change anything; agents change customers'
-    /// details; everyone changes their own name, locale and password.
+    /// name, language and time zone; everyone changes their own name,
+    /// locale and password. What gives reach or takes an account over (a
+    /// password, an address to send sign-in links to, an organization,
+    /// `sees_all`) is set on another user by admins only.
     pub async fn update_user(&self, actor: &Actor, id: UserId, input: UpdateUser) -> DeskResult<UserView> {
+        self.update_user_in_session(actor, id, input, None).await
+    }
+
+    /// [`Desk::update_user`] from a signed-in session (the web account
+    /// form), which a new password does not end: every other session of
+    /// the user does, whichever door the change came through. API tokens
+    /// stay: they are credentials of their own, listed and revoked one by
+    /// one (a billing panel's token must not stop because a person chose a
+    /// new password).
+    pub async fn update_user_in_session(
+        &self,
+        actor: &Actor,
+        id: UserId,
+        input: UpdateUser,
+        session_hash: Option<&str>,
+    ) -> DeskResult<UserView> {
         let mut user = self.user(actor, id).await?.user;
         let own = id == actor.user_id;
         let manages = actor.is_admin() || (actor.is_staff() && user.role == Role::Customer);
@@ -163,13 +197,13 @@ impl Desk {
         if let Some((field, _)) = admin_only.iter().find(|(_, set)| *set).filter(|_| !actor.is_admin()) {
             return Err(DeskError::forbidden_field(field, format!("only admins change {field}")));
         }
-        let managed = [
+        let reach = [
             ("email", input.email.is_some()),
             ("organization_id", input.organization_id.is_some()),
             ("sees_all", input.sees_all.is_some()),
         ];
-        if let Some((field, _)) = managed.iter().find(|(_, set)| *set).filter(|_| !manages) {
-            return Err(DeskError::forbidden_field(field, format!("you may not change {field}")));
+        if let Some((field, _)) = reach.iter().find(|(_, set)| *set).filter(|_| !actor.is_admin()) {
+            return Err(DeskError::forbidden_field(field, format!("only admins change {field}")));
         }
         if input.password.is_some() && !(own || actor.is_admin()) {
             return Err(DeskError::forbidden_field("password", "only admins set other users' passwords"));
@@ -242,9 +276,11 @@ impl Desk {
             tessera_store::StoreError::Duplicate(_) => email_taken(),
             other => other.into(),
         })?;
-        if input.password.is_some() && !own {
-            // Someone else set the password: every session of the user ends.
-            self.store.delete_sessions_of(id, None).await?;
+        if input.password.is_some() {
+            // Every other session ends; the one the user changed it in, if
+            // it was theirs, stays.
+            let keep = if own { session_hash } else { None };
+            self.store.delete_sessions_of(id, keep).await?;
         }
         if user.role == Role::Customer {
             // A former agent leaves their departments.
@@ -258,13 +294,15 @@ impl Desk {
         self.user(actor, id).await
     }
 
-    /// Sets a user's password without a permission check (operator CLI).
+    /// Sets a user's password without a permission check (operator CLI);
+    /// every session of the user ends, as with any password change.
     pub async fn set_password_unchecked(&self, id: UserId, password: &str) -> DeskResult<()> {
         auth::check_password(password)?;
         let mut user = self.store.user(id).await?.ok_or(DeskError::not_found("user"))?;
         user.password_hash = Some(auth::hash_password(password).await?);
         user.updated_at = self.now();
-        Ok(self.store.update_user(&user).await?)
+        self.store.update_user(&user).await?;
+        Ok(self.store.delete_sessions_of(id, None).await?)
     }
 
     // ---- organizations ------------------------------------------------------------------

@@ -14,6 +14,10 @@ use tessera_store::{MessageRef, NewEvent};
 pub struct Events {
     side: Side,
     actor: Option<tessera_core::ids::UserId>,
+    /// How the actor got in, when it was not as themselves: `access_key`
+    /// for a guest link (whoever holds it acts as the requester, so the
+    /// record says it was the link).
+    via: Option<&'static str>,
     at: Timestamp,
     /// The events so far.
     pub list: Vec<NewEvent>,
@@ -30,12 +34,13 @@ fn opt<T: serde::Serialize>(v: &T) -> Value {
 impl Events {
     /// Events by `actor` at `at`.
     pub fn new(actor: &Actor, at: Timestamp) -> Self {
-        Self { side: actor.side(), actor: Some(actor.user_id), at, list: Vec::new() }
+        let via = actor.only_ticket.map(|_| "access_key");
+        Self { side: actor.side(), actor: Some(actor.user_id), via, at, list: Vec::new() }
     }
 
     /// Events by the system (automatic assignment).
     pub fn system(at: Timestamp) -> Self {
-        Self { side: Side::System, actor: None, at, list: Vec::new() }
+        Self { side: Side::System, actor: None, via: None, at, list: Vec::new() }
     }
 
     /// Appends one event.
@@ -44,8 +49,17 @@ impl Events {
         kind: EventKind,
         message: Option<MessageRef>,
         changes: BTreeMap<String, Change>,
-        data: Value,
+        mut data: Value,
     ) {
+        if let Some(via) = self.via {
+            match &mut data {
+                Value::Object(map) => {
+                    map.insert("via".into(), Value::from(via));
+                }
+                Value::Null => data = json!({"via": via}),
+                other => data = json!({"via": via, "value": other.take()}),
+            }
+        }
         self.list.push(NewEvent {
             kind,
             side: self.side,

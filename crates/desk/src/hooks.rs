@@ -9,10 +9,16 @@ use crate::error::{DeskError, DeskResult};
 use crate::{Desk, random};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use tessera_core::ids::{DeliveryId, HookId, WebhookId};
 use tessera_core::{Actor, EventKind, Side, Ticket};
 use tessera_store::*;
+
+mod targets;
+pub use targets::{
+    AddressPolicy, NameLookup, SpecialBlock, SpecialPurposePolicy, SystemLookup, TargetError, is_internal,
+    resolve_checked, special_purpose,
+};
 
 /// The validation points of seed 000.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -229,55 +235,15 @@ pub fn check_url_syntax(url: &str) -> Result<(String, u16), String> {
     Ok((host, port))
 }
 
-/// Whether an address is one a hook must not reach unless allowed:
-/// loopback, private, link-local, unspecified, multicast, carrier-grade NAT,
-/// documentation or IPv6 unique-local.
-pub fn is_internal(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_multicast()
-                || v4.is_broadcast()
-                || v4.is_documentation()
-                || o[0] == 0
-                || (o[0] == 100 && (o[1] & 0xc0) == 64)
-                || (o[0] == 198 && (o[1] & 0xfe) == 18)
-        }
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (s[0] & 0xfe00) == 0xfc00
-                || (s[0] & 0xffc0) == 0xfe80
-                || v6.to_ipv4_mapped().is_some_and(|v4| is_internal(IpAddr::V4(v4)))
-        }
-    }
-}
-
-/// Resolves a hook's URL and checks where it leads. Answers the addresses.
+/// Checks a hook's URL and resolves its host once with the system resolver,
+/// every answer checked (see [`resolve_checked`]): the check of a URL when
+/// it is saved. Answers the addresses.
 pub async fn resolve_target(url: &str, allow_internal: bool) -> Result<Vec<SocketAddr>, String> {
     let (host, port) = check_url_syntax(url)?;
-    let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
-        Ok(ip) => vec![SocketAddr::new(ip, port)],
-        Err(_) => tokio::net::lookup_host((host.as_str(), port))
-            .await
-            .map_err(|e| format!("the host {host} cannot be resolved: {e}"))?
-            .collect(),
-    };
-    if addrs.is_empty() {
-        return Err(format!("the host {host} has no address"));
-    }
-    if !allow_internal && addrs.iter().any(|a| is_internal(a.ip())) {
-        return Err(format!(
-            "{host} leads to a loopback, private or link-local address; set [hooks] allow_internal_targets to allow it"
-        ));
-    }
-    Ok(addrs)
+    let ips = resolve_checked(&host, &SystemLookup, &SpecialPurposePolicy { allow_internal })
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(ips.into_iter().map(|ip| SocketAddr::new(ip, port)).collect())
 }
 
 fn require_admin(actor: &Actor) -> DeskResult<()> {
@@ -716,28 +682,6 @@ mod tests {
             ["ftp://x/", "http://", "http://u:p@host/", "https://host:99999/", "javascript:alert(1)", "http://a b/"]
         {
             assert!(check_url_syntax(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn internal_addresses_are_recognised() {
-        for ip in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "0.0.0.0",
-            "100.64.0.1",
-            "::1",
-            "fe80::1",
-            "fd00::1",
-            "::ffff:127.0.0.1",
-        ] {
-            assert!(is_internal(ip.parse().unwrap()), "{ip}");
-        }
-        for ip in ["93.184.216.34", "2606:4700::1111", "8.8.8.8"] {
-            assert!(!is_internal(ip.parse().unwrap()), "{ip}");
         }
     }
 

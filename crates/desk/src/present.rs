@@ -27,6 +27,9 @@ impl Desk {
             };
             t.custom_fields.insert(key, shown);
         }
+        if !(actor.is_admin() || actor.user_id == t.requester_id) {
+            t.access_key.clear();
+        }
         if !actor.is_staff() {
             t.tags.clear();
             t.flagged_id = None;

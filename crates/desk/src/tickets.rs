@@ -86,7 +86,25 @@ struct Work {
     events: Events,
 }
 
+/// Whether `actor` may open a ticket in `dept`: customers in public
+/// departments, agents in their own, admins anywhere. One rule for every
+/// door (API, web form, dialects): an agent who could open tickets
+/// elsewhere would write where it cannot read.
+fn may_open_in(actor: &Actor, dept: &Department) -> bool {
+    match actor.role {
+        tessera_core::Role::Admin => true,
+        tessera_core::Role::Agent => actor.department_ids.contains(&dept.id),
+        tessera_core::Role::Customer => dept.public,
+    }
+}
+
 impl Desk {
+    /// The departments `actor` may open a ticket in (the choices of a
+    /// new-ticket form), in the catalogue's order.
+    pub async fn departments_for_new_ticket(&self, actor: &Actor) -> DeskResult<Vec<Department>> {
+        Ok(self.store.list_departments().await?.into_iter().filter(|d| may_open_in(actor, d)).collect())
+    }
+
     // ---- reads -------------------------------------------------------------------
 
     /// One ticket with its conversation; `newest_first` reverses the order.
@@ -432,6 +450,9 @@ impl Desk {
             Some(d) if staff || d.public => d,
             _ => return Err(DeskError::invalid("department_id", "unknown_department", "there is no such department")),
         };
+        if !may_open_in(actor, &dept) {
+            return Err(DeskError::forbidden_field("department_id", "agents open tickets in their own departments"));
+        }
 
         // The requester.
         let mut new_requester = None;
@@ -635,7 +656,13 @@ impl Desk {
         // The creator may not see the ticket (an agent opening a ticket in
         // another department): then the answer holds no conversation.
         let messages = if actor.can_view(&ticket) { vec![self.present_message(actor, first)?] } else { vec![] };
-        Ok(TicketDetail { ticket: self.present_ticket(actor, &defs, ticket), messages })
+        // Whoever opened the ticket gets its key once, in this answer: the
+        // guest link to hand to the requester (WHMCS OpenTicket's `c`).
+        // Reads show it to the requester and admins only.
+        let key = ticket.access_key.clone();
+        let mut ticket = self.present_ticket(actor, &defs, ticket);
+        ticket.access_key = key;
+        Ok(TicketDetail { ticket, messages })
     }
 
     // ---- reply and note ----------------------------------------------------------------------
@@ -1233,20 +1260,39 @@ impl Desk {
         if !actor.is_staff() || !actor.can_see_field(def, &t) {
             return Err(DeskError::forbidden("only agents of the ticket's department see its secrets"));
         }
-        let mut t = t;
+        let value = match t.custom_fields.get(key) {
+            Some(Value::String(sealed)) => Some(self.secrets.open(&format!("custom_field:{key}"), sealed)?),
+            _ => None,
+        };
+        self.record_look(actor, t, EventKind::SecretRevealed, json!({"field": key})).await?;
+        Ok(value)
+    }
+
+    /// The ticket's guest link (`/t/<number>?key=<access key>`) for an
+    /// agent who works the ticket, to send to its requester; recorded on
+    /// the ticket, since whoever holds the link acts as the requester there.
+    pub async fn guest_link(&self, actor: &Actor, id: TicketId) -> DeskResult<String> {
+        let t = self.visible_ticket(actor, id).await?;
+        if !actor.can_work(&t) || actor.only_ticket.is_some() {
+            return Err(DeskError::not_found("ticket"));
+        }
+        let link = format!("/t/{}?key={}", t.number, t.access_key);
+        self.record_look(actor, t, EventKind::GuestLinkIssued, Value::Null).await?;
+        Ok(link)
+    }
+
+    /// Records that `actor` looked at something of `t` without changing it
+    /// (no version bump: looking is not a change), retrying while the
+    /// ticket changes under it.
+    async fn record_look(&self, actor: &Actor, mut t: Ticket, kind: EventKind, data: Value) -> DeskResult<()> {
         for _ in 0..RETRIES {
-            let value = match t.custom_fields.get(key) {
-                Some(Value::String(sealed)) => Some(self.secrets.open(&format!("custom_field:{key}"), sealed)?),
-                _ => None,
-            };
-            // Recorded without a version bump: looking is not a change.
             let mut ev = Events::new(actor, self.now());
-            ev.push(EventKind::SecretRevealed, None, BTreeMap::new(), json!({"field": key}));
+            ev.push(kind, None, BTreeMap::new(), data.clone());
             let mut change = TicketChange::new(t.clone(), t.version);
             change.events = ev.list;
             match self.store.commit(ChangeSet { creates: vec![], updates: vec![change] }).await {
-                Ok(_) => return Ok(value),
-                Err(StoreError::VersionConflict) => t = self.visible_ticket(actor, id).await?,
+                Ok(_) => return Ok(()),
+                Err(StoreError::VersionConflict) => t = self.visible_ticket(actor, t.id).await?,
                 Err(e) => return Err(e.into()),
             }
         }

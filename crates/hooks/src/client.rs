@@ -1,9 +1,23 @@
 //! The one HTTP client of all hooks: signed POSTs to checked addresses, no
 //! redirects, a total timeout, and a capped read of the answer.
+//!
+//! Addresses are checked where they are used: the HTTP library resolves
+//! host names only through [`PinnedResolver`], which looks each name up
+//! once and hands over only addresses the policy accepts, so the
+//! connection goes to the address that was checked (a name cannot answer
+//! a public address to a check and the metadata service to the connection).
+//! IP literals, which the library does not resolve, are checked before the
+//! request is made.
 
 use crate::sign;
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use std::error::Error as _;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tessera_desk::hooks::resolve_target;
+use tessera_desk::hooks::{
+    AddressPolicy, NameLookup, SpecialPurposePolicy, SystemLookup, TargetError, check_url_syntax, resolve_checked,
+};
 
 /// Most bytes of an answer read (the rest is dropped, the request still counts).
 pub const MAX_BODY: usize = 64 * 1024;
@@ -60,21 +74,73 @@ pub struct Request<'a> {
 #[derive(Clone)]
 pub struct HookClient {
     http: reqwest::Client,
-    allow_internal: bool,
+    policy: Arc<dyn AddressPolicy>,
+}
+
+/// The HTTP library's resolver: one lookup per connection, every answer
+/// checked, only checked addresses handed over (the DNS-rebinding guard).
+pub struct PinnedResolver {
+    lookup: Arc<dyn NameLookup>,
+    policy: Arc<dyn AddressPolicy>,
+}
+
+impl PinnedResolver {
+    /// A resolver looking names up with `lookup` and passing what `policy` accepts.
+    pub fn new(lookup: Arc<dyn NameLookup>, policy: Arc<dyn AddressPolicy>) -> Self {
+        Self { lookup, policy }
+    }
+}
+
+impl Resolve for PinnedResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let lookup = Arc::clone(&self.lookup);
+        let policy = Arc::clone(&self.policy);
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let ips = resolve_checked(&host, lookup.as_ref(), policy.as_ref()).await?;
+            // Port 0: the library puts the URL's port in.
+            let addrs: Addrs = Box::new(ips.into_iter().map(|ip| SocketAddr::new(ip, 0)));
+            Ok(addrs)
+        })
+    }
 }
 
 impl HookClient {
-    /// A client; `allow_internal` lets hooks reach loopback and private addresses.
+    /// A client; `allow_internal` lets hooks reach loopback, private and
+    /// other special-purpose addresses. Names are looked up by the system.
     pub fn new(allow_internal: bool) -> Result<Self, String> {
+        Self::with_lookup(Arc::new(SystemLookup), Arc::new(SpecialPurposePolicy { allow_internal }))
+    }
+
+    /// A client looking names up with `lookup` and connecting only where
+    /// `policy` allows (tests bring their own of both).
+    pub fn with_lookup(lookup: Arc<dyn NameLookup>, policy: Arc<dyn AddressPolicy>) -> Result<Self, String> {
         crate::install_tls_provider();
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(5))
             .user_agent(concat!("Tessera/", env!("CARGO_PKG_VERSION")))
             .no_proxy()
+            .dns_resolver(Arc::new(PinnedResolver::new(lookup, Arc::clone(&policy))))
             .build()
             .map_err(|e| format!("cannot build the hook client: {e}"))?;
-        Ok(Self { http, allow_internal })
+        Ok(Self { http, policy })
+    }
+
+    /// The URL to request, once its form is checked and, when its host is
+    /// an IP literal (which the HTTP library connects to without asking the
+    /// resolver), the address too.
+    fn target(&self, url: &str) -> Result<reqwest::Url, TargetError> {
+        check_url_syntax(url).map_err(TargetError::Url)?;
+        let parsed = reqwest::Url::parse(url).map_err(|e| TargetError::Url(format!("the URL is malformed: {e}")))?;
+        // The host as the library reads it (`http://2130706433/` is
+        // 127.0.0.1), taken for a literal the way it does.
+        let host = parsed.host_str().ok_or_else(|| TargetError::Url("the URL has no host".into()))?;
+        let literal = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().ok();
+        if let Some(ip) = literal {
+            self.policy.check(ip).map_err(|why| TargetError::Refused { host: ip.to_string(), ip, why })?;
+        }
+        Ok(parsed)
     }
 
     /// POSTs `req`, signed. Never fails: every problem is in the answer.
@@ -86,14 +152,16 @@ impl HookClient {
             error: Some(e),
             latency: started.elapsed(),
         };
-        // The address is checked again at each call (DNS may have changed).
-        if let Err(e) = resolve_target(req.url, self.allow_internal).await {
-            return fail(e, started);
-        }
+        // The address is checked at each call (DNS may have changed), in
+        // the one lookup whose answer is connected to.
+        let url = match self.target(req.url) {
+            Ok(u) => u,
+            Err(e) => return fail(e.to_string(), started),
+        };
         let sig = sign::signature(req.secret, req.timestamp, req.body);
         let send = self
             .http
-            .post(req.url)
+            .post(url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header(sign::DELIVERY, req.delivery)
             .header(sign::EVENT, req.event)
@@ -102,7 +170,7 @@ impl HookClient {
             .body(req.body.to_vec())
             .send();
         let outcome = tokio::time::timeout(req.timeout, async {
-            let mut resp = send.await.map_err(|e| format!("request failed: {}", without_url(&e)))?;
+            let mut resp = send.await.map_err(|e| request_failed(&e))?;
             let status = resp.status().as_u16();
             let mut body = Vec::new();
             let mut too_big = false;
@@ -135,6 +203,19 @@ impl HookClient {
             }
         }
     }
+}
+
+/// Why a request failed: the refusal of its address when that was it
+/// (nothing was sent), else the library's error.
+fn request_failed(e: &reqwest::Error) -> String {
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        if let Some(refused) = c.downcast_ref::<TargetError>() {
+            return refused.to_string();
+        }
+        cause = c.source();
+    }
+    format!("request failed: {}", without_url(e))
 }
 
 /// An error's text without the URL (which may carry tokens in its query).

@@ -4,8 +4,10 @@
 //! model, any language can plug in).
 //!
 //! Every request is signed (see [`sign`]), goes only where the URL policy
-//! allows (no loopback, private or link-local address unless configured),
-//! follows no redirect, and reads at most [`client::MAX_BODY`] bytes back.
+//! allows (no special-purpose address — loopback, private, link-local and
+//! the rest of IANA's registries — unless configured), connects to the very
+//! address that was checked (see [`client`]), follows no redirect, and
+//! reads at most [`client::MAX_BODY`] bytes back.
 #![forbid(unsafe_code)]
 
 pub mod client;

@@ -30,7 +30,8 @@ pub const HEADER: &str = "idempotency-key";
 
 /// Routes whose answers hold secrets that must not be kept at rest.
 fn answer_holds_secret(path: &str) -> bool {
-    path == "/api/v1/tokens" || (path.starts_with("/api/v1/tickets/") && path.ends_with("/reveal"))
+    path == "/api/v1/tokens"
+        || (path.starts_with("/api/v1/tickets/") && (path.ends_with("/reveal") || path.ends_with("/guest-link")))
 }
 
 fn key_of(req: &Request) -> Result<Option<String>, ApiError> {

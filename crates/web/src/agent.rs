@@ -627,7 +627,7 @@ pub struct AgentTicket {
     /// Waiting time.
     pub wait: String,
     /// The access-key link for the requester.
-    pub guest_link: String,
+    pub guest_link: Option<String>,
     /// Merged into.
     pub merged_into: Option<String>,
     /// Follow-up of.
@@ -652,6 +652,8 @@ struct Extra {
     body: String,
     kind: String,
     revealed: Option<(String, Option<String>)>,
+    /// The guest link the agent asked for.
+    guest_link: Option<String>,
     patch_form: Option<Form>,
 }
 
@@ -664,6 +666,7 @@ impl Default for Extra {
             body: String::new(),
             kind: "reply".into(),
             revealed: None,
+            guest_link: None,
             patch_form: None,
         }
     }
@@ -875,7 +878,7 @@ async fn render_ticket(
         due: pick("due", tk.due_at.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()),
         boosted: pf.map_or(tk.queue_boost, |f| f.checked("queue_boost")),
         wait: tk.wait_seconds(now).map(|w| i.duration(w)).unwrap_or_default(),
-        guest_link: format!("/t/{}?key={}", tk.number, tk.access_key),
+        guest_link: extra.guest_link.clone(),
         merged_into,
         follow_up_of,
         created: Stamp::of(tk.created_at),
@@ -1152,4 +1155,23 @@ pub async fn reveal(
         return Ok(Json(json!({"key": key, "value": value})).into_response());
     }
     render_ticket(&state, &headers, &s, TicketId(id), Extra { revealed: Some((key, value)), ..Extra::default() }).await
+}
+
+/// Shows the ticket's guest link (asked for, and recorded, one at a time:
+/// whoever holds it acts as the requester on this ticket).
+pub async fn guest_link(
+    State(state): State<WebState>,
+    Signed(s): Signed,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    form: Form,
+) -> Result<Response, WebError> {
+    check_csrf(&s, &headers, form.get("_csrf"))?;
+    require_agent(&s)?;
+    let path = state.desk.guest_link(&s.actor, TicketId(id)).await?;
+    let link = match &state.public_url {
+        Some(base) => format!("{}{path}", base.trim_end_matches('/')),
+        None => path,
+    };
+    render_ticket(&state, &headers, &s, TicketId(id), Extra { guest_link: Some(link), ..Extra::default() }).await
 }

@@ -23,7 +23,7 @@ use tessera_core::custom_field::FieldType;
 use tessera_core::ids::{DepartmentId, ServiceId, UserId};
 use tessera_core::status::{StatusCategory, StatusKey};
 use tessera_core::ticket::{Priority, Source, TicketType};
-use tessera_core::{Department, Email, Role};
+use tessera_core::{Department, Email};
 use tessera_desk::{OpenTicket, RequesterInput};
 
 /// Where a ticket comes from unless the agent says otherwise: most tickets
@@ -82,15 +82,9 @@ pub struct NewQuery {
     department: Option<i64>,
 }
 
-/// The departments the agent may open a ticket in: their own (every one
-/// for admins, and for an agent who belongs to none).
+/// The departments the agent may open a ticket in (the desk's rule).
 async fn departments(state: &WebState, s: &SignedIn) -> Result<Vec<Department>, WebError> {
-    let all: Vec<Department> = state.desk.list_departments(&s.actor).await?.into_iter().map(|d| d.department).collect();
-    if s.actor.role == Role::Admin {
-        return Ok(all);
-    }
-    let mine: Vec<Department> = all.iter().filter(|d| s.actor.department_ids.contains(&d.id)).cloned().collect();
-    Ok(if mine.is_empty() { all } else { mine })
+    Ok(state.desk.departments_for_new_ticket(&s.actor).await?)
 }
 
 async fn render(

@@ -18,12 +18,35 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tessera_desk::{SignInError, UpdateUser};
 
-/// Where to go after signing in: a local path only.
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\\\") => n.to_string(),
-        _ => "/".to_string(),
+/// Where to go after signing in (or after switching the language): a path
+/// of this site, judged the way a browser parses URLs. Browsers drop tabs
+/// and line breaks anywhere in a URL, read `\\` as `/`, and take `//host`
+/// as another site, so a `next` with a control character, whitespace or a
+/// backslash anywhere, or starting with `//`, is refused whole (answered
+/// with `/`), never repaired. Non-ASCII characters are percent-encoded, so
+/// the `Location` header is plain ASCII.
+pub fn safe_next(next: Option<&str>) -> String {
+    const MAX: usize = 2048;
+    let Some(n) = next else { return "/".to_string() };
+    let local = n.starts_with('/')
+        && !n.starts_with("//")
+        && n.len() <= MAX
+        && !n.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\');
+    if !local {
+        return "/".to_string();
     }
+    let mut out = String::with_capacity(n.len());
+    for c in n.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
 }
 
 /// The home of a role.
@@ -235,14 +258,10 @@ pub async fn account(
         input.time_zone = form.text("time_zone");
     }
     if !errors.any() {
-        match state.desk.update_user(&s.actor, s.user.id, input.clone()).await {
-            Ok(_) => {
-                if input.password.is_some() {
-                    // Other browsers signed in as this user are signed out.
-                    let _ = state.desk.store().delete_sessions_of(s.user.id, Some(&s.session.id_hash)).await;
-                }
-                return Ok(see_other("/account?saved=1"));
-            }
+        // A new password signs out every other browser (the desk's rule);
+        // this one stays signed in.
+        match state.desk.update_user_in_session(&s.actor, s.user.id, input, Some(&s.session.id_hash)).await {
+            Ok(_) => return Ok(see_other("/account?saved=1")),
             Err(e) => {
                 let (field, message) = desk_message(&i, &e);
                 let field = if field == "password" { "new_password".to_string() } else { field };

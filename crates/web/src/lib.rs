@@ -40,20 +40,25 @@ pub struct WebState {
     pub secure_cookies: bool,
     /// Live updates and presence.
     pub live: Arc<live::Hub>,
+    /// `[server] public_url`: makes links shown to be sent elsewhere whole.
+    pub public_url: Option<String>,
     /// The longest pause of the live stream (`/agent/live`): keep-alives
     /// keep it within the server's idle timeout.
     pub sse_keep_alive: Duration,
 }
 
 impl WebState {
-    /// The web state over a desk; starts the live-update feed.
-    pub fn new(desk: Desk, secure_cookies: bool) -> Self {
+    /// The web state over a desk; starts the live-update feed. Cookies are
+    /// marked `Secure` when the public URL is https.
+    pub fn new(desk: Desk, public_url: Option<String>) -> Self {
         let live = live::Hub::start(desk.clone());
+        let secure_cookies = public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
         Self {
             desk,
             assets: Arc::new(assets::Assets::new()),
             secure_cookies,
             live,
+            public_url,
             sse_keep_alive: Duration::from_secs(15),
         }
     }
@@ -98,6 +103,7 @@ pub fn router(state: WebState) -> Router {
         .route("/agent/tickets/{id}/properties", post(agent::properties))
         .route("/agent/tickets/{id}/action", post(agent::action))
         .route("/agent/tickets/{id}/reveal", post(agent::reveal))
+        .route("/agent/tickets/{id}/guest-link", post(agent::guest_link))
         .route("/agent/tickets/{id}/presence", post(live::presence))
         .merge(admin::routes())
         .with_state(state)

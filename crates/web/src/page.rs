@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use std::collections::BTreeMap;
 use tessera_core::Role;
 use tessera_desk::DeskError;
@@ -178,8 +178,13 @@ fn with_page_headers(mut r: Response) -> Response {
 }
 
 /// A 303 redirect (after a form post).
+/// A `Location` that is not a valid header value (a control character)
+/// goes to the home page instead: input never makes a 5xx.
 pub fn see_other(to: &str) -> Response {
-    Redirect::to(to).into_response()
+    match HeaderValue::from_str(to) {
+        Ok(v) => (StatusCode::SEE_OTHER, [(header::LOCATION, v)]).into_response(),
+        Err(_) => (StatusCode::SEE_OTHER, [(header::LOCATION, HeaderValue::from_static("/"))]).into_response(),
+    }
 }
 
 /// Why a page could not be shown. Turned into a localized page by
@@ -235,8 +240,7 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let (status, title, text, detail) = match self {
             Self::SignIn { next } => {
-                let to = format!("/sign-in?next={}", crate::forms::encode(&next));
-                return Redirect::to(&to).into_response();
+                return see_other(&format!("/sign-in?next={}", crate::forms::encode(&next)));
             }
             Self::Csrf => (StatusCode::FORBIDDEN, "error.csrf_title", "error.csrf_text", None),
             Self::NotFound => (StatusCode::NOT_FOUND, "error.not_found_title", "error.not_found_text", None),

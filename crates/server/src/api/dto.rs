@@ -117,6 +117,15 @@ pub struct SecretOut {
     pub value: Option<String>,
 }
 
+/// A ticket's guest link, for an agent to send to its requester.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GuestLinkOut {
+    /// The link's path and query (`/t/<number>?key=<access key>`).
+    pub path: String,
+    /// The whole link, when `[server] public_url` is set.
+    pub url: Option<String>,
+}
+
 /// An uploaded file's record.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AttachmentOut {

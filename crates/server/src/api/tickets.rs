@@ -427,3 +427,16 @@ pub async fn reveal_secret(
     let value = s.desk.reveal_secret(&a, TicketId(id), &key).await?;
     Ok(Json(SecretOut { key, value }))
 }
+
+/// The ticket's guest link, to send to its requester: whoever holds it acts
+/// as the requester on this ticket (and what they do is recorded as done
+/// through the link). Agents who work the ticket; the request is recorded
+/// as a `ticket.guest_link_issued` event. Reads never carry the access key
+/// but for the requester and admins.
+#[utoipa::path(post, path = "/tickets/{id}/guest-link", tag = "tickets", params(("id" = i64, Path)),
+    responses((status = 200, body = GuestLinkOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn guest_link(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -> ApiResult<Json<GuestLinkOut>> {
+    let path = s.desk.guest_link(&a, TicketId(id)).await?;
+    let url = s.config.public_url.as_deref().map(|base| format!("{}{path}", base.trim_end_matches('/')));
+    Ok(Json(GuestLinkOut { path, url }))
+}

@@ -131,6 +131,7 @@ async fn every_event_kind_arrives_in_both_formats_signed_and_without_secrets() {
         .expect(200);
     w.admin.patch(&format!("/tickets/{t1}"), json!({"department_id": w.tech, "locked": false})).await.expect(200);
     w.admin.post_empty(&format!("/tickets/{t1}/secrets/server_password/reveal")).await.expect(200);
+    w.admin.post_empty(&format!("/tickets/{t1}/guest-link")).await.expect(200);
     w.erin.patch(&format!("/messages/{first}"), json!({"body": "Yardım edin lütfen"})).await.expect(200);
     w.erin.post(&format!("/messages/{reply}/rating"), json!({"rating": 5})).await.expect(200);
     let doomed = w.ayse.post(&format!("/tickets/{t1}/replies"), json!({"body": "Yanlış bilet"})).await.expect(201).body
@@ -621,6 +622,33 @@ async fn integrations_refuse_bad_input_and_internal_addresses() {
     w.admin.post_empty("/webhooks/99999/test").await.expect(404);
     w.admin.get("/webhooks/99999/deliveries/1").await.expect(404);
     w.admin.patch("/hooks/99999", json!({"active": false})).await.expect(404);
+}
+
+/// Issue 14, item 9: the special-purpose blocks beyond the classic private
+/// ranges, written as IP literals (nothing is looked up or connected to).
+#[tokio::test]
+async fn special_purpose_addresses_are_refused_when_saved_with_the_reason() {
+    let w = World::new().await;
+    for (url, block) in [
+        ("http://[64:ff9b::a9fe:a9fe]/x", "NAT64 (64:ff9b::/96)"),
+        ("http://[2002:a9fe:a9fe::1]/x", "6to4 (2002::/16)"),
+        ("http://[::a9fe:a9fe]/x", "IPv4-compatible"),
+        ("http://[::ffff:169.254.169.254]/x", "IPv4-mapped"),
+        ("http://[2001::1]/x", "Teredo (2001::/32)"),
+        ("http://100.100.100.200/x", "shared address space"),
+        ("http://192.0.0.8/x", "IETF protocol assignments (192.0.0.0/24)"),
+        ("http://240.0.0.1/x", "reserved (240.0.0.0/4)"),
+        ("http://198.18.0.1/x", "benchmarking"),
+    ] {
+        let r = w.admin.post("/webhooks", json!({"url": url})).await;
+        assert_eq!((r.status, r.field()), (422, "url"), "{url}: {}", r.body);
+        let message = r.body["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(block) && message.contains("allow_internal_targets"), "{url}: {message}");
+        let r = w.admin.post("/hooks", json!({"kind": "panel", "name": "TicketClientAreaViewList", "url": url})).await;
+        assert_eq!((r.status, r.field()), (422, "url"), "{url}: {}", r.body);
+    }
+    assert!(w.admin.get("/webhooks").await.body["webhooks"].as_array().unwrap().is_empty());
+    assert!(w.admin.get("/hooks").await.body["hooks"].as_array().unwrap().is_empty());
 }
 
 #[tokio::test]

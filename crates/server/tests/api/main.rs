@@ -25,6 +25,7 @@ mod queue;
 mod resources;
 mod restart;
 mod search;
+mod security;
 mod sla;
 mod storage_s3;
 mod support;

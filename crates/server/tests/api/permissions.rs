@@ -221,11 +221,11 @@ async fn customers_see_public_departments_and_their_own_services() {
     w.erin.get(&format!("/departments/{hidden}")).await.expect(404);
     let r = w.erin.post("/tickets", json!({"subject": "x", "department_id": hidden, "body": "x"})).await.expect(422);
     assert_eq!(r.field(), "department_id");
-    // Agents may open tickets there.
-    w.ayse
-        .post("/tickets", json!({"subject": "x", "department_id": hidden, "body": "x", "requester_id": w.erin_id}))
-        .await
-        .expect(201);
+    // Its agents may open tickets there; an agent of another department may not.
+    let open = json!({"subject": "x", "department_id": hidden, "body": "x", "requester_id": w.erin_id});
+    w.ayse.post("/tickets", open.clone()).await.expect(403);
+    w.admin.patch(&format!("/departments/{hidden}"), json!({"member_ids": [w.ayse_id]})).await.expect(200);
+    w.ayse.post("/tickets", open).await.expect(201);
 
     let s = w
         .admin
