@@ -21,6 +21,8 @@ pub mod whmcs;
 pub mod xml;
 
 use axum::Router;
+use axum::http::HeaderMap;
+use axum::response::Response;
 use std::sync::Arc;
 use tessera_desk::Desk;
 
@@ -39,6 +41,20 @@ impl CompatState {
     /// State over a desk.
     pub fn new(desk: Desk, config: CompatConfig) -> Self {
         Self { desk, config: Arc::new(config) }
+    }
+}
+
+/// A dialect's answer to a request whose body is larger than the route
+/// accepts, in the dialect's own error shape. The server's body limits give
+/// it before reading any of the body, so it cannot depend on the body:
+/// `headers` and `query` (a format asked for in the query string, the
+/// caller's language) are all it reads.
+pub fn too_large(state: &CompatState, dialect: Dialect, headers: &HeaderMap, query: Option<&str>) -> Response {
+    match dialect {
+        Dialect::Whmcs => whmcs::too_large(query),
+        Dialect::Billmanager => billmanager::too_large(query),
+        Dialect::Hostapi => hostapi::too_large(state, headers),
+        Dialect::Bangwo8 => bangwo8::too_large(),
     }
 }
 

@@ -34,20 +34,20 @@ fn opt<T: serde::Serialize>(v: &T) -> Value {
 impl Events {
     /// Events by `actor` at `at`.
     pub fn new(actor: &Actor, at: Timestamp) -> Self {
-        let via = actor.only_ticket.map(|_| "access_key");
-        Self { side: actor.side(), actor: Some(actor.user_id), via, at, list: Vec::new() }
+        Self::on_side(actor, actor.side(), at)
     }
 
     /// Events by `actor` on `side`: an agent passing on a customer's words
     /// acts (`actor_id`) on the customer's side, which decides what the
     /// events mean (a customer's reply, `TicketClientReplied`).
     pub fn on_side(actor: &Actor, side: Side, at: Timestamp) -> Self {
-        Self { side, actor: Some(actor.user_id), at, list: Vec::new() }
+        let via = actor.only_ticket.map(|_| "access_key");
+        Self { side, actor: Some(actor.user_id), via, at, list: Vec::new() }
     }
 
     /// No events yet, by the same actor, side and time as `self`.
     pub fn sibling(&self) -> Self {
-        Self { side: self.side, actor: self.actor, at: self.at, list: Vec::new() }
+        Self { side: self.side, actor: self.actor, via: self.via, at: self.at, list: Vec::new() }
     }
 
     /// Events by the system (automatic assignment).

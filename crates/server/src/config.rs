@@ -20,6 +20,8 @@
 //! max_body_bytes = 1048576              # JSON request bodies
 //! max_attachment_bytes = 20971520       # one uploaded file
 //! max_attachments_per_message = 10
+//! header_read_timeout_ms = 10000        # a request's head must arrive within this (also: longest idle keep-alive)
+//! idle_timeout_ms = 60000               # a connection with no byte moving either way for this long is closed
 //!
 //! [hooks]
 //! allow_internal_targets = false        # webhook, hook and panel URLs may not reach loopback/private addresses
@@ -126,6 +128,16 @@ pub struct Config {
     pub max_attachment_bytes: usize,
     /// Most files on one message.
     pub max_attachments_per_message: usize,
+    /// How long a client has to send a request's line and headers, from
+    /// the connection's start or the end of the previous answer, in
+    /// milliseconds (`[limits] header_read_timeout_ms`): a half-sent head
+    /// must not hold a connection for ever.
+    pub header_read_timeout_ms: u64,
+    /// How long a connection may go without a byte moving either way
+    /// before it is closed, in milliseconds (`[limits] idle_timeout_ms`):
+    /// a stalled body or a client that stopped reading. Event streams send
+    /// keep-alives well within it.
+    pub idle_timeout_ms: u64,
     /// Integrations (webhooks, validation hooks, panels).
     pub hooks: HooksConfig,
     /// Where attachments are kept.
@@ -175,6 +187,8 @@ impl std::fmt::Debug for Config {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_attachment_bytes", &self.max_attachment_bytes)
             .field("max_attachments_per_message", &self.max_attachments_per_message)
+            .field("header_read_timeout_ms", &self.header_read_timeout_ms)
+            .field("idle_timeout_ms", &self.idle_timeout_ms)
             .field("hooks", &self.hooks)
             .field("storage", &self.storage)
             .field("sla_poll_ms", &self.sla_poll_ms)
@@ -287,6 +301,8 @@ struct LimitsSection {
     max_body_bytes: Option<usize>,
     max_attachment_bytes: Option<usize>,
     max_attachments_per_message: Option<usize>,
+    header_read_timeout_ms: Option<u64>,
+    idle_timeout_ms: Option<u64>,
 }
 
 /// The default listen address.
@@ -305,6 +321,8 @@ impl Config {
             max_body_bytes: 1024 * 1024,
             max_attachment_bytes: 20 * 1024 * 1024,
             max_attachments_per_message: 10,
+            header_read_timeout_ms: 10_000,
+            idle_timeout_ms: 60_000,
             hooks: HooksConfig::default(),
             storage: StorageConfig::Fs,
             sla_poll_ms: 60_000,
@@ -335,6 +353,8 @@ impl Config {
         c.max_body_bytes = l.max_body_bytes.unwrap_or(c.max_body_bytes);
         c.max_attachment_bytes = l.max_attachment_bytes.unwrap_or(c.max_attachment_bytes);
         c.max_attachments_per_message = l.max_attachments_per_message.unwrap_or(c.max_attachments_per_message);
+        c.header_read_timeout_ms = l.header_read_timeout_ms.unwrap_or(c.header_read_timeout_ms);
+        c.idle_timeout_ms = l.idle_timeout_ms.unwrap_or(c.idle_timeout_ms);
         let h = file.hooks;
         c.hooks.allow_internal_targets = h.allow_internal_targets.unwrap_or(c.hooks.allow_internal_targets);
         c.hooks.retry_base_ms = h.retry_base_ms.unwrap_or(c.hooks.retry_base_ms);
@@ -369,6 +389,8 @@ impl Config {
         c.max_body_bytes = num("TESSERA_MAX_BODY_BYTES", c.max_body_bytes)?;
         c.max_attachment_bytes = num("TESSERA_MAX_ATTACHMENT_BYTES", c.max_attachment_bytes)?;
         c.max_attachments_per_message = num("TESSERA_MAX_ATTACHMENTS_PER_MESSAGE", c.max_attachments_per_message)?;
+        c.header_read_timeout_ms = num("TESSERA_HEADER_READ_TIMEOUT_MS", c.header_read_timeout_ms as usize)? as u64;
+        c.idle_timeout_ms = num("TESSERA_IDLE_TIMEOUT_MS", c.idle_timeout_ms as usize)? as u64;
         let flag = |name: &str, v: &str| -> Result<bool, ConfigError> {
             match v.trim() {
                 "1" | "true" | "yes" => Ok(true),
@@ -448,6 +470,14 @@ impl Config {
         Ok(c)
     }
 
+    /// The connection timeouts.
+    pub fn timeouts(&self) -> crate::serve::Timeouts {
+        crate::serve::Timeouts {
+            header_read: std::time::Duration::from_millis(self.header_read_timeout_ms),
+            idle: std::time::Duration::from_millis(self.idle_timeout_ms),
+        }
+    }
+
     /// Checks values that the types do not.
     pub fn check(&self) -> Result<(), ConfigError> {
         if self.max_body_bytes < 1024 {
@@ -464,6 +494,12 @@ impl Config {
         }
         if !(10..=3_600_000).contains(&self.sla_poll_ms) {
             return Err(ConfigError::Invalid("sla: poll_ms must be between 10 and 3600000".into()));
+        }
+        if !(100..=600_000).contains(&self.header_read_timeout_ms) {
+            return Err(ConfigError::Invalid("limits: header_read_timeout_ms must be between 100 and 600000".into()));
+        }
+        if !(100..=86_400_000).contains(&self.idle_timeout_ms) {
+            return Err(ConfigError::Invalid("limits: idle_timeout_ms must be between 100 and 86400000".into()));
         }
         if !(100..=60_000).contains(&h.timeout_ms) {
             return Err(ConfigError::Invalid("hooks: timeout_ms must be between 100 and 60000".into()));
@@ -553,6 +589,23 @@ mod tests {
         assert_eq!(c.max_body_bytes, 4096);
         let env = |k: &str| (k == "TESSERA_LISTEN").then(|| "0.0.0.0:1".to_string());
         assert_eq!(Config::load(dir.path(), &env).unwrap().listen, "0.0.0.0:1");
+    }
+
+    #[test]
+    fn connection_timeouts() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Config::load(dir.path(), &|_| None).unwrap();
+        assert_eq!((c.header_read_timeout_ms, c.idle_timeout_ms), (10_000, 60_000));
+        std::fs::write(dir.path().join("tessera.toml"), "[limits]\nheader_read_timeout_ms = 5000\n").unwrap();
+        let env = |k: &str| (k == "TESSERA_IDLE_TIMEOUT_MS").then(|| "120000".to_string());
+        let t = Config::load(dir.path(), &env).unwrap().timeouts();
+        assert_eq!(t.header_read, std::time::Duration::from_secs(5));
+        assert_eq!(t.idle, std::time::Duration::from_secs(120));
+        for bad in ["TESSERA_IDLE_TIMEOUT_MS=0", "TESSERA_HEADER_READ_TIMEOUT_MS=600001", "TESSERA_IDLE_TIMEOUT_MS=x"] {
+            let (k, v) = bad.split_once('=').unwrap();
+            let env = |name: &str| (name == k).then(|| v.to_string());
+            assert!(Config::load(dir.path(), &env).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::error::ApiError;
 use crate::extract::authenticate;
 use crate::state::AppState;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -66,10 +66,18 @@ async fn handle(state: AppState, req: Request, next: Next) -> Result<Response, A
         return Ok(next.run(Request::from_parts(parts, body)).await);
     };
     parts.extensions.insert(actor.clone());
-    let c = &state.config;
-    let limit = c.max_body_bytes.max(c.max_attachment_bytes.saturating_mul(c.max_attachments_per_message) + 64 * 1024);
+    // The route's own limit (the JSON limit for every route but uploads):
+    // the body is held here until the handler runs, so never more of it.
+    let limit = match parts.extensions.get::<MatchedPath>() {
+        Some(route) => crate::limits::route_limit(&state.config, route.as_str()),
+        None => crate::limits::ANONYMOUS_BODY_BYTES,
+    };
     let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the request body is larger than allowed")
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("the request body is larger than {limit} bytes"),
+        )
     })?;
     let mut h = Sha256::new();
     h.update(parts.method.as_str());

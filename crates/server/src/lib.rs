@@ -8,8 +8,10 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+pub mod limits;
 pub mod metrics;
 pub mod middleware;
+pub mod serve;
 pub mod startup;
 pub mod state;
 
@@ -20,7 +22,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use state::AppState;
 use std::future::Future;
-use std::net::SocketAddr;
 
 pub use config::Config;
 pub use startup::{FirstStart, StartError};
@@ -69,8 +70,8 @@ pub fn app(state: AppState) -> Router {
     let (api, _) = api::router();
     let web = tessera_web::router(state.web.clone());
     let compat = tessera_compat::router(state.compat.clone());
-    // Body limits are enforced where bodies are read: JSON bodies up to
-    // `max_body_bytes` (see `extract::ApiJson`), uploads file by file.
+    // Every route's body is cut off at the route's limit before anything
+    // reads it (`limits::body_limit`); readers bound what they keep too.
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -84,6 +85,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::body_limit))
         .layer(axum::middleware::from_fn_with_state(state.web, tessera_web::page::error_pages))
         .layer(axum::middleware::from_fn_with_state(state.metrics, middleware::request_log))
         .layer(axum::middleware::from_fn(middleware::security_headers))
@@ -93,13 +95,13 @@ pub fn app(state: AppState) -> Router {
         ))
 }
 
-/// Serves `app` on `listener` until `shutdown` completes.
+/// Serves `app` on `listener` until `shutdown` completes, with the
+/// configured connection timeouts (see [`serve`]).
 pub async fn run(
     state: AppState,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    let timeouts = state.config.timeouts();
+    serve::serve(listener, app(state), timeouts, shutdown).await
 }

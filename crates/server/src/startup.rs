@@ -155,7 +155,8 @@ pub async fn state(config: Config) -> Result<AppState, StartError> {
     let (_, doc) = crate::api::router();
     let openapi =
         doc.to_pretty_json().map_err(|e| StartError::Unsupported(format!("cannot render the API document: {e}")))?;
-    let web = tessera_web::WebState::new(desk.clone(), config.public_url.clone());
+    let web = tessera_web::WebState::new(desk.clone(), config.public_url.clone())
+        .with_sse_keep_alive(config.timeouts().sse_keep_alive());
     let compat = tessera_compat::CompatState::new(desk.clone(), config.compat.clone());
     let settings = WorkerSettings {
         retry_base: Duration::from_millis(h.retry_base_ms),

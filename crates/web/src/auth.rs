@@ -110,11 +110,30 @@ pub async fn sign_in_page(
         .await
 }
 
+/// The sign-in form's pre-session cookie, present and from our own site:
+/// checked before the form is read, so a POST without it (anyone's, from
+/// anywhere) is refused without reading its body. The form's copy of the
+/// token is compared in [`sign_in`].
+pub struct PreSession;
+
+impl axum::extract::FromRequestParts<WebState> for PreSession {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &WebState) -> Result<Self, WebError> {
+        if same_site(&parts.headers) && pre_token(&parts.headers).is_some() {
+            Ok(PreSession)
+        } else {
+            Err(WebError::Csrf)
+        }
+    }
+}
+
 /// Signs in.
 pub async fn sign_in(
     State(state): State<WebState>,
     headers: HeaderMap,
     peer: crate::portal::Peer,
+    _pre: PreSession,
     form: Form,
 ) -> Result<Response, WebError> {
     let next = safe_next(form.get("next"));

@@ -2,12 +2,14 @@
 //! such as checked boxes survive), multipart bodies with their files.
 
 use crate::page::WebError;
+use crate::session::{ExpectedCsrf, same_site};
 use axum::body::Body;
 use axum::extract::{FromRequest, Multipart, Request};
 use std::collections::BTreeMap;
 
-/// The largest URL-encoded form accepted.
-const MAX_FORM_BYTES: usize = 512 * 1024;
+/// The largest URL-encoded form accepted (the server's limit of web routes
+/// without files is the same).
+pub const MAX_FORM_BYTES: usize = 512 * 1024;
 
 /// A submitted form.
 #[derive(Debug, Clone, Default)]
@@ -74,23 +76,54 @@ impl<S: Send + Sync> FromRequest<S> for Form {
         if ctype.starts_with("multipart/form-data") {
             return read_multipart(req, state).await;
         }
+        // A failure is a body above the limit (or one that broke off).
         let bytes = axum::body::to_bytes(req.into_body(), MAX_FORM_BYTES).await.map_err(|_| WebError::TooLarge)?;
         Ok(Self::parse_urlencoded(&bytes))
     }
 }
 
+fn multipart_error(e: &axum::extract::multipart::MultipartError) -> WebError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        WebError::TooLarge
+    } else {
+        WebError::BadRequest(e.body_text())
+    }
+}
+
+/// Reads a multipart form. The server cuts the body off at the route's
+/// limit; this reader adds that, on a signed-in request (one that carries
+/// [`ExpectedCsrf`]), no file is read before the form's `_csrf` field (or
+/// the `X-CSRF-Token` header) has matched the session's token: our forms
+/// put the token first, so a forged form is refused before its files are.
 async fn read_multipart<S: Send + Sync>(req: Request<Body>, state: &S) -> Result<Form, WebError> {
+    let expected = req.extensions().get::<ExpectedCsrf>().cloned();
+    let mut csrf_ok = match &expected {
+        None => true,
+        Some(e) => {
+            if !same_site(req.headers()) {
+                return Err(WebError::Csrf);
+            }
+            req.headers()
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|t| tessera_desk::auth::constant_time_eq(t, &e.0))
+        }
+    };
     let mut mp = Multipart::from_request(req, state).await.map_err(|e| WebError::BadRequest(e.body_text()))?;
     let mut form = Form::default();
     // Files larger than the desk allows are refused there, with a message;
-    // this bound only keeps a hostile body from filling memory.
+    // this bound only keeps a hostile body from filling memory should the
+    // server's route limit be missing.
     let bound = 256 * 1024 * 1024;
     let mut total = 0usize;
-    while let Some(mut field) = mp.next_field().await.map_err(|e| WebError::BadRequest(e.body_text()))? {
+    while let Some(mut field) = mp.next_field().await.map_err(|e| multipart_error(&e))? {
         let name = field.name().unwrap_or("").to_string();
         let file_name = field.file_name().map(str::to_string);
+        if file_name.is_some() && !csrf_ok {
+            return Err(WebError::Csrf);
+        }
         let mut bytes = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(|e| WebError::BadRequest(e.body_text()))? {
+        while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(&e))? {
             total += chunk.len();
             if total > bound {
                 return Err(WebError::TooLarge);
@@ -100,7 +133,18 @@ async fn read_multipart<S: Send + Sync>(req: Request<Body>, state: &S) -> Result
         match file_name {
             Some(f) if !bytes.is_empty() => form.files.push((f, bytes)),
             Some(_) => {}
-            None => form.pairs.push((name, String::from_utf8_lossy(&bytes).into_owned())),
+            None => {
+                let value = String::from_utf8_lossy(&bytes).into_owned();
+                if name == "_csrf"
+                    && let Some(e) = &expected
+                {
+                    if !tessera_desk::auth::constant_time_eq(&value, &e.0) {
+                        return Err(WebError::Csrf);
+                    }
+                    csrf_ok = true;
+                }
+                form.pairs.push((name, value));
+            }
         }
     }
     Ok(form)

@@ -26,6 +26,7 @@ pub mod view;
 use axum::Router;
 use axum::routing::{get, post};
 use std::sync::Arc;
+use std::time::Duration;
 use tessera_desk::Desk;
 
 /// What the web handlers share.
@@ -41,6 +42,9 @@ pub struct WebState {
     pub live: Arc<live::Hub>,
     /// `[server] public_url`: makes links shown to be sent elsewhere whole.
     pub public_url: Option<String>,
+    /// The longest pause of the live stream (`/agent/live`): keep-alives
+    /// keep it within the server's idle timeout.
+    pub sse_keep_alive: Duration,
 }
 
 impl WebState {
@@ -49,7 +53,20 @@ impl WebState {
     pub fn new(desk: Desk, public_url: Option<String>) -> Self {
         let live = live::Hub::start(desk.clone());
         let secure_cookies = public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
-        Self { desk, assets: Arc::new(assets::Assets::new()), secure_cookies, live, public_url }
+        Self {
+            desk,
+            assets: Arc::new(assets::Assets::new()),
+            secure_cookies,
+            live,
+            public_url,
+            sse_keep_alive: Duration::from_secs(15),
+        }
+    }
+
+    /// Sets the live stream's keep-alive interval (see [`Self::sse_keep_alive`]).
+    pub fn with_sse_keep_alive(mut self, every: Duration) -> Self {
+        self.sse_keep_alive = every;
+        self
     }
 }
 

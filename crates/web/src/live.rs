@@ -191,6 +191,7 @@ pub async fn stream(State(state): State<WebState>, Signed(s): Signed) -> Result<
         return Err(WebError::Forbidden);
     }
     let rx = state.live.subscribe();
+    let state_keep_alive = state.sse_keep_alive;
     let feed = Feed {
         rx,
         actor: s.actor,
@@ -199,8 +200,10 @@ pub async fn stream(State(state): State<WebState>, Signed(s): Signed) -> Result<
         state,
         recent: HashMap::new(),
     };
+    let every = state_keep_alive;
     let stream = events(feed);
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response())
+    // Keep-alives keep the connection within the server's idle timeout.
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(every)).into_response())
 }
 
 /// One agent's feed: the hub, who they are, and the session that lets them in.

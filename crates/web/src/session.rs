@@ -159,6 +159,12 @@ pub fn check_csrf(signed: &SignedIn, headers: &HeaderMap, token: Option<&str>) -
     if ok { Ok(()) } else { Err(WebError::Csrf) }
 }
 
+/// The session's CSRF token, left in a signed-in request by [`Signed`] so
+/// that the form reader can refuse a forged multipart form before reading
+/// its files ([`crate::forms::Form`]). The handler still checks the token.
+#[derive(Debug, Clone)]
+pub struct ExpectedCsrf(pub String);
+
 /// The signed-in person, or a redirect to sign-in that comes back here.
 pub struct Signed(pub SignedIn);
 
@@ -167,7 +173,10 @@ impl FromRequestParts<WebState> for Signed {
 
     async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Self::Rejection> {
         match load(state, &parts.headers).await {
-            Some(s) => Ok(Signed(s)),
+            Some(s) => {
+                parts.extensions.insert(ExpectedCsrf(s.session.csrf_token.clone()));
+                Ok(Signed(s))
+            }
             None => {
                 let next = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
                 Err(WebError::SignIn { next })

@@ -373,6 +373,12 @@ async fn no_endpoint() -> Response {
     answer(Err(Fail::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")), "-")
 }
 
+/// The answer to a body above the limit (this dialect only reads), given
+/// before it is read (see [`crate::too_large`]).
+pub(crate) fn too_large() -> Response {
+    answer(Err(Fail::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the request body is too large")), "-")
+}
+
 /// A known path with another method.
 async fn wrong_method(_headers: HeaderMap) -> Response {
     answer(Err(Fail::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint answers GET only")), "-")

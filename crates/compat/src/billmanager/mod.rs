@@ -128,6 +128,17 @@ async fn sign_in(state: &CompatState, p: &Params, peer: Option<IpAddr>) -> Resul
     Ok(Caller { actor, real, peer })
 }
 
+/// The answer to a body above the limit, given before it is read (see
+/// [`crate::too_large`]): an error document, in the format `out` of the
+/// query string asks for.
+pub(crate) fn too_large(query: Option<&str>) -> Response {
+    let out = query
+        .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "out").and_then(|(_, v)| Out::parse(Some(&v))))
+        .unwrap_or(Out::Xml);
+    answer(out, "-", Err(BmError::value("", "The request body is too large")))
+}
+
 /// The HTTP answer of a function, tagged for the request log.
 fn answer(out: Out, action: &str, result: Result<Doc, BmError>) -> Response {
     let (status, doc) = match result {

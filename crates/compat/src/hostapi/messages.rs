@@ -32,6 +32,8 @@ pub enum Msg {
     UnknownTicket,
     /// The body is neither JSON nor a form.
     BadBody,
+    /// The body is larger than the endpoint accepts.
+    TooLarge,
     /// No such endpoint.
     NoEndpoint,
     /// The path's method is not this one.
@@ -96,6 +98,10 @@ impl Msg {
             (Msg::BadBody, Lang::En) => "The request body is neither valid JSON nor a form.".into(),
             (Msg::BadBody, Lang::Zh) => "请求体不是有效的 JSON 或表单。".into(),
             (Msg::BadBody, Lang::Ru) => "Тело запроса не является корректным JSON или формой.".into(),
+            (Msg::TooLarge, Lang::Tr) => "İstek gövdesi çok büyük.".into(),
+            (Msg::TooLarge, Lang::En) => "The request body is too large.".into(),
+            (Msg::TooLarge, Lang::Zh) => "请求体过大。".into(),
+            (Msg::TooLarge, Lang::Ru) => "Тело запроса слишком велико.".into(),
             (Msg::NoEndpoint, Lang::Tr) => "Böyle bir endpoint yok.".into(),
             (Msg::NoEndpoint, Lang::En) => "No such endpoint.".into(),
             (Msg::NoEndpoint, Lang::Zh) => "没有这个接口。".into(),

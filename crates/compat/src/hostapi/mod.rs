@@ -154,8 +154,15 @@ async fn body_params(s: &CompatState, parts: &Parts, body: Body, lang: Lang) -> 
     let ct = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
     let bytes = axum::body::to_bytes(body, s.config.max_body_bytes)
         .await
-        .map_err(|_| Fail { status: StatusCode::PAYLOAD_TOO_LARGE, message: Msg::BadBody.text(lang) })?;
+        .map_err(|_| Fail::new(StatusCode::PAYLOAD_TOO_LARGE, &Msg::TooLarge, lang))?;
     Params::parse(ct.as_deref(), &bytes).map_err(|e| Fail::param(e, lang))
+}
+
+/// The answer to a body above the endpoint's limit, given before it is
+/// read (see [`crate::too_large`]).
+pub(crate) fn too_large(s: &CompatState, headers: &HeaderMap) -> Response {
+    let lang = common::language(headers, s.config.language);
+    answer(Err(Fail::new(StatusCode::PAYLOAD_TOO_LARGE, &Msg::TooLarge, lang)), "-")
 }
 
 /// Links are built on the configured public URL, else on the request's host.

@@ -145,23 +145,15 @@ async fn read_params(req: Request, state: &CompatState) -> Result<Params, WhmcsE
             match mp.next_field().await {
                 Ok(Some(field)) => {
                     let name = field.name().unwrap_or_default().to_string();
-                    let text = field.text().await.map_err(|_| WhmcsError::bad("Malformed multipart body"))?;
+                    let text = field.text().await.map_err(|e| multipart_error(&e))?;
                     pairs.push((name, text));
                 }
                 Ok(None) => break,
-                Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
-                    return Err(WhmcsError {
-                        status: axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-                        message: "Request too large".into(),
-                    });
-                }
-                Err(_) => return Err(WhmcsError::bad("Malformed multipart body")),
+                Err(e) => return Err(multipart_error(&e)),
             }
         }
     } else {
-        let bytes = axum::body::to_bytes(req.into_body(), state.config.max_body_bytes).await.map_err(|_| {
-            WhmcsError { status: axum::http::StatusCode::PAYLOAD_TOO_LARGE, message: "Request too large".into() }
-        })?;
+        let bytes = axum::body::to_bytes(req.into_body(), state.config.max_body_bytes).await.map_err(|_| too_big())?;
         if !bytes.is_empty() {
             let body: Vec<(String, String)> =
                 serde_urlencoded::from_bytes(&bytes).map_err(|_| WhmcsError::bad("Malformed form body"))?;
@@ -169,4 +161,28 @@ async fn read_params(req: Request, state: &CompatState) -> Result<Params, WhmcsE
         }
     }
     Ok(Params::from_pairs(pairs))
+}
+
+/// A body above the limit.
+fn too_big() -> WhmcsError {
+    WhmcsError { status: axum::http::StatusCode::PAYLOAD_TOO_LARGE, message: "Request too large".into() }
+}
+
+/// A multipart body that cannot be read: too large, or malformed.
+fn multipart_error(e: &axum::extract::multipart::MultipartError) -> WhmcsError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        too_big()
+    } else {
+        WhmcsError::bad("Malformed multipart body")
+    }
+}
+
+/// The answer to a body above the limit, given before it is read (see
+/// [`crate::too_large`]): XML unless the query string asks for JSON
+/// (`responsetype` is usually in the body, which is not read).
+pub(crate) fn too_large(query: Option<&str>) -> Response {
+    let responsetype = query
+        .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "responsetype").map(|(_, v)| v));
+    with_action(answer::error(Format::parse(responsetype.as_deref()), &too_big()), "-")
 }

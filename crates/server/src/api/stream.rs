@@ -22,7 +22,6 @@ use serde::Deserialize;
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Duration;
 use tessera_core::ids::{EventId, TicketId};
 use tessera_core::{Actor, Event, Ticket};
 use tessera_desk::Desk;
@@ -33,7 +32,7 @@ use utoipa::IntoParams;
 /// Events read from the log at once while catching up.
 const PAGE: u32 = 200;
 /// How often a quiet stream checks that its token still holds.
-pub const RECHECK: Duration = Duration::from_secs(3);
+pub const RECHECK: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Where to resume.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -89,7 +88,9 @@ pub async fn event_stream(
         Reader { rx, actor, token, desk: s.desk.clone(), tickets: HashMap::new(), queue: VecDeque::new() },
         start,
     );
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response())
+    // Keep-alives keep the connection within the idle timeout.
+    let every = s.config.timeouts().sse_keep_alive();
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(every)).into_response())
 }
 
 enum Phase {

@@ -17,6 +17,7 @@ mod console_views;
 mod hooks;
 mod hooks_example;
 mod lifecycle;
+mod limits;
 mod metrics;
 mod openapi;
 mod permissions;
