@@ -21,7 +21,7 @@ pub async fn get_message(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -
 /// Edits a message's text (agents any; customers their own replies). The
 /// previous text goes to the history.
 #[utoipa::path(patch, path = "/messages/{id}", tag = "messages", request_body = EditMessage, params(("id" = i64, Path)),
-    responses((status = 200, body = Message), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Message), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn edit_message(
     State(s): State<AppState>,
     Auth(a): Auth,
