@@ -223,7 +223,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--binary", default=os.environ.get("TESSERA_BIN", str(ROOT / "target/debug/tessera")))
     p.add_argument("--roles", default="customer,agent,admin", help="comma-separated, in order (admin last: it may change the others)")
-    p.add_argument("--max-examples", type=int, default=int(os.environ.get("FUZZ_MAX_EXAMPLES", "12")))
+    p.add_argument("--max-examples", type=int, default=int(os.environ.get("FUZZ_MAX_EXAMPLES", "25")))
     p.add_argument("--seed", type=int, default=int(os.environ.get("FUZZ_SEED", "14")))
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--tickets", type=int, default=12, help="demo tickets")

@@ -315,7 +315,7 @@ async fn post_message(
 /// answers it (or sets `status`); a reply to a closed ticket opens a linked
 /// follow-up ticket; a locked ticket refuses customers (409).
 #[utoipa::path(post, path = "/tickets/{id}/replies", tag = "messages", request_body = PostMessage, params(("id" = i64, Path)),
-    responses((status = 201, body = PostedOut), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = PostedOut), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_reply(
     State(s): State<AppState>,
     Auth(a): Auth,
