@@ -56,7 +56,10 @@ fn add_to(op: &mut Operation) {
         if !op.responses.responses.contains_key(status) {
             let response = ResponseBuilder::new()
                 .description(why)
-                .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build())
+                .content(
+                    "application/json",
+                    ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build(),
+                )
                 .build();
             op.responses.responses.insert(status.to_string(), RefOr::T(response));
         }
@@ -66,7 +69,10 @@ fn add_to(op: &mut Operation) {
         add("404", "No such record, or one the caller may not see (`not_found`).");
     }
     if has(ParameterIn::Query) || has(ParameterIn::Header) || body {
-        add("400", "A malformed query string, header or body (`invalid_query`, `invalid_header`, `malformed_json`...).");
+        add(
+            "400",
+            "A malformed query string, header or body (`invalid_query`, `invalid_header`, `malformed_json`...).",
+        );
     }
     if body {
         add("413", "The body is larger than allowed (`too_large`).");

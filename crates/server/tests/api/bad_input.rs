@@ -404,11 +404,13 @@ async fn a_bad_idempotency_key_without_a_token_is_401() {
     let w = World::new().await;
     let body = json!({"subject": "x", "department_id": w.billing, "body": "x"});
     let anonymous = w.server.anonymous();
-    let r = Api::send(anonymous.request(reqwest::Method::POST, "/tickets").header("idempotency-key", "").json(&body)).await;
+    let r =
+        Api::send(anonymous.request(reqwest::Method::POST, "/tickets").header("idempotency-key", "").json(&body)).await;
     assert_eq!((r.status, r.code()), (401, "unauthenticated"), "{}", r.body);
     assert_eq!(r.header("www-authenticate").as_deref(), Some("Bearer"));
     // With a token, the key is judged.
-    let r = Api::send(w.erin.request(reqwest::Method::POST, "/tickets").header("idempotency-key", "").json(&body)).await;
+    let r =
+        Api::send(w.erin.request(reqwest::Method::POST, "/tickets").header("idempotency-key", "").json(&body)).await;
     assert_eq!((r.status, r.field()), (400, "Idempotency-Key"), "{}", r.body);
 }
 
