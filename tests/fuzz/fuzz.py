@@ -234,6 +234,9 @@ def main() -> int:
 
     isolated = os.environ.get("TESSERA_FUZZ_ISOLATED") == "netns"
     if isolated:
+        others = [name for _, name in socket.if_nameindex() if name != "lo"]
+        if others:
+            raise SystemExit(f"not in a loopback-only namespace (interfaces {others}): run tests/fuzz/run")
         loopback_up()
     excluded = list(ALWAYS_EXCLUDED) + ([] if isolated else OUTBOUND)
     if not Path(args.binary).is_file():

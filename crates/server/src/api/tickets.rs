@@ -284,7 +284,7 @@ pub async fn update_ticket(
 
 /// Deletes a ticket (agents).
 #[utoipa::path(delete, path = "/tickets/{id}", tag = "tickets", params(("id" = i64, Path)),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn delete_ticket(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -> ApiResult<StatusCode> {
     s.desk.delete_ticket(&a, TicketId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -361,7 +361,7 @@ pub async fn list_events(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -
 /// Merges other tickets into this one (agents): their messages move here and
 /// they are closed, linked to this ticket.
 #[utoipa::path(post, path = "/tickets/{id}/merge", tag = "tickets", request_body = MergeInput, params(("id" = i64, Path)),
-    responses((status = 200, body = TicketOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = TicketOut), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn merge_tickets(
     State(s): State<AppState>,
     Auth(a): Auth,
