@@ -59,7 +59,19 @@ async fn handle(state: AppState, req: Request, next: Next) -> Result<Response, A
     if req.method() != Method::POST {
         return Ok(next.run(req).await);
     }
-    let Some(key) = key_of(&req)? else { return Ok(next.run(req).await) };
+    let key = match key_of(&req) {
+        Ok(Some(key)) => key,
+        Ok(None) => return Ok(next.run(req).await),
+        Err(bad_key) => {
+            // The token is checked before the header: a caller without one
+            // gets 401 from the handler, not a verdict on its key.
+            let (parts, body) = req.into_parts();
+            if authenticate(&parts, &state).await.is_err() {
+                return Ok(next.run(Request::from_parts(parts, body)).await);
+            }
+            return Err(bad_key);
+        }
+    };
     let (mut parts, body) = req.into_parts();
     let Ok(actor) = authenticate(&parts, &state).await else {
         // Let the handler answer 401 in its usual way.

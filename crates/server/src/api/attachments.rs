@@ -101,7 +101,7 @@ pub async fn get_attachment(State(s): State<AppState>, Auth(a): Auth, Id(id): Id
 
 /// Downloads an attachment (always as a download, never rendered inline).
 #[utoipa::path(get, path = "/attachments/{id}/download", tag = "attachments", params(("id" = i64, Path)),
-    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "The file, with the type sniffed at upload", content_type = "*/*", body = Vec<u8>), (status = 404, body = ErrorBody)))]
 pub async fn download(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -> ApiResult<Response> {
     let (rec, bytes) = s.desk.download(&a, AttachmentId(id)).await?;
     let mut resp = bytes.into_response();

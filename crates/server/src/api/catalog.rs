@@ -42,7 +42,7 @@ pub async fn get_department(State(s): State<AppState>, Auth(a): Auth, Id(id): Id
 
 /// Changes a department (admins); `member_ids` replaces its members.
 #[utoipa::path(patch, path = "/departments/{id}", tag = "departments", request_body = DepartmentInput, params(("id" = i64, Path)),
-    responses((status = 200, body = DepartmentOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = DepartmentOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn update_department(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -91,7 +91,7 @@ pub async fn get_service(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -
 
 /// Changes a service (agents).
 #[utoipa::path(patch, path = "/services/{id}", tag = "services", request_body = ServiceInput, params(("id" = i64, Path)),
-    responses((status = 200, body = Service), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Service), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn update_service(
     State(s): State<AppState>,
     Auth(a): Auth,

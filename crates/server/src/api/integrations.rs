@@ -263,14 +263,14 @@ pub async fn create_webhook(
 
 /// One webhook (admins).
 #[utoipa::path(get, path = "/webhooks/{id}", tag = "integrations", params(("id" = i64, Path)),
-    responses((status = 200, body = WebhookOut), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = WebhookOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_webhook(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -> ApiResult<Json<WebhookOut>> {
     Ok(Json(view(s.desk.webhook(&a, WebhookId(id)).await?)))
 }
 
 /// Changes a webhook (admins); switching it on resets its failure count.
 #[utoipa::path(patch, path = "/webhooks/{id}", tag = "integrations", request_body = WebhookInput, params(("id" = i64, Path)),
-    responses((status = 200, body = WebhookOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = WebhookOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_webhook(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -282,7 +282,7 @@ pub async fn update_webhook(
 
 /// Removes a webhook and its delivery log (admins).
 #[utoipa::path(delete, path = "/webhooks/{id}", tag = "integrations", params(("id" = i64, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete_webhook(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -> ApiResult<StatusCode> {
     s.desk.delete_webhook(&a, WebhookId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -290,7 +290,7 @@ pub async fn delete_webhook(State(s): State<AppState>, Auth(a): Auth, Id(id): Id
 
 /// Queues a `webhook.test` delivery (admins).
 #[utoipa::path(post, path = "/webhooks/{id}/test", tag = "integrations", params(("id" = i64, Path)),
-    responses((status = 202, body = DeliveryOut), (status = 404, body = ErrorBody)))]
+    responses((status = 202, body = DeliveryOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn test_webhook(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -301,7 +301,7 @@ pub async fn test_webhook(
 
 /// A webhook's deliveries, newest first (admins).
 #[utoipa::path(get, path = "/webhooks/{id}/deliveries", tag = "integrations", params(("id" = i64, Path), DeliveryParams),
-    responses((status = 200, body = DeliveryList), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = DeliveryList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_deliveries(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -317,7 +317,7 @@ pub async fn list_deliveries(
 /// One delivery with its attempts (admins).
 #[utoipa::path(get, path = "/webhooks/{id}/deliveries/{delivery}", tag = "integrations",
     params(("id" = i64, Path), ("delivery" = i64, Path)),
-    responses((status = 200, body = DeliveryOut), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = DeliveryOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_delivery(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -332,7 +332,7 @@ pub async fn get_delivery(
 /// Sends a delivery again, as a new delivery (admins).
 #[utoipa::path(post, path = "/webhooks/{id}/deliveries/{delivery}/redeliver", tag = "integrations",
     params(("id" = i64, Path), ("delivery" = i64, Path)),
-    responses((status = 202, body = DeliveryOut), (status = 404, body = ErrorBody)))]
+    responses((status = 202, body = DeliveryOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn redeliver(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -364,14 +364,14 @@ pub async fn create_hook(
 
 /// One validation hook or panel (admins).
 #[utoipa::path(get, path = "/hooks/{id}", tag = "integrations", params(("id" = i64, Path)),
-    responses((status = 200, body = HookOut), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = HookOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_hook(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -> ApiResult<Json<HookOut>> {
     Ok(Json(HookOut::new(s.desk.endpoint(&a, HookId(id)).await?, None)))
 }
 
 /// Changes a validation hook or panel (admins).
 #[utoipa::path(patch, path = "/hooks/{id}", tag = "integrations", request_body = EndpointInput, params(("id" = i64, Path)),
-    responses((status = 200, body = HookOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = HookOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_hook(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -384,7 +384,7 @@ pub async fn update_hook(
 
 /// Removes a validation hook or panel (admins).
 #[utoipa::path(delete, path = "/hooks/{id}", tag = "integrations", params(("id" = i64, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete_hook(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -> ApiResult<StatusCode> {
     s.desk.delete_endpoint(&a, HookId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -393,7 +393,7 @@ pub async fn delete_hook(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -
 /// Calls a validation hook or panel once with a test body and reports the
 /// answer (admins).
 #[utoipa::path(post, path = "/hooks/{id}/test", tag = "integrations", params(("id" = i64, Path)),
-    responses((status = 200, body = Probe), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Probe), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn test_hook(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -> ApiResult<Json<Probe>> {
     Ok(Json(s.desk.test_endpoint(&a, HookId(id)).await?))
 }

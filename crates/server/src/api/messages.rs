@@ -21,7 +21,7 @@ pub async fn get_message(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -
 /// Edits a message's text (agents any; customers their own replies). The
 /// previous text goes to the history.
 #[utoipa::path(patch, path = "/messages/{id}", tag = "messages", request_body = EditMessage, params(("id" = i64, Path)),
-    responses((status = 200, body = Message), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Message), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn edit_message(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -33,7 +33,7 @@ pub async fn edit_message(
 
 /// Deletes a message (agents): its text is erased, a trace stays.
 #[utoipa::path(delete, path = "/messages/{id}", tag = "messages", params(("id" = i64, Path)),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn delete_message(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -> ApiResult<StatusCode> {
     s.desk.delete_message(&a, MessageId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -48,7 +48,7 @@ pub async fn message_history(State(s): State<AppState>, Auth(a): Auth, Id(id): I
 
 /// Rates an agent reply 1–5 (the ticket's requester).
 #[utoipa::path(post, path = "/messages/{id}/rating", tag = "messages", request_body = RateInput, params(("id" = i64, Path)),
-    responses((status = 200, body = Message), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Message), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn rate_message(
     State(s): State<AppState>,
     Auth(a): Auth,

@@ -4,6 +4,7 @@
 pub mod attachments;
 pub mod catalog;
 pub mod dto;
+mod errors_doc;
 pub mod integrations;
 pub mod messages;
 pub mod people;
@@ -108,5 +109,6 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(search::search));
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api).split_for_parts();
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+    errors_doc::add_standard_errors(&mut doc);
     (router, doc)
 }

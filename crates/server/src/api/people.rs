@@ -25,7 +25,8 @@ pub async fn me(State(s): State<AppState>, Auth(a): Auth) -> ApiResult<Json<User
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct UserParams {
-    /// `customer`, `agent` or `admin`.
+    /// `customer`, `agent` or `admin` (empty: any).
+    #[param(pattern = "^(customer|agent|admin)?$")]
     role: Option<String>,
     /// Members of this organization.
     organization_id: Option<i64>,
@@ -34,6 +35,7 @@ pub struct UserParams {
     /// The `next_after` of the previous page.
     after: Option<i64>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
 }
 
@@ -48,6 +50,7 @@ pub async fn list_users(
     let role = p
         .role
         .as_deref()
+        .filter(|r| !r.is_empty())
         .map(|r| {
             Role::parse(r).ok_or_else(|| {
                 ApiError::bad_request("invalid_query", "role is customer, agent or admin").with_field("role")
@@ -90,7 +93,7 @@ pub async fn get_user(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -> A
 
 /// Changes a user.
 #[utoipa::path(patch, path = "/users/{id}", tag = "users", request_body = UpdateUser, params(("id" = i64, Path)),
-    responses((status = 200, body = UserOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = UserOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn update_user(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -126,7 +129,7 @@ pub async fn get_organization(State(s): State<AppState>, Auth(a): Auth, Id(id): 
 
 /// Changes an organization (agents).
 #[utoipa::path(patch, path = "/organizations/{id}", tag = "organizations", request_body = OrganizationInput, params(("id" = i64, Path)),
-    responses((status = 200, body = Organization), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Organization), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn update_organization(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -146,7 +149,7 @@ pub struct TokenParams {
 }
 
 /// Your tokens (admins: anyone's).
-#[utoipa::path(get, path = "/tokens", tag = "tokens", params(TokenParams), responses((status = 200, body = TokenList)))]
+#[utoipa::path(get, path = "/tokens", tag = "tokens", params(TokenParams), responses((status = 200, body = TokenList), (status = 403, body = ErrorBody)))]
 pub async fn list_tokens(
     State(s): State<AppState>,
     Auth(a): Auth,

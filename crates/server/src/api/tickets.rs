@@ -91,8 +91,11 @@ fn list_of<T>(field: &str, raw: &Option<String>, parse: impl Fn(&str) -> Option<
         .collect()
 }
 
+/// One value; an empty one (`?assignee_id=`, as a form sends an empty
+/// field) is as if it were not sent, as it is for the lists.
 fn one<T>(field: &str, raw: &Option<String>, parse: impl Fn(&str) -> Option<T>) -> ApiResult<Option<T>> {
     raw.as_deref()
+        .filter(|s| !s.trim().is_empty())
         .map(|s| parse(s.trim()).ok_or_else(|| bad(field, format!("{s:?} is not a valid {field}"))))
         .transpose()
 }
@@ -108,7 +111,7 @@ fn id(s: &str) -> Option<i64> {
 impl ListParams {
     fn into_query(self, now: chrono::DateTime<chrono::Utc>) -> ApiResult<TicketListQuery> {
         let filter = TicketFilter {
-            number: self.number.clone(),
+            number: self.number.clone().filter(|n| !n.trim().is_empty()),
             statuses: list_of("status", &self.status, |s| Some(StatusKey::new(s)))?,
             categories: list_of("status_category", &self.status_category, StatusCategory::parse)?,
             department_ids: list_of("department_id", &self.department_id, |s| id(s).map(DepartmentId))?,
@@ -176,13 +179,14 @@ impl ListParams {
 #[into_params(parameter_in = Query)]
 pub struct OrderParams {
     /// `asc` (oldest first, default) or `desc`.
+    #[param(pattern = "^(asc|desc)?$")]
     order: Option<String>,
 }
 
 impl OrderParams {
     fn newest_first(&self) -> ApiResult<bool> {
         match self.order.as_deref() {
-            None | Some("asc") => Ok(false),
+            None | Some("" | "asc") => Ok(false),
             Some("desc") => Ok(true),
             Some(_) => Err(bad("order", "order is asc or desc")),
         }
@@ -231,7 +235,7 @@ pub async fn list_tickets(
 /// Opens a ticket. Customers open their own; agents open for a requester
 /// (`requester_id`, or `requester` by e-mail). Accepts `Idempotency-Key`.
 #[utoipa::path(post, path = "/tickets", tag = "tickets", request_body = OpenTicket,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe creation")),
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Repeat-safe creation: 1 to 255 visible ASCII characters", pattern = "^[!-~]{1,255}$")),
     responses((status = 201, body = TicketOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_ticket(
     State(s): State<AppState>,
@@ -265,8 +269,8 @@ pub async fn get_ticket(
 /// Changes a ticket. Send `If-Match: "<version>"` (or `version`) to change it
 /// only if nobody else did meanwhile (412 otherwise).
 #[utoipa::path(patch, path = "/tickets/{id}", tag = "tickets", request_body = TicketPatch,
-    params(("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "The version you saw")),
-    responses((status = 200, body = TicketOut), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("id" = i64, Path), ("If-Match" = Option<String>, Header, nullable = false, description = "The version you saw: `\"3\"`, `3` or `W/\"3\"`", pattern = r#"^(W/)?("[0-9]{1,18}"|[0-9]{1,18})$"#)),
+    responses((status = 200, body = TicketOut), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_ticket(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -280,7 +284,7 @@ pub async fn update_ticket(
 
 /// Deletes a ticket (agents).
 #[utoipa::path(delete, path = "/tickets/{id}", tag = "tickets", params(("id" = i64, Path)),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn delete_ticket(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -> ApiResult<StatusCode> {
     s.desk.delete_ticket(&a, TicketId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -311,7 +315,7 @@ async fn post_message(
 /// answers it (or sets `status`); a reply to a closed ticket opens a linked
 /// follow-up ticket; a locked ticket refuses customers (409).
 #[utoipa::path(post, path = "/tickets/{id}/replies", tag = "messages", request_body = PostMessage, params(("id" = i64, Path)),
-    responses((status = 201, body = PostedOut), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = PostedOut), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_reply(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -324,7 +328,7 @@ pub async fn create_reply(
 
 /// Adds an internal note (agents); it changes the status only when `status` is given.
 #[utoipa::path(post, path = "/tickets/{id}/notes", tag = "messages", request_body = PostMessage, params(("id" = i64, Path)),
-    responses((status = 201, body = PostedOut), (status = 403, body = ErrorBody)))]
+    responses((status = 201, body = PostedOut), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn create_note(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -357,7 +361,7 @@ pub async fn list_events(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -
 /// Merges other tickets into this one (agents): their messages move here and
 /// they are closed, linked to this ticket.
 #[utoipa::path(post, path = "/tickets/{id}/merge", tag = "tickets", request_body = MergeInput, params(("id" = i64, Path)),
-    responses((status = 200, body = TicketOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = TicketOut), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn merge_tickets(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -369,8 +373,8 @@ pub async fn merge_tickets(
 }
 
 /// Marks the ticket solved (a reply reopens it).
-#[utoipa::path(post, path = "/tickets/{id}/solve", tag = "tickets", params(("id" = i64, Path), ("If-Match" = Option<String>, Header)),
-    responses((status = 200, body = TicketOut), (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, path = "/tickets/{id}/solve", tag = "tickets", params(("id" = i64, Path), ("If-Match" = Option<String>, Header, nullable = false, description = "The version you saw: `\"3\"`, `3` or `W/\"3\"`", pattern = r#"^(W/)?("[0-9]{1,18}"|[0-9]{1,18})$"#)),
+    responses((status = 200, body = TicketOut), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 412, body = ErrorBody)))]
 pub async fn solve_ticket(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -382,8 +386,8 @@ pub async fn solve_ticket(
 }
 
 /// Closes the ticket; closed is final (a reply opens a follow-up).
-#[utoipa::path(post, path = "/tickets/{id}/close", tag = "tickets", params(("id" = i64, Path), ("If-Match" = Option<String>, Header)),
-    responses((status = 200, body = TicketOut), (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, path = "/tickets/{id}/close", tag = "tickets", params(("id" = i64, Path), ("If-Match" = Option<String>, Header, nullable = false, description = "The version you saw: `\"3\"`, `3` or `W/\"3\"`", pattern = r#"^(W/)?("[0-9]{1,18}"|[0-9]{1,18})$"#)),
+    responses((status = 200, body = TicketOut), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 412, body = ErrorBody)))]
 pub async fn close_ticket(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -395,8 +399,8 @@ pub async fn close_ticket(
 }
 
 /// Reopens a solved ticket.
-#[utoipa::path(post, path = "/tickets/{id}/reopen", tag = "tickets", params(("id" = i64, Path), ("If-Match" = Option<String>, Header)),
-    responses((status = 200, body = TicketOut), (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, path = "/tickets/{id}/reopen", tag = "tickets", params(("id" = i64, Path), ("If-Match" = Option<String>, Header, nullable = false, description = "The version you saw: `\"3\"`, `3` or `W/\"3\"`", pattern = r#"^(W/)?("[0-9]{1,18}"|[0-9]{1,18})$"#)),
+    responses((status = 200, body = TicketOut), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 412, body = ErrorBody)))]
 pub async fn reopen_ticket(
     State(s): State<AppState>,
     Auth(a): Auth,

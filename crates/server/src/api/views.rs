@@ -125,6 +125,7 @@ pub struct ViewTicketParams {
     /// From a previous page's `next_cursor`.
     cursor: Option<String>,
     /// Page size (1–100, default 25).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
 }
 
@@ -192,7 +193,7 @@ pub async fn create_view(
 
 /// One view.
 #[utoipa::path(get, path = "/views/{id}", tag = "views", params(("id" = i64, Path)),
-    responses((status = 200, body = ViewOut), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = ViewOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_view(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -> ApiResult<Json<ViewOut>> {
     Ok(Json(s.desk.view(&a, ViewId(id)).await?.into()))
 }
@@ -221,17 +222,21 @@ pub async fn delete_view(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -
 /// Runs a view: a page of its tickets (as the caller may see them) and the
 /// exact total.
 #[utoipa::path(get, path = "/views/{id}/tickets", tag = "views", params(("id" = i64, Path), ViewTicketParams),
-    responses((status = 200, body = ViewTickets), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = ViewTickets), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn view_tickets(
     State(s): State<AppState>,
     Auth(a): Auth,
     Id(id): Id,
     ApiQuery(p): ApiQuery<ViewTicketParams>,
 ) -> ApiResult<Json<ViewTickets>> {
-    let cursor = match &p.cursor {
+    // An empty cursor is the first page, as in the ticket list.
+    let cursor = match p.cursor.as_deref().filter(|c| !c.is_empty()) {
         Some(c) => Some(decode(c).ok_or_else(|| ApiError::bad_request("invalid_cursor", "the cursor is not valid"))?),
         None => None,
     };
+    if p.limit.is_some_and(|n| !(1..=100).contains(&n)) {
+        return Err(ApiError::bad_request("invalid_query", "limit is 1 to 100").with_field("limit"));
+    }
     let page = s.desk.view_tickets(&a, ViewId(id), cursor, p.limit).await?;
     Ok(Json(ViewTickets {
         view_id: page.view.id,
@@ -243,14 +248,14 @@ pub async fn view_tickets(
 
 /// The exact number of a view's tickets the caller may see.
 #[utoipa::path(get, path = "/views/{id}/count", tag = "views", params(("id" = i64, Path)),
-    responses((status = 200, body = ViewCount), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = ViewCount), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn view_count(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -> ApiResult<Json<ViewCount>> {
     Ok(Json(ViewCount { view_id: ViewId(id), count: s.desk.view_count(&a, ViewId(id)).await? }))
 }
 
 /// Exact counts of several views in one call (`?ids=1,2,3`).
 #[utoipa::path(get, path = "/views/count_many", tag = "views", params(CountManyParams),
-    responses((status = 200, body = ViewCounts), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = ViewCounts), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn count_many(
     State(s): State<AppState>,
     Auth(a): Auth,

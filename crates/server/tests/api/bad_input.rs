@@ -349,3 +349,98 @@ async fn oversized_bodies_and_uploads_are_refused() {
     assert_eq!((r.status, r.field()), (422, "attachment_ids"));
     assert_eq!(admin.get("/tickets").await.body["total"], 0);
 }
+
+// Found by the API fuzzing suite (tests/fuzz, docs/fuzzing.md).
+
+#[tokio::test]
+async fn a_json_array_is_refused_where_an_object_is_expected() {
+    let w = World::new().await;
+    let t = targets(&w).await;
+    let tokens_before = w.admin.get("/tokens").await.body;
+    let before = snapshot(&w).await;
+    // serde fills a struct from an array by position: `[null, null]` was a
+    // valid "change nothing" and a valid "new token".
+    for (method, path) in json_routes(&t) {
+        let r = raw(&w.admin, method, &path, "application/json", b"[null, null]").await;
+        assert_eq!((r.status, r.code()), (422, "invalid_body"), "{method} {path}: {}", r.body);
+        let r = raw(&w.admin, method, &path, "application/json", b"[1, ").await;
+        assert_eq!((r.status, r.code()), (400, "malformed_json"), "{method} {path}: {}", r.body);
+    }
+    assert_eq!(snapshot(&w).await, before, "array bodies changed something");
+    assert_eq!(w.admin.get("/tokens").await.body, tokens_before, "an array body made a token");
+}
+
+#[tokio::test]
+async fn if_match_accepts_the_documented_forms_only() {
+    let w = World::new().await;
+    let t = targets(&w).await;
+    let path = format!("/tickets/{}", t.ticket);
+    let send = |value: &str| {
+        Api::send(
+            w.admin
+                .request(reqwest::Method::PATCH, &path)
+                .header("if-match", value)
+                .json(&json!({"priority": "normal"})),
+        )
+    };
+    // Malformed: 400, whatever the version.
+    for bad in ["\"\"1\"\"", "\"1", "1\"", "+1", "-1", "1.0", "W/", "*", "1234567890123456789"] {
+        let r = send(bad).await;
+        assert_eq!((r.status, r.code(), r.field()), (400, "invalid_header", "If-Match"), "{bad:?}: {}", r.body);
+    }
+    // The documented forms name a version: a stale one is 412, the current
+    // one applies.
+    let version = w.admin.get(&path).await.body["version"].as_i64().unwrap();
+    for stale in [format!("{}", version + 5), format!("\"{}\"", version + 5), format!("W/\"{}\"", version + 5)] {
+        assert_eq!(send(&stale).await.status, 412, "{stale}");
+    }
+    for current in [format!("{version}"), format!("\"{version}\""), format!("W/\"{version}\"")] {
+        assert_eq!(send(&current).await.status, 200, "{current}");
+    }
+}
+
+#[tokio::test]
+async fn a_bad_idempotency_key_without_a_token_is_401() {
+    let w = World::new().await;
+    let body = json!({"subject": "x", "department_id": w.billing, "body": "x"});
+    let anonymous = w.server.anonymous();
+    let r =
+        Api::send(anonymous.request(reqwest::Method::POST, "/tickets").header("idempotency-key", "").json(&body)).await;
+    assert_eq!((r.status, r.code()), (401, "unauthenticated"), "{}", r.body);
+    assert_eq!(r.header("www-authenticate").as_deref(), Some("Bearer"));
+    // With a token, the key is judged.
+    let r =
+        Api::send(w.erin.request(reqwest::Method::POST, "/tickets").header("idempotency-key", "").json(&body)).await;
+    assert_eq!((r.status, r.field()), (400, "Idempotency-Key"), "{}", r.body);
+}
+
+#[tokio::test]
+async fn empty_query_values_are_as_if_not_sent() {
+    let w = World::new().await;
+    let t = targets(&w).await;
+    let view = w.admin.post("/views", json!({"title": "All", "personal": true})).await.expect(201).id();
+    let all = w.admin.get("/tickets").await.expect(200).body["total"].clone();
+    let r = w
+        .admin
+        .get("/tickets?assignee_id=&requester_id=&organization_id=&archived=&number=&created_after=&sla_breached=&sla_due_within=&sort=&cursor=&limit=")
+        .await
+        .expect(200);
+    assert_eq!(r.body["total"], all);
+    w.admin.get(&format!("/tickets/{}?order=", t.ticket)).await.expect(200);
+    w.admin.get(&format!("/tickets/{}/messages?order=", t.ticket)).await.expect(200);
+    assert!(!w.admin.get("/users?role=").await.expect(200).body["users"].as_array().unwrap().is_empty());
+    w.admin.get(&format!("/views/{view}/tickets?cursor=")).await.expect(200);
+    // An order is still checked exactly.
+    w.admin.get(&format!("/tickets/{}?order=%20asc", t.ticket)).await.expect(400);
+}
+
+#[tokio::test]
+async fn a_view_page_size_out_of_range_is_refused() {
+    let w = World::new().await;
+    let view = w.admin.post("/views", json!({"title": "All", "personal": true})).await.expect(201).id();
+    for limit in ["0", "101", "2147483648"] {
+        let r = w.admin.get(&format!("/views/{view}/tickets?limit={limit}")).await;
+        assert_eq!((r.status, r.code(), r.field()), (400, "invalid_query", "limit"), "{limit}: {}", r.body);
+    }
+    w.admin.get(&format!("/views/{view}/tickets?limit=100")).await.expect(200);
+}

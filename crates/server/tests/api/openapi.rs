@@ -51,3 +51,42 @@ async fn the_document_covers_every_route() {
     // API module registers).
     assert_eq!(operations, 82, "update this count when adding routes, and document them");
 }
+
+#[tokio::test]
+async fn every_operation_documents_the_errors_its_extractors_give() {
+    let s = TestServer::start().await;
+    let doc = s.anonymous().get("/api/v1/openapi.json").await.body;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let documented = |status: &str| op["responses"].get(status).is_some();
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            let has = |kind: &str| params.iter().any(|p| p["in"] == kind);
+            let body = op.get("requestBody").is_some();
+            let mut expected = vec!["401"];
+            if has("path") {
+                expected.push("404");
+            }
+            if has("query") || has("header") || body {
+                expected.push("400");
+            }
+            if body {
+                expected.extend(["413", "415", "422"]);
+            }
+            for status in expected {
+                assert!(documented(status), "{method} {path} does not document {status}");
+                let schema = &op["responses"][status]["content"]["application/json"]["schema"]["$ref"];
+                assert_eq!(schema, "#/components/schemas/ErrorBody", "{method} {path} {status}");
+            }
+        }
+    }
+    // A header that is absent is not null: a version is a pattern of digits.
+    let if_match = doc["paths"]["/api/v1/tickets/{id}"]["patch"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "If-Match")
+        .unwrap()
+        .clone();
+    assert_eq!(if_match["schema"]["type"], "string", "{if_match}");
+    assert!(if_match["schema"]["pattern"].is_string(), "{if_match}");
+}
