@@ -30,6 +30,15 @@ pub const ANONYMOUS_BODY_BYTES: usize = 64 * 1024;
 /// form limit, `tessera_web::forms::MAX_FORM_BYTES`).
 pub const FORM_BYTES: usize = tessera_web::forms::MAX_FORM_BYTES;
 
+/// The web forms that carry files (route patterns of `tessera_web::routes`):
+/// they get the upload limit.
+pub const WEB_UPLOAD_FORMS: [&str; 4] =
+    ["/tickets/new", "/tickets/{number}/reply", "/agent/tickets/new", "/agent/tickets/{id}/message"];
+
+/// The web forms anyone may post without a session: they get the small
+/// anonymous limit.
+pub const WEB_ANONYMOUS_FORMS: [&str; 3] = ["/sign-in", "/sign-out", "/language"];
+
 /// Which door a path belongs to: each answers a refusal in its own shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Door {
@@ -79,17 +88,16 @@ pub fn route_limit(config: &Config, route: &str) -> usize {
             // Reads only.
             tessera_compat::Dialect::Bangwo8 => ANONYMOUS_BODY_BYTES,
         },
-        Door::Web => match route {
-            // Forms with files.
-            "/tickets/new" | "/tickets/{number}/reply" | "/agent/tickets/new" | "/agent/tickets/{id}/message" => {
+        Door::Web => {
+            if WEB_UPLOAD_FORMS.contains(&route) {
                 upload_bytes(config)
+            } else if WEB_ANONYMOUS_FORMS.contains(&route) || ["/healthz", "/readyz", "/metrics"].contains(&route) {
+                // Reachable without a session, or not web pages and reads only.
+                ANONYMOUS_BODY_BYTES
+            } else {
+                FORM_BYTES
             }
-            // Reachable without a session.
-            "/sign-in" | "/sign-out" | "/language" => ANONYMOUS_BODY_BYTES,
-            // Not web pages, and reads only.
-            "/healthz" | "/readyz" | "/metrics" => ANONYMOUS_BODY_BYTES,
-            _ => FORM_BYTES,
-        },
+        }
     }
 }
 
@@ -157,6 +165,18 @@ mod tests {
         }
         c.max_attachments_per_message = usize::MAX;
         assert_eq!(upload_bytes(&c), usize::MAX);
+    }
+
+    #[test]
+    fn the_web_forms_named_here_are_web_routes() {
+        // A renamed form would silently fall back to the default limit.
+        let routes = tessera_web::route_list();
+        for path in WEB_UPLOAD_FORMS.iter().chain(WEB_ANONYMOUS_FORMS.iter()) {
+            assert!(
+                routes.iter().any(|(m, p)| m == axum::http::Method::POST && p == path),
+                "{path} is not a POST route of tessera_web::routes()"
+            );
+        }
     }
 
     #[test]

@@ -15,11 +15,9 @@ use crate::page::{FormErrors, Page, WebError, html_status, see_other};
 use crate::session::{Signed, SignedIn, check_csrf, i18n_for};
 use crate::view::{Stamp, status_label};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::routing::{get, post};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use tessera_core::ids::{CustomFieldId, DepartmentId, OrganizationId, TokenId, UserId};
@@ -31,23 +29,35 @@ use tessera_desk::{
 use tessera_store::UserQuery;
 
 /// The admin routes.
-pub fn routes() -> Router<WebState> {
-    Router::new()
-        .route("/admin", get(index))
-        .route("/admin/departments", get(departments).post(create_department))
-        .route("/admin/departments/{id}", get(department).post(update_department))
-        .route("/admin/users", get(users).post(create_user))
-        .route("/admin/users/{id}", get(user).post(update_user))
-        .route("/admin/organizations", get(organizations).post(create_organization))
-        .route("/admin/organizations/{id}", get(organization).post(update_organization))
-        .route("/admin/custom-fields", get(fields).post(create_field))
-        .route("/admin/custom-fields/{id}", get(field).post(update_field))
-        .route("/admin/custom-fields/{id}/delete", post(delete_field))
-        .route("/admin/statuses", get(statuses).post(create_status))
-        .route("/admin/tokens", get(tokens).post(create_token))
-        .route("/admin/tokens/{id}/revoke", post(revoke_token))
-        .merge(crate::admin_hooks::routes())
-        .merge(crate::admin_sla::routes())
+pub fn routes() -> Vec<crate::Route> {
+    let mut r = vec![
+        crate::get("/admin", index),
+        crate::get("/admin/departments", departments),
+        crate::post("/admin/departments", create_department),
+        crate::get("/admin/departments/{id}", department),
+        crate::post("/admin/departments/{id}", update_department),
+        crate::get("/admin/users", users),
+        crate::post("/admin/users", create_user),
+        crate::get("/admin/users/{id}", user),
+        crate::post("/admin/users/{id}", update_user),
+        crate::get("/admin/organizations", organizations),
+        crate::post("/admin/organizations", create_organization),
+        crate::get("/admin/organizations/{id}", organization),
+        crate::post("/admin/organizations/{id}", update_organization),
+        crate::get("/admin/custom-fields", fields),
+        crate::post("/admin/custom-fields", create_field),
+        crate::get("/admin/custom-fields/{id}", field),
+        crate::post("/admin/custom-fields/{id}", update_field),
+        crate::post("/admin/custom-fields/{id}/delete", delete_field),
+        crate::get("/admin/statuses", statuses),
+        crate::post("/admin/statuses", create_status),
+        crate::get("/admin/tokens", tokens),
+        crate::post("/admin/tokens", create_token),
+        crate::post("/admin/tokens/{id}/revoke", revoke_token),
+    ];
+    r.extend(crate::admin_hooks::routes());
+    r.extend(crate::admin_sla::routes());
+    r
 }
 
 // ---- what every admin page shares --------------------------------------------------------------

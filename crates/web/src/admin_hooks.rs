@@ -18,11 +18,9 @@ use crate::page::{FormErrors, Page, WebError, html_status, see_other};
 use crate::session::{Signed, SignedIn, check_csrf, i18n_for};
 use crate::view::Stamp;
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::routing::{get, post};
 use serde::Deserialize;
 use tessera_core::EventKind;
 use tessera_core::ids::{DeliveryId, HookId, WebhookId};
@@ -31,18 +29,23 @@ use tessera_desk::hooks::{EndpointInput, PANEL_PLACES, Probe, ValidationPoint, W
 use tessera_store::{Attempt, Delivery, DeliveryState, EndpointKind, HookEndpoint, HookFormat, OnFailure, Webhook};
 
 /// The integrations routes.
-pub fn routes() -> Router<WebState> {
-    Router::new()
-        .route("/admin/webhooks", get(webhooks).post(create_webhook))
-        .route("/admin/webhooks/{id}", get(webhook).post(update_webhook))
-        .route("/admin/webhooks/{id}/delete", post(delete_webhook))
-        .route("/admin/webhooks/{id}/test", post(test_webhook))
-        .route("/admin/webhooks/{id}/deliveries/{delivery}", get(delivery))
-        .route("/admin/webhooks/{id}/deliveries/{delivery}/redeliver", post(redeliver))
-        .route("/admin/hooks", get(hooks).post(create_hook))
-        .route("/admin/hooks/{id}", get(hook).post(update_hook))
-        .route("/admin/hooks/{id}/delete", post(delete_hook))
-        .route("/admin/hooks/{id}/test", post(test_hook))
+pub fn routes() -> Vec<crate::Route> {
+    vec![
+        crate::get("/admin/webhooks", webhooks),
+        crate::post("/admin/webhooks", create_webhook),
+        crate::get("/admin/webhooks/{id}", webhook),
+        crate::post("/admin/webhooks/{id}", update_webhook),
+        crate::post("/admin/webhooks/{id}/delete", delete_webhook),
+        crate::post("/admin/webhooks/{id}/test", test_webhook),
+        crate::get("/admin/webhooks/{id}/deliveries/{delivery}", delivery),
+        crate::post("/admin/webhooks/{id}/deliveries/{delivery}/redeliver", redeliver),
+        crate::get("/admin/hooks", hooks),
+        crate::post("/admin/hooks", create_hook),
+        crate::get("/admin/hooks/{id}", hook),
+        crate::post("/admin/hooks/{id}", update_hook),
+        crate::post("/admin/hooks/{id}/delete", delete_hook),
+        crate::post("/admin/hooks/{id}/test", test_hook),
+    ]
 }
 
 /// Deliveries per page of a webhook's log.

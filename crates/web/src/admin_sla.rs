@@ -14,11 +14,9 @@ use crate::forms::Form;
 use crate::page::{FormErrors, Page, WebError, html_status, see_other};
 use crate::session::{Signed, SignedIn, check_csrf, i18n_for};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::{get, post};
 use tessera_core::Priority;
 use tessera_core::ids::{DepartmentId, SlaPolicyId};
 use tessera_core::sla::{ClockTime, Interval, PriorityTargets, ScheduleConfig, SlaMetric, Targets, Week};
@@ -26,11 +24,14 @@ use tessera_desk::sla::SlaPolicyInput;
 use tessera_store::SlaPolicyRecord;
 
 /// The SLA routes.
-pub fn routes() -> Router<WebState> {
-    Router::new()
-        .route("/admin/sla", get(policies).post(create_policy))
-        .route("/admin/sla/{id}", get(policy).post(update_policy))
-        .route("/admin/sla/{id}/delete", post(delete_policy))
+pub fn routes() -> Vec<crate::Route> {
+    vec![
+        crate::get("/admin/sla", policies),
+        crate::post("/admin/sla", create_policy),
+        crate::get("/admin/sla/{id}", policy),
+        crate::post("/admin/sla/{id}", update_policy),
+        crate::post("/admin/sla/{id}/delete", delete_policy),
+    ]
 }
 
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];

@@ -24,7 +24,9 @@ pub mod session;
 pub mod view;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::routing::{MethodFilter, MethodRouter};
 use std::sync::Arc;
 use std::time::Duration;
 use tessera_desk::Desk;
@@ -70,43 +72,96 @@ impl WebState {
     }
 }
 
-/// The web routes (to be merged with the API's).
+/// One web route: a method, a path pattern (axum's syntax) and its handler.
+///
+/// The router is built from [`routes`], so the same list tells tests (the
+/// authorization matrix) and the body limits which routes exist.
+pub struct Route {
+    /// The HTTP method it answers (a GET route answers HEAD too).
+    pub method: Method,
+    /// The path pattern, such as `/tickets/{number}/reply`.
+    pub path: &'static str,
+    /// The handler, for this method only.
+    pub handler: MethodRouter<WebState>,
+}
+
+/// A GET route (HEAD is answered by it too, as with axum's `get`).
+pub(crate) fn get<H, T>(path: &'static str, handler: H) -> Route
+where
+    H: Handler<T, WebState>,
+    T: 'static,
+{
+    Route { method: Method::GET, path, handler: axum::routing::on(MethodFilter::GET, handler) }
+}
+
+/// A POST route.
+pub(crate) fn post<H, T>(path: &'static str, handler: H) -> Route
+where
+    H: Handler<T, WebState>,
+    T: 'static,
+{
+    Route { method: Method::POST, path, handler: axum::routing::on(MethodFilter::POST, handler) }
+}
+
+/// Every web route: the portal, the console, the settings, sign-in and the
+/// static files. [`router`] is built from this list and nothing else.
+pub fn routes() -> Vec<Route> {
+    let mut r = vec![
+        get("/static/{hash}/{name}", assets::serve),
+        get("/sign-in", auth::sign_in_page),
+        post("/sign-in", auth::sign_in),
+        post("/sign-out", auth::sign_out),
+        get("/account", auth::account_page),
+        post("/account", auth::account),
+        post("/language", auth::language),
+        get("/t/{number}", portal::guest_link),
+        get("/", portal::list),
+        get("/tickets/new", portal::new_page),
+        post("/tickets/new", portal::create),
+        get("/tickets/{number}", portal::ticket),
+        post("/tickets/{number}/reply", portal::reply),
+        post("/tickets/{number}/action", portal::action),
+        post("/tickets/{number}/rate", portal::rate),
+        get("/files/{id}", portal::download),
+        get("/agent", agent::console),
+        get("/agent/counts", agent::counts),
+        get("/agent/live", live::stream),
+        post("/agent/bulk", agent::bulk),
+        get("/agent/search", agent_search::search),
+        get("/agent/views", agent_views::list),
+        get("/agent/views/new", agent_views::new_page),
+        post("/agent/views/new", agent_views::create),
+        get("/agent/views/{id}", agent_views::edit_page),
+        post("/agent/views/{id}", agent_views::update),
+        post("/agent/views/{id}/active", agent_views::set_active),
+        post("/agent/views/{id}/delete", agent_views::delete),
+        post("/agent/views/{id}/move", agent_views::move_view),
+        get("/agent/tickets/new", agent_new::new_page),
+        post("/agent/tickets/new", agent_new::create),
+        get("/agent/tickets/{id}", agent::ticket),
+        post("/agent/tickets/{id}/message", agent::message),
+        post("/agent/tickets/{id}/properties", agent::properties),
+        post("/agent/tickets/{id}/action", agent::action),
+        post("/agent/tickets/{id}/reveal", agent::reveal),
+        post("/agent/tickets/{id}/guest-link", agent::guest_link),
+        post("/agent/tickets/{id}/presence", live::presence),
+    ];
+    r.extend(admin::routes());
+    r
+}
+
+/// The method and path pattern of every web route, in [`routes`]' order:
+/// what a test enumerates to judge every route (the authorization matrix
+/// fails on a route it has no expectation for).
+pub fn route_list() -> Vec<(Method, &'static str)> {
+    routes().into_iter().map(|r| (r.method, r.path)).collect()
+}
+
+/// The web routes (to be merged with the API's): [`routes`], folded into
+/// one router (two routes of one path with different methods become one
+/// path with both).
 pub fn router(state: WebState) -> Router {
-    Router::new()
-        .route("/static/{hash}/{name}", get(assets::serve))
-        .route("/sign-in", get(auth::sign_in_page).post(auth::sign_in))
-        .route("/sign-out", post(auth::sign_out))
-        .route("/account", get(auth::account_page).post(auth::account))
-        .route("/language", post(auth::language))
-        .route("/t/{number}", get(portal::guest_link))
-        .route("/", get(portal::list))
-        .route("/tickets/new", get(portal::new_page).post(portal::create))
-        .route("/tickets/{number}", get(portal::ticket))
-        .route("/tickets/{number}/reply", post(portal::reply))
-        .route("/tickets/{number}/action", post(portal::action))
-        .route("/tickets/{number}/rate", post(portal::rate))
-        .route("/files/{id}", get(portal::download))
-        .route("/agent", get(agent::console))
-        .route("/agent/counts", get(agent::counts))
-        .route("/agent/live", get(live::stream))
-        .route("/agent/bulk", post(agent::bulk))
-        .route("/agent/search", get(agent_search::search))
-        .route("/agent/views", get(agent_views::list))
-        .route("/agent/views/new", get(agent_views::new_page).post(agent_views::create))
-        .route("/agent/views/{id}", get(agent_views::edit_page).post(agent_views::update))
-        .route("/agent/views/{id}/active", post(agent_views::set_active))
-        .route("/agent/views/{id}/delete", post(agent_views::delete))
-        .route("/agent/views/{id}/move", post(agent_views::move_view))
-        .route("/agent/tickets/new", get(agent_new::new_page).post(agent_new::create))
-        .route("/agent/tickets/{id}", get(agent::ticket))
-        .route("/agent/tickets/{id}/message", post(agent::message))
-        .route("/agent/tickets/{id}/properties", post(agent::properties))
-        .route("/agent/tickets/{id}/action", post(agent::action))
-        .route("/agent/tickets/{id}/reveal", post(agent::reveal))
-        .route("/agent/tickets/{id}/guest-link", post(agent::guest_link))
-        .route("/agent/tickets/{id}/presence", post(live::presence))
-        .merge(admin::routes())
-        .with_state(state)
+    routes().into_iter().fold(Router::new(), |router, r| router.route(r.path, r.handler)).with_state(state)
 }
 
 /// The page for paths nobody serves (the server's fallback for non-API
@@ -114,4 +169,23 @@ pub fn router(state: WebState) -> Router {
 /// the server layers around everything.
 pub async fn not_found() -> page::WebError {
     page::WebError::NotFound
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn every_route_is_listed_once_and_the_router_takes_them_all() {
+        let list = route_list();
+        let unique: BTreeSet<(String, &str)> = list.iter().map(|(m, p)| (m.to_string(), *p)).collect();
+        assert_eq!(unique.len(), list.len(), "a route is listed twice");
+        assert!(list.iter().all(|(m, _)| *m == Method::GET || *m == Method::POST), "forms are GET or POST");
+        // Routes of one path with different methods merge (axum panics on
+        // a path and method registered twice).
+        let _: Router<WebState> = routes().into_iter().fold(Router::new(), |router, r| router.route(r.path, r.handler));
+        assert!(unique.contains(&("POST".to_string(), "/tickets/{number}/reply")));
+        assert!(unique.contains(&("GET".to_string(), "/admin/sla/{id}")));
+    }
 }
