@@ -17,6 +17,66 @@ use tessera_core::{Actor, Timestamp};
 use tessera_desk::{Desk, DeskError, SignInError};
 
 // ---------------------------------------------------------------------------
+// Action lists
+// ---------------------------------------------------------------------------
+
+/// Declares a dialect's actions once: an enum with a variant per action,
+/// its `ALL` list, each variant's name as the original system spells it,
+/// and `ACTIONS`, those names in order. Dispatch parses a name through
+/// `ALL` and matches the enum exhaustively, so an action is answered
+/// exactly when it is listed, and tests (the authorization matrix) read the
+/// list to judge every action.
+macro_rules! actions {
+    ($(#[$meta:meta])* $enum:ident, $list:ident; $($(#[$vmeta:meta])* $variant:ident => $name:literal),+ $(,)?) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $enum {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $enum {
+            /// Every action, in the order of the dialect's documentation.
+            pub const ALL: &'static [$enum] = &[$($enum::$variant),+];
+
+            /// The action's name, as the original system spells it.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $($enum::$variant => $name),+
+                }
+            }
+        }
+
+        /// The names of the dialect's actions (see the enum of the same
+        /// module): what it dispatches on, and what the authorization matrix
+        /// enumerates.
+        pub const $list: &[&str] = &[$($name),+];
+    };
+}
+pub(crate) use actions;
+
+/// A method router that answers `methods` (names such as `"GET"`) with
+/// `handler`: how the path-based dialects build their routes from their
+/// endpoint lists.
+pub fn on_methods<H, T>(methods: &[&str], handler: H) -> axum::routing::MethodRouter<crate::CompatState>
+where
+    H: axum::handler::Handler<T, crate::CompatState>,
+    T: 'static,
+{
+    use axum::routing::MethodFilter;
+    methods.iter().fold(axum::routing::MethodRouter::new(), |router, m| {
+        let filter = match *m {
+            "GET" => MethodFilter::GET,
+            "POST" => MethodFilter::POST,
+            "PUT" => MethodFilter::PUT,
+            "PATCH" => MethodFilter::PATCH,
+            "DELETE" => MethodFilter::DELETE,
+            _ => return router,
+        };
+        router.on(filter, handler.clone())
+    })
+}
+
+// ---------------------------------------------------------------------------
 // Statuses and priorities
 // ---------------------------------------------------------------------------
 

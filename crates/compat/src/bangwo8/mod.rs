@@ -20,7 +20,6 @@ use axum::extract::{Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use base64::Engine;
 use query::{BadParam, Query};
 use serde_json::{Value, json};
@@ -29,14 +28,62 @@ use tessera_core::{Actor, Ticket, ViewId};
 use tessera_desk::{DeskError, TicketListQuery};
 use tessera_store::TicketFilter;
 
-/// The dialect's routes, relative to `/compat/bangwo8`.
+crate::common::actions! {
+    /// The endpoints, by the action name the request log gives them.
+    Endpoint, ACTIONS;
+    /// `GET /api/v1/ticketviews.json`: the views the caller may use.
+    Views => "ticketviews",
+    /// `GET /api/v1/ticketviews/{id}.json`: one view.
+    View => "ticketviews.show",
+    /// `GET /api/v1/ticketviews/show_many.json?ids=`: several views' counts.
+    ShowMany => "ticketviews.show_many",
+    /// `GET /api/v1/ticketviews/{id}/tickets.json`: a view's tickets.
+    ViewTickets => "ticketviews.tickets",
+    /// `GET /api/v1/ticketviews/{id}/count.json`: a view's count.
+    ViewCount => "ticketviews.count",
+    /// `GET /api/v1/tickets.json`: the tickets the caller may see.
+    Tickets => "tickets",
+}
+
+impl Endpoint {
+    /// The path, relative to `/compat/bangwo8` (axum's pattern syntax;
+    /// `{file}` is `<view id>.json`).
+    pub const fn path(self) -> &'static str {
+        match self {
+            Self::Views => "/api/v1/ticketviews.json",
+            Self::View => "/api/v1/ticketviews/{file}",
+            Self::ShowMany => "/api/v1/ticketviews/show_many.json",
+            Self::ViewTickets => "/api/v1/ticketviews/{id}/tickets.json",
+            Self::ViewCount => "/api/v1/ticketviews/{id}/count.json",
+            Self::Tickets => "/api/v1/tickets.json",
+        }
+    }
+
+    /// The methods it answers (reads only; any other gets the dialect's 405).
+    pub const fn methods(self) -> &'static [&'static str] {
+        &["GET"]
+    }
+
+    fn handler(self) -> axum::routing::MethodRouter<CompatState> {
+        let methods = self.methods();
+        match self {
+            Self::Views => common::on_methods(methods, views_index),
+            Self::View => common::on_methods(methods, view_file),
+            Self::ShowMany => common::on_methods(methods, view_counts),
+            Self::ViewTickets => common::on_methods(methods, view_tickets),
+            Self::ViewCount => common::on_methods(methods, view_count),
+            Self::Tickets => common::on_methods(methods, tickets),
+        }
+    }
+}
+
+/// The dialect's routes, relative to `/compat/bangwo8`: one per
+/// [`Endpoint`] (`show_many.json` is a path of its own, ahead of
+/// `{file}`).
 pub fn router() -> Router<CompatState> {
-    Router::new()
-        .route("/api/v1/ticketviews.json", get(views_index).fallback(wrong_method))
-        .route("/api/v1/ticketviews/{file}", get(view_file).fallback(wrong_method))
-        .route("/api/v1/ticketviews/{id}/tickets.json", get(view_tickets).fallback(wrong_method))
-        .route("/api/v1/ticketviews/{id}/count.json", get(view_count).fallback(wrong_method))
-        .route("/api/v1/tickets.json", get(tickets).fallback(wrong_method))
+    Endpoint::ALL
+        .iter()
+        .fold(Router::new(), |r, e| r.route(e.path(), e.handler().fallback(wrong_method)))
         .fallback(no_endpoint)
 }
 
@@ -234,13 +281,16 @@ async fn views_index(State(s): State<CompatState>, req: Request) -> Response {
     answer(out, "ticketviews")
 }
 
-/// `GET /api/v1/ticketviews/{id}.json` and `…/show_many.json?ids=`.
+/// `GET /api/v1/ticketviews/show_many.json?ids=`.
+async fn view_counts(State(s): State<CompatState>, req: Request) -> Response {
+    let (parts, _) = req.into_parts();
+    let out = show_many(&s, &parts).await;
+    answer(out, "ticketviews.show_many")
+}
+
+/// `GET /api/v1/ticketviews/{id}.json`.
 async fn view_file(State(s): State<CompatState>, Path(file): Path<String>, req: Request) -> Response {
     let (parts, _) = req.into_parts();
-    if file == "show_many.json" {
-        let out = show_many(&s, &parts).await;
-        return answer(out, "ticketviews.show_many");
-    }
     let out = async {
         let call = begin(&s, &parts).await?;
         let id = file.strip_suffix(".json").and_then(path_view_id).ok_or_else(|| Fail::view_not_found(&file))?;
@@ -382,4 +432,25 @@ pub(crate) fn too_large() -> Response {
 /// A known path with another method.
 async fn wrong_method(_headers: HeaderMap) -> Response {
     answer(Err(Fail::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint answers GET only")), "-")
+}
+
+#[cfg(test)]
+mod endpoint_tests {
+    use super::*;
+
+    #[test]
+    fn every_endpoint_is_routed_once_with_known_methods() {
+        assert_eq!(ACTIONS.len(), Endpoint::ALL.len());
+        let mut paths = std::collections::BTreeSet::new();
+        for (e, name) in Endpoint::ALL.iter().zip(ACTIONS) {
+            assert_eq!(e.name(), *name);
+            assert!(paths.insert(e.path()), "{} is routed twice", e.path());
+            assert!(!e.methods().is_empty());
+            for m in e.methods() {
+                assert!(["GET", "POST", "PUT", "PATCH", "DELETE"].contains(m), "{m}");
+            }
+        }
+        // Building the router panics on overlapping routes.
+        let _ = router();
+    }
 }

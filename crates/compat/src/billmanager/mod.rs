@@ -42,9 +42,30 @@ pub struct Caller {
     pub peer: Option<IpAddr>,
 }
 
-/// The functions this dialect knows, by their names (also the log's action).
-const FUNCTIONS: [&str; 6] =
-    ["auth", "clientticket", "clientticket.filter", "clientticket.edit", "clientticket.archive", "incident"];
+crate::common::actions! {
+    /// The functions this dialect knows, by their names (also the log's
+    /// action).
+    Function, ACTIONS;
+    /// A session for later calls.
+    Auth => "auth",
+    /// The caller's tickets.
+    List => "clientticket",
+    /// The stored list filter: read or set.
+    Filter => "clientticket.filter",
+    /// A ticket: read, open or reply.
+    Edit => "clientticket.edit",
+    /// Archives tickets.
+    Archive => "clientticket.archive",
+    /// Paid support incidents (not supported: a clear error).
+    Incident => "incident",
+}
+
+impl Function {
+    /// The function named `func` exactly, if there is one.
+    pub fn parse(func: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|f| f.name() == func)
+    }
+}
 
 /// The one endpoint: reads the parameters, signs the caller in and runs
 /// the function.
@@ -73,32 +94,36 @@ async fn billmgr(State(state): State<CompatState>, req: Request) -> Response {
         return answer(Out::Xml, "-", Err(BmError::value("out", "The value of 'out' must be 'xml' or 'json'")));
     };
     let func = params.get("func").map(str::trim).unwrap_or_default();
-    let action = FUNCTIONS.iter().find(|f| **f == func).copied().unwrap_or("unknown");
+    let action = Function::parse(func).map_or("unknown", Function::name);
     let result = run(&state, &params, func, peer).await;
     answer(out, action, result)
 }
 
 /// Runs one function.
 async fn run(state: &CompatState, p: &Params, func: &str, peer: Option<IpAddr>) -> Result<Doc, BmError> {
-    if func == "auth" {
+    let function = Function::parse(func);
+    if function == Some(Function::Auth) {
         return auth(state, p, peer).await;
     }
     let caller = sign_in(state, p, peer).await?;
-    match func {
-        "clientticket" => tickets::list(state, &caller).await,
-        "clientticket.filter" => filter::run(state, &caller, p).await,
-        "clientticket.edit" => tickets::edit(state, &caller, p).await,
-        "clientticket.archive" => tickets::archive(state, &caller, p).await,
-        "incident" => Err(BmError::new(
+    let Some(function) = function else {
+        if func.is_empty() {
+            return Err(BmError::missed("func"));
+        }
+        let shown: String = func.chars().take(64).collect();
+        return Err(BmError::new("missed", "func", format!("Unknown function '{shown}'")));
+    };
+    match function {
+        Function::Auth => auth(state, p, peer).await,
+        Function::List => tickets::list(state, &caller).await,
+        Function::Filter => filter::run(state, &caller, p).await,
+        Function::Edit => tickets::edit(state, &caller, p).await,
+        Function::Archive => tickets::archive(state, &caller, p).await,
+        Function::Incident => Err(BmError::new(
             "unsupported",
             "incident",
             "The function 'incident' (buying paid support incidents) is not supported by this server",
         )),
-        "" => Err(BmError::missed("func")),
-        other => {
-            let shown: String = other.chars().take(64).collect();
-            Err(BmError::new("missed", "func", format!("Unknown function '{shown}'")))
-        }
     }
 }
 
@@ -149,4 +174,21 @@ fn answer(out: Out, action: &str, result: Result<Doc, BmError>) -> Response {
     let mut resp = (status, doc.render(out)).into_response();
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(out.content_type()));
     with_action(resp, action)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_function_parses_to_itself_and_nothing_else_parses() {
+        assert_eq!(ACTIONS.len(), Function::ALL.len());
+        for (f, name) in Function::ALL.iter().zip(ACTIONS) {
+            assert_eq!(f.name(), *name);
+            assert_eq!(Function::parse(name), Some(*f));
+        }
+        for other in ["", "clientticket.delete", "CLIENTTICKET", "ticket"] {
+            assert_eq!(Function::parse(other), None, "{other}");
+        }
+    }
 }

@@ -18,7 +18,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::MethodRouter;
 use messages::Msg;
 use params::{ParamError, Params, parse_id};
 use serde_json::{Value, json};
@@ -31,13 +31,56 @@ use tessera_store::{SortField, TicketSort};
 /// The most tickets `GET /v1/tickets` lists (newest first).
 pub const MAX_LISTED: usize = 1000;
 
-/// The dialect's routes, relative to `/compat/hostapi`.
+crate::common::actions! {
+    /// The endpoints, by the action name the request log gives them.
+    Endpoint, ACTIONS;
+    /// `GET /v1/tickets`: the caller's tickets.
+    List => "tickets",
+    /// `POST /v1/tickets/create`: opens a ticket.
+    Create => "create",
+    /// `POST /v1/tickets/reply`: replies on a ticket.
+    Reply => "reply",
+    /// `GET|POST /v1/tickets/{id}/close`: closes a ticket.
+    Close => "close",
+}
+
+impl Endpoint {
+    /// The path, relative to `/compat/hostapi` (axum's pattern syntax).
+    pub const fn path(self) -> &'static str {
+        match self {
+            Self::List => "/v1/tickets",
+            Self::Create => "/v1/tickets/create",
+            Self::Reply => "/v1/tickets/reply",
+            Self::Close => "/v1/tickets/{id}/close",
+        }
+    }
+
+    /// The methods it answers (any other gets the dialect's 405).
+    pub const fn methods(self) -> &'static [&'static str] {
+        match self {
+            Self::List => &["GET"],
+            Self::Create | Self::Reply => &["POST"],
+            Self::Close => &["GET", "POST"],
+        }
+    }
+
+    fn handler(self) -> MethodRouter<CompatState> {
+        let methods = self.methods();
+        match self {
+            Self::List => common::on_methods(methods, list),
+            Self::Create => common::on_methods(methods, create),
+            Self::Reply => common::on_methods(methods, reply),
+            Self::Close => common::on_methods(methods, close),
+        }
+    }
+}
+
+/// The dialect's routes, relative to `/compat/hostapi`: one per
+/// [`Endpoint`].
 pub fn router() -> Router<CompatState> {
-    Router::new()
-        .route("/v1/tickets", get(list).fallback(wrong_method))
-        .route("/v1/tickets/create", post(create).fallback(wrong_method))
-        .route("/v1/tickets/reply", post(reply).fallback(wrong_method))
-        .route("/v1/tickets/{id}/close", get(close).post(close).fallback(wrong_method))
+    Endpoint::ALL
+        .iter()
+        .fold(Router::new(), |r, e| r.route(e.path(), e.handler().fallback(wrong_method)))
         .fallback(no_endpoint)
 }
 
@@ -344,4 +387,25 @@ async fn no_endpoint(State(s): State<CompatState>, headers: HeaderMap) -> Respon
 async fn wrong_method(State(s): State<CompatState>, headers: HeaderMap) -> Response {
     let lang = common::language(&headers, s.config.language);
     answer(Err(Fail::new(StatusCode::METHOD_NOT_ALLOWED, &Msg::WrongMethod, lang)), "-")
+}
+
+#[cfg(test)]
+mod endpoint_tests {
+    use super::*;
+
+    #[test]
+    fn every_endpoint_is_routed_once_with_known_methods() {
+        assert_eq!(ACTIONS.len(), Endpoint::ALL.len());
+        let mut paths = std::collections::BTreeSet::new();
+        for (e, name) in Endpoint::ALL.iter().zip(ACTIONS) {
+            assert_eq!(e.name(), *name);
+            assert!(paths.insert(e.path()), "{} is routed twice", e.path());
+            assert!(!e.methods().is_empty());
+            for m in e.methods() {
+                assert!(["GET", "POST", "PUT", "PATCH", "DELETE"].contains(m), "{m}");
+            }
+        }
+        // Building the router panics on overlapping routes.
+        let _ = router();
+    }
 }

@@ -31,27 +31,53 @@ pub fn router() -> Router<CompatState> {
     Router::new().route("/includes/api.php", post(api))
 }
 
-/// The actions, by the name WHMCS gives them (matched without regard to
-/// case, as WHMCS does).
-const ACTIONS: [&str; 17] = [
-    "GetTickets",
-    "GetTicket",
-    "OpenTicket",
-    "AddTicketReply",
-    "AddTicketNote",
-    "UpdateTicket",
-    "UpdateTicketReply",
-    "DeleteTicket",
-    "DeleteTicketReply",
-    "DeleteTicketNote",
-    "GetSupportDepartments",
-    "GetSupportStatuses",
-    "GetTicketCounts",
-    "GetTicketNotes",
-    "GetTicketAttachment",
-    "MergeTicket",
-    "BlockTicketSender",
-];
+crate::common::actions! {
+    /// The actions, by the name WHMCS gives them (matched without regard
+    /// to case, as WHMCS does).
+    Action, ACTIONS;
+    /// Lists tickets.
+    GetTickets => "GetTickets",
+    /// Reads one ticket with its replies and notes.
+    GetTicket => "GetTicket",
+    /// Opens a ticket.
+    OpenTicket => "OpenTicket",
+    /// Replies on a ticket.
+    AddTicketReply => "AddTicketReply",
+    /// Adds an internal note.
+    AddTicketNote => "AddTicketNote",
+    /// Changes a ticket's fields.
+    UpdateTicket => "UpdateTicket",
+    /// Edits a reply.
+    UpdateTicketReply => "UpdateTicketReply",
+    /// Deletes a ticket.
+    DeleteTicket => "DeleteTicket",
+    /// Deletes a reply.
+    DeleteTicketReply => "DeleteTicketReply",
+    /// Deletes a note.
+    DeleteTicketNote => "DeleteTicketNote",
+    /// Lists the departments.
+    GetSupportDepartments => "GetSupportDepartments",
+    /// Lists the statuses with their counts.
+    GetSupportStatuses => "GetSupportStatuses",
+    /// Counts tickets by status.
+    GetTicketCounts => "GetTicketCounts",
+    /// Lists a ticket's notes.
+    GetTicketNotes => "GetTicketNotes",
+    /// Downloads an attachment.
+    GetTicketAttachment => "GetTicketAttachment",
+    /// Merges tickets.
+    MergeTicket => "MergeTicket",
+    /// Deletes a ticket and blocks its sender.
+    BlockTicketSender => "BlockTicketSender",
+}
+
+impl Action {
+    /// The action named `name` (without regard to case or surrounding
+    /// spaces), if there is one.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|a| a.name().eq_ignore_ascii_case(name.trim()))
+    }
+}
 
 async fn api(State(state): State<CompatState>, req: Request) -> Response {
     let peer = peer_ip(req.extensions());
@@ -60,8 +86,8 @@ async fn api(State(state): State<CompatState>, req: Request) -> Response {
         Err(e) => return with_action(answer::error(Format::Xml, &e), "-"),
     };
     let format = Format::parse(params.text("responsetype"));
-    let action = params.text("action").and_then(|a| ACTIONS.iter().find(|n| n.eq_ignore_ascii_case(a.trim())).copied());
-    let label = action.unwrap_or("-");
+    let action = params.text("action").and_then(Action::parse);
+    let label = action.map_or("-", Action::name);
     let answer = run(&state, peer, &params, action).await;
     let resp = match answer {
         Ok(fields) => answer::success(format, fields),
@@ -74,7 +100,7 @@ async fn run(
     state: &CompatState,
     peer: Option<std::net::IpAddr>,
     params: &Params,
-    action: Option<&'static str>,
+    action: Option<Action>,
 ) -> Result<answer::Fields, WhmcsError> {
     let allowed = &state.config.whmcs_allowed_ips;
     if !allowed.is_empty() {
@@ -97,24 +123,23 @@ async fn run(
     let Some(action) = action else { return Err(WhmcsError::bad("Command Not Found")) };
     let mut ctx = Ctx::new(state, actor, peer);
     match action {
-        "GetTickets" => tickets::get_tickets(&mut ctx, params).await,
-        "GetTicket" => tickets::get_ticket(&mut ctx, params).await,
-        "OpenTicket" => tickets::open_ticket(&mut ctx, params).await,
-        "AddTicketReply" => tickets::add_reply(&mut ctx, params).await,
-        "AddTicketNote" => tickets::add_note(&mut ctx, params).await,
-        "UpdateTicket" => tickets::update_ticket(&mut ctx, params).await,
-        "UpdateTicketReply" => tickets::update_reply(&mut ctx, params).await,
-        "DeleteTicket" => tickets::delete_ticket(&mut ctx, params).await,
-        "DeleteTicketReply" => tickets::delete_reply(&mut ctx, params).await,
-        "DeleteTicketNote" => tickets::delete_note(&mut ctx, params).await,
-        "GetTicketNotes" => tickets::get_notes(&mut ctx, params).await,
-        "GetTicketAttachment" => tickets::get_attachment(&mut ctx, params).await,
-        "MergeTicket" => tickets::merge(&mut ctx, params).await,
-        "BlockTicketSender" => tickets::block_sender(&mut ctx, params).await,
-        "GetSupportDepartments" => support::departments(&mut ctx, params).await,
-        "GetSupportStatuses" => support::statuses(&mut ctx, params).await,
-        "GetTicketCounts" => support::counts(&mut ctx, params).await,
-        _ => Err(WhmcsError::bad("Command Not Found")),
+        Action::GetTickets => tickets::get_tickets(&mut ctx, params).await,
+        Action::GetTicket => tickets::get_ticket(&mut ctx, params).await,
+        Action::OpenTicket => tickets::open_ticket(&mut ctx, params).await,
+        Action::AddTicketReply => tickets::add_reply(&mut ctx, params).await,
+        Action::AddTicketNote => tickets::add_note(&mut ctx, params).await,
+        Action::UpdateTicket => tickets::update_ticket(&mut ctx, params).await,
+        Action::UpdateTicketReply => tickets::update_reply(&mut ctx, params).await,
+        Action::DeleteTicket => tickets::delete_ticket(&mut ctx, params).await,
+        Action::DeleteTicketReply => tickets::delete_reply(&mut ctx, params).await,
+        Action::DeleteTicketNote => tickets::delete_note(&mut ctx, params).await,
+        Action::GetTicketNotes => tickets::get_notes(&mut ctx, params).await,
+        Action::GetTicketAttachment => tickets::get_attachment(&mut ctx, params).await,
+        Action::MergeTicket => tickets::merge(&mut ctx, params).await,
+        Action::BlockTicketSender => tickets::block_sender(&mut ctx, params).await,
+        Action::GetSupportDepartments => support::departments(&mut ctx, params).await,
+        Action::GetSupportStatuses => support::statuses(&mut ctx, params).await,
+        Action::GetTicketCounts => support::counts(&mut ctx, params).await,
     }
 }
 
@@ -185,4 +210,22 @@ pub(crate) fn too_large(query: Option<&str>) -> Response {
         .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
         .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "responsetype").map(|(_, v)| v));
     with_action(answer::error(Format::parse(responsetype.as_deref()), &too_big()), "-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_action_parses_to_itself_and_nothing_else_parses() {
+        assert_eq!(ACTIONS.len(), Action::ALL.len());
+        for (a, name) in Action::ALL.iter().zip(ACTIONS) {
+            assert_eq!(a.name(), *name);
+            assert_eq!(Action::parse(name), Some(*a));
+            assert_eq!(Action::parse(&format!(" {} ", name.to_lowercase())), Some(*a));
+        }
+        for other in ["", "GetClients", "GetTicket s", "AddTicketReplies"] {
+            assert_eq!(Action::parse(other), None, "{other}");
+        }
+    }
 }
