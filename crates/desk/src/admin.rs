@@ -346,8 +346,10 @@ impl Desk {
         id: OrganizationId,
         input: OrganizationInput,
     ) -> DeskResult<Organization> {
+        // Outsiders are told it does not exist; its members may see it but
+        // not change it.
+        let mut org = self.organization(actor, id).await?;
         require_staff(actor)?;
-        let mut org = self.store.organization(id).await?.ok_or(DeskError::not_found("organization"))?;
         if let Some(n) = &input.name {
             org.name = validate_name("name", n)?;
         }
@@ -550,8 +552,10 @@ impl Desk {
 
     /// Changes a service (agents).
     pub async fn update_service(&self, actor: &Actor, id: ServiceId, input: ServiceInput) -> DeskResult<Service> {
+        // Anyone but its owner and staff is told it does not exist; its
+        // owner may see it but not change it.
+        let mut s = self.service(actor, id).await?;
         require_staff(actor)?;
-        let mut s = self.store.service(id).await?.ok_or(DeskError::not_found("service"))?;
         self.apply_service(&mut s, &input).await?;
         self.store.update_service(&s).await?;
         Ok(s)

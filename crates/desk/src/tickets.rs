@@ -99,6 +99,23 @@ fn may_open_in(actor: &Actor, dept: &Department) -> bool {
 }
 
 impl Desk {
+    /// Whether `actor` may open a ticket in `department` (customers in a
+    /// public one, agents in their own, admins anywhere): the rule
+    /// [`Desk::open_ticket`] applies, for doors where someone acts through
+    /// another (BILLmanager's `su`: the agent behind it must be allowed
+    /// too). Answers the error `open_ticket` would.
+    pub async fn check_may_open(&self, actor: &Actor, department: DepartmentId) -> DeskResult<()> {
+        let dept = match self.store.department(department).await? {
+            Some(d) if actor.is_staff() || d.public => d,
+            _ => return Err(DeskError::invalid("department_id", "unknown_department", "there is no such department")),
+        };
+        if may_open_in(actor, &dept) {
+            Ok(())
+        } else {
+            Err(DeskError::forbidden_field("department_id", "agents open tickets in their own departments"))
+        }
+    }
+
     /// The departments `actor` may open a ticket in (the choices of a
     /// new-ticket form), in the catalogue's order.
     pub async fn departments_for_new_ticket(&self, actor: &Actor) -> DeskResult<Vec<Department>> {
@@ -942,6 +959,9 @@ impl Desk {
         let staff = actor.is_staff();
         let expected = expected.or(patch.version);
         if !staff {
+            // Whoever may not see the ticket is told it does not exist,
+            // before being told which fields they may not change.
+            self.visible_ticket(actor, id).await?;
             let agent_only: [(&str, bool); 13] = [
                 ("subject", patch.subject.is_some()),
                 ("priority", patch.priority.is_some()),
@@ -1346,7 +1366,9 @@ impl Desk {
     pub async fn guest_link(&self, actor: &Actor, id: TicketId) -> DeskResult<String> {
         let t = self.visible_ticket(actor, id).await?;
         if !actor.can_work(&t) || actor.only_ticket.is_some() {
-            return Err(DeskError::not_found("ticket"));
+            // They see the ticket (a customer, a guest), but the link is
+            // for agents to hand out.
+            return Err(DeskError::forbidden("only agents who work the ticket ask for its guest link"));
         }
         let link = format!("/t/{}?key={}", t.number, t.access_key);
         self.record_look(actor, t, EventKind::GuestLinkIssued, Value::Null).await?;

@@ -117,7 +117,7 @@ pub(crate) fn form_errors(i: &I18n, e: DeskError) -> Result<FormErrors, WebError
 
 /// 422 when the form has errors, else 200.
 pub(crate) fn status_of(errors: &FormErrors) -> StatusCode {
-    if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK }
+    errors.status()
 }
 
 fn choices(items: impl IntoIterator<Item = (String, String)>, selected: &str) -> Vec<Choice> {

@@ -884,8 +884,7 @@ async fn render_ticket(
         created: Stamp::of(tk.created_at),
         source: i.t(&format!("source.{}", tk.source.as_str())).to_string(),
     };
-    let status =
-        extra.status.unwrap_or(if extra.errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK });
+    let status = extra.status.unwrap_or(extra.errors.status());
     let max_files = state.desk.limits().max_attachments_per_message;
     html_status(
         status,

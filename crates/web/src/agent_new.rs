@@ -15,7 +15,7 @@ use crate::session::{self, Signed, SignedIn, check_csrf};
 use crate::view::{priority_label, status_label};
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -176,7 +176,7 @@ async fn render(
     }
     dept_items.extend(depts.iter().map(|d| (d.id.to_string(), d.name.clone())));
 
-    let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = errors.status();
     let limits = state.desk.limits();
     html_status(
         status,

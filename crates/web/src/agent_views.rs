@@ -683,8 +683,15 @@ pub async fn move_view(
 ) -> Result<Response, WebError> {
     check_csrf(&s, &headers, form.get("_csrf"))?;
     require_agent(&s)?;
-    let mut ids: Vec<ViewId> =
-        state.desk.list_views(&s.actor, false).await?.iter().filter(|v| can_edit(&s.actor, v)).map(|v| v.id).collect();
+    let views = state.desk.list_views(&s.actor, false).await?;
+    // A view the agent may use but not change (a shared one) is theirs to
+    // see, not to move.
+    match views.iter().find(|v| v.id.0 == id) {
+        None => return Err(WebError::NotFound),
+        Some(v) if !can_edit(&s.actor, v) => return Err(WebError::Forbidden),
+        Some(_) => {}
+    }
+    let mut ids: Vec<ViewId> = views.iter().filter(|v| can_edit(&s.actor, v)).map(|v| v.id).collect();
     let at = ids.iter().position(|v| v.0 == id).ok_or(WebError::NotFound)?;
     let to = match form.get("dir") {
         Some("up") if at > 0 => at - 1,

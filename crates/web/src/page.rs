@@ -103,6 +103,10 @@ impl Page {
 pub struct FormErrors {
     /// Field → message (`_` for the form as a whole).
     pub by_field: BTreeMap<String, String>,
+    /// The desk refused the form for who sent it (a permission, not a
+    /// mistake in it): the page comes back as 403, as the API's answer
+    /// would, rather than 422.
+    pub forbidden: bool,
 }
 
 impl FormErrors {
@@ -121,6 +125,18 @@ impl FormErrors {
         !self.by_field.is_empty()
     }
 
+    /// The status of the page that shows the form again: 403 for a
+    /// refusal of who sent it, 422 for mistakes, else 200.
+    pub fn status(&self) -> StatusCode {
+        if !self.any() {
+            StatusCode::OK
+        } else if self.forbidden {
+            StatusCode::FORBIDDEN
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+    }
+
     /// Adds a message.
     pub fn add(&mut self, field: &str, message: String) {
         self.by_field.entry(field.to_string()).or_insert(message);
@@ -128,7 +144,7 @@ impl FormErrors {
 
     /// The localized message of a desk error, on its field (or the form).
     pub fn from_desk(i: &I18n, e: &DeskError) -> Self {
-        let mut f = Self::default();
+        let mut f = Self { forbidden: matches!(e, DeskError::Forbidden { .. }), ..Self::default() };
         let (field, message) = desk_message(i, e);
         f.add(&field, message);
         f

@@ -377,7 +377,7 @@ async fn render_new(
     let raw = form.map(|f| f.prefixed("cf.")).unwrap_or_default();
     let fields = chosen.map(|d| field_inputs(&i, &defs, d.department.id, false, &raw, &errors)).unwrap_or_default();
     let services: Vec<Service> = state.desk.list_services(&s.actor, None).await?;
-    let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = errors.status();
     let limits = state.desk.limits();
     let chosen_id = chosen.map(|d| d.department.id.0);
     let panels_create = panels::fetch(
@@ -696,7 +696,7 @@ async fn render_ticket(
         follow_up_of,
         service,
     };
-    let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = errors.status();
     let max_files = state.desk.limits().max_attachments_per_message;
     html_status(
         status,

@@ -204,6 +204,15 @@ async fn create(state: &CompatState, caller: &Caller, p: &Params) -> Result<Doc,
         }
         (a, b) => a.or(b),
     };
+    if caller.real != caller.actor {
+        // With su, the agent behind it must be allowed to open there too
+        // (decision 34: agents open tickets in their own departments).
+        state
+            .desk
+            .check_may_open(&caller.real, DepartmentId(department))
+            .await
+            .map_err(|e| BmError::from_desk(e, None))?;
+    }
     let mut input = OpenTicket::new(subject, DepartmentId(department), message);
     input.priority = priority;
     input.service_id = service.map(ServiceId);

@@ -438,7 +438,7 @@ pub async fn reveal_secret(
 /// as a `ticket.guest_link_issued` event. Reads never carry the access key
 /// but for the requester and admins.
 #[utoipa::path(post, path = "/tickets/{id}/guest-link", tag = "tickets", params(("id" = i64, Path)),
-    responses((status = 200, body = GuestLinkOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = GuestLinkOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn guest_link(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -> ApiResult<Json<GuestLinkOut>> {
     let path = s.desk.guest_link(&a, TicketId(id)).await?;
     let url = s.config.public_url.as_deref().map(|base| format!("{}{path}", base.trim_end_matches('/')));

@@ -151,6 +151,7 @@ const DAVE: &str = "dave@acme.example";
 pub(crate) const ERIN: &str = "erin@example.org";
 pub(crate) const AYSE: &str = "ayse@example.com";
 const ADMIN: &str = "admin@localhost";
+const BORIS: &str = "boris@example.com";
 
 #[tokio::test]
 async fn the_dialect_answers_404_when_it_is_off() {
@@ -667,6 +668,18 @@ async fn su_lets_staff_act_as_a_customer_within_their_own_reach() {
     .await;
     let id = r.ok_id();
     assert_eq!(w.admin.get(&format!("/tickets/{id}")).await.expect(200).body["requester_id"], w.carol_id);
+    // Boris (tech) acting as Carol may not open one in billing: the agent
+    // behind su opens only in their own departments (decision 34).
+    let rows_before = w.ticket_rows().await;
+    let r = call(
+        &w,
+        BORIS,
+        "clientticket.edit",
+        &[("sok", "ok"), ("client_department", &dept), ("name", "Elsewhere"), ("message", "m"), ("su", CAROL)],
+    )
+    .await;
+    assert_eq!((r.error().0.as_str(), r.error().1.as_str()), ("access", "client_department"));
+    assert_eq!(w.ticket_rows().await, rows_before);
     // Without su an agent has no customer to open a ticket for.
     let rows_before = w.ticket_rows().await;
     let r = call(

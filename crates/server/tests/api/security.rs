@@ -200,8 +200,10 @@ async fn only_the_requester_reads_a_tickets_access_key_and_guest_actions_say_so(
         let r = who.post(&format!("/tickets/{id}/replies"), json!({"body": "hello"})).await.expect(201).body;
         assert!(r.to_string().find(&key).is_none(), "the key is in a reply's answer");
     }
-    // Carol may not ask for the link either; Ayşe may, as an action of its own.
-    w.carol.post_empty(&format!("/tickets/{id}/guest-link")).await.expect(404);
+    // Carol (who sees the ticket) may not ask for the link either (403),
+    // Boris (who does not) is told it does not exist; Ayşe may, as an
+    // action of its own.
+    w.carol.post_empty(&format!("/tickets/{id}/guest-link")).await.expect(403);
     w.boris.post_empty(&format!("/tickets/{id}/guest-link")).await.expect(404);
     let link = w.ayse.post_empty(&format!("/tickets/{id}/guest-link")).await.expect(200).body;
     let path = link["path"].as_str().unwrap().to_string();
