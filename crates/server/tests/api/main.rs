@@ -18,6 +18,7 @@ mod hooks;
 mod hooks_example;
 mod lifecycle;
 mod limits;
+mod matrix;
 mod metrics;
 mod openapi;
 mod permissions;

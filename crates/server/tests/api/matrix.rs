@@ -1,0 +1,1466 @@
+//! The authorization matrix (issue 14): every native route, web route and
+//! dialect action, called by each of seven people, against one table of
+//! what each may do.
+//!
+//! - The routes come from the tables the routers are built from: the
+//!   OpenAPI document of `tessera_server::api::router()`,
+//!   `tessera_web::route_list()` and each dialect's `ACTIONS`. A route or
+//!   action the table below does not judge fails the test, and so does a
+//!   table row that names no route: a new route cannot ship unjudged.
+//! - Each row names a *class*, the policy it falls under; the class says
+//!   what each of the seven gets ([`Out`]): allowed, "sign in first", 403,
+//!   404, each door in its own words.
+//! - Every request is a valid one (its body is in the row), so a refusal is
+//!   a permission refusal and not a validation error; rows that destroy
+//!   their target (delete, merge, close…) get a fresh one for every cell.
+//! - Whatever the class, no answer may carry what its reader may never
+//!   see: the fixture's internal note (customers, agents outside its
+//!   department), its secret field's value (anyone but a reveal), its
+//!   access key (anyone but its requester and admins).
+//!
+//! Run it alone: `cargo nextest run -p tessera-server --test api matrix`.
+
+use crate::support::*;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use tessera_core::UserId;
+
+// ---- the seven people ---------------------------------------------------------------------------
+
+/// Who calls. The fixture ticket is Dave's, in billing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Who {
+    /// No credential at all.
+    Anonymous,
+    /// The ticket's customer (Acme, without `sees_all`).
+    Dave,
+    /// Another organization's customer (in none).
+    Erin,
+    /// A member of Dave's organization with `sees_all`.
+    Carol,
+    /// The agent of the ticket's department (billing).
+    Ayse,
+    /// An agent of another department (tech).
+    Boris,
+    /// The administrator.
+    Admin,
+}
+
+const PEOPLE: [Who; 7] = [Who::Anonymous, Who::Dave, Who::Erin, Who::Carol, Who::Ayse, Who::Boris, Who::Admin];
+
+impl Who {
+    fn is_customer(self) -> bool {
+        matches!(self, Who::Dave | Who::Erin | Who::Carol)
+    }
+
+    fn is_staff(self) -> bool {
+        matches!(self, Who::Ayse | Who::Boris | Who::Admin)
+    }
+}
+
+// ---- outcomes and classes -------------------------------------------------------------------------
+
+/// What a cell's answer means, read the same way for every door.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Out {
+    /// Done: a 2xx (a 3xx elsewhere than sign-in for a web form), a
+    /// dialect's success.
+    Ok,
+    /// Done, and the answer lists the fixture ticket (lists and searches).
+    Listed,
+    /// Done, and the answer does not list the fixture ticket.
+    Unlisted,
+    /// Who are you: 401, a redirect to sign in, a dialect's refused credential.
+    Unauth,
+    /// You may see it but not do this: 403, a dialect's access error.
+    Forbidden,
+    /// No such thing for you: 404, a dialect's "not found".
+    NotFound,
+    /// The door does not offer this to anyone (BILLmanager's `incident`).
+    Unsupported,
+}
+
+use Out::{Forbidden as F, Listed as L, NotFound as N, Ok as Y, Unauth as U, Unlisted as X};
+
+/// A policy: what each of [`PEOPLE`] gets, in that order (anonymous, Dave,
+/// Erin, Carol, Ayşe, Boris, admin).
+#[derive(Debug, Clone, Copy)]
+struct Class {
+    name: &'static str,
+    outcomes: [Out; 7],
+}
+
+const fn class(name: &'static str, outcomes: [Out; 7]) -> Class {
+    Class { name, outcomes }
+}
+
+/// Anyone, with or without a session: static files, the sign-in form, the
+/// language switch, a guest link (whose key is the credential).
+const PUBLIC: Class = class("Public", [Y, Y, Y, Y, Y, Y, Y]);
+/// Whoever proves who they are (a password): everyone with an account.
+const CREDENTIALS: Class = class("Credentials", [U, Y, Y, Y, Y, Y, Y]);
+/// Anyone signed in, each within their own scope (their own account,
+/// tokens, the statuses, public departments…).
+const SIGNED_IN: Class = class("SignedIn", [U, Y, Y, Y, Y, Y, Y]);
+/// Ticket lists and searches: everyone signed in, and the fixture ticket
+/// shows for exactly who may see it (its requester, Carol through
+/// `sees_all`, the department's agent, the admin).
+const TICKET_LIST: Class = class("TicketList", [U, L, X, L, L, X, L]);
+/// The customer portal's list: customers see their scope; staff are sent
+/// to the console.
+const PORTAL_LIST: Class = class("PortalList", [U, L, X, L, Y, Y, Y]);
+/// Reads of the ticket and what hangs on it (messages, attachments): who
+/// may see it; everyone else is told it does not exist (404, never 403).
+const TICKET_READER: Class = class("TicketReader", [U, Y, N, Y, Y, N, Y]);
+/// What customers do on their tickets (reply, solve, close, reopen,
+/// archive, mark read): everyone who may see the ticket, so Carol too (a
+/// billing client acts for its contacts); agents who may see it as well.
+const TICKET_PARTICIPANT: Class = class("TicketParticipant", [U, Y, N, Y, Y, N, Y]);
+/// Agents' work on the ticket (notes, fields, events, history, delete,
+/// merge, secrets, the guest link): staff who may see it; customers who
+/// may see it get 403; whoever may not see it, 404.
+const TICKET_WORKER: Class = class("TicketWorker", [U, F, N, F, Y, N, Y]);
+/// An internal note: customers are never shown one, so it does not exist
+/// for them (404), like for agents outside its department.
+const NOTE_READER: Class = class("NoteReader", [U, N, N, N, Y, N, Y]);
+/// Editing a reply: its customer author (not on a locked ticket), and
+/// agents who work the ticket; Carol may see it but not edit Dave's words.
+const OWN_REPLY_OR_WORKER: Class = class("OwnReplyOrWorker", [U, Y, N, F, Y, N, Y]);
+/// Rating an agent's reply: the ticket's requester only.
+const REQUESTER_ONLY: Class = class("RequesterOnly", [U, Y, N, F, F, N, F]);
+/// Opening a ticket in billing: customers in a public department, agents
+/// in their own departments only (Boris is in tech), admins anywhere
+/// (decision 34).
+const OPENS_IN_BILLING: Class = class("OpensInBilling", [U, Y, Y, Y, Y, F, Y]);
+/// Staff only, whatever the department: customers get 403.
+const STAFF: Class = class("Staff", [U, F, F, F, Y, Y, Y]);
+/// A staff list of tickets (a view's tickets, the console's search): the
+/// fixture ticket only for who may see it.
+const STAFF_TICKET_LIST: Class = class("StaffTicketList", [U, F, F, F, L, X, L]);
+/// Settings that give or change reach or the desk's shape (departments,
+/// fields, statuses, webhooks, hooks, SLA policies, shared views, other
+/// people's tokens): admins only.
+const ADMIN: Class = class("Admin", [U, F, F, F, F, F, Y]);
+/// A user record: themselves, and staff (agents see everyone and edit
+/// customers' names); another customer is told it does not exist.
+const SELF_OR_STAFF: Class = class("SelfOrStaff", [U, Y, N, N, Y, Y, Y]);
+/// An organization: its members read it; staff read and manage it;
+/// outsiders are told it does not exist.
+const MEMBER_OR_STAFF: Class = class("MemberOrStaff", [U, Y, N, Y, Y, Y, Y]);
+/// Changing an organization: staff; its members may see it but not change
+/// it (403); outsiders get 404.
+const ORG_MANAGER: Class = class("OrgManager", [U, F, N, F, Y, Y, Y]);
+/// A customer's service: its owner reads it, staff read and manage it;
+/// anyone else (Carol included: `sees_all` is about tickets) is told it
+/// does not exist.
+const OWNER_OR_STAFF: Class = class("OwnerOrStaff", [U, Y, N, N, Y, Y, Y]);
+/// Changing a service: staff; its owner may see it but not change it.
+const SERVICE_MANAGER: Class = class("ServiceManager", [U, F, N, N, Y, Y, Y]);
+/// Revoking Dave's token: Dave, and admins (everyone's); for anyone else
+/// it does not exist.
+const OWNER_OR_ADMIN: Class = class("OwnerOrAdmin", [U, Y, N, N, N, N, Y]);
+/// Disabling a guest sender's account (WHMCS `BlockTicketSender`): an
+/// admin's (decision 34); agents who may see the ticket get 403, whoever
+/// may not see it 404.
+const TICKET_ADMIN: Class = class("TicketAdmin", [U, F, N, F, F, N, Y]);
+/// Nobody: the door answers that it does not support this.
+const UNSUPPORTED: Class = class(
+    "Unsupported",
+    [U, Out::Unsupported, Out::Unsupported, Out::Unsupported, Out::Unsupported, Out::Unsupported, Out::Unsupported],
+);
+
+// ---- doors and the table --------------------------------------------------------------------------
+
+/// Where a request goes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Door {
+    /// `/api/v1`, a bearer token.
+    Api,
+    /// The web UI, a session cookie and its CSRF token.
+    Web,
+    /// `/compat/whmcs`, a token's identifier and secret (staff only).
+    Whmcs,
+    /// `/compat/billmanager`, a session; staff act as Dave with `su`.
+    Billmanager,
+    /// `/compat/hostapi`, a bearer token (customers only).
+    Hostapi,
+    /// `/compat/bangwo8`, a bearer token (staff only).
+    Bangwo8,
+}
+
+impl Door {
+    /// What the door itself answers someone it is not for, before any
+    /// class applies.
+    fn refuses(self, who: Who) -> Option<Out> {
+        match self {
+            Door::Whmcs if who.is_customer() => Some(Out::Unauth),
+            Door::Bangwo8 if who.is_customer() => Some(Out::Forbidden),
+            Door::Hostapi if who.is_staff() => Some(Out::Forbidden),
+            _ => None,
+        }
+    }
+}
+
+/// One row: a route (or a dialect's action) with its policy and a valid
+/// request. `$name` in `args` and `body` stands for a value of the fixture
+/// (see [`Cell::value`]); `$fresh_…` makes a new one for each cell.
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    door: Door,
+    /// The HTTP method (dialects: the one their clients use).
+    method: &'static str,
+    /// The route pattern as its router knows it; for WHMCS and BILLmanager
+    /// the action's name; for hostapi and Bangwo8 the action's name too
+    /// (their paths come from their endpoint lists).
+    route: &'static str,
+    /// Which case of the route this row is (several rows may share a route).
+    case: &'static str,
+    class: Class,
+    /// Fill the route's `{…}` in order.
+    args: &'static [&'static str],
+    /// The API's JSON body, a form or query (`a=1&b=2`) elsewhere; for GET
+    /// the query string.
+    body: &'static str,
+}
+
+const fn row(
+    door: Door,
+    method: &'static str,
+    route: &'static str,
+    class: Class,
+    args: &'static [&'static str],
+    body: &'static str,
+) -> Row {
+    Row { door, method, route, case: "", class, args, body }
+}
+
+const fn case(mut r: Row, case: &'static str) -> Row {
+    r.case = case;
+    r
+}
+
+use Door::{Api, Bangwo8 as B8, Billmanager as Bm, Hostapi as Ha, Web, Whmcs as Wh};
+
+const T: &[&str] = &["$ticket"];
+const FRESH: &[&str] = &["$fresh_ticket"];
+
+/// The table.
+const TABLE: &[Row] = &[
+    // ---- the native API -------------------------------------------------------------
+    row(Api, "GET", "/api/v1/me", SIGNED_IN, &[], ""),
+    row(Api, "GET", "/api/v1/tickets", TICKET_LIST, &[], "limit=100"),
+    row(
+        Api,
+        "POST",
+        "/api/v1/tickets",
+        OPENS_IN_BILLING,
+        &[],
+        r#"{"subject": "Opened by the matrix", "department_id": $billing, "body": "b"}"#,
+    ),
+    row(Api, "GET", "/api/v1/tickets/{id}", TICKET_READER, T, ""),
+    case(row(Api, "PATCH", "/api/v1/tickets/{id}", TICKET_WORKER, T, r#"{"priority": "high"}"#), "agent fields"),
+    case(row(Api, "PATCH", "/api/v1/tickets/{id}", TICKET_PARTICIPANT, T, r#"{"archived": false}"#), "customer fields"),
+    row(Api, "DELETE", "/api/v1/tickets/{id}", TICKET_WORKER, FRESH, ""),
+    row(Api, "POST", "/api/v1/tickets/{id}/solve", TICKET_PARTICIPANT, FRESH, ""),
+    row(Api, "POST", "/api/v1/tickets/{id}/close", TICKET_PARTICIPANT, FRESH, ""),
+    row(Api, "POST", "/api/v1/tickets/{id}/reopen", TICKET_PARTICIPANT, &["$fresh_solved"], ""),
+    row(Api, "POST", "/api/v1/tickets/{id}/merge", TICKET_WORKER, FRESH, r#"{"source_ids": [$fresh_ticket2]}"#),
+    row(Api, "GET", "/api/v1/tickets/{id}/events", TICKET_WORKER, T, ""),
+    row(Api, "POST", "/api/v1/tickets/{id}/read", TICKET_PARTICIPANT, T, ""),
+    row(Api, "POST", "/api/v1/tickets/{id}/secrets/{key}/reveal", TICKET_WORKER, &["$ticket", "$secret_key"], ""),
+    row(Api, "POST", "/api/v1/tickets/{id}/guest-link", TICKET_WORKER, T, ""),
+    row(Api, "POST", "/api/v1/tickets/{id}/replies", TICKET_PARTICIPANT, T, r#"{"body": "a reply from the matrix"}"#),
+    row(Api, "POST", "/api/v1/tickets/{id}/notes", TICKET_WORKER, T, r#"{"body": "a note from the matrix"}"#),
+    row(Api, "GET", "/api/v1/tickets/{id}/messages", TICKET_READER, T, ""),
+    case(row(Api, "GET", "/api/v1/messages/{id}", TICKET_READER, &["$dave_reply"], ""), "a reply"),
+    case(row(Api, "GET", "/api/v1/messages/{id}", NOTE_READER, &["$note"], ""), "a note"),
+    row(
+        Api,
+        "PATCH",
+        "/api/v1/messages/{id}",
+        OWN_REPLY_OR_WORKER,
+        &["$dave_reply"],
+        r#"{"body": "Dave's words, edited"}"#,
+    ),
+    row(Api, "DELETE", "/api/v1/messages/{id}", TICKET_WORKER, &["$fresh_reply"], ""),
+    row(Api, "GET", "/api/v1/messages/{id}/history", TICKET_WORKER, &["$dave_reply"], ""),
+    row(Api, "POST", "/api/v1/messages/{id}/rating", REQUESTER_ONLY, &["$agent_reply"], r#"{"rating": 5}"#),
+    row(Api, "POST", "/api/v1/attachments", SIGNED_IN, &[], "$upload"),
+    row(Api, "GET", "/api/v1/attachments/{id}", TICKET_READER, &["$attachment"], ""),
+    row(Api, "GET", "/api/v1/attachments/{id}/download", TICKET_READER, &["$attachment"], ""),
+    row(Api, "GET", "/api/v1/users", STAFF, &[], ""),
+    row(Api, "POST", "/api/v1/users", STAFF, &[], r#"{"email": "m$uniq@example.com", "name": "Made by the matrix"}"#),
+    row(Api, "GET", "/api/v1/users/{id}", SELF_OR_STAFF, &["$dave"], ""),
+    row(Api, "PATCH", "/api/v1/users/{id}", SELF_OR_STAFF, &["$dave"], r#"{"name": "Dave"}"#),
+    row(Api, "GET", "/api/v1/organizations", SIGNED_IN, &[], ""),
+    row(Api, "POST", "/api/v1/organizations", STAFF, &[], r#"{"name": "Org $uniq"}"#),
+    row(Api, "GET", "/api/v1/organizations/{id}", MEMBER_OR_STAFF, &["$acme"], ""),
+    row(Api, "PATCH", "/api/v1/organizations/{id}", ORG_MANAGER, &["$acme"], r#"{"notes": "noted by the matrix"}"#),
+    row(Api, "GET", "/api/v1/tokens", SIGNED_IN, &[], ""),
+    row(Api, "POST", "/api/v1/tokens", SIGNED_IN, &[], r#"{"name": "matrix"}"#),
+    row(Api, "DELETE", "/api/v1/tokens/{id}", OWNER_OR_ADMIN, &["$fresh_dave_token"], ""),
+    row(Api, "GET", "/api/v1/departments", SIGNED_IN, &[], ""),
+    row(Api, "POST", "/api/v1/departments", ADMIN, &[], r#"{"name": "Dept $uniq"}"#),
+    row(Api, "GET", "/api/v1/departments/{id}", SIGNED_IN, &["$billing"], ""),
+    row(Api, "PATCH", "/api/v1/departments/{id}", ADMIN, &["$billing"], r#"{"description": "Invoices"}"#),
+    row(Api, "GET", "/api/v1/services", SIGNED_IN, &[], ""),
+    row(
+        Api,
+        "POST",
+        "/api/v1/services",
+        STAFF,
+        &[],
+        r#"{"kind": "service", "external_id": "m$uniq", "label": "VPS", "owner_id": $dave}"#,
+    ),
+    row(Api, "GET", "/api/v1/services/{id}", OWNER_OR_STAFF, &["$dave_service"], ""),
+    row(Api, "PATCH", "/api/v1/services/{id}", SERVICE_MANAGER, &["$dave_service"], r#"{"label": "Dave's VPS"}"#),
+    row(
+        Api,
+        "PUT",
+        "/api/v1/services/sync/{kind}/{external_id}",
+        STAFF,
+        &["domain", "m$uniq"],
+        r#"{"label": "example.com", "owner_id": $dave}"#,
+    ),
+    row(Api, "GET", "/api/v1/statuses", SIGNED_IN, &[], ""),
+    row(
+        Api,
+        "POST",
+        "/api/v1/statuses",
+        ADMIN,
+        &[],
+        r#"{"key": "s$uniq", "name": "Status $uniq", "category": "hold"}"#,
+    ),
+    row(Api, "GET", "/api/v1/custom-fields", SIGNED_IN, &[], ""),
+    row(
+        Api,
+        "POST",
+        "/api/v1/custom-fields",
+        ADMIN,
+        &[],
+        r#"{"key": "f$uniq", "type": "text", "labels": {"en": "Field"}}"#,
+    ),
+    row(Api, "PATCH", "/api/v1/custom-fields/{id}", ADMIN, &["$field"], r#"{"labels": {"en": "Server IP"}}"#),
+    row(Api, "DELETE", "/api/v1/custom-fields/{id}", ADMIN, &["$fresh_field"], ""),
+    row(Api, "GET", "/api/v1/webhooks", ADMIN, &[], ""),
+    row(Api, "POST", "/api/v1/webhooks", ADMIN, &[], r#"{"url": "$receiver", "kinds": ["ticket.merged"]}"#),
+    row(Api, "GET", "/api/v1/webhooks/{id}", ADMIN, &["$webhook"], ""),
+    row(Api, "PATCH", "/api/v1/webhooks/{id}", ADMIN, &["$webhook"], r#"{"description": "matrix"}"#),
+    row(Api, "DELETE", "/api/v1/webhooks/{id}", ADMIN, &["$fresh_webhook"], ""),
+    row(Api, "POST", "/api/v1/webhooks/{id}/test", ADMIN, &["$webhook"], ""),
+    row(Api, "GET", "/api/v1/webhooks/{id}/deliveries", ADMIN, &["$webhook"], ""),
+    row(Api, "GET", "/api/v1/webhooks/{id}/deliveries/{delivery}", ADMIN, &["$webhook", "$delivery"], ""),
+    row(Api, "POST", "/api/v1/webhooks/{id}/deliveries/{delivery}/redeliver", ADMIN, &["$webhook", "$delivery"], ""),
+    row(Api, "GET", "/api/v1/hooks", ADMIN, &[], ""),
+    row(
+        Api,
+        "POST",
+        "/api/v1/hooks",
+        ADMIN,
+        &[],
+        r#"{"kind": "panel", "name": "TicketAdminAreaViewDetail", "url": "$receiver", "active": false}"#,
+    ),
+    row(Api, "GET", "/api/v1/hooks/{id}", ADMIN, &["$hook"], ""),
+    row(Api, "PATCH", "/api/v1/hooks/{id}", ADMIN, &["$hook"], r#"{"description": "matrix"}"#),
+    row(Api, "DELETE", "/api/v1/hooks/{id}", ADMIN, &["$fresh_hook"], ""),
+    row(Api, "POST", "/api/v1/hooks/{id}/test", ADMIN, &["$hook"], ""),
+    row(Api, "GET", "/api/v1/events/stream", SIGNED_IN, &[], ""),
+    row(Api, "GET", "/api/v1/views", STAFF, &[], ""),
+    row(
+        Api,
+        "POST",
+        "/api/v1/views",
+        STAFF,
+        &[],
+        r#"{"title": "Matrix $uniq", "conditions": {"all": [{"field": "status", "operator": "less_than", "value": "closed"}]}}"#,
+    ),
+    row(Api, "GET", "/api/v1/views/count_many", STAFF, &[], "ids=$view"),
+    row(Api, "POST", "/api/v1/views/reorder", STAFF, &[], r#"{"ids": [$own_view]}"#),
+    row(Api, "GET", "/api/v1/views/{id}", STAFF, &["$view"], ""),
+    row(Api, "PATCH", "/api/v1/views/{id}", ADMIN, &["$view"], r#"{"description": "shared"}"#),
+    row(Api, "DELETE", "/api/v1/views/{id}", ADMIN, &["$fresh_view"], ""),
+    row(Api, "GET", "/api/v1/views/{id}/tickets", STAFF_TICKET_LIST, &["$view"], "limit=100"),
+    row(Api, "GET", "/api/v1/views/{id}/count", STAFF, &["$view"], ""),
+    row(Api, "GET", "/api/v1/sla/policies", STAFF, &[], ""),
+    row(
+        Api,
+        "POST",
+        "/api/v1/sla/policies",
+        ADMIN,
+        &[],
+        r#"{"name": "SLA $uniq", "schedule": {"time_zone": "UTC", "week": {"mon": [["09:00", "17:00"]]}}, "targets": {"normal": {"first_response_minutes": 60}}}"#,
+    ),
+    row(Api, "GET", "/api/v1/sla/policies/{id}", STAFF, &["$sla"], ""),
+    row(Api, "PATCH", "/api/v1/sla/policies/{id}", ADMIN, &["$sla"], r#"{"warning_minutes": 15}"#),
+    row(Api, "DELETE", "/api/v1/sla/policies/{id}", ADMIN, &["$fresh_sla"], ""),
+    row(Api, "GET", "/api/v1/search", TICKET_LIST, &[], "q=invoice&limit=100"),
+    // ---- the web UI --------------------------------------------------------------------------
+    row(Web, "GET", "/static/{hash}/{name}", PUBLIC, &["$static_hash", "$static_name"], ""),
+    row(Web, "GET", "/sign-in", PUBLIC, &[], ""),
+    row(Web, "POST", "/sign-in", CREDENTIALS, &[], "$sign_in"),
+    row(Web, "POST", "/sign-out", PUBLIC, &[], "$fresh_session"),
+    row(Web, "GET", "/account", SIGNED_IN, &[], ""),
+    row(Web, "POST", "/account", SIGNED_IN, &[], "form=profile&name=$own_name&locale=en&time_zone=UTC"),
+    row(Web, "POST", "/language", PUBLIC, &[], "lang=en&back=/"),
+    row(Web, "GET", "/t/{number}", PUBLIC, &["$number"], "key=$key"),
+    row(Web, "GET", "/", PORTAL_LIST, &[], "scope=org"),
+    row(Web, "GET", "/tickets/new", SIGNED_IN, &[], ""),
+    row(
+        Web,
+        "POST",
+        "/tickets/new",
+        OPENS_IN_BILLING,
+        &[],
+        "subject=Opened+by+the+matrix&department_id=$billing&body=b",
+    ),
+    row(Web, "GET", "/tickets/{number}", TICKET_READER, &["$number"], ""),
+    row(Web, "POST", "/tickets/{number}/reply", TICKET_PARTICIPANT, &["$number"], "body=a+reply+from+the+matrix"),
+    row(Web, "POST", "/tickets/{number}/action", TICKET_PARTICIPANT, &["$fresh_number"], "do=solve"),
+    row(Web, "POST", "/tickets/{number}/rate", REQUESTER_ONLY, &["$number"], "message_id=$agent_reply&rating=4"),
+    row(Web, "GET", "/files/{id}", TICKET_READER, &["$attachment"], ""),
+    row(Web, "GET", "/agent", STAFF, &[], ""),
+    row(Web, "GET", "/agent/counts", STAFF, &[], ""),
+    row(Web, "GET", "/agent/live", STAFF, &[], ""),
+    row(Web, "POST", "/agent/bulk", TICKET_WORKER, &[], "do=priority&priority=high&ids=$ticket"),
+    row(Web, "GET", "/agent/search", STAFF_TICKET_LIST, &[], "q=invoice"),
+    row(Web, "GET", "/agent/views", STAFF, &[], ""),
+    row(Web, "GET", "/agent/views/new", STAFF, &[], ""),
+    row(
+        Web,
+        "POST",
+        "/agent/views/new",
+        STAFF,
+        &[],
+        "title=Matrix+$uniq&share=me&active=on&columns=number&columns=subject&sort_by=updated&order=desc",
+    ),
+    row(Web, "GET", "/agent/views/{id}", ADMIN, &["$view"], ""),
+    row(
+        Web,
+        "POST",
+        "/agent/views/{id}",
+        ADMIN,
+        &["$view"],
+        "title=Shared+by+the+matrix&share=everyone&active=on&columns=number&columns=subject&sort_by=updated&order=desc&c0.group=all&c0.field=status&c0.op=less_than&c0.value=closed",
+    ),
+    row(Web, "POST", "/agent/views/{id}/active", ADMIN, &["$view"], "active=1"),
+    row(Web, "POST", "/agent/views/{id}/delete", ADMIN, &["$fresh_view"], ""),
+    row(Web, "POST", "/agent/views/{id}/move", ADMIN, &["$view"], "dir=up"),
+    row(Web, "GET", "/agent/tickets/new", STAFF, &[], ""),
+    row(
+        Web,
+        "POST",
+        "/agent/tickets/new",
+        OPENS_IN_BILLING_STAFF,
+        &[],
+        "department_id=$billing&subject=Phone+call&body=b&requester_email=dave%40acme.example&priority=normal",
+    ),
+    row(Web, "GET", "/agent/tickets/{id}", TICKET_WORKER, T, ""),
+    row(Web, "POST", "/agent/tickets/{id}/message", TICKET_WORKER, T, "kind=note&body=a+note+from+the+matrix"),
+    row(Web, "POST", "/agent/tickets/{id}/properties", TICKET_WORKER, T, "priority=normal"),
+    case(row(Web, "POST", "/agent/tickets/{id}/action", TICKET_WORKER, FRESH, "do=solve"), "solve"),
+    case(row(Web, "POST", "/agent/tickets/{id}/action", TICKET_WORKER, FRESH, "do=delete"), "delete"),
+    row(Web, "POST", "/agent/tickets/{id}/reveal", TICKET_WORKER, T, "key=$secret_key"),
+    row(Web, "POST", "/agent/tickets/{id}/guest-link", TICKET_WORKER, T, ""),
+    row(Web, "POST", "/agent/tickets/{id}/presence", TICKET_WORKER, T, "typing=on"),
+    row(Web, "GET", "/admin", ADMIN, &[], ""),
+    row(Web, "GET", "/admin/departments", ADMIN, &[], ""),
+    row(Web, "POST", "/admin/departments", ADMIN, &[], "name=Dept+$uniq&public=on&auto_assign=none"),
+    row(Web, "GET", "/admin/departments/{id}", ADMIN, &["$billing"], ""),
+    row(
+        Web,
+        "POST",
+        "/admin/departments/{id}",
+        ADMIN,
+        &["$billing"],
+        "name=Billing&public=on&auto_assign=none&member_ids=$ayse",
+    ),
+    row(Web, "GET", "/admin/users", ADMIN, &[], ""),
+    row(Web, "POST", "/admin/users", ADMIN, &[], "email=w$uniq%40example.com&name=Web+user&role=customer&locale=en"),
+    row(Web, "GET", "/admin/users/{id}", ADMIN, &["$dave"], ""),
+    row(
+        Web,
+        "POST",
+        "/admin/users/{id}",
+        ADMIN,
+        &["$dave"],
+        "email=dave%40acme.example&name=Dave&role=customer&organization_id=$acme&locale=en&time_zone=UTC",
+    ),
+    row(Web, "GET", "/admin/organizations", ADMIN, &[], ""),
+    row(Web, "POST", "/admin/organizations", ADMIN, &[], "name=Org+$uniq"),
+    row(Web, "GET", "/admin/organizations/{id}", ADMIN, &["$acme"], ""),
+    row(Web, "POST", "/admin/organizations/{id}", ADMIN, &["$acme"], "name=Acme"),
+    row(Web, "GET", "/admin/custom-fields", ADMIN, &[], ""),
+    row(
+        Web,
+        "POST",
+        "/admin/custom-fields",
+        ADMIN,
+        &[],
+        "key=w$uniq&type=text&label_en=Web+field&customer_visible=on&customer_editable=on",
+    ),
+    row(Web, "GET", "/admin/custom-fields/{id}", ADMIN, &["$field"], ""),
+    row(
+        Web,
+        "POST",
+        "/admin/custom-fields/{id}",
+        ADMIN,
+        &["$field"],
+        "label_en=Server+IP&customer_visible=on&customer_editable=on",
+    ),
+    row(Web, "POST", "/admin/custom-fields/{id}/delete", ADMIN, &["$fresh_field"], ""),
+    row(Web, "GET", "/admin/statuses", ADMIN, &[], ""),
+    row(Web, "POST", "/admin/statuses", ADMIN, &[], "key=w$uniq&name=Web+status&category=hold"),
+    row(Web, "GET", "/admin/tokens", ADMIN, &[], ""),
+    row(Web, "POST", "/admin/tokens", ADMIN, &[], "name=web"),
+    row(Web, "POST", "/admin/tokens/{id}/revoke", ADMIN, &["$fresh_dave_token"], ""),
+    row(Web, "GET", "/admin/webhooks", ADMIN, &[], ""),
+    row(
+        Web,
+        "POST",
+        "/admin/webhooks",
+        ADMIN,
+        &[],
+        "url=$receiver&kinds=ticket.merged&format=native&active=on&failure_limit=10",
+    ),
+    row(Web, "GET", "/admin/webhooks/{id}", ADMIN, &["$webhook"], ""),
+    row(
+        Web,
+        "POST",
+        "/admin/webhooks/{id}",
+        ADMIN,
+        &["$webhook"],
+        "url=$receiver&kinds=ticket.merged&format=native&active=on&failure_limit=10",
+    ),
+    row(Web, "POST", "/admin/webhooks/{id}/delete", ADMIN, &["$fresh_webhook"], ""),
+    row(Web, "POST", "/admin/webhooks/{id}/test", ADMIN, &["$webhook"], ""),
+    row(Web, "GET", "/admin/webhooks/{id}/deliveries/{delivery}", ADMIN, &["$webhook", "$delivery"], ""),
+    row(Web, "POST", "/admin/webhooks/{id}/deliveries/{delivery}/redeliver", ADMIN, &["$webhook", "$delivery"], ""),
+    row(Web, "GET", "/admin/hooks", ADMIN, &[], ""),
+    row(
+        Web,
+        "POST",
+        "/admin/hooks",
+        ADMIN,
+        &[],
+        "kind=panel&name=TicketAdminAreaViewDetail&url=$receiver&format=native&priority=0&timeout_ms=2000&on_failure=allow",
+    ),
+    row(Web, "GET", "/admin/hooks/{id}", ADMIN, &["$hook"], ""),
+    row(
+        Web,
+        "POST",
+        "/admin/hooks/{id}",
+        ADMIN,
+        &["$hook"],
+        "name=TicketAdminAreaViewDetail&url=$receiver&format=native&priority=0&timeout_ms=2000&on_failure=allow",
+    ),
+    row(Web, "POST", "/admin/hooks/{id}/delete", ADMIN, &["$fresh_hook"], ""),
+    row(Web, "POST", "/admin/hooks/{id}/test", ADMIN, &["$hook"], ""),
+    row(Web, "GET", "/admin/sla", ADMIN, &[], ""),
+    row(
+        Web,
+        "POST",
+        "/admin/sla",
+        ADMIN,
+        &[],
+        "name=SLA+$uniq&schedule.time_zone=UTC&schedule.week.mon=09%3A00-17%3A00&targets.normal.first_response_minutes=60&warning_minutes=30&active=on",
+    ),
+    row(Web, "GET", "/admin/sla/{id}", ADMIN, &["$sla"], ""),
+    row(
+        Web,
+        "POST",
+        "/admin/sla/{id}",
+        ADMIN,
+        &["$sla"],
+        "name=Office+hours&schedule.time_zone=UTC&schedule.week.mon=09%3A00-17%3A00&targets.normal.first_response_minutes=60&warning_minutes=30&active=on",
+    ),
+    row(Web, "POST", "/admin/sla/{id}/delete", ADMIN, &["$fresh_sla"], ""),
+    // ---- WHMCS (staff tokens; customers' credentials are refused) ---------------------------------
+    row(Wh, "POST", "GetTickets", TICKET_LIST, &[], "limitnum=100"),
+    row(Wh, "POST", "GetTicket", TICKET_READER, &[], "ticketid=$ticket"),
+    row(
+        Wh,
+        "POST",
+        "OpenTicket",
+        OPENS_IN_BILLING,
+        &[],
+        "deptid=$billing&subject=WHMCS+ticket&message=m&clientid=$dave",
+    ),
+    row(Wh, "POST", "AddTicketReply", TICKET_PARTICIPANT, &[], "ticketid=$ticket&message=a+reply+from+the+matrix"),
+    row(Wh, "POST", "AddTicketNote", TICKET_WORKER, &[], "ticketid=$ticket&message=a+note+from+the+matrix"),
+    row(Wh, "POST", "UpdateTicket", TICKET_WORKER, &[], "ticketid=$ticket&priority=Medium"),
+    row(Wh, "POST", "UpdateTicketReply", TICKET_WORKER, &[], "replyid=$agent_reply&message=edited+by+the+matrix"),
+    row(Wh, "POST", "DeleteTicket", TICKET_WORKER, &[], "ticketid=$fresh_ticket"),
+    row(Wh, "POST", "DeleteTicketReply", TICKET_WORKER, &[], "ticketid=$ticket&replyid=$fresh_reply"),
+    row(Wh, "POST", "DeleteTicketNote", TICKET_WORKER, &[], "noteid=$fresh_note"),
+    row(Wh, "POST", "GetSupportDepartments", STAFF, &[], ""),
+    row(Wh, "POST", "GetSupportStatuses", STAFF, &[], ""),
+    row(Wh, "POST", "GetTicketCounts", STAFF, &[], ""),
+    row(Wh, "POST", "GetTicketNotes", TICKET_WORKER, &[], "ticketid=$ticket"),
+    row(Wh, "POST", "GetTicketAttachment", TICKET_READER, &[], "relatedid=$ticket&type=ticket&index=0"),
+    row(Wh, "POST", "MergeTicket", TICKET_WORKER, &[], "ticketid=$fresh_ticket&mergeticketids=$fresh_ticket2"),
+    row(Wh, "POST", "BlockTicketSender", TICKET_ADMIN, &[], "ticketid=$fresh_guest_ticket&delete=true"),
+    // ---- BILLmanager (customers; staff with su=Dave) ---------------------------------------------
+    row(Bm, "GET", "auth", CREDENTIALS, &[], "$bm_credentials"),
+    row(Bm, "GET", "clientticket", TICKET_LIST, &[], ""),
+    row(Bm, "GET", "clientticket.filter", SIGNED_IN, &[], ""),
+    case(row(Bm, "GET", "clientticket.edit", TICKET_READER, &[], "elid=$ticket"), "read"),
+    case(
+        row(
+            Bm,
+            "GET",
+            "clientticket.edit",
+            OPENS_IN_BILLING,
+            &[],
+            "sok=ok&name=BILLmanager+ticket&client_department=$billing&message=m",
+        ),
+        "open",
+    ),
+    case(
+        row(
+            Bm,
+            "GET",
+            "clientticket.edit",
+            TICKET_PARTICIPANT,
+            &[],
+            "sok=ok&elid=$ticket&message=a+reply+from+the+matrix",
+        ),
+        "reply",
+    ),
+    row(Bm, "GET", "clientticket.archive", TICKET_PARTICIPANT, &[], "elid=$fresh_ticket"),
+    row(Bm, "GET", "incident", UNSUPPORTED, &[], ""),
+    // ---- hostapi (customers' tokens; staff's are refused) ----------------------------------------
+    row(Ha, "GET", "tickets", TICKET_LIST, &[], ""),
+    row(
+        Ha,
+        "POST",
+        "create",
+        SIGNED_IN,
+        &[],
+        "title=Hosting+ticket&department=$billing&message=m&service=S$own_service",
+    ),
+    row(Ha, "POST", "reply", TICKET_PARTICIPANT, &[], "id=$ticket&reply=a+reply+from+the+matrix"),
+    row(Ha, "GET", "close", TICKET_PARTICIPANT, &["$fresh_ticket"], ""),
+    row(Ha, "POST", "close", TICKET_PARTICIPANT, &["$fresh_ticket"], ""),
+    // ---- Bangwo8 (staff) --------------------------------------------------------------------
+    row(B8, "GET", "ticketviews", STAFF, &[], ""),
+    row(B8, "GET", "ticketviews.show", STAFF, &["$view.json"], ""),
+    row(B8, "GET", "ticketviews.show_many", STAFF, &[], "ids=$view"),
+    row(B8, "GET", "ticketviews.tickets", STAFF_TICKET_LIST, &["$view"], "per_page=100"),
+    row(B8, "GET", "ticketviews.count", STAFF, &["$view"], ""),
+    row(B8, "GET", "tickets", TICKET_LIST, &[], "per_page=100"),
+];
+
+/// Opening a ticket from the console: the agent of billing may, the agent
+/// of tech may not (decision 34), admins may; customers have no console.
+const OPENS_IN_BILLING_STAFF: Class = class("OpensInBillingFromTheConsole", [U, F, F, F, Y, F, Y]);
+
+// ---- what the routers have -----------------------------------------------------------------------
+
+/// Every route and action the doors have: (door, method, route or action).
+fn routes() -> BTreeSet<(Door, String, String)> {
+    let mut out = BTreeSet::new();
+    let (_, doc) = tessera_server::api::router();
+    let doc = serde_json::to_value(&doc).unwrap();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            out.insert((Api, method.to_uppercase(), path.clone()));
+        }
+    }
+    for (method, path) in tessera_web::route_list() {
+        out.insert((Web, method.to_string(), path.to_string()));
+    }
+    for a in tessera_compat::whmcs::ACTIONS {
+        out.insert((Wh, "POST".into(), a.to_string()));
+    }
+    for a in tessera_compat::billmanager::ACTIONS {
+        out.insert((Bm, "GET".into(), a.to_string()));
+    }
+    for e in tessera_compat::hostapi::Endpoint::ALL {
+        for m in e.methods() {
+            out.insert((Ha, m.to_string(), e.name().to_string()));
+        }
+    }
+    for e in tessera_compat::bangwo8::Endpoint::ALL {
+        for m in e.methods() {
+            out.insert((B8, m.to_string(), e.name().to_string()));
+        }
+    }
+    out
+}
+
+/// The path of a path-based dialect's action.
+fn dialect_path(door: Door, action: &str) -> String {
+    match door {
+        Ha => {
+            let e = tessera_compat::hostapi::Endpoint::ALL.iter().find(|e| e.name() == action).unwrap();
+            format!("/compat/hostapi{}", e.path())
+        }
+        B8 => {
+            let e = tessera_compat::bangwo8::Endpoint::ALL.iter().find(|e| e.name() == action).unwrap();
+            format!("/compat/bangwo8{}", e.path())
+        }
+        _ => unreachable!(),
+    }
+}
+
+// ---- the fixture ---------------------------------------------------------------------------------
+
+const PW: &str = "a long matrix password";
+const MARKER: &str = "Matrixfixture";
+const NOTE_MARK: &str = "NOTEzq7internal";
+const SECRET_VALUE: &str = "SECRETzq7hunter2";
+const SECRET_KEY: &str = "matrix_root_password";
+
+/// One person's credentials at every door.
+#[derive(Clone, Default)]
+struct Creds {
+    user_id: i64,
+    email: String,
+    name: String,
+    /// Bearer token.
+    token: Option<String>,
+    /// Identifier and secret.
+    pair: Option<(String, String)>,
+    /// Web session cookie value and its CSRF token.
+    web: Option<(String, String)>,
+    /// BILLmanager session.
+    bm_sid: Option<String>,
+}
+
+struct Fixture {
+    w: World,
+    creds: HashMap<Who, Creds>,
+    /// Named values for `$name`.
+    values: HashMap<&'static str, String>,
+    key: String,
+    receiver: Receiver,
+    http: reqwest::Client,
+}
+
+impl Fixture {
+    async fn new() -> Self {
+        let receiver = Receiver::start().await;
+        let w = World::with(|c| {
+            all_compat(c);
+            loopback_hooks(c);
+        })
+        .await;
+        let desk = w.server.state.desk.clone();
+        let store = desk.store();
+        let admin_user = store.user_by_email("admin@localhost").await.unwrap().unwrap();
+        let people = [
+            (Who::Dave, w.dave_id),
+            (Who::Erin, w.erin_id),
+            (Who::Carol, w.carol_id),
+            (Who::Ayse, w.ayse_id),
+            (Who::Boris, w.boris_id),
+            (Who::Admin, admin_user.id.0),
+        ];
+        let mut creds = HashMap::new();
+        creds.insert(Who::Anonymous, Creds::default());
+        for (who, id) in people {
+            desk.set_password_unchecked(UserId(id), PW).await.unwrap();
+            let user = store.user(UserId(id)).await.unwrap().unwrap();
+            let t = desk.issue_token(user.id, "matrix").await.unwrap();
+            let web = web_session(&w, &user).await;
+            let actor = desk.actor_for(&user).await.unwrap();
+            let sid = desk.billmanager_start_session(&actor).await.unwrap();
+            creds.insert(
+                who,
+                Creds {
+                    user_id: id,
+                    email: user.email.to_string(),
+                    name: user.name.clone(),
+                    token: Some(t.token.clone()),
+                    pair: Some((t.record.identifier.clone(), t.secret.clone())),
+                    web: Some(web),
+                    bm_sid: Some(sid),
+                },
+            );
+        }
+
+        // The ticket: Dave's, in billing, with a file, an agent's reply, a
+        // note, Dave's reply and a secret field.
+        let admin = &w.admin;
+        admin
+            .post(
+                "/custom-fields",
+                json!({"key": SECRET_KEY, "type": "secret", "labels": {"en": "Root password"},
+                       "customer_editable": true, "department_ids": [w.billing]}),
+            )
+            .await
+            .expect(201);
+        let field = admin
+            .post("/custom-fields", json!({"key": "matrix_server_ip", "type": "text", "labels": {"en": "Server IP"}}))
+            .await
+            .expect(201)
+            .id();
+        let up = w.dave.upload(&[("boot.log", b"kernel: matrix")]).await.expect(201);
+        let attachment = up.body["attachments"][0]["id"].as_i64().unwrap();
+        let opened = w
+            .dave
+            .post(
+                "/tickets",
+                json!({"subject": format!("{MARKER} invoice"), "department_id": w.billing,
+                       "body": format!("{MARKER}: my invoice is wrong"), "attachment_ids": [attachment]}),
+            )
+            .await
+            .expect(201);
+        let ticket = opened.id();
+        let number = opened.body["number"].as_str().unwrap().to_string();
+        let key = opened.body["access_key"].as_str().unwrap().to_string();
+        let msg = |r: Resp| r.expect(201).body["message"]["id"].as_i64().unwrap();
+        let agent_reply =
+            msg(w.ayse.post(&format!("/tickets/{ticket}/replies"), json!({"body": "We are on it."})).await);
+        let note = msg(w
+            .ayse
+            .post(&format!("/tickets/{ticket}/notes"), json!({"body": format!("{NOTE_MARK} he owes us")}))
+            .await);
+        let dave_reply = msg(w.dave.post(&format!("/tickets/{ticket}/replies"), json!({"body": "Thanks!"})).await);
+        w.ayse
+            .patch(&format!("/tickets/{ticket}"), json!({"custom_fields": {SECRET_KEY: SECRET_VALUE}}))
+            .await
+            .expect(200);
+
+        // Everything else a route needs.
+        let service = |owner: i64, ext: &str| {
+            let admin = admin.clone();
+            let ext = ext.to_string();
+            async move {
+                admin
+                    .post(
+                        "/services",
+                        json!({"kind": "service", "external_id": ext, "label": "VPS", "owner_id": owner}),
+                    )
+                    .await
+                    .expect(201)
+                    .id()
+            }
+        };
+        let dave_service = service(w.dave_id, "dave-1").await;
+        let carol_service = service(w.carol_id, "carol-1").await;
+        let erin_service = service(w.erin_id, "erin-1").await;
+        let view = admin
+            .post(
+                "/views",
+                json!({"title": "Shared by the matrix", "personal": false,
+                       "conditions": {"all": [{"field": "status", "operator": "less_than", "value": "closed"}]}}),
+            )
+            .await
+            .expect(201)
+            .id();
+        let personal = |api: crate::support::Api| async move {
+            api.post(
+                "/views",
+                json!({"title": "Mine", "conditions": {"all": [{"field": "status", "operator": "less_than", "value": "closed"}]}}),
+            )
+            .await
+            .expect(201)
+            .id()
+        };
+        let ayse_view = personal(w.ayse.clone()).await;
+        let boris_view = personal(w.boris.clone()).await;
+        let hook_url = receiver.url("/hook");
+        let webhook =
+            admin.post("/webhooks", json!({"url": hook_url, "kinds": ["ticket.merged"]})).await.expect(201).id();
+        admin.post_empty(&format!("/webhooks/{webhook}/test")).await.expect(202);
+        let delivery =
+            admin.get(&format!("/webhooks/{webhook}/deliveries")).await.expect(200).body["deliveries"][0]["id"]
+                .as_i64()
+                .unwrap_or_else(|| panic!("a delivery"));
+        let hook = admin
+            .post(
+                "/hooks",
+                json!({"kind": "panel", "name": "TicketAdminAreaViewDetail", "url": hook_url, "active": false}),
+            )
+            .await
+            .expect(201)
+            .id();
+        let sla = admin
+            .post(
+                "/sla/policies",
+                json!({"name": "Office hours", "schedule": {"time_zone": "UTC", "week": {"mon": [["09:00", "17:00"]]}},
+                       "targets": {"normal": {"first_response_minutes": 60}}}),
+            )
+            .await
+            .expect(201)
+            .id();
+        let page = reqwest::get(format!("{}/sign-in", w.server.base)).await.unwrap().text().await.unwrap();
+        let at = page.find("/static/").expect("a static file on the sign-in page") + "/static/".len();
+        let rest: String = page[at..].chars().take_while(|c| *c != '"').collect();
+        let (static_hash, static_name) = rest.split_once('/').unwrap();
+
+        let mut values: HashMap<&'static str, String> = HashMap::new();
+        for (k, v) in [
+            ("ticket", ticket.to_string()),
+            ("number", number),
+            ("key", key.clone()),
+            ("agent_reply", agent_reply.to_string()),
+            ("dave_reply", dave_reply.to_string()),
+            ("note", note.to_string()),
+            ("attachment", attachment.to_string()),
+            ("secret_key", SECRET_KEY.to_string()),
+            ("field", field.to_string()),
+            ("billing", w.billing.to_string()),
+            ("acme", w.acme.to_string()),
+            ("dave", w.dave_id.to_string()),
+            ("ayse", w.ayse_id.to_string()),
+            ("dave_service", dave_service.to_string()),
+            ("carol_service", carol_service.to_string()),
+            ("erin_service", erin_service.to_string()),
+            ("view", view.to_string()),
+            ("ayse_view", ayse_view.to_string()),
+            ("boris_view", boris_view.to_string()),
+            ("webhook", webhook.to_string()),
+            ("delivery", delivery.to_string()),
+            ("hook", hook.to_string()),
+            ("sla", sla.to_string()),
+            ("receiver", hook_url),
+            ("marker", MARKER.to_string()),
+            ("static_hash", static_hash.to_string()),
+            ("static_name", static_name.to_string()),
+        ] {
+            values.insert(k, v);
+        }
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .unwrap();
+        Self { w, creds, values, key, receiver, http }
+    }
+}
+
+/// A web session for `user`, started as the sign-in form starts one:
+/// (cookie value, CSRF token).
+async fn web_session(w: &World, user: &tessera_core::User) -> (String, String) {
+    let cookie = tessera_web::session::start(&w.server.state.web, user, None).await.unwrap();
+    let cookie = cookie.to_str().unwrap();
+    let secret = cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_string();
+    let record = w.server.state.desk.store().session(&tessera_web::session::hash(&secret)).await.unwrap().unwrap();
+    (secret, record.csrf_token)
+}
+
+// ---- one cell ------------------------------------------------------------------------------------
+
+/// A cell being prepared: its person, and the fresh things made for it.
+struct Cell<'a> {
+    fx: &'a Fixture,
+    who: Who,
+    made: HashMap<String, String>,
+    /// A web session made for this cell only (sign-out ends it).
+    own_web: Option<(String, String)>,
+}
+
+static UNIQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+impl<'a> Cell<'a> {
+    fn creds(&self) -> &Creds {
+        &self.fx.creds[&self.who]
+    }
+
+    /// Dave opens a new ticket in billing (fresh targets); answers (id, number).
+    async fn fresh_ticket(&self) -> (i64, String) {
+        let r = self
+            .fx
+            .w
+            .dave
+            .post("/tickets", json!({"subject": "A fresh ticket", "department_id": self.fx.w.billing, "body": "fresh"}))
+            .await
+            .expect(201);
+        (r.id(), r.body["number"].as_str().unwrap().to_string())
+    }
+
+    /// The value of `$name`.
+    async fn value(&mut self, name: &str) -> String {
+        if let Some(v) = self.made.get(name) {
+            return v.clone();
+        }
+        let fx = self.fx;
+        let w = &fx.w;
+        let admin = &w.admin;
+        let v = match name {
+            "uniq" => UNIQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string(),
+            "own_name" => self.creds().name.replace(' ', "+"),
+            "own_service" => match self.who {
+                Who::Carol => fx.values["carol_service"].clone(),
+                Who::Erin => fx.values["erin_service"].clone(),
+                _ => fx.values["dave_service"].clone(),
+            },
+            "fresh_ticket" | "fresh_ticket2" => self.fresh_ticket().await.0.to_string(),
+            "fresh_guest_ticket" => {
+                let n = UNIQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                admin
+                    .post(
+                        "/tickets",
+                        json!({"subject": "From a guest", "department_id": w.billing, "body": "by mail",
+                               "requester": {"email": format!("guest{n}@example.net")}}),
+                    )
+                    .await
+                    .expect(201)
+                    .id()
+                    .to_string()
+            }
+            "own_view" => match self.who {
+                Who::Ayse => fx.values["ayse_view"].clone(),
+                Who::Boris => fx.values["boris_view"].clone(),
+                _ => fx.values["view"].clone(),
+            },
+            "fresh_number" => self.fresh_ticket().await.1,
+            "fresh_solved" => {
+                let (id, _) = self.fresh_ticket().await;
+                w.ayse.post_empty(&format!("/tickets/{id}/solve")).await.expect(200);
+                id.to_string()
+            }
+            "fresh_reply" => {
+                let t = &fx.values["ticket"];
+                w.dave.post(&format!("/tickets/{t}/replies"), json!({"body": "one more"})).await.expect(201).body
+                    ["message"]["id"]
+                    .to_string()
+            }
+            "fresh_note" => {
+                let t = &fx.values["ticket"];
+                w.ayse.post(&format!("/tickets/{t}/notes"), json!({"body": "a fresh note"})).await.expect(201).body
+                    ["message"]["id"]
+                    .to_string()
+            }
+            "fresh_dave_token" => {
+                w.dave.post("/tokens", json!({"name": "fresh"})).await.expect(201).id().to_string()
+            }
+            "fresh_field" => {
+                let k = format!("fresh_{}", UNIQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+                admin
+                    .post("/custom-fields", json!({"key": k, "type": "text", "labels": {"en": "Fresh"}}))
+                    .await
+                    .expect(201)
+                    .id()
+                    .to_string()
+            }
+            "fresh_view" => admin
+                .post(
+                    "/views",
+                    json!({"title": "Fresh shared view", "personal": false,
+                           "conditions": {"all": [{"field": "status", "operator": "less_than", "value": "closed"}]}}),
+                )
+                .await
+                .expect(201)
+                .id()
+                .to_string(),
+            "fresh_webhook" => admin
+                .post("/webhooks", json!({"url": fx.values["receiver"], "kinds": ["ticket.merged"]}))
+                .await
+                .expect(201)
+                .id()
+                .to_string(),
+            "fresh_hook" => admin
+                .post(
+                    "/hooks",
+                    json!({"kind": "panel", "name": "TicketAdminAreaViewDetail", "url": fx.values["receiver"], "active": false}),
+                )
+                .await
+                .expect(201)
+                .id()
+                .to_string(),
+            "fresh_sla" => admin
+                .post(
+                    "/sla/policies",
+                    json!({"name": "Fresh SLA", "schedule": {"time_zone": "UTC", "week": {"mon": [["09:00", "17:00"]]}},
+                           "targets": {"normal": {"first_response_minutes": 60}}}),
+                )
+                .await
+                .expect(201)
+                .id()
+                .to_string(),
+            other => match fx.values.get(other) {
+                Some(v) => v.clone(),
+                None => panic!("the table names ${other}, which the fixture does not have"),
+            },
+        };
+        self.made.insert(name.to_string(), v.clone());
+        v
+    }
+
+    /// `text` with every `$name` replaced by its value.
+    async fn fill(&mut self, text: &str) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(at) = rest.find('$') {
+            out.push_str(&rest[..at]);
+            let tail = &rest[at + 1..];
+            let len =
+                tail.find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')).unwrap_or(tail.len());
+            let name = &tail[..len];
+            out.push_str(&self.value(name).await);
+            rest = &tail[len..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// The route pattern with its `{…}` filled from `args`.
+    async fn path(&mut self, pattern: &str, args: &[&str]) -> String {
+        let mut out = String::new();
+        let mut rest = pattern;
+        let mut args = args.iter();
+        while let Some(open) = rest.find('{') {
+            let close = rest[open..].find('}').unwrap() + open;
+            out.push_str(&rest[..open]);
+            let arg = args.next().unwrap_or_else(|| panic!("{pattern}: an argument for each {{…}}"));
+            out.push_str(&self.fill(arg).await);
+            rest = &rest[close + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// An answer, whatever the door.
+struct Answer {
+    status: u16,
+    location: String,
+    text: String,
+}
+
+async fn read(rb: reqwest::RequestBuilder, stream: bool) -> Answer {
+    let r = rb.send().await.expect("request");
+    let status = r.status().as_u16();
+    let location = r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    // An event stream never ends: its status line is the answer.
+    let text = if stream && status == 200 { String::new() } else { r.text().await.unwrap_or_default() };
+    Answer { status, location, text }
+}
+
+/// Sends the row's request as the cell's person.
+async fn send(cell: &mut Cell<'_>, r: &Row) -> Answer {
+    let fx = cell.fx;
+    let base = fx.w.server.base.clone();
+    let method = reqwest::Method::from_bytes(r.method.as_bytes()).unwrap();
+    let creds = cell.creds().clone();
+    // Bodies the door builds itself.
+    let special = ["$upload", "$sign_in", "$fresh_session", "$bm_credentials"].contains(&r.body);
+    let body = if special { String::new() } else { cell.fill(r.body).await };
+    match r.door {
+        Api => {
+            let path = cell.path(r.route, r.args).await;
+            let mut url = format!("{base}{path}");
+            let mut rb;
+            if r.method == "GET" || r.method == "DELETE" {
+                if !body.is_empty() {
+                    url = format!("{url}?{body}");
+                }
+                rb = fx.http.request(method, url);
+            } else if r.body == "$upload" {
+                let form = reqwest::multipart::Form::new()
+                    .part("file", reqwest::multipart::Part::bytes(b"matrix".to_vec()).file_name("m.txt"));
+                rb = fx.http.request(method, url).multipart(form);
+            } else if body.is_empty() {
+                rb = fx.http.request(method, url);
+            } else {
+                let v: Value = serde_json::from_str(&body)
+                    .unwrap_or_else(|e| panic!("{}: body is not JSON ({e}): {body}", r.route));
+                rb = fx.http.request(method, url).json(&v);
+            }
+            if let Some(t) = &creds.token {
+                rb = rb.bearer_auth(t);
+            }
+            read(rb, r.route.ends_with("/events/stream")).await
+        }
+        Web => {
+            let path = cell.path(r.route, r.args).await;
+            let mut session = creds.web.clone();
+            let mut pairs: Vec<(String, String)> = Vec::new();
+            if r.body == "$fresh_session" {
+                if cell.who != Who::Anonymous {
+                    let user = fx.w.server.state.desk.store().user(UserId(creds.user_id)).await.unwrap().unwrap();
+                    session = Some(web_session(&fx.w, &user).await);
+                    cell.own_web = session.clone();
+                }
+            } else if r.body == "$sign_in" {
+                // The sign-in form's pre-session token, then the person's own
+                // credentials (the anonymous have none that work).
+                let page = fx.http.get(format!("{base}/sign-in")).send().await.unwrap();
+                let pre_cookie = page
+                    .headers()
+                    .get_all("set-cookie")
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .find(|c| c.starts_with("tessera_pre="))
+                    .map(|c| c.split(';').next().unwrap().to_string())
+                    .unwrap();
+                let text = page.text().await.unwrap();
+                let marker = "name=\"_pre\" value=\"";
+                let at = text.find(marker).unwrap() + marker.len();
+                let pre: String = text[at..].chars().take_while(|c| *c != '"').collect();
+                let (email, pw) = if cell.who == Who::Anonymous {
+                    ("nobody@example.com".to_string(), "not the password".to_string())
+                } else {
+                    (creds.email.clone(), PW.to_string())
+                };
+                let fields = [("_pre", pre), ("next", "/".into()), ("email", email), ("password", pw)];
+                let mut cookie = pre_cookie;
+                if let Some((s, _)) = &session {
+                    cookie = format!("{cookie}; tessera_session={s}");
+                }
+                let rb = fx.http.post(format!("{base}/sign-in")).header("cookie", cookie).form(&fields);
+                return read(rb, false).await;
+            } else if !body.is_empty() {
+                pairs = form_urlencoded_pairs(&body);
+            }
+            let mut url = format!("{base}{path}");
+            let mut rb = if r.method == "GET" {
+                if !body.is_empty() {
+                    url = format!("{url}?{body}");
+                }
+                fx.http.get(url)
+            } else {
+                if let Some((_, csrf)) = &session {
+                    pairs.push(("_csrf".into(), csrf.clone()));
+                }
+                fx.http.post(url).form(&pairs)
+            };
+            if let Some((s, _)) = &session {
+                rb = rb.header("cookie", format!("tessera_session={s}"));
+            }
+            read(rb, r.route == "/agent/live").await
+        }
+        Wh => {
+            let mut pairs = form_urlencoded_pairs(&body);
+            pairs.push(("action".into(), r.route.into()));
+            pairs.push(("responsetype".into(), "json".into()));
+            if let Some((id, secret)) = &creds.pair {
+                pairs.push(("identifier".into(), id.clone()));
+                pairs.push(("secret".into(), secret.clone()));
+            }
+            read(fx.http.post(format!("{base}/compat/whmcs/includes/api.php")).form(&pairs), false).await
+        }
+        Bm => {
+            let mut pairs = vec![("func".to_string(), r.route.to_string()), ("out".into(), "json".into())];
+            if r.body == "$bm_credentials" {
+                let (email, pw) = if cell.who == Who::Anonymous {
+                    ("nobody@example.com".to_string(), "not the password".to_string())
+                } else {
+                    (creds.email.clone(), PW.to_string())
+                };
+                pairs.push(("username".into(), email));
+                pairs.push(("password".into(), pw));
+            } else {
+                pairs.extend(form_urlencoded_pairs(&body));
+                if let Some(sid) = &creds.bm_sid {
+                    pairs.push(("auth".into(), sid.clone()));
+                }
+                if cell.who.is_staff() {
+                    pairs.push(("su".into(), fx.values["dave"].clone()));
+                }
+            }
+            let query = serde_urlencoded::to_string(&pairs).unwrap();
+            read(fx.http.get(format!("{base}/compat/billmanager/billmgr?{query}")), false).await
+        }
+        Ha | B8 => {
+            let path = dialect_path(r.door, r.route);
+            let path = cell.path(&path, r.args).await;
+            let mut url = format!("{base}{path}");
+            let mut rb = if r.method == "GET" {
+                if !body.is_empty() {
+                    url = format!("{url}?{body}");
+                }
+                fx.http.get(url)
+            } else {
+                fx.http.request(method, url).form(&form_urlencoded_pairs(&body))
+            };
+            if let Some(t) = &creds.token {
+                rb = rb.bearer_auth(t);
+            }
+            read(rb, false).await
+        }
+    }
+}
+
+fn form_urlencoded_pairs(body: &str) -> Vec<(String, String)> {
+    serde_urlencoded::from_str(body).unwrap_or_else(|e| panic!("not a form ({e}): {body}"))
+}
+
+/// What an answer means at its door; `Err` describes an answer that is
+/// none of the outcomes (a validation error, a 5xx…).
+fn judge(door: Door, a: &Answer) -> Result<Out, String> {
+    let other = || Err(format!("HTTP {} {}", a.status, a.text.chars().take(300).collect::<String>()));
+    let json: Value = serde_json::from_str(&a.text).unwrap_or(Value::Null);
+    match door {
+        Api => match a.status {
+            200..=299 => Ok(Out::Ok),
+            401 => Ok(Out::Unauth),
+            403 => Ok(Out::Forbidden),
+            404 if json["error"]["code"] == "not_found" && json["error"]["message"] != "route not found" => {
+                Ok(Out::NotFound)
+            }
+            _ => other(),
+        },
+        Web => match a.status {
+            200..=299 => Ok(Out::Ok),
+            // Sign in first, then come back (`Signed` of the web crate).
+            301..=303 | 307 | 308 if a.location.starts_with("/sign-in?next=") => Ok(Out::Unauth),
+            // A bulk change that changed nothing: every ticket was refused.
+            303 if a.location.contains("done=bulk&n=0") => Ok(Out::NotFound),
+            301..=303 | 307 | 308 => Ok(Out::Ok),
+            401 => Ok(Out::Unauth),
+            403 if !a.text.contains("CSRF") && !a.text.to_lowercase().contains("form has expired") => {
+                Ok(Out::Forbidden)
+            }
+            404 => Ok(Out::NotFound),
+            _ => other(),
+        },
+        Wh => {
+            let message = json["message"].as_str().unwrap_or("");
+            match (a.status, json["result"].as_str()) {
+                (200, Some("success")) => Ok(Out::Ok),
+                (_, Some("error")) if message == "Authentication Failed" => Ok(Out::Unauth),
+                (404, Some("error")) => Ok(Out::NotFound),
+                (_, Some("error")) if message.to_lowercase().contains("not found") => Ok(Out::NotFound),
+                (403, Some("error")) => Ok(Out::Forbidden),
+                _ => other(),
+            }
+        }
+        Bm => {
+            if a.status != 200 {
+                return other();
+            }
+            let e = &json["doc"]["error"];
+            if !e.is_object() {
+                return if json["doc"].is_object() { Ok(Out::Ok) } else { other() };
+            }
+            match (e["$type"].as_str().unwrap_or(""), e["$object"].as_str().unwrap_or("")) {
+                ("auth", _) => Ok(Out::Unauth),
+                ("access", _) => Ok(Out::Forbidden),
+                ("missed", "elid") => Ok(Out::NotFound),
+                ("unsupported", _) => Ok(Out::Unsupported),
+                _ => other(),
+            }
+        }
+        Ha => match (a.status, json["status"].as_str()) {
+            (200, Some("success")) | (200, None) if json.is_object() => Ok(Out::Ok),
+            (401, Some("error")) => Ok(Out::Unauth),
+            (403, Some("error")) => Ok(Out::Forbidden),
+            (404, Some("error")) => Ok(Out::NotFound),
+            _ => other(),
+        },
+        B8 => match (a.status, json["error"].as_str()) {
+            (200, None) if json.is_object() => Ok(Out::Ok),
+            (401, Some(_)) => Ok(Out::Unauth),
+            (403, Some(_)) => Ok(Out::Forbidden),
+            (404, Some("not_found")) => Ok(Out::NotFound),
+            _ => other(),
+        },
+    }
+}
+
+/// What the cell expects: the door's own refusal, else the class's. The
+/// console (`/agent…`) and the settings (`/admin…`) are not for customers
+/// at all: 403 for every one of their routes, whatever the id.
+fn expected(r: &Row, who: Who) -> Out {
+    let i = PEOPLE.iter().position(|p| *p == who).unwrap();
+    let console = r.door == Web && (r.route.starts_with("/agent") || r.route.starts_with("/admin"));
+    match r.class.outcomes[i] {
+        Out::Unauth => Out::Unauth,
+        _ if console && who.is_customer() => Out::Forbidden,
+        o => r.door.refuses(who).unwrap_or(o),
+    }
+}
+
+/// Whether `got` is what `want` asks for (lists: whether the fixture
+/// ticket is in the answer).
+fn matches(want: Out, got: Out, text: &str) -> bool {
+    match want {
+        Out::Listed => got == Out::Ok && text.contains(MARKER),
+        Out::Unlisted => got == Out::Ok && !text.contains(MARKER),
+        w => w == got,
+    }
+}
+
+/// What no answer to `who` may carry (beyond a reveal or a guest link of
+/// the row itself).
+fn leaks(fx: &Fixture, r: &Row, who: Who, text: &str) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    let works_ticket = matches!(who, Who::Ayse | Who::Admin);
+    if !works_ticket && text.contains(NOTE_MARK) {
+        out.push("the internal note");
+    }
+    let reveals = r.route.contains("reveal");
+    if !(reveals && works_ticket) && text.contains(SECRET_VALUE) {
+        out.push("the secret field's value");
+    }
+    let may_hold_key = matches!(who, Who::Dave | Who::Admin) || (r.route.contains("guest-link") && works_ticket);
+    if !may_hold_key && text.contains(&fx.key) {
+        out.push("the ticket's access key");
+    }
+    out
+}
+
+#[tokio::test]
+async fn every_route_of_every_door_answers_each_person_as_the_table_says() {
+    let started = std::time::Instant::now();
+    // 1. The table judges every route, and names only routes.
+    let have = routes();
+    let judged: BTreeSet<(Door, String, String)> =
+        TABLE.iter().map(|r| (r.door, r.method.to_string(), r.route.to_string())).collect();
+    let unjudged: Vec<String> = have
+        .difference(&judged)
+        .map(|(d, m, p)| {
+            format!("  {d:?} {m} {p}: add a row to TABLE in crates/server/tests/api/matrix.rs with its class")
+        })
+        .collect();
+    let unknown: Vec<String> = judged
+        .difference(&have)
+        .map(|(d, m, p)| format!("  {d:?} {m} {p}: no such route or action; fix or remove the row"))
+        .collect();
+    assert!(
+        unjudged.is_empty() && unknown.is_empty(),
+        "the matrix and the routers disagree:\n{}\n{}",
+        unjudged.join("\n"),
+        unknown.join("\n")
+    );
+
+    // 2. Every cell.
+    let fx = Fixture::new().await;
+    let mut failures = Vec::new();
+    let mut cells = 0;
+    let mut by_class: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in TABLE {
+        *by_class.entry(r.class.name).or_default() += 1;
+        for who in PEOPLE {
+            cells += 1;
+            let mut cell = Cell { fx: &fx, who, made: HashMap::new(), own_web: None };
+            let answer = send(&mut cell, r).await;
+            let want = expected(r, who);
+            let label = format!(
+                "{:?} {} {}{} as {:?} ({})",
+                r.door,
+                r.method,
+                r.route,
+                if r.case.is_empty() { String::new() } else { format!(" [{}]", r.case) },
+                who,
+                r.class.name
+            );
+            match judge(r.door, &answer) {
+                Ok(got) if matches(want, got, &answer.text) => {}
+                Ok(got) => failures.push(format!("{label}: expected {want:?}, got {got:?} (HTTP {})", answer.status)),
+                Err(e) => failures.push(format!("{label}: expected {want:?}, got {e}")),
+            }
+            for leak in leaks(&fx, r, who, &answer.text) {
+                failures.push(format!("{label}: the answer carries {leak}"));
+            }
+        }
+    }
+    let _ = &fx.receiver;
+    eprintln!(
+        "authorization matrix: {} rows, {cells} cells, {} classes, {:.1?}",
+        TABLE.len(),
+        by_class.len(),
+        started.elapsed()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {cells} cells disagree with the table:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
