@@ -78,14 +78,21 @@ struct Keys {
     known: String,
 }
 
+const PAIR_PREFIX: &str = "sign-in:pair:";
+const ACCOUNT_PREFIX: &str = "sign-in:account:";
+const ADDRESS_PREFIX: &str = "sign-in:address:";
+const KNOWN_PREFIX: &str = "sign-in:known:";
+/// Failures that also prune closed counters, out of 256 (about 1 in 50).
+const PRUNE_ONE_IN_256: u8 = 5;
+
 impl Keys {
     fn new(email: &str, address: &str) -> Self {
         let account = email.trim().to_lowercase();
         Self {
-            pair: format!("sign-in:pair:{account}\u{1f}{address}"),
-            known: format!("sign-in:known:{account}\u{1f}{address}"),
-            account: format!("sign-in:account:{account}"),
-            address: format!("sign-in:address:{address}"),
+            pair: format!("{PAIR_PREFIX}{account}\u{1f}{address}"),
+            known: format!("{KNOWN_PREFIX}{account}\u{1f}{address}"),
+            account: format!("{ACCOUNT_PREFIX}{account}"),
+            address: format!("{ADDRESS_PREFIX}{address}"),
         }
     }
 }
@@ -127,10 +134,29 @@ impl Desk {
                 store.rate_limit_hit(&keys.pair, PAIR_WINDOW_MS, u32::MAX, now).await?;
                 store.rate_limit_hit(&keys.account, ACCOUNT_WINDOW_MS, u32::MAX, now).await?;
                 store.rate_limit_hit(&keys.address, ADDRESS_WINDOW_MS, u32::MAX, now).await?;
+                if crate::random::bytes::<1>().is_ok_and(|b| b[0] < PRUNE_ONE_IN_256) {
+                    self.prune_sign_in_counters(now).await?;
+                }
                 Err(SignInError::Failed)
             }
             Err(e) => Err(SignInError::Desk(e)),
         }
+    }
+
+    /// Forgets counters whose windows closed: every failure for a made-up
+    /// account adds rows, which must not pile up.
+    async fn prune_sign_in_counters(&self, now: Timestamp) -> DeskResult<()> {
+        let before = |ms: i64| now - chrono::Duration::milliseconds(ms);
+        let idle_for = [
+            (PAIR_PREFIX, PAIR_WINDOW_MS),
+            (ACCOUNT_PREFIX, ACCOUNT_WINDOW_MS),
+            (ADDRESS_PREFIX, ADDRESS_WINDOW_MS),
+            (KNOWN_PREFIX, KNOWN_FOR_MS),
+        ];
+        for (prefix, window) in idle_for {
+            self.store.rate_limit_prune(prefix, before(window)).await?;
+        }
+        Ok(())
     }
 
     /// How long this attempt must wait, if it must; counts nothing.

@@ -656,6 +656,18 @@ pub async fn rate_limit_peek(c: &impl Db, key: &str, window_ms: i64, at: Timesta
     )
 }
 
+/// Forgets the idle limits of a key prefix.
+pub async fn rate_limit_prune(c: &impl Db, prefix: &str, idle_before: Timestamp) -> StoreResult<u64> {
+    // `starts_with`, not a range: under a linguistic collation a range of
+    // text is not a prefix. Pruning is rare, a scan is fine.
+    execute(
+        c,
+        "DELETE FROM rate_limits WHERE starts_with(key, $1) AND last_hit < $2::BIGINT",
+        &[&prefix, &ms(idle_before)],
+    )
+    .await
+}
+
 /// Forgets a limit's hits.
 pub async fn rate_limit_clear(c: &impl Db, key: &str) -> StoreResult<()> {
     execute(c, "DELETE FROM rate_limits WHERE key = $1", &[&key]).await?;

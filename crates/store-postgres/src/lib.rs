@@ -380,6 +380,10 @@ impl Store for PgStore {
         let k = key.to_string();
         read!(self, |c| entities::rate_limit_peek(c, &k, window_ms, at))
     }
+    async fn rate_limit_prune(&self, prefix: &str, idle_before: Timestamp) -> StoreResult<u64> {
+        let p = prefix.to_string();
+        write!(self, |c| entities::rate_limit_prune(c, &p, idle_before))
+    }
     async fn insert_view(&self, view: ViewRecord) -> StoreResult<ViewRecord> {
         write!(self, |c| views::insert_view(c, view))
     }

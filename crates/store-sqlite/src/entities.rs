@@ -677,6 +677,17 @@ pub fn rate_limit_peek(conn: &Connection, key: &str, window_ms: i64, at: Timesta
     )
 }
 
+/// Forgets the idle limits of a key prefix (a range over the key, so the
+/// primary key's index serves it).
+pub fn rate_limit_prune(conn: &Connection, prefix: &str, idle_before: Timestamp) -> StoreResult<u64> {
+    let n = conn
+        .prepare_cached("DELETE FROM rate_limits WHERE key >= ?1 AND key < ?1 || char(1114111) AND last_hit < ?2")
+        .db()?
+        .execute(params![prefix, ms(idle_before)])
+        .db()?;
+    Ok(n as u64)
+}
+
 /// Forgets a limit's hits.
 pub fn rate_limit_clear(conn: &Connection, key: &str) -> StoreResult<()> {
     conn.prepare_cached("DELETE FROM rate_limits WHERE key = ?1").db()?.execute([key]).db()?;

@@ -244,6 +244,11 @@ pub trait Store: Send + Sync + 'static {
     /// hits in a window of `window_ms` that is still open at `at`. Lets a
     /// check refuse before doing the work and count only what failed.
     async fn rate_limit_peek(&self, key: &str, window_ms: i64, at: Timestamp) -> StoreResult<Option<RateWindow>>;
+    /// Forgets the limits whose key starts with `prefix` and whose last hit
+    /// came before `idle_before`: counters of closed windows are dead
+    /// weight, and a stream of failures for made-up accounts would
+    /// otherwise grow the table without end. Answers how many went.
+    async fn rate_limit_prune(&self, prefix: &str, idle_before: Timestamp) -> StoreResult<u64>;
     // ---- integrations ---------------------------------------------------------------
 
     /// Creates a view (its position: after the others).

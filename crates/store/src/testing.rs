@@ -719,6 +719,15 @@ pub async fn sessions_and_rate_limits(store: Arc<dyn Store>) {
     assert_eq!(store.rate_limit_peek("k", minute, at).await.unwrap(), Some(w), "a peek is not a hit");
     assert_eq!(store.rate_limit_peek("k", minute, t0() + Duration::seconds(123)).await.unwrap(), None, "closed");
     assert_eq!(store.rate_limit_peek("never", minute, at).await.unwrap(), None);
+    // Pruning forgets the idle counters of one prefix only.
+    store.rate_limit_hit("p:old", minute, 9, t0()).await.unwrap();
+    store.rate_limit_hit("p:new", minute, 9, t0() + Duration::seconds(100)).await.unwrap();
+    store.rate_limit_hit("q:old", minute, 9, t0()).await.unwrap();
+    assert_eq!(store.rate_limit_prune("p:", t0() + Duration::seconds(50)).await.unwrap(), 1);
+    let later = t0() + Duration::seconds(101);
+    assert_eq!(store.rate_limit_peek("p:old", 10 * minute, later).await.unwrap(), None);
+    assert!(store.rate_limit_peek("p:new", 10 * minute, later).await.unwrap().is_some());
+    assert!(store.rate_limit_peek("q:old", 10 * minute, later).await.unwrap().is_some());
 }
 
 fn webhook(limit: u32) -> Webhook {

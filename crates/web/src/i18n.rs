@@ -165,6 +165,19 @@ mod tests {
     }
 
     #[test]
+    fn every_event_kind_has_a_label() {
+        // Labels are looked up by a computed key (`event.<kind>`), which the
+        // scan of literal keys above cannot see.
+        let en = parse_catalog(source(Lang::En));
+        let missing: Vec<String> = tessera_core::event::EventKind::ALL
+            .iter()
+            .map(|k| format!("event.{}", k.as_str()))
+            .filter(|k| !en.contains_key(k.as_str()))
+            .collect();
+        assert!(missing.is_empty(), "no label for {missing:?}");
+    }
+
+    #[test]
     fn durations_read_naturally() {
         let i = I18n::new(Lang::En);
         assert_eq!(i.duration(59), "1m");

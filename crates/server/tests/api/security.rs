@@ -200,6 +200,17 @@ async fn only_the_requester_reads_a_tickets_access_key_and_guest_actions_say_so(
         let r = who.post(&format!("/tickets/{id}/replies"), json!({"body": "hello"})).await.expect(201).body;
         assert!(r.to_string().find(&key).is_none(), "the key is in a reply's answer");
     }
+    // The console's ticket page shows no key until Ayşe asks for the link.
+    w.admin.patch(&format!("/users/{}", w.ayse_id), json!({"password": PW})).await.expect(200);
+    let mut console = Browser::new(&w.server);
+    console.sign_in("ayse@example.com", PW).await;
+    let page = console.get(&format!("/agent/tickets/{id}")).await;
+    assert_eq!(page.status, 200);
+    assert!(!page.text.contains(&key), "the console page shows the key unasked");
+    let csrf = page.hidden("_csrf").unwrap();
+    let shown = console.post(&format!("/agent/tickets/{id}/guest-link"), &[("_csrf", &csrf)]).await;
+    assert_eq!(shown.status, 200, "{}", shown.text);
+    assert!(shown.text.contains(&format!("?key={key}")), "the asked-for link is not shown");
     // Carol (who sees the ticket) may not ask for the link either (403),
     // Boris (who does not) is told it does not exist; Ayşe may, as an
     // action of its own.
