@@ -219,7 +219,10 @@ struct Row {
     /// Fill the route's `{…}` in order.
     args: &'static [&'static str],
     /// The API's JSON body, a form or query (`a=1&b=2`) elsewhere; for GET
-    /// the query string.
+    /// the query string. Or a body the door builds itself: `$upload` (a
+    /// file), `$sign_in` (the sign-in form with the person's password),
+    /// `$fresh_session` (a web session of the cell's own, which sign-out
+    /// ends), `$bm_credentials` (BILLmanager's username and password).
     body: &'static str,
 }
 
@@ -949,8 +952,6 @@ struct Cell<'a> {
     fx: &'a Fixture,
     who: Who,
     made: HashMap<String, String>,
-    /// A web session made for this cell only (sign-out ends it).
-    own_web: Option<(String, String)>,
 }
 
 static UNIQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -1174,7 +1175,6 @@ async fn send(cell: &mut Cell<'_>, r: &Row) -> Answer {
                 if cell.who != Who::Anonymous {
                     let user = fx.w.server.state.desk.store().user(UserId(creds.user_id)).await.unwrap().unwrap();
                     session = Some(web_session(&fx.w, &user).await);
-                    cell.own_web = session.clone();
                 }
             } else if r.body == "$sign_in" {
                 // The sign-in form's pre-session token, then the person's own
@@ -1428,7 +1428,7 @@ async fn every_route_of_every_door_answers_each_person_as_the_table_says() {
         *by_class.entry(r.class.name).or_default() += 1;
         for who in PEOPLE {
             cells += 1;
-            let mut cell = Cell { fx: &fx, who, made: HashMap::new(), own_web: None };
+            let mut cell = Cell { fx: &fx, who, made: HashMap::new() };
             let answer = send(&mut cell, r).await;
             let want = expected(r, who);
             let label = format!(
