@@ -54,6 +54,23 @@ macro_rules! actions {
 }
 pub(crate) use actions;
 
+/// Checks a path-routed dialect's endpoint table, `(name, path, methods)`
+/// in the order of its `ACTIONS`: each name listed, each path routed once,
+/// each with known methods.
+#[cfg(test)]
+pub(crate) fn check_endpoint_table(table: &[(&str, &str, &[&str])], actions: &[&str]) {
+    assert_eq!(actions.len(), table.len());
+    let mut paths = std::collections::BTreeSet::new();
+    for ((name, path, methods), listed) in table.iter().zip(actions) {
+        assert_eq!(name, listed);
+        assert!(paths.insert(*path), "{path} is routed twice");
+        assert!(!methods.is_empty());
+        for m in *methods {
+            assert!(["GET", "POST", "PUT", "PATCH", "DELETE"].contains(m), "{m}");
+        }
+    }
+}
+
 /// A method router that answers `methods` (names such as `"GET"`) with
 /// `handler`: how the path-based dialects build their routes from their
 /// endpoint lists.
