@@ -16,7 +16,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use tessera_desk::{SignInError, UpdateUser};
+use tessera_desk::{SessionKind, SignInError, UpdateUser};
 
 /// Where to go after signing in (or after switching the language): a path
 /// of this site, judged the way a browser parses URLs. Browsers drop tabs
@@ -158,15 +158,10 @@ pub async fn sign_in(
         }
         Err(SignInError::Desk(e)) => Err(e.into()),
         Ok(actor) => {
-            let user = state
-                .desk
-                .store()
-                .user(actor.user_id)
-                .await
-                .map_err(tessera_desk::DeskError::from)?
-                .ok_or(WebError::NotFound)?;
-            let cookie = session::start(&state, &user, None).await?;
-            let to = if form.get("next").is_some_and(|n| n != "/") { next } else { home_of(user.role).to_string() };
+            let started = state.desk.start_session(&actor, SessionKind::Browser).await?;
+            let cookie = session::cookie_of(&state, &started);
+            let role = started.session.user.role;
+            let to = if form.get("next").is_some_and(|n| n != "/") { next } else { home_of(role).to_string() };
             let mut r = see_other(&to);
             r.headers_mut().append(header::SET_COOKIE, cookie);
             Ok(r)
@@ -182,7 +177,7 @@ pub async fn sign_in(
 pub async fn sign_out(State(state): State<WebState>, headers: HeaderMap, form: Form) -> Result<Response, WebError> {
     if let Some(s) = session::load(&state, &headers).await {
         check_csrf(&s, &headers, form.get("_csrf"))?;
-        let _ = state.desk.store().delete_session(&s.session.id_hash).await;
+        let _ = state.desk.end_session(&s.session).await;
     }
     let mut r = see_other("/sign-in");
     r.headers_mut().append(header::SET_COOKIE, set_cookie(session::COOKIE, "", 0, state.secure_cookies, true));

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use tessera_core::custom_field::{CustomFieldDef, FieldType};
-use tessera_core::ids::{AttachmentId, DepartmentId, MessageId, ServiceId, TicketId};
+use tessera_core::ids::{AttachmentId, DepartmentId, MessageId, ServiceId};
 use tessera_core::status::StatusCategory;
 use tessera_core::ticket::{Priority, Source};
 use tessera_core::{Actor, Service, Ticket};
@@ -857,14 +857,8 @@ pub async fn guest_link(
     Query(q): Query<KeyQuery>,
 ) -> Result<Response, WebError> {
     let key = q.key.unwrap_or_default();
-    let store = state.desk.store();
-    let t = store.ticket_by_number(&number).await.map_err(DeskError::from)?.filter(|t| t.deleted_at.is_none());
-    let Some(t) = t.filter(|t| !key.is_empty() && tessera_desk::auth::constant_time_eq(&key, &t.access_key)) else {
-        return Err(WebError::NotFound);
-    };
-    let requester: tessera_core::User =
-        store.user(t.requester_id).await.map_err(DeskError::from)?.filter(|u| !u.disabled).ok_or(WebError::NotFound)?;
-    let cookie = session::start(&state, &requester, Some(TicketId(t.id.0))).await?;
+    let started = state.desk.start_guest_session(&number, &key).await?;
+    let cookie = session::cookie_of(&state, &started);
     let mut r = see_other(&format!("/tickets/{number}"));
     r.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(r)

@@ -1,8 +1,9 @@
 //! Browser sessions and CSRF protection.
 //!
 //! A session cookie (`HttpOnly`, `SameSite=Lax`, `Secure` when the public
-//! URL is https) holds 32 random bytes; the database keeps only their
-//! SHA-256. Sessions last 14 days from their last use. Every form carries
+//! URL is https) holds a browser session's secret; the desk starts, loads,
+//! moves on and ends sessions under its one policy (`tessera_desk::sessions`:
+//! 14 days from the last use, ended by a new password). Every form carries
 //! the session's CSRF token, and every POST is checked against it; a POST
 //! from another site is refused before that by its `Sec-Fetch-Site`.
 
@@ -12,8 +13,8 @@ use crate::page::WebError;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
-use sha2::{Digest, Sha256};
 use tessera_core::{Actor, User};
+use tessera_desk::SessionKind;
 use tessera_store::SessionRecord;
 
 /// The session cookie.
@@ -22,11 +23,6 @@ pub const COOKIE: &str = "tessera_session";
 pub const LANG_COOKIE: &str = "tessera_lang";
 /// The pre-session token cookie that protects the sign-in form.
 pub const PRE_COOKIE: &str = "tessera_pre";
-/// How long a session lives after its last use.
-pub const LIFETIME_DAYS: i64 = 14;
-/// A session's expiry is moved at most this often (fewer writes).
-const TOUCH_EVERY_MINUTES: i64 = 10;
-
 /// A cookie value from the request.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
@@ -51,11 +47,6 @@ pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool, http
     HeaderValue::from_str(&c).unwrap_or(HeaderValue::from_static("x=; Path=/"))
 }
 
-/// Hex SHA-256 of a cookie secret.
-pub fn hash(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
-
 /// The signed-in person behind a request.
 #[derive(Debug, Clone)]
 pub struct SignedIn {
@@ -74,63 +65,28 @@ impl SignedIn {
     }
 }
 
-/// Starts a session for `user` (scoped to one ticket for guests); answers
-/// the `Set-Cookie` header.
-pub async fn start(
-    state: &WebState,
-    user: &User,
-    ticket: Option<tessera_core::TicketId>,
-) -> Result<HeaderValue, WebError> {
-    let secret = tessera_desk::random::hex_token::<32>()?;
-    let now = state.desk.now();
-    let record = SessionRecord {
-        id_hash: hash(&secret),
-        user_id: user.id,
-        ticket_id: ticket,
-        csrf_token: tessera_desk::random::hex_token::<16>()?,
-        created_at: now,
-        last_seen_at: now,
-        expires_at: now + chrono::Duration::days(LIFETIME_DAYS),
-    };
-    state.desk.store().insert_session(record).await.map_err(tessera_desk::DeskError::from)?;
-    Ok(set_cookie(COOKIE, &secret, LIFETIME_DAYS * 86_400, state.secure_cookies, true))
+impl From<tessera_desk::Session> for SignedIn {
+    fn from(s: tessera_desk::Session) -> Self {
+        Self { user: s.user, actor: s.actor, session: s.record }
+    }
 }
 
-/// The session of a request, if it has a valid one.
+/// The `Set-Cookie` header of a browser session the desk just started
+/// (a signed-in user's, or a guest's).
+pub fn cookie_of(state: &WebState, started: &tessera_desk::Started) -> HeaderValue {
+    set_cookie(COOKIE, &started.secret, SessionKind::Browser.idle().num_seconds(), state.secure_cookies, true)
+}
+
+/// The session of a request, if it has a valid one (the desk's rules).
 pub async fn load(state: &WebState, headers: &HeaderMap) -> Option<SignedIn> {
     let secret = cookie(headers, COOKIE)?;
-    if secret.len() != 64 {
-        return None;
-    }
-    load_hash(state, &hash(secret)).await
+    state.desk.session(SessionKind::Browser, secret).await.ok().map(SignedIn::from)
 }
 
-/// A session by its stored hash, if it is still valid (not ended, not
-/// expired, its user not disabled), with the user's current rights. Long
-/// requests (the live feed) ask again while they run.
+/// A session by its stored hash, if it is still valid, with the user's
+/// current rights. Long requests (the live feed) ask again while they run.
 pub async fn load_hash(state: &WebState, id_hash: &str) -> Option<SignedIn> {
-    let store = state.desk.store();
-    let id_hash = id_hash.to_string();
-    let session = store.session(&id_hash).await.ok()??;
-    let now = state.desk.now();
-    if session.expires_at <= now {
-        let _ = store.delete_session(&id_hash).await;
-        return None;
-    }
-    let user = store.user(session.user_id).await.ok()??;
-    if user.disabled {
-        return None;
-    }
-    let mut actor = state.desk.actor_for(&user).await.ok()?;
-    if let Some(t) = session.ticket_id {
-        // A guest acts as the requester, on that one ticket only.
-        actor.only_ticket = Some(t);
-        actor.sees_all = false;
-    }
-    if now - session.last_seen_at > chrono::Duration::minutes(TOUCH_EVERY_MINUTES) {
-        let _ = store.touch_session(&id_hash, now, now + chrono::Duration::days(LIFETIME_DAYS)).await;
-    }
-    Some(SignedIn { user, actor, session })
+    state.desk.session_by_hash(SessionKind::Browser, id_hash).await.ok().map(SignedIn::from)
 }
 
 /// The language of a request: the user's setting, else the language

@@ -10,6 +10,9 @@ use super::params::Params;
 use crate::CompatState;
 use serde::{Deserialize, Serialize};
 
+/// The name the filter is saved under (as stored before the desk named no dialect).
+const CLIENT: &str = "billmanager";
+
 /// The longest subject fragment a filter keeps.
 const MAX_NAME_CHARS: usize = 200;
 
@@ -75,7 +78,7 @@ impl ListFilter {
 /// The caller's stored filter (none stored, or one we cannot read: the
 /// empty filter).
 pub async fn load(state: &CompatState, caller: &Caller) -> Result<ListFilter, BmError> {
-    let stored = state.desk.billmanager_filter(&caller.actor).await.map_err(|e| BmError::from_desk(e, None))?;
+    let stored = state.desk.saved_filter(&caller.actor, CLIENT).await.map_err(|e| BmError::from_desk(e, None))?;
     Ok(stored.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default())
 }
 
@@ -92,7 +95,7 @@ pub async fn run(state: &CompatState, caller: &Caller, p: &Params) -> Result<Doc
         }
     }
     let text = serde_json::to_string(&filter).map_err(|_| BmError::new("internal", "", "Internal error"))?;
-    state.desk.set_billmanager_filter(&caller.actor, &text).await.map_err(|e| BmError::from_desk(e, None))?;
+    state.desk.save_filter(&caller.actor, CLIENT, &text).await.map_err(|e| BmError::from_desk(e, None))?;
     Ok(Doc::ok(None))
 }
 

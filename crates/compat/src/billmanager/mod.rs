@@ -25,6 +25,7 @@ use error::BmError;
 use params::Params;
 use std::net::IpAddr;
 use tessera_core::Actor;
+use tessera_desk::SessionKind;
 
 /// The dialect's routes, relative to `/compat/billmanager`.
 pub fn router() -> Router<CompatState> {
@@ -132,14 +133,14 @@ async fn auth(state: &CompatState, p: &Params, peer: Option<IpAddr>) -> Result<D
     let username = p.required("username")?;
     let password = p.required("password")?;
     let actor = common::password(&state.desk, username, password, peer).await?;
-    let sid = state.desk.billmanager_start_session(&actor).await.map_err(|e| BmError::from_desk(e, None))?;
+    let sid = state.desk.start_session(&actor, SessionKind::Api).await.map_err(|e| BmError::from_desk(e, None))?.secret;
     Ok(Doc::new(vec![Elem::value("auth", sid.clone()).attr("id", sid)]))
 }
 
 /// The caller of a function: a session (`auth`) or `authinfo`, then `su`.
 async fn sign_in(state: &CompatState, p: &Params, peer: Option<IpAddr>) -> Result<Caller, BmError> {
     let real = if let Some(sid) = p.get("auth") {
-        state.desk.billmanager_session(sid).await.map_err(|e| BmError::from_desk(e, None))?
+        state.desk.session(SessionKind::Api, sid).await.map_err(|e| BmError::from_desk(e, None))?.actor
     } else if let Some(info) = p.get("authinfo") {
         let (email, password) = info.split_once(':').ok_or_else(BmError::auth)?;
         common::password(&state.desk, email, password, peer).await?
@@ -147,7 +148,7 @@ async fn sign_in(state: &CompatState, p: &Params, peer: Option<IpAddr>) -> Resul
         return Err(BmError::auth());
     };
     let actor = match p.get("su") {
-        Some(who) => state.desk.billmanager_su(&real, who).await.map_err(|e| BmError::from_desk(e, None))?,
+        Some(who) => state.desk.act_as_customer(&real, who).await.map_err(|e| BmError::from_desk(e, None))?,
         None => real.clone(),
     };
     Ok(Caller { actor, real, peer })

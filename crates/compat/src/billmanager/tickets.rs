@@ -114,7 +114,7 @@ pub async fn list(state: &CompatState, caller: &Caller) -> Result<Doc, BmError> 
             None => {
                 let n = state
                     .desk
-                    .billmanager_user_name(t.requester_id)
+                    .user_name(t.requester_id)
                     .await
                     .map_err(|e| BmError::from_desk(e, None))?
                     .unwrap_or_default();

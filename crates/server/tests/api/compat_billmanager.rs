@@ -744,11 +744,11 @@ async fn a_session_ends_after_one_idle_hour_and_each_use_extends_it() {
     let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
     let desk = w.server.state.desk.with_clock(clock.clone());
     clock.advance(chrono::Duration::minutes(59));
-    assert!(desk.billmanager_session(&sid).await.is_ok(), "59 idle minutes: still on");
+    assert!(desk.session(tessera_desk::SessionKind::Api, &sid).await.is_ok(), "59 idle minutes: still on");
     clock.advance(chrono::Duration::minutes(59));
-    assert!(desk.billmanager_session(&sid).await.is_ok(), "the use at 59 minutes moved the expiry");
+    assert!(desk.session(tessera_desk::SessionKind::Api, &sid).await.is_ok(), "the use at 59 minutes moved the expiry");
     clock.advance(chrono::Duration::minutes(61));
-    assert!(desk.billmanager_session(&sid).await.is_err(), "61 idle minutes: ended");
+    assert!(desk.session(tessera_desk::SessionKind::Api, &sid).await.is_err(), "61 idle minutes: ended");
     // And the server, whose clock is behind, agrees: the session is gone for good.
     let r = get(&w, &[("auth", &sid), ("out", "json"), ("func", "clientticket")]).await;
     assert_eq!(r.error().0, "auth");

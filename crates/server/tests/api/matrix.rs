@@ -765,9 +765,9 @@ impl Fixture {
             desk.set_password_unchecked(UserId(id), PW).await.unwrap();
             let user = store.user(UserId(id)).await.unwrap().unwrap();
             let t = desk.issue_token(user.id, "matrix").await.unwrap();
-            let web = web_session(&w, &user).await;
             let actor = desk.actor_for(&user).await.unwrap();
-            let sid = desk.billmanager_start_session(&actor).await.unwrap();
+            let web = web_session(&w, &actor).await;
+            let sid = desk.start_session(&actor, tessera_desk::SessionKind::Api).await.unwrap().secret;
             creds.insert(
                 who,
                 Creds {
@@ -935,14 +935,11 @@ impl Fixture {
     }
 }
 
-/// A web session for `user`, started as the sign-in form starts one:
+/// A web session for `actor`, started as the sign-in form starts one:
 /// (cookie value, CSRF token).
-async fn web_session(w: &World, user: &tessera_core::User) -> (String, String) {
-    let cookie = tessera_web::session::start(&w.server.state.web, user, None).await.unwrap();
-    let cookie = cookie.to_str().unwrap();
-    let secret = cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_string();
-    let record = w.server.state.desk.store().session(&tessera_web::session::hash(&secret)).await.unwrap().unwrap();
-    (secret, record.csrf_token)
+async fn web_session(w: &World, actor: &tessera_core::Actor) -> (String, String) {
+    let started = w.server.state.desk.start_session(actor, tessera_desk::SessionKind::Browser).await.unwrap();
+    (started.secret, started.session.record.csrf_token)
 }
 
 // ---- one cell ------------------------------------------------------------------------------------
@@ -1173,8 +1170,9 @@ async fn send(cell: &mut Cell<'_>, r: &Row) -> Answer {
             let mut pairs: Vec<(String, String)> = Vec::new();
             if r.body == "$fresh_session" {
                 if cell.who != Who::Anonymous {
-                    let user = fx.w.server.state.desk.store().user(UserId(creds.user_id)).await.unwrap().unwrap();
-                    session = Some(web_session(&fx.w, &user).await);
+                    let desk = &fx.w.server.state.desk;
+                    let user = desk.store().user(UserId(creds.user_id)).await.unwrap().unwrap();
+                    session = Some(web_session(&fx.w, &desk.actor_for(&user).await.unwrap()).await);
                 }
             } else if r.body == "$sign_in" {
                 // The sign-in form's pre-session token, then the person's own
