@@ -16,6 +16,7 @@ pub mod clients;
 pub mod crypto;
 mod diff;
 pub mod error;
+pub mod feed;
 pub mod hooks;
 pub mod html;
 pub mod inputs;

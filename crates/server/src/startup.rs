@@ -155,7 +155,8 @@ pub async fn state(config: Config) -> Result<AppState, StartError> {
     let (_, doc) = crate::api::router();
     let openapi =
         doc.to_pretty_json().map_err(|e| StartError::Unsupported(format!("cannot render the API document: {e}")))?;
-    let web = tessera_web::WebState::new(desk.clone(), config.public_url.clone())
+    let feed = tessera_desk::feed::Feed::start(desk.clone());
+    let web = tessera_web::WebState::new(desk.clone(), feed.clone(), config.public_url.clone())
         .with_sse_keep_alive(config.timeouts().sse_keep_alive());
     let compat = tessera_compat::CompatState::new(desk.clone(), config.compat.clone());
     let settings = WorkerSettings {
@@ -174,6 +175,7 @@ pub async fn state(config: Config) -> Result<AppState, StartError> {
         config: Arc::new(config),
         openapi: Arc::new(openapi),
         web,
+        feed,
         compat,
         webhooks,
         metrics: Arc::new(crate::metrics::Metrics::default()),

@@ -15,6 +15,9 @@ pub struct AppState {
     pub openapi: Arc<String>,
     /// The web UI's state.
     pub web: tessera_web::WebState,
+    /// The committed event log fanned out (the API's event stream and the
+    /// web UI's live screens subscribe to it).
+    pub feed: Arc<tessera_desk::feed::Feed>,
     /// The compat dialects' state.
     pub compat: tessera_compat::CompatState,
     /// The webhook delivery worker (stops when the last state is dropped).

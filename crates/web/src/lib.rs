@@ -40,8 +40,8 @@ pub struct WebState {
     pub assets: Arc<assets::Assets>,
     /// Mark cookies `Secure` (the public URL is https).
     pub secure_cookies: bool,
-    /// Live updates and presence.
-    pub live: Arc<live::Hub>,
+    /// The desk's live feed, and presence.
+    pub live: Arc<tessera_desk::feed::Feed>,
     /// `[server] public_url`: makes links shown to be sent elsewhere whole.
     pub public_url: Option<String>,
     /// The longest pause of the live stream (`/agent/live`): keep-alives
@@ -50,10 +50,9 @@ pub struct WebState {
 }
 
 impl WebState {
-    /// The web state over a desk; starts the live-update feed. Cookies are
+    /// The web state over a desk and the process's live feed. Cookies are
     /// marked `Secure` when the public URL is https.
-    pub fn new(desk: Desk, public_url: Option<String>) -> Self {
-        let live = live::Hub::start(desk.clone());
+    pub fn new(desk: Desk, live: Arc<tessera_desk::feed::Feed>, public_url: Option<String>) -> Self {
         let secure_cookies = public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
         Self {
             desk,

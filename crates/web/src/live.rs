@@ -1,12 +1,6 @@
-//! Live screens: the event log fanned out to connected agents over
-//! server-sent events, and who is looking at (or writing on) which ticket.
-//!
-//! One task per process follows the committed event log (the outbox) and
-//! broadcasts each event with the ticket it concerns; each agent's stream
-//! passes on only events of tickets that agent may see. The API's event
-//! stream (`/api/v1/events/stream`) listens to the same hub. Presence is kept in
-//! this process's memory (heartbeats every few seconds, forgotten after
-//! [`PRESENCE_TTL_SECS`]); with several instances it moves to the database.
+//! Live screens: the desk's live feed (`tessera_desk::feed`) passed on to
+//! connected agents over server-sent events, and their heartbeats on the
+//! ticket pages they have open (presence).
 
 use crate::WebState;
 use crate::forms::Form;
@@ -20,148 +14,16 @@ use futures_util::stream::Stream;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tessera_core::ids::{EventId, TicketId, UserId};
-use tessera_core::{Actor, Event, Ticket, Timestamp};
-use tessera_desk::Desk;
+use tessera_core::Actor;
+use tessera_core::ids::TicketId;
+use tessera_desk::feed::{Live, Viewer};
 use tokio::sync::broadcast;
 
-/// A viewer is forgotten this long after their last heartbeat.
-pub const PRESENCE_TTL_SECS: i64 = 30;
-/// The longest wait between looks at the log (a write wakes the hub at once).
-const POLL: Duration = Duration::from_millis(250);
 /// How often a quiet feed checks that its session still holds.
 pub const RECHECK: Duration = Duration::from_secs(3);
 /// While events flow, the session is checked again at most this often.
 const CHECK_AT_MOST: Duration = Duration::from_secs(1);
-
-/// What connected screens are told.
-#[derive(Debug, Clone)]
-pub enum Live {
-    /// A ticket changed.
-    Ticket {
-        /// The ticket as it is now (for the permission check).
-        ticket: Arc<Ticket>,
-        /// What happened.
-        event: Arc<Event>,
-    },
-    /// Who is on a ticket changed.
-    Presence {
-        /// The ticket.
-        ticket: TicketId,
-        /// Who is there.
-        viewers: Vec<Viewer>,
-    },
-}
-
-/// Someone on a ticket page.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Viewer {
-    /// Their id.
-    pub id: UserId,
-    /// Their name.
-    pub name: String,
-    /// Writing a reply or note.
-    pub typing: bool,
-}
-
-#[derive(Debug, Clone)]
-struct Seen {
-    name: String,
-    typing: bool,
-    at: Timestamp,
-}
-
-/// The fan-out and the presence table.
-pub struct Hub {
-    tx: broadcast::Sender<Live>,
-    presence: Mutex<HashMap<TicketId, HashMap<UserId, Seen>>>,
-}
-
-impl Hub {
-    /// Starts following the event log from now on.
-    pub fn start(desk: Desk) -> Arc<Self> {
-        let (tx, _) = broadcast::channel(1024);
-        let hub = Arc::new(Self { tx, presence: Mutex::new(HashMap::new()) });
-        let weak = Arc::downgrade(&hub);
-        tokio::spawn(async move {
-            let mut last = desk.store().latest_event_id().await.unwrap_or(EventId(0));
-            loop {
-                desk.store().wait_for_events(last, POLL).await;
-                let Some(hub) = weak.upgrade() else { break };
-                if hub.tx.receiver_count() == 0 {
-                    // Nobody is watching: skip what they would have been
-                    // sent rather than read every event and its ticket.
-                    if let Ok(latest) = desk.store().latest_event_id().await {
-                        last = latest;
-                    }
-                    continue;
-                }
-                let events = match desk.store().events_after(last, 500).await {
-                    Ok(e) => e,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "live updates cannot read the event log");
-                        continue;
-                    }
-                };
-                let mut tickets: HashMap<TicketId, Arc<Ticket>> = HashMap::new();
-                for e in events {
-                    last = e.id;
-                    let ticket = match tickets.get(&e.ticket_id) {
-                        Some(t) => Arc::clone(t),
-                        None => match desk.store().ticket(e.ticket_id).await {
-                            Ok(Some(t)) => {
-                                let t = Arc::new(t);
-                                tickets.insert(e.ticket_id, Arc::clone(&t));
-                                t
-                            }
-                            _ => continue,
-                        },
-                    };
-                    let _ = hub.tx.send(Live::Ticket { ticket, event: Arc::new(e) });
-                }
-            }
-        });
-        hub
-    }
-
-    /// Listens to everything.
-    pub fn subscribe(&self) -> broadcast::Receiver<Live> {
-        self.tx.subscribe()
-    }
-
-    /// Records a heartbeat (or a departure) and tells the others.
-    pub fn heartbeat(&self, ticket: TicketId, user: UserId, name: &str, typing: bool, leaving: bool, now: Timestamp) {
-        let viewers = {
-            let Ok(mut map) = self.presence.lock() else { return };
-            let entry = map.entry(ticket).or_default();
-            if leaving {
-                entry.remove(&user);
-            } else {
-                entry.insert(user, Seen { name: name.to_string(), typing, at: now });
-            }
-            Self::live_viewers(entry, now)
-        };
-        let _ = self.tx.send(Live::Presence { ticket, viewers });
-    }
-
-    /// Who is on a ticket now.
-    pub fn viewers(&self, ticket: TicketId, now: Timestamp) -> Vec<Viewer> {
-        match self.presence.lock() {
-            Ok(mut map) => map.get_mut(&ticket).map(|e| Self::live_viewers(e, now)).unwrap_or_default(),
-            Err(_) => Vec::new(),
-        }
-    }
-
-    fn live_viewers(entry: &mut HashMap<UserId, Seen>, now: Timestamp) -> Vec<Viewer> {
-        entry.retain(|_, s| (now - s.at).num_seconds() < PRESENCE_TTL_SECS);
-        let mut v: Vec<Viewer> =
-            entry.iter().map(|(id, s)| Viewer { id: *id, name: s.name.clone(), typing: s.typing }).collect();
-        v.sort_by_key(|x| x.id);
-        v
-    }
-}
 
 /// The message an agent's screen gets.
 #[derive(Debug, Serialize)]
@@ -259,8 +121,7 @@ impl Feed {
             if let Live::Presence { ticket, .. } = &live
                 && !self.recent.contains_key(ticket)
             {
-                let t = self.state.desk.store().ticket(*ticket).await.ok().flatten();
-                let ok = t.is_some_and(|t| self.actor.can_view(&t));
+                let ok = self.state.desk.can_see_ticket(&self.actor, *ticket).await;
                 self.recent.insert(*ticket, ok);
             }
             if !visible(&self.actor, &live, &mut self.recent) {

@@ -1,9 +1,11 @@
 //! The live event stream: committed events as server-sent events, each
 //! with its event id as the SSE `id`, filtered by what the subscriber may
 //! see, resumable with `Last-Event-ID` (or `?last_event_id=`, for clients
-//! that cannot set headers). It listens to the same hub as the web UI's
-//! live screens; a resume, or a subscriber too slow for the hub, is served
-//! from the event log itself, so nothing is skipped or sent twice.
+//! that cannot set headers). It subscribes to the desk's live feed
+//! (`tessera_desk::feed`), as the web UI's live screens do, and tells each
+//! subscriber what the feed's one visibility rule lets it see; a resume, or
+//! a subscriber too slow for the feed, is served from the event log itself
+//! (`Desk::feed_page`), so nothing is skipped or sent twice.
 //!
 //! The token is checked again before every event sent and every
 //! [`RECHECK`] while the stream is quiet: a revoked token, a disabled user
@@ -19,13 +21,12 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::Stream;
 use serde::Deserialize;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::convert::Infallible;
-use std::sync::Arc;
-use tessera_core::ids::{EventId, TicketId};
-use tessera_core::{Actor, Event, Ticket};
+use tessera_core::ids::EventId;
+use tessera_core::{Actor, Event};
 use tessera_desk::Desk;
-use tessera_web::live::Live;
+use tessera_desk::feed::{Live, visible_event};
 use tokio::sync::broadcast;
 use utoipa::IntoParams;
 
@@ -41,17 +42,6 @@ pub const RECHECK: std::time::Duration = std::time::Duration::from_secs(3);
 pub struct StreamParams {
     /// Resume after this event id (the `Last-Event-ID` header wins).
     last_event_id: Option<i64>,
-}
-
-/// What `actor` may be told of `e` on `ticket`.
-pub fn visible_event(actor: &Actor, ticket: &Ticket, e: &Event) -> Option<Event> {
-    if !actor.can_view(ticket) {
-        None
-    } else if actor.is_staff() {
-        Some(e.clone())
-    } else {
-        e.for_customer()
-    }
 }
 
 /// Committed events as server-sent events (`text/event-stream`): `id` is
@@ -78,16 +68,13 @@ pub async fn event_stream(
     };
     // Subscribe before reading the log: an event committed meanwhile is
     // then either in the log read or in the channel (or both, and skipped).
-    let rx = s.web.live.subscribe();
+    let rx = s.feed.subscribe();
     let token = crate::extract::bearer_token(&headers).unwrap_or_default().to_string();
     let start = match header.or(p.last_event_id) {
         Some(id) => Phase::CatchUp(EventId(id)),
-        None => Phase::Live(s.desk.store().latest_event_id().await.map_err(tessera_desk::DeskError::from)?),
+        None => Phase::Live(s.desk.latest_event_id().await?),
     };
-    let stream = events(
-        Reader { rx, actor, token, desk: s.desk.clone(), tickets: HashMap::new(), queue: VecDeque::new() },
-        start,
-    );
+    let stream = events(Reader { rx, actor, token, desk: s.desk.clone(), queue: VecDeque::new() }, start);
     // Keep-alives keep the connection within the idle timeout.
     let every = s.config.timeouts().sse_keep_alive();
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(every)).into_response())
@@ -106,8 +93,6 @@ struct Reader {
     /// The bearer token the stream was opened with, checked again.
     token: String,
     desk: Desk,
-    /// Tickets looked up while catching up (bounded).
-    tickets: HashMap<TicketId, Option<Arc<Ticket>>>,
     queue: VecDeque<Event>,
 }
 
@@ -121,18 +106,6 @@ impl Reader {
             }
             Err(_) => false,
         }
-    }
-
-    async fn ticket(&mut self, id: TicketId) -> Option<Arc<Ticket>> {
-        if let Some(t) = self.tickets.get(&id) {
-            return t.clone();
-        }
-        let t = self.desk.store().ticket(id).await.ok().flatten().map(Arc::new);
-        if self.tickets.len() > 1000 {
-            self.tickets.clear();
-        }
-        self.tickets.insert(id, t.clone());
-        t
     }
 }
 
@@ -155,25 +128,18 @@ fn events(reader: Reader, start: Phase) -> impl Stream<Item = Result<SseEvent, I
                     if !r.still_allowed().await {
                         return None;
                     }
-                    let page = match r.desk.store().events_after(after, PAGE).await {
+                    let page = match r.desk.feed_page(&r.actor, after, PAGE).await {
                         Ok(p) => p,
                         Err(e) => {
                             tracing::warn!(error = %e, "event stream cannot read the log");
                             return None;
                         }
                     };
-                    let Some(last) = page.last().map(|e| e.id) else {
-                        r.tickets.clear();
+                    let Some(last) = page.last else {
                         phase = Phase::Live(after);
                         continue;
                     };
-                    for e in page {
-                        if let Some(t) = r.ticket(e.ticket_id).await
-                            && let Some(v) = visible_event(&r.actor, &t, &e)
-                        {
-                            r.queue.push_back(v);
-                        }
-                    }
+                    r.queue.extend(page.events);
                     phase = Phase::CatchUp(last);
                 }
                 Phase::Live(sent) => match tokio::time::timeout(RECHECK, r.rx.recv()).await {
