@@ -14,6 +14,7 @@
 use crate::{Desk, DeskResult};
 use serde::Serialize;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tessera_core::ids::{EventId, TicketId, UserId};
@@ -189,10 +190,11 @@ impl Desk {
         let mut tickets: HashMap<TicketId, Option<Ticket>> = HashMap::new();
         let mut events = Vec::new();
         for e in page {
-            if !tickets.contains_key(&e.ticket_id) {
-                tickets.insert(e.ticket_id, self.store.ticket(e.ticket_id).await?);
-            }
-            if let Some(Some(t)) = tickets.get(&e.ticket_id)
+            let ticket = match tickets.entry(e.ticket_id) {
+                Entry::Occupied(o) => o.into_mut(),
+                Entry::Vacant(v) => v.insert(self.store.ticket(e.ticket_id).await?),
+            };
+            if let Some(t) = ticket
                 && let Some(v) = visible_event(actor, t, &e)
             {
                 events.push(v);
