@@ -215,7 +215,7 @@ async fn reindex(data_dir: &Path) -> Result<()> {
     if !config.data_dir.is_dir() {
         bail!("there is no data folder at {}", config.data_dir.display());
     }
-    let store = tessera_server::startup::open_store(&config).await?;
+    let desk = tessera_server::startup::open_desk(&config).await?;
     let started = std::time::Instant::now();
     let observer: tessera_store::ReindexObserver = std::sync::Arc::new(move |p: tessera_store::ReindexProgress| {
         let secs = started.elapsed().as_secs_f64().max(0.001);
@@ -223,7 +223,7 @@ async fn reindex(data_dir: &Path) -> Result<()> {
         eprint!("\rIndexed {} of {} tickets ({pct:.0} %, {:.0} a second)", p.done, p.total, p.done as f64 / secs);
     });
     eprintln!("Rebuilding the search index of {}", config.data_dir.display());
-    let stats = store.rebuild_search_index(Some(observer)).await?;
+    let stats = desk.rebuild_search_index_unchecked(Some(observer)).await?;
     eprintln!();
     eprintln!(
         "Done: {} tickets and {} messages indexed in {:.1} s.",
@@ -235,7 +235,7 @@ async fn reindex(data_dir: &Path) -> Result<()> {
 }
 
 async fn user_by_email(desk: &Desk, email: &str) -> Result<tessera_core::User> {
-    match desk.store().user_by_email(email).await? {
+    match desk.user_by_email_unchecked(email).await? {
         Some(u) => Ok(u),
         None => bail!("there is no user with the e-mail address {email}"),
     }
@@ -246,8 +246,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Serve { data, listen } => serve(&data.data_dir, listen).await,
         Command::Migrate { data } => {
             let config = load_config(&data.data_dir)?;
-            tessera_server::startup::create_data_dir(&config.data_dir)?;
-            tessera_server::startup::open_store(&config).await?;
+            tessera_server::startup::migrate(&config).await?;
             eprintln!("The database is up to date.");
             Ok(())
         }

@@ -165,7 +165,7 @@ fn serve_refuses_s3_storage_without_a_bucket() {
 async fn search_total(dir: &Path, q: &str) -> u64 {
     let config = tessera_server::Config::load(dir, &|_| None).unwrap();
     let desk = tessera_server::startup::open_desk(&config).await.unwrap();
-    let admin = desk.store().user_by_email("admin@example.com").await.unwrap().unwrap();
+    let admin = desk.user_by_email_unchecked("admin@example.com").await.unwrap().unwrap();
     let actor = desk.actor_for(&admin).await.unwrap();
     let req = tessera_desk::SearchRequest { query: q.into(), ..Default::default() };
     desk.search(&actor, req).await.unwrap().total

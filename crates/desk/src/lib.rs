@@ -20,6 +20,8 @@ pub mod feed;
 pub mod hooks;
 pub mod html;
 pub mod inputs;
+pub mod lookups;
+pub mod operations;
 mod present;
 pub mod random;
 pub mod search;
@@ -118,14 +120,12 @@ impl Desk {
         Self { clock, ..self.clone() }
     }
 
-    /// The store (for reads that need no permission, such as health checks).
-    pub fn store(&self) -> &Arc<dyn Store> {
+    /// The store: the desk's own. Every door reads and writes through the
+    /// desk's named methods; the infrastructure around it (webhook worker,
+    /// integrations) is handed the store at start-up. Tests that look at
+    /// what was stored get it from the start-up too.
+    pub(crate) fn store(&self) -> &Arc<dyn Store> {
         &self.store
-    }
-
-    /// The blob store (for health checks).
-    pub fn blobs(&self) -> &Arc<dyn BlobStore> {
-        &self.blobs
     }
 
     /// The limits in force.

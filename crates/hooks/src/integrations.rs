@@ -20,13 +20,13 @@ pub struct HttpIntegrations {
 }
 
 impl HttpIntegrations {
-    /// Integrations reading their endpoints from `desk`'s store (give it the
-    /// desk before [`Desk::with_integrations`]: hooks are not asked about
-    /// what hooks do).
-    pub fn new(desk: Desk, client: HookClient) -> Self {
+    /// Integrations reading their endpoints from `store` (the desk's, handed
+    /// over at start-up; give it the desk before [`Desk::with_integrations`]:
+    /// hooks are not asked about what hooks do).
+    pub fn new(store: std::sync::Arc<dyn tessera_store::Store>, desk: Desk, client: HookClient) -> Self {
         Self {
-            validator: HttpValidator::new(desk.clone(), client.clone()),
-            panels: Panels::new(desk.clone(), client.clone()),
+            validator: HttpValidator::new(store.clone(), desk.clone(), client.clone()),
+            panels: Panels::new(store, desk.clone(), client.clone()),
             desk,
             client,
         }

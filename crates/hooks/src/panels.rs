@@ -23,6 +23,7 @@ pub type Fragment = PanelFragment;
 
 /// The panel fetcher.
 pub struct Panels {
+    store: std::sync::Arc<dyn tessera_store::Store>,
     desk: Desk,
     client: HookClient,
     cache: Mutex<HashMap<(HookId, String), (Instant, String)>>,
@@ -50,15 +51,15 @@ pub fn fragment_of(body: &[u8]) -> String {
 }
 
 impl Panels {
-    /// A fetcher reading its panels from the desk's store.
-    pub fn new(desk: Desk, client: HookClient) -> Self {
-        Self { desk, client, cache: Mutex::new(HashMap::new()) }
+    /// A fetcher reading its panels from `store`.
+    pub fn new(store: std::sync::Arc<dyn tessera_store::Store>, desk: Desk, client: HookClient) -> Self {
+        Self { store, desk, client, cache: Mutex::new(HashMap::new()) }
     }
 
     /// The fragments for `place`, given `context` (the ticket or list, and
     /// the viewer); `key` names the context for the cache.
     pub async fn fetch(&self, place: &str, context: Value, key: &str) -> Vec<Fragment> {
-        let panels = match self.desk.store().list_hook_endpoints(Some(EndpointKind::Panel), Some(place)).await {
+        let panels = match self.store.list_hook_endpoints(Some(EndpointKind::Panel), Some(place)).await {
             Ok(p) => p.into_iter().filter(|p| p.active).collect::<Vec<_>>(),
             Err(_) => return vec![],
         };

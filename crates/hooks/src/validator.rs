@@ -16,6 +16,7 @@ pub const UNREACHABLE: &str = "The request could not be checked right now; pleas
 
 /// Validation over HTTP.
 pub struct HttpValidator {
+    store: std::sync::Arc<dyn tessera_store::Store>,
     desk: Desk,
     client: HookClient,
     /// The zone WiseCP-shaped dates are written in.
@@ -23,10 +24,10 @@ pub struct HttpValidator {
 }
 
 impl HttpValidator {
-    /// A validator reading its hooks from the desk's store (dates in UTC
-    /// until [`crate::HttpIntegrations::in_time_zone`] says otherwise).
-    pub fn new(desk: Desk, client: HookClient) -> Self {
-        Self { desk, client, tz: chrono_tz::UTC }
+    /// A validator reading its hooks from `store` (dates in UTC until
+    /// [`crate::HttpIntegrations::in_time_zone`] says otherwise).
+    pub fn new(store: std::sync::Arc<dyn tessera_store::Store>, desk: Desk, client: HookClient) -> Self {
+        Self { store, desk, client, tz: chrono_tz::UTC }
     }
 }
 
@@ -79,7 +80,7 @@ pub fn refusal(body: &[u8]) -> Option<String> {
 impl HttpValidator {
     /// Runs the hooks of `v.point` in priority order; `Err(text)` refuses.
     pub async fn validate(&self, v: &Validation<'_>) -> Result<(), String> {
-        let store = self.desk.store();
+        let store = &self.store;
         let hooks = store
             .list_hook_endpoints(Some(EndpointKind::Validation), Some(v.point.hook_name()))
             .await

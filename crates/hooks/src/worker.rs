@@ -62,13 +62,14 @@ impl Drop for WebhookWorker {
 }
 
 impl WebhookWorker {
-    /// Starts the worker on the desk's store.
-    pub fn start(desk: Desk, client: HookClient, settings: WorkerSettings) -> Self {
+    /// Starts the worker on the store (handed over at start-up: the worker
+    /// is infrastructure around the desk, not one of its doors).
+    pub fn start(store: Arc<dyn Store>, desk: Desk, client: HookClient, settings: WorkerSettings) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
         tokio::spawn(async move {
             let slots = Arc::new(Semaphore::new(settings.concurrency.max(1)));
-            let w = Arc::new(Worker { desk, client, settings });
+            let w = Arc::new(Worker { store, desk, client, settings });
             if let Err(e) = w.start_cursor().await {
                 tracing::error!(error = %e, "the webhook worker cannot start");
                 return;
@@ -95,6 +96,7 @@ impl WebhookWorker {
 }
 
 struct Worker {
+    store: Arc<dyn Store>,
     desk: Desk,
     client: HookClient,
     settings: WorkerSettings,
@@ -112,8 +114,8 @@ fn jitter() -> f64 {
 }
 
 impl Worker {
-    fn store(&self) -> &std::sync::Arc<dyn Store> {
-        self.desk.store()
+    fn store(&self) -> &Arc<dyn Store> {
+        &self.store
     }
 
     /// On the first start, webhooks begin with the events to come, not the

@@ -22,8 +22,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
-use tessera_desk::DeskError;
-use tessera_store::{IdempotencyBegin, IdempotencyKey};
+use tessera_store::IdempotencyBegin;
 
 /// The header.
 pub const HEADER: &str = "idempotency-key";
@@ -100,19 +99,18 @@ async fn handle(state: AppState, req: Request, next: Next) -> Result<Response, A
     h.update(b"\n");
     h.update(&bytes);
     let fingerprint = hex::encode(h.finalize());
-    let k = IdempotencyKey { user_id: actor.user_id, key };
     let secret = answer_holds_secret(parts.uri.path());
-    let store = state.desk.store();
-    match store.idempotency_begin(&k, &fingerprint, state.desk.now()).await.map_err(DeskError::from)? {
+    let desk = &state.desk;
+    match desk.idempotency_begin(&actor, &key, &fingerprint).await? {
         IdempotencyBegin::Started => {
             let resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
             let (rparts, rbody) = resp.into_parts();
             let rbytes = axum::body::to_bytes(rbody, usize::MAX).await.unwrap_or_default();
             if rparts.status.is_success() {
                 let kept: &[u8] = if secret { b"" } else { &rbytes };
-                store.idempotency_finish(&k, rparts.status.as_u16(), kept).await.map_err(DeskError::from)?;
+                desk.idempotency_finish(&actor, &key, rparts.status.as_u16(), kept).await?;
             } else {
-                store.idempotency_abandon(&k).await.map_err(DeskError::from)?;
+                desk.idempotency_abandon(&actor, &key).await?;
             }
             Ok(Response::from_parts(rparts, Body::from(rbytes)))
         }

@@ -31,16 +31,13 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(s): State<AppState>) -> (StatusCode, &'static str) {
-    if let Err(e) = s.desk.store().statuses().await {
-        tracing::error!(error = %e, "not ready");
-        return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable");
+    match s.desk.check_ready().await {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(e) => {
+            tracing::error!(error = %e, "not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, e.public_text())
+        }
     }
-    // A folder always answers; a bucket is asked for one small listing.
-    if let Err(e) = s.desk.blobs().check().await {
-        tracing::error!(error = %e, "not ready");
-        return (StatusCode::SERVICE_UNAVAILABLE, "attachment storage unavailable");
-    }
-    (StatusCode::OK, "ready")
 }
 
 async fn openapi(State(s): State<AppState>) -> impl IntoResponse {

@@ -22,9 +22,6 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tessera_core::permission::TicketScope;
-use tessera_core::status::StatusCategory;
-use tessera_store::{TicketFilter, TicketQuery, TicketSort};
 
 /// Upper bounds of the latency histogram's buckets, in seconds.
 const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
@@ -183,17 +180,7 @@ pub async fn metrics(State(state): State<AppState>, parts: Parts) -> Result<Resp
     state.metrics.write_requests(&mut out);
     out.push_str("# HELP tessera_tickets Live tickets by status category (exact, from the view tally).\n");
     out.push_str("# TYPE tessera_tickets gauge\n");
-    let store = state.desk.store();
-    for c in StatusCategory::ALL {
-        let q = TicketQuery {
-            scope: TicketScope::All,
-            filter: TicketFilter { categories: vec![c], ..TicketFilter::default() },
-            sort: TicketSort::default(),
-            after: None,
-            offset: 0,
-            limit: 1,
-        };
-        let n = store.count_tickets(&q).await.map_err(tessera_desk::DeskError::from)?;
+    for (c, n) in state.desk.ticket_counts_by_category(&actor).await? {
         let _ = writeln!(out, "tessera_tickets{{category=\"{}\"}} {n}", c.as_str());
     }
     state.metrics.write_process(&mut out);

@@ -90,8 +90,15 @@ pub fn secret_box(config: &Config) -> Result<SecretBox, StartError> {
     }
 }
 
+/// Brings the database the configuration names up to date (`tessera
+/// migrate`): the data folder made, pending migrations applied.
+pub async fn migrate(config: &Config) -> Result<(), StartError> {
+    create_data_dir(&config.data_dir)?;
+    open_store(config).await.map(drop)
+}
+
 /// Opens the store the configuration names (migrating it).
-pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
+async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
     match &config.database {
         DatabaseUrl::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path)?)),
         DatabaseUrl::Postgres(url) => Ok(Arc::new(tessera_store_postgres::PgStore::connect(url).await?)),
@@ -131,6 +138,13 @@ pub async fn check_blobs(config: &Config) -> Result<(), StartError> {
 
 /// Opens the installation in `config.data_dir`.
 pub async fn open_desk(config: &Config) -> Result<Desk, StartError> {
+    Ok(open_parts(config).await?.1)
+}
+
+/// The store and the desk over it: the server hands the store to the
+/// infrastructure around the desk (webhook worker, integrations, the
+/// search index's repair at start); the doors get only the desk.
+async fn open_parts(config: &Config) -> Result<(Arc<dyn Store>, Desk), StartError> {
     create_data_dir(&config.data_dir)?;
     let secrets = secret_box(config)?;
     let blobs = open_blobs(config)?;
@@ -140,17 +154,25 @@ pub async fn open_desk(config: &Config) -> Result<Desk, StartError> {
         max_attachments_per_message: config.max_attachments_per_message,
     };
     let clock: Arc<dyn tessera_core::Clock> = config.clock.clone().unwrap_or_else(|| Arc::new(SystemClock));
-    Ok(Desk::new(store, blobs, clock, secrets, limits))
+    Ok((store.clone(), Desk::new(store, blobs, clock, secrets, limits)))
 }
 
 /// Builds the application state (inside the runtime: it starts the live
 /// updates feed).
 pub async fn state(config: Config) -> Result<AppState, StartError> {
+    Ok(state_and_store(config).await?.0)
+}
+
+/// [`state`], and the store beside it (for tests that look at what was
+/// stored; the application never hands it to a door).
+pub async fn state_and_store(config: Config) -> Result<(AppState, Arc<dyn Store>), StartError> {
     let h = &config.hooks;
-    let desk = open_desk(&config).await?.allowing_internal_hook_targets(h.allow_internal_targets);
+    let (store, desk) = open_parts(&config).await?;
+    let desk = desk.allowing_internal_hook_targets(h.allow_internal_targets);
     tessera_hooks::install_tls_provider();
     let client = HookClient::new(h.allow_internal_targets).map_err(StartError::Unsupported)?;
-    let integrations = HttpIntegrations::new(desk.clone(), client.clone()).in_time_zone(config.compat.timezone);
+    let integrations =
+        HttpIntegrations::new(store.clone(), desk.clone(), client.clone()).in_time_zone(config.compat.timezone);
     let desk = desk.with_integrations(Arc::new(integrations));
     let (_, doc) = crate::api::router();
     let openapi =
@@ -166,11 +188,11 @@ pub async fn state(config: Config) -> Result<AppState, StartError> {
         time_zone: config.compat.timezone,
         ..WorkerSettings::default()
     };
-    let webhooks = Arc::new(WebhookWorker::start(desk.clone(), client, settings));
-    tokio::spawn(reindex_if_stale(desk.store().clone()));
+    let webhooks = Arc::new(WebhookWorker::start(store.clone(), desk.clone(), client, settings));
+    tokio::spawn(reindex_if_stale(store.clone()));
     let sla =
         Arc::new(SlaChecker::start(desk.clone(), CheckerSettings { poll: Duration::from_millis(config.sla_poll_ms) }));
-    Ok(AppState {
+    let state = AppState {
         desk,
         config: Arc::new(config),
         openapi: Arc::new(openapi),
@@ -180,14 +202,15 @@ pub async fn state(config: Config) -> Result<AppState, StartError> {
         webhooks,
         metrics: Arc::new(crate::metrics::Metrics::default()),
         sla,
-    })
+    };
+    Ok((state, store))
 }
 
 /// On an installation without users, creates an administrator with a random
 /// password (written to `DATA_DIR/initial-admin-password`, readable only by
 /// the owner, never logged) and a first department.
 pub async fn bootstrap(desk: &Desk, data_dir: &Path) -> Result<Option<FirstStart>, StartError> {
-    let any = desk.store().list_users(&UserQuery { limit: 1, ..UserQuery::default() }).await?;
+    let any = desk.list_users(&tessera_core::Actor::system(), UserQuery { limit: 1, ..UserQuery::default() }).await?;
     if !any.is_empty() {
         return Ok(None);
     }

@@ -253,7 +253,7 @@ pub async fn console(
     };
     let qs = encode(q.q.as_deref().unwrap_or(""));
     let statuses = state.desk.statuses().await?;
-    let mut l = Lookup::load(&state.desk).await?;
+    let mut l = Lookup::load(&state.desk, &s.actor).await?;
     let (view, mut filter, view_sort) = match chosen {
         Some(id) => {
             let (v, f, srt) = state.desk.view_query(&s.actor, id).await?;
@@ -730,7 +730,7 @@ async fn render_ticket(
         )
         .await
     };
-    let mut l = Lookup::load(&state.desk).await?;
+    let mut l = Lookup::load(&state.desk, &s.actor).await?;
     let events = state.desk.events(&s.actor, id).await?;
     let mut ids: Vec<UserId> = events.iter().filter_map(|e| e.actor_id).collect();
     ids.extend([Some(tk.requester_id), tk.assignee_id, tk.flagged_id].into_iter().flatten());
@@ -855,11 +855,11 @@ async fn render_ticket(
             .map(|st| (st.key.to_string(), l.status(&i, st.key.as_str()))),
     );
     let merged_into = match tk.merged_into_id {
-        Some(m) => state.desk.store().ticket(m).await.map_err(DeskError::from)?.map(|t| t.number),
+        Some(m) => state.desk.ticket_number(&s.actor, m).await?,
         None => None,
     };
     let follow_up_of = match tk.follow_up_of_id {
-        Some(m) => state.desk.store().ticket(m).await.map_err(DeskError::from)?.map(|t| t.number),
+        Some(m) => state.desk.ticket_number(&s.actor, m).await?,
         None => None,
     };
     let sla = sla_card(&i, state.desk.sla_of(&s.actor, &[tk]).await?.pop().flatten(), now);
@@ -1102,9 +1102,10 @@ pub async fn action(
                 .map(|n| n.trim().trim_start_matches('#'))
                 .filter(|n| !n.is_empty())
             {
-                match state.desk.store().ticket_by_number(n).await.map_err(DeskError::from)? {
-                    Some(t) if s.actor.can_view(&t) => sources.push(t.id),
-                    _ => missing = Some(n.to_string()),
+                match state.desk.ticket_by_number(&s.actor, n).await {
+                    Ok(t) => sources.push(t.id),
+                    Err(DeskError::NotFound { .. }) => missing = Some(n.to_string()),
+                    Err(e) => return Err(e.into()),
                 }
             }
             match missing {

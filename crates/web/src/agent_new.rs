@@ -148,7 +148,7 @@ async fn render(
     // The requester's services, once the address is one of a known person.
     let email = value("requester_email", "");
     let requester = match Email::parse(&email) {
-        Ok(e) => state.desk.store().user_by_email(e.as_str()).await.map_err(tessera_desk::DeskError::from)?,
+        Ok(e) => state.desk.user_by_email(&s.actor, &e).await?,
         Err(_) => None,
     };
     let mut service_items = vec![(String::new(), i.t("new.no_service").to_string())];
@@ -291,12 +291,9 @@ pub async fn create(
         input.custom_fields = custom_fields;
         input.attachment_ids = attachment_ids;
         match state.desk.open_ticket(&s.actor, input, &origin(&peer)).await {
-            // An agent may open a ticket they will not see (another
-            // department): then back to the console.
-            Ok(d) if s.actor.can_view(&d.ticket) => {
-                return Ok(see_other(&format!("/agent/tickets/{}?done=created", d.ticket.id)));
-            }
-            Ok(_) => return Ok(see_other("/agent")),
+            // Agents open tickets only where they work (the desk's rule),
+            // so the new ticket is theirs to see.
+            Ok(d) => return Ok(see_other(&format!("/agent/tickets/{}?done=created", d.ticket.id))),
             Err(e) => errors = FormErrors::from_desk(&i, &e),
         }
     }

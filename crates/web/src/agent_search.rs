@@ -115,7 +115,7 @@ pub async fn search(
         }
         Err(e) => return Err(e.into()),
     };
-    let mut l = Lookup::load(&state.desk).await?;
+    let mut l = Lookup::load(&state.desk, &s.actor).await?;
     let ids: Vec<UserId> =
         results.results.iter().flat_map(|r| [Some(r.ticket.requester_id), r.ticket.assignee_id]).flatten().collect();
     l.users(&state.desk, &ids).await?;

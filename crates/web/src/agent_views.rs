@@ -187,7 +187,7 @@ pub async fn list(
     require_agent(&s)?;
     let page = Page::new(&state, &headers, Some(&s), "agent", "/agent/views");
     let i = page.i;
-    let l = Lookup::load(&state.desk).await?;
+    let l = Lookup::load(&state.desk, &s.actor).await?;
     let views = state.desk.list_views(&s.actor, false).await?;
     let editable: Vec<ViewId> = views.iter().filter(|v| can_edit(&s.actor, v)).map(|v| v.id).collect();
     let lines = views
@@ -359,7 +359,7 @@ async fn render(
     let here = existing.map_or_else(|| "/agent/views/new".to_string(), |v| format!("/agent/views/{}", v.id));
     let page = Page::new(state, headers, Some(s), "agent", &here);
     let i = page.i;
-    let l = Lookup::load(&state.desk).await?;
+    let l = Lookup::load(&state.desk, &s.actor).await?;
     let fields = field_choices(&i, &l);
     let ops: Vec<(String, String)> = OPERATORS
         .iter()

@@ -37,8 +37,8 @@ struct Wire<'a> {
 
 fn visible(actor: &Actor, live: &Live, recent: &mut HashMap<TicketId, bool>) -> bool {
     match live {
-        Live::Ticket { ticket, .. } => {
-            let ok = actor.can_view(ticket);
+        Live::Ticket { ticket, event } => {
+            let ok = tessera_desk::feed::visible_event(actor, ticket, event).is_some();
             recent.insert(ticket.id, ok);
             ok
         }

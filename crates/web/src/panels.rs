@@ -32,7 +32,8 @@ pub fn viewer(s: &SignedIn) -> Value {
 /// (secret values are masked or absent already), its requester's name and
 /// the viewer.
 pub async fn ticket_context(state: &WebState, s: &SignedIn, t: &Ticket) -> Value {
-    let requester = state.desk.store().user(t.requester_id).await.ok().flatten();
+    let requester =
+        state.desk.users_by_id(&s.actor, &[t.requester_id]).await.ok().and_then(|mut m| m.remove(&t.requester_id));
     json!({
         "ticket": t,
         "requester": requester.map(|u| json!({"id": u.id, "name": u.name})),

@@ -42,10 +42,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
 
 /// Finds a ticket by its number for an actor (not found when they may not see it).
 pub async fn by_number(state: &WebState, actor: &Actor, number: &str) -> Result<Ticket, WebError> {
-    match state.desk.store().ticket_by_number(number).await.map_err(DeskError::from)? {
-        Some(t) if actor.can_view(&t) => Ok(t),
-        _ => Err(WebError::NotFound),
-    }
+    Ok(state.desk.ticket_by_number(actor, number).await?)
 }
 
 // ---- the list -------------------------------------------------------------------------
@@ -163,7 +160,7 @@ pub async fn list(
         }
     };
     let result = (tickets, total);
-    let mut l = Lookup::load(&state.desk).await?;
+    let mut l = Lookup::load(&state.desk, &s.actor).await?;
     let ids: Vec<_> = result.0.iter().map(|t| t.requester_id).collect();
     l.users(&state.desk, &ids).await?;
     let now = state.desk.now();
@@ -655,7 +652,7 @@ async fn render_ticket(
     let page = Page::new(state, headers, Some(s), "portal", &format!("/tickets/{}", t.number));
     let i = page.i;
     let detail = state.desk.ticket_detail(&s.actor, t.id, false).await?;
-    let l = Lookup::load(&state.desk).await?;
+    let l = Lookup::load(&state.desk, &s.actor).await?;
     let messages = message_views(state, &s.actor, &detail.messages).await?;
     let tk = &detail.ticket;
     let (panels_top, panels_detail) = {
@@ -668,7 +665,7 @@ async fn render_ticket(
         .await
     };
     let follow_up_of = match tk.follow_up_of_id {
-        Some(f) => state.desk.store().ticket(f).await.map_err(DeskError::from)?.map(|t| t.number),
+        Some(f) => state.desk.ticket_number(&s.actor, f).await?,
         None => None,
     };
     let service = match tk.service_id {

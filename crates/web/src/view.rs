@@ -8,7 +8,7 @@ use tessera_core::custom_field::{CustomFieldDef, FieldType};
 use tessera_core::ids::{DepartmentId, OrganizationId, UserId};
 use tessera_core::status::{Status, StatusCategory};
 use tessera_core::ticket::Priority;
-use tessera_core::{Department, Ticket, Timestamp, User};
+use tessera_core::{Actor, Department, Ticket, Timestamp, User};
 use tessera_desk::Desk;
 
 /// A time as the page shows it: machine-readable for the script (which
@@ -28,7 +28,8 @@ impl Stamp {
     }
 }
 
-/// Names and labels one page needs, loaded once.
+/// Names and labels one page needs, loaded once, as its reader may see them
+/// (the desk's lookups).
 pub struct Lookup {
     /// Departments by id.
     pub departments: HashMap<DepartmentId, Department>,
@@ -40,43 +41,36 @@ pub struct Lookup {
     pub fields: Vec<CustomFieldDef>,
     /// Organization names met so far.
     pub organizations: HashMap<OrganizationId, String>,
+    /// Whose page it is.
+    actor: Actor,
 }
 
 impl Lookup {
-    /// Loads departments, statuses and custom fields.
-    pub async fn load(desk: &Desk) -> Result<Self, tessera_desk::DeskError> {
-        let store = desk.store();
-        let departments = store.list_departments().await?.into_iter().map(|d| (d.id, d)).collect();
+    /// Loads departments, statuses and custom fields for `actor`'s page.
+    pub async fn load(desk: &Desk, actor: &Actor) -> Result<Self, tessera_desk::DeskError> {
+        let labels = desk.labels(actor).await?;
         Ok(Self {
-            departments,
-            statuses: store.statuses().await?,
+            departments: labels.departments.into_iter().map(|d| (d.id, d)).collect(),
+            statuses: labels.statuses,
             users: HashMap::new(),
-            fields: store.custom_fields().await?,
+            fields: labels.fields,
             organizations: HashMap::new(),
+            actor: actor.clone(),
         })
     }
 
-    /// Makes sure the users `ids` are known.
+    /// Makes sure the users `ids` are known (those the reader may see).
     pub async fn users(&mut self, desk: &Desk, ids: &[UserId]) -> Result<(), tessera_desk::DeskError> {
-        for &id in ids {
-            if let std::collections::hash_map::Entry::Vacant(slot) = self.users.entry(id)
-                && let Some(u) = desk.store().user(id).await?
-            {
-                slot.insert(u);
-            }
-        }
+        let missing: Vec<UserId> = ids.iter().copied().filter(|id| !self.users.contains_key(id)).collect();
+        self.users.extend(desk.users_by_id(&self.actor, &missing).await?);
         Ok(())
     }
 
-    /// Makes sure the organizations `ids` are known.
+    /// Makes sure the organizations `ids` are known (those the reader may see).
     pub async fn organizations(&mut self, desk: &Desk, ids: &[OrganizationId]) -> Result<(), tessera_desk::DeskError> {
-        for &id in ids {
-            if let std::collections::hash_map::Entry::Vacant(slot) = self.organizations.entry(id)
-                && let Some(o) = desk.store().organization(id).await?
-            {
-                slot.insert(o.name);
-            }
-        }
+        let missing: Vec<OrganizationId> =
+            ids.iter().copied().filter(|id| !self.organizations.contains_key(id)).collect();
+        self.organizations.extend(desk.organization_names(&self.actor, &missing).await?);
         Ok(())
     }
 

@@ -21,7 +21,7 @@ async fn agent(w: &World) -> Browser {
 }
 
 async fn user_exists(w: &World, email: &str) -> bool {
-    w.server.state.desk.store().user_by_email(email).await.unwrap().is_some()
+    w.server.store.user_by_email(email).await.unwrap().is_some()
 }
 
 #[tokio::test]

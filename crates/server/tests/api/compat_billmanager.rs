@@ -18,7 +18,7 @@ pub(crate) async fn world() -> World {
     for id in [w.ayse_id, w.boris_id, w.carol_id, w.dave_id, w.erin_id] {
         desk.set_password_unchecked(UserId(id), PW).await.expect("password");
     }
-    let admin = desk.store().user_by_email("admin@localhost").await.expect("store").expect("admin");
+    let admin = w.server.store.user_by_email("admin@localhost").await.expect("store").expect("admin");
     desk.set_password_unchecked(admin.id, PW).await.expect("password");
     w
 }

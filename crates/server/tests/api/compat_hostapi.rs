@@ -246,7 +246,7 @@ async fn server_details_are_secret_fields_only_agents_see() {
         assert_eq!(d["customer_visible"], false);
     }
     // Stored encrypted.
-    let stored = w.server.state.desk.store().ticket(tessera_core::TicketId(id)).await.unwrap().unwrap();
+    let stored = w.server.store.ticket(tessera_core::TicketId(id)).await.unwrap().unwrap();
     let raw = serde_json::to_string(&stored.custom_fields).unwrap();
     assert!(!raw.contains("hunter2") && !raw.contains("192.0.2.10") && raw.contains("server_password"), "{raw}");
     // The customer does not see them; the agent sees a mask and may reveal.

@@ -348,7 +348,7 @@ async fn validation_hooks_refuse_in_priority_order_and_leave_nothing_behind() {
     w.admin.post("/hooks", hook("TicketAdminReplyValidation", "/polite", 1)).await.expect(201);
 
     let rows = w.ticket_rows().await;
-    let last_event = w.server.state.desk.store().latest_event_id().await.unwrap();
+    let last_event = w.server.store.latest_event_id().await.unwrap();
     let r = w
         .erin
         .post("/tickets", json!({"subject": "Money back", "department_id": w.billing, "body": "I want a refund"}))
@@ -357,7 +357,7 @@ async fn validation_hooks_refuse_in_priority_order_and_leave_nothing_behind() {
     assert_eq!(r.code(), "refused");
     assert_eq!(r.body["error"]["message"], "Refunds are handled by billing@example.com");
     assert_eq!(w.ticket_rows().await, rows, "no ticket");
-    assert_eq!(w.server.state.desk.store().latest_event_id().await.unwrap(), last_event, "no event");
+    assert_eq!(w.server.store.latest_event_id().await.unwrap(), last_event, "no event");
     let log = rx.log();
     let order: Vec<&str> = log.iter().map(|r| r.path.as_str()).collect();
     assert_eq!(order, vec!["/audit", "/refunds"], "lower priority first");

@@ -329,9 +329,7 @@ async fn deleted_tickets_disappear() {
     assert_eq!(w.admin.get("/tickets").await.body["total"], 0);
     let kinds: Vec<String> = w
         .server
-        .state
-        .desk
-        .store()
+        .store
         .ticket_events(tessera_core::TicketId(id))
         .await
         .unwrap()

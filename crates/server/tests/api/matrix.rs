@@ -749,7 +749,7 @@ impl Fixture {
         })
         .await;
         let desk = w.server.state.desk.clone();
-        let store = desk.store();
+        let store = w.server.store.clone();
         let admin_user = store.user_by_email("admin@localhost").await.unwrap().unwrap();
         let people = [
             (Who::Dave, w.dave_id),
@@ -1171,7 +1171,7 @@ async fn send(cell: &mut Cell<'_>, r: &Row) -> Answer {
             if r.body == "$fresh_session" {
                 if cell.who != Who::Anonymous {
                     let desk = &fx.w.server.state.desk;
-                    let user = desk.store().user(UserId(creds.user_id)).await.unwrap().unwrap();
+                    let user = fx.w.server.store.user(UserId(creds.user_id)).await.unwrap().unwrap();
                     session = Some(web_session(&fx.w, &desk.actor_for(&user).await.unwrap()).await);
                 }
             } else if r.body == "$sign_in" {

@@ -211,7 +211,7 @@ async fn custom_fields_validate_show_and_keep_secrets() {
     assert_eq!(a.body["custom_fields"]["server_password"], "********");
     assert_eq!(a.body["custom_fields"]["internal_score"], 7);
     // The database holds ciphertext only.
-    let raw = w.server.state.desk.store().ticket(tessera_core::TicketId(id)).await.unwrap().unwrap();
+    let raw = w.server.store.ticket(tessera_core::TicketId(id)).await.unwrap().unwrap();
     let stored = raw.custom_fields["server_password"].as_str().unwrap().to_string();
     assert!(stored.starts_with("enc:v1:") && !stored.contains("S3cr3t"));
     // Revealing is for the department's agents, and leaves a trace.
@@ -254,8 +254,7 @@ async fn tokens_are_shown_once_and_work_as_bearer() {
     assert_eq!(list.body["tokens"].as_array().unwrap().len(), 2);
     assert!(!list.body.to_string().contains(t.body["secret"].as_str().unwrap()), "secrets are never listed");
     // Only a hash is stored.
-    let stored =
-        w.server.state.desk.store().token_by_identifier(t.body["identifier"].as_str().unwrap()).await.unwrap().unwrap();
+    let stored = w.server.store.token_by_identifier(t.body["identifier"].as_str().unwrap()).await.unwrap().unwrap();
     assert_ne!(stored.secret_hash, t.body["secret"].as_str().unwrap());
     w.erin.delete(&format!("/tokens/{}", t.id())).await.expect(204);
     api.get("/me").await.expect(401);

@@ -71,8 +71,10 @@ pub struct TestServer {
     pub base: String,
     /// The data folder (kept for restarts).
     pub dir: TempDir,
-    /// The application state (for reading the store in assertions).
+    /// The application state.
     pub state: AppState,
+    /// The store (for looking at what was stored, in assertions).
+    pub store: std::sync::Arc<dyn tessera_store::Store>,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<()>>,
 }
@@ -98,7 +100,7 @@ impl TestServer {
             let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
         }
         tweak(&mut config);
-        let state = tessera_server::startup::state(config).await.expect("open the installation");
+        let (state, store) = tessera_server::startup::state_and_store(config).await.expect("open the installation");
         tessera_server::startup::bootstrap(&state.desk, dir.path()).await.expect("bootstrap");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
@@ -111,7 +113,7 @@ impl TestServer {
             .await
             .expect("server");
         });
-        Self { base, dir, state, shutdown: Some(tx), handle: Some(handle) }
+        Self { base, dir, state, store, shutdown: Some(tx), handle: Some(handle) }
     }
 
     /// Stops the server and hands back its data folder.
@@ -145,7 +147,7 @@ impl TestServer {
     /// A client for the first-start administrator.
     pub async fn admin(&self) -> Api {
         let desk = &self.state.desk;
-        let user = desk.store().user_by_email("admin@localhost").await.expect("store").expect("admin exists");
+        let user = self.store.user_by_email("admin@localhost").await.expect("store").expect("admin exists");
         let t = desk.issue_token(user.id, "tests").await.expect("token");
         self.with_token(&t.token)
     }
@@ -291,7 +293,7 @@ impl Api {
     /// the user's id and a client acting as them.
     pub async fn make_user(&self, server: &TestServer, role: &str, email: &str, name: &str) -> (i64, Api) {
         let id = self.post("/users", json!({"email": email, "name": name, "role": role})).await.expect(201).id();
-        let user = server.state.desk.store().user(tessera_core::UserId(id)).await.expect("store").expect("user");
+        let user = server.store.user(tessera_core::UserId(id)).await.expect("store").expect("user");
         let t = server.state.desk.issue_token(user.id, "tests").await.expect("token");
         (id, server.with_token(&t.token))
     }
@@ -415,7 +417,7 @@ impl World {
             offset: 0,
             limit: 1000,
         };
-        self.server.state.desk.store().count_tickets(&q).await.expect("count") as usize
+        self.server.store.count_tickets(&q).await.expect("count") as usize
     }
 }
 
