@@ -161,6 +161,11 @@ pub struct PostMessage {
     /// events still name the agent who acted.
     #[serde(default)]
     pub author_id: Option<UserId>,
+    /// Custom field values to set with it, by key, in the same change (one
+    /// version, one batch of events; refused whole if one is refused). Who
+    /// may set which is the fields' own rule, as in a ticket update.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub custom_fields: BTreeMap<String, Value>,
 }
 
 impl PostMessage {

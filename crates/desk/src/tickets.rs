@@ -80,6 +80,13 @@ pub struct TicketPage {
     pub total: u64,
 }
 
+/// A reply to a closed ticket: what the follow-up it opens starts with.
+struct FollowUpReply<'a> {
+    message: NewMessage,
+    chosen: Option<StatusRef>,
+    fields: &'a BTreeMap<String, Value>,
+}
+
 /// What a modification closure produces besides the new ticket state.
 struct Work {
     change: TicketChange,
@@ -812,7 +819,8 @@ impl Desk {
             .await?;
         }
         if kind == MessageKind::Reply && current.status_category == StatusCategory::Closed {
-            return self.follow_up(actor, side, &current, message, chosen, &defs).await;
+            let reply = FollowUpReply { message, chosen, fields: &input.custom_fields };
+            return self.follow_up(actor, side, &current, reply, &defs).await;
         }
         let (ticket, ids) = self
             .modify(actor, id, None, &defs, |old, new, work| {
@@ -843,6 +851,17 @@ impl Desk {
                 new.apply_status(&target, now);
                 if target.category == StatusCategory::Closed {
                     new.closed_reason = Some(ClosedReason::Manual);
+                }
+                if !input.custom_fields.is_empty() {
+                    let department = new.department_id;
+                    self.apply_custom_fields(
+                        actor,
+                        &defs,
+                        department,
+                        &input.custom_fields,
+                        &mut new.custom_fields,
+                        false,
+                    )?;
                 }
                 Self::wipe_secrets(&defs, new);
                 if kind == MessageKind::Reply {
@@ -876,10 +895,10 @@ impl Desk {
         actor: &Actor,
         side: tessera_core::Side,
         closed: &Ticket,
-        message: NewMessage,
-        chosen: Option<StatusRef>,
+        reply: FollowUpReply<'_>,
         defs: &[CustomFieldDef],
     ) -> DeskResult<Posted> {
+        let FollowUpReply { message, chosen, fields } = reply;
         let now = self.now();
         // Who wrote: an agent, or a customer (themselves or through an agent).
         let staff = side != tessera_core::Side::Customer;
@@ -915,6 +934,8 @@ impl Desk {
         t.agent_unread = !staff;
         t.version = 1;
         t.custom_fields.retain(|k, _| defs.iter().any(|d| &d.key == k && d.field_type != FieldType::Secret));
+        // Fields sent with the reply go to the follow-up it opens.
+        self.apply_custom_fields(actor, defs, t.department_id, fields, &mut t.custom_fields, false)?;
         t.apply_status(&status, now);
         let mut events = Events::on_side(actor, side, now);
         events.push(

@@ -137,13 +137,23 @@ async fn custom_fields(ctx: &Ctx, p: &Params) -> Result<BTreeMap<String, Value>,
             ),
             _ => Value::String(text),
         };
-        // Checked here, before anything is written: AddTicketReply sets the
-        // fields after posting the reply, and a value the desk would refuse
-        // then must not leave the reply behind.
-        let value = def.validate(&value).map_err(|e| WhmcsError::bad(format!("Custom field {id}: {e}")))?;
+        // The desk checks the value, with the rest of the change.
         out.insert(def.key.clone(), value);
     }
     Ok(out)
+}
+
+/// A desk refusal, naming a custom field by its id as WHMCS does
+/// (`Custom field 3: …`); any other as [`desk`] does.
+async fn refusal(ctx: &Ctx, e: DeskError) -> WhmcsError {
+    let key = e.field().and_then(|f| f.strip_prefix("custom_fields.")).map(str::to_string);
+    if let Some(key) = key
+        && let Ok(defs) = ctx.desk.custom_fields(&ctx.actor).await
+        && let Some(d) = defs.iter().find(|d| d.key == key)
+    {
+        return WhmcsError::bad(format!("Custom field {}: {e}", d.id.0));
+    }
+    desk(e)
 }
 
 /// Uploads `attachments` (already decoded and checked) for a message.
@@ -286,10 +296,14 @@ pub async fn open_ticket(ctx: &mut Ctx, p: &Params) -> Result<Fields, WhmcsError
     let files = p.attachments()?;
     input.attachment_ids = upload(ctx, files).await?;
     let origin = ctx.origin();
-    let made = ctx.desk.open_ticket(&ctx.actor, input, &origin).await.map_err(|e| match e {
-        DeskError::NotFound { what: "department" } => WhmcsError::not_found("Department ID not found"),
-        other => WhmcsError::from_desk(other, "Client ID Not Found"),
-    })?;
+    let made = match ctx.desk.open_ticket(&ctx.actor, input, &origin).await {
+        Ok(made) => made,
+        Err(DeskError::NotFound { what: "department" }) => {
+            return Err(WhmcsError::not_found("Department ID not found"));
+        }
+        Err(e) if e.field().is_some_and(|f| f.starts_with("custom_fields.")) => return Err(refusal(ctx, e).await),
+        Err(other) => return Err(WhmcsError::from_desk(other, "Client ID Not Found")),
+    };
     let mut f = Fields::new();
     f.insert("id".into(), id_text(made.ticket.id.0));
     f.insert("tid".into(), Value::String(made.ticket.number.clone()));
@@ -336,18 +350,25 @@ pub async fn add_reply(ctx: &mut Ctx, p: &Params) -> Result<Fields, WhmcsError> 
     let files = p.attachments()?;
     let attachment_ids = upload(ctx, files).await?;
     let author_id = author.map(|(id, _)| id);
-    let input = PostMessage { body: message, attachment_ids, status, author_id, ..PostMessage::default() };
+    // The reply, its status and the fields are one change (one version, one
+    // batch of events), refused whole if any part is.
+    let input = PostMessage {
+        body: message,
+        attachment_ids,
+        status,
+        author_id,
+        custom_fields: fields,
+        ..PostMessage::default()
+    };
     let origin = ctx.origin();
-    let posted = ctx.desk.reply(&ctx.actor, t.id, input, &origin).await.map_err(|e| match (e, author) {
+    match ctx.desk.reply(&ctx.actor, t.id, input, &origin).await {
+        Ok(_) => Ok(Fields::new()),
         // Someone who is neither the ticket's client nor one of its contacts.
-        (e, Some((_, missing))) if e.field() == Some("author_id") => WhmcsError::not_found(missing),
-        (e, _) => desk(e),
-    })?;
-    if !fields.is_empty() {
-        let patch = TicketPatch { custom_fields: Some(fields), ..TicketPatch::default() };
-        ctx.desk.update_ticket(&ctx.actor, posted.ticket.id, patch, None).await.map_err(desk)?;
+        Err(e) if e.field() == Some("author_id") && author.is_some() => {
+            Err(WhmcsError::not_found(author.map_or("Client ID Not Found", |(_, missing)| missing)))
+        }
+        Err(e) => Err(refusal(ctx, e).await),
     }
-    Ok(Fields::new())
 }
 
 /// `AddTicketNote`.
@@ -415,10 +436,13 @@ pub async fn update_ticket(ctx: &mut Ctx, p: &Params) -> Result<Fields, WhmcsErr
         }
         None => None,
     };
-    ctx.desk.update_ticket(&ctx.actor, t.id, patch, None).await.map_err(|e| match e {
-        DeskError::NotFound { what: "department" } => WhmcsError::not_found("Department ID Not Found"),
-        other => desk(other),
-    })?;
+    match ctx.desk.update_ticket(&ctx.actor, t.id, patch, None).await {
+        Ok(_) => {}
+        Err(DeskError::NotFound { what: "department" }) => {
+            return Err(WhmcsError::not_found("Department ID Not Found"));
+        }
+        Err(e) => return Err(refusal(ctx, e).await),
+    }
     if let (Some(body), Some(m)) = (message, first) {
         ctx.desk.edit_message(&ctx.actor, m.id, EditMessage { body, html: None }).await.map_err(desk)?;
     }

@@ -1245,3 +1245,50 @@ async fn contacts_open_and_answer_tickets_of_their_client() {
     )
     .await;
 }
+
+/// The ticket's version and its events, read as the admin.
+async fn version_and_events(w: &World, id: &str) -> (i64, Vec<Value>) {
+    let version = w.admin.get(&format!("/tickets/{id}")).await.expect(200).body["version"].as_i64().unwrap();
+    let events =
+        w.admin.get(&format!("/tickets/{id}/events")).await.expect(200).body["events"].as_array().unwrap().clone();
+    (version, events)
+}
+
+#[tokio::test]
+async fn a_reply_with_a_status_and_custom_fields_is_one_change() {
+    let w = world().await;
+    let field = w
+        .admin
+        .post("/custom-fields", json!({"key": "domain", "type": "text", "labels": {"en": "Domain"}}))
+        .await
+        .expect(201)
+        .id();
+    let id = w.open(&w.erin, w.billing, "One change").await.to_string();
+    let (before, events_before) = version_and_events(&w, &id).await;
+    let cf = B64.encode(php_array(&[(field, "ornek.com.tr")]));
+    ok(
+        &w,
+        &w.ayse,
+        "AddTicketReply",
+        &[("ticketid", &id), ("message", "Tamam"), ("status", "On Hold"), ("customfields", &cf)],
+    )
+    .await;
+    let (after, events) = version_and_events(&w, &id).await;
+    // One commit: one new version, and every new event belongs to it (one
+    // batch, one webhook burst), with the reply, the status and the field.
+    assert_eq!(after, before + 1, "the reply took {} versions", after - before);
+    let new: Vec<&Value> = events[events_before.len()..].iter().collect();
+    assert!(new.iter().all(|e| e["ticket_version"] == after), "{new:?}");
+    let kinds: Vec<&str> = new.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    for k in ["ticket.replied", "ticket.status_changed", "ticket.custom_fields_changed"] {
+        assert!(kinds.contains(&k), "{k} missing from {kinds:?}");
+    }
+    let t = w.admin.get(&format!("/tickets/{id}")).await.body;
+    assert_eq!((t["status"].as_str(), t["custom_fields"]["domain"].as_str()), (Some("on_hold"), Some("ornek.com.tr")));
+    // A custom field the desk refuses refuses the reply too: all or nothing.
+    let bad = B64.encode(php_array(&[(999_999, "x")]));
+    let (status, v) =
+        call(&w, &w.ayse, "AddTicketReply", &[("ticketid", &id), ("message", "no"), ("customfields", &bad)]).await;
+    assert!(status >= 400, "{v}");
+    assert_eq!(version_and_events(&w, &id).await.0, after, "a refused reply changed the ticket");
+}

@@ -471,3 +471,35 @@ async fn answers_match_what_was_stored() {
     listed.as_object_mut().unwrap().remove("messages");
     assert_eq!(without_wait(f.body["ticket"].clone()), without_wait(listed));
 }
+
+#[tokio::test]
+async fn a_reply_carries_custom_fields_in_the_same_change() {
+    let w = World::new().await;
+    w.admin.post("/custom-fields", json!({"key": "plan", "type": "text", "labels": {"en": "Plan"}})).await.expect(201);
+    let id = w.open(&w.erin, w.billing, "Plan change").await;
+    let before = w.admin.get(&format!("/tickets/{id}")).await.body["version"].as_i64().unwrap();
+    let r = w
+        .ayse
+        .post(&format!("/tickets/{id}/replies"), json!({"body": "Moved you", "custom_fields": {"plan": "gold"}}))
+        .await
+        .expect(201);
+    assert_eq!(r.body["ticket"]["custom_fields"]["plan"], "gold");
+    assert_eq!(r.body["ticket"]["version"], before + 1, "one change, one version");
+    // A field the desk refuses refuses the reply: nothing is written.
+    let messages = w.admin.get(&format!("/tickets/{id}/messages")).await.body["messages"].as_array().unwrap().len();
+    let r = w.ayse.post(&format!("/tickets/{id}/replies"), json!({"body": "x", "custom_fields": {"nope": "1"}})).await;
+    assert!(r.status >= 400 && r.status < 500, "{}", r.body);
+    assert_eq!(
+        w.admin.get(&format!("/tickets/{id}/messages")).await.body["messages"].as_array().unwrap().len(),
+        messages
+    );
+    // Replying to a closed ticket opens a follow-up, which gets the fields.
+    w.admin.post_empty(&format!("/tickets/{id}/close")).await.expect(200);
+    let r = w
+        .ayse
+        .post(&format!("/tickets/{id}/replies"), json!({"body": "Again", "custom_fields": {"plan": "silver"}}))
+        .await
+        .expect(201);
+    assert_eq!(r.body["follow_up"], true);
+    assert_eq!(r.body["ticket"]["custom_fields"]["plan"], "silver");
+}
