@@ -166,6 +166,9 @@ pub struct PostMessage {
     /// may set which is the fields' own rule, as in a ticket update.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub custom_fields: BTreeMap<String, Value>,
+    /// Agents: the priority to set with it, in the same change.
+    #[serde(default)]
+    pub priority: Option<Priority>,
 }
 
 impl PostMessage {

@@ -80,6 +80,37 @@ pub struct TicketPage {
     pub total: u64,
 }
 
+/// A message edit checked and ready to join a change.
+struct PreparedEdit {
+    message: Message,
+    body: String,
+    html: Option<String>,
+}
+
+impl PreparedEdit {
+    /// Adds the edit and its event to a change.
+    fn apply(&self, actor: &Actor, now: Timestamp, work: &mut Work) {
+        let m = &self.message;
+        work.change.message_updates.push(MessageUpdate {
+            message_id: m.id,
+            body: self.body.clone(),
+            html: self.html.clone(),
+            previous_body: m.body.clone(),
+            previous_html: m.html.clone(),
+            editor_id: actor.user_id,
+            at: now,
+        });
+        // The text stays out of the event: the message and its history hold
+        // it, and deleting the message must erase it everywhere.
+        work.events.push(
+            EventKind::MessageEdited,
+            Some(MessageRef::Existing(m.id)),
+            BTreeMap::new(),
+            json!({"kind": m.kind}),
+        );
+    }
+}
+
 /// A reply to a closed ticket: what the follow-up it opens starts with.
 struct FollowUpReply<'a> {
     message: NewMessage,
@@ -287,24 +318,9 @@ impl Desk {
             {
                 return Err(DeskError::VersionMismatch { current: old.version });
             }
-            let now = self.now();
-            let mut new = old.clone();
-            let mut work =
-                Work { change: TicketChange::new(old.clone(), old.version), events: Events::new(actor, now) };
-            f(&old, &mut new, &mut work)?;
-            let mut events = std::mem::take(&mut work.events.list);
-            let mut diff = work.events.sibling();
-            diff.diff(&old, &new, defs);
-            events.extend(diff.list);
-            if events.is_empty() && work.change.new_messages.is_empty() {
+            let Some((new, change)) = Self::build_change(actor, self.now(), &old, defs, &mut f)? else {
                 return Ok((old, UpdatedIds { message_ids: vec![], event_ids: vec![] }));
-            }
-            new.version = old.version + 1;
-            new.updated_at = now;
-            let mut change = work.change;
-            change.ticket = new.clone();
-            change.expected_version = old.version;
-            change.events = events;
+            };
             match self.store.commit(ChangeSet { creates: vec![], updates: vec![change] }).await {
                 Ok(mut out) => {
                     let ids = out.updated.pop().unwrap_or(UpdatedIds { message_ids: vec![], event_ids: vec![] });
@@ -320,6 +336,103 @@ impl Desk {
             }
         }
         Err(DeskError::Conflict { code: "busy", message: "the ticket kept changing; try again".into(), field: None })
+    }
+
+    /// [`Desk::modify`] over several tickets at once: one commit for all
+    /// (all or nothing), each ticket one version and its own events.
+    async fn modify_many<F>(
+        &self,
+        actor: &Actor,
+        ids: &[TicketId],
+        defs: &[CustomFieldDef],
+        mut f: F,
+    ) -> DeskResult<Vec<Ticket>>
+    where
+        F: FnMut(&Ticket, &mut Ticket, &mut Work) -> DeskResult<()>,
+    {
+        for attempt in 0..RETRIES {
+            if attempt > 0 {
+                backoff(attempt).await;
+            }
+            let now = self.now();
+            let (mut tickets, mut updates) = (Vec::new(), Vec::new());
+            for id in ids {
+                let old = self.visible_ticket(actor, *id).await?;
+                match Self::build_change(actor, now, &old, defs, &mut f)? {
+                    Some((new, change)) => {
+                        tickets.push(new);
+                        updates.push(change);
+                    }
+                    None => tickets.push(old),
+                }
+            }
+            if updates.is_empty() {
+                return Ok(tickets);
+            }
+            let touched: Vec<TicketId> = updates.iter().map(|u| u.ticket.id).collect();
+            match self.store.commit(ChangeSet { creates: vec![], updates }).await {
+                Ok(_) => {
+                    for t in touched {
+                        self.refresh_sla(t).await;
+                    }
+                    return Ok(tickets);
+                }
+                Err(StoreError::VersionConflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(DeskError::Conflict { code: "busy", message: "the tickets kept changing; try again".into(), field: None })
+    }
+
+    /// The change `f` makes to `old`, with the events that describe it;
+    /// `None` when it changes nothing.
+    fn build_change<F>(
+        actor: &Actor,
+        now: Timestamp,
+        old: &Ticket,
+        defs: &[CustomFieldDef],
+        f: &mut F,
+    ) -> DeskResult<Option<(Ticket, TicketChange)>>
+    where
+        F: FnMut(&Ticket, &mut Ticket, &mut Work) -> DeskResult<()>,
+    {
+        let mut new = old.clone();
+        let mut work = Work { change: TicketChange::new(old.clone(), old.version), events: Events::new(actor, now) };
+        f(old, &mut new, &mut work)?;
+        let mut events = std::mem::take(&mut work.events.list);
+        let mut diff = work.events.sibling();
+        diff.diff(old, &new, defs);
+        events.extend(diff.list);
+        if events.is_empty() && work.change.new_messages.is_empty() {
+            return Ok(None);
+        }
+        new.version = old.version + 1;
+        new.updated_at = now;
+        let mut change = work.change;
+        change.ticket = new.clone();
+        change.expected_version = old.version;
+        change.events = events;
+        Ok(Some((new, change)))
+    }
+
+    /// Archives (or takes out of the archive) several tickets as one change:
+    /// all of them, or none when one cannot be. Whoever may see a ticket may
+    /// file it.
+    pub async fn archive_tickets(&self, actor: &Actor, ids: &[TicketId], archived: bool) -> DeskResult<Vec<Ticket>> {
+        if ids.len() > 100 {
+            return Err(DeskError::invalid("ids", "invalid_value", "archive at most 100 tickets at once"));
+        }
+        let mut unique = ids.to_vec();
+        unique.sort();
+        unique.dedup();
+        let defs = self.field_defs().await?;
+        let tickets = self
+            .modify_many(actor, &unique, &defs, |_, new, _| {
+                new.archived = archived;
+                Ok(())
+            })
+            .await?;
+        Ok(tickets.into_iter().map(|t| self.present_ticket(actor, &defs, t)).collect())
     }
 
     // ---- checks shared by the operations ---------------------------------------------
@@ -769,6 +882,9 @@ impl Desk {
         if !staff && input.status.is_some() {
             return Err(DeskError::forbidden_field("status", "customers may not choose the status"));
         }
+        if !staff && input.priority.is_some_and(|p| p != current.priority) {
+            return Err(DeskError::forbidden_field("priority", "customers may not change the priority"));
+        }
         // An agent passing on a customer's words: the reply is the customer's.
         let on_behalf = match input.author_id {
             None => None,
@@ -851,6 +967,9 @@ impl Desk {
                 new.apply_status(&target, now);
                 if target.category == StatusCategory::Closed {
                     new.closed_reason = Some(ClosedReason::Manual);
+                }
+                if let Some(p) = input.priority {
+                    new.priority = p;
                 }
                 if !input.custom_fields.is_empty() {
                     let department = new.department_id;
@@ -977,6 +1096,21 @@ impl Desk {
         patch: TicketPatch,
         expected: Option<i64>,
     ) -> DeskResult<Ticket> {
+        self.update_ticket_editing(actor, id, patch, expected, None).await
+    }
+
+    /// [`Desk::update_ticket`], also editing one of the ticket's messages
+    /// in the same change (WHMCS `UpdateTicket`'s `message`, the opening
+    /// message): one commit, one version, one batch of events, refused
+    /// whole if either part is.
+    pub async fn update_ticket_editing(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        patch: TicketPatch,
+        expected: Option<i64>,
+        edit: Option<(MessageId, EditMessage)>,
+    ) -> DeskResult<Ticket> {
         let staff = actor.is_staff();
         let expected = expected.or(patch.version);
         if !staff {
@@ -1035,10 +1169,23 @@ impl Desk {
             Some(cc) => Some(self.check_cc(cc).await?),
             None => None,
         };
+        let edit = match edit {
+            Some((mid, input)) => {
+                let (t, m) = self.visible_message(actor, mid).await?;
+                if t.id != id {
+                    return Err(DeskError::not_found("message"));
+                }
+                Some(self.prepare_edit(actor, &t, m, &input)?)
+            }
+            None => None,
+        };
         let defs = self.field_defs().await?;
         let (ticket, _) = self
-            .modify(actor, id, expected, &defs, |old, new, _work| {
+            .modify(actor, id, expected, &defs, |old, new, work| {
                 let now = self.now();
+                if let Some(e) = &edit {
+                    e.apply(actor, now, work);
+                }
                 if let Some(s) = &subject {
                     new.subject = s.clone();
                 }
@@ -1170,6 +1317,19 @@ impl Desk {
     /// Merges `sources` into `target`: their messages move to the target, and
     /// each source is closed and linked to it.
     pub async fn merge(&self, actor: &Actor, target: TicketId, sources: &[TicketId]) -> DeskResult<Ticket> {
+        self.merge_renaming(actor, target, sources, None).await
+    }
+
+    /// [`Desk::merge`], giving the target a new subject in the same change
+    /// (WHMCS `MergeTicket`'s `newsubject`): one commit, one batch of events.
+    pub async fn merge_renaming(
+        &self,
+        actor: &Actor,
+        target: TicketId,
+        sources: &[TicketId],
+        new_subject: Option<&str>,
+    ) -> DeskResult<Ticket> {
+        let new_subject = new_subject.map(validate_subject).transpose()?;
         if !actor.is_staff() {
             let _ = self.visible_ticket(actor, target).await?;
             return Err(DeskError::forbidden("only agents merge tickets"));
@@ -1232,8 +1392,12 @@ impl Desk {
             new_target.version = t.version + 1;
             new_target.updated_at = now;
             new_target.last_reply_at = newest_reply;
+            if let Some(subject) = &new_subject {
+                new_target.subject.clone_from(subject);
+            }
             let mut ev = Events::new(actor, now);
             ev.push(EventKind::Merged, None, BTreeMap::new(), json!({"sources": unique}));
+            ev.diff(&t, &new_target, &defs);
             let mut change = TicketChange::new(new_target.clone(), t.version);
             change.events = ev.list;
             updates.push(change);
@@ -1258,8 +1422,21 @@ impl Desk {
     /// their own replies. The previous text is kept in the history.
     pub async fn edit_message(&self, actor: &Actor, id: MessageId, input: EditMessage) -> DeskResult<Message> {
         let (t, m) = self.visible_message(actor, id).await?;
+        let edit = self.prepare_edit(actor, &t, m, &input)?;
+        let defs = self.field_defs().await?;
+        let now = self.now();
+        self.modify(actor, t.id, None, &defs, |_, _, work| {
+            edit.apply(actor, now, work);
+            Ok(())
+        })
+        .await?;
+        self.message(actor, id).await
+    }
+
+    /// Checks that `actor` may edit `m` of `t` and prepares the new text.
+    fn prepare_edit(&self, actor: &Actor, t: &Ticket, m: Message, input: &EditMessage) -> DeskResult<PreparedEdit> {
         let own = m.author.user_id == Some(actor.user_id);
-        if !(actor.can_work(&t) || own) {
+        if !(actor.can_work(t) || own) {
             return Err(DeskError::forbidden("customers may edit only their own replies"));
         }
         if !actor.is_staff() && t.locked {
@@ -1273,30 +1450,7 @@ impl Desk {
             });
         }
         let (body, html) = self.message_text(&input.body, input.html.as_deref(), m.encrypted)?;
-        let defs = self.field_defs().await?;
-        let now = self.now();
-        self.modify(actor, t.id, None, &defs, |_, _, work| {
-            work.change.message_updates = vec![MessageUpdate {
-                message_id: id,
-                body: body.clone(),
-                html: html.clone(),
-                previous_body: m.body.clone(),
-                previous_html: m.html.clone(),
-                editor_id: actor.user_id,
-                at: now,
-            }];
-            // The text stays out of the event: the message and its history
-            // hold it, and deleting the message must erase it everywhere.
-            work.events.push(
-                EventKind::MessageEdited,
-                Some(MessageRef::Existing(id)),
-                BTreeMap::new(),
-                json!({"kind": m.kind}),
-            );
-            Ok(())
-        })
-        .await?;
-        self.message(actor, id).await
+        Ok(PreparedEdit { message: m, body, html })
     }
 
     /// Deletes a message (agents only): its text is erased, a trace stays.

@@ -14,7 +14,7 @@ use tessera_core::ids::{DepartmentId, ServiceId, TicketId, UserId};
 use tessera_core::message::{MessageKind, validate_body};
 use tessera_core::ticket::{Source, Ticket};
 use tessera_core::{Timestamp, status::StatusCategory};
-use tessera_desk::{OpenTicket, Origin, PostMessage, TicketListQuery, TicketPatch};
+use tessera_desk::{OpenTicket, Origin, PostMessage, TicketListQuery};
 use tessera_store::{TicketFilter, TicketSort};
 
 /// The most tickets `clientticket` reads for one answer (the list has no
@@ -238,24 +238,20 @@ async fn reply(state: &CompatState, caller: &Caller, p: &Params, id: i64) -> Res
     };
     let t = visible(state, caller, id).await?;
     let elid = id.to_string();
-    if let Some(pr) = priority.filter(|pr| *pr != t.priority) {
-        // The priority is changed by whoever really called: an agent acting
-        // with `su` may; a customer alone may not (the desk's rule).
-        if !caller.real.is_staff() {
-            return Err(BmError::new("access", "priority", "Customers may not change the priority of a ticket"));
-        }
-        let patch = TicketPatch { priority: Some(pr), ..TicketPatch::default() };
-        state
-            .desk
-            .update_ticket(&caller.real, t.id, patch, None)
-            .await
-            .map_err(|e| BmError::from_desk(e, Some(&elid)))?;
-    }
-    let posted = state
-        .desk
-        .reply(&caller.actor, t.id, PostMessage::text(message), &origin(caller))
-        .await
-        .map_err(|e| BmError::from_desk(e, Some(&elid)))?;
+    // One change: the reply and its priority. An agent acting with `su`
+    // writes the customer's words (`author_id`: the events name the agent)
+    // and may set the priority; a customer alone may not (the desk's rule).
+    let mut input = PostMessage { priority, ..PostMessage::text(message) };
+    let acting = if caller.real.is_staff() && caller.real.user_id != caller.actor.user_id {
+        input.author_id = Some(caller.actor.user_id);
+        &caller.real
+    } else {
+        &caller.actor
+    };
+    let posted = state.desk.reply(acting, t.id, input, &origin(caller)).await.map_err(|e| match e.field() {
+        Some("priority") => BmError::new("access", "priority", "Customers may not change the priority of a ticket"),
+        _ => BmError::from_desk(e, Some(&elid)),
+    })?;
     Ok(Doc::ok(Some(posted.ticket.id.to_string())))
 }
 
@@ -267,15 +263,10 @@ pub async fn archive(state: &CompatState, caller: &Caller, p: &Params) -> Result
     for id in &ids {
         tickets.push(visible(state, caller, *id).await?);
     }
-    for t in tickets.iter().filter(|t| !t.archived) {
-        let patch = TicketPatch { archived: Some(true), ..TicketPatch::default() };
-        state
-            .desk
-            .update_ticket(&caller.actor, t.id, patch, None)
-            .await
-            .map_err(|e| BmError::from_desk(e, Some(&t.id.to_string())))?;
-    }
-    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+    // One change for all of them: every one archived, or none.
+    let ids: Vec<TicketId> = tickets.iter().map(|t| t.id).collect();
+    state.desk.archive_tickets(&caller.actor, &ids, true).await.map_err(|e| BmError::from_desk(e, None))?;
+    let list = ids.iter().map(|id| id.0.to_string()).collect::<Vec<_>>().join(", ");
     Ok(Doc::ok(Some(list)))
 }
 

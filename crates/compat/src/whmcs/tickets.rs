@@ -428,23 +428,20 @@ pub async fn update_ticket(ctx: &mut Ctx, p: &Params) -> Result<Fields, WhmcsErr
     if !fields.is_empty() {
         patch.custom_fields = Some(fields);
     }
-    let message = p.text("message").map(str::to_string);
-    let first = match &message {
+    // The fields and the opening message's new text are one change.
+    let edit = match p.text("message") {
         Some(body) => {
-            tessera_core::message::validate_body(body).map_err(|e| WhmcsError::bad(e.to_string()))?;
-            Some(first_message(ctx, &t).await?.ok_or_else(|| WhmcsError::not_found("Reply ID Not Found"))?)
+            let first = first_message(ctx, &t).await?.ok_or_else(|| WhmcsError::not_found("Reply ID Not Found"))?;
+            Some((first.id, EditMessage { body: body.to_string(), html: None }))
         }
         None => None,
     };
-    match ctx.desk.update_ticket(&ctx.actor, t.id, patch, None).await {
+    match ctx.desk.update_ticket_editing(&ctx.actor, t.id, patch, None, edit).await {
         Ok(_) => {}
         Err(DeskError::NotFound { what: "department" }) => {
             return Err(WhmcsError::not_found("Department ID Not Found"));
         }
         Err(e) => return Err(refusal(ctx, e).await),
-    }
-    if let (Some(body), Some(m)) = (message, first) {
-        ctx.desk.edit_message(&ctx.actor, m.id, EditMessage { body, html: None }).await.map_err(desk)?;
     }
     let mut f = Fields::new();
     f.insert("ticketid".into(), id_text(t.id.0));
@@ -578,15 +575,12 @@ pub async fn merge(ctx: &mut Ctx, p: &Params) -> Result<Fields, WhmcsError> {
     if sources.is_empty() {
         return Err(WhmcsError::bad("Merge Ticket IDs Required"));
     }
-    let subject = p.text("newsubject").map(str::to_string);
-    if let Some(s) = &subject {
-        tessera_core::ticket::validate_subject(s).map_err(|e| WhmcsError::bad(e.to_string()))?;
-    }
-    ctx.desk.merge(&ctx.actor, target.id, &sources).await.map_err(desk)?;
-    if let Some(s) = subject {
-        let patch = TicketPatch { subject: Some(s), ..TicketPatch::default() };
-        ctx.desk.update_ticket(&ctx.actor, target.id, patch, None).await.map_err(desk)?;
-    }
+    // The merge and the new subject are one change (the desk checks the subject).
+    let subject = p.text("newsubject");
+    ctx.desk.merge_renaming(&ctx.actor, target.id, &sources, subject).await.map_err(|e| match e.field() {
+        Some("subject") => WhmcsError::bad(e.to_string()),
+        _ => desk(e),
+    })?;
     let mut f = Fields::new();
     f.insert("ticketid".into(), id_text(target.id.0));
     Ok(f)

@@ -767,3 +767,49 @@ async fn a_session_ends_after_one_idle_hour_and_each_use_extends_it() {
     .await;
     assert!((300..400).contains(&r.status), "not signed in on the web: {} {}", r.status, r.text);
 }
+
+#[tokio::test]
+async fn a_reply_with_a_priority_and_an_archive_of_several_are_one_change_each() {
+    let w = world().await;
+    let id = create(&w, ERIN, w.billing, "Priority", "p").await;
+    let version = |t: &serde_json::Value| t["version"].as_i64().unwrap();
+    let before = version(&w.admin.get(&format!("/tickets/{id}")).await.body);
+    let elid = id.to_string();
+    let r = call(
+        &w,
+        AYSE,
+        "clientticket.edit",
+        &[("sok", "ok"), ("elid", &elid), ("message", "su ile"), ("priority", "4"), ("su", ERIN)],
+    )
+    .await;
+    assert_eq!(r.ok_id(), id);
+    let t = w.admin.get(&format!("/tickets/{id}")).await.body;
+    assert_eq!((version(&t), t["priority"].as_str()), (before + 1, Some("urgent")));
+    let events = w.admin.get(&format!("/tickets/{id}/events")).await.body["events"].as_array().unwrap().clone();
+    let new: Vec<&serde_json::Value> = events.iter().filter(|e| e["ticket_version"] == before + 1).collect();
+    let kinds: Vec<&str> = new.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"ticket.replied") && kinds.contains(&"ticket.priority_changed"), "{kinds:?}");
+    // The agent acted; the words are Erin's.
+    assert!(new.iter().all(|e| e["actor_id"] == w.ayse_id), "{new:?}");
+    let last = t["messages"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["author"]["user_id"], w.erin_id);
+
+    // Archiving several: one version each, all or none.
+    let second = create(&w, ERIN, w.billing, "Second", "s").await;
+    let (a, b) = (ticket_version(&w, id).await, ticket_version(&w, second).await);
+    let list = format!("{id}, {second}");
+    let r = call(&w, ERIN, "clientticket.archive", &[("elid", &list)]).await.json();
+    assert!(r["doc"]["ok"].is_object(), "{r}");
+    assert_eq!((ticket_version(&w, id).await, ticket_version(&w, second).await), (a + 1, b + 1));
+    // One of them unknown: nothing is archived.
+    let third = create(&w, ERIN, w.billing, "Third", "t").await;
+    let bad = format!("{third}, 999999");
+    let r = call(&w, ERIN, "clientticket.archive", &[("elid", &bad)]).await;
+    assert!(!r.error().0.is_empty());
+    assert_eq!(w.admin.get(&format!("/tickets/{third}")).await.body["archived"], false);
+}
+
+/// A ticket's version, read as the admin.
+async fn ticket_version(w: &World, id: i64) -> i64 {
+    w.admin.get(&format!("/tickets/{id}")).await.body["version"].as_i64().unwrap()
+}

@@ -1292,3 +1292,42 @@ async fn a_reply_with_a_status_and_custom_fields_is_one_change() {
     assert!(status >= 400, "{v}");
     assert_eq!(version_and_events(&w, &id).await.0, after, "a refused reply changed the ticket");
 }
+
+#[tokio::test]
+async fn update_and_merge_with_their_extras_are_one_change_each() {
+    let w = world().await;
+    let id = w.open(&w.erin, w.billing, "Update me").await.to_string();
+    let (before, events_before) = version_and_events(&w, &id).await;
+    ok(
+        &w,
+        &w.ayse,
+        "UpdateTicket",
+        &[("ticketid", &id), ("status", "In Progress"), ("subject", "Updated"), ("message", "Reworded opening")],
+    )
+    .await;
+    let (after, events) = version_and_events(&w, &id).await;
+    assert_eq!(after, before + 1, "UpdateTicket took {} versions", after - before);
+    let new = &events[events_before.len()..];
+    assert!(new.iter().all(|e| e["ticket_version"] == after), "{new:?}");
+    assert!(new.iter().any(|e| e["kind"] == "message.edited"), "{new:?}");
+    let first = w.admin.get(&format!("/tickets/{id}/messages")).await.body["messages"][0]["body"].clone();
+    assert_eq!(first, "Reworded opening");
+
+    // MergeTicket with a new subject: the target moves one version.
+    let other = w.open(&w.erin, w.billing, "Merge me").await.to_string();
+    let (before, _) = version_and_events(&w, &id).await;
+    ok(&w, &w.ayse, "MergeTicket", &[("ticketid", &id), ("mergeticketids", &other), ("newsubject", "Merged")]).await;
+    let (after, events) = version_and_events(&w, &id).await;
+    assert_eq!(after, before + 1, "MergeTicket took {} versions", after - before);
+    let t = w.admin.get(&format!("/tickets/{id}")).await.body;
+    assert_eq!(t["subject"], "Merged");
+    let last: Vec<&Value> = events.iter().filter(|e| e["ticket_version"] == after).collect();
+    assert!(last.iter().any(|e| e["kind"] == "ticket.merged") && last.iter().any(|e| e["kind"] == "ticket.updated"));
+    // A subject the desk refuses refuses the merge.
+    let third = w.open(&w.erin, w.billing, "Not merged").await.to_string();
+    let long = "x".repeat(1000);
+    let (status, v) =
+        call(&w, &w.ayse, "MergeTicket", &[("ticketid", &id), ("mergeticketids", &third), ("newsubject", &long)]).await;
+    assert!(status >= 400, "{v}");
+    assert!(w.admin.get(&format!("/tickets/{third}")).await.body["merged_into_id"].is_null());
+}
