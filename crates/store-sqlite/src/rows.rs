@@ -1,6 +1,6 @@
 //! Mapping between rows and domain types.
 
-use rusqlite::types::Value;
+use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 use rusqlite::{Row, ffi};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -50,6 +50,30 @@ pub fn map_err(e: rusqlite::Error) -> StoreError {
         }
     }
     StoreError::Backend(e.to_string())
+}
+
+/// A shared statement parameter (see [`tessera_store::sql`]) as rusqlite
+/// binds it, borrowed.
+pub struct Bind<'a>(pub &'a tessera_store::sql::Value);
+
+impl rusqlite::ToSql for Bind<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        use tessera_store::sql::Value as V;
+        Ok(ToSqlOutput::Borrowed(match self.0 {
+            V::Null => ValueRef::Null,
+            V::Int(i) => ValueRef::Integer(*i),
+            V::Real(f) => ValueRef::Real(*f),
+            V::Text(s) => ValueRef::Text(s.as_bytes()),
+            V::Ints(_) | V::Texts(_) => {
+                return Err(rusqlite::Error::ToSqlConversionFailure("SQLite takes no array parameters".into()));
+            }
+        }))
+    }
+}
+
+/// A fragment's values as statement parameters.
+pub fn bound(values: &[tessera_store::sql::Value]) -> impl rusqlite::Params + '_ {
+    rusqlite::params_from_iter(values.iter().map(Bind))
 }
 
 /// Milliseconds of a timestamp.
@@ -102,52 +126,7 @@ fn parsed_opt<T>(row: &Row<'_>, i: usize, parse: impl Fn(&str) -> Option<T>) -> 
     }
 }
 
-/// Ticket columns after `id`, in the order of [`ticket_values`].
-pub const TICKET_FIELDS: [&str; 38] = [
-    "number",
-    "access_key",
-    "subject",
-    "department_id",
-    "requester_id",
-    "organization_id",
-    "service_id",
-    "assignee_id",
-    "assigned_by_id",
-    "flagged_id",
-    "cc",
-    "tags",
-    "ticket_type",
-    "priority",
-    "status",
-    "status_category",
-    "source",
-    "custom_fields",
-    "locked",
-    "archived",
-    "queue_boost",
-    "closed_reason",
-    "merged_into_id",
-    "follow_up_of_id",
-    "created_at",
-    "updated_at",
-    "last_reply_at",
-    "last_customer_reply_at",
-    "last_agent_reply_at",
-    "first_response_at",
-    "awaiting_agent_since",
-    "solved_at",
-    "closed_at",
-    "due_at",
-    "deleted_at",
-    "customer_unread",
-    "agent_unread",
-    "version",
-];
-
-/// `id, <fields>` for SELECTs, prefixed with `t.`.
-pub static TICKET_SELECT: LazyLock<String> = LazyLock::new(|| {
-    std::iter::once("id").chain(TICKET_FIELDS).map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", ")
-});
+pub use tessera_store::sql::rows::{TICKET_FIELDS, TICKET_SELECT};
 
 /// `INSERT INTO tickets (...) VALUES (?1, ...)`.
 pub static TICKET_INSERT: LazyLock<String> = LazyLock::new(|| {

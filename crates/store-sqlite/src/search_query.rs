@@ -21,12 +21,13 @@
 
 use crate::rows::*;
 use crate::search_index::{MAX_TOKEN_CHARS, scope_token};
-use crate::tickets::sla_breached;
-use rusqlite::types::Value;
-use rusqlite::{Connection, params, params_from_iter};
+use crate::tickets::TICKETS;
+use rusqlite::{Connection, params};
 use std::collections::HashMap;
 use tessera_core::permission::TicketScope;
 use tessera_core::search::{DateField, TextMatch, fts5_quote, word_match};
+use tessera_store::sql::tickets::sla_breached;
+use tessera_store::sql::{Fragment, Value};
 use tessera_store::*;
 
 /// A search matching at most this many tickets is ranked by relevance;
@@ -220,32 +221,13 @@ fn text_match(expr: &str, include_notes: bool, scope: Option<&str>) -> String {
     }
 }
 
-/// SQL text and its values, built left to right.
-#[derive(Debug, Clone, Default)]
-struct Sql {
-    text: String,
-    values: Vec<Value>,
-}
-
-impl Sql {
-    fn push(&mut self, s: &str) {
-        self.text.push_str(s);
-    }
-
-    fn bind(&mut self, v: Value) {
-        self.text.push('?');
-        self.values.push(v);
-    }
-
-    fn list(&mut self, values: impl IntoIterator<Item = Value>) {
-        let mut first = true;
-        for v in values {
-            if !first {
-                self.text.push_str(", ");
-            }
-            first = false;
-            self.bind(v);
+/// Appends placeholders for `values`, separated by commas.
+fn list(sql: &mut Fragment, values: impl IntoIterator<Item = Value>) {
+    for (i, v) in values.into_iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
         }
+        sql.bind(v);
     }
 }
 
@@ -263,7 +245,7 @@ impl Compiler<'_> {
     /// requester, an assignee, an organization), so each of those is looked
     /// up in the index (`EXISTS … rowid = t.id`) instead of listing every
     /// ticket the words match.
-    fn lookup(&self, sql: &mut Sql, expr: &str, scoped: bool, per_ticket: bool) {
+    fn lookup(&self, sql: &mut Fragment, expr: &str, scoped: bool, per_ticket: bool) {
         let m = text_match(expr, self.include_notes, if scoped { self.scope } else { None });
         if per_ticket {
             sql.push("EXISTS (SELECT 1 FROM search_index WHERE search_index MATCH ");
@@ -278,11 +260,13 @@ impl Compiler<'_> {
 
     /// A boolean SQL expression over `t` for `e`; `top` for the items of
     /// the top-level "and", whose text lookups may carry the scope.
-    fn expr(&self, sql: &mut Sql, e: &SearchExpr, top: bool) {
+    fn expr(&self, sql: &mut Fragment, e: &SearchExpr, top: bool) {
         if let Some(f) = fts_expr(e, self.phrases) {
             match f {
                 Fts::Expr(x) => self.lookup(sql, &x, top, false),
-                Fts::Everything => sql.push("1"),
+                Fts::Everything => {
+                    sql.push("1");
+                }
             }
             return;
         }
@@ -308,7 +292,9 @@ impl Compiler<'_> {
                             let per_ticket = top && !x.contains('*') && items.iter().any(selective);
                             self.lookup(sql, &x, top, per_ticket)
                         }
-                        _ => sql.push("1"),
+                        _ => {
+                            sql.push("1");
+                        }
                     }
                     first = false;
                 }
@@ -341,24 +327,28 @@ impl Compiler<'_> {
                 sql.push("NOT ");
                 self.expr(sql, inner, false);
             }
-            SearchExpr::Text { .. } => sql.push("1"),
+            SearchExpr::Text { .. } => {
+                sql.push("1");
+            }
             SearchExpr::Field(f) => self.field(sql, f),
-            SearchExpr::Nothing => sql.push("0"),
+            SearchExpr::Nothing => {
+                sql.push("0");
+            }
         }
     }
 
     /// A field condition that is 0 or 1, never NULL (so that `NOT` of it
     /// is right for tickets where the column is empty), written so that
     /// SQLite can use the tickets' indexes.
-    fn field(&self, sql: &mut Sql, f: &SearchField) {
-        let ints = |v: &mut Sql, col: &str, ids: Vec<i64>| {
+    fn field(&self, sql: &mut Fragment, f: &SearchField) {
+        let ints = |v: &mut Fragment, col: &str, ids: Vec<i64>| {
             if ids.is_empty() {
                 v.push("0");
                 return;
             }
             v.push(col);
             v.push(" IN (");
-            v.list(ids.into_iter().map(Value::Integer));
+            list(v, ids.into_iter().map(Value::Int));
             v.push(")");
         };
         match f {
@@ -371,7 +361,7 @@ impl Compiler<'_> {
                     sql.push("0");
                 } else {
                     sql.push("t.status IN (");
-                    sql.list(keys.iter().map(|k| Value::Text(k.0.clone())));
+                    list(sql, keys.iter().map(|k| Value::Text(k.0.clone())));
                     sql.push(")");
                 }
             }
@@ -380,7 +370,7 @@ impl Compiler<'_> {
                     sql.push("0");
                 } else {
                     sql.push("t.status_category IN (");
-                    sql.list(cats.iter().map(|c| Value::Text(c.as_str().into())));
+                    list(sql, cats.iter().map(|c| Value::Text(c.as_str().into())));
                     sql.push(")");
                 }
             }
@@ -390,10 +380,12 @@ impl Compiler<'_> {
                 sql.bind(Value::Text(t.as_str().into()));
             }
             SearchField::Departments(d) => ints(sql, "t.department_id", d.iter().map(|d| d.0).collect()),
-            SearchField::Assignee(None) => sql.push("t.assignee_id IS NULL"),
+            SearchField::Assignee(None) => {
+                sql.push("t.assignee_id IS NULL");
+            }
             SearchField::Assignee(Some(a)) => {
                 sql.push("t.assignee_id IS ");
-                sql.bind(Value::Integer(a.0));
+                sql.bind(Value::Int(a.0));
             }
             SearchField::Requesters(r) => ints(sql, "t.requester_id", r.iter().map(|r| r.0).collect()),
             SearchField::Organizations(o) => {
@@ -422,24 +414,26 @@ impl Compiler<'_> {
                 sql.push("(1");
                 if let Some(s) = range.start {
                     sql.push(&format!(" AND {col} >= "));
-                    sql.bind(Value::Integer(ms(s)));
+                    sql.bind(Value::Int(ms(s)));
                 }
                 if let Some(e) = range.end {
                     sql.push(&format!(" AND {col} < "));
-                    sql.bind(Value::Integer(ms(e)));
+                    sql.bind(Value::Int(ms(e)));
                 }
                 sql.push(")");
             }
-            SearchField::SlaBreached => sql.push(&sla_breached(true)),
+            SearchField::SlaBreached => {
+                sql.push(&sla_breached(true));
+            }
             SearchField::SlaDue(range) => {
                 sql.push("EXISTS (SELECT 1 FROM ticket_sla s WHERE s.ticket_id = t.id AND s.next_due_at IS NOT NULL");
                 if let Some(s) = range.start {
                     sql.push(" AND s.next_due_at >= ");
-                    sql.bind(Value::Integer(ms(s)));
+                    sql.bind(Value::Int(ms(s)));
                 }
                 if let Some(e) = range.end {
                     sql.push(" AND s.next_due_at < ");
-                    sql.bind(Value::Integer(ms(e)));
+                    sql.bind(Value::Int(ms(e)));
                 }
                 sql.push(")");
             }
@@ -479,7 +473,7 @@ fn rank_expr(e: &SearchExpr, ph: &Phrases) -> Option<String> {
 }
 
 fn count(conn: &Connection, sql: &str, values: &[Value]) -> StoreResult<u64> {
-    let n: i64 = conn.prepare_cached(sql).db()?.query_row(params_from_iter(values.iter()), |r| r.get(0)).db()?;
+    let n: i64 = conn.prepare_cached(sql).db()?.query_row(bound(values), |r| r.get(0)).db()?;
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
@@ -487,7 +481,7 @@ fn ids(conn: &Connection, sql: &str, values: &[Value]) -> StoreResult<Vec<(i64, 
     let mut stmt = conn.prepare_cached(sql).db()?;
     let cols = stmt.column_count();
     let rows = stmt
-        .query_map(params_from_iter(values.iter()), |r| {
+        .query_map(bound(values), |r| {
             Ok((r.get::<_, i64>(0)?, if cols > 1 { r.get::<_, Option<f64>>(1)? } else { None }))
         })
         .db()?;
@@ -522,7 +516,7 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> StoreResult<SearchPage> {
             let m = Value::Text(text_match(&x, q.include_notes, scope_tokens.as_deref()));
             total =
                 count(conn, "SELECT COUNT(*) FROM search_index WHERE search_index MATCH ?", std::slice::from_ref(&m))?;
-            let page = [m, Value::Integer(limit), Value::Integer(offset)];
+            let page = [m, Value::Int(limit), Value::Int(offset)];
             found = if total <= RANK_LIMIT {
                 ids(
                     conn,
@@ -542,26 +536,20 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> StoreResult<SearchPage> {
         }
         _ => {
             // Tickets with index lookups.
-            let mut wh = Vec::new();
-            let mut scope_values = Vec::new();
-            crate::tickets::scope_clause(&q.scope, false, &mut wh, &mut scope_values);
-            let mut sql = Sql::default();
-            sql.push("t.deleted_at IS NULL");
-            for part in wh {
-                sql.push(" AND ");
-                sql.push(&part);
+            let mut sql = Fragment::new("t.deleted_at IS NULL");
+            if let Some(scope) = TICKETS.scope(&q.scope, false) {
+                sql.push(" AND ").append(&scope);
             }
-            sql.values.extend(scope_values);
             sql.push(" AND ");
             let c = Compiler { phrases: &phrases, include_notes: q.include_notes, scope: scope_tokens.as_deref() };
             c.expr(&mut sql, &q.expr, true);
-            let base = sql.text;
+            let base = sql.sql;
             let values = sql.values;
             total = count(conn, &format!("SELECT COUNT(*) FROM tickets t WHERE {base}"), &values)?;
             let page = |order: &str, l: i64, o: i64| -> StoreResult<_> {
                 let mut v = values.clone();
-                v.push(Value::Integer(l));
-                v.push(Value::Integer(o));
+                v.push(Value::Int(l));
+                v.push(Value::Int(o));
                 ids(conn, &format!("SELECT t.id FROM tickets t WHERE {base} ORDER BY {order} LIMIT ? OFFSET ?"), &v)
             };
             found = match (&rank, q.order) {
@@ -577,12 +565,7 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> StoreResult<SearchPage> {
                                 "SELECT rowid, -bm25(search_index, {WEIGHTS}) FROM search_index \
                                  WHERE search_index MATCH ? AND rowid >= ? AND rowid <= ? ORDER BY rowid DESC LIMIT ?"
                             ),
-                            &[
-                                Value::Text(rank.clone()),
-                                Value::Integer(oldest),
-                                Value::Integer(newest),
-                                Value::Integer(SCORED),
-                            ],
+                            &[Value::Text(rank.clone()), Value::Int(oldest), Value::Int(newest), Value::Int(SCORED)],
                         )?;
                         scores.extend(scored.into_iter().filter_map(|(id, s)| s.map(|s| (id, s))));
                     }
@@ -609,21 +592,15 @@ fn load(conn: &Connection, scope: &TicketScope, found: &[(i64, Option<f64>)]) ->
     if found.is_empty() {
         return Ok(Vec::new());
     }
-    let mut w = Vec::new();
-    let mut v = Vec::new();
-    crate::tickets::scope_clause(scope, false, &mut w, &mut v);
-    let mut sql = Sql::default();
-    sql.push(&format!("SELECT {} FROM tickets t WHERE t.deleted_at IS NULL", *TICKET_SELECT));
-    for part in w {
-        sql.push(" AND ");
-        sql.push(&part);
+    let mut sql = Fragment::new(format!("SELECT {} FROM tickets t WHERE t.deleted_at IS NULL", *TICKET_SELECT));
+    if let Some(scope) = TICKETS.scope(scope, false) {
+        sql.push(" AND ").append(&scope);
     }
-    sql.values.extend(v);
     sql.push(" AND t.id IN (");
-    sql.list(found.iter().map(|(id, _)| Value::Integer(*id)));
+    list(&mut sql, found.iter().map(|(id, _)| Value::Int(*id)));
     sql.push(")");
-    let mut stmt = conn.prepare(&sql.text).db()?;
-    let rows = stmt.query_map(params_from_iter(sql.values.iter()), ticket_from_row).db()?;
+    let mut stmt = conn.prepare(&sql.sql).db()?;
+    let rows = stmt.query_map(bound(&sql.values), ticket_from_row).db()?;
     let mut by_id: HashMap<i64, tessera_core::Ticket> = HashMap::new();
     for t in rows {
         let t = t.db()?;
@@ -638,14 +615,14 @@ fn load(conn: &Connection, scope: &TicketScope, found: &[(i64, Option<f64>)]) ->
 /// The SQL condition of a ticket list's plain `text` filter: every word of
 /// it in the ticket's text (notes only for agents), or the text is the
 /// ticket's number.
-pub fn list_text_condition(text: &str, include_notes: bool) -> (String, Vec<Value>) {
+pub fn list_text_condition(text: &str, include_notes: bool) -> Fragment {
     let words: Vec<String> = text.split_whitespace().filter_map(|w| fts_phrase(w, false)).collect();
     if words.is_empty() {
-        return ("t.number = ?".into(), vec![Value::Text(text.to_string())]);
+        return Fragment::with("t.number = ?", vec![Value::Text(text.to_string())]);
     }
     let expr = words.iter().map(|w| format!("({w})")).collect::<Vec<_>>().join(" AND ");
-    (
-        "(t.number = ? OR t.id IN (SELECT rowid FROM search_index WHERE search_index MATCH ?))".into(),
+    Fragment::with(
+        "(t.number = ? OR t.id IN (SELECT rowid FROM search_index WHERE search_index MATCH ?))",
         vec![Value::Text(text.to_string()), Value::Text(text_match(&expr, include_notes, None))],
     )
 }

@@ -22,6 +22,7 @@ pub mod records;
 pub mod search;
 pub mod sla;
 pub mod snapshot;
+pub mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod views;
