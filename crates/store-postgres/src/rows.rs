@@ -1,6 +1,7 @@
 //! Mapping between rows and domain types, statement parameters, and the
 //! translation of driver errors into store errors.
 
+use bytes::BytesMut;
 use serde::de::DeserializeOwned;
 use std::sync::LazyLock;
 use tessera_core::custom_field::{CustomFieldDef, FieldType};
@@ -13,10 +14,11 @@ use tessera_core::{
     AutoAssign, Department, Email, Event, EventKind, Organization, Role, Service, ServiceKind, ServiceStatus, Side,
     Ticket, Timestamp, User,
 };
+use tessera_store::sql::{POSTGRES, Value};
 use tessera_store::{AttachmentRecord, StoreError, StoreResult, TokenRecord};
 use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::types::ToSql;
+use tokio_postgres::types::{IsNull, ToSql, Type};
 
 /// An owned statement parameter, for SQL assembled at run time (filters,
 /// lists): the value's Rust type picks the PostgreSQL type, so integers are
@@ -33,22 +35,52 @@ pub fn refs(params: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
     params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)).collect()
 }
 
+/// A shared statement parameter (see [`tessera_store::sql`]) as the driver
+/// binds it, borrowed. Each value is checked against the statement's
+/// parameter type as the driver checks its own; `NULL` fits any.
+#[derive(Debug)]
+pub struct Bind<'a>(pub &'a Value);
+
+impl ToSql for Bind<'_> {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        self.to_sql_checked(ty, out)
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    fn to_sql_checked(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self.0 {
+            Value::Null => Ok(IsNull::Yes),
+            Value::Int(v) => v.to_sql_checked(ty, out),
+            Value::Real(v) => v.to_sql_checked(ty, out),
+            Value::Text(v) => v.to_sql_checked(ty, out),
+            Value::Ints(v) => v.to_sql_checked(ty, out),
+            Value::Texts(v) => v.to_sql_checked(ty, out),
+        }
+    }
+}
+
+/// A fragment's values as the driver borrows them (see [`binds`]).
+pub fn bound<'a>(binds: &'a [Bind<'a>]) -> Vec<&'a (dyn ToSql + Sync)> {
+    binds.iter().map(|b| b as &(dyn ToSql + Sync)).collect()
+}
+
+/// A fragment's values, ready to borrow with [`bound`].
+pub fn binds(values: &[Value]) -> Vec<Bind<'_>> {
+    values.iter().map(Bind).collect()
+}
+
 /// Numbers the `?` placeholders of SQL written SQLite-style (`$1`, `$2`…),
 /// so conditions can be assembled piece by piece without counting. The SQL
 /// must hold no other `?` (no JSON operators, no `?` in literals).
 pub fn numbered(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len() + 16);
-    let mut n = 0;
-    for ch in sql.chars() {
-        if ch == '?' {
-            n += 1;
-            out.push('$');
-            out.push_str(&n.to_string());
-        } else {
-            out.push(ch);
-        }
-    }
-    out
+    POSTGRES.finish(sql).into_owned()
 }
 
 /// Turns driver errors into store errors.
@@ -207,52 +239,7 @@ pub fn id_opt(id: Option<i64>) -> Param {
     p(id)
 }
 
-/// Ticket columns after `id`, in the order of [`ticket_values`].
-pub const TICKET_FIELDS: [&str; 38] = [
-    "number",
-    "access_key",
-    "subject",
-    "department_id",
-    "requester_id",
-    "organization_id",
-    "service_id",
-    "assignee_id",
-    "assigned_by_id",
-    "flagged_id",
-    "cc",
-    "tags",
-    "ticket_type",
-    "priority",
-    "status",
-    "status_category",
-    "source",
-    "custom_fields",
-    "locked",
-    "archived",
-    "queue_boost",
-    "closed_reason",
-    "merged_into_id",
-    "follow_up_of_id",
-    "created_at",
-    "updated_at",
-    "last_reply_at",
-    "last_customer_reply_at",
-    "last_agent_reply_at",
-    "first_response_at",
-    "awaiting_agent_since",
-    "solved_at",
-    "closed_at",
-    "due_at",
-    "deleted_at",
-    "customer_unread",
-    "agent_unread",
-    "version",
-];
-
-/// `id, <fields>` for SELECTs, prefixed with `t.`.
-pub static TICKET_SELECT: LazyLock<String> = LazyLock::new(|| {
-    std::iter::once("id").chain(TICKET_FIELDS).map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", ")
-});
+pub use tessera_store::sql::rows::{TICKET_FIELDS, TICKET_SELECT};
 
 /// `INSERT INTO tickets (...) VALUES ($1, ...) ON CONFLICT (number) DO
 /// NOTHING RETURNING id`: no row back means the random number was taken.
@@ -598,11 +585,6 @@ pub fn one<T>(row: Option<Row>, f: impl Fn(&Row) -> StoreResult<T>) -> StoreResu
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn placeholders_are_numbered_in_order() {
-        assert_eq!(numbered("a = ? AND b IN (?, ?)"), "a = $1 AND b IN ($2, $3)");
-    }
 
     #[test]
     fn duplicate_names_name_the_column() {

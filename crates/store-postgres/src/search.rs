@@ -34,12 +34,15 @@
 //! their matches newest first without a score, as the SQLite store does.
 
 use crate::db::{Db, Tx, execute, query, query_opt};
-use crate::rows::{Param, PgResultExt, RowExt, TICKET_SELECT, ms, numbered, p, refs, ticket_from_row};
+use crate::rows::{PgResultExt, RowExt, TICKET_SELECT, binds, bound, ms, ticket_from_row};
+use crate::tickets::TICKETS;
 use deadpool_postgres::Pool;
 use std::collections::{BTreeMap, HashMap};
 use tessera_core::ids::*;
 use tessera_core::permission::TicketScope;
 use tessera_core::search::{DateField, TextMatch, fold, index_tokens, word_match};
+use tessera_store::sql::tickets::sla_breached;
+use tessera_store::sql::{Fragment, POSTGRES, Value};
 use tessera_store::*;
 
 /// Longer tokens (hashes, encoded blobs) are cut to this many characters in
@@ -548,28 +551,10 @@ fn rank_query(e: &SearchExpr) -> Option<String> {
     (!parts.is_empty()).then(|| parts.iter().map(|p| format!("({p})")).collect::<Vec<_>>().join(" | "))
 }
 
-/// SQL text with `?` placeholders and its values, built left to right.
-#[derive(Default)]
-struct Sql {
-    text: String,
-    values: Vec<Param>,
-}
-
-impl Sql {
-    fn push(&mut self, s: &str) {
-        self.text.push_str(s);
-    }
-
-    fn bind(&mut self, v: Param) {
-        self.text.push('?');
-        self.values.push(v);
-    }
-}
-
 /// The lookup of a tsquery: the tickets whose document matches it.
-fn lookup(sql: &mut Sql, tsquery: String) {
+fn lookup(sql: &mut Fragment, tsquery: String) {
     sql.push("t.id IN (SELECT si.ticket_id FROM search_index si WHERE si.doc @@ ");
-    sql.bind(p(tsquery));
+    sql.bind(tsquery);
     sql.push("::text::tsquery)");
 }
 
@@ -583,11 +568,13 @@ struct Compiler<'a> {
 }
 
 impl Compiler<'_> {
-    fn expr(&self, sql: &mut Sql, e: &SearchExpr) {
+    fn expr(&self, sql: &mut Fragment, e: &SearchExpr) {
         if let Some(ts) = ts_expr(e, self.restrict) {
             match ts {
                 Ts::Expr(x) => lookup(sql, x),
-                Ts::Everything => sql.push("TRUE"),
+                Ts::Everything => {
+                    sql.push("TRUE");
+                }
             }
             return;
         }
@@ -607,7 +594,9 @@ impl Compiler<'_> {
                     let group = SearchExpr::All(text.into_iter().cloned().collect());
                     match ts_expr(&group, self.restrict) {
                         Some(Ts::Expr(x)) => lookup(sql, x),
-                        _ => sql.push("TRUE"),
+                        _ => {
+                            sql.push("TRUE");
+                        }
                     }
                     first = false;
                 }
@@ -641,47 +630,61 @@ impl Compiler<'_> {
                 self.expr(sql, inner);
                 sql.push(")");
             }
-            SearchExpr::Text { .. } => sql.push("TRUE"),
+            SearchExpr::Text { .. } => {
+                sql.push("TRUE");
+            }
             SearchExpr::Field(f) => self.field(sql, f),
-            SearchExpr::Nothing => sql.push("FALSE"),
+            SearchExpr::Nothing => {
+                sql.push("FALSE");
+            }
         }
     }
 
     /// A field condition that is TRUE or FALSE, never NULL.
-    fn field(&self, sql: &mut Sql, f: &SearchField) {
-        fn any_of<T: tokio_postgres::types::ToSql + Sync + Send + 'static>(sql: &mut Sql, col: &str, values: Vec<T>) {
-            if values.is_empty() {
+    fn field(&self, sql: &mut Fragment, f: &SearchField) {
+        fn any_of(sql: &mut Fragment, col: &str, values: Value) {
+            if matches!(&values, Value::Ints(v) if v.is_empty()) || matches!(&values, Value::Texts(v) if v.is_empty()) {
                 sql.push("FALSE");
                 return;
             }
             sql.push(&format!("({col} IS NOT NULL AND {col} = ANY("));
-            sql.bind(p(values));
+            sql.bind(values);
             sql.push("))");
         }
         match f {
-            SearchField::Number(n) => text_equals(sql, "t.number", n),
-            SearchField::Statuses(keys) => any_of(sql, "t.status", keys.iter().map(|k| k.0.clone()).collect()),
-            SearchField::Categories(cats) => {
-                any_of(sql, "t.status_category", cats.iter().map(|c| c.as_str().to_string()).collect())
+            SearchField::Number(n) => {
+                sql.append(&POSTGRES.text_equals("t.number", n));
             }
-            SearchField::Priorities(ps) => any_of(sql, "t.priority", ps.iter().map(|p| p.rank()).collect()),
+            SearchField::Statuses(keys) => {
+                any_of(sql, "t.status", Value::Texts(keys.iter().map(|k| k.0.clone()).collect()))
+            }
+            SearchField::Categories(cats) => {
+                any_of(sql, "t.status_category", Value::Texts(cats.iter().map(|c| c.as_str().to_string()).collect()))
+            }
+            SearchField::Priorities(ps) => {
+                any_of(sql, "t.priority", Value::Ints(ps.iter().map(|p| p.rank()).collect()))
+            }
             SearchField::Type(t) => {
                 sql.push("t.ticket_type IS NOT DISTINCT FROM ");
-                sql.bind(p(t.as_str().to_string()));
+                sql.bind(t.as_str());
                 sql.push("::text");
             }
-            SearchField::Departments(d) => any_of(sql, "t.department_id", d.iter().map(|d| d.0).collect()),
-            SearchField::Assignee(None) => sql.push("t.assignee_id IS NULL"),
+            SearchField::Departments(d) => any_of(sql, "t.department_id", Value::Ints(d.iter().map(|d| d.0).collect())),
+            SearchField::Assignee(None) => {
+                sql.push("t.assignee_id IS NULL");
+            }
             SearchField::Assignee(Some(a)) => {
                 sql.push("t.assignee_id IS NOT DISTINCT FROM ");
-                sql.bind(p(a.0));
+                sql.bind(a.0);
                 sql.push("::bigint");
             }
-            SearchField::Requesters(r) => any_of(sql, "t.requester_id", r.iter().map(|r| r.0).collect()),
-            SearchField::Organizations(o) => any_of(sql, "t.organization_id", o.iter().map(|o| o.0).collect()),
+            SearchField::Requesters(r) => any_of(sql, "t.requester_id", Value::Ints(r.iter().map(|r| r.0).collect())),
+            SearchField::Organizations(o) => {
+                any_of(sql, "t.organization_id", Value::Ints(o.iter().map(|o| o.0).collect()))
+            }
             SearchField::Tag(tag) => {
                 sql.push("EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND ");
-                text_equals(sql, "g.tag", tag);
+                sql.append(&POSTGRES.text_equals("g.tag", tag));
                 sql.push(")");
             }
             SearchField::HasAttachment => {
@@ -700,16 +703,16 @@ impl Compiler<'_> {
                 sql.push("(TRUE");
                 if let Some(s) = range.start {
                     sql.push(&format!(" AND {col} >= "));
-                    sql.bind(p(ms(s)));
+                    sql.bind(ms(s));
                 }
                 if let Some(e) = range.end {
                     sql.push(&format!(" AND {col} < "));
-                    sql.bind(p(ms(e)));
+                    sql.bind(ms(e));
                 }
                 sql.push(")");
             }
             SearchField::SlaBreached => {
-                sql.push("EXISTS (SELECT 1 FROM ticket_sla sla WHERE sla.ticket_id = t.id AND sla.breached = 1)")
+                sql.push(&sla_breached(true));
             }
             SearchField::SlaDue(range) => {
                 sql.push(
@@ -717,67 +720,31 @@ impl Compiler<'_> {
                 );
                 if let Some(s) = range.start {
                     sql.push(" AND sla.next_due_at >= ");
-                    sql.bind(p(ms(s)));
+                    sql.bind(ms(s));
                 }
                 if let Some(e) = range.end {
                     sql.push(" AND sla.next_due_at < ");
-                    sql.bind(p(ms(e)));
+                    sql.bind(ms(e));
                 }
                 sql.push(")");
             }
         }
-    }
-}
-
-/// `column = value` for a text value as typed. PostgreSQL text cannot hold
-/// NUL, and binding one is an error: a value with one equals nothing.
-fn text_equals(sql: &mut Sql, column: &str, value: &str) {
-    if value.contains('\0') {
-        sql.push("FALSE");
-    } else {
-        sql.push(column);
-        sql.push(" = ");
-        sql.bind(p(value.to_string()));
-    }
-}
-
-/// Adds the condition of a permission scope over `t`.
-fn scope(sql: &mut Sql, scope: &TicketScope) {
-    match scope {
-        TicketScope::All => {}
-        TicketScope::Single(id) => {
-            sql.push(" AND t.id = ");
-            sql.bind(p(id.0));
-        }
-        TicketScope::Agent { user_id, department_ids } => {
-            sql.push(" AND (t.department_id = ANY(");
-            sql.bind(p(department_ids.iter().map(|d| d.0).collect::<Vec<i64>>()));
-            sql.push(") OR t.assignee_id = ");
-            sql.bind(p(user_id.0));
-            sql.push(" OR t.flagged_id = ");
-            sql.bind(p(user_id.0));
-            sql.push(")");
-        }
-        TicketScope::Customer { user_id, organization_id } => match organization_id {
-            Some(org) => {
-                sql.push(" AND (t.requester_id = ");
-                sql.bind(p(user_id.0));
-                sql.push(" OR t.organization_id = ");
-                sql.bind(p(org.0));
-                sql.push(")");
-            }
-            None => {
-                sql.push(" AND t.requester_id = ");
-                sql.bind(p(user_id.0));
-            }
-        },
     }
 }
 
 /// Runs a statement assembled at run time (not cached: each search's shape
 /// differs, and a connection's statement cache has no bound).
-async fn rows(c: &impl Db, sql: &str, values: &[Param]) -> StoreResult<Vec<tokio_postgres::Row>> {
-    crate::db::query_dynamic(c, &numbered(sql), &refs(values)).await
+async fn rows(c: &impl Db, sql: &str, values: &[Value]) -> StoreResult<Vec<tokio_postgres::Row>> {
+    crate::db::query_dynamic(c, &POSTGRES.finish(sql), &bound(&binds(values))).await
+}
+
+/// Adds the permission scope's condition (see [`TicketSql::scope`]).
+///
+/// [`TicketSql::scope`]: tessera_store::sql::TicketSql::scope
+fn scope(sql: &mut Fragment, scope: &TicketScope) {
+    if let Some(s) = TICKETS.scope(scope, false) {
+        sql.push(" AND ").append(&s);
+    }
 }
 
 /// Runs a search: the exact count, then the page.
@@ -787,34 +754,34 @@ pub async fn search(c: &impl Db, q: &SearchQuery) -> StoreResult<SearchPage> {
     let restrict = if q.include_notes { "" } else { "ABC" };
     let rank = rank_query(&q.expr);
 
-    let mut base = Sql::default();
+    let mut base = Fragment::default();
     base.push("t.deleted_at IS NULL");
     scope(&mut base, &q.scope);
     base.push(" AND ");
     Compiler { restrict, include_notes: q.include_notes }.expr(&mut base, &q.expr);
 
-    let counted = rows(c, &format!("SELECT COUNT(*) FROM tickets t WHERE {}", base.text), &base.values).await?;
+    let counted = rows(c, &format!("SELECT COUNT(*) FROM tickets t WHERE {}", base.sql), &base.values).await?;
     let total: i64 = counted.first().map_or(Ok(0), |r| r.int(0))?;
     let total = u64::try_from(total).unwrap_or(0);
 
     let mut values = base.values;
-    let page = |values: &mut Vec<Param>| {
-        values.push(p(limit));
-        values.push(p(offset));
+    let page = |values: &mut Vec<Value>| {
+        values.push(Value::Int(limit));
+        values.push(Value::Int(offset));
         "LIMIT ? OFFSET ?"
     };
     let found: Vec<(i64, Option<f64>)> = match (rank, q.order) {
         (Some(rank), SearchOrder::Relevance) if total <= RANK_LIMIT => {
             // The rank query's parameter comes first in the SQL text.
             let doc = if q.include_notes { "si.doc" } else { "ts_filter(si.doc, '{a,b,c}')" };
-            let mut v: Vec<Param> = vec![p(rank)];
+            let mut v = vec![Value::Text(rank)];
             v.append(&mut values);
             let tail = page(&mut v);
             let sql = format!(
                 "SELECT t.id, ts_rank({RANK_WEIGHTS}, {doc}, ?::text::tsquery)::float8 AS score \
                  FROM tickets t LEFT JOIN search_index si ON si.ticket_id = t.id WHERE {} \
                  ORDER BY score DESC NULLS LAST, t.id DESC {tail}",
-                base.text
+                base.sql
             );
             rows(c, &sql, &v)
                 .await?
@@ -831,7 +798,7 @@ pub async fn search(c: &impl Db, q: &SearchQuery) -> StoreResult<SearchPage> {
                 _ => "t.updated_at DESC, t.id DESC",
             };
             let tail = page(&mut values);
-            let sql = format!("SELECT t.id FROM tickets t WHERE {} ORDER BY {by} {tail}", base.text);
+            let sql = format!("SELECT t.id FROM tickets t WHERE {} ORDER BY {by} {tail}", base.sql);
             rows(c, &sql, &values).await?.iter().map(|r| Ok((r.int(0)?, None))).collect::<StoreResult<_>>()?
         }
     };
@@ -845,14 +812,14 @@ async fn load(c: &impl Db, s: &TicketScope, found: &[(i64, Option<f64>)]) -> Sto
     if found.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sql = Sql::default();
+    let mut sql = Fragment::default();
     sql.push(&format!("SELECT {} FROM tickets t WHERE t.deleted_at IS NULL", *TICKET_SELECT));
     scope(&mut sql, s);
     sql.push(" AND t.id = ANY(");
-    sql.bind(p(found.iter().map(|(id, _)| *id).collect::<Vec<i64>>()));
+    sql.bind(Value::Ints(found.iter().map(|(id, _)| *id).collect()));
     sql.push(")");
     let mut by_id: HashMap<i64, tessera_core::Ticket> = HashMap::new();
-    for r in rows(c, &sql.text, &sql.values).await? {
+    for r in rows(c, &sql.sql, &sql.values).await? {
         let t = ticket_from_row(&r)?;
         by_id.insert(t.id.0, t);
     }
@@ -866,21 +833,19 @@ async fn load(c: &impl Db, s: &TicketScope, found: &[(i64, Option<f64>)]) -> Sto
 /// placeholders (see `rows::numbered`) over the tickets aliased `t`: every
 /// word of it in the ticket's text (notes only when `include_notes`), or
 /// the text is the ticket's number.
-pub fn list_text_condition(text: &str, include_notes: bool) -> (String, Vec<Param>) {
+pub fn list_text_condition(text: &str, include_notes: bool) -> Fragment {
     let restrict = if include_notes { "" } else { "ABC" };
     let words: Vec<String> =
         text.split_whitespace().filter_map(|w| ts_phrase(w, false, restrict)).map(|w| format!("({w})")).collect();
-    let mut sql = Sql::default();
+    let number = POSTGRES.text_equals("t.number", text);
     if words.is_empty() {
-        text_equals(&mut sql, "t.number", text);
-        return (sql.text, sql.values);
+        return number;
     }
-    sql.push("(");
-    text_equals(&mut sql, "t.number", text);
-    sql.push(" OR ");
+    let mut sql = Fragment::new("(");
+    sql.append(&number).push(" OR ");
     lookup(&mut sql, words.join(" & "));
     sql.push(")");
-    (sql.text, sql.values)
+    sql
 }
 
 #[cfg(test)]
@@ -937,11 +902,12 @@ mod tests {
 
     #[test]
     fn a_nul_is_never_bound() {
-        let (sql, values) = list_text_condition("\u{0}!", false);
-        assert_eq!((sql.as_str(), values.len()), ("FALSE", 0));
-        let (sql, values) = list_text_condition("a\u{0}bc", true);
+        let f = list_text_condition("\u{0}!", false);
+        assert_eq!((f.sql.as_str(), f.values.len()), ("FALSE", 0));
+        let f = list_text_condition("a\u{0}bc", true);
+        let values = f.values;
         assert_eq!(
-            sql,
+            f.sql,
             "(FALSE OR t.id IN (SELECT si.ticket_id FROM search_index si WHERE si.doc @@ ?::text::tsquery))"
         );
         assert_eq!(values.len(), 1);
