@@ -8,6 +8,7 @@ use tessera_core::custom_field::CustomFieldDef;
 use tessera_core::ids::*;
 use tessera_core::status::Status;
 use tessera_core::{Department, Organization, Service, ServiceKind, Timestamp, User};
+use tessera_store::sql::Value;
 use tessera_store::*;
 
 fn one_row(n: u64) -> StoreResult<()> {
@@ -15,7 +16,7 @@ fn one_row(n: u64) -> StoreResult<()> {
 }
 
 fn new_id(row: &tokio_postgres::Row) -> StoreResult<i64> {
-    row.int(0)
+    PgRow(row).int(0)
 }
 
 // ---- users ----------------------------------------------------------------------
@@ -72,7 +73,7 @@ pub async fn update_user(tx: &Tx<'_>, u: &User) -> StoreResult<()> {
     .await?;
     one_row(n)?;
     if let Some(r) = before
-        && (r.text(0)? != u.name || r.text(1)? != u.email.as_str())
+        && (PgRow(&r).text(0)? != u.name || PgRow(&r).text(1)? != u.email.as_str())
     {
         crate::search::index_requester_tickets(tx, u.id).await?;
     }
@@ -86,8 +87,8 @@ pub async fn users_named(c: &impl Db, name: &str, limit: u32) -> StoreResult<Vec
     let rows = query(c, "SELECT id, name FROM users ORDER BY id", &[]).await?;
     let mut ids = Vec::new();
     for r in &rows {
-        if tessera_core::search::fold(r.text(1)?.trim()) == want {
-            ids.push(r.int::<i64>(0)?);
+        if tessera_core::search::fold(PgRow(r).text(1)?.trim()) == want {
+            ids.push(PgRow(r).int::<i64>(0)?);
             if ids.len() >= limit as usize {
                 break;
             }
@@ -115,27 +116,27 @@ pub async fn user_by_email(c: &impl Db, email: &str) -> StoreResult<Option<User>
 /// A page of users.
 pub async fn list_users(c: &impl Db, q: &UserQuery) -> StoreResult<Vec<User>> {
     let mut w = vec!["id > ?".to_string()];
-    let mut v: Vec<Param> = vec![p(q.after.map_or(0, |u| u.0))];
+    let mut v = vec![Value::Int(q.after.map_or(0, |u| u.0))];
     if let Some(r) = q.role {
         w.push("role = ?".into());
-        v.push(p(r.as_str().to_string()));
+        v.push(Value::Text(r.as_str().into()));
     }
     if let Some(o) = q.organization_id {
         w.push("organization_id = ?".into());
-        v.push(p(o.0));
+        v.push(Value::Int(o.0));
     }
     if let Some(s) = &q.search {
         w.push("(strpos(email_key, ?) > 0 OR strpos(lower(name), ?) > 0)".into());
         let s = s.to_lowercase();
-        v.push(p(s.clone()));
-        v.push(p(s));
+        v.push(Value::Text(s.clone()));
+        v.push(Value::Text(s));
     }
     let sql = format!(
         "SELECT {USER_SELECT} FROM users WHERE {} ORDER BY id LIMIT {}",
         w.join(" AND "),
         q.limit.clamp(1, 1000)
     );
-    all(query_dynamic(c, &numbered(&sql), &refs(&v)).await?, user_from_row)
+    all(query_dynamic(c, &numbered(&sql), &bound(&binds(&v))).await?, user_from_row)
 }
 
 // ---- organizations ----------------------------------------------------------------
@@ -349,22 +350,6 @@ pub async fn insert_status(c: &impl Db, s: Status) -> StoreResult<Status> {
     Ok(s)
 }
 
-fn field_values(f: &CustomFieldDef) -> StoreResult<Vec<Param>> {
-    Ok(vec![
-        p(f.key.clone()),
-        p(to_json(&f.labels)?),
-        p(f.field_type.as_str().to_string()),
-        p(b(f.required)),
-        p(to_json(&f.options)?),
-        p(b(f.customer_visible)),
-        p(b(f.customer_editable)),
-        p(to_json(&f.department_ids)?),
-        p(b(f.wipe_on_solve)),
-        p(f.position),
-        p(ms(f.created_at)),
-    ])
-}
-
 /// Custom field definitions.
 pub async fn custom_fields(c: &impl Db) -> StoreResult<Vec<CustomFieldDef>> {
     let sql = format!("SELECT {CUSTOM_FIELD_SELECT} FROM custom_fields ORDER BY position, id");
@@ -373,13 +358,13 @@ pub async fn custom_fields(c: &impl Db) -> StoreResult<Vec<CustomFieldDef>> {
 
 /// Creates a custom field.
 pub async fn insert_custom_field(c: &impl Db, mut f: CustomFieldDef) -> StoreResult<CustomFieldDef> {
-    let v = field_values(&f)?;
+    let v = custom_field_values(&f)?;
     let row = query_one(
         c,
         "INSERT INTO custom_fields (key, labels, field_type, required, options, customer_visible, customer_editable, \
          department_ids, wipe_on_solve, position, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
          RETURNING id",
-        &refs(&v),
+        &bound(&binds(&v)),
     )
     .await?;
     f.id = CustomFieldId(new_id(&row)?);
@@ -388,14 +373,14 @@ pub async fn insert_custom_field(c: &impl Db, mut f: CustomFieldDef) -> StoreRes
 
 /// Saves a custom field.
 pub async fn update_custom_field(c: &impl Db, f: &CustomFieldDef) -> StoreResult<()> {
-    let mut v = field_values(f)?;
-    v.push(p(f.id.0));
+    let mut v = custom_field_values(f)?;
+    v.push(Value::Int(f.id.0));
     let n = execute(
         c,
         "UPDATE custom_fields SET key = $1, labels = $2, field_type = $3, required = $4, options = $5, \
          customer_visible = $6, customer_editable = $7, department_ids = $8, wipe_on_solve = $9, position = $10, \
          created_at = $11 WHERE id = $12",
-        &refs(&v),
+        &bound(&binds(&v)),
     )
     .await?;
     one_row(n)
@@ -414,7 +399,7 @@ pub async fn insert_token(c: &impl Db, mut t: TokenRecord) -> StoreResult<TokenR
         c,
         "INSERT INTO tokens (user_id, name, identifier, secret_hash, created_at, revoked_at) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        &[&t.user_id.0, &t.name, &t.identifier, &t.secret_hash, &ms(t.created_at), &ms_opt(t.revoked_at)],
+        &[&t.user_id.0, &t.name, &t.identifier, &t.secret_hash, &ms(t.created_at), &t.revoked_at.map(ms)],
     )
     .await?;
     t.id = TokenId(new_id(&row)?);
@@ -517,11 +502,11 @@ pub async fn idempotency_begin(
         )
         .await?;
         let Some(r) = found else { continue };
-        return match r.int_opt::<i64>(1)? {
+        return match PgRow(&r).int_opt::<i64>(1)? {
             Some(status) => {
                 let body: Option<Vec<u8>> = r.try_get(2).map_err(map_err)?;
                 Ok(IdempotencyBegin::Done {
-                    fingerprint: r.text(0)?,
+                    fingerprint: PgRow(&r).text(0)?,
                     status: u16::try_from(status).unwrap_or(500),
                     body: body.unwrap_or_default(),
                 })
@@ -637,7 +622,7 @@ pub async fn rate_limit_hit(c: &impl Db, key: &str, window_ms: i64, max: u32, at
         &[&key, &ms(at), &window_ms],
     )
     .await?;
-    Ok(row.int::<i64>(0)? <= i64::from(max))
+    Ok(PgRow(&row).int::<i64>(0)? <= i64::from(max))
 }
 
 /// Where a limit stands, if its window is open.

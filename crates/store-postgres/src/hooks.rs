@@ -2,61 +2,13 @@
 
 use crate::db::{Db, Tx, execute, query, query_one, query_opt};
 use crate::rows::*;
+use tessera_core::Timestamp;
 use tessera_core::ids::*;
-use tessera_core::{EventKind, Side, Timestamp};
+use tessera_store::sql::Value;
 use tessera_store::*;
-use tokio_postgres::Row;
 
 fn not_found_unless_one(n: u64) -> StoreResult<()> {
     if n == 1 { Ok(()) } else { Err(StoreError::NotFound) }
-}
-
-const WEBHOOK_SELECT: &str = "id, url, description, kinds, sides, format, secret, active, failure_limit, \
-     consecutive_failures, disabled_reason, created_at, updated_at";
-
-fn webhook_from_row(r: &Row) -> StoreResult<Webhook> {
-    let kinds: Vec<String> = r.json(3)?;
-    let sides: Vec<String> = r.json(4)?;
-    Ok(Webhook {
-        id: WebhookId(r.int(0)?),
-        url: r.text(1)?,
-        description: r.text(2)?,
-        kinds: kinds
-            .iter()
-            .map(|k| EventKind::parse(k).ok_or_else(|| bad_column("kinds", "unknown event kind")))
-            .collect::<Result<_, _>>()?,
-        sides: sides
-            .iter()
-            .map(|s| Side::parse(s).ok_or_else(|| bad_column("sides", "unknown side")))
-            .collect::<Result<_, _>>()?,
-        format: r.parsed(5, HookFormat::parse)?,
-        secret: r.text(6)?,
-        active: r.flag(7)?,
-        failure_limit: r.int(8)?,
-        consecutive_failures: r.int(9)?,
-        disabled_reason: r.text_opt(10)?,
-        created_at: r.ts(11)?,
-        updated_at: r.ts(12)?,
-    })
-}
-
-fn webhook_values(w: &Webhook) -> StoreResult<Vec<Param>> {
-    let kinds: Vec<&str> = w.kinds.iter().map(|k| k.as_str()).collect();
-    let sides: Vec<&str> = w.sides.iter().map(|s| s.as_str()).collect();
-    Ok(vec![
-        p(w.url.clone()),
-        p(w.description.clone()),
-        p(to_json(&kinds)?),
-        p(to_json(&sides)?),
-        p(w.format.as_str().to_string()),
-        p(w.secret.clone()),
-        p(b(w.active)),
-        p(i64::from(w.failure_limit)),
-        p(i64::from(w.consecutive_failures)),
-        p(w.disabled_reason.clone()),
-        p(ms(w.created_at)),
-        p(ms(w.updated_at)),
-    ])
 }
 
 /// Creates a webhook.
@@ -67,23 +19,23 @@ pub async fn insert_webhook(c: &impl Db, mut w: Webhook) -> StoreResult<Webhook>
         "INSERT INTO webhooks (url, description, kinds, sides, format, secret, active, failure_limit, \
          consecutive_failures, disabled_reason, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
-        &refs(&v),
+        &bound(&binds(&v)),
     )
     .await?;
-    w.id = WebhookId(row.int(0)?);
+    w.id = WebhookId(PgRow(&row).int(0)?);
     Ok(w)
 }
 
 /// Saves a webhook.
 pub async fn update_webhook(c: &impl Db, w: &Webhook) -> StoreResult<()> {
     let mut v = webhook_values(w)?;
-    v.push(p(w.id.0));
+    v.push(Value::Int(w.id.0));
     let n = execute(
         c,
         "UPDATE webhooks SET url = $1, description = $2, kinds = $3, sides = $4, format = $5, secret = $6, \
          active = $7, failure_limit = $8, consecutive_failures = $9, disabled_reason = $10, created_at = $11, \
          updated_at = $12 WHERE id = $13",
-        &refs(&v),
+        &bound(&binds(&v)),
     )
     .await?;
     not_found_unless_one(n)
@@ -113,32 +65,6 @@ pub async fn delete_webhook(tx: &Tx<'_>, id: WebhookId) -> StoreResult<()> {
     not_found_unless_one(execute(tx, "DELETE FROM webhooks WHERE id = $1", &[&id.0]).await?)
 }
 
-const DELIVERY_COLUMNS: &str = "id, webhook_id, event_id, ticket_id, name, state, attempts, \
-     next_attempt_at, last_status, last_error, created_at, finished_at, redelivery_of, test_payload";
-
-fn delivery_select() -> String {
-    DELIVERY_COLUMNS.split(", ").map(|c| format!("d.{c}")).collect::<Vec<_>>().join(", ")
-}
-
-fn delivery_from_row(r: &Row) -> StoreResult<Delivery> {
-    Ok(Delivery {
-        id: DeliveryId(r.int(0)?),
-        webhook_id: WebhookId(r.int(1)?),
-        event_id: r.int_opt(2)?.map(EventId),
-        ticket_id: r.int_opt(3)?.map(TicketId),
-        name: r.text(4)?,
-        state: r.parsed(5, DeliveryState::parse)?,
-        attempts: r.int(6)?,
-        next_attempt_at: r.ts(7)?,
-        last_status: r.int_opt(8)?,
-        last_error: r.text_opt(9)?,
-        created_at: r.ts(10)?,
-        finished_at: r.ts_opt(11)?,
-        redelivery_of: r.int_opt(12)?.map(DeliveryId),
-        test_payload: r.text_opt(13)?,
-    })
-}
-
 async fn insert_delivery_row(c: &impl Db, d: &NewDelivery, now: i64) -> StoreResult<DeliveryId> {
     let row = query_one(
         c,
@@ -156,7 +82,7 @@ async fn insert_delivery_row(c: &impl Db, d: &NewDelivery, now: i64) -> StoreRes
         ],
     )
     .await?;
-    Ok(DeliveryId(row.int(0)?))
+    Ok(DeliveryId(PgRow(&row).int(0)?))
 }
 
 /// Moves the outbox cursor from `from` to `up_to` by compare-and-set and
@@ -223,7 +149,7 @@ pub async fn claim_deliveries(
          )
          UPDATE webhook_deliveries d SET leased_until = $3 FROM due WHERE d.id = due.id
          RETURNING {}",
-        delivery_select()
+        DELIVERY_SELECT
     );
     let rows = query(tx, &sql, &[&ms(now), &i64::from(limit), &ms(lease_until)]).await?;
     let mut claimed = all(rows, delivery_from_row)?;
@@ -261,7 +187,7 @@ pub async fn record_attempt(tx: &Tx<'_>, a: &Attempt, outcome: AttemptOutcome) -
     )
     .await?
     .ok_or(StoreError::NotFound)?;
-    let webhook_id: i64 = row.int(0)?;
+    let webhook_id: i64 = PgRow(&row).int(0)?;
     let ok = outcome == AttemptOutcome::Delivered;
     let row = query_one(
         tx,
@@ -270,7 +196,7 @@ pub async fn record_attempt(tx: &Tx<'_>, a: &Attempt, outcome: AttemptOutcome) -
         &[&ok, &webhook_id],
     )
     .await?;
-    let (failures, limit, active): (u32, u32, bool) = (row.int(0)?, row.int(1)?, row.flag(2)?);
+    let (failures, limit, active): (u32, u32, bool) = (PgRow(&row).int(0)?, PgRow(&row).int(1)?, PgRow(&row).flag(2)?);
     let disabled = !ok && active && failures >= limit;
     if disabled {
         execute(
@@ -285,7 +211,7 @@ pub async fn record_attempt(tx: &Tx<'_>, a: &Attempt, outcome: AttemptOutcome) -
 
 /// One delivery.
 pub async fn delivery(c: &impl Db, id: DeliveryId) -> StoreResult<Option<Delivery>> {
-    let sql = format!("SELECT {} FROM webhook_deliveries d WHERE d.id = $1", delivery_select());
+    let sql = format!("SELECT {} FROM webhook_deliveries d WHERE d.id = $1", DELIVERY_SELECT);
     one(query_opt(c, &sql, &[&id.0]).await?, delivery_from_row)
 }
 
@@ -298,7 +224,7 @@ pub async fn deliveries(
 ) -> StoreResult<Vec<Delivery>> {
     let sql = format!(
         "SELECT {} FROM webhook_deliveries d WHERE d.webhook_id = $1 AND d.id < $2 ORDER BY d.id DESC LIMIT $3",
-        delivery_select()
+        DELIVERY_SELECT
     );
     let rows = query(c, &sql, &[&w.0, &before.map_or(i64::MAX, |b| b.0), &i64::from(limit.clamp(1, 500))]).await?;
     all(rows, delivery_from_row)
@@ -306,61 +232,8 @@ pub async fn deliveries(
 
 /// A delivery's attempts.
 pub async fn attempts(c: &impl Db, d: DeliveryId) -> StoreResult<Vec<Attempt>> {
-    let rows = query(
-        c,
-        "SELECT delivery_id, attempt, at, status, latency_ms, response, error FROM webhook_attempts \
-         WHERE delivery_id = $1 ORDER BY id",
-        &[&d.0],
-    )
-    .await?;
-    all(rows, |r| {
-        Ok(Attempt {
-            delivery_id: DeliveryId(r.int(0)?),
-            attempt: r.int(1)?,
-            at: r.ts(2)?,
-            status: r.int_opt(3)?,
-            latency_ms: r.int(4)?,
-            response: r.text(5)?,
-            error: r.text_opt(6)?,
-        })
-    })
-}
-
-const ENDPOINT_SELECT: &str = "id, kind, name, url, description, format, secret, priority, timeout_ms, on_failure, active, created_at, updated_at";
-
-fn endpoint_from_row(r: &Row) -> StoreResult<HookEndpoint> {
-    Ok(HookEndpoint {
-        id: HookId(r.int(0)?),
-        kind: r.parsed(1, EndpointKind::parse)?,
-        name: r.text(2)?,
-        url: r.text(3)?,
-        description: r.text(4)?,
-        format: r.parsed(5, HookFormat::parse)?,
-        secret: r.text(6)?,
-        priority: r.int(7)?,
-        timeout_ms: r.int(8)?,
-        on_failure: r.parsed(9, OnFailure::parse)?,
-        active: r.flag(10)?,
-        created_at: r.ts(11)?,
-        updated_at: r.ts(12)?,
-    })
-}
-
-fn endpoint_values(e: &HookEndpoint) -> Vec<Param> {
-    vec![
-        p(e.kind.as_str().to_string()),
-        p(e.name.clone()),
-        p(e.url.clone()),
-        p(e.description.clone()),
-        p(e.format.as_str().to_string()),
-        p(e.secret.clone()),
-        p(e.priority),
-        p(i64::from(e.timeout_ms)),
-        p(e.on_failure.as_str().to_string()),
-        p(b(e.active)),
-        p(ms(e.created_at)),
-        p(ms(e.updated_at)),
-    ]
+    let sql = format!("SELECT {ATTEMPT_SELECT} FROM webhook_attempts WHERE delivery_id = $1 ORDER BY id");
+    all(query(c, &sql, &[&d.0]).await?, attempt_from_row)
 }
 
 /// Creates an endpoint.
@@ -370,22 +243,22 @@ pub async fn insert_hook_endpoint(c: &impl Db, mut e: HookEndpoint) -> StoreResu
         c,
         "INSERT INTO hook_endpoints (kind, name, url, description, format, secret, priority, timeout_ms, on_failure, \
          active, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
-        &refs(&v),
+        &bound(&binds(&v)),
     )
     .await?;
-    e.id = HookId(row.int(0)?);
+    e.id = HookId(PgRow(&row).int(0)?);
     Ok(e)
 }
 
 /// Saves an endpoint.
 pub async fn update_hook_endpoint(c: &impl Db, e: &HookEndpoint) -> StoreResult<()> {
     let mut v = endpoint_values(e);
-    v.push(p(e.id.0));
+    v.push(Value::Int(e.id.0));
     let n = execute(
         c,
         "UPDATE hook_endpoints SET kind = $1, name = $2, url = $3, description = $4, format = $5, secret = $6, \
          priority = $7, timeout_ms = $8, on_failure = $9, active = $10, created_at = $11, updated_at = $12 WHERE id = $13",
-        &refs(&v),
+        &bound(&binds(&v)),
     )
     .await?;
     not_found_unless_one(n)

@@ -34,7 +34,7 @@
 //! their matches newest first without a score, as the SQLite store does.
 
 use crate::db::{Db, Tx, execute, query, query_opt};
-use crate::rows::{PgResultExt, RowExt, TICKET_SELECT, binds, bound, ms, ticket_from_row};
+use crate::rows::{PgResultExt, PgRow, RowExt, TICKET_SELECT, binds, bound, ms, ticket_from_row};
 use crate::tickets::TICKETS;
 use deadpool_postgres::Pool;
 use std::collections::{BTreeMap, HashMap};
@@ -262,7 +262,14 @@ const TEXT_SELECT: &str =
     "SELECT t.id, t.subject, u.name, u.email FROM tickets t JOIN users u ON u.id = t.requester_id";
 
 fn text_from_row(r: &tokio_postgres::Row) -> StoreResult<(i64, TicketText)> {
-    Ok((r.int(0)?, TicketText { subject: r.text(1)?, requester_name: r.text(2)?, requester_email: r.text(3)? }))
+    Ok((
+        PgRow(r).int(0)?,
+        TicketText {
+            subject: PgRow(r).text(1)?,
+            requester_name: PgRow(r).text(2)?,
+            requester_email: PgRow(r).text(3)?,
+        },
+    ))
 }
 
 const UPSERT: &str = "INSERT INTO search_index (ticket_id, doc) VALUES ($1, $2::text::tsvector) \
@@ -285,7 +292,7 @@ pub async fn index_ticket(tx: &Tx<'_>, id: TicketId) -> StoreResult<()> {
     .await?;
     let mut messages = Vec::with_capacity(rows.len());
     for r in &rows {
-        messages.push((r.text(0)? == "note", r.text(1)?));
+        messages.push((PgRow(r).text(0)? == "note", PgRow(r).text(1)?));
     }
     let doc = document(&text, messages.iter().map(|(n, b)| (*n, b.as_str())));
     execute(tx, UPSERT, &[&id.0, &doc.literal()]).await?;
@@ -308,7 +315,7 @@ pub async fn indexed_fields(tx: &Tx<'_>, id: TicketId) -> StoreResult<Option<Ind
         query_opt(tx, "SELECT subject, requester_id, deleted_at IS NOT NULL FROM tickets WHERE id = $1", &[&id.0])
             .await?;
     row.map(|r| -> StoreResult<Indexed> {
-        Ok(Indexed { subject: r.text(0)?, requester_id: r.int(1)?, deleted: r.try_get(2).db()? })
+        Ok(Indexed { subject: PgRow(&r).text(0)?, requester_id: PgRow(&r).int(1)?, deleted: r.try_get(2).db()? })
     })
     .transpose()
 }
@@ -332,7 +339,7 @@ pub async fn index_requester_tickets(tx: &Tx<'_>, requester: UserId) -> StoreRes
         query(tx, "SELECT id FROM tickets WHERE requester_id = $1 AND deleted_at IS NULL ORDER BY id", &[&requester.0])
             .await?;
     for r in &rows {
-        index_ticket(tx, TicketId(r.int(0)?)).await?;
+        index_ticket(tx, TicketId(PgRow(r).int(0)?)).await?;
     }
     Ok(())
 }
@@ -369,7 +376,7 @@ async fn rebuild_batch(tx: &Tx<'_>, after: i64, limit: u32) -> StoreResult<Batch
     .await?;
     let mut messages = Vec::with_capacity(rows.len());
     for r in &rows {
-        messages.push((r.int::<i64>(0)?, r.text(1)? == "note", r.text(2)?));
+        messages.push((PgRow(r).int::<i64>(0)?, PgRow(r).text(1)? == "note", PgRow(r).text(2)?));
     }
     let mut ids = Vec::with_capacity(tickets.len());
     let mut docs = Vec::with_capacity(tickets.len());
@@ -409,7 +416,7 @@ pub async fn rebuild_index(pool: &Pool, observer: Option<ReindexObserver>) -> St
     let mut client = crate::db::client(pool).await?;
     let total: i64 = query_opt(&client, "SELECT COUNT(*) FROM tickets WHERE deleted_at IS NULL", &[])
         .await?
-        .map_or(Ok(0), |r| r.int(0))?;
+        .map_or(Ok(0), |r| PgRow(&r).int(0))?;
     let total = u64::try_from(total).unwrap_or(0);
     let mut stats = ReindexStats::default();
     let mut after = 0i64;
@@ -761,7 +768,7 @@ pub async fn search(c: &impl Db, q: &SearchQuery) -> StoreResult<SearchPage> {
     Compiler { restrict, include_notes: q.include_notes }.expr(&mut base, &q.expr);
 
     let counted = rows(c, &format!("SELECT COUNT(*) FROM tickets t WHERE {}", base.sql), &base.values).await?;
-    let total: i64 = counted.first().map_or(Ok(0), |r| r.int(0))?;
+    let total: i64 = counted.first().map_or(Ok(0), |r| PgRow(r).int(0))?;
     let total = u64::try_from(total).unwrap_or(0);
 
     let mut values = base.values;
@@ -786,7 +793,7 @@ pub async fn search(c: &impl Db, q: &SearchQuery) -> StoreResult<SearchPage> {
             rows(c, &sql, &v)
                 .await?
                 .iter()
-                .map(|r| Ok((r.int(0)?, r.try_get::<_, Option<f64>>(1).db()?)))
+                .map(|r| Ok((PgRow(r).int(0)?, r.try_get::<_, Option<f64>>(1).db()?)))
                 .collect::<StoreResult<_>>()?
         }
         (rank, order) => {
@@ -799,7 +806,7 @@ pub async fn search(c: &impl Db, q: &SearchQuery) -> StoreResult<SearchPage> {
             };
             let tail = page(&mut values);
             let sql = format!("SELECT t.id FROM tickets t WHERE {} ORDER BY {by} {tail}", base.sql);
-            rows(c, &sql, &values).await?.iter().map(|r| Ok((r.int(0)?, None))).collect::<StoreResult<_>>()?
+            rows(c, &sql, &values).await?.iter().map(|r| Ok((PgRow(r).int(0)?, None))).collect::<StoreResult<_>>()?
         }
     };
     let hits = load(c, &q.scope, &found).await?;
@@ -820,7 +827,7 @@ async fn load(c: &impl Db, s: &TicketScope, found: &[(i64, Option<f64>)]) -> Sto
     sql.push(")");
     let mut by_id: HashMap<i64, tessera_core::Ticket> = HashMap::new();
     for r in rows(c, &sql.sql, &sql.values).await? {
-        let t = ticket_from_row(&r)?;
+        let t = ticket_from_row(&PgRow(&r))?;
         by_id.insert(t.id.0, t);
     }
     Ok(found

@@ -10,105 +10,41 @@
 //! a state computed from a later ticket version.
 
 use crate::db::{Db, Tx, execute, query, query_opt};
-use crate::rows::{RowExt, b, ms, ms_opt, to_json};
+use crate::rows::*;
 use tessera_core::ids::*;
-use tessera_core::sla::{SlaPolicy, TargetState};
 use tessera_core::{StatusCategory, Timestamp};
+use tessera_store::sql::Value;
 use tessera_store::*;
-use tokio_postgres::Row;
-
-const POLICY_SELECT: &str =
-    "id, name, position, active, department_ids, schedule, targets, warning_minutes, created_at, updated_at";
-
-fn policy_from_row(r: &Row) -> StoreResult<SlaPolicyRecord> {
-    Ok(SlaPolicyRecord {
-        id: SlaPolicyId(r.int(0)?),
-        position: r.int(2)?,
-        active: r.flag(3)?,
-        policy: SlaPolicy {
-            name: r.text(1)?,
-            department_ids: r.json(4)?,
-            schedule: r.json(5)?,
-            targets: r.json(6)?,
-            warning_minutes: r.int(7)?,
-        },
-        created_at: r.ts(8)?,
-        updated_at: r.ts(9)?,
-    })
-}
-
-/// A policy's stored values, in `POLICY_SELECT` order after `id` and
-/// `position`, as owned values.
-struct PolicyValues {
-    name: String,
-    active: i64,
-    department_ids: String,
-    schedule: String,
-    targets: String,
-    warning_minutes: i64,
-    created_at: i64,
-    updated_at: i64,
-}
-
-fn policy_values(p: &SlaPolicyRecord) -> StoreResult<PolicyValues> {
-    Ok(PolicyValues {
-        name: p.policy.name.clone(),
-        active: b(p.active),
-        department_ids: to_json(&p.policy.department_ids)?,
-        schedule: to_json(&p.policy.schedule)?,
-        targets: to_json(&p.policy.targets)?,
-        warning_minutes: i64::from(p.policy.warning_minutes),
-        created_at: ms(p.created_at),
-        updated_at: ms(p.updated_at),
-    })
-}
 
 /// Creates a policy after the others (its position one past the highest).
 pub async fn insert_sla_policy(tx: &Tx<'_>, mut p: SlaPolicyRecord) -> StoreResult<SlaPolicyRecord> {
-    let v = policy_values(&p)?;
+    // Every value but the position, which the statement takes.
+    let mut v = policy_values(&p)?;
+    v.remove(1);
     let row = query_opt(
         tx,
         "INSERT INTO sla_policies (name, position, active, department_ids, schedule, targets, warning_minutes, \
          created_at, updated_at) \
          VALUES ($1, (SELECT COALESCE(MAX(position), 0) + 1 FROM sla_policies), $2, $3, $4, $5, $6, $7, $8) \
          RETURNING id, position",
-        &[
-            &v.name,
-            &v.active,
-            &v.department_ids,
-            &v.schedule,
-            &v.targets,
-            &v.warning_minutes,
-            &v.created_at,
-            &v.updated_at,
-        ],
+        &bound(&binds(&v)),
     )
     .await?
     .ok_or_else(|| StoreError::Backend("INSERT … RETURNING gave no row".into()))?;
-    p.id = SlaPolicyId(row.int(0)?);
-    p.position = row.int(1)?;
+    p.id = SlaPolicyId(PgRow(&row).int(0)?);
+    p.position = PgRow(&row).int(1)?;
     Ok(p)
 }
 
 /// Saves a policy ([`StoreError::NotFound`] when there is none).
 pub async fn update_sla_policy(tx: &Tx<'_>, p: &SlaPolicyRecord) -> StoreResult<()> {
-    let v = policy_values(p)?;
+    let mut v = policy_values(p)?;
+    v.push(Value::Int(p.id.0));
     let n = execute(
         tx,
         "UPDATE sla_policies SET name = $1, position = $2, active = $3, department_ids = $4, schedule = $5, \
          targets = $6, warning_minutes = $7, created_at = $8, updated_at = $9 WHERE id = $10",
-        &[
-            &v.name,
-            &p.position,
-            &v.active,
-            &v.department_ids,
-            &v.schedule,
-            &v.targets,
-            &v.warning_minutes,
-            &v.created_at,
-            &v.updated_at,
-            &p.id.0,
-        ],
+        &bound(&binds(&v)),
     )
     .await?;
     if n == 1 { Ok(()) } else { Err(StoreError::NotFound) }
@@ -117,13 +53,13 @@ pub async fn update_sla_policy(tx: &Tx<'_>, p: &SlaPolicyRecord) -> StoreResult<
 /// One policy.
 pub async fn sla_policy(c: &impl Db, id: SlaPolicyId) -> StoreResult<Option<SlaPolicyRecord>> {
     let sql = format!("SELECT {POLICY_SELECT} FROM sla_policies WHERE id = $1");
-    query_opt(c, &sql, &[&id.0]).await?.as_ref().map(policy_from_row).transpose()
+    one(query_opt(c, &sql, &[&id.0]).await?, policy_from_row)
 }
 
 /// Every policy in position order.
 pub async fn list_sla_policies(c: &impl Db) -> StoreResult<Vec<SlaPolicyRecord>> {
     let sql = format!("SELECT {POLICY_SELECT} FROM sla_policies ORDER BY position, id");
-    query(c, &sql, &[]).await?.iter().map(policy_from_row).collect()
+    all(query(c, &sql, &[]).await?, policy_from_row)
 }
 
 /// Removes a policy (the states naming it keep no link: `ON DELETE SET
@@ -133,99 +69,10 @@ pub async fn delete_sla_policy(tx: &Tx<'_>, id: SlaPolicyId) -> StoreResult<()> 
     if n == 1 { Ok(()) } else { Err(StoreError::NotFound) }
 }
 
-const STATE_SELECT: &str =
-    "ticket_id, ticket_version, policy_id, targets, next_due_at, next_alert_at, breached, announced, computed_at";
-
-fn state_from_row(r: &Row) -> StoreResult<TicketSlaRecord> {
-    Ok(TicketSlaRecord {
-        ticket_id: TicketId(r.int(0)?),
-        ticket_version: r.int(1)?,
-        policy_id: r.int_opt::<i64>(2)?.map(SlaPolicyId),
-        targets: r.json(3)?,
-        next_due_at: r.ts_opt(4)?,
-        next_alert_at: r.ts_opt(5)?,
-        breached: r.flag(6)?,
-        announced: r.json(7)?,
-        computed_at: r.ts(8)?,
-    })
-}
-
 /// A ticket's stored state.
 pub async fn ticket_sla(c: &impl Db, ticket: TicketId) -> StoreResult<Option<TicketSlaRecord>> {
     let sql = format!("SELECT {STATE_SELECT} FROM ticket_sla WHERE ticket_id = $1");
-    query_opt(c, &sql, &[&ticket.0]).await?.as_ref().map(state_from_row).transpose()
-}
-
-/// A target's due time and status (its serde name), as the per-metric
-/// columns hold them.
-fn metric(t: &Option<TargetState>) -> (Option<i64>, Option<String>) {
-    match t {
-        Some(t) => (
-            ms_opt(t.due_at),
-            Some(serde_json::to_value(t.status).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()),
-        ),
-        None => (None, None),
-    }
-}
-
-/// The values of a state row, owned, in `STATE_UPSERT`'s order.
-struct StateValues {
-    ticket_id: i64,
-    ticket_version: i64,
-    policy_id: Option<i64>,
-    targets: String,
-    first_response: (Option<i64>, Option<String>),
-    next_response: (Option<i64>, Option<String>),
-    resolution: (Option<i64>, Option<String>),
-    next_due_at: Option<i64>,
-    next_alert_at: Option<i64>,
-    breached: i64,
-    announced: String,
-    computed_at: i64,
-}
-
-impl StateValues {
-    fn new(s: &TicketSlaRecord) -> StoreResult<Self> {
-        Ok(Self {
-            ticket_id: s.ticket_id.0,
-            ticket_version: s.ticket_version,
-            policy_id: s.policy_id.map(|p| p.0),
-            targets: to_json(&s.targets)?,
-            first_response: metric(&s.targets.first_response),
-            next_response: metric(&s.targets.next_response),
-            resolution: metric(&s.targets.resolution),
-            next_due_at: ms_opt(s.next_due_at),
-            next_alert_at: ms_opt(s.next_alert_at),
-            breached: b(s.breached),
-            announced: to_json(&s.announced)?,
-            computed_at: ms(s.computed_at),
-        })
-    }
-
-    async fn upsert(&self, tx: &Tx<'_>, sql: &str) -> StoreResult<u64> {
-        execute(
-            tx,
-            sql,
-            &[
-                &self.ticket_id,
-                &self.ticket_version,
-                &self.policy_id,
-                &self.targets,
-                &self.first_response.0,
-                &self.first_response.1,
-                &self.next_response.0,
-                &self.next_response.1,
-                &self.resolution.0,
-                &self.resolution.1,
-                &self.next_due_at,
-                &self.next_alert_at,
-                &self.breached,
-                &self.announced,
-                &self.computed_at,
-            ],
-        )
-        .await
-    }
+    one(query_opt(c, &sql, &[&ticket.0]).await?, state_from_row)
 }
 
 /// Inserts a state row for a ticket that exists (none for one deleted for
@@ -251,7 +98,7 @@ const STATE_UPSERT: &str = "INSERT INTO ticket_sla (ticket_id, ticket_version, p
 /// is stored; keeps the stored list of written alerts.
 pub async fn save_ticket_sla(tx: &Tx<'_>, s: &TicketSlaRecord) -> StoreResult<()> {
     let sql = format!("{STATE_UPSERT} WHERE excluded.ticket_version >= ticket_sla.ticket_version");
-    match StateValues::new(s)?.upsert(tx, &sql).await {
+    match execute(tx, &sql, &bound(&binds(&state_values(s)?))).await {
         // The ticket was deleted for good between the check and the insert.
         Ok(_) | Err(StoreError::InvalidReference(_)) => Ok(()),
         Err(e) => Err(e),
@@ -275,7 +122,7 @@ pub async fn record_sla_alerts(
         &[&s.ticket_id.0],
     )
     .await?
-    .map(|r| r.int(0))
+    .map(|r| PgRow(&r).int(0))
     .transpose()?;
     if version != Some(s.ticket_version) {
         return Err(StoreError::VersionConflict);
@@ -285,7 +132,7 @@ pub async fn record_sla_alerts(
         return Err(StoreError::VersionConflict);
     }
     let sql = format!("{STATE_UPSERT}, announced = excluded.announced");
-    StateValues::new(s)?.upsert(tx, &sql).await?;
+    execute(tx, &sql, &bound(&binds(&state_values(s)?))).await?;
     // Last: it takes the event-order lock and notifies listeners.
     crate::tickets::insert_events(tx, s.ticket_id, s.ticket_version, events, &[]).await
 }
@@ -300,7 +147,7 @@ pub async fn due_sla_alerts(c: &impl Db, now: Timestamp, limit: u32) -> StoreRes
         &[&ms(now), &i64::from(limit)],
     )
     .await?;
-    rows.iter().map(|r| r.int(0).map(TicketId)).collect()
+    rows.iter().map(|r| PgRow(r).int(0).map(TicketId)).collect()
 }
 
 /// The earliest pending alert of a ticket that is not deleted.
@@ -312,7 +159,7 @@ pub async fn next_sla_alert_at(c: &impl Db) -> StoreResult<Option<Timestamp>> {
         &[],
     )
     .await?;
-    row.map(|r| r.ts(0)).transpose()
+    row.map(|r| PgRow(&r).ts(0)).transpose()
 }
 
 /// Unsolved, undeleted tickets to recompute, in id order (with
@@ -333,5 +180,5 @@ pub async fn sla_candidates(c: &impl Db, after: TicketId, limit: u32, stale_only
         &[&after.0, &StatusCategory::Solved.as_str(), &StatusCategory::Closed.as_str(), &i64::from(limit)],
     )
     .await?;
-    rows.iter().map(|r| r.int(0).map(TicketId)).collect()
+    rows.iter().map(|r| PgRow(r).int(0).map(TicketId)).collect()
 }

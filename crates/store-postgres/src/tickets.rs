@@ -8,7 +8,7 @@ use tessera_core::ids::*;
 use tessera_core::status::StatusCategory;
 use tessera_core::ticket::{number_candidate, number_digits};
 use tessera_core::{Event, Message, MessageEdit, Ticket, Timestamp};
-use tessera_store::sql::{Fragment, POSTGRES, TicketSql};
+use tessera_store::sql::{self, Fragment, POSTGRES, TicketSql};
 use tessera_store::*;
 
 /// The transaction-level advisory lock that orders the event log
@@ -66,7 +66,7 @@ async fn ensure_requester(tx: &Tx<'_>, user: &tessera_core::User) -> StoreResult
     let key = user.email.normalized();
     let find = "SELECT id, organization_id FROM users WHERE email_key = $1";
     if let Some(r) = query_opt(tx, find, &[&key]).await? {
-        return Ok((UserId(r.int(0)?), r.int_opt(1)?.map(OrganizationId)));
+        return Ok((UserId(PgRow(&r).int(0)?), PgRow(&r).int_opt(1)?.map(OrganizationId)));
     }
     let inserted = query_opt(
         tx,
@@ -93,7 +93,7 @@ async fn ensure_requester(tx: &Tx<'_>, user: &tessera_core::User) -> StoreResult
         Some(r) => r,
         None => query_one(tx, find, &[&key]).await?,
     };
-    Ok((UserId(r.int(0)?), r.int_opt(1)?.map(OrganizationId)))
+    Ok((UserId(PgRow(&r).int(0)?), PgRow(&r).int_opt(1)?.map(OrganizationId)))
 }
 
 async fn insert_message(tx: &Tx<'_>, ticket: TicketId, m: &NewMessage) -> StoreResult<MessageId> {
@@ -119,7 +119,7 @@ async fn insert_message(tx: &Tx<'_>, ticket: TicketId, m: &NewMessage) -> StoreR
         ],
     )
     .await?;
-    let id = MessageId(row.int(0)?);
+    let id = MessageId(PgRow(&row).int(0)?);
     for a in &m.attachment_ids {
         let n = execute(
             tx,
@@ -177,7 +177,7 @@ pub(crate) async fn insert_events(
             ],
         )
         .await?;
-        ids.push(EventId(row.int(0)?));
+        ids.push(EventId(PgRow(&row).int(0)?));
     }
     Ok(ids)
 }
@@ -225,9 +225,9 @@ async fn apply_create(tx: &Tx<'_>, c: TicketCreate) -> StoreResult<(CreatedIds, 
     let mut id = None;
     for attempt in 0..200 {
         ticket.number = number_candidate(random_u64()?, number_digits(attempt));
-        let values = ticket_values(&ticket)?;
-        if let Some(row) = tx.query_opt(&insert, &refs(&values)).await.db()? {
-            id = Some(TicketId(row.int(0)?));
+        let values = ticket_values(&ticket, &POSTGRES)?;
+        if let Some(row) = tx.query_opt(&insert, &bound(&binds(&values))).await.db()? {
+            id = Some(TicketId(PgRow(&row).int(0)?));
             break;
         }
     }
@@ -257,13 +257,13 @@ async fn apply_create(tx: &Tx<'_>, c: TicketCreate) -> StoreResult<(CreatedIds, 
 async fn apply_update(tx: &Tx<'_>, u: TicketChange) -> StoreResult<(UpdatedIds, PendingEvents)> {
     let t = &u.ticket;
     let indexed_before = search::indexed_fields(tx, t.id).await?;
-    let mut values = ticket_values(t)?;
-    values.push(p(t.id.0));
-    values.push(p(u.expected_version));
+    let mut values = ticket_values(t, &POSTGRES)?;
+    values.push(sql::Value::Int(t.id.0));
+    values.push(sql::Value::Int(u.expected_version));
     // The version check: the row changes only if nobody changed it since it
     // was read (a concurrent writer's UPDATE waits for ours, then re-checks
     // the version against our committed row and matches nothing).
-    let n = execute(tx, &TICKET_UPDATE, &refs(&values)).await?;
+    let n = execute(tx, &TICKET_UPDATE, &bound(&binds(&values))).await?;
     if n != 1 {
         let exists = query_opt(tx, "SELECT 1 FROM tickets WHERE id = $1", &[&t.id.0]).await?.is_some();
         return Err(if exists { StoreError::VersionConflict } else { StoreError::NotFound });
@@ -354,7 +354,7 @@ pub async fn list_tickets(c: &impl Db, q: &TicketQuery) -> StoreResult<Vec<Ticke
 /// The exact count of a query (paging ignored).
 pub async fn count_tickets(c: &impl Db, q: &TicketQuery) -> StoreResult<u64> {
     let rows = dynamic(c, &TICKETS.count(q, "")).await?;
-    let n: i64 = rows.first().ok_or_else(|| StoreError::Backend("COUNT answered no row".into()))?.int(0)?;
+    let n: i64 = PgRow(rows.first().ok_or_else(|| StoreError::Backend("COUNT answered no row".into()))?).int(0)?;
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
@@ -367,7 +367,7 @@ async fn attach_ids(c: &impl Db, ticket: TicketId, messages: &mut [Message]) -> 
     .await?;
     let mut by_message: HashMap<i64, Vec<AttachmentId>> = HashMap::new();
     for r in &rows {
-        by_message.entry(r.int(1)?).or_default().push(AttachmentId(r.int(0)?));
+        by_message.entry(PgRow(r).int(1)?).or_default().push(AttachmentId(PgRow(r).int(0)?));
     }
     for m in messages {
         if m.deleted_at.is_none() {
@@ -458,14 +458,14 @@ pub async fn event(c: &impl Db, id: EventId) -> StoreResult<Option<Event>> {
 pub async fn ticket_at(c: &impl Db, id: TicketId, version: i64) -> StoreResult<Option<Ticket>> {
     let sql = "SELECT ticket FROM ticket_versions WHERE ticket_id = $1 AND version = $2";
     match query_opt(c, sql, &[&id.0, &version]).await? {
-        Some(row) => tessera_store::snapshot::from_text(&row.text(0)?).map(Some),
+        Some(row) => tessera_store::snapshot::from_text(&PgRow(&row).text(0)?).map(Some),
         None => Ok(None),
     }
 }
 
 /// The newest event id.
 pub async fn latest_event_id(c: &impl Db) -> StoreResult<EventId> {
-    let id: Option<i64> = query_one(c, "SELECT MAX(id) FROM events", &[]).await?.int_opt(0)?;
+    let id: Option<i64> = PgRow(&query_one(c, "SELECT MAX(id) FROM events", &[]).await?).int_opt(0)?;
     Ok(EventId(id.unwrap_or(0)))
 }
 

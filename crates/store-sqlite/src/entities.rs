@@ -3,12 +3,12 @@
 //! and settings.
 
 use crate::rows::*;
-use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, params};
 use tessera_core::custom_field::CustomFieldDef;
 use tessera_core::ids::*;
 use tessera_core::status::Status;
 use tessera_core::{Department, Organization, Service, ServiceKind, Timestamp, User};
+use tessera_store::sql;
 use tessera_store::*;
 
 fn one_row(n: usize) -> StoreResult<()> {
@@ -124,7 +124,7 @@ pub fn users_named(conn: &Connection, name: &str, limit: u32) -> StoreResult<Vec
 
 /// One user.
 pub fn user(conn: &Connection, id: UserId) -> StoreResult<Option<User>> {
-    get(conn, &format!("SELECT {USER_SELECT} FROM users WHERE id = ?1"), [id.0], user_from_row)
+    get(conn, &format!("SELECT {USER_SELECT} FROM users WHERE id = ?1"), [id.0], read(user_from_row))
 }
 
 /// One user by e-mail.
@@ -133,34 +133,34 @@ pub fn user_by_email(conn: &Connection, email: &str) -> StoreResult<Option<User>
         conn,
         &format!("SELECT {USER_SELECT} FROM users WHERE email_key = ?1"),
         [email.trim().to_lowercase()],
-        user_from_row,
+        read(user_from_row),
     )
 }
 
 /// A page of users.
 pub fn list_users(conn: &Connection, q: &UserQuery) -> StoreResult<Vec<User>> {
     let mut w = vec!["id > ?".to_string()];
-    let mut v = vec![Value::Integer(q.after.map_or(0, |u| u.0))];
+    let mut v = vec![sql::Value::Int(q.after.map_or(0, |u| u.0))];
     if let Some(r) = q.role {
         w.push("role = ?".into());
-        v.push(Value::Text(r.as_str().into()));
+        v.push(sql::Value::Text(r.as_str().into()));
     }
     if let Some(o) = q.organization_id {
         w.push("organization_id = ?".into());
-        v.push(Value::Integer(o.0));
+        v.push(sql::Value::Int(o.0));
     }
     if let Some(s) = &q.search {
         w.push("(instr(email_key, ?) > 0 OR instr(lower(name), ?) > 0)".into());
         let s = s.to_lowercase();
-        v.push(Value::Text(s.clone()));
-        v.push(Value::Text(s));
+        v.push(sql::Value::Text(s.clone()));
+        v.push(sql::Value::Text(s));
     }
     let sql = format!(
         "SELECT {USER_SELECT} FROM users WHERE {} ORDER BY id LIMIT {}",
         w.join(" AND "),
         q.limit.clamp(1, 1000)
     );
-    collect(conn, &sql, params_from_iter(v), user_from_row)
+    collect(conn, &sql, bound(&v), read(user_from_row))
 }
 
 // ---- organizations ----------------------------------------------------------------
@@ -187,7 +187,12 @@ pub fn update_organization(conn: &Connection, o: &Organization) -> StoreResult<(
 
 /// One organization.
 pub fn organization(conn: &Connection, id: OrganizationId) -> StoreResult<Option<Organization>> {
-    get(conn, &format!("SELECT {ORGANIZATION_SELECT} FROM organizations WHERE id = ?1"), [id.0], organization_from_row)
+    get(
+        conn,
+        &format!("SELECT {ORGANIZATION_SELECT} FROM organizations WHERE id = ?1"),
+        [id.0],
+        read(organization_from_row),
+    )
 }
 
 /// All organizations.
@@ -196,7 +201,7 @@ pub fn list_organizations(conn: &Connection) -> StoreResult<Vec<Organization>> {
         conn,
         &format!("SELECT {ORGANIZATION_SELECT} FROM organizations ORDER BY name, id"),
         [],
-        organization_from_row,
+        read(organization_from_row),
     )
 }
 
@@ -250,7 +255,7 @@ pub fn update_department(conn: &Connection, d: &Department) -> StoreResult<()> {
 
 /// One department.
 pub fn department(conn: &Connection, id: DepartmentId) -> StoreResult<Option<Department>> {
-    get(conn, &format!("SELECT {DEPARTMENT_SELECT} FROM departments WHERE id = ?1"), [id.0], department_from_row)
+    get(conn, &format!("SELECT {DEPARTMENT_SELECT} FROM departments WHERE id = ?1"), [id.0], read(department_from_row))
 }
 
 /// All departments.
@@ -259,7 +264,7 @@ pub fn list_departments(conn: &Connection) -> StoreResult<Vec<Department>> {
         conn,
         &format!("SELECT {DEPARTMENT_SELECT} FROM departments ORDER BY position, name"),
         [],
-        department_from_row,
+        read(department_from_row),
     )
 }
 
@@ -341,7 +346,7 @@ pub fn update_service(conn: &Connection, s: &Service) -> StoreResult<()> {
 
 /// One service.
 pub fn service(conn: &Connection, id: ServiceId) -> StoreResult<Option<Service>> {
-    get(conn, &format!("SELECT {SERVICE_SELECT} FROM services WHERE id = ?1"), [id.0], service_from_row)
+    get(conn, &format!("SELECT {SERVICE_SELECT} FROM services WHERE id = ?1"), [id.0], read(service_from_row))
 }
 
 /// One service by billing id.
@@ -350,7 +355,7 @@ pub fn service_by_external_id(conn: &Connection, kind: ServiceKind, ext: &str) -
         conn,
         &format!("SELECT {SERVICE_SELECT} FROM services WHERE kind = ?1 AND external_id = ?2"),
         params![kind.as_str(), ext],
-        service_from_row,
+        read(service_from_row),
     )
 }
 
@@ -361,9 +366,11 @@ pub fn list_services(conn: &Connection, owner: Option<UserId>) -> StoreResult<Ve
             conn,
             &format!("SELECT {SERVICE_SELECT} FROM services WHERE owner_id = ?1 ORDER BY id"),
             [o.0],
-            service_from_row,
+            read(service_from_row),
         ),
-        None => collect(conn, &format!("SELECT {SERVICE_SELECT} FROM services ORDER BY id"), [], service_from_row),
+        None => {
+            collect(conn, &format!("SELECT {SERVICE_SELECT} FROM services ORDER BY id"), [], read(service_from_row))
+        }
     }
 }
 
@@ -375,7 +382,7 @@ pub fn statuses(conn: &Connection) -> StoreResult<Vec<Status>> {
         conn,
         "SELECT key, name, category, position, builtin FROM statuses ORDER BY position, key",
         [],
-        status_from_row,
+        read(status_from_row),
     )
 }
 
@@ -388,29 +395,13 @@ pub fn insert_status(conn: &Connection, s: Status) -> StoreResult<Status> {
     Ok(s)
 }
 
-fn field_values(f: &CustomFieldDef) -> StoreResult<Vec<Value>> {
-    Ok(vec![
-        Value::Text(f.key.clone()),
-        Value::Text(to_json(&f.labels)?),
-        Value::Text(f.field_type.as_str().into()),
-        Value::Integer(f.required.into()),
-        Value::Text(to_json(&f.options)?),
-        Value::Integer(f.customer_visible.into()),
-        Value::Integer(f.customer_editable.into()),
-        Value::Text(to_json(&f.department_ids)?),
-        Value::Integer(f.wipe_on_solve.into()),
-        Value::Integer(f.position),
-        Value::Integer(ms(f.created_at)),
-    ])
-}
-
 /// Custom field definitions.
 pub fn custom_fields(conn: &Connection) -> StoreResult<Vec<CustomFieldDef>> {
     collect(
         conn,
         &format!("SELECT {CUSTOM_FIELD_SELECT} FROM custom_fields ORDER BY position, id"),
         [],
-        custom_field_from_row,
+        read(custom_field_from_row),
     )
 }
 
@@ -421,7 +412,7 @@ pub fn insert_custom_field(conn: &Connection, mut f: CustomFieldDef) -> StoreRes
          department_ids, wipe_on_solve, position, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )
     .db()?
-    .execute(params_from_iter(field_values(&f)?))
+    .execute(bound(&custom_field_values(&f)?))
     .db()?;
     f.id = CustomFieldId(conn.last_insert_rowid());
     Ok(f)
@@ -429,8 +420,8 @@ pub fn insert_custom_field(conn: &Connection, mut f: CustomFieldDef) -> StoreRes
 
 /// Saves a custom field.
 pub fn update_custom_field(conn: &Connection, f: &CustomFieldDef) -> StoreResult<()> {
-    let mut v = field_values(f)?;
-    v.push(Value::Integer(f.id.0));
+    let mut v = custom_field_values(f)?;
+    v.push(sql::Value::Int(f.id.0));
     let n = conn
         .prepare_cached(
             "UPDATE custom_fields SET key = ?1, labels = ?2, field_type = ?3, required = ?4, options = ?5, \
@@ -438,7 +429,7 @@ pub fn update_custom_field(conn: &Connection, f: &CustomFieldDef) -> StoreResult
              created_at = ?11 WHERE id = ?12",
         )
         .db()?
-        .execute(params_from_iter(v))
+        .execute(bound(&v))
         .db()?;
     one_row(n)
 }
@@ -464,12 +455,12 @@ pub fn insert_token(conn: &Connection, mut t: TokenRecord) -> StoreResult<TokenR
 
 /// A token by identifier.
 pub fn token_by_identifier(conn: &Connection, identifier: &str) -> StoreResult<Option<TokenRecord>> {
-    get(conn, &format!("SELECT {TOKEN_SELECT} FROM tokens WHERE identifier = ?1"), [identifier], token_from_row)
+    get(conn, &format!("SELECT {TOKEN_SELECT} FROM tokens WHERE identifier = ?1"), [identifier], read(token_from_row))
 }
 
 /// One token.
 pub fn token(conn: &Connection, id: TokenId) -> StoreResult<Option<TokenRecord>> {
-    get(conn, &format!("SELECT {TOKEN_SELECT} FROM tokens WHERE id = ?1"), [id.0], token_from_row)
+    get(conn, &format!("SELECT {TOKEN_SELECT} FROM tokens WHERE id = ?1"), [id.0], read(token_from_row))
 }
 
 /// A user's tokens.
@@ -478,7 +469,7 @@ pub fn tokens_of(conn: &Connection, user: UserId) -> StoreResult<Vec<TokenRecord
         conn,
         &format!("SELECT {TOKEN_SELECT} FROM tokens WHERE user_id = ?1 ORDER BY id"),
         [user.0],
-        token_from_row,
+        read(token_from_row),
     )
 }
 
@@ -516,7 +507,7 @@ pub fn insert_attachment(conn: &Connection, mut a: AttachmentRecord) -> StoreRes
 
 /// One attachment.
 pub fn attachment(conn: &Connection, id: AttachmentId) -> StoreResult<Option<AttachmentRecord>> {
-    get(conn, &format!("SELECT {ATTACHMENT_SELECT} FROM attachments WHERE id = ?1"), [id.0], attachment_from_row)
+    get(conn, &format!("SELECT {ATTACHMENT_SELECT} FROM attachments WHERE id = ?1"), [id.0], read(attachment_from_row))
 }
 
 // ---- idempotency and settings ------------------------------------------------------------------
@@ -600,22 +591,7 @@ pub fn insert_session(conn: &Connection, s: &SessionRecord) -> StoreResult<()> {
 
 /// A session.
 pub fn session(conn: &Connection, id_hash: &str) -> StoreResult<Option<SessionRecord>> {
-    get(
-        conn,
-        "SELECT id_hash, user_id, ticket_id, csrf_token, created_at, last_seen_at, expires_at FROM sessions WHERE id_hash = ?1",
-        [id_hash],
-        |r| {
-            Ok(SessionRecord {
-                id_hash: r.get(0)?,
-                user_id: UserId(r.get(1)?),
-                ticket_id: r.get::<_, Option<i64>>(2)?.map(TicketId),
-                csrf_token: r.get(3)?,
-                created_at: tessera_core::time::from_millis(r.get(4)?),
-                last_seen_at: tessera_core::time::from_millis(r.get(5)?),
-                expires_at: tessera_core::time::from_millis(r.get(6)?),
-            })
-        },
-    )
+    get(conn, &format!("SELECT {SESSION_SELECT} FROM sessions WHERE id_hash = ?1"), [id_hash], read(session_from_row))
 }
 
 /// Moves a session's expiry.

@@ -1,60 +1,11 @@
 //! Webhooks, deliveries, attempts and hook endpoints.
 
 use crate::rows::*;
-use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, params};
+use tessera_core::Timestamp;
 use tessera_core::ids::*;
-use tessera_core::time::from_millis;
-use tessera_core::{EventKind, Side, Timestamp};
+use tessera_store::sql;
 use tessera_store::*;
-
-fn bad(i: usize) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, "unknown value".into())
-}
-
-const WEBHOOK_SELECT: &str = "id, url, description, kinds, sides, format, secret, active, failure_limit, \
-     consecutive_failures, disabled_reason, created_at, updated_at";
-
-fn webhook_from_row(r: &Row<'_>) -> rusqlite::Result<Webhook> {
-    let kinds: String = r.get(3)?;
-    let sides: String = r.get(4)?;
-    let kinds: Vec<String> = serde_json::from_str(&kinds).map_err(|_| bad(3))?;
-    let sides: Vec<String> = serde_json::from_str(&sides).map_err(|_| bad(4))?;
-    Ok(Webhook {
-        id: WebhookId(r.get(0)?),
-        url: r.get(1)?,
-        description: r.get(2)?,
-        kinds: kinds.iter().map(|k| EventKind::parse(k).ok_or_else(|| bad(3))).collect::<Result<_, _>>()?,
-        sides: sides.iter().map(|s| Side::parse(s).ok_or_else(|| bad(4))).collect::<Result<_, _>>()?,
-        format: HookFormat::parse(&r.get::<_, String>(5)?).ok_or_else(|| bad(5))?,
-        secret: r.get(6)?,
-        active: r.get(7)?,
-        failure_limit: r.get(8)?,
-        consecutive_failures: r.get(9)?,
-        disabled_reason: r.get(10)?,
-        created_at: from_millis(r.get(11)?),
-        updated_at: from_millis(r.get(12)?),
-    })
-}
-
-fn webhook_values(w: &Webhook) -> StoreResult<Vec<Value>> {
-    let kinds: Vec<&str> = w.kinds.iter().map(|k| k.as_str()).collect();
-    let sides: Vec<&str> = w.sides.iter().map(|s| s.as_str()).collect();
-    Ok(vec![
-        Value::Text(w.url.clone()),
-        Value::Text(w.description.clone()),
-        Value::Text(to_json(&kinds)?),
-        Value::Text(to_json(&sides)?),
-        Value::Text(w.format.as_str().into()),
-        Value::Text(w.secret.clone()),
-        Value::Integer(w.active.into()),
-        Value::Integer(w.failure_limit.into()),
-        Value::Integer(w.consecutive_failures.into()),
-        w.disabled_reason.clone().map_or(Value::Null, Value::Text),
-        Value::Integer(ms(w.created_at)),
-        Value::Integer(ms(w.updated_at)),
-    ])
-}
 
 /// Creates a webhook.
 pub fn insert_webhook(conn: &Connection, mut w: Webhook) -> StoreResult<Webhook> {
@@ -63,7 +14,7 @@ pub fn insert_webhook(conn: &Connection, mut w: Webhook) -> StoreResult<Webhook>
          consecutive_failures, disabled_reason, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )
     .db()?
-    .execute(params_from_iter(webhook_values(&w)?))
+    .execute(bound(&webhook_values(&w)?))
     .db()?;
     w.id = WebhookId(conn.last_insert_rowid());
     Ok(w)
@@ -72,7 +23,7 @@ pub fn insert_webhook(conn: &Connection, mut w: Webhook) -> StoreResult<Webhook>
 /// Saves a webhook.
 pub fn update_webhook(conn: &Connection, w: &Webhook) -> StoreResult<()> {
     let mut v = webhook_values(w)?;
-    v.push(Value::Integer(w.id.0));
+    v.push(sql::Value::Int(w.id.0));
     let n = conn
         .prepare_cached(
             "UPDATE webhooks SET url = ?1, description = ?2, kinds = ?3, sides = ?4, format = ?5, secret = ?6, \
@@ -80,7 +31,7 @@ pub fn update_webhook(conn: &Connection, w: &Webhook) -> StoreResult<()> {
              updated_at = ?12 WHERE id = ?13",
         )
         .db()?
-        .execute(params_from_iter(v))
+        .execute(bound(&v))
         .db()?;
     if n == 1 { Ok(()) } else { Err(StoreError::NotFound) }
 }
@@ -89,7 +40,7 @@ pub fn update_webhook(conn: &Connection, w: &Webhook) -> StoreResult<()> {
 pub fn webhook(conn: &Connection, id: WebhookId) -> StoreResult<Option<Webhook>> {
     conn.prepare_cached(&format!("SELECT {WEBHOOK_SELECT} FROM webhooks WHERE id = ?1"))
         .db()?
-        .query_row([id.0], webhook_from_row)
+        .query_row([id.0], read(webhook_from_row))
         .optional()
         .db()
 }
@@ -97,7 +48,7 @@ pub fn webhook(conn: &Connection, id: WebhookId) -> StoreResult<Option<Webhook>>
 /// All webhooks.
 pub fn list_webhooks(conn: &Connection) -> StoreResult<Vec<Webhook>> {
     let mut stmt = conn.prepare_cached(&format!("SELECT {WEBHOOK_SELECT} FROM webhooks ORDER BY id")).db()?;
-    stmt.query_map([], webhook_from_row).db()?.collect::<Result<Vec<_>, _>>().db()
+    stmt.query_map([], read(webhook_from_row)).db()?.collect::<Result<Vec<_>, _>>().db()
 }
 
 /// Removes a webhook and what hangs on it.
@@ -111,28 +62,6 @@ pub fn delete_webhook(conn: &Connection, id: WebhookId) -> StoreResult<()> {
     conn.execute("DELETE FROM webhook_deliveries WHERE webhook_id = ?1", [id.0]).db()?;
     let n = conn.execute("DELETE FROM webhooks WHERE id = ?1", [id.0]).db()?;
     if n == 1 { Ok(()) } else { Err(StoreError::NotFound) }
-}
-
-const DELIVERY_SELECT: &str = "d.id, d.webhook_id, d.event_id, d.ticket_id, d.name, d.state, d.attempts, \
-     d.next_attempt_at, d.last_status, d.last_error, d.created_at, d.finished_at, d.redelivery_of, d.test_payload";
-
-fn delivery_from_row(r: &Row<'_>) -> rusqlite::Result<Delivery> {
-    Ok(Delivery {
-        id: DeliveryId(r.get(0)?),
-        webhook_id: WebhookId(r.get(1)?),
-        event_id: r.get::<_, Option<i64>>(2)?.map(EventId),
-        ticket_id: r.get::<_, Option<i64>>(3)?.map(TicketId),
-        name: r.get(4)?,
-        state: DeliveryState::parse(&r.get::<_, String>(5)?).ok_or_else(|| bad(5))?,
-        attempts: r.get(6)?,
-        next_attempt_at: from_millis(r.get(7)?),
-        last_status: r.get(8)?,
-        last_error: r.get(9)?,
-        created_at: from_millis(r.get(10)?),
-        finished_at: r.get::<_, Option<i64>>(11)?.map(from_millis),
-        redelivery_of: r.get::<_, Option<i64>>(12)?.map(DeliveryId),
-        test_payload: r.get(13)?,
-    })
 }
 
 fn insert_delivery_row(conn: &Connection, d: &NewDelivery, now: i64) -> StoreResult<DeliveryId> {
@@ -208,7 +137,7 @@ pub fn claim_deliveries(
     );
     let claimed: Vec<Delivery> = {
         let mut stmt = conn.prepare_cached(&sql).db()?;
-        stmt.query_map(params![ms(now), limit], delivery_from_row).db()?.collect::<Result<Vec<_>, _>>().db()?
+        stmt.query_map(params![ms(now), limit], read(delivery_from_row)).db()?.collect::<Result<Vec<_>, _>>().db()?
     };
     let mut lease = conn.prepare_cached("UPDATE webhook_deliveries SET leased_until = ?1 WHERE id = ?2").db()?;
     for d in &claimed {
@@ -264,7 +193,7 @@ pub fn record_attempt(conn: &Connection, a: &Attempt, outcome: AttemptOutcome) -
 pub fn delivery(conn: &Connection, id: DeliveryId) -> StoreResult<Option<Delivery>> {
     conn.prepare_cached(&format!("SELECT {DELIVERY_SELECT} FROM webhook_deliveries d WHERE d.id = ?1"))
         .db()?
-        .query_row([id.0], delivery_from_row)
+        .query_row([id.0], read(delivery_from_row))
         .optional()
         .db()
 }
@@ -280,7 +209,7 @@ pub fn deliveries(
         "SELECT {DELIVERY_SELECT} FROM webhook_deliveries d WHERE d.webhook_id = ?1 AND d.id < ?2 ORDER BY d.id DESC LIMIT ?3"
     );
     let mut stmt = conn.prepare_cached(&sql).db()?;
-    stmt.query_map(params![w.0, before.map_or(i64::MAX, |b| b.0), limit.clamp(1, 500)], delivery_from_row)
+    stmt.query_map(params![w.0, before.map_or(i64::MAX, |b| b.0), limit.clamp(1, 500)], read(delivery_from_row))
         .db()?
         .collect::<Result<Vec<_>, _>>()
         .db()
@@ -288,63 +217,9 @@ pub fn deliveries(
 
 /// A delivery's attempts.
 pub fn attempts(conn: &Connection, d: DeliveryId) -> StoreResult<Vec<Attempt>> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT delivery_id, attempt, at, status, latency_ms, response, error FROM webhook_attempts \
-             WHERE delivery_id = ?1 ORDER BY id",
-        )
-        .db()?;
-    stmt.query_map([d.0], |r| {
-        Ok(Attempt {
-            delivery_id: DeliveryId(r.get(0)?),
-            attempt: r.get(1)?,
-            at: from_millis(r.get(2)?),
-            status: r.get(3)?,
-            latency_ms: r.get(4)?,
-            response: r.get(5)?,
-            error: r.get(6)?,
-        })
-    })
-    .db()?
-    .collect::<Result<Vec<_>, _>>()
-    .db()
-}
-
-const ENDPOINT_SELECT: &str = "id, kind, name, url, description, format, secret, priority, timeout_ms, on_failure, active, created_at, updated_at";
-
-fn endpoint_from_row(r: &Row<'_>) -> rusqlite::Result<HookEndpoint> {
-    Ok(HookEndpoint {
-        id: HookId(r.get(0)?),
-        kind: EndpointKind::parse(&r.get::<_, String>(1)?).ok_or_else(|| bad(1))?,
-        name: r.get(2)?,
-        url: r.get(3)?,
-        description: r.get(4)?,
-        format: HookFormat::parse(&r.get::<_, String>(5)?).ok_or_else(|| bad(5))?,
-        secret: r.get(6)?,
-        priority: r.get(7)?,
-        timeout_ms: r.get(8)?,
-        on_failure: OnFailure::parse(&r.get::<_, String>(9)?).ok_or_else(|| bad(9))?,
-        active: r.get(10)?,
-        created_at: from_millis(r.get(11)?),
-        updated_at: from_millis(r.get(12)?),
-    })
-}
-
-fn endpoint_values(e: &HookEndpoint) -> Vec<Value> {
-    vec![
-        Value::Text(e.kind.as_str().into()),
-        Value::Text(e.name.clone()),
-        Value::Text(e.url.clone()),
-        Value::Text(e.description.clone()),
-        Value::Text(e.format.as_str().into()),
-        Value::Text(e.secret.clone()),
-        Value::Integer(e.priority),
-        Value::Integer(e.timeout_ms.into()),
-        Value::Text(e.on_failure.as_str().into()),
-        Value::Integer(e.active.into()),
-        Value::Integer(ms(e.created_at)),
-        Value::Integer(ms(e.updated_at)),
-    ]
+    let sql = format!("SELECT {ATTEMPT_SELECT} FROM webhook_attempts WHERE delivery_id = ?1 ORDER BY id");
+    let mut stmt = conn.prepare_cached(&sql).db()?;
+    stmt.query_map([d.0], read(attempt_from_row)).db()?.collect::<Result<Vec<_>, _>>().db()
 }
 
 /// Creates an endpoint.
@@ -354,7 +229,7 @@ pub fn insert_hook_endpoint(conn: &Connection, mut e: HookEndpoint) -> StoreResu
          active, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )
     .db()?
-    .execute(params_from_iter(endpoint_values(&e)))
+    .execute(bound(&endpoint_values(&e)))
     .db()?;
     e.id = HookId(conn.last_insert_rowid());
     Ok(e)
@@ -363,14 +238,14 @@ pub fn insert_hook_endpoint(conn: &Connection, mut e: HookEndpoint) -> StoreResu
 /// Saves an endpoint.
 pub fn update_hook_endpoint(conn: &Connection, e: &HookEndpoint) -> StoreResult<()> {
     let mut v = endpoint_values(e);
-    v.push(Value::Integer(e.id.0));
+    v.push(sql::Value::Int(e.id.0));
     let n = conn
         .prepare_cached(
             "UPDATE hook_endpoints SET kind = ?1, name = ?2, url = ?3, description = ?4, format = ?5, secret = ?6, \
              priority = ?7, timeout_ms = ?8, on_failure = ?9, active = ?10, created_at = ?11, updated_at = ?12 WHERE id = ?13",
         )
         .db()?
-        .execute(params_from_iter(v))
+        .execute(bound(&v))
         .db()?;
     if n == 1 { Ok(()) } else { Err(StoreError::NotFound) }
 }
@@ -379,7 +254,7 @@ pub fn update_hook_endpoint(conn: &Connection, e: &HookEndpoint) -> StoreResult<
 pub fn hook_endpoint(conn: &Connection, id: HookId) -> StoreResult<Option<HookEndpoint>> {
     conn.prepare_cached(&format!("SELECT {ENDPOINT_SELECT} FROM hook_endpoints WHERE id = ?1"))
         .db()?
-        .query_row([id.0], endpoint_from_row)
+        .query_row([id.0], read(endpoint_from_row))
         .optional()
         .db()
 }
@@ -395,7 +270,7 @@ pub fn list_hook_endpoints(
          ORDER BY priority, id"
     );
     let mut stmt = conn.prepare_cached(&sql).db()?;
-    stmt.query_map(params![kind.map(EndpointKind::as_str), name], endpoint_from_row)
+    stmt.query_map(params![kind.map(EndpointKind::as_str), name], read(endpoint_from_row))
         .db()?
         .collect::<Result<Vec<_>, _>>()
         .db()

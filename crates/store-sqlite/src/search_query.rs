@@ -600,7 +600,7 @@ fn load(conn: &Connection, scope: &TicketScope, found: &[(i64, Option<f64>)]) ->
     list(&mut sql, found.iter().map(|(id, _)| Value::Int(*id)));
     sql.push(")");
     let mut stmt = conn.prepare(&sql.sql).db()?;
-    let rows = stmt.query_map(bound(&sql.values), ticket_from_row).db()?;
+    let rows = stmt.query_map(bound(&sql.values), read(ticket_from_row)).db()?;
     let mut by_id: HashMap<i64, tessera_core::Ticket> = HashMap::new();
     for t in rows {
         let t = t.db()?;

@@ -2,56 +2,12 @@
 
 use crate::rows::*;
 use crate::tickets::insert_events;
-use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, params};
 use tessera_core::ids::*;
-use tessera_core::sla::{SlaPolicy, SlaTargets, TargetState};
 use tessera_core::time::from_millis;
 use tessera_core::{StatusCategory, Timestamp};
+use tessera_store::sql;
 use tessera_store::*;
-
-const POLICY_SELECT: &str =
-    "id, name, position, active, department_ids, schedule, targets, warning_minutes, created_at, updated_at";
-
-fn bad(i: usize) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, "malformed SLA column".into())
-}
-
-fn json<T: serde::de::DeserializeOwned>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
-    let s: String = r.get(i)?;
-    serde_json::from_str(&s).map_err(|_| bad(i))
-}
-
-fn policy_from_row(r: &Row<'_>) -> rusqlite::Result<SlaPolicyRecord> {
-    Ok(SlaPolicyRecord {
-        id: SlaPolicyId(r.get(0)?),
-        position: r.get(2)?,
-        active: r.get(3)?,
-        policy: SlaPolicy {
-            name: r.get(1)?,
-            department_ids: json(r, 4)?,
-            schedule: json(r, 5)?,
-            targets: json(r, 6)?,
-            warning_minutes: r.get(7)?,
-        },
-        created_at: from_millis(r.get(8)?),
-        updated_at: from_millis(r.get(9)?),
-    })
-}
-
-fn policy_values(p: &SlaPolicyRecord) -> StoreResult<Vec<Value>> {
-    Ok(vec![
-        Value::Text(p.policy.name.clone()),
-        Value::Integer(p.position),
-        Value::Integer(i64::from(p.active)),
-        Value::Text(to_json(&p.policy.department_ids)?),
-        Value::Text(to_json(&p.policy.schedule)?),
-        Value::Text(to_json(&p.policy.targets)?),
-        Value::Integer(i64::from(p.policy.warning_minutes)),
-        Value::Integer(ms(p.created_at)),
-        Value::Integer(ms(p.updated_at)),
-    ])
-}
 
 /// Creates a policy after the others.
 pub fn insert_sla_policy(conn: &Connection, mut p: SlaPolicyRecord) -> StoreResult<SlaPolicyRecord> {
@@ -61,7 +17,7 @@ pub fn insert_sla_policy(conn: &Connection, mut p: SlaPolicyRecord) -> StoreResu
          created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )
     .db()?
-    .execute(params_from_iter(policy_values(&p)?))
+    .execute(bound(&policy_values(&p)?))
     .db()?;
     p.id = SlaPolicyId(conn.last_insert_rowid());
     Ok(p)
@@ -70,14 +26,14 @@ pub fn insert_sla_policy(conn: &Connection, mut p: SlaPolicyRecord) -> StoreResu
 /// Saves a policy.
 pub fn update_sla_policy(conn: &Connection, p: &SlaPolicyRecord) -> StoreResult<()> {
     let mut vals = policy_values(p)?;
-    vals.push(Value::Integer(p.id.0));
+    vals.push(sql::Value::Int(p.id.0));
     let n = conn
         .prepare_cached(
             "UPDATE sla_policies SET name = ?1, position = ?2, active = ?3, department_ids = ?4, schedule = ?5, \
              targets = ?6, warning_minutes = ?7, created_at = ?8, updated_at = ?9 WHERE id = ?10",
         )
         .db()?
-        .execute(params_from_iter(vals))
+        .execute(bound(&vals))
         .db()?;
     if n == 1 { Ok(()) } else { Err(StoreError::NotFound) }
 }
@@ -86,7 +42,7 @@ pub fn update_sla_policy(conn: &Connection, p: &SlaPolicyRecord) -> StoreResult<
 pub fn sla_policy(conn: &Connection, id: SlaPolicyId) -> StoreResult<Option<SlaPolicyRecord>> {
     conn.prepare_cached(&format!("SELECT {POLICY_SELECT} FROM sla_policies WHERE id = ?1"))
         .db()?
-        .query_row([id.0], policy_from_row)
+        .query_row([id.0], read(policy_from_row))
         .optional()
         .db()
 }
@@ -95,7 +51,7 @@ pub fn sla_policy(conn: &Connection, id: SlaPolicyId) -> StoreResult<Option<SlaP
 pub fn list_sla_policies(conn: &Connection) -> StoreResult<Vec<SlaPolicyRecord>> {
     let mut stmt =
         conn.prepare_cached(&format!("SELECT {POLICY_SELECT} FROM sla_policies ORDER BY position, id")).db()?;
-    stmt.query_map([], policy_from_row).db()?.collect::<Result<Vec<_>, _>>().db()
+    stmt.query_map([], read(policy_from_row)).db()?.collect::<Result<Vec<_>, _>>().db()
 }
 
 /// Removes a policy.
@@ -104,63 +60,13 @@ pub fn delete_sla_policy(conn: &Connection, id: SlaPolicyId) -> StoreResult<()> 
     if n == 1 { Ok(()) } else { Err(StoreError::NotFound) }
 }
 
-const STATE_SELECT: &str =
-    "ticket_id, ticket_version, policy_id, targets, next_due_at, next_alert_at, breached, announced, computed_at";
-
-fn state_from_row(r: &Row<'_>) -> rusqlite::Result<TicketSlaRecord> {
-    Ok(TicketSlaRecord {
-        ticket_id: TicketId(r.get(0)?),
-        ticket_version: r.get(1)?,
-        policy_id: r.get::<_, Option<i64>>(2)?.map(SlaPolicyId),
-        targets: json(r, 3)?,
-        next_due_at: r.get::<_, Option<i64>>(4)?.map(from_millis),
-        next_alert_at: r.get::<_, Option<i64>>(5)?.map(from_millis),
-        breached: r.get(6)?,
-        announced: json(r, 7)?,
-        computed_at: from_millis(r.get(8)?),
-    })
-}
-
 /// A ticket's stored state.
 pub fn ticket_sla(conn: &Connection, ticket: TicketId) -> StoreResult<Option<TicketSlaRecord>> {
     conn.prepare_cached(&format!("SELECT {STATE_SELECT} FROM ticket_sla WHERE ticket_id = ?1"))
         .db()?
-        .query_row([ticket.0], state_from_row)
+        .query_row([ticket.0], read(state_from_row))
         .optional()
         .db()
-}
-
-fn metric_values(t: &Option<TargetState>) -> [Value; 2] {
-    match t {
-        Some(t) => [
-            ms_opt(t.due_at),
-            Value::Text(
-                serde_json::to_value(t.status).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
-            ),
-        ],
-        None => [Value::Null, Value::Null],
-    }
-}
-
-fn state_values(s: &TicketSlaRecord) -> StoreResult<Vec<Value>> {
-    let targets: &SlaTargets = &s.targets;
-    let mut v = vec![
-        Value::Integer(s.ticket_id.0),
-        Value::Integer(s.ticket_version),
-        id_opt(s.policy_id.map(|p| p.0)),
-        Value::Text(to_json(targets)?),
-    ];
-    v.extend(metric_values(&targets.first_response));
-    v.extend(metric_values(&targets.next_response));
-    v.extend(metric_values(&targets.resolution));
-    v.extend([
-        ms_opt(s.next_due_at),
-        ms_opt(s.next_alert_at),
-        Value::Integer(i64::from(s.breached)),
-        Value::Text(to_json(&s.announced)?),
-        Value::Integer(ms(s.computed_at)),
-    ]);
-    Ok(v)
 }
 
 const STATE_INSERT: &str = "INSERT INTO ticket_sla (ticket_id, ticket_version, policy_id, targets, \
@@ -179,7 +85,7 @@ const STATE_INSERT: &str = "INSERT INTO ticket_sla (ticket_id, ticket_version, p
 /// list of written alerts.
 pub fn save_ticket_sla(conn: &Connection, s: &TicketSlaRecord) -> StoreResult<()> {
     let sql = format!("{STATE_INSERT} WHERE excluded.ticket_version >= ticket_sla.ticket_version");
-    match conn.prepare_cached(&sql).db()?.execute(params_from_iter(state_values(s)?)).db() {
+    match conn.prepare_cached(&sql).db()?.execute(bound(&state_values(s)?)).db() {
         // The ticket is gone (deleted for good meanwhile): nothing to keep.
         Ok(_) | Err(StoreError::InvalidReference(_)) => Ok(()),
         Err(e) => Err(e),
@@ -205,7 +111,7 @@ pub fn record_sla_alerts(
         return Err(StoreError::VersionConflict);
     }
     let sql = format!("{STATE_INSERT}, announced = excluded.announced");
-    conn.prepare_cached(&sql).db()?.execute(params_from_iter(state_values(s)?)).db()?;
+    conn.prepare_cached(&sql).db()?.execute(bound(&state_values(s)?)).db()?;
     insert_events(conn, s.ticket_id, s.ticket_version, events, &[])
 }
 

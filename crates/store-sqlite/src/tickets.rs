@@ -2,7 +2,6 @@
 
 use crate::rows::*;
 use crate::{search_index, search_query};
-use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use std::collections::HashMap;
 use tessera_core::ids::*;
@@ -165,7 +164,7 @@ fn apply_create(conn: &Connection, c: TicketCreate) -> StoreResult<CreatedIds> {
         ticket.organization_id = org;
     }
     ticket.number = allocate_number(conn)?;
-    conn.prepare_cached(&TICKET_INSERT).db()?.execute(params_from_iter(ticket_values(&ticket)?)).db()?;
+    conn.prepare_cached(&TICKET_INSERT).db()?.execute(bound(&ticket_values(&ticket, &SQLITE)?)).db()?;
     let id = TicketId(conn.last_insert_rowid());
     ticket.id = id;
     keep_version(conn, &ticket)?;
@@ -192,10 +191,10 @@ fn apply_create(conn: &Connection, c: TicketCreate) -> StoreResult<CreatedIds> {
 fn apply_update(conn: &Connection, u: TicketChange) -> StoreResult<UpdatedIds> {
     let t = &u.ticket;
     let indexed_before = search_index::indexed_fields(conn, t.id)?;
-    let mut values = ticket_values(t)?;
-    values.push(Value::Integer(t.id.0));
-    values.push(Value::Integer(u.expected_version));
-    let n = conn.prepare_cached(&TICKET_UPDATE).db()?.execute(params_from_iter(values)).db()?;
+    let mut values = ticket_values(t, &SQLITE)?;
+    values.push(sql::Value::Int(t.id.0));
+    values.push(sql::Value::Int(u.expected_version));
+    let n = conn.prepare_cached(&TICKET_UPDATE).db()?.execute(bound(&values)).db()?;
     if n != 1 {
         let exists: bool =
             conn.query_row("SELECT EXISTS (SELECT 1 FROM tickets WHERE id = ?1)", [t.id.0], |r| r.get(0)).db()?;
@@ -256,13 +255,13 @@ fn apply_update(conn: &Connection, u: TicketChange) -> StoreResult<UpdatedIds> {
 /// One ticket by id.
 pub fn ticket(conn: &Connection, id: TicketId) -> StoreResult<Option<Ticket>> {
     let sql = format!("SELECT {} FROM tickets t WHERE t.id = ?1", *TICKET_SELECT);
-    conn.prepare_cached(&sql).db()?.query_row([id.0], ticket_from_row).optional().db()
+    conn.prepare_cached(&sql).db()?.query_row([id.0], read(ticket_from_row)).optional().db()
 }
 
 /// One ticket by number.
 pub fn ticket_by_number(conn: &Connection, number: &str) -> StoreResult<Option<Ticket>> {
     let sql = format!("SELECT {} FROM tickets t WHERE t.number = ?1", *TICKET_SELECT);
-    conn.prepare_cached(&sql).db()?.query_row([number], ticket_from_row).optional().db()
+    conn.prepare_cached(&sql).db()?.query_row([number], read(ticket_from_row)).optional().db()
 }
 
 /// The shared ticket-query compiler in SQLite's spelling, its text filter
@@ -278,7 +277,7 @@ pub fn list_tickets(conn: &Connection, q: &TicketQuery) -> StoreResult<Vec<Ticke
     };
     let page = TICKETS.page(q, &hint);
     let mut stmt = conn.prepare_cached(&page.sql).db()?;
-    let rows = stmt.query_map(bound(&page.values), ticket_from_row).db()?;
+    let rows = stmt.query_map(bound(&page.values), read(ticket_from_row)).db()?;
     rows.collect::<Result<Vec<_>, _>>().db()
 }
 
@@ -517,7 +516,7 @@ pub fn messages(conn: &Connection, ticket: TicketId, include_notes: bool) -> Sto
         format!("SELECT {MESSAGE_SELECT} FROM messages WHERE ticket_id = ?1 AND kind = 'reply' ORDER BY id")
     };
     let mut stmt = conn.prepare_cached(&sql).db()?;
-    let mut out = stmt.query_map([ticket.0], message_from_row).db()?.collect::<Result<Vec<_>, _>>().db()?;
+    let mut out = stmt.query_map([ticket.0], read(message_from_row)).db()?.collect::<Result<Vec<_>, _>>().db()?;
     attach_ids(conn, ticket, &mut out)?;
     Ok(out)
 }
@@ -534,14 +533,14 @@ pub fn snippet_messages(conn: &Connection, tickets: &[TicketId], include_notes: 
         vec!["?"; tickets.len()].join(", ")
     );
     let mut stmt = conn.prepare(&sql).db()?;
-    let rows = stmt.query_map(params_from_iter(tickets.iter().map(|t| t.0)), message_from_row).db()?;
+    let rows = stmt.query_map(params_from_iter(tickets.iter().map(|t| t.0)), read(message_from_row)).db()?;
     rows.collect::<Result<Vec<_>, _>>().db()
 }
 
 /// One message with its attachment ids.
 pub fn message(conn: &Connection, id: MessageId) -> StoreResult<Option<Message>> {
     let sql = format!("SELECT {MESSAGE_SELECT} FROM messages WHERE id = ?1");
-    let Some(mut m) = conn.prepare_cached(&sql).db()?.query_row([id.0], message_from_row).optional().db()? else {
+    let Some(mut m) = conn.prepare_cached(&sql).db()?.query_row([id.0], read(message_from_row)).optional().db()? else {
         return Ok(None);
     };
     if m.deleted_at.is_none() {
@@ -577,20 +576,23 @@ pub fn message_edits(conn: &Connection, id: MessageId) -> StoreResult<Vec<Messag
 pub fn ticket_events(conn: &Connection, ticket: TicketId) -> StoreResult<Vec<Event>> {
     let sql = format!("SELECT {EVENT_SELECT} FROM events WHERE ticket_id = ?1 ORDER BY id");
     let mut stmt = conn.prepare_cached(&sql).db()?;
-    stmt.query_map([ticket.0], event_from_row).db()?.collect::<Result<Vec<_>, _>>().db()
+    stmt.query_map([ticket.0], read(event_from_row)).db()?.collect::<Result<Vec<_>, _>>().db()
 }
 
 /// Events after an id.
 pub fn events_after(conn: &Connection, after: EventId, limit: u32) -> StoreResult<Vec<Event>> {
     let sql = format!("SELECT {EVENT_SELECT} FROM events WHERE id > ?1 ORDER BY id LIMIT ?2");
     let mut stmt = conn.prepare_cached(&sql).db()?;
-    stmt.query_map(params![after.0, limit.clamp(1, 10_000)], event_from_row).db()?.collect::<Result<Vec<_>, _>>().db()
+    stmt.query_map(params![after.0, limit.clamp(1, 10_000)], read(event_from_row))
+        .db()?
+        .collect::<Result<Vec<_>, _>>()
+        .db()
 }
 
 /// One event.
 pub fn event(conn: &Connection, id: EventId) -> StoreResult<Option<Event>> {
     let sql = format!("SELECT {EVENT_SELECT} FROM events WHERE id = ?1");
-    conn.prepare_cached(&sql).db()?.query_row([id.0], event_from_row).optional().db()
+    conn.prepare_cached(&sql).db()?.query_row([id.0], read(event_from_row)).optional().db()
 }
 
 /// The ticket kept at a version.

@@ -22,4 +22,5 @@ pub mod tickets;
 
 pub use dialect::{Dialect, Json, Lists, POSTGRES, Placeholders, SQLITE, Wrap};
 pub use fragment::{Fragment, Value};
+pub use rows::{RowExt, SqlRow};
 pub use tickets::{Table, TicketSql};
