@@ -218,7 +218,7 @@ macro_rules! write {
 }
 
 #[async_trait]
-impl Store for SqliteStore {
+impl TicketStore for SqliteStore {
     async fn commit(&self, change: ChangeSet) -> StoreResult<CommitOutcome> {
         let outcome = write!(self, |c| tickets::commit(c, change));
         if outcome.is_ok() {
@@ -283,7 +283,16 @@ impl Store for SqliteStore {
     async fn last_read(&self, ticket: TicketId, user: UserId) -> StoreResult<Option<Timestamp>> {
         read!(self, |c| tickets::last_read(c, ticket, user))
     }
+    async fn insert_attachment(&self, attachment: AttachmentRecord) -> StoreResult<AttachmentRecord> {
+        write!(self, |c| entities::insert_attachment(c, attachment))
+    }
+    async fn attachment(&self, id: AttachmentId) -> StoreResult<Option<AttachmentRecord>> {
+        read!(self, |c| entities::attachment(c, id))
+    }
+}
 
+#[async_trait]
+impl SearchStore for SqliteStore {
     async fn search_tickets(&self, query: &SearchQuery) -> StoreResult<SearchPage> {
         let q = query.clone();
         read!(self, |c| search_query::search(c, &q))
@@ -302,7 +311,10 @@ impl Store for SqliteStore {
         let n = name.to_string();
         read!(self, |c| entities::users_named(c, &n, limit))
     }
+}
 
+#[async_trait]
+impl DirectoryStore for SqliteStore {
     async fn insert_user(&self, user: User) -> StoreResult<User> {
         write!(self, |c| entities::insert_user(c, user))
     }
@@ -334,7 +346,6 @@ impl Store for SqliteStore {
     async fn list_organizations(&self) -> StoreResult<Vec<Organization>> {
         read!(self, |c| entities::list_organizations(c))
     }
-
     async fn insert_department(&self, dept: Department) -> StoreResult<Department> {
         write!(self, |c| entities::insert_department(c, dept))
     }
@@ -358,7 +369,6 @@ impl Store for SqliteStore {
     async fn user_departments(&self, user: UserId) -> StoreResult<Vec<DepartmentId>> {
         read_now!(self, |c| entities::user_departments(c, user))
     }
-
     async fn insert_service(&self, service: Service) -> StoreResult<Service> {
         write!(self, |c| entities::insert_service(c, service))
     }
@@ -376,7 +386,10 @@ impl Store for SqliteStore {
     async fn list_services(&self, owner: Option<UserId>) -> StoreResult<Vec<Service>> {
         read!(self, |c| entities::list_services(c, owner))
     }
+}
 
+#[async_trait]
+impl CatalogueStore for SqliteStore {
     async fn statuses(&self) -> StoreResult<Vec<Status>> {
         read_now!(self, |c| entities::statuses(c))
     }
@@ -396,7 +409,18 @@ impl Store for SqliteStore {
     async fn delete_custom_field(&self, id: CustomFieldId) -> StoreResult<()> {
         write!(self, |c| entities::delete_custom_field(c, id))
     }
+    async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
+        let k = key.to_string();
+        read_now!(self, |c| entities::setting(c, &k))
+    }
+    async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
+        let (k, v) = (key.to_string(), value.to_string());
+        write!(self, |c| entities::set_setting(c, &k, &v))
+    }
+}
 
+#[async_trait]
+impl AccessStore for SqliteStore {
     async fn insert_token(&self, token: TokenRecord) -> StoreResult<TokenRecord> {
         write!(self, |c| entities::insert_token(c, token))
     }
@@ -412,29 +436,6 @@ impl Store for SqliteStore {
     }
     async fn revoke_token(&self, id: TokenId, at: Timestamp) -> StoreResult<()> {
         write!(self, |c| entities::revoke_token(c, id, at))
-    }
-    async fn insert_attachment(&self, attachment: AttachmentRecord) -> StoreResult<AttachmentRecord> {
-        write!(self, |c| entities::insert_attachment(c, attachment))
-    }
-    async fn attachment(&self, id: AttachmentId) -> StoreResult<Option<AttachmentRecord>> {
-        read!(self, |c| entities::attachment(c, id))
-    }
-    async fn idempotency_begin(
-        &self,
-        key: &IdempotencyKey,
-        fingerprint: &str,
-        at: Timestamp,
-    ) -> StoreResult<IdempotencyBegin> {
-        let (k, f) = (key.clone(), fingerprint.to_string());
-        write!(self, |c| entities::idempotency_begin(c, &k, &f, at))
-    }
-    async fn idempotency_finish(&self, key: &IdempotencyKey, status: u16, body: &[u8]) -> StoreResult<()> {
-        let (k, b) = (key.clone(), body.to_vec());
-        write!(self, |c| entities::idempotency_finish(c, &k, status, &b))
-    }
-    async fn idempotency_abandon(&self, key: &IdempotencyKey) -> StoreResult<()> {
-        let k = key.clone();
-        write!(self, |c| entities::idempotency_abandon(c, &k))
     }
     async fn insert_session(&self, session: SessionRecord) -> StoreResult<()> {
         write!(self, |c| entities::insert_session(c, &session))
@@ -471,6 +472,27 @@ impl Store for SqliteStore {
         let p = prefix.to_string();
         write!(self, |c| entities::rate_limit_prune(c, &p, idle_before))
     }
+    async fn idempotency_begin(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+        at: Timestamp,
+    ) -> StoreResult<IdempotencyBegin> {
+        let (k, f) = (key.clone(), fingerprint.to_string());
+        write!(self, |c| entities::idempotency_begin(c, &k, &f, at))
+    }
+    async fn idempotency_finish(&self, key: &IdempotencyKey, status: u16, body: &[u8]) -> StoreResult<()> {
+        let (k, b) = (key.clone(), body.to_vec());
+        write!(self, |c| entities::idempotency_finish(c, &k, status, &b))
+    }
+    async fn idempotency_abandon(&self, key: &IdempotencyKey) -> StoreResult<()> {
+        let k = key.clone();
+        write!(self, |c| entities::idempotency_abandon(c, &k))
+    }
+}
+
+#[async_trait]
+impl ViewStore for SqliteStore {
     async fn insert_view(&self, view: ViewRecord) -> StoreResult<ViewRecord> {
         write!(self, |c| views::insert_view(c, view))
     }
@@ -491,6 +513,10 @@ impl Store for SqliteStore {
         let ids = ids.to_vec();
         write!(self, |c| views::reorder_views(c, &ids))
     }
+}
+
+#[async_trait]
+impl IntegrationStore for SqliteStore {
     async fn insert_webhook(&self, webhook: Webhook) -> StoreResult<Webhook> {
         write!(self, |c| hooks::insert_webhook(c, webhook))
     }
@@ -566,6 +592,10 @@ impl Store for SqliteStore {
     async fn delete_hook_endpoint(&self, id: HookId) -> StoreResult<()> {
         write!(self, |c| hooks::delete_hook_endpoint(c, id))
     }
+}
+
+#[async_trait]
+impl SlaStore for SqliteStore {
     async fn insert_sla_policy(&self, policy: SlaPolicyRecord) -> StoreResult<SlaPolicyRecord> {
         write!(self, |c| sla::insert_sla_policy(c, policy))
     }
@@ -608,13 +638,5 @@ impl Store for SqliteStore {
     }
     async fn sla_candidates(&self, after: TicketId, limit: u32, stale_only: bool) -> StoreResult<Vec<TicketId>> {
         read!(self, |c| sla::sla_candidates(c, after, limit, stale_only))
-    }
-    async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
-        let k = key.to_string();
-        read_now!(self, |c| entities::setting(c, &k))
-    }
-    async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
-        let (k, v) = (key.to_string(), value.to_string());
-        write!(self, |c| entities::set_setting(c, &k, &v))
     }
 }
