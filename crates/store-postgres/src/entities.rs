@@ -11,10 +11,6 @@ use tessera_core::{Department, Organization, Service, ServiceKind, Timestamp, Us
 use tessera_store::sql::Value;
 use tessera_store::*;
 
-fn one_row(n: u64) -> StoreResult<()> {
-    if n == 1 { Ok(()) } else { Err(StoreError::NotFound) }
-}
-
 fn new_id(row: &tokio_postgres::Row) -> StoreResult<i64> {
     PgRow(row).int(0)
 }

@@ -31,6 +31,23 @@
 //!   [`Store::wait_for_events`].
 #![forbid(unsafe_code)]
 
+/// Runs `$body`, a block that may `.await` and use `?`, in a transaction on
+/// a pooled connection (`$tx` names a reference to it): commits when it
+/// answers `Ok`, rolls back (drops the transaction) when it fails.
+macro_rules! transaction {
+    ($store:expr, |$tx:ident| $body:block) => {{
+        let mut client = $store.client().await?;
+        let transaction = client.transaction().await.db()?;
+        let out: StoreResult<_> = {
+            let $tx = &transaction;
+            async { $body }.await
+        };
+        let out = out?;
+        transaction.commit().await.db()?;
+        Result::<_, StoreError>::Ok(out)
+    }};
+}
+
 pub mod db;
 mod entities;
 mod hooks;
@@ -114,7 +131,7 @@ macro_rules! write {
         let $c = &tx;
         let out = $body.await?;
         tx.commit().await.db()?;
-        Ok(out)
+        Result::<_, StoreError>::Ok(out)
     }};
 }
 
@@ -405,30 +422,6 @@ impl AccessStore for PgStore {
 }
 
 #[async_trait]
-impl ViewStore for PgStore {
-    async fn insert_view(&self, view: ViewRecord) -> StoreResult<ViewRecord> {
-        write!(self, |c| views::insert_view(c, view))
-    }
-    async fn update_view(&self, view: &ViewRecord) -> StoreResult<()> {
-        let v = view.clone();
-        write!(self, |c| views::update_view(c, &v))
-    }
-    async fn view(&self, id: ViewId) -> StoreResult<Option<ViewRecord>> {
-        read!(self, |c| views::view(c, id))
-    }
-    async fn list_views(&self) -> StoreResult<Vec<ViewRecord>> {
-        read!(self, |c| views::list_views(c))
-    }
-    async fn delete_view(&self, id: ViewId) -> StoreResult<()> {
-        write!(self, |c| views::delete_view(c, id))
-    }
-    async fn reorder_views(&self, ids: &[ViewId]) -> StoreResult<()> {
-        let ids = ids.to_vec();
-        write!(self, |c| views::reorder_views(c, &ids))
-    }
-}
-
-#[async_trait]
 impl IntegrationStore for PgStore {
     async fn insert_webhook(&self, webhook: Webhook) -> StoreResult<Webhook> {
         write!(self, |c| hooks::insert_webhook(c, webhook))
@@ -499,52 +492,5 @@ impl IntegrationStore for PgStore {
     }
     async fn delete_hook_endpoint(&self, id: HookId) -> StoreResult<()> {
         write!(self, |c| hooks::delete_hook_endpoint(c, id))
-    }
-}
-
-#[async_trait]
-impl SlaStore for PgStore {
-    async fn insert_sla_policy(&self, policy: SlaPolicyRecord) -> StoreResult<SlaPolicyRecord> {
-        write!(self, |c| sla::insert_sla_policy(c, policy))
-    }
-    async fn update_sla_policy(&self, policy: &SlaPolicyRecord) -> StoreResult<()> {
-        let p = policy.clone();
-        write!(self, |c| sla::update_sla_policy(c, &p))
-    }
-    async fn sla_policy(&self, id: SlaPolicyId) -> StoreResult<Option<SlaPolicyRecord>> {
-        read!(self, |c| sla::sla_policy(c, id))
-    }
-    async fn list_sla_policies(&self) -> StoreResult<Vec<SlaPolicyRecord>> {
-        read!(self, |c| sla::list_sla_policies(c))
-    }
-    async fn delete_sla_policy(&self, id: SlaPolicyId) -> StoreResult<()> {
-        write!(self, |c| sla::delete_sla_policy(c, id))
-    }
-    async fn ticket_sla(&self, ticket: TicketId) -> StoreResult<Option<TicketSlaRecord>> {
-        read!(self, |c| sla::ticket_sla(c, ticket))
-    }
-    async fn save_ticket_sla(&self, record: TicketSlaRecord) -> StoreResult<()> {
-        write!(self, |c| sla::save_ticket_sla(c, &record))
-    }
-    async fn record_sla_alerts(
-        &self,
-        record: TicketSlaRecord,
-        expected_announced: Vec<String>,
-        events: Vec<NewEvent>,
-    ) -> StoreResult<Vec<EventId>> {
-        let ids = write!(self, |c| sla::record_sla_alerts(c, &record, &expected_announced, &events));
-        if ids.is_ok() {
-            self.listener.signal().notify_waiters();
-        }
-        ids
-    }
-    async fn due_sla_alerts(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<TicketId>> {
-        read!(self, |c| sla::due_sla_alerts(c, now, limit))
-    }
-    async fn next_sla_alert_at(&self) -> StoreResult<Option<Timestamp>> {
-        read!(self, |c| sla::next_sla_alert_at(c))
-    }
-    async fn sla_candidates(&self, after: TicketId, limit: u32, stale_only: bool) -> StoreResult<Vec<TicketId>> {
-        read!(self, |c| sla::sla_candidates(c, after, limit, stale_only))
     }
 }

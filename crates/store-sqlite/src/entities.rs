@@ -11,29 +11,6 @@ use tessera_core::{Department, Organization, Service, ServiceKind, Timestamp, Us
 use tessera_store::sql;
 use tessera_store::*;
 
-fn one_row(n: usize) -> StoreResult<()> {
-    if n == 1 { Ok(()) } else { Err(StoreError::NotFound) }
-}
-
-fn collect<T>(
-    conn: &Connection,
-    sql: &str,
-    args: impl rusqlite::Params,
-    f: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-) -> StoreResult<Vec<T>> {
-    let mut stmt = conn.prepare_cached(sql).db()?;
-    stmt.query_map(args, f).db()?.collect::<Result<Vec<_>, _>>().db()
-}
-
-fn get<T>(
-    conn: &Connection,
-    sql: &str,
-    args: impl rusqlite::Params,
-    f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-) -> StoreResult<Option<T>> {
-    conn.prepare_cached(sql).db()?.query_row(args, f).optional().db()
-}
-
 // ---- users ----------------------------------------------------------------------
 
 /// Creates a user.

@@ -196,6 +196,36 @@ impl SqliteStore {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// Runs `f` on an idle reader on a blocking thread: scans, counts,
+    /// searches (see [`Readers::read`]).
+    pub(crate) async fn read<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        self.readers.read(f).await
+    }
+
+    /// Runs `f`, a lookup by key with a small answer, on the calling task
+    /// when a lookup reader is idle (see [`Readers::read_now`]).
+    pub(crate) async fn lookup<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        self.readers.read_now(f).await
+    }
+
+    /// Runs `f` in the writer's transaction and answers once it is durable
+    /// (see [`Writer::write`]).
+    pub(crate) async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        self.writer.write(f).await
+    }
 }
 
 macro_rules! read {
@@ -492,30 +522,6 @@ impl AccessStore for SqliteStore {
 }
 
 #[async_trait]
-impl ViewStore for SqliteStore {
-    async fn insert_view(&self, view: ViewRecord) -> StoreResult<ViewRecord> {
-        write!(self, |c| views::insert_view(c, view))
-    }
-    async fn update_view(&self, view: &ViewRecord) -> StoreResult<()> {
-        let v = view.clone();
-        write!(self, |c| views::update_view(c, &v))
-    }
-    async fn view(&self, id: ViewId) -> StoreResult<Option<ViewRecord>> {
-        read!(self, |c| views::view(c, id))
-    }
-    async fn list_views(&self) -> StoreResult<Vec<ViewRecord>> {
-        read!(self, |c| views::list_views(c))
-    }
-    async fn delete_view(&self, id: ViewId) -> StoreResult<()> {
-        write!(self, |c| views::delete_view(c, id))
-    }
-    async fn reorder_views(&self, ids: &[ViewId]) -> StoreResult<()> {
-        let ids = ids.to_vec();
-        write!(self, |c| views::reorder_views(c, &ids))
-    }
-}
-
-#[async_trait]
 impl IntegrationStore for SqliteStore {
     async fn insert_webhook(&self, webhook: Webhook) -> StoreResult<Webhook> {
         write!(self, |c| hooks::insert_webhook(c, webhook))
@@ -591,52 +597,5 @@ impl IntegrationStore for SqliteStore {
     }
     async fn delete_hook_endpoint(&self, id: HookId) -> StoreResult<()> {
         write!(self, |c| hooks::delete_hook_endpoint(c, id))
-    }
-}
-
-#[async_trait]
-impl SlaStore for SqliteStore {
-    async fn insert_sla_policy(&self, policy: SlaPolicyRecord) -> StoreResult<SlaPolicyRecord> {
-        write!(self, |c| sla::insert_sla_policy(c, policy))
-    }
-    async fn update_sla_policy(&self, policy: &SlaPolicyRecord) -> StoreResult<()> {
-        let p = policy.clone();
-        write!(self, |c| sla::update_sla_policy(c, &p))
-    }
-    async fn sla_policy(&self, id: SlaPolicyId) -> StoreResult<Option<SlaPolicyRecord>> {
-        read_now!(self, |c| sla::sla_policy(c, id))
-    }
-    async fn list_sla_policies(&self) -> StoreResult<Vec<SlaPolicyRecord>> {
-        read_now!(self, |c| sla::list_sla_policies(c))
-    }
-    async fn delete_sla_policy(&self, id: SlaPolicyId) -> StoreResult<()> {
-        write!(self, |c| sla::delete_sla_policy(c, id))
-    }
-    async fn ticket_sla(&self, ticket: TicketId) -> StoreResult<Option<TicketSlaRecord>> {
-        read_now!(self, |c| sla::ticket_sla(c, ticket))
-    }
-    async fn save_ticket_sla(&self, record: TicketSlaRecord) -> StoreResult<()> {
-        write!(self, |c| sla::save_ticket_sla(c, &record))
-    }
-    async fn record_sla_alerts(
-        &self,
-        record: TicketSlaRecord,
-        expected_announced: Vec<String>,
-        events: Vec<NewEvent>,
-    ) -> StoreResult<Vec<EventId>> {
-        let ids = write!(self, |c| sla::record_sla_alerts(c, &record, &expected_announced, &events));
-        if ids.is_ok() {
-            self.events.notify_waiters();
-        }
-        ids
-    }
-    async fn due_sla_alerts(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<TicketId>> {
-        read!(self, |c| sla::due_sla_alerts(c, now, limit))
-    }
-    async fn next_sla_alert_at(&self) -> StoreResult<Option<Timestamp>> {
-        read!(self, |c| sla::next_sla_alert_at(c))
-    }
-    async fn sla_candidates(&self, after: TicketId, limit: u32, stale_only: bool) -> StoreResult<Vec<TicketId>> {
-        read!(self, |c| sla::sla_candidates(c, after, limit, stale_only))
     }
 }

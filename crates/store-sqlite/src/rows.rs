@@ -3,7 +3,7 @@
 //! ([`tessera_store::sql::rows`]).
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
-use rusqlite::{Row, ffi};
+use rusqlite::{Connection, OptionalExtension, Row, ffi};
 use std::sync::LazyLock;
 use tessera_store::sql::{SqlRow, Value};
 use tessera_store::{StoreError, StoreResult};
@@ -46,6 +46,32 @@ pub fn map_err(e: rusqlite::Error) -> StoreError {
         },
         e => StoreError::Backend(e.to_string()),
     }
+}
+
+/// Every row of a (cached) statement, read with `f`.
+pub fn collect<T>(
+    conn: &Connection,
+    sql: &str,
+    args: impl rusqlite::Params,
+    f: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> StoreResult<Vec<T>> {
+    let mut stmt = conn.prepare_cached(sql).db()?;
+    stmt.query_map(args, f).db()?.collect::<Result<Vec<_>, _>>().db()
+}
+
+/// The first row of a (cached) statement, if any, read with `f`.
+pub fn get<T>(
+    conn: &Connection,
+    sql: &str,
+    args: impl rusqlite::Params,
+    f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+) -> StoreResult<Option<T>> {
+    conn.prepare_cached(sql).db()?.query_row(args, f).optional().db()
+}
+
+/// `NotFound` unless the statement changed exactly one row.
+pub fn one_row(changed: usize) -> StoreResult<()> {
+    if changed == 1 { Ok(()) } else { Err(StoreError::NotFound) }
 }
 
 /// A rusqlite row as the shared record readers read it.
