@@ -48,8 +48,10 @@ macro_rules! transaction {
     }};
 }
 
+mod access;
+mod catalogue;
 pub mod db;
-mod entities;
+mod directory;
 mod hooks;
 pub mod notify;
 mod rows;
@@ -64,11 +66,9 @@ use async_trait::async_trait;
 use deadpool_postgres::Pool;
 use rows::PgResultExt;
 use std::sync::Arc;
-use tessera_core::custom_field::CustomFieldDef;
 use tessera_core::ids::*;
-use tessera_core::status::Status;
 use tessera_core::{
-    Department, Event, Message, MessageEdit, Organization, Service, ServiceKind, Ticket, Timestamp, User,
+    Event, Message, MessageEdit, Ticket, Timestamp, User,
 };
 use tessera_store::*;
 
@@ -203,10 +203,10 @@ impl TicketStore for PgStore {
         read!(self, |c| tickets::last_read(c, ticket, user))
     }
     async fn insert_attachment(&self, attachment: AttachmentRecord) -> StoreResult<AttachmentRecord> {
-        write!(self, |c| entities::insert_attachment(c, attachment))
+        write!(self, |c| tickets::insert_attachment(c, attachment))
     }
     async fn attachment(&self, id: AttachmentId) -> StoreResult<Option<AttachmentRecord>> {
-        read!(self, |c| entities::attachment(c, id))
+        read!(self, |c| tickets::attachment(c, id))
     }
 }
 
@@ -239,184 +239,6 @@ impl SearchStore for PgStore {
     }
     async fn users_named(&self, name: &str, limit: u32) -> StoreResult<Vec<User>> {
         let n = name.to_string();
-        read!(self, |c| entities::users_named(c, &n, limit))
-    }
-}
-
-#[async_trait]
-impl DirectoryStore for PgStore {
-    async fn insert_user(&self, user: User) -> StoreResult<User> {
-        write!(self, |c| entities::insert_user(c, user))
-    }
-    async fn update_user(&self, user: &User) -> StoreResult<()> {
-        let u = user.clone();
-        write!(self, |c| entities::update_user(c, &u))
-    }
-    async fn user(&self, id: UserId) -> StoreResult<Option<User>> {
-        read!(self, |c| entities::user(c, id))
-    }
-    async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
-        let e = email.to_string();
-        read!(self, |c| entities::user_by_email(c, &e))
-    }
-    async fn list_users(&self, query: &UserQuery) -> StoreResult<Vec<User>> {
-        let q = query.clone();
-        read!(self, |c| entities::list_users(c, &q))
-    }
-    async fn insert_organization(&self, org: Organization) -> StoreResult<Organization> {
-        write!(self, |c| entities::insert_organization(c, org))
-    }
-    async fn update_organization(&self, org: &Organization) -> StoreResult<()> {
-        let o = org.clone();
-        write!(self, |c| entities::update_organization(c, &o))
-    }
-    async fn organization(&self, id: OrganizationId) -> StoreResult<Option<Organization>> {
-        read!(self, |c| entities::organization(c, id))
-    }
-    async fn list_organizations(&self) -> StoreResult<Vec<Organization>> {
-        read!(self, |c| entities::list_organizations(c))
-    }
-    async fn insert_department(&self, dept: Department) -> StoreResult<Department> {
-        write!(self, |c| entities::insert_department(c, dept))
-    }
-    async fn update_department(&self, dept: &Department) -> StoreResult<()> {
-        let d = dept.clone();
-        write!(self, |c| entities::update_department(c, &d))
-    }
-    async fn department(&self, id: DepartmentId) -> StoreResult<Option<Department>> {
-        read!(self, |c| entities::department(c, id))
-    }
-    async fn list_departments(&self) -> StoreResult<Vec<Department>> {
-        read!(self, |c| entities::list_departments(c))
-    }
-    async fn set_department_members(&self, dept: DepartmentId, members: &[UserId]) -> StoreResult<()> {
-        let m = members.to_vec();
-        write!(self, |c| entities::set_department_members(c, dept, &m))
-    }
-    async fn department_members(&self, dept: DepartmentId) -> StoreResult<Vec<UserId>> {
-        read!(self, |c| entities::department_members(c, dept))
-    }
-    async fn user_departments(&self, user: UserId) -> StoreResult<Vec<DepartmentId>> {
-        read!(self, |c| entities::user_departments(c, user))
-    }
-    async fn insert_service(&self, service: Service) -> StoreResult<Service> {
-        write!(self, |c| entities::insert_service(c, service))
-    }
-    async fn update_service(&self, service: &Service) -> StoreResult<()> {
-        let s = service.clone();
-        write!(self, |c| entities::update_service(c, &s))
-    }
-    async fn service(&self, id: ServiceId) -> StoreResult<Option<Service>> {
-        read!(self, |c| entities::service(c, id))
-    }
-    async fn service_by_external_id(&self, kind: ServiceKind, external_id: &str) -> StoreResult<Option<Service>> {
-        let e = external_id.to_string();
-        read!(self, |c| entities::service_by_external_id(c, kind, &e))
-    }
-    async fn list_services(&self, owner: Option<UserId>) -> StoreResult<Vec<Service>> {
-        read!(self, |c| entities::list_services(c, owner))
-    }
-}
-
-#[async_trait]
-impl CatalogueStore for PgStore {
-    async fn statuses(&self) -> StoreResult<Vec<Status>> {
-        read!(self, |c| entities::statuses(c))
-    }
-    async fn insert_status(&self, status: Status) -> StoreResult<Status> {
-        write!(self, |c| entities::insert_status(c, status))
-    }
-    async fn custom_fields(&self) -> StoreResult<Vec<CustomFieldDef>> {
-        read!(self, |c| entities::custom_fields(c))
-    }
-    async fn insert_custom_field(&self, field: CustomFieldDef) -> StoreResult<CustomFieldDef> {
-        write!(self, |c| entities::insert_custom_field(c, field))
-    }
-    async fn update_custom_field(&self, field: &CustomFieldDef) -> StoreResult<()> {
-        let f = field.clone();
-        write!(self, |c| entities::update_custom_field(c, &f))
-    }
-    async fn delete_custom_field(&self, id: CustomFieldId) -> StoreResult<()> {
-        write!(self, |c| entities::delete_custom_field(c, id))
-    }
-    async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
-        let k = key.to_string();
-        read!(self, |c| entities::setting(c, &k))
-    }
-    async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
-        let (k, v) = (key.to_string(), value.to_string());
-        write!(self, |c| entities::set_setting(c, &k, &v))
-    }
-}
-
-#[async_trait]
-impl AccessStore for PgStore {
-    async fn insert_token(&self, token: TokenRecord) -> StoreResult<TokenRecord> {
-        write!(self, |c| entities::insert_token(c, token))
-    }
-    async fn token_by_identifier(&self, identifier: &str) -> StoreResult<Option<TokenRecord>> {
-        let i = identifier.to_string();
-        read!(self, |c| entities::token_by_identifier(c, &i))
-    }
-    async fn token(&self, id: TokenId) -> StoreResult<Option<TokenRecord>> {
-        read!(self, |c| entities::token(c, id))
-    }
-    async fn tokens_of(&self, user: UserId) -> StoreResult<Vec<TokenRecord>> {
-        read!(self, |c| entities::tokens_of(c, user))
-    }
-    async fn revoke_token(&self, id: TokenId, at: Timestamp) -> StoreResult<()> {
-        write!(self, |c| entities::revoke_token(c, id, at))
-    }
-    async fn insert_session(&self, session: SessionRecord) -> StoreResult<()> {
-        write!(self, |c| entities::insert_session(c, &session))
-    }
-    async fn session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>> {
-        let h = id_hash.to_string();
-        read!(self, |c| entities::session(c, &h))
-    }
-    async fn touch_session(&self, id_hash: &str, last_seen_at: Timestamp, expires_at: Timestamp) -> StoreResult<()> {
-        let h = id_hash.to_string();
-        write!(self, |c| entities::touch_session(c, &h, last_seen_at, expires_at))
-    }
-    async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
-        let h = id_hash.to_string();
-        write!(self, |c| entities::delete_session(c, &h))
-    }
-    async fn delete_sessions_of(&self, user: UserId, keep: Option<&str>) -> StoreResult<()> {
-        let k = keep.map(str::to_string);
-        write!(self, |c| entities::delete_sessions_of(c, user, k.as_deref()))
-    }
-    async fn rate_limit_hit(&self, key: &str, window_ms: i64, max: u32, at: Timestamp) -> StoreResult<bool> {
-        let k = key.to_string();
-        write!(self, |c| entities::rate_limit_hit(c, &k, window_ms, max, at))
-    }
-    async fn rate_limit_clear(&self, key: &str) -> StoreResult<()> {
-        let k = key.to_string();
-        write!(self, |c| entities::rate_limit_clear(c, &k))
-    }
-    async fn rate_limit_peek(&self, key: &str, window_ms: i64, at: Timestamp) -> StoreResult<Option<RateWindow>> {
-        let k = key.to_string();
-        read!(self, |c| entities::rate_limit_peek(c, &k, window_ms, at))
-    }
-    async fn rate_limit_prune(&self, prefix: &str, idle_before: Timestamp) -> StoreResult<u64> {
-        let p = prefix.to_string();
-        write!(self, |c| entities::rate_limit_prune(c, &p, idle_before))
-    }
-    async fn idempotency_begin(
-        &self,
-        key: &IdempotencyKey,
-        fingerprint: &str,
-        at: Timestamp,
-    ) -> StoreResult<IdempotencyBegin> {
-        let (k, f) = (key.clone(), fingerprint.to_string());
-        write!(self, |c| entities::idempotency_begin(c, &k, &f, at))
-    }
-    async fn idempotency_finish(&self, key: &IdempotencyKey, status: u16, body: &[u8]) -> StoreResult<()> {
-        let (k, b) = (key.clone(), body.to_vec());
-        write!(self, |c| entities::idempotency_finish(c, &k, status, &b))
-    }
-    async fn idempotency_abandon(&self, key: &IdempotencyKey) -> StoreResult<()> {
-        let k = key.clone();
-        write!(self, |c| entities::idempotency_abandon(c, &k))
+        read!(self, |c| directory::users_named(c, &n, limit))
     }
 }

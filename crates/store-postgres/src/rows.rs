@@ -144,6 +144,11 @@ pub static TICKET_UPDATE: LazyLock<String> = LazyLock::new(|| {
     format!("UPDATE tickets SET {} WHERE id = ${} AND version = ${}", sets.join(", "), n + 1, n + 2)
 });
 
+/// The id an `INSERT … RETURNING id` answered.
+pub fn new_id(row: &Row) -> StoreResult<i64> {
+    PgRow(row).int(0)
+}
+
 /// `NotFound` unless the statement changed exactly one row.
 pub fn one_row(changed: u64) -> StoreResult<()> {
     if changed == 1 { Ok(()) } else { Err(StoreError::NotFound) }

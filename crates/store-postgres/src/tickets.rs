@@ -512,3 +512,30 @@ pub async fn last_read(c: &impl Db, ticket: TicketId, user: UserId) -> StoreResu
             .await?;
     one(row, |r| r.ts(0))
 }
+
+/// Records an upload.
+pub async fn insert_attachment(c: &impl Db, mut a: AttachmentRecord) -> StoreResult<AttachmentRecord> {
+    let row = query_one(
+        c,
+        "INSERT INTO attachments (sha256, filename, content_type, size, uploader_id, ticket_id, message_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        &[
+            &a.sha256,
+            &a.filename,
+            &a.content_type,
+            &a.size,
+            &a.uploader_id.0,
+            &a.ticket_id.map(|t| t.0),
+            &a.message_id.map(|m| m.0),
+            &ms(a.created_at),
+        ],
+    )
+    .await?;
+    a.id = AttachmentId(new_id(&row)?);
+    Ok(a)
+}
+/// One attachment.
+pub async fn attachment(c: &impl Db, id: AttachmentId) -> StoreResult<Option<AttachmentRecord>> {
+    let sql = format!("SELECT {ATTACHMENT_SELECT} FROM attachments WHERE id = $1");
+    one(query_opt(c, &sql, &[&id.0]).await?, attachment_from_row)
+}

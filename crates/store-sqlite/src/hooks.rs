@@ -1,7 +1,7 @@
 //! Webhooks, deliveries, attempts and hook endpoints.
 
 use crate::SqliteStore;
-use crate::entities::{set_setting, setting};
+use crate::catalogue::{set_setting, setting};
 use crate::rows::*;
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};

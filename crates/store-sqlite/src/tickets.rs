@@ -50,7 +50,7 @@ fn ensure_requester(conn: &Connection, user: &tessera_core::User) -> StoreResult
     if let Some((id, org)) = existing {
         return Ok((UserId(id), org.map(OrganizationId)));
     }
-    let created = crate::entities::insert_user(conn, user.clone())?;
+    let created = crate::directory::insert_user(conn, user.clone())?;
     Ok((created.id, created.organization_id))
 }
 
@@ -662,4 +662,30 @@ pub fn last_read(conn: &Connection, ticket: TicketId, user: UserId) -> StoreResu
         .optional()
         .db()
         .map(|o| o.map(tessera_core::time::from_millis))
+}
+
+/// Records an upload.
+pub fn insert_attachment(conn: &Connection, mut a: AttachmentRecord) -> StoreResult<AttachmentRecord> {
+    conn.prepare_cached(
+        "INSERT INTO attachments (sha256, filename, content_type, size, uploader_id, ticket_id, message_id, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )
+    .db()?
+    .execute(params![
+        a.sha256,
+        a.filename,
+        a.content_type,
+        a.size,
+        a.uploader_id.0,
+        a.ticket_id.map(|t| t.0),
+        a.message_id.map(|m| m.0),
+        ms(a.created_at)
+    ])
+    .db()?;
+    a.id = AttachmentId(conn.last_insert_rowid());
+    Ok(a)
+}
+/// One attachment.
+pub fn attachment(conn: &Connection, id: AttachmentId) -> StoreResult<Option<AttachmentRecord>> {
+    get(conn, &format!("SELECT {ATTACHMENT_SELECT} FROM attachments WHERE id = ?1"), [id.0], read(attachment_from_row))
 }
