@@ -4,8 +4,8 @@ use crate::PgStore;
 use crate::db::{Db, execute, query, query_one, query_opt};
 use crate::rows::*;
 use async_trait::async_trait;
-use tessera_core::ids::*;
 use tessera_core::Timestamp;
+use tessera_core::ids::*;
 use tessera_store::*;
 
 /// A request still "in progress" after this long is taken to have died.

@@ -9,24 +9,6 @@ use tessera_core::{Department, Organization, Service, ServiceKind, User};
 use tessera_store::sql::Value;
 use tessera_store::*;
 
-/// Users whose name folds to the same text as `name` (a scan: names have
-/// no index; this serves `requester:"Name"` searches).
-pub async fn users_named(c: &impl Db, name: &str, limit: u32) -> StoreResult<Vec<User>> {
-    let want = tessera_core::search::fold(name.trim());
-    let rows = query(c, "SELECT id, name FROM users ORDER BY id", &[]).await?;
-    let mut ids = Vec::new();
-    for r in &rows {
-        if tessera_core::search::fold(PgRow(r).text(1)?.trim()) == want {
-            ids.push(PgRow(r).int::<i64>(0)?);
-            if ids.len() >= limit as usize {
-                break;
-            }
-        }
-    }
-    let sql = format!("SELECT {USER_SELECT} FROM users WHERE id = ANY($1) ORDER BY id");
-    all(query(c, &sql, &[&ids]).await?, user_from_row)
-}
-
 #[async_trait]
 impl DirectoryStore for PgStore {
     async fn insert_user(&self, mut u: User) -> StoreResult<User> {

@@ -33,14 +33,16 @@
 //! searches matching at most [`RANK_LIMIT`] tickets; broader ones list
 //! their matches newest first without a score, as the SQLite store does.
 
+use crate::PgStore;
 use crate::db::{Db, Tx, execute, query, query_opt};
-use crate::rows::{PgResultExt, PgRow, RowExt, TICKET_SELECT, binds, bound, ms, ticket_from_row};
+use crate::rows::*;
 use crate::tickets::TICKETS;
-use deadpool_postgres::Pool;
+use async_trait::async_trait;
 use std::collections::{BTreeMap, HashMap};
 use tessera_core::ids::*;
 use tessera_core::permission::TicketScope;
 use tessera_core::search::{DateField, TextMatch, fold, index_tokens, word_match};
+use tessera_core::{Message, User};
 use tessera_store::sql::tickets::sla_breached;
 use tessera_store::sql::{Fragment, POSTGRES, Value};
 use tessera_store::*;
@@ -407,49 +409,6 @@ async fn rebuild_batch(tx: &Tx<'_>, after: i64, limit: u32) -> StoreResult<Batch
     Ok(Batch { tickets: tickets.len() as u64, messages: messages.len() as u64, last_id: Some(last) })
 }
 
-/// Rebuilds the index in batches of [`REINDEX_BATCH`] tickets, each its own
-/// transaction (the server keeps writing meanwhile, and searches keep
-/// finding what is indexed: documents are replaced, never cleared first),
-/// then drops documents of tickets past the last batch that are gone and
-/// clears the stale mark.
-pub async fn rebuild_index(pool: &Pool, observer: Option<ReindexObserver>) -> StoreResult<ReindexStats> {
-    let mut client = crate::db::client(pool).await?;
-    let total: i64 = query_opt(&client, "SELECT COUNT(*) FROM tickets WHERE deleted_at IS NULL", &[])
-        .await?
-        .map_or(Ok(0), |r| PgRow(&r).int(0))?;
-    let total = u64::try_from(total).unwrap_or(0);
-    let mut stats = ReindexStats::default();
-    let mut after = 0i64;
-    loop {
-        let tx = client.transaction().await.db()?;
-        let batch = rebuild_batch(&tx, after, REINDEX_BATCH).await?;
-        tx.commit().await.db()?;
-        let Some(last) = batch.last_id else { break };
-        after = last;
-        stats.tickets += batch.tickets;
-        stats.messages += batch.messages;
-        if let Some(o) = &observer {
-            o(ReindexProgress { done: stats.tickets, total: total.max(stats.tickets), last_id: TicketId(last) });
-        }
-    }
-    let tx = client.transaction().await.db()?;
-    execute(
-        &tx,
-        "DELETE FROM search_index s WHERE s.ticket_id > $1 \
-         AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.id = s.ticket_id AND t.deleted_at IS NULL)",
-        &[&after],
-    )
-    .await?;
-    execute(&tx, "DELETE FROM settings WHERE key = $1", &[&STALE_KEY]).await?;
-    tx.commit().await.db()?;
-    Ok(stats)
-}
-
-/// Whether tickets were written without being indexed.
-pub async fn index_stale(c: &impl Db) -> StoreResult<bool> {
-    Ok(query_opt(c, "SELECT 1 FROM settings WHERE key = $1", &[&STALE_KEY]).await?.is_some())
-}
-
 // ---- queries --------------------------------------------------------------------------------
 
 /// A word or phrase planned for the index: its tokens (each cut to
@@ -755,7 +714,7 @@ fn scope(sql: &mut Fragment, scope: &TicketScope) {
 }
 
 /// Runs a search: the exact count, then the page.
-pub async fn search(c: &impl Db, q: &SearchQuery) -> StoreResult<SearchPage> {
+async fn search(c: &impl Db, q: &SearchQuery) -> StoreResult<SearchPage> {
     let limit = i64::from(q.limit.clamp(1, MAX_SEARCH_LIMIT));
     let offset = i64::from(q.offset.min(MAX_SEARCH_OFFSET));
     let restrict = if q.include_notes { "" } else { "ABC" };
@@ -853,6 +812,98 @@ pub fn list_text_condition(text: &str, include_notes: bool) -> Fragment {
     lookup(&mut sql, words.join(" & "));
     sql.push(")");
     sql
+}
+
+#[async_trait]
+impl SearchStore for PgStore {
+    async fn search_tickets(&self, q: &SearchQuery) -> StoreResult<SearchPage> {
+        // One snapshot, so the total and the page agree under concurrent writes.
+        let mut client = self.client().await?;
+        let tx = client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .db()?;
+        let page = search(&tx, q).await?;
+        tx.commit().await.db()?;
+        Ok(page)
+    }
+
+    // In batches of `REINDEX_BATCH` tickets, each its own transaction (the
+    // server keeps writing meanwhile, and searches keep finding what is
+    // indexed: documents are replaced, never cleared first); then documents
+    // of tickets past the last batch that are gone are dropped and the stale
+    // mark cleared.
+    async fn rebuild_search_index(&self, observer: Option<ReindexObserver>) -> StoreResult<ReindexStats> {
+        let mut client = self.client().await?;
+        let total: i64 = query_opt(&client, "SELECT COUNT(*) FROM tickets WHERE deleted_at IS NULL", &[])
+            .await?
+            .map_or(Ok(0), |r| PgRow(&r).int(0))?;
+        let total = u64::try_from(total).unwrap_or(0);
+        let mut stats = ReindexStats::default();
+        let mut after = 0i64;
+        loop {
+            let tx = client.transaction().await.db()?;
+            let batch = rebuild_batch(&tx, after, REINDEX_BATCH).await?;
+            tx.commit().await.db()?;
+            let Some(last) = batch.last_id else { break };
+            after = last;
+            stats.tickets += batch.tickets;
+            stats.messages += batch.messages;
+            if let Some(o) = &observer {
+                o(ReindexProgress { done: stats.tickets, total: total.max(stats.tickets), last_id: TicketId(last) });
+            }
+        }
+        let tx = client.transaction().await.db()?;
+        execute(
+            &tx,
+            "DELETE FROM search_index s WHERE s.ticket_id > $1 \
+             AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.id = s.ticket_id AND t.deleted_at IS NULL)",
+            &[&after],
+        )
+        .await?;
+        execute(&tx, "DELETE FROM settings WHERE key = $1", &[&STALE_KEY]).await?;
+        tx.commit().await.db()?;
+        Ok(stats)
+    }
+
+    async fn search_index_stale(&self) -> StoreResult<bool> {
+        let c = &self.client().await?;
+        Ok(query_opt(c, "SELECT 1 FROM settings WHERE key = $1", &[&STALE_KEY]).await?.is_some())
+    }
+
+    async fn snippet_messages(&self, tickets: &[TicketId], include_notes: bool) -> StoreResult<Vec<Message>> {
+        if tickets.is_empty() {
+            return Ok(Vec::new());
+        }
+        let kind = if include_notes { "" } else { " AND kind = 'reply'" };
+        let sql = format!(
+            "SELECT {MESSAGE_SELECT} FROM messages WHERE ticket_id = ANY($1) AND deleted_at IS NULL \
+             AND encrypted = 0{kind} ORDER BY ticket_id, id"
+        );
+        let ids: Vec<i64> = tickets.iter().map(|t| t.0).collect();
+        all(query(&self.client().await?, &sql, &[&ids]).await?, message_from_row)
+    }
+
+    // A scan: names have no index; this serves `requester:"Name"` searches.
+    async fn users_named(&self, name: &str, limit: u32) -> StoreResult<Vec<User>> {
+        let want = fold(name.trim());
+        let c = &self.client().await?;
+        let rows = query(c, "SELECT id, name FROM users ORDER BY id", &[]).await?;
+        let mut ids = Vec::new();
+        for r in &rows {
+            if fold(PgRow(r).text(1)?.trim()) == want {
+                ids.push(PgRow(r).int::<i64>(0)?);
+                if ids.len() >= limit as usize {
+                    break;
+                }
+            }
+        }
+        let sql = format!("SELECT {USER_SELECT} FROM users WHERE id = ANY($1) ORDER BY id");
+        all(query(c, &sql, &[&ids]).await?, user_from_row)
+    }
 }
 
 #[cfg(test)]

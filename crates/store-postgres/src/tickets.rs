@@ -1,8 +1,10 @@
 //! Ticket writes (change sets) and ticket, message and event reads.
 
+use crate::PgStore;
 use crate::db::{Db, Tx, execute, query, query_dynamic, query_one, query_opt};
 use crate::rows::*;
 use crate::search;
+use async_trait::async_trait;
 use std::collections::HashMap;
 use tessera_core::ids::*;
 use tessera_core::status::StatusCategory;
@@ -27,34 +29,6 @@ use tessera_store::*;
 /// The cost: event-writing commits queue for this lock from their first
 /// event to their COMMIT (a few statements and the commit's flush).
 pub const EVENT_LOCK: i64 = 0x7465_7373_6576_6e74;
-
-/// Writes a change set inside the caller's transaction: every update (with
-/// its version check), every creation, then all the events at the end (see
-/// [`EVENT_LOCK`]).
-pub async fn commit(tx: &Tx<'_>, change: ChangeSet) -> StoreResult<CommitOutcome> {
-    let mut out = CommitOutcome::default();
-    let mut pending: Vec<(TicketId, i64, Vec<NewEvent>, Vec<MessageId>)> = Vec::new();
-    for update in change.updates {
-        let (ids, events) = apply_update(tx, update).await?;
-        pending.push(events);
-        out.updated.push(ids);
-    }
-    for create in change.creates {
-        let (ids, events) = apply_create(tx, create).await?;
-        pending.push(events);
-        out.created.push(ids);
-    }
-    let n_updates = out.updated.len();
-    for (i, (ticket, version, events, messages)) in pending.into_iter().enumerate() {
-        let ids = insert_events(tx, ticket, version, &events, &messages).await?;
-        if i < n_updates {
-            out.updated[i].event_ids = ids;
-        } else {
-            out.created[i - n_updates].event_ids = ids;
-        }
-    }
-    Ok(out)
-}
 
 fn random_u64() -> StoreResult<u64> {
     getrandom::u64().map_err(|e| StoreError::Backend(format!("no randomness: {e}")))
@@ -322,21 +296,6 @@ async fn apply_update(tx: &Tx<'_>, u: TicketChange) -> StoreResult<(UpdatedIds, 
     Ok((ids, (t.id, t.version, u.events, message_ids)))
 }
 
-/// One ticket by id.
-pub async fn ticket(c: &impl Db, id: TicketId) -> StoreResult<Option<Ticket>> {
-    let sql = format!("SELECT {} FROM tickets t WHERE t.id = $1", *TICKET_SELECT);
-    one(query_opt(c, &sql, &[&id.0]).await?, ticket_from_row)
-}
-
-/// One ticket by number.
-pub async fn ticket_by_number(c: &impl Db, number: &str) -> StoreResult<Option<Ticket>> {
-    if number.contains('\0') {
-        return Ok(None);
-    }
-    let sql = format!("SELECT {} FROM tickets t WHERE t.number = $1", *TICKET_SELECT);
-    one(query_opt(c, &sql, &[&number]).await?, ticket_from_row)
-}
-
 /// The shared ticket-query compiler in PostgreSQL's spelling, its text
 /// filter looked up in the tsvector index.
 pub(crate) const TICKETS: TicketSql = TicketSql { dialect: &POSTGRES, text_filter: search::list_text_condition };
@@ -344,18 +303,6 @@ pub(crate) const TICKETS: TicketSql = TicketSql { dialect: &POSTGRES, text_filte
 /// Rows of SQL assembled at run time (see [`query_dynamic`]).
 async fn dynamic(c: &impl Db, sql: &Fragment) -> StoreResult<Vec<tokio_postgres::Row>> {
     query_dynamic(c, &POSTGRES.finish(&sql.sql), &bound(&binds(&sql.values))).await
-}
-
-/// A page of tickets.
-pub async fn list_tickets(c: &impl Db, q: &TicketQuery) -> StoreResult<Vec<Ticket>> {
-    all(dynamic(c, &TICKETS.page(q, "")).await?, ticket_from_row)
-}
-
-/// The exact count of a query (paging ignored).
-pub async fn count_tickets(c: &impl Db, q: &TicketQuery) -> StoreResult<u64> {
-    let rows = dynamic(c, &TICKETS.count(q, "")).await?;
-    let n: i64 = PgRow(rows.first().ok_or_else(|| StoreError::Backend("COUNT answered no row".into()))?).int(0)?;
-    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 async fn attach_ids(c: &impl Db, ticket: TicketId, messages: &mut [Message]) -> StoreResult<()> {
@@ -377,165 +324,232 @@ async fn attach_ids(c: &impl Db, ticket: TicketId, messages: &mut [Message]) -> 
     Ok(())
 }
 
-/// A ticket's messages, oldest first.
-pub async fn messages(c: &impl Db, ticket: TicketId, include_notes: bool) -> StoreResult<Vec<Message>> {
-    let sql = if include_notes {
-        format!("SELECT {MESSAGE_SELECT} FROM messages WHERE ticket_id = $1 ORDER BY id")
-    } else {
-        format!("SELECT {MESSAGE_SELECT} FROM messages WHERE ticket_id = $1 AND kind = 'reply' ORDER BY id")
-    };
-    let mut out = all(query(c, &sql, &[&ticket.0]).await?, message_from_row)?;
-    attach_ids(c, ticket, &mut out).await?;
-    Ok(out)
-}
-
-/// The searchable messages of several tickets (for snippets).
-pub async fn snippet_messages(c: &impl Db, tickets: &[TicketId], include_notes: bool) -> StoreResult<Vec<Message>> {
-    if tickets.is_empty() {
-        return Ok(Vec::new());
+#[async_trait]
+impl TicketStore for PgStore {
+    async fn commit(&self, change: ChangeSet) -> StoreResult<CommitOutcome> {
+        // Every update (with its version check), every creation, then all
+        // the events at the end (see `EVENT_LOCK`).
+        let outcome = transaction!(self, |tx| {
+            let mut out = CommitOutcome::default();
+            let mut pending: Vec<PendingEvents> = Vec::new();
+            for update in change.updates {
+                let (ids, events) = apply_update(tx, update).await?;
+                pending.push(events);
+                out.updated.push(ids);
+            }
+            for create in change.creates {
+                let (ids, events) = apply_create(tx, create).await?;
+                pending.push(events);
+                out.created.push(ids);
+            }
+            let n_updates = out.updated.len();
+            for (i, (ticket, version, events, messages)) in pending.into_iter().enumerate() {
+                let ids = insert_events(tx, ticket, version, &events, &messages).await?;
+                if i < n_updates {
+                    out.updated[i].event_ids = ids;
+                } else {
+                    out.created[i - n_updates].event_ids = ids;
+                }
+            }
+            Ok(out)
+        });
+        if outcome.is_ok() {
+            // Our own LISTEN hears it too; this only saves the round trip.
+            self.listener.signal().notify_waiters();
+        }
+        outcome
     }
-    let kind = if include_notes { "" } else { " AND kind = 'reply'" };
-    let sql = format!(
-        "SELECT {MESSAGE_SELECT} FROM messages WHERE ticket_id = ANY($1) AND deleted_at IS NULL AND encrypted = 0{kind} \
-         ORDER BY ticket_id, id"
-    );
-    let ids: Vec<i64> = tickets.iter().map(|t| t.0).collect();
-    all(query(c, &sql, &[&ids]).await?, message_from_row)
-}
 
-/// One message with its attachment ids.
-pub async fn message(c: &impl Db, id: MessageId) -> StoreResult<Option<Message>> {
-    let sql = format!("SELECT {MESSAGE_SELECT} FROM messages WHERE id = $1");
-    let Some(mut m) = one(query_opt(c, &sql, &[&id.0]).await?, message_from_row)? else {
-        return Ok(None);
-    };
-    if m.deleted_at.is_none() {
-        let rows = query(c, "SELECT id FROM attachments WHERE message_id = $1 ORDER BY id", &[&id.0]).await?;
-        m.attachment_ids = all(rows, |r| Ok(AttachmentId(r.int(0)?)))?;
+    async fn ticket(&self, id: TicketId) -> StoreResult<Option<Ticket>> {
+        let c = &self.client().await?;
+        let sql = format!("SELECT {} FROM tickets t WHERE t.id = $1", *TICKET_SELECT);
+        one(query_opt(c, &sql, &[&id.0]).await?, ticket_from_row)
     }
-    Ok(Some(m))
-}
 
-/// A message's edit history.
-pub async fn message_edits(c: &impl Db, id: MessageId) -> StoreResult<Vec<MessageEdit>> {
-    let rows = query(
-        c,
-        "SELECT message_id, editor_id, previous_body, previous_html, edited_at FROM message_edits \
-         WHERE message_id = $1 ORDER BY id",
-        &[&id.0],
-    )
-    .await?;
-    all(rows, |r| {
-        Ok(MessageEdit {
-            message_id: MessageId(r.int(0)?),
-            editor_id: UserId(r.int(1)?),
-            previous_body: r.text(2)?,
-            previous_html: r.text_opt(3)?,
-            edited_at: r.ts(4)?,
+    async fn ticket_by_number(&self, number: &str) -> StoreResult<Option<Ticket>> {
+        let c = &self.client().await?;
+        if number.contains('\0') {
+            return Ok(None);
+        }
+        let sql = format!("SELECT {} FROM tickets t WHERE t.number = $1", *TICKET_SELECT);
+        one(query_opt(c, &sql, &[&number]).await?, ticket_from_row)
+    }
+
+    async fn list_tickets(&self, q: &TicketQuery) -> StoreResult<Vec<Ticket>> {
+        let c = &self.client().await?;
+        all(dynamic(c, &TICKETS.page(q, "")).await?, ticket_from_row)
+    }
+
+    async fn count_tickets(&self, q: &TicketQuery) -> StoreResult<u64> {
+        let c = &self.client().await?;
+        let rows = dynamic(c, &TICKETS.count(q, "")).await?;
+        let n: i64 = PgRow(rows.first().ok_or_else(|| StoreError::Backend("COUNT answered no row".into()))?).int(0)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn messages(&self, ticket: TicketId, include_notes: bool) -> StoreResult<Vec<Message>> {
+        let c = &self.client().await?;
+        let sql = if include_notes {
+            format!("SELECT {MESSAGE_SELECT} FROM messages WHERE ticket_id = $1 ORDER BY id")
+        } else {
+            format!("SELECT {MESSAGE_SELECT} FROM messages WHERE ticket_id = $1 AND kind = 'reply' ORDER BY id")
+        };
+        let mut out = all(query(c, &sql, &[&ticket.0]).await?, message_from_row)?;
+        attach_ids(c, ticket, &mut out).await?;
+        Ok(out)
+    }
+
+    async fn message(&self, id: MessageId) -> StoreResult<Option<Message>> {
+        let c = &self.client().await?;
+        let sql = format!("SELECT {MESSAGE_SELECT} FROM messages WHERE id = $1");
+        let Some(mut m) = one(query_opt(c, &sql, &[&id.0]).await?, message_from_row)? else {
+            return Ok(None);
+        };
+        if m.deleted_at.is_none() {
+            let rows = query(c, "SELECT id FROM attachments WHERE message_id = $1 ORDER BY id", &[&id.0]).await?;
+            m.attachment_ids = all(rows, |r| Ok(AttachmentId(r.int(0)?)))?;
+        }
+        Ok(Some(m))
+    }
+
+    async fn message_edits(&self, id: MessageId) -> StoreResult<Vec<MessageEdit>> {
+        let c = &self.client().await?;
+        let rows = query(
+            c,
+            "SELECT message_id, editor_id, previous_body, previous_html, edited_at FROM message_edits \
+             WHERE message_id = $1 ORDER BY id",
+            &[&id.0],
+        )
+        .await?;
+        all(rows, |r| {
+            Ok(MessageEdit {
+                message_id: MessageId(r.int(0)?),
+                editor_id: UserId(r.int(1)?),
+                previous_body: r.text(2)?,
+                previous_html: r.text_opt(3)?,
+                edited_at: r.ts(4)?,
+            })
         })
-    })
-}
-
-/// A ticket's events.
-pub async fn ticket_events(c: &impl Db, ticket: TicketId) -> StoreResult<Vec<Event>> {
-    let sql = format!("SELECT {EVENT_SELECT} FROM events WHERE ticket_id = $1 ORDER BY id");
-    all(query(c, &sql, &[&ticket.0]).await?, event_from_row)
-}
-
-/// Events after an id.
-pub async fn events_after(c: &impl Db, after: EventId, limit: u32) -> StoreResult<Vec<Event>> {
-    let sql = format!("SELECT {EVENT_SELECT} FROM events WHERE id > $1 ORDER BY id LIMIT $2");
-    all(query(c, &sql, &[&after.0, &i64::from(limit.clamp(1, 10_000))]).await?, event_from_row)
-}
-
-/// One event.
-pub async fn event(c: &impl Db, id: EventId) -> StoreResult<Option<Event>> {
-    let sql = format!("SELECT {EVENT_SELECT} FROM events WHERE id = $1");
-    one(query_opt(c, &sql, &[&id.0]).await?, event_from_row)
-}
-
-/// The ticket kept at a version.
-pub async fn ticket_at(c: &impl Db, id: TicketId, version: i64) -> StoreResult<Option<Ticket>> {
-    let sql = "SELECT ticket FROM ticket_versions WHERE ticket_id = $1 AND version = $2";
-    match query_opt(c, sql, &[&id.0, &version]).await? {
-        Some(row) => tessera_store::snapshot::from_text(&PgRow(&row).text(0)?).map(Some),
-        None => Ok(None),
     }
-}
 
-/// The newest event id.
-pub async fn latest_event_id(c: &impl Db) -> StoreResult<EventId> {
-    let id: Option<i64> = PgRow(&query_one(c, "SELECT MAX(id) FROM events", &[]).await?).int_opt(0)?;
-    Ok(EventId(id.unwrap_or(0)))
-}
-
-/// Workloads of a department's active agents.
-pub async fn agent_loads(c: &impl Db, dept: DepartmentId) -> StoreResult<Vec<AgentLoad>> {
-    let rows = query(
-        c,
-        "SELECT m.user_id,
-            (SELECT COUNT(*) FROM tickets t WHERE t.assignee_id = m.user_id AND t.deleted_at IS NULL
-                AND t.status_category NOT IN ($2, $3)),
-            (SELECT MAX(t.created_at) FROM tickets t WHERE t.assignee_id = m.user_id AND t.department_id = m.department_id)
-         FROM department_members m JOIN users u ON u.id = m.user_id
-         WHERE m.department_id = $1 AND u.disabled = 0 AND u.role IN ('agent', 'admin')
-         ORDER BY m.user_id",
-        &[&dept.0, &StatusCategory::Solved.as_str(), &StatusCategory::Closed.as_str()],
-    )
-    .await?;
-    all(rows, |r| {
-        Ok(AgentLoad { user_id: UserId(r.int(0)?), open_tickets: r.int::<u64>(1)?, last_assigned_at: r.ts_opt(2)? })
-    })
-}
-
-/// Records a read and clears the side's unread mark.
-pub async fn mark_read(tx: &Tx<'_>, ticket: TicketId, user: UserId, staff: bool, at: Timestamp) -> StoreResult<()> {
-    let col = if staff { "agent_unread" } else { "customer_unread" };
-    let n = execute(tx, &format!("UPDATE tickets SET {col} = 0 WHERE id = $1"), &[&ticket.0]).await?;
-    if n != 1 {
-        return Err(StoreError::NotFound);
+    async fn ticket_events(&self, ticket: TicketId) -> StoreResult<Vec<Event>> {
+        let c = &self.client().await?;
+        let sql = format!("SELECT {EVENT_SELECT} FROM events WHERE ticket_id = $1 ORDER BY id");
+        all(query(c, &sql, &[&ticket.0]).await?, event_from_row)
     }
-    execute(
-        tx,
-        "INSERT INTO ticket_reads (ticket_id, user_id, read_at) VALUES ($1, $2, $3)
-         ON CONFLICT (ticket_id, user_id) DO UPDATE SET read_at = excluded.read_at",
-        &[&ticket.0, &user.0, &ms(at)],
-    )
-    .await?;
-    Ok(())
-}
 
-/// When a user last read a ticket.
-pub async fn last_read(c: &impl Db, ticket: TicketId, user: UserId) -> StoreResult<Option<Timestamp>> {
-    let row =
-        query_opt(c, "SELECT read_at FROM ticket_reads WHERE ticket_id = $1 AND user_id = $2", &[&ticket.0, &user.0])
+    async fn events_after(&self, after: EventId, limit: u32) -> StoreResult<Vec<Event>> {
+        let sql = format!("SELECT {EVENT_SELECT} FROM events WHERE id > $1 ORDER BY id LIMIT $2");
+        let rows = query(&self.client().await?, &sql, &[&after.0, &i64::from(limit.clamp(1, 10_000))]).await?;
+        all(rows, event_from_row)
+    }
+
+    async fn event(&self, id: EventId) -> StoreResult<Option<Event>> {
+        let c = &self.client().await?;
+        let sql = format!("SELECT {EVENT_SELECT} FROM events WHERE id = $1");
+        one(query_opt(c, &sql, &[&id.0]).await?, event_from_row)
+    }
+
+    async fn ticket_at(&self, ticket: TicketId, version: i64) -> StoreResult<Option<Ticket>> {
+        let c = &self.client().await?;
+        let id = ticket;
+        let sql = "SELECT ticket FROM ticket_versions WHERE ticket_id = $1 AND version = $2";
+        match query_opt(c, sql, &[&id.0, &version]).await? {
+            Some(row) => tessera_store::snapshot::from_text(&PgRow(&row).text(0)?).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn latest_event_id(&self) -> StoreResult<EventId> {
+        let c = &self.client().await?;
+        let id: Option<i64> = PgRow(&query_one(c, "SELECT MAX(id) FROM events", &[]).await?).int_opt(0)?;
+        Ok(EventId(id.unwrap_or(0)))
+    }
+
+    async fn wait_for_events(&self, after: EventId, timeout: std::time::Duration) {
+        // Registered before the look at the log, so a commit in between
+        // still wakes us.
+        let woken = self.listener.signal().notified();
+        if self.latest_event_id().await.is_ok_and(|latest| latest > after) {
+            return;
+        }
+        let _ = tokio::time::timeout(timeout, woken).await;
+    }
+
+    async fn agent_loads(&self, dept: DepartmentId) -> StoreResult<Vec<AgentLoad>> {
+        let c = &self.client().await?;
+        let rows = query(
+            c,
+            "SELECT m.user_id,
+                (SELECT COUNT(*) FROM tickets t WHERE t.assignee_id = m.user_id AND t.deleted_at IS NULL
+                    AND t.status_category NOT IN ($2, $3)),
+                (SELECT MAX(t.created_at) FROM tickets t WHERE t.assignee_id = m.user_id AND t.department_id = m.department_id)
+             FROM department_members m JOIN users u ON u.id = m.user_id
+             WHERE m.department_id = $1 AND u.disabled = 0 AND u.role IN ('agent', 'admin')
+             ORDER BY m.user_id",
+            &[&dept.0, &StatusCategory::Solved.as_str(), &StatusCategory::Closed.as_str()],
+        )
+        .await?;
+        all(rows, |r| {
+            Ok(AgentLoad { user_id: UserId(r.int(0)?), open_tickets: r.int::<u64>(1)?, last_assigned_at: r.ts_opt(2)? })
+        })
+    }
+
+    async fn mark_read(&self, ticket: TicketId, user: UserId, staff: bool, at: Timestamp) -> StoreResult<()> {
+        transaction!(self, |tx| {
+            let col = if staff { "agent_unread" } else { "customer_unread" };
+            let n = execute(tx, &format!("UPDATE tickets SET {col} = 0 WHERE id = $1"), &[&ticket.0]).await?;
+            if n != 1 {
+                return Err(StoreError::NotFound);
+            }
+            execute(
+                tx,
+                "INSERT INTO ticket_reads (ticket_id, user_id, read_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (ticket_id, user_id) DO UPDATE SET read_at = excluded.read_at",
+                &[&ticket.0, &user.0, &ms(at)],
+            )
             .await?;
-    one(row, |r| r.ts(0))
-}
+            Ok(())
+        })
+    }
 
-/// Records an upload.
-pub async fn insert_attachment(c: &impl Db, mut a: AttachmentRecord) -> StoreResult<AttachmentRecord> {
-    let row = query_one(
-        c,
-        "INSERT INTO attachments (sha256, filename, content_type, size, uploader_id, ticket_id, message_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        &[
-            &a.sha256,
-            &a.filename,
-            &a.content_type,
-            &a.size,
-            &a.uploader_id.0,
-            &a.ticket_id.map(|t| t.0),
-            &a.message_id.map(|m| m.0),
-            &ms(a.created_at),
-        ],
-    )
-    .await?;
-    a.id = AttachmentId(new_id(&row)?);
-    Ok(a)
-}
-/// One attachment.
-pub async fn attachment(c: &impl Db, id: AttachmentId) -> StoreResult<Option<AttachmentRecord>> {
-    let sql = format!("SELECT {ATTACHMENT_SELECT} FROM attachments WHERE id = $1");
-    one(query_opt(c, &sql, &[&id.0]).await?, attachment_from_row)
+    async fn last_read(&self, ticket: TicketId, user: UserId) -> StoreResult<Option<Timestamp>> {
+        let c = &self.client().await?;
+        let row = query_opt(
+            c,
+            "SELECT read_at FROM ticket_reads WHERE ticket_id = $1 AND user_id = $2",
+            &[&ticket.0, &user.0],
+        )
+        .await?;
+        one(row, |r| r.ts(0))
+    }
+
+    async fn insert_attachment(&self, mut a: AttachmentRecord) -> StoreResult<AttachmentRecord> {
+        transaction!(self, |tx| {
+            let row = query_one(
+                tx,
+                "INSERT INTO attachments (sha256, filename, content_type, size, uploader_id, ticket_id, message_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                &[
+                    &a.sha256,
+                    &a.filename,
+                    &a.content_type,
+                    &a.size,
+                    &a.uploader_id.0,
+                    &a.ticket_id.map(|t| t.0),
+                    &a.message_id.map(|m| m.0),
+                    &ms(a.created_at),
+                ],
+            )
+            .await?;
+            a.id = AttachmentId(new_id(&row)?);
+            Ok(a)
+        })
+    }
+
+    async fn attachment(&self, id: AttachmentId) -> StoreResult<Option<AttachmentRecord>> {
+        let c = &self.client().await?;
+        let sql = format!("SELECT {ATTACHMENT_SELECT} FROM attachments WHERE id = $1");
+        one(query_opt(c, &sql, &[&id.0]).await?, attachment_from_row)
+    }
 }

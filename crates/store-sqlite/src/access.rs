@@ -4,8 +4,8 @@ use crate::SqliteStore;
 use crate::rows::*;
 use async_trait::async_trait;
 use rusqlite::params;
-use tessera_core::ids::*;
 use tessera_core::Timestamp;
+use tessera_core::ids::*;
 use tessera_store::*;
 
 type IdempotencyRow = (String, Option<i64>, Option<Vec<u8>>, i64);

@@ -35,31 +35,8 @@ pub fn insert_user(conn: &Connection, mut u: User) -> StoreResult<User> {
     Ok(u)
 }
 
-/// Users whose name folds to the same text as `name` (a scan: names have
-/// no index; this serves `requester:"Name"` searches).
-pub fn users_named(conn: &Connection, name: &str, limit: u32) -> StoreResult<Vec<User>> {
-    let want = tessera_core::search::fold(name.trim());
-    let mut stmt = conn.prepare_cached("SELECT id, name FROM users ORDER BY id").db()?;
-    let mut rows = stmt.query([]).db()?;
-    let mut ids = Vec::new();
-    while let Some(r) = rows.next().db()? {
-        let n: String = r.get(1).db()?;
-        if tessera_core::search::fold(n.trim()) == want {
-            ids.push(UserId(r.get(0).db()?));
-            if ids.len() >= limit as usize {
-                break;
-            }
-        }
-    }
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        out.extend(user(conn, id)?);
-    }
-    Ok(out)
-}
-
 /// One user.
-pub fn user(conn: &Connection, id: UserId) -> StoreResult<Option<User>> {
+pub(crate) fn user(conn: &Connection, id: UserId) -> StoreResult<Option<User>> {
     get(conn, &format!("SELECT {USER_SELECT} FROM users WHERE id = ?1"), [id.0], read(user_from_row))
 }
 

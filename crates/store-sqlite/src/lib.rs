@@ -20,16 +20,11 @@ mod sla;
 mod tickets;
 mod views;
 
-use async_trait::async_trait;
 use pool::{Readers, Writer};
 use rows::SqlResultExt;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tessera_core::ids::*;
-use tessera_core::{
-    Event, Message, MessageEdit, Ticket, Timestamp, User,
-};
 use tessera_store::*;
 
 /// Readers in the pool.
@@ -164,34 +159,6 @@ impl SqliteStore {
         })
     }
 
-    /// Rebuilds the search index in batches of [`REINDEX_BATCH`] tickets,
-    /// each its own write (so the server keeps writing meanwhile), then
-    /// merges the index and clears the stale mark.
-    pub async fn rebuild_index(&self, observer: Option<ReindexObserver>) -> StoreResult<ReindexStats> {
-        let total = self.readers.read(search_index::ticket_count).await?;
-        self.writer.write(search_index::clear).await?;
-        let mut stats = ReindexStats::default();
-        let mut after = 0i64;
-        loop {
-            let batch = self.writer.write(move |c| search_index::rebuild_batch(c, after, REINDEX_BATCH)).await?;
-            let Some(last) = batch.last_id else { break };
-            after = last;
-            stats.tickets += batch.tickets;
-            stats.messages += batch.messages;
-            if let Some(o) = &observer {
-                o(ReindexProgress { done: stats.tickets, total: total.max(stats.tickets), last_id: TicketId(last) });
-            }
-        }
-        self.writer
-            .write(|c: &Connection| {
-                search_index::optimize(c)?;
-                c.execute("DELETE FROM settings WHERE key = ?1", [search_index::STALE_KEY]).db()?;
-                Ok(())
-            })
-            .await?;
-        Ok(stats)
-    }
-
     /// Where the database lives.
     pub fn path(&self) -> &Path {
         &self.path
@@ -225,120 +192,5 @@ impl SqliteStore {
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
         self.writer.write(f).await
-    }
-}
-
-macro_rules! read {
-    ($self:ident, |$c:ident| $body:expr) => {
-        $self.readers.read(move |$c: &Connection| $body).await
-    };
-}
-
-/// A lookup by key with a small answer: see [`Readers::read_now`].
-macro_rules! read_now {
-    ($self:ident, |$c:ident| $body:expr) => {
-        $self.readers.read_now(move |$c: &Connection| $body).await
-    };
-}
-
-macro_rules! write {
-    ($self:ident, |$c:ident| $body:expr) => {
-        $self.writer.write(move |$c: &Connection| $body).await
-    };
-}
-
-#[async_trait]
-impl TicketStore for SqliteStore {
-    async fn commit(&self, change: ChangeSet) -> StoreResult<CommitOutcome> {
-        let outcome = write!(self, |c| tickets::commit(c, change));
-        if outcome.is_ok() {
-            self.events.notify_waiters();
-        }
-        outcome
-    }
-    async fn ticket(&self, id: TicketId) -> StoreResult<Option<Ticket>> {
-        read_now!(self, |c| tickets::ticket(c, id))
-    }
-    async fn ticket_by_number(&self, number: &str) -> StoreResult<Option<Ticket>> {
-        let number = number.to_string();
-        read_now!(self, |c| tickets::ticket_by_number(c, &number))
-    }
-    async fn list_tickets(&self, query: &TicketQuery) -> StoreResult<Vec<Ticket>> {
-        let q = query.clone();
-        read!(self, |c| tickets::list_tickets(c, &q))
-    }
-    async fn count_tickets(&self, query: &TicketQuery) -> StoreResult<u64> {
-        let q = query.clone();
-        read!(self, |c| tickets::count_tickets(c, &q))
-    }
-    async fn messages(&self, ticket: TicketId, include_notes: bool) -> StoreResult<Vec<Message>> {
-        read_now!(self, |c| tickets::messages(c, ticket, include_notes))
-    }
-    async fn message(&self, id: MessageId) -> StoreResult<Option<Message>> {
-        read_now!(self, |c| tickets::message(c, id))
-    }
-    async fn message_edits(&self, id: MessageId) -> StoreResult<Vec<MessageEdit>> {
-        read!(self, |c| tickets::message_edits(c, id))
-    }
-    async fn ticket_events(&self, ticket: TicketId) -> StoreResult<Vec<Event>> {
-        read!(self, |c| tickets::ticket_events(c, ticket))
-    }
-    async fn events_after(&self, after: EventId, limit: u32) -> StoreResult<Vec<Event>> {
-        read!(self, |c| tickets::events_after(c, after, limit))
-    }
-    async fn event(&self, id: EventId) -> StoreResult<Option<Event>> {
-        read!(self, |c| tickets::event(c, id))
-    }
-    async fn ticket_at(&self, ticket: TicketId, version: i64) -> StoreResult<Option<Ticket>> {
-        read!(self, |c| tickets::ticket_at(c, ticket, version))
-    }
-    async fn latest_event_id(&self) -> StoreResult<EventId> {
-        read_now!(self, |c| tickets::latest_event_id(c))
-    }
-    async fn wait_for_events(&self, after: EventId, timeout: std::time::Duration) {
-        // Registered before the look at the log, so a commit in between
-        // still wakes us.
-        let woken = self.events.notified();
-        if self.latest_event_id().await.is_ok_and(|latest| latest > after) {
-            return;
-        }
-        let _ = tokio::time::timeout(timeout, woken).await;
-    }
-    async fn agent_loads(&self, department: DepartmentId) -> StoreResult<Vec<AgentLoad>> {
-        read!(self, |c| tickets::agent_loads(c, department))
-    }
-    async fn mark_read(&self, ticket: TicketId, user: UserId, staff: bool, at: Timestamp) -> StoreResult<()> {
-        write!(self, |c| tickets::mark_read(c, ticket, user, staff, at))
-    }
-    async fn last_read(&self, ticket: TicketId, user: UserId) -> StoreResult<Option<Timestamp>> {
-        read!(self, |c| tickets::last_read(c, ticket, user))
-    }
-    async fn insert_attachment(&self, attachment: AttachmentRecord) -> StoreResult<AttachmentRecord> {
-        write!(self, |c| tickets::insert_attachment(c, attachment))
-    }
-    async fn attachment(&self, id: AttachmentId) -> StoreResult<Option<AttachmentRecord>> {
-        read!(self, |c| tickets::attachment(c, id))
-    }
-}
-
-#[async_trait]
-impl SearchStore for SqliteStore {
-    async fn search_tickets(&self, query: &SearchQuery) -> StoreResult<SearchPage> {
-        let q = query.clone();
-        read!(self, |c| search_query::search(c, &q))
-    }
-    async fn rebuild_search_index(&self, observer: Option<ReindexObserver>) -> StoreResult<ReindexStats> {
-        self.rebuild_index(observer).await
-    }
-    async fn search_index_stale(&self) -> StoreResult<bool> {
-        read!(self, |c| catalogue::setting(c, search_index::STALE_KEY)).map(|v| v.is_some())
-    }
-    async fn snippet_messages(&self, tickets: &[TicketId], include_notes: bool) -> StoreResult<Vec<Message>> {
-        let ids = tickets.to_vec();
-        read!(self, |c| tickets::snippet_messages(c, &ids, include_notes))
-    }
-    async fn users_named(&self, name: &str, limit: u32) -> StoreResult<Vec<User>> {
-        let n = name.to_string();
-        read!(self, |c| directory::users_named(c, &n, limit))
     }
 }

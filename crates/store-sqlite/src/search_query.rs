@@ -19,13 +19,19 @@
 //! ones list their matches newest first (a page of those stops reading the
 //! index after its last row).
 
+use crate::catalogue::setting;
+use crate::directory::user;
 use crate::rows::*;
 use crate::search_index::{MAX_TOKEN_CHARS, scope_token};
 use crate::tickets::TICKETS;
-use rusqlite::{Connection, params};
+use crate::{REINDEX_BATCH, SqliteStore, search_index};
+use async_trait::async_trait;
+use rusqlite::{Connection, params, params_from_iter};
 use std::collections::HashMap;
+use tessera_core::ids::{TicketId, UserId};
 use tessera_core::permission::TicketScope;
 use tessera_core::search::{DateField, TextMatch, fts5_quote, word_match};
+use tessera_core::{Message, User};
 use tessera_store::sql::tickets::sla_breached;
 use tessera_store::sql::{Fragment, Value};
 use tessera_store::*;
@@ -498,7 +504,7 @@ fn by_score(mut v: Vec<(i64, Option<f64>)>) -> Vec<(i64, Option<f64>)> {
 }
 
 /// Runs a search.
-pub fn search(conn: &Connection, q: &SearchQuery) -> StoreResult<SearchPage> {
+fn search(conn: &Connection, q: &SearchQuery) -> StoreResult<SearchPage> {
     let limit = i64::from(q.limit.clamp(1, MAX_SEARCH_LIMIT));
     let offset = i64::from(q.offset.min(MAX_SEARCH_OFFSET));
     let scope_tokens = scope_fts(&q.scope);
@@ -625,6 +631,89 @@ pub fn list_text_condition(text: &str, include_notes: bool) -> Fragment {
         "(t.number = ? OR t.id IN (SELECT rowid FROM search_index WHERE search_index MATCH ?))",
         vec![Value::Text(text.to_string()), Value::Text(text_match(&expr, include_notes, None))],
     )
+}
+
+#[async_trait]
+impl SearchStore for SqliteStore {
+    async fn search_tickets(&self, query: &SearchQuery) -> StoreResult<SearchPage> {
+        let q = query.clone();
+        self.read(move |conn| search(conn, &q)).await
+    }
+
+    // In batches of `REINDEX_BATCH` tickets, each its own write (so the
+    // server keeps writing meanwhile), then the index is merged and the
+    // stale mark cleared.
+    async fn rebuild_search_index(&self, observer: Option<ReindexObserver>) -> StoreResult<ReindexStats> {
+        let total = self.read(search_index::ticket_count).await?;
+        self.write(search_index::clear).await?;
+        let mut stats = ReindexStats::default();
+        let mut after = 0i64;
+        loop {
+            let batch = self.write(move |conn| search_index::rebuild_batch(conn, after, REINDEX_BATCH)).await?;
+            let Some(last) = batch.last_id else { break };
+            after = last;
+            stats.tickets += batch.tickets;
+            stats.messages += batch.messages;
+            if let Some(o) = &observer {
+                o(ReindexProgress { done: stats.tickets, total: total.max(stats.tickets), last_id: TicketId(last) });
+            }
+        }
+        self.write(|conn| {
+            search_index::optimize(conn)?;
+            conn.execute("DELETE FROM settings WHERE key = ?1", [search_index::STALE_KEY]).db()?;
+            Ok(())
+        })
+        .await?;
+        Ok(stats)
+    }
+
+    async fn search_index_stale(&self) -> StoreResult<bool> {
+        Ok(self.read(|conn| setting(conn, search_index::STALE_KEY)).await?.is_some())
+    }
+
+    async fn snippet_messages(&self, tickets: &[TicketId], include_notes: bool) -> StoreResult<Vec<Message>> {
+        if tickets.is_empty() {
+            return Ok(Vec::new());
+        }
+        let kind = if include_notes { "" } else { " AND kind = 'reply'" };
+        let sql = format!(
+            "SELECT {MESSAGE_SELECT} FROM messages WHERE ticket_id IN ({}) AND deleted_at IS NULL AND encrypted = 0{kind} \
+             ORDER BY ticket_id, id",
+            vec!["?"; tickets.len()].join(", ")
+        );
+        let ids: Vec<i64> = tickets.iter().map(|t| t.0).collect();
+        self.read(move |conn| {
+            let mut stmt = conn.prepare(&sql).db()?;
+            let rows = stmt.query_map(params_from_iter(ids), read(message_from_row)).db()?;
+            rows.collect::<Result<Vec<_>, _>>().db()
+        })
+        .await
+    }
+
+    // A scan: names have no index; this serves `requester:"Name"` searches.
+    async fn users_named(&self, name: &str, limit: u32) -> StoreResult<Vec<User>> {
+        let want = tessera_core::search::fold(name.trim());
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached("SELECT id, name FROM users ORDER BY id").db()?;
+            let mut rows = stmt.query([]).db()?;
+            let mut ids = Vec::new();
+            while let Some(r) = rows.next().db()? {
+                let n: String = r.get(1).db()?;
+                if tessera_core::search::fold(n.trim()) == want {
+                    ids.push(UserId(r.get(0).db()?));
+                    if ids.len() >= limit as usize {
+                        break;
+                    }
+                }
+            }
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                out.extend(user(conn, id)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
 //! Ticket writes (change sets) and ticket, message and event reads.
 
+use crate::SqliteStore;
 use crate::rows::*;
 use crate::{search_index, search_query};
-use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
 use tessera_core::ids::*;
 use tessera_core::permission::TicketScope;
@@ -12,18 +14,6 @@ use tessera_core::view::{Field, Operator, ResolvedValue};
 use tessera_core::{Event, Message, MessageEdit, Ticket, Timestamp};
 use tessera_store::sql::{self, Fragment, SQLITE, Table, TicketSql};
 use tessera_store::*;
-
-/// Writes a change set (inside the writer's transaction).
-pub fn commit(conn: &Connection, change: ChangeSet) -> StoreResult<CommitOutcome> {
-    let mut out = CommitOutcome::default();
-    for update in change.updates {
-        out.updated.push(apply_update(conn, update)?);
-    }
-    for create in change.creates {
-        out.created.push(apply_create(conn, create)?);
-    }
-    Ok(out)
-}
 
 fn random_u64() -> StoreResult<u64> {
     getrandom::u64().map_err(|e| StoreError::Backend(format!("no randomness: {e}")))
@@ -252,34 +242,9 @@ fn apply_update(conn: &Connection, u: TicketChange) -> StoreResult<UpdatedIds> {
     Ok(UpdatedIds { message_ids, event_ids })
 }
 
-/// One ticket by id.
-pub fn ticket(conn: &Connection, id: TicketId) -> StoreResult<Option<Ticket>> {
-    let sql = format!("SELECT {} FROM tickets t WHERE t.id = ?1", *TICKET_SELECT);
-    conn.prepare_cached(&sql).db()?.query_row([id.0], read(ticket_from_row)).optional().db()
-}
-
-/// One ticket by number.
-pub fn ticket_by_number(conn: &Connection, number: &str) -> StoreResult<Option<Ticket>> {
-    let sql = format!("SELECT {} FROM tickets t WHERE t.number = ?1", *TICKET_SELECT);
-    conn.prepare_cached(&sql).db()?.query_row([number], read(ticket_from_row)).optional().db()
-}
-
 /// The shared ticket-query compiler in SQLite's spelling, its text filter
 /// looked up in the FTS5 index.
 pub(crate) const TICKETS: TicketSql = TicketSql { dialect: &SQLITE, text_filter: search_query::list_text_condition };
-
-/// A page of tickets, read by walking the order's index when that reads
-/// few entries (see [`walk_the_order`]).
-pub fn list_tickets(conn: &Connection, q: &TicketQuery) -> StoreResult<Vec<Ticket>> {
-    let hint = match order_index(q) {
-        Some(index) if walk_the_order(conn, q, sql::tickets::limit(q))? => format!(" INDEXED BY {index}"),
-        _ => String::new(),
-    };
-    let page = TICKETS.page(q, &hint);
-    let mut stmt = conn.prepare_cached(&page.sql).db()?;
-    let rows = stmt.query_map(bound(&page.values), read(ticket_from_row)).db()?;
-    rows.collect::<Result<Vec<_>, _>>().db()
-}
 
 /// The partial index of live tickets to count a query's time window from:
 /// it holds every column an agent's scope and the default views test
@@ -370,18 +335,6 @@ fn pins_one_assignee(q: &TicketQuery) -> bool {
                     && matches!(&c.value, ResolvedValue::Ints(ids) if ids.len() == 1)
             })
         })
-}
-
-/// The exact count of a query (paging ignored): from the tally of migration
-/// 0007 when every condition of the query is on a column it holds, else by
-/// counting the matching tickets.
-pub fn count_tickets(conn: &Connection, q: &TicketQuery) -> StoreResult<u64> {
-    let count = tally_count_sql(q).unwrap_or_else(|| {
-        let hint = window_index(q).map(|i| format!(" INDEXED BY {i}")).unwrap_or_default();
-        TICKETS.count(q, &hint)
-    });
-    let n: i64 = conn.prepare_cached(&count.sql).db()?.query_row(bound(&count.values), |r| r.get(0)).db()?;
-    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 /// The count of `q` read from the tally (`ticket_counts`), or `None` when
@@ -508,184 +461,290 @@ fn attach_ids(conn: &Connection, ticket: TicketId, messages: &mut [Message]) -> 
     Ok(())
 }
 
-/// A ticket's messages, oldest first.
-pub fn messages(conn: &Connection, ticket: TicketId, include_notes: bool) -> StoreResult<Vec<Message>> {
-    let sql = if include_notes {
-        format!("SELECT {MESSAGE_SELECT} FROM messages WHERE ticket_id = ?1 ORDER BY id")
-    } else {
-        format!("SELECT {MESSAGE_SELECT} FROM messages WHERE ticket_id = ?1 AND kind = 'reply' ORDER BY id")
-    };
-    let mut stmt = conn.prepare_cached(&sql).db()?;
-    let mut out = stmt.query_map([ticket.0], read(message_from_row)).db()?.collect::<Result<Vec<_>, _>>().db()?;
-    attach_ids(conn, ticket, &mut out)?;
-    Ok(out)
-}
-
-/// The searchable messages of several tickets (for snippets).
-pub fn snippet_messages(conn: &Connection, tickets: &[TicketId], include_notes: bool) -> StoreResult<Vec<Message>> {
-    if tickets.is_empty() {
-        return Ok(Vec::new());
-    }
-    let kind = if include_notes { "" } else { " AND kind = 'reply'" };
-    let sql = format!(
-        "SELECT {MESSAGE_SELECT} FROM messages WHERE ticket_id IN ({}) AND deleted_at IS NULL AND encrypted = 0{kind} \
-         ORDER BY ticket_id, id",
-        vec!["?"; tickets.len()].join(", ")
-    );
-    let mut stmt = conn.prepare(&sql).db()?;
-    let rows = stmt.query_map(params_from_iter(tickets.iter().map(|t| t.0)), read(message_from_row)).db()?;
-    rows.collect::<Result<Vec<_>, _>>().db()
-}
-
-/// One message with its attachment ids.
-pub fn message(conn: &Connection, id: MessageId) -> StoreResult<Option<Message>> {
-    let sql = format!("SELECT {MESSAGE_SELECT} FROM messages WHERE id = ?1");
-    let Some(mut m) = conn.prepare_cached(&sql).db()?.query_row([id.0], read(message_from_row)).optional().db()? else {
-        return Ok(None);
-    };
-    if m.deleted_at.is_none() {
-        let mut stmt = conn.prepare_cached("SELECT id FROM attachments WHERE message_id = ?1 ORDER BY id").db()?;
-        m.attachment_ids =
-            stmt.query_map([id.0], |r| Ok(AttachmentId(r.get(0)?))).db()?.collect::<Result<Vec<_>, _>>().db()?;
-    }
-    Ok(Some(m))
-}
-
-/// A message's edit history.
-pub fn message_edits(conn: &Connection, id: MessageId) -> StoreResult<Vec<MessageEdit>> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT message_id, editor_id, previous_body, previous_html, edited_at FROM message_edits WHERE message_id = ?1 ORDER BY id",
-        )
-        .db()?;
-    let rows = stmt
-        .query_map([id.0], |r| {
-            Ok(MessageEdit {
-                message_id: MessageId(r.get(0)?),
-                editor_id: UserId(r.get(1)?),
-                previous_body: r.get(2)?,
-                previous_html: r.get(3)?,
-                edited_at: tessera_core::time::from_millis(r.get(4)?),
+#[async_trait]
+impl TicketStore for SqliteStore {
+    async fn commit(&self, change: ChangeSet) -> StoreResult<CommitOutcome> {
+        let outcome = self
+            .write(move |conn| {
+                let mut out = CommitOutcome::default();
+                for update in change.updates {
+                    out.updated.push(apply_update(conn, update)?);
+                }
+                for create in change.creates {
+                    out.created.push(apply_create(conn, create)?);
+                }
+                Ok(out)
             })
-        })
-        .db()?;
-    rows.collect::<Result<Vec<_>, _>>().db()
-}
-
-/// A ticket's events.
-pub fn ticket_events(conn: &Connection, ticket: TicketId) -> StoreResult<Vec<Event>> {
-    let sql = format!("SELECT {EVENT_SELECT} FROM events WHERE ticket_id = ?1 ORDER BY id");
-    let mut stmt = conn.prepare_cached(&sql).db()?;
-    stmt.query_map([ticket.0], read(event_from_row)).db()?.collect::<Result<Vec<_>, _>>().db()
-}
-
-/// Events after an id.
-pub fn events_after(conn: &Connection, after: EventId, limit: u32) -> StoreResult<Vec<Event>> {
-    let sql = format!("SELECT {EVENT_SELECT} FROM events WHERE id > ?1 ORDER BY id LIMIT ?2");
-    let mut stmt = conn.prepare_cached(&sql).db()?;
-    stmt.query_map(params![after.0, limit.clamp(1, 10_000)], read(event_from_row))
-        .db()?
-        .collect::<Result<Vec<_>, _>>()
-        .db()
-}
-
-/// One event.
-pub fn event(conn: &Connection, id: EventId) -> StoreResult<Option<Event>> {
-    let sql = format!("SELECT {EVENT_SELECT} FROM events WHERE id = ?1");
-    conn.prepare_cached(&sql).db()?.query_row([id.0], read(event_from_row)).optional().db()
-}
-
-/// The ticket kept at a version.
-pub fn ticket_at(conn: &Connection, id: TicketId, version: i64) -> StoreResult<Option<Ticket>> {
-    let text: Option<String> = conn
-        .prepare_cached("SELECT ticket FROM ticket_versions WHERE ticket_id = ?1 AND version = ?2")
-        .db()?
-        .query_row(params![id.0, version], |r| r.get(0))
-        .optional()
-        .db()?;
-    text.map(|t| tessera_store::snapshot::from_text(&t)).transpose()
-}
-
-/// The newest event id.
-pub fn latest_event_id(conn: &Connection) -> StoreResult<EventId> {
-    let id: Option<i64> = conn.query_row("SELECT MAX(id) FROM events", [], |r| r.get(0)).db()?;
-    Ok(EventId(id.unwrap_or(0)))
-}
-
-/// Workloads of a department's active agents.
-pub fn agent_loads(conn: &Connection, dept: DepartmentId) -> StoreResult<Vec<AgentLoad>> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT m.user_id,
-                (SELECT COUNT(*) FROM tickets t WHERE t.assignee_id = m.user_id AND t.deleted_at IS NULL
-                    AND t.status_category NOT IN (?2, ?3)),
-                (SELECT MAX(t.created_at) FROM tickets t WHERE t.assignee_id = m.user_id AND t.department_id = m.department_id)
-             FROM department_members m JOIN users u ON u.id = m.user_id
-             WHERE m.department_id = ?1 AND u.disabled = 0 AND u.role IN ('agent', 'admin')
-             ORDER BY m.user_id",
-        )
-        .db()?;
-    let rows = stmt
-        .query_map(params![dept.0, StatusCategory::Solved.as_str(), StatusCategory::Closed.as_str()], |r| {
-            Ok(AgentLoad {
-                user_id: UserId(r.get(0)?),
-                open_tickets: u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
-                last_assigned_at: r.get::<_, Option<i64>>(2)?.map(tessera_core::time::from_millis),
-            })
-        })
-        .db()?;
-    rows.collect::<Result<Vec<_>, _>>().db()
-}
-
-/// Records a read and clears the side's unread mark.
-pub fn mark_read(conn: &Connection, ticket: TicketId, user: UserId, staff: bool, at: Timestamp) -> StoreResult<()> {
-    let col = if staff { "agent_unread" } else { "customer_unread" };
-    let n = conn.execute(&format!("UPDATE tickets SET {col} = 0 WHERE id = ?1"), [ticket.0]).db()?;
-    if n != 1 {
-        return Err(StoreError::NotFound);
+            .await;
+        if outcome.is_ok() {
+            self.events.notify_waiters();
+        }
+        outcome
     }
-    conn.prepare_cached(
-        "INSERT INTO ticket_reads (ticket_id, user_id, read_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (ticket_id, user_id) DO UPDATE SET read_at = excluded.read_at",
-    )
-    .db()?
-    .execute(params![ticket.0, user.0, ms(at)])
-    .db()?;
-    Ok(())
-}
 
-/// When a user last read a ticket.
-pub fn last_read(conn: &Connection, ticket: TicketId, user: UserId) -> StoreResult<Option<Timestamp>> {
-    conn.prepare_cached("SELECT read_at FROM ticket_reads WHERE ticket_id = ?1 AND user_id = ?2")
-        .db()?
-        .query_row(params![ticket.0, user.0], |r| r.get::<_, i64>(0))
-        .optional()
-        .db()
-        .map(|o| o.map(tessera_core::time::from_millis))
-}
+    async fn ticket(&self, id: TicketId) -> StoreResult<Option<Ticket>> {
+        self.lookup(move |conn| {
+            let sql = format!("SELECT {} FROM tickets t WHERE t.id = ?1", *TICKET_SELECT);
+            conn.prepare_cached(&sql).db()?.query_row([id.0], read(ticket_from_row)).optional().db()
+        })
+        .await
+    }
 
-/// Records an upload.
-pub fn insert_attachment(conn: &Connection, mut a: AttachmentRecord) -> StoreResult<AttachmentRecord> {
-    conn.prepare_cached(
-        "INSERT INTO attachments (sha256, filename, content_type, size, uploader_id, ticket_id, message_id, created_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )
-    .db()?
-    .execute(params![
-        a.sha256,
-        a.filename,
-        a.content_type,
-        a.size,
-        a.uploader_id.0,
-        a.ticket_id.map(|t| t.0),
-        a.message_id.map(|m| m.0),
-        ms(a.created_at)
-    ])
-    .db()?;
-    a.id = AttachmentId(conn.last_insert_rowid());
-    Ok(a)
-}
-/// One attachment.
-pub fn attachment(conn: &Connection, id: AttachmentId) -> StoreResult<Option<AttachmentRecord>> {
-    get(conn, &format!("SELECT {ATTACHMENT_SELECT} FROM attachments WHERE id = ?1"), [id.0], read(attachment_from_row))
+    async fn ticket_by_number(&self, number: &str) -> StoreResult<Option<Ticket>> {
+        let number = number.to_string();
+        self.lookup(move |conn| {
+            let sql = format!("SELECT {} FROM tickets t WHERE t.number = ?1", *TICKET_SELECT);
+            conn.prepare_cached(&sql).db()?.query_row([number], read(ticket_from_row)).optional().db()
+        })
+        .await
+    }
+
+    /// A page of tickets, read by walking the order's index when that reads
+    /// few entries (see [`walk_the_order`]).
+    async fn list_tickets(&self, query: &TicketQuery) -> StoreResult<Vec<Ticket>> {
+        let q = query.clone();
+        self.read(move |conn| {
+            let hint = match order_index(&q) {
+                Some(index) if walk_the_order(conn, &q, sql::tickets::limit(&q))? => format!(" INDEXED BY {index}"),
+                _ => String::new(),
+            };
+            let page = TICKETS.page(&q, &hint);
+            let mut stmt = conn.prepare_cached(&page.sql).db()?;
+            let rows = stmt.query_map(bound(&page.values), read(ticket_from_row)).db()?;
+            rows.collect::<Result<Vec<_>, _>>().db()
+        })
+        .await
+    }
+
+    /// The exact count of a query (paging ignored): from the tally of migration
+    /// 0007 when every condition of the query is on a column it holds, else by
+    /// counting the matching tickets.
+    async fn count_tickets(&self, query: &TicketQuery) -> StoreResult<u64> {
+        let q = query.clone();
+        self.read(move |conn| {
+            let count = tally_count_sql(&q).unwrap_or_else(|| {
+                let hint = window_index(&q).map(|i| format!(" INDEXED BY {i}")).unwrap_or_default();
+                TICKETS.count(&q, &hint)
+            });
+            let n: i64 = conn.prepare_cached(&count.sql).db()?.query_row(bound(&count.values), |r| r.get(0)).db()?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+        .await
+    }
+
+    async fn messages(&self, ticket: TicketId, include_notes: bool) -> StoreResult<Vec<Message>> {
+        self.lookup(move |conn| {
+            let sql = if include_notes {
+                format!("SELECT {MESSAGE_SELECT} FROM messages WHERE ticket_id = ?1 ORDER BY id")
+            } else {
+                format!("SELECT {MESSAGE_SELECT} FROM messages WHERE ticket_id = ?1 AND kind = 'reply' ORDER BY id")
+            };
+            let mut stmt = conn.prepare_cached(&sql).db()?;
+            let mut out =
+                stmt.query_map([ticket.0], read(message_from_row)).db()?.collect::<Result<Vec<_>, _>>().db()?;
+            attach_ids(conn, ticket, &mut out)?;
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn message(&self, id: MessageId) -> StoreResult<Option<Message>> {
+        self.lookup(move |conn| {
+            let sql = format!("SELECT {MESSAGE_SELECT} FROM messages WHERE id = ?1");
+            let Some(mut m) =
+                conn.prepare_cached(&sql).db()?.query_row([id.0], read(message_from_row)).optional().db()?
+            else {
+                return Ok(None);
+            };
+            if m.deleted_at.is_none() {
+                let mut stmt =
+                    conn.prepare_cached("SELECT id FROM attachments WHERE message_id = ?1 ORDER BY id").db()?;
+                m.attachment_ids = stmt
+                    .query_map([id.0], |r| Ok(AttachmentId(r.get(0)?)))
+                    .db()?
+                    .collect::<Result<Vec<_>, _>>()
+                    .db()?;
+            }
+            Ok(Some(m))
+        })
+        .await
+    }
+
+    async fn message_edits(&self, id: MessageId) -> StoreResult<Vec<MessageEdit>> {
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT message_id, editor_id, previous_body, previous_html, edited_at FROM message_edits WHERE message_id = ?1 ORDER BY id",
+                )
+                .db()?;
+            let rows = stmt
+                .query_map([id.0], |r| {
+                    Ok(MessageEdit {
+                        message_id: MessageId(r.get(0)?),
+                        editor_id: UserId(r.get(1)?),
+                        previous_body: r.get(2)?,
+                        previous_html: r.get(3)?,
+                        edited_at: tessera_core::time::from_millis(r.get(4)?),
+                    })
+                })
+                .db()?;
+            rows.collect::<Result<Vec<_>, _>>().db()
+        })
+        .await
+    }
+
+    async fn ticket_events(&self, ticket: TicketId) -> StoreResult<Vec<Event>> {
+        self.read(move |conn| {
+            let sql = format!("SELECT {EVENT_SELECT} FROM events WHERE ticket_id = ?1 ORDER BY id");
+            let mut stmt = conn.prepare_cached(&sql).db()?;
+            stmt.query_map([ticket.0], read(event_from_row)).db()?.collect::<Result<Vec<_>, _>>().db()
+        })
+        .await
+    }
+
+    async fn events_after(&self, after: EventId, limit: u32) -> StoreResult<Vec<Event>> {
+        self.read(move |conn| {
+            let sql = format!("SELECT {EVENT_SELECT} FROM events WHERE id > ?1 ORDER BY id LIMIT ?2");
+            let mut stmt = conn.prepare_cached(&sql).db()?;
+            stmt.query_map(params![after.0, limit.clamp(1, 10_000)], read(event_from_row))
+                .db()?
+                .collect::<Result<Vec<_>, _>>()
+                .db()
+        })
+        .await
+    }
+
+    async fn event(&self, id: EventId) -> StoreResult<Option<Event>> {
+        self.read(move |conn| {
+            let sql = format!("SELECT {EVENT_SELECT} FROM events WHERE id = ?1");
+            conn.prepare_cached(&sql).db()?.query_row([id.0], read(event_from_row)).optional().db()
+        })
+        .await
+    }
+
+    async fn ticket_at(&self, ticket: TicketId, version: i64) -> StoreResult<Option<Ticket>> {
+        self.read(move |conn| {
+            let id = ticket;
+            let text: Option<String> = conn
+                .prepare_cached("SELECT ticket FROM ticket_versions WHERE ticket_id = ?1 AND version = ?2")
+                .db()?
+                .query_row(params![id.0, version], |r| r.get(0))
+                .optional()
+                .db()?;
+            text.map(|t| tessera_store::snapshot::from_text(&t)).transpose()
+        })
+        .await
+    }
+
+    async fn latest_event_id(&self) -> StoreResult<EventId> {
+        self.lookup(move |conn| {
+            let id: Option<i64> = conn.query_row("SELECT MAX(id) FROM events", [], |r| r.get(0)).db()?;
+            Ok(EventId(id.unwrap_or(0)))
+        })
+        .await
+    }
+
+    async fn wait_for_events(&self, after: EventId, timeout: std::time::Duration) {
+        // Registered before the look at the log, so a commit in between
+        // still wakes us.
+        let woken = self.events.notified();
+        if self.latest_event_id().await.is_ok_and(|latest| latest > after) {
+            return;
+        }
+        let _ = tokio::time::timeout(timeout, woken).await;
+    }
+
+    async fn agent_loads(&self, dept: DepartmentId) -> StoreResult<Vec<AgentLoad>> {
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT m.user_id,
+                        (SELECT COUNT(*) FROM tickets t WHERE t.assignee_id = m.user_id AND t.deleted_at IS NULL
+                            AND t.status_category NOT IN (?2, ?3)),
+                        (SELECT MAX(t.created_at) FROM tickets t WHERE t.assignee_id = m.user_id AND t.department_id = m.department_id)
+                     FROM department_members m JOIN users u ON u.id = m.user_id
+                     WHERE m.department_id = ?1 AND u.disabled = 0 AND u.role IN ('agent', 'admin')
+                     ORDER BY m.user_id",
+                )
+                .db()?;
+            let rows = stmt
+                .query_map(params![dept.0, StatusCategory::Solved.as_str(), StatusCategory::Closed.as_str()], |r| {
+                    Ok(AgentLoad {
+                        user_id: UserId(r.get(0)?),
+                        open_tickets: u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+                        last_assigned_at: r.get::<_, Option<i64>>(2)?.map(tessera_core::time::from_millis),
+                    })
+                })
+                .db()?;
+            rows.collect::<Result<Vec<_>, _>>().db()
+        })
+        .await
+    }
+
+    async fn mark_read(&self, ticket: TicketId, user: UserId, staff: bool, at: Timestamp) -> StoreResult<()> {
+        self.write(move |conn| {
+            let col = if staff { "agent_unread" } else { "customer_unread" };
+            let n = conn.execute(&format!("UPDATE tickets SET {col} = 0 WHERE id = ?1"), [ticket.0]).db()?;
+            if n != 1 {
+                return Err(StoreError::NotFound);
+            }
+            conn.prepare_cached(
+                "INSERT INTO ticket_reads (ticket_id, user_id, read_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (ticket_id, user_id) DO UPDATE SET read_at = excluded.read_at",
+            )
+            .db()?
+            .execute(params![ticket.0, user.0, ms(at)])
+            .db()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn last_read(&self, ticket: TicketId, user: UserId) -> StoreResult<Option<Timestamp>> {
+        self.read(move |conn| {
+            conn.prepare_cached("SELECT read_at FROM ticket_reads WHERE ticket_id = ?1 AND user_id = ?2")
+                .db()?
+                .query_row(params![ticket.0, user.0], |r| r.get::<_, i64>(0))
+                .optional()
+                .db()
+                .map(|o| o.map(tessera_core::time::from_millis))
+        })
+        .await
+    }
+
+    async fn insert_attachment(&self, mut a: AttachmentRecord) -> StoreResult<AttachmentRecord> {
+        self.write(move |conn| {
+            conn.prepare_cached(
+                "INSERT INTO attachments (sha256, filename, content_type, size, uploader_id, ticket_id, message_id, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .db()?
+            .execute(params![
+                a.sha256,
+                a.filename,
+                a.content_type,
+                a.size,
+                a.uploader_id.0,
+                a.ticket_id.map(|t| t.0),
+                a.message_id.map(|m| m.0),
+                ms(a.created_at)
+            ])
+            .db()?;
+            a.id = AttachmentId(conn.last_insert_rowid());
+            Ok(a)
+        })
+        .await
+    }
+
+    async fn attachment(&self, id: AttachmentId) -> StoreResult<Option<AttachmentRecord>> {
+        self.read(move |conn| {
+            get(
+                conn,
+                &format!("SELECT {ATTACHMENT_SELECT} FROM attachments WHERE id = ?1"),
+                [id.0],
+                read(attachment_from_row),
+            )
+        })
+        .await
+    }
 }
