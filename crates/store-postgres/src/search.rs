@@ -41,10 +41,10 @@ use async_trait::async_trait;
 use std::collections::{BTreeMap, HashMap};
 use tessera_core::ids::*;
 use tessera_core::permission::TicketScope;
-use tessera_core::search::{DateField, TextMatch, fold, index_tokens, word_match};
+use tessera_core::search::{TextMatch, fold, index_tokens, word_match};
 use tessera_core::{Message, User};
-use tessera_store::sql::tickets::sla_breached;
-use tessera_store::sql::{Fragment, POSTGRES, Value};
+use tessera_store::sql::search::wanted_terms;
+use tessera_store::sql::{Fragment, POSTGRES, SearchSql, TextIndex, Value};
 use tessera_store::*;
 
 /// Longer tokens (hashes, encoded blobs) are cut to this many characters in
@@ -442,76 +442,36 @@ fn ts_phrase(text: &str, phrase: bool, restrict: &str) -> Option<String> {
     Some(parts.join(" <-> "))
 }
 
-/// A tsquery of a text-only part of a search.
-enum Ts {
-    /// Matches this tsquery.
-    Expr(String),
-    /// Matches every ticket (terms with nothing to search for).
-    Everything,
+/// The tsvector index as one search queries it: every lexeme with the
+/// weight restriction `restrict` (`ABC`: no notes).
+struct Tsvector<'a> {
+    restrict: &'a str,
 }
 
-/// The tsquery of `e`, when it is text only and a tsquery can say it with a
-/// GIN lookup (no "not" on its own, only "this and not that").
-fn ts_expr(e: &SearchExpr, restrict: &str) -> Option<Ts> {
-    match e {
-        SearchExpr::Text { text, phrase } => Some(match ts_phrase(text, *phrase, restrict) {
-            Some(p) => Ts::Expr(p),
-            None => Ts::Everything,
-        }),
-        SearchExpr::All(items) => {
-            let mut pos = Vec::new();
-            let mut neg = Vec::new();
-            for item in items {
-                match item {
-                    SearchExpr::Not(inner) => match ts_expr(inner, restrict)? {
-                        Ts::Expr(x) => neg.push(x),
-                        Ts::Everything => return None,
-                    },
-                    other => match ts_expr(other, restrict)? {
-                        Ts::Expr(x) => pos.push(x),
-                        Ts::Everything => {}
-                    },
-                }
-            }
-            if pos.is_empty() {
-                return if neg.is_empty() { Some(Ts::Everything) } else { None };
-            }
-            let mut out = pos.iter().map(|p| format!("({p})")).collect::<Vec<_>>().join(" & ");
-            for n in neg {
-                out = format!("{out} & !({n})");
-            }
-            Some(Ts::Expr(out))
-        }
-        SearchExpr::Any(items) => {
-            let mut parts = Vec::new();
-            for item in items {
-                match ts_expr(item, restrict)? {
-                    Ts::Expr(x) => parts.push(format!("({x})")),
-                    Ts::Everything => return Some(Ts::Everything),
-                }
-            }
-            if parts.is_empty() {
-                return None;
-            }
-            Some(Ts::Expr(parts.join(" | ")))
-        }
-        SearchExpr::Not(_) | SearchExpr::Field(_) | SearchExpr::Nothing => None,
+impl TextIndex for Tsvector<'_> {
+    const AND: &'static str = " & ";
+    const OR: &'static str = " | ";
+
+    fn phrase(&self, text: &str, phrase: bool) -> Option<String> {
+        ts_phrase(text, phrase, self.restrict)
+    }
+
+    fn and_not(&self, all: String, not: &str) -> String {
+        format!("{all} & !({not})")
+    }
+
+    // One GIN lookup serves every case: no per-ticket form, no scope in the
+    // index.
+    fn lookup(&self, sql: &mut Fragment, query: &str, _top: bool, _narrow: bool) {
+        lookup(sql, query.to_string());
     }
 }
 
 /// The words and phrases a result should contain, as one tsquery for
 /// ranking (`None` without any).
 fn rank_query(e: &SearchExpr) -> Option<String> {
-    fn walk(e: &SearchExpr, negated: bool, out: &mut Vec<String>) {
-        match e {
-            SearchExpr::Text { text, phrase } if !negated => out.extend(ts_phrase(text, *phrase, "")),
-            SearchExpr::All(items) | SearchExpr::Any(items) => items.iter().for_each(|i| walk(i, negated, out)),
-            SearchExpr::Not(inner) => walk(inner, !negated, out),
-            _ => {}
-        }
-    }
-    let mut parts = Vec::new();
-    walk(e, false, &mut parts);
+    let mut parts: Vec<String> =
+        wanted_terms(e).into_iter().filter_map(|(text, phrase)| ts_phrase(text, phrase, "")).collect();
     parts.sort();
     parts.dedup();
     (!parts.is_empty()).then(|| parts.iter().map(|p| format!("({p})")).collect::<Vec<_>>().join(" | "))
@@ -522,180 +482,6 @@ fn lookup(sql: &mut Fragment, tsquery: String) {
     sql.push("t.id IN (SELECT si.ticket_id FROM search_index si WHERE si.doc @@ ");
     sql.bind(tsquery);
     sql.push("::text::tsquery)");
-}
-
-/// Compiles a search expression into a boolean SQL expression over
-/// `tickets t` that is never NULL (so `NOT` of it is right).
-struct Compiler<'a> {
-    /// The weight restriction of every lexeme (`ABC`: no notes).
-    restrict: &'a str,
-    /// Attachments of notes count too.
-    include_notes: bool,
-}
-
-impl Compiler<'_> {
-    fn expr(&self, sql: &mut Fragment, e: &SearchExpr) {
-        if let Some(ts) = ts_expr(e, self.restrict) {
-            match ts {
-                Ts::Expr(x) => lookup(sql, x),
-                Ts::Everything => {
-                    sql.push("TRUE");
-                }
-            }
-            return;
-        }
-        match e {
-            SearchExpr::All(items) => {
-                // The text items (with the "not"s a tsquery can attach to
-                // them) together make one lookup; the rest are joined.
-                let expressible = |i: &SearchExpr| matches!(ts_expr(i, self.restrict), Some(Ts::Expr(_)));
-                let has_positive = items.iter().any(|i| !matches!(i, SearchExpr::Not(_)) && expressible(i));
-                let (text, other): (Vec<&SearchExpr>, Vec<&SearchExpr>) = items.iter().partition(|i| match i {
-                    SearchExpr::Not(inner) => has_positive && expressible(inner),
-                    other => expressible(other),
-                });
-                sql.push("(");
-                let mut first = true;
-                if !text.is_empty() {
-                    let group = SearchExpr::All(text.into_iter().cloned().collect());
-                    match ts_expr(&group, self.restrict) {
-                        Some(Ts::Expr(x)) => lookup(sql, x),
-                        _ => {
-                            sql.push("TRUE");
-                        }
-                    }
-                    first = false;
-                }
-                for item in other {
-                    if !first {
-                        sql.push(" AND ");
-                    }
-                    first = false;
-                    self.expr(sql, item);
-                }
-                if first {
-                    sql.push("TRUE");
-                }
-                sql.push(")");
-            }
-            SearchExpr::Any(items) => {
-                sql.push("(");
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        sql.push(" OR ");
-                    }
-                    self.expr(sql, item);
-                }
-                if items.is_empty() {
-                    sql.push("FALSE");
-                }
-                sql.push(")");
-            }
-            SearchExpr::Not(inner) => {
-                sql.push("NOT (");
-                self.expr(sql, inner);
-                sql.push(")");
-            }
-            SearchExpr::Text { .. } => {
-                sql.push("TRUE");
-            }
-            SearchExpr::Field(f) => self.field(sql, f),
-            SearchExpr::Nothing => {
-                sql.push("FALSE");
-            }
-        }
-    }
-
-    /// A field condition that is TRUE or FALSE, never NULL.
-    fn field(&self, sql: &mut Fragment, f: &SearchField) {
-        fn any_of(sql: &mut Fragment, col: &str, values: Value) {
-            if matches!(&values, Value::Ints(v) if v.is_empty()) || matches!(&values, Value::Texts(v) if v.is_empty()) {
-                sql.push("FALSE");
-                return;
-            }
-            sql.push(&format!("({col} IS NOT NULL AND {col} = ANY("));
-            sql.bind(values);
-            sql.push("))");
-        }
-        match f {
-            SearchField::Number(n) => {
-                sql.append(&POSTGRES.text_equals("t.number", n));
-            }
-            SearchField::Statuses(keys) => {
-                any_of(sql, "t.status", Value::Texts(keys.iter().map(|k| k.0.clone()).collect()))
-            }
-            SearchField::Categories(cats) => {
-                any_of(sql, "t.status_category", Value::Texts(cats.iter().map(|c| c.as_str().to_string()).collect()))
-            }
-            SearchField::Priorities(ps) => {
-                any_of(sql, "t.priority", Value::Ints(ps.iter().map(|p| p.rank()).collect()))
-            }
-            SearchField::Type(t) => {
-                sql.push("t.ticket_type IS NOT DISTINCT FROM ");
-                sql.bind(t.as_str());
-                sql.push("::text");
-            }
-            SearchField::Departments(d) => any_of(sql, "t.department_id", Value::Ints(d.iter().map(|d| d.0).collect())),
-            SearchField::Assignee(None) => {
-                sql.push("t.assignee_id IS NULL");
-            }
-            SearchField::Assignee(Some(a)) => {
-                sql.push("t.assignee_id IS NOT DISTINCT FROM ");
-                sql.bind(a.0);
-                sql.push("::bigint");
-            }
-            SearchField::Requesters(r) => any_of(sql, "t.requester_id", Value::Ints(r.iter().map(|r| r.0).collect())),
-            SearchField::Organizations(o) => {
-                any_of(sql, "t.organization_id", Value::Ints(o.iter().map(|o| o.0).collect()))
-            }
-            SearchField::Tag(tag) => {
-                sql.push("EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND ");
-                sql.append(&POSTGRES.text_equals("g.tag", tag));
-                sql.push(")");
-            }
-            SearchField::HasAttachment => {
-                // Only attachments of messages the searcher may read count.
-                let kind = if self.include_notes { "" } else { " AND m.kind = 'reply'" };
-                sql.push(&format!(
-                    "EXISTS (SELECT 1 FROM attachments a JOIN messages m ON m.id = a.message_id \
-                     WHERE a.ticket_id = t.id AND m.deleted_at IS NULL{kind})"
-                ));
-            }
-            SearchField::Time(field, range) => {
-                let col = match field {
-                    DateField::Created => "t.created_at",
-                    DateField::Updated => "t.updated_at",
-                };
-                sql.push("(TRUE");
-                if let Some(s) = range.start {
-                    sql.push(&format!(" AND {col} >= "));
-                    sql.bind(ms(s));
-                }
-                if let Some(e) = range.end {
-                    sql.push(&format!(" AND {col} < "));
-                    sql.bind(ms(e));
-                }
-                sql.push(")");
-            }
-            SearchField::SlaBreached => {
-                sql.push(&sla_breached(true));
-            }
-            SearchField::SlaDue(range) => {
-                sql.push(
-                    "EXISTS (SELECT 1 FROM ticket_sla sla WHERE sla.ticket_id = t.id AND sla.next_due_at IS NOT NULL",
-                );
-                if let Some(s) = range.start {
-                    sql.push(" AND sla.next_due_at >= ");
-                    sql.bind(ms(s));
-                }
-                if let Some(e) = range.end {
-                    sql.push(" AND sla.next_due_at < ");
-                    sql.bind(ms(e));
-                }
-                sql.push(")");
-            }
-        }
-    }
 }
 
 /// Runs a statement assembled at run time (not cached: each search's shape
@@ -724,7 +510,8 @@ async fn search(c: &impl Db, q: &SearchQuery) -> StoreResult<SearchPage> {
     base.push("t.deleted_at IS NULL");
     scope(&mut base, &q.scope);
     base.push(" AND ");
-    Compiler { restrict, include_notes: q.include_notes }.expr(&mut base, &q.expr);
+    let index = Tsvector { restrict };
+    SearchSql { dialect: &POSTGRES, index: &index, include_notes: q.include_notes }.condition(&mut base, &q.expr, true);
 
     let counted = rows(c, &format!("SELECT COUNT(*) FROM tickets t WHERE {}", base.sql), &base.values).await?;
     let total: i64 = counted.first().map_or(Ok(0), |r| PgRow(r).int(0))?;
@@ -909,6 +696,7 @@ impl SearchStore for PgStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tessera_store::sql::TextQuery;
 
     fn t(s: &str) -> SearchExpr {
         SearchExpr::Text { text: s.into(), phrase: false }
@@ -930,15 +718,17 @@ mod tests {
 
     #[test]
     fn text_only_searches_become_one_tsquery() {
+        use tessera_store::sql::search::text_query;
+        let (all, notes_hidden) = (Tsvector { restrict: "" }, Tsvector { restrict: "ABC" });
         let e = SearchExpr::All(vec![t("refund"), SearchExpr::Not(Box::new(t("spam")))]);
-        match ts_expr(&e, "") {
-            Some(Ts::Expr(x)) => assert_eq!(x, "('refund':*) & !('spam':*)"),
+        match text_query(&all, &e) {
+            Some(TextQuery::Matches(x)) => assert_eq!(x, "('refund':*) & !('spam':*)"),
             _ => panic!("not one tsquery"),
         }
-        assert!(ts_expr(&SearchExpr::Not(Box::new(t("spam"))), "").is_none());
-        assert!(matches!(ts_expr(&t("!!"), ""), Some(Ts::Everything)));
-        match ts_expr(&SearchExpr::Any(vec![t("ok"), t("退款")]), "ABC") {
-            Some(Ts::Expr(x)) => assert_eq!(x, "('ok':ABC) | ('退款':ABC)"),
+        assert!(text_query(&all, &SearchExpr::Not(Box::new(t("spam")))).is_none());
+        assert!(matches!(text_query(&all, &t("!!")), Some(TextQuery::Everything)));
+        match text_query(&notes_hidden, &SearchExpr::Any(vec![t("ok"), t("退款")])) {
+            Some(TextQuery::Matches(x)) => assert_eq!(x, "('ok':ABC) | ('退款':ABC)"),
             _ => panic!("not one tsquery"),
         }
     }

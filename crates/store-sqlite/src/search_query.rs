@@ -30,10 +30,10 @@ use rusqlite::{Connection, params, params_from_iter};
 use std::collections::HashMap;
 use tessera_core::ids::{TicketId, UserId};
 use tessera_core::permission::TicketScope;
-use tessera_core::search::{DateField, TextMatch, fts5_quote, word_match};
+use tessera_core::search::{TextMatch, fts5_quote, word_match};
 use tessera_core::{Message, User};
-use tessera_store::sql::tickets::sla_breached;
-use tessera_store::sql::{Fragment, Value};
+use tessera_store::sql::search::{text_query, wanted_terms};
+use tessera_store::sql::{Fragment, SQLITE, SearchSql, TextIndex, TextQuery, Value};
 use tessera_store::*;
 
 /// A search matching at most this many tickets is ranked by relevance;
@@ -144,60 +144,6 @@ impl Phrases {
     }
 }
 
-/// An FTS5 expression of a text-only part of a search.
-enum Fts {
-    /// Matches this FTS5 expression.
-    Expr(String),
-    /// Matches every ticket (terms with nothing to search for).
-    Everything,
-}
-
-/// The FTS5 expression of `e`, when it is text only and FTS5 can say it
-/// (it has no "not" on its own, only "this and not that").
-fn fts_expr(e: &SearchExpr, ph: &Phrases) -> Option<Fts> {
-    match e {
-        SearchExpr::Text { text, phrase } => Some(match ph.get(text, *phrase) {
-            Some(p) => Fts::Expr(p),
-            None => Fts::Everything,
-        }),
-        SearchExpr::All(items) => {
-            let mut pos = Vec::new();
-            let mut neg = Vec::new();
-            for item in items {
-                match item {
-                    SearchExpr::Not(inner) => match fts_expr(inner, ph)? {
-                        Fts::Expr(x) => neg.push(x),
-                        Fts::Everything => return None,
-                    },
-                    other => match fts_expr(other, ph)? {
-                        Fts::Expr(x) => pos.push(x),
-                        Fts::Everything => {}
-                    },
-                }
-            }
-            if pos.is_empty() {
-                return if neg.is_empty() { Some(Fts::Everything) } else { None };
-            }
-            let mut out = pos.iter().map(|p| format!("({p})")).collect::<Vec<_>>().join(" AND ");
-            for n in neg {
-                out = format!("({out}) NOT ({n})");
-            }
-            Some(Fts::Expr(out))
-        }
-        SearchExpr::Any(items) => {
-            let mut parts = Vec::new();
-            for item in items {
-                match fts_expr(item, ph)? {
-                    Fts::Expr(x) => parts.push(format!("({x})")),
-                    Fts::Everything => return Some(Fts::Everything),
-                }
-            }
-            Some(Fts::Expr(parts.join(" OR ")))
-        }
-        SearchExpr::Not(_) | SearchExpr::Field(_) | SearchExpr::Nothing => None,
-    }
-}
-
 /// The scope as an FTS5 condition on the `scope` column (`None`: everyone's
 /// tickets, or a scope the index does not name).
 fn scope_fts(scope: &TicketScope) -> Option<String> {
@@ -237,23 +183,33 @@ fn list(sql: &mut Fragment, values: impl IntoIterator<Item = Value>) {
     }
 }
 
-struct Compiler<'a> {
+/// The FTS5 index as one search queries it.
+struct Fts5<'a> {
     phrases: &'a Phrases,
     include_notes: bool,
     /// The scope, as FTS5, for the top-level text lookup.
     scope: Option<&'a str>,
 }
 
-impl Compiler<'_> {
-    /// `t.id IN (…)` for an FTS5 expression.
-    ///
-    /// `per_ticket`: the other terms pick few tickets (a number, a
-    /// requester, an assignee, an organization), so each of those is looked
-    /// up in the index (`EXISTS … rowid = t.id`) instead of listing every
-    /// ticket the words match.
-    fn lookup(&self, sql: &mut Fragment, expr: &str, scoped: bool, per_ticket: bool) {
-        let m = text_match(expr, self.include_notes, if scoped { self.scope } else { None });
-        if per_ticket {
+impl TextIndex for Fts5<'_> {
+    const AND: &'static str = " AND ";
+    const OR: &'static str = " OR ";
+
+    fn phrase(&self, text: &str, phrase: bool) -> Option<String> {
+        self.phrases.get(text, phrase)
+    }
+
+    fn and_not(&self, all: String, not: &str) -> String {
+        format!("({all}) NOT ({not})")
+    }
+
+    /// `t.id IN (…)`, or, when the other terms pick few tickets, each of
+    /// those looked up in the index (`EXISTS … rowid = t.id`) instead of
+    /// listing every ticket the words match. A prefix query would merge its
+    /// lists again for each ticket: only whole tokens are looked up so.
+    fn lookup(&self, sql: &mut Fragment, query: &str, top: bool, narrow: bool) {
+        let m = text_match(query, self.include_notes, if top { self.scope } else { None });
+        if top && narrow && !query.contains('*') {
             sql.push("EXISTS (SELECT 1 FROM search_index WHERE search_index MATCH ");
             sql.bind(Value::Text(m));
             sql.push(" AND rowid = t.id)");
@@ -263,216 +219,13 @@ impl Compiler<'_> {
             sql.push(")");
         }
     }
-
-    /// A boolean SQL expression over `t` for `e`; `top` for the items of
-    /// the top-level "and", whose text lookups may carry the scope.
-    fn expr(&self, sql: &mut Fragment, e: &SearchExpr, top: bool) {
-        if let Some(f) = fts_expr(e, self.phrases) {
-            match f {
-                Fts::Expr(x) => self.lookup(sql, &x, top, false),
-                Fts::Everything => {
-                    sql.push("1");
-                }
-            }
-            return;
-        }
-        match e {
-            SearchExpr::All(items) => {
-                // Text items (with the "not"s FTS5 can attach to them)
-                // together make one lookup; the rest are joined.
-                let expressible = |i: &SearchExpr| matches!(fts_expr(i, self.phrases), Some(Fts::Expr(_)));
-                let positive: Vec<&SearchExpr> =
-                    items.iter().filter(|i| !matches!(i, SearchExpr::Not(_)) && expressible(i)).collect();
-                let (text, other): (Vec<&SearchExpr>, Vec<&SearchExpr>) = items.iter().partition(|i| match i {
-                    SearchExpr::Not(inner) => !positive.is_empty() && expressible(inner),
-                    other => expressible(other),
-                });
-                sql.push("(");
-                let mut first = true;
-                if !text.is_empty() {
-                    let group = SearchExpr::All(text.into_iter().cloned().collect());
-                    match fts_expr(&group, self.phrases) {
-                        // A prefix query would merge its lists again for
-                        // each ticket: only whole tokens are looked up so.
-                        Some(Fts::Expr(x)) => {
-                            let per_ticket = top && !x.contains('*') && items.iter().any(selective);
-                            self.lookup(sql, &x, top, per_ticket)
-                        }
-                        _ => {
-                            sql.push("1");
-                        }
-                    }
-                    first = false;
-                }
-                for item in other {
-                    if !first {
-                        sql.push(" AND ");
-                    }
-                    first = false;
-                    self.expr(sql, item, false);
-                }
-                if first {
-                    sql.push("1");
-                }
-                sql.push(")");
-            }
-            SearchExpr::Any(items) => {
-                sql.push("(");
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        sql.push(" OR ");
-                    }
-                    self.expr(sql, item, false);
-                }
-                if items.is_empty() {
-                    sql.push("0");
-                }
-                sql.push(")");
-            }
-            SearchExpr::Not(inner) => {
-                sql.push("NOT ");
-                self.expr(sql, inner, false);
-            }
-            SearchExpr::Text { .. } => {
-                sql.push("1");
-            }
-            SearchExpr::Field(f) => self.field(sql, f),
-            SearchExpr::Nothing => {
-                sql.push("0");
-            }
-        }
-    }
-
-    /// A field condition that is 0 or 1, never NULL (so that `NOT` of it
-    /// is right for tickets where the column is empty), written so that
-    /// SQLite can use the tickets' indexes.
-    fn field(&self, sql: &mut Fragment, f: &SearchField) {
-        let ints = |v: &mut Fragment, col: &str, ids: Vec<i64>| {
-            if ids.is_empty() {
-                v.push("0");
-                return;
-            }
-            v.push(col);
-            v.push(" IN (");
-            list(v, ids.into_iter().map(Value::Int));
-            v.push(")");
-        };
-        match f {
-            SearchField::Number(n) => {
-                sql.push("t.number = ");
-                sql.bind(Value::Text(n.clone()));
-            }
-            SearchField::Statuses(keys) => {
-                if keys.is_empty() {
-                    sql.push("0");
-                } else {
-                    sql.push("t.status IN (");
-                    list(sql, keys.iter().map(|k| Value::Text(k.0.clone())));
-                    sql.push(")");
-                }
-            }
-            SearchField::Categories(cats) => {
-                if cats.is_empty() {
-                    sql.push("0");
-                } else {
-                    sql.push("t.status_category IN (");
-                    list(sql, cats.iter().map(|c| Value::Text(c.as_str().into())));
-                    sql.push(")");
-                }
-            }
-            SearchField::Priorities(p) => ints(sql, "t.priority", p.iter().map(|p| p.rank()).collect()),
-            SearchField::Type(t) => {
-                sql.push("t.ticket_type IS ");
-                sql.bind(Value::Text(t.as_str().into()));
-            }
-            SearchField::Departments(d) => ints(sql, "t.department_id", d.iter().map(|d| d.0).collect()),
-            SearchField::Assignee(None) => {
-                sql.push("t.assignee_id IS NULL");
-            }
-            SearchField::Assignee(Some(a)) => {
-                sql.push("t.assignee_id IS ");
-                sql.bind(Value::Int(a.0));
-            }
-            SearchField::Requesters(r) => ints(sql, "t.requester_id", r.iter().map(|r| r.0).collect()),
-            SearchField::Organizations(o) => {
-                sql.push("(t.organization_id IS NOT NULL AND ");
-                ints(sql, "t.organization_id", o.iter().map(|o| o.0).collect());
-                sql.push(")");
-            }
-            SearchField::Tag(tag) => {
-                sql.push("EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = ");
-                sql.bind(Value::Text(tag.clone()));
-                sql.push(")");
-            }
-            SearchField::HasAttachment => {
-                // Only attachments of messages the searcher may read count.
-                let kind = if self.include_notes { "" } else { " AND m.kind = 'reply'" };
-                sql.push(&format!(
-                    "EXISTS (SELECT 1 FROM attachments a JOIN messages m ON m.id = a.message_id \
-                     WHERE a.ticket_id = t.id AND m.deleted_at IS NULL{kind})"
-                ));
-            }
-            SearchField::Time(field, range) => {
-                let col = match field {
-                    DateField::Created => "t.created_at",
-                    DateField::Updated => "t.updated_at",
-                };
-                sql.push("(1");
-                if let Some(s) = range.start {
-                    sql.push(&format!(" AND {col} >= "));
-                    sql.bind(Value::Int(ms(s)));
-                }
-                if let Some(e) = range.end {
-                    sql.push(&format!(" AND {col} < "));
-                    sql.bind(Value::Int(ms(e)));
-                }
-                sql.push(")");
-            }
-            SearchField::SlaBreached => {
-                sql.push(&sla_breached(true));
-            }
-            SearchField::SlaDue(range) => {
-                sql.push("EXISTS (SELECT 1 FROM ticket_sla s WHERE s.ticket_id = t.id AND s.next_due_at IS NOT NULL");
-                if let Some(s) = range.start {
-                    sql.push(" AND s.next_due_at >= ");
-                    sql.bind(Value::Int(ms(s)));
-                }
-                if let Some(e) = range.end {
-                    sql.push(" AND s.next_due_at < ");
-                    sql.bind(Value::Int(ms(e)));
-                }
-                sql.push(")");
-            }
-        }
-    }
-}
-
-/// A field term that picks few tickets, with an index to find them.
-fn selective(e: &SearchExpr) -> bool {
-    matches!(
-        e,
-        SearchExpr::Field(
-            SearchField::Number(_)
-                | SearchField::Requesters(_)
-                | SearchField::Assignee(Some(_))
-                | SearchField::Organizations(_)
-        )
-    )
 }
 
 /// The words and phrases a result should contain, as one FTS5 expression
 /// for ranking (`None` without any).
 fn rank_expr(e: &SearchExpr, ph: &Phrases) -> Option<String> {
-    fn walk(e: &SearchExpr, negated: bool, ph: &Phrases, out: &mut Vec<String>) {
-        match e {
-            SearchExpr::Text { text, phrase } if !negated => out.extend(ph.get(text, *phrase)),
-            SearchExpr::All(items) | SearchExpr::Any(items) => items.iter().for_each(|i| walk(i, negated, ph, out)),
-            SearchExpr::Not(inner) => walk(inner, !negated, ph, out),
-            _ => {}
-        }
-    }
-    let mut parts = Vec::new();
-    walk(e, false, ph, &mut parts);
+    let mut parts: Vec<String> =
+        wanted_terms(e).into_iter().filter_map(|(text, phrase)| ph.get(text, phrase)).collect();
     parts.sort();
     parts.dedup();
     (!parts.is_empty()).then(|| parts.iter().map(|p| format!("({p})")).collect::<Vec<_>>().join(" OR "))
@@ -509,13 +262,14 @@ fn search(conn: &Connection, q: &SearchQuery) -> StoreResult<SearchPage> {
     let offset = i64::from(q.offset.min(MAX_SEARCH_OFFSET));
     let scope_tokens = scope_fts(&q.scope);
     let phrases = Phrases::prepare(conn, &q.expr)?;
+    let index = Fts5 { phrases: &phrases, include_notes: q.include_notes, scope: scope_tokens.as_deref() };
     let rank = rank_expr(&q.expr, &phrases).map(|r| text_match(&r, q.include_notes, None));
     let relevance = q.order == SearchOrder::Relevance && rank.is_some();
 
     let found: Vec<(i64, Option<f64>)>;
     let total: u64;
-    match fts_expr(&q.expr, &phrases) {
-        Some(Fts::Expr(x)) if relevance && !matches!(q.scope, TicketScope::Single(_)) => {
+    match text_query(&index, &q.expr) {
+        Some(TextQuery::Matches(x)) if relevance && !matches!(q.scope, TicketScope::Single(_)) => {
             // Index only: the count, then the page, each one pass over the
             // index (bm25 costs a pass of its own for its statistics, and a
             // few microseconds per match it ranks).
@@ -547,8 +301,8 @@ fn search(conn: &Connection, q: &SearchQuery) -> StoreResult<SearchPage> {
                 sql.push(" AND ").append(&scope);
             }
             sql.push(" AND ");
-            let c = Compiler { phrases: &phrases, include_notes: q.include_notes, scope: scope_tokens.as_deref() };
-            c.expr(&mut sql, &q.expr, true);
+            SearchSql { dialect: &SQLITE, index: &index, include_notes: q.include_notes }
+                .condition(&mut sql, &q.expr, true);
             let base = sql.sql;
             let values = sql.values;
             total = count(conn, &format!("SELECT COUNT(*) FROM tickets t WHERE {base}"), &values)?;
@@ -723,17 +477,18 @@ mod tests {
     #[test]
     fn text_only_searches_become_one_fts_expression() {
         let t = |s: &str| SearchExpr::Text { text: s.into(), phrase: false };
-        let e = SearchExpr::All(vec![t("refund"), SearchExpr::Not(Box::new(t("spam")))]);
         let ph = Phrases::default();
-        match fts_expr(&e, &ph) {
-            Some(Fts::Expr(x)) => assert_eq!(x, "((\"refund\" *)) NOT (\"spam\" *)"),
+        let index = Fts5 { phrases: &ph, include_notes: false, scope: None };
+        let e = SearchExpr::All(vec![t("refund"), SearchExpr::Not(Box::new(t("spam")))]);
+        match text_query(&index, &e) {
+            Some(TextQuery::Matches(x)) => assert_eq!(x, "((\"refund\" *)) NOT (\"spam\" *)"),
             _ => panic!("not one expression"),
         }
-        assert!(fts_expr(&SearchExpr::Not(Box::new(t("spam"))), &ph).is_none());
-        assert!(matches!(fts_expr(&t("!!"), &ph), Some(Fts::Everything)));
+        assert!(text_query(&index, &SearchExpr::Not(Box::new(t("spam")))).is_none());
+        assert!(matches!(text_query(&index, &t("!!")), Some(TextQuery::Everything)));
         let any = SearchExpr::Any(vec![t("ok"), t("退款")]);
-        match fts_expr(&any, &ph) {
-            Some(Fts::Expr(x)) => assert_eq!(x, "(\"ok\") OR (\"退款\")"),
+        match text_query(&index, &any) {
+            Some(TextQuery::Matches(x)) => assert_eq!(x, "(\"ok\") OR (\"退款\")"),
             _ => panic!("not one expression"),
         }
     }

@@ -85,6 +85,11 @@ pub struct Dialect {
     pub text_takes_nul: bool,
     /// How custom field values are read.
     pub json: Json,
+    /// "Holds the same value", where NULL holds the same as NULL.
+    pub same_as: &'static str,
+    /// Whether a parameter the database cannot type from its context (one
+    /// compared with [`Dialect::same_as`]) names its type.
+    pub typed_params: bool,
 }
 
 /// SQLite's spelling.
@@ -101,6 +106,8 @@ pub const SQLITE: Dialect = Dialect {
     unseekable: "+",
     text_takes_nul: true,
     json: Json::Sqlite,
+    same_as: "IS",
+    typed_params: false,
 };
 
 /// PostgreSQL's spelling, with SQLite's meaning: `ILIKE` for its `LIKE`,
@@ -118,6 +125,8 @@ pub const POSTGRES: Dialect = Dialect {
     unseekable: "",
     text_takes_nul: false,
     json: Json::Postgres,
+    same_as: "IS NOT DISTINCT FROM",
+    typed_params: true,
 };
 
 impl Dialect {
@@ -174,6 +183,16 @@ impl Dialect {
     /// then matches nothing.
     pub fn refuses(&self, text: &str) -> bool {
         !self.text_takes_nul && text.contains('\0')
+    }
+
+    /// `column` holds `value`, never NULL (an empty column holds no value).
+    pub fn same_as(&self, column: &str, value: Value) -> Fragment {
+        let cast = match (&value, self.typed_params) {
+            (Value::Int(_), true) => "::bigint",
+            (Value::Text(_), true) => "::text",
+            _ => "",
+        };
+        Fragment::with(format!("{column} {} ?{cast}", self.same_as), vec![value])
     }
 
     /// `column = value` for a text as typed (see

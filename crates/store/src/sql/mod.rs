@@ -18,9 +18,11 @@
 mod dialect;
 mod fragment;
 pub mod rows;
+pub mod search;
 pub mod tickets;
 
 pub use dialect::{Dialect, Json, Lists, POSTGRES, Placeholders, SQLITE, Wrap};
 pub use fragment::{Fragment, Value};
 pub use rows::{RowExt, SqlRow};
+pub use search::{SearchSql, TextIndex, TextQuery};
 pub use tickets::{Table, TicketSql};
