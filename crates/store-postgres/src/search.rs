@@ -38,12 +38,12 @@ use crate::db::{Db, Tx, execute, query, query_opt};
 use crate::rows::*;
 use crate::tickets::TICKETS;
 use async_trait::async_trait;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use tessera_core::ids::*;
 use tessera_core::permission::TicketScope;
 use tessera_core::search::{TextMatch, fold, index_tokens, word_match};
 use tessera_core::{Message, User};
-use tessera_store::sql::search::wanted_terms;
+use tessera_store::sql::search::{hits, hits_sql, wanted_terms};
 use tessera_store::sql::{Fragment, POSTGRES, SearchSql, TextIndex, Value};
 use tessera_store::*;
 
@@ -561,25 +561,9 @@ async fn search(c: &impl Db, q: &SearchQuery) -> StoreResult<SearchPage> {
 
 /// The tickets of `found`, in its order, checked against the scope again
 /// (one deleted meanwhile is left out).
-async fn load(c: &impl Db, s: &TicketScope, found: &[(i64, Option<f64>)]) -> StoreResult<Vec<SearchHit>> {
-    if found.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut sql = Fragment::default();
-    sql.push(&format!("SELECT {} FROM tickets t WHERE t.deleted_at IS NULL", *TICKET_SELECT));
-    scope(&mut sql, s);
-    sql.push(" AND t.id = ANY(");
-    sql.bind(Value::Ints(found.iter().map(|(id, _)| *id).collect()));
-    sql.push(")");
-    let mut by_id: HashMap<i64, tessera_core::Ticket> = HashMap::new();
-    for r in rows(c, &sql.sql, &sql.values).await? {
-        let t = ticket_from_row(&PgRow(&r))?;
-        by_id.insert(t.id.0, t);
-    }
-    Ok(found
-        .iter()
-        .filter_map(|(id, score)| by_id.remove(id).map(|ticket| SearchHit { ticket, score: *score }))
-        .collect())
+async fn load(c: &impl Db, scope: &TicketScope, found: &[(i64, Option<f64>)]) -> StoreResult<Vec<SearchHit>> {
+    let Some(sql) = hits_sql(&TICKETS, scope, found) else { return Ok(Vec::new()) };
+    Ok(hits(found, all(rows(c, &sql.sql, &sql.values).await?, ticket_from_row)?))
 }
 
 /// The condition of a ticket list's plain `text` filter, with `?`

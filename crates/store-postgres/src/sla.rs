@@ -13,6 +13,7 @@ use crate::PgStore;
 use crate::db::{Db, execute, query, query_opt};
 use crate::rows::*;
 use async_trait::async_trait;
+use std::sync::LazyLock;
 use tessera_core::ids::*;
 use tessera_core::{StatusCategory, Timestamp};
 use tessera_store::sql::Value;
@@ -28,19 +29,14 @@ async fn ticket_sla(c: &impl Db, ticket: TicketId) -> StoreResult<Option<TicketS
 /// column but `announced`, which only `record_sla_alerts` changes. The
 /// casts name the parameters' types (a `SELECT` list does not take them
 /// from the target columns).
-const STATE_UPSERT: &str = "INSERT INTO ticket_sla (ticket_id, ticket_version, policy_id, targets, \
-     first_response_due_at, first_response_status, next_response_due_at, next_response_status, resolution_due_at, \
-     resolution_status, next_due_at, next_alert_at, breached, announced, computed_at) \
-     SELECT $1::bigint, $2::bigint, $3::bigint, $4::text, $5::bigint, $6::text, $7::bigint, $8::text, $9::bigint, \
-     $10::text, $11::bigint, $12::bigint, $13::bigint, $14::text, $15::bigint \
-     WHERE EXISTS (SELECT 1 FROM tickets WHERE id = $1) \
-     ON CONFLICT (ticket_id) DO UPDATE SET ticket_version = excluded.ticket_version, \
-     policy_id = excluded.policy_id, targets = excluded.targets, \
-     first_response_due_at = excluded.first_response_due_at, first_response_status = excluded.first_response_status, \
-     next_response_due_at = excluded.next_response_due_at, next_response_status = excluded.next_response_status, \
-     resolution_due_at = excluded.resolution_due_at, resolution_status = excluded.resolution_status, \
-     next_due_at = excluded.next_due_at, next_alert_at = excluded.next_alert_at, breached = excluded.breached, \
-     computed_at = excluded.computed_at";
+static STATE_UPSERT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO ticket_sla ({STATE_COLUMNS}) \
+         SELECT $1::bigint, $2::bigint, $3::bigint, $4::text, $5::bigint, $6::text, $7::bigint, $8::text, \
+         $9::bigint, $10::text, $11::bigint, $12::bigint, $13::bigint, $14::text, $15::bigint \
+         WHERE EXISTS (SELECT 1 FROM tickets WHERE id = $1) {STATE_ON_CONFLICT}"
+    )
+});
 
 #[async_trait]
 impl SlaStore for PgStore {
@@ -103,7 +99,7 @@ impl SlaStore for PgStore {
     async fn save_ticket_sla(&self, record: TicketSlaRecord) -> StoreResult<()> {
         let values = state_values(&record)?;
         transaction!(self, |tx| {
-            let sql = format!("{STATE_UPSERT} WHERE excluded.ticket_version >= ticket_sla.ticket_version");
+            let sql = format!("{} WHERE excluded.ticket_version >= ticket_sla.ticket_version", *STATE_UPSERT);
             match execute(tx, &sql, &bound(&binds(&values))).await {
                 // The ticket was deleted for good between the check and the insert.
                 Ok(_) | Err(StoreError::InvalidReference(_)) => Ok(()),
@@ -137,7 +133,7 @@ impl SlaStore for PgStore {
             if stored != expected_announced {
                 return Err(StoreError::VersionConflict);
             }
-            let sql = format!("{STATE_UPSERT}, announced = excluded.announced");
+            let sql = format!("{}, announced = excluded.announced", *STATE_UPSERT);
             execute(tx, &sql, &bound(&binds(&values))).await?;
             // Last: it takes the event-order lock and notifies listeners.
             crate::tickets::insert_events(tx, record.ticket_id, record.ticket_version, &events, &[]).await

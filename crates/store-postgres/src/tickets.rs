@@ -5,7 +5,6 @@ use crate::db::{Db, Tx, execute, query, query_dynamic, query_one, query_opt};
 use crate::rows::*;
 use crate::search;
 use async_trait::async_trait;
-use std::collections::HashMap;
 use tessera_core::ids::*;
 use tessera_core::status::StatusCategory;
 use tessera_core::ticket::{number_candidate, number_digits};
@@ -312,15 +311,7 @@ async fn attach_ids(c: &impl Db, ticket: TicketId, messages: &mut [Message]) -> 
         &[&ticket.0],
     )
     .await?;
-    let mut by_message: HashMap<i64, Vec<AttachmentId>> = HashMap::new();
-    for r in &rows {
-        by_message.entry(PgRow(r).int(1)?).or_default().push(AttachmentId(PgRow(r).int(0)?));
-    }
-    for m in messages {
-        if m.deleted_at.is_none() {
-            m.attachment_ids = by_message.remove(&m.id.0).unwrap_or_default();
-        }
-    }
+    attach(messages, all(rows, |r| Ok((r.int(0)?, r.int(1)?)))?);
     Ok(())
 }
 

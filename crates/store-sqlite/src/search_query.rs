@@ -32,7 +32,7 @@ use tessera_core::ids::{TicketId, UserId};
 use tessera_core::permission::TicketScope;
 use tessera_core::search::{TextMatch, fts5_quote, word_match};
 use tessera_core::{Message, User};
-use tessera_store::sql::search::{text_query, wanted_terms};
+use tessera_store::sql::search::{hits, hits_sql, text_query, wanted_terms};
 use tessera_store::sql::{Fragment, SQLITE, SearchSql, TextIndex, TextQuery, Value};
 use tessera_store::*;
 
@@ -170,16 +170,6 @@ fn text_match(expr: &str, include_notes: bool, scope: Option<&str>) -> String {
     match scope {
         Some(s) => format!("{text} AND ({s})"),
         None => text,
-    }
-}
-
-/// Appends placeholders for `values`, separated by commas.
-fn list(sql: &mut Fragment, values: impl IntoIterator<Item = Value>) {
-    for (i, v) in values.into_iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.bind(v);
     }
 }
 
@@ -349,27 +339,10 @@ fn search(conn: &Connection, q: &SearchQuery) -> StoreResult<SearchPage> {
 /// The tickets of `found`, in its order, each checked again against the
 /// scope (a ticket the index misplaced is left out rather than shown).
 fn load(conn: &Connection, scope: &TicketScope, found: &[(i64, Option<f64>)]) -> StoreResult<Vec<SearchHit>> {
-    if found.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut sql = Fragment::new(format!("SELECT {} FROM tickets t WHERE t.deleted_at IS NULL", *TICKET_SELECT));
-    if let Some(scope) = TICKETS.scope(scope, false) {
-        sql.push(" AND ").append(&scope);
-    }
-    sql.push(" AND t.id IN (");
-    list(&mut sql, found.iter().map(|(id, _)| Value::Int(*id)));
-    sql.push(")");
+    let Some(sql) = hits_sql(&TICKETS, scope, found) else { return Ok(Vec::new()) };
     let mut stmt = conn.prepare(&sql.sql).db()?;
-    let rows = stmt.query_map(bound(&sql.values), read(ticket_from_row)).db()?;
-    let mut by_id: HashMap<i64, tessera_core::Ticket> = HashMap::new();
-    for t in rows {
-        let t = t.db()?;
-        by_id.insert(t.id.0, t);
-    }
-    Ok(found
-        .iter()
-        .filter_map(|(id, score)| by_id.remove(id).map(|ticket| SearchHit { ticket, score: *score }))
-        .collect())
+    let tickets = stmt.query_map(bound(&sql.values), read(ticket_from_row)).db()?.collect::<Result<_, _>>().db()?;
+    Ok(hits(found, tickets))
 }
 
 /// The SQL condition of a ticket list's plain `text` filter: every word of

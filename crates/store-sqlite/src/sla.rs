@@ -6,6 +6,7 @@ use crate::rows::*;
 use crate::tickets::insert_events;
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
+use std::sync::LazyLock;
 use tessera_core::ids::*;
 use tessera_core::time::from_millis;
 use tessera_core::{StatusCategory, Timestamp};
@@ -16,17 +17,12 @@ fn ticket_sla(conn: &Connection, ticket: TicketId) -> StoreResult<Option<TicketS
     get(conn, &format!("SELECT {STATE_SELECT} FROM ticket_sla WHERE ticket_id = ?1"), [ticket.0], read(state_from_row))
 }
 
-const STATE_INSERT: &str = "INSERT INTO ticket_sla (ticket_id, ticket_version, policy_id, targets, \
-     first_response_due_at, first_response_status, next_response_due_at, next_response_status, resolution_due_at, \
-     resolution_status, next_due_at, next_alert_at, breached, announced, computed_at) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) \
-     ON CONFLICT (ticket_id) DO UPDATE SET ticket_version = excluded.ticket_version, \
-     policy_id = excluded.policy_id, targets = excluded.targets, \
-     first_response_due_at = excluded.first_response_due_at, first_response_status = excluded.first_response_status, \
-     next_response_due_at = excluded.next_response_due_at, next_response_status = excluded.next_response_status, \
-     resolution_due_at = excluded.resolution_due_at, resolution_status = excluded.resolution_status, \
-     next_due_at = excluded.next_due_at, next_alert_at = excluded.next_alert_at, breached = excluded.breached, \
-     computed_at = excluded.computed_at";
+static STATE_INSERT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO ticket_sla ({STATE_COLUMNS}) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) {STATE_ON_CONFLICT}"
+    )
+});
 
 #[async_trait]
 impl SlaStore for SqliteStore {
@@ -95,7 +91,7 @@ impl SlaStore for SqliteStore {
     async fn save_ticket_sla(&self, record: TicketSlaRecord) -> StoreResult<()> {
         let values = state_values(&record)?;
         self.write(move |conn| {
-            let sql = format!("{STATE_INSERT} WHERE excluded.ticket_version >= ticket_sla.ticket_version");
+            let sql = format!("{} WHERE excluded.ticket_version >= ticket_sla.ticket_version", *STATE_INSERT);
             match conn.prepare_cached(&sql).db()?.execute(bound(&values)).db() {
                 // The ticket is gone (deleted for good meanwhile): nothing to keep.
                 Ok(_) | Err(StoreError::InvalidReference(_)) => Ok(()),
@@ -129,7 +125,7 @@ impl SlaStore for SqliteStore {
                 if stored != expected_announced {
                     return Err(StoreError::VersionConflict);
                 }
-                let sql = format!("{STATE_INSERT}, announced = excluded.announced");
+                let sql = format!("{}, announced = excluded.announced", *STATE_INSERT);
                 conn.prepare_cached(&sql).db()?.execute(bound(&values)).db()?;
                 insert_events(conn, record.ticket_id, record.ticket_version, &events, &[])
             })

@@ -5,7 +5,6 @@ use crate::rows::*;
 use crate::{search_index, search_query};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
-use std::collections::HashMap;
 use tessera_core::ids::*;
 use tessera_core::permission::TicketScope;
 use tessera_core::status::StatusCategory;
@@ -442,22 +441,13 @@ fn tally_count_sql(q: &TicketQuery) -> Option<Fragment> {
 }
 
 fn attach_ids(conn: &Connection, ticket: TicketId, messages: &mut [Message]) -> StoreResult<()> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT id, message_id FROM attachments WHERE ticket_id = ?1 AND message_id IS NOT NULL ORDER BY id",
-        )
-        .db()?;
-    let mut by_message: HashMap<i64, Vec<AttachmentId>> = HashMap::new();
-    let rows = stmt.query_map([ticket.0], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))).db()?;
-    for row in rows {
-        let (a, m) = row.db()?;
-        by_message.entry(m).or_default().push(AttachmentId(a));
-    }
-    for m in messages {
-        if m.deleted_at.is_none() {
-            m.attachment_ids = by_message.remove(&m.id.0).unwrap_or_default();
-        }
-    }
+    let pairs = collect(
+        conn,
+        "SELECT id, message_id FROM attachments WHERE ticket_id = ?1 AND message_id IS NOT NULL ORDER BY id",
+        [ticket.0],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    attach(messages, pairs);
     Ok(())
 }
 

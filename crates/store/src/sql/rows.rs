@@ -327,6 +327,20 @@ pub fn event_from_row(r: &dyn SqlRow) -> StoreResult<Event> {
     })
 }
 
+/// Sets the attachment ids of the messages (not deleted ones) from
+/// `(attachment, message)` pairs, each message's in the order given.
+pub fn attach(messages: &mut [Message], pairs: impl IntoIterator<Item = (i64, i64)>) {
+    let mut by_message: std::collections::HashMap<i64, Vec<AttachmentId>> = std::collections::HashMap::new();
+    for (a, m) in pairs {
+        by_message.entry(m).or_default().push(AttachmentId(a));
+    }
+    for m in messages {
+        if m.deleted_at.is_none() {
+            m.attachment_ids = by_message.remove(&m.id.0).unwrap_or_default();
+        }
+    }
+}
+
 /// Columns of [`attachment_from_row`].
 pub const ATTACHMENT_SELECT: &str =
     "id, sha256, filename, content_type, size, uploader_id, ticket_id, message_id, created_at";
@@ -776,6 +790,16 @@ fn target_values(t: &Option<TargetState>) -> [Value; 2] {
 pub const STATE_COLUMNS: &str = "ticket_id, ticket_version, policy_id, targets, first_response_due_at, \
      first_response_status, next_response_due_at, next_response_status, resolution_due_at, resolution_status, \
      next_due_at, next_alert_at, breached, announced, computed_at";
+
+/// What saving a state over a stored one changes: every column but
+/// `announced` (the alerts written), which only recording alerts changes.
+pub const STATE_ON_CONFLICT: &str = "ON CONFLICT (ticket_id) DO UPDATE SET ticket_version = excluded.ticket_version, \
+     policy_id = excluded.policy_id, targets = excluded.targets, \
+     first_response_due_at = excluded.first_response_due_at, first_response_status = excluded.first_response_status, \
+     next_response_due_at = excluded.next_response_due_at, next_response_status = excluded.next_response_status, \
+     resolution_due_at = excluded.resolution_due_at, resolution_status = excluded.resolution_status, \
+     next_due_at = excluded.next_due_at, next_alert_at = excluded.next_alert_at, breached = excluded.breached, \
+     computed_at = excluded.computed_at";
 
 /// A state's values in [`STATE_COLUMNS`] order.
 pub fn state_values(s: &TicketSlaRecord) -> StoreResult<Vec<Value>> {

@@ -8,9 +8,13 @@
 //! The words of one "and" (with the "not"s the index can attach to them)
 //! make one lookup, so a search of words and fields reads the index once.
 
+use super::rows::TICKET_SELECT;
 use super::tickets::sla_breached;
-use super::{Dialect, Fragment, Value};
-use crate::{SearchExpr, SearchField};
+use super::{Dialect, Fragment, TicketSql, Value};
+use crate::{SearchExpr, SearchField, SearchHit};
+use std::collections::HashMap;
+use tessera_core::Ticket;
+use tessera_core::permission::TicketScope;
 use tessera_core::search::DateField;
 
 /// A backend's full-text index, as the search compiler queries it.
@@ -106,6 +110,28 @@ pub fn wanted_terms(e: &SearchExpr) -> Vec<(&str, bool)> {
     let mut out = Vec::new();
     walk(e, false, &mut out);
     out
+}
+
+/// The tickets of a page of matches (ids with their scores), each checked
+/// against the scope again: a ticket the index misplaced, or one deleted
+/// meanwhile, is left out rather than shown. `None` for an empty page.
+pub fn hits_sql(tickets: &TicketSql, scope: &TicketScope, found: &[(i64, Option<f64>)]) -> Option<Fragment> {
+    if found.is_empty() {
+        return None;
+    }
+    let mut sql = Fragment::new(format!("SELECT {} FROM tickets t WHERE t.deleted_at IS NULL", *TICKET_SELECT));
+    if let Some(scope) = tickets.scope(scope, false) {
+        sql.push(" AND ").append(&scope);
+    }
+    sql.push(" AND ").append(&tickets.dialect.in_ints("t.id", found.iter().map(|(id, _)| *id).collect()));
+    Some(sql)
+}
+
+/// The tickets [`hits_sql`] read, in the order of `found`, with their
+/// scores.
+pub fn hits(found: &[(i64, Option<f64>)], tickets: Vec<Ticket>) -> Vec<SearchHit> {
+    let mut by_id: HashMap<i64, Ticket> = tickets.into_iter().map(|t| (t.id.0, t)).collect();
+    found.iter().filter_map(|(id, score)| by_id.remove(id).map(|ticket| SearchHit { ticket, score: *score })).collect()
 }
 
 /// A field term that picks few tickets, with an index to find them.
