@@ -29,6 +29,12 @@
 //! - **Live updates.** The same statement sends `pg_notify`, delivered at
 //!   commit to every instance's LISTEN connection, which wakes
 //!   [`TicketStore::wait_for_events`].
+//! - **Layout.** Each of the store's sub-traits is implemented in the module
+//!   that holds its SQL (`tickets`, `search`, `directory`, `catalogue`,
+//!   `access`, `views`, `hooks`, `sla`): reads on a pooled connection,
+//!   writes in `transaction!`. The SQL both backends share, with
+//!   PostgreSQL's spelling ([`tessera_store::sql::POSTGRES`]), is in
+//!   [`tessera_store::sql`].
 #![forbid(unsafe_code)]
 
 /// Runs `$body`, a block that may `.await` and use `?`, in a transaction on

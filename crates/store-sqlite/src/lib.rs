@@ -4,6 +4,14 @@
 //! (see [`pool`]); a pool of read-only connections serves reads, which in WAL
 //! mode never wait for the writer. `synchronous = FULL` makes every
 //! acknowledged write durable.
+//!
+//! Each of the store's sub-traits is implemented in the module that holds
+//! its SQL (`tickets`, `search_query`, `directory`, `catalogue`, `access`,
+//! `views`, `hooks`, `sla`); a method says where its statements run —
+//! `read` (scans, counts, searches on the blocking pool), `lookup` (a lookup by
+//! key on the calling task) or `write` (the writer thread). The SQL both
+//! backends share, with SQLite's spelling ([`tessera_store::sql::SQLITE`]),
+//! is in [`tessera_store::sql`].
 #![forbid(unsafe_code)]
 
 mod access;

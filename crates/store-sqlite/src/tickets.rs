@@ -490,7 +490,7 @@ impl TicketStore for SqliteStore {
     }
 
     /// A page of tickets, read by walking the order's index when that reads
-    /// few entries (see [`walk_the_order`]).
+    /// few entries (see `walk_the_order`).
     async fn list_tickets(&self, query: &TicketQuery) -> StoreResult<Vec<Ticket>> {
         let q = query.clone();
         self.read(move |conn| {

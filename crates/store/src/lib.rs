@@ -1,6 +1,10 @@
 //! The storage contract: the [`Store`] trait every database backend
-//! implements, the records it reads and writes, and the [`BlobStore`] for
-//! attachment contents.
+//! implements (the sum of a sub-trait per concern: [`TicketStore`],
+//! [`SearchStore`], [`DirectoryStore`], [`CatalogueStore`], [`AccessStore`],
+//! [`ViewStore`], [`IntegrationStore`], [`SlaStore`]), the records it reads
+//! and writes, the SQL the backends share ([`sql`]: the ticket-query and
+//! search compilers, the tables' columns and row mapping), and the
+//! [`BlobStore`] for attachment contents.
 //!
 //! The desk decides everything; a store only keeps what it is given. Every
 //! change to a ticket arrives as one [`ChangeSet`] (rows, messages and the
