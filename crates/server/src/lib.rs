@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod limits;
 pub mod metrics;
 pub mod middleware;
+pub mod request_id;
 pub mod serve;
 pub mod startup;
 pub mod state;
@@ -86,6 +87,7 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.web, tessera_web::page::error_pages))
         .layer(axum::middleware::from_fn_with_state(state.metrics, middleware::request_log))
         .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(axum::middleware::from_fn(request_id::request_id))
         .layer(axum::middleware::from_fn_with_state(
             std::sync::Arc::new(state.config.trusted_proxies.clone()),
             client_addr::client_address,

@@ -269,11 +269,11 @@ impl IntoResponse for WebError {
                 (StatusCode::METHOD_NOT_ALLOWED, "error.bad_request_title", "error.bad_request_text", None)
             }
             Self::Unavailable(m) => {
-                tracing::error!(error = %m, "web page unavailable");
+                tracing::error!(door = "web", cause = %m, "unavailable");
                 (StatusCode::SERVICE_UNAVAILABLE, "error.internal_title", "error.internal_text", None)
             }
             Self::Internal(m) => {
-                tracing::error!(error = %m, "web page failed");
+                tracing::error!(door = "web", cause = %m, "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, "error.internal_title", "error.internal_text", None)
             }
         };
