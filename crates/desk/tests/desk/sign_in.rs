@@ -106,3 +106,23 @@ async fn a_known_address_keeps_getting_in_during_a_distributed_attack() {
     w.advance(Duration::hours(1));
     assert_eq!(sign_in(&w, who, PASSWORD, ELSEWHERE).await, Told::In, "after the hour, anyone with the password");
 }
+
+#[tokio::test]
+async fn an_address_failing_for_many_accounts_waits_but_not_for_accounts_known_there() {
+    let w = World::new().await;
+    let (regular, newcomer) = ("regular@acme.test", "newcomer@acme.test");
+    w.user_with_password(regular, Role::Customer).await;
+    w.user_with_password(newcomer, Role::Customer).await;
+    let office = "203.0.113.9";
+    assert_eq!(sign_in(&w, regular, PASSWORD, office).await, Told::In, "the regular signs in from the office");
+    // Credential stuffing from the office: a hundred accounts, one guess each.
+    for i in 0..100 {
+        assert_eq!(sign_in(&w, &format!("user{i}@stuffed.test"), "123456", office).await, Told::Wrong);
+    }
+    assert_eq!(sign_in(&w, "user100@stuffed.test", "123456", office).await, Told::Wait(900), "15 minutes");
+    assert_eq!(sign_in(&w, newcomer, PASSWORD, office).await, Told::Wait(900));
+    assert_eq!(sign_in(&w, regular, PASSWORD, office).await, Told::In, "known there: not held up");
+    assert_eq!(sign_in(&w, newcomer, PASSWORD, HOME).await, Told::In, "only the office waits");
+    w.advance(Duration::minutes(15));
+    assert_eq!(sign_in(&w, newcomer, PASSWORD, office).await, Told::In);
+}
