@@ -139,6 +139,10 @@ async fn a_catch_up_page_follows_the_same_rule_as_the_live_feed() {
         }
         assert_eq!((paged, after, pages), (page.events, to, live.len()));
     }
+    // Which is the portal's view for customers.
+    let erin = w.desk.feed_page(&w.erin, from, 100).await.expect("a page").events;
+    assert_eq!(kinds(&erin), [EventKind::TicketCreated, EventKind::TicketReplied, EventKind::StatusChanged]);
+    assert!(erin.iter().all(|e| e.changes.is_empty() && e.data.is_null()), "no internal details: {erin:?}");
     let nothing_new = w.desk.feed_page(&w.admin, to, 100).await.expect("a page");
     assert!(nothing_new.events.is_empty() && nothing_new.last.is_none());
 }

@@ -229,7 +229,7 @@ async fn an_update_that_edits_a_message_is_one_change() {
     assert_eq!(refusal(r).0, "not_found", "a message of another ticket");
     let empty = EditMessage { body: "   ".into(), html: None };
     let r = w.desk.update_ticket_editing(&w.ayse, id, patch, None, Some((first, empty))).await;
-    assert!(r.is_err(), "an empty text");
+    assert_eq!(refusal(r), ("required", Some("body".into())), "an empty text");
     unchanged(&w, id, &before).await;
 }
 
