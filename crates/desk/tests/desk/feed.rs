@@ -19,7 +19,8 @@ use tokio::time::timeout;
 /// the log at least every quarter second).
 const PATIENCE: StdDuration = StdDuration::from_secs(10);
 
-/// The next ticket event told to `rx`, skipping presence.
+/// The next ticket event told to `rx`, skipping presence (heartbeats share
+/// the channel).
 async fn next_change(rx: &mut Receiver<Live>) -> (Arc<Ticket>, Arc<Event>) {
     loop {
         match rx.recv().await.expect("the feed is running") {
@@ -78,12 +79,13 @@ fn as_seen_by(actor: &Actor, events: &[(Arc<Ticket>, Arc<Event>)]) -> Vec<Event>
     events.iter().filter_map(|(t, e)| visible_event(actor, t, e)).collect()
 }
 
-/// The tickets a list of events concerns.
+/// The tickets a list of events concerns: who is told of which ticket is
+/// the first thing the rule decides.
 fn tickets_of(events: &[Event]) -> BTreeSet<TicketId> {
     events.iter().map(|e| e.ticket_id).collect()
 }
 
-/// The kinds of a list of events.
+/// The kinds of a list of events: what a customer's portal may show.
 fn kinds(events: &[Event]) -> Vec<EventKind> {
     events.iter().map(|e| e.kind).collect()
 }

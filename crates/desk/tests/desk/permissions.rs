@@ -12,7 +12,8 @@ use tessera_core::ids::TicketId;
 use tessera_core::{Actor, Role};
 use tessera_desk::{CreateUser, OpenTicket, TicketListQuery, UpdateUser};
 
-/// The tickets `who` finds in their list.
+/// The tickets `who` finds in their list: what they may see, as the
+/// scope of a list query decides (reads of one ticket are checked apart).
 async fn listed(w: &World, who: &Actor) -> BTreeSet<TicketId> {
     let page = w.desk.list_tickets(who, TicketListQuery::default()).await.expect("a list");
     page.tickets.iter().map(|t| t.id).collect()
@@ -59,7 +60,10 @@ async fn agents_change_a_customers_name_but_not_their_reach_or_password() {
         (UpdateUser { disabled: Some(true), ..UpdateUser::default() }, "disabled"),
     ];
     for (input, field) in refused {
-        assert_eq!(refusal(w.desk.update_user(&w.ayse, w.erin.user_id, input).await), ("forbidden", Some(field.into())));
+        assert_eq!(
+            refusal(w.desk.update_user(&w.ayse, w.erin.user_id, input).await),
+            ("forbidden", Some(field.into()))
+        );
     }
     let after = w.desk.user(&w.admin, w.erin.user_id).await.expect("Erin").user;
     assert_eq!((after.email.as_str(), after.organization_id, after.sees_all), ("erin@acme.test", Some(w.acme), false));

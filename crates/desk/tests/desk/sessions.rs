@@ -9,19 +9,24 @@ use chrono::Duration;
 use tessera_core::Actor;
 use tessera_desk::{DeskError, DeskResult, Session, SessionKind, Started, TicketListQuery, UpdateUser};
 
+/// Both kinds: the rules that are one policy are checked for each.
 const KINDS: [SessionKind; 2] = [SessionKind::Browser, SessionKind::Api];
 
-/// Whether a secret is refused as a door would see it: not signed in.
+/// Whether a secret is refused as a door sees it: not signed in (not
+/// "not found" or a fault, which a door would answer differently).
 fn refused(r: DeskResult<Session>) -> bool {
     matches!(r, Err(DeskError::Unauthenticated))
 }
 
-/// Starts a session of `kind` for `who`.
+/// Starts a session of `kind` for `who`; panics if refused, for tests
+/// where starting one is a step, not the point.
 async fn start(w: &World, who: &Actor, kind: SessionKind) -> Started {
     w.desk.start_session(who, kind).await.expect("the session starts")
 }
 
-/// Whether the secret still loads a session of `kind` now.
+/// Whether the secret still loads a session of `kind` now: a session's
+/// life is judged the way every door judges it, by loading it. Any answer
+/// but a session or "not signed in" fails the test.
 async fn loads(w: &World, kind: SessionKind, s: &Started) -> bool {
     match w.desk.session(kind, &s.secret).await {
         Ok(_) => true,
@@ -30,9 +35,14 @@ async fn loads(w: &World, kind: SessionKind, s: &Started) -> bool {
     }
 }
 
-/// A new password for `id`, as `UpdateUser` carries it.
+/// A change of password and nothing else, so what ends is due to it.
 fn new_password() -> UpdateUser {
     UpdateUser { password: Some("a brand new secret".into()), ..UpdateUser::default() }
+}
+
+/// Whether a text a client sent back loads a session of `kind`.
+async fn loads_secret(w: &World, kind: SessionKind, secret: &str) -> bool {
+    w.desk.session(kind, secret).await.is_ok()
 }
 
 #[tokio::test]
@@ -53,11 +63,6 @@ async fn a_started_session_loads_as_its_user_with_their_rights() {
         // What a client sends back may carry spaces or capitals.
         assert!(loads_secret(&w, kind, &format!("  {}\n", a.secret.to_uppercase())).await);
     }
-}
-
-/// Whether `secret` loads a session of `kind`.
-async fn loads_secret(w: &World, kind: SessionKind, secret: &str) -> bool {
-    w.desk.session(kind, secret).await.is_ok()
 }
 
 #[tokio::test]

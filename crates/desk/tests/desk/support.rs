@@ -9,8 +9,6 @@
 //! Nobody has a password: hashing one costs tens of milliseconds, so only
 //! the tests that sign in make users with one ([`World::user_with_password`]).
 
-#![allow(dead_code)]
-
 use chrono::{DateTime, Duration, Utc};
 use std::fmt::Debug;
 use std::sync::Arc;
@@ -19,13 +17,14 @@ use tessera_core::ids::{DepartmentId, OrganizationId, TicketId};
 use tessera_core::time::ManualClock;
 use tessera_core::{Actor, Email, Event, Organization, Role, Ticket};
 use tessera_desk::{
-    CreateUser, DepartmentInput, Desk, DeskResult, Limits, OpenTicket, OrganizationInput, Origin,
-    Posted, PostMessage, SecretBox,
+    CreateUser, DepartmentInput, Desk, DeskResult, Limits, OpenTicket, OrganizationInput, Origin, PostMessage, Posted,
+    SecretBox,
 };
 use tessera_store::FsBlobStore;
 use tessera_store_sqlite::SqliteStore;
 
-/// The password of users made with [`World::user_with_password`].
+/// The password of users made with [`World::user_with_password`]: one
+/// known text, so sign-in tests can tell a right password from a guess.
 pub const PASSWORD: &str = "correct horse battery";
 
 /// Where every world's clock starts: a fixed instant, so a failing test
@@ -64,12 +63,14 @@ pub struct World {
     _dir: TempDir,
 }
 
-/// An address from a literal.
+/// An address from a literal (a typo in a test fails it at once, where it is).
 pub fn email(s: &str) -> Email {
     Email::parse(s).expect("a valid address")
 }
 
-/// Where the tests' requests come from (the web, no address).
+/// Where the tests' requests come from: the web, with no address. The
+/// origin only names the channel a message arrived through, which no test
+/// here is about.
 pub fn web() -> Origin {
     Origin::default()
 }
@@ -141,12 +142,15 @@ impl World {
         }
     }
 
-    /// Moves the desk's time forward.
+    /// Moves the desk's time forward: idle expiry, sign-in waits and
+    /// presence are checked in milliseconds instead of sleeping.
     pub fn advance(&self, by: Duration) {
         self.clock.advance(by);
     }
 
-    /// A new user of `role` with [`PASSWORD`], made by the admin.
+    /// A new user of `role` with [`PASSWORD`], made by the admin: apart
+    /// from the cast, who have none, so only tests that sign in pay for
+    /// hashing a password.
     pub async fn user_with_password(&self, address: &str, role: Role) -> Actor {
         let input = CreateUser { password: Some(PASSWORD.into()), ..CreateUser::new(email(address), "Someone", role) };
         let user = self.desk.create_user(&self.admin, input).await.expect("the user").user;
@@ -154,13 +158,17 @@ impl World {
     }
 
     /// `who` opens a ticket in `department` (as its requester, or for an
-    /// agent on their own behalf), as the answer shows it to them.
+    /// agent on their own behalf), as the answer shows it to them — with
+    /// its access key, which the opener is handed once. Panics if refused:
+    /// for tests where opening is a step, not the point.
     pub async fn open(&self, who: &Actor, department: DepartmentId, subject: &str) -> Ticket {
         let input = OpenTicket::new(subject, department, &format!("{subject}: please help"));
         self.desk.open_ticket(who, input, &web()).await.expect("the ticket opens").ticket
     }
 
-    /// Ayşe opens a ticket in Support for `requester`.
+    /// Ayşe opens a ticket in Support for `requester` (a phone call): a
+    /// ticket the requester did not write, for tests of what agents open for
+    /// customers.
     pub async fn open_for(&self, requester: &Actor, subject: &str) -> Ticket {
         let input = OpenTicket {
             requester_id: Some(requester.user_id),
@@ -169,7 +177,8 @@ impl World {
         self.desk.open_ticket(&self.ayse, input, &web()).await.expect("the ticket opens").ticket
     }
 
-    /// `who` replies `text` to the ticket.
+    /// `who` replies `text` to the ticket. Panics if refused: for tests
+    /// where the reply is a step, not the point.
     pub async fn reply(&self, who: &Actor, id: TicketId, text: &str) -> Posted {
         self.desk.reply(who, id, PostMessage::text(text), &web()).await.expect("the reply is taken")
     }

@@ -14,7 +14,8 @@ use tessera_core::ticket::{ClosedReason, Priority};
 use tessera_core::{Event, FieldType, Ticket};
 use tessera_desk::{CustomFieldInput, DeskError, EditMessage, OpenTicket, PostMessage, TicketPatch};
 
-/// A status key.
+/// A status key as inputs carry it (the catalogue is not asked: the desk
+/// checks it).
 fn status(key: &str) -> Option<StatusKey> {
     Some(StatusKey::new(key))
 }
@@ -31,14 +32,17 @@ async fn one_change(w: &World, id: TicketId, before: &(Ticket, Vec<Event>)) -> V
     new.iter().map(|e| e.kind).collect()
 }
 
-/// Checks that nothing changed on the ticket since `before`.
+/// Checks that nothing changed on the ticket since `before`: all or
+/// nothing, a refused operation leaves no version, no event and no field
+/// changed behind.
 async fn unchanged(w: &World, id: TicketId, before: &(Ticket, Vec<Event>)) {
     let (after, events) = w.history(id).await;
     assert_eq!((after.version, events.len()), (before.0.version, before.1.len()), "a refusal changes nothing");
     assert_eq!(after, before.0);
 }
 
-/// A text custom field `key` the admin adds.
+/// A text custom field `key` the admin adds, for every department: what a
+/// reply carrying field values needs to exist.
 async fn text_field(w: &World, key: &str) {
     let input = CustomFieldInput {
         key: Some(key.into()),
@@ -91,7 +95,8 @@ async fn replies_move_the_status_and_notes_stay_with_the_agents() {
             messages.into_iter().map(|m| m.body).collect::<Vec<_>>()
         }
     };
-    let all = ["Slow site: please help", "Looking into it", "Still slow", "Her plan is too small", "Waiting on the host"];
+    let all =
+        ["Slow site: please help", "Looking into it", "Still slow", "Her plan is too small", "Waiting on the host"];
     assert_eq!(bodies(&w.ayse).await, all);
     assert_eq!(bodies(&w.erin).await, [all[0], all[1], all[2], all[4]], "customers never see notes");
     let note_id = note.message.id;
