@@ -185,3 +185,23 @@ async fn presence_is_forgotten_after_its_heartbeats_stop() {
     assert!(!w.desk.can_see_ticket(&w.bora, ticket).await);
     assert!(!w.desk.can_see_ticket(&w.gul, ticket).await);
 }
+
+#[tokio::test]
+async fn a_deletion_is_told_to_the_agents_who_saw_the_ticket() {
+    let w = World::new().await;
+    let (_feed, mut rx, from) = following(&w).await;
+    let t = w.open(&w.erin, w.support, "Soon gone").await;
+    w.desk.delete_ticket(&w.ayse, t.id).await.expect("Ayşe deletes it");
+    let to = w.desk.latest_event_id().await.expect("the log");
+    let told = told(&mut rx, from, to).await;
+    let (ticket, deleted) =
+        told.iter().find(|(_, e)| e.kind == EventKind::Deleted).expect("the deletion is on the feed");
+    // The agents of its department and the admin are told; the others and the customer are not.
+    assert!(visible_event(&w.ayse, ticket, deleted).is_some(), "Ayşe's screen keeps a deleted ticket");
+    assert!(visible_event(&w.admin, ticket, deleted).is_some());
+    assert!(visible_event(&w.bora, ticket, deleted).is_none(), "Bora never saw it");
+    assert!(visible_event(&w.erin, ticket, deleted).is_none(), "customers are not told of deletions");
+    // Catching up says the same.
+    let page = w.desk.feed_page(&w.ayse, from, 500).await.expect("the log");
+    assert!(page.events.iter().any(|e| e.kind == EventKind::Deleted && e.ticket_id == t.id));
+}
