@@ -26,7 +26,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, params, params_from_iter};
 use std::collections::HashMap;
 use tessera_core::permission::TicketScope;
-use tessera_core::search::{DateField, TextMatch, fts5_quote, word_match};
+use tessera_core::search::{DateField, TextMatch, word_match};
 use tessera_store::*;
 
 /// A search matching at most this many tickets is ranked by relevance;
@@ -42,7 +42,7 @@ const WEIGHTS: &str = "4.0, 2.0, 1.0, 1.0, 0.0";
 /// A word or phrase planned for the index: its tokens (each cut to
 /// [`MAX_TOKEN_CHARS`]) and whether the last is a prefix.
 fn plan(text: &str, phrase: bool) -> Option<(Vec<String>, bool)> {
-    let Some(TextMatch::Tokens { tokens, mut prefix }) = word_match(text, phrase) else { return None };
+    let TextMatch { tokens, mut prefix } = word_match(text, phrase)?;
     let last = tokens.len().saturating_sub(1);
     let mut cut = Vec::with_capacity(tokens.len());
     for (i, t) in tokens.into_iter().enumerate() {
@@ -55,6 +55,11 @@ fn plan(text: &str, phrase: bool) -> Option<(Vec<String>, bool)> {
         }
     }
     Some((cut, prefix))
+}
+
+/// Quotes a string as an FTS5 string (`"` doubled inside).
+fn fts5_quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
 }
 
 /// The FTS5 phrase of a word or phrase as typed, or `None` when it holds

@@ -155,8 +155,8 @@ proptest! {
         for t in index_tokens(&f) {
             prop_assert!(!t.is_empty() && f.contains(t));
         }
-        let _ = text_match(&s);
-        for r in match_ranges(&s, "a") {
+        let _ = word_match(&s, false);
+        for r in find_term(&s, "a", false) {
             prop_assert!(s.is_char_boundary(r.start) && s.is_char_boundary(r.end) && r.start < r.end);
         }
     }

@@ -126,34 +126,15 @@ fn is_separator(c: char) -> bool {
         ) && !c.is_alphanumeric()
 }
 
-/// Splits folded text into tokens (slices of it). In index mode a CJK run
-/// ends with its last character alone, so prefix queries find a single
-/// character anywhere; in query mode it does not. Returns the tokens and
-/// whether the last one is a lone CJK character (to be looked up by prefix).
-fn tokens(folded: &str, index: bool) -> (Vec<&str>, bool) {
-    /// Ends a CJK run: its last character alone in index mode, or when the
-    /// run is that one character.
-    fn flush_run<'a>(
-        folded: &'a str,
-        out: &mut Vec<&'a str>,
-        run: &mut usize,
-        last: &Range<usize>,
-        index: bool,
-    ) -> bool {
-        let lone = *run == 1;
-        if lone || (*run > 1 && index) {
-            out.push(&folded[last.clone()]);
-        }
-        let pushed = lone || (*run > 1 && index);
-        *run = 0;
-        pushed && lone
-    }
+/// Splits folded text into tokens (slices of it): words whole, and each run
+/// of CJK characters as overlapping bigrams followed by the run's last
+/// character alone, so that a prefix lookup finds a single character
+/// anywhere.
+fn tokens(folded: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut word: Option<usize> = None;
-    // The current CJK run: its length in characters and its last character.
-    let mut run = 0usize;
-    let mut last: Range<usize> = 0..0;
-    let mut lone_last = false;
+    // The last character of the current CJK run.
+    let mut run_last: Option<Range<usize>> = None;
     for (i, c) in folded.char_indices() {
         let here = i..i + c.len_utf8();
         let cjk = is_cjk(c);
@@ -162,18 +143,15 @@ fn tokens(folded: &str, index: bool) -> (Vec<&str>, bool) {
             && let Some(start) = word.take()
         {
             out.push(&folded[start..i]);
-            lone_last = false;
         }
         if cjk {
-            if run > 0 {
-                out.push(&folded[last.start..here.end]);
-                lone_last = false;
+            if let Some(prev) = &run_last {
+                out.push(&folded[prev.start..here.end]);
             }
-            run += 1;
-            last = here;
+            run_last = Some(here);
         } else {
-            if run > 0 {
-                lone_last = flush_run(folded, &mut out, &mut run, &last, index);
+            if let Some(prev) = run_last.take() {
+                out.push(&folded[prev]);
             }
             if !sep && word.is_none() {
                 word = Some(i);
@@ -182,101 +160,37 @@ fn tokens(folded: &str, index: bool) -> (Vec<&str>, bool) {
     }
     if let Some(start) = word {
         out.push(&folded[start..]);
-        lone_last = false;
     }
-    if run > 0 {
-        lone_last = flush_run(folded, &mut out, &mut run, &last, index);
-    }
-    (out, lone_last)
-}
-
-/// The tokens of the short-term index for already [`fold`]ed text: words of
-/// non-CJK text whole; runs of CJK characters as overlapping bigrams followed
-/// by the run's last character alone (`退款申请` → `退款`, `款申`, `申请`,
-/// `请`). Punctuation, symbols and spaces separate tokens and are dropped.
-/// Store them joined by spaces in an FTS5 table with `tokenize = 'ascii'`.
-pub fn index_tokens(folded: &str) -> Vec<&str> {
-    tokens(folded, true).0
-}
-
-/// How to look up one word or phrase of a query.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TextMatch {
-    /// Three characters or more: a substring match on the trigram index.
-    Substring(String),
-    /// One or two characters: a phrase of tokens on the short-term index;
-    /// `prefix` when the last token is a lone CJK character, to be matched
-    /// by prefix (it may be the first half of any bigram).
-    Tokens {
-        /// The tokens, in order.
-        tokens: Vec<String>,
-        /// Match the last token by prefix.
-        prefix: bool,
-    },
-}
-
-impl TextMatch {
-    /// The FTS5 `MATCH` expression: `"…"` for the trigram table, `"a b"` or
-    /// `"a b" *` for the short-term table.
-    pub fn fts5_query(&self) -> String {
-        match self {
-            Self::Substring(s) => fts5_quote(s),
-            Self::Tokens { tokens, prefix } => {
-                let q = fts5_quote(&tokens.join(" "));
-                if *prefix { format!("{q} *") } else { q }
-            }
-        }
-    }
-}
-
-/// Quotes a string as an FTS5 string (`"` doubled inside).
-pub fn fts5_quote(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\""))
-}
-
-/// Plans the lookup of a word or phrase as typed: folded, then a substring
-/// match when it has three characters or more, a token lookup otherwise.
-/// `None` when nothing searchable is left (only punctuation, say).
-pub fn text_match(term: &str) -> Option<TextMatch> {
-    let folded = fold(term);
-    let folded = folded.trim();
-    if folded.chars().count() >= 3 {
-        return Some(TextMatch::Substring(folded.to_string()));
-    }
-    let (toks, prefix) = tokens(folded, false);
-    if toks.is_empty() {
-        return None;
-    }
-    Some(TextMatch::Tokens { tokens: toks.into_iter().map(str::to_string).collect(), prefix })
-}
-
-/// Where `needle` (as typed; it is folded) occurs in `text`, as byte ranges
-/// of `text`, sorted and not overlapping: for highlighting the words of
-/// [`Query::free_text`](super::Query::free_text) in a snippet of the original text.
-pub fn match_ranges(text: &str, needle: &str) -> Vec<Range<usize>> {
-    let needle = fold(needle);
-    let needle = needle.trim();
-    if needle.is_empty() {
-        return Vec::new();
-    }
-    // For every byte of the folded text, the input character it came from.
-    let (folded, origin) = fold_with_origin(text);
-    let mut out: Vec<Range<usize>> = Vec::new();
-    for (k, m) in folded.match_indices(needle) {
-        let (Some(first), Some(last)) = (origin.get(k), origin.get(k + m.len() - 1)) else { continue };
-        let r = first.start..last.end;
-        match out.last_mut() {
-            Some(prev) if r.start < prev.end => prev.end = prev.end.max(r.end),
-            _ => out.push(r),
-        }
+    if let Some(prev) = run_last {
+        out.push(&folded[prev]);
     }
     out
 }
-/// Plans the lookup of a word or phrase as typed on a **word index**: an
-/// FTS5 table (`tokenize = 'ascii'`) over [`index_tokens`] of the folded
-/// text. The answer is always [`TextMatch::Tokens`]: the term's tokens, to be
-/// found next to each other in that order, and whether the last one is
-/// matched as a prefix:
+
+/// The tokens of a word index for already [`fold`]ed text: words of
+/// non-CJK text whole; runs of CJK characters as overlapping bigrams followed
+/// by the run's last character alone (`退款申请` → `退款`, `款申`, `申请`,
+/// `请`). Punctuation, symbols and spaces separate tokens and are dropped.
+pub fn index_tokens(folded: &str) -> Vec<&str> {
+    tokens(folded)
+}
+
+/// How to look up one word or phrase of a query in a word index: its
+/// tokens, to be found next to each other in that order, and whether the
+/// last one is matched as a prefix (see [`word_match`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextMatch {
+    /// The tokens, in order.
+    pub tokens: Vec<String>,
+    /// Match the last token by prefix.
+    pub prefix: bool,
+}
+
+/// Plans the lookup of a word or phrase as typed on a **word index** over
+/// [`index_tokens`] of the folded text (an FTS5 table in the SQLite store, a
+/// `tsvector` in the PostgreSQL one): the term's tokens, to be found next to
+/// each other in that order, and whether the last one is matched as a
+/// prefix:
 ///
 /// - a word of three characters or more finds the words that **start**
 ///   with it (`fatura` finds `faturanın`, `счет` finds `счета`,
@@ -294,7 +208,7 @@ pub fn match_ranges(text: &str, needle: &str) -> Vec<Range<usize>> {
 pub fn word_match(term: &str, phrase: bool) -> Option<TextMatch> {
     let folded = fold(term);
     let folded = folded.trim_matches(|c: char| !is_cjk(c) && is_separator(c));
-    let (mut toks, _) = tokens(folded, true);
+    let mut toks = tokens(folded);
     // The index ends every CJK run with its last character alone; a query's
     // final run may stop in the middle of a run of the text, so it leaves that
     // lone character out (its bigrams already say everything).
@@ -309,7 +223,7 @@ pub fn word_match(term: &str, phrase: bool) -> Option<TextMatch> {
     let lone_cjk = last.chars().count() == 1 && last.chars().all(is_cjk);
     let word = !last.chars().any(is_cjk);
     let prefix = lone_cjk || (!phrase && word && (toks.len() > 1 || last.chars().count() >= 3));
-    Some(TextMatch::Tokens { tokens: toks.into_iter().map(str::to_string).collect(), prefix })
+    Some(TextMatch { tokens: toks.into_iter().map(str::to_string).collect(), prefix })
 }
 
 /// `text` folded, with the byte range of `text` each byte of the folded text
@@ -342,13 +256,12 @@ fn fold_with_origin(text: &str) -> (String, Vec<Range<usize>>) {
 /// overlapping: the highlights of a snippet, consistent with what the word
 /// index found.
 pub fn find_term(text: &str, term: &str, phrase: bool) -> Vec<Range<usize>> {
-    let Some(TextMatch::Tokens { tokens: want, prefix }) = word_match(term, phrase) else {
+    let Some(TextMatch { tokens: want, prefix }) = word_match(term, phrase) else {
         return Vec::new();
     };
     let (folded, origin) = fold_with_origin(text);
     let base = folded.as_ptr() as usize;
-    let have: Vec<(usize, &str)> =
-        tokens(&folded, true).0.into_iter().map(|t| (t.as_ptr() as usize - base, t)).collect();
+    let have: Vec<(usize, &str)> = tokens(&folded).into_iter().map(|t| (t.as_ptr() as usize - base, t)).collect();
     let k = want.len();
     let mut out: Vec<Range<usize>> = Vec::new();
     if k == 0 || have.len() < k {
@@ -414,46 +327,20 @@ mod tests {
     }
 
     #[test]
-    fn text_match_plans() {
-        assert_eq!(text_match("退款"), Some(TextMatch::Tokens { tokens: vec!["退款".into()], prefix: false }));
-        assert_eq!(text_match("退"), Some(TextMatch::Tokens { tokens: vec!["退".into()], prefix: true }));
-        assert_eq!(text_match("OK"), Some(TextMatch::Tokens { tokens: vec!["ok".into()], prefix: false }));
-        assert_eq!(text_match("退款申请"), Some(TextMatch::Substring("退款申请".into())));
-        assert_eq!(text_match("İSTANBUL"), Some(TextMatch::Substring("istanbul".into())));
-        assert_eq!(text_match("!!"), None);
-        assert_eq!(text_match("退款").map(|m| m.fts5_query()), Some("\"退款\"".into()));
-        assert_eq!(text_match("退").map(|m| m.fts5_query()), Some("\"退\" *".into()));
-        assert_eq!(TextMatch::Substring("a\"b".into()).fts5_query(), "\"a\"\"b\"");
-        // The index holds the tokens each short query asks for.
-        let idx = index_tokens("我的退款申请");
-        assert!(idx.contains(&"退款"));
-        assert!(idx.iter().any(|t| t.starts_with("退")) && idx.iter().any(|t| t.starts_with("请")));
-    }
-
-    #[test]
-    fn match_ranges_point_into_the_original_text() {
+    fn find_term_points_into_the_original_text() {
         let text = "İSTANBUL'da IŞIK, Straße";
-        let r = match_ranges(text, "istanbul");
-        assert_eq!(r.len(), 1);
-        assert_eq!(&text[r[0].clone()], "İSTANBUL");
-        let r = match_ranges(text, "ışık");
-        assert_eq!(&text[r[0].clone()], "IŞIK");
-        let r = match_ranges(text, "strasse");
-        assert_eq!(&text[r[0].clone()], "Straße");
-        let r = match_ranges(text, "s");
-        assert!(r.windows(2).all(|w| w[0].end <= w[1].start));
+        let found = |term| find_term(text, term, false).into_iter().map(|r| &text[r]).collect::<Vec<_>>();
+        assert_eq!(found("istanbul"), vec!["İSTANBUL"]);
+        assert_eq!(found("ışık"), vec!["IŞIK"]);
+        assert_eq!(found("strasse"), vec!["Straße"]);
         let decomposed = "I\u{307}STANBUL";
-        assert_eq!(match_ranges(decomposed, "i"), vec![0..3]);
-        assert_eq!(match_ranges("我的退款申请", "退款"), vec![6..12]);
-        assert!(match_ranges("abc", "  ").is_empty());
+        assert_eq!(find_term(decomposed, "istanbul", false), vec![0..decomposed.len()]);
+        assert_eq!(find_term("我的退款申请", "退款", false), vec![6..12]);
+        assert!(find_term("abc", "  ", false).is_empty());
     }
 
     fn wm(term: &str, phrase: bool) -> Option<(Vec<String>, bool)> {
-        match word_match(term, phrase) {
-            Some(TextMatch::Tokens { tokens, prefix }) => Some((tokens, prefix)),
-            Some(TextMatch::Substring(_)) => panic!("word_match never plans a substring"),
-            None => None,
-        }
+        word_match(term, phrase).map(|m| (m.tokens, m.prefix))
     }
 
     fn owned(v: &[&str]) -> Vec<String> {
@@ -474,7 +361,10 @@ mod tests {
         assert_eq!(wm("server is down", true), Some((owned(&["server", "is", "down"]), false)));
         assert_eq!(wm("\"退款。\"", false), Some((owned(&["退款"]), false)));
         assert_eq!(wm("!!", false), None);
-        assert_eq!(word_match("退", false).map(|m| m.fts5_query()), Some("\"退\" *".into()));
+        // The index holds the tokens each short query asks for.
+        let idx = index_tokens("我的退款申请");
+        assert!(idx.contains(&"退款"));
+        assert!(idx.iter().any(|t| t.starts_with("退")) && idx.iter().any(|t| t.starts_with("请")));
         // Every plan finds the text it came from.
         for (text, term) in [
             ("İstanbul'daki sunucu", "istanbul"),
