@@ -6,7 +6,7 @@
 use crate::WebState;
 use crate::forms::{Form, encode};
 use crate::page::{FormErrors, Page, WebError, desk_message, html, html_status, see_other};
-use crate::panels::{self, PanelHtml};
+use crate::view::panels::{self, PanelHtml};
 use crate::portal::{
     FieldInput, MessageView, Peer, done_notice, field_inputs, field_values, message_views, origin, service_label,
     upload_files,

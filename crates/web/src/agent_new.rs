@@ -9,7 +9,7 @@ use crate::WebState;
 use crate::agent::{Choice, choices, require_agent, split_tags, staff_users};
 use crate::forms::Form;
 use crate::page::{FormErrors, Page, WebError, html_status, see_other};
-use crate::panels::{self, PanelHtml};
+use crate::view::panels::{self, PanelHtml};
 use crate::portal::{FieldInput, Peer, field_inputs, field_values, human_size, origin, service_label, upload_files};
 use crate::session::{self, Signed, SignedIn, check_csrf};
 use crate::view::{priority_label, status_label};

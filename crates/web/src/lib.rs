@@ -18,7 +18,6 @@ pub mod forms;
 pub mod i18n;
 pub mod live;
 pub mod page;
-pub mod panels;
 pub mod portal;
 pub mod session;
 pub mod view;

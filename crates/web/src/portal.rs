@@ -4,7 +4,7 @@
 use crate::WebState;
 use crate::forms::{Form, encode};
 use crate::page::{FormErrors, Page, WebError, desk_message, html_status, see_other};
-use crate::panels::{self, PanelHtml};
+use crate::view::panels::{self, PanelHtml};
 use crate::session::{self, Signed, check_csrf};
 use crate::view::{Lookup, Stamp, TicketRow, field_label, field_text, priority_label};
 use askama::Template;

@@ -1,5 +1,8 @@
 //! Turning domain records into what templates show: localized labels,
-//! times, names, rows.
+//! times, names, rows; and, in its modules, the pieces the customer portal,
+//! the agent console and the admin settings share.
+
+pub mod panels;
 
 use crate::i18n::I18n;
 use chrono::SecondsFormat;
