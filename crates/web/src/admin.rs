@@ -8,11 +8,11 @@
 //! with a `?done=` confirmation.
 
 use crate::WebState;
-use crate::agent::Choice;
 use crate::forms::{Form, encode};
 use crate::i18n::{I18n, Lang};
 use crate::page::{FormErrors, Page, WebError, html_status, see_other};
 use crate::session::{Signed, SignedIn, check_csrf, i18n_for};
+use crate::view::choice::{Choice, choices};
 use crate::view::{Stamp, status_label};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -118,10 +118,6 @@ pub(crate) fn form_errors(i: &I18n, e: DeskError) -> Result<FormErrors, WebError
 /// 422 when the form has errors, else 200.
 pub(crate) fn status_of(errors: &FormErrors) -> StatusCode {
     errors.status()
-}
-
-fn choices(items: impl IntoIterator<Item = (String, String)>, selected: &str) -> Vec<Choice> {
-    items.into_iter().map(|(value, label)| Choice { selected: value == selected, value, label }).collect()
 }
 
 fn yes_no(i: &I18n, b: bool) -> String {

@@ -11,12 +11,12 @@
 
 use crate::WebState;
 use crate::admin::Nav;
-use crate::agent::Choice;
 use crate::forms::Form;
 use crate::i18n::I18n;
 use crate::page::{FormErrors, Page, WebError, html_status, see_other};
 use crate::session::{Signed, SignedIn, check_csrf, i18n_for};
 use crate::view::Stamp;
+use crate::view::choice::{Choice, choices};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -126,10 +126,6 @@ fn form_errors(i: &I18n, e: DeskError) -> Result<FormErrors, WebError> {
 /// 422 when the form has errors, else 200.
 fn status_of(errors: &FormErrors) -> StatusCode {
     if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK }
-}
-
-fn choices(items: impl IntoIterator<Item = (String, String)>, selected: &str) -> Vec<Choice> {
-    items.into_iter().map(|(value, label)| Choice { selected: value == selected, value, label }).collect()
 }
 
 /// A checkbox of a list of them.

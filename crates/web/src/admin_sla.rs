@@ -9,10 +9,10 @@
 
 use crate::WebState;
 use crate::admin::{DoneQuery, Nav, form_errors, notice, require_admin, status_of};
-use crate::agent::Choice;
 use crate::forms::Form;
 use crate::page::{FormErrors, Page, WebError, html_status, see_other};
 use crate::session::{Signed, SignedIn, check_csrf, i18n_for};
+use crate::view::choice::Choice;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;

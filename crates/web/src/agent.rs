@@ -6,13 +6,13 @@
 use crate::WebState;
 use crate::forms::{Form, encode};
 use crate::page::{FormErrors, Page, WebError, desk_message, html, html_status, see_other};
-use crate::view::panels::{self, PanelHtml};
-use crate::portal::{
-    FieldInput, MessageView, Peer, done_notice, field_inputs, field_values, message_views, origin, service_label,
-    upload_files,
-};
+use crate::peer::{Peer, origin};
 use crate::session::{self, Signed, SignedIn, check_csrf};
-use crate::view::{Lookup, Stamp, TicketRow, field_text, priority_label};
+use crate::view::choice::{Choice, choices};
+use crate::view::fields::{FieldInput, field_inputs, field_values};
+use crate::view::messages::{MessageView, message_views, upload_files};
+use crate::view::panels::{self, PanelHtml};
+use crate::view::{Lookup, Stamp, TicketRow, done_notice, field_text, priority_label, service_label};
 use askama::Template;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -174,21 +174,6 @@ fn column_sort(key: &str) -> Option<SortField> {
 
 /// Tickets per console page.
 const PER_PAGE: u32 = 50;
-
-/// A choice of a select.
-#[derive(Debug, Clone)]
-pub struct Choice {
-    /// Value.
-    pub value: String,
-    /// Label.
-    pub label: String,
-    /// Selected.
-    pub selected: bool,
-}
-
-pub(crate) fn choices(items: impl IntoIterator<Item = (String, String)>, selected: &str) -> Vec<Choice> {
-    items.into_iter().map(|(value, label)| Choice { selected: value == selected, value, label }).collect()
-}
 
 #[derive(Template)]
 #[template(path = "agent_console.html")]

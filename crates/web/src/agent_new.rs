@@ -6,13 +6,16 @@
 //! for `POST /api/v1/tickets`, validation hooks included.
 
 use crate::WebState;
-use crate::agent::{Choice, choices, require_agent, split_tags, staff_users};
+use crate::agent::{require_agent, split_tags, staff_users};
 use crate::forms::Form;
 use crate::page::{FormErrors, Page, WebError, html_status, see_other};
-use crate::view::panels::{self, PanelHtml};
-use crate::portal::{FieldInput, Peer, field_inputs, field_values, human_size, origin, service_label, upload_files};
+use crate::peer::{Peer, origin};
 use crate::session::{self, Signed, SignedIn, check_csrf};
-use crate::view::{priority_label, status_label};
+use crate::view::choice::{Choice, choices};
+use crate::view::fields::{FieldInput, field_inputs, field_values};
+use crate::view::messages::{human_size, upload_files};
+use crate::view::panels::{self, PanelHtml};
+use crate::view::{priority_label, service_label, status_label};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;

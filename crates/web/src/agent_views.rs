@@ -6,12 +6,13 @@
 //! come back next to the row they concern, with everything typed kept.
 
 use crate::WebState;
-use crate::agent::{Choice, choices, require_agent, view_label};
+use crate::agent::{require_agent, view_label};
 use crate::forms::Form;
 use crate::i18n::I18n;
 use crate::page::{FormErrors, Page, WebError, desk_message, html, html_status, see_other};
 use crate::session::{Signed, SignedIn, check_csrf};
 use crate::view::Lookup;
+use crate::view::choice::{Choice, choices};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};

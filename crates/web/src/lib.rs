@@ -18,6 +18,7 @@ pub mod forms;
 pub mod i18n;
 pub mod live;
 pub mod page;
+pub mod peer;
 pub mod portal;
 pub mod session;
 pub mod view;

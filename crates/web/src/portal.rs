@@ -4,41 +4,23 @@
 use crate::WebState;
 use crate::forms::{Form, encode};
 use crate::page::{FormErrors, Page, WebError, desk_message, html_status, see_other};
-use crate::view::panels::{self, PanelHtml};
+use crate::peer::{Peer, origin};
 use crate::session::{self, Signed, check_csrf};
-use crate::view::{Lookup, Stamp, TicketRow, field_label, field_text, priority_label};
+use crate::view::fields::{FieldInput, field_inputs, field_values};
+use crate::view::messages::{MessageView, human_size, message_views, upload_files};
+use crate::view::panels::{self, PanelHtml};
+use crate::view::{Lookup, Stamp, TicketRow, done_notice, field_text, priority_label, service_label};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::Value;
-use std::collections::BTreeMap;
-use tessera_core::custom_field::{CustomFieldDef, FieldType};
 use tessera_core::ids::{AttachmentId, DepartmentId, MessageId, ServiceId};
 use tessera_core::status::StatusCategory;
-use tessera_core::ticket::{Priority, Source};
+use tessera_core::ticket::Priority;
 use tessera_core::{Actor, Service, Ticket};
-use tessera_desk::{DeskError, OpenTicket, Origin, PostMessage, SearchRequest, TicketListQuery, TicketPatch};
+use tessera_desk::{DeskError, OpenTicket, PostMessage, SearchRequest, TicketListQuery, TicketPatch};
 use tessera_store::{SearchOrder, TicketFilter, TicketSort};
-
-/// The origin of a request made from the web UI.
-pub fn origin(peer: &Peer) -> Origin {
-    Origin { channel: Source::Web, ip: peer.0.clone() }
-}
-
-/// The client's address, when the server runs with connect info.
-pub struct Peer(pub Option<String>);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Peer(
-            parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string()),
-        ))
-    }
-}
 
 /// Finds a ticket by its number for an actor (not found when they may not see it).
 pub async fn by_number(state: &WebState, actor: &Actor, number: &str) -> Result<Ticket, WebError> {
@@ -235,100 +217,6 @@ fn headers_query(q: &ListQuery) -> String {
 
 // ---- opening a ticket ------------------------------------------------------------------------
 
-/// A custom field as a form control.
-#[derive(Debug, Clone)]
-pub struct FieldInput {
-    /// Key.
-    pub key: String,
-    /// Label.
-    pub label: String,
-    /// Type name (`text`, `select`...).
-    pub kind: &'static str,
-    /// Required.
-    pub required: bool,
-    /// Options of selects.
-    pub options: Vec<String>,
-    /// Current values (one for most, several for multiselects).
-    pub values: Vec<String>,
-    /// Error message.
-    pub error: Option<String>,
-}
-
-impl FieldInput {
-    /// Whether `option` is among the values.
-    pub fn has(&self, option: &str) -> bool {
-        self.values.iter().any(|v| v == option)
-    }
-
-    /// The first value.
-    pub fn value(&self) -> &str {
-        self.values.first().map_or("", String::as_str)
-    }
-}
-
-/// Builds the controls of the fields a customer may set in a department.
-pub fn field_inputs(
-    i: &crate::i18n::I18n,
-    defs: &[CustomFieldDef],
-    dept: DepartmentId,
-    staff: bool,
-    values: &BTreeMap<String, Vec<String>>,
-    errors: &FormErrors,
-) -> Vec<FieldInput> {
-    defs.iter()
-        .filter(|d| d.applies_to(dept) && (staff || d.customer_editable))
-        .map(|d| {
-            let path = format!("custom_fields.{}", d.key);
-            let label = field_label(i, d);
-            FieldInput {
-                key: d.key.clone(),
-                kind: d.field_type.as_str(),
-                required: d.required,
-                options: d.options.clone(),
-                values: values.get(&d.key).cloned().unwrap_or_default(),
-                // The desk's messages name the field by its path: say its label.
-                error: errors.get(&path).map(|e| e.replace(&path, &label)),
-                label,
-            }
-        })
-        .collect()
-}
-
-/// Turns the form's `cf.<key>` fields into JSON values by their type.
-pub fn field_values(
-    i: &crate::i18n::I18n,
-    defs: &[CustomFieldDef],
-    raw: &BTreeMap<String, Vec<String>>,
-    errors: &mut FormErrors,
-) -> BTreeMap<String, Value> {
-    let mut out = BTreeMap::new();
-    for (key, values) in raw {
-        let Some(def) = defs.iter().find(|d| &d.key == key) else { continue };
-        let first = values.first().map(|v| v.trim().to_string()).unwrap_or_default();
-        let v = match def.field_type {
-            FieldType::Multiselect => {
-                Value::Array(values.iter().filter(|v| !v.is_empty()).map(|v| Value::String(v.clone())).collect())
-            }
-            FieldType::Checkbox => Value::Bool(values.iter().any(|v| v == "on" || v == "true")),
-            FieldType::Number if first.is_empty() => continue,
-            FieldType::Number => match first.parse::<f64>().ok().and_then(serde_json::Number::from_f64) {
-                Some(n) => Value::Number(n),
-                None => {
-                    errors.add(
-                        &format!("custom_fields.{key}"),
-                        i.t("err.invalid_type").replace("{0}", &field_label(i, def)),
-                    );
-                    continue;
-                }
-            },
-            _ if first.is_empty() => continue,
-            _ => Value::String(first),
-        };
-        out.insert(key.clone(), v);
-    }
-    out
-}
-
 #[derive(Template)]
 #[template(path = "portal_new.html")]
 struct NewPage {
@@ -405,15 +293,6 @@ async fn render_new(
     )
 }
 
-/// A service as the picker shows it: `S12 — VPS 4 GB`.
-pub fn service_label(s: &Service) -> String {
-    let prefix = match s.kind {
-        tessera_core::ServiceKind::Domain => "D",
-        _ => "S",
-    };
-    format!("{prefix}{} — {}", s.id, s.label)
-}
-
 /// The new-ticket page: the department first, then its form.
 pub async fn new_page(
     State(state): State<WebState>,
@@ -425,42 +304,6 @@ pub async fn new_page(
         return Err(WebError::Forbidden);
     }
     render_new(&state, &headers, &s, q.department, None, FormErrors::default()).await
-}
-
-/// Uploads the form's files; a refused one becomes a message on `field`.
-pub async fn upload_files(
-    state: &WebState,
-    actor: &Actor,
-    i: &crate::i18n::I18n,
-    files: &[(String, Vec<u8>)],
-    errors: &mut FormErrors,
-) -> Vec<AttachmentId> {
-    let limits = state.desk.limits();
-    if files.len() > limits.max_attachments_per_message {
-        errors.add("attachments", i.t1("err.too_many_files", limits.max_attachments_per_message));
-        return vec![];
-    }
-    let mut ids = Vec::new();
-    for (name, bytes) in files {
-        match state.desk.upload(actor, name, bytes.clone()).await {
-            Ok(a) => ids.push(a.id),
-            Err(DeskError::TooLarge(_)) => {
-                errors.add(
-                    "attachments",
-                    i.t2(
-                        "err.file_too_large",
-                        name,
-                        human_size(i64::try_from(limits.max_attachment_bytes).unwrap_or(i64::MAX)),
-                    ),
-                );
-            }
-            Err(e) => {
-                let (_, m) = desk_message(i, &e);
-                errors.add("attachments", m);
-            }
-        }
-    }
-    ids
 }
 
 /// Opens a ticket.
@@ -502,88 +345,6 @@ pub async fn create(
 }
 
 // ---- the ticket page ----------------------------------------------------------------------------
-
-/// A file of a message.
-#[derive(Debug, Clone)]
-pub struct FileLink {
-    /// Download URL.
-    pub href: String,
-    /// File name.
-    pub name: String,
-    /// Size, readable.
-    pub size: String,
-}
-
-/// A message as the conversation shows it.
-#[derive(Debug, Clone)]
-pub struct MessageView {
-    /// Id.
-    pub id: i64,
-    /// Author's name.
-    pub author: String,
-    /// Written by staff.
-    pub staff: bool,
-    /// An internal note.
-    pub note: bool,
-    /// Written.
-    pub at: Stamp,
-    /// Plain text.
-    pub body: String,
-    /// Sanitised HTML, when the message has it.
-    pub html: Option<String>,
-    /// Files.
-    pub files: Vec<FileLink>,
-    /// The customer's rating.
-    pub rating: u8,
-    /// Edited.
-    pub edited: bool,
-    /// Deleted (agents see the trace).
-    pub deleted: bool,
-}
-
-/// Readable byte counts.
-pub fn human_size(n: i64) -> String {
-    match n {
-        n if n >= 1024 * 1024 => format!("{:.1} MB", n as f64 / 1_048_576.0),
-        n if n >= 1024 => format!("{:.0} KB", n as f64 / 1024.0),
-        n => format!("{n} B"),
-    }
-}
-
-/// The messages of a detail, with their files.
-pub async fn message_views(
-    state: &WebState,
-    actor: &Actor,
-    messages: &[tessera_core::Message],
-) -> Result<Vec<MessageView>, WebError> {
-    let mut out = Vec::with_capacity(messages.len());
-    for m in messages {
-        let mut files = Vec::new();
-        for a in &m.attachment_ids {
-            if let Ok(rec) = state.desk.attachment(actor, *a).await {
-                files.push(FileLink {
-                    href: format!("/files/{}", rec.id),
-                    name: rec.filename,
-                    size: human_size(rec.size),
-                });
-            }
-        }
-        out.push(MessageView {
-            id: m.id.0,
-            author: m.author.name.clone(),
-            staff: m.author.staff,
-            note: m.kind == tessera_core::MessageKind::Note,
-            at: Stamp::of(m.created_at),
-            body: m.body.clone(),
-            html: m.html.clone(),
-            files,
-            rating: m.rating.unwrap_or(0),
-            edited: m.edited_at.is_some(),
-            deleted: m.deleted_at.is_some(),
-        });
-    }
-    Ok(out)
-}
 
 #[derive(Template)]
 #[template(path = "portal_ticket.html")]
@@ -730,14 +491,6 @@ pub async fn ticket(
     // Opening the ticket marks it read.
     let _ = state.desk.mark_read(&s.actor, t.id).await;
     render_ticket(&state, &headers, &s, &t, FormErrors::default(), String::new(), notice).await
-}
-
-/// The confirmation shown after an action (`?done=`).
-pub fn done_notice(i: &crate::i18n::I18n, done: Option<&str>) -> Option<String> {
-    const KNOWN: [&str; 9] =
-        ["replied", "noted", "follow_up", "solve", "close", "reopen", "archive", "unarchive", "rated"];
-    let d = done.filter(|d| KNOWN.contains(d))?;
-    Some(i.t(&format!("done.{d}")).to_string())
 }
 
 /// Replies on a ticket (a reply to a closed one opens a follow-up).

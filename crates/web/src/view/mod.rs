@@ -2,6 +2,9 @@
 //! times, names, rows; and, in its modules, the pieces the customer portal,
 //! the agent console and the admin settings share.
 
+pub mod choice;
+pub mod fields;
+pub mod messages;
 pub mod panels;
 
 use crate::i18n::I18n;
@@ -11,7 +14,7 @@ use tessera_core::custom_field::{CustomFieldDef, FieldType};
 use tessera_core::ids::{DepartmentId, OrganizationId, UserId};
 use tessera_core::status::{Status, StatusCategory};
 use tessera_core::ticket::Priority;
-use tessera_core::{Actor, Department, Ticket, Timestamp, User};
+use tessera_core::{Actor, Department, Service, ServiceKind, Ticket, Timestamp, User};
 use tessera_desk::Desk;
 
 /// A time as the page shows it: machine-readable for the script (which
@@ -210,4 +213,21 @@ impl TicketRow {
             sla: None,
         }
     }
+}
+
+/// A service as the picker shows it: `S12 — VPS 4 GB`.
+pub fn service_label(s: &Service) -> String {
+    let prefix = match s.kind {
+        ServiceKind::Domain => "D",
+        _ => "S",
+    };
+    format!("{prefix}{} — {}", s.id, s.label)
+}
+
+/// The confirmation shown after an action (`?done=`).
+pub fn done_notice(i: &I18n, done: Option<&str>) -> Option<String> {
+    const KNOWN: [&str; 9] =
+        ["replied", "noted", "follow_up", "solve", "close", "reopen", "archive", "unarchive", "rated"];
+    let d = done.filter(|d| KNOWN.contains(d))?;
+    Some(i.t(&format!("done.{d}")).to_string())
 }
