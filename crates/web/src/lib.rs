@@ -9,9 +9,6 @@ pub mod admin;
 pub mod admin_hooks;
 pub mod admin_sla;
 pub mod agent;
-pub mod agent_new;
-pub mod agent_search;
-pub mod agent_views;
 pub mod assets;
 pub mod auth;
 pub mod forms;
@@ -122,27 +119,27 @@ pub fn routes() -> Vec<Route> {
         post("/tickets/{number}/action", portal::ticket::action),
         post("/tickets/{number}/rate", portal::ticket::rate),
         get("/files/{id}", portal::ticket::download),
-        get("/agent", agent::console),
-        get("/agent/counts", agent::counts),
+        get("/agent", agent::console::console),
+        get("/agent/counts", agent::console::counts),
         get("/agent/live", live::stream),
-        post("/agent/bulk", agent::bulk),
-        get("/agent/search", agent_search::search),
-        get("/agent/views", agent_views::list),
-        get("/agent/views/new", agent_views::new_page),
-        post("/agent/views/new", agent_views::create),
-        get("/agent/views/{id}", agent_views::edit_page),
-        post("/agent/views/{id}", agent_views::update),
-        post("/agent/views/{id}/active", agent_views::set_active),
-        post("/agent/views/{id}/delete", agent_views::delete),
-        post("/agent/views/{id}/move", agent_views::move_view),
-        get("/agent/tickets/new", agent_new::new_page),
-        post("/agent/tickets/new", agent_new::create),
-        get("/agent/tickets/{id}", agent::ticket),
-        post("/agent/tickets/{id}/message", agent::message),
-        post("/agent/tickets/{id}/properties", agent::properties),
-        post("/agent/tickets/{id}/action", agent::action),
-        post("/agent/tickets/{id}/reveal", agent::reveal),
-        post("/agent/tickets/{id}/guest-link", agent::guest_link),
+        post("/agent/bulk", agent::console::bulk),
+        get("/agent/search", agent::search::search),
+        get("/agent/views", agent::views::list),
+        get("/agent/views/new", agent::views::new_page),
+        post("/agent/views/new", agent::views::create),
+        get("/agent/views/{id}", agent::views::edit_page),
+        post("/agent/views/{id}", agent::views::update),
+        post("/agent/views/{id}/active", agent::views::set_active),
+        post("/agent/views/{id}/delete", agent::views::delete),
+        post("/agent/views/{id}/move", agent::views::move_view),
+        get("/agent/tickets/new", agent::new::new_page),
+        post("/agent/tickets/new", agent::new::create),
+        get("/agent/tickets/{id}", agent::ticket::ticket),
+        post("/agent/tickets/{id}/message", agent::ticket::message),
+        post("/agent/tickets/{id}/properties", agent::ticket::properties),
+        post("/agent/tickets/{id}/action", agent::ticket::action),
+        post("/agent/tickets/{id}/reveal", agent::ticket::reveal),
+        post("/agent/tickets/{id}/guest-link", agent::ticket::guest_link),
         post("/agent/tickets/{id}/presence", live::presence),
     ];
     r.extend(admin::routes());
