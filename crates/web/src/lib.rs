@@ -6,8 +6,6 @@
 #![forbid(unsafe_code)]
 
 pub mod admin;
-pub mod admin_hooks;
-pub mod admin_sla;
 pub mod agent;
 pub mod assets;
 pub mod auth;

@@ -7,8 +7,8 @@
 //! day off); holidays one date (`YYYY-MM-DD`) per line; targets in minutes
 //! (empty: not measured).
 
+use super::common::{DoneQuery, Nav, form_errors, notice, require_admin, status_of};
 use crate::WebState;
-use crate::admin::{DoneQuery, Nav, form_errors, notice, require_admin, status_of};
 use crate::forms::Form;
 use crate::page::{FormErrors, Page, WebError, html_status, see_other};
 use crate::session::{Signed, SignedIn, check_csrf, i18n_for};
@@ -22,17 +22,6 @@ use tessera_core::ids::{DepartmentId, SlaPolicyId};
 use tessera_core::sla::{ClockTime, Interval, PriorityTargets, ScheduleConfig, SlaMetric, Targets, Week};
 use tessera_desk::sla::SlaPolicyInput;
 use tessera_store::SlaPolicyRecord;
-
-/// The SLA routes.
-pub fn routes() -> Vec<crate::Route> {
-    vec![
-        crate::get("/admin/sla", policies),
-        crate::post("/admin/sla", create_policy),
-        crate::get("/admin/sla/{id}", policy),
-        crate::post("/admin/sla/{id}", update_policy),
-        crate::post("/admin/sla/{id}/delete", delete_policy),
-    ]
-}
 
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
