@@ -3,6 +3,14 @@
 //! from compile-time checked templates, with a little JavaScript of our own
 //! and every string from the message catalogs. Every action goes through
 //! the desk, exactly as the API's do.
+//!
+//! A folder per audience: `portal/` (customers), `agent/` (the console),
+//! `admin/` (the settings); `view/` holds what they share (labels, ticket
+//! rows, custom-field controls, the conversation and its files, select
+//! options, integration panels). Beside them: sign-in and the account
+//! (`auth.rs`), pages and error pages (`page.rs`), sessions, forms, the
+//! catalogs, static files, the live stream and the client's address
+//! (`peer.rs`). Every route is listed in [`routes`].
 #![forbid(unsafe_code)]
 
 pub mod admin;

@@ -1,6 +1,11 @@
 //! Ticket operations: open, reply, note, update, solve, close, reopen, merge,
 //! delete, message edits, ratings, read marks, secret reveals, and the reads
 //! that show tickets to each actor.
+//!
+//! The reads are here. How a change is made (read, build, commit with the
+//! version checked, retry) and the checks changes share are in `change.rs`;
+//! each kind of change has its file: `open.rs`, `messages.rs`, `update.rs`,
+//! and `looks.rs` for what is recorded without changing the ticket.
 
 mod change;
 mod looks;
