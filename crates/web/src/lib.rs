@@ -17,6 +17,7 @@ pub mod admin;
 pub mod agent;
 pub mod assets;
 pub mod auth;
+pub mod error;
 pub mod forms;
 pub mod i18n;
 pub mod live;
