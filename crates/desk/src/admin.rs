@@ -276,7 +276,12 @@ impl Desk {
             tessera_store::StoreError::Duplicate(_) => email_taken(),
             other => other.into(),
         })?;
-        if input.password.is_some() {
+        if user.disabled {
+            // A disabled user's sessions end, rather than wait to come back
+            // if the user is enabled again; API tokens, credentials of their
+            // own, are only refused while it lasts.
+            self.store.delete_sessions_of(id, None).await?;
+        } else if input.password.is_some() {
             // Every other session ends; the one the user changed it in, if
             // it was theirs, stays.
             let keep = if own { session_hash } else { None };

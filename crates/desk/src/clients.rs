@@ -5,8 +5,8 @@
 
 use crate::Desk;
 use crate::error::{DeskError, DeskResult};
-use tessera_core::Actor;
-use tessera_core::ids::UserId;
+use tessera_core::ids::{TicketId, UserId};
+use tessera_core::{Actor, Ticket};
 
 /// The settings key of a caller's saved list filter for one client
 /// (`compat.billmanager.filter.<user id>`, as stored before).
@@ -33,6 +33,19 @@ impl Desk {
             Some(u) if !u.disabled && !u.role.is_staff() => self.actor_for(&u).await,
             _ => Err(DeskError::invalid("su", "unknown_user", "there is no such customer")),
         }
+    }
+
+    /// Ticket `id` as `actor` (the customer an agent acts as) sees it, when
+    /// the agent behind it, `agent`, may see it too; not found otherwise.
+    pub async fn ticket_for_both(&self, actor: &Actor, agent: &Actor, id: TicketId) -> DeskResult<Ticket> {
+        let t = self.ticket(actor, id).await?;
+        if agent.can_view(&t) { Ok(t) } else { Err(DeskError::not_found("ticket")) }
+    }
+
+    /// The tickets of `tickets` (read as the customer an agent acts as) that
+    /// the agent behind it, `agent`, may see too.
+    pub fn also_seen_by(&self, agent: &Actor, tickets: Vec<Ticket>) -> Vec<Ticket> {
+        tickets.into_iter().filter(|t| agent.can_view(t)).collect()
     }
 
     /// A user's display name, as shown beside what they wrote; `None` for a

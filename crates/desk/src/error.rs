@@ -70,6 +70,25 @@ pub enum DeskError {
 }
 
 impl DeskError {
+    /// The installation's fault, not the caller's: every door answers it
+    /// with a 5xx (or its dialect's "internal" refusal).
+    pub fn is_server_fault(&self) -> bool {
+        matches!(self, Self::Internal(_) | Self::Unavailable(_))
+    }
+
+    /// The one error rule: where a door turns a server fault into an
+    /// answer, it logs the cause here, once (the answer says only that
+    /// something went wrong). The request's span carries its request id,
+    /// so the line can be found from what the caller saw. Nothing for the
+    /// caller's own mistakes.
+    pub fn log_fault(&self, door: &'static str) {
+        match self {
+            Self::Unavailable(cause) => tracing::error!(door, cause = %cause, "unavailable"),
+            Self::Internal(cause) => tracing::error!(door, cause = %cause, "internal error"),
+            _ => {}
+        }
+    }
+
     /// Not found.
     pub fn not_found(what: &'static str) -> Self {
         Self::NotFound { what }

@@ -155,9 +155,16 @@ impl Feed {
 
 /// What `actor` may be told of `e` on `ticket`: everything for agents who
 /// see the ticket, what the portal shows for its customers, nothing for
-/// anyone else. The one rule of every subscriber.
+/// anyone else. The one rule of every subscriber. A deleted ticket is seen
+/// by nobody, but those who saw it are told its events (its deletion
+/// first), so their screens drop it.
 pub fn visible_event(actor: &Actor, ticket: &Ticket, e: &Event) -> Option<Event> {
-    if !actor.can_view(ticket) {
+    let saw = if ticket.deleted_at.is_some() {
+        tessera_core::permission::scope_contains(&actor.ticket_scope(), ticket)
+    } else {
+        actor.can_view(ticket)
+    };
+    if !saw {
         None
     } else if actor.is_staff() {
         Some(e.clone())

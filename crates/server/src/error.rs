@@ -85,12 +85,11 @@ impl From<DeskError> for ApiError {
             DeskError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             DeskError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
+        e.log_fault("api");
         if status == StatusCode::SERVICE_UNAVAILABLE {
-            tracing::error!(error = %e, "unavailable");
             return Self::new(status, "unavailable", "the service is temporarily unavailable; try again shortly");
         }
         if status.is_server_error() {
-            tracing::error!(error = %e, "internal error");
             return Self::new(status, "internal", "something went wrong on our side; it has been logged");
         }
         let position = match &e {

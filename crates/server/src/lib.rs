@@ -1,5 +1,8 @@
-//! Tessera's HTTP server: the native API (and, later, the web UI, the compat
-//! dialects and the hooks) on axum, over the desk.
+//! Tessera's HTTP server on axum, over the desk: the native API (`api/`),
+//! with the web UI (`tessera-web`) and the compat dialects (`tessera-compat`)
+//! merged into one router, the webhook worker and the SLA checker started
+//! beside them, and the layers every request passes (limits, request log,
+//! error pages, security headers, the client's address).
 #![forbid(unsafe_code)]
 
 pub mod api;
@@ -11,16 +14,19 @@ pub mod idempotency;
 pub mod limits;
 pub mod metrics;
 pub mod middleware;
+pub mod request_id;
 pub mod serve;
 pub mod startup;
 pub mod state;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
+use axum::http::request::Parts;
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use state::AppState;
+use std::fmt::Write as _;
 use std::future::Future;
 
 pub use config::Config;
@@ -42,6 +48,23 @@ async fn readyz(State(s): State<AppState>) -> (StatusCode, &'static str) {
 
 async fn openapi(State(s): State<AppState>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], s.openapi.as_str().to_string())
+}
+
+/// `GET /metrics`: the exposition text, for an administrator's token.
+async fn metrics(State(state): State<AppState>, parts: Parts) -> Result<Response, error::ApiError> {
+    let actor = extract::authenticate(&parts, &state).await?;
+    if !actor.is_admin() {
+        return Err(error::ApiError::new(StatusCode::FORBIDDEN, "forbidden", "metrics are for administrators"));
+    }
+    let mut out = String::new();
+    state.metrics.write_requests(&mut out);
+    out.push_str("# HELP tessera_tickets Live tickets by status category (exact, from the view tally).\n");
+    out.push_str("# TYPE tessera_tickets gauge\n");
+    for (c, n) in state.desk.ticket_counts_by_category(&actor).await? {
+        let _ = writeln!(out, "tessera_tickets{{category=\"{}\"}} {n}", c.as_str());
+    }
+    state.metrics.write_process(&mut out);
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response())
 }
 
 async fn method_not_allowed(uri: Uri) -> Response {
@@ -73,7 +96,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/api/v1/openapi.json", get(openapi))
-        .route("/metrics", get(metrics::metrics))
+        .route("/metrics", get(metrics))
         .merge(api)
         .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::idempotency))
         .with_state(state.clone())
@@ -86,6 +109,7 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.web, tessera_web::page::error_pages))
         .layer(axum::middleware::from_fn_with_state(state.metrics, middleware::request_log))
         .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(axum::middleware::from_fn(request_id::request_id))
         .layer(axum::middleware::from_fn_with_state(
             std::sync::Arc::new(state.config.trusted_proxies.clone()),
             client_addr::client_address,

@@ -9,15 +9,10 @@
 //! counters do not justify a metrics framework. Routes are patterns
 //! (`/api/v1/tickets/{id}`), never raw paths, so the label set stays small
 //! and holds no personal data. Only an administrator's token may read it
-//! (Prometheus sends it as `authorization: credentials`).
+//! (Prometheus sends it as `authorization: credentials`); the handler is
+//! beside the other operator endpoints in `lib.rs`, this module only counts
+//! and writes.
 
-use crate::error::ApiError;
-use crate::extract::authenticate;
-use crate::state::AppState;
-use axum::extract::State;
-use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
@@ -80,7 +75,7 @@ impl Metrics {
     }
 
     /// The request series in the exposition format.
-    fn write_requests(&self, out: &mut String) {
+    pub fn write_requests(&self, out: &mut String) {
         let routes = self.requests.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let mut map: BTreeMap<(&str, &str, &str), &Series> = BTreeMap::new();
         for (route, series) in &routes {
@@ -128,7 +123,7 @@ impl Metrics {
     }
 
     /// The process's series: start time and resident memory (Linux).
-    fn write_process(&self, out: &mut String) {
+    pub fn write_process(&self, out: &mut String) {
         let start = self.started.duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
         out.push_str("# HELP process_start_time_seconds Start time of the process since the Unix epoch.\n");
         out.push_str("# TYPE process_start_time_seconds gauge\n");
@@ -168,23 +163,6 @@ fn resident_bytes() -> Option<u64> {
     let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
     let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
     Some(pages * 4096)
-}
-
-/// `GET /metrics`: the exposition text, for an administrator's token.
-pub async fn metrics(State(state): State<AppState>, parts: Parts) -> Result<Response, ApiError> {
-    let actor = authenticate(&parts, &state).await?;
-    if !actor.is_admin() {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "metrics are for administrators"));
-    }
-    let mut out = String::new();
-    state.metrics.write_requests(&mut out);
-    out.push_str("# HELP tessera_tickets Live tickets by status category (exact, from the view tally).\n");
-    out.push_str("# TYPE tessera_tickets gauge\n");
-    for (c, n) in state.desk.ticket_counts_by_category(&actor).await? {
-        let _ = writeln!(out, "tessera_tickets{{category=\"{}\"}} {n}", c.as_str());
-    }
-    state.metrics.write_process(&mut out);
-    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response())
 }
 
 #[cfg(test)]

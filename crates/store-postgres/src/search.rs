@@ -414,7 +414,7 @@ async fn rebuild_batch(tx: &Tx<'_>, after: i64, limit: u32) -> StoreResult<Batch
 /// A word or phrase planned for the index: its tokens (each cut to
 /// [`MAX_TOKEN_CHARS`]) and whether the last is a prefix.
 fn plan(text: &str, phrase: bool) -> Option<(Vec<String>, bool)> {
-    let Some(TextMatch::Tokens { tokens, mut prefix }) = word_match(text, phrase) else { return None };
+    let TextMatch { tokens, mut prefix } = word_match(text, phrase)?;
     let last = tokens.len().saturating_sub(1);
     let mut out = Vec::with_capacity(tokens.len());
     for (i, t) in tokens.iter().enumerate() {

@@ -4,7 +4,12 @@
 //!
 //! A document holds word tokens of folded text
 //! ([`tessera_core::search::index_tokens`] of [`fold`]), joined by spaces,
-//! so the FTS5 `ascii` tokenizer finds exactly those tokens.
+//! so the FTS5 `ascii` tokenizer finds exactly those tokens: it splits only
+//! on the ASCII spaces and punctuation [`index_tokens`] has already removed,
+//! so it keeps the tokens exactly, and SQLite's own folding, which gets
+//! `İ`/`ı` wrong, never runs. A query's word or phrase is looked up as the
+//! phrase of its tokens, the last one a prefix where
+//! [`tessera_core::search::word_match`] says so (`crate::search_query`).
 
 use crate::rows::SqlResultExt;
 use rusqlite::{Connection, OptionalExtension, params};

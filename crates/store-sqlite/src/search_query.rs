@@ -30,7 +30,7 @@ use rusqlite::{Connection, params, params_from_iter};
 use std::collections::HashMap;
 use tessera_core::ids::{TicketId, UserId};
 use tessera_core::permission::TicketScope;
-use tessera_core::search::{TextMatch, fts5_quote, word_match};
+use tessera_core::search::{TextMatch, word_match};
 use tessera_core::{Message, User};
 use tessera_store::sql::search::{hits, hits_sql, text_query, wanted_terms};
 use tessera_store::sql::{Fragment, SQLITE, SearchSql, TextIndex, TextQuery, Value};
@@ -49,7 +49,7 @@ const WEIGHTS: &str = "4.0, 2.0, 1.0, 1.0, 0.0";
 /// A word or phrase planned for the index: its tokens (each cut to
 /// [`MAX_TOKEN_CHARS`]) and whether the last is a prefix.
 fn plan(text: &str, phrase: bool) -> Option<(Vec<String>, bool)> {
-    let Some(TextMatch::Tokens { tokens, mut prefix }) = word_match(text, phrase) else { return None };
+    let TextMatch { tokens, mut prefix } = word_match(text, phrase)?;
     let last = tokens.len().saturating_sub(1);
     let mut cut = Vec::with_capacity(tokens.len());
     for (i, t) in tokens.into_iter().enumerate() {
@@ -62,6 +62,11 @@ fn plan(text: &str, phrase: bool) -> Option<(Vec<String>, bool)> {
         }
     }
     Some((cut, prefix))
+}
+
+/// Quotes a string as an FTS5 string (`"` doubled inside).
+fn fts5_quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
 }
 
 /// The FTS5 phrase of a word or phrase as typed, or `None` when it holds

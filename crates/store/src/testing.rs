@@ -3,6 +3,11 @@
 //! fresh, empty store; the suite then checks the contract the desk relies
 //! on: atomic change sets, version checks, unique numbers, events written
 //! with their change, scopes and filters, keyset paging, idempotency keys.
+//!
+//! Why one file of over 1,000 lines: it is one suite, the contract: each
+//! check is a function here and is listed once in [`store_contract_tests!`],
+//! so a backend runs all of them or none, and a reader finds the whole
+//! contract in one place.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use crate::*;

@@ -132,7 +132,7 @@ impl axum::extract::FromRequestParts<WebState> for PreSession {
 pub async fn sign_in(
     State(state): State<WebState>,
     headers: HeaderMap,
-    peer: crate::portal::Peer,
+    peer: crate::peer::Peer,
     _pre: PreSession,
     form: Form,
 ) -> Result<Response, WebError> {

@@ -1,7 +1,7 @@
 //! Reading forms: URL-encoded bodies into ordered pairs (so repeated names
 //! such as checked boxes survive), multipart bodies with their files.
 
-use crate::page::WebError;
+use crate::error::WebError;
 use crate::session::{ExpectedCsrf, same_site};
 use axum::body::Body;
 use axum::extract::{FromRequest, Multipart, Request};

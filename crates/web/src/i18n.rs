@@ -142,19 +142,28 @@ mod tests {
     fn every_key_the_code_uses_exists() {
         let en = parse_catalog(source(Lang::En));
         let mut used = Vec::new();
-        let dirs = [concat!(env!("CARGO_MANIFEST_DIR"), "/templates"), concat!(env!("CARGO_MANIFEST_DIR"), "/src")];
-        for dir in dirs {
+        // Every file under these folders, subfolders included.
+        let mut files = Vec::new();
+        let mut dirs = vec![
+            std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/templates")),
+            std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src")),
+        ];
+        while let Some(dir) = dirs.pop() {
             for entry in std::fs::read_dir(dir).unwrap() {
-                let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-                for marker in ["t(\"", "t1(\"", "t2(\""] {
-                    for part in text.split(marker).skip(1) {
-                        if let Some(key) = part.split('"').next()
-                            && key.contains('.')
-                            && !key.contains(' ')
-                            && !key.contains('{')
-                        {
-                            used.push(key.to_string());
-                        }
+                let path = entry.unwrap().path();
+                if path.is_dir() { dirs.push(path) } else { files.push(path) }
+            }
+        }
+        for path in files {
+            let text = std::fs::read_to_string(path).unwrap();
+            for marker in ["t(\"", "t1(\"", "t2(\""] {
+                for part in text.split(marker).skip(1) {
+                    if let Some(key) = part.split('"').next()
+                        && key.contains('.')
+                        && !key.contains(' ')
+                        && !key.contains('{')
+                    {
+                        used.push(key.to_string());
                     }
                 }
             }

@@ -3,22 +3,26 @@
 //! from compile-time checked templates, with a little JavaScript of our own
 //! and every string from the message catalogs. Every action goes through
 //! the desk, exactly as the API's do.
+//!
+//! A folder per audience: `portal/` (customers), `agent/` (the console),
+//! `admin/` (the settings); `view/` holds what they share (labels, ticket
+//! rows, custom-field controls, the conversation and its files, select
+//! options, integration panels). Beside them: sign-in and the account
+//! (`auth.rs`), pages and error pages (`page.rs`), sessions, forms, the
+//! catalogs, static files, the live stream and the client's address
+//! (`peer.rs`). Every route is listed in [`routes`].
 #![forbid(unsafe_code)]
 
 pub mod admin;
-pub mod admin_hooks;
-pub mod admin_sla;
 pub mod agent;
-pub mod agent_new;
-pub mod agent_search;
-pub mod agent_views;
 pub mod assets;
 pub mod auth;
+pub mod error;
 pub mod forms;
 pub mod i18n;
 pub mod live;
 pub mod page;
-pub mod panels;
+pub mod peer;
 pub mod portal;
 pub mod session;
 pub mod view;
@@ -113,36 +117,36 @@ pub fn routes() -> Vec<Route> {
         get("/account", auth::account_page),
         post("/account", auth::account),
         post("/language", auth::language),
-        get("/t/{number}", portal::guest_link),
-        get("/", portal::list),
-        get("/tickets/new", portal::new_page),
-        post("/tickets/new", portal::create),
-        get("/tickets/{number}", portal::ticket),
-        post("/tickets/{number}/reply", portal::reply),
-        post("/tickets/{number}/action", portal::action),
-        post("/tickets/{number}/rate", portal::rate),
-        get("/files/{id}", portal::download),
-        get("/agent", agent::console),
-        get("/agent/counts", agent::counts),
+        get("/t/{number}", portal::ticket::guest_link),
+        get("/", portal::list::list),
+        get("/tickets/new", portal::new::new_page),
+        post("/tickets/new", portal::new::create),
+        get("/tickets/{number}", portal::ticket::ticket),
+        post("/tickets/{number}/reply", portal::ticket::reply),
+        post("/tickets/{number}/action", portal::ticket::action),
+        post("/tickets/{number}/rate", portal::ticket::rate),
+        get("/files/{id}", portal::ticket::download),
+        get("/agent", agent::console::console),
+        get("/agent/counts", agent::console::counts),
         get("/agent/live", live::stream),
-        post("/agent/bulk", agent::bulk),
-        get("/agent/search", agent_search::search),
-        get("/agent/views", agent_views::list),
-        get("/agent/views/new", agent_views::new_page),
-        post("/agent/views/new", agent_views::create),
-        get("/agent/views/{id}", agent_views::edit_page),
-        post("/agent/views/{id}", agent_views::update),
-        post("/agent/views/{id}/active", agent_views::set_active),
-        post("/agent/views/{id}/delete", agent_views::delete),
-        post("/agent/views/{id}/move", agent_views::move_view),
-        get("/agent/tickets/new", agent_new::new_page),
-        post("/agent/tickets/new", agent_new::create),
-        get("/agent/tickets/{id}", agent::ticket),
-        post("/agent/tickets/{id}/message", agent::message),
-        post("/agent/tickets/{id}/properties", agent::properties),
-        post("/agent/tickets/{id}/action", agent::action),
-        post("/agent/tickets/{id}/reveal", agent::reveal),
-        post("/agent/tickets/{id}/guest-link", agent::guest_link),
+        post("/agent/bulk", agent::console::bulk),
+        get("/agent/search", agent::search::search),
+        get("/agent/views", agent::views::list),
+        get("/agent/views/new", agent::views::new_page),
+        post("/agent/views/new", agent::views::create),
+        get("/agent/views/{id}", agent::views::edit_page),
+        post("/agent/views/{id}", agent::views::update),
+        post("/agent/views/{id}/active", agent::views::set_active),
+        post("/agent/views/{id}/delete", agent::views::delete),
+        post("/agent/views/{id}/move", agent::views::move_view),
+        get("/agent/tickets/new", agent::new::new_page),
+        post("/agent/tickets/new", agent::new::create),
+        get("/agent/tickets/{id}", agent::ticket::ticket),
+        post("/agent/tickets/{id}/message", agent::ticket::message),
+        post("/agent/tickets/{id}/properties", agent::ticket::properties),
+        post("/agent/tickets/{id}/action", agent::ticket::action),
+        post("/agent/tickets/{id}/reveal", agent::ticket::reveal),
+        post("/agent/tickets/{id}/guest-link", agent::ticket::guest_link),
         post("/agent/tickets/{id}/presence", live::presence),
     ];
     r.extend(admin::routes());

@@ -13,6 +13,9 @@ use std::collections::BTreeMap;
 use tessera_core::Role;
 use tessera_desk::DeskError;
 
+use crate::error::ErrorMark;
+pub use crate::error::{WebError, see_other};
+
 /// The content security policy of HTML pages: our own script and style
 /// only, nothing inline, no framing.
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -191,96 +194,6 @@ fn with_page_headers(mut r: Response) -> Response {
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     r
-}
-
-/// A 303 redirect (after a form post).
-/// A `Location` that is not a valid header value (a control character)
-/// goes to the home page instead: input never makes a 5xx.
-pub fn see_other(to: &str) -> Response {
-    match HeaderValue::from_str(to) {
-        Ok(v) => (StatusCode::SEE_OTHER, [(header::LOCATION, v)]).into_response(),
-        Err(_) => (StatusCode::SEE_OTHER, [(header::LOCATION, HeaderValue::from_static("/"))]).into_response(),
-    }
-}
-
-/// Why a page could not be shown. Turned into a localized page by
-/// [`error_pages`].
-#[derive(Debug)]
-pub enum WebError {
-    /// Not signed in: go sign in, then come back to `next`.
-    SignIn {
-        /// Where to come back to.
-        next: String,
-    },
-    /// The form's CSRF token is missing or wrong.
-    Csrf,
-    /// No such page, or not one for this person.
-    NotFound,
-    /// Not allowed.
-    Forbidden,
-    /// The request is malformed.
-    BadRequest(String),
-    /// Too large.
-    TooLarge,
-    /// The path exists, not with this method.
-    MethodNotAllowed,
-    /// The database or the attachment storage cannot be reached just now.
-    Unavailable(String),
-    /// A fault of ours.
-    Internal(String),
-}
-
-impl From<DeskError> for WebError {
-    fn from(e: DeskError) -> Self {
-        match e {
-            DeskError::NotFound { .. } => Self::NotFound,
-            DeskError::Forbidden { .. } => Self::Forbidden,
-            DeskError::Unauthenticated => Self::SignIn { next: "/".into() },
-            DeskError::TooLarge(_) => Self::TooLarge,
-            DeskError::Internal(m) => Self::Internal(m),
-            DeskError::Unavailable(m) => Self::Unavailable(m),
-            other => Self::BadRequest(other.to_string()),
-        }
-    }
-}
-
-/// Marks an error answer for [`error_pages`] to fill in.
-#[derive(Debug, Clone)]
-struct ErrorMark {
-    title: &'static str,
-    text: &'static str,
-    detail: Option<String>,
-}
-
-impl IntoResponse for WebError {
-    fn into_response(self) -> Response {
-        let (status, title, text, detail) = match self {
-            Self::SignIn { next } => {
-                return see_other(&format!("/sign-in?next={}", crate::forms::encode(&next)));
-            }
-            Self::Csrf => (StatusCode::FORBIDDEN, "error.csrf_title", "error.csrf_text", None),
-            Self::NotFound => (StatusCode::NOT_FOUND, "error.not_found_title", "error.not_found_text", None),
-            Self::Forbidden => (StatusCode::FORBIDDEN, "error.forbidden_title", "error.forbidden_text", None),
-            Self::BadRequest(m) => {
-                (StatusCode::BAD_REQUEST, "error.bad_request_title", "error.bad_request_text", Some(m))
-            }
-            Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "error.too_large_title", "error.too_large_text", None),
-            Self::MethodNotAllowed => {
-                (StatusCode::METHOD_NOT_ALLOWED, "error.bad_request_title", "error.bad_request_text", None)
-            }
-            Self::Unavailable(m) => {
-                tracing::error!(error = %m, "web page unavailable");
-                (StatusCode::SERVICE_UNAVAILABLE, "error.internal_title", "error.internal_text", None)
-            }
-            Self::Internal(m) => {
-                tracing::error!(error = %m, "web page failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, "error.internal_title", "error.internal_text", None)
-            }
-        };
-        let mut r = status.into_response();
-        r.extensions_mut().insert(ErrorMark { title, text, detail });
-        r
-    }
 }
 
 #[derive(Template)]

@@ -8,8 +8,8 @@
 //! from another site is refused before that by its `Sec-Fetch-Site`.
 
 use crate::WebState;
+use crate::error::WebError;
 use crate::i18n::{I18n, Lang};
-use crate::page::WebError;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};

@@ -121,12 +121,12 @@ impl Fail {
             }
             DeskError::Refused(text) => Self::new(S::UNPROCESSABLE_ENTITY, "refused", text),
             e @ DeskError::TooLarge(_) => Self::new(S::PAYLOAD_TOO_LARGE, "too_large", e.to_string()),
-            DeskError::Unavailable(why) => {
-                tracing::error!(dialect = "bangwo8", error = %why, "unavailable");
+            e @ DeskError::Unavailable(_) => {
+                e.log_fault("bangwo8");
                 Self::new(S::SERVICE_UNAVAILABLE, "unavailable", "temporarily unavailable; please try again later")
             }
-            DeskError::Internal(why) => {
-                tracing::error!(dialect = "bangwo8", error = %why, "desk failure");
+            e @ DeskError::Internal(_) => {
+                e.log_fault("bangwo8");
                 Self::new(S::INTERNAL_SERVER_ERROR, "internal_error", "server error; please try again later")
             }
         }

@@ -62,6 +62,7 @@ impl BmError {
     /// A desk refusal; `id` names the ticket the call was about, for a
     /// not-found answer.
     pub fn from_desk(e: DeskError, id: Option<&str>) -> Self {
+        e.log_fault("billmanager");
         match e {
             DeskError::Unauthenticated => Self::auth(),
             DeskError::NotFound { what } => match (what, id) {

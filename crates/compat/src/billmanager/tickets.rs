@@ -55,15 +55,11 @@ fn origin(caller: &Caller) -> Origin {
 /// A ticket the caller may see (with `su`, both the customer and the agent
 /// behind it must see it), or BILLmanager's not-found error.
 async fn visible(state: &CompatState, caller: &Caller, id: i64) -> Result<Ticket, BmError> {
-    let t = state
+    state
         .desk
-        .ticket(&caller.actor, TicketId(id))
+        .ticket_for_both(&caller.actor, &caller.real, TicketId(id))
         .await
-        .map_err(|e| BmError::from_desk(e, Some(&id.to_string())))?;
-    if !caller.real.can_view(&t) {
-        return Err(BmError::no_ticket(&id.to_string()));
-    }
-    Ok(t)
+        .map_err(|e| BmError::from_desk(e, Some(&id.to_string())))
 }
 
 /// The tickets of one archive state the caller may see, newest activity first.
@@ -83,7 +79,7 @@ async fn tickets_where(
         let q =
             TicketListQuery { filter: filter.clone(), sort: TicketSort::default(), after, offset: 0, limit: Some(100) };
         let page = state.desk.list_tickets(&caller.actor, q).await.map_err(|e| BmError::from_desk(e, None))?;
-        out.extend(page.tickets.into_iter().filter(|t| caller.real.can_view(t)));
+        out.extend(state.desk.also_seen_by(&caller.real, page.tickets));
         match page.next {
             Some(next) if out.len() < MAX_LISTED => after = Some(next),
             _ => break,

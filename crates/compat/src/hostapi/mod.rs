@@ -144,12 +144,12 @@ impl Fail {
                 let status = if matches!(e, DeskError::TooLarge(_)) { S::PAYLOAD_TOO_LARGE } else { S::BAD_REQUEST };
                 Self { status, message: e.to_string() }
             }
-            DeskError::Unavailable(why) => {
-                tracing::error!(dialect = "hostapi", error = %why, "unavailable");
+            e @ DeskError::Unavailable(_) => {
+                e.log_fault("hostapi");
                 Self::new(S::SERVICE_UNAVAILABLE, &Msg::Internal, lang)
             }
-            DeskError::Internal(why) => {
-                tracing::error!(dialect = "hostapi", error = %why, "desk failure");
+            e @ DeskError::Internal(_) => {
+                e.log_fault("hostapi");
                 Self::new(S::INTERNAL_SERVER_ERROR, &Msg::Internal, lang)
             }
         }

@@ -58,6 +58,7 @@ impl WhmcsError {
     /// A desk refusal, with `not_found` as the message for anything the
     /// caller may not know exists.
     pub fn from_desk(e: DeskError, not_found: &str) -> Self {
+        e.log_fault("whmcs");
         match e {
             DeskError::NotFound { .. } => Self::not_found(not_found),
             DeskError::Unauthenticated => Self::denied("Authentication Failed"),

@@ -1,0 +1,14 @@
+//! The desk's own tests: every entry point calls the desk, so what it
+//! promises — sessions, sign-in limits, the live feed, who may see and do
+//! what, and how ticket operations change tickets — is checked here, on a
+//! real SQLite store in a temporary folder, without HTTP. One test binary
+//! keeps link times down.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod feed;
+mod permissions;
+mod sessions;
+mod sign_in;
+mod support;
+mod tickets;

@@ -1,0 +1,81 @@
+//! The admin settings (`/admin`): departments, users, organizations,
+//! custom fields, statuses, API tokens, SLA policies, webhooks, validation
+//! hooks and panels — a module each; `common.rs` holds what they share and
+//! `integrations.rs` what the webhook and hook screens share.
+//!
+//! Admins only: anyone else signed in gets "not allowed", visitors are sent
+//! to sign in. Every change goes through the desk, exactly as the API's do;
+//! a refused change shows the form again (422) with what was typed and the
+//! message next to its field; a change that went through redirects (303)
+//! with a `?done=` confirmation.
+
+pub mod common;
+pub mod departments;
+pub mod fields;
+pub mod hooks;
+pub mod integrations;
+pub mod organizations;
+pub mod sla;
+pub mod statuses;
+pub mod tokens;
+pub mod users;
+pub mod webhooks;
+
+use crate::page::{WebError, see_other};
+use crate::session::Signed;
+use axum::response::Response;
+use common::require_admin;
+
+/// The admin routes, every screen's.
+pub fn routes() -> Vec<crate::Route> {
+    vec![
+        crate::get("/admin", index),
+        crate::get("/admin/departments", departments::departments),
+        crate::post("/admin/departments", departments::create_department),
+        crate::get("/admin/departments/{id}", departments::department),
+        crate::post("/admin/departments/{id}", departments::update_department),
+        crate::get("/admin/users", users::users),
+        crate::post("/admin/users", users::create_user),
+        crate::get("/admin/users/{id}", users::user),
+        crate::post("/admin/users/{id}", users::update_user),
+        crate::get("/admin/organizations", organizations::organizations),
+        crate::post("/admin/organizations", organizations::create_organization),
+        crate::get("/admin/organizations/{id}", organizations::organization),
+        crate::post("/admin/organizations/{id}", organizations::update_organization),
+        crate::get("/admin/custom-fields", fields::fields),
+        crate::post("/admin/custom-fields", fields::create_field),
+        crate::get("/admin/custom-fields/{id}", fields::field),
+        crate::post("/admin/custom-fields/{id}", fields::update_field),
+        crate::post("/admin/custom-fields/{id}/delete", fields::delete_field),
+        crate::get("/admin/statuses", statuses::statuses),
+        crate::post("/admin/statuses", statuses::create_status),
+        crate::get("/admin/tokens", tokens::tokens),
+        crate::post("/admin/tokens", tokens::create_token),
+        crate::post("/admin/tokens/{id}/revoke", tokens::revoke_token),
+        crate::get("/admin/webhooks", webhooks::webhooks),
+        crate::post("/admin/webhooks", webhooks::create_webhook),
+        crate::get("/admin/webhooks/{id}", webhooks::webhook),
+        crate::post("/admin/webhooks/{id}", webhooks::update_webhook),
+        crate::post("/admin/webhooks/{id}/delete", webhooks::delete_webhook),
+        crate::post("/admin/webhooks/{id}/test", webhooks::test_webhook),
+        crate::get("/admin/webhooks/{id}/deliveries/{delivery}", webhooks::delivery),
+        crate::post("/admin/webhooks/{id}/deliveries/{delivery}/redeliver", webhooks::redeliver),
+        crate::get("/admin/hooks", hooks::hooks),
+        crate::post("/admin/hooks", hooks::create_hook),
+        crate::get("/admin/hooks/{id}", hooks::hook),
+        crate::post("/admin/hooks/{id}", hooks::update_hook),
+        crate::post("/admin/hooks/{id}/delete", hooks::delete_hook),
+        crate::post("/admin/hooks/{id}/test", hooks::test_hook),
+        crate::get("/admin/sla", sla::policies),
+        crate::post("/admin/sla", sla::create_policy),
+        crate::get("/admin/sla/{id}", sla::policy),
+        crate::post("/admin/sla/{id}", sla::update_policy),
+        crate::post("/admin/sla/{id}/delete", sla::delete_policy),
+    ]
+}
+
+/// The settings start at the departments.
+pub async fn index(Signed(s): Signed) -> Result<Response, WebError> {
+    require_admin(&s)?;
+    Ok(see_other("/admin/departments"))
+}
