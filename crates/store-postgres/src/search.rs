@@ -33,13 +33,18 @@
 //! searches matching at most [`RANK_LIMIT`] tickets; broader ones list
 //! their matches newest first without a score, as the SQLite store does.
 
+use crate::PgStore;
 use crate::db::{Db, Tx, execute, query, query_opt};
-use crate::rows::{Param, PgResultExt, RowExt, TICKET_SELECT, ms, numbered, p, refs, ticket_from_row};
-use deadpool_postgres::Pool;
-use std::collections::{BTreeMap, HashMap};
+use crate::rows::*;
+use crate::tickets::TICKETS;
+use async_trait::async_trait;
+use std::collections::BTreeMap;
 use tessera_core::ids::*;
 use tessera_core::permission::TicketScope;
-use tessera_core::search::{DateField, TextMatch, fold, index_tokens, word_match};
+use tessera_core::search::{TextMatch, fold, index_tokens, word_match};
+use tessera_core::{Message, User};
+use tessera_store::sql::search::{hits, hits_sql, wanted_terms};
+use tessera_store::sql::{Fragment, POSTGRES, SearchSql, TextIndex, Value};
 use tessera_store::*;
 
 /// Longer tokens (hashes, encoded blobs) are cut to this many characters in
@@ -259,7 +264,14 @@ const TEXT_SELECT: &str =
     "SELECT t.id, t.subject, u.name, u.email FROM tickets t JOIN users u ON u.id = t.requester_id";
 
 fn text_from_row(r: &tokio_postgres::Row) -> StoreResult<(i64, TicketText)> {
-    Ok((r.int(0)?, TicketText { subject: r.text(1)?, requester_name: r.text(2)?, requester_email: r.text(3)? }))
+    Ok((
+        PgRow(r).int(0)?,
+        TicketText {
+            subject: PgRow(r).text(1)?,
+            requester_name: PgRow(r).text(2)?,
+            requester_email: PgRow(r).text(3)?,
+        },
+    ))
 }
 
 const UPSERT: &str = "INSERT INTO search_index (ticket_id, doc) VALUES ($1, $2::text::tsvector) \
@@ -282,7 +294,7 @@ pub async fn index_ticket(tx: &Tx<'_>, id: TicketId) -> StoreResult<()> {
     .await?;
     let mut messages = Vec::with_capacity(rows.len());
     for r in &rows {
-        messages.push((r.text(0)? == "note", r.text(1)?));
+        messages.push((PgRow(r).text(0)? == "note", PgRow(r).text(1)?));
     }
     let doc = document(&text, messages.iter().map(|(n, b)| (*n, b.as_str())));
     execute(tx, UPSERT, &[&id.0, &doc.literal()]).await?;
@@ -305,7 +317,7 @@ pub async fn indexed_fields(tx: &Tx<'_>, id: TicketId) -> StoreResult<Option<Ind
         query_opt(tx, "SELECT subject, requester_id, deleted_at IS NOT NULL FROM tickets WHERE id = $1", &[&id.0])
             .await?;
     row.map(|r| -> StoreResult<Indexed> {
-        Ok(Indexed { subject: r.text(0)?, requester_id: r.int(1)?, deleted: r.try_get(2).db()? })
+        Ok(Indexed { subject: PgRow(&r).text(0)?, requester_id: PgRow(&r).int(1)?, deleted: r.try_get(2).db()? })
     })
     .transpose()
 }
@@ -329,7 +341,7 @@ pub async fn index_requester_tickets(tx: &Tx<'_>, requester: UserId) -> StoreRes
         query(tx, "SELECT id FROM tickets WHERE requester_id = $1 AND deleted_at IS NULL ORDER BY id", &[&requester.0])
             .await?;
     for r in &rows {
-        index_ticket(tx, TicketId(r.int(0)?)).await?;
+        index_ticket(tx, TicketId(PgRow(r).int(0)?)).await?;
     }
     Ok(())
 }
@@ -366,7 +378,7 @@ async fn rebuild_batch(tx: &Tx<'_>, after: i64, limit: u32) -> StoreResult<Batch
     .await?;
     let mut messages = Vec::with_capacity(rows.len());
     for r in &rows {
-        messages.push((r.int::<i64>(0)?, r.text(1)? == "note", r.text(2)?));
+        messages.push((PgRow(r).int::<i64>(0)?, PgRow(r).text(1)? == "note", PgRow(r).text(2)?));
     }
     let mut ids = Vec::with_capacity(tickets.len());
     let mut docs = Vec::with_capacity(tickets.len());
@@ -395,49 +407,6 @@ async fn rebuild_batch(tx: &Tx<'_>, after: i64, limit: u32) -> StoreResult<Batch
     )
     .await?;
     Ok(Batch { tickets: tickets.len() as u64, messages: messages.len() as u64, last_id: Some(last) })
-}
-
-/// Rebuilds the index in batches of [`REINDEX_BATCH`] tickets, each its own
-/// transaction (the server keeps writing meanwhile, and searches keep
-/// finding what is indexed: documents are replaced, never cleared first),
-/// then drops documents of tickets past the last batch that are gone and
-/// clears the stale mark.
-pub async fn rebuild_index(pool: &Pool, observer: Option<ReindexObserver>) -> StoreResult<ReindexStats> {
-    let mut client = crate::db::client(pool).await?;
-    let total: i64 = query_opt(&client, "SELECT COUNT(*) FROM tickets WHERE deleted_at IS NULL", &[])
-        .await?
-        .map_or(Ok(0), |r| r.int(0))?;
-    let total = u64::try_from(total).unwrap_or(0);
-    let mut stats = ReindexStats::default();
-    let mut after = 0i64;
-    loop {
-        let tx = client.transaction().await.db()?;
-        let batch = rebuild_batch(&tx, after, REINDEX_BATCH).await?;
-        tx.commit().await.db()?;
-        let Some(last) = batch.last_id else { break };
-        after = last;
-        stats.tickets += batch.tickets;
-        stats.messages += batch.messages;
-        if let Some(o) = &observer {
-            o(ReindexProgress { done: stats.tickets, total: total.max(stats.tickets), last_id: TicketId(last) });
-        }
-    }
-    let tx = client.transaction().await.db()?;
-    execute(
-        &tx,
-        "DELETE FROM search_index s WHERE s.ticket_id > $1 \
-         AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.id = s.ticket_id AND t.deleted_at IS NULL)",
-        &[&after],
-    )
-    .await?;
-    execute(&tx, "DELETE FROM settings WHERE key = $1", &[&STALE_KEY]).await?;
-    tx.commit().await.db()?;
-    Ok(stats)
-}
-
-/// Whether tickets were written without being indexed.
-pub async fn index_stale(c: &impl Db) -> StoreResult<bool> {
-    Ok(query_opt(c, "SELECT 1 FROM settings WHERE key = $1", &[&STALE_KEY]).await?.is_some())
 }
 
 // ---- queries --------------------------------------------------------------------------------
@@ -473,353 +442,104 @@ fn ts_phrase(text: &str, phrase: bool, restrict: &str) -> Option<String> {
     Some(parts.join(" <-> "))
 }
 
-/// A tsquery of a text-only part of a search.
-enum Ts {
-    /// Matches this tsquery.
-    Expr(String),
-    /// Matches every ticket (terms with nothing to search for).
-    Everything,
+/// The tsvector index as one search queries it: every lexeme with the
+/// weight restriction `restrict` (`ABC`: no notes).
+struct Tsvector<'a> {
+    restrict: &'a str,
 }
 
-/// The tsquery of `e`, when it is text only and a tsquery can say it with a
-/// GIN lookup (no "not" on its own, only "this and not that").
-fn ts_expr(e: &SearchExpr, restrict: &str) -> Option<Ts> {
-    match e {
-        SearchExpr::Text { text, phrase } => Some(match ts_phrase(text, *phrase, restrict) {
-            Some(p) => Ts::Expr(p),
-            None => Ts::Everything,
-        }),
-        SearchExpr::All(items) => {
-            let mut pos = Vec::new();
-            let mut neg = Vec::new();
-            for item in items {
-                match item {
-                    SearchExpr::Not(inner) => match ts_expr(inner, restrict)? {
-                        Ts::Expr(x) => neg.push(x),
-                        Ts::Everything => return None,
-                    },
-                    other => match ts_expr(other, restrict)? {
-                        Ts::Expr(x) => pos.push(x),
-                        Ts::Everything => {}
-                    },
-                }
-            }
-            if pos.is_empty() {
-                return if neg.is_empty() { Some(Ts::Everything) } else { None };
-            }
-            let mut out = pos.iter().map(|p| format!("({p})")).collect::<Vec<_>>().join(" & ");
-            for n in neg {
-                out = format!("{out} & !({n})");
-            }
-            Some(Ts::Expr(out))
-        }
-        SearchExpr::Any(items) => {
-            let mut parts = Vec::new();
-            for item in items {
-                match ts_expr(item, restrict)? {
-                    Ts::Expr(x) => parts.push(format!("({x})")),
-                    Ts::Everything => return Some(Ts::Everything),
-                }
-            }
-            if parts.is_empty() {
-                return None;
-            }
-            Some(Ts::Expr(parts.join(" | ")))
-        }
-        SearchExpr::Not(_) | SearchExpr::Field(_) | SearchExpr::Nothing => None,
+impl TextIndex for Tsvector<'_> {
+    const AND: &'static str = " & ";
+    const OR: &'static str = " | ";
+
+    fn phrase(&self, text: &str, phrase: bool) -> Option<String> {
+        ts_phrase(text, phrase, self.restrict)
+    }
+
+    fn and_not(&self, all: String, not: &str) -> String {
+        format!("{all} & !({not})")
+    }
+
+    // One GIN lookup serves every case: no per-ticket form, no scope in the
+    // index.
+    fn lookup(&self, sql: &mut Fragment, query: &str, _top: bool, _narrow: bool) {
+        lookup(sql, query.to_string());
     }
 }
 
 /// The words and phrases a result should contain, as one tsquery for
 /// ranking (`None` without any).
 fn rank_query(e: &SearchExpr) -> Option<String> {
-    fn walk(e: &SearchExpr, negated: bool, out: &mut Vec<String>) {
-        match e {
-            SearchExpr::Text { text, phrase } if !negated => out.extend(ts_phrase(text, *phrase, "")),
-            SearchExpr::All(items) | SearchExpr::Any(items) => items.iter().for_each(|i| walk(i, negated, out)),
-            SearchExpr::Not(inner) => walk(inner, !negated, out),
-            _ => {}
-        }
-    }
-    let mut parts = Vec::new();
-    walk(e, false, &mut parts);
+    let mut parts: Vec<String> =
+        wanted_terms(e).into_iter().filter_map(|(text, phrase)| ts_phrase(text, phrase, "")).collect();
     parts.sort();
     parts.dedup();
     (!parts.is_empty()).then(|| parts.iter().map(|p| format!("({p})")).collect::<Vec<_>>().join(" | "))
 }
 
-/// SQL text with `?` placeholders and its values, built left to right.
-#[derive(Default)]
-struct Sql {
-    text: String,
-    values: Vec<Param>,
-}
-
-impl Sql {
-    fn push(&mut self, s: &str) {
-        self.text.push_str(s);
-    }
-
-    fn bind(&mut self, v: Param) {
-        self.text.push('?');
-        self.values.push(v);
-    }
-}
-
 /// The lookup of a tsquery: the tickets whose document matches it.
-fn lookup(sql: &mut Sql, tsquery: String) {
+fn lookup(sql: &mut Fragment, tsquery: String) {
     sql.push("t.id IN (SELECT si.ticket_id FROM search_index si WHERE si.doc @@ ");
-    sql.bind(p(tsquery));
+    sql.bind(tsquery);
     sql.push("::text::tsquery)");
-}
-
-/// Compiles a search expression into a boolean SQL expression over
-/// `tickets t` that is never NULL (so `NOT` of it is right).
-struct Compiler<'a> {
-    /// The weight restriction of every lexeme (`ABC`: no notes).
-    restrict: &'a str,
-    /// Attachments of notes count too.
-    include_notes: bool,
-}
-
-impl Compiler<'_> {
-    fn expr(&self, sql: &mut Sql, e: &SearchExpr) {
-        if let Some(ts) = ts_expr(e, self.restrict) {
-            match ts {
-                Ts::Expr(x) => lookup(sql, x),
-                Ts::Everything => sql.push("TRUE"),
-            }
-            return;
-        }
-        match e {
-            SearchExpr::All(items) => {
-                // The text items (with the "not"s a tsquery can attach to
-                // them) together make one lookup; the rest are joined.
-                let expressible = |i: &SearchExpr| matches!(ts_expr(i, self.restrict), Some(Ts::Expr(_)));
-                let has_positive = items.iter().any(|i| !matches!(i, SearchExpr::Not(_)) && expressible(i));
-                let (text, other): (Vec<&SearchExpr>, Vec<&SearchExpr>) = items.iter().partition(|i| match i {
-                    SearchExpr::Not(inner) => has_positive && expressible(inner),
-                    other => expressible(other),
-                });
-                sql.push("(");
-                let mut first = true;
-                if !text.is_empty() {
-                    let group = SearchExpr::All(text.into_iter().cloned().collect());
-                    match ts_expr(&group, self.restrict) {
-                        Some(Ts::Expr(x)) => lookup(sql, x),
-                        _ => sql.push("TRUE"),
-                    }
-                    first = false;
-                }
-                for item in other {
-                    if !first {
-                        sql.push(" AND ");
-                    }
-                    first = false;
-                    self.expr(sql, item);
-                }
-                if first {
-                    sql.push("TRUE");
-                }
-                sql.push(")");
-            }
-            SearchExpr::Any(items) => {
-                sql.push("(");
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        sql.push(" OR ");
-                    }
-                    self.expr(sql, item);
-                }
-                if items.is_empty() {
-                    sql.push("FALSE");
-                }
-                sql.push(")");
-            }
-            SearchExpr::Not(inner) => {
-                sql.push("NOT (");
-                self.expr(sql, inner);
-                sql.push(")");
-            }
-            SearchExpr::Text { .. } => sql.push("TRUE"),
-            SearchExpr::Field(f) => self.field(sql, f),
-            SearchExpr::Nothing => sql.push("FALSE"),
-        }
-    }
-
-    /// A field condition that is TRUE or FALSE, never NULL.
-    fn field(&self, sql: &mut Sql, f: &SearchField) {
-        fn any_of<T: tokio_postgres::types::ToSql + Sync + Send + 'static>(sql: &mut Sql, col: &str, values: Vec<T>) {
-            if values.is_empty() {
-                sql.push("FALSE");
-                return;
-            }
-            sql.push(&format!("({col} IS NOT NULL AND {col} = ANY("));
-            sql.bind(p(values));
-            sql.push("))");
-        }
-        match f {
-            SearchField::Number(n) => text_equals(sql, "t.number", n),
-            SearchField::Statuses(keys) => any_of(sql, "t.status", keys.iter().map(|k| k.0.clone()).collect()),
-            SearchField::Categories(cats) => {
-                any_of(sql, "t.status_category", cats.iter().map(|c| c.as_str().to_string()).collect())
-            }
-            SearchField::Priorities(ps) => any_of(sql, "t.priority", ps.iter().map(|p| p.rank()).collect()),
-            SearchField::Type(t) => {
-                sql.push("t.ticket_type IS NOT DISTINCT FROM ");
-                sql.bind(p(t.as_str().to_string()));
-                sql.push("::text");
-            }
-            SearchField::Departments(d) => any_of(sql, "t.department_id", d.iter().map(|d| d.0).collect()),
-            SearchField::Assignee(None) => sql.push("t.assignee_id IS NULL"),
-            SearchField::Assignee(Some(a)) => {
-                sql.push("t.assignee_id IS NOT DISTINCT FROM ");
-                sql.bind(p(a.0));
-                sql.push("::bigint");
-            }
-            SearchField::Requesters(r) => any_of(sql, "t.requester_id", r.iter().map(|r| r.0).collect()),
-            SearchField::Organizations(o) => any_of(sql, "t.organization_id", o.iter().map(|o| o.0).collect()),
-            SearchField::Tag(tag) => {
-                sql.push("EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND ");
-                text_equals(sql, "g.tag", tag);
-                sql.push(")");
-            }
-            SearchField::HasAttachment => {
-                // Only attachments of messages the searcher may read count.
-                let kind = if self.include_notes { "" } else { " AND m.kind = 'reply'" };
-                sql.push(&format!(
-                    "EXISTS (SELECT 1 FROM attachments a JOIN messages m ON m.id = a.message_id \
-                     WHERE a.ticket_id = t.id AND m.deleted_at IS NULL{kind})"
-                ));
-            }
-            SearchField::Time(field, range) => {
-                let col = match field {
-                    DateField::Created => "t.created_at",
-                    DateField::Updated => "t.updated_at",
-                };
-                sql.push("(TRUE");
-                if let Some(s) = range.start {
-                    sql.push(&format!(" AND {col} >= "));
-                    sql.bind(p(ms(s)));
-                }
-                if let Some(e) = range.end {
-                    sql.push(&format!(" AND {col} < "));
-                    sql.bind(p(ms(e)));
-                }
-                sql.push(")");
-            }
-            SearchField::SlaBreached => {
-                sql.push("EXISTS (SELECT 1 FROM ticket_sla sla WHERE sla.ticket_id = t.id AND sla.breached = 1)")
-            }
-            SearchField::SlaDue(range) => {
-                sql.push(
-                    "EXISTS (SELECT 1 FROM ticket_sla sla WHERE sla.ticket_id = t.id AND sla.next_due_at IS NOT NULL",
-                );
-                if let Some(s) = range.start {
-                    sql.push(" AND sla.next_due_at >= ");
-                    sql.bind(p(ms(s)));
-                }
-                if let Some(e) = range.end {
-                    sql.push(" AND sla.next_due_at < ");
-                    sql.bind(p(ms(e)));
-                }
-                sql.push(")");
-            }
-        }
-    }
-}
-
-/// `column = value` for a text value as typed. PostgreSQL text cannot hold
-/// NUL, and binding one is an error: a value with one equals nothing.
-fn text_equals(sql: &mut Sql, column: &str, value: &str) {
-    if value.contains('\0') {
-        sql.push("FALSE");
-    } else {
-        sql.push(column);
-        sql.push(" = ");
-        sql.bind(p(value.to_string()));
-    }
-}
-
-/// Adds the condition of a permission scope over `t`.
-fn scope(sql: &mut Sql, scope: &TicketScope) {
-    match scope {
-        TicketScope::All => {}
-        TicketScope::Single(id) => {
-            sql.push(" AND t.id = ");
-            sql.bind(p(id.0));
-        }
-        TicketScope::Agent { user_id, department_ids } => {
-            sql.push(" AND (t.department_id = ANY(");
-            sql.bind(p(department_ids.iter().map(|d| d.0).collect::<Vec<i64>>()));
-            sql.push(") OR t.assignee_id = ");
-            sql.bind(p(user_id.0));
-            sql.push(" OR t.flagged_id = ");
-            sql.bind(p(user_id.0));
-            sql.push(")");
-        }
-        TicketScope::Customer { user_id, organization_id } => match organization_id {
-            Some(org) => {
-                sql.push(" AND (t.requester_id = ");
-                sql.bind(p(user_id.0));
-                sql.push(" OR t.organization_id = ");
-                sql.bind(p(org.0));
-                sql.push(")");
-            }
-            None => {
-                sql.push(" AND t.requester_id = ");
-                sql.bind(p(user_id.0));
-            }
-        },
-    }
 }
 
 /// Runs a statement assembled at run time (not cached: each search's shape
 /// differs, and a connection's statement cache has no bound).
-async fn rows(c: &impl Db, sql: &str, values: &[Param]) -> StoreResult<Vec<tokio_postgres::Row>> {
-    crate::db::query_dynamic(c, &numbered(sql), &refs(values)).await
+async fn rows(c: &impl Db, sql: &str, values: &[Value]) -> StoreResult<Vec<tokio_postgres::Row>> {
+    crate::db::query_dynamic(c, &POSTGRES.finish(sql), &bound(&binds(values))).await
+}
+
+/// Adds the permission scope's condition (see [`TicketSql::scope`]).
+///
+/// [`TicketSql::scope`]: tessera_store::sql::TicketSql::scope
+fn scope(sql: &mut Fragment, scope: &TicketScope) {
+    if let Some(s) = TICKETS.scope(scope, false) {
+        sql.push(" AND ").append(&s);
+    }
 }
 
 /// Runs a search: the exact count, then the page.
-pub async fn search(c: &impl Db, q: &SearchQuery) -> StoreResult<SearchPage> {
+async fn search(c: &impl Db, q: &SearchQuery) -> StoreResult<SearchPage> {
     let limit = i64::from(q.limit.clamp(1, MAX_SEARCH_LIMIT));
     let offset = i64::from(q.offset.min(MAX_SEARCH_OFFSET));
     let restrict = if q.include_notes { "" } else { "ABC" };
     let rank = rank_query(&q.expr);
 
-    let mut base = Sql::default();
+    let mut base = Fragment::default();
     base.push("t.deleted_at IS NULL");
     scope(&mut base, &q.scope);
     base.push(" AND ");
-    Compiler { restrict, include_notes: q.include_notes }.expr(&mut base, &q.expr);
+    let index = Tsvector { restrict };
+    SearchSql { dialect: &POSTGRES, index: &index, include_notes: q.include_notes }.condition(&mut base, &q.expr, true);
 
-    let counted = rows(c, &format!("SELECT COUNT(*) FROM tickets t WHERE {}", base.text), &base.values).await?;
-    let total: i64 = counted.first().map_or(Ok(0), |r| r.int(0))?;
+    let counted = rows(c, &format!("SELECT COUNT(*) FROM tickets t WHERE {}", base.sql), &base.values).await?;
+    let total: i64 = counted.first().map_or(Ok(0), |r| PgRow(r).int(0))?;
     let total = u64::try_from(total).unwrap_or(0);
 
     let mut values = base.values;
-    let page = |values: &mut Vec<Param>| {
-        values.push(p(limit));
-        values.push(p(offset));
+    let page = |values: &mut Vec<Value>| {
+        values.push(Value::Int(limit));
+        values.push(Value::Int(offset));
         "LIMIT ? OFFSET ?"
     };
     let found: Vec<(i64, Option<f64>)> = match (rank, q.order) {
         (Some(rank), SearchOrder::Relevance) if total <= RANK_LIMIT => {
             // The rank query's parameter comes first in the SQL text.
             let doc = if q.include_notes { "si.doc" } else { "ts_filter(si.doc, '{a,b,c}')" };
-            let mut v: Vec<Param> = vec![p(rank)];
+            let mut v = vec![Value::Text(rank)];
             v.append(&mut values);
             let tail = page(&mut v);
             let sql = format!(
                 "SELECT t.id, ts_rank({RANK_WEIGHTS}, {doc}, ?::text::tsquery)::float8 AS score \
                  FROM tickets t LEFT JOIN search_index si ON si.ticket_id = t.id WHERE {} \
                  ORDER BY score DESC NULLS LAST, t.id DESC {tail}",
-                base.text
+                base.sql
             );
             rows(c, &sql, &v)
                 .await?
                 .iter()
-                .map(|r| Ok((r.int(0)?, r.try_get::<_, Option<f64>>(1).db()?)))
+                .map(|r| Ok((PgRow(r).int(0)?, r.try_get::<_, Option<f64>>(1).db()?)))
                 .collect::<StoreResult<_>>()?
         }
         (rank, order) => {
@@ -831,8 +551,8 @@ pub async fn search(c: &impl Db, q: &SearchQuery) -> StoreResult<SearchPage> {
                 _ => "t.updated_at DESC, t.id DESC",
             };
             let tail = page(&mut values);
-            let sql = format!("SELECT t.id FROM tickets t WHERE {} ORDER BY {by} {tail}", base.text);
-            rows(c, &sql, &values).await?.iter().map(|r| Ok((r.int(0)?, None))).collect::<StoreResult<_>>()?
+            let sql = format!("SELECT t.id FROM tickets t WHERE {} ORDER BY {by} {tail}", base.sql);
+            rows(c, &sql, &values).await?.iter().map(|r| Ok((PgRow(r).int(0)?, None))).collect::<StoreResult<_>>()?
         }
     };
     let hits = load(c, &q.scope, &found).await?;
@@ -841,51 +561,126 @@ pub async fn search(c: &impl Db, q: &SearchQuery) -> StoreResult<SearchPage> {
 
 /// The tickets of `found`, in its order, checked against the scope again
 /// (one deleted meanwhile is left out).
-async fn load(c: &impl Db, s: &TicketScope, found: &[(i64, Option<f64>)]) -> StoreResult<Vec<SearchHit>> {
-    if found.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut sql = Sql::default();
-    sql.push(&format!("SELECT {} FROM tickets t WHERE t.deleted_at IS NULL", *TICKET_SELECT));
-    scope(&mut sql, s);
-    sql.push(" AND t.id = ANY(");
-    sql.bind(p(found.iter().map(|(id, _)| *id).collect::<Vec<i64>>()));
-    sql.push(")");
-    let mut by_id: HashMap<i64, tessera_core::Ticket> = HashMap::new();
-    for r in rows(c, &sql.text, &sql.values).await? {
-        let t = ticket_from_row(&r)?;
-        by_id.insert(t.id.0, t);
-    }
-    Ok(found
-        .iter()
-        .filter_map(|(id, score)| by_id.remove(id).map(|ticket| SearchHit { ticket, score: *score }))
-        .collect())
+async fn load(c: &impl Db, scope: &TicketScope, found: &[(i64, Option<f64>)]) -> StoreResult<Vec<SearchHit>> {
+    let Some(sql) = hits_sql(&TICKETS, scope, found) else { return Ok(Vec::new()) };
+    Ok(hits(found, all(rows(c, &sql.sql, &sql.values).await?, ticket_from_row)?))
 }
 
 /// The condition of a ticket list's plain `text` filter, with `?`
 /// placeholders (see `rows::numbered`) over the tickets aliased `t`: every
 /// word of it in the ticket's text (notes only when `include_notes`), or
 /// the text is the ticket's number.
-pub fn list_text_condition(text: &str, include_notes: bool) -> (String, Vec<Param>) {
+pub fn list_text_condition(text: &str, include_notes: bool) -> Fragment {
     let restrict = if include_notes { "" } else { "ABC" };
     let words: Vec<String> =
         text.split_whitespace().filter_map(|w| ts_phrase(w, false, restrict)).map(|w| format!("({w})")).collect();
-    let mut sql = Sql::default();
+    let number = POSTGRES.text_equals("t.number", text);
     if words.is_empty() {
-        text_equals(&mut sql, "t.number", text);
-        return (sql.text, sql.values);
+        return number;
     }
-    sql.push("(");
-    text_equals(&mut sql, "t.number", text);
-    sql.push(" OR ");
+    let mut sql = Fragment::new("(");
+    sql.append(&number).push(" OR ");
     lookup(&mut sql, words.join(" & "));
     sql.push(")");
-    (sql.text, sql.values)
+    sql
+}
+
+#[async_trait]
+impl SearchStore for PgStore {
+    async fn search_tickets(&self, q: &SearchQuery) -> StoreResult<SearchPage> {
+        // One snapshot, so the total and the page agree under concurrent writes.
+        let mut client = self.client().await?;
+        let tx = client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .db()?;
+        let page = search(&tx, q).await?;
+        tx.commit().await.db()?;
+        Ok(page)
+    }
+
+    // In batches of `REINDEX_BATCH` tickets, each its own transaction (the
+    // server keeps writing meanwhile, and searches keep finding what is
+    // indexed: documents are replaced, never cleared first); then documents
+    // of tickets past the last batch that are gone are dropped and the stale
+    // mark cleared.
+    async fn rebuild_search_index(&self, observer: Option<ReindexObserver>) -> StoreResult<ReindexStats> {
+        let mut client = self.client().await?;
+        let total: i64 = query_opt(&client, "SELECT COUNT(*) FROM tickets WHERE deleted_at IS NULL", &[])
+            .await?
+            .map_or(Ok(0), |r| PgRow(&r).int(0))?;
+        let total = u64::try_from(total).unwrap_or(0);
+        let mut stats = ReindexStats::default();
+        let mut after = 0i64;
+        loop {
+            let tx = client.transaction().await.db()?;
+            let batch = rebuild_batch(&tx, after, REINDEX_BATCH).await?;
+            tx.commit().await.db()?;
+            let Some(last) = batch.last_id else { break };
+            after = last;
+            stats.tickets += batch.tickets;
+            stats.messages += batch.messages;
+            if let Some(o) = &observer {
+                o(ReindexProgress { done: stats.tickets, total: total.max(stats.tickets), last_id: TicketId(last) });
+            }
+        }
+        let tx = client.transaction().await.db()?;
+        execute(
+            &tx,
+            "DELETE FROM search_index s WHERE s.ticket_id > $1 \
+             AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.id = s.ticket_id AND t.deleted_at IS NULL)",
+            &[&after],
+        )
+        .await?;
+        execute(&tx, "DELETE FROM settings WHERE key = $1", &[&STALE_KEY]).await?;
+        tx.commit().await.db()?;
+        Ok(stats)
+    }
+
+    async fn search_index_stale(&self) -> StoreResult<bool> {
+        let c = &self.client().await?;
+        Ok(query_opt(c, "SELECT 1 FROM settings WHERE key = $1", &[&STALE_KEY]).await?.is_some())
+    }
+
+    async fn snippet_messages(&self, tickets: &[TicketId], include_notes: bool) -> StoreResult<Vec<Message>> {
+        if tickets.is_empty() {
+            return Ok(Vec::new());
+        }
+        let kind = if include_notes { "" } else { " AND kind = 'reply'" };
+        let sql = format!(
+            "SELECT {MESSAGE_SELECT} FROM messages WHERE ticket_id = ANY($1) AND deleted_at IS NULL \
+             AND encrypted = 0{kind} ORDER BY ticket_id, id"
+        );
+        let ids: Vec<i64> = tickets.iter().map(|t| t.0).collect();
+        all(query(&self.client().await?, &sql, &[&ids]).await?, message_from_row)
+    }
+
+    // A scan: names have no index; this serves `requester:"Name"` searches.
+    async fn users_named(&self, name: &str, limit: u32) -> StoreResult<Vec<User>> {
+        let want = fold(name.trim());
+        let c = &self.client().await?;
+        let rows = query(c, "SELECT id, name FROM users ORDER BY id", &[]).await?;
+        let mut ids = Vec::new();
+        for r in &rows {
+            if fold(PgRow(r).text(1)?.trim()) == want {
+                ids.push(PgRow(r).int::<i64>(0)?);
+                if ids.len() >= limit as usize {
+                    break;
+                }
+            }
+        }
+        let sql = format!("SELECT {USER_SELECT} FROM users WHERE id = ANY($1) ORDER BY id");
+        all(query(c, &sql, &[&ids]).await?, user_from_row)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tessera_store::sql::TextQuery;
 
     fn t(s: &str) -> SearchExpr {
         SearchExpr::Text { text: s.into(), phrase: false }
@@ -907,15 +702,17 @@ mod tests {
 
     #[test]
     fn text_only_searches_become_one_tsquery() {
+        use tessera_store::sql::search::text_query;
+        let (all, notes_hidden) = (Tsvector { restrict: "" }, Tsvector { restrict: "ABC" });
         let e = SearchExpr::All(vec![t("refund"), SearchExpr::Not(Box::new(t("spam")))]);
-        match ts_expr(&e, "") {
-            Some(Ts::Expr(x)) => assert_eq!(x, "('refund':*) & !('spam':*)"),
+        match text_query(&all, &e) {
+            Some(TextQuery::Matches(x)) => assert_eq!(x, "('refund':*) & !('spam':*)"),
             _ => panic!("not one tsquery"),
         }
-        assert!(ts_expr(&SearchExpr::Not(Box::new(t("spam"))), "").is_none());
-        assert!(matches!(ts_expr(&t("!!"), ""), Some(Ts::Everything)));
-        match ts_expr(&SearchExpr::Any(vec![t("ok"), t("退款")]), "ABC") {
-            Some(Ts::Expr(x)) => assert_eq!(x, "('ok':ABC) | ('退款':ABC)"),
+        assert!(text_query(&all, &SearchExpr::Not(Box::new(t("spam")))).is_none());
+        assert!(matches!(text_query(&all, &t("!!")), Some(TextQuery::Everything)));
+        match text_query(&notes_hidden, &SearchExpr::Any(vec![t("ok"), t("退款")])) {
+            Some(TextQuery::Matches(x)) => assert_eq!(x, "('ok':ABC) | ('退款':ABC)"),
             _ => panic!("not one tsquery"),
         }
     }
@@ -937,11 +734,12 @@ mod tests {
 
     #[test]
     fn a_nul_is_never_bound() {
-        let (sql, values) = list_text_condition("\u{0}!", false);
-        assert_eq!((sql.as_str(), values.len()), ("FALSE", 0));
-        let (sql, values) = list_text_condition("a\u{0}bc", true);
+        let f = list_text_condition("\u{0}!", false);
+        assert_eq!((f.sql.as_str(), f.values.len()), ("FALSE", 0));
+        let f = list_text_condition("a\u{0}bc", true);
+        let values = f.values;
         assert_eq!(
-            sql,
+            f.sql,
             "(FALSE OR t.id IN (SELECT si.ticket_id FROM search_index si WHERE si.doc @@ ?::text::tsquery))"
         );
         assert_eq!(values.len(), 1);

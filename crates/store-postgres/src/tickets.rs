@@ -1,15 +1,15 @@
 //! Ticket writes (change sets) and ticket, message and event reads.
 
+use crate::PgStore;
 use crate::db::{Db, Tx, execute, query, query_dynamic, query_one, query_opt};
 use crate::rows::*;
 use crate::search;
-use std::collections::HashMap;
+use async_trait::async_trait;
 use tessera_core::ids::*;
-use tessera_core::permission::TicketScope;
 use tessera_core::status::StatusCategory;
 use tessera_core::ticket::{number_candidate, number_digits};
-use tessera_core::view::{Field, Operator, Resolved, ResolvedValue};
 use tessera_core::{Event, Message, MessageEdit, Ticket, Timestamp};
+use tessera_store::sql::{self, Fragment, POSTGRES, TicketSql};
 use tessera_store::*;
 
 /// The transaction-level advisory lock that orders the event log
@@ -29,34 +29,6 @@ use tessera_store::*;
 /// event to their COMMIT (a few statements and the commit's flush).
 pub const EVENT_LOCK: i64 = 0x7465_7373_6576_6e74;
 
-/// Writes a change set inside the caller's transaction: every update (with
-/// its version check), every creation, then all the events at the end (see
-/// [`EVENT_LOCK`]).
-pub async fn commit(tx: &Tx<'_>, change: ChangeSet) -> StoreResult<CommitOutcome> {
-    let mut out = CommitOutcome::default();
-    let mut pending: Vec<(TicketId, i64, Vec<NewEvent>, Vec<MessageId>)> = Vec::new();
-    for update in change.updates {
-        let (ids, events) = apply_update(tx, update).await?;
-        pending.push(events);
-        out.updated.push(ids);
-    }
-    for create in change.creates {
-        let (ids, events) = apply_create(tx, create).await?;
-        pending.push(events);
-        out.created.push(ids);
-    }
-    let n_updates = out.updated.len();
-    for (i, (ticket, version, events, messages)) in pending.into_iter().enumerate() {
-        let ids = insert_events(tx, ticket, version, &events, &messages).await?;
-        if i < n_updates {
-            out.updated[i].event_ids = ids;
-        } else {
-            out.created[i - n_updates].event_ids = ids;
-        }
-    }
-    Ok(out)
-}
-
 fn random_u64() -> StoreResult<u64> {
     getrandom::u64().map_err(|e| StoreError::Backend(format!("no randomness: {e}")))
 }
@@ -67,7 +39,7 @@ async fn ensure_requester(tx: &Tx<'_>, user: &tessera_core::User) -> StoreResult
     let key = user.email.normalized();
     let find = "SELECT id, organization_id FROM users WHERE email_key = $1";
     if let Some(r) = query_opt(tx, find, &[&key]).await? {
-        return Ok((UserId(r.int(0)?), r.int_opt(1)?.map(OrganizationId)));
+        return Ok((UserId(PgRow(&r).int(0)?), PgRow(&r).int_opt(1)?.map(OrganizationId)));
     }
     let inserted = query_opt(
         tx,
@@ -94,7 +66,7 @@ async fn ensure_requester(tx: &Tx<'_>, user: &tessera_core::User) -> StoreResult
         Some(r) => r,
         None => query_one(tx, find, &[&key]).await?,
     };
-    Ok((UserId(r.int(0)?), r.int_opt(1)?.map(OrganizationId)))
+    Ok((UserId(PgRow(&r).int(0)?), PgRow(&r).int_opt(1)?.map(OrganizationId)))
 }
 
 async fn insert_message(tx: &Tx<'_>, ticket: TicketId, m: &NewMessage) -> StoreResult<MessageId> {
@@ -120,7 +92,7 @@ async fn insert_message(tx: &Tx<'_>, ticket: TicketId, m: &NewMessage) -> StoreR
         ],
     )
     .await?;
-    let id = MessageId(row.int(0)?);
+    let id = MessageId(PgRow(&row).int(0)?);
     for a in &m.attachment_ids {
         let n = execute(
             tx,
@@ -178,7 +150,7 @@ pub(crate) async fn insert_events(
             ],
         )
         .await?;
-        ids.push(EventId(row.int(0)?));
+        ids.push(EventId(PgRow(&row).int(0)?));
     }
     Ok(ids)
 }
@@ -226,9 +198,9 @@ async fn apply_create(tx: &Tx<'_>, c: TicketCreate) -> StoreResult<(CreatedIds, 
     let mut id = None;
     for attempt in 0..200 {
         ticket.number = number_candidate(random_u64()?, number_digits(attempt));
-        let values = ticket_values(&ticket)?;
-        if let Some(row) = tx.query_opt(&insert, &refs(&values)).await.db()? {
-            id = Some(TicketId(row.int(0)?));
+        let values = ticket_values(&ticket, &POSTGRES)?;
+        if let Some(row) = tx.query_opt(&insert, &bound(&binds(&values))).await.db()? {
+            id = Some(TicketId(PgRow(&row).int(0)?));
             break;
         }
     }
@@ -258,13 +230,13 @@ async fn apply_create(tx: &Tx<'_>, c: TicketCreate) -> StoreResult<(CreatedIds, 
 async fn apply_update(tx: &Tx<'_>, u: TicketChange) -> StoreResult<(UpdatedIds, PendingEvents)> {
     let t = &u.ticket;
     let indexed_before = search::indexed_fields(tx, t.id).await?;
-    let mut values = ticket_values(t)?;
-    values.push(p(t.id.0));
-    values.push(p(u.expected_version));
+    let mut values = ticket_values(t, &POSTGRES)?;
+    values.push(sql::Value::Int(t.id.0));
+    values.push(sql::Value::Int(u.expected_version));
     // The version check: the row changes only if nobody changed it since it
     // was read (a concurrent writer's UPDATE waits for ours, then re-checks
     // the version against our committed row and matches nothing).
-    let n = execute(tx, &TICKET_UPDATE, &refs(&values)).await?;
+    let n = execute(tx, &TICKET_UPDATE, &bound(&binds(&values))).await?;
     if n != 1 {
         let exists = query_opt(tx, "SELECT 1 FROM tickets WHERE id = $1", &[&t.id.0]).await?.is_some();
         return Err(if exists { StoreError::VersionConflict } else { StoreError::NotFound });
@@ -323,428 +295,13 @@ async fn apply_update(tx: &Tx<'_>, u: TicketChange) -> StoreResult<(UpdatedIds, 
     Ok((ids, (t.id, t.version, u.events, message_ids)))
 }
 
-/// One ticket by id.
-pub async fn ticket(c: &impl Db, id: TicketId) -> StoreResult<Option<Ticket>> {
-    let sql = format!("SELECT {} FROM tickets t WHERE t.id = $1", *TICKET_SELECT);
-    one(query_opt(c, &sql, &[&id.0]).await?, ticket_from_row)
-}
+/// The shared ticket-query compiler in PostgreSQL's spelling, its text
+/// filter looked up in the tsvector index.
+pub(crate) const TICKETS: TicketSql = TicketSql { dialect: &POSTGRES, text_filter: search::list_text_condition };
 
-/// One ticket by number.
-pub async fn ticket_by_number(c: &impl Db, number: &str) -> StoreResult<Option<Ticket>> {
-    if number.contains('\0') {
-        return Ok(None);
-    }
-    let sql = format!("SELECT {} FROM tickets t WHERE t.number = $1", *TICKET_SELECT);
-    one(query_opt(c, &sql, &[&number]).await?, ticket_from_row)
-}
-
-/// Adds the condition of a permission scope over `t` to `w`, its values to
-/// `v` (`?` placeholders, see [`numbered`]).
-pub(crate) fn scope_clause(scope: &TicketScope, w: &mut Vec<String>, v: &mut Vec<Param>) {
-    match scope {
-        TicketScope::All => {}
-        TicketScope::Single(id) => {
-            w.push("t.id = ?".into());
-            v.push(p(id.0));
-        }
-        TicketScope::Agent { user_id, department_ids } => {
-            let in_depts = if department_ids.is_empty() {
-                "FALSE".to_string()
-            } else {
-                v.push(p(department_ids.iter().map(|d| d.0).collect::<Vec<i64>>()));
-                "t.department_id = ANY(?)".to_string()
-            };
-            w.push(format!("({in_depts} OR t.assignee_id = ? OR t.flagged_id = ?)"));
-            v.push(p(user_id.0));
-            v.push(p(user_id.0));
-        }
-        TicketScope::Customer { user_id, organization_id } => match organization_id {
-            Some(org) => {
-                w.push("(t.requester_id = ? OR t.organization_id = ?)".into());
-                v.push(p(user_id.0));
-                v.push(p(org.0));
-            }
-            None => {
-                w.push("t.requester_id = ?".into());
-                v.push(p(user_id.0));
-            }
-        },
-    }
-}
-
-/// The WHERE clause (without `WHERE`) and its values for scope and filter.
-fn where_clause(q: &TicketQuery) -> (String, Vec<Param>) {
-    let mut w: Vec<String> = vec!["t.deleted_at IS NULL".into()];
-    let mut v: Vec<Param> = Vec::new();
-    scope_clause(&q.scope, &mut w, &mut v);
-    let f = &q.filter;
-    if let Some(n) = &f.number {
-        // No stored text holds NUL, and PostgreSQL refuses to bind one.
-        if n.contains('\0') {
-            w.push("FALSE".into());
-        } else {
-            w.push("t.number = ?".into());
-            v.push(p(n.clone()));
-        }
-    }
-    if !f.statuses.is_empty() {
-        w.push("t.status = ANY(?)".into());
-        v.push(p(f.statuses.iter().map(|s| s.0.clone()).collect::<Vec<String>>()));
-    }
-    if !f.categories.is_empty() {
-        w.push("t.status_category = ANY(?)".into());
-        v.push(p(f.categories.iter().map(|s| s.as_str().to_string()).collect::<Vec<String>>()));
-    }
-    if !f.department_ids.is_empty() {
-        w.push("t.department_id = ANY(?)".into());
-        v.push(p(f.department_ids.iter().map(|s| s.0).collect::<Vec<i64>>()));
-    }
-    match f.assignee {
-        None => {}
-        Some(None) => w.push("t.assignee_id IS NULL".into()),
-        Some(Some(a)) => {
-            w.push("t.assignee_id = ?".into());
-            v.push(p(a.0));
-        }
-    }
-    if let Some(r) = f.requester_id {
-        w.push("t.requester_id = ?".into());
-        v.push(p(r.0));
-    }
-    if let Some(o) = f.organization_id {
-        w.push("t.organization_id = ?".into());
-        v.push(p(o.0));
-    }
-    if !f.priorities.is_empty() {
-        w.push("t.priority = ANY(?)".into());
-        v.push(p(f.priorities.iter().map(|s| s.rank()).collect::<Vec<i64>>()));
-    }
-    if !f.types.is_empty() {
-        w.push("t.ticket_type = ANY(?)".into());
-        v.push(p(f.types.iter().map(|s| s.as_str().to_string()).collect::<Vec<String>>()));
-    }
-    for tag in &f.tags {
-        if tag.contains('\0') {
-            w.push("FALSE".into());
-            continue;
-        }
-        w.push("EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = ?)".into());
-        v.push(p(tag.clone()));
-    }
-    if let Some(a) = f.archived {
-        w.push("t.archived = ?".into());
-        v.push(p(b(a)));
-    }
-    if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let (sql, vals) = search::list_text_condition(text, f.text_in_notes);
-        w.push(sql);
-        v.extend(vals);
-    }
-    if let Some(view) = &f.view {
-        let (sql, vals) = view_sql(view);
-        w.push(sql);
-        v.extend(vals);
-    }
-    if let Some(want) = f.sla_breached {
-        w.push(sla_breached(want));
-    }
-    if let Some(t) = f.sla_due_before {
-        w.push(format!("{SLA_NEXT_DUE} < ?"));
-        v.push(p(ms(t)));
-    }
-    for (col, op, val) in [
-        ("created_at", ">=", f.created_after),
-        ("created_at", "<", f.created_before),
-        ("updated_at", ">=", f.updated_after),
-        ("updated_at", "<", f.updated_before),
-    ] {
-        if let Some(t) = val {
-            w.push(format!("t.{col} {op} ?"));
-            v.push(p(ms(t)));
-        }
-    }
-    (w.join(" AND "), v)
-}
-
-/// A view's conditions as one boolean expression and its values (`TRUE`
-/// when there are none).
-fn view_sql(view: &tessera_core::view::ResolvedConditions) -> (String, Vec<Param>) {
-    let mut w = Vec::new();
-    let mut v = Vec::new();
-    for c in &view.all {
-        let (sql, vals) = condition_sql(c);
-        w.push(sql);
-        v.extend(vals);
-    }
-    if !view.any.is_empty() {
-        let mut parts = Vec::new();
-        for c in &view.any {
-            let (sql, vals) = condition_sql(c);
-            parts.push(sql);
-            v.extend(vals);
-        }
-        w.push(format!("({})", parts.join(" OR ")));
-    }
-    if w.is_empty() { ("TRUE".into(), v) } else { (w.join(" AND "), v) }
-}
-
-/// The SQL of one resolved view condition (a boolean expression over `t`)
-/// and its values. Conditions were checked when the view was saved, so a
-/// value of an unexpected shape here matches nothing rather than failing.
-fn condition_sql(c: &Resolved) -> (String, Vec<Param>) {
-    let column = match &c.field {
-        Field::StatusCategory => return category_sql("t.status_category", c),
-        Field::Status => "t.status",
-        Field::Priority => "t.priority",
-        Field::Type => "t.ticket_type",
-        Field::Source => "t.source",
-        Field::DepartmentId => "t.department_id",
-        Field::AssigneeId => "t.assignee_id",
-        Field::RequesterId => "t.requester_id",
-        Field::OrganizationId => "t.organization_id",
-        Field::ServiceId => "t.service_id",
-        Field::FlaggedId => "t.flagged_id",
-        Field::Subject => "t.subject",
-        Field::Number => "t.number",
-        Field::Locked => "t.locked",
-        Field::Archived => "t.archived",
-        Field::QueueBoost => "t.queue_boost",
-        Field::CreatedAt => "t.created_at",
-        Field::UpdatedAt => "t.updated_at",
-        Field::LastCustomerReplyAt => "t.last_customer_reply_at",
-        Field::LastAgentReplyAt => "t.last_agent_reply_at",
-        Field::AwaitingAgentSince => "t.awaiting_agent_since",
-        Field::SolvedAt => "t.solved_at",
-        Field::DueAt => "t.due_at",
-        Field::SlaBreached => return sla_breached_sql(&c.value, c.operator),
-        Field::SlaNextDueAt => SLA_NEXT_DUE,
-        Field::Tags => return tags_sql(c),
-        Field::Custom(key) => return custom_sql(key, c),
-    };
-    value_sql(column, c)
-}
-
-/// A status-category condition (values are category ranks, see
-/// `tessera_core::view::category_rank`) as `column IN (the categories it
-/// selects)`.
-fn category_sql(column: &str, c: &Resolved) -> (String, Vec<Param>) {
-    use Operator::*;
-    let ranks = match &c.value {
-        ResolvedValue::Ints(v) => v.clone(),
-        _ => Vec::new(),
-    };
-    let chosen: Vec<String> = StatusCategory::ALL
-        .into_iter()
-        .filter(|cat| {
-            let r = tessera_core::view::category_rank(*cat);
-            match c.operator {
-                Is | In => ranks.contains(&r),
-                IsNot | NotIn => !ranks.contains(&r),
-                LessThan => ranks.first().is_some_and(|b| r < *b),
-                GreaterThan => ranks.first().is_some_and(|b| r > *b),
-                // A ticket always has a category.
-                Present => true,
-                _ => false,
-            }
-        })
-        .map(|c| c.as_str().to_string())
-        .collect();
-    match chosen.len() {
-        0 => ("FALSE".into(), vec![]),
-        n if n == StatusCategory::ALL.len() => ("TRUE".into(), vec![]),
-        _ => (format!("{column} = ANY(?)"), vec![p(chosen)]),
-    }
-}
-
-/// `column <operator> value` for one resolved condition.
-fn value_sql(column: &str, c: &Resolved) -> (String, Vec<Param>) {
-    use Operator::*;
-    let nothing = || ("FALSE".to_string(), Vec::new());
-    let ints = |v: &[i64]| v.iter().map(|i| p(*i)).collect::<Vec<_>>();
-    let texts = |v: &[String]| v.iter().map(|t| p(t.clone())).collect::<Vec<_>>();
-    match (&c.value, c.operator) {
-        (_, Present) => (format!("{column} IS NOT NULL"), vec![]),
-        (_, Absent) => (format!("{column} IS NULL"), vec![]),
-        (ResolvedValue::Flag(f), Is) => (format!("{column} = ?"), vec![p(b(*f))]),
-        (ResolvedValue::Flag(f), IsNot) => (format!("{column} != ?"), vec![p(b(*f))]),
-        (ResolvedValue::Time(t), LessThan) => (format!("{column} < ?"), vec![p(ms(*t))]),
-        (ResolvedValue::Time(t), GreaterThan) => (format!("{column} > ?"), vec![p(ms(*t))]),
-        (ResolvedValue::Ints(v), op) => compare(column, op, ints(v)),
-        // ILIKE: SQLite's LIKE ignores case too.
-        (ResolvedValue::Texts(v), Contains) if c.field == Field::Subject && !v.is_empty() => {
-            (format!("{column} ILIKE ? ESCAPE '\\'"), vec![p(like(&v[0]))])
-        }
-        (ResolvedValue::Texts(v), NotContains) if c.field == Field::Subject && !v.is_empty() => {
-            (format!("{column} NOT ILIKE ? ESCAPE '\\'"), vec![p(like(&v[0]))])
-        }
-        (ResolvedValue::Texts(v), op @ (Is | IsNot | In | NotIn)) => compare(column, op, texts(v)),
-        (ResolvedValue::Texts(v), op @ (LessThan | GreaterThan)) if !v.is_empty() => {
-            let sign = if op == LessThan { "<" } else { ">" };
-            (format!("{column} COLLATE \"C\" {sign} ?"), texts(&v[..1]))
-        }
-        _ => nothing(),
-    }
-}
-
-/// The earliest due time of the ticket's running SLA targets (stored beside
-/// the ticket; `NULL` when none runs).
-const SLA_NEXT_DUE: &str = "(SELECT s.next_due_at FROM ticket_sla s WHERE s.ticket_id = t.id)";
-
-/// Whether an SLA target of the ticket is breached, as `op` a flag.
-fn sla_breached_sql(value: &ResolvedValue, op: Operator) -> (String, Vec<Param>) {
-    let wanted = match (value, op) {
-        (ResolvedValue::Flag(f), Operator::Is) => *f,
-        (ResolvedValue::Flag(f), Operator::IsNot) => !*f,
-        _ => return ("FALSE".into(), vec![]),
-    };
-    (sla_breached(wanted), vec![])
-}
-
-/// The condition "an SLA target of `t` is (not) breached".
-pub(crate) fn sla_breached(wanted: bool) -> String {
-    let exists = "EXISTS (SELECT 1 FROM ticket_sla s WHERE s.ticket_id = t.id AND s.breached = 1)";
-    if wanted { exists.to_string() } else { format!("NOT {exists}") }
-}
-
-fn like(text: &str) -> String {
-    format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
-}
-
-/// `column op values` where an empty column is "not" every value.
-fn compare(column: &str, op: Operator, values: Vec<Param>) -> (String, Vec<Param>) {
-    use Operator::*;
-    let n = values.len();
-    if n == 0 {
-        return (if matches!(op, IsNot | NotIn) { "TRUE" } else { "FALSE" }.to_string(), vec![]);
-    }
-    let list = vec!["?"; n].join(", ");
-    let sql = match op {
-        Is if n == 1 => format!("{column} = ?"),
-        Is | In => format!("{column} IN ({list})"),
-        IsNot if n == 1 => format!("({column} IS NULL OR {column} != ?)"),
-        IsNot | NotIn => format!("({column} IS NULL OR {column} NOT IN ({list}))"),
-        LessThan => format!("{column} < ?"),
-        GreaterThan => format!("{column} > ?"),
-        _ => return ("FALSE".to_string(), vec![]),
-    };
-    let values = if matches!(op, LessThan | GreaterThan) { values.into_iter().take(1).collect() } else { values };
-    (sql, values)
-}
-
-fn tags_sql(c: &Resolved) -> (String, Vec<Param>) {
-    use Operator::*;
-    let tags = match &c.value {
-        ResolvedValue::Texts(t) => t.clone(),
-        _ => Vec::new(),
-    };
-    let has_any = "EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = ANY(?))".to_string();
-    match c.operator {
-        Present => ("EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id)".into(), vec![]),
-        Absent => ("NOT EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id)".into(), vec![]),
-        _ if tags.is_empty() => ("FALSE".into(), vec![]),
-        Is | Contains | In => (has_any, vec![p(tags)]),
-        IsNot | NotContains | NotIn => (format!("NOT {has_any}"), vec![p(tags)]),
-        _ => ("FALSE".into(), vec![]),
-    }
-}
-
-/// A condition on a custom field's value in the ticket's JSON. Values are
-/// compared as JSON (numbers as numbers, texts as texts), like SQLite's
-/// `json_extract`; a JSON `null` counts as no value.
-fn custom_sql(key: &str, c: &Resolved) -> (String, Vec<Param>) {
-    use Operator::*;
-    // Spliced as a string literal (quotes doubled), so the column
-    // expression holds no placeholder and may be repeated.
-    let key = key.replace(['\'', '?'], "");
-    let col = format!("NULLIF(t.custom_fields::jsonb -> '{key}', 'null'::jsonb)");
-    let vals: Vec<&serde_json::Value> = match &c.value {
-        ResolvedValue::Json(v) => v.iter().collect(),
-        _ => Vec::new(),
-    };
-    match c.operator {
-        Present => (format!("{col} IS NOT NULL"), vec![]),
-        Absent => (format!("{col} IS NULL"), vec![]),
-        Contains | NotContains => {
-            let Some(serde_json::Value::String(text)) = vals.first() else { return ("FALSE".into(), vec![]) };
-            // A text containing it, or a list (multiselect) holding it.
-            let has = format!(
-                "COALESCE(({col} #>> '{{}}') ILIKE ? ESCAPE '\\' OR (jsonb_typeof({col}) = 'array' \
-                 AND EXISTS (SELECT 1 FROM jsonb_array_elements_text({col}) j WHERE j = ?)), FALSE)"
-            );
-            let out = vec![p(like(text)), p(text.clone())];
-            if c.operator == Contains { (has, out) } else { (format!("NOT {has}"), out) }
-        }
-        op => {
-            let params: Vec<Param> =
-                vals.iter().map(|v| p(serde_json::to_string(v).unwrap_or_else(|_| "null".into()))).collect();
-            let (sql, params) = compare(&col, op, params);
-            // Each value is JSON text (sent as text: the driver cannot send
-            // a String as jsonb): compare it as jsonb.
-            (sql.replace('?', "(?::text)::jsonb"), params)
-        }
-    }
-}
-
-fn sort_column(f: SortField) -> &'static str {
-    match f {
-        SortField::CreatedAt => "t.created_at",
-        SortField::UpdatedAt => "t.updated_at",
-        SortField::Priority => "t.priority",
-        SortField::Id => "t.id",
-        // SQLite's CAST reads the leading digits (0 when there are none).
-        SortField::Number => "COALESCE(substring(t.number FROM '^[0-9]{1,18}')::bigint, 0)",
-        // SQLite's NOCASE: folded case, then code points.
-        SortField::Subject => "lower(t.subject) COLLATE \"C\"",
-        SortField::Requester => "(SELECT lower(u.name) FROM users u WHERE u.id = t.requester_id) COLLATE \"C\"",
-        SortField::Department => "(SELECT lower(d.name) FROM departments d WHERE d.id = t.department_id) COLLATE \"C\"",
-        SortField::Assignee => {
-            "COALESCE((SELECT lower(u.name) FROM users u WHERE u.id = t.assignee_id), '') COLLATE \"C\""
-        }
-        SortField::Status => {
-            "CASE t.status_category WHEN 'new' THEN 0 WHEN 'open' THEN 1 WHEN 'pending' THEN 2 \
-             WHEN 'hold' THEN 3 WHEN 'solved' THEN 4 ELSE 5 END"
-        }
-        SortField::Wait => "COALESCE(t.awaiting_agent_since, 9223372036854775807)",
-        SortField::Queue => "t.priority",
-        SortField::SlaDue => {
-            "COALESCE((SELECT s.next_due_at FROM ticket_sla s WHERE s.ticket_id = t.id), 9223372036854775807)"
-        }
-    }
-}
-
-/// A page of tickets: keyset cursors for the orders that have them, offsets
-/// for the others; ties broken by id.
-pub async fn list_tickets(c: &impl Db, q: &TicketQuery) -> StoreResult<Vec<Ticket>> {
-    let (mut w, mut v) = where_clause(q);
-    let col = sort_column(q.sort.field);
-    let dir = if q.sort.descending { "DESC" } else { "ASC" };
-    if let Some(cur) = q.after.filter(|_| q.sort.field.keyset()) {
-        let cmp = if q.sort.descending { "<" } else { ">" };
-        w.push_str(&format!(" AND ({col}, t.id) {cmp} (?, ?)"));
-        v.push(p(cur.value));
-        v.push(p(cur.id.0));
-    }
-    let boost = if q.sort.boosted_first || q.sort.field == SortField::Queue { "t.queue_boost DESC, " } else { "" };
-    let order = if q.sort.field == SortField::Queue {
-        "t.priority DESC, COALESCE(t.awaiting_agent_since, 9223372036854775807) ASC, t.id ASC".to_string()
-    } else {
-        format!("{col} {dir}, t.id {dir}")
-    };
-    let limit = q.limit.clamp(1, 1000);
-    let sql = format!(
-        "SELECT {} FROM tickets t WHERE {w} ORDER BY {boost}{order} LIMIT {limit} OFFSET {}",
-        *TICKET_SELECT, q.offset
-    );
-    all(query_dynamic(c, &numbered(&sql), &refs(&v)).await?, ticket_from_row)
-}
-
-/// The exact count of a query (paging ignored).
-pub async fn count_tickets(c: &impl Db, q: &TicketQuery) -> StoreResult<u64> {
-    let (w, v) = where_clause(q);
-    let sql = format!("SELECT COUNT(*) FROM tickets t WHERE {w}");
-    let rows = query_dynamic(c, &numbered(&sql), &refs(&v)).await?;
-    let n: i64 = rows.first().ok_or_else(|| StoreError::Backend("COUNT answered no row".into()))?.int(0)?;
-    Ok(u64::try_from(n).unwrap_or(0))
+/// Rows of SQL assembled at run time (see [`query_dynamic`]).
+async fn dynamic(c: &impl Db, sql: &Fragment) -> StoreResult<Vec<tokio_postgres::Row>> {
+    query_dynamic(c, &POSTGRES.finish(&sql.sql), &bound(&binds(&sql.values))).await
 }
 
 async fn attach_ids(c: &impl Db, ticket: TicketId, messages: &mut [Message]) -> StoreResult<()> {
@@ -754,150 +311,236 @@ async fn attach_ids(c: &impl Db, ticket: TicketId, messages: &mut [Message]) -> 
         &[&ticket.0],
     )
     .await?;
-    let mut by_message: HashMap<i64, Vec<AttachmentId>> = HashMap::new();
-    for r in &rows {
-        by_message.entry(r.int(1)?).or_default().push(AttachmentId(r.int(0)?));
+    attach(messages, all(rows, |r| Ok((r.int(0)?, r.int(1)?)))?);
+    Ok(())
+}
+
+#[async_trait]
+impl TicketStore for PgStore {
+    async fn commit(&self, change: ChangeSet) -> StoreResult<CommitOutcome> {
+        // Every update (with its version check), every creation, then all
+        // the events at the end (see `EVENT_LOCK`).
+        let outcome = transaction!(self, |tx| {
+            let mut out = CommitOutcome::default();
+            let mut pending: Vec<PendingEvents> = Vec::new();
+            for update in change.updates {
+                let (ids, events) = apply_update(tx, update).await?;
+                pending.push(events);
+                out.updated.push(ids);
+            }
+            for create in change.creates {
+                let (ids, events) = apply_create(tx, create).await?;
+                pending.push(events);
+                out.created.push(ids);
+            }
+            let n_updates = out.updated.len();
+            for (i, (ticket, version, events, messages)) in pending.into_iter().enumerate() {
+                let ids = insert_events(tx, ticket, version, &events, &messages).await?;
+                if i < n_updates {
+                    out.updated[i].event_ids = ids;
+                } else {
+                    out.created[i - n_updates].event_ids = ids;
+                }
+            }
+            Ok(out)
+        });
+        if outcome.is_ok() {
+            // Our own LISTEN hears it too; this only saves the round trip.
+            self.listener.signal().notify_waiters();
+        }
+        outcome
     }
-    for m in messages {
+
+    async fn ticket(&self, id: TicketId) -> StoreResult<Option<Ticket>> {
+        let c = &self.client().await?;
+        let sql = format!("SELECT {} FROM tickets t WHERE t.id = $1", *TICKET_SELECT);
+        one(query_opt(c, &sql, &[&id.0]).await?, ticket_from_row)
+    }
+
+    async fn ticket_by_number(&self, number: &str) -> StoreResult<Option<Ticket>> {
+        let c = &self.client().await?;
+        if number.contains('\0') {
+            return Ok(None);
+        }
+        let sql = format!("SELECT {} FROM tickets t WHERE t.number = $1", *TICKET_SELECT);
+        one(query_opt(c, &sql, &[&number]).await?, ticket_from_row)
+    }
+
+    async fn list_tickets(&self, q: &TicketQuery) -> StoreResult<Vec<Ticket>> {
+        let c = &self.client().await?;
+        all(dynamic(c, &TICKETS.page(q, "")).await?, ticket_from_row)
+    }
+
+    async fn count_tickets(&self, q: &TicketQuery) -> StoreResult<u64> {
+        let c = &self.client().await?;
+        let rows = dynamic(c, &TICKETS.count(q, "")).await?;
+        let n: i64 = PgRow(rows.first().ok_or_else(|| StoreError::Backend("COUNT answered no row".into()))?).int(0)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn messages(&self, ticket: TicketId, include_notes: bool) -> StoreResult<Vec<Message>> {
+        let c = &self.client().await?;
+        let sql = if include_notes {
+            format!("SELECT {MESSAGE_SELECT} FROM messages WHERE ticket_id = $1 ORDER BY id")
+        } else {
+            format!("SELECT {MESSAGE_SELECT} FROM messages WHERE ticket_id = $1 AND kind = 'reply' ORDER BY id")
+        };
+        let mut out = all(query(c, &sql, &[&ticket.0]).await?, message_from_row)?;
+        attach_ids(c, ticket, &mut out).await?;
+        Ok(out)
+    }
+
+    async fn message(&self, id: MessageId) -> StoreResult<Option<Message>> {
+        let c = &self.client().await?;
+        let sql = format!("SELECT {MESSAGE_SELECT} FROM messages WHERE id = $1");
+        let Some(mut m) = one(query_opt(c, &sql, &[&id.0]).await?, message_from_row)? else {
+            return Ok(None);
+        };
         if m.deleted_at.is_none() {
-            m.attachment_ids = by_message.remove(&m.id.0).unwrap_or_default();
+            let rows = query(c, "SELECT id FROM attachments WHERE message_id = $1 ORDER BY id", &[&id.0]).await?;
+            m.attachment_ids = all(rows, |r| Ok(AttachmentId(r.int(0)?)))?;
+        }
+        Ok(Some(m))
+    }
+
+    async fn message_edits(&self, id: MessageId) -> StoreResult<Vec<MessageEdit>> {
+        let c = &self.client().await?;
+        let rows = query(
+            c,
+            "SELECT message_id, editor_id, previous_body, previous_html, edited_at FROM message_edits \
+             WHERE message_id = $1 ORDER BY id",
+            &[&id.0],
+        )
+        .await?;
+        all(rows, |r| {
+            Ok(MessageEdit {
+                message_id: MessageId(r.int(0)?),
+                editor_id: UserId(r.int(1)?),
+                previous_body: r.text(2)?,
+                previous_html: r.text_opt(3)?,
+                edited_at: r.ts(4)?,
+            })
+        })
+    }
+
+    async fn ticket_events(&self, ticket: TicketId) -> StoreResult<Vec<Event>> {
+        let c = &self.client().await?;
+        let sql = format!("SELECT {EVENT_SELECT} FROM events WHERE ticket_id = $1 ORDER BY id");
+        all(query(c, &sql, &[&ticket.0]).await?, event_from_row)
+    }
+
+    async fn events_after(&self, after: EventId, limit: u32) -> StoreResult<Vec<Event>> {
+        let sql = format!("SELECT {EVENT_SELECT} FROM events WHERE id > $1 ORDER BY id LIMIT $2");
+        let rows = query(&self.client().await?, &sql, &[&after.0, &i64::from(limit.clamp(1, 10_000))]).await?;
+        all(rows, event_from_row)
+    }
+
+    async fn event(&self, id: EventId) -> StoreResult<Option<Event>> {
+        let c = &self.client().await?;
+        let sql = format!("SELECT {EVENT_SELECT} FROM events WHERE id = $1");
+        one(query_opt(c, &sql, &[&id.0]).await?, event_from_row)
+    }
+
+    async fn ticket_at(&self, ticket: TicketId, version: i64) -> StoreResult<Option<Ticket>> {
+        let c = &self.client().await?;
+        let id = ticket;
+        let sql = "SELECT ticket FROM ticket_versions WHERE ticket_id = $1 AND version = $2";
+        match query_opt(c, sql, &[&id.0, &version]).await? {
+            Some(row) => tessera_store::snapshot::from_text(&PgRow(&row).text(0)?).map(Some),
+            None => Ok(None),
         }
     }
-    Ok(())
-}
 
-/// A ticket's messages, oldest first.
-pub async fn messages(c: &impl Db, ticket: TicketId, include_notes: bool) -> StoreResult<Vec<Message>> {
-    let sql = if include_notes {
-        format!("SELECT {MESSAGE_SELECT} FROM messages WHERE ticket_id = $1 ORDER BY id")
-    } else {
-        format!("SELECT {MESSAGE_SELECT} FROM messages WHERE ticket_id = $1 AND kind = 'reply' ORDER BY id")
-    };
-    let mut out = all(query(c, &sql, &[&ticket.0]).await?, message_from_row)?;
-    attach_ids(c, ticket, &mut out).await?;
-    Ok(out)
-}
-
-/// The searchable messages of several tickets (for snippets).
-pub async fn snippet_messages(c: &impl Db, tickets: &[TicketId], include_notes: bool) -> StoreResult<Vec<Message>> {
-    if tickets.is_empty() {
-        return Ok(Vec::new());
+    async fn latest_event_id(&self) -> StoreResult<EventId> {
+        let c = &self.client().await?;
+        let id: Option<i64> = PgRow(&query_one(c, "SELECT MAX(id) FROM events", &[]).await?).int_opt(0)?;
+        Ok(EventId(id.unwrap_or(0)))
     }
-    let kind = if include_notes { "" } else { " AND kind = 'reply'" };
-    let sql = format!(
-        "SELECT {MESSAGE_SELECT} FROM messages WHERE ticket_id = ANY($1) AND deleted_at IS NULL AND encrypted = 0{kind} \
-         ORDER BY ticket_id, id"
-    );
-    let ids: Vec<i64> = tickets.iter().map(|t| t.0).collect();
-    all(query(c, &sql, &[&ids]).await?, message_from_row)
-}
 
-/// One message with its attachment ids.
-pub async fn message(c: &impl Db, id: MessageId) -> StoreResult<Option<Message>> {
-    let sql = format!("SELECT {MESSAGE_SELECT} FROM messages WHERE id = $1");
-    let Some(mut m) = one(query_opt(c, &sql, &[&id.0]).await?, message_from_row)? else {
-        return Ok(None);
-    };
-    if m.deleted_at.is_none() {
-        let rows = query(c, "SELECT id FROM attachments WHERE message_id = $1 ORDER BY id", &[&id.0]).await?;
-        m.attachment_ids = all(rows, |r| Ok(AttachmentId(r.int(0)?)))?;
+    async fn wait_for_events(&self, after: EventId, timeout: std::time::Duration) {
+        // Registered before the look at the log, so a commit in between
+        // still wakes us.
+        let woken = self.listener.signal().notified();
+        if self.latest_event_id().await.is_ok_and(|latest| latest > after) {
+            return;
+        }
+        let _ = tokio::time::timeout(timeout, woken).await;
     }
-    Ok(Some(m))
-}
 
-/// A message's edit history.
-pub async fn message_edits(c: &impl Db, id: MessageId) -> StoreResult<Vec<MessageEdit>> {
-    let rows = query(
-        c,
-        "SELECT message_id, editor_id, previous_body, previous_html, edited_at FROM message_edits \
-         WHERE message_id = $1 ORDER BY id",
-        &[&id.0],
-    )
-    .await?;
-    all(rows, |r| {
-        Ok(MessageEdit {
-            message_id: MessageId(r.int(0)?),
-            editor_id: UserId(r.int(1)?),
-            previous_body: r.text(2)?,
-            previous_html: r.text_opt(3)?,
-            edited_at: r.ts(4)?,
+    async fn agent_loads(&self, dept: DepartmentId) -> StoreResult<Vec<AgentLoad>> {
+        let c = &self.client().await?;
+        let rows = query(
+            c,
+            "SELECT m.user_id,
+                (SELECT COUNT(*) FROM tickets t WHERE t.assignee_id = m.user_id AND t.deleted_at IS NULL
+                    AND t.status_category NOT IN ($2, $3)),
+                (SELECT MAX(t.created_at) FROM tickets t WHERE t.assignee_id = m.user_id AND t.department_id = m.department_id)
+             FROM department_members m JOIN users u ON u.id = m.user_id
+             WHERE m.department_id = $1 AND u.disabled = 0 AND u.role IN ('agent', 'admin')
+             ORDER BY m.user_id",
+            &[&dept.0, &StatusCategory::Solved.as_str(), &StatusCategory::Closed.as_str()],
+        )
+        .await?;
+        all(rows, |r| {
+            Ok(AgentLoad { user_id: UserId(r.int(0)?), open_tickets: r.int::<u64>(1)?, last_assigned_at: r.ts_opt(2)? })
         })
-    })
-}
-
-/// A ticket's events.
-pub async fn ticket_events(c: &impl Db, ticket: TicketId) -> StoreResult<Vec<Event>> {
-    let sql = format!("SELECT {EVENT_SELECT} FROM events WHERE ticket_id = $1 ORDER BY id");
-    all(query(c, &sql, &[&ticket.0]).await?, event_from_row)
-}
-
-/// Events after an id.
-pub async fn events_after(c: &impl Db, after: EventId, limit: u32) -> StoreResult<Vec<Event>> {
-    let sql = format!("SELECT {EVENT_SELECT} FROM events WHERE id > $1 ORDER BY id LIMIT $2");
-    all(query(c, &sql, &[&after.0, &i64::from(limit.clamp(1, 10_000))]).await?, event_from_row)
-}
-
-/// One event.
-pub async fn event(c: &impl Db, id: EventId) -> StoreResult<Option<Event>> {
-    let sql = format!("SELECT {EVENT_SELECT} FROM events WHERE id = $1");
-    one(query_opt(c, &sql, &[&id.0]).await?, event_from_row)
-}
-
-/// The ticket kept at a version.
-pub async fn ticket_at(c: &impl Db, id: TicketId, version: i64) -> StoreResult<Option<Ticket>> {
-    let sql = "SELECT ticket FROM ticket_versions WHERE ticket_id = $1 AND version = $2";
-    match query_opt(c, sql, &[&id.0, &version]).await? {
-        Some(row) => tessera_store::snapshot::from_text(&row.text(0)?).map(Some),
-        None => Ok(None),
     }
-}
 
-/// The newest event id.
-pub async fn latest_event_id(c: &impl Db) -> StoreResult<EventId> {
-    let id: Option<i64> = query_one(c, "SELECT MAX(id) FROM events", &[]).await?.int_opt(0)?;
-    Ok(EventId(id.unwrap_or(0)))
-}
-
-/// Workloads of a department's active agents.
-pub async fn agent_loads(c: &impl Db, dept: DepartmentId) -> StoreResult<Vec<AgentLoad>> {
-    let rows = query(
-        c,
-        "SELECT m.user_id,
-            (SELECT COUNT(*) FROM tickets t WHERE t.assignee_id = m.user_id AND t.deleted_at IS NULL
-                AND t.status_category NOT IN ($2, $3)),
-            (SELECT MAX(t.created_at) FROM tickets t WHERE t.assignee_id = m.user_id AND t.department_id = m.department_id)
-         FROM department_members m JOIN users u ON u.id = m.user_id
-         WHERE m.department_id = $1 AND u.disabled = 0 AND u.role IN ('agent', 'admin')
-         ORDER BY m.user_id",
-        &[&dept.0, &StatusCategory::Solved.as_str(), &StatusCategory::Closed.as_str()],
-    )
-    .await?;
-    all(rows, |r| {
-        Ok(AgentLoad { user_id: UserId(r.int(0)?), open_tickets: r.int::<u64>(1)?, last_assigned_at: r.ts_opt(2)? })
-    })
-}
-
-/// Records a read and clears the side's unread mark.
-pub async fn mark_read(tx: &Tx<'_>, ticket: TicketId, user: UserId, staff: bool, at: Timestamp) -> StoreResult<()> {
-    let col = if staff { "agent_unread" } else { "customer_unread" };
-    let n = execute(tx, &format!("UPDATE tickets SET {col} = 0 WHERE id = $1"), &[&ticket.0]).await?;
-    if n != 1 {
-        return Err(StoreError::NotFound);
-    }
-    execute(
-        tx,
-        "INSERT INTO ticket_reads (ticket_id, user_id, read_at) VALUES ($1, $2, $3)
-         ON CONFLICT (ticket_id, user_id) DO UPDATE SET read_at = excluded.read_at",
-        &[&ticket.0, &user.0, &ms(at)],
-    )
-    .await?;
-    Ok(())
-}
-
-/// When a user last read a ticket.
-pub async fn last_read(c: &impl Db, ticket: TicketId, user: UserId) -> StoreResult<Option<Timestamp>> {
-    let row =
-        query_opt(c, "SELECT read_at FROM ticket_reads WHERE ticket_id = $1 AND user_id = $2", &[&ticket.0, &user.0])
+    async fn mark_read(&self, ticket: TicketId, user: UserId, staff: bool, at: Timestamp) -> StoreResult<()> {
+        transaction!(self, |tx| {
+            let col = if staff { "agent_unread" } else { "customer_unread" };
+            let n = execute(tx, &format!("UPDATE tickets SET {col} = 0 WHERE id = $1"), &[&ticket.0]).await?;
+            if n != 1 {
+                return Err(StoreError::NotFound);
+            }
+            execute(
+                tx,
+                "INSERT INTO ticket_reads (ticket_id, user_id, read_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (ticket_id, user_id) DO UPDATE SET read_at = excluded.read_at",
+                &[&ticket.0, &user.0, &ms(at)],
+            )
             .await?;
-    one(row, |r| r.ts(0))
+            Ok(())
+        })
+    }
+
+    async fn last_read(&self, ticket: TicketId, user: UserId) -> StoreResult<Option<Timestamp>> {
+        let c = &self.client().await?;
+        let row = query_opt(
+            c,
+            "SELECT read_at FROM ticket_reads WHERE ticket_id = $1 AND user_id = $2",
+            &[&ticket.0, &user.0],
+        )
+        .await?;
+        one(row, |r| r.ts(0))
+    }
+
+    async fn insert_attachment(&self, mut a: AttachmentRecord) -> StoreResult<AttachmentRecord> {
+        transaction!(self, |tx| {
+            let row = query_one(
+                tx,
+                "INSERT INTO attachments (sha256, filename, content_type, size, uploader_id, ticket_id, message_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                &[
+                    &a.sha256,
+                    &a.filename,
+                    &a.content_type,
+                    &a.size,
+                    &a.uploader_id.0,
+                    &a.ticket_id.map(|t| t.0),
+                    &a.message_id.map(|m| m.0),
+                    &ms(a.created_at),
+                ],
+            )
+            .await?;
+            a.id = AttachmentId(new_id(&row)?);
+            Ok(a)
+        })
+    }
+
+    async fn attachment(&self, id: AttachmentId) -> StoreResult<Option<AttachmentRecord>> {
+        let c = &self.client().await?;
+        let sql = format!("SELECT {ATTACHMENT_SELECT} FROM attachments WHERE id = $1");
+        one(query_opt(c, &sql, &[&id.0]).await?, attachment_from_row)
+    }
 }

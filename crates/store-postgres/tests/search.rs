@@ -20,8 +20,8 @@ use tessera_core::{
     Timestamp, User, UserId,
 };
 use tessera_store::{
-    ChangeSet, MessageRef, NewEvent, NewMessage, SearchExpr, SearchOrder, SearchQuery, Store, StoreError, TicketChange,
-    TicketCreate, TicketSlaRecord,
+    ChangeSet, DirectoryStore, MessageRef, NewEvent, NewMessage, SearchExpr, SearchOrder, SearchQuery, SearchStore,
+    SlaStore, Store, StoreError, TicketChange, TicketCreate, TicketSlaRecord, TicketStore,
 };
 use tessera_store_postgres::PgStore;
 use tessera_store_postgres::testing::TempDatabase;

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::sync::Arc;
-use tessera_store::Store;
+use tessera_store::{CatalogueStore, IntegrationStore, Store, TicketStore};
 use tessera_store_postgres::PgStore;
 use tessera_store_postgres::testing::TempDatabase;
 

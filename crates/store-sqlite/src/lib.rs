@@ -4,10 +4,20 @@
 //! (see [`pool`]); a pool of read-only connections serves reads, which in WAL
 //! mode never wait for the writer. `synchronous = FULL` makes every
 //! acknowledged write durable.
+//!
+//! Each of the store's sub-traits is implemented in the module that holds
+//! its SQL (`tickets`, `search_query`, `directory`, `catalogue`, `access`,
+//! `views`, `hooks`, `sla`); a method says where its statements run —
+//! `read` (scans, counts, searches on the blocking pool), `lookup` (a lookup by
+//! key on the calling task) or `write` (the writer thread). The SQL both
+//! backends share, with SQLite's spelling ([`tessera_store::sql::SQLITE`]),
+//! is in [`tessera_store::sql`].
 #![forbid(unsafe_code)]
 
+mod access;
+mod catalogue;
 mod checkpoint;
-mod entities;
+mod directory;
 mod hooks;
 pub mod migrate;
 pub mod pool;
@@ -18,18 +28,11 @@ mod sla;
 mod tickets;
 mod views;
 
-use async_trait::async_trait;
 use pool::{Readers, Writer};
 use rows::SqlResultExt;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tessera_core::custom_field::CustomFieldDef;
-use tessera_core::ids::*;
-use tessera_core::status::Status;
-use tessera_core::{
-    Department, Event, Message, MessageEdit, Organization, Service, ServiceKind, Ticket, Timestamp, User,
-};
 use tessera_store::*;
 
 /// Readers in the pool.
@@ -164,457 +167,38 @@ impl SqliteStore {
         })
     }
 
-    /// Rebuilds the search index in batches of [`REINDEX_BATCH`] tickets,
-    /// each its own write (so the server keeps writing meanwhile), then
-    /// merges the index and clears the stale mark.
-    pub async fn rebuild_index(&self, observer: Option<ReindexObserver>) -> StoreResult<ReindexStats> {
-        let total = self.readers.read(search_index::ticket_count).await?;
-        self.writer.write(search_index::clear).await?;
-        let mut stats = ReindexStats::default();
-        let mut after = 0i64;
-        loop {
-            let batch = self.writer.write(move |c| search_index::rebuild_batch(c, after, REINDEX_BATCH)).await?;
-            let Some(last) = batch.last_id else { break };
-            after = last;
-            stats.tickets += batch.tickets;
-            stats.messages += batch.messages;
-            if let Some(o) = &observer {
-                o(ReindexProgress { done: stats.tickets, total: total.max(stats.tickets), last_id: TicketId(last) });
-            }
-        }
-        self.writer
-            .write(|c: &Connection| {
-                search_index::optimize(c)?;
-                c.execute("DELETE FROM settings WHERE key = ?1", [search_index::STALE_KEY]).db()?;
-                Ok(())
-            })
-            .await?;
-        Ok(stats)
-    }
-
     /// Where the database lives.
     pub fn path(&self) -> &Path {
         &self.path
     }
-}
 
-macro_rules! read {
-    ($self:ident, |$c:ident| $body:expr) => {
-        $self.readers.read(move |$c: &Connection| $body).await
-    };
-}
-
-/// A lookup by key with a small answer: see [`Readers::read_now`].
-macro_rules! read_now {
-    ($self:ident, |$c:ident| $body:expr) => {
-        $self.readers.read_now(move |$c: &Connection| $body).await
-    };
-}
-
-macro_rules! write {
-    ($self:ident, |$c:ident| $body:expr) => {
-        $self.writer.write(move |$c: &Connection| $body).await
-    };
-}
-
-#[async_trait]
-impl Store for SqliteStore {
-    async fn commit(&self, change: ChangeSet) -> StoreResult<CommitOutcome> {
-        let outcome = write!(self, |c| tickets::commit(c, change));
-        if outcome.is_ok() {
-            self.events.notify_waiters();
-        }
-        outcome
-    }
-    async fn ticket(&self, id: TicketId) -> StoreResult<Option<Ticket>> {
-        read_now!(self, |c| tickets::ticket(c, id))
-    }
-    async fn ticket_by_number(&self, number: &str) -> StoreResult<Option<Ticket>> {
-        let number = number.to_string();
-        read_now!(self, |c| tickets::ticket_by_number(c, &number))
-    }
-    async fn list_tickets(&self, query: &TicketQuery) -> StoreResult<Vec<Ticket>> {
-        let q = query.clone();
-        read!(self, |c| tickets::list_tickets(c, &q))
-    }
-    async fn count_tickets(&self, query: &TicketQuery) -> StoreResult<u64> {
-        let q = query.clone();
-        read!(self, |c| tickets::count_tickets(c, &q))
-    }
-    async fn messages(&self, ticket: TicketId, include_notes: bool) -> StoreResult<Vec<Message>> {
-        read_now!(self, |c| tickets::messages(c, ticket, include_notes))
-    }
-    async fn message(&self, id: MessageId) -> StoreResult<Option<Message>> {
-        read_now!(self, |c| tickets::message(c, id))
-    }
-    async fn message_edits(&self, id: MessageId) -> StoreResult<Vec<MessageEdit>> {
-        read!(self, |c| tickets::message_edits(c, id))
-    }
-    async fn ticket_events(&self, ticket: TicketId) -> StoreResult<Vec<Event>> {
-        read!(self, |c| tickets::ticket_events(c, ticket))
-    }
-    async fn events_after(&self, after: EventId, limit: u32) -> StoreResult<Vec<Event>> {
-        read!(self, |c| tickets::events_after(c, after, limit))
-    }
-    async fn event(&self, id: EventId) -> StoreResult<Option<Event>> {
-        read!(self, |c| tickets::event(c, id))
-    }
-    async fn ticket_at(&self, ticket: TicketId, version: i64) -> StoreResult<Option<Ticket>> {
-        read!(self, |c| tickets::ticket_at(c, ticket, version))
-    }
-    async fn latest_event_id(&self) -> StoreResult<EventId> {
-        read_now!(self, |c| tickets::latest_event_id(c))
-    }
-    async fn wait_for_events(&self, after: EventId, timeout: std::time::Duration) {
-        // Registered before the look at the log, so a commit in between
-        // still wakes us.
-        let woken = self.events.notified();
-        if self.latest_event_id().await.is_ok_and(|latest| latest > after) {
-            return;
-        }
-        let _ = tokio::time::timeout(timeout, woken).await;
-    }
-    async fn agent_loads(&self, department: DepartmentId) -> StoreResult<Vec<AgentLoad>> {
-        read!(self, |c| tickets::agent_loads(c, department))
-    }
-    async fn mark_read(&self, ticket: TicketId, user: UserId, staff: bool, at: Timestamp) -> StoreResult<()> {
-        write!(self, |c| tickets::mark_read(c, ticket, user, staff, at))
-    }
-    async fn last_read(&self, ticket: TicketId, user: UserId) -> StoreResult<Option<Timestamp>> {
-        read!(self, |c| tickets::last_read(c, ticket, user))
+    /// Runs `f` on an idle reader on a blocking thread: scans, counts,
+    /// searches (see [`Readers::read`]).
+    pub(crate) async fn read<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        self.readers.read(f).await
     }
 
-    async fn search_tickets(&self, query: &SearchQuery) -> StoreResult<SearchPage> {
-        let q = query.clone();
-        read!(self, |c| search_query::search(c, &q))
-    }
-    async fn rebuild_search_index(&self, observer: Option<ReindexObserver>) -> StoreResult<ReindexStats> {
-        self.rebuild_index(observer).await
-    }
-    async fn search_index_stale(&self) -> StoreResult<bool> {
-        read!(self, |c| entities::setting(c, search_index::STALE_KEY)).map(|v| v.is_some())
-    }
-    async fn snippet_messages(&self, tickets: &[TicketId], include_notes: bool) -> StoreResult<Vec<Message>> {
-        let ids = tickets.to_vec();
-        read!(self, |c| tickets::snippet_messages(c, &ids, include_notes))
-    }
-    async fn users_named(&self, name: &str, limit: u32) -> StoreResult<Vec<User>> {
-        let n = name.to_string();
-        read!(self, |c| entities::users_named(c, &n, limit))
+    /// Runs `f`, a lookup by key with a small answer, on the calling task
+    /// when a lookup reader is idle (see [`Readers::read_now`]).
+    pub(crate) async fn lookup<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        self.readers.read_now(f).await
     }
 
-    async fn insert_user(&self, user: User) -> StoreResult<User> {
-        write!(self, |c| entities::insert_user(c, user))
-    }
-    async fn update_user(&self, user: &User) -> StoreResult<()> {
-        let u = user.clone();
-        write!(self, |c| entities::update_user(c, &u))
-    }
-    async fn user(&self, id: UserId) -> StoreResult<Option<User>> {
-        read_now!(self, |c| entities::user(c, id))
-    }
-    async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
-        let e = email.to_string();
-        read_now!(self, |c| entities::user_by_email(c, &e))
-    }
-    async fn list_users(&self, query: &UserQuery) -> StoreResult<Vec<User>> {
-        let q = query.clone();
-        read!(self, |c| entities::list_users(c, &q))
-    }
-    async fn insert_organization(&self, org: Organization) -> StoreResult<Organization> {
-        write!(self, |c| entities::insert_organization(c, org))
-    }
-    async fn update_organization(&self, org: &Organization) -> StoreResult<()> {
-        let o = org.clone();
-        write!(self, |c| entities::update_organization(c, &o))
-    }
-    async fn organization(&self, id: OrganizationId) -> StoreResult<Option<Organization>> {
-        read_now!(self, |c| entities::organization(c, id))
-    }
-    async fn list_organizations(&self) -> StoreResult<Vec<Organization>> {
-        read!(self, |c| entities::list_organizations(c))
-    }
-
-    async fn insert_department(&self, dept: Department) -> StoreResult<Department> {
-        write!(self, |c| entities::insert_department(c, dept))
-    }
-    async fn update_department(&self, dept: &Department) -> StoreResult<()> {
-        let d = dept.clone();
-        write!(self, |c| entities::update_department(c, &d))
-    }
-    async fn department(&self, id: DepartmentId) -> StoreResult<Option<Department>> {
-        read_now!(self, |c| entities::department(c, id))
-    }
-    async fn list_departments(&self) -> StoreResult<Vec<Department>> {
-        read_now!(self, |c| entities::list_departments(c))
-    }
-    async fn set_department_members(&self, dept: DepartmentId, members: &[UserId]) -> StoreResult<()> {
-        let m = members.to_vec();
-        write!(self, |c| entities::set_department_members(c, dept, &m))
-    }
-    async fn department_members(&self, dept: DepartmentId) -> StoreResult<Vec<UserId>> {
-        read!(self, |c| entities::department_members(c, dept))
-    }
-    async fn user_departments(&self, user: UserId) -> StoreResult<Vec<DepartmentId>> {
-        read_now!(self, |c| entities::user_departments(c, user))
-    }
-
-    async fn insert_service(&self, service: Service) -> StoreResult<Service> {
-        write!(self, |c| entities::insert_service(c, service))
-    }
-    async fn update_service(&self, service: &Service) -> StoreResult<()> {
-        let s = service.clone();
-        write!(self, |c| entities::update_service(c, &s))
-    }
-    async fn service(&self, id: ServiceId) -> StoreResult<Option<Service>> {
-        read_now!(self, |c| entities::service(c, id))
-    }
-    async fn service_by_external_id(&self, kind: ServiceKind, external_id: &str) -> StoreResult<Option<Service>> {
-        let e = external_id.to_string();
-        read!(self, |c| entities::service_by_external_id(c, kind, &e))
-    }
-    async fn list_services(&self, owner: Option<UserId>) -> StoreResult<Vec<Service>> {
-        read!(self, |c| entities::list_services(c, owner))
-    }
-
-    async fn statuses(&self) -> StoreResult<Vec<Status>> {
-        read_now!(self, |c| entities::statuses(c))
-    }
-    async fn insert_status(&self, status: Status) -> StoreResult<Status> {
-        write!(self, |c| entities::insert_status(c, status))
-    }
-    async fn custom_fields(&self) -> StoreResult<Vec<CustomFieldDef>> {
-        read_now!(self, |c| entities::custom_fields(c))
-    }
-    async fn insert_custom_field(&self, field: CustomFieldDef) -> StoreResult<CustomFieldDef> {
-        write!(self, |c| entities::insert_custom_field(c, field))
-    }
-    async fn update_custom_field(&self, field: &CustomFieldDef) -> StoreResult<()> {
-        let f = field.clone();
-        write!(self, |c| entities::update_custom_field(c, &f))
-    }
-    async fn delete_custom_field(&self, id: CustomFieldId) -> StoreResult<()> {
-        write!(self, |c| entities::delete_custom_field(c, id))
-    }
-
-    async fn insert_token(&self, token: TokenRecord) -> StoreResult<TokenRecord> {
-        write!(self, |c| entities::insert_token(c, token))
-    }
-    async fn token_by_identifier(&self, identifier: &str) -> StoreResult<Option<TokenRecord>> {
-        let i = identifier.to_string();
-        read_now!(self, |c| entities::token_by_identifier(c, &i))
-    }
-    async fn token(&self, id: TokenId) -> StoreResult<Option<TokenRecord>> {
-        read_now!(self, |c| entities::token(c, id))
-    }
-    async fn tokens_of(&self, user: UserId) -> StoreResult<Vec<TokenRecord>> {
-        read!(self, |c| entities::tokens_of(c, user))
-    }
-    async fn revoke_token(&self, id: TokenId, at: Timestamp) -> StoreResult<()> {
-        write!(self, |c| entities::revoke_token(c, id, at))
-    }
-    async fn insert_attachment(&self, attachment: AttachmentRecord) -> StoreResult<AttachmentRecord> {
-        write!(self, |c| entities::insert_attachment(c, attachment))
-    }
-    async fn attachment(&self, id: AttachmentId) -> StoreResult<Option<AttachmentRecord>> {
-        read!(self, |c| entities::attachment(c, id))
-    }
-    async fn idempotency_begin(
-        &self,
-        key: &IdempotencyKey,
-        fingerprint: &str,
-        at: Timestamp,
-    ) -> StoreResult<IdempotencyBegin> {
-        let (k, f) = (key.clone(), fingerprint.to_string());
-        write!(self, |c| entities::idempotency_begin(c, &k, &f, at))
-    }
-    async fn idempotency_finish(&self, key: &IdempotencyKey, status: u16, body: &[u8]) -> StoreResult<()> {
-        let (k, b) = (key.clone(), body.to_vec());
-        write!(self, |c| entities::idempotency_finish(c, &k, status, &b))
-    }
-    async fn idempotency_abandon(&self, key: &IdempotencyKey) -> StoreResult<()> {
-        let k = key.clone();
-        write!(self, |c| entities::idempotency_abandon(c, &k))
-    }
-    async fn insert_session(&self, session: SessionRecord) -> StoreResult<()> {
-        write!(self, |c| entities::insert_session(c, &session))
-    }
-    async fn session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>> {
-        let h = id_hash.to_string();
-        read!(self, |c| entities::session(c, &h))
-    }
-    async fn touch_session(&self, id_hash: &str, last_seen_at: Timestamp, expires_at: Timestamp) -> StoreResult<()> {
-        let h = id_hash.to_string();
-        write!(self, |c| entities::touch_session(c, &h, last_seen_at, expires_at))
-    }
-    async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
-        let h = id_hash.to_string();
-        write!(self, |c| entities::delete_session(c, &h))
-    }
-    async fn delete_sessions_of(&self, user: UserId, keep: Option<&str>) -> StoreResult<()> {
-        let k = keep.map(str::to_string);
-        write!(self, |c| entities::delete_sessions_of(c, user, k.as_deref()))
-    }
-    async fn rate_limit_hit(&self, key: &str, window_ms: i64, max: u32, at: Timestamp) -> StoreResult<bool> {
-        let k = key.to_string();
-        write!(self, |c| entities::rate_limit_hit(c, &k, window_ms, max, at))
-    }
-    async fn rate_limit_clear(&self, key: &str) -> StoreResult<()> {
-        let k = key.to_string();
-        write!(self, |c| entities::rate_limit_clear(c, &k))
-    }
-    async fn rate_limit_peek(&self, key: &str, window_ms: i64, at: Timestamp) -> StoreResult<Option<RateWindow>> {
-        let k = key.to_string();
-        read!(self, |c| entities::rate_limit_peek(c, &k, window_ms, at))
-    }
-    async fn rate_limit_prune(&self, prefix: &str, idle_before: Timestamp) -> StoreResult<u64> {
-        let p = prefix.to_string();
-        write!(self, |c| entities::rate_limit_prune(c, &p, idle_before))
-    }
-    async fn insert_view(&self, view: ViewRecord) -> StoreResult<ViewRecord> {
-        write!(self, |c| views::insert_view(c, view))
-    }
-    async fn update_view(&self, view: &ViewRecord) -> StoreResult<()> {
-        let v = view.clone();
-        write!(self, |c| views::update_view(c, &v))
-    }
-    async fn view(&self, id: ViewId) -> StoreResult<Option<ViewRecord>> {
-        read!(self, |c| views::view(c, id))
-    }
-    async fn list_views(&self) -> StoreResult<Vec<ViewRecord>> {
-        read!(self, |c| views::list_views(c))
-    }
-    async fn delete_view(&self, id: ViewId) -> StoreResult<()> {
-        write!(self, |c| views::delete_view(c, id))
-    }
-    async fn reorder_views(&self, ids: &[ViewId]) -> StoreResult<()> {
-        let ids = ids.to_vec();
-        write!(self, |c| views::reorder_views(c, &ids))
-    }
-    async fn insert_webhook(&self, webhook: Webhook) -> StoreResult<Webhook> {
-        write!(self, |c| hooks::insert_webhook(c, webhook))
-    }
-    async fn update_webhook(&self, webhook: &Webhook) -> StoreResult<()> {
-        let w = webhook.clone();
-        write!(self, |c| hooks::update_webhook(c, &w))
-    }
-    async fn webhook(&self, id: WebhookId) -> StoreResult<Option<Webhook>> {
-        read!(self, |c| hooks::webhook(c, id))
-    }
-    async fn list_webhooks(&self) -> StoreResult<Vec<Webhook>> {
-        read!(self, |c| hooks::list_webhooks(c))
-    }
-    async fn delete_webhook(&self, id: WebhookId) -> StoreResult<()> {
-        write!(self, |c| hooks::delete_webhook(c, id))
-    }
-    async fn enqueue_deliveries(
-        &self,
-        cursor: &str,
-        from: EventId,
-        up_to: EventId,
-        deliveries: Vec<NewDelivery>,
-    ) -> StoreResult<()> {
-        let k = cursor.to_string();
-        write!(self, |c| hooks::enqueue_deliveries(c, &k, from, up_to, &deliveries))
-    }
-    async fn insert_delivery(&self, delivery: NewDelivery) -> StoreResult<Delivery> {
-        write!(self, |c| hooks::insert_delivery(c, &delivery))
-    }
-    async fn claim_deliveries(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> StoreResult<Vec<Delivery>> {
-        // The worker asks after every commit; most times nothing is due, and
-        // a look through a reader spares the writer a job.
-        if !read_now!(self, |c| hooks::any_due(c, now))? {
-            return Ok(Vec::new());
-        }
-        write!(self, |c| hooks::claim_deliveries(c, now, lease_until, limit))
-    }
-    async fn record_attempt(&self, attempt: Attempt, outcome: AttemptOutcome) -> StoreResult<AttemptRecorded> {
-        write!(self, |c| hooks::record_attempt(c, &attempt, outcome))
-    }
-    async fn delivery(&self, id: DeliveryId) -> StoreResult<Option<Delivery>> {
-        read!(self, |c| hooks::delivery(c, id))
-    }
-    async fn deliveries(
-        &self,
-        webhook: WebhookId,
-        before: Option<DeliveryId>,
-        limit: u32,
-    ) -> StoreResult<Vec<Delivery>> {
-        read!(self, |c| hooks::deliveries(c, webhook, before, limit))
-    }
-    async fn attempts(&self, delivery: DeliveryId) -> StoreResult<Vec<Attempt>> {
-        read!(self, |c| hooks::attempts(c, delivery))
-    }
-    async fn insert_hook_endpoint(&self, endpoint: HookEndpoint) -> StoreResult<HookEndpoint> {
-        write!(self, |c| hooks::insert_hook_endpoint(c, endpoint))
-    }
-    async fn update_hook_endpoint(&self, endpoint: &HookEndpoint) -> StoreResult<()> {
-        let e = endpoint.clone();
-        write!(self, |c| hooks::update_hook_endpoint(c, &e))
-    }
-    async fn hook_endpoint(&self, id: HookId) -> StoreResult<Option<HookEndpoint>> {
-        read!(self, |c| hooks::hook_endpoint(c, id))
-    }
-    async fn list_hook_endpoints(
-        &self,
-        kind: Option<EndpointKind>,
-        name: Option<&str>,
-    ) -> StoreResult<Vec<HookEndpoint>> {
-        let n = name.map(str::to_string);
-        read!(self, |c| hooks::list_hook_endpoints(c, kind, n.as_deref()))
-    }
-    async fn delete_hook_endpoint(&self, id: HookId) -> StoreResult<()> {
-        write!(self, |c| hooks::delete_hook_endpoint(c, id))
-    }
-    async fn insert_sla_policy(&self, policy: SlaPolicyRecord) -> StoreResult<SlaPolicyRecord> {
-        write!(self, |c| sla::insert_sla_policy(c, policy))
-    }
-    async fn update_sla_policy(&self, policy: &SlaPolicyRecord) -> StoreResult<()> {
-        let p = policy.clone();
-        write!(self, |c| sla::update_sla_policy(c, &p))
-    }
-    async fn sla_policy(&self, id: SlaPolicyId) -> StoreResult<Option<SlaPolicyRecord>> {
-        read_now!(self, |c| sla::sla_policy(c, id))
-    }
-    async fn list_sla_policies(&self) -> StoreResult<Vec<SlaPolicyRecord>> {
-        read_now!(self, |c| sla::list_sla_policies(c))
-    }
-    async fn delete_sla_policy(&self, id: SlaPolicyId) -> StoreResult<()> {
-        write!(self, |c| sla::delete_sla_policy(c, id))
-    }
-    async fn ticket_sla(&self, ticket: TicketId) -> StoreResult<Option<TicketSlaRecord>> {
-        read_now!(self, |c| sla::ticket_sla(c, ticket))
-    }
-    async fn save_ticket_sla(&self, record: TicketSlaRecord) -> StoreResult<()> {
-        write!(self, |c| sla::save_ticket_sla(c, &record))
-    }
-    async fn record_sla_alerts(
-        &self,
-        record: TicketSlaRecord,
-        expected_announced: Vec<String>,
-        events: Vec<NewEvent>,
-    ) -> StoreResult<Vec<EventId>> {
-        let ids = write!(self, |c| sla::record_sla_alerts(c, &record, &expected_announced, &events));
-        if ids.is_ok() {
-            self.events.notify_waiters();
-        }
-        ids
-    }
-    async fn due_sla_alerts(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<TicketId>> {
-        read!(self, |c| sla::due_sla_alerts(c, now, limit))
-    }
-    async fn next_sla_alert_at(&self) -> StoreResult<Option<Timestamp>> {
-        read!(self, |c| sla::next_sla_alert_at(c))
-    }
-    async fn sla_candidates(&self, after: TicketId, limit: u32, stale_only: bool) -> StoreResult<Vec<TicketId>> {
-        read!(self, |c| sla::sla_candidates(c, after, limit, stale_only))
-    }
-    async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
-        let k = key.to_string();
-        read_now!(self, |c| entities::setting(c, &k))
-    }
-    async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
-        let (k, v) = (key.to_string(), value.to_string());
-        write!(self, |c| entities::set_setting(c, &k, &v))
+    /// Runs `f` in the writer's transaction and answers once it is durable
+    /// (see [`Writer::write`]).
+    pub(crate) async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        self.writer.write(f).await
     }
 }

@@ -19,14 +19,21 @@
 //! ones list their matches newest first (a page of those stops reading the
 //! index after its last row).
 
+use crate::catalogue::setting;
+use crate::directory::user;
 use crate::rows::*;
 use crate::search_index::{MAX_TOKEN_CHARS, scope_token};
-use crate::tickets::sla_breached;
-use rusqlite::types::Value;
+use crate::tickets::TICKETS;
+use crate::{REINDEX_BATCH, SqliteStore, search_index};
+use async_trait::async_trait;
 use rusqlite::{Connection, params, params_from_iter};
 use std::collections::HashMap;
+use tessera_core::ids::{TicketId, UserId};
 use tessera_core::permission::TicketScope;
-use tessera_core::search::{DateField, TextMatch, word_match};
+use tessera_core::search::{TextMatch, word_match};
+use tessera_core::{Message, User};
+use tessera_store::sql::search::{hits, hits_sql, text_query, wanted_terms};
+use tessera_store::sql::{Fragment, SQLITE, SearchSql, TextIndex, TextQuery, Value};
 use tessera_store::*;
 
 /// A search matching at most this many tickets is ranked by relevance;
@@ -142,60 +149,6 @@ impl Phrases {
     }
 }
 
-/// An FTS5 expression of a text-only part of a search.
-enum Fts {
-    /// Matches this FTS5 expression.
-    Expr(String),
-    /// Matches every ticket (terms with nothing to search for).
-    Everything,
-}
-
-/// The FTS5 expression of `e`, when it is text only and FTS5 can say it
-/// (it has no "not" on its own, only "this and not that").
-fn fts_expr(e: &SearchExpr, ph: &Phrases) -> Option<Fts> {
-    match e {
-        SearchExpr::Text { text, phrase } => Some(match ph.get(text, *phrase) {
-            Some(p) => Fts::Expr(p),
-            None => Fts::Everything,
-        }),
-        SearchExpr::All(items) => {
-            let mut pos = Vec::new();
-            let mut neg = Vec::new();
-            for item in items {
-                match item {
-                    SearchExpr::Not(inner) => match fts_expr(inner, ph)? {
-                        Fts::Expr(x) => neg.push(x),
-                        Fts::Everything => return None,
-                    },
-                    other => match fts_expr(other, ph)? {
-                        Fts::Expr(x) => pos.push(x),
-                        Fts::Everything => {}
-                    },
-                }
-            }
-            if pos.is_empty() {
-                return if neg.is_empty() { Some(Fts::Everything) } else { None };
-            }
-            let mut out = pos.iter().map(|p| format!("({p})")).collect::<Vec<_>>().join(" AND ");
-            for n in neg {
-                out = format!("({out}) NOT ({n})");
-            }
-            Some(Fts::Expr(out))
-        }
-        SearchExpr::Any(items) => {
-            let mut parts = Vec::new();
-            for item in items {
-                match fts_expr(item, ph)? {
-                    Fts::Expr(x) => parts.push(format!("({x})")),
-                    Fts::Everything => return Some(Fts::Everything),
-                }
-            }
-            Some(Fts::Expr(parts.join(" OR ")))
-        }
-        SearchExpr::Not(_) | SearchExpr::Field(_) | SearchExpr::Nothing => None,
-    }
-}
-
 /// The scope as an FTS5 condition on the `scope` column (`None`: everyone's
 /// tickets, or a scope the index does not name).
 fn scope_fts(scope: &TicketScope) -> Option<String> {
@@ -225,52 +178,33 @@ fn text_match(expr: &str, include_notes: bool, scope: Option<&str>) -> String {
     }
 }
 
-/// SQL text and its values, built left to right.
-#[derive(Debug, Clone, Default)]
-struct Sql {
-    text: String,
-    values: Vec<Value>,
-}
-
-impl Sql {
-    fn push(&mut self, s: &str) {
-        self.text.push_str(s);
-    }
-
-    fn bind(&mut self, v: Value) {
-        self.text.push('?');
-        self.values.push(v);
-    }
-
-    fn list(&mut self, values: impl IntoIterator<Item = Value>) {
-        let mut first = true;
-        for v in values {
-            if !first {
-                self.text.push_str(", ");
-            }
-            first = false;
-            self.bind(v);
-        }
-    }
-}
-
-struct Compiler<'a> {
+/// The FTS5 index as one search queries it.
+struct Fts5<'a> {
     phrases: &'a Phrases,
     include_notes: bool,
     /// The scope, as FTS5, for the top-level text lookup.
     scope: Option<&'a str>,
 }
 
-impl Compiler<'_> {
-    /// `t.id IN (…)` for an FTS5 expression.
-    ///
-    /// `per_ticket`: the other terms pick few tickets (a number, a
-    /// requester, an assignee, an organization), so each of those is looked
-    /// up in the index (`EXISTS … rowid = t.id`) instead of listing every
-    /// ticket the words match.
-    fn lookup(&self, sql: &mut Sql, expr: &str, scoped: bool, per_ticket: bool) {
-        let m = text_match(expr, self.include_notes, if scoped { self.scope } else { None });
-        if per_ticket {
+impl TextIndex for Fts5<'_> {
+    const AND: &'static str = " AND ";
+    const OR: &'static str = " OR ";
+
+    fn phrase(&self, text: &str, phrase: bool) -> Option<String> {
+        self.phrases.get(text, phrase)
+    }
+
+    fn and_not(&self, all: String, not: &str) -> String {
+        format!("({all}) NOT ({not})")
+    }
+
+    /// `t.id IN (…)`, or, when the other terms pick few tickets, each of
+    /// those looked up in the index (`EXISTS … rowid = t.id`) instead of
+    /// listing every ticket the words match. A prefix query would merge its
+    /// lists again for each ticket: only whole tokens are looked up so.
+    fn lookup(&self, sql: &mut Fragment, query: &str, top: bool, narrow: bool) {
+        let m = text_match(query, self.include_notes, if top { self.scope } else { None });
+        if top && narrow && !query.contains('*') {
             sql.push("EXISTS (SELECT 1 FROM search_index WHERE search_index MATCH ");
             sql.bind(Value::Text(m));
             sql.push(" AND rowid = t.id)");
@@ -280,211 +214,20 @@ impl Compiler<'_> {
             sql.push(")");
         }
     }
-
-    /// A boolean SQL expression over `t` for `e`; `top` for the items of
-    /// the top-level "and", whose text lookups may carry the scope.
-    fn expr(&self, sql: &mut Sql, e: &SearchExpr, top: bool) {
-        if let Some(f) = fts_expr(e, self.phrases) {
-            match f {
-                Fts::Expr(x) => self.lookup(sql, &x, top, false),
-                Fts::Everything => sql.push("1"),
-            }
-            return;
-        }
-        match e {
-            SearchExpr::All(items) => {
-                // Text items (with the "not"s FTS5 can attach to them)
-                // together make one lookup; the rest are joined.
-                let expressible = |i: &SearchExpr| matches!(fts_expr(i, self.phrases), Some(Fts::Expr(_)));
-                let positive: Vec<&SearchExpr> =
-                    items.iter().filter(|i| !matches!(i, SearchExpr::Not(_)) && expressible(i)).collect();
-                let (text, other): (Vec<&SearchExpr>, Vec<&SearchExpr>) = items.iter().partition(|i| match i {
-                    SearchExpr::Not(inner) => !positive.is_empty() && expressible(inner),
-                    other => expressible(other),
-                });
-                sql.push("(");
-                let mut first = true;
-                if !text.is_empty() {
-                    let group = SearchExpr::All(text.into_iter().cloned().collect());
-                    match fts_expr(&group, self.phrases) {
-                        // A prefix query would merge its lists again for
-                        // each ticket: only whole tokens are looked up so.
-                        Some(Fts::Expr(x)) => {
-                            let per_ticket = top && !x.contains('*') && items.iter().any(selective);
-                            self.lookup(sql, &x, top, per_ticket)
-                        }
-                        _ => sql.push("1"),
-                    }
-                    first = false;
-                }
-                for item in other {
-                    if !first {
-                        sql.push(" AND ");
-                    }
-                    first = false;
-                    self.expr(sql, item, false);
-                }
-                if first {
-                    sql.push("1");
-                }
-                sql.push(")");
-            }
-            SearchExpr::Any(items) => {
-                sql.push("(");
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        sql.push(" OR ");
-                    }
-                    self.expr(sql, item, false);
-                }
-                if items.is_empty() {
-                    sql.push("0");
-                }
-                sql.push(")");
-            }
-            SearchExpr::Not(inner) => {
-                sql.push("NOT ");
-                self.expr(sql, inner, false);
-            }
-            SearchExpr::Text { .. } => sql.push("1"),
-            SearchExpr::Field(f) => self.field(sql, f),
-            SearchExpr::Nothing => sql.push("0"),
-        }
-    }
-
-    /// A field condition that is 0 or 1, never NULL (so that `NOT` of it
-    /// is right for tickets where the column is empty), written so that
-    /// SQLite can use the tickets' indexes.
-    fn field(&self, sql: &mut Sql, f: &SearchField) {
-        let ints = |v: &mut Sql, col: &str, ids: Vec<i64>| {
-            if ids.is_empty() {
-                v.push("0");
-                return;
-            }
-            v.push(col);
-            v.push(" IN (");
-            v.list(ids.into_iter().map(Value::Integer));
-            v.push(")");
-        };
-        match f {
-            SearchField::Number(n) => {
-                sql.push("t.number = ");
-                sql.bind(Value::Text(n.clone()));
-            }
-            SearchField::Statuses(keys) => {
-                if keys.is_empty() {
-                    sql.push("0");
-                } else {
-                    sql.push("t.status IN (");
-                    sql.list(keys.iter().map(|k| Value::Text(k.0.clone())));
-                    sql.push(")");
-                }
-            }
-            SearchField::Categories(cats) => {
-                if cats.is_empty() {
-                    sql.push("0");
-                } else {
-                    sql.push("t.status_category IN (");
-                    sql.list(cats.iter().map(|c| Value::Text(c.as_str().into())));
-                    sql.push(")");
-                }
-            }
-            SearchField::Priorities(p) => ints(sql, "t.priority", p.iter().map(|p| p.rank()).collect()),
-            SearchField::Type(t) => {
-                sql.push("t.ticket_type IS ");
-                sql.bind(Value::Text(t.as_str().into()));
-            }
-            SearchField::Departments(d) => ints(sql, "t.department_id", d.iter().map(|d| d.0).collect()),
-            SearchField::Assignee(None) => sql.push("t.assignee_id IS NULL"),
-            SearchField::Assignee(Some(a)) => {
-                sql.push("t.assignee_id IS ");
-                sql.bind(Value::Integer(a.0));
-            }
-            SearchField::Requesters(r) => ints(sql, "t.requester_id", r.iter().map(|r| r.0).collect()),
-            SearchField::Organizations(o) => {
-                sql.push("(t.organization_id IS NOT NULL AND ");
-                ints(sql, "t.organization_id", o.iter().map(|o| o.0).collect());
-                sql.push(")");
-            }
-            SearchField::Tag(tag) => {
-                sql.push("EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = ");
-                sql.bind(Value::Text(tag.clone()));
-                sql.push(")");
-            }
-            SearchField::HasAttachment => {
-                // Only attachments of messages the searcher may read count.
-                let kind = if self.include_notes { "" } else { " AND m.kind = 'reply'" };
-                sql.push(&format!(
-                    "EXISTS (SELECT 1 FROM attachments a JOIN messages m ON m.id = a.message_id \
-                     WHERE a.ticket_id = t.id AND m.deleted_at IS NULL{kind})"
-                ));
-            }
-            SearchField::Time(field, range) => {
-                let col = match field {
-                    DateField::Created => "t.created_at",
-                    DateField::Updated => "t.updated_at",
-                };
-                sql.push("(1");
-                if let Some(s) = range.start {
-                    sql.push(&format!(" AND {col} >= "));
-                    sql.bind(Value::Integer(ms(s)));
-                }
-                if let Some(e) = range.end {
-                    sql.push(&format!(" AND {col} < "));
-                    sql.bind(Value::Integer(ms(e)));
-                }
-                sql.push(")");
-            }
-            SearchField::SlaBreached => sql.push(&sla_breached(true)),
-            SearchField::SlaDue(range) => {
-                sql.push("EXISTS (SELECT 1 FROM ticket_sla s WHERE s.ticket_id = t.id AND s.next_due_at IS NOT NULL");
-                if let Some(s) = range.start {
-                    sql.push(" AND s.next_due_at >= ");
-                    sql.bind(Value::Integer(ms(s)));
-                }
-                if let Some(e) = range.end {
-                    sql.push(" AND s.next_due_at < ");
-                    sql.bind(Value::Integer(ms(e)));
-                }
-                sql.push(")");
-            }
-        }
-    }
-}
-
-/// A field term that picks few tickets, with an index to find them.
-fn selective(e: &SearchExpr) -> bool {
-    matches!(
-        e,
-        SearchExpr::Field(
-            SearchField::Number(_)
-                | SearchField::Requesters(_)
-                | SearchField::Assignee(Some(_))
-                | SearchField::Organizations(_)
-        )
-    )
 }
 
 /// The words and phrases a result should contain, as one FTS5 expression
 /// for ranking (`None` without any).
 fn rank_expr(e: &SearchExpr, ph: &Phrases) -> Option<String> {
-    fn walk(e: &SearchExpr, negated: bool, ph: &Phrases, out: &mut Vec<String>) {
-        match e {
-            SearchExpr::Text { text, phrase } if !negated => out.extend(ph.get(text, *phrase)),
-            SearchExpr::All(items) | SearchExpr::Any(items) => items.iter().for_each(|i| walk(i, negated, ph, out)),
-            SearchExpr::Not(inner) => walk(inner, !negated, ph, out),
-            _ => {}
-        }
-    }
-    let mut parts = Vec::new();
-    walk(e, false, ph, &mut parts);
+    let mut parts: Vec<String> =
+        wanted_terms(e).into_iter().filter_map(|(text, phrase)| ph.get(text, phrase)).collect();
     parts.sort();
     parts.dedup();
     (!parts.is_empty()).then(|| parts.iter().map(|p| format!("({p})")).collect::<Vec<_>>().join(" OR "))
 }
 
 fn count(conn: &Connection, sql: &str, values: &[Value]) -> StoreResult<u64> {
-    let n: i64 = conn.prepare_cached(sql).db()?.query_row(params_from_iter(values.iter()), |r| r.get(0)).db()?;
+    let n: i64 = conn.prepare_cached(sql).db()?.query_row(bound(values), |r| r.get(0)).db()?;
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
@@ -492,7 +235,7 @@ fn ids(conn: &Connection, sql: &str, values: &[Value]) -> StoreResult<Vec<(i64, 
     let mut stmt = conn.prepare_cached(sql).db()?;
     let cols = stmt.column_count();
     let rows = stmt
-        .query_map(params_from_iter(values.iter()), |r| {
+        .query_map(bound(values), |r| {
             Ok((r.get::<_, i64>(0)?, if cols > 1 { r.get::<_, Option<f64>>(1)? } else { None }))
         })
         .db()?;
@@ -509,25 +252,26 @@ fn by_score(mut v: Vec<(i64, Option<f64>)>) -> Vec<(i64, Option<f64>)> {
 }
 
 /// Runs a search.
-pub fn search(conn: &Connection, q: &SearchQuery) -> StoreResult<SearchPage> {
+fn search(conn: &Connection, q: &SearchQuery) -> StoreResult<SearchPage> {
     let limit = i64::from(q.limit.clamp(1, MAX_SEARCH_LIMIT));
     let offset = i64::from(q.offset.min(MAX_SEARCH_OFFSET));
     let scope_tokens = scope_fts(&q.scope);
     let phrases = Phrases::prepare(conn, &q.expr)?;
+    let index = Fts5 { phrases: &phrases, include_notes: q.include_notes, scope: scope_tokens.as_deref() };
     let rank = rank_expr(&q.expr, &phrases).map(|r| text_match(&r, q.include_notes, None));
     let relevance = q.order == SearchOrder::Relevance && rank.is_some();
 
     let found: Vec<(i64, Option<f64>)>;
     let total: u64;
-    match fts_expr(&q.expr, &phrases) {
-        Some(Fts::Expr(x)) if relevance && !matches!(q.scope, TicketScope::Single(_)) => {
+    match text_query(&index, &q.expr) {
+        Some(TextQuery::Matches(x)) if relevance && !matches!(q.scope, TicketScope::Single(_)) => {
             // Index only: the count, then the page, each one pass over the
             // index (bm25 costs a pass of its own for its statistics, and a
             // few microseconds per match it ranks).
             let m = Value::Text(text_match(&x, q.include_notes, scope_tokens.as_deref()));
             total =
                 count(conn, "SELECT COUNT(*) FROM search_index WHERE search_index MATCH ?", std::slice::from_ref(&m))?;
-            let page = [m, Value::Integer(limit), Value::Integer(offset)];
+            let page = [m, Value::Int(limit), Value::Int(offset)];
             found = if total <= RANK_LIMIT {
                 ids(
                     conn,
@@ -547,26 +291,20 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> StoreResult<SearchPage> {
         }
         _ => {
             // Tickets with index lookups.
-            let mut wh = Vec::new();
-            let mut scope_values = Vec::new();
-            crate::tickets::scope_clause(&q.scope, false, &mut wh, &mut scope_values);
-            let mut sql = Sql::default();
-            sql.push("t.deleted_at IS NULL");
-            for part in wh {
-                sql.push(" AND ");
-                sql.push(&part);
+            let mut sql = Fragment::new("t.deleted_at IS NULL");
+            if let Some(scope) = TICKETS.scope(&q.scope, false) {
+                sql.push(" AND ").append(&scope);
             }
-            sql.values.extend(scope_values);
             sql.push(" AND ");
-            let c = Compiler { phrases: &phrases, include_notes: q.include_notes, scope: scope_tokens.as_deref() };
-            c.expr(&mut sql, &q.expr, true);
-            let base = sql.text;
+            SearchSql { dialect: &SQLITE, index: &index, include_notes: q.include_notes }
+                .condition(&mut sql, &q.expr, true);
+            let base = sql.sql;
             let values = sql.values;
             total = count(conn, &format!("SELECT COUNT(*) FROM tickets t WHERE {base}"), &values)?;
             let page = |order: &str, l: i64, o: i64| -> StoreResult<_> {
                 let mut v = values.clone();
-                v.push(Value::Integer(l));
-                v.push(Value::Integer(o));
+                v.push(Value::Int(l));
+                v.push(Value::Int(o));
                 ids(conn, &format!("SELECT t.id FROM tickets t WHERE {base} ORDER BY {order} LIMIT ? OFFSET ?"), &v)
             };
             found = match (&rank, q.order) {
@@ -582,12 +320,7 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> StoreResult<SearchPage> {
                                 "SELECT rowid, -bm25(search_index, {WEIGHTS}) FROM search_index \
                                  WHERE search_index MATCH ? AND rowid >= ? AND rowid <= ? ORDER BY rowid DESC LIMIT ?"
                             ),
-                            &[
-                                Value::Text(rank.clone()),
-                                Value::Integer(oldest),
-                                Value::Integer(newest),
-                                Value::Integer(SCORED),
-                            ],
+                            &[Value::Text(rank.clone()), Value::Int(oldest), Value::Int(newest), Value::Int(SCORED)],
                         )?;
                         scores.extend(scored.into_iter().filter_map(|(id, s)| s.map(|s| (id, s))));
                     }
@@ -611,48 +344,108 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> StoreResult<SearchPage> {
 /// The tickets of `found`, in its order, each checked again against the
 /// scope (a ticket the index misplaced is left out rather than shown).
 fn load(conn: &Connection, scope: &TicketScope, found: &[(i64, Option<f64>)]) -> StoreResult<Vec<SearchHit>> {
-    if found.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut w = Vec::new();
-    let mut v = Vec::new();
-    crate::tickets::scope_clause(scope, false, &mut w, &mut v);
-    let mut sql = Sql::default();
-    sql.push(&format!("SELECT {} FROM tickets t WHERE t.deleted_at IS NULL", *TICKET_SELECT));
-    for part in w {
-        sql.push(" AND ");
-        sql.push(&part);
-    }
-    sql.values.extend(v);
-    sql.push(" AND t.id IN (");
-    sql.list(found.iter().map(|(id, _)| Value::Integer(*id)));
-    sql.push(")");
-    let mut stmt = conn.prepare(&sql.text).db()?;
-    let rows = stmt.query_map(params_from_iter(sql.values.iter()), ticket_from_row).db()?;
-    let mut by_id: HashMap<i64, tessera_core::Ticket> = HashMap::new();
-    for t in rows {
-        let t = t.db()?;
-        by_id.insert(t.id.0, t);
-    }
-    Ok(found
-        .iter()
-        .filter_map(|(id, score)| by_id.remove(id).map(|ticket| SearchHit { ticket, score: *score }))
-        .collect())
+    let Some(sql) = hits_sql(&TICKETS, scope, found) else { return Ok(Vec::new()) };
+    let mut stmt = conn.prepare(&sql.sql).db()?;
+    let tickets = stmt.query_map(bound(&sql.values), read(ticket_from_row)).db()?.collect::<Result<_, _>>().db()?;
+    Ok(hits(found, tickets))
 }
 
 /// The SQL condition of a ticket list's plain `text` filter: every word of
 /// it in the ticket's text (notes only for agents), or the text is the
 /// ticket's number.
-pub fn list_text_condition(text: &str, include_notes: bool) -> (String, Vec<Value>) {
+pub fn list_text_condition(text: &str, include_notes: bool) -> Fragment {
     let words: Vec<String> = text.split_whitespace().filter_map(|w| fts_phrase(w, false)).collect();
     if words.is_empty() {
-        return ("t.number = ?".into(), vec![Value::Text(text.to_string())]);
+        return Fragment::with("t.number = ?", vec![Value::Text(text.to_string())]);
     }
     let expr = words.iter().map(|w| format!("({w})")).collect::<Vec<_>>().join(" AND ");
-    (
-        "(t.number = ? OR t.id IN (SELECT rowid FROM search_index WHERE search_index MATCH ?))".into(),
+    Fragment::with(
+        "(t.number = ? OR t.id IN (SELECT rowid FROM search_index WHERE search_index MATCH ?))",
         vec![Value::Text(text.to_string()), Value::Text(text_match(&expr, include_notes, None))],
     )
+}
+
+#[async_trait]
+impl SearchStore for SqliteStore {
+    async fn search_tickets(&self, query: &SearchQuery) -> StoreResult<SearchPage> {
+        let q = query.clone();
+        self.read(move |conn| search(conn, &q)).await
+    }
+
+    // In batches of `REINDEX_BATCH` tickets, each its own write (so the
+    // server keeps writing meanwhile), then the index is merged and the
+    // stale mark cleared.
+    async fn rebuild_search_index(&self, observer: Option<ReindexObserver>) -> StoreResult<ReindexStats> {
+        let total = self.read(search_index::ticket_count).await?;
+        self.write(search_index::clear).await?;
+        let mut stats = ReindexStats::default();
+        let mut after = 0i64;
+        loop {
+            let batch = self.write(move |conn| search_index::rebuild_batch(conn, after, REINDEX_BATCH)).await?;
+            let Some(last) = batch.last_id else { break };
+            after = last;
+            stats.tickets += batch.tickets;
+            stats.messages += batch.messages;
+            if let Some(o) = &observer {
+                o(ReindexProgress { done: stats.tickets, total: total.max(stats.tickets), last_id: TicketId(last) });
+            }
+        }
+        self.write(|conn| {
+            search_index::optimize(conn)?;
+            conn.execute("DELETE FROM settings WHERE key = ?1", [search_index::STALE_KEY]).db()?;
+            Ok(())
+        })
+        .await?;
+        Ok(stats)
+    }
+
+    async fn search_index_stale(&self) -> StoreResult<bool> {
+        Ok(self.read(|conn| setting(conn, search_index::STALE_KEY)).await?.is_some())
+    }
+
+    async fn snippet_messages(&self, tickets: &[TicketId], include_notes: bool) -> StoreResult<Vec<Message>> {
+        if tickets.is_empty() {
+            return Ok(Vec::new());
+        }
+        let kind = if include_notes { "" } else { " AND kind = 'reply'" };
+        let sql = format!(
+            "SELECT {MESSAGE_SELECT} FROM messages WHERE ticket_id IN ({}) AND deleted_at IS NULL AND encrypted = 0{kind} \
+             ORDER BY ticket_id, id",
+            vec!["?"; tickets.len()].join(", ")
+        );
+        let ids: Vec<i64> = tickets.iter().map(|t| t.0).collect();
+        self.read(move |conn| {
+            let mut stmt = conn.prepare(&sql).db()?;
+            let rows = stmt.query_map(params_from_iter(ids), read(message_from_row)).db()?;
+            rows.collect::<Result<Vec<_>, _>>().db()
+        })
+        .await
+    }
+
+    // A scan: names have no index; this serves `requester:"Name"` searches.
+    async fn users_named(&self, name: &str, limit: u32) -> StoreResult<Vec<User>> {
+        let want = tessera_core::search::fold(name.trim());
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached("SELECT id, name FROM users ORDER BY id").db()?;
+            let mut rows = stmt.query([]).db()?;
+            let mut ids = Vec::new();
+            while let Some(r) = rows.next().db()? {
+                let n: String = r.get(1).db()?;
+                if tessera_core::search::fold(n.trim()) == want {
+                    ids.push(UserId(r.get(0).db()?));
+                    if ids.len() >= limit as usize {
+                        break;
+                    }
+                }
+            }
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                out.extend(user(conn, id)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
 }
 
 #[cfg(test)]
@@ -662,17 +455,18 @@ mod tests {
     #[test]
     fn text_only_searches_become_one_fts_expression() {
         let t = |s: &str| SearchExpr::Text { text: s.into(), phrase: false };
-        let e = SearchExpr::All(vec![t("refund"), SearchExpr::Not(Box::new(t("spam")))]);
         let ph = Phrases::default();
-        match fts_expr(&e, &ph) {
-            Some(Fts::Expr(x)) => assert_eq!(x, "((\"refund\" *)) NOT (\"spam\" *)"),
+        let index = Fts5 { phrases: &ph, include_notes: false, scope: None };
+        let e = SearchExpr::All(vec![t("refund"), SearchExpr::Not(Box::new(t("spam")))]);
+        match text_query(&index, &e) {
+            Some(TextQuery::Matches(x)) => assert_eq!(x, "((\"refund\" *)) NOT (\"spam\" *)"),
             _ => panic!("not one expression"),
         }
-        assert!(fts_expr(&SearchExpr::Not(Box::new(t("spam"))), &ph).is_none());
-        assert!(matches!(fts_expr(&t("!!"), &ph), Some(Fts::Everything)));
+        assert!(text_query(&index, &SearchExpr::Not(Box::new(t("spam")))).is_none());
+        assert!(matches!(text_query(&index, &t("!!")), Some(TextQuery::Everything)));
         let any = SearchExpr::Any(vec![t("ok"), t("退款")]);
-        match fts_expr(&any, &ph) {
-            Some(Fts::Expr(x)) => assert_eq!(x, "(\"ok\") OR (\"退款\")"),
+        match text_query(&index, &any) {
+            Some(TextQuery::Matches(x)) => assert_eq!(x, "(\"ok\") OR (\"退款\")"),
             _ => panic!("not one expression"),
         }
     }

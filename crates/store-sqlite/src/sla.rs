@@ -1,256 +1,184 @@
-//! SLA policies and tickets' stored SLA states.
+//! SLA policies and tickets' stored SLA states. The single writer makes
+//! each check-then-write of an alert safe.
 
+use crate::SqliteStore;
 use crate::rows::*;
 use crate::tickets::insert_events;
-use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::sync::LazyLock;
 use tessera_core::ids::*;
-use tessera_core::sla::{SlaPolicy, SlaTargets, TargetState};
 use tessera_core::time::from_millis;
 use tessera_core::{StatusCategory, Timestamp};
+use tessera_store::sql::Value;
 use tessera_store::*;
 
-const POLICY_SELECT: &str =
-    "id, name, position, active, department_ids, schedule, targets, warning_minutes, created_at, updated_at";
-
-fn bad(i: usize) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, "malformed SLA column".into())
+fn ticket_sla(conn: &Connection, ticket: TicketId) -> StoreResult<Option<TicketSlaRecord>> {
+    get(conn, &format!("SELECT {STATE_SELECT} FROM ticket_sla WHERE ticket_id = ?1"), [ticket.0], read(state_from_row))
 }
 
-fn json<T: serde::de::DeserializeOwned>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
-    let s: String = r.get(i)?;
-    serde_json::from_str(&s).map_err(|_| bad(i))
-}
-
-fn policy_from_row(r: &Row<'_>) -> rusqlite::Result<SlaPolicyRecord> {
-    Ok(SlaPolicyRecord {
-        id: SlaPolicyId(r.get(0)?),
-        position: r.get(2)?,
-        active: r.get(3)?,
-        policy: SlaPolicy {
-            name: r.get(1)?,
-            department_ids: json(r, 4)?,
-            schedule: json(r, 5)?,
-            targets: json(r, 6)?,
-            warning_minutes: r.get(7)?,
-        },
-        created_at: from_millis(r.get(8)?),
-        updated_at: from_millis(r.get(9)?),
-    })
-}
-
-fn policy_values(p: &SlaPolicyRecord) -> StoreResult<Vec<Value>> {
-    Ok(vec![
-        Value::Text(p.policy.name.clone()),
-        Value::Integer(p.position),
-        Value::Integer(i64::from(p.active)),
-        Value::Text(to_json(&p.policy.department_ids)?),
-        Value::Text(to_json(&p.policy.schedule)?),
-        Value::Text(to_json(&p.policy.targets)?),
-        Value::Integer(i64::from(p.policy.warning_minutes)),
-        Value::Integer(ms(p.created_at)),
-        Value::Integer(ms(p.updated_at)),
-    ])
-}
-
-/// Creates a policy after the others.
-pub fn insert_sla_policy(conn: &Connection, mut p: SlaPolicyRecord) -> StoreResult<SlaPolicyRecord> {
-    p.position = conn.query_row("SELECT COALESCE(MAX(position), 0) + 1 FROM sla_policies", [], |r| r.get(0)).db()?;
-    conn.prepare_cached(
-        "INSERT INTO sla_policies (name, position, active, department_ids, schedule, targets, warning_minutes, \
-         created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+static STATE_INSERT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO ticket_sla ({STATE_COLUMNS}) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) {STATE_ON_CONFLICT}"
     )
-    .db()?
-    .execute(params_from_iter(policy_values(&p)?))
-    .db()?;
-    p.id = SlaPolicyId(conn.last_insert_rowid());
-    Ok(p)
-}
+});
 
-/// Saves a policy.
-pub fn update_sla_policy(conn: &Connection, p: &SlaPolicyRecord) -> StoreResult<()> {
-    let mut vals = policy_values(p)?;
-    vals.push(Value::Integer(p.id.0));
-    let n = conn
-        .prepare_cached(
-            "UPDATE sla_policies SET name = ?1, position = ?2, active = ?3, department_ids = ?4, schedule = ?5, \
-             targets = ?6, warning_minutes = ?7, created_at = ?8, updated_at = ?9 WHERE id = ?10",
-        )
-        .db()?
-        .execute(params_from_iter(vals))
-        .db()?;
-    if n == 1 { Ok(()) } else { Err(StoreError::NotFound) }
-}
-
-/// One policy.
-pub fn sla_policy(conn: &Connection, id: SlaPolicyId) -> StoreResult<Option<SlaPolicyRecord>> {
-    conn.prepare_cached(&format!("SELECT {POLICY_SELECT} FROM sla_policies WHERE id = ?1"))
-        .db()?
-        .query_row([id.0], policy_from_row)
-        .optional()
-        .db()
-}
-
-/// Every policy in position order.
-pub fn list_sla_policies(conn: &Connection) -> StoreResult<Vec<SlaPolicyRecord>> {
-    let mut stmt =
-        conn.prepare_cached(&format!("SELECT {POLICY_SELECT} FROM sla_policies ORDER BY position, id")).db()?;
-    stmt.query_map([], policy_from_row).db()?.collect::<Result<Vec<_>, _>>().db()
-}
-
-/// Removes a policy.
-pub fn delete_sla_policy(conn: &Connection, id: SlaPolicyId) -> StoreResult<()> {
-    let n = conn.execute("DELETE FROM sla_policies WHERE id = ?1", [id.0]).db()?;
-    if n == 1 { Ok(()) } else { Err(StoreError::NotFound) }
-}
-
-const STATE_SELECT: &str =
-    "ticket_id, ticket_version, policy_id, targets, next_due_at, next_alert_at, breached, announced, computed_at";
-
-fn state_from_row(r: &Row<'_>) -> rusqlite::Result<TicketSlaRecord> {
-    Ok(TicketSlaRecord {
-        ticket_id: TicketId(r.get(0)?),
-        ticket_version: r.get(1)?,
-        policy_id: r.get::<_, Option<i64>>(2)?.map(SlaPolicyId),
-        targets: json(r, 3)?,
-        next_due_at: r.get::<_, Option<i64>>(4)?.map(from_millis),
-        next_alert_at: r.get::<_, Option<i64>>(5)?.map(from_millis),
-        breached: r.get(6)?,
-        announced: json(r, 7)?,
-        computed_at: from_millis(r.get(8)?),
-    })
-}
-
-/// A ticket's stored state.
-pub fn ticket_sla(conn: &Connection, ticket: TicketId) -> StoreResult<Option<TicketSlaRecord>> {
-    conn.prepare_cached(&format!("SELECT {STATE_SELECT} FROM ticket_sla WHERE ticket_id = ?1"))
-        .db()?
-        .query_row([ticket.0], state_from_row)
-        .optional()
-        .db()
-}
-
-fn metric_values(t: &Option<TargetState>) -> [Value; 2] {
-    match t {
-        Some(t) => [
-            ms_opt(t.due_at),
-            Value::Text(
-                serde_json::to_value(t.status).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
-            ),
-        ],
-        None => [Value::Null, Value::Null],
+#[async_trait]
+impl SlaStore for SqliteStore {
+    async fn insert_sla_policy(&self, mut p: SlaPolicyRecord) -> StoreResult<SlaPolicyRecord> {
+        self.write(move |conn| {
+            p.position =
+                conn.query_row("SELECT COALESCE(MAX(position), 0) + 1 FROM sla_policies", [], |r| r.get(0)).db()?;
+            conn.prepare_cached(
+                "INSERT INTO sla_policies (name, position, active, department_ids, schedule, targets, \
+                 warning_minutes, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )
+            .db()?
+            .execute(bound(&policy_values(&p)?))
+            .db()?;
+            p.id = SlaPolicyId(conn.last_insert_rowid());
+            Ok(p)
+        })
+        .await
     }
-}
 
-fn state_values(s: &TicketSlaRecord) -> StoreResult<Vec<Value>> {
-    let targets: &SlaTargets = &s.targets;
-    let mut v = vec![
-        Value::Integer(s.ticket_id.0),
-        Value::Integer(s.ticket_version),
-        id_opt(s.policy_id.map(|p| p.0)),
-        Value::Text(to_json(targets)?),
-    ];
-    v.extend(metric_values(&targets.first_response));
-    v.extend(metric_values(&targets.next_response));
-    v.extend(metric_values(&targets.resolution));
-    v.extend([
-        ms_opt(s.next_due_at),
-        ms_opt(s.next_alert_at),
-        Value::Integer(i64::from(s.breached)),
-        Value::Text(to_json(&s.announced)?),
-        Value::Integer(ms(s.computed_at)),
-    ]);
-    Ok(v)
-}
-
-const STATE_INSERT: &str = "INSERT INTO ticket_sla (ticket_id, ticket_version, policy_id, targets, \
-     first_response_due_at, first_response_status, next_response_due_at, next_response_status, resolution_due_at, \
-     resolution_status, next_due_at, next_alert_at, breached, announced, computed_at) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) \
-     ON CONFLICT (ticket_id) DO UPDATE SET ticket_version = excluded.ticket_version, \
-     policy_id = excluded.policy_id, targets = excluded.targets, \
-     first_response_due_at = excluded.first_response_due_at, first_response_status = excluded.first_response_status, \
-     next_response_due_at = excluded.next_response_due_at, next_response_status = excluded.next_response_status, \
-     resolution_due_at = excluded.resolution_due_at, resolution_status = excluded.resolution_status, \
-     next_due_at = excluded.next_due_at, next_alert_at = excluded.next_alert_at, breached = excluded.breached, \
-     computed_at = excluded.computed_at";
-
-/// Saves a computed state unless a later one is stored; keeps the stored
-/// list of written alerts.
-pub fn save_ticket_sla(conn: &Connection, s: &TicketSlaRecord) -> StoreResult<()> {
-    let sql = format!("{STATE_INSERT} WHERE excluded.ticket_version >= ticket_sla.ticket_version");
-    match conn.prepare_cached(&sql).db()?.execute(params_from_iter(state_values(s)?)).db() {
-        // The ticket is gone (deleted for good meanwhile): nothing to keep.
-        Ok(_) | Err(StoreError::InvalidReference(_)) => Ok(()),
-        Err(e) => Err(e),
+    async fn update_sla_policy(&self, p: &SlaPolicyRecord) -> StoreResult<()> {
+        let mut values = policy_values(p)?;
+        values.push(Value::Int(p.id.0));
+        self.write(move |conn| {
+            let n = conn
+                .prepare_cached(
+                    "UPDATE sla_policies SET name = ?1, position = ?2, active = ?3, department_ids = ?4, \
+                     schedule = ?5, targets = ?6, warning_minutes = ?7, created_at = ?8, updated_at = ?9 \
+                     WHERE id = ?10",
+                )
+                .db()?
+                .execute(bound(&values))
+                .db()?;
+            one_row(n)
+        })
+        .await
     }
-}
 
-/// Writes alerts and the state that records them, if nothing moved.
-pub fn record_sla_alerts(
-    conn: &Connection,
-    s: &TicketSlaRecord,
-    expected: &[String],
-    events: &[NewEvent],
-) -> StoreResult<Vec<EventId>> {
-    let version: Option<i64> = conn
-        .query_row("SELECT version FROM tickets WHERE id = ?1 AND deleted_at IS NULL", [s.ticket_id.0], |r| r.get(0))
-        .optional()
-        .db()?;
-    if version != Some(s.ticket_version) {
-        return Err(StoreError::VersionConflict);
+    async fn sla_policy(&self, id: SlaPolicyId) -> StoreResult<Option<SlaPolicyRecord>> {
+        self.lookup(move |conn| {
+            get(conn, &format!("SELECT {POLICY_SELECT} FROM sla_policies WHERE id = ?1"), [id.0], read(policy_from_row))
+        })
+        .await
     }
-    let stored: Vec<String> = ticket_sla(conn, s.ticket_id)?.map(|r| r.announced).unwrap_or_default();
-    if stored != expected {
-        return Err(StoreError::VersionConflict);
+
+    async fn list_sla_policies(&self) -> StoreResult<Vec<SlaPolicyRecord>> {
+        self.lookup(|conn| {
+            collect(
+                conn,
+                &format!("SELECT {POLICY_SELECT} FROM sla_policies ORDER BY position, id"),
+                [],
+                read(policy_from_row),
+            )
+        })
+        .await
     }
-    let sql = format!("{STATE_INSERT}, announced = excluded.announced");
-    conn.prepare_cached(&sql).db()?.execute(params_from_iter(state_values(s)?)).db()?;
-    insert_events(conn, s.ticket_id, s.ticket_version, events, &[])
-}
 
-/// Tickets whose next alert is due.
-pub fn due_sla_alerts(conn: &Connection, now: Timestamp, limit: u32) -> StoreResult<Vec<TicketId>> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT s.ticket_id FROM ticket_sla s JOIN tickets t ON t.id = s.ticket_id \
-             WHERE s.next_alert_at IS NOT NULL AND s.next_alert_at <= ?1 AND t.deleted_at IS NULL \
-             ORDER BY s.next_alert_at, s.ticket_id LIMIT ?2",
-        )
-        .db()?;
-    stmt.query_map(params![ms(now), limit], |r| r.get(0).map(TicketId)).db()?.collect::<Result<_, _>>().db()
-}
+    async fn delete_sla_policy(&self, id: SlaPolicyId) -> StoreResult<()> {
+        self.write(move |conn| one_row(conn.execute("DELETE FROM sla_policies WHERE id = ?1", [id.0]).db()?)).await
+    }
 
-/// The earliest pending alert.
-pub fn next_sla_alert_at(conn: &Connection) -> StoreResult<Option<Timestamp>> {
-    let at: Option<i64> = conn
-        .prepare_cached(
-            "SELECT s.next_alert_at FROM ticket_sla s JOIN tickets t ON t.id = s.ticket_id \
-             WHERE s.next_alert_at IS NOT NULL AND t.deleted_at IS NULL ORDER BY s.next_alert_at LIMIT 1",
-        )
-        .db()?
-        .query_row([], |r| r.get(0))
-        .optional()
-        .db()?;
-    Ok(at.map(from_millis))
-}
+    async fn ticket_sla(&self, ticket: TicketId) -> StoreResult<Option<TicketSlaRecord>> {
+        self.lookup(move |conn| ticket_sla(conn, ticket)).await
+    }
 
-/// Unsolved tickets to recompute, in id order.
-pub fn sla_candidates(conn: &Connection, after: TicketId, limit: u32, stale_only: bool) -> StoreResult<Vec<TicketId>> {
-    let stale = if stale_only {
-        " AND NOT EXISTS (SELECT 1 FROM ticket_sla s WHERE s.ticket_id = t.id AND s.ticket_version = t.version)"
-    } else {
-        ""
-    };
-    let sql = format!(
-        "SELECT t.id FROM tickets t WHERE t.id > ?1 AND t.deleted_at IS NULL \
-         AND t.status_category NOT IN (?2, ?3){stale} ORDER BY t.id LIMIT ?4"
-    );
-    let mut stmt = conn.prepare_cached(&sql).db()?;
-    stmt.query_map(params![after.0, StatusCategory::Solved.as_str(), StatusCategory::Closed.as_str(), limit], |r| {
-        r.get(0).map(TicketId)
-    })
-    .db()?
-    .collect::<Result<_, _>>()
-    .db()
+    async fn save_ticket_sla(&self, record: TicketSlaRecord) -> StoreResult<()> {
+        let values = state_values(&record)?;
+        self.write(move |conn| {
+            let sql = format!("{} WHERE excluded.ticket_version >= ticket_sla.ticket_version", *STATE_INSERT);
+            match conn.prepare_cached(&sql).db()?.execute(bound(&values)).db() {
+                // The ticket is gone (deleted for good meanwhile): nothing to keep.
+                Ok(_) | Err(StoreError::InvalidReference(_)) => Ok(()),
+                Err(e) => Err(e),
+            }
+        })
+        .await
+    }
+
+    async fn record_sla_alerts(
+        &self,
+        record: TicketSlaRecord,
+        expected_announced: Vec<String>,
+        events: Vec<NewEvent>,
+    ) -> StoreResult<Vec<EventId>> {
+        let values = state_values(&record)?;
+        let ids = self
+            .write(move |conn| {
+                let version: Option<i64> = conn
+                    .query_row(
+                        "SELECT version FROM tickets WHERE id = ?1 AND deleted_at IS NULL",
+                        [record.ticket_id.0],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .db()?;
+                if version != Some(record.ticket_version) {
+                    return Err(StoreError::VersionConflict);
+                }
+                let stored = ticket_sla(conn, record.ticket_id)?.map(|r| r.announced).unwrap_or_default();
+                if stored != expected_announced {
+                    return Err(StoreError::VersionConflict);
+                }
+                let sql = format!("{}, announced = excluded.announced", *STATE_INSERT);
+                conn.prepare_cached(&sql).db()?.execute(bound(&values)).db()?;
+                insert_events(conn, record.ticket_id, record.ticket_version, &events, &[])
+            })
+            .await;
+        if ids.is_ok() {
+            self.events.notify_waiters();
+        }
+        ids
+    }
+
+    async fn due_sla_alerts(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<TicketId>> {
+        self.read(move |conn| {
+            collect(
+                conn,
+                "SELECT s.ticket_id FROM ticket_sla s JOIN tickets t ON t.id = s.ticket_id \
+                 WHERE s.next_alert_at IS NOT NULL AND s.next_alert_at <= ?1 AND t.deleted_at IS NULL \
+                 ORDER BY s.next_alert_at, s.ticket_id LIMIT ?2",
+                params![ms(now), limit],
+                |r| r.get(0).map(TicketId),
+            )
+        })
+        .await
+    }
+
+    async fn next_sla_alert_at(&self) -> StoreResult<Option<Timestamp>> {
+        let at = self
+            .read(|conn| {
+                get(
+                    conn,
+                    "SELECT s.next_alert_at FROM ticket_sla s JOIN tickets t ON t.id = s.ticket_id \
+                     WHERE s.next_alert_at IS NOT NULL AND t.deleted_at IS NULL ORDER BY s.next_alert_at LIMIT 1",
+                    [],
+                    |r| r.get::<_, i64>(0),
+                )
+            })
+            .await?;
+        Ok(at.map(from_millis))
+    }
+
+    async fn sla_candidates(&self, after: TicketId, limit: u32, stale_only: bool) -> StoreResult<Vec<TicketId>> {
+        let stale = if stale_only {
+            " AND NOT EXISTS (SELECT 1 FROM ticket_sla s WHERE s.ticket_id = t.id AND s.ticket_version = t.version)"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT t.id FROM tickets t WHERE t.id > ?1 AND t.deleted_at IS NULL \
+             AND t.status_category NOT IN (?2, ?3){stale} ORDER BY t.id LIMIT ?4"
+        );
+        self.read(move |conn| {
+            let (solved, closed) = (StatusCategory::Solved.as_str(), StatusCategory::Closed.as_str());
+            collect(conn, &sql, params![after.0, solved, closed, limit], |r| r.get(0).map(TicketId))
+        })
+        .await
+    }
 }

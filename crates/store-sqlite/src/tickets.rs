@@ -1,29 +1,18 @@
 //! Ticket writes (change sets) and ticket, message and event reads.
 
+use crate::SqliteStore;
 use crate::rows::*;
-use crate::search_index;
-use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
-use std::collections::HashMap;
+use crate::{search_index, search_query};
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, params};
 use tessera_core::ids::*;
 use tessera_core::permission::TicketScope;
 use tessera_core::status::StatusCategory;
 use tessera_core::ticket::{number_candidate, number_digits};
-use tessera_core::view::{Field, Operator, Resolved, ResolvedValue};
+use tessera_core::view::{Field, Operator, ResolvedValue};
 use tessera_core::{Event, Message, MessageEdit, Ticket, Timestamp};
+use tessera_store::sql::{self, Fragment, SQLITE, Table, TicketSql};
 use tessera_store::*;
-
-/// Writes a change set (inside the writer's transaction).
-pub fn commit(conn: &Connection, change: ChangeSet) -> StoreResult<CommitOutcome> {
-    let mut out = CommitOutcome::default();
-    for update in change.updates {
-        out.updated.push(apply_update(conn, update)?);
-    }
-    for create in change.creates {
-        out.created.push(apply_create(conn, create)?);
-    }
-    Ok(out)
-}
 
 fn random_u64() -> StoreResult<u64> {
     getrandom::u64().map_err(|e| StoreError::Backend(format!("no randomness: {e}")))
@@ -50,7 +39,7 @@ fn ensure_requester(conn: &Connection, user: &tessera_core::User) -> StoreResult
     if let Some((id, org)) = existing {
         return Ok((UserId(id), org.map(OrganizationId)));
     }
-    let created = crate::entities::insert_user(conn, user.clone())?;
+    let created = crate::directory::insert_user(conn, user.clone())?;
     Ok((created.id, created.organization_id))
 }
 
@@ -164,7 +153,7 @@ fn apply_create(conn: &Connection, c: TicketCreate) -> StoreResult<CreatedIds> {
         ticket.organization_id = org;
     }
     ticket.number = allocate_number(conn)?;
-    conn.prepare_cached(&TICKET_INSERT).db()?.execute(params_from_iter(ticket_values(&ticket)?)).db()?;
+    conn.prepare_cached(&TICKET_INSERT).db()?.execute(bound(&ticket_values(&ticket, &SQLITE)?)).db()?;
     let id = TicketId(conn.last_insert_rowid());
     ticket.id = id;
     keep_version(conn, &ticket)?;
@@ -191,10 +180,10 @@ fn apply_create(conn: &Connection, c: TicketCreate) -> StoreResult<CreatedIds> {
 fn apply_update(conn: &Connection, u: TicketChange) -> StoreResult<UpdatedIds> {
     let t = &u.ticket;
     let indexed_before = search_index::indexed_fields(conn, t.id)?;
-    let mut values = ticket_values(t)?;
-    values.push(Value::Integer(t.id.0));
-    values.push(Value::Integer(u.expected_version));
-    let n = conn.prepare_cached(&TICKET_UPDATE).db()?.execute(params_from_iter(values)).db()?;
+    let mut values = ticket_values(t, &SQLITE)?;
+    values.push(sql::Value::Int(t.id.0));
+    values.push(sql::Value::Int(u.expected_version));
+    let n = conn.prepare_cached(&TICKET_UPDATE).db()?.execute(bound(&values)).db()?;
     if n != 1 {
         let exists: bool =
             conn.query_row("SELECT EXISTS (SELECT 1 FROM tickets WHERE id = ?1)", [t.id.0], |r| r.get(0)).db()?;
@@ -252,484 +241,9 @@ fn apply_update(conn: &Connection, u: TicketChange) -> StoreResult<UpdatedIds> {
     Ok(UpdatedIds { message_ids, event_ids })
 }
 
-/// One ticket by id.
-pub fn ticket(conn: &Connection, id: TicketId) -> StoreResult<Option<Ticket>> {
-    let sql = format!("SELECT {} FROM tickets t WHERE t.id = ?1", *TICKET_SELECT);
-    conn.prepare_cached(&sql).db()?.query_row([id.0], ticket_from_row).optional().db()
-}
-
-/// One ticket by number.
-pub fn ticket_by_number(conn: &Connection, number: &str) -> StoreResult<Option<Ticket>> {
-    let sql = format!("SELECT {} FROM tickets t WHERE t.number = ?1", *TICKET_SELECT);
-    conn.prepare_cached(&sql).db()?.query_row([number], ticket_from_row).optional().db()
-}
-
-/// Adds the condition of a permission scope over `t` to `w`, its values to
-/// `v`; `recent_window`: the query also asks for a recent time window (see
-/// [`recent_window`]).
-pub(crate) fn scope_clause(scope: &TicketScope, recent_window: bool, w: &mut Vec<String>, v: &mut Vec<Value>) {
-    let list = |v: &mut Vec<Value>, items: Vec<Value>| -> String {
-        let n = items.len();
-        v.extend(items);
-        vec!["?"; n].join(", ")
-    };
-    match scope {
-        TicketScope::All => {}
-        TicketScope::Single(id) => {
-            w.push("t.id = ?".into());
-            v.push(Value::Integer(id.0));
-        }
-        TicketScope::Agent { user_id, department_ids } => {
-            let depts = list(v, department_ids.iter().map(|d| Value::Integer(d.0)).collect());
-            // An agent's scope is typically a tenth of the tickets; when the
-            // query also asks for a recent window of time, reading that
-            // window's index is far cheaper, so the scope must not be sought.
-            let p = if recent_window { "+" } else { "" };
-            let in_depts =
-                if department_ids.is_empty() { "0".to_string() } else { format!("{p}t.department_id IN ({depts})") };
-            w.push(format!("({in_depts} OR {p}t.assignee_id = ? OR {p}t.flagged_id = ?)"));
-            v.push(Value::Integer(user_id.0));
-            v.push(Value::Integer(user_id.0));
-        }
-        TicketScope::Customer { user_id, organization_id } => match organization_id {
-            Some(org) => {
-                w.push("(t.requester_id = ? OR t.organization_id = ?)".into());
-                v.push(Value::Integer(user_id.0));
-                v.push(Value::Integer(org.0));
-            }
-            None => {
-                w.push("t.requester_id = ?".into());
-                v.push(Value::Integer(user_id.0));
-            }
-        },
-    }
-}
-
-/// The WHERE clause (without `WHERE`) and its values for scope and filter.
-fn where_clause(q: &TicketQuery) -> (String, Vec<Value>) {
-    let mut w: Vec<String> = vec!["t.deleted_at IS NULL".into()];
-    let mut v: Vec<Value> = Vec::new();
-    let list = |v: &mut Vec<Value>, items: Vec<Value>| -> String {
-        let n = items.len();
-        v.extend(items);
-        vec!["?"; n].join(", ")
-    };
-    scope_clause(&q.scope, recent_window(q), &mut w, &mut v);
-    let f = &q.filter;
-    if let Some(n) = &f.number {
-        w.push("t.number = ?".into());
-        v.push(Value::Text(n.clone()));
-    }
-    if !f.statuses.is_empty() {
-        let p = list(&mut v, f.statuses.iter().map(|s| Value::Text(s.0.clone())).collect());
-        w.push(format!("t.status IN ({p})"));
-    }
-    if !f.categories.is_empty() {
-        let p = list(&mut v, f.categories.iter().map(|s| Value::Text(s.as_str().into())).collect());
-        // `+`: never seek the category index (see `category_sql`).
-        w.push(format!("+t.status_category IN ({p})"));
-    }
-    if !f.department_ids.is_empty() {
-        let p = list(&mut v, f.department_ids.iter().map(|s| Value::Integer(s.0)).collect());
-        w.push(format!("t.department_id IN ({p})"));
-    }
-    match f.assignee {
-        None => {}
-        // `+`: unassigned tickets are too many for the assignee index to help.
-        Some(None) => w.push("+t.assignee_id IS NULL".into()),
-        Some(Some(a)) => {
-            w.push("t.assignee_id = ?".into());
-            v.push(Value::Integer(a.0));
-        }
-    }
-    if let Some(r) = f.requester_id {
-        w.push("t.requester_id = ?".into());
-        v.push(Value::Integer(r.0));
-    }
-    if let Some(o) = f.organization_id {
-        w.push("t.organization_id = ?".into());
-        v.push(Value::Integer(o.0));
-    }
-    if !f.priorities.is_empty() {
-        let p = list(&mut v, f.priorities.iter().map(|s| Value::Integer(s.rank())).collect());
-        w.push(format!("t.priority IN ({p})"));
-    }
-    if !f.types.is_empty() {
-        let p = list(&mut v, f.types.iter().map(|s| Value::Text(s.as_str().into())).collect());
-        w.push(format!("t.ticket_type IN ({p})"));
-    }
-    for tag in &f.tags {
-        w.push("EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = ?)".into());
-        v.push(Value::Text(tag.clone()));
-    }
-    if let Some(a) = f.archived {
-        w.push("t.archived = ?".into());
-        v.push(Value::Integer(i64::from(a)));
-    }
-    if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let (sql, vals) = crate::search_query::list_text_condition(text, f.text_in_notes);
-        w.push(sql);
-        v.extend(vals);
-    }
-    if let Some(view) = &f.view
-        && let Some((sql, vals)) = view_sql(view, Table::Tickets)
-    {
-        w.push(sql);
-        v.extend(vals);
-    }
-    if let Some(b) = f.sla_breached {
-        w.push(sla_breached(b));
-    }
-    if let Some(t) = f.sla_due_before {
-        w.push(format!("{SLA_NEXT_DUE} < ?"));
-        v.push(Value::Integer(ms(t)));
-    }
-    for (col, op, val) in [
-        ("created_at", ">=", f.created_after),
-        ("created_at", "<", f.created_before),
-        ("updated_at", ">=", f.updated_after),
-        ("updated_at", "<", f.updated_before),
-    ] {
-        if let Some(t) = val {
-            w.push(format!("t.{col} {op} ?"));
-            v.push(Value::Integer(ms(t)));
-        }
-    }
-    (w.join(" AND "), v)
-}
-
-/// Which table a condition's SQL reads: the tickets (`t`), or the tally of
-/// live tickets by status, department, assignee, priority and archived
-/// (`c`, see migration 0007), which holds only some of the columns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Table {
-    Tickets,
-    Counts,
-}
-
-/// A view's conditions as one boolean expression and its values (`1` when
-/// there are none); `None` when a condition looks at a column `table` does
-/// not hold (only the tally lacks some).
-fn view_sql(view: &tessera_core::view::ResolvedConditions, table: Table) -> Option<(String, Vec<Value>)> {
-    let mut w = Vec::new();
-    let mut v = Vec::new();
-    for c in &view.all {
-        let (sql, vals) = condition_sql(c, table)?;
-        w.push(sql);
-        v.extend(vals);
-    }
-    if !view.any.is_empty() {
-        let mut parts = Vec::new();
-        for c in &view.any {
-            let (sql, vals) = condition_sql(c, table)?;
-            parts.push(sql);
-            v.extend(vals);
-        }
-        w.push(format!("({})", parts.join(" OR ")));
-    }
-    if w.is_empty() { Some(("1".into(), v)) } else { Some((w.join(" AND "), v)) }
-}
-
-/// The SQL of one resolved view condition (a boolean expression over `t`,
-/// or over `c` for the tally) and its values; `None` when the tally does
-/// not hold the field. Conditions were checked when the view was saved, so a
-/// value of an unexpected shape here matches nothing rather than failing.
-fn condition_sql(c: &Resolved, table: Table) -> Option<(String, Vec<Value>)> {
-    if c.field == Field::StatusCategory {
-        // Over the tickets, `+` keeps SQLite from seeking the category index:
-        // a view's categories usually cover a large share of the tickets (all
-        // unsolved, solved or closed), where that index only adds a sort.
-        // Counts come from the tally; pages walk an order index or a
-        // narrower one (see `walk_the_order`).
-        let column = if table == Table::Tickets { "+t.status_category" } else { "c.status_category" };
-        return Some(category_sql(column, c));
-    }
-    if table == Table::Counts {
-        let column = match &c.field {
-            Field::Status => "c.status",
-            Field::Priority => "c.priority",
-            Field::DepartmentId => "c.department_id",
-            Field::AssigneeId => "NULLIF(c.assignee_id, 0)",
-            Field::Archived => "c.archived",
-            _ => return None,
-        };
-        return Some(value_sql(column, c));
-    }
-    let column = match &c.field {
-        Field::Status => "t.status",
-        Field::StatusCategory => "t.status_category",
-        Field::Priority => "t.priority",
-        Field::Type => "t.ticket_type",
-        Field::Source => "t.source",
-        Field::DepartmentId => "t.department_id",
-        Field::AssigneeId => "t.assignee_id",
-        Field::RequesterId => "t.requester_id",
-        Field::OrganizationId => "t.organization_id",
-        Field::ServiceId => "t.service_id",
-        Field::FlaggedId => "t.flagged_id",
-        Field::Subject => "t.subject",
-        Field::Number => "t.number",
-        Field::Locked => "t.locked",
-        Field::Archived => "t.archived",
-        Field::QueueBoost => "t.queue_boost",
-        Field::CreatedAt => "t.created_at",
-        Field::UpdatedAt => "t.updated_at",
-        Field::LastCustomerReplyAt => "t.last_customer_reply_at",
-        Field::LastAgentReplyAt => "t.last_agent_reply_at",
-        Field::AwaitingAgentSince => "t.awaiting_agent_since",
-        Field::SolvedAt => "t.solved_at",
-        Field::DueAt => "t.due_at",
-        Field::SlaBreached => return Some(sla_breached_sql(&c.value, c.operator)),
-        Field::SlaNextDueAt => SLA_NEXT_DUE,
-        Field::Tags => return Some(tags_sql(c)),
-        Field::Custom(key) => return Some(custom_sql(key, c)),
-    };
-    Some(value_sql(column, c))
-}
-
-/// A status-category condition (values are category ranks, see
-/// `tessera_core::view::category_rank`) as `column IN (the categories it
-/// selects)`, which the category index can answer, unlike a computed rank.
-fn category_sql(column: &str, c: &Resolved) -> (String, Vec<Value>) {
-    use Operator::*;
-    let ranks = match &c.value {
-        ResolvedValue::Ints(v) => v.clone(),
-        _ => Vec::new(),
-    };
-    let chosen: Vec<StatusCategory> = StatusCategory::ALL
-        .into_iter()
-        .filter(|cat| {
-            let r = tessera_core::view::category_rank(*cat);
-            match c.operator {
-                Is | In => ranks.contains(&r),
-                IsNot | NotIn => !ranks.contains(&r),
-                LessThan => ranks.first().is_some_and(|b| r < *b),
-                GreaterThan => ranks.first().is_some_and(|b| r > *b),
-                // A ticket always has a category.
-                Present => true,
-                _ => false,
-            }
-        })
-        .collect();
-    match chosen.len() {
-        0 => ("0".into(), vec![]),
-        n if n == StatusCategory::ALL.len() => ("1".into(), vec![]),
-        n => (
-            format!("{column} IN ({})", vec!["?"; n].join(", ")),
-            chosen.iter().map(|c| Value::Text(c.as_str().into())).collect(),
-        ),
-    }
-}
-
-/// `column <operator> value` for one resolved condition.
-fn value_sql(column: &str, c: &Resolved) -> (String, Vec<Value>) {
-    use Operator::*;
-    let nothing = || ("0".to_string(), Vec::new());
-    let ints = |v: &[i64]| v.iter().map(|i| Value::Integer(*i)).collect::<Vec<_>>();
-    let texts = |v: &[String]| v.iter().map(|t| Value::Text(t.clone())).collect::<Vec<_>>();
-    match (&c.value, c.operator) {
-        (_, Present) => (format!("{column} IS NOT NULL"), vec![]),
-        // `+`: an empty value is common (unassigned, no due date), so an index
-        // seek on it would read a large share of the tickets.
-        (_, Absent) => (format!("+{column} IS NULL"), vec![]),
-        (ResolvedValue::Flag(b), Is) => (format!("{column} = ?"), vec![Value::Integer(i64::from(*b))]),
-        (ResolvedValue::Flag(b), IsNot) => (format!("{column} != ?"), vec![Value::Integer(i64::from(*b))]),
-        (ResolvedValue::Time(t), LessThan) => (format!("{column} < ?"), vec![Value::Integer(ms(*t))]),
-        (ResolvedValue::Time(t), GreaterThan) => (format!("{column} > ?"), vec![Value::Integer(ms(*t))]),
-        (ResolvedValue::Ints(v), op) => compare(column, op, ints(v)),
-        (ResolvedValue::Texts(v), Contains) if c.field == Field::Subject => {
-            (format!("{column} LIKE ? ESCAPE '\\'"), vec![Value::Text(like(&v[0]))])
-        }
-        (ResolvedValue::Texts(v), NotContains) if c.field == Field::Subject => {
-            (format!("{column} NOT LIKE ? ESCAPE '\\'"), vec![Value::Text(like(&v[0]))])
-        }
-        (ResolvedValue::Texts(v), op @ (Is | IsNot | In | NotIn)) => compare(column, op, texts(v)),
-        (ResolvedValue::Texts(v), op @ (LessThan | GreaterThan)) if !v.is_empty() => {
-            let sign = if op == LessThan { "<" } else { ">" };
-            (format!("{column} {sign} ?"), texts(&v[..1]))
-        }
-        _ => nothing(),
-    }
-}
-
-/// The earliest due time of the ticket's running SLA targets (stored beside
-/// the ticket; `NULL` when none runs).
-const SLA_NEXT_DUE: &str = "(SELECT s.next_due_at FROM ticket_sla s WHERE s.ticket_id = t.id)";
-
-/// Whether an SLA target of the ticket is breached, as `op` a flag.
-fn sla_breached_sql(value: &ResolvedValue, op: Operator) -> (String, Vec<Value>) {
-    let wanted = match (value, op) {
-        (ResolvedValue::Flag(b), Operator::Is) => *b,
-        (ResolvedValue::Flag(b), Operator::IsNot) => !*b,
-        _ => return ("0".into(), vec![]),
-    };
-    (sla_breached(wanted), vec![])
-}
-
-pub(crate) fn sla_breached(wanted: bool) -> String {
-    let exists = "EXISTS (SELECT 1 FROM ticket_sla s WHERE s.ticket_id = t.id AND s.breached = 1)";
-    if wanted { exists.to_string() } else { format!("NOT {exists}") }
-}
-
-fn like(text: &str) -> String {
-    format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
-}
-
-/// `column op values` where an empty column is "not" every value.
-fn compare(column: &str, op: Operator, values: Vec<Value>) -> (String, Vec<Value>) {
-    use Operator::*;
-    let n = values.len();
-    if n == 0 {
-        return (if matches!(op, IsNot | NotIn) { "1" } else { "0" }.to_string(), vec![]);
-    }
-    let list = vec!["?"; n].join(", ");
-    let sql = match op {
-        Is if n == 1 => format!("{column} = ?"),
-        Is | In => format!("{column} IN ({list})"),
-        IsNot if n == 1 => format!("({column} IS NULL OR {column} != ?)"),
-        IsNot | NotIn => format!("({column} IS NULL OR {column} NOT IN ({list}))"),
-        LessThan => format!("{column} < ?"),
-        GreaterThan => format!("{column} > ?"),
-        _ => return ("0".to_string(), vec![]),
-    };
-    let values = if matches!(op, LessThan | GreaterThan) { values.into_iter().take(1).collect() } else { values };
-    (sql, values)
-}
-
-fn tags_sql(c: &Resolved) -> (String, Vec<Value>) {
-    use Operator::*;
-    let tags = match &c.value {
-        ResolvedValue::Texts(t) => t.clone(),
-        _ => Vec::new(),
-    };
-    let list = vec!["?"; tags.len().max(1)].join(", ");
-    let has_any = format!("EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag IN ({list}))");
-    let vals: Vec<Value> = tags.iter().map(|t| Value::Text(t.clone())).collect();
-    match c.operator {
-        Present => ("EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id)".into(), vec![]),
-        Absent => ("NOT EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id)".into(), vec![]),
-        _ if tags.is_empty() => ("0".into(), vec![]),
-        Is | Contains | In => (has_any, vals),
-        IsNot | NotContains | NotIn => (format!("NOT {has_any}"), vals),
-        _ => ("0".into(), vec![]),
-    }
-}
-
-fn custom_sql(key: &str, c: &Resolved) -> (String, Vec<Value>) {
-    use Operator::*;
-    // The key is bound, never spliced: json_extract takes the path as a value.
-    let path = Value::Text(format!("$.\"{}\"", key.replace('"', "")));
-    let col = "json_extract(t.custom_fields, ?)";
-    let scalar = |j: &serde_json::Value| match j {
-        serde_json::Value::Bool(b) => Value::Integer(i64::from(*b)),
-        serde_json::Value::Number(n) => {
-            n.as_i64().map_or_else(|| Value::Real(n.as_f64().unwrap_or(0.0)), Value::Integer)
-        }
-        serde_json::Value::String(s) => Value::Text(s.clone()),
-        _ => Value::Null,
-    };
-    let vals = match &c.value {
-        ResolvedValue::Json(v) => v.iter().map(scalar).collect::<Vec<_>>(),
-        _ => Vec::new(),
-    };
-    let mut out = vec![path.clone()];
-    let sql = match c.operator {
-        Present => format!("{col} IS NOT NULL"),
-        Absent => format!("{col} IS NULL"),
-        Contains | NotContains => {
-            let text = match vals.first() {
-                Some(Value::Text(t)) => t.clone(),
-                _ => return ("0".into(), vec![]),
-            };
-            // Matches a text containing it, or a list (multiselect) holding it.
-            out.push(Value::Text(like(&text)));
-            out.push(path);
-            out.push(Value::Text(text));
-            let has = format!(
-                "({col} LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM json_each(t.custom_fields, ?) j WHERE j.value = ?))"
-            );
-            return if c.operator == Contains { (has, out) } else { (format!("NOT {has}"), out) };
-        }
-        op => {
-            let (sql, v) = compare(col, op, vals);
-            out.extend(v);
-            // `compare` writes the column twice for negations: bind the path again.
-            if sql.matches("json_extract").count() == 2 {
-                out.insert(1, out[0].clone());
-            }
-            sql
-        }
-    };
-    (sql, out)
-}
-
-fn sort_column(f: SortField) -> &'static str {
-    match f {
-        SortField::CreatedAt => "t.created_at",
-        SortField::UpdatedAt => "t.updated_at",
-        SortField::Priority => "t.priority",
-        SortField::Id => "t.id",
-        SortField::Number => "CAST(t.number AS INTEGER)",
-        SortField::Subject => "t.subject COLLATE NOCASE",
-        SortField::Requester => "(SELECT u.name FROM users u WHERE u.id = t.requester_id) COLLATE NOCASE",
-        SortField::Department => "(SELECT d.name FROM departments d WHERE d.id = t.department_id) COLLATE NOCASE",
-        SortField::Assignee => "COALESCE((SELECT u.name FROM users u WHERE u.id = t.assignee_id), '') COLLATE NOCASE",
-        SortField::Status => {
-            "CASE t.status_category WHEN 'new' THEN 0 WHEN 'open' THEN 1 WHEN 'pending' THEN 2 \
-             WHEN 'hold' THEN 3 WHEN 'solved' THEN 4 ELSE 5 END"
-        }
-        SortField::Wait => "COALESCE(t.awaiting_agent_since, 9223372036854775807)",
-        SortField::Queue => "t.priority",
-        SortField::SlaDue => {
-            "COALESCE((SELECT s.next_due_at FROM ticket_sla s WHERE s.ticket_id = t.id), 9223372036854775807)"
-        }
-    }
-}
-
-/// A page of tickets.
-pub fn list_tickets(conn: &Connection, q: &TicketQuery) -> StoreResult<Vec<Ticket>> {
-    let (mut w, mut v) = where_clause(q);
-    let col = sort_column(q.sort.field);
-    let dir = if q.sort.descending { "DESC" } else { "ASC" };
-    if let Some(c) = q.after.filter(|_| q.sort.field.keyset()) {
-        let cmp = if q.sort.descending { "<" } else { ">" };
-        w.push_str(&format!(" AND ({col}, t.id) {cmp} (?, ?)"));
-        v.push(Value::Integer(c.value));
-        v.push(Value::Integer(c.id.0));
-    }
-    let boost = if q.sort.boosted_first || q.sort.field == SortField::Queue { "t.queue_boost DESC, " } else { "" };
-    let order = if q.sort.field == SortField::Queue {
-        "t.priority DESC, COALESCE(t.awaiting_agent_since, 9223372036854775807) ASC, t.id ASC".to_string()
-    } else {
-        format!("{col} {dir}, t.id {dir}")
-    };
-    let limit = q.limit.clamp(1, 1000);
-    let hint = match order_index(q) {
-        Some(index) if walk_the_order(conn, q, limit)? => format!(" INDEXED BY {index}"),
-        _ => String::new(),
-    };
-    let sql = format!(
-        "SELECT {} FROM tickets t{hint} WHERE {w} ORDER BY {boost}{order} LIMIT {limit} OFFSET {}",
-        *TICKET_SELECT, q.offset
-    );
-    let mut stmt = conn.prepare_cached(&sql).db()?;
-    let rows = stmt.query_map(params_from_iter(v), ticket_from_row).db()?;
-    rows.collect::<Result<Vec<_>, _>>().db()
-}
-
-/// Whether the query asks for tickets created, updated or solved after
-/// some time (a "recent" window, which the time indexes answer well).
-fn recent_window(q: &TicketQuery) -> bool {
-    let f = &q.filter;
-    let windowed = |c: &Resolved| {
-        c.operator == Operator::GreaterThan
-            && matches!(c.value, ResolvedValue::Time(_))
-            && matches!(c.field, Field::CreatedAt | Field::UpdatedAt | Field::SolvedAt)
-    };
-    f.created_after.is_some()
-        || f.updated_after.is_some()
-        || f.view.as_ref().is_some_and(|v| v.all.iter().any(windowed))
-}
+/// The shared ticket-query compiler in SQLite's spelling, its text filter
+/// looked up in the FTS5 index.
+pub(crate) const TICKETS: TicketSql = TicketSql { dialect: &SQLITE, text_filter: search_query::list_text_condition };
 
 /// The partial index of live tickets to count a query's time window from:
 /// it holds every column an agent's scope and the default views test
@@ -797,8 +311,8 @@ fn walk_the_order(conn: &Connection, q: &TicketQuery, limit: u32) -> StoreResult
     if pins_one_assignee(q) {
         return Ok(false);
     }
-    let Some((sql, v)) = tally_count_sql(q) else { return Ok(false) };
-    let matching: i64 = conn.prepare_cached(&sql).db()?.query_row(params_from_iter(v), |r| r.get(0)).db()?;
+    let Some(count) = tally_count_sql(q) else { return Ok(false) };
+    let matching: i64 = conn.prepare_cached(&count.sql).db()?.query_row(bound(&count.values), |r| r.get(0)).db()?;
     if matching <= 0 {
         return Ok(false);
     }
@@ -822,22 +336,6 @@ fn pins_one_assignee(q: &TicketQuery) -> bool {
         })
 }
 
-/// The exact count of a query (paging ignored): from the tally of migration
-/// 0007 when every condition of the query is on a column it holds, else by
-/// counting the matching tickets.
-pub fn count_tickets(conn: &Connection, q: &TicketQuery) -> StoreResult<u64> {
-    let (sql, v) = match tally_count_sql(q) {
-        Some(plan) => plan,
-        None => {
-            let (w, v) = where_clause(q);
-            let hint = window_index(q).map(|i| format!(" INDEXED BY {i}")).unwrap_or_default();
-            (format!("SELECT COUNT(*) FROM tickets t{hint} WHERE {w}"), v)
-        }
-    };
-    let n: i64 = conn.prepare_cached(&sql).db()?.query_row(params_from_iter(v), |r| r.get(0)).db()?;
-    Ok(u64::try_from(n).unwrap_or(0))
-}
-
 /// The count of `q` read from the tally (`ticket_counts`), or `None` when
 /// the query looks at anything the tally does not hold (text, tags, times,
 /// requester, a customer's or guest's scope…).
@@ -846,7 +344,7 @@ pub fn count_tickets(conn: &Connection, q: &TicketQuery) -> StoreResult<u64> {
 /// those they flagged. The tally has no flag, so the flagged tickets outside
 /// the first two groups are counted from the tickets themselves (through the
 /// `tickets_flagged` index; an agent flags few tickets) and added.
-fn tally_count_sql(q: &TicketQuery) -> Option<(String, Vec<Value>)> {
+fn tally_count_sql(q: &TicketQuery) -> Option<Fragment> {
     // Every field is named, so a new filter field cannot be forgotten here.
     let TicketFilter {
         number,
@@ -886,245 +384,357 @@ fn tally_count_sql(q: &TicketQuery) -> Option<(String, Vec<Value>)> {
         return None;
     }
     let view = match view {
-        Some(v) => Some(view_sql(v, Table::Counts)?),
+        Some(v) => Some(TICKETS.view(v, Table::Counts)?),
         None => None,
     };
-    let mut w: Vec<String> = vec!["1".into()];
-    let mut v: Vec<Value> = Vec::new();
-    let placeholders = |n: usize| vec!["?"; n].join(", ");
+    let mut w = vec![Fragment::new("1")];
     if !statuses.is_empty() {
-        w.push(format!("c.status IN ({})", placeholders(statuses.len())));
-        v.extend(statuses.iter().map(|s| Value::Text(s.0.clone())));
+        w.push(SQLITE.in_texts("c.status", statuses.iter().map(|s| s.0.clone()).collect()));
     }
     if !categories.is_empty() {
-        w.push(format!("c.status_category IN ({})", placeholders(categories.len())));
-        v.extend(categories.iter().map(|c| Value::Text(c.as_str().into())));
+        w.push(SQLITE.in_texts("c.status_category", categories.iter().map(|c| c.as_str().to_string()).collect()));
     }
     if !department_ids.is_empty() {
-        w.push(format!("c.department_id IN ({})", placeholders(department_ids.len())));
-        v.extend(department_ids.iter().map(|d| Value::Integer(d.0)));
+        w.push(SQLITE.in_ints("c.department_id", department_ids.iter().map(|d| d.0).collect()));
     }
     match assignee {
         None => {}
-        Some(None) => w.push("c.assignee_id = 0".into()),
-        Some(Some(a)) => {
-            w.push("c.assignee_id = ?".into());
-            v.push(Value::Integer(a.0));
-        }
+        Some(None) => w.push(Fragment::new("c.assignee_id = 0")),
+        Some(Some(a)) => w.push(Fragment::with("c.assignee_id = ?", vec![sql::Value::Int(a.0)])),
     }
     if !priorities.is_empty() {
-        w.push(format!("c.priority IN ({})", placeholders(priorities.len())));
-        v.extend(priorities.iter().map(|p| Value::Integer(p.rank())));
+        w.push(SQLITE.in_ints("c.priority", priorities.iter().map(|p| p.rank()).collect()));
     }
     if let Some(a) = archived {
-        w.push("c.archived = ?".into());
-        v.push(Value::Integer(i64::from(*a)));
+        w.push(Fragment::with("c.archived = ?", vec![sql::Value::flag(*a)]));
     }
-    if let Some((sql, vals)) = view {
-        w.push(sql);
-        v.extend(vals);
-    }
+    w.extend(view);
+    let w = Fragment::join(w, " AND ");
     match &q.scope {
         TicketScope::All => {
-            let sql = format!("SELECT COALESCE(SUM(c.n), 0) FROM ticket_counts c WHERE {}", w.join(" AND "));
-            Some((sql, v))
+            Some(Fragment::with(format!("SELECT COALESCE(SUM(c.n), 0) FROM ticket_counts c WHERE {}", w.sql), w.values))
         }
         TicketScope::Agent { user_id, department_ids: mine } => {
-            let depts = placeholders(mine.len());
-            let in_mine = if mine.is_empty() { "0".to_string() } else { format!("c.department_id IN ({depts})") };
-            let mut values: Vec<Value> = mine.iter().map(|d| Value::Integer(d.0)).collect();
-            values.push(Value::Integer(user_id.0));
-            values.extend(v);
+            let in_mine = |column: &str| {
+                if mine.is_empty() {
+                    Fragment::new("0")
+                } else {
+                    SQLITE.in_ints(column, mine.iter().map(|d| d.0).collect())
+                }
+            };
             // The flagged rest: the same query over the tickets, limited to
             // those flagged by the agent and seen for no other reason.
             let mut rest = q.clone();
             rest.scope = TicketScope::All;
-            let (rest_w, rest_v) = where_clause(&rest);
-            let t_mine = if mine.is_empty() { "0".to_string() } else { format!("t.department_id IN ({depts})") };
-            values.push(Value::Integer(user_id.0));
-            values.extend(mine.iter().map(|d| Value::Integer(d.0)));
-            values.push(Value::Integer(user_id.0));
-            values.extend(rest_v);
-            let sql = format!(
-                "SELECT (SELECT COALESCE(SUM(c.n), 0) FROM ticket_counts c WHERE ({in_mine} OR c.assignee_id = ?) AND {}) \
-                 + (SELECT COUNT(*) FROM tickets t WHERE t.flagged_id = ? AND NOT ({t_mine} OR t.assignee_id IS ?) AND {rest_w})",
-                w.join(" AND ")
-            );
-            Some((sql, values))
+            let mut f = Fragment::new("SELECT (SELECT COALESCE(SUM(c.n), 0) FROM ticket_counts c WHERE (");
+            f.append(&in_mine("c.department_id")).push(" OR c.assignee_id = ").bind(user_id.0);
+            f.push(") AND ")
+                .append(&w)
+                .push(") + (SELECT COUNT(*) FROM tickets t WHERE t.flagged_id = ")
+                .bind(user_id.0);
+            f.push(" AND NOT (").append(&in_mine("t.department_id")).push(" OR t.assignee_id IS ").bind(user_id.0);
+            f.push(") AND ").append(&TICKETS.filter(&rest)).push(")");
+            Some(f)
         }
         TicketScope::Customer { .. } | TicketScope::Single(_) => None,
     }
 }
 
 fn attach_ids(conn: &Connection, ticket: TicketId, messages: &mut [Message]) -> StoreResult<()> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT id, message_id FROM attachments WHERE ticket_id = ?1 AND message_id IS NOT NULL ORDER BY id",
-        )
-        .db()?;
-    let mut by_message: HashMap<i64, Vec<AttachmentId>> = HashMap::new();
-    let rows = stmt.query_map([ticket.0], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))).db()?;
-    for row in rows {
-        let (a, m) = row.db()?;
-        by_message.entry(m).or_default().push(AttachmentId(a));
-    }
-    for m in messages {
-        if m.deleted_at.is_none() {
-            m.attachment_ids = by_message.remove(&m.id.0).unwrap_or_default();
+    let pairs = collect(
+        conn,
+        "SELECT id, message_id FROM attachments WHERE ticket_id = ?1 AND message_id IS NOT NULL ORDER BY id",
+        [ticket.0],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    attach(messages, pairs);
+    Ok(())
+}
+
+#[async_trait]
+impl TicketStore for SqliteStore {
+    async fn commit(&self, change: ChangeSet) -> StoreResult<CommitOutcome> {
+        let outcome = self
+            .write(move |conn| {
+                let mut out = CommitOutcome::default();
+                for update in change.updates {
+                    out.updated.push(apply_update(conn, update)?);
+                }
+                for create in change.creates {
+                    out.created.push(apply_create(conn, create)?);
+                }
+                Ok(out)
+            })
+            .await;
+        if outcome.is_ok() {
+            self.events.notify_waiters();
         }
+        outcome
     }
-    Ok(())
-}
 
-/// A ticket's messages, oldest first.
-pub fn messages(conn: &Connection, ticket: TicketId, include_notes: bool) -> StoreResult<Vec<Message>> {
-    let sql = if include_notes {
-        format!("SELECT {MESSAGE_SELECT} FROM messages WHERE ticket_id = ?1 ORDER BY id")
-    } else {
-        format!("SELECT {MESSAGE_SELECT} FROM messages WHERE ticket_id = ?1 AND kind = 'reply' ORDER BY id")
-    };
-    let mut stmt = conn.prepare_cached(&sql).db()?;
-    let mut out = stmt.query_map([ticket.0], message_from_row).db()?.collect::<Result<Vec<_>, _>>().db()?;
-    attach_ids(conn, ticket, &mut out)?;
-    Ok(out)
-}
-
-/// The searchable messages of several tickets (for snippets).
-pub fn snippet_messages(conn: &Connection, tickets: &[TicketId], include_notes: bool) -> StoreResult<Vec<Message>> {
-    if tickets.is_empty() {
-        return Ok(Vec::new());
-    }
-    let kind = if include_notes { "" } else { " AND kind = 'reply'" };
-    let sql = format!(
-        "SELECT {MESSAGE_SELECT} FROM messages WHERE ticket_id IN ({}) AND deleted_at IS NULL AND encrypted = 0{kind} \
-         ORDER BY ticket_id, id",
-        vec!["?"; tickets.len()].join(", ")
-    );
-    let mut stmt = conn.prepare(&sql).db()?;
-    let rows = stmt.query_map(params_from_iter(tickets.iter().map(|t| t.0)), message_from_row).db()?;
-    rows.collect::<Result<Vec<_>, _>>().db()
-}
-
-/// One message with its attachment ids.
-pub fn message(conn: &Connection, id: MessageId) -> StoreResult<Option<Message>> {
-    let sql = format!("SELECT {MESSAGE_SELECT} FROM messages WHERE id = ?1");
-    let Some(mut m) = conn.prepare_cached(&sql).db()?.query_row([id.0], message_from_row).optional().db()? else {
-        return Ok(None);
-    };
-    if m.deleted_at.is_none() {
-        let mut stmt = conn.prepare_cached("SELECT id FROM attachments WHERE message_id = ?1 ORDER BY id").db()?;
-        m.attachment_ids =
-            stmt.query_map([id.0], |r| Ok(AttachmentId(r.get(0)?))).db()?.collect::<Result<Vec<_>, _>>().db()?;
-    }
-    Ok(Some(m))
-}
-
-/// A message's edit history.
-pub fn message_edits(conn: &Connection, id: MessageId) -> StoreResult<Vec<MessageEdit>> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT message_id, editor_id, previous_body, previous_html, edited_at FROM message_edits WHERE message_id = ?1 ORDER BY id",
-        )
-        .db()?;
-    let rows = stmt
-        .query_map([id.0], |r| {
-            Ok(MessageEdit {
-                message_id: MessageId(r.get(0)?),
-                editor_id: UserId(r.get(1)?),
-                previous_body: r.get(2)?,
-                previous_html: r.get(3)?,
-                edited_at: tessera_core::time::from_millis(r.get(4)?),
-            })
+    async fn ticket(&self, id: TicketId) -> StoreResult<Option<Ticket>> {
+        self.lookup(move |conn| {
+            let sql = format!("SELECT {} FROM tickets t WHERE t.id = ?1", *TICKET_SELECT);
+            conn.prepare_cached(&sql).db()?.query_row([id.0], read(ticket_from_row)).optional().db()
         })
-        .db()?;
-    rows.collect::<Result<Vec<_>, _>>().db()
-}
-
-/// A ticket's events.
-pub fn ticket_events(conn: &Connection, ticket: TicketId) -> StoreResult<Vec<Event>> {
-    let sql = format!("SELECT {EVENT_SELECT} FROM events WHERE ticket_id = ?1 ORDER BY id");
-    let mut stmt = conn.prepare_cached(&sql).db()?;
-    stmt.query_map([ticket.0], event_from_row).db()?.collect::<Result<Vec<_>, _>>().db()
-}
-
-/// Events after an id.
-pub fn events_after(conn: &Connection, after: EventId, limit: u32) -> StoreResult<Vec<Event>> {
-    let sql = format!("SELECT {EVENT_SELECT} FROM events WHERE id > ?1 ORDER BY id LIMIT ?2");
-    let mut stmt = conn.prepare_cached(&sql).db()?;
-    stmt.query_map(params![after.0, limit.clamp(1, 10_000)], event_from_row).db()?.collect::<Result<Vec<_>, _>>().db()
-}
-
-/// One event.
-pub fn event(conn: &Connection, id: EventId) -> StoreResult<Option<Event>> {
-    let sql = format!("SELECT {EVENT_SELECT} FROM events WHERE id = ?1");
-    conn.prepare_cached(&sql).db()?.query_row([id.0], event_from_row).optional().db()
-}
-
-/// The ticket kept at a version.
-pub fn ticket_at(conn: &Connection, id: TicketId, version: i64) -> StoreResult<Option<Ticket>> {
-    let text: Option<String> = conn
-        .prepare_cached("SELECT ticket FROM ticket_versions WHERE ticket_id = ?1 AND version = ?2")
-        .db()?
-        .query_row(params![id.0, version], |r| r.get(0))
-        .optional()
-        .db()?;
-    text.map(|t| tessera_store::snapshot::from_text(&t)).transpose()
-}
-
-/// The newest event id.
-pub fn latest_event_id(conn: &Connection) -> StoreResult<EventId> {
-    let id: Option<i64> = conn.query_row("SELECT MAX(id) FROM events", [], |r| r.get(0)).db()?;
-    Ok(EventId(id.unwrap_or(0)))
-}
-
-/// Workloads of a department's active agents.
-pub fn agent_loads(conn: &Connection, dept: DepartmentId) -> StoreResult<Vec<AgentLoad>> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT m.user_id,
-                (SELECT COUNT(*) FROM tickets t WHERE t.assignee_id = m.user_id AND t.deleted_at IS NULL
-                    AND t.status_category NOT IN (?2, ?3)),
-                (SELECT MAX(t.created_at) FROM tickets t WHERE t.assignee_id = m.user_id AND t.department_id = m.department_id)
-             FROM department_members m JOIN users u ON u.id = m.user_id
-             WHERE m.department_id = ?1 AND u.disabled = 0 AND u.role IN ('agent', 'admin')
-             ORDER BY m.user_id",
-        )
-        .db()?;
-    let rows = stmt
-        .query_map(params![dept.0, StatusCategory::Solved.as_str(), StatusCategory::Closed.as_str()], |r| {
-            Ok(AgentLoad {
-                user_id: UserId(r.get(0)?),
-                open_tickets: u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
-                last_assigned_at: r.get::<_, Option<i64>>(2)?.map(tessera_core::time::from_millis),
-            })
-        })
-        .db()?;
-    rows.collect::<Result<Vec<_>, _>>().db()
-}
-
-/// Records a read and clears the side's unread mark.
-pub fn mark_read(conn: &Connection, ticket: TicketId, user: UserId, staff: bool, at: Timestamp) -> StoreResult<()> {
-    let col = if staff { "agent_unread" } else { "customer_unread" };
-    let n = conn.execute(&format!("UPDATE tickets SET {col} = 0 WHERE id = ?1"), [ticket.0]).db()?;
-    if n != 1 {
-        return Err(StoreError::NotFound);
+        .await
     }
-    conn.prepare_cached(
-        "INSERT INTO ticket_reads (ticket_id, user_id, read_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (ticket_id, user_id) DO UPDATE SET read_at = excluded.read_at",
-    )
-    .db()?
-    .execute(params![ticket.0, user.0, ms(at)])
-    .db()?;
-    Ok(())
-}
 
-/// When a user last read a ticket.
-pub fn last_read(conn: &Connection, ticket: TicketId, user: UserId) -> StoreResult<Option<Timestamp>> {
-    conn.prepare_cached("SELECT read_at FROM ticket_reads WHERE ticket_id = ?1 AND user_id = ?2")
-        .db()?
-        .query_row(params![ticket.0, user.0], |r| r.get::<_, i64>(0))
-        .optional()
-        .db()
-        .map(|o| o.map(tessera_core::time::from_millis))
+    async fn ticket_by_number(&self, number: &str) -> StoreResult<Option<Ticket>> {
+        let number = number.to_string();
+        self.lookup(move |conn| {
+            let sql = format!("SELECT {} FROM tickets t WHERE t.number = ?1", *TICKET_SELECT);
+            conn.prepare_cached(&sql).db()?.query_row([number], read(ticket_from_row)).optional().db()
+        })
+        .await
+    }
+
+    /// A page of tickets, read by walking the order's index when that reads
+    /// few entries (see `walk_the_order`).
+    async fn list_tickets(&self, query: &TicketQuery) -> StoreResult<Vec<Ticket>> {
+        let q = query.clone();
+        self.read(move |conn| {
+            let hint = match order_index(&q) {
+                Some(index) if walk_the_order(conn, &q, sql::tickets::limit(&q))? => format!(" INDEXED BY {index}"),
+                _ => String::new(),
+            };
+            let page = TICKETS.page(&q, &hint);
+            let mut stmt = conn.prepare_cached(&page.sql).db()?;
+            let rows = stmt.query_map(bound(&page.values), read(ticket_from_row)).db()?;
+            rows.collect::<Result<Vec<_>, _>>().db()
+        })
+        .await
+    }
+
+    /// The exact count of a query (paging ignored): from the tally of migration
+    /// 0007 when every condition of the query is on a column it holds, else by
+    /// counting the matching tickets.
+    async fn count_tickets(&self, query: &TicketQuery) -> StoreResult<u64> {
+        let q = query.clone();
+        self.read(move |conn| {
+            let count = tally_count_sql(&q).unwrap_or_else(|| {
+                let hint = window_index(&q).map(|i| format!(" INDEXED BY {i}")).unwrap_or_default();
+                TICKETS.count(&q, &hint)
+            });
+            let n: i64 = conn.prepare_cached(&count.sql).db()?.query_row(bound(&count.values), |r| r.get(0)).db()?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+        .await
+    }
+
+    async fn messages(&self, ticket: TicketId, include_notes: bool) -> StoreResult<Vec<Message>> {
+        self.lookup(move |conn| {
+            let sql = if include_notes {
+                format!("SELECT {MESSAGE_SELECT} FROM messages WHERE ticket_id = ?1 ORDER BY id")
+            } else {
+                format!("SELECT {MESSAGE_SELECT} FROM messages WHERE ticket_id = ?1 AND kind = 'reply' ORDER BY id")
+            };
+            let mut stmt = conn.prepare_cached(&sql).db()?;
+            let mut out =
+                stmt.query_map([ticket.0], read(message_from_row)).db()?.collect::<Result<Vec<_>, _>>().db()?;
+            attach_ids(conn, ticket, &mut out)?;
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn message(&self, id: MessageId) -> StoreResult<Option<Message>> {
+        self.lookup(move |conn| {
+            let sql = format!("SELECT {MESSAGE_SELECT} FROM messages WHERE id = ?1");
+            let Some(mut m) =
+                conn.prepare_cached(&sql).db()?.query_row([id.0], read(message_from_row)).optional().db()?
+            else {
+                return Ok(None);
+            };
+            if m.deleted_at.is_none() {
+                let mut stmt =
+                    conn.prepare_cached("SELECT id FROM attachments WHERE message_id = ?1 ORDER BY id").db()?;
+                m.attachment_ids = stmt
+                    .query_map([id.0], |r| Ok(AttachmentId(r.get(0)?)))
+                    .db()?
+                    .collect::<Result<Vec<_>, _>>()
+                    .db()?;
+            }
+            Ok(Some(m))
+        })
+        .await
+    }
+
+    async fn message_edits(&self, id: MessageId) -> StoreResult<Vec<MessageEdit>> {
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT message_id, editor_id, previous_body, previous_html, edited_at FROM message_edits WHERE message_id = ?1 ORDER BY id",
+                )
+                .db()?;
+            let rows = stmt
+                .query_map([id.0], |r| {
+                    Ok(MessageEdit {
+                        message_id: MessageId(r.get(0)?),
+                        editor_id: UserId(r.get(1)?),
+                        previous_body: r.get(2)?,
+                        previous_html: r.get(3)?,
+                        edited_at: tessera_core::time::from_millis(r.get(4)?),
+                    })
+                })
+                .db()?;
+            rows.collect::<Result<Vec<_>, _>>().db()
+        })
+        .await
+    }
+
+    async fn ticket_events(&self, ticket: TicketId) -> StoreResult<Vec<Event>> {
+        self.read(move |conn| {
+            let sql = format!("SELECT {EVENT_SELECT} FROM events WHERE ticket_id = ?1 ORDER BY id");
+            let mut stmt = conn.prepare_cached(&sql).db()?;
+            stmt.query_map([ticket.0], read(event_from_row)).db()?.collect::<Result<Vec<_>, _>>().db()
+        })
+        .await
+    }
+
+    async fn events_after(&self, after: EventId, limit: u32) -> StoreResult<Vec<Event>> {
+        self.read(move |conn| {
+            let sql = format!("SELECT {EVENT_SELECT} FROM events WHERE id > ?1 ORDER BY id LIMIT ?2");
+            let mut stmt = conn.prepare_cached(&sql).db()?;
+            stmt.query_map(params![after.0, limit.clamp(1, 10_000)], read(event_from_row))
+                .db()?
+                .collect::<Result<Vec<_>, _>>()
+                .db()
+        })
+        .await
+    }
+
+    async fn event(&self, id: EventId) -> StoreResult<Option<Event>> {
+        self.read(move |conn| {
+            let sql = format!("SELECT {EVENT_SELECT} FROM events WHERE id = ?1");
+            conn.prepare_cached(&sql).db()?.query_row([id.0], read(event_from_row)).optional().db()
+        })
+        .await
+    }
+
+    async fn ticket_at(&self, ticket: TicketId, version: i64) -> StoreResult<Option<Ticket>> {
+        self.read(move |conn| {
+            let id = ticket;
+            let text: Option<String> = conn
+                .prepare_cached("SELECT ticket FROM ticket_versions WHERE ticket_id = ?1 AND version = ?2")
+                .db()?
+                .query_row(params![id.0, version], |r| r.get(0))
+                .optional()
+                .db()?;
+            text.map(|t| tessera_store::snapshot::from_text(&t)).transpose()
+        })
+        .await
+    }
+
+    async fn latest_event_id(&self) -> StoreResult<EventId> {
+        self.lookup(move |conn| {
+            let id: Option<i64> = conn.query_row("SELECT MAX(id) FROM events", [], |r| r.get(0)).db()?;
+            Ok(EventId(id.unwrap_or(0)))
+        })
+        .await
+    }
+
+    async fn wait_for_events(&self, after: EventId, timeout: std::time::Duration) {
+        // Registered before the look at the log, so a commit in between
+        // still wakes us.
+        let woken = self.events.notified();
+        if self.latest_event_id().await.is_ok_and(|latest| latest > after) {
+            return;
+        }
+        let _ = tokio::time::timeout(timeout, woken).await;
+    }
+
+    async fn agent_loads(&self, dept: DepartmentId) -> StoreResult<Vec<AgentLoad>> {
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT m.user_id,
+                        (SELECT COUNT(*) FROM tickets t WHERE t.assignee_id = m.user_id AND t.deleted_at IS NULL
+                            AND t.status_category NOT IN (?2, ?3)),
+                        (SELECT MAX(t.created_at) FROM tickets t WHERE t.assignee_id = m.user_id AND t.department_id = m.department_id)
+                     FROM department_members m JOIN users u ON u.id = m.user_id
+                     WHERE m.department_id = ?1 AND u.disabled = 0 AND u.role IN ('agent', 'admin')
+                     ORDER BY m.user_id",
+                )
+                .db()?;
+            let rows = stmt
+                .query_map(params![dept.0, StatusCategory::Solved.as_str(), StatusCategory::Closed.as_str()], |r| {
+                    Ok(AgentLoad {
+                        user_id: UserId(r.get(0)?),
+                        open_tickets: u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+                        last_assigned_at: r.get::<_, Option<i64>>(2)?.map(tessera_core::time::from_millis),
+                    })
+                })
+                .db()?;
+            rows.collect::<Result<Vec<_>, _>>().db()
+        })
+        .await
+    }
+
+    async fn mark_read(&self, ticket: TicketId, user: UserId, staff: bool, at: Timestamp) -> StoreResult<()> {
+        self.write(move |conn| {
+            let col = if staff { "agent_unread" } else { "customer_unread" };
+            let n = conn.execute(&format!("UPDATE tickets SET {col} = 0 WHERE id = ?1"), [ticket.0]).db()?;
+            if n != 1 {
+                return Err(StoreError::NotFound);
+            }
+            conn.prepare_cached(
+                "INSERT INTO ticket_reads (ticket_id, user_id, read_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (ticket_id, user_id) DO UPDATE SET read_at = excluded.read_at",
+            )
+            .db()?
+            .execute(params![ticket.0, user.0, ms(at)])
+            .db()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn last_read(&self, ticket: TicketId, user: UserId) -> StoreResult<Option<Timestamp>> {
+        self.read(move |conn| {
+            conn.prepare_cached("SELECT read_at FROM ticket_reads WHERE ticket_id = ?1 AND user_id = ?2")
+                .db()?
+                .query_row(params![ticket.0, user.0], |r| r.get::<_, i64>(0))
+                .optional()
+                .db()
+                .map(|o| o.map(tessera_core::time::from_millis))
+        })
+        .await
+    }
+
+    async fn insert_attachment(&self, mut a: AttachmentRecord) -> StoreResult<AttachmentRecord> {
+        self.write(move |conn| {
+            conn.prepare_cached(
+                "INSERT INTO attachments (sha256, filename, content_type, size, uploader_id, ticket_id, message_id, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .db()?
+            .execute(params![
+                a.sha256,
+                a.filename,
+                a.content_type,
+                a.size,
+                a.uploader_id.0,
+                a.ticket_id.map(|t| t.0),
+                a.message_id.map(|m| m.0),
+                ms(a.created_at)
+            ])
+            .db()?;
+            a.id = AttachmentId(conn.last_insert_rowid());
+            Ok(a)
+        })
+        .await
+    }
+
+    async fn attachment(&self, id: AttachmentId) -> StoreResult<Option<AttachmentRecord>> {
+        self.read(move |conn| {
+            get(
+                conn,
+                &format!("SELECT {ATTACHMENT_SELECT} FROM attachments WHERE id = ?1"),
+                [id.0],
+                read(attachment_from_row),
+            )
+        })
+        .await
+    }
 }

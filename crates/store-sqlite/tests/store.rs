@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
-use tessera_store::Store;
+use tessera_store::{CatalogueStore, Store};
 use tessera_store_sqlite::SqliteStore;
 
 fn open() -> (Arc<dyn Store>, tempfile::TempDir) {

@@ -1,6 +1,10 @@
 //! The storage contract: the [`Store`] trait every database backend
-//! implements, the records it reads and writes, and the [`BlobStore`] for
-//! attachment contents.
+//! implements (the sum of a sub-trait per concern: [`TicketStore`],
+//! [`SearchStore`], [`DirectoryStore`], [`CatalogueStore`], [`AccessStore`],
+//! [`ViewStore`], [`IntegrationStore`], [`SlaStore`]), the records it reads
+//! and writes, the SQL the backends share ([`sql`]: the ticket-query and
+//! search compilers, the tables' columns and row mapping), and the
+//! [`BlobStore`] for attachment contents.
 //!
 //! The desk decides everything; a store only keeps what it is given. Every
 //! change to a ticket arrives as one [`ChangeSet`] (rows, messages and the
@@ -22,6 +26,7 @@ pub mod records;
 pub mod search;
 pub mod sla;
 pub mod snapshot;
+pub mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod views;
@@ -50,12 +55,32 @@ use tessera_core::{
     Department, Event, Message, MessageEdit, Organization, Service, ServiceKind, Ticket, Timestamp, User,
 };
 
-/// A database backend. Implementations: `tessera-store-sqlite` (default) and,
-/// later, `tessera-store-postgres`; both pass the same behavioural suite.
-#[async_trait]
-pub trait Store: Send + Sync + 'static {
-    // ---- tickets -------------------------------------------------------------
+/// A database backend: every concern's sub-trait, so that `Arc<dyn Store>`
+/// reaches them all. Implementations: `tessera-store-sqlite` (the default)
+/// and `tessera-store-postgres`; both pass the same behavioural suite
+/// (`tessera_store::testing`, feature `testing`) and share their SQL where it is the
+/// same ([`sql`]). A backend implements each sub-trait beside the SQL it
+/// runs; `Store` comes with them.
+pub trait Store:
+    TicketStore + SearchStore + DirectoryStore + CatalogueStore + AccessStore + ViewStore + IntegrationStore + SlaStore
+{
+}
 
+impl<T> Store for T where
+    T: TicketStore
+        + SearchStore
+        + DirectoryStore
+        + CatalogueStore
+        + AccessStore
+        + ViewStore
+        + IntegrationStore
+        + SlaStore
+{
+}
+
+/// Tickets and their change sets, messages, attachments and the event log.
+#[async_trait]
+pub trait TicketStore: Send + Sync + 'static {
     /// Applies a change set atomically: every ticket update's version check
     /// passes and everything is written, or nothing is
     /// ([`StoreError::VersionConflict`] when a ticket changed meanwhile).
@@ -109,9 +134,15 @@ pub trait Store: Send + Sync + 'static {
     async fn mark_read(&self, ticket: TicketId, user: UserId, staff: bool, at: Timestamp) -> StoreResult<()>;
     /// When `user` last read the ticket.
     async fn last_read(&self, ticket: TicketId, user: UserId) -> StoreResult<Option<Timestamp>>;
+    /// Records an uploaded file (its contents are in the blob store).
+    async fn insert_attachment(&self, attachment: AttachmentRecord) -> StoreResult<AttachmentRecord>;
+    /// One attachment.
+    async fn attachment(&self, id: AttachmentId) -> StoreResult<Option<AttachmentRecord>>;
+}
 
-    // ---- search -------------------------------------------------------------------
-
+/// Full-text search and its index.
+#[async_trait]
+pub trait SearchStore: Send + Sync + 'static {
     /// A page of a search in its scope, with the exact number of matches
     /// (deleted tickets never match).
     async fn search_tickets(&self, query: &SearchQuery) -> StoreResult<SearchPage>;
@@ -130,9 +161,11 @@ pub trait Store: Send + Sync + 'static {
     /// Users whose name is `name` when both are folded (case, Turkish
     /// `İ`/`ı`, `ё`), at most `limit`, by id.
     async fn users_named(&self, name: &str, limit: u32) -> StoreResult<Vec<User>>;
+}
 
-    // ---- users and organizations ----------------------------------------------
-
+/// Users, organizations, departments and services.
+#[async_trait]
+pub trait DirectoryStore: Send + Sync + 'static {
     /// Creates a user ([`StoreError::Duplicate`] for a taken e-mail).
     async fn insert_user(&self, user: User) -> StoreResult<User>;
     /// Saves a user's fields.
@@ -151,9 +184,6 @@ pub trait Store: Send + Sync + 'static {
     async fn organization(&self, id: OrganizationId) -> StoreResult<Option<Organization>>;
     /// All organizations, by name.
     async fn list_organizations(&self) -> StoreResult<Vec<Organization>>;
-
-    // ---- departments ----------------------------------------------------------
-
     /// Creates a department.
     async fn insert_department(&self, dept: Department) -> StoreResult<Department>;
     /// Saves a department.
@@ -168,9 +198,6 @@ pub trait Store: Send + Sync + 'static {
     async fn department_members(&self, dept: DepartmentId) -> StoreResult<Vec<UserId>>;
     /// The departments a user belongs to.
     async fn user_departments(&self, user: UserId) -> StoreResult<Vec<DepartmentId>>;
-
-    // ---- services ---------------------------------------------------------------
-
     /// Creates a service ([`StoreError::Duplicate`] for a taken kind and external id).
     async fn insert_service(&self, service: Service) -> StoreResult<Service>;
     /// Saves a service.
@@ -181,9 +208,11 @@ pub trait Store: Send + Sync + 'static {
     async fn service_by_external_id(&self, kind: ServiceKind, external_id: &str) -> StoreResult<Option<Service>>;
     /// Services, optionally of one owner.
     async fn list_services(&self, owner: Option<UserId>) -> StoreResult<Vec<Service>>;
+}
 
-    // ---- statuses and custom fields ----------------------------------------------
-
+/// The status catalogue, custom field definitions and installation settings.
+#[async_trait]
+pub trait CatalogueStore: Send + Sync + 'static {
     /// The status catalogue, by position.
     async fn statuses(&self) -> StoreResult<Vec<Status>>;
     /// Adds a status ([`StoreError::Duplicate`] for a taken key).
@@ -196,9 +225,15 @@ pub trait Store: Send + Sync + 'static {
     async fn update_custom_field(&self, field: &CustomFieldDef) -> StoreResult<()>;
     /// Removes a custom field definition (values on tickets stay in history).
     async fn delete_custom_field(&self, id: CustomFieldId) -> StoreResult<()>;
+    /// An installation setting.
+    async fn setting(&self, key: &str) -> StoreResult<Option<String>>;
+    /// Saves an installation setting.
+    async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()>;
+}
 
-    // ---- tokens, attachments, idempotency, settings -------------------------------
-
+/// Credentials and what guards them: API tokens, sessions, rate limits and idempotency keys.
+#[async_trait]
+pub trait AccessStore: Send + Sync + 'static {
     /// Stores a token (only the hash of its secret).
     async fn insert_token(&self, token: TokenRecord) -> StoreResult<TokenRecord>;
     /// A token by its public identifier.
@@ -209,22 +244,6 @@ pub trait Store: Send + Sync + 'static {
     async fn tokens_of(&self, user: UserId) -> StoreResult<Vec<TokenRecord>>;
     /// Revokes a token.
     async fn revoke_token(&self, id: TokenId, at: Timestamp) -> StoreResult<()>;
-    /// Records an uploaded file (its contents are in the blob store).
-    async fn insert_attachment(&self, attachment: AttachmentRecord) -> StoreResult<AttachmentRecord>;
-    /// One attachment.
-    async fn attachment(&self, id: AttachmentId) -> StoreResult<Option<AttachmentRecord>>;
-    /// Starts an idempotent request, or reports what became of an earlier one
-    /// with the same key.
-    async fn idempotency_begin(
-        &self,
-        key: &IdempotencyKey,
-        fingerprint: &str,
-        at: Timestamp,
-    ) -> StoreResult<IdempotencyBegin>;
-    /// Saves the answer of a finished idempotent request.
-    async fn idempotency_finish(&self, key: &IdempotencyKey, status: u16, body: &[u8]) -> StoreResult<()>;
-    /// Forgets a request that failed, so it may be retried.
-    async fn idempotency_abandon(&self, key: &IdempotencyKey) -> StoreResult<()>;
     /// Stores a new session.
     async fn insert_session(&self, session: SessionRecord) -> StoreResult<()>;
     /// A session by the hash of its secret.
@@ -249,8 +268,23 @@ pub trait Store: Send + Sync + 'static {
     /// weight, and a stream of failures for made-up accounts would
     /// otherwise grow the table without end. Answers how many went.
     async fn rate_limit_prune(&self, prefix: &str, idle_before: Timestamp) -> StoreResult<u64>;
-    // ---- integrations ---------------------------------------------------------------
+    /// Starts an idempotent request, or reports what became of an earlier one
+    /// with the same key.
+    async fn idempotency_begin(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+        at: Timestamp,
+    ) -> StoreResult<IdempotencyBegin>;
+    /// Saves the answer of a finished idempotent request.
+    async fn idempotency_finish(&self, key: &IdempotencyKey, status: u16, body: &[u8]) -> StoreResult<()>;
+    /// Forgets a request that failed, so it may be retried.
+    async fn idempotency_abandon(&self, key: &IdempotencyKey) -> StoreResult<()>;
+}
 
+/// Saved views.
+#[async_trait]
+pub trait ViewStore: Send + Sync + 'static {
     /// Creates a view (its position: after the others).
     async fn insert_view(&self, view: ViewRecord) -> StoreResult<ViewRecord>;
     /// Saves a view.
@@ -263,7 +297,11 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_view(&self, id: tessera_core::ids::ViewId) -> StoreResult<()>;
     /// Sets the positions of views: the first id gets the lowest.
     async fn reorder_views(&self, ids: &[tessera_core::ids::ViewId]) -> StoreResult<()>;
+}
 
+/// Webhooks with their delivery outbox, and validation hooks and panels.
+#[async_trait]
+pub trait IntegrationStore: Send + Sync + 'static {
     /// Creates a webhook.
     async fn insert_webhook(&self, webhook: Webhook) -> StoreResult<Webhook>;
     /// Saves a webhook (including re-enabling it, which resets its failure count).
@@ -321,9 +359,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<HookEndpoint>>;
     /// Removes one.
     async fn delete_hook_endpoint(&self, id: HookId) -> StoreResult<()>;
+}
 
-    // ---- SLA ------------------------------------------------------------------------
-
+/// SLA policies and tickets' SLA states.
+#[async_trait]
+pub trait SlaStore: Send + Sync + 'static {
     /// Creates an SLA policy (its position: after the others).
     async fn insert_sla_policy(&self, policy: SlaPolicyRecord) -> StoreResult<SlaPolicyRecord>;
     /// Saves an SLA policy.
@@ -338,7 +378,7 @@ pub trait Store: Send + Sync + 'static {
     async fn ticket_sla(&self, ticket: TicketId) -> StoreResult<Option<TicketSlaRecord>>;
     /// Saves a ticket's computed SLA state, unless a state computed from a
     /// later ticket version is stored. The alerts already written are kept
-    /// as stored (only [`Store::record_sla_alerts`] adds to them); a new row
+    /// as stored (only [`SlaStore::record_sla_alerts`] adds to them); a new row
     /// starts with the record's.
     async fn save_ticket_sla(&self, record: TicketSlaRecord) -> StoreResult<()>;
     /// Writes alert events with the ticket's SLA state, in one transaction,
@@ -361,9 +401,4 @@ pub trait Store: Send + Sync + 'static {
     /// recomputing SLA states in batches; with `stale_only`, only those whose
     /// stored state is missing or older than the ticket.
     async fn sla_candidates(&self, after: TicketId, limit: u32, stale_only: bool) -> StoreResult<Vec<TicketId>>;
-
-    /// An installation setting.
-    async fn setting(&self, key: &str) -> StoreResult<Option<String>>;
-    /// Saves an installation setting.
-    async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()>;
 }
