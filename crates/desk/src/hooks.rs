@@ -364,7 +364,7 @@ impl Desk {
                 }],
                 ..TicketChange::new(t.clone(), t.version)
             };
-            match self.store.commit(ChangeSet { creates: vec![], updates: vec![change] }).await {
+            match self.store.commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![] }).await {
                 Ok(_) => return Ok(()),
                 Err(StoreError::VersionConflict) => continue,
                 Err(e) => return Err(e.into()),

@@ -62,6 +62,21 @@ impl Default for Limits {
 }
 
 /// The application layer. Cheap to clone; share one per process.
+///
+/// The desk is the only door to the store: every entry point (API, web,
+/// dialects, CLI, and next the mail gateway) calls a named desk method that
+/// checks the caller's permissions itself. The store it holds is not
+/// reachable from outside this crate — the compiler refuses it:
+///
+/// ```compile_fail
+/// fn side_door(desk: &tessera_desk::Desk) {
+///     let _ = desk.store();
+/// }
+/// ```
+///
+/// Infrastructure that must read the store on its own schedule (the webhook
+/// worker, the reindex at start-up) is handed it by the server's start-up,
+/// never fished out of a desk (decision 41).
 #[derive(Clone)]
 pub struct Desk {
     store: Arc<dyn Store>,

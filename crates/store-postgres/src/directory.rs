@@ -1,7 +1,7 @@
 //! Users, organizations, departments and services.
 
 use crate::PgStore;
-use crate::db::{Db, execute, query, query_dynamic, query_one, query_opt};
+use crate::db::{Db, Tx, execute, query, query_dynamic, query_one, query_opt};
 use crate::rows::*;
 use async_trait::async_trait;
 use tessera_core::ids::*;
@@ -38,39 +38,8 @@ impl DirectoryStore for PgStore {
         })
     }
 
-    /// Saves a user (and re-indexes their tickets when their name or e-mail,
-    /// which tickets are found by, changed).
     async fn update_user(&self, u: &User) -> StoreResult<()> {
-        transaction!(self, |tx| {
-            let before = query_opt(tx, "SELECT name, email FROM users WHERE id = $1 FOR UPDATE", &[&u.id.0]).await?;
-            let n = execute(
-                tx,
-                "UPDATE users SET email = $1, email_key = $2, name = $3, role = $4, organization_id = $5, sees_all = $6, \
-                 password_hash = $7, locale = $8, disabled = $9, updated_at = $10, time_zone = $12 WHERE id = $11",
-                &[
-                    &u.email.as_str(),
-                    &u.email.normalized(),
-                    &u.name,
-                    &u.role.as_str(),
-                    &u.organization_id.map(|o| o.0),
-                    &b(u.sees_all),
-                    &u.password_hash,
-                    &u.locale,
-                    &b(u.disabled),
-                    &ms(u.updated_at),
-                    &u.id.0,
-                    &u.time_zone,
-                ],
-            )
-            .await?;
-            one_row(n)?;
-            if let Some(r) = before
-                && (PgRow(&r).text(0)? != u.name || PgRow(&r).text(1)? != u.email.as_str())
-            {
-                crate::search::index_requester_tickets(tx, u.id).await?;
-            }
-            Ok(())
-        })
+        transaction!(self, |tx| { save_user(tx, u).await })
     }
 
     async fn user(&self, id: UserId) -> StoreResult<Option<User>> {
@@ -309,4 +278,38 @@ impl DirectoryStore for PgStore {
         };
         all(rows, service_from_row)
     }
+}
+
+/// Saves a user over its stored row (and re-indexes their tickets when their
+/// name or e-mail, which tickets are found by, changed) — alone, or as part
+/// of a ticket commit (`ChangeSet::users`).
+pub(crate) async fn save_user(tx: &Tx<'_>, u: &User) -> StoreResult<()> {
+    let before = query_opt(tx, "SELECT name, email FROM users WHERE id = $1 FOR UPDATE", &[&u.id.0]).await?;
+    let n = execute(
+        tx,
+        "UPDATE users SET email = $1, email_key = $2, name = $3, role = $4, organization_id = $5, sees_all = $6, \
+         password_hash = $7, locale = $8, disabled = $9, updated_at = $10, time_zone = $12 WHERE id = $11",
+        &[
+            &u.email.as_str(),
+            &u.email.normalized(),
+            &u.name,
+            &u.role.as_str(),
+            &u.organization_id.map(|o| o.0),
+            &b(u.sees_all),
+            &u.password_hash,
+            &u.locale,
+            &b(u.disabled),
+            &ms(u.updated_at),
+            &u.id.0,
+            &u.time_zone,
+        ],
+    )
+    .await?;
+    one_row(n)?;
+    if let Some(r) = before
+        && (PgRow(&r).text(0)? != u.name || PgRow(&r).text(1)? != u.email.as_str())
+    {
+        crate::search::index_requester_tickets(tx, u.id).await?;
+    }
+    Ok(())
 }

@@ -323,6 +323,9 @@ impl TicketStore for PgStore {
         let outcome = transaction!(self, |tx| {
             let mut out = CommitOutcome::default();
             let mut pending: Vec<PendingEvents> = Vec::new();
+            for user in &change.users {
+                crate::directory::save_user(tx, user).await?;
+            }
             for update in change.updates {
                 let (ids, events) = apply_update(tx, update).await?;
                 pending.push(events);

@@ -53,42 +53,7 @@ impl DirectoryStore for SqliteStore {
 
     async fn update_user(&self, user: &User) -> StoreResult<()> {
         let u = user.clone();
-        self.write(move |conn| {
-            let before: Option<(String, String)> = conn
-                .prepare_cached("SELECT name, email FROM users WHERE id = ?1")
-                .db()?
-                .query_row([u.id.0], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()
-                .db()?;
-            let n = conn
-                .prepare_cached(
-                    "UPDATE users SET email = ?1, email_key = ?2, name = ?3, role = ?4, organization_id = ?5, sees_all = ?6, \
-                     password_hash = ?7, locale = ?8, disabled = ?9, updated_at = ?10, time_zone = ?12 WHERE id = ?11",
-                )
-                .db()?
-                .execute(params![
-                    u.email.as_str(),
-                    u.email.normalized(),
-                    u.name,
-                    u.role.as_str(),
-                    u.organization_id.map(|o| o.0),
-                    u.sees_all,
-                    u.password_hash,
-                    u.locale,
-                    u.disabled,
-                    ms(u.updated_at),
-                    u.id.0,
-                    u.time_zone,
-                ])
-                .db()?;
-            one_row(n)?;
-            // Tickets are found by their requester's name and e-mail.
-            if before.is_some_and(|(name, email)| name != u.name || email != u.email.as_str()) {
-                crate::search_index::index_requester_tickets(conn, u.id.0)?;
-            }
-            Ok(())
-        })
-        .await
+        self.write(move |conn| save_user(conn, &u)).await
     }
 
     async fn user(&self, id: UserId) -> StoreResult<Option<User>> {
@@ -378,4 +343,43 @@ impl DirectoryStore for SqliteStore {
         })
         .await
     }
+}
+
+/// Saves a user over its stored row (and re-indexes their tickets when their
+/// name or e-mail, which tickets are found by, changed) — alone, or as part
+/// of a ticket commit (`ChangeSet::users`).
+pub(crate) fn save_user(conn: &Connection, u: &User) -> StoreResult<()> {
+    let before: Option<(String, String)> = conn
+        .prepare_cached("SELECT name, email FROM users WHERE id = ?1")
+        .db()?
+        .query_row([u.id.0], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+        .db()?;
+    let n = conn
+        .prepare_cached(
+            "UPDATE users SET email = ?1, email_key = ?2, name = ?3, role = ?4, organization_id = ?5, sees_all = ?6, \
+             password_hash = ?7, locale = ?8, disabled = ?9, updated_at = ?10, time_zone = ?12 WHERE id = ?11",
+        )
+        .db()?
+        .execute(params![
+            u.email.as_str(),
+            u.email.normalized(),
+            u.name,
+            u.role.as_str(),
+            u.organization_id.map(|o| o.0),
+            u.sees_all,
+            u.password_hash,
+            u.locale,
+            u.disabled,
+            ms(u.updated_at),
+            u.id.0,
+            u.time_zone,
+        ])
+        .db()?;
+    one_row(n)?;
+    // Tickets are found by their requester's name and e-mail.
+    if before.is_some_and(|(name, email)| name != u.name || email != u.email.as_str()) {
+        crate::search_index::index_requester_tickets(conn, u.id.0)?;
+    }
+    Ok(())
 }

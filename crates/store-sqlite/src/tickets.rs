@@ -457,6 +457,9 @@ impl TicketStore for SqliteStore {
         let outcome = self
             .write(move |conn| {
                 let mut out = CommitOutcome::default();
+                for user in &change.users {
+                    crate::directory::save_user(conn, user)?;
+                }
                 for update in change.updates {
                     out.updated.push(apply_update(conn, update)?);
                 }

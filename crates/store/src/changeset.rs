@@ -170,6 +170,12 @@ pub struct ChangeSet {
     /// Tickets to change (updates are applied before creates, so a
     /// follow-up can be created in the same set that records it).
     pub updates: Vec<TicketChange>,
+    /// Users saved over their stored rows in the same transaction, before
+    /// the tickets: an action that changes a person and their tickets
+    /// together (blocking a ticket's sender: the requester disabled, the
+    /// ticket deleted) is all or nothing. The desk validates them as it
+    /// does a user's own update.
+    pub users: Vec<tessera_core::User>,
 }
 
 /// What a commit assigned.

@@ -188,7 +188,7 @@ async fn create(store: &dyn Store, t: Ticket, body: &str) -> CreatedIds {
         messages: vec![message(body, requester, at)],
         events: vec![event(EventKind::TicketCreated, Some(MessageRef::New(0)), at)],
     };
-    store.commit(ChangeSet { creates: vec![c], updates: vec![] }).await.unwrap().created.remove(0)
+    store.commit(ChangeSet { creates: vec![c], updates: vec![], users: vec![] }).await.unwrap().created.remove(0)
 }
 
 pub async fn users_are_unique_by_email_without_case(store: Arc<dyn Store>) {
@@ -259,6 +259,8 @@ pub async fn a_change_set_is_all_or_nothing(store: Arc<dyn Store>) {
     updated.version = 2;
     let mut change = TicketChange::new(updated, 1);
     change.events = vec![event(EventKind::TicketUpdated, None, t0())];
+    let mut disabled = store.user(u).await.unwrap().unwrap();
+    disabled.disabled = true;
     let set = ChangeSet {
         creates: vec![TicketCreate {
             ticket: ticket(d, u, t0()),
@@ -267,8 +269,10 @@ pub async fn a_change_set_is_all_or_nothing(store: Arc<dyn Store>) {
             events: vec![event(EventKind::TicketCreated, Some(MessageRef::New(0)), t0())],
         }],
         updates: vec![change],
+        users: vec![disabled.clone()],
     };
     assert!(store.commit(set).await.is_err());
+    assert!(!store.user(u).await.unwrap().unwrap().disabled, "the user's change rolled back too");
     let all = TicketQuery {
         scope: TicketScope::All,
         filter: TicketFilter::default(),
@@ -282,6 +286,14 @@ pub async fn a_change_set_is_all_or_nothing(store: Arc<dyn Store>) {
     assert_eq!((t.subject.as_str(), t.version), ("Subject", 1), "the update rolled back too");
     assert_eq!(store.events_after(EventId(0), 100).await.unwrap().len(), 1, "no stray events");
     assert_eq!(store.messages(first.ticket_id, true).await.unwrap().len(), 1);
+    // A user saved with a ticket change is saved with it.
+    let mut deleted = store.ticket(first.ticket_id).await.unwrap().unwrap();
+    deleted.deleted_at = Some(t0());
+    deleted.version = 2;
+    let set = ChangeSet { creates: vec![], updates: vec![TicketChange::new(deleted, 1)], users: vec![disabled] };
+    store.commit(set).await.unwrap();
+    assert!(store.user(u).await.unwrap().unwrap().disabled);
+    assert!(store.ticket(first.ticket_id).await.unwrap().unwrap().deleted_at.is_some());
     // A new requester is created with its ticket, or found if it exists.
     let mut requester = user("New.Person@example.com", Role::Customer);
     requester.created_at = t0();
@@ -293,7 +305,7 @@ pub async fn a_change_set_is_all_or_nothing(store: Arc<dyn Store>) {
         messages: vec![hello],
         events: vec![],
     };
-    let ids = store.commit(ChangeSet { creates: vec![c.clone(), c], updates: vec![] }).await.unwrap();
+    let ids = store.commit(ChangeSet { creates: vec![c.clone(), c], updates: vec![], users: vec![] }).await.unwrap();
     assert_eq!(ids.created[0].requester_id, ids.created[1].requester_id);
     let p = store.user_by_email("new.person@example.com").await.unwrap().unwrap();
     assert_eq!(p.id, ids.created[0].requester_id);
@@ -307,14 +319,17 @@ pub async fn a_stale_version_is_refused(store: Arc<dyn Store>) {
     let mut t = store.ticket(c.ticket_id).await.unwrap().unwrap();
     t.subject = "v2".into();
     t.version = 2;
-    store.commit(ChangeSet { creates: vec![], updates: vec![TicketChange::new(t.clone(), 1)] }).await.unwrap();
+    store
+        .commit(ChangeSet { creates: vec![], updates: vec![TicketChange::new(t.clone(), 1)], users: vec![] })
+        .await
+        .unwrap();
     let mut stale = t.clone();
     stale.subject = "lost".into();
     let mut change = TicketChange::new(stale, 1);
     change.new_messages = vec![message("should not land", u, t0())];
     change.events = vec![event(EventKind::TicketReplied, Some(MessageRef::New(0)), t0())];
     assert!(matches!(
-        store.commit(ChangeSet { creates: vec![], updates: vec![change] }).await,
+        store.commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![] }).await,
         Err(StoreError::VersionConflict)
     ));
     let now = store.ticket(c.ticket_id).await.unwrap().unwrap();
@@ -323,7 +338,7 @@ pub async fn a_stale_version_is_refused(store: Arc<dyn Store>) {
     let mut missing = t;
     missing.id = TicketId(424_242);
     assert!(matches!(
-        store.commit(ChangeSet { creates: vec![], updates: vec![TicketChange::new(missing, 2)] }).await,
+        store.commit(ChangeSet { creates: vec![], updates: vec![TicketChange::new(missing, 2)], users: vec![] }).await,
         Err(StoreError::NotFound)
     ));
 }
@@ -341,7 +356,7 @@ pub async fn concurrent_updates_of_one_version_have_one_winner(store: Arc<dyn St
             t.version = 2;
             let mut change = TicketChange::new(t, 1);
             change.events = vec![event(EventKind::TicketUpdated, None, t0())];
-            store.commit(ChangeSet { creates: vec![], updates: vec![change] }).await
+            store.commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![] }).await
         }));
     }
     let mut wins = 0;
@@ -367,7 +382,7 @@ pub async fn events_are_written_with_their_change_in_order(store: Arc<dyn Store>
     let mut e = event(EventKind::TicketReplied, Some(MessageRef::New(0)), t0());
     e.changes.insert("status".into(), tessera_core::Change { old: json!("new"), new: json!("open") });
     change.events = vec![e, event(EventKind::StatusChanged, None, t0())];
-    let out = store.commit(ChangeSet { creates: vec![], updates: vec![change] }).await.unwrap();
+    let out = store.commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![] }).await.unwrap();
     let events = store.events_after(EventId(0), 100).await.unwrap();
     let kinds: Vec<(TicketId, EventKind)> = events.iter().map(|e| (e.ticket_id, e.kind)).collect();
     assert_eq!(
@@ -534,7 +549,7 @@ pub async fn messages_edits_deletes_ratings_and_moves(store: Arc<dyn Store>) {
     note.kind = MessageKind::Note;
     note.attachment_ids = vec![att.id];
     change.new_messages = vec![note];
-    let out = store.commit(ChangeSet { creates: vec![], updates: vec![change] }).await.unwrap();
+    let out = store.commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![] }).await.unwrap();
     let note_id = out.updated[0].message_ids[0];
     assert_eq!(store.messages(a.ticket_id, false).await.unwrap().len(), 1, "notes only when asked");
     let all = store.messages(a.ticket_id, true).await.unwrap();
@@ -554,7 +569,7 @@ pub async fn messages_edits_deletes_ratings_and_moves(store: Arc<dyn Store>) {
     }];
     change.ratings = vec![(a.message_ids[0], 4)];
     change.message_deletes = vec![(note_id, t0())];
-    store.commit(ChangeSet { creates: vec![], updates: vec![change] }).await.unwrap();
+    store.commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![] }).await.unwrap();
     let m = store.message(a.message_ids[0]).await.unwrap().unwrap();
     assert_eq!((m.body.as_str(), m.rating), ("first (edited)", Some(4)));
     assert_eq!(store.message_edits(m.id).await.unwrap()[0].previous_body, "first");
@@ -564,7 +579,7 @@ pub async fn messages_edits_deletes_ratings_and_moves(store: Arc<dyn Store>) {
     t.version = 4;
     let mut change = TicketChange::new(t, 3);
     change.move_messages_to = Some(b.ticket_id);
-    store.commit(ChangeSet { creates: vec![], updates: vec![change] }).await.unwrap();
+    store.commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![] }).await.unwrap();
     assert!(store.messages(a.ticket_id, true).await.unwrap().is_empty());
     let moved: Vec<String> = store.messages(b.ticket_id, true).await.unwrap().into_iter().map(|m| m.body).collect();
     assert_eq!(moved, ["first (edited)", "other", ""]);
@@ -861,7 +876,11 @@ pub async fn tickets_are_kept_at_each_version_while_a_webhook_is_active(store: A
     let mut stale = store.ticket(quiet).await.unwrap().unwrap();
     stale.version = 9;
     let refused = store
-        .commit(ChangeSet { creates: vec![], updates: vec![TicketChange::new(good, 3), TicketChange::new(stale, 8)] })
+        .commit(ChangeSet {
+            creates: vec![],
+            updates: vec![TicketChange::new(good, 3), TicketChange::new(stale, 8)],
+            users: vec![],
+        })
         .await;
     assert!(matches!(refused, Err(StoreError::VersionConflict)), "{refused:?}");
     assert_eq!(store.ticket_at(id, 4).await.unwrap(), None);
@@ -1021,7 +1040,10 @@ pub async fn counts_stay_exact_through_changes(store: Arc<dyn Store>) {
         t.priority = priorities[(round + 1) % 4];
         let version = t.version;
         t.version += 1;
-        store.commit(ChangeSet { creates: vec![], updates: vec![TicketChange::new(t, version)] }).await.unwrap();
+        store
+            .commit(ChangeSet { creates: vec![], updates: vec![TicketChange::new(t, version)], users: vec![] })
+            .await
+            .unwrap();
         if round % 4 == 3 {
             check(round + 1).await;
         }
@@ -1146,7 +1168,7 @@ async fn change(store: &dyn Store, id: TicketId, f: impl FnOnce(&mut TicketChang
     new.version = t.version + 1;
     let mut c = TicketChange::new(new, t.version);
     f(&mut c);
-    store.commit(ChangeSet { creates: vec![], updates: vec![c] }).await.unwrap();
+    store.commit(ChangeSet { creates: vec![], updates: vec![c], users: vec![] }).await.unwrap();
 }
 
 /// Writes arriving together (committed as one group on SQLite, whose search
@@ -1166,7 +1188,7 @@ pub async fn search_follows_concurrent_writes_and_failed_ones(store: Arc<dyn Sto
                 new.subject = format!("phantom{i}x");
                 new.version = t.version + 1;
                 let c = TicketChange::new(new, t.version - 1);
-                let refused = store.commit(ChangeSet { creates: vec![], updates: vec![c] }).await;
+                let refused = store.commit(ChangeSet { creates: vec![], updates: vec![c], users: vec![] }).await;
                 assert!(matches!(refused, Err(StoreError::VersionConflict)), "{refused:?}");
                 None
             } else {

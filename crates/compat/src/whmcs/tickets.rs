@@ -17,7 +17,7 @@ use tessera_core::status::Status;
 use tessera_core::ticket::{Cc, Priority};
 use tessera_core::view::{Field, Operator, Resolved, ResolvedConditions, ResolvedValue};
 use tessera_core::{Email, Message, ServiceKind, Ticket, User};
-use tessera_desk::inputs::{EditMessage, OpenTicket, PostMessage, RequesterInput, TicketPatch, UpdateUser};
+use tessera_desk::inputs::{EditMessage, OpenTicket, PostMessage, RequesterInput, TicketPatch};
 use tessera_desk::{DeskError, TicketListQuery};
 use tessera_store::{SortField, TicketFilter, TicketSort, UserQuery};
 
@@ -592,18 +592,10 @@ pub async fn merge(ctx: &mut Ctx, p: &Params) -> Result<Fields, WhmcsError> {
 pub async fn block_sender(ctx: &mut Ctx, p: &Params) -> Result<Fields, WhmcsError> {
     let t = ticket_by_id(ctx, p).await?;
     let delete = p.flag("delete")?;
-    let requester = ctx.user(t.requester_id).await?.ok_or_else(|| WhmcsError::not_found("Requestor Not Found"))?;
-    if requester.role.is_staff() || requester.password_hash.is_some() {
-        return Err(WhmcsError::bad("A Client cannot be blocked: the sender is a registered user"));
-    }
-    let update = UpdateUser { disabled: Some(true), ..UpdateUser::default() };
-    ctx.desk
-        .update_user(&ctx.actor, requester.id, update)
-        .await
-        .map_err(|e| WhmcsError::from_desk(e, "Requestor Not Found"))?;
-    if delete {
-        ctx.desk.delete_ticket(&ctx.actor, t.id).await.map_err(desk)?;
-    }
+    ctx.desk.block_sender(&ctx.actor, t.id, delete).await.map_err(|e| match e.field() {
+        Some("requester") => WhmcsError::bad("A Client cannot be blocked: the sender is a registered user"),
+        _ => WhmcsError::from_desk(e, "Requestor Not Found"),
+    })?;
     let mut f = Fields::new();
     f.insert("deleted".into(), Value::String(delete.to_string()));
     Ok(f)

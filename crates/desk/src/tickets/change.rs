@@ -46,6 +46,23 @@ impl Desk {
         id: TicketId,
         expected: Option<i64>,
         defs: &[CustomFieldDef],
+        f: F,
+    ) -> DeskResult<(Ticket, UpdatedIds)>
+    where
+        F: FnMut(&Ticket, &mut Ticket, &mut Work) -> DeskResult<()>,
+    {
+        self.modify_saving(actor, id, expected, defs, &[], f).await
+    }
+
+    /// [`Desk::modify`], saving `users` (already validated) in the same
+    /// commit: all or nothing, even when the ticket itself does not change.
+    pub(super) async fn modify_saving<F>(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        expected: Option<i64>,
+        defs: &[CustomFieldDef],
+        users: &[tessera_core::User],
         mut f: F,
     ) -> DeskResult<(Ticket, UpdatedIds)>
     where
@@ -61,10 +78,12 @@ impl Desk {
             {
                 return Err(DeskError::VersionMismatch { current: old.version });
             }
-            let Some((new, change)) = Self::build_change(actor, self.now(), &old, defs, &mut f)? else {
-                return Ok((old, UpdatedIds { message_ids: vec![], event_ids: vec![] }));
+            let (new, updates) = match Self::build_change(actor, self.now(), &old, defs, &mut f)? {
+                Some((new, change)) => (new, vec![change]),
+                None if users.is_empty() => return Ok((old, UpdatedIds { message_ids: vec![], event_ids: vec![] })),
+                None => (old, vec![]),
             };
-            match self.store.commit(ChangeSet { creates: vec![], updates: vec![change] }).await {
+            match self.store.commit(ChangeSet { creates: vec![], updates, users: users.to_vec() }).await {
                 Ok(mut out) => {
                     let ids = out.updated.pop().unwrap_or(UpdatedIds { message_ids: vec![], event_ids: vec![] });
                     self.refresh_sla(id).await;
@@ -113,7 +132,7 @@ impl Desk {
                 return Ok(tickets);
             }
             let touched: Vec<TicketId> = updates.iter().map(|u| u.ticket.id).collect();
-            match self.store.commit(ChangeSet { creates: vec![], updates }).await {
+            match self.store.commit(ChangeSet { creates: vec![], updates, users: vec![] }).await {
                 Ok(_) => {
                     for t in touched {
                         self.refresh_sla(t).await;

@@ -256,7 +256,7 @@ impl Desk {
             messages: vec![message.clone()],
             events: events.list,
         };
-        let out = self.store.commit(ChangeSet { creates: vec![create], updates: vec![] }).await?;
+        let out = self.store.commit(ChangeSet { creates: vec![create], updates: vec![], users: vec![] }).await?;
         let ids =
             out.created.into_iter().next().ok_or_else(|| DeskError::Internal("the store created nothing".into()))?;
         self.refresh_sla(ids.ticket_id).await;

@@ -264,6 +264,44 @@ impl Desk {
         Ok(())
     }
 
+    /// Blocks a ticket's sender: the requester, a customer known only by
+    /// the address they wrote from (no password), is disabled so that their
+    /// sign-ins and messages are refused; with `delete` the ticket is
+    /// deleted in the same commit — all or nothing (WHMCS
+    /// `BlockTicketSender`). A registered account is not blocked from one
+    /// of its tickets: an admin disables it on its own page. Disabling
+    /// anyone is an admin's right, as in [`Desk::update_user`].
+    pub async fn block_sender(&self, actor: &Actor, id: TicketId, delete: bool) -> DeskResult<()> {
+        let t = self.visible_ticket(actor, id).await?;
+        let mut requester = self.store.user(t.requester_id).await?.ok_or_else(|| DeskError::not_found("user"))?;
+        if requester.role.is_staff() || requester.password_hash.is_some() {
+            return Err(DeskError::invalid(
+                "requester",
+                "registered",
+                "the sender is a registered user; disable the account instead",
+            ));
+        }
+        if !actor.is_admin() {
+            return Err(DeskError::forbidden_field("disabled", "only admins change disabled"));
+        }
+        requester.disabled = true;
+        requester.updated_at = self.now();
+        let defs = self.field_defs().await?;
+        let saved = self
+            .modify_saving(actor, id, None, &defs, std::slice::from_ref(&requester), |_, new, work| {
+                if delete {
+                    new.deleted_at = Some(self.now());
+                    work.events.push(EventKind::Deleted, None, BTreeMap::new(), Value::Null);
+                }
+                Ok(())
+            })
+            .await;
+        self.forget_actors();
+        saved?;
+        self.store.delete_sessions_of(requester.id, None).await?;
+        Ok(())
+    }
+
     // ---- merge -----------------------------------------------------------------------------------
 
     /// Merges `sources` into `target`: their messages move to the target, and
@@ -354,7 +392,7 @@ impl Desk {
             change.events = ev.list;
             updates.push(change);
             let touched: Vec<TicketId> = updates.iter().map(|u| u.ticket.id).collect();
-            match self.store.commit(ChangeSet { creates: vec![], updates }).await {
+            match self.store.commit(ChangeSet { creates: vec![], updates, users: vec![] }).await {
                 Ok(_) => {
                     for t in touched {
                         self.refresh_sla(t).await;

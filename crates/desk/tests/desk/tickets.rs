@@ -322,3 +322,38 @@ async fn a_change_made_on_a_stale_version_is_refused() {
     // Without a version, the change is made on the ticket as it is now.
     assert_eq!(w.desk.update_ticket(&w.admin, id, low, None).await.expect("applied").priority, Priority::Low);
 }
+
+#[tokio::test]
+async fn blocking_a_sender_disables_them_and_deletes_the_ticket_in_one_change() {
+    let w = World::new().await;
+    let kept = w.open(&w.gul, w.support, "Still here").await.id;
+    let spam = w.open(&w.gul, w.support, "Cheap watches").await.id;
+    // Disabling a person is an admin's right; a registered customer is not
+    // blocked from one of their tickets (their account page does that).
+    let before = w.history(spam).await;
+    assert_eq!(refusal(w.desk.block_sender(&w.ayse, spam, true).await).1.as_deref(), Some("disabled"));
+    let registered = w.user_with_password("registered@example.test", tessera_core::Role::Customer).await;
+    let theirs = w.open(&registered, w.support, "Mine").await.id;
+    assert_eq!(refusal(w.desk.block_sender(&w.admin, theirs, true).await).1.as_deref(), Some("requester"));
+    unchanged(&w, spam, &before).await;
+    assert!(!w.desk.user(&w.admin, w.gul.user_id).await.unwrap().user.disabled);
+
+    let last_event = before.1.last().expect("an opened ticket has events").id;
+    w.desk.block_sender(&w.admin, spam, true).await.expect("blocked");
+    assert!(w.desk.user(&w.admin, w.gul.user_id).await.unwrap().user.disabled, "the sender is disabled");
+    assert_eq!(refusal(w.desk.ticket(&w.admin, spam).await).0, "not_found", "the ticket is deleted");
+    // One change: one version, one event, told to the admin who saw it.
+    let told: Vec<_> = w
+        .desk
+        .feed_page(&w.admin, last_event, 100)
+        .await
+        .unwrap()
+        .events
+        .into_iter()
+        .filter(|e| e.ticket_id == spam)
+        .map(|e| (e.kind, e.ticket_version))
+        .collect();
+    assert_eq!(told, [(EventKind::Deleted, before.0.version + 1)]);
+    // Their other ticket stays, unchanged but for whom it is from.
+    assert_eq!(w.desk.ticket(&w.admin, kept).await.unwrap().version, 1);
+}
