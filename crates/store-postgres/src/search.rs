@@ -36,7 +36,6 @@
 use crate::PgStore;
 use crate::db::{Db, Tx, execute, query, query_opt};
 use crate::rows::*;
-use crate::tickets::TICKETS;
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 use tessera_core::ids::*;
@@ -565,6 +564,12 @@ async fn load(c: &impl Db, scope: &TicketScope, found: &[(i64, Option<f64>)]) ->
     let Some(sql) = hits_sql(&TICKETS, scope, found) else { return Ok(Vec::new()) };
     Ok(hits(found, all(rows(c, &sql.sql, &sql.values).await?, ticket_from_row)?))
 }
+
+/// The shared ticket-query compiler in PostgreSQL's spelling, its text
+/// filter looked up in the tsvector index (here, beside the index's
+/// lookups, so that tickets and search read it without needing each other).
+pub(crate) const TICKETS: tessera_store::sql::TicketSql =
+    tessera_store::sql::TicketSql { dialect: &POSTGRES, text_filter: list_text_condition };
 
 /// The condition of a ticket list's plain `text` filter, with `?`
 /// placeholders (see `rows::numbered`) over the tickets aliased `t`: every

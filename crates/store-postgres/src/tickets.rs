@@ -3,13 +3,13 @@
 use crate::PgStore;
 use crate::db::{Db, Tx, execute, query, query_dynamic, query_one, query_opt};
 use crate::rows::*;
-use crate::search;
+use crate::search::{self, TICKETS};
 use async_trait::async_trait;
 use tessera_core::ids::*;
 use tessera_core::status::StatusCategory;
 use tessera_core::ticket::{number_candidate, number_digits};
 use tessera_core::{Event, Message, MessageEdit, Ticket, Timestamp};
-use tessera_store::sql::{self, Fragment, POSTGRES, TicketSql};
+use tessera_store::sql::{self, Fragment, POSTGRES};
 use tessera_store::*;
 
 /// The transaction-level advisory lock that orders the event log
@@ -294,10 +294,6 @@ async fn apply_update(tx: &Tx<'_>, u: TicketChange) -> StoreResult<(UpdatedIds, 
     let ids = UpdatedIds { message_ids: message_ids.clone(), event_ids: Vec::new() };
     Ok((ids, (t.id, t.version, u.events, message_ids)))
 }
-
-/// The shared ticket-query compiler in PostgreSQL's spelling, its text
-/// filter looked up in the tsvector index.
-pub(crate) const TICKETS: TicketSql = TicketSql { dialect: &POSTGRES, text_filter: search::list_text_condition };
 
 /// Rows of SQL assembled at run time (see [`query_dynamic`]).
 async fn dynamic(c: &impl Db, sql: &Fragment) -> StoreResult<Vec<tokio_postgres::Row>> {

@@ -23,7 +23,6 @@ use crate::catalogue::setting;
 use crate::directory::user;
 use crate::rows::*;
 use crate::search_index::{MAX_TOKEN_CHARS, scope_token};
-use crate::tickets::TICKETS;
 use crate::{REINDEX_BATCH, SqliteStore, search_index};
 use async_trait::async_trait;
 use rusqlite::{Connection, params, params_from_iter};
@@ -349,6 +348,12 @@ fn load(conn: &Connection, scope: &TicketScope, found: &[(i64, Option<f64>)]) ->
     let tickets = stmt.query_map(bound(&sql.values), read(ticket_from_row)).db()?.collect::<Result<_, _>>().db()?;
     Ok(hits(found, tickets))
 }
+
+/// The shared ticket-query compiler in SQLite's spelling, its text filter
+/// looked up in the FTS5 index (here, beside the index's lookups, so that
+/// tickets and search read it without needing each other).
+pub(crate) const TICKETS: tessera_store::sql::TicketSql =
+    tessera_store::sql::TicketSql { dialect: &SQLITE, text_filter: list_text_condition };
 
 /// The SQL condition of a ticket list's plain `text` filter: every word of
 /// it in the ticket's text (notes only for agents), or the text is the

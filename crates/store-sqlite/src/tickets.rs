@@ -2,7 +2,8 @@
 
 use crate::SqliteStore;
 use crate::rows::*;
-use crate::{search_index, search_query};
+use crate::search_index;
+use crate::search_query::TICKETS;
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 use tessera_core::ids::*;
@@ -11,7 +12,7 @@ use tessera_core::status::StatusCategory;
 use tessera_core::ticket::{number_candidate, number_digits};
 use tessera_core::view::{Field, Operator, ResolvedValue};
 use tessera_core::{Event, Message, MessageEdit, Ticket, Timestamp};
-use tessera_store::sql::{self, Fragment, SQLITE, Table, TicketSql};
+use tessera_store::sql::{self, Fragment, SQLITE, Table};
 use tessera_store::*;
 
 fn random_u64() -> StoreResult<u64> {
@@ -240,10 +241,6 @@ fn apply_update(conn: &Connection, u: TicketChange) -> StoreResult<UpdatedIds> {
     let event_ids = insert_events(conn, t.id, t.version, &u.events, &message_ids)?;
     Ok(UpdatedIds { message_ids, event_ids })
 }
-
-/// The shared ticket-query compiler in SQLite's spelling, its text filter
-/// looked up in the FTS5 index.
-pub(crate) const TICKETS: TicketSql = TicketSql { dialect: &SQLITE, text_filter: search_query::list_text_condition };
 
 /// The partial index of live tickets to count a query's time window from:
 /// it holds every column an agent's scope and the default views test
