@@ -70,20 +70,28 @@ pub struct Feed {
 }
 
 impl Feed {
-    /// Starts following the event log from now on.
-    pub fn start(desk: Desk) -> Arc<Self> {
+    /// Starts following the event log from now on: every event committed
+    /// after this returns is told to whoever subscribes before it commits.
+    pub async fn start(desk: Desk) -> Arc<Self> {
         let (tx, _) = broadcast::channel(1024);
         let hub = Arc::new(Self { tx, presence: Mutex::new(HashMap::new()) });
         let weak = Arc::downgrade(&hub);
+        // Where the log ends is read before anyone can write "after the
+        // start", not when the task first runs.
+        let mut last = desk.store.latest_event_id().await.unwrap_or(EventId(0));
         tokio::spawn(async move {
-            let mut last = desk.store.latest_event_id().await.unwrap_or(EventId(0));
             loop {
                 desk.store.wait_for_events(last, POLL).await;
                 let Some(hub) = weak.upgrade() else { break };
                 if hub.tx.receiver_count() == 0 {
                     // Nobody is watching: skip what they would have been
-                    // sent rather than read every event and its ticket.
-                    if let Ok(latest) = desk.store.latest_event_id().await {
+                    // sent rather than read every event and its ticket —
+                    // only if still nobody watches once the end is read, so
+                    // a subscriber arriving meanwhile misses nothing it
+                    // could have been told.
+                    if let Ok(latest) = desk.store.latest_event_id().await
+                        && hub.tx.receiver_count() == 0
+                    {
                         last = latest;
                     }
                     continue;

@@ -177,7 +177,7 @@ pub async fn state_and_store(config: Config) -> Result<(AppState, Arc<dyn Store>
     let (_, doc) = crate::api::router();
     let openapi =
         doc.to_pretty_json().map_err(|e| StartError::Unsupported(format!("cannot render the API document: {e}")))?;
-    let feed = tessera_desk::feed::Feed::start(desk.clone());
+    let feed = tessera_desk::feed::Feed::start(desk.clone()).await;
     let web = tessera_web::WebState::new(desk.clone(), feed.clone(), config.public_url.clone())
         .with_sse_keep_alive(config.timeouts().sse_keep_alive());
     let compat = tessera_compat::CompatState::new(desk.clone(), config.compat.clone());

@@ -30,20 +30,11 @@ async fn next_change(rx: &mut Receiver<Live>) -> (Arc<Ticket>, Arc<Event>) {
     }
 }
 
-/// A running feed and a subscription that is told every write from now on.
-/// The feed finds where the log ends when its task first runs, and a write
-/// made before that would never be told, so this writes (a ticket only the
-/// admin sees) until one is told; everything up to the returned position
-/// is the probe's.
+/// A running feed and a subscription that is told every write from now on,
+/// with where the log ended when both were ready.
 async fn following(w: &World) -> (Arc<Feed>, Receiver<Live>, EventId) {
-    let feed = Feed::start(w.desk.clone());
-    let mut rx = feed.subscribe();
-    loop {
-        w.open(&w.admin, w.internal, "Is the feed on?").await;
-        if timeout(StdDuration::from_millis(500), next_change(&mut rx)).await.is_ok() {
-            break;
-        }
-    }
+    let feed = Feed::start(w.desk.clone()).await;
+    let rx = feed.subscribe();
     (feed, rx, w.desk.latest_event_id().await.expect("the log"))
 }
 
@@ -152,7 +143,7 @@ async fn a_catch_up_page_follows_the_same_rule_as_the_live_feed() {
 #[tokio::test]
 async fn presence_is_forgotten_after_its_heartbeats_stop() {
     let w = World::new().await;
-    let feed = Feed::start(w.desk.clone());
+    let feed = Feed::start(w.desk.clone()).await;
     let mut rx = feed.subscribe();
     let ticket = w.open(&w.erin, w.support, "Who is here?").await.id;
     let elsewhere = w.open(&w.gul, w.billing, "Nobody here").await.id;
