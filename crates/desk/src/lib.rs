@@ -21,6 +21,7 @@ pub mod hooks;
 pub mod html;
 pub mod inputs;
 pub mod lookups;
+pub mod mail;
 pub mod operations;
 mod present;
 pub mod random;
