@@ -86,3 +86,7 @@ id_type!(
     /// A validation hook or panel endpoint.
     HookId
 );
+id_type!(
+    /// A raw e-mail message handed to Tessera (its row in `inbound_messages`).
+    InboundId
+);

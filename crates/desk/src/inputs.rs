@@ -24,6 +24,11 @@ pub struct Origin {
     pub channel: Source,
     /// The client's IP address.
     pub ip: Option<String>,
+    /// The inbound e-mail the message comes from (the mail gateway's door):
+    /// recorded with the change, so the e-mail is applied exactly once; its
+    /// Message-ID is kept on the message; and mail addressed to a
+    /// department opens a ticket there even if customers cannot pick it.
+    pub mail: Option<tessera_store::MailApplied>,
 }
 
 /// A requester to find by e-mail or create, when an agent opens a ticket.

@@ -59,6 +59,7 @@ mod catalogue;
 pub mod db;
 mod directory;
 mod hooks;
+mod mail;
 pub mod notify;
 mod rows;
 mod search;

@@ -322,6 +322,7 @@ impl TicketStore for PgStore {
             for user in &change.users {
                 crate::directory::save_user(tx, user).await?;
             }
+            let first_updated = change.updates.first().map(|u| u.ticket.id);
             for update in change.updates {
                 let (ids, events) = apply_update(tx, update).await?;
                 pending.push(events);
@@ -340,6 +341,10 @@ impl TicketStore for PgStore {
                 } else {
                     out.created[i - n_updates].event_ids = ids;
                 }
+            }
+            if let Some(mail) = &change.mail {
+                let (ticket, message) = applied_to(&out, first_updated)?;
+                crate::mail::record_applied(tx, mail, ticket, message).await?;
             }
             Ok(out)
         });

@@ -163,7 +163,7 @@ async fn open_ticket(
         messages: messages.iter().map(|(k, b)| message(*k, b, u)).collect(),
         events: vec![event(EventKind::TicketCreated, Some(MessageRef::New(0)))],
     };
-    store.commit(ChangeSet { creates: vec![c], updates: vec![], users: vec![] }).await.unwrap().created[0].ticket_id
+    store.commit(ChangeSet { creates: vec![c], updates: vec![], users: vec![], mail: None }).await.unwrap().created[0].ticket_id
 }
 
 /// Adds a reply to a ticket.
@@ -174,7 +174,7 @@ async fn reply(store: &dyn Store, id: TicketId, body: &str) -> Result<(), StoreE
     let mut c = TicketChange::new(new, t.version);
     c.new_messages = vec![message(MessageKind::Reply, body, t.requester_id)];
     c.events = vec![event(EventKind::TicketReplied, Some(MessageRef::New(0)))];
-    store.commit(ChangeSet { creates: vec![], updates: vec![c], users: vec![] }).await.map(|_| ())
+    store.commit(ChangeSet { creates: vec![], updates: vec![c], users: vec![], mail: None }).await.map(|_| ())
 }
 
 fn query(scope: TicketScope, expr: SearchExpr, notes: bool) -> SearchQuery {

@@ -19,6 +19,7 @@ mod catalogue;
 mod checkpoint;
 mod directory;
 mod hooks;
+mod mail;
 pub mod migrate;
 pub mod pool;
 mod rows;

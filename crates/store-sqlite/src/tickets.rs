@@ -457,11 +457,16 @@ impl TicketStore for SqliteStore {
                 for user in &change.users {
                     crate::directory::save_user(conn, user)?;
                 }
+                let first_updated = change.updates.first().map(|u| u.ticket.id);
                 for update in change.updates {
                     out.updated.push(apply_update(conn, update)?);
                 }
                 for create in change.creates {
                     out.created.push(apply_create(conn, create)?);
+                }
+                if let Some(mail) = &change.mail {
+                    let (ticket, message) = applied_to(&out, first_updated)?;
+                    crate::mail::record_applied(conn, mail, ticket, message)?;
                 }
                 Ok(out)
             })

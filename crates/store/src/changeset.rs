@@ -176,6 +176,11 @@ pub struct ChangeSet {
     /// ticket deleted) is all or nothing. The desk validates them as it
     /// does a user's own update.
     pub users: Vec<tessera_core::User>,
+    /// The inbound message this change applies, recorded in the same
+    /// transaction (see [`crate::MailApplied`]): on the first create's first
+    /// message if there is a create, else on the first update's first new
+    /// message.
+    pub mail: Option<crate::MailApplied>,
 }
 
 /// What a commit assigned.
@@ -211,4 +216,21 @@ pub struct UpdatedIds {
     pub message_ids: Vec<MessageId>,
     /// New events, in order.
     pub event_ids: Vec<EventId>,
+}
+
+/// The ticket and message a commit's inbound message became (see
+/// [`ChangeSet::mail`]): the first create's first message if there is a
+/// create, else the first update's first new message. `first_updated` is
+/// the ticket of the first update.
+pub fn applied_to(
+    out: &CommitOutcome,
+    first_updated: Option<TicketId>,
+) -> crate::StoreResult<(TicketId, Option<MessageId>)> {
+    if let Some(c) = out.created.first() {
+        return Ok((c.ticket_id, c.message_ids.first().copied()));
+    }
+    match (first_updated, out.updated.first()) {
+        (Some(t), Some(u)) => Ok((t, u.message_ids.first().copied())),
+        _ => Err(crate::StoreError::InvalidReference("a mail was applied by a change of no ticket".into())),
+    }
 }

@@ -21,6 +21,7 @@ pub mod blob;
 pub mod changeset;
 pub mod error;
 pub mod hooks;
+pub mod mail;
 pub mod query;
 pub mod records;
 pub mod search;
@@ -34,10 +35,11 @@ pub mod views;
 pub use blob::{BlobStore, FsBlobStore, sha256_hex};
 pub use changeset::{
     ChangeSet, CommitOutcome, CreatedIds, MessageRef, MessageUpdate, NewEvent, NewMessage, TicketChange, TicketCreate,
-    UpdatedIds,
+    UpdatedIds, applied_to,
 };
 pub use error::{StoreError, StoreResult};
 pub use hooks::*;
+pub use mail::*;
 pub use query::{Cursor, SortField, TicketFilter, TicketQuery, TicketSort, UserQuery};
 pub use records::*;
 pub use search::{
@@ -62,7 +64,15 @@ use tessera_core::{
 /// same ([`sql`]). A backend implements each sub-trait beside the SQL it
 /// runs; `Store` comes with them.
 pub trait Store:
-    TicketStore + SearchStore + DirectoryStore + CatalogueStore + AccessStore + ViewStore + IntegrationStore + SlaStore
+    TicketStore
+    + SearchStore
+    + DirectoryStore
+    + CatalogueStore
+    + AccessStore
+    + ViewStore
+    + IntegrationStore
+    + SlaStore
+    + MailStore
 {
 }
 
@@ -75,6 +85,7 @@ impl<T> Store for T where
         + ViewStore
         + IntegrationStore
         + SlaStore
+        + MailStore
 {
 }
 
@@ -401,4 +412,34 @@ pub trait SlaStore: Send + Sync + 'static {
     /// recomputing SLA states in batches; with `stale_only`, only those whose
     /// stored state is missing or older than the ticket.
     async fn sla_candidates(&self, after: TicketId, limit: u32, stale_only: bool) -> StoreResult<Vec<TicketId>>;
+}
+
+/// Mail coming in: the rows of raw messages handed to Tessera and the
+/// Message-IDs tickets are known by (issue 16). A ticket commit applying a
+/// message records it itself (`ChangeSet::mail`).
+#[async_trait]
+pub trait MailStore: Send + Sync + 'static {
+    /// Adds the row of a raw message already kept as a blob; when a row for
+    /// the same bytes exists, answers it instead. The flag says whether the
+    /// row is new.
+    async fn record_inbound(&self, new: NewInbound) -> StoreResult<(InboundRecord, bool)>;
+    /// An inbound message's row.
+    async fn inbound(&self, id: tessera_core::ids::InboundId) -> StoreResult<Option<InboundRecord>>;
+    /// Inbound messages newest first, in `state` if named, with ids below
+    /// `before`.
+    async fn list_inbound(
+        &self,
+        state: Option<InboundState>,
+        before: Option<tessera_core::ids::InboundId>,
+        limit: u32,
+    ) -> StoreResult<Vec<InboundRecord>>;
+    /// Messages stored and not yet applied, oldest first.
+    async fn inbound_to_apply(&self, limit: u32) -> StoreResult<Vec<InboundRecord>>;
+    /// The first message applied with this `Message-ID`.
+    async fn applied_inbound_by_mail_id(&self, mail_id: &str) -> StoreResult<Option<InboundRecord>>;
+    /// Moves a stored or quarantined message to a state without a ticket
+    /// change; `Duplicate` if it has left those states meanwhile.
+    async fn settle_inbound(&self, id: tessera_core::ids::InboundId, settle: InboundSettle) -> StoreResult<()>;
+    /// The tickets known by these Message-IDs (those found).
+    async fn threads_of(&self, mail_ids: &[String]) -> StoreResult<Vec<(String, ThreadHit)>>;
 }

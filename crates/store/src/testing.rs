@@ -51,7 +51,8 @@ macro_rules! store_contract_tests {
             sla_states_are_kept_and_alerts_written_once,
             search_follows_every_change_of_the_text,
             search_follows_concurrent_writes_and_failed_ones,
-            search_scopes_fields_and_paging
+            search_scopes_fields_and_paging,
+            inbound_mail_is_kept_once_and_applied_once
         );
     };
     (@each $open:expr; $($name:ident),*) => {
@@ -188,7 +189,7 @@ async fn create(store: &dyn Store, t: Ticket, body: &str) -> CreatedIds {
         messages: vec![message(body, requester, at)],
         events: vec![event(EventKind::TicketCreated, Some(MessageRef::New(0)), at)],
     };
-    store.commit(ChangeSet { creates: vec![c], updates: vec![], users: vec![] }).await.unwrap().created.remove(0)
+    store.commit(ChangeSet { creates: vec![c], updates: vec![], users: vec![], mail: None }).await.unwrap().created.remove(0)
 }
 
 pub async fn users_are_unique_by_email_without_case(store: Arc<dyn Store>) {
@@ -270,6 +271,7 @@ pub async fn a_change_set_is_all_or_nothing(store: Arc<dyn Store>) {
         }],
         updates: vec![change],
         users: vec![disabled.clone()],
+        mail: None,
     };
     assert!(store.commit(set).await.is_err());
     assert!(!store.user(u).await.unwrap().unwrap().disabled, "the user's change rolled back too");
@@ -290,7 +292,7 @@ pub async fn a_change_set_is_all_or_nothing(store: Arc<dyn Store>) {
     let mut deleted = store.ticket(first.ticket_id).await.unwrap().unwrap();
     deleted.deleted_at = Some(t0());
     deleted.version = 2;
-    let set = ChangeSet { creates: vec![], updates: vec![TicketChange::new(deleted, 1)], users: vec![disabled] };
+    let set = ChangeSet { creates: vec![], updates: vec![TicketChange::new(deleted, 1)], users: vec![disabled], mail: None };
     store.commit(set).await.unwrap();
     assert!(store.user(u).await.unwrap().unwrap().disabled);
     assert!(store.ticket(first.ticket_id).await.unwrap().unwrap().deleted_at.is_some());
@@ -305,7 +307,7 @@ pub async fn a_change_set_is_all_or_nothing(store: Arc<dyn Store>) {
         messages: vec![hello],
         events: vec![],
     };
-    let ids = store.commit(ChangeSet { creates: vec![c.clone(), c], updates: vec![], users: vec![] }).await.unwrap();
+    let ids = store.commit(ChangeSet { creates: vec![c.clone(), c], updates: vec![], users: vec![], mail: None }).await.unwrap();
     assert_eq!(ids.created[0].requester_id, ids.created[1].requester_id);
     let p = store.user_by_email("new.person@example.com").await.unwrap().unwrap();
     assert_eq!(p.id, ids.created[0].requester_id);
@@ -320,7 +322,7 @@ pub async fn a_stale_version_is_refused(store: Arc<dyn Store>) {
     t.subject = "v2".into();
     t.version = 2;
     store
-        .commit(ChangeSet { creates: vec![], updates: vec![TicketChange::new(t.clone(), 1)], users: vec![] })
+        .commit(ChangeSet { creates: vec![], updates: vec![TicketChange::new(t.clone(), 1)], users: vec![], mail: None })
         .await
         .unwrap();
     let mut stale = t.clone();
@@ -329,7 +331,7 @@ pub async fn a_stale_version_is_refused(store: Arc<dyn Store>) {
     change.new_messages = vec![message("should not land", u, t0())];
     change.events = vec![event(EventKind::TicketReplied, Some(MessageRef::New(0)), t0())];
     assert!(matches!(
-        store.commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![] }).await,
+        store.commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![], mail: None }).await,
         Err(StoreError::VersionConflict)
     ));
     let now = store.ticket(c.ticket_id).await.unwrap().unwrap();
@@ -338,7 +340,7 @@ pub async fn a_stale_version_is_refused(store: Arc<dyn Store>) {
     let mut missing = t;
     missing.id = TicketId(424_242);
     assert!(matches!(
-        store.commit(ChangeSet { creates: vec![], updates: vec![TicketChange::new(missing, 2)], users: vec![] }).await,
+        store.commit(ChangeSet { creates: vec![], updates: vec![TicketChange::new(missing, 2)], users: vec![], mail: None }).await,
         Err(StoreError::NotFound)
     ));
 }
@@ -356,7 +358,7 @@ pub async fn concurrent_updates_of_one_version_have_one_winner(store: Arc<dyn St
             t.version = 2;
             let mut change = TicketChange::new(t, 1);
             change.events = vec![event(EventKind::TicketUpdated, None, t0())];
-            store.commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![] }).await
+            store.commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![], mail: None }).await
         }));
     }
     let mut wins = 0;
@@ -382,7 +384,7 @@ pub async fn events_are_written_with_their_change_in_order(store: Arc<dyn Store>
     let mut e = event(EventKind::TicketReplied, Some(MessageRef::New(0)), t0());
     e.changes.insert("status".into(), tessera_core::Change { old: json!("new"), new: json!("open") });
     change.events = vec![e, event(EventKind::StatusChanged, None, t0())];
-    let out = store.commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![] }).await.unwrap();
+    let out = store.commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![], mail: None }).await.unwrap();
     let events = store.events_after(EventId(0), 100).await.unwrap();
     let kinds: Vec<(TicketId, EventKind)> = events.iter().map(|e| (e.ticket_id, e.kind)).collect();
     assert_eq!(
@@ -549,7 +551,7 @@ pub async fn messages_edits_deletes_ratings_and_moves(store: Arc<dyn Store>) {
     note.kind = MessageKind::Note;
     note.attachment_ids = vec![att.id];
     change.new_messages = vec![note];
-    let out = store.commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![] }).await.unwrap();
+    let out = store.commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![], mail: None }).await.unwrap();
     let note_id = out.updated[0].message_ids[0];
     assert_eq!(store.messages(a.ticket_id, false).await.unwrap().len(), 1, "notes only when asked");
     let all = store.messages(a.ticket_id, true).await.unwrap();
@@ -569,7 +571,7 @@ pub async fn messages_edits_deletes_ratings_and_moves(store: Arc<dyn Store>) {
     }];
     change.ratings = vec![(a.message_ids[0], 4)];
     change.message_deletes = vec![(note_id, t0())];
-    store.commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![] }).await.unwrap();
+    store.commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![], mail: None }).await.unwrap();
     let m = store.message(a.message_ids[0]).await.unwrap().unwrap();
     assert_eq!((m.body.as_str(), m.rating), ("first (edited)", Some(4)));
     assert_eq!(store.message_edits(m.id).await.unwrap()[0].previous_body, "first");
@@ -579,7 +581,7 @@ pub async fn messages_edits_deletes_ratings_and_moves(store: Arc<dyn Store>) {
     t.version = 4;
     let mut change = TicketChange::new(t, 3);
     change.move_messages_to = Some(b.ticket_id);
-    store.commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![] }).await.unwrap();
+    store.commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![], mail: None }).await.unwrap();
     assert!(store.messages(a.ticket_id, true).await.unwrap().is_empty());
     let moved: Vec<String> = store.messages(b.ticket_id, true).await.unwrap().into_iter().map(|m| m.body).collect();
     assert_eq!(moved, ["first (edited)", "other", ""]);
@@ -880,6 +882,7 @@ pub async fn tickets_are_kept_at_each_version_while_a_webhook_is_active(store: A
             creates: vec![],
             updates: vec![TicketChange::new(good, 3), TicketChange::new(stale, 8)],
             users: vec![],
+            mail: None,
         })
         .await;
     assert!(matches!(refused, Err(StoreError::VersionConflict)), "{refused:?}");
@@ -1041,7 +1044,7 @@ pub async fn counts_stay_exact_through_changes(store: Arc<dyn Store>) {
         let version = t.version;
         t.version += 1;
         store
-            .commit(ChangeSet { creates: vec![], updates: vec![TicketChange::new(t, version)], users: vec![] })
+            .commit(ChangeSet { creates: vec![], updates: vec![TicketChange::new(t, version)], users: vec![], mail: None })
             .await
             .unwrap();
         if round % 4 == 3 {
@@ -1168,7 +1171,7 @@ async fn change(store: &dyn Store, id: TicketId, f: impl FnOnce(&mut TicketChang
     new.version = t.version + 1;
     let mut c = TicketChange::new(new, t.version);
     f(&mut c);
-    store.commit(ChangeSet { creates: vec![], updates: vec![c], users: vec![] }).await.unwrap();
+    store.commit(ChangeSet { creates: vec![], updates: vec![c], users: vec![], mail: None }).await.unwrap();
 }
 
 /// Writes arriving together (committed as one group on SQLite, whose search
@@ -1188,7 +1191,7 @@ pub async fn search_follows_concurrent_writes_and_failed_ones(store: Arc<dyn Sto
                 new.subject = format!("phantom{i}x");
                 new.version = t.version + 1;
                 let c = TicketChange::new(new, t.version - 1);
-                let refused = store.commit(ChangeSet { creates: vec![], updates: vec![c], users: vec![] }).await;
+                let refused = store.commit(ChangeSet { creates: vec![], updates: vec![c], users: vec![], mail: None }).await;
                 assert!(matches!(refused, Err(StoreError::VersionConflict)), "{refused:?}");
                 None
             } else {
@@ -1346,4 +1349,85 @@ pub async fn search_scopes_fields_and_paging(store: Arc<dyn Store>) {
     assert!(page.hits.iter().all(|h| h.score.is_none()));
     let named = store.users_named("OTHER", 10).await.unwrap();
     assert_eq!(named.iter().map(|u| u.id).collect::<Vec<_>>(), [other]);
+}
+
+pub async fn inbound_mail_is_kept_once_and_applied_once(store: Arc<dyn Store>) {
+    let (d, u) = base(&*store).await;
+    let new = |sha: &str| NewInbound {
+        sha256: sha.repeat(64),
+        size: 10,
+        source: MailSource::Pipe,
+        mailbox_id: None,
+        envelope_to: Some("support@example.com".into()),
+        received_at: t0(),
+    };
+    // The same bytes handed in twice keep one row.
+    let (first, created) = store.record_inbound(new("a")).await.unwrap();
+    assert!(created);
+    assert_eq!((first.state, first.envelope_to.as_deref()), (InboundState::Stored, Some("support@example.com")));
+    let (again, created) = store.record_inbound(new("a")).await.unwrap();
+    assert_eq!((again.id, created), (first.id, false));
+    let (other, _) = store.record_inbound(new("b")).await.unwrap();
+    let waiting: Vec<InboundId> = store.inbound_to_apply(10).await.unwrap().iter().map(|r| r.id).collect();
+    assert_eq!(waiting, [first.id, other.id], "oldest first");
+
+    // Applied with the ticket it opens: one commit, the ids known from then on.
+    let applied = MailApplied {
+        inbound_id: first.id,
+        mail_id: Some("m1@example.com".into()),
+        matched_by: "new".into(),
+        thread_ids: vec!["m1@example.com".into(), "earlier@example.com".into()],
+        at: t0(),
+    };
+    let c = TicketCreate {
+        ticket: ticket(d, u, t0()),
+        new_requester: None,
+        messages: vec![message("by mail", u, t0())],
+        events: vec![event(EventKind::TicketCreated, Some(MessageRef::New(0)), t0())],
+    };
+    let set = |mail: MailApplied| ChangeSet { creates: vec![c.clone()], updates: vec![], users: vec![], mail: Some(mail) };
+    let out = store.commit(set(applied.clone())).await.unwrap();
+    let (ticket_id, message_id) = (out.created[0].ticket_id, out.created[0].message_ids[0]);
+    let row = store.inbound(first.id).await.unwrap().unwrap();
+    assert_eq!(
+        (row.state, row.ticket_id, row.message_ref, row.matched_by.as_deref(), row.mail_id.as_deref()),
+        (InboundState::Applied, Some(ticket_id), Some(message_id), Some("new"), Some("m1@example.com"))
+    );
+    let hits = store.threads_of(&["earlier@example.com".into(), "unknown@x".into(), "m1@example.com".into()]).await.unwrap();
+    let mut hits: Vec<(String, TicketId, Option<MessageId>)> =
+        hits.into_iter().map(|(m, h)| (m, h.ticket_id, h.message_ref)).collect();
+    hits.sort();
+    assert_eq!(
+        hits,
+        [("earlier@example.com".into(), ticket_id, None), ("m1@example.com".into(), ticket_id, Some(message_id))]
+    );
+    assert_eq!(store.applied_inbound_by_mail_id("m1@example.com").await.unwrap().map(|r| r.id), Some(first.id));
+
+    // Applying it again fails whole: no second ticket.
+    let all = TicketQuery {
+        scope: TicketScope::All,
+        filter: TicketFilter::default(),
+        sort: TicketSort::default(),
+        after: None,
+        offset: 0,
+        limit: 100,
+    };
+    assert!(matches!(store.commit(set(applied)).await, Err(StoreError::Duplicate(_))));
+    assert_eq!(store.count_tickets(&all).await.unwrap(), 1);
+    // Nor can it be settled any more.
+    let settle = |state| InboundSettle { state, reason: Some("why".into()), mail_id: None, ticket_id: None, at: t0() };
+    assert!(matches!(
+        store.settle_inbound(first.id, settle(InboundState::Quarantined)).await,
+        Err(StoreError::Duplicate(_))
+    ));
+    // A quarantined message may be settled again (processed once more).
+    store.settle_inbound(other.id, settle(InboundState::Quarantined)).await.unwrap();
+    let q = store.list_inbound(Some(InboundState::Quarantined), None, 10).await.unwrap();
+    assert_eq!((q.len(), q[0].reason.as_deref(), q[0].attempts), (1, Some("why"), 1));
+    store.settle_inbound(other.id, settle(InboundState::Automatic)).await.unwrap();
+    assert_eq!(store.inbound(other.id).await.unwrap().unwrap().attempts, 2);
+    assert!(store.inbound_to_apply(10).await.unwrap().is_empty());
+    assert!(matches!(store.settle_inbound(InboundId(999), settle(InboundState::Refused)).await, Err(StoreError::NotFound)));
+    let newest: Vec<InboundId> = store.list_inbound(None, None, 10).await.unwrap().iter().map(|r| r.id).collect();
+    assert_eq!(newest, [other.id, first.id]);
 }

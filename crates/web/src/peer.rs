@@ -9,7 +9,7 @@ use tessera_desk::Origin;
 
 /// The origin of a request made from the web UI.
 pub fn origin(peer: &Peer) -> Origin {
-    Origin { channel: Source::Web, ip: peer.0.clone() }
+    Origin { channel: Source::Web, ip: peer.0.clone(), mail: None }
 }
 
 /// The client's address, when the server runs with connect info.

@@ -148,11 +148,11 @@ impl Generator<'_> {
 
     fn customer_origin(&mut self) -> Origin {
         let channel = if self.rng.chance(22) { Source::Email } else { Source::Web };
-        Origin { channel, ip: Some(format!("203.0.113.{}", 2 + self.rng.below(250))) }
+        Origin { channel, ip: Some(format!("203.0.113.{}", 2 + self.rng.below(250))), mail: None }
     }
 
     fn agent_origin() -> Origin {
-        Origin { channel: Source::Web, ip: Some("192.0.2.10".into()) }
+        Origin { channel: Source::Web, ip: Some("192.0.2.10".into()), mail: None }
     }
 
     /// Opens a ticket (as the customer, or as an agent taking a call) and

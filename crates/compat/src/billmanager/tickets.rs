@@ -49,7 +49,7 @@ pub fn wait_time(t: &Ticket, now: Timestamp) -> String {
 
 /// Where a dialect call comes from, for the message record.
 fn origin(caller: &Caller) -> Origin {
-    Origin { channel: Source::Api, ip: caller.peer.map(|ip| ip.to_string()) }
+    Origin { channel: Source::Api, ip: caller.peer.map(|ip| ip.to_string()), mail: None }
 }
 
 /// A ticket the caller may see (with `su`, both the customer and the agent

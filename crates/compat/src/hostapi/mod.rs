@@ -189,7 +189,7 @@ async fn caller(s: &CompatState, headers: &HeaderMap, lang: Lang) -> Result<Acto
 
 /// The request's origin for the desk (the API channel and the peer's address).
 fn origin(parts: &Parts) -> Origin {
-    Origin { channel: Source::Api, ip: common::peer_ip(&parts.extensions).map(|ip| ip.to_string()) }
+    Origin { channel: Source::Api, ip: common::peer_ip(&parts.extensions).map(|ip| ip.to_string()), mail: None }
 }
 
 /// Reads the body's parameters.

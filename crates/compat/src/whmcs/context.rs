@@ -42,7 +42,7 @@ impl Ctx {
 
     /// Where messages written through the dialect come from.
     pub fn origin(&self) -> Origin {
-        Origin { channel: tessera_core::ticket::Source::Api, ip: self.peer.map(|ip| ip.to_string()) }
+        Origin { channel: tessera_core::ticket::Source::Api, ip: self.peer.map(|ip| ip.to_string()), mail: None }
     }
 
     /// A user the caller may read, `None` when there is none.

@@ -8,6 +8,10 @@
 //! recorded as [`MatchedBy`]), and writes the ticket or reply in one commit
 //! with the inbound record's new state — or quarantines it with a reason.
 
+mod apply;
+mod receive;
 mod types;
 
+pub use apply::MatchedBy;
+pub use receive::{Handover, MAX_RAW_BYTES};
 pub use types::*;

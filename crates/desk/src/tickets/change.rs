@@ -51,7 +51,7 @@ impl Desk {
     where
         F: FnMut(&Ticket, &mut Ticket, &mut Work) -> DeskResult<()>,
     {
-        self.modify_saving(actor, id, expected, defs, &[], f).await
+        self.modify_saving(actor, id, expected, defs, &[], None, f).await
     }
 
     /// [`Desk::modify`], saving `users` (already validated) in the same
@@ -63,6 +63,7 @@ impl Desk {
         expected: Option<i64>,
         defs: &[CustomFieldDef],
         users: &[tessera_core::User],
+        mail: Option<&MailApplied>,
         mut f: F,
     ) -> DeskResult<(Ticket, UpdatedIds)>
     where
@@ -80,10 +81,12 @@ impl Desk {
             }
             let (new, updates) = match Self::build_change(actor, self.now(), &old, defs, &mut f)? {
                 Some((new, change)) => (new, vec![change]),
-                None if users.is_empty() => return Ok((old, UpdatedIds { message_ids: vec![], event_ids: vec![] })),
+                None if users.is_empty() && mail.is_none() => {
+                    return Ok((old, UpdatedIds { message_ids: vec![], event_ids: vec![] }));
+                }
                 None => (old, vec![]),
             };
-            match self.store.commit(ChangeSet { creates: vec![], updates, users: users.to_vec() }).await {
+            match self.store.commit(ChangeSet { creates: vec![], updates, users: users.to_vec(), mail: mail.cloned() }).await {
                 Ok(mut out) => {
                     let ids = out.updated.pop().unwrap_or(UpdatedIds { message_ids: vec![], event_ids: vec![] });
                     self.refresh_sla(id).await;
@@ -132,7 +135,7 @@ impl Desk {
                 return Ok(tickets);
             }
             let touched: Vec<TicketId> = updates.iter().map(|u| u.ticket.id).collect();
-            match self.store.commit(ChangeSet { creates: vec![], updates, users: vec![] }).await {
+            match self.store.commit(ChangeSet { creates: vec![], updates, users: vec![], mail: None }).await {
                 Ok(_) => {
                     for t in touched {
                         self.refresh_sla(t).await;

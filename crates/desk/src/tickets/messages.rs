@@ -60,12 +60,26 @@ pub(super) struct FollowUpReply<'a> {
 impl Desk {
     /// Adds a public reply. A reply to a closed ticket opens a linked follow-up.
     pub async fn reply(&self, actor: &Actor, id: TicketId, input: PostMessage, origin: &Origin) -> DeskResult<Posted> {
-        self.post(actor, id, input, origin, MessageKind::Reply).await
+        self.post(actor, id, input, origin, MessageKind::Reply, None).await
     }
 
     /// Adds an internal note (agents only).
     pub async fn note(&self, actor: &Actor, id: TicketId, input: PostMessage, origin: &Origin) -> DeskResult<Posted> {
-        self.post(actor, id, input, origin, MessageKind::Note).await
+        self.post(actor, id, input, origin, MessageKind::Note, None).await
+    }
+
+    /// An internal note in someone else's name: mail from a person who is
+    /// not on the ticket, kept for the agents and never shown to the
+    /// customer. Staff only (the mail gateway acts as the system).
+    pub(crate) async fn note_from(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        input: PostMessage,
+        origin: &Origin,
+        author: tessera_core::message::Author,
+    ) -> DeskResult<Posted> {
+        self.post(actor, id, input, origin, MessageKind::Note, Some(author)).await
     }
 
     async fn post(
@@ -75,6 +89,7 @@ impl Desk {
         input: PostMessage,
         origin: &Origin,
         kind: MessageKind,
+        named: Option<tessera_core::message::Author>,
     ) -> DeskResult<Posted> {
         let current = self.visible_ticket(actor, id).await?;
         let staff = actor.is_staff();
@@ -110,9 +125,9 @@ impl Desk {
             None => None,
         };
         let defs = self.field_defs().await?;
-        let author = match on_behalf {
-            Some(a) => a,
-            None => self.author_of(actor).await?,
+        let author = match (on_behalf, named) {
+            (Some(a), _) | (None, Some(a)) => a,
+            (None, None) => self.author_of(actor).await?,
         };
         let now = self.now();
         let message = NewMessage {
@@ -123,7 +138,7 @@ impl Desk {
             channel: origin.channel,
             author_ip: origin.ip.clone(),
             encrypted: input.encrypted,
-            email_message_id: None,
+            email_message_id: origin.mail.as_ref().and_then(|m| m.mail_id.clone()),
             attachment_ids: input.attachment_ids.clone(),
             created_at: now,
         };
@@ -141,10 +156,10 @@ impl Desk {
         }
         if kind == MessageKind::Reply && current.status_category == StatusCategory::Closed {
             let reply = FollowUpReply { message, chosen, fields: &input.custom_fields };
-            return self.follow_up(actor, side, &current, reply, &defs).await;
+            return self.follow_up(actor, side, &current, reply, &defs, origin).await;
         }
         let (ticket, ids) = self
-            .modify(actor, id, None, &defs, |old, new, work| {
+            .modify_saving(actor, id, None, &defs, &[], origin.mail.as_ref(), |old, new, work| {
                 work.events = Events::on_side(actor, side, now);
                 // The agent's choice of status stands also for a customer's
                 // words they pass on (once the lock is checked for them).
@@ -221,6 +236,7 @@ impl Desk {
         closed: &Ticket,
         reply: FollowUpReply<'_>,
         defs: &[CustomFieldDef],
+        origin: &Origin,
     ) -> DeskResult<Posted> {
         let FollowUpReply { message, chosen, fields } = reply;
         let now = self.now();
@@ -274,7 +290,7 @@ impl Desk {
             messages: vec![message.clone()],
             events: events.list,
         };
-        let out = self.store.commit(ChangeSet { creates: vec![create], updates: vec![], users: vec![] }).await?;
+        let out = self.store.commit(ChangeSet { creates: vec![create], updates: vec![], users: vec![], mail: origin.mail.clone() }).await?;
         let ids =
             out.created.into_iter().next().ok_or_else(|| DeskError::Internal("the store created nothing".into()))?;
         self.refresh_sla(ids.ticket_id).await;

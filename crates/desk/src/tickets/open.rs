@@ -43,7 +43,7 @@ impl Desk {
         let subject = validate_subject(&input.subject)?;
         let (body, html) = self.message_text(&input.body, input.html.as_deref(), input.encrypted)?;
         let dept = match self.store.department(input.department_id).await? {
-            Some(d) if staff || d.public => d,
+            Some(d) if staff || d.public || origin.mail.is_some() => d,
             _ => return Err(DeskError::invalid("department_id", "unknown_department", "there is no such department")),
         };
         if !may_open_in(actor, &dept) {
@@ -213,7 +213,7 @@ impl Desk {
             channel: origin.channel,
             author_ip: origin.ip.clone(),
             encrypted: input.encrypted,
-            email_message_id: None,
+            email_message_id: origin.mail.as_ref().and_then(|m| m.mail_id.clone()),
             attachment_ids: input.attachment_ids.clone(),
             created_at: now,
         };
@@ -256,7 +256,10 @@ impl Desk {
             messages: vec![message.clone()],
             events: events.list,
         };
-        let out = self.store.commit(ChangeSet { creates: vec![create], updates: vec![], users: vec![] }).await?;
+        let out = self
+            .store
+            .commit(ChangeSet { creates: vec![create], updates: vec![], users: vec![], mail: origin.mail.clone() })
+            .await?;
         let ids =
             out.created.into_iter().next().ok_or_else(|| DeskError::Internal("the store created nothing".into()))?;
         self.refresh_sla(ids.ticket_id).await;

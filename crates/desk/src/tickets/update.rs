@@ -288,7 +288,7 @@ impl Desk {
         requester.updated_at = self.now();
         let defs = self.field_defs().await?;
         let saved = self
-            .modify_saving(actor, id, None, &defs, std::slice::from_ref(&requester), |_, new, work| {
+            .modify_saving(actor, id, None, &defs, std::slice::from_ref(&requester), None, |_, new, work| {
                 if delete {
                     new.deleted_at = Some(self.now());
                     work.events.push(EventKind::Deleted, None, BTreeMap::new(), Value::Null);
@@ -392,7 +392,7 @@ impl Desk {
             change.events = ev.list;
             updates.push(change);
             let touched: Vec<TicketId> = updates.iter().map(|u| u.ticket.id).collect();
-            match self.store.commit(ChangeSet { creates: vec![], updates, users: vec![] }).await {
+            match self.store.commit(ChangeSet { creates: vec![], updates, users: vec![], mail: None }).await {
                 Ok(_) => {
                     for t in touched {
                         self.refresh_sla(t).await;

@@ -195,7 +195,7 @@ impl OrderParams {
 
 /// The origin of a request made through the API.
 pub fn api_origin(ip: Option<String>) -> Origin {
-    Origin { channel: Source::Api, ip }
+    Origin { channel: Source::Api, ip, mail: None }
 }
 
 fn etag(version: i64) -> HeaderValue {

@@ -821,3 +821,28 @@ pub fn state_values(s: &TicketSlaRecord) -> StoreResult<Vec<Value>> {
     ]);
     Ok(v)
 }
+
+/// The columns of an inbound message, in [`inbound_from_row`]'s order.
+pub const INBOUND_SELECT: &str = "id, sha256, size, source, mailbox_id, envelope_to, received_at, state, reason, \
+     mail_id, ticket_id, message_ref, matched_by, attempts, processed_at";
+
+/// An inbound message from a row of [`INBOUND_SELECT`].
+pub fn inbound_from_row(r: &dyn SqlRow) -> StoreResult<crate::InboundRecord> {
+    Ok(crate::InboundRecord {
+        id: InboundId(r.int(0)?),
+        sha256: r.text(1)?,
+        size: r.int(2)?,
+        source: r.parsed(3, crate::MailSource::parse)?,
+        mailbox_id: r.int_opt(4)?,
+        envelope_to: r.text_opt(5)?,
+        received_at: r.ts(6)?,
+        state: r.parsed(7, crate::InboundState::parse)?,
+        reason: r.text_opt(8)?,
+        mail_id: r.text_opt(9)?,
+        ticket_id: r.int_opt(10)?.map(TicketId),
+        message_ref: r.int_opt(11)?.map(MessageId),
+        matched_by: r.text_opt(12)?,
+        attempts: r.int(13)?,
+        processed_at: r.ts_opt(14)?,
+    })
+}

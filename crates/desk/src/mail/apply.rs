@@ -1,0 +1,425 @@
+//! Applying a parsed message: which ticket it belongs to, by a fixed order
+//! of rules recorded as [`MatchedBy`], and the ticket or reply it becomes —
+//! written in the same commit as the inbound row's new state, so a message
+//! is applied exactly once however often it is handed in or retried.
+//!
+//! The order (see `docs/email.md`): (1) every id in `In-Reply-To`, then in
+//! `References`, newest first, against the ids the desk knows tickets by
+//! (of mail received, and of the mail those referred to); (2) a ticket
+//! number in the subject (`[#123456]`) — only when the sender is the
+//! requester, on the ticket's cc, or a member of its organization who sees
+//! the organization's tickets; otherwise the message opens a new ticket;
+//! (3) else a new ticket in the department whose address it was sent to.
+//! Machine-made mail (auto-replies, bounces, list mail, our own) never
+//! opens, reopens or answers anything: it is recorded as automatic,
+//! against the ticket it concerns when one is found.
+
+use super::types::{InboundMail, MailClass};
+use crate::inputs::{OpenTicket, Origin, PostMessage};
+use crate::{Desk, DeskError, DeskResult};
+use tessera_core::ids::{AttachmentId, DepartmentId, InboundId, TicketId};
+use tessera_core::message::Author;
+use tessera_core::ticket::{Cc, Source};
+use tessera_core::{Actor, Email, Role, Ticket, User};
+use tessera_store::{InboundRecord, InboundState, MailApplied};
+
+/// How an inbound message found its ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchedBy {
+    /// It opened a new ticket.
+    New,
+    /// It opened a new ticket: its subject names one the sender may not
+    /// write to.
+    NewMentioning,
+    /// An id in its `In-Reply-To`.
+    InReplyTo,
+    /// An id in its `References`.
+    References,
+    /// The ticket number in its subject, from someone on the ticket.
+    SubjectTag,
+}
+
+impl MatchedBy {
+    /// The recorded spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::NewMentioning => "new_mentioning",
+            Self::InReplyTo => "in_reply_to",
+            Self::References => "references",
+            Self::SubjectTag => "subject_tag",
+        }
+    }
+}
+
+/// The most ids of a message's `References` looked up (the newest ones).
+const MAX_REFERENCES: usize = 100;
+/// The most cc addresses a new ticket takes from a message's recipients.
+const MAX_CC: usize = 50;
+/// The longest Message-ID kept.
+const MAX_ID_LEN: usize = 998;
+
+/// What the state change of an inbound message records.
+struct Settle {
+    state: InboundState,
+    reason: Option<String>,
+    ticket_id: Option<TicketId>,
+}
+
+impl Desk {
+    /// Applies a parsed message handed in before ([`Desk::store_raw_mail`]):
+    /// a new ticket, a reply (or, from someone not on the ticket, an
+    /// internal note flagged as theirs), a recorded automatic message, a
+    /// refusal, a duplicate — or a quarantine with its reason when nothing
+    /// else fits. Answers the row as it ends. A message already applied is
+    /// answered as it is. Admins and Tessera itself only.
+    pub async fn apply_mail(&self, actor: &Actor, id: InboundId, mail: &InboundMail) -> DeskResult<InboundRecord> {
+        let record = self.inbound_mail(actor, id).await?;
+        if !record.state.is_open() {
+            return Ok(record);
+        }
+        let mail_id = mail.message_id.clone().filter(|m| !m.is_empty() && m.len() <= MAX_ID_LEN);
+        if let Some(m) = &mail_id
+            && let Some(first) = self.store.applied_inbound_by_mail_id(m).await?
+            && first.id != id
+        {
+            let reason = format!("the same message was applied before (inbound message {})", first.id);
+            let settle = Settle { state: InboundState::Duplicate, reason: Some(reason), ticket_id: first.ticket_id };
+            return self.settle_mail(id, mail_id.as_deref(), settle).await;
+        }
+        let by_ids = self.thread_by_ids(mail).await?;
+        if mail.class != MailClass::Human {
+            let mut ticket_id = by_ids.map(|(t, _)| t);
+            if ticket_id.is_none()
+                && let Some(b) = &mail.bounced_message_id
+            {
+                ticket_id = self.store.threads_of(std::slice::from_ref(b)).await?.first().map(|(_, h)| h.ticket_id);
+            }
+            let settle = Settle { state: InboundState::Automatic, reason: Some(automatic_reason(mail)), ticket_id };
+            return self.settle_mail(id, mail_id.as_deref(), settle).await;
+        }
+        let Some(from) = &mail.from else {
+            return self.quarantine_mail(id, mail_id.as_deref(), "the message names no sender").await;
+        };
+        let Ok(address) = Email::parse(from.address.trim()) else {
+            return self.quarantine_mail(id, mail_id.as_deref(), "the sender's address is not valid").await;
+        };
+        let sender = self.store.user_by_email(address.as_str()).await?;
+        if sender.as_ref().is_some_and(|u| u.disabled) {
+            let settle =
+                Settle { state: InboundState::Refused, reason: Some("the sender is blocked".into()), ticket_id: None };
+            return self.settle_mail(id, mail_id.as_deref(), settle).await;
+        }
+        let target = match by_ids {
+            Some((t, by)) => match self.store.ticket(t).await? {
+                Some(ticket) if ticket.deleted_at.is_none() => Some((ticket, by)),
+                _ => None,
+            },
+            None => None,
+        };
+        let (target, mentioned) = match target {
+            Some(t) => (Some(t), false),
+            None => match self.thread_by_subject_tag(mail, sender.as_ref()).await? {
+                Tagged::Ticket(t) => (Some((t, MatchedBy::SubjectTag)), false),
+                Tagged::Stranger => (None, true),
+                Tagged::None => (None, false),
+            },
+        };
+        let mut applied = MailApplied {
+            inbound_id: id,
+            mail_id: mail_id.clone(),
+            matched_by: String::new(),
+            thread_ids: thread_ids(mail),
+            at: self.now(),
+        };
+        let written = match target {
+            Some((ticket, by)) => {
+                applied.matched_by = by.as_str().into();
+                self.mail_reply(&ticket, mail, &address, sender, applied).await
+            }
+            None => {
+                let Some(department) = self.route(&record, mail).await? else {
+                    return self
+                        .quarantine_mail(id, mail_id.as_deref(), "no department has the address it was sent to")
+                        .await;
+                };
+                applied.matched_by =
+                    if mentioned { MatchedBy::NewMentioning } else { MatchedBy::New }.as_str().into();
+                self.mail_ticket(department, mail, &address, sender, applied).await
+            }
+        };
+        match written {
+            Ok(()) => self.inbound_mail(actor, id).await,
+            // Applied meanwhile by another instance: its outcome stands.
+            Err(DeskError::Conflict { code: "applied", .. }) => self.inbound_mail(actor, id).await,
+            Err(e) if e.is_server_fault() => Err(e),
+            Err(e) => self.quarantine_mail(id, mail_id.as_deref(), &format!("refused: {e}")).await,
+        }
+    }
+
+    /// Puts a message aside with its reason, for an admin to look at and
+    /// process again; it blocks nothing.
+    pub async fn quarantine_mail(
+        &self,
+        id: InboundId,
+        mail_id: Option<&str>,
+        reason: &str,
+    ) -> DeskResult<InboundRecord> {
+        let settle = Settle { state: InboundState::Quarantined, reason: Some(reason.to_string()), ticket_id: None };
+        self.settle_mail(id, mail_id, settle).await
+    }
+
+    async fn settle_mail(&self, id: InboundId, mail_id: Option<&str>, s: Settle) -> DeskResult<InboundRecord> {
+        let settle = tessera_store::InboundSettle {
+            state: s.state,
+            reason: s.reason,
+            mail_id: mail_id.map(str::to_string),
+            ticket_id: s.ticket_id,
+            at: self.now(),
+        };
+        // A message applied meanwhile keeps what it became.
+        match self.store.settle_inbound(id, settle).await {
+            Ok(()) | Err(tessera_store::StoreError::Duplicate(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+        self.store.inbound(id).await?.ok_or_else(|| DeskError::not_found("inbound message"))
+    }
+
+    /// The ticket an id of `In-Reply-To`, then of `References` (newest
+    /// first), is known by.
+    async fn thread_by_ids(&self, mail: &InboundMail) -> DeskResult<Option<(TicketId, MatchedBy)>> {
+        for (ids, by) in [(&mail.in_reply_to, MatchedBy::InReplyTo), (&mail.references, MatchedBy::References)] {
+            let wanted: Vec<String> = ids.iter().rev().take(MAX_REFERENCES).cloned().collect();
+            if wanted.is_empty() {
+                continue;
+            }
+            let hits = self.store.threads_of(&wanted).await?;
+            for w in &wanted {
+                if let Some((_, hit)) = hits.iter().find(|(m, _)| m == w) {
+                    return Ok(Some((hit.ticket_id, by)));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// The ticket the subject's tag names, if the sender is on it.
+    async fn thread_by_subject_tag(&self, mail: &InboundMail, sender: Option<&User>) -> DeskResult<Tagged> {
+        let Some(number) = subject_tag(&mail.subject) else { return Ok(Tagged::None) };
+        let Some(ticket) = self.store.ticket_by_number(&number).await?.filter(|t| t.deleted_at.is_none()) else {
+            return Ok(Tagged::None);
+        };
+        let on_it = match sender {
+            Some(u) if u.id == ticket.requester_id => true,
+            Some(u) if u.role == Role::Customer => {
+                ticket.cc.emails.iter().any(|e| e.as_str().eq_ignore_ascii_case(u.email.as_str()))
+                    || (u.sees_all && u.organization_id.is_some() && u.organization_id == ticket.organization_id)
+            }
+            _ => false,
+        };
+        Ok(if on_it { Tagged::Ticket(ticket) } else { Tagged::Stranger })
+    }
+
+    /// The department a new ticket goes to: the one whose address the
+    /// envelope named, else the first addressed in `To`, then `Cc`.
+    async fn route(&self, record: &InboundRecord, mail: &InboundMail) -> DeskResult<Option<DepartmentId>> {
+        let departments = self.store.list_departments().await?;
+        let of = |address: &str| {
+            departments.iter().find(|d| d.email.as_deref().is_some_and(|e| e.trim().eq_ignore_ascii_case(address.trim())))
+        };
+        let candidates = record
+            .envelope_to
+            .iter()
+            .map(String::as_str)
+            .chain(mail.to.iter().map(|a| a.address.as_str()))
+            .chain(mail.cc.iter().map(|a| a.address.as_str()));
+        for c in candidates {
+            if let Some(d) = of(c) {
+                return Ok(Some(d.id));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The sender as a customer, created without a password if unknown.
+    async fn mail_customer(&self, address: &Email, name: Option<&str>, known: Option<User>) -> DeskResult<User> {
+        if let Some(u) = known {
+            return Ok(u);
+        }
+        let name = name.map(str::trim).filter(|n| !n.is_empty()).map(str::to_string).unwrap_or_else(|| {
+            address.as_str().split('@').next().unwrap_or("customer").to_string()
+        });
+        let name: String = name.chars().take(200).collect();
+        let input = crate::inputs::CreateUser::new(address.clone(), &name, Role::Customer);
+        match self.create_user_unchecked(input).await {
+            Ok(v) => Ok(v.user),
+            // Created meanwhile (another message from them).
+            Err(_) => self
+                .store
+                .user_by_email(address.as_str())
+                .await?
+                .ok_or_else(|| DeskError::Internal("the sender could not be created".into())),
+        }
+    }
+
+    /// A new ticket from the message, opened by its sender.
+    async fn mail_ticket(
+        &self,
+        department: DepartmentId,
+        mail: &InboundMail,
+        address: &Email,
+        known: Option<User>,
+        applied: MailApplied,
+    ) -> DeskResult<()> {
+        let name = mail.from.as_ref().and_then(|f| f.name.as_deref());
+        let user = self.mail_customer(address, name, known).await?;
+        if user.role.is_staff() {
+            return Err(DeskError::forbidden("mail from an agent's address does not open tickets"));
+        }
+        let actor = self.actor_for(&user).await?;
+        let departments = self.store.list_departments().await?;
+        let ours: Vec<String> = departments.iter().filter_map(|d| d.email.as_deref()).map(str::to_lowercase).collect();
+        let mut cc = Cc::default();
+        for a in mail.to.iter().chain(mail.cc.iter()) {
+            let lower = a.address.trim().to_lowercase();
+            if cc.emails.len() >= MAX_CC || ours.contains(&lower) || lower == address.as_str().to_lowercase() {
+                continue;
+            }
+            if let Ok(e) = Email::parse(a.address.trim())
+                && !cc.emails.contains(&e)
+            {
+                cc.emails.push(e);
+            }
+        }
+        let attachment_ids = self.mail_attachments(&actor, mail).await?;
+        let subject = subject_line(&mail.subject);
+        let input = OpenTicket {
+            html: mail.html.clone(),
+            attachment_ids,
+            cc: (!cc.emails.is_empty()).then_some(cc),
+            ..OpenTicket::new(&subject, department, &body_text(mail))
+        };
+        let origin = Origin { channel: Source::Email, ip: None, mail: Some(applied) };
+        self.open_ticket(&actor, input, &origin).await.map(|_| ())
+    }
+
+    /// A reply from the message on `ticket`: the sender's own when they are
+    /// on the ticket, else an internal note in their name, so a stranger
+    /// quoting a ticket changes nothing a customer sees.
+    async fn mail_reply(
+        &self,
+        ticket: &Ticket,
+        mail: &InboundMail,
+        address: &Email,
+        known: Option<User>,
+        applied: MailApplied,
+    ) -> DeskResult<()> {
+        let origin = Origin { channel: Source::Email, ip: None, mail: Some(applied) };
+        if let Some(user) = &known
+            && !user.role.is_staff()
+        {
+            let actor = self.actor_for(user).await?;
+            if actor.can_view(ticket) {
+                let attachment_ids = self.mail_attachments(&actor, mail).await?;
+                let input = PostMessage { html: mail.html.clone(), attachment_ids, ..PostMessage::text(&body_text(mail)) };
+                return self.reply(&actor, ticket.id, input, &origin).await.map(|_| ());
+            }
+        }
+        let name = mail.from.as_ref().and_then(|f| f.name.clone()).unwrap_or_else(|| address.to_string());
+        let author = Author {
+            user_id: known.as_ref().map(|u| u.id),
+            name: name.chars().take(200).collect(),
+            email: Some(address.to_string()),
+            staff: false,
+        };
+        let system = Actor::system();
+        let attachment_ids = self.mail_attachments(&system, mail).await?;
+        let input = PostMessage { html: mail.html.clone(), attachment_ids, ..PostMessage::text(&body_text(mail)) };
+        self.note_from(&system, ticket.id, input, &origin, author).await.map(|_| ())
+    }
+
+    /// The message's files, uploaded as `actor`'s (at most the per-message
+    /// limit; files over the size limit are left out and named in the
+    /// inbound row's reason by the caller's record of `problems`).
+    async fn mail_attachments(&self, actor: &Actor, mail: &InboundMail) -> DeskResult<Vec<AttachmentId>> {
+        let mut ids = Vec::new();
+        for a in &mail.attachments {
+            if ids.len() >= self.limits.max_attachments_per_message
+                || a.bytes.is_empty()
+                || a.bytes.len() > self.limits.max_attachment_bytes
+            {
+                continue;
+            }
+            ids.push(self.upload(actor, &a.name, a.bytes.clone()).await?.id);
+        }
+        Ok(ids)
+    }
+}
+
+/// What a subject's ticket tag names.
+enum Tagged {
+    Ticket(Ticket),
+    Stranger,
+    None,
+}
+
+/// The ticket number of a `[#123456]` tag in a subject.
+fn subject_tag(subject: &str) -> Option<String> {
+    let start = subject.find("[#")? + 2;
+    let rest = &subject[start..];
+    let end = rest.find(']')?;
+    let number = &rest[..end];
+    (number.len() >= 6 && number.len() <= 12 && number.bytes().all(|b| b.is_ascii_digit()) && !number.starts_with('0'))
+        .then(|| number.to_string())
+}
+
+/// The ids the ticket is known by once the message is applied.
+fn thread_ids(mail: &InboundMail) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for id in mail.message_id.iter().chain(mail.in_reply_to.iter()).chain(mail.references.iter().rev().take(MAX_REFERENCES))
+    {
+        if !id.is_empty() && id.len() <= MAX_ID_LEN && !ids.contains(id) {
+            ids.push(id.clone());
+        }
+    }
+    ids
+}
+
+/// A subject fit for a ticket.
+fn subject_line(subject: &str) -> String {
+    let one_line: String = subject.split_whitespace().collect::<Vec<_>>().join(" ");
+    let cut: String = one_line.chars().take(250).collect();
+    if cut.is_empty() { "(no subject)".into() } else { cut }
+}
+
+/// A message's text fit for a message: what it says, or a mark that it
+/// says nothing (its files may be the point).
+fn body_text(mail: &InboundMail) -> String {
+    if mail.text.trim().is_empty() { "(no text)".into() } else { mail.text.clone() }
+}
+
+/// Why a message was taken as automatic, for its row.
+fn automatic_reason(mail: &InboundMail) -> String {
+    let kind = match mail.class {
+        MailClass::Human => "human",
+        MailClass::AutoReply => "auto-reply",
+        MailClass::Bounce => "bounce",
+        MailClass::Bulk => "list or bulk mail",
+        MailClass::Report => "automatic report",
+        MailClass::OwnLoop => "our own mail come back",
+    };
+    let failures: Vec<String> = mail
+        .bounces
+        .iter()
+        .map(|b| {
+            format!(
+                "{} {}",
+                b.recipient.as_deref().unwrap_or("?"),
+                b.status.as_deref().or(b.diagnostic.as_deref()).unwrap_or("")
+            )
+            .trim()
+            .to_string()
+        })
+        .collect();
+    if failures.is_empty() { kind.into() } else { format!("{kind}: {}", failures.join(", ")) }
+}
