@@ -146,6 +146,23 @@ pub fn quote_start(text: &str) -> Option<usize> {
 /// The line of our own separator, moved up over an attribution just above.
 fn own_separator(lines: &[Line<'_>]) -> Option<usize> {
     let sep = lines.iter().position(|l| l.content.contains(REPLY_SEPARATOR))?;
+    // A reply header a few lines above it (Outlook's block) goes with it.
+    for i in 0..sep {
+        if lines[i].kind != Kind::Text {
+            continue;
+        }
+        let start = if is_outlook_block(lines, i) {
+            Some(rule_above(lines, i))
+        } else {
+            header_ending_at(lines, i).map(|s| rule_above(lines, s))
+        };
+        if let Some(start) = start {
+            let between = lines[i + 1..sep].iter().filter(|l| l.kind != Kind::Blank).count();
+            if between <= 8 {
+                return Some(start);
+            }
+        }
+    }
     // Walk back over blank or quoted-empty lines to an attribution.
     let mut i = sep;
     while i > 0 {
@@ -217,7 +234,7 @@ fn first_reply_header(lines: &[Line<'_>]) -> Option<usize> {
         }
         let t = line.content.trim();
         // An Outlook-style header block.
-        if HEADER_FROM.is_match(t) && lines[i + 1..].iter().take(4).any(|l| HEADER_SENT.is_match(l.content.trim())) {
+        if is_outlook_block(lines, i) {
             if forwarded_above(lines, i) {
                 continue;
             }
@@ -236,6 +253,13 @@ fn first_reply_header(lines: &[Line<'_>]) -> Option<usize> {
         }
     }
     None
+}
+
+/// Whether line `i` starts an Outlook-style header block: a From label
+/// with a Sent/Date label within the next four lines.
+fn is_outlook_block(lines: &[Line<'_>], i: usize) -> bool {
+    HEADER_FROM.is_match(lines[i].content.trim())
+        && lines[i + 1..].iter().take(4).any(|l| HEADER_SENT.is_match(l.content.trim()))
 }
 
 /// Whether a forward marker is on one of the two lines above `i`.
