@@ -66,6 +66,13 @@ pub fn parse(raw: &[u8], options: &ParseOptions<'_>) -> Result<InboundMail, Pars
 
     let raw = strip_mbox_line(raw);
     let raw = repair_header_block(raw, hint, &mut problems);
+    let raw = match repair_boundary(raw.as_ref()) {
+        Some(fixed) => {
+            problems.push("declared MIME boundary not found; used the one in the body".to_owned());
+            Cow::Owned(fixed)
+        }
+        None => raw,
+    };
     let msg = MessageParser::default()
         .parse(raw.as_ref())
         .filter(|m| m.parts.first().is_some_and(|p| !p.headers.is_empty()))
@@ -111,6 +118,20 @@ pub fn parse(raw: &[u8], options: &ParseOptions<'_>) -> Result<InboundMail, Pars
             htmls.push(text);
         }
     }
+    // A multipart whose boundary could not be found was read as one text
+    // part; if it is all there is, it is the body, not a file.
+    let mut unreadable_multipart = Vec::new();
+    for &id in &msg.attachments {
+        if let Some(part) = msg.parts.get(id as usize)
+            && matches!(part.body, PartType::Text(_))
+            && part.content_type().is_some_and(|ct| ct.ctype().eq_ignore_ascii_case("multipart"))
+        {
+            unreadable_multipart.push(id);
+            if texts.is_empty() && htmls.is_empty() {
+                texts.push(part_text(&msg, part, hint).0);
+            }
+        }
+    }
     let html = (!htmls.is_empty()).then(|| htmls.join("\n"));
     if texts.iter().any(|t| !t.trim().is_empty()) {
         mail.text = texts.join("\n");
@@ -129,7 +150,12 @@ pub fn parse(raw: &[u8], options: &ParseOptions<'_>) -> Result<InboundMail, Pars
     mail.html = html;
 
     // Attachments.
-    for (n, part) in msg.attachments().enumerate() {
+    let files = msg
+        .attachments
+        .iter()
+        .filter(|id| !unreadable_multipart.contains(id))
+        .filter_map(|id| msg.parts.get(*id as usize));
+    for (n, part) in files.enumerate() {
         let attachment = attachment(&msg, part, n + 1, hint, &mut problems);
         mail.attachments.push(attachment);
     }
@@ -203,6 +229,46 @@ fn repair_header_block<'r>(raw: &'r [u8], hint: LanguageHint, problems: &mut Vec
     Cow::Owned(fixed)
 }
 
+/// A top-level multipart whose declared boundary never occurs, while the
+/// body plainly uses another (`--something` on a line of its own): the
+/// message with the header's boundary replaced by the one used.
+fn repair_boundary(raw: &[u8]) -> Option<Vec<u8>> {
+    let end = header_end(raw);
+    let headers = MessageParser::default().parse_headers(&raw[..end])?;
+    let ct = headers.content_type()?;
+    if !ct.ctype().eq_ignore_ascii_case("multipart") {
+        return None;
+    }
+    let declared = ct.attribute("boundary")?;
+    let body = &raw[end..];
+    if contains(body, format!("--{declared}").as_bytes()) {
+        return None;
+    }
+    let used = body.split(|b| *b == b'\n').find_map(|line| {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let name = line.strip_prefix(b"--")?;
+        let name = name.strip_suffix(b"--").unwrap_or(name);
+        let ok = !name.is_empty() && name.len() <= 200 && name.iter().all(|b| b.is_ascii_graphic() && *b != b'"');
+        ok.then_some(name)
+    })?;
+    // Replace the value after `boundary=` in the header block.
+    let head = &raw[..end];
+    let lower = head.to_ascii_lowercase();
+    let at = lower.windows(9).position(|w| w == b"boundary=")? + 9;
+    let value_end = if head.get(at) == Some(&b'"') {
+        at + 1 + head[at + 1..].iter().position(|b| *b == b'"')? + 1
+    } else {
+        at + head[at..].iter().position(|b| b.is_ascii_whitespace() || *b == b';').unwrap_or(head.len() - at)
+    };
+    let mut fixed = Vec::with_capacity(raw.len() + used.len());
+    fixed.extend_from_slice(&head[..at]);
+    fixed.push(b'"');
+    fixed.extend_from_slice(used);
+    fixed.push(b'"');
+    fixed.extend_from_slice(&raw[value_end..]);
+    Some(fixed)
+}
+
 /// Where the header block ends: after the first empty line, or the end.
 fn header_end(raw: &[u8]) -> usize {
     let mut i = 0;
@@ -244,7 +310,10 @@ fn structure_problems(msg: &Message<'_>, problems: &mut Vec<String>) {
             problems.push(format!("part {n}: closing MIME boundary missing"));
         }
     }
-    if msg.parts.iter().any(|p| p.is_encoding_problem) {
+    let no_body = msg.parts.len() == 1 && msg.parts[0].offset_body as usize >= raw.len().saturating_sub(2);
+    if no_body {
+        problems.push("no body".to_owned());
+    } else if msg.parts.iter().any(|p| p.is_encoding_problem) {
         problems.push("a part's encoding or structure is damaged; kept as text".to_owned());
     }
 }
@@ -397,6 +466,8 @@ fn made_up_name(content_type: &str, n: usize) -> String {
         "text/calendar" => "invite.ics".to_owned(),
         "message/delivery-status" | "message/global-delivery-status" => "delivery-status.txt".to_owned(),
         "text/rfc822-headers" | "message/global-headers" => "headers.txt".to_owned(),
+        "message/disposition-notification" => "read-receipt.txt".to_owned(),
+        "message/feedback-report" => "feedback-report.txt".to_owned(),
         _ => {
             let ext = match content_type {
                 "image/png" => "png",
@@ -463,6 +534,15 @@ fn reread_part_name(msg: &Message<'_>, part: &MessagePart<'_>, hint: LanguageHin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unrepairable_multipart_is_still_read_as_the_body() {
+        let raw = b"From: a@example.org\nSubject: x\nContent-Type: multipart/mixed; boundary=\"nowhere\"\n\nplain words, no parts at all\n";
+        let mail = parse(raw, &ParseOptions::default()).expect("parses");
+        assert!(mail.text.contains("plain words, no parts at all"));
+        assert!(mail.attachments.is_empty());
+        assert!(mail.problems.iter().any(|p| p.contains("boundary")));
+    }
 
     #[test]
     fn flowed_text_is_joined() {

@@ -65,7 +65,8 @@ static ADDRESS_COLON: LazyLock<Regex> = LazyLock::new(|| re(r"\d.*<[^<>\s@]+@[^<
 static ORIGINAL: LazyLock<Regex> = LazyLock::new(|| {
     re(concat!(
         r"(?i)^-{2,}\s*(original message|original e-mail|ursprüngliche nachricht",
-        r"|исходное сообщение|özgün ileti|orijinal ileti|orijinal mesaj|原始邮件|原始郵件)",
+        r"|исходное сообщение|özgün ileti|orijinal ileti|orijinal mesaj|原始邮件|原始郵件",
+        r"|this is a copy of the message[^-]*)",
         r"\s*-{2,}\s*$"
     ))
 });
