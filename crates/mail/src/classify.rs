@@ -106,7 +106,7 @@ static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
 /// installation's id.
 pub(crate) fn classify(msg: &Message<'_>, text: &str, loop_id: Option<&str>) -> Classification {
     if let Some(id) = loop_id.map(str::trim).filter(|id| !id.is_empty())
-        && header_values(msg, LOOP_HEADER).iter().any(|v| *v == id)
+        && header_values(msg, LOOP_HEADER).contains(&id)
     {
         return Classification { class: MailClass::OwnLoop, ..Default::default() };
     }

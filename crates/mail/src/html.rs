@@ -252,9 +252,8 @@ fn skip_element(html: &str, from: usize, name: &str) -> usize {
 /// Decodes an entity at the start of `s` (which begins with `&`): the
 /// character and how many bytes it used, or `None` if it is not one.
 fn entity(s: &str) -> (Option<char>, usize) {
-    let end = match s.bytes().take(12).position(|b| b == b';') {
-        Some(e) => e,
-        None => return (None, 0),
+    let Some(end) = s.bytes().take(12).position(|b| b == b';') else {
+        return (None, 0);
     };
     let body = &s[1..end];
     let c = if let Some(num) = body.strip_prefix('#') {

@@ -5,6 +5,8 @@
 //! `snapshots/`; the tests below also check by hand what a user would look
 //! at first.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
