@@ -7,3 +7,13 @@
 //! desk. Parsing, classifying and marking quoted text are pure functions of
 //! the bytes; the IMAP client fetches and acknowledges.
 #![forbid(unsafe_code)]
+
+mod charset;
+pub mod classify;
+pub mod html;
+pub mod parse;
+pub mod quote;
+pub mod subject;
+
+pub use charset::LanguageHint;
+pub use parse::{ParseError, ParseOptions, parse};
