@@ -68,6 +68,11 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Takes e-mail in.
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
+    },
     /// Manages API tokens.
     Token {
         #[command(subcommand)]
@@ -121,6 +126,25 @@ enum UserCommand {
         /// The new password.
         #[arg(long)]
         password: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum MailCommand {
+    /// Reads one message (RFC 5322) on standard input, as an MTA's pipe
+    /// hands it over (Postfix `pipe`, procmail, `.forward`), and routes it
+    /// by `--to` or else by its own recipients to the department with that
+    /// address. Exits 0 once the message is stored (from then on it is never
+    /// lost: it becomes a ticket, a reply or a quarantined message), 75
+    /// (EX_TEMPFAIL, the MTA retries) when it could not be stored, and 65
+    /// (EX_DATAERR, the MTA returns it to its sender) when it is larger than
+    /// Tessera takes. Works while the server runs.
+    Ingest {
+        #[command(flatten)]
+        data: DataDir,
+        /// The envelope recipient, as the MTA names it (`${recipient}`).
+        #[arg(long)]
+        to: Option<String>,
     },
 }
 
@@ -272,6 +296,10 @@ async fn run(cli: Cli) -> Result<()> {
             eprintln!("The password of {email} is set.");
             Ok(())
         }
+        Command::Mail { command: MailCommand::Ingest { data, to } } => {
+            let code = mail_ingest(&data.data_dir, to).await;
+            std::process::exit(code);
+        }
         Command::Token { command: TokenCommand::Create { data, email, name } } => {
             let (_, desk) = open(&data.data_dir).await?;
             let user = user_by_email(&desk, &email).await?;
@@ -290,6 +318,50 @@ async fn run(cli: Cli) -> Result<()> {
             let summary = demo::run(&desk, tickets).await?;
             eprintln!("{summary}");
             Ok(())
+        }
+    }
+}
+
+/// `tessera mail ingest`: the exit code an MTA understands (see
+/// [`MailCommand::Ingest`]). Nothing of the message reaches the log.
+async fn mail_ingest(data_dir: &Path, to: Option<String>) -> i32 {
+    const STORED: i32 = 0;
+    const DATA_ERROR: i32 = 65;
+    const TEMP_FAIL: i32 = 75;
+    use std::io::Read;
+    let limit = tessera_desk::mail::MAX_RAW_BYTES;
+    let mut raw = Vec::new();
+    // Read before anything is opened: the MTA waits on us either way.
+    let read = std::io::stdin().lock().take(limit as u64 + 1).read_to_end(&mut raw);
+    if let Err(e) = read {
+        eprintln!("tessera mail ingest: cannot read the message: {e}");
+        return TEMP_FAIL;
+    }
+    if raw.len() > limit {
+        eprintln!("tessera mail ingest: the message is larger than {limit} bytes");
+        return DATA_ERROR;
+    }
+    let desk = match open(data_dir).await {
+        Ok((_, desk)) => desk,
+        Err(e) => {
+            eprintln!("tessera mail ingest: {e:#}");
+            return TEMP_FAIL;
+        }
+    };
+    let from =
+        tessera_desk::mail::Handover { source: tessera_store::MailSource::Pipe, mailbox_id: None, envelope_to: to };
+    match tessera_mail::gateway::take(&desk, raw, from, &tessera_mail::gateway::Reading::default()).await {
+        Ok(record) => {
+            eprintln!("tessera mail ingest: stored as inbound message {} ({})", record.id, record.state.as_str());
+            STORED
+        }
+        Err(tessera_mail::gateway::TakeError::Refused(e)) => {
+            eprintln!("tessera mail ingest: refused: {e}");
+            DATA_ERROR
+        }
+        Err(tessera_mail::gateway::TakeError::NotStored(e)) => {
+            eprintln!("tessera mail ingest: not stored, try again later: {e}");
+            TEMP_FAIL
         }
     }
 }

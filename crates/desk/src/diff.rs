@@ -42,7 +42,9 @@ impl Events {
     /// events mean (a customer's reply, `TicketClientReplied`).
     pub fn on_side(actor: &Actor, side: Side, at: Timestamp) -> Self {
         let via = actor.only_ticket.map(|_| "access_key");
-        Self { side, actor: Some(actor.user_id), via, at, list: Vec::new() }
+        // Tessera itself (user id 0, the mail gateway's hand) is no user.
+        let who = (actor.user_id.0 != 0).then_some(actor.user_id);
+        Self { side, actor: who, via, at, list: Vec::new() }
     }
 
     /// No events yet, by the same actor, side and time as `self`.

@@ -142,11 +142,9 @@ impl From<StoreError> for DeskError {
         match e {
             StoreError::NotFound => Self::not_found("record"),
             StoreError::VersionConflict => Self::VersionMismatch { current: -1 },
-            StoreError::Duplicate(what) if what == "inbound message" => Self::Conflict {
-                code: "applied",
-                message: "the message was applied meanwhile".into(),
-                field: None,
-            },
+            StoreError::Duplicate(what) if what == "inbound message" => {
+                Self::Conflict { code: "applied", message: "the message was applied meanwhile".into(), field: None }
+            }
             StoreError::Duplicate(what) => Self::Conflict {
                 code: "already_exists",
                 message: format!("a record with this {what} already exists"),

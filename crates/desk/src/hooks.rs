@@ -364,7 +364,11 @@ impl Desk {
                 }],
                 ..TicketChange::new(t.clone(), t.version)
             };
-            match self.store.commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![], mail: None }).await {
+            match self
+                .store
+                .commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![], mail: None })
+                .await
+            {
                 Ok(_) => return Ok(()),
                 Err(StoreError::VersionConflict) => continue,
                 Err(e) => return Err(e.into()),

@@ -10,6 +10,7 @@
 
 mod charset;
 pub mod classify;
+pub mod gateway;
 pub mod html;
 pub mod parse;
 pub mod quote;

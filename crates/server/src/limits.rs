@@ -78,6 +78,8 @@ pub fn route_limit(config: &Config, route: &str) -> usize {
         Door::Api => match route {
             "/api/v1/attachments" => upload_bytes(config),
             "/api/v1/openapi.json" => ANONYMOUS_BODY_BYTES,
+            // A raw e-mail with its attachments, base64 and all.
+            "/api/v1/mail/inbound" => tessera_desk::mail::MAX_RAW_BYTES,
             _ => config.max_body_bytes,
         },
         Door::Compat(d) => match d {

@@ -190,6 +190,8 @@ pub async fn state_and_store(config: Config) -> Result<(AppState, Arc<dyn Store>
     };
     let webhooks = Arc::new(WebhookWorker::start(store.clone(), desk.clone(), client, settings));
     tokio::spawn(reindex_if_stale(store.clone()));
+    // Mail a pipe stored but did not apply (stopped, or met an outage).
+    tessera_mail::gateway::spawn_catch_up(desk.clone(), tessera_mail::gateway::Reading::default());
     let sla =
         Arc::new(SlaChecker::start(desk.clone(), CheckerSettings { poll: Duration::from_millis(config.sla_poll_ms) }));
     let state = AppState {

@@ -68,7 +68,8 @@ impl MailStore for PgStore {
             )
             .await?;
             let sql = format!("SELECT {INBOUND_SELECT} FROM inbound_messages WHERE sha256 = $1");
-            let found = one(query_opt(tx, &sql, &[&new.sha256]).await?, inbound_from_row)?.ok_or(StoreError::NotFound)?;
+            let found =
+                one(query_opt(tx, &sql, &[&new.sha256]).await?, inbound_from_row)?.ok_or(StoreError::NotFound)?;
             Ok((found, inserted.is_some()))
         })
     }
@@ -88,12 +89,9 @@ impl MailStore for PgStore {
              ORDER BY id DESC LIMIT $3"
         );
         let c = self.client().await?;
-        let rows = query(
-            &c,
-            &sql,
-            &[&state.map(InboundState::as_str), &before.map_or(i64::MAX, |b| b.0), &i64::from(limit)],
-        )
-        .await?;
+        let rows =
+            query(&c, &sql, &[&state.map(InboundState::as_str), &before.map_or(i64::MAX, |b| b.0), &i64::from(limit)])
+                .await?;
         all(rows, inbound_from_row)
     }
 
@@ -133,17 +131,11 @@ impl MailStore for PgStore {
 
     async fn threads_of(&self, mail_ids: &[String]) -> StoreResult<Vec<(String, ThreadHit)>> {
         let c = self.client().await?;
-        let rows = query(
-            &c,
-            "SELECT mail_id, ticket_id, message_ref FROM mail_ids WHERE mail_id = ANY($1)",
-            &[&mail_ids],
-        )
-        .await?;
+        let rows =
+            query(&c, "SELECT mail_id, ticket_id, message_ref FROM mail_ids WHERE mail_id = ANY($1)", &[&mail_ids])
+                .await?;
         all(rows, |r| {
-            Ok((
-                r.text(0)?,
-                ThreadHit { ticket_id: TicketId(r.int(1)?), message_ref: r.int_opt(2)?.map(MessageId) },
-            ))
+            Ok((r.text(0)?, ThreadHit { ticket_id: TicketId(r.int(1)?), message_ref: r.int_opt(2)?.map(MessageId) }))
         })
     }
 }

@@ -163,7 +163,8 @@ async fn open_ticket(
         messages: messages.iter().map(|(k, b)| message(*k, b, u)).collect(),
         events: vec![event(EventKind::TicketCreated, Some(MessageRef::New(0)))],
     };
-    store.commit(ChangeSet { creates: vec![c], updates: vec![], users: vec![], mail: None }).await.unwrap().created[0].ticket_id
+    store.commit(ChangeSet { creates: vec![c], updates: vec![], users: vec![], mail: None }).await.unwrap().created[0]
+        .ticket_id
 }
 
 /// Adds a reply to a ticket.

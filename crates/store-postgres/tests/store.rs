@@ -149,8 +149,9 @@ async fn create(store: &dyn Store, dept: DepartmentId, requester: UserId, events
         }],
         events: evs,
     };
-    store.commit(ChangeSet { creates: vec![create], updates: vec![], users: vec![], mail: None }).await.unwrap().created[0]
-        .ticket_id
+    store.commit(ChangeSet { creates: vec![create], updates: vec![], users: vec![], mail: None }).await.unwrap().created
+        [0]
+    .ticket_id
 }
 
 /// Two stores (two instances' pools) on one fresh database.
@@ -421,9 +422,12 @@ async fn nul_characters_are_bad_input_not_faults() {
     let mut t = new_ticket(d, u);
     t.custom_fields.insert("note".into(), serde_json::json!("a\0b"));
     let create = TicketCreate { ticket: t, new_requester: None, messages: vec![], events: vec![] };
-    let id = store.commit(ChangeSet { creates: vec![create], updates: vec![], users: vec![], mail: None }).await.unwrap().created
-        [0]
-    .ticket_id;
+    let id = store
+        .commit(ChangeSet { creates: vec![create], updates: vec![], users: vec![], mail: None })
+        .await
+        .unwrap()
+        .created[0]
+        .ticket_id;
     let stored = store.ticket(id).await.unwrap().unwrap();
     assert_eq!(stored.custom_fields["note"], serde_json::json!("a\u{fffd}b"));
 }

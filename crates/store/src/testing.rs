@@ -189,7 +189,12 @@ async fn create(store: &dyn Store, t: Ticket, body: &str) -> CreatedIds {
         messages: vec![message(body, requester, at)],
         events: vec![event(EventKind::TicketCreated, Some(MessageRef::New(0)), at)],
     };
-    store.commit(ChangeSet { creates: vec![c], updates: vec![], users: vec![], mail: None }).await.unwrap().created.remove(0)
+    store
+        .commit(ChangeSet { creates: vec![c], updates: vec![], users: vec![], mail: None })
+        .await
+        .unwrap()
+        .created
+        .remove(0)
 }
 
 pub async fn users_are_unique_by_email_without_case(store: Arc<dyn Store>) {
@@ -292,7 +297,8 @@ pub async fn a_change_set_is_all_or_nothing(store: Arc<dyn Store>) {
     let mut deleted = store.ticket(first.ticket_id).await.unwrap().unwrap();
     deleted.deleted_at = Some(t0());
     deleted.version = 2;
-    let set = ChangeSet { creates: vec![], updates: vec![TicketChange::new(deleted, 1)], users: vec![disabled], mail: None };
+    let set =
+        ChangeSet { creates: vec![], updates: vec![TicketChange::new(deleted, 1)], users: vec![disabled], mail: None };
     store.commit(set).await.unwrap();
     assert!(store.user(u).await.unwrap().unwrap().disabled);
     assert!(store.ticket(first.ticket_id).await.unwrap().unwrap().deleted_at.is_some());
@@ -307,7 +313,10 @@ pub async fn a_change_set_is_all_or_nothing(store: Arc<dyn Store>) {
         messages: vec![hello],
         events: vec![],
     };
-    let ids = store.commit(ChangeSet { creates: vec![c.clone(), c], updates: vec![], users: vec![], mail: None }).await.unwrap();
+    let ids = store
+        .commit(ChangeSet { creates: vec![c.clone(), c], updates: vec![], users: vec![], mail: None })
+        .await
+        .unwrap();
     assert_eq!(ids.created[0].requester_id, ids.created[1].requester_id);
     let p = store.user_by_email("new.person@example.com").await.unwrap().unwrap();
     assert_eq!(p.id, ids.created[0].requester_id);
@@ -322,7 +331,12 @@ pub async fn a_stale_version_is_refused(store: Arc<dyn Store>) {
     t.subject = "v2".into();
     t.version = 2;
     store
-        .commit(ChangeSet { creates: vec![], updates: vec![TicketChange::new(t.clone(), 1)], users: vec![], mail: None })
+        .commit(ChangeSet {
+            creates: vec![],
+            updates: vec![TicketChange::new(t.clone(), 1)],
+            users: vec![],
+            mail: None,
+        })
         .await
         .unwrap();
     let mut stale = t.clone();
@@ -340,7 +354,14 @@ pub async fn a_stale_version_is_refused(store: Arc<dyn Store>) {
     let mut missing = t;
     missing.id = TicketId(424_242);
     assert!(matches!(
-        store.commit(ChangeSet { creates: vec![], updates: vec![TicketChange::new(missing, 2)], users: vec![], mail: None }).await,
+        store
+            .commit(ChangeSet {
+                creates: vec![],
+                updates: vec![TicketChange::new(missing, 2)],
+                users: vec![],
+                mail: None
+            })
+            .await,
         Err(StoreError::NotFound)
     ));
 }
@@ -384,7 +405,8 @@ pub async fn events_are_written_with_their_change_in_order(store: Arc<dyn Store>
     let mut e = event(EventKind::TicketReplied, Some(MessageRef::New(0)), t0());
     e.changes.insert("status".into(), tessera_core::Change { old: json!("new"), new: json!("open") });
     change.events = vec![e, event(EventKind::StatusChanged, None, t0())];
-    let out = store.commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![], mail: None }).await.unwrap();
+    let out =
+        store.commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![], mail: None }).await.unwrap();
     let events = store.events_after(EventId(0), 100).await.unwrap();
     let kinds: Vec<(TicketId, EventKind)> = events.iter().map(|e| (e.ticket_id, e.kind)).collect();
     assert_eq!(
@@ -551,7 +573,8 @@ pub async fn messages_edits_deletes_ratings_and_moves(store: Arc<dyn Store>) {
     note.kind = MessageKind::Note;
     note.attachment_ids = vec![att.id];
     change.new_messages = vec![note];
-    let out = store.commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![], mail: None }).await.unwrap();
+    let out =
+        store.commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![], mail: None }).await.unwrap();
     let note_id = out.updated[0].message_ids[0];
     assert_eq!(store.messages(a.ticket_id, false).await.unwrap().len(), 1, "notes only when asked");
     let all = store.messages(a.ticket_id, true).await.unwrap();
@@ -1044,7 +1067,12 @@ pub async fn counts_stay_exact_through_changes(store: Arc<dyn Store>) {
         let version = t.version;
         t.version += 1;
         store
-            .commit(ChangeSet { creates: vec![], updates: vec![TicketChange::new(t, version)], users: vec![], mail: None })
+            .commit(ChangeSet {
+                creates: vec![],
+                updates: vec![TicketChange::new(t, version)],
+                users: vec![],
+                mail: None,
+            })
             .await
             .unwrap();
         if round % 4 == 3 {
@@ -1191,7 +1219,8 @@ pub async fn search_follows_concurrent_writes_and_failed_ones(store: Arc<dyn Sto
                 new.subject = format!("phantom{i}x");
                 new.version = t.version + 1;
                 let c = TicketChange::new(new, t.version - 1);
-                let refused = store.commit(ChangeSet { creates: vec![], updates: vec![c], users: vec![], mail: None }).await;
+                let refused =
+                    store.commit(ChangeSet { creates: vec![], updates: vec![c], users: vec![], mail: None }).await;
                 assert!(matches!(refused, Err(StoreError::VersionConflict)), "{refused:?}");
                 None
             } else {
@@ -1385,7 +1414,8 @@ pub async fn inbound_mail_is_kept_once_and_applied_once(store: Arc<dyn Store>) {
         messages: vec![message("by mail", u, t0())],
         events: vec![event(EventKind::TicketCreated, Some(MessageRef::New(0)), t0())],
     };
-    let set = |mail: MailApplied| ChangeSet { creates: vec![c.clone()], updates: vec![], users: vec![], mail: Some(mail) };
+    let set =
+        |mail: MailApplied| ChangeSet { creates: vec![c.clone()], updates: vec![], users: vec![], mail: Some(mail) };
     let out = store.commit(set(applied.clone())).await.unwrap();
     let (ticket_id, message_id) = (out.created[0].ticket_id, out.created[0].message_ids[0]);
     let row = store.inbound(first.id).await.unwrap().unwrap();
@@ -1393,7 +1423,8 @@ pub async fn inbound_mail_is_kept_once_and_applied_once(store: Arc<dyn Store>) {
         (row.state, row.ticket_id, row.message_ref, row.matched_by.as_deref(), row.mail_id.as_deref()),
         (InboundState::Applied, Some(ticket_id), Some(message_id), Some("new"), Some("m1@example.com"))
     );
-    let hits = store.threads_of(&["earlier@example.com".into(), "unknown@x".into(), "m1@example.com".into()]).await.unwrap();
+    let hits =
+        store.threads_of(&["earlier@example.com".into(), "unknown@x".into(), "m1@example.com".into()]).await.unwrap();
     let mut hits: Vec<(String, TicketId, Option<MessageId>)> =
         hits.into_iter().map(|(m, h)| (m, h.ticket_id, h.message_ref)).collect();
     hits.sort();
@@ -1427,7 +1458,10 @@ pub async fn inbound_mail_is_kept_once_and_applied_once(store: Arc<dyn Store>) {
     store.settle_inbound(other.id, settle(InboundState::Automatic)).await.unwrap();
     assert_eq!(store.inbound(other.id).await.unwrap().unwrap().attempts, 2);
     assert!(store.inbound_to_apply(10).await.unwrap().is_empty());
-    assert!(matches!(store.settle_inbound(InboundId(999), settle(InboundState::Refused)).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.settle_inbound(InboundId(999), settle(InboundState::Refused)).await,
+        Err(StoreError::NotFound)
+    ));
     let newest: Vec<InboundId> = store.list_inbound(None, None, 10).await.unwrap().iter().map(|r| r.id).collect();
     assert_eq!(newest, [other.id, first.id]);
 }

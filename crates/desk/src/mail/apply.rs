@@ -143,8 +143,7 @@ impl Desk {
                         .quarantine_mail(id, mail_id.as_deref(), "no department has the address it was sent to")
                         .await;
                 };
-                applied.matched_by =
-                    if mentioned { MatchedBy::NewMentioning } else { MatchedBy::New }.as_str().into();
+                applied.matched_by = if mentioned { MatchedBy::NewMentioning } else { MatchedBy::New }.as_str().into();
                 self.mail_ticket(department, mail, &address, sender, applied).await
             }
         };
@@ -225,7 +224,9 @@ impl Desk {
     async fn route(&self, record: &InboundRecord, mail: &InboundMail) -> DeskResult<Option<DepartmentId>> {
         let departments = self.store.list_departments().await?;
         let of = |address: &str| {
-            departments.iter().find(|d| d.email.as_deref().is_some_and(|e| e.trim().eq_ignore_ascii_case(address.trim())))
+            departments
+                .iter()
+                .find(|d| d.email.as_deref().is_some_and(|e| e.trim().eq_ignore_ascii_case(address.trim())))
         };
         let candidates = record
             .envelope_to
@@ -246,9 +247,11 @@ impl Desk {
         if let Some(u) = known {
             return Ok(u);
         }
-        let name = name.map(str::trim).filter(|n| !n.is_empty()).map(str::to_string).unwrap_or_else(|| {
-            address.as_str().split('@').next().unwrap_or("customer").to_string()
-        });
+        let name = name
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_string)
+            .unwrap_or_else(|| address.as_str().split('@').next().unwrap_or("customer").to_string());
         let name: String = name.chars().take(200).collect();
         let input = crate::inputs::CreateUser::new(address.clone(), &name, Role::Customer);
         match self.create_user_unchecked(input).await {
@@ -303,9 +306,10 @@ impl Desk {
         self.open_ticket(&actor, input, &origin).await.map(|_| ())
     }
 
-    /// A reply from the message on `ticket`: the sender's own when they are
-    /// on the ticket, else an internal note in their name, so a stranger
-    /// quoting a ticket changes nothing a customer sees.
+    /// A reply from the message on `ticket`: the sender's own when they may
+    /// see the ticket, a reply in their name when their address is on its
+    /// cc, else an internal note in their name, so a stranger quoting a
+    /// ticket changes nothing a customer sees.
     async fn mail_reply(
         &self,
         ticket: &Ticket,
@@ -321,7 +325,8 @@ impl Desk {
             let actor = self.actor_for(user).await?;
             if actor.can_view(ticket) {
                 let attachment_ids = self.mail_attachments(&actor, mail).await?;
-                let input = PostMessage { html: mail.html.clone(), attachment_ids, ..PostMessage::text(&body_text(mail)) };
+                let input =
+                    PostMessage { html: mail.html.clone(), attachment_ids, ..PostMessage::text(&body_text(mail)) };
                 return self.reply(&actor, ticket.id, input, &origin).await.map(|_| ());
             }
         }
@@ -335,6 +340,10 @@ impl Desk {
         let system = Actor::system();
         let attachment_ids = self.mail_attachments(&system, mail).await?;
         let input = PostMessage { html: mail.html.clone(), attachment_ids, ..PostMessage::text(&body_text(mail)) };
+        let copied = ticket.cc.emails.iter().any(|e| e.as_str().eq_ignore_ascii_case(address.as_str()));
+        if copied && known.as_ref().is_none_or(|u| !u.role.is_staff()) {
+            return self.reply_from(&system, ticket.id, input, &origin, author).await.map(|_| ());
+        }
         self.note_from(&system, ticket.id, input, &origin, author).await.map(|_| ())
     }
 
@@ -376,7 +385,8 @@ fn subject_tag(subject: &str) -> Option<String> {
 /// The ids the ticket is known by once the message is applied.
 fn thread_ids(mail: &InboundMail) -> Vec<String> {
     let mut ids: Vec<String> = Vec::new();
-    for id in mail.message_id.iter().chain(mail.in_reply_to.iter()).chain(mail.references.iter().rev().take(MAX_REFERENCES))
+    for id in
+        mail.message_id.iter().chain(mail.in_reply_to.iter()).chain(mail.references.iter().rev().take(MAX_REFERENCES))
     {
         if !id.is_empty() && id.len() <= MAX_ID_LEN && !ids.contains(id) {
             ids.push(id.clone());

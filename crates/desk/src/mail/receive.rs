@@ -39,9 +39,6 @@ impl Desk {
         if !actor.is_admin() {
             return Err(DeskError::forbidden("only admins hand in mail"));
         }
-        if raw.is_empty() {
-            return Err(DeskError::invalid("message", "empty", "the message is empty"));
-        }
         if raw.len() > MAX_RAW_BYTES {
             return Err(DeskError::TooLarge(format!("a message may be at most {MAX_RAW_BYTES} bytes")));
         }

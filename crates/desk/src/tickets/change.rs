@@ -86,7 +86,11 @@ impl Desk {
                 }
                 None => (old, vec![]),
             };
-            match self.store.commit(ChangeSet { creates: vec![], updates, users: users.to_vec(), mail: mail.cloned() }).await {
+            match self
+                .store
+                .commit(ChangeSet { creates: vec![], updates, users: users.to_vec(), mail: mail.cloned() })
+                .await
+            {
                 Ok(mut out) => {
                     let ids = out.updated.pop().unwrap_or(UpdatedIds { message_ids: vec![], event_ids: vec![] });
                     self.refresh_sla(id).await;

@@ -67,7 +67,11 @@ impl Desk {
             ev.push(kind, None, BTreeMap::new(), data.clone());
             let mut change = TicketChange::new(t.clone(), t.version);
             change.events = ev.list;
-            match self.store.commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![], mail: None }).await {
+            match self
+                .store
+                .commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![], mail: None })
+                .await
+            {
                 Ok(_) => return Ok(()),
                 Err(StoreError::VersionConflict) => t = self.visible_ticket(actor, t.id).await?,
                 Err(e) => return Err(e.into()),

@@ -82,6 +82,21 @@ impl Desk {
         self.post(actor, id, input, origin, MessageKind::Note, Some(author)).await
     }
 
+    /// A reply in a customer's name who has no say of their own on the
+    /// ticket but is on its cc: mail from a copied address answering the
+    /// thread. It counts as the customer side's reply. Staff only (the mail
+    /// gateway acts as the system).
+    pub(crate) async fn reply_from(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        input: PostMessage,
+        origin: &Origin,
+        author: tessera_core::message::Author,
+    ) -> DeskResult<Posted> {
+        self.post(actor, id, input, origin, MessageKind::Reply, Some(author)).await
+    }
+
     async fn post(
         &self,
         actor: &Actor,
@@ -113,7 +128,8 @@ impl Desk {
             }
             Some(a) => Some(self.customer_author(actor, a, current.requester_id, current.organization_id).await?),
         };
-        let side = if on_behalf.is_some() { tessera_core::Side::Customer } else { actor.side() };
+        let customer_named = kind == MessageKind::Reply && named.as_ref().is_some_and(|a| !a.staff);
+        let side = if on_behalf.is_some() || customer_named { tessera_core::Side::Customer } else { actor.side() };
         let agent_wrote = side != tessera_core::Side::Customer;
         if !agent_wrote && current.locked && kind == MessageKind::Reply {
             return Err(tessera_core::DomainError::Locked.into());
@@ -290,7 +306,10 @@ impl Desk {
             messages: vec![message.clone()],
             events: events.list,
         };
-        let out = self.store.commit(ChangeSet { creates: vec![create], updates: vec![], users: vec![], mail: origin.mail.clone() }).await?;
+        let out = self
+            .store
+            .commit(ChangeSet { creates: vec![create], updates: vec![], users: vec![], mail: origin.mail.clone() })
+            .await?;
         let ids =
             out.created.into_iter().next().ok_or_else(|| DeskError::Internal("the store created nothing".into()))?;
         self.refresh_sla(ids.ticket_id).await;

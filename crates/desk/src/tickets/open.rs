@@ -46,7 +46,8 @@ impl Desk {
             Some(d) if staff || d.public || origin.mail.is_some() => d,
             _ => return Err(DeskError::invalid("department_id", "unknown_department", "there is no such department")),
         };
-        if !may_open_in(actor, &dept) {
+        // Mail addressed to a department is its way in, public or not.
+        if origin.mail.is_none() && !may_open_in(actor, &dept) {
             return Err(DeskError::forbidden_field("department_id", "agents open tickets in their own departments"));
         }
 

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod dto;
 mod errors_doc;
 pub mod integrations;
+pub mod mail;
 pub mod messages;
 pub mod people;
 pub mod search;
@@ -72,6 +73,10 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(m::message_history))
         .routes(routes!(m::rate_message))
         .routes(routes!(at::upload))
+        .routes(routes!(mail::hand_in, mail::list_inbound))
+        .routes(routes!(mail::get_inbound))
+        .routes(routes!(mail::raw_inbound))
+        .routes(routes!(mail::process_inbound))
         .routes(routes!(at::get_attachment))
         .routes(routes!(at::download))
         .routes(routes!(p::list_users, p::create_user))

@@ -18,6 +18,7 @@ mod hooks;
 mod hooks_example;
 mod lifecycle;
 mod limits;
+mod mail_in;
 mod matrix;
 mod metrics;
 mod openapi;

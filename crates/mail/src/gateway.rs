@@ -1,0 +1,113 @@
+//! One path in for every source: store the raw message through the desk
+//! (after which it is never lost and the source may be told so), then parse
+//! it and have the desk apply it. A message that cannot be parsed is
+//! quarantined with the parser's reason; one that fails to apply for a
+//! passing reason (the database went away) stays stored and is applied by
+//! [`apply_waiting`], which the server runs at start and every few seconds.
+
+use crate::{LanguageHint, ParseOptions, parse};
+use tessera_core::Actor;
+use tessera_core::ids::InboundId;
+use tessera_desk::mail::Handover;
+use tessera_desk::{Desk, DeskError};
+use tessera_store::{InboundRecord, InboundState};
+
+/// Why a message was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum TakeError {
+    /// It could not be stored now (the database or the blob store is
+    /// unavailable): nothing was kept; the source should try again later
+    /// (an MTA's pipe exits 75, the endpoint answers 503).
+    #[error("the message could not be stored: {0}")]
+    NotStored(DeskError),
+    /// It can never be stored (larger than Tessera takes): the source
+    /// should return it to its sender.
+    #[error("the message is refused: {0}")]
+    Refused(DeskError),
+}
+
+/// How the gateway reads messages for this installation.
+#[derive(Debug, Clone, Default)]
+pub struct Reading {
+    /// The charset fallback for messages that declare none or a wrong one.
+    pub hint: LanguageHint,
+    /// This installation's loop id (`X-Tessera-Loop`), if it sends mail.
+    pub loop_id: Option<String>,
+}
+
+/// Takes a raw message from a source: stores it, then applies it. Answers
+/// the message's row as it ends up (stored, applied, quarantined, …). An
+/// `Ok` means the message is kept whatever happened after storing it.
+pub async fn take(desk: &Desk, raw: Vec<u8>, from: Handover, reading: &Reading) -> Result<InboundRecord, TakeError> {
+    let gateway = Actor::system();
+    let (record, _new) = desk.store_raw_mail(&gateway, raw.clone(), from).await.map_err(|e| match e {
+        DeskError::TooLarge(_) | DeskError::Domain(_) | DeskError::Conflict { .. } => TakeError::Refused(e),
+        other => TakeError::NotStored(other),
+    })?;
+    match apply_raw(desk, record.id, &raw, reading).await {
+        Ok(r) => Ok(r),
+        Err(e) => {
+            // Kept: applied later by `apply_waiting`.
+            e.log_fault("mail");
+            Ok(record)
+        }
+    }
+}
+
+/// Applies a message already stored: parses its bytes and hands the result
+/// to the desk, or quarantines it with the parser's reason.
+pub async fn apply_stored(desk: &Desk, id: InboundId, reading: &Reading) -> Result<InboundRecord, DeskError> {
+    let raw = desk.raw_mail(&Actor::system(), id).await?;
+    apply_raw(desk, id, &raw, reading).await
+}
+
+async fn apply_raw(desk: &Desk, id: InboundId, raw: &[u8], reading: &Reading) -> Result<InboundRecord, DeskError> {
+    let gateway = Actor::system();
+    let options = ParseOptions { hint: reading.hint, loop_id: reading.loop_id.as_deref() };
+    match parse(raw, &options) {
+        Ok(mail) => desk.apply_mail(&gateway, id, &mail).await,
+        Err(e) => desk.quarantine_mail(id, None, &format!("not a readable message: {e}")).await,
+    }
+}
+
+/// Applies every message left stored (by a gateway that stopped or failed
+/// after storing it), oldest first, in batches; answers how many were
+/// applied. A message that fails again stays stored for the next round.
+pub async fn apply_waiting(desk: &Desk, reading: &Reading) -> Result<usize, DeskError> {
+    let mut done = 0;
+    let mut failed: Vec<InboundId> = Vec::new();
+    loop {
+        let waiting = desk.mail_to_apply(&Actor::system(), 100).await?;
+        let fresh: Vec<InboundRecord> = waiting.into_iter().filter(|r| !failed.contains(&r.id)).collect();
+        if fresh.is_empty() {
+            return Ok(done);
+        }
+        for r in fresh {
+            match apply_stored(desk, r.id, reading).await {
+                Ok(after) if after.state != InboundState::Stored => done += 1,
+                Ok(_) => failed.push(r.id),
+                Err(e) => {
+                    e.log_fault("mail");
+                    failed.push(r.id);
+                }
+            }
+        }
+    }
+}
+
+/// How often the server looks for messages left stored.
+pub const CATCH_UP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Runs [`apply_waiting`] now and every [`CATCH_UP_EVERY`] for as long as
+/// the server runs: a message a pipe stored before it was stopped, or one
+/// that met a database outage, is applied without anyone asking.
+pub fn spawn_catch_up(desk: Desk, reading: Reading) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = apply_waiting(&desk, &reading).await {
+                e.log_fault("mail");
+            }
+            tokio::time::sleep(CATCH_UP_EVERY).await;
+        }
+    })
+}
