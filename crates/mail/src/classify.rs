@@ -166,6 +166,7 @@ fn is_plain_bounce(msg: &Message<'_>) -> bool {
 fn plain_bounce(text: &str) -> Classification {
     let mut bounces = Vec::new();
     let lines: Vec<&str> = text.lines().collect();
+    let says_permanent = text.to_ascii_lowercase().contains("permanent error");
     if let Some(list) = lines.iter().position(|l| l.to_ascii_lowercase().contains("following address(es) failed")) {
         let mut i = list + 1;
         while i < lines.len() && lines[i].trim().is_empty() {
@@ -189,8 +190,7 @@ fn plain_bounce(text: &str) -> Classification {
             }
             let diagnostic = detail.join(" ");
             let status = STATUS.captures(&diagnostic).and_then(|c| c.get(1)).map(|m| m.as_str().to_owned());
-            let permanent = status.as_deref().is_some_and(|s| s.starts_with('5'))
-                || text.to_ascii_lowercase().contains("permanent error");
+            let permanent = status.as_deref().is_some_and(|s| s.starts_with('5')) || says_permanent;
             bounces.push(BounceReport {
                 recipient,
                 action: Some(if permanent { "failed" } else { "delayed" }.to_owned()),

@@ -290,7 +290,8 @@ fn header_end(raw: &[u8]) -> usize {
 /// Damaged structure the parser worked around.
 fn structure_problems(msg: &Message<'_>, problems: &mut Vec<String>) {
     let raw = msg.raw_message();
-    for (n, part) in msg.parts.iter().enumerate() {
+    // Only the first 64 parts: each check scans the whole message.
+    for (n, part) in msg.parts.iter().enumerate().take(64) {
         let Some(ct) = part.content_type() else {
             continue;
         };
@@ -542,6 +543,16 @@ mod tests {
         assert!(mail.text.contains("plain words, no parts at all"));
         assert!(mail.attachments.is_empty());
         assert!(mail.problems.iter().any(|p| p.contains("boundary")));
+    }
+
+    #[test]
+    fn an_8bit_attachment_name_is_read_with_the_hint() {
+        let mut raw = b"From: a@example.org\nSubject: x\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nsee file\n--b\nContent-Type: application/pdf\nContent-Disposition: attachment; filename=\"".to_vec();
+        let (name, _, _) = encoding_rs::WINDOWS_1251.encode("Счёт.pdf");
+        raw.extend_from_slice(&name);
+        raw.extend_from_slice(b"\"\n\n%PDF\n--b--\n");
+        let mail = parse(&raw, &ParseOptions::new(LanguageHint::Ru)).expect("parses");
+        assert_eq!(mail.attachments[0].name, "Счёт.pdf");
     }
 
     #[test]
