@@ -90,6 +90,7 @@ pub fn parse(raw: &[u8], options: &ParseOptions<'_>) -> Result<InboundMail, Pars
         date: msg.date().filter(|d| d.is_valid()).and_then(|d| chrono::DateTime::from_timestamp(d.to_timestamp(), 0)),
         ..Default::default()
     };
+    repair_encoded_words(&msg, &mut mail, hint, &mut problems);
     if mail.message_id.is_none() {
         problems.push("no Message-ID".to_owned());
     }
@@ -285,6 +286,113 @@ fn header_end(raw: &[u8]) -> usize {
         i += 1;
     }
     raw.len()
+}
+
+/// RFC 2047 encoded words whose bytes are not in their declared charset
+/// (Outlook's `=?utf-8?Q?Ay=FEe?=` over windows-1254) come out of the parser
+/// with replacement characters; the subject and the sender's name are
+/// decoded again from the raw header with the charset fallbacks.
+fn repair_encoded_words(msg: &Message<'_>, mail: &mut InboundMail, hint: LanguageHint, problems: &mut Vec<String>) {
+    if mail.subject.contains('\u{fffd}')
+        && let Some(raw) = raw_header(msg, "Subject")
+    {
+        let fixed = clean_subject(&decode_words(raw, hint));
+        if !fixed.contains('\u{fffd}') {
+            mail.subject = fixed;
+            problems.push("Subject: encoded words re-read with the department's charset".to_owned());
+        }
+    }
+    for (header, address) in [("From", &mut mail.from), ("Reply-To", &mut mail.reply_to)] {
+        let Some(addr) = address.as_mut() else {
+            continue;
+        };
+        if !addr.name.as_deref().is_some_and(|n| n.contains('\u{fffd}')) {
+            continue;
+        }
+        let Some(raw) = raw_header(msg, header) else {
+            continue;
+        };
+        let decoded = decode_words(raw, hint);
+        let Some((name, _)) = decoded.rsplit_once('<') else {
+            continue;
+        };
+        let name = name.trim().trim_matches('"').trim();
+        if !name.is_empty() && !name.contains('\u{fffd}') {
+            addr.name = Some(name.to_owned());
+            problems.push(format!("{header}: encoded words re-read with the department's charset"));
+        }
+    }
+}
+
+/// The raw text of a top-level header (the last one of that name, as the
+/// parser reads it).
+fn raw_header<'m>(msg: &'m Message<'_>, name: &str) -> Option<&'m str> {
+    let h = msg.parts.first()?.headers.iter().rev().find(|h| h.name().eq_ignore_ascii_case(name))?;
+    std::str::from_utf8(msg.raw_message.get(h.offset_start as usize..h.offset_end as usize)?).ok()
+}
+
+static ENCODED_WORD: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    // A constant pattern; a typo fails every test.
+    #[allow(clippy::expect_used)]
+    regex::Regex::new(r"=\?([^?\s]{1,60})\?([bBqQ])\?([^?\s]*)\?=").expect("encoded-word pattern compiles")
+});
+
+/// Decodes RFC 2047 encoded words in a raw header value with this crate's
+/// charset fallbacks; whitespace between adjacent words is dropped.
+fn decode_words(raw: &str, hint: LanguageHint) -> String {
+    let unfolded: String = raw.split(['\r', '\n']).map(str::trim_start).collect::<Vec<_>>().join(" ");
+    let mut out = String::new();
+    let mut last = 0;
+    let mut after_word = false;
+    for cap in ENCODED_WORD.captures_iter(&unfolded) {
+        let (Some(all), Some(charset), Some(kind), Some(text)) = (cap.get(0), cap.get(1), cap.get(2), cap.get(3))
+        else {
+            continue;
+        };
+        let gap = &unfolded[last..all.start()];
+        if !(after_word && gap.trim().is_empty()) {
+            out.push_str(gap);
+        }
+        let bytes = if kind.as_str().eq_ignore_ascii_case("b") {
+            base64_decode(text.as_str().as_bytes()).unwrap_or_default()
+        } else {
+            q_decode(text.as_str())
+        };
+        // RFC 2231 allows `charset*language`.
+        let charset = charset.as_str().split('*').next().unwrap_or_default();
+        out.push_str(&charset::decode(&bytes, Some(charset), hint).text);
+        last = all.end();
+        after_word = true;
+    }
+    out.push_str(&unfolded[last..]);
+    out.trim().to_owned()
+}
+
+/// The `Q` encoding of RFC 2047: `_` is a space, `=XX` a byte.
+fn q_decode(text: &str) -> Vec<u8> {
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'_' => out.push(b' '),
+            b'=' => {
+                let byte = b
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                if let Some(v) = byte {
+                    out.push(v);
+                    i += 3;
+                    continue;
+                }
+                out.push(b'=');
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    out
 }
 
 /// Damaged structure the parser worked around.
@@ -553,6 +661,15 @@ mod tests {
         raw.extend_from_slice(b"\"\n\n%PDF\n--b--\n");
         let mail = parse(&raw, &ParseOptions::new(LanguageHint::Ru)).expect("parses");
         assert_eq!(mail.attachments[0].name, "Счёт.pdf");
+    }
+
+    #[test]
+    fn encoded_words_in_the_wrong_charset_use_the_hint() {
+        let raw = b"From: =?utf-8?Q?Ay=FEe_Y=FDlmaz?= <ayse@example.com>\nSubject: =?utf-8?Q?=DEifre_s=FDf=FDrlama_?=\n =?utf-8?B?aXN0ZfBp?=\n\nhi\n";
+        let mail = parse(raw, &ParseOptions::new(LanguageHint::Tr)).expect("parses");
+        assert_eq!(mail.subject, "Şifre sıfırlama isteği");
+        assert_eq!(mail.from.and_then(|f| f.name).as_deref(), Some("Ayşe Yılmaz"));
+        assert_eq!(q_decode("a_b=3Dc=F"), b"a b=c=F");
     }
 
     #[test]
