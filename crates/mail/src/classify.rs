@@ -119,7 +119,7 @@ pub(crate) fn classify(msg: &Message<'_>, text: &str, loop_id: Option<&str>) -> 
         return Classification { class: MailClass::Report, ..Default::default() };
     }
 
-    if is_plain_bounce(msg) {
+    if is_plain_bounce(msg, text) {
         return plain_bounce(text);
     }
 
@@ -146,8 +146,8 @@ fn is_auto_reply(msg: &Message<'_>) -> bool {
 }
 
 /// A mailer-daemon or postmaster sender, or an empty return path with a
-/// failure subject.
-fn is_plain_bounce(msg: &Message<'_>) -> bool {
+/// failure subject or a failure text at the top of the body.
+fn is_plain_bounce(msg: &Message<'_>, text: &str) -> bool {
     let from_daemon = msg
         .from()
         .and_then(|a| a.first())
@@ -158,7 +158,8 @@ fn is_plain_bounce(msg: &Message<'_>) -> bool {
         return true;
     }
     let null_return = header_values(msg, "Return-Path").iter().any(|v| v.trim_matches(['<', '>', ' ']).is_empty());
-    null_return && msg.subject().is_some_and(|s| FAILURE_TEXT.is_match(s))
+    let top: String = text.chars().take(2000).collect();
+    null_return && (msg.subject().is_some_and(|s| FAILURE_TEXT.is_match(s)) || FAILURE_TEXT.is_match(&top))
 }
 
 /// A bounce without an RFC 3464 report (Exim's and qmail's plain texts):

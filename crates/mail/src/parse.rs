@@ -673,6 +673,26 @@ mod tests {
     }
 
     #[test]
+    fn html_meta_charset_is_used_when_mime_names_none() {
+        let mut raw = b"From: a@example.org\nSubject: x\nContent-Type: text/html\n\n<html><head><meta charset=\"windows-1251\"></head><body>".to_vec();
+        let (words, _, _) = encoding_rs::WINDOWS_1251.encode("Привет, мир");
+        raw.extend_from_slice(&words);
+        raw.extend_from_slice(b"</body></html>\n");
+        let mail = parse(&raw, &ParseOptions::new(LanguageHint::En)).expect("parses");
+        assert_eq!(mail.text, "Привет, мир");
+    }
+
+    #[test]
+    fn a_null_sender_with_a_failure_text_is_a_bounce() {
+        let raw = b"Return-Path: <>\nFrom: Mail System <mail@relay.example>\nSubject: Notice\n\nYour message could not be delivered to x@example.org.\n";
+        let mail = parse(raw, &ParseOptions::default()).expect("parses");
+        assert_eq!(mail.class, tessera_desk::mail::MailClass::Bounce);
+        let raw = b"Return-Path: <>\nFrom: Ann <ann@example.org>\nSubject: Out of office\n\nI am away until Monday.\n";
+        let mail = parse(raw, &ParseOptions::default()).expect("parses");
+        assert_eq!(mail.class, tessera_desk::mail::MailClass::Human);
+    }
+
+    #[test]
     fn flowed_text_is_joined() {
         assert_eq!(
             unflow("This is a long \nline.\n> quoted \n> more\n-- \nsig", false),
