@@ -4,8 +4,9 @@
 //!
 //! Markers, in the order they are trusted:
 //! 1. Tessera's own separator ([`REPLY_SEPARATOR`]), which every outbound
-//!    mail carries above the quoted conversation; an attribution line just
-//!    above it ("On … wrote:") is folded with it.
+//!    mail carries above the quoted conversation; a reply header the
+//!    client wrote above it ("On … wrote:", Outlook's From/Sent block, at
+//!    most eight lines up) is folded with it.
 //! 2. A reply header written by a mail client, on an unquoted line:
 //!    "On … wrote:" (en), "Am … schrieb …:" (de), "… tarihinde şunu yazdı:"
 //!    (tr), "…写道：" (zh), "… написал(а):" / "… пишет:" (ru), a date line
@@ -33,7 +34,7 @@
 //! signature even when nothing is quoted.
 //!
 //! HTML-only mail is converted by [`crate::html::to_text`], which reports
-//! the clients' own quote containers; [`crate::parse`] takes the earlier of
+//! the clients' own quote containers; [`crate::parse()`] takes the earlier of
 //! that and this module's answer.
 
 use std::sync::LazyLock;
