@@ -220,12 +220,26 @@ fn has_header(msg: &Message<'_>, name: &str) -> bool {
 fn repair_header_block<'r>(raw: &'r [u8], hint: LanguageHint, problems: &mut Vec<String>) -> Cow<'r, [u8]> {
     let end = header_end(raw);
     let head = &raw[..end];
-    if head.is_ascii() || std::str::from_utf8(head).is_ok() {
+    // Raw ISO-2022-JP (7-bit, escape sequences) is valid UTF-8 too.
+    let needs_repair = |line: &[u8]| line.contains(&0x1b) || std::str::from_utf8(line).is_err();
+    if !head.split(|b| *b == b'\n').any(needs_repair) {
         return Cow::Borrowed(raw);
     }
-    let (text, used) = charset::guess(head, hint);
-    problems.push(format!("8-bit header bytes read as {used}"));
-    let mut fixed = text.into_bytes();
+    // Line by line, so UTF-8 lines (RFC 6532) stay as they are.
+    let mut fixed = Vec::with_capacity(raw.len() + end);
+    let mut used_names = Vec::new();
+    for line in head.split_inclusive(|b| *b == b'\n') {
+        if needs_repair(line) {
+            let (text, used) = charset::guess(line, hint);
+            if !used_names.contains(&used) {
+                used_names.push(used);
+            }
+            fixed.extend_from_slice(text.as_bytes());
+        } else {
+            fixed.extend_from_slice(line);
+        }
+    }
+    problems.push(format!("8-bit header bytes read as {}", used_names.join(", ")));
     fixed.extend_from_slice(&raw[end..]);
     Cow::Owned(fixed)
 }
@@ -690,6 +704,23 @@ mod tests {
         let raw = b"Return-Path: <>\nFrom: Ann <ann@example.org>\nSubject: Out of office\n\nI am away until Monday.\n";
         let mail = parse(raw, &ParseOptions::default()).expect("parses");
         assert_eq!(mail.class, tessera_desk::mail::MailClass::Human);
+    }
+
+    #[test]
+    fn raw_header_bytes_are_repaired_line_by_line() {
+        let mut raw = "From: Gül <gul@example.org>\nSubject: ".as_bytes().to_vec();
+        let (subject, _, _) = encoding_rs::WINDOWS_1254.encode("Ödeme başarısız");
+        raw.extend_from_slice(&subject);
+        raw.extend_from_slice(b"\nTo: ");
+        let (jis, _, _) = encoding_rs::ISO_2022_JP.encode("田中 <tanaka@example.jp>");
+        raw.extend_from_slice(&jis);
+        raw.extend_from_slice(b"\n\nhi\n");
+        let mail = parse(&raw, &ParseOptions::new(LanguageHint::Tr)).expect("parses");
+        // The UTF-8 line is kept, the windows-1254 one read with the hint,
+        // the ISO-2022-JP one recognised by its escapes.
+        assert_eq!(mail.from.and_then(|f| f.name).as_deref(), Some("Gül"));
+        assert_eq!(mail.subject, "Ödeme başarısız");
+        assert_eq!(mail.to[0].name.as_deref(), Some("田中"));
     }
 
     #[test]
