@@ -119,7 +119,7 @@ pub(crate) fn classify(msg: &Message<'_>, text: &str, loop_id: Option<&str>) -> 
         return Classification { class: MailClass::Report, ..Default::default() };
     }
 
-    if is_plain_bounce(msg) {
+    if is_plain_bounce(msg, text) {
         return plain_bounce(text);
     }
 
@@ -146,8 +146,8 @@ fn is_auto_reply(msg: &Message<'_>) -> bool {
 }
 
 /// A mailer-daemon or postmaster sender, or an empty return path with a
-/// failure subject.
-fn is_plain_bounce(msg: &Message<'_>) -> bool {
+/// failure subject or a failure text at the top of the body.
+fn is_plain_bounce(msg: &Message<'_>, text: &str) -> bool {
     let from_daemon = msg
         .from()
         .and_then(|a| a.first())
@@ -158,7 +158,8 @@ fn is_plain_bounce(msg: &Message<'_>) -> bool {
         return true;
     }
     let null_return = header_values(msg, "Return-Path").iter().any(|v| v.trim_matches(['<', '>', ' ']).is_empty());
-    null_return && msg.subject().is_some_and(|s| FAILURE_TEXT.is_match(s))
+    let top: String = text.chars().take(2000).collect();
+    null_return && (msg.subject().is_some_and(|s| FAILURE_TEXT.is_match(s)) || FAILURE_TEXT.is_match(&top))
 }
 
 /// A bounce without an RFC 3464 report (Exim's and qmail's plain texts):
@@ -166,6 +167,7 @@ fn is_plain_bounce(msg: &Message<'_>) -> bool {
 fn plain_bounce(text: &str) -> Classification {
     let mut bounces = Vec::new();
     let lines: Vec<&str> = text.lines().collect();
+    let says_permanent = text.to_ascii_lowercase().contains("permanent error");
     if let Some(list) = lines.iter().position(|l| l.to_ascii_lowercase().contains("following address(es) failed")) {
         let mut i = list + 1;
         while i < lines.len() && lines[i].trim().is_empty() {
@@ -189,8 +191,7 @@ fn plain_bounce(text: &str) -> Classification {
             }
             let diagnostic = detail.join(" ");
             let status = STATUS.captures(&diagnostic).and_then(|c| c.get(1)).map(|m| m.as_str().to_owned());
-            let permanent = status.as_deref().is_some_and(|s| s.starts_with('5'))
-                || text.to_ascii_lowercase().contains("permanent error");
+            let permanent = status.as_deref().is_some_and(|s| s.starts_with('5')) || says_permanent;
             bounces.push(BounceReport {
                 recipient,
                 action: Some(if permanent { "failed" } else { "delayed" }.to_owned()),

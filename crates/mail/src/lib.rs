@@ -6,6 +6,16 @@
 //! desk's [`InboundMail`](tessera_desk::mail::InboundMail) and applied by the
 //! desk. Parsing, classifying and marking quoted text are pure functions of
 //! the bytes; the IMAP client fetches and acknowledges.
+//!
+//! The pure half:
+//! - [`parse()`]: raw bytes → `InboundMail`, charset fallbacks by the
+//!   department's [`LanguageHint`], repairs listed in `problems`;
+//! - [`classify`]: human, auto-reply, bounce (with RFC 3464 details), bulk,
+//!   report or our own mail coming back, decided once inside `parse`;
+//! - [`quote`]: where the quoted history starts in a reply, in our languages;
+//! - [`html`]: readable text from HTML-only mail, with the clients' quote
+//!   containers;
+//! - [`subject`]: reply/forward prefixes and the `[#123456]` ticket tag.
 #![forbid(unsafe_code)]
 
 mod charset;

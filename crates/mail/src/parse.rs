@@ -90,6 +90,7 @@ pub fn parse(raw: &[u8], options: &ParseOptions<'_>) -> Result<InboundMail, Pars
         date: msg.date().filter(|d| d.is_valid()).and_then(|d| chrono::DateTime::from_timestamp(d.to_timestamp(), 0)),
         ..Default::default()
     };
+    repair_encoded_words(&msg, &mut mail, hint, &mut problems);
     if mail.message_id.is_none() {
         problems.push("no Message-ID".to_owned());
     }
@@ -219,12 +220,26 @@ fn has_header(msg: &Message<'_>, name: &str) -> bool {
 fn repair_header_block<'r>(raw: &'r [u8], hint: LanguageHint, problems: &mut Vec<String>) -> Cow<'r, [u8]> {
     let end = header_end(raw);
     let head = &raw[..end];
-    if head.is_ascii() || std::str::from_utf8(head).is_ok() {
+    // Raw ISO-2022-JP (7-bit, escape sequences) is valid UTF-8 too.
+    let needs_repair = |line: &[u8]| line.contains(&0x1b) || std::str::from_utf8(line).is_err();
+    if !head.split(|b| *b == b'\n').any(needs_repair) {
         return Cow::Borrowed(raw);
     }
-    let (text, used) = charset::guess(head, hint);
-    problems.push(format!("8-bit header bytes read as {used}"));
-    let mut fixed = text.into_bytes();
+    // Line by line, so UTF-8 lines (RFC 6532) stay as they are.
+    let mut fixed = Vec::with_capacity(raw.len() + end);
+    let mut used_names = Vec::new();
+    for line in head.split_inclusive(|b| *b == b'\n') {
+        if needs_repair(line) {
+            let (text, used) = charset::guess(line, hint);
+            if !used_names.contains(&used) {
+                used_names.push(used);
+            }
+            fixed.extend_from_slice(text.as_bytes());
+        } else {
+            fixed.extend_from_slice(line);
+        }
+    }
+    problems.push(format!("8-bit header bytes read as {}", used_names.join(", ")));
     fixed.extend_from_slice(&raw[end..]);
     Cow::Owned(fixed)
 }
@@ -287,10 +302,118 @@ fn header_end(raw: &[u8]) -> usize {
     raw.len()
 }
 
+/// RFC 2047 encoded words whose bytes are not in their declared charset
+/// (Outlook's `=?utf-8?Q?Ay=FEe?=` over windows-1254) come out of the parser
+/// with replacement characters; the subject and the sender's name are
+/// decoded again from the raw header with the charset fallbacks.
+fn repair_encoded_words(msg: &Message<'_>, mail: &mut InboundMail, hint: LanguageHint, problems: &mut Vec<String>) {
+    if mail.subject.contains('\u{fffd}')
+        && let Some(raw) = raw_header(msg, "Subject")
+    {
+        let fixed = clean_subject(&decode_words(raw, hint));
+        if !fixed.contains('\u{fffd}') {
+            mail.subject = fixed;
+            problems.push("Subject: encoded words re-read with the department's charset".to_owned());
+        }
+    }
+    for (header, address) in [("From", &mut mail.from), ("Reply-To", &mut mail.reply_to)] {
+        let Some(addr) = address.as_mut() else {
+            continue;
+        };
+        if !addr.name.as_deref().is_some_and(|n| n.contains('\u{fffd}')) {
+            continue;
+        }
+        let Some(raw) = raw_header(msg, header) else {
+            continue;
+        };
+        let decoded = decode_words(raw, hint);
+        let Some((name, _)) = decoded.rsplit_once('<') else {
+            continue;
+        };
+        let name = name.trim().trim_matches('"').trim();
+        if !name.is_empty() && !name.contains('\u{fffd}') {
+            addr.name = Some(name.to_owned());
+            problems.push(format!("{header}: encoded words re-read with the department's charset"));
+        }
+    }
+}
+
+/// The raw text of a top-level header (the last one of that name, as the
+/// parser reads it).
+fn raw_header<'m>(msg: &'m Message<'_>, name: &str) -> Option<&'m str> {
+    let h = msg.parts.first()?.headers.iter().rev().find(|h| h.name().eq_ignore_ascii_case(name))?;
+    std::str::from_utf8(msg.raw_message.get(h.offset_start as usize..h.offset_end as usize)?).ok()
+}
+
+static ENCODED_WORD: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    // A constant pattern; a typo fails every test.
+    #[allow(clippy::expect_used)]
+    regex::Regex::new(r"=\?([^?\s]{1,60})\?([bBqQ])\?([^?\s]*)\?=").expect("encoded-word pattern compiles")
+});
+
+/// Decodes RFC 2047 encoded words in a raw header value with this crate's
+/// charset fallbacks; whitespace between adjacent words is dropped.
+fn decode_words(raw: &str, hint: LanguageHint) -> String {
+    let unfolded: String = raw.split(['\r', '\n']).map(str::trim_start).collect::<Vec<_>>().join(" ");
+    let mut out = String::new();
+    let mut last = 0;
+    let mut after_word = false;
+    for cap in ENCODED_WORD.captures_iter(&unfolded) {
+        let (Some(all), Some(charset), Some(kind), Some(text)) = (cap.get(0), cap.get(1), cap.get(2), cap.get(3))
+        else {
+            continue;
+        };
+        let gap = &unfolded[last..all.start()];
+        if !(after_word && gap.trim().is_empty()) {
+            out.push_str(gap);
+        }
+        let bytes = if kind.as_str().eq_ignore_ascii_case("b") {
+            base64_decode(text.as_str().as_bytes()).unwrap_or_default()
+        } else {
+            q_decode(text.as_str())
+        };
+        // RFC 2231 allows `charset*language`.
+        let charset = charset.as_str().split('*').next().unwrap_or_default();
+        out.push_str(&charset::decode(&bytes, Some(charset), hint).text);
+        last = all.end();
+        after_word = true;
+    }
+    out.push_str(&unfolded[last..]);
+    out.trim().to_owned()
+}
+
+/// The `Q` encoding of RFC 2047: `_` is a space, `=XX` a byte.
+fn q_decode(text: &str) -> Vec<u8> {
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'_' => out.push(b' '),
+            b'=' => {
+                let byte = b
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                if let Some(v) = byte {
+                    out.push(v);
+                    i += 3;
+                    continue;
+                }
+                out.push(b'=');
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    out
+}
+
 /// Damaged structure the parser worked around.
 fn structure_problems(msg: &Message<'_>, problems: &mut Vec<String>) {
     let raw = msg.raw_message();
-    for (n, part) in msg.parts.iter().enumerate() {
+    // Only the first 64 parts: each check scans the whole message.
+    for (n, part) in msg.parts.iter().enumerate().take(64) {
         let Some(ct) = part.content_type() else {
             continue;
         };
@@ -542,6 +665,62 @@ mod tests {
         assert!(mail.text.contains("plain words, no parts at all"));
         assert!(mail.attachments.is_empty());
         assert!(mail.problems.iter().any(|p| p.contains("boundary")));
+    }
+
+    #[test]
+    fn an_8bit_attachment_name_is_read_with_the_hint() {
+        let mut raw = b"From: a@example.org\nSubject: x\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nsee file\n--b\nContent-Type: application/pdf\nContent-Disposition: attachment; filename=\"".to_vec();
+        let (name, _, _) = encoding_rs::WINDOWS_1251.encode("Счёт.pdf");
+        raw.extend_from_slice(&name);
+        raw.extend_from_slice(b"\"\n\n%PDF\n--b--\n");
+        let mail = parse(&raw, &ParseOptions::new(LanguageHint::Ru)).expect("parses");
+        assert_eq!(mail.attachments[0].name, "Счёт.pdf");
+    }
+
+    #[test]
+    fn encoded_words_in_the_wrong_charset_use_the_hint() {
+        let raw = b"From: =?utf-8?Q?Ay=FEe_Y=FDlmaz?= <ayse@example.com>\nSubject: =?utf-8?Q?=DEifre_s=FDf=FDrlama_?=\n =?utf-8?B?aXN0ZfBp?=\n\nhi\n";
+        let mail = parse(raw, &ParseOptions::new(LanguageHint::Tr)).expect("parses");
+        assert_eq!(mail.subject, "Şifre sıfırlama isteği");
+        assert_eq!(mail.from.and_then(|f| f.name).as_deref(), Some("Ayşe Yılmaz"));
+        assert_eq!(q_decode("a_b=3Dc=F"), b"a b=c=F");
+    }
+
+    #[test]
+    fn html_meta_charset_is_used_when_mime_names_none() {
+        let mut raw = b"From: a@example.org\nSubject: x\nContent-Type: text/html\n\n<html><head><meta charset=\"windows-1251\"></head><body>".to_vec();
+        let (words, _, _) = encoding_rs::WINDOWS_1251.encode("Привет, мир");
+        raw.extend_from_slice(&words);
+        raw.extend_from_slice(b"</body></html>\n");
+        let mail = parse(&raw, &ParseOptions::new(LanguageHint::En)).expect("parses");
+        assert_eq!(mail.text, "Привет, мир");
+    }
+
+    #[test]
+    fn a_null_sender_with_a_failure_text_is_a_bounce() {
+        let raw = b"Return-Path: <>\nFrom: Mail System <mail@relay.example>\nSubject: Notice\n\nYour message could not be delivered to x@example.org.\n";
+        let mail = parse(raw, &ParseOptions::default()).expect("parses");
+        assert_eq!(mail.class, tessera_desk::mail::MailClass::Bounce);
+        let raw = b"Return-Path: <>\nFrom: Ann <ann@example.org>\nSubject: Out of office\n\nI am away until Monday.\n";
+        let mail = parse(raw, &ParseOptions::default()).expect("parses");
+        assert_eq!(mail.class, tessera_desk::mail::MailClass::Human);
+    }
+
+    #[test]
+    fn raw_header_bytes_are_repaired_line_by_line() {
+        let mut raw = "From: Gül <gul@example.org>\nSubject: ".as_bytes().to_vec();
+        let (subject, _, _) = encoding_rs::WINDOWS_1254.encode("Ödeme başarısız");
+        raw.extend_from_slice(&subject);
+        raw.extend_from_slice(b"\nTo: ");
+        let (jis, _, _) = encoding_rs::ISO_2022_JP.encode("田中 <tanaka@example.jp>");
+        raw.extend_from_slice(&jis);
+        raw.extend_from_slice(b"\n\nhi\n");
+        let mail = parse(&raw, &ParseOptions::new(LanguageHint::Tr)).expect("parses");
+        // The UTF-8 line is kept, the windows-1254 one read with the hint,
+        // the ISO-2022-JP one recognised by its escapes.
+        assert_eq!(mail.from.and_then(|f| f.name).as_deref(), Some("Gül"));
+        assert_eq!(mail.subject, "Ödeme başarısız");
+        assert_eq!(mail.to[0].name.as_deref(), Some("田中"));
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //!
 //! Markers, in the order they are trusted:
 //! 1. Tessera's own separator ([`REPLY_SEPARATOR`]), which every outbound
-//!    mail carries above the quoted conversation; an attribution line just
-//!    above it ("On … wrote:") is folded with it.
+//!    mail carries above the quoted conversation; a reply header the
+//!    client wrote above it ("On … wrote:", Outlook's From/Sent block, at
+//!    most eight lines up) is folded with it.
 //! 2. A reply header written by a mail client, on an unquoted line:
 //!    "On … wrote:" (en), "Am … schrieb …:" (de), "… tarihinde şunu yazdı:"
 //!    (tr), "…写道：" (zh), "… написал(а):" / "… пишет:" (ru), a date line
@@ -33,7 +34,7 @@
 //! signature even when nothing is quoted.
 //!
 //! HTML-only mail is converted by [`crate::html::to_text`], which reports
-//! the clients' own quote containers; [`crate::parse`] takes the earlier of
+//! the clients' own quote containers; [`crate::parse()`] takes the earlier of
 //! that and this module's answer.
 
 use std::sync::LazyLock;
@@ -127,41 +128,81 @@ fn lines(text: &str) -> Vec<Line<'_>> {
     out
 }
 
+/// The lines with counts precomputed, so every question below is answered
+/// in constant time and the whole search stays linear in the text (a
+/// hostile mail of many short header-like lines must not be quadratic).
+struct Doc<'a> {
+    lines: Vec<Line<'a>>,
+    /// `nonblank_before[i]`: non-blank lines in `lines[..i]`.
+    nonblank_before: Vec<usize>,
+    /// `next_nonblank[i]`: the first non-blank line at or after `i` (or `len`).
+    next_nonblank: Vec<usize>,
+    /// `next_text[i]`: the first unquoted text line at or after `i` (or `len`).
+    next_text: Vec<usize>,
+}
+
+impl<'a> Doc<'a> {
+    fn new(text: &'a str) -> Self {
+        let lines = lines(text);
+        let n = lines.len();
+        let mut nonblank_before = Vec::with_capacity(n + 1);
+        nonblank_before.push(0);
+        for l in &lines {
+            let last = nonblank_before.last().copied().unwrap_or(0);
+            nonblank_before.push(last + usize::from(l.kind != Kind::Blank));
+        }
+        let mut next_nonblank = vec![n; n + 1];
+        let mut next_text = vec![n; n + 1];
+        for i in (0..n).rev() {
+            next_nonblank[i] = if lines[i].kind != Kind::Blank { i } else { next_nonblank[i + 1] };
+            next_text[i] = if lines[i].kind == Kind::Text { i } else { next_text[i + 1] };
+        }
+        Self { lines, nonblank_before, next_nonblank, next_text }
+    }
+
+    /// Non-blank lines in `lines[from..to]`.
+    fn nonblank(&self, from: usize, to: usize) -> usize {
+        let n = self.lines.len();
+        let (from, to) = (from.min(n), to.min(n));
+        if from >= to { 0 } else { self.nonblank_before[to] - self.nonblank_before[from] }
+    }
+}
+
 /// Where quoted text starts in a plain-text body: a byte offset at a
 /// character boundary, so that `text[..offset]` is what the sender wrote
 /// new (with a trailing signature folded too, see the module doc). `None`
 /// when nothing is quoted or nothing new precedes the quote.
 pub fn quote_start(text: &str) -> Option<usize> {
-    let lines = lines(text);
-    let cut = own_separator(&lines).or_else(|| first_reply_header(&lines)).or_else(|| trailing_quote(&lines));
+    let doc = Doc::new(text);
+    let lines = &doc.lines;
+    let cut = own_separator(&doc).or_else(|| first_reply_header(&doc)).or_else(|| trailing_quote(lines));
     let cut_line = cut.unwrap_or(lines.len());
-    let cut_line = signature_start(&lines, cut_line).unwrap_or(cut_line);
+    let cut_line = signature_start(&doc, cut_line).unwrap_or(cut_line);
     if cut_line >= lines.len() {
         return None;
     }
-    let has_new = lines[..cut_line].iter().any(|l| l.kind != Kind::Blank);
-    let has_rest = lines[cut_line..].iter().any(|l| l.kind != Kind::Blank);
+    let has_new = doc.nonblank(0, cut_line) > 0;
+    let has_rest = doc.nonblank(cut_line, lines.len()) > 0;
     (has_new && has_rest).then(|| lines[cut_line].start)
 }
 
 /// The line of our own separator, moved up over an attribution just above.
-fn own_separator(lines: &[Line<'_>]) -> Option<usize> {
+fn own_separator(doc: &Doc<'_>) -> Option<usize> {
+    let lines = &doc.lines;
     let sep = lines.iter().position(|l| l.content.contains(REPLY_SEPARATOR))?;
     // A reply header a few lines above it (Outlook's block) goes with it.
     for i in 0..sep {
         if lines[i].kind != Kind::Text {
             continue;
         }
-        let start = if is_outlook_block(lines, i) {
-            Some(rule_above(lines, i))
-        } else {
-            header_ending_at(lines, i).map(|s| rule_above(lines, s))
-        };
-        if let Some(start) = start {
-            let between = lines[i + 1..sep].iter().filter(|l| l.kind != Kind::Blank).count();
-            if between <= 8 {
-                return Some(start);
-            }
+        if doc.nonblank(i + 1, sep) > 8 {
+            continue;
+        }
+        if is_outlook_block(lines, i) {
+            return Some(rule_above(lines, i));
+        }
+        if let Some(start) = header_ending_at(lines, i) {
+            return Some(rule_above(lines, start));
         }
     }
     // Walk back over blank or quoted-empty lines to an attribution.
@@ -228,7 +269,8 @@ fn joined_start(lines: &[Line<'_>], end: usize) -> usize {
 }
 
 /// The first reply header on an unquoted line whose quote runs to the end.
-fn first_reply_header(lines: &[Line<'_>]) -> Option<usize> {
+fn first_reply_header(doc: &Doc<'_>) -> Option<usize> {
+    let lines = &doc.lines;
     for (i, line) in lines.iter().enumerate() {
         if line.kind != Kind::Text {
             continue;
@@ -248,7 +290,7 @@ fn first_reply_header(lines: &[Line<'_>]) -> Option<usize> {
             if forwarded_above(lines, start) {
                 continue;
             }
-            if quote_runs_to_end(lines, i + 1) {
+            if quote_runs_to_end(doc, i + 1) {
                 return Some(if ORIGINAL.is_match(t) { rule_above(lines, start) } else { start });
             }
         }
@@ -288,23 +330,20 @@ fn rule_above(lines: &[Line<'_>], start: usize) -> usize {
 /// Whether what follows a header (from line `from`) is all quote: either
 /// unquoted (Outlook, QQ: everything after is the old mail) or a `>` block
 /// with nothing but blank lines or a signature after it.
-fn quote_runs_to_end(lines: &[Line<'_>], from: usize) -> bool {
-    let rest = &lines[from.min(lines.len())..];
-    let Some(first) = rest.iter().position(|l| l.kind != Kind::Blank) else {
+fn quote_runs_to_end(doc: &Doc<'_>, from: usize) -> bool {
+    let n = doc.lines.len();
+    let first = doc.next_nonblank[from.min(n)];
+    if first >= n {
         return false;
-    };
-    if rest[first].kind != Kind::Quoted {
+    }
+    if doc.lines[first].kind != Kind::Quoted {
         return true;
     }
-    let after_block = rest[first..].iter().position(|l| l.kind == Kind::Text).map(|p| p + first);
-    match after_block {
-        None => true,
-        Some(p) => {
-            let tail = &rest[p..];
-            SIGNATURE.is_match(tail[0].content.trim_end_matches('\r'))
-                && tail.iter().filter(|l| l.kind != Kind::Blank).count() <= MAX_SIGNATURE_LINES + 1
-        }
+    let p = doc.next_text[first];
+    if p >= n {
+        return true;
     }
+    SIGNATURE.is_match(doc.lines[p].content.trim_end_matches('\r')) && doc.nonblank(p, n) <= MAX_SIGNATURE_LINES + 1
 }
 
 /// The start of a `>` block that runs to the end of the text.
@@ -326,17 +365,15 @@ fn trailing_quote(lines: &[Line<'_>]) -> Option<usize> {
 
 /// A signature delimiter after new text and before `cut`, with a
 /// signature-sized block from it to `cut`.
-fn signature_start(lines: &[Line<'_>], cut: usize) -> Option<usize> {
+fn signature_start(doc: &Doc<'_>, cut: usize) -> Option<usize> {
+    let lines = &doc.lines;
     let cut = cut.min(lines.len());
     let mut seen_text = false;
     for (i, line) in lines[..cut].iter().enumerate() {
         let is_delimiter =
             line.kind == Kind::Text && (line.content == "-- " || SIGNATURE.is_match(line.content.trim_end()));
-        if is_delimiter && seen_text {
-            let size = lines[i + 1..cut].iter().filter(|l| l.kind != Kind::Blank).count();
-            if size <= MAX_SIGNATURE_LINES {
-                return Some(i);
-            }
+        if is_delimiter && seen_text && doc.nonblank(i + 1, cut) <= MAX_SIGNATURE_LINES {
+            return Some(i);
         }
         if line.kind != Kind::Blank {
             seen_text = true;
@@ -427,6 +464,18 @@ mod tests {
         let t =
             "Merhaba\n\niPhone'umdan gönderildi\n\nDestek <d@example.com>, 7 Ara 2026 tarihinde şunu yazdı:\n> eski\n";
         assert_eq!(new_part(t), "Merhaba");
+    }
+
+    #[test]
+    fn many_header_like_lines_stay_linear() {
+        // Quadratic work here would not finish within the test run.
+        let text = "On Mon, x wrote:\n> a\nnew\n-- \n".repeat(50_000);
+        // Every attribution has new text after its quote; only a signature
+        // delimiter near the end (twelve lines or fewer after it) folds.
+        let q = quote_start(&text).expect("a trailing signature");
+        assert!(q >= text.len() - 4 * 29 && text[q..].starts_with("-- \n"));
+        let text = format!("{}{REPLY_SEPARATOR}\n", "From: a\nSent: b\n".repeat(50_000));
+        assert!(quote_start(&text).is_some());
     }
 
     #[test]

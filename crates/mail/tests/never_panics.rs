@@ -99,12 +99,21 @@ fn check(raw: &[u8], hint: LanguageHint) {
     }
 }
 
+// 256 cases each by default; PROPTEST_CASES=… runs more.
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
-
     #[test]
     fn random_bytes_never_panic(raw in prop::collection::vec(any::<u8>(), 0..2048), hint in hint()) {
         check(&raw, hint);
+        // The same bytes as the body of a message, so they reach MIME parsing.
+        for head in [
+            &b"From: a@example.org\nSubject: x\n\n"[..],
+            &b"From: a@example.org\nContent-Type: multipart/mixed; boundary=x\n\n--x\n"[..],
+            &b"From: a@example.org\nContent-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\n"[..],
+        ] {
+            let mut message = head.to_vec();
+            message.extend_from_slice(&raw);
+            check(&message, hint);
+        }
     }
 
     #[test]
