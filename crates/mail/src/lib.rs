@@ -7,3 +7,4 @@
 //! desk. Parsing, classifying and marking quoted text are pure functions of
 //! the bytes; the IMAP client fetches and acknowledges.
 #![forbid(unsafe_code)]
+pub mod imap;
