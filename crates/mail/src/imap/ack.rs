@@ -35,13 +35,13 @@ impl MailboxClient {
         }
         let t = self.config.op_timeout;
         let action = self.config.after_import.clone();
-        if let AfterImport::Keyword(_) = &action {
-            if !selected.keyword_allowed {
-                return Err(ImapError::Protocol {
-                    operation: "store",
-                    detail: "the folder does not keep keywords (PERMANENTFLAGS); choose move or delete".into(),
-                });
-            }
+        if let AfterImport::Keyword(_) = &action
+            && !selected.keyword_allowed
+        {
+            return Err(ImapError::Protocol {
+                operation: "store",
+                detail: "the folder does not keep keywords (PERMANENTFLAGS); choose move or delete".into(),
+            });
         }
         let mut sorted = uids.to_vec();
         sorted.sort_unstable();

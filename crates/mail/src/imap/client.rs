@@ -133,11 +133,11 @@ impl MailboxClient {
     /// Keeps the connection after success and after errors that leave it
     /// in a known state; drops it otherwise so the next call reconnects.
     pub(super) fn settle<T>(&mut self, result: Result<T, ImapError>) -> Result<T, ImapError> {
-        if let Err(e) = &result {
-            if !e.keeps_connection() {
-                tracing::debug!(error = %e, "dropping the IMAP connection");
-                self.conn = None;
-            }
+        if let Err(e) = &result
+            && !e.keeps_connection()
+        {
+            tracing::debug!(error = %e, "dropping the IMAP connection");
+            self.conn = None;
         }
         result
     }

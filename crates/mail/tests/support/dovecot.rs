@@ -50,14 +50,12 @@ pub struct Options {
 }
 
 fn dovecot_binary() -> PathBuf {
-    if let Some(p) = std::env::var_os("DOVECOT") {
-        return p.into();
-    }
-    let candidates = ["/usr/sbin/dovecot", "/usr/local/sbin/dovecot"];
-    for c in candidates {
-        if Path::new(c).exists() {
-            return c.into();
-        }
+    let candidates: Vec<PathBuf> = match std::env::var_os("DOVECOT") {
+        Some(p) => vec![p.into()],
+        None => vec!["/usr/sbin/dovecot".into(), "/usr/local/sbin/dovecot".into()],
+    };
+    if let Some(found) = candidates.into_iter().find(|c| Path::new(c).is_file()) {
+        return found;
     }
     panic!(
         "Dovecot is not installed: these tests need a real IMAP server. \
@@ -89,16 +87,19 @@ impl Dovecot {
         let t = dir.path();
         let meta = std::fs::metadata(t).expect("temp dir metadata");
         let as_root = meta.uid() == 0;
-        let (internal_user, login_user, mail_uid, mail_gid) = if as_root {
+        let (internal_user, internal_group, login_user, mail_uid, mail_gid) = if as_root {
             // Dovecot will not touch mail as root; store it as nobody, and
             // let the mail processes reach their home through the temp dir.
             let uid: u32 = command_output("id", &["-u", "nobody"]).parse().expect("uid");
             let gid: u32 = command_output("id", &["-g", "nobody"]).parse().expect("gid");
             std::fs::set_permissions(t, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
-            ("dovecot".to_owned(), "dovenull".to_owned(), uid, gid)
+            ("dovecot".to_owned(), "dovecot".to_owned(), "dovenull".to_owned(), uid, gid)
         } else {
+            // Everything runs as the current user and group (the packaged
+            // default group, `dovecot`, would need a chown we may not do).
             let name = command_output("id", &["-un"]);
-            (name.clone(), name, meta.uid(), meta.gid())
+            let group = command_output("id", &["-gn"]);
+            (name.clone(), group, name, meta.uid(), meta.gid())
         };
         for sub in ["run", "state", "home"] {
             std::fs::create_dir(t.join(sub)).expect("mkdir");
@@ -129,8 +130,10 @@ impl Dovecot {
              protocols = imap\n\
              listen = 127.0.0.1\n\
              default_internal_user = {internal_user}\n\
+             default_internal_group = {internal_group}\n\
              default_login_user = {login_user}\n\
              first_valid_uid = 1\n\
+             auth_failure_delay = 0\n\
              service anvil {{\n  chroot =\n}}\n\
              service imap-login {{\n  chroot =\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n\
              service stats {{\n  chroot =\n}}\n\
