@@ -137,11 +137,18 @@ async fn acknowledging_with_move_moves_the_messages() {
 }
 
 #[tokio::test]
-async fn without_move_the_fallback_copies_and_expunges_and_polling_replaces_idle() {
+async fn a_server_without_move_idle_or_xoauth2_gets_the_fallbacks() {
     bounded(async {
-        // The same server, advertising neither MOVE nor IDLE.
-        let dovecot =
-            Dovecot::start_with(Options { extra_config: "imap_capability = IMAP4rev1 LITERAL+ UIDPLUS\n" }).await;
+        // The same server, advertising neither MOVE nor IDLE, nor XOAUTH2.
+        let dovecot = Dovecot::start_with(Options {
+            extra_config: "imap_capability = IMAP4rev1 LITERAL+ UIDPLUS\nauth_mechanisms = plain login\n",
+        })
+        .await;
+        dovecot.oauth.grant("token", OAUTH_USER);
+        let oauth = MailboxConfig::new(dovecot.url(), OAUTH_USER, Auth::XOAuth2 { access_token: "token".into() });
+        let e = MailboxClient::connect(oauth).await.unwrap_err();
+        assert!(matches!(e, ImapError::Unsupported(_)), "{e:?}");
+        assert!(e.needs_admin());
         let mut other = dovecot.session().await;
         other.create("Processed").await.unwrap();
         other.logout().await.unwrap();

@@ -169,7 +169,27 @@ impl MailboxClient {
         let mut client = Client::new(transport);
         timed("greeting", t, read_greeting(&mut client)).await?;
         if self.security() == Security::StartTls {
+            let caps = timed("capability", t, pre_auth_capabilities(&mut client)).await?;
+            if !caps.iter().any(|c| c.eq_ignore_ascii_case("STARTTLS")) {
+                return Err(ImapError::Tls {
+                    host: host.to_owned(),
+                    reason: "the server does not offer STARTTLS".into(),
+                });
+            }
             client = timed("STARTTLS", t, starttls(client, host)).await?;
+        }
+        let caps = timed("capability", t, pre_auth_capabilities(&mut client)).await?;
+        let has = |name: &str| caps.iter().any(|c| c.eq_ignore_ascii_case(name));
+        match &self.config.auth {
+            Auth::XOAuth2 { .. } if !has("AUTH=XOAUTH2") => {
+                return Err(ImapError::Unsupported("the server does not offer XOAUTH2 (OAuth2) logins".into()));
+            }
+            Auth::Password(_) if has("LOGINDISABLED") => {
+                return Err(ImapError::Unsupported(
+                    "the server refuses passwords on this connection; use imaps:// or STARTTLS".into(),
+                ));
+            }
+            _ => {}
         }
         let mut session = timed("login", t, self.authenticate(client)).await?;
         let caps = timed("capability", t, async {
@@ -249,6 +269,28 @@ async fn read_greeting(client: &mut Client<Transport>) -> Result<(), ImapError> 
         Response::Data { status: Status::Ok, .. } => Ok(()),
         other => Err(ImapError::Protocol { operation: "greeting", detail: format!("unexpected greeting {other:?}") }),
     }
+}
+
+/// Asks CAPABILITY before logging in (the greeting may not carry it, and
+/// it changes after STARTTLS).
+async fn pre_auth_capabilities(client: &mut Client<Transport>) -> Result<Vec<String>, ImapError> {
+    use async_imap::imap_proto::{Capability, Response};
+    use async_imap::types::UnsolicitedResponse;
+    let (tx, rx) = async_channel::bounded(16);
+    client.run_command_and_check_ok("CAPABILITY", Some(tx)).await.map_err(|e| ImapError::from_imap("capability", e))?;
+    let mut caps = Vec::new();
+    while let Ok(response) = rx.try_recv() {
+        if let UnsolicitedResponse::Other(data) = response
+            && let Response::Capabilities(list) = data.parsed()
+        {
+            caps.extend(list.iter().map(|c| match c {
+                Capability::Imap4rev1 => "IMAP4rev1".to_owned(),
+                Capability::Auth(m) => format!("AUTH={m}"),
+                Capability::Atom(a) => a.to_string(),
+            }));
+        }
+    }
+    Ok(caps)
 }
 
 async fn starttls(mut client: Client<Transport>, host: &str) -> Result<Client<Transport>, ImapError> {

@@ -49,6 +49,11 @@ pub enum ImapError {
         /// The server's words (never the token).
         detail: String,
     },
+    /// The server lacks something this configuration needs (XOAUTH2,
+    /// STARTTLS is handled as [`Tls`](Self::Tls), LOGIN on a plain-text
+    /// connection): the admin must pick another method.
+    #[error("the server does not support this: {0}")]
+    Unsupported(String),
     /// The folder to read, or to move imported messages to, does not exist.
     #[error("folder {0:?} does not exist on the server")]
     FolderMissing(String),
@@ -95,7 +100,14 @@ impl ImapError {
     /// True when only a person can fix it (settings or re-authorisation), so
     /// retrying with backoff is pointless until the configuration changes.
     pub fn needs_admin(&self) -> bool {
-        matches!(self, Self::Config(_) | Self::AuthFailed { .. } | Self::AuthExpired { .. } | Self::FolderMissing(_))
+        matches!(
+            self,
+            Self::Config(_)
+                | Self::AuthFailed { .. }
+                | Self::AuthExpired { .. }
+                | Self::Unsupported(_)
+                | Self::FolderMissing(_)
+        )
     }
 
     /// Translates an async-imap error met during `operation`.
