@@ -218,6 +218,21 @@ async fn batches_are_bounded_by_batch_size() {
         }
         assert_eq!(sizes, [3, 3, 1]);
         assert_eq!(seen, (1..=7).map(message).collect::<Vec<_>>(), "all, in order, once");
+
+        // A byte budget of two messages cuts the batch before the third;
+        // one smaller than a message still lets one through.
+        let one = message(1).len() as u64;
+        for (budget, expect) in [(2 * one + 5, 2), (1, 1)] {
+            let mut config = dovecot.config();
+            config.batch_size = 5;
+            config.max_batch_bytes = budget;
+            let mut client = MailboxClient::connect(config).await.unwrap();
+            let batch = client.fetch_batch(&Cursor::default()).await.unwrap();
+            assert_eq!(batch.messages.len(), expect, "budget {budget}");
+            assert!(batch.more);
+            let next = client.fetch_batch(&batch.cursor).await.unwrap();
+            assert_eq!(next.messages[0].raw, message(expect as u32 + 1), "continues where it stopped");
+        }
     })
     .await;
 }
@@ -302,6 +317,15 @@ async fn idle_wakes_up_when_a_message_arrives() {
         // The session is usable after IDLE.
         let next = client.fetch_batch(&batch.cursor).await.unwrap();
         assert_eq!(next.messages.len(), 1);
+        // Mail that arrives between a fetch and the wait (while the caller
+        // stores the batch) is noticed at once, not at the next timeout.
+        dovecot.append("INBOX", &message(2)).await;
+        let started = Instant::now();
+        assert_eq!(client.wait_for_new(Duration::from_secs(20)).await.unwrap(), Wake::NewMail);
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let last = client.fetch_batch(&next.cursor).await.unwrap();
+        assert_eq!(last.messages.len(), 1);
+        assert_eq!(last.messages[0].raw, message(2));
     })
     .await;
 }

@@ -24,6 +24,17 @@ pub struct MailboxClient {
     pub(super) config: MailboxConfig,
     pub(super) endpoint: Endpoint,
     pub(super) conn: Option<Conn>,
+    /// What the last fetch saw, so a wait can tell that mail arrived since.
+    pub(super) last_fetch: Option<LastFetch>,
+}
+
+/// The folder's state at the last [`MailboxClient::fetch_batch`].
+#[derive(Clone, Copy, Debug)]
+pub(super) struct LastFetch {
+    pub(super) uid_validity: u32,
+    pub(super) uid_next: Option<u32>,
+    /// The batch left messages behind ([`Batch::more`](super::Batch::more)).
+    pub(super) more: bool,
 }
 
 /// The async-imap session over our transport.
@@ -95,7 +106,7 @@ impl MailboxClient {
     /// connects.
     pub fn new(config: MailboxConfig) -> Result<Self, ImapError> {
         let endpoint = config.validate()?;
-        Ok(Self { config, endpoint, conn: None })
+        Ok(Self { config, endpoint, conn: None, last_fetch: None })
     }
 
     /// The configuration this client was made with.

@@ -34,6 +34,10 @@ pub struct MailboxConfig {
     /// The most messages one [`fetch_batch`](super::MailboxClient::fetch_batch)
     /// returns (50 by default), so a backlog is read in bounded steps.
     pub batch_size: usize,
+    /// A batch stops before the message that would take it past this many
+    /// bytes (32 MiB by default), so memory stays bounded when large
+    /// messages queue up; a batch always holds at least one message.
+    pub max_batch_bytes: u64,
     /// The longest any single network operation may take (60 s by default):
     /// connecting, logging in, a SELECT, a FETCH of one batch, a STORE…
     pub op_timeout: Duration,
@@ -41,7 +45,8 @@ pub struct MailboxConfig {
 
 impl MailboxConfig {
     /// A configuration with the defaults: no STARTTLS, `INBOX`, the
-    /// `$TesseraImported` keyword, batches of 50, 60 s per operation.
+    /// `$TesseraImported` keyword, batches of 50 messages or 32 MiB, 60 s
+    /// per operation.
     pub fn new(url: impl Into<String>, username: impl Into<String>, auth: Auth) -> Self {
         Self {
             url: url.into(),
@@ -51,6 +56,7 @@ impl MailboxConfig {
             folder: "INBOX".to_owned(),
             after_import: AfterImport::default(),
             batch_size: 50,
+            max_batch_bytes: 32 * 1024 * 1024,
             op_timeout: Duration::from_secs(60),
         }
     }
@@ -78,6 +84,9 @@ impl MailboxConfig {
         }
         if self.batch_size == 0 {
             return Err(ImapError::Config("the batch size is 0".into()));
+        }
+        if self.max_batch_bytes == 0 {
+            return Err(ImapError::Config("the batch byte limit is 0".into()));
         }
         if self.op_timeout.is_zero() {
             return Err(ImapError::Config("the operation timeout is 0".into()));

@@ -3,7 +3,7 @@
 use futures_util::TryStreamExt as _;
 
 use super::ImapError;
-use super::client::{MailboxClient, timed};
+use super::client::{LastFetch, MailboxClient, timed};
 use super::config::AfterImport;
 
 /// Where reading a folder got to: the caller saves it after storing a batch
@@ -70,12 +70,19 @@ impl MailboxClient {
     /// skipped (`UNKEYWORD`); the UID cursor stays the primary rule.
     pub async fn fetch_batch(&mut self, cursor: &Cursor) -> Result<Batch, ImapError> {
         let result = self.fetch_inner(cursor).await;
-        self.settle(result)
+        self.last_fetch = result.as_ref().ok().map(|(batch, uid_next)| LastFetch {
+            uid_validity: batch.uid_validity,
+            uid_next: *uid_next,
+            more: batch.more,
+        });
+        self.settle(result.map(|(batch, _)| batch))
     }
 
-    async fn fetch_inner(&mut self, cursor: &Cursor) -> Result<Batch, ImapError> {
+    /// The batch, and the folder's UIDNEXT when it was selected.
+    async fn fetch_inner(&mut self, cursor: &Cursor) -> Result<(Batch, Option<u32>), ImapError> {
         let t = self.config.op_timeout;
         let batch_size = self.config.batch_size;
+        let max_bytes = self.config.max_batch_bytes;
         let keyword = match &self.config.after_import {
             AfterImport::Keyword(k) => Some(k.clone()),
             _ => None,
@@ -93,7 +100,7 @@ impl MailboxClient {
         // Nothing was added since `after`: skip the search. This also avoids
         // the `n:*` quirk on an idle folder.
         if selected.uid_next.is_some_and(|next| next <= after.saturating_add(1)) || after == u32::MAX {
-            return Ok(batch);
+            return Ok((batch, selected.uid_next));
         }
         let mut query = format!("UID {}:*", after + 1);
         if let Some(k) = keyword.filter(|_| selected.keyword_allowed) {
@@ -111,8 +118,35 @@ impl MailboxClient {
         uids.sort_unstable();
         batch.more = uids.len() > batch_size;
         uids.truncate(batch_size);
+        if uids.len() > 1 {
+            let sizes = timed("fetch sizes", t, async {
+                session
+                    .uid_fetch(uid_set(&uids), "(UID RFC822.SIZE)")
+                    .await
+                    .map_err(|e| ImapError::from_imap("fetch sizes", e))?
+                    .try_collect::<Vec<_>>()
+                    .await
+                    .map_err(|e| ImapError::from_imap("fetch sizes", e))
+            })
+            .await?;
+            let size_of =
+                |uid: u32| sizes.iter().find(|f| f.uid == Some(uid)).and_then(|f| f.size).map_or(0, u64::from);
+            let mut total = 0u64;
+            let mut keep = 0;
+            for uid in &uids {
+                total = total.saturating_add(size_of(*uid));
+                if total > max_bytes && keep > 0 {
+                    break;
+                }
+                keep += 1;
+            }
+            if keep < uids.len() {
+                uids.truncate(keep);
+                batch.more = true;
+            }
+        }
         if uids.is_empty() {
-            return Ok(batch);
+            return Ok((batch, selected.uid_next));
         }
         let set = uid_set(&uids);
         let fetched = timed("fetch", t, async {
@@ -152,7 +186,7 @@ impl MailboxClient {
         }
         batch.cursor.last_uid = last;
         batch.messages = messages;
-        Ok(batch)
+        Ok((batch, selected.uid_next))
     }
 }
 

@@ -26,10 +26,14 @@ impl MailboxClient {
     /// Waits up to `timeout` for new mail in the folder, so the poller reacts
     /// within seconds without polling hard.
     ///
-    /// With IDLE, returns [`Wake::NewMail`] as soon as the server reports a
-    /// new message (other notifications, such as flag changes by another
-    /// client, keep it waiting). Without IDLE it sleeps `timeout` and returns
-    /// [`Wake::TimedOut`]. Either way the caller fetches next.
+    /// Returns [`Wake::NewMail`] at once when there is something to fetch
+    /// already: no fetch yet, the last batch had [`Batch::more`](super::Batch::more),
+    /// or a message arrived since the last fetch (its UIDNEXT grew). Then,
+    /// with IDLE, as soon as the server reports a new message (other
+    /// notifications, such as flag changes by another client, keep it
+    /// waiting). Without IDLE it sleeps `timeout` and returns
+    /// [`Wake::TimedOut`]. Either way the caller fetches next; a timeout of a
+    /// few minutes doubles as a safety poll.
     pub async fn wait_for_new(&mut self, timeout: Duration) -> Result<Wake, ImapError> {
         let result = self.wait_inner(timeout).await;
         self.settle(result)
@@ -38,7 +42,20 @@ impl MailboxClient {
     async fn wait_inner(&mut self, timeout: Duration) -> Result<Wake, ImapError> {
         let t = self.config.op_timeout;
         // Select (and connect) first: IDLE watches the selected folder.
-        self.select().await?;
+        let selected = self.select().await?;
+        // Mail that arrived between the last fetch and now is already in
+        // this SELECT; IDLE would only report what comes after it.
+        let arrived = match self.last_fetch {
+            None => true,
+            Some(last) => {
+                last.more
+                    || last.uid_validity != selected.uid_validity
+                    || matches!((last.uid_next, selected.uid_next), (Some(a), Some(b)) if b > a)
+            }
+        };
+        if arrived {
+            return Ok(Wake::NewMail);
+        }
         let idle = self.conn().await?.caps.idle;
         if !idle {
             tokio::time::sleep(timeout).await;
