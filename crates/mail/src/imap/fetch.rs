@@ -180,6 +180,15 @@ impl MailboxClient {
             }
             last = got;
         }
+        if last == after {
+            // Not even the first message came back. Expunged meanwhile: the
+            // next search will not find it. Anything else: say so, rather
+            // than skip it or let the caller spin on `more`.
+            return Err(ImapError::Protocol {
+                operation: "fetch",
+                detail: format!("the server returned no content for UID {}", uids[0]),
+            });
+        }
         if uids.last() != Some(&last) {
             messages.retain(|m| m.uid <= last);
             batch.more = true;

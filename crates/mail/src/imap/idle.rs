@@ -58,7 +58,9 @@ impl MailboxClient {
         }
         let idle = self.conn().await?.caps.idle;
         if !idle {
-            tokio::time::sleep(timeout).await;
+            // Capped like IDLE: servers may log out a silent client after
+            // 30 minutes.
+            tokio::time::sleep(timeout.min(MAX_IDLE)).await;
             return Ok(Wake::TimedOut);
         }
         let Some(mut conn) = self.conn.take() else {

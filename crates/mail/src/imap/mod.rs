@@ -43,3 +43,19 @@ pub use config::{AfterImport, Auth, DEFAULT_KEYWORD, Endpoint, MailboxConfig, Se
 pub use error::ImapError;
 pub use fetch::{Batch, Cursor, FetchedMessage};
 pub use idle::Wake;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The server runs one poller task per mailbox: every operation must be
+    /// a `Send` future.
+    #[allow(dead_code)]
+    fn operations_are_send(client: &mut MailboxClient) {
+        fn is_send<T: Send>(_: &T) {}
+        is_send(&client.fetch_batch(&Cursor::default()));
+        is_send(&client.acknowledge(1, &[1]));
+        is_send(&client.wait_for_new(std::time::Duration::from_secs(1)));
+        is_send(&MailboxClient::connect(MailboxConfig::new("imap://h", "u", Auth::Password("p".into()))));
+    }
+}
