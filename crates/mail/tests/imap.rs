@@ -416,3 +416,45 @@ async fn tls_failures_are_tls_errors() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_connection_the_server_closed_is_reopened_transparently() {
+    bounded(async {
+        let dovecot = Dovecot::start().await;
+        dovecot.append("INBOX", &message(1)).await;
+        let mut client = MailboxClient::connect(dovecot.config()).await.unwrap();
+        let batch = client.fetch_batch(&Cursor::default()).await.unwrap();
+        // The server drops every session of the user (a restart, an idle
+        // timeout, an admin's kick).
+        dovecot.doveadm(&["kick", support::dovecot::USER]);
+        dovecot.append("INBOX", &message(2)).await;
+        let next = client.fetch_batch(&batch.cursor).await.unwrap();
+        assert_eq!(next.messages.len(), 1);
+        dovecot.doveadm(&["kick", support::dovecot::USER]);
+        client.acknowledge(next.uid_validity, &next.uids()).await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_times_out() {
+    bounded(async {
+        // Accepts the connection, then says nothing (no greeting).
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let hold = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                held.push(socket);
+            }
+        });
+        let mut config = MailboxConfig::new(format!("imap://127.0.0.1:{port}"), "u", Auth::Password("p".into()));
+        config.op_timeout = Duration::from_millis(300);
+        let started = Instant::now();
+        let e = MailboxClient::connect(config).await.unwrap_err();
+        assert!(matches!(e, ImapError::Timeout { operation: "greeting", .. }), "{e:?}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        hold.abort();
+    })
+    .await;
+}

@@ -21,7 +21,11 @@ impl MailboxClient {
     /// the saved cursor still keeps them from being fetched again, and the
     /// caller may simply acknowledge the same UIDs again later.
     pub async fn acknowledge(&mut self, uid_validity: u32, uids: &[u32]) -> Result<(), ImapError> {
-        let result = self.acknowledge_inner(uid_validity, uids).await;
+        let reused = self.conn.is_some();
+        let mut result = self.acknowledge_inner(uid_validity, uids).await;
+        if self.went_stale(reused, &result) {
+            result = self.acknowledge_inner(uid_validity, uids).await;
+        }
         self.settle(result)
     }
 

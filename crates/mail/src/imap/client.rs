@@ -141,6 +141,20 @@ impl MailboxClient {
         }
     }
 
+    /// True when a kept connection turned out to be closed (the server
+    /// logged us out while we were busy elsewhere, a NAT forgot us): the
+    /// connection is dropped and the caller runs the operation once more on
+    /// a new one. Every operation may be repeated: fetching is read-only and
+    /// acknowledging twice changes nothing more.
+    pub(super) fn went_stale<T>(&mut self, reused: bool, result: &Result<T, ImapError>) -> bool {
+        let stale = reused && matches!(result, Err(ImapError::Connection { .. }));
+        if stale {
+            tracing::debug!("the kept IMAP connection was closed; reconnecting");
+            self.conn = None;
+        }
+        stale
+    }
+
     /// Keeps the connection after success and after errors that leave it
     /// in a known state; drops it otherwise so the next call reconnects.
     pub(super) fn settle<T>(&mut self, result: Result<T, ImapError>) -> Result<T, ImapError> {

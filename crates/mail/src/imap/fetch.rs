@@ -69,7 +69,11 @@ impl MailboxClient {
     /// [`AfterImport::Keyword`], messages already carrying the keyword are
     /// skipped (`UNKEYWORD`); the UID cursor stays the primary rule.
     pub async fn fetch_batch(&mut self, cursor: &Cursor) -> Result<Batch, ImapError> {
-        let result = self.fetch_inner(cursor).await;
+        let reused = self.conn.is_some();
+        let mut result = self.fetch_inner(cursor).await;
+        if self.went_stale(reused, &result) {
+            result = self.fetch_inner(cursor).await;
+        }
         self.last_fetch = result.as_ref().ok().map(|(batch, uid_next)| LastFetch {
             uid_validity: batch.uid_validity,
             uid_next: *uid_next,

@@ -35,7 +35,11 @@ impl MailboxClient {
     /// [`Wake::TimedOut`]. Either way the caller fetches next; a timeout of a
     /// few minutes doubles as a safety poll.
     pub async fn wait_for_new(&mut self, timeout: Duration) -> Result<Wake, ImapError> {
-        let result = self.wait_inner(timeout).await;
+        let reused = self.conn.is_some();
+        let mut result = self.wait_inner(timeout).await;
+        if self.went_stale(reused, &result) {
+            result = self.wait_inner(timeout).await;
+        }
         self.settle(result)
     }
 

@@ -223,6 +223,18 @@ impl Dovecot {
         client.login(user, password).await.map_err(|(e, _)| e).expect("login")
     }
 
+    /// Runs `doveadm` against this server (e.g. `kick alice`).
+    pub fn doveadm(&self, args: &[&str]) {
+        let conf = self.dir.path().join("dovecot.conf");
+        let out = Command::new("doveadm")
+            .arg("-c")
+            .arg(&conf)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("run doveadm (part of dovecot-core): {e}"));
+        assert!(out.status.success(), "doveadm {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
     /// Appends `raw` to `folder` of the password user.
     pub async fn append(&self, folder: &str, raw: &[u8]) {
         let mut s = self.session().await;
