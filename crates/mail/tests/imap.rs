@@ -142,6 +142,7 @@ async fn a_server_without_move_idle_or_xoauth2_gets_the_fallbacks() {
         // The same server, advertising neither MOVE nor IDLE, nor XOAUTH2.
         let dovecot = Dovecot::start_with(Options {
             extra_config: "imap_capability = IMAP4rev1 LITERAL+ UIDPLUS\nauth_mechanisms = plain login\n",
+            ..Options::default()
         })
         .await;
         dovecot.oauth.grant("token", OAUTH_USER);
@@ -455,6 +456,43 @@ async fn a_server_that_never_answers_times_out() {
         assert!(matches!(e, ImapError::Timeout { operation: "greeting", .. }), "{e:?}");
         assert!(started.elapsed() < Duration::from_secs(5));
         hold.abort();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn imaps_and_starttls_verify_the_server_certificate() {
+    bounded(async {
+        let dovecot = Dovecot::start_with(Options { tls: true, ..Options::default() }).await;
+        let (tls_port, ca) = dovecot.tls.clone().unwrap();
+        dovecot.append("INBOX", &message(1)).await;
+        // imaps:// with the CA that signed the server's certificate.
+        let mut config = dovecot.config();
+        config.url = format!("imaps://127.0.0.1:{tls_port}");
+        config.extra_ca_pem = Some(ca.clone());
+        let mut client = MailboxClient::connect(config.clone()).await.unwrap();
+        assert_eq!(client.fetch_batch(&Cursor::default()).await.unwrap().messages.len(), 1);
+        // STARTTLS on the plain port.
+        let mut starttls = dovecot.config();
+        starttls.starttls = true;
+        starttls.extra_ca_pem = Some(ca.clone());
+        let mut client = MailboxClient::connect(starttls.clone()).await.unwrap();
+        assert_eq!(client.fetch_batch(&Cursor::default()).await.unwrap().messages.len(), 1);
+        // Without that CA the certificate is not trusted, by either way.
+        for mut c in [config.clone(), starttls] {
+            c.extra_ca_pem = None;
+            let e = MailboxClient::connect(c).await.unwrap_err();
+            assert!(matches!(&e, ImapError::Tls { reason, .. } if reason.contains("certificate")), "{e:?}");
+        }
+        // A certificate for 127.0.0.1 does not vouch for another name.
+        let mut wrong_name = config;
+        wrong_name.url = format!("imaps://localhost:{tls_port}");
+        let e = MailboxClient::connect(wrong_name).await.unwrap_err();
+        assert!(matches!(&e, ImapError::Tls { reason, .. } if reason.contains("certificate")), "{e:?}");
+        // Rubbish instead of a CA is a configuration error.
+        let mut bad = dovecot.config();
+        bad.extra_ca_pem = Some("not a certificate".into());
+        assert!(matches!(MailboxClient::new(bad).unwrap_err(), ImapError::Config(_)));
     })
     .await;
 }

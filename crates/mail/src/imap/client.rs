@@ -188,7 +188,9 @@ impl MailboxClient {
         .await?;
         let _ = tcp.set_nodelay(true);
         let transport = match self.security() {
-            Security::Tls => timed("TLS handshake", t, transport::tls(tcp, host)).await?,
+            Security::Tls => {
+                timed("TLS handshake", t, transport::tls(tcp, host, self.config.extra_ca_pem.as_deref())).await?
+            }
             Security::Plain | Security::StartTls => Transport::Plain(tcp),
         };
         let mut client = Client::new(transport);
@@ -201,7 +203,7 @@ impl MailboxClient {
                     reason: "the server does not offer STARTTLS".into(),
                 });
             }
-            client = timed("STARTTLS", t, starttls(client, host)).await?;
+            client = timed("STARTTLS", t, starttls(client, host, self.config.extra_ca_pem.as_deref())).await?;
         }
         let caps = timed("capability", t, pre_auth_capabilities(&mut client)).await?;
         let has = |name: &str| caps.iter().any(|c| c.eq_ignore_ascii_case(name));
@@ -318,7 +320,11 @@ async fn pre_auth_capabilities(client: &mut Client<Transport>) -> Result<Vec<Str
     Ok(caps)
 }
 
-async fn starttls(mut client: Client<Transport>, host: &str) -> Result<Client<Transport>, ImapError> {
+async fn starttls(
+    mut client: Client<Transport>,
+    host: &str,
+    extra_ca_pem: Option<&str>,
+) -> Result<Client<Transport>, ImapError> {
     client.run_command_and_check_ok("STARTTLS", None).await.map_err(|e| match e {
         async_imap::error::Error::No(d) | async_imap::error::Error::Bad(d) => {
             ImapError::Tls { host: host.to_owned(), reason: format!("the server refused STARTTLS: {d}") }
@@ -331,7 +337,7 @@ async fn starttls(mut client: Client<Transport>, host: &str) -> Result<Client<Tr
             detail: "the connection is already encrypted".into(),
         });
     };
-    Ok(Client::new(transport::tls(tcp, host).await?))
+    Ok(Client::new(transport::tls(tcp, host, extra_ca_pem).await?))
 }
 
 async fn select(session: &mut Session, folder: &str) -> Result<Mailbox, ImapError> {

@@ -22,6 +22,10 @@ pub struct MailboxConfig {
     /// Upgrade an `imap://` connection with STARTTLS before logging in; the
     /// connection fails if the server does not offer it. Ignored for `imaps://`.
     pub starttls: bool,
+    /// PEM certificates to trust for this mailbox in addition to the
+    /// system's roots: an in-house mail server with its own CA. `None`
+    /// trusts the system's roots only.
+    pub extra_ca_pem: Option<String>,
     /// The account name given to the server.
     pub username: String,
     /// How we prove who we are.
@@ -51,6 +55,7 @@ impl MailboxConfig {
         Self {
             url: url.into(),
             starttls: false,
+            extra_ca_pem: None,
             username: username.into(),
             auth,
             folder: "INBOX".to_owned(),
@@ -72,6 +77,9 @@ impl MailboxConfig {
             return Err(ImapError::Config("the username contains a control character".into()));
         }
         check_folder(&self.folder)?;
+        if let Some(pem) = &self.extra_ca_pem {
+            super::transport::parse_pem(pem).map_err(ImapError::Config)?;
+        }
         match &self.after_import {
             AfterImport::Keyword(k) => check_keyword(k)?,
             AfterImport::MoveTo(f) => {

@@ -11,6 +11,8 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::rustls;
+use tokio_rustls::rustls::pki_types::CertificateDer;
+use tokio_rustls::rustls::pki_types::pem::PemObject as _;
 
 use super::ImapError;
 
@@ -56,11 +58,11 @@ impl AsyncWrite for Transport {
     }
 }
 
-/// The client TLS configuration, built once per process: loading the
-/// system's certificates reads a few hundred files.
-fn tls_config() -> Result<Arc<rustls::ClientConfig>, String> {
-    static CONFIG: OnceLock<Result<Arc<rustls::ClientConfig>, String>> = OnceLock::new();
-    CONFIG
+/// The system's root certificates, read once per process (a few hundred
+/// files).
+fn native_roots() -> Result<Arc<rustls::RootCertStore>, String> {
+    static ROOTS: OnceLock<Result<Arc<rustls::RootCertStore>, String>> = OnceLock::new();
+    ROOTS
         .get_or_init(|| {
             let loaded = rustls_native_certs::load_native_certs();
             let mut roots = rustls::RootCertStore::empty();
@@ -71,21 +73,48 @@ fn tls_config() -> Result<Arc<rustls::ClientConfig>, String> {
                     loaded.errors.len()
                 ));
             }
-            let provider = Arc::new(rustls::crypto::ring::default_provider());
-            let config = rustls::ClientConfig::builder_with_provider(provider)
-                .with_safe_default_protocol_versions()
-                .map_err(|e| e.to_string())?
-                .with_root_certificates(roots)
-                .with_no_client_auth();
-            Ok(Arc::new(config))
+            Ok(Arc::new(roots))
         })
         .clone()
 }
 
+/// The certificates of a PEM text (at least one).
+pub(crate) fn parse_pem(pem: &str) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certs = CertificateDer::pem_slice_iter(pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("extra CA certificates: {e}"))?;
+    if certs.is_empty() {
+        return Err("extra CA certificates: no CERTIFICATE in the PEM text".into());
+    }
+    Ok(certs)
+}
+
+/// The client TLS configuration: ring, safe protocol versions, the system's
+/// roots plus `extra_ca_pem`.
+fn tls_config(extra_ca_pem: Option<&str>) -> Result<Arc<rustls::ClientConfig>, String> {
+    let mut roots = match (native_roots(), extra_ca_pem) {
+        (Ok(roots), _) => (*roots).clone(),
+        (Err(_), Some(_)) => rustls::RootCertStore::empty(),
+        (Err(e), None) => return Err(e),
+    };
+    if let Some(pem) = extra_ca_pem {
+        for cert in parse_pem(pem)? {
+            roots.add(cert).map_err(|e| format!("extra CA certificate: {e}"))?;
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
 /// Runs the TLS handshake on `tcp`, checking the certificate against `host`.
-pub(crate) async fn tls(tcp: TcpStream, host: &str) -> Result<Transport, ImapError> {
+pub(crate) async fn tls(tcp: TcpStream, host: &str, extra_ca_pem: Option<&str>) -> Result<Transport, ImapError> {
     let fail = |reason: String| ImapError::Tls { host: host.to_owned(), reason };
-    let config = tls_config().map_err(fail)?;
+    let config = tls_config(extra_ca_pem).map_err(fail)?;
     let name = rustls::pki_types::ServerName::try_from(host.to_owned())
         .map_err(|e| fail(format!("not a valid server name: {e}")))?;
     let stream = TlsConnector::from(config).connect(name, tcp).await.map_err(|e| fail(e.to_string()))?;

@@ -40,6 +40,9 @@ pub struct Dovecot {
     pub port: u16,
     /// The OAuth2 introspection endpoint Dovecot asks about tokens.
     pub oauth: OAuthServer,
+    /// With [`Options::tls`]: the implicit-TLS port and the test CA (PEM)
+    /// that signed the server's certificate (for 127.0.0.1 only).
+    pub tls: Option<(u16, String)>,
 }
 
 /// Extra settings for a test that needs a different server.
@@ -47,6 +50,53 @@ pub struct Dovecot {
 pub struct Options {
     /// Appended to dovecot.conf, e.g. an `imap_capability` override.
     pub extra_config: &'static str,
+    /// Serve TLS (imaps port and STARTTLS) with a certificate from a
+    /// throw-away CA, made with the `openssl` command.
+    pub tls: bool,
+}
+
+/// Makes a CA and a server certificate for IP 127.0.0.1 signed by it in
+/// `dir`; returns the CA's PEM.
+fn make_certificates(dir: &Path) -> String {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap_or_else(|e| panic!("run openssl (Debian package openssl): {e}"));
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    run(&[
+        &["req", "-x509"][..],
+        &ec,
+        &["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Tessera test CA"],
+    ]
+    .concat());
+    run(&[&["req"][..], &ec, &["-keyout", "key.pem", "-out", "leaf.csr", "-subj", "/CN=127.0.0.1"]].concat());
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "subjectAltName = IP:127.0.0.1\nbasicConstraints = CA:FALSE\nextendedKeyUsage = serverAuth\n",
+    )
+    .expect("leaf.ext");
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "cert.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "leaf.ext",
+    ]);
+    std::fs::read_to_string(dir.join("ca.pem")).expect("ca.pem")
 }
 
 fn dovecot_binary() -> PathBuf {
@@ -122,6 +172,12 @@ impl Dovecot {
         )
         .expect("oauth2.conf");
         let port = free_port();
+        let tls = options.tls.then(|| (free_port(), make_certificates(t)));
+        let ssl = match &tls {
+            None => "ssl = no\n".to_owned(),
+            Some(_) => format!("ssl = yes\nssl_cert = <{0}/cert.pem\nssl_key = <{0}/key.pem\n", t.display()),
+        };
+        let imaps_port = tls.as_ref().map_or(0, |(p, _)| *p);
         let d = t.display();
         let config = format!(
             "base_dir = {d}/run\n\
@@ -135,9 +191,9 @@ impl Dovecot {
              first_valid_uid = 1\n\
              auth_failure_delay = 0\n\
              service anvil {{\n  chroot =\n}}\n\
-             service imap-login {{\n  chroot =\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n\
+             service imap-login {{\n  chroot =\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  inet_listener imaps {{\n    address = 127.0.0.1\n    port = {imaps_port}\n  }}\n}}\n\
              service stats {{\n  chroot =\n}}\n\
-             ssl = no\n\
+             {ssl}\
              disable_plaintext_auth = no\n\
              auth_mechanisms = plain login xoauth2 oauthbearer\n\
              passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {d}/passwd\n}}\n\
@@ -157,7 +213,7 @@ impl Dovecot {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("start {}: {e}", binary.display()));
-        let mut dovecot = Self { child, dir, port, oauth };
+        let mut dovecot = Self { child, dir, port, oauth, tls };
         dovecot.wait_ready().await;
         dovecot
     }
