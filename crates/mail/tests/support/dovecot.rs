@@ -4,10 +4,20 @@
 //! Needs Debian's `dovecot-imapd` (the `dovecot` binary in /usr/sbin). A
 //! test that cannot find it fails with an explanation; it never skips.
 //!
-//! As a normal user Dovecot runs entirely as that user. As root (CI) it
-//! drops privileges like a packaged install: Debian's `dovecot` user for its
-//! internal processes, `dovenull` for the login process, and mail stored as
-//! `nobody` (Dovecot refuses to access mail as UID 0).
+//! As a normal user Dovecot runs entirely as that user and its primary
+//! group (`default_internal_group` too: the packaged default, `dovecot`,
+//! makes the master chown its sockets to that group and fail with EPERM).
+//! As root (CI) it drops privileges like a packaged install: Debian's
+//! `dovecot` user and group for its internal processes, `dovenull` for the
+//! login process, and mail stored as `nobody`, with the temp dir opened to
+//! 0755 and the mail home chowned to it. Tried on Dovecot 2.3.19: a root
+//! login user stops imap-login ("This process must not be run as root") and
+//! a mail UID of 0 fails every login ("userdb returned 0 as uid").
+//! Verified both ways: as root, and with the test binary run through
+//! `runuser -u nobody`.
+//!
+//! Also needs `doveadm` (same package, for `kick`) and, for the TLS test,
+//! the `openssl` command.
 //!
 //! Users: `alice` / `secret` (password), and `carol`, who logs in only with
 //! an OAuth2 token that the test's own introspection endpoint (an axum
