@@ -42,10 +42,9 @@ impl MailboxClient {
         if let AfterImport::Keyword(_) = &action
             && !selected.keyword_allowed
         {
-            return Err(ImapError::Protocol {
-                operation: "store",
-                detail: "the folder does not keep keywords (PERMANENTFLAGS); choose move or delete".into(),
-            });
+            return Err(ImapError::Unsupported(
+                "the folder does not keep keywords (PERMANENTFLAGS); choose move or delete after import".into(),
+            ));
         }
         let mut sorted = uids.to_vec();
         sorted.sort_unstable();

@@ -49,9 +49,10 @@ pub enum ImapError {
         /// The server's words (never the token).
         detail: String,
     },
-    /// The server lacks something this configuration needs (XOAUTH2,
-    /// STARTTLS is handled as [`Tls`](Self::Tls), LOGIN on a plain-text
-    /// connection): the admin must pick another method.
+    /// The server lacks something this configuration needs (XOAUTH2, LOGIN
+    /// on a plain-text connection, keywords in the folder; a missing
+    /// STARTTLS is a [`Tls`](Self::Tls) error): the admin must choose
+    /// another setting.
     #[error("the server does not support this: {0}")]
     Unsupported(String),
     /// The folder to read, or to move imported messages to, does not exist.
