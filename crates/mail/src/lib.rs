@@ -22,6 +22,7 @@ mod charset;
 pub mod classify;
 pub mod gateway;
 pub mod html;
+pub mod imap;
 pub mod parse;
 pub mod quote;
 pub mod subject;

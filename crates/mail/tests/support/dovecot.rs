@@ -1,0 +1,392 @@
+//! A real Dovecot IMAP server per test, on a free loopback port, with a
+//! throw-away configuration and mail folder; stopped when dropped.
+//!
+//! Needs Debian's `dovecot-imapd` (the `dovecot` binary in /usr/sbin). A
+//! test that cannot find it fails with an explanation; it never skips.
+//!
+//! As a normal user Dovecot runs entirely as that user and its primary
+//! group (`default_internal_group` too: the packaged default, `dovecot`,
+//! makes the master chown its sockets to that group and fail with EPERM).
+//! As root (CI) it drops privileges like a packaged install: Debian's
+//! `dovecot` user and group for its internal processes, `dovenull` for the
+//! login process, and mail stored as `nobody`, with the temp dir opened to
+//! 0755 and the mail home chowned to it. Tried on Dovecot 2.3.19: a root
+//! login user stops imap-login ("This process must not be run as root") and
+//! a mail UID of 0 fails every login ("userdb returned 0 as uid").
+//! Verified both ways: as root, and with the test binary run through
+//! `runuser -u nobody`.
+//!
+//! Also needs `doveadm` (same package, for `kick`) and, for the TLS test,
+//! the `openssl` command.
+//!
+//! Users: `alice` / `secret` (password), and `carol`, who logs in only with
+//! an OAuth2 token that the test's own introspection endpoint (an axum
+//! server on loopback, [`OAuthServer`]) vouches for.
+
+use std::collections::HashMap;
+use std::net::TcpListener as StdListener;
+use std::os::unix::fs::MetadataExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_imap::{Client, Session};
+use tessera_mail::imap::{Auth, MailboxConfig};
+use tokio::net::TcpStream;
+
+/// The password user.
+pub const USER: &str = "alice";
+/// Its password.
+pub const PASSWORD: &str = "secret";
+/// The OAuth2-only user.
+pub const OAUTH_USER: &str = "carol";
+
+/// A running Dovecot; killed on drop.
+pub struct Dovecot {
+    child: Child,
+    dir: tempfile::TempDir,
+    /// The IMAP port on 127.0.0.1.
+    pub port: u16,
+    /// The OAuth2 introspection endpoint Dovecot asks about tokens.
+    pub oauth: OAuthServer,
+    /// With [`Options::tls`]: the implicit-TLS port and the test CA (PEM)
+    /// that signed the server's certificate (for 127.0.0.1 only).
+    pub tls: Option<(u16, String)>,
+}
+
+/// Extra settings for a test that needs a different server.
+#[derive(Default)]
+pub struct Options {
+    /// Appended to dovecot.conf, e.g. an `imap_capability` override.
+    pub extra_config: &'static str,
+    /// Serve TLS (imaps port and STARTTLS) with a certificate from a
+    /// throw-away CA, made with the `openssl` command.
+    pub tls: bool,
+}
+
+/// Makes a CA and a server certificate for IP 127.0.0.1 signed by it in
+/// `dir`; returns the CA's PEM.
+fn make_certificates(dir: &Path) -> String {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap_or_else(|e| panic!("run openssl (Debian package openssl): {e}"));
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    run(&[
+        &["req", "-x509"][..],
+        &ec,
+        &["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Tessera test CA"],
+    ]
+    .concat());
+    run(&[&["req"][..], &ec, &["-keyout", "key.pem", "-out", "leaf.csr", "-subj", "/CN=127.0.0.1"]].concat());
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "subjectAltName = IP:127.0.0.1\nbasicConstraints = CA:FALSE\nextendedKeyUsage = serverAuth\n",
+    )
+    .expect("leaf.ext");
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "cert.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "leaf.ext",
+    ]);
+    std::fs::read_to_string(dir.join("ca.pem")).expect("ca.pem")
+}
+
+fn dovecot_binary() -> PathBuf {
+    let candidates: Vec<PathBuf> = match std::env::var_os("DOVECOT") {
+        Some(p) => vec![p.into()],
+        None => vec!["/usr/sbin/dovecot".into(), "/usr/local/sbin/dovecot".into()],
+    };
+    if let Some(found) = candidates.into_iter().find(|c| Path::new(c).is_file()) {
+        return found;
+    }
+    panic!(
+        "Dovecot is not installed: these tests need a real IMAP server. \
+         Install it with `apt-get install -y dovecot-imapd` (or set DOVECOT=/path/to/dovecot)."
+    );
+}
+
+fn free_port() -> u16 {
+    StdListener::bind("127.0.0.1:0").expect("bind a loopback port").local_addr().expect("local address").port()
+}
+
+fn command_output(cmd: &str, args: &[&str]) -> String {
+    let out = Command::new(cmd).args(args).output().unwrap_or_else(|e| panic!("run {cmd}: {e}"));
+    assert!(out.status.success(), "{cmd} {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+impl Dovecot {
+    /// Starts Dovecot with the standard test configuration.
+    pub async fn start() -> Self {
+        Self::start_with(Options::default()).await
+    }
+
+    /// Starts Dovecot with `options`.
+    pub async fn start_with(options: Options) -> Self {
+        let binary = dovecot_binary();
+        let oauth = OAuthServer::start().await;
+        let dir = tempfile::Builder::new().prefix("tessera-dovecot-").tempdir().expect("temp dir");
+        let t = dir.path();
+        let meta = std::fs::metadata(t).expect("temp dir metadata");
+        let as_root = meta.uid() == 0;
+        let (internal_user, internal_group, login_user, mail_uid, mail_gid) = if as_root {
+            // Dovecot will not touch mail as root; store it as nobody, and
+            // let the mail processes reach their home through the temp dir.
+            let uid: u32 = command_output("id", &["-u", "nobody"]).parse().expect("uid");
+            let gid: u32 = command_output("id", &["-g", "nobody"]).parse().expect("gid");
+            std::fs::set_permissions(t, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+            ("dovecot".to_owned(), "dovecot".to_owned(), "dovenull".to_owned(), uid, gid)
+        } else {
+            // Everything runs as the current user and group (the packaged
+            // default group, `dovecot`, would need a chown we may not do).
+            let name = command_output("id", &["-un"]);
+            let group = command_output("id", &["-gn"]);
+            (name.clone(), group, name, meta.uid(), meta.gid())
+        };
+        for sub in ["run", "state", "home"] {
+            std::fs::create_dir(t.join(sub)).expect("mkdir");
+        }
+        if as_root {
+            std::os::unix::fs::chown(t.join("home"), Some(mail_uid), Some(mail_gid)).expect("chown home");
+        }
+        std::fs::write(t.join("passwd"), format!("{USER}:{{PLAIN}}{PASSWORD}::::::\n")).expect("passwd");
+        std::fs::write(
+            t.join("oauth2.conf"),
+            format!(
+                "introspection_mode = post\n\
+                 introspection_url = http://127.0.0.1:{}/introspect\n\
+                 username_attribute = username\n\
+                 active_attribute = active\n\
+                 active_value = true\n\
+                 force_introspection = yes\n",
+                oauth.port
+            ),
+        )
+        .expect("oauth2.conf");
+        let port = free_port();
+        let tls = options.tls.then(|| (free_port(), make_certificates(t)));
+        let ssl = match &tls {
+            None => "ssl = no\n".to_owned(),
+            Some(_) => format!("ssl = yes\nssl_cert = <{0}/cert.pem\nssl_key = <{0}/key.pem\n", t.display()),
+        };
+        let imaps_port = tls.as_ref().map_or(0, |(p, _)| *p);
+        let d = t.display();
+        let config = format!(
+            "base_dir = {d}/run\n\
+             state_dir = {d}/state\n\
+             log_path = {d}/dovecot.log\n\
+             protocols = imap\n\
+             listen = 127.0.0.1\n\
+             default_internal_user = {internal_user}\n\
+             default_internal_group = {internal_group}\n\
+             default_login_user = {login_user}\n\
+             first_valid_uid = 1\n\
+             auth_failure_delay = 0\n\
+             service anvil {{\n  chroot =\n}}\n\
+             service imap-login {{\n  chroot =\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  inet_listener imaps {{\n    address = 127.0.0.1\n    port = {imaps_port}\n  }}\n}}\n\
+             service stats {{\n  chroot =\n}}\n\
+             {ssl}\
+             disable_plaintext_auth = no\n\
+             auth_mechanisms = plain login xoauth2 oauthbearer\n\
+             passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {d}/passwd\n}}\n\
+             passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {d}/oauth2.conf\n}}\n\
+             userdb {{\n  driver = static\n  args = uid={mail_uid} gid={mail_gid} home={d}/home/%u\n}}\n\
+             mail_location = maildir:~/Maildir\n\
+             {}\n",
+            options.extra_config
+        );
+        std::fs::write(t.join("dovecot.conf"), config).expect("dovecot.conf");
+        let child = Command::new(&binary)
+            .arg("-F")
+            .arg("-c")
+            .arg(t.join("dovecot.conf"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {}: {e}", binary.display()));
+        let mut dovecot = Self { child, dir, port, oauth, tls };
+        dovecot.wait_ready().await;
+        dovecot
+    }
+
+    async fn wait_ready(&mut self) {
+        let started = Instant::now();
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                let mut stderr = String::new();
+                if let Some(mut e) = self.child.stderr.take() {
+                    let _ = std::io::Read::read_to_string(&mut e, &mut stderr);
+                }
+                panic!("Dovecot exited at start ({status}):\n{stderr}\n{}", self.log());
+            }
+            if let Ok(Ok(stream)) =
+                tokio::time::timeout(Duration::from_secs(2), TcpStream::connect(("127.0.0.1", self.port))).await
+            {
+                let mut client = Client::new(stream);
+                if let Ok(Ok(Some(_greeting))) =
+                    tokio::time::timeout(Duration::from_secs(2), client.read_response()).await
+                {
+                    return;
+                }
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "Dovecot did not answer on 127.0.0.1:{} within 15 s\n{}",
+                self.port,
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Dovecot's log so far (for failure messages).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default()
+    }
+
+    /// `imap://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("imap://127.0.0.1:{}", self.port)
+    }
+
+    /// A client configuration for the password user, with short timeouts.
+    pub fn config(&self) -> MailboxConfig {
+        let mut c = MailboxConfig::new(self.url(), USER, Auth::Password(PASSWORD.into()));
+        c.op_timeout = Duration::from_secs(10);
+        c
+    }
+
+    /// A raw IMAP session of the password user: the "other client" that
+    /// appends mail, reads it or reorganises folders behind our back.
+    pub async fn session(&self) -> Session<TcpStream> {
+        self.session_as(USER, PASSWORD).await
+    }
+
+    /// A raw IMAP session of `user`.
+    pub async fn session_as(&self, user: &str, password: &str) -> Session<TcpStream> {
+        let stream = TcpStream::connect(("127.0.0.1", self.port)).await.expect("connect");
+        let mut client = Client::new(stream);
+        client.read_response().await.expect("greeting").expect("greeting");
+        client.login(user, password).await.map_err(|(e, _)| e).expect("login")
+    }
+
+    /// Runs `doveadm` against this server (e.g. `kick alice`).
+    pub fn doveadm(&self, args: &[&str]) {
+        let conf = self.dir.path().join("dovecot.conf");
+        let out = Command::new("doveadm")
+            .arg("-c")
+            .arg(&conf)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("run doveadm (part of dovecot-core): {e}"));
+        assert!(out.status.success(), "doveadm {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// Appends `raw` to `folder` of the password user.
+    pub async fn append(&self, folder: &str, raw: &[u8]) {
+        let mut s = self.session().await;
+        s.append(folder, None, None, raw).await.expect("append");
+        s.logout().await.expect("logout");
+    }
+}
+
+impl Drop for Dovecot {
+    fn drop(&mut self) {
+        // SIGTERM lets the master stop its children; SIGKILL if it lingers.
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).stderr(Stdio::null()).status();
+        let until = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < until {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A test message with a unique subject.
+pub fn message(n: u32) -> Vec<u8> {
+    format!(
+        "From: Customer {n} <c{n}@example.test>\r\n\
+         To: support@example.test\r\n\
+         Subject: Help {n}\r\n\
+         Message-ID: <m{n}@example.test>\r\n\
+         Date: Mon, 07 Dec 2026 10:00:00 +0000\r\n\
+         \r\n\
+         Body of message {n}.\r\n"
+    )
+    .into_bytes()
+}
+
+/// An OAuth2 token introspection endpoint (RFC 7662, POST `token=…`) on
+/// loopback; tests grant and revoke tokens.
+#[derive(Clone)]
+pub struct OAuthServer {
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+    tokens: Arc<Mutex<HashMap<String, String>>>,
+    /// How many introspection requests arrived.
+    pub requests: Arc<Mutex<u32>>,
+}
+
+impl OAuthServer {
+    async fn start() -> Self {
+        use axum::routing::post;
+        let tokens: Arc<Mutex<HashMap<String, String>>> = Arc::default();
+        let requests: Arc<Mutex<u32>> = Arc::default();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let (t, r) = (tokens.clone(), requests.clone());
+        let app = axum::Router::new().route(
+            "/introspect",
+            post(move |body: String| {
+                let (t, r) = (t.clone(), r.clone());
+                async move {
+                    *r.lock().unwrap() += 1;
+                    let token = body.split('&').find_map(|kv| kv.strip_prefix("token=")).unwrap_or_default().to_owned();
+                    let user = t.lock().unwrap().get(&token).cloned();
+                    let json = match user {
+                        Some(u) => format!(r#"{{"active":"true","username":"{u}"}}"#),
+                        None => r#"{"active":"false"}"#.to_owned(),
+                    };
+                    ([("content-type", "application/json")], json)
+                }
+            }),
+        );
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self { port, tokens, requests }
+    }
+
+    /// Makes `token` valid for `user`.
+    pub fn grant(&self, token: &str, user: &str) {
+        self.tokens.lock().unwrap().insert(token.into(), user.into());
+    }
+
+    /// Makes `token` invalid (expired or revoked).
+    pub fn revoke(&self, token: &str) {
+        self.tokens.lock().unwrap().remove(token);
+    }
+}
