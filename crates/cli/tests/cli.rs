@@ -209,3 +209,75 @@ async fn reindex_builds_the_search_index_of_a_bulk_import() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no data folder"));
 }
+
+/// Pipes `raw` into `tessera mail ingest [--to to]` as an MTA does.
+fn ingest(data: &Path, to: Option<&str>, raw: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tessera"));
+    cmd.args(["mail", "ingest", "--data-dir"]).arg(data);
+    if let Some(t) = to {
+        cmd.args(["--to", t]);
+    }
+    let mut child = cmd
+        .env_remove("TESSERA_DATABASE_URL")
+        .env_remove("TESSERA_SECRET_KEY")
+        .env("TESSERA_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(raw).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_ingest_takes_a_piped_message_while_the_server_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path());
+    let out =
+        tessera(dir.path(), &["user", "create", "--email", "root@tessera.test", "--name", "Root", "--role", "admin"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let token = token_for(dir.path(), "root@tessera.test");
+    tessera_hooks::install_tls_provider();
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let made = client
+        .post(format!("{}/api/v1/departments", server.base))
+        .bearer_auth(&token)
+        .json(
+            &serde_json::json!({"name": "Yardım", "description": "", "public": false, "email": "yardim@tessera.test"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), 201);
+
+    // Postfix hands the message over with the envelope recipient: exit 0,
+    // and the ticket is there within seconds.
+    let raw = "From: Ahmet <ahmet@musteri.test>\r\nTo: Undisclosed recipients:;\r\nMessage-ID: <p1@musteri.test>\r\n\
+               Subject: Alan adım çalışmıyor\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nDNS kayıtları kayboldu.\r\n";
+    let out = ingest(dir.path(), Some("yardim@tessera.test"), raw.as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let started = Instant::now();
+    let subject = loop {
+        let list = get_json(&server.base, "/api/v1/tickets", &token).await;
+        if let Some(t) = list["tickets"].as_array().and_then(|t| t.first()) {
+            break t["subject"].as_str().unwrap().to_string();
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "no ticket after 10 s: {list}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(subject, "Alan adım çalışmıyor");
+
+    // What cannot become a ticket is still kept (exit 0): quarantined, with
+    // its reason, for an admin.
+    let out = ingest(dir.path(), None, b"this is not an e-mail");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let q = get_json(&server.base, "/api/v1/mail/inbound?state=quarantined", &token).await;
+    assert_eq!(q["messages"].as_array().unwrap().len(), 1, "{q}");
+
+    // Nowhere to store it: 75, so the MTA tries again later.
+    let not_a_folder = dir.path().join("tessera.db").join("nested");
+    let out = ingest(&not_a_folder, Some("yardim@tessera.test"), raw.as_bytes());
+    assert_eq!(out.status.code(), Some(75), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -140,7 +140,7 @@ pub struct InboundRecord {
     pub ticket_id: Option<TicketId>,
     /// The message it became.
     pub message_ref: Option<MessageId>,
-    /// How it was threaded (`new`, `token`, `references`, `subject_tag`, …).
+    /// How it was threaded: `new`, `new_mentioning` (a new ticket; its subject named one the sender is not on), `in_reply_to`, `references`, `subject_tag`.
     pub matched_by: Option<String>,
     /// How many times applying it was tried.
     pub attempts: i64,

@@ -120,7 +120,7 @@ impl Desk {
         let (target, mentioned) = match target {
             Some(t) => (Some(t), false),
             None => match self.thread_by_subject_tag(mail, sender.as_ref()).await? {
-                Tagged::Ticket(t) => (Some((t, MatchedBy::SubjectTag)), false),
+                Tagged::Ticket(t) => (Some((*t, MatchedBy::SubjectTag)), false),
                 Tagged::Stranger => (None, true),
                 Tagged::None => (None, false),
             },
@@ -216,7 +216,7 @@ impl Desk {
             }
             _ => false,
         };
-        Ok(if on_it { Tagged::Ticket(ticket) } else { Tagged::Stranger })
+        Ok(if on_it { Tagged::Ticket(Box::new(ticket)) } else { Tagged::Stranger })
     }
 
     /// The department a new ticket goes to: the one whose address the
@@ -367,7 +367,7 @@ impl Desk {
 
 /// What a subject's ticket tag names.
 enum Tagged {
-    Ticket(Ticket),
+    Ticket(Box<Ticket>),
     Stranger,
     None,
 }

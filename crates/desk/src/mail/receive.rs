@@ -62,7 +62,7 @@ impl Desk {
     /// An inbound message's row. Admins only.
     pub async fn inbound_mail(&self, actor: &Actor, id: InboundId) -> DeskResult<InboundRecord> {
         if !actor.is_admin() {
-            return Err(DeskError::not_found("inbound message"));
+            return Err(DeskError::forbidden("only admins see the mail that came in"));
         }
         self.store.inbound(id).await?.ok_or_else(|| DeskError::not_found("inbound message"))
     }

@@ -29,6 +29,15 @@ pub(super) async fn backoff(attempt: usize) {
     tokio::time::sleep(std::time::Duration::from_micros((jitter * cap_ms * 1000) / 255)).await;
 }
 
+/// What a ticket change writes besides the ticket, in the same commit.
+#[derive(Default, Clone, Copy)]
+pub(super) struct Also<'a> {
+    /// Users saved with it (already validated).
+    pub(super) users: &'a [tessera_core::User],
+    /// The inbound e-mail it applies.
+    pub(super) mail: Option<&'a MailApplied>,
+}
+
 /// What a modification closure produces besides the new ticket state.
 pub(super) struct Work {
     pub(super) change: TicketChange,
@@ -51,7 +60,7 @@ impl Desk {
     where
         F: FnMut(&Ticket, &mut Ticket, &mut Work) -> DeskResult<()>,
     {
-        self.modify_saving(actor, id, expected, defs, &[], None, f).await
+        self.modify_saving(actor, id, expected, defs, Also::default(), f).await
     }
 
     /// [`Desk::modify`], saving `users` (already validated) in the same
@@ -62,8 +71,7 @@ impl Desk {
         id: TicketId,
         expected: Option<i64>,
         defs: &[CustomFieldDef],
-        users: &[tessera_core::User],
-        mail: Option<&MailApplied>,
+        also: Also<'_>,
         mut f: F,
     ) -> DeskResult<(Ticket, UpdatedIds)>
     where
@@ -81,14 +89,14 @@ impl Desk {
             }
             let (new, updates) = match Self::build_change(actor, self.now(), &old, defs, &mut f)? {
                 Some((new, change)) => (new, vec![change]),
-                None if users.is_empty() && mail.is_none() => {
+                None if also.users.is_empty() && also.mail.is_none() => {
                     return Ok((old, UpdatedIds { message_ids: vec![], event_ids: vec![] }));
                 }
                 None => (old, vec![]),
             };
             match self
                 .store
-                .commit(ChangeSet { creates: vec![], updates, users: users.to_vec(), mail: mail.cloned() })
+                .commit(ChangeSet { creates: vec![], updates, users: also.users.to_vec(), mail: also.mail.cloned() })
                 .await
             {
                 Ok(mut out) => {

@@ -2,7 +2,7 @@
 //! opens a follow-up), edits, deletions and ratings.
 
 use super::Posted;
-use super::change::Work;
+use super::change::{Also, Work};
 use crate::diff::Events;
 use crate::error::{DeskError, DeskResult};
 use crate::hooks::{Validation, ValidationPoint};
@@ -175,7 +175,7 @@ impl Desk {
             return self.follow_up(actor, side, &current, reply, &defs, origin).await;
         }
         let (ticket, ids) = self
-            .modify_saving(actor, id, None, &defs, &[], origin.mail.as_ref(), |old, new, work| {
+            .modify_saving(actor, id, None, &defs, Also { users: &[], mail: origin.mail.as_ref() }, |old, new, work| {
                 work.events = Events::on_side(actor, side, now);
                 // The agent's choice of status stands also for a customer's
                 // words they pass on (once the lock is checked for them).

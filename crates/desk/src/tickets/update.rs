@@ -2,7 +2,7 @@
 //! assignee, tags, fields, flags), solving, closing, reopening, archiving,
 //! deleting and merging.
 
-use super::change::{RETRIES, backoff};
+use super::change::{Also, RETRIES, backoff};
 use crate::Desk;
 use crate::diff::Events;
 use crate::error::{DeskError, DeskResult};
@@ -288,13 +288,20 @@ impl Desk {
         requester.updated_at = self.now();
         let defs = self.field_defs().await?;
         let saved = self
-            .modify_saving(actor, id, None, &defs, std::slice::from_ref(&requester), None, |_, new, work| {
-                if delete {
-                    new.deleted_at = Some(self.now());
-                    work.events.push(EventKind::Deleted, None, BTreeMap::new(), Value::Null);
-                }
-                Ok(())
-            })
+            .modify_saving(
+                actor,
+                id,
+                None,
+                &defs,
+                Also { users: std::slice::from_ref(&requester), mail: None },
+                |_, new, work| {
+                    if delete {
+                        new.deleted_at = Some(self.now());
+                        work.events.push(EventKind::Deleted, None, BTreeMap::new(), Value::Null);
+                    }
+                    Ok(())
+                },
+            )
             .await;
         self.forget_actors();
         saved?;

@@ -323,5 +323,5 @@ async fn only_admins_hand_in_and_see_mail() {
     server.anonymous().post_raw("/mail/inbound", "message/rfc822", raw).await.expect(401);
     let kept = admin.get("/mail/inbound").await.expect(200).body;
     assert!(kept["messages"].as_array().unwrap().is_empty(), "a refused hand-in keeps nothing");
-    agent.get("/mail/inbound/1").await.expect(404);
+    agent.get("/mail/inbound/1").await.expect(403);
 }

@@ -188,6 +188,8 @@ impl Fixture {
             .await
             .expect(201)
             .id();
+        let inbound =
+            admin.post_raw("/mail/inbound", "message/rfc822", b"not a message".to_vec()).await.expect(202).id();
         let page = reqwest::get(format!("{}/sign-in", w.server.base)).await.unwrap().text().await.unwrap();
         let at = page.find("/static/").expect("a static file on the sign-in page") + "/static/".len();
         let rest: String = page[at..].chars().take_while(|c| *c != '"').collect();
@@ -218,6 +220,7 @@ impl Fixture {
             ("delivery", delivery.to_string()),
             ("hook", hook.to_string()),
             ("sla", sla.to_string()),
+            ("inbound", inbound.to_string()),
             ("receiver", hook_url),
             ("marker", MARKER.to_string()),
             ("static_hash", static_hash.to_string()),
