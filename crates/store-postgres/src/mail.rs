@@ -27,10 +27,10 @@ pub(crate) async fn record_applied(
 ) -> StoreResult<()> {
     let n = execute(
         tx,
-        "UPDATE inbound_messages SET state = 'applied', reason = NULL, mail_id = $2, ticket_id = $3, \
+        "UPDATE inbound_messages SET state = 'applied', reason = $7, mail_id = $2, ticket_id = $3, \
          message_ref = $4, matched_by = $5, attempts = attempts + 1, processed_at = $6 \
          WHERE id = $1 AND state IN ('stored', 'quarantined')",
-        &[&m.inbound_id.0, &m.mail_id, &ticket.0, &message.map(|x| x.0), &m.matched_by, &ms(m.at)],
+        &[&m.inbound_id.0, &m.mail_id, &ticket.0, &message.map(|x| x.0), &m.matched_by, &ms(m.at), &m.note],
     )
     .await?;
     if n != 1 {

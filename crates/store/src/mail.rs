@@ -173,6 +173,9 @@ pub struct MailApplied {
     /// The Message-IDs to know the ticket by from now on (its own and those
     /// it referred to).
     pub thread_ids: Vec<String>,
+    /// What the admin should know of how it was applied (files left out
+    /// for being over the limits), kept as the row's reason.
+    pub note: Option<String>,
     /// When.
     pub at: Timestamp,
 }

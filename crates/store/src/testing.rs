@@ -1406,6 +1406,7 @@ pub async fn inbound_mail_is_kept_once_and_applied_once(store: Arc<dyn Store>) {
         mail_id: Some("m1@example.com".into()),
         matched_by: "new".into(),
         thread_ids: vec!["m1@example.com".into(), "earlier@example.com".into()],
+        note: None,
         at: t0(),
     };
     let c = TicketCreate {

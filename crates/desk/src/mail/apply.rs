@@ -58,6 +58,11 @@ const MAX_REFERENCES: usize = 100;
 const MAX_CC: usize = 50;
 /// The longest Message-ID kept.
 const MAX_ID_LEN: usize = 998;
+/// A sender's mail taken per window: far above any person's pace, far
+/// below a loop's or a flood's. The rest is refused, recorded.
+const SENDER_MAX: u32 = 60;
+/// The window of [`SENDER_MAX`]: an hour.
+const SENDER_WINDOW_MS: i64 = 60 * 60 * 1000;
 
 /// What the state change of an inbound message records.
 struct Settle {
@@ -110,6 +115,12 @@ impl Desk {
                 Settle { state: InboundState::Refused, reason: Some("the sender is blocked".into()), ticket_id: None };
             return self.settle_mail(id, mail_id.as_deref(), settle).await;
         }
+        let key = format!("mail:{}", address.as_str().to_lowercase());
+        if !self.store.rate_limit_hit(&key, SENDER_WINDOW_MS, SENDER_MAX, self.now()).await? {
+            let reason = format!("the sender wrote more than {SENDER_MAX} messages within an hour");
+            let settle = Settle { state: InboundState::Refused, reason: Some(reason), ticket_id: None };
+            return self.settle_mail(id, mail_id.as_deref(), settle).await;
+        }
         let target = match by_ids {
             Some((t, by)) => match self.store.ticket(t).await? {
                 Some(ticket) if ticket.deleted_at.is_none() => Some((ticket, by)),
@@ -130,6 +141,7 @@ impl Desk {
             mail_id: mail_id.clone(),
             matched_by: String::new(),
             thread_ids: thread_ids(mail),
+            note: self.left_out(mail),
             at: self.now(),
         };
         let written = match target {
@@ -347,9 +359,32 @@ impl Desk {
         self.note_from(&system, ticket.id, input, &origin, author).await.map(|_| ())
     }
 
-    /// The message's files, uploaded as `actor`'s (at most the per-message
-    /// limit; files over the size limit are left out and named in the
-    /// inbound row's reason by the caller's record of `problems`).
+    /// What of the message's files [`Desk::mail_attachments`] leaves out
+    /// (empty, over the size limit, past the per-message count), in words
+    /// for the inbound row: never dropped unsaid.
+    fn left_out(&self, mail: &InboundMail) -> Option<String> {
+        let mut out = Vec::new();
+        let mut taken = 0;
+        for a in &mail.attachments {
+            let why = if a.bytes.is_empty() {
+                Some("empty".to_string())
+            } else if a.bytes.len() > self.limits.max_attachment_bytes {
+                Some(format!("{} bytes, over the limit of {}", a.bytes.len(), self.limits.max_attachment_bytes))
+            } else if taken >= self.limits.max_attachments_per_message {
+                Some(format!("more than {} files", self.limits.max_attachments_per_message))
+            } else {
+                taken += 1;
+                None
+            };
+            if let Some(w) = why {
+                out.push(format!("{} ({w})", a.name));
+            }
+        }
+        (!out.is_empty()).then(|| format!("files left out: {}", out.join(", ")))
+    }
+
+    /// The message's files, uploaded as `actor`'s, within the limits
+    /// ([`Desk::left_out`] names the rest on the inbound row).
     async fn mail_attachments(&self, actor: &Actor, mail: &InboundMail) -> DeskResult<Vec<AttachmentId>> {
         let mut ids = Vec::new();
         for a in &mail.attachments {

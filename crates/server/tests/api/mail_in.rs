@@ -325,3 +325,59 @@ async fn only_admins_hand_in_and_see_mail() {
     assert!(kept["messages"].as_array().unwrap().is_empty(), "a refused hand-in keeps nothing");
     agent.get("/mail/inbound/1").await.expect(403);
 }
+
+/// A multipart message with two files.
+fn with_files(from: &str, id: &str, files: &[(&str, usize)]) -> Vec<u8> {
+    let mut m = format!(
+        "From: {from}\r\nTo: destek@tessera.test\r\nMessage-ID: <{id}>\r\nSubject: Ekler\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nDosyalar ekte.\r\n"
+    );
+    for (name, size) in files {
+        use base64::Engine;
+        let body = base64::engine::general_purpose::STANDARD.encode(vec![b'x'; *size]);
+        m.push_str(&format!(
+            "--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"{name}\"\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\n{body}\r\n"
+        ));
+    }
+    m.push_str("--b--\r\n");
+    m.into_bytes()
+}
+
+#[tokio::test]
+async fn files_over_the_limits_are_named_not_dropped_silently() {
+    let server = TestServer::start_with(|c| c.max_attachment_bytes = 4096).await;
+    let (admin, _) = desk_with_address(&server).await;
+    let r =
+        hand_in(&admin, None, with_files("erin@acme.test", "f1@acme.test", &[("log.txt", 100), ("dump.bin", 10_000)]))
+            .await;
+    assert_eq!(r["state"], "applied", "{r}");
+    assert_eq!(r["reason"], "files left out: dump.bin (10000 bytes, over the limit of 4096)");
+    let m = messages(&admin, r["ticket_id"].as_i64().unwrap()).await;
+    assert_eq!(m[0]["attachment_ids"].as_array().unwrap().len(), 1, "{m:?}");
+}
+
+#[tokio::test]
+async fn a_flood_from_one_sender_is_refused_after_sixty_an_hour() {
+    let server = TestServer::start().await;
+    let (admin, _) = desk_with_address(&server).await;
+    for i in 0..60 {
+        let r = hand_in(
+            &admin,
+            None,
+            mail("loop@robot.test", "destek@tessera.test", &format!("r{i}@robot.test"), "Ping", &[], "ping"),
+        )
+        .await;
+        assert_eq!(r["state"], "applied", "message {i}: {r}");
+    }
+    let r =
+        hand_in(&admin, None, mail("loop@robot.test", "destek@tessera.test", "r60@robot.test", "Ping", &[], "ping"))
+            .await;
+    assert_eq!(r["state"], "refused");
+    assert!(r["reason"].as_str().unwrap().contains("more than 60"), "{r}");
+    // Someone else is not held up.
+    let other =
+        hand_in(&admin, None, mail("erin@acme.test", "destek@tessera.test", "x@acme.test", "Merhaba", &[], "Merhaba"))
+            .await;
+    assert_eq!(other["state"], "applied");
+}
