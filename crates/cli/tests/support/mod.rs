@@ -10,8 +10,17 @@ use std::time::{Duration, Instant};
 
 /// Runs `tessera <args> --data-dir <data>` and waits for it.
 pub fn tessera(data: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_tessera"))
-        .args(args)
+    tessera_as(data, None, args)
+}
+
+/// [`tessera`] as the user `uid:gid` when one is named.
+pub fn tessera_as(data: &Path, user: Option<(u32, u32)>, args: &[&str]) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tessera"));
+    if let Some((uid, gid)) = user {
+        use std::os::unix::process::CommandExt;
+        cmd.uid(uid).gid(gid);
+    }
+    cmd.args(args)
         .arg("--data-dir")
         .arg(data)
         .env_remove("TESSERA_LISTEN")
@@ -23,7 +32,12 @@ pub fn tessera(data: &Path, args: &[&str]) -> std::process::Output {
 
 /// A new API token for `email`, made with `tessera token create`.
 pub fn token_for(data: &Path, email: &str) -> String {
-    let out = tessera(data, &["token", "create", "--email", email]);
+    token_for_as(data, None, email)
+}
+
+/// [`token_for`] as the user `uid:gid` when one is named.
+pub fn token_for_as(data: &Path, user: Option<(u32, u32)>, email: &str) -> String {
+    let out = tessera_as(data, user, &["token", "create", "--email", email]);
     assert!(out.status.success(), "token create: {}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     v["token"].as_str().unwrap().to_string()
@@ -56,7 +70,18 @@ impl Drop for Serve {
 }
 
 pub fn serve(data: &Path) -> Serve {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tessera"))
+    serve_as(data, None)
+}
+
+/// `tessera serve` as the user `uid:gid` when one is named (the Postfix
+/// test runs Tessera as the unprivileged user its pipe delivers as).
+pub fn serve_as(data: &Path, user: Option<(u32, u32)>) -> Serve {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tessera"));
+    if let Some((uid, gid)) = user {
+        use std::os::unix::process::CommandExt;
+        cmd.uid(uid).gid(gid);
+    }
+    let mut child = cmd
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data)
         .env("TESSERA_LOG", "warn")
