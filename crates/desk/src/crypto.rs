@@ -20,6 +20,9 @@ const PREFIX: &str = tessera_core::custom_field::SEALED_PREFIX;
 #[derive(Clone)]
 pub struct SecretBox {
     cipher: std::sync::Arc<Aes256Gcm>,
+    /// A key for signatures, derived from the installation's key (never
+    /// the encryption key itself).
+    tag_key: std::sync::Arc<[u8; 32]>,
 }
 
 impl std::fmt::Debug for SecretBox {
@@ -37,7 +40,31 @@ impl SecretBox {
         }
         let cipher =
             Aes256Gcm::new_from_slice(&bytes).map_err(|_| "the secret key has the wrong length".to_string())?;
-        Ok(Self { cipher: std::sync::Arc::new(cipher) })
+        let tag_key = Self::hmac(&bytes, b"tessera signing key v1");
+        Ok(Self { cipher: std::sync::Arc::new(cipher), tag_key: std::sync::Arc::new(tag_key) })
+    }
+
+    /// A signature of `data` for `purpose` under the installation's key:
+    /// what makes a token Tessera handed out checkable without storing it.
+    pub fn tag(&self, purpose: &str, data: &str) -> [u8; 32] {
+        let mut input = Vec::with_capacity(purpose.len() + 1 + data.len());
+        input.extend_from_slice(purpose.as_bytes());
+        input.push(0);
+        input.extend_from_slice(data.as_bytes());
+        Self::hmac(&self.tag_key[..], &input)
+    }
+
+    fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
+        use hmac::{KeyInit, Mac};
+        use sha2::Digest;
+        match <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key) {
+            Ok(mut mac) => {
+                mac.update(data);
+                mac.finalize().into_bytes().into()
+            }
+            // HMAC takes keys of any length: never reached.
+            Err(_) => sha2::Sha256::digest([key, data].concat()).into(),
+        }
     }
 
     /// A new random key, as 64 hex characters.

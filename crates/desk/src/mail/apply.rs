@@ -3,7 +3,9 @@
 //! written in the same commit as the inbound row's new state, so a message
 //! is applied exactly once however often it is handed in or retried.
 //!
-//! The order (see `docs/email.md`): (1) every id in `In-Reply-To`, then in
+//! The order (see `docs/email.md`): (0) a token Tessera signed (see
+//! `tokens`), in an id the message refers to, a plus-address or a body
+//! marker; (1) every id in `In-Reply-To`, then in
 //! `References`, newest first, against the ids the desk knows tickets by
 //! (of mail received, and of the mail those referred to); (2) a ticket
 //! number in the subject (`[#123456]`) — only when the sender is the
@@ -26,6 +28,9 @@ use tessera_store::{InboundRecord, InboundState, MailApplied};
 /// How an inbound message found its ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MatchedBy {
+    /// A token Tessera signed: in an id it refers to, in a recipient's
+    /// plus-address, or in its text.
+    Token,
     /// It opened a new ticket.
     New,
     /// It opened a new ticket: its subject names one the sender may not
@@ -43,6 +48,7 @@ impl MatchedBy {
     /// The recorded spelling.
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Token => "token",
             Self::New => "new",
             Self::NewMentioning => "new_mentioning",
             Self::InReplyTo => "in_reply_to",
@@ -92,7 +98,10 @@ impl Desk {
             let settle = Settle { state: InboundState::Duplicate, reason: Some(reason), ticket_id: first.ticket_id };
             return self.settle_mail(id, mail_id.as_deref(), settle).await;
         }
-        let by_ids = self.thread_by_ids(mail).await?;
+        let by_ids = match self.thread_by_token(&record, mail) {
+            Some(t) => Some((t, MatchedBy::Token)),
+            None => self.thread_by_ids(mail).await?,
+        };
         if mail.class != MailClass::Human {
             let mut ticket_id = by_ids.map(|(t, _)| t);
             if ticket_id.is_none()
@@ -194,6 +203,24 @@ impl Desk {
             Err(e) => return Err(e.into()),
         }
         self.store.inbound(id).await?.ok_or_else(|| DeskError::not_found("inbound message"))
+    }
+
+    /// The ticket a token Tessera signed names: in `In-Reply-To`, in
+    /// `References` (newest first), in a recipient's plus-address, or in a
+    /// `[tessera:…]` marker of the text.
+    fn thread_by_token(&self, record: &InboundRecord, mail: &InboundMail) -> Option<TicketId> {
+        let ids = mail.in_reply_to.iter().chain(mail.references.iter().rev().take(MAX_REFERENCES));
+        let addresses = record
+            .envelope_to
+            .iter()
+            .chain(mail.to.iter().map(|a| &a.address))
+            .chain(mail.cc.iter().map(|a| &a.address))
+            .filter(|a| a.split('@').next().is_some_and(|local| local.contains('+')));
+        ids.chain(addresses)
+            .find_map(|t| self.read_mail_token(t))
+            .or_else(|| self.read_mail_marker(&mail.text))
+            .or_else(|| mail.html.as_deref().and_then(|h| self.read_mail_marker(h)))
+            .map(|(ticket, _)| ticket)
     }
 
     /// The ticket an id of `In-Reply-To`, then of `References` (newest

@@ -10,8 +10,10 @@
 
 mod apply;
 mod receive;
+mod tokens;
 mod types;
 
 pub use apply::MatchedBy;
 pub use receive::{Handover, MAX_RAW_BYTES};
+pub use tokens::MARKER_OPEN;
 pub use types::*;

@@ -1,0 +1,153 @@
+//! Mail applied by the desk: the signed tokens that thread a reply before
+//! anything else, a message applied once however many hands apply it at
+//! once, and any message — however odd — ending in a final state.
+
+use crate::support::*;
+use tessera_core::Actor;
+use tessera_core::ids::TicketId;
+use tessera_desk::mail::{Handover, InboundMail, MailAddress, MailClass};
+use tessera_store::{InboundRecord, InboundState, MailSource};
+
+fn address(a: &str) -> MailAddress {
+    MailAddress { name: None, address: a.into() }
+}
+
+/// A message from `from` to Support's address.
+fn from(sender: &str, id: &str, subject: &str) -> InboundMail {
+    InboundMail {
+        message_id: Some(id.into()),
+        from: Some(address(sender)),
+        to: vec![address("support@tessera.test")],
+        subject: subject.into(),
+        text: "Hello".into(),
+        ..InboundMail::default()
+    }
+}
+
+/// Hands `mail` in (its raw bytes made unique by its id) and applies it.
+async fn apply(w: &World, mail: &InboundMail) -> InboundRecord {
+    let gateway = Actor::system();
+    let raw = format!("Message-ID: <{}>\r\n\r\nraw", mail.message_id.as_deref().unwrap_or("none")).into_bytes();
+    let from = Handover { source: MailSource::Pipe, mailbox_id: None, envelope_to: None };
+    let (record, _) = w.desk.store_raw_mail(&gateway, raw, from).await.expect("stored");
+    w.desk.apply_mail(&gateway, record.id, mail).await.expect("applied or set aside")
+}
+
+/// Support gets an inbound address; answers a ticket Erin opened by mail.
+async fn mailed_ticket(w: &World) -> TicketId {
+    let input =
+        tessera_desk::DepartmentInput { email: Some(Some(email("support@tessera.test"))), ..Default::default() };
+    w.desk.update_department(&w.admin, w.support, input).await.expect("an address");
+    let first = apply(w, &from("erin@acme.test", "first@acme.test", "Printer")).await;
+    assert_eq!(first.state, InboundState::Applied);
+    first.ticket_id.expect("a ticket")
+}
+
+#[tokio::test]
+async fn a_signed_token_threads_a_reply_and_a_forged_one_does_not() {
+    let w = World::new().await;
+    let ticket = mailed_ticket(&w).await;
+    let token = w.desk.mail_token(ticket, None);
+
+    // In In-Reply-To, as a Message-ID of ours would be answered.
+    let mut reply = from("erin@acme.test", "r1@acme.test", "Re: something else entirely");
+    reply.in_reply_to = vec![format!("{token}@tessera.test")];
+    let r = apply(&w, &reply).await;
+    assert_eq!((r.ticket_id, r.matched_by.as_deref()), (Some(ticket), Some("token")));
+
+    // In a plus-addressed recipient, and in a body marker.
+    let mut plus = from("erin@acme.test", "r2@acme.test", "Again");
+    plus.to = vec![address(&format!("support+{token}@tessera.test"))];
+    assert_eq!(apply(&w, &plus).await.matched_by.as_deref(), Some("token"));
+    let mut marked = from("erin@acme.test", "r3@acme.test", "Again");
+    marked.text = format!("Thanks!\n\n[tessera:{}]", w.desk.mail_token(ticket, None));
+    assert_eq!(apply(&w, &marked).await.ticket_id, Some(ticket));
+
+    // A token with one character of its signature changed, or naming
+    // another ticket with this ticket's signature, is nobody's: a new ticket.
+    let mut forged = token.clone().into_bytes();
+    let last = forged.len() - 1;
+    forged[last] = if forged[last] == b'0' { b'1' } else { b'0' };
+    let mut bad = from("erin@acme.test", "r4@acme.test", "Forged");
+    bad.in_reply_to = vec![format!("{}@tessera.test", String::from_utf8(forged).unwrap())];
+    let r = apply(&w, &bad).await;
+    assert_ne!(r.ticket_id, Some(ticket));
+    assert_eq!(r.matched_by.as_deref(), Some("new"));
+    let signature = token.rsplit_once('.').unwrap().1;
+    let mut other = from("erin@acme.test", "r5@acme.test", "Forged");
+    other.in_reply_to = vec![format!("t{}.{signature}@tessera.test", ticket.0 + 1)];
+    assert_eq!(apply(&w, &other).await.matched_by.as_deref(), Some("new"));
+    assert!(w.desk.read_mail_token("garbage").is_none() && w.desk.read_mail_token("t1.m.x@y").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_message_applied_by_several_hands_at_once_becomes_one_ticket() {
+    let w = World::new().await;
+    mailed_ticket(&w).await;
+    let gateway = Actor::system();
+    let mail = from("gul@example.test", "once@example.test", "Only once");
+    let raw = b"Message-ID: <once@example.test>\r\n\r\nonce".to_vec();
+    let from_pipe = Handover { source: MailSource::Pipe, mailbox_id: None, envelope_to: None };
+    let (record, _) = w.desk.store_raw_mail(&gateway, raw, from_pipe).await.unwrap();
+    let hands: Vec<_> = (0..6)
+        .map(|_| {
+            let (desk, mail, gateway) = (w.desk.clone(), mail.clone(), gateway.clone());
+            tokio::spawn(async move { desk.apply_mail(&gateway, record.id, &mail).await })
+        })
+        .collect();
+    let mut tickets = Vec::new();
+    for h in hands {
+        let r = h.await.unwrap().expect("every hand ends without an error");
+        assert_eq!(r.state, InboundState::Applied);
+        tickets.push(r.ticket_id);
+    }
+    tickets.dedup();
+    assert_eq!(tickets.len(), 1, "one ticket: {tickets:?}");
+    let all = w.desk.list_tickets(&w.admin, tessera_desk::TicketListQuery::default()).await.unwrap();
+    assert_eq!(all.tickets.iter().filter(|t| t.subject == "Only once").count(), 1);
+}
+
+#[tokio::test]
+async fn any_message_ends_in_a_final_state() {
+    let w = World::new().await;
+    mailed_ticket(&w).await;
+    // A spread of odd messages: no sender, a sender that is no address, no
+    // recipient we know, every class, endless subjects and references, ids
+    // of other tickets, a sender who is an agent.
+    let long = "x".repeat(5000);
+    let mut cases: Vec<InboundMail> = Vec::new();
+    let mut base = from("erin@acme.test", "c0@acme.test", "");
+    base.from = None;
+    cases.push(base);
+    cases.push(InboundMail { from: Some(address("not an address")), ..from("x", "c1@x", "s") });
+    cases.push(InboundMail { to: vec![address("nobody@nowhere.test")], ..from("gul@example.test", "c2@x", "s") });
+    for (i, class) in [MailClass::AutoReply, MailClass::Bounce, MailClass::Bulk, MailClass::Report, MailClass::OwnLoop]
+        .into_iter()
+        .enumerate()
+    {
+        cases.push(InboundMail { class, ..from("gul@example.test", &format!("k{i}@x"), "auto") });
+    }
+    cases.push(from("gul@example.test", "c3@x", &long));
+    cases.push(InboundMail {
+        references: (0..5000).map(|i| format!("ref{i}@x")).collect(),
+        in_reply_to: vec![long.clone(), String::new()],
+        ..from("gul@example.test", "c4@x", "refs")
+    });
+    cases.push(InboundMail { message_id: Some(long.clone()), ..from("gul@example.test", "", "long id") });
+    cases.push(InboundMail { message_id: None, ..from("gul@example.test", "", "no id") });
+    cases.push(from("ayse@tessera.test", "c5@x", "An agent writes"));
+    cases.push(InboundMail {
+        text: String::new(),
+        html: Some("<script>x</script>".into()),
+        ..from("gul@example.test", "c6@x", "empty")
+    });
+    cases.push(from("gul@example.test", "c7@x", "Re: [#000001] [#99999999999999999999] [#"));
+    for mail in &cases {
+        let r = apply(&w, mail).await;
+        assert_ne!(r.state, InboundState::Stored, "{mail:?} was left unapplied: {r:?}");
+        assert!(
+            r.state != InboundState::Quarantined || r.reason.as_deref().is_some_and(|why| !why.is_empty()),
+            "a quarantine says why: {r:?}"
+        );
+    }
+}
