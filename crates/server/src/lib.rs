@@ -63,6 +63,18 @@ async fn metrics(State(state): State<AppState>, parts: Parts) -> Result<Response
     for (c, n) in state.desk.ticket_counts_by_category(&actor).await? {
         let _ = writeln!(out, "tessera_tickets{{category=\"{}\"}} {n}", c.as_str());
     }
+    out.push_str("# HELP tessera_mail_inbound Mail handed in, by source, what became of it and how it was threaded.\n");
+    out.push_str("# TYPE tessera_mail_inbound gauge\n");
+    for t in state.desk.inbound_tally(&actor).await? {
+        let _ = writeln!(
+            out,
+            "tessera_mail_inbound{{source=\"{}\",state=\"{}\",matched_by=\"{}\"}} {}",
+            t.source.as_str(),
+            t.state.as_str(),
+            t.matched_by.as_deref().unwrap_or(""),
+            t.count
+        );
+    }
     state.metrics.write_process(&mut out);
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response())
 }

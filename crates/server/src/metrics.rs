@@ -2,7 +2,8 @@
 //! instances behind a load balancer graphs and alerts on. Requests by route
 //! pattern, method and status class with a latency histogram (counted by the
 //! request-log layer every request passes), tickets by status category
-//! (from the view tally: a few milliseconds), and the process's memory and
+//! (from the view tally: a few milliseconds), mail handed in by source, state
+//! and threading rule, and the process's memory and
 //! start time.
 //!
 //! The text is the Prometheus exposition format, written by hand: a few

@@ -129,6 +129,11 @@ impl MailStore for PgStore {
         })
     }
 
+    async fn inbound_tally(&self) -> StoreResult<Vec<InboundTally>> {
+        let c = self.client().await?;
+        all(query(&c, TALLY_SQL, &[]).await?, tally_from_row)
+    }
+
     async fn threads_of(&self, mail_ids: &[String]) -> StoreResult<Vec<(String, ThreadHit)>> {
         let c = self.client().await?;
         let rows =

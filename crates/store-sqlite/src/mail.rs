@@ -145,6 +145,10 @@ impl MailStore for SqliteStore {
         .await
     }
 
+    async fn inbound_tally(&self) -> StoreResult<Vec<InboundTally>> {
+        self.read(|conn| collect(conn, TALLY_SQL, [], read(tally_from_row))).await
+    }
+
     async fn threads_of(&self, mail_ids: &[String]) -> StoreResult<Vec<(String, ThreadHit)>> {
         let ids = mail_ids.to_vec();
         self.read(move |conn| {

@@ -442,4 +442,7 @@ pub trait MailStore: Send + Sync + 'static {
     async fn settle_inbound(&self, id: tessera_core::ids::InboundId, settle: InboundSettle) -> StoreResult<()>;
     /// The tickets known by these Message-IDs (those found).
     async fn threads_of(&self, mail_ids: &[String]) -> StoreResult<Vec<(String, ThreadHit)>>;
+    /// How many inbound messages there are by source, state and threading
+    /// rule (for the metrics).
+    async fn inbound_tally(&self) -> StoreResult<Vec<InboundTally>>;
 }

@@ -149,6 +149,34 @@ pub struct InboundRecord {
     pub processed_at: Option<Timestamp>,
 }
 
+/// A count of inbound messages of one source, state and threading rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundTally {
+    /// Where they came from.
+    pub source: MailSource,
+    /// What became of them.
+    pub state: InboundState,
+    /// How they were threaded (applied ones).
+    pub matched_by: Option<String>,
+    /// How many.
+    pub count: u64,
+}
+
+/// Reads a tally row: source, state, matched_by, count.
+pub fn tally_from_row(r: &dyn crate::sql::SqlRow) -> crate::StoreResult<InboundTally> {
+    use crate::sql::rows::RowExt;
+    Ok(InboundTally {
+        source: r.parsed(0, MailSource::parse)?,
+        state: r.parsed(1, InboundState::parse)?,
+        matched_by: r.text_opt(2)?,
+        count: r.int(3)?,
+    })
+}
+
+/// The tally's statement (the same on both backends).
+pub const TALLY_SQL: &str =
+    "SELECT source, state, matched_by, COUNT(*) FROM inbound_messages GROUP BY source, state, matched_by";
+
 /// A ticket known by a Message-ID.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ThreadHit {

@@ -88,6 +88,15 @@ impl Desk {
         Ok(self.store.list_inbound(state, before, limit.clamp(1, 200)).await?)
     }
 
+    /// How many inbound messages there are by source, state and threading
+    /// rule: the mail metrics. Admins only.
+    pub async fn inbound_tally(&self, actor: &Actor) -> DeskResult<Vec<tessera_store::InboundTally>> {
+        if !actor.is_admin() {
+            return Err(DeskError::forbidden("only admins read the installation's figures"));
+        }
+        Ok(self.store.inbound_tally().await?)
+    }
+
     /// Inbound messages still waiting to be applied (stored, not yet
     /// applied: the gateway was stopped or failed after storing them),
     /// oldest first. For the gateway's catch-up at start and after errors.

@@ -2,6 +2,7 @@
 //! requests the server answered and the tickets by category.
 
 use crate::support::*;
+use serde_json::json;
 
 /// The value of a series line `name{labels} value`, when present.
 fn series(text: &str, name_and_labels: &str) -> Option<f64> {
@@ -18,6 +19,11 @@ async fn administrators_read_requests_and_ticket_counts_as_prometheus_text() {
         w.ayse.get(&format!("/tickets/{a}")).await.expect(200);
     }
     w.ayse.get("/tickets/999999").await.expect(404);
+    // Mail handed in: one that opens a ticket, one that is not mail.
+    w.admin.patch(&format!("/departments/{}", w.billing), json!({"email": "fatura@tessera.test"})).await.expect(200);
+    let mail = "From: erin@acme.test\r\nTo: fatura@tessera.test\r\nMessage-ID: <m@acme.test>\r\nSubject: Fatura\r\n\r\nFatura?";
+    w.admin.post_raw("/mail/inbound", "message/rfc822", mail.as_bytes().to_vec()).await.expect(202);
+    w.admin.post_raw("/mail/inbound", "message/rfc822", b"junk".to_vec()).await.expect(202);
 
     // Only an administrator's token reads it.
     w.server.anonymous().get("/metrics").await.expect(401);
@@ -34,9 +40,15 @@ async fn administrators_read_requests_and_ticket_counts_as_prometheus_text() {
         series(&text, &format!("tessera_http_request_duration_seconds_bucket{{{route},le=\"+Inf\"}}")),
         Some(4.0)
     );
-    assert_eq!(series(&text, "tessera_tickets{category=\"new\"}"), Some(1.0));
+    assert_eq!(
+        series(&text, "tessera_tickets{category=\"new\"}"),
+        Some(2.0),
+        "the one opened over the API and the one by mail"
+    );
     assert_eq!(series(&text, "tessera_tickets{category=\"solved\"}"), Some(1.0));
     assert_eq!(series(&text, "tessera_tickets{category=\"closed\"}"), Some(0.0));
+    assert_eq!(series(&text, "tessera_mail_inbound{source=\"http\",state=\"applied\",matched_by=\"new\"}"), Some(1.0));
+    assert_eq!(series(&text, "tessera_mail_inbound{source=\"http\",state=\"quarantined\",matched_by=\"\"}"), Some(1.0));
     assert!(series(&text, "process_resident_memory_bytes").is_some_and(|b| b > 1_000_000.0));
     // Raw paths never become labels: the ids stay out.
     assert!(!text.contains("/tickets/999999") && !text.contains(&format!("/tickets/{a}\"")), "{text}");
