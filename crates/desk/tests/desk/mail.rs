@@ -151,3 +151,60 @@ async fn any_message_ends_in_a_final_state() {
         );
     }
 }
+
+/// Random messages from a small alphabet of senders, ids and subjects — so
+/// they answer each other, repeat ids, name ticket numbers that exist and
+/// do not — all applied to one installation: every one ends in a final
+/// state, never an error; an applied one names a ticket that exists.
+#[test]
+fn random_messages_thread_without_errors() {
+    use proptest::prelude::*;
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let w = rt.block_on(async {
+        let w = World::new().await;
+        mailed_ticket(&w).await;
+        w
+    });
+    let senders =
+        ["erin@acme.test", "faruk@acme.test", "gul@example.test", "ayse@tessera.test", "new@person.test", "x"];
+    let ids = ["a@x", "b@x", "c@x", "first@acme.test", "", "t1.0000000000000000@x"];
+    let subjects = ["Printer", "Re: [#100000] Printer", "Fwd: YNT: 回复：Printer", "", "[#"];
+    let strategy = (
+        0..senders.len(),
+        0..ids.len(),
+        proptest::collection::vec(0..ids.len(), 0..4),
+        0..subjects.len(),
+        0..6usize,
+        any::<bool>(),
+    );
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig { cases: 64, ..ProptestConfig::default() });
+    let counter = std::sync::atomic::AtomicUsize::new(0);
+    runner
+        .run(&strategy, |(s, id, refs, subject, class, to_support)| {
+            let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let class = [
+                MailClass::Human,
+                MailClass::Human,
+                MailClass::Human,
+                MailClass::AutoReply,
+                MailClass::Bounce,
+                MailClass::Bulk,
+            ][class];
+            let mut mail = from(senders[s], ids[id], subjects[subject]);
+            mail.message_id = Some(format!("{n}-{}", ids[id]));
+            mail.references = refs.iter().map(|r| ids[*r].to_string()).collect();
+            mail.in_reply_to = refs.last().map(|r| vec![ids[*r].to_string()]).unwrap_or_default();
+            mail.class = class;
+            if !to_support {
+                mail.to = vec![address("elsewhere@tessera.test")];
+            }
+            let r = rt.block_on(apply(&w, &mail));
+            prop_assert_ne!(r.state, InboundState::Stored);
+            if r.state == InboundState::Applied {
+                let t = r.ticket_id.expect("an applied message names its ticket");
+                prop_assert!(rt.block_on(w.desk.ticket(&w.admin, t)).is_ok());
+            }
+            Ok(())
+        })
+        .unwrap();
+}
