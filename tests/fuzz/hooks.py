@@ -15,8 +15,26 @@ import json
 import os
 
 import schemathesis
+from hypothesis import strategies as st
 
 SELF = json.loads(os.environ.get("TESSERA_FUZZ_SELF", "{}"))
+
+# `POST /mail/inbound` takes a raw e-mail (message/rfc822), which no JSON
+# schema describes: the fuzzer sends arbitrary bytes, mail-like text with
+# random headers and bodies, and a well-formed message now and then. Each is
+# kept and applied or quarantined; none may cause a 5xx.
+_HEADER = st.sampled_from(["From", "To", "Cc", "Subject", "Message-ID", "In-Reply-To", "References",
+                           "Content-Type", "Content-Transfer-Encoding", "Auto-Submitted", "List-Id"])
+_MAIL = st.builds(
+    lambda headers, body: ("".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n" + body).encode("utf-8", "replace"),
+    st.lists(st.tuples(_HEADER, st.text(max_size=60).map(lambda v: v.replace("\r", " ").replace("\n", " "))), max_size=8),
+    st.text(max_size=400),
+)
+_GOOD = st.just(
+    b"From: Fuzz <fuzz@example.com>\r\nTo: support@example.com\r\nMessage-ID: <fuzz@example.com>\r\n"
+    b"Subject: Fuzz\r\n\r\nHello\r\n"
+)
+schemathesis.openapi.media_type("message/rfc822", st.binary(min_size=1, max_size=2048) | _MAIL | _GOOD)
 
 
 @schemathesis.hook

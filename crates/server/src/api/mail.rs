@@ -20,6 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 
 /// Where a message is handed in.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct InboundParams {
     /// The envelope recipient (a department's address), when the service
@@ -29,6 +30,7 @@ pub struct InboundParams {
 
 /// Which inbound messages to list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct InboundListParams {
     /// Only those in this state (`quarantined` for the quarantine).
@@ -36,6 +38,7 @@ pub struct InboundListParams {
     /// Only those with ids below this (the previous page's `next_before`).
     pub before: Option<i64>,
     /// Page size (1–200, default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -65,6 +68,9 @@ pub async fn hand_in(
     if !a.is_admin() {
         return Err(tessera_desk::DeskError::forbidden("only admins hand in mail").into());
     }
+    if body.is_empty() {
+        return Err(ApiError::bad_request("empty_body", "send the raw message as the body"));
+    }
     let from = Handover { source: MailSource::Http, mailbox_id: None, envelope_to: p.to };
     match gateway::take(&s.desk, body.to_vec(), from, &Reading::default()).await {
         Ok(record) => Ok((StatusCode::ACCEPTED, Json(record))),
@@ -80,7 +86,10 @@ pub async fn list_inbound(
     Auth(a): Auth,
     ApiQuery(p): ApiQuery<InboundListParams>,
 ) -> ApiResult<Json<InboundList>> {
-    let limit = p.limit.unwrap_or(50).clamp(1, 200);
+    let limit = p.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::bad_request("invalid_query", "limit is 1 to 200").with_field("limit"));
+    }
     let list = s.desk.inbound_mails(&a, p.state, p.before.map(InboundId), limit).await?;
     let next_before = (list.len() == limit as usize).then(|| list.last().map(|m| m.id)).flatten();
     Ok(Json(InboundList { messages: list, next_before }))
