@@ -89,7 +89,8 @@ async fn an_admin_sees_quarantined_mail_downloads_it_and_processes_it_again() {
     assert_eq!(page.status, 200);
     assert!(page.text.contains("not a readable message"), "{}", page.text);
     assert!(
-        page.text.contains("&#60;script&#62;alert(1)&#60;/script&#62; not mail") && !page.text.contains("<script>alert")
+        page.text.contains("&#60;script&#62;alert(1)&#60;/script&#62; not mail")
+            && !page.text.contains("<script>alert")
     );
     assert!(page.text.contains("Only the first 256 KiB are shown") && !page.text.contains("THE-TAIL"));
     assert!(page.text.contains(&format!("href=\"/admin/mail/{junk_id}/raw\"")));
@@ -146,11 +147,9 @@ async fn an_admin_sees_quarantined_mail_downloads_it_and_processes_it_again() {
     // A reply to it reads as threaded by its ids.
     let reply = hand_in(
         &w.admin,
-        format!(
-            "From: zeynep@musteri.test\r\nTo: satis@tessera.test\r\nMessage-ID: <s2@musteri.test>\r\n\
-             In-Reply-To: <s1@musteri.test>\r\nSubject: Re: Teklif\r\n\r\nBir de kargo?"
-        )
-        .into_bytes(),
+        b"From: zeynep@musteri.test\r\nTo: satis@tessera.test\r\nMessage-ID: <s2@musteri.test>\r\n\
+          In-Reply-To: <s1@musteri.test>\r\nSubject: Re: Teklif\r\n\r\nBir de kargo?"
+            .to_vec(),
     )
     .await;
     assert_eq!(reply["matched_by"], "in_reply_to");
