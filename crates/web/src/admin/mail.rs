@@ -262,11 +262,21 @@ struct MailPage {
 }
 
 /// The raw message as text: UTF-8 where it is, a replacement character
-/// where not, its first `cap` bytes; and whether it was cut.
+/// where not, control characters other than line ends and tabs as their
+/// visible pictures (`␀`), its first `cap` bytes; and whether it was cut.
 pub(crate) fn raw_text(bytes: &[u8], cap: usize) -> (String, bool) {
     let cut = bytes.len() > cap;
     let shown = if cut { &bytes[..cap] } else { bytes };
-    (String::from_utf8_lossy(shown).into_owned(), cut)
+    let text = String::from_utf8_lossy(shown)
+        .chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            '\u{7f}' => '\u{2421}',
+            c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
+            c => c,
+        })
+        .collect();
+    (text, cut)
 }
 
 /// The confirmation after processing again: the state reached, or that
@@ -358,6 +368,8 @@ mod tests {
         assert_eq!(raw_text(b"Subject: hi\r\n", 100), ("Subject: hi\r\n".to_string(), false));
         let (t, cut) = raw_text(b"ab\xffcd", 100);
         assert_eq!((t.as_str(), cut), ("ab\u{fffd}cd", false));
+        let (t, _) = raw_text(b"\x00a\tb\x1b\x7f\r\n", 100);
+        assert_eq!(t, "\u{2400}a\tb\u{241b}\u{2421}\r\n", "control characters are shown, never sent");
         // A cut through a character leaves a replacement, never a panic.
         let (t, cut) = raw_text("aşb".as_bytes(), 2);
         assert_eq!((t.as_str(), cut), ("a\u{fffd}", true));
