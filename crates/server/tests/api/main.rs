@@ -33,4 +33,5 @@ mod storage_s3;
 mod support;
 mod views;
 mod web;
+mod web_mail;
 mod web_search;

@@ -20,7 +20,8 @@ pub(crate) fn require_admin(s: &SignedIn) -> Result<(), WebError> {
 /// The entry of the admin navigation a page belongs to.
 #[derive(Debug, Clone, Copy)]
 pub struct Nav {
-    /// `departments`, `users`, `organizations`, `fields`, `statuses`, `tokens`.
+    /// `departments`, `users`, `organizations`, `fields`, `statuses`, `tokens`,
+    /// `sla`, `integrations`, `mail`.
     pub section: &'static str,
     /// `aria-current`: `page` on the section's own page, `location` below it.
     pub aria: &'static str,

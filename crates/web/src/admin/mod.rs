@@ -1,7 +1,8 @@
 //! The admin settings (`/admin`): departments, users, organizations,
 //! custom fields, statuses, API tokens, SLA policies, webhooks, validation
-//! hooks and panels — a module each; `common.rs` holds what they share and
-//! `integrations.rs` what the webhook and hook screens share.
+//! hooks and panels, and the mail that came in — a module each;
+//! `common.rs` holds what they share and `integrations.rs` what the
+//! webhook and hook screens share.
 //!
 //! Admins only: anyone else signed in gets "not allowed", visitors are sent
 //! to sign in. Every change goes through the desk, exactly as the API's do;
@@ -14,6 +15,7 @@ pub mod departments;
 pub mod fields;
 pub mod hooks;
 pub mod integrations;
+pub mod mail;
 pub mod organizations;
 pub mod sla;
 pub mod statuses;
@@ -71,6 +73,10 @@ pub fn routes() -> Vec<crate::Route> {
         crate::get("/admin/sla/{id}", sla::policy),
         crate::post("/admin/sla/{id}", sla::update_policy),
         crate::post("/admin/sla/{id}/delete", sla::delete_policy),
+        crate::get("/admin/mail", mail::inbound_list),
+        crate::get("/admin/mail/{id}", mail::inbound),
+        crate::get("/admin/mail/{id}/raw", mail::raw),
+        crate::post("/admin/mail/{id}/process", mail::process),
     ]
 }
 

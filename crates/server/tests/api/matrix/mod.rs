@@ -584,6 +584,10 @@ const TABLE: &[Row] = &[
         "name=Office+hours&schedule.time_zone=UTC&schedule.week.mon=09%3A00-17%3A00&targets.normal.first_response_minutes=60&warning_minutes=30&active=on",
     ),
     row(Web, "POST", "/admin/sla/{id}/delete", ADMIN, &["$fresh_sla"], ""),
+    row(Web, "GET", "/admin/mail", ADMIN, &[], ""),
+    row(Web, "GET", "/admin/mail/{id}", ADMIN, &["$inbound"], ""),
+    row(Web, "GET", "/admin/mail/{id}/raw", ADMIN, &["$inbound"], ""),
+    row(Web, "POST", "/admin/mail/{id}/process", ADMIN, &["$inbound"], ""),
     // ---- WHMCS (staff tokens; customers' credentials are refused) ---------------------------------
     row(Wh, "POST", "GetTickets", TICKET_LIST, &[], "limitnum=100"),
     row(Wh, "POST", "GetTicket", TICKET_READER, &[], "ticketid=$ticket"),
