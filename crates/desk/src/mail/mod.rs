@@ -9,9 +9,11 @@
 //! with the inbound record's new state — or quarantines it with a reason.
 
 mod apply;
+mod mailboxes;
 mod receive;
 mod types;
 
 pub use apply::MatchedBy;
+pub use mailboxes::{MailboxInput, MailboxStatus, MailboxToRead, MailboxView};
 pub use receive::{Handover, MAX_RAW_BYTES};
 pub use types::*;
