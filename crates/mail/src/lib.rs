@@ -24,6 +24,7 @@ pub mod gateway;
 pub mod html;
 pub mod imap;
 pub mod parse;
+pub mod poller;
 pub mod quote;
 pub mod subject;
 
