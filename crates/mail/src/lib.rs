@@ -27,6 +27,8 @@ pub mod parse;
 pub mod poller;
 pub mod quote;
 pub mod subject;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use charset::LanguageHint;
 pub use parse::{ParseError, ParseOptions, parse};
