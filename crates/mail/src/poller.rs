@@ -69,8 +69,10 @@ impl Default for PollerSettings {
 impl PollerSettings {
     /// How long a lease lasts: long enough for a slow round, short enough
     /// that another instance takes over soon after this one stops.
+    /// A lease that runs out mid-round costs only repeated IMAP work: the
+    /// messages are recognised by their bytes.
     fn lease(&self) -> Duration {
-        (self.every * 4 + self.op_timeout * 2).max(Duration::from_secs(30))
+        (self.every * 6).max(Duration::from_secs(30))
     }
 
     /// The pause after `failures` failures in a row: doubling from `every`,
@@ -109,16 +111,34 @@ fn instance_id() -> String {
     })
 }
 
-/// A worker task, stopped when dropped (and so when the supervisor stops).
+/// A worker task, stopped when dropped (and so when the supervisor stops);
+/// its lease is given up then, so another instance (or this server started
+/// again) reads the mailbox at once rather than when the lease runs out.
 struct Worker {
     task: AbortHandle,
     /// The settings it was started with: a change restarts it.
     version: (tessera_core::Timestamp, String),
+    desk: Desk,
+    id: MailboxId,
+    instance: String,
+    /// Whether dropping it gives the lease up.
+    release: bool,
 }
 
 impl Drop for Worker {
     fn drop(&mut self) {
         self.task.abort();
+        if !self.release {
+            return;
+        }
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let (desk, id, instance) = (self.desk.clone(), self.id, self.instance.clone());
+            runtime.spawn(async move {
+                if let Err(e) = desk.release_mailbox_lease(&Actor::system(), id, &instance).await {
+                    e.log_fault("mail poller");
+                }
+            });
+        }
     }
 }
 
@@ -137,7 +157,13 @@ async fn supervise(desk: Desk, reading: Reading, settings: PollerSettings, insta
                     let id = m.mailbox.id;
                     let job = read_mailbox(desk.clone(), reading.clone(), settings.clone(), instance.clone(), m);
                     // Replacing the old worker drops (stops) it.
-                    workers.insert(id, Worker { task: tokio::spawn(job).abort_handle(), version });
+                    if let Some(mut old) = workers.remove(&id) {
+                        // Same instance: its lease passes to the new worker.
+                        old.release = false;
+                    }
+                    let task = tokio::spawn(job).abort_handle();
+                    let w = Worker { task, version, desk: desk.clone(), id, instance: instance.clone(), release: true };
+                    workers.insert(id, w);
                 }
             }
             Err(e) => e.log_fault("mail poller"),
