@@ -470,14 +470,14 @@ impl Desk {
     ) -> DeskResult<bool> {
         require_tessera(actor)?;
         let mut progress = progress;
-        if let Some(e) = progress.error.as_mut() {
-            if e.len() > 1000 {
-                let mut cut = 1000;
-                while !e.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                e.truncate(cut);
+        if let Some(e) = progress.error.as_mut()
+            && e.len() > 1000
+        {
+            let mut cut = 1000;
+            while !e.is_char_boundary(cut) {
+                cut -= 1;
             }
+            e.truncate(cut);
         }
         Ok(self.store.save_mailbox_progress(id, owner, progress).await?)
     }
