@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod feed;
+mod mailboxes;
 mod permissions;
 mod sessions;
 mod sign_in;
