@@ -371,7 +371,17 @@ async fn read_round(
         }
     }
     if !kept.is_empty() {
-        client.acknowledge(batch.uid_validity, &kept).await?;
+        match client.acknowledge(batch.uid_validity, &kept).await {
+            Ok(()) => {}
+            // The folder was recreated since the fetch: these UIDs may name
+            // other messages now, so nothing was touched. Read it again
+            // from its start at once; what is kept already is known by its
+            // bytes, and acknowledged under the new UIDs.
+            Err(ImapError::UidValidityChanged { .. }) => {
+                return Ok(Round { cursor, backlog: 0, more: true, not_stored: None });
+            }
+            Err(e) => return Err(e),
+        }
     }
     let done = not_stored.is_none();
     Ok(Round {
