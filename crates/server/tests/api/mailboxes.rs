@@ -280,3 +280,40 @@ async fn mailbox_settings_are_checked() {
     admin.delete(&format!("/mailboxes/{id}")).await.expect(204);
     admin.get(&format!("/mailboxes/{id}")).await.expect(404);
 }
+
+#[tokio::test]
+async fn a_mailbox_whose_server_never_answers_holds_nobody_up() {
+    bounded(async {
+        // A "server" that takes connections and never says a word.
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = silent.local_addr().unwrap().port();
+        let keep = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = silent.accept().await {
+                held.push(socket);
+            }
+        });
+        let dovecot = Dovecot::start().await;
+        let server = server().await;
+        let admin = server.admin().await;
+        let sales = department(&admin, "Sales").await;
+        let stuck = admin
+            .post(
+                "/mailboxes",
+                json!({"department_id": sales, "address": "stuck@example.test",
+                       "imap_url": format!("imap://127.0.0.1:{port}"), "username": "u", "password": "p"}),
+            )
+            .await
+            .expect(201)
+            .id();
+        mailbox(&admin, &dovecot, sales, PASSWORD, "INBOX").await;
+        for n in 1..=3 {
+            dovecot.append("INBOX", &message(n)).await;
+            ticket_appears(&admin, &format!("Help {n}")).await;
+        }
+        let m = admin.get(&format!("/mailboxes/{stuck}")).await.expect(200).body;
+        assert!(m["status"]["last_success_at"].is_null(), "{m}");
+        keep.abort();
+    })
+    .await;
+}
