@@ -197,7 +197,7 @@ fn client_config(m: &MailboxToRead, settings: &PollerSettings) -> MailboxConfig 
 struct Round {
     /// The cursor to save.
     cursor: Cursor,
-    /// Messages fetched and not kept.
+    /// Messages waiting on the server and not kept yet.
     backlog: i64,
     /// More wait on the server: fetch again at once.
     more: bool,
@@ -387,7 +387,7 @@ async fn read_round(
     Ok(Round {
         // All taken: the batch's own cursor (past skipped UIDs too).
         cursor: if done { batch.cursor } else { passed },
-        backlog: i64::try_from(total - kept.len()).unwrap_or(0),
+        backlog: i64::try_from(batch.waiting.max(total).saturating_sub(kept.len())).unwrap_or(i64::MAX),
         more: batch.more && done,
         not_stored,
     })
