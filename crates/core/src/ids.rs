@@ -90,3 +90,7 @@ id_type!(
     /// A raw e-mail message handed to Tessera (its row in `inbound_messages`).
     InboundId
 );
+id_type!(
+    /// An IMAP mailbox Tessera reads mail from (its row in `mailboxes`).
+    MailboxId
+);

@@ -24,8 +24,11 @@ pub mod gateway;
 pub mod html;
 pub mod imap;
 pub mod parse;
+pub mod poller;
 pub mod quote;
 pub mod subject;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use charset::LanguageHint;
 pub use parse::{ParseError, ParseOptions, parse};

@@ -207,9 +207,11 @@ async fn batches_are_bounded_by_batch_size() {
         let mut cursor = Cursor::default();
         let mut seen = Vec::new();
         let mut sizes = Vec::new();
+        let mut waiting = Vec::new();
         loop {
             let batch = client.fetch_batch(&cursor).await.unwrap();
             sizes.push(batch.messages.len());
+            waiting.push(batch.waiting);
             seen.extend(batch.messages.iter().map(|m| m.raw.clone()));
             cursor = batch.cursor;
             if !batch.more {
@@ -218,6 +220,7 @@ async fn batches_are_bounded_by_batch_size() {
             assert!(sizes.len() < 10, "the loop ends");
         }
         assert_eq!(sizes, [3, 3, 1]);
+        assert_eq!(waiting, [7, 4, 1], "what waits on the server, this batch included");
         assert_eq!(seen, (1..=7).map(message).collect::<Vec<_>>(), "all, in order, once");
 
         // A byte budget of two messages cuts the batch before the third;

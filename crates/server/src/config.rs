@@ -145,6 +145,10 @@ pub struct Config {
     /// The longest sleep of the SLA checker, in milliseconds (`[sla]
     /// poll_ms`, `TESSERA_SLA_POLL_MS`; 10 to 3 600 000).
     pub sla_poll_ms: u64,
+    /// How often the mail poller lists the IMAP mailboxes and the longest
+    /// wait between two fetches of one, in milliseconds (`[mail] poll_ms`,
+    /// `TESSERA_MAIL_POLL_MS`; 100 to 3 600 000).
+    pub mail_poll_ms: u64,
     /// The compat dialects (`[compat]`, with `[server] timezone` and
     /// `language` and `public_url`).
     pub compat: tessera_compat::CompatConfig,
@@ -192,6 +196,7 @@ impl std::fmt::Debug for Config {
             .field("hooks", &self.hooks)
             .field("storage", &self.storage)
             .field("sla_poll_ms", &self.sla_poll_ms)
+            .field("mail_poll_ms", &self.mail_poll_ms)
             .field("compat", &self.compat)
             .field("clock", &self.clock.as_ref().map(|_| "<manual>"))
             .finish()
@@ -213,6 +218,8 @@ struct FileConfig {
     hooks: HooksSection,
     #[serde(default)]
     sla: SlaSection,
+    #[serde(default)]
+    mail: MailSection,
     #[serde(default)]
     compat: CompatSection,
     #[serde(default)]
@@ -255,6 +262,12 @@ struct WhmcsSection {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SlaSection {
+    poll_ms: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MailSection {
     poll_ms: Option<u64>,
 }
 
@@ -326,6 +339,7 @@ impl Config {
             hooks: HooksConfig::default(),
             storage: StorageConfig::Fs,
             sla_poll_ms: 60_000,
+            mail_poll_ms: 5_000,
             compat: tessera_compat::CompatConfig::default(),
             clock: None,
         }
@@ -361,6 +375,7 @@ impl Config {
         c.hooks.retry_cap_ms = h.retry_cap_ms.unwrap_or(c.hooks.retry_cap_ms);
         c.hooks.timeout_ms = h.timeout_ms.unwrap_or(c.hooks.timeout_ms);
         c.sla_poll_ms = file.sla.poll_ms.unwrap_or(c.sla_poll_ms);
+        c.mail_poll_ms = file.mail.poll_ms.unwrap_or(c.mail_poll_ms);
         let mut proxies = file.server.trusted_proxies.unwrap_or_default();
         let mut timezone = file.server.timezone;
         let mut language = file.server.language;
@@ -422,6 +437,7 @@ impl Config {
         c.hooks.retry_cap_ms = num("TESSERA_HOOKS_RETRY_CAP_MS", c.hooks.retry_cap_ms as usize)? as u64;
         c.hooks.timeout_ms = num("TESSERA_HOOKS_TIMEOUT_MS", c.hooks.timeout_ms as usize)? as u64;
         c.sla_poll_ms = num("TESSERA_SLA_POLL_MS", c.sla_poll_ms as usize)? as u64;
+        c.mail_poll_ms = num("TESSERA_MAIL_POLL_MS", c.mail_poll_ms as usize)? as u64;
         if let Some(v) = env("TESSERA_TIMEZONE") {
             timezone = Some(v);
         }
@@ -494,6 +510,9 @@ impl Config {
         }
         if !(10..=3_600_000).contains(&self.sla_poll_ms) {
             return Err(ConfigError::Invalid("sla: poll_ms must be between 10 and 3600000".into()));
+        }
+        if !(100..=3_600_000).contains(&self.mail_poll_ms) {
+            return Err(ConfigError::Invalid("mail: poll_ms must be between 100 and 3600000".into()));
         }
         if !(100..=600_000).contains(&self.header_read_timeout_ms) {
             return Err(ConfigError::Invalid("limits: header_read_timeout_ms must be between 100 and 600000".into()));

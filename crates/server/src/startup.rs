@@ -192,6 +192,15 @@ pub async fn state_and_store(config: Config) -> Result<(AppState, Arc<dyn Store>
     tokio::spawn(reindex_if_stale(store.clone()));
     // Mail a pipe stored but did not apply (stopped, or met an outage).
     tessera_mail::gateway::spawn_catch_up(desk.clone(), tessera_mail::gateway::Reading::default());
+    // The IMAP mailboxes admins set up.
+    let mail_poller = Arc::new(tessera_mail::poller::MailPoller::start(
+        desk.clone(),
+        tessera_mail::gateway::Reading::default(),
+        tessera_mail::poller::PollerSettings {
+            every: Duration::from_millis(config.mail_poll_ms),
+            ..Default::default()
+        },
+    ));
     let sla =
         Arc::new(SlaChecker::start(desk.clone(), CheckerSettings { poll: Duration::from_millis(config.sla_poll_ms) }));
     let state = AppState {
@@ -204,6 +213,7 @@ pub async fn state_and_store(config: Config) -> Result<(AppState, Arc<dyn Store>
         webhooks,
         metrics: Arc::new(crate::metrics::Metrics::default()),
         sla,
+        mail_poller,
     };
     Ok((state, store))
 }

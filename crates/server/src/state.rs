@@ -26,4 +26,6 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// The SLA checker (stops when the last state is dropped).
     pub sla: Arc<tessera_desk::sla::checker::SlaChecker>,
+    /// The IMAP mail poller (stops when the last state is dropped).
+    pub mail_poller: Arc<tessera_mail::poller::MailPoller>,
 }

@@ -241,3 +241,81 @@ async fn a_database_outage_is_a_503_and_the_instance_recovers() {
     .await;
     admin.get("/tickets").await.expect(200);
 }
+
+/// Two instances read one IMAP mailbox (a real Dovecot on loopback): only
+/// the lease holder logs in, every message becomes one ticket, and when
+/// the holder stops the other takes over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_read_one_mailbox_once() {
+    use tessera_mail::testing::dovecot::{Dovecot, PASSWORD, USER, message};
+    tokio::time::timeout(Duration::from_secs(120), async {
+        let dovecot = Dovecot::start().await;
+        let db = TempDatabase::create().await;
+        let key = "6b".repeat(32);
+        let tweak = |c: &mut tessera_server::Config| {
+            c.database = DatabaseUrl::Postgres(db.url().to_string());
+            c.secret_key = Some(key.clone());
+            c.mail_poll_ms = 100;
+        };
+        let a = TestServer::start_in(TempDir::new().expect("dir"), tweak).await;
+        let b = TestServer::start_in(TempDir::new().expect("dir"), tweak).await;
+        let admin_a = a.admin().await;
+        let admin_b = b.with_token(admin_a.token.as_deref().expect("token"));
+        let d = admin_a.post("/departments", json!({"name": "Mail", "description": ""})).await.expect(201).id();
+        admin_a
+            .post(
+                "/mailboxes",
+                json!({"department_id": d, "address": "support@example.test", "imap_url": dovecot.url(),
+                       "username": USER, "password": PASSWORD}),
+            )
+            .await
+            .expect(201);
+        const N: u32 = 12;
+        for n in 1..=N {
+            dovecot.append("INBOX", &message(n)).await;
+        }
+        let subjects = |api: Api| async move {
+            let list = api.get("/tickets?limit=100").await.expect(200).body;
+            let mut s: Vec<String> = list["tickets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["subject"].as_str().unwrap().to_string())
+                .collect();
+            s.sort();
+            s
+        };
+        let want: Vec<String> = {
+            let mut w: Vec<String> = (1..=N).map(|n| format!("Help {n}")).collect();
+            w.sort();
+            w
+        };
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while subjects(admin_b.clone()).await.len() < N as usize {
+            assert!(tokio::time::Instant::now() < deadline, "not every message became a ticket");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // A few more rounds of both pollers: still one ticket each.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(subjects(admin_a.clone()).await, want);
+        // The test's own appends log in and out; the poller's session stays.
+        let log = dovecot.log();
+        let logins = log.matches("imap-login: Info: Login: user=<alice>").count();
+        let gone = log.lines().filter(|l| l.contains("imap(alice)") && l.contains("Disconnected")).count();
+        assert_eq!(logins - gone, 1, "only the lease holder is connected:\n{log}");
+        // The holder stops; the other instance reads the box from then on.
+        let holder = admin_a.get("/mailboxes").await.expect(200).body["mailboxes"][0].clone();
+        assert!(holder["status"]["last_success_at"].is_string(), "{holder}");
+        drop(a.stop().await);
+        dovecot.append("INBOX", &message(N + 1)).await;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(40);
+        while subjects(admin_b.clone()).await.len() < N as usize + 1 {
+            assert!(tokio::time::Instant::now() < deadline, "the other instance did not take over");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        drop(b);
+        drop(db);
+    })
+    .await
+    .expect("the test took more than two minutes");
+}

@@ -35,6 +35,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "ticket_versions", include_str!("../migrations/0005_ticket_versions.sql")),
     (6, "rate_limit_last", include_str!("../migrations/0006_rate_limit_last.sql")),
     (7, "mail", include_str!("../migrations/0007_mail.sql")),
+    (8, "mailboxes", include_str!("../migrations/0008_mailboxes.sql")),
 ];
 
 /// Parses a connection URL (`postgres://user@host:port/db`), without

@@ -60,6 +60,7 @@ pub mod db;
 mod directory;
 mod hooks;
 mod mail;
+mod mailboxes;
 pub mod notify;
 mod rows;
 mod search;

@@ -20,6 +20,7 @@ mod checkpoint;
 mod directory;
 mod hooks;
 mod mail;
+mod mailboxes;
 pub mod migrate;
 pub mod pool;
 mod rows;

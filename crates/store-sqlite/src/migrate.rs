@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (10, "ticket_versions", include_str!("../migrations/0010_ticket_versions.sql")),
     (11, "rate_limit_last", include_str!("../migrations/0011_rate_limit_last.sql")),
     (12, "mail", include_str!("../migrations/0012_mail.sql")),
+    (13, "mailboxes", include_str!("../migrations/0013_mailboxes.sql")),
 ];
 
 /// Applies the migrations `conn` has not seen yet; answers how many ran.

@@ -22,6 +22,7 @@ pub mod changeset;
 pub mod error;
 pub mod hooks;
 pub mod mail;
+pub mod mailboxes;
 pub mod query;
 pub mod records;
 pub mod search;
@@ -40,6 +41,7 @@ pub use changeset::{
 pub use error::{StoreError, StoreResult};
 pub use hooks::*;
 pub use mail::*;
+pub use mailboxes::*;
 pub use query::{Cursor, SortField, TicketFilter, TicketQuery, TicketSort, UserQuery};
 pub use records::*;
 pub use search::{
@@ -73,6 +75,7 @@ pub trait Store:
     + IntegrationStore
     + SlaStore
     + MailStore
+    + MailboxStore
 {
 }
 
@@ -86,6 +89,7 @@ impl<T> Store for T where
         + IntegrationStore
         + SlaStore
         + MailStore
+        + MailboxStore
 {
 }
 
@@ -445,4 +449,44 @@ pub trait MailStore: Send + Sync + 'static {
     /// How many inbound messages there are by source, state and threading
     /// rule (for the metrics).
     async fn inbound_tally(&self) -> StoreResult<Vec<InboundTally>>;
+}
+
+/// IMAP mailboxes: their settings, their read cursor and state, and the
+/// lease that lets one instance at a time read each (issue 16).
+#[async_trait]
+pub trait MailboxStore: Send + Sync + 'static {
+    /// Creates a mailbox (its id is given by the store).
+    async fn insert_mailbox(&self, mailbox: MailboxRecord) -> StoreResult<MailboxRecord>;
+    /// Saves a mailbox's settings (department, address, server, credential,
+    /// folder, after-import, active) with its `state` and `last_error` (an
+    /// admin's change clears an error); the cursor, the lease and the
+    /// fetch times are left as stored. `NotFound` when there is none.
+    async fn update_mailbox(&self, mailbox: &MailboxRecord) -> StoreResult<()>;
+    /// One mailbox.
+    async fn mailbox(&self, id: tessera_core::ids::MailboxId) -> StoreResult<Option<MailboxRecord>>;
+    /// Every mailbox, by id.
+    async fn list_mailboxes(&self) -> StoreResult<Vec<MailboxRecord>>;
+    /// Removes a mailbox (the messages fetched from it keep its id).
+    async fn delete_mailbox(&self, id: tessera_core::ids::MailboxId) -> StoreResult<()>;
+    /// Takes or renews the lease of an active mailbox for `owner` until
+    /// `until`, in one statement: only when nobody holds it, its holder's
+    /// lease ran out before `now`, or `owner` holds it already. Answers
+    /// whether `owner` holds it now.
+    async fn take_mailbox_lease(
+        &self,
+        id: tessera_core::ids::MailboxId,
+        owner: &str,
+        now: tessera_core::Timestamp,
+        until: tessera_core::Timestamp,
+    ) -> StoreResult<bool>;
+    /// Gives the lease up, if `owner` holds it.
+    async fn release_mailbox_lease(&self, id: tessera_core::ids::MailboxId, owner: &str) -> StoreResult<()>;
+    /// Saves the cursor and state after a round of reading, if `owner`
+    /// still holds the lease; answers whether it did.
+    async fn save_mailbox_progress(
+        &self,
+        id: tessera_core::ids::MailboxId,
+        owner: &str,
+        progress: MailboxProgress,
+    ) -> StoreResult<bool>;
 }

@@ -52,7 +52,8 @@ macro_rules! store_contract_tests {
             search_follows_every_change_of_the_text,
             search_follows_concurrent_writes_and_failed_ones,
             search_scopes_fields_and_paging,
-            inbound_mail_is_kept_once_and_applied_once
+            inbound_mail_is_kept_once_and_applied_once,
+            mailboxes_keep_settings_cursor_and_one_lease_holder
         );
     };
     (@each $open:expr; $($name:ident),*) => {
@@ -1465,4 +1466,147 @@ pub async fn inbound_mail_is_kept_once_and_applied_once(store: Arc<dyn Store>) {
     ));
     let newest: Vec<InboundId> = store.list_inbound(None, None, 10).await.unwrap().iter().map(|r| r.id).collect();
     assert_eq!(newest, [other.id, first.id]);
+}
+
+pub async fn mailboxes_keep_settings_cursor_and_one_lease_holder(store: Arc<dyn Store>) {
+    let (d, _) = base(&*store).await;
+    let other = store.insert_department(department("Sales")).await.unwrap();
+    let new = MailboxRecord {
+        id: MailboxId(0),
+        department_id: d,
+        address: "support@example.com".into(),
+        imap_url: "imaps://mail.example.com".into(),
+        starttls: false,
+        username: "support".into(),
+        auth_kind: MailboxAuthKind::Password,
+        secret: "enc:v1:sealed".into(),
+        folder: "INBOX".into(),
+        after_import: AfterImportKind::Keyword,
+        move_folder: None,
+        active: true,
+        uid_validity: 0,
+        last_uid: 0,
+        lease_owner: None,
+        lease_until: None,
+        last_fetch_at: None,
+        last_success_at: None,
+        last_error: None,
+        state: MailboxState::Ok,
+        backlog: 0,
+        created_at: t0(),
+        updated_at: t0(),
+    };
+    let a = store.insert_mailbox(new.clone()).await.unwrap();
+    let b = store.insert_mailbox(MailboxRecord { address: "sales@example.com".into(), ..new.clone() }).await.unwrap();
+    assert_ne!(a.id, b.id);
+    assert_eq!(store.mailbox(a.id).await.unwrap().unwrap(), a);
+    assert_eq!(store.list_mailboxes().await.unwrap().iter().map(|m| m.id).collect::<Vec<_>>(), [a.id, b.id]);
+
+    // Settings change; the cursor and lease are not touched by it.
+    let mut changed = a.clone();
+    changed.department_id = other.id;
+    changed.after_import = AfterImportKind::Move;
+    changed.move_folder = Some("Done".into());
+    changed.starttls = true;
+    changed.updated_at = t0() + Duration::minutes(1);
+    changed.last_uid = 99;
+    store.update_mailbox(&changed).await.unwrap();
+    let got = store.mailbox(a.id).await.unwrap().unwrap();
+    assert_eq!(
+        (got.department_id, got.move_folder.as_deref(), got.starttls, got.last_uid),
+        (other.id, Some("Done"), true, 0)
+    );
+    assert_eq!(got.updated_at, t0() + Duration::minutes(1));
+    assert!(matches!(
+        store.update_mailbox(&MailboxRecord { id: MailboxId(999), ..changed }).await,
+        Err(StoreError::NotFound)
+    ));
+
+    // One lease holder at a time; renewing, expiry, release.
+    let now = t0();
+    let until = now + Duration::seconds(60);
+    assert!(store.take_mailbox_lease(a.id, "one", now, until).await.unwrap());
+    assert!(!store.take_mailbox_lease(a.id, "two", now + Duration::seconds(10), until).await.unwrap());
+    assert!(
+        store
+            .take_mailbox_lease(a.id, "one", now + Duration::seconds(10), until + Duration::seconds(10))
+            .await
+            .unwrap()
+    );
+    // Two takers at once: exactly one wins.
+    let (x, y) = tokio::join!(
+        store.take_mailbox_lease(b.id, "one", now, until),
+        store.take_mailbox_lease(b.id, "two", now, until)
+    );
+    assert!(x.unwrap() ^ y.unwrap());
+    // Only the holder saves progress.
+    let progress = MailboxProgress {
+        uid_validity: 7,
+        last_uid: 42,
+        fetched_at: now + Duration::seconds(5),
+        succeeded: true,
+        error: None,
+        state: MailboxState::Ok,
+        backlog: 3,
+    };
+    assert!(store.save_mailbox_progress(a.id, "one", progress.clone()).await.unwrap());
+    assert!(
+        !store.save_mailbox_progress(a.id, "two", MailboxProgress { last_uid: 1, ..progress.clone() }).await.unwrap()
+    );
+    let got = store.mailbox(a.id).await.unwrap().unwrap();
+    assert_eq!((got.uid_validity, got.last_uid, got.backlog), (7, 42, 3));
+    assert_eq!(got.last_success_at, Some(now + Duration::seconds(5)));
+    assert_eq!(got.lease_owner.as_deref(), Some("one"));
+    // A failure keeps the last success and records why.
+    let failed = MailboxProgress {
+        fetched_at: now + Duration::seconds(30),
+        succeeded: false,
+        error: Some("timed out".into()),
+        state: MailboxState::Error,
+        ..progress
+    };
+    assert!(store.save_mailbox_progress(a.id, "one", failed).await.unwrap());
+    let got = store.mailbox(a.id).await.unwrap().unwrap();
+    assert_eq!((got.state, got.last_error.as_deref()), (MailboxState::Error, Some("timed out")));
+    assert_eq!(
+        (got.last_success_at, got.last_fetch_at),
+        (Some(now + Duration::seconds(5)), Some(now + Duration::seconds(30)))
+    );
+    // Expired: another may take it, and the first can no longer save.
+    let later = until + Duration::seconds(11);
+    assert!(store.take_mailbox_lease(a.id, "two", later, later + Duration::seconds(60)).await.unwrap());
+    assert!(
+        !store
+            .save_mailbox_progress(
+                a.id,
+                "one",
+                MailboxProgress {
+                    uid_validity: 7,
+                    last_uid: 50,
+                    fetched_at: later,
+                    succeeded: true,
+                    error: None,
+                    state: MailboxState::Ok,
+                    backlog: 0,
+                }
+            )
+            .await
+            .unwrap()
+    );
+    // Released: free for anyone; releasing a lease one does not hold changes nothing.
+    store.release_mailbox_lease(a.id, "one").await.unwrap();
+    assert_eq!(store.mailbox(a.id).await.unwrap().unwrap().lease_owner.as_deref(), Some("two"));
+    store.release_mailbox_lease(a.id, "two").await.unwrap();
+    assert!(store.take_mailbox_lease(a.id, "one", later, later + Duration::seconds(60)).await.unwrap());
+    // An inactive mailbox is not leased.
+    let mut off = store.mailbox(b.id).await.unwrap().unwrap();
+    off.active = false;
+    store.update_mailbox(&off).await.unwrap();
+    store.release_mailbox_lease(b.id, "one").await.unwrap();
+    store.release_mailbox_lease(b.id, "two").await.unwrap();
+    assert!(!store.take_mailbox_lease(b.id, "one", later, later + Duration::seconds(60)).await.unwrap());
+
+    store.delete_mailbox(b.id).await.unwrap();
+    assert!(store.mailbox(b.id).await.unwrap().is_none());
+    assert!(matches!(store.delete_mailbox(b.id).await, Err(StoreError::NotFound)));
 }

@@ -278,7 +278,12 @@ impl Desk {
                 return Ok(Some(d.id));
             }
         }
-        Ok(None)
+        // Fetched from a mailbox: its department, when no address matched.
+        let mailbox = match record.mailbox_id {
+            Some(id) => self.store.mailbox(tessera_core::ids::MailboxId(id)).await?,
+            None => None,
+        };
+        Ok(mailbox.map(|m| m.department_id))
     }
 
     /// The sender as a customer, created without a password if unknown.

@@ -8,6 +8,7 @@
 
 mod feed;
 mod mail;
+mod mailboxes;
 mod permissions;
 mod sessions;
 mod sign_in;

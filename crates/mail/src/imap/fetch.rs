@@ -49,6 +49,9 @@ pub struct Batch {
     /// True when more new messages wait beyond this batch: fetch again
     /// without waiting.
     pub more: bool,
+    /// How many new messages the server holds after the cursor, this
+    /// batch's included: what an admin sees as the mailbox's backlog.
+    pub waiting: usize,
     /// The cursor to save once every message of this batch is stored.
     pub cursor: Cursor,
 }
@@ -99,6 +102,7 @@ impl MailboxClient {
             restarted,
             messages: Vec::new(),
             more: false,
+            waiting: 0,
             cursor: Cursor { uid_validity: selected.uid_validity, last_uid: after },
         };
         // Nothing was added since `after`: skip the search. This also avoids
@@ -120,6 +124,7 @@ impl MailboxClient {
         // 6.4.8): keep only UIDs really above the cursor.
         let mut uids: Vec<u32> = found.into_iter().filter(|uid| *uid > after).collect();
         uids.sort_unstable();
+        batch.waiting = uids.len();
         batch.more = uids.len() > batch_size;
         uids.truncate(batch_size);
         if uids.len() > 1 {

@@ -7,6 +7,7 @@ pub mod dto;
 mod errors_doc;
 pub mod integrations;
 pub mod mail;
+pub mod mailboxes;
 pub mod messages;
 pub mod people;
 pub mod search;
@@ -77,6 +78,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(mail::get_inbound))
         .routes(routes!(mail::raw_inbound))
         .routes(routes!(mail::process_inbound))
+        .routes(routes!(mailboxes::list_mailboxes, mailboxes::create_mailbox))
+        .routes(routes!(mailboxes::get_mailbox, mailboxes::update_mailbox, mailboxes::delete_mailbox))
         .routes(routes!(at::get_attachment))
         .routes(routes!(at::download))
         .routes(routes!(p::list_users, p::create_user))

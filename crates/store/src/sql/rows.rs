@@ -846,3 +846,121 @@ pub fn inbound_from_row(r: &dyn SqlRow) -> StoreResult<crate::InboundRecord> {
         processed_at: r.ts_opt(14)?,
     })
 }
+
+/// The columns of a mailbox, in [`mailbox_from_row`]'s order.
+pub const MAILBOX_SELECT: &str = "id, department_id, address, imap_url, starttls, username, auth_kind, secret, \
+     folder, after_import, move_folder, active, uid_validity, last_uid, lease_owner, lease_until, last_fetch_at, \
+     last_success_at, last_error, state, backlog, created_at, updated_at";
+
+/// The settings columns of a mailbox, in [`mailbox_settings`]' order: what
+/// creating one writes (with the times) and what an admin's change saves.
+pub const MAILBOX_SETTINGS: [&str; 13] = [
+    "department_id",
+    "address",
+    "imap_url",
+    "starttls",
+    "username",
+    "auth_kind",
+    "secret",
+    "folder",
+    "after_import",
+    "move_folder",
+    "active",
+    "state",
+    "last_error",
+];
+
+/// `INSERT INTO mailboxes (settings…, created_at, updated_at) VALUES (?…)`,
+/// SQLite-style placeholders.
+pub static MAILBOX_INSERT: LazyLock<String> = LazyLock::new(|| {
+    let n = MAILBOX_SETTINGS.len() + 2;
+    format!(
+        "INSERT INTO mailboxes ({}, created_at, updated_at) VALUES ({})",
+        MAILBOX_SETTINGS.join(", "),
+        vec!["?"; n].join(", ")
+    )
+});
+
+/// `UPDATE mailboxes SET settings…, updated_at = ? WHERE id = ?`,
+/// SQLite-style placeholders.
+pub static MAILBOX_UPDATE: LazyLock<String> = LazyLock::new(|| {
+    let sets: Vec<String> = MAILBOX_SETTINGS.iter().map(|c| format!("{c} = ?")).collect();
+    format!("UPDATE mailboxes SET {}, updated_at = ? WHERE id = ?", sets.join(", "))
+});
+
+/// Takes or renews a lease: `owner, until, id, now, owner`.
+pub const MAILBOX_TAKE_LEASE: &str = "UPDATE mailboxes SET lease_owner = ?, lease_until = ? WHERE id = ? AND active = 1 \
+     AND (lease_owner IS NULL OR lease_until IS NULL OR lease_until < ? OR lease_owner = ?)";
+
+/// Gives a lease up: `id, owner`.
+pub const MAILBOX_RELEASE_LEASE: &str =
+    "UPDATE mailboxes SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?";
+
+/// Saves a round's progress: `uid_validity, last_uid, fetched_at,
+/// success_at (NULL keeps the stored one), error, state, backlog, id, owner`.
+pub const MAILBOX_SAVE_PROGRESS: &str = "UPDATE mailboxes SET uid_validity = ?, last_uid = ?, last_fetch_at = ?, \
+     last_success_at = COALESCE(?, last_success_at), last_error = ?, state = ?, backlog = ? \
+     WHERE id = ? AND lease_owner = ?";
+
+/// A mailbox's settings in [`MAILBOX_SETTINGS`] order.
+pub fn mailbox_settings(m: &crate::MailboxRecord) -> Vec<Value> {
+    vec![
+        Value::Int(m.department_id.0),
+        Value::Text(m.address.clone()),
+        Value::Text(m.imap_url.clone()),
+        Value::flag(m.starttls),
+        Value::Text(m.username.clone()),
+        Value::Text(m.auth_kind.as_str().into()),
+        Value::Text(m.secret.clone()),
+        Value::Text(m.folder.clone()),
+        Value::Text(m.after_import.as_str().into()),
+        Value::text_opt(m.move_folder.clone()),
+        Value::flag(m.active),
+        Value::Text(m.state.as_str().into()),
+        Value::text_opt(m.last_error.clone()),
+    ]
+}
+
+/// A round's progress as [`MAILBOX_SAVE_PROGRESS`] binds it.
+pub fn mailbox_progress_values(id: MailboxId, owner: &str, p: &crate::MailboxProgress) -> Vec<Value> {
+    vec![
+        Value::Int(p.uid_validity),
+        Value::Int(p.last_uid),
+        Value::Int(ms(p.fetched_at)),
+        if p.succeeded { Value::Int(ms(p.fetched_at)) } else { Value::Null },
+        Value::text_opt(p.error.clone()),
+        Value::Text(p.state.as_str().into()),
+        Value::Int(p.backlog),
+        Value::Int(id.0),
+        Value::Text(owner.into()),
+    ]
+}
+
+/// A mailbox from a row of [`MAILBOX_SELECT`].
+pub fn mailbox_from_row(r: &dyn SqlRow) -> StoreResult<crate::MailboxRecord> {
+    Ok(crate::MailboxRecord {
+        id: MailboxId(r.int(0)?),
+        department_id: DepartmentId(r.int(1)?),
+        address: r.text(2)?,
+        imap_url: r.text(3)?,
+        starttls: r.flag(4)?,
+        username: r.text(5)?,
+        auth_kind: r.parsed(6, crate::MailboxAuthKind::parse)?,
+        secret: r.text(7)?,
+        folder: r.text(8)?,
+        after_import: r.parsed(9, crate::AfterImportKind::parse)?,
+        move_folder: r.text_opt(10)?,
+        active: r.flag(11)?,
+        uid_validity: r.int(12)?,
+        last_uid: r.int(13)?,
+        lease_owner: r.text_opt(14)?,
+        lease_until: r.ts_opt(15)?,
+        last_fetch_at: r.ts_opt(16)?,
+        last_success_at: r.ts_opt(17)?,
+        last_error: r.text_opt(18)?,
+        state: r.parsed(19, crate::MailboxState::parse)?,
+        backlog: r.int(20)?,
+        created_at: r.ts(21)?,
+        updated_at: r.ts(22)?,
+    })
+}

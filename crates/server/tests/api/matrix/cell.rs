@@ -115,6 +115,16 @@ impl<'a> Cell<'a> {
                 .expect(201)
                 .id()
                 .to_string(),
+            "fresh_mailbox" => admin
+                .post(
+                    "/mailboxes",
+                    json!({"department_id": fx.values["billing"].parse::<i64>().unwrap(), "address": "fresh@example.test",
+                           "imap_url": "imap://127.0.0.1:1", "username": "fresh", "password": "fresh", "active": false}),
+                )
+                .await
+                .expect(201)
+                .id()
+                .to_string(),
             "fresh_hook" => admin
                 .post(
                     "/hooks",

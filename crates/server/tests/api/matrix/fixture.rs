@@ -188,6 +188,15 @@ impl Fixture {
             .await
             .expect(201)
             .id();
+        let mailbox = admin
+            .post(
+                "/mailboxes",
+                json!({"department_id": w.billing, "address": "matrix@example.test", "imap_url": "imap://127.0.0.1:1",
+                       "username": "matrix", "password": "matrix", "active": false}),
+            )
+            .await
+            .expect(201)
+            .id();
         let inbound =
             admin.post_raw("/mail/inbound", "message/rfc822", b"not a message".to_vec()).await.expect(202).id();
         let page = reqwest::get(format!("{}/sign-in", w.server.base)).await.unwrap().text().await.unwrap();
@@ -221,6 +230,7 @@ impl Fixture {
             ("hook", hook.to_string()),
             ("sla", sla.to_string()),
             ("inbound", inbound.to_string()),
+            ("mailbox", mailbox.to_string()),
             ("receiver", hook_url),
             ("marker", MARKER.to_string()),
             ("static_hash", static_hash.to_string()),

@@ -31,8 +31,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::imap::{Auth, MailboxConfig};
 use async_imap::{Client, Session};
-use tessera_mail::imap::{Auth, MailboxConfig};
+use futures_util::TryStreamExt as _;
 use tokio::net::TcpStream;
 
 /// The password user.
@@ -306,6 +307,39 @@ impl Dovecot {
         let mut s = self.session().await;
         s.append(folder, None, None, raw).await.expect("append");
         s.logout().await.expect("logout");
+    }
+
+    /// Creates `folder` for the password user.
+    pub async fn create(&self, folder: &str) {
+        let mut s = self.session().await;
+        s.create(folder).await.expect("create");
+        s.logout().await.expect("logout");
+    }
+
+    /// Reads every message of `folder` as a mail program would, so they
+    /// are all `\Seen`.
+    pub async fn read_all(&self, folder: &str) {
+        let mut s = self.session().await;
+        s.select(folder).await.expect("select");
+        let _: Vec<_> = s.fetch("1:*", "BODY[]").await.expect("fetch").try_collect().await.expect("fetch");
+        s.logout().await.expect("logout");
+    }
+
+    /// Deletes and creates `folder` again: its UIDVALIDITY changes (an
+    /// admin restoring a folder, a server rebuilding its index).
+    pub async fn recreate(&self, folder: &str) {
+        let mut s = self.session().await;
+        s.delete(folder).await.expect("delete");
+        s.create(folder).await.expect("create");
+        s.logout().await.expect("logout");
+    }
+
+    /// How many messages `folder` holds now.
+    pub async fn count(&self, folder: &str) -> u32 {
+        let mut s = self.session().await;
+        let m = s.examine(folder).await.expect("examine");
+        s.logout().await.expect("logout");
+        m.exists
     }
 }
 

@@ -1,0 +1,7 @@
+//! Test support shared by every crate that tests mail against real
+//! servers (behind the `testing` feature): one Dovecot harness, used by
+//! this crate's IMAP tests and by the server's mailbox tests.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+pub mod dovecot;
