@@ -8,7 +8,7 @@ It starts everything itself on a fresh data folder: `tessera serve` on a free
 127.0.0.1 port, an admin and their token (`tessera user create`, `tessera token
 create`), one department with an address. It generates a corpus of --messages
 messages from --senders customers (deterministic for a --seed): about 40% start
-a conversation, the rest answer an earlier message of one by In-Reply-To and
+a conversation (--reply-share 0.6), the rest answer an earlier message of one by In-Reply-To and
 References (a fifth of them by References alone, as Outlook does), quoting it;
 1-20 KB of text in English, Turkish, Chinese, Russian and German (UTF-8, and
 KOI8-R, windows-1254, GB18030 for some), subjects as RFC 2047 encoded-words or
@@ -252,7 +252,7 @@ def build(rng, i, run, sender, conv, parent_msg, lang, subject, ref):
     return mid, text, head + body
 
 
-def generate(n, senders_n, seed, lag, run):
+def generate(n, senders_n, seed, lag, run, reply_share=0.6):
     rng = random.Random(seed)
     langs, weights = zip(*LANGS)
     senders = []
@@ -267,7 +267,7 @@ def generate(n, senders_n, seed, lag, run):
         # Conversations whose last message is at least `lag` earlier can be
         # answered; replies go mostly to recent conversations.
         conv = None
-        if i >= lag and rng.random() < 0.6:
+        if i >= lag and rng.random() < reply_share:
             # one of the 3,000 newest conversations, not answered too recently
             for _ in range(20):
                 c = convs[rng.randrange(max(0, len(convs) - 3000), len(convs))]
@@ -601,6 +601,8 @@ def main():
     p.add_argument("--messages", type=int, default=20000, help="the corpus: messages in all")
     p.add_argument("--senders", type=int, default=3000)
     p.add_argument("--seed", type=int, default=16)
+    p.add_argument("--reply-share", type=float, default=0.6,
+                   help="the share of messages that answer an earlier one (the rest open conversations)")
     p.add_argument("--lag", type=int, default=100,
                    help="a reply answers a message at least this many earlier")
     p.add_argument("--http-concurrency", default="1,8,32")
@@ -624,7 +626,7 @@ def main():
 
     run = f"{int(time.time()):x}"
     t = time.perf_counter()
-    msgs, conversations = generate(args.messages, args.senders, args.seed, args.lag, run)
+    msgs, conversations = generate(args.messages, args.senders, args.seed, args.lag, run, args.reply_share)
     gen_s = time.perf_counter() - t
     sizes = sorted(len(m.raw) for m in msgs)
     replies = sum(1 for m in msgs if m.parent is not None)
