@@ -15,19 +15,23 @@
 #   cold-start  start to ready on a data folder of $COLD_TICKETS generated tickets
 #   million     views and search on 1,000,000 generated tickets and 5,000,000
 #               messages (bench/generate.py, bench/views.py, bench/search.py)
+#   mail        e-mail in: $MAIL_MESSAGES generated messages through
+#               POST /api/v1/mail/inbound and `tessera mail ingest`
+#               (bench/mail_ingest.py; a fresh data folder, a few minutes)
 #
 # Needs root on Debian 12 for RT and PostgreSQL (apt-get), python3, and about
 # 10 GB free under $WORK. Every server listens on 127.0.0.1 only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SECTIONS=${SECTIONS:-"harness engines cold-start million"}
+SECTIONS=${SECTIONS:-"harness engines cold-start million mail"}
 OUT=${OUT:-bench/results/$(date -u +%Y-%m-%dT%H%MZ)}
 WORK=${WORK:-/tmp/tessera-bench-all}
 TICKETS=${TICKETS:-10000}
 RT_TICKETS=${RT_TICKETS:-10000}
 COLD_TICKETS=${COLD_TICKETS:-100000}
 MILLION=${MILLION:-1000000}
+MAIL_MESSAGES=${MAIL_MESSAGES:-20000}
 TESSERA=target/release/tessera
 BENCH=target/release/tessera-bench
 
@@ -136,6 +140,12 @@ if has million; then
   wait "$server" 2>/dev/null || true
   trap - EXIT
   cat "$OUT/million-views.md" "$OUT/million-search.md"
+fi
+
+if has mail; then
+  log "e-mail in: $MAIL_MESSAGES messages through the HTTP endpoint and the pipe"
+  python3 bench/mail_ingest.py --tessera "$TESSERA" --messages "$MAIL_MESSAGES" >"$OUT/mail.md"
+  cat "$OUT/mail.md"
 fi
 
 log "results in $OUT"
