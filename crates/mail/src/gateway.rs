@@ -61,6 +61,25 @@ pub async fn apply_stored(desk: &Desk, id: InboundId, reading: &Reading) -> Resu
     apply_raw(desk, id, &raw, reading).await
 }
 
+/// Processes a message again at an admin's (`actor`'s) request, once the
+/// cause of its quarantine is fixed: a quarantined or still stored message
+/// is parsed and applied anew; one that already became something is left
+/// as it is. Answers the row as it ends and whether it was processed.
+pub async fn process_again(
+    desk: &Desk,
+    actor: &Actor,
+    id: InboundId,
+    reading: &Reading,
+) -> Result<(InboundRecord, bool), DeskError> {
+    // The desk checks the caller first: only admins reach the gateway's
+    // own rights.
+    let record = desk.inbound_mail(actor, id).await?;
+    if !record.state.is_open() {
+        return Ok((record, false));
+    }
+    Ok((apply_stored(desk, record.id, reading).await?, true))
+}
+
 async fn apply_raw(desk: &Desk, id: InboundId, raw: &[u8], reading: &Reading) -> Result<InboundRecord, DeskError> {
     let gateway = Actor::system();
     let options = ParseOptions { hint: reading.hint, loop_id: reading.loop_id.as_deref() };

@@ -125,11 +125,6 @@ pub async fn raw_inbound(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -
     responses((status = 200, body = InboundRecord), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 503, body = ErrorBody)))]
 pub async fn process_inbound(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -> ApiResult<Json<InboundRecord>> {
-    // Checks the caller first: only admins reach the gateway's own rights.
-    let record = s.desk.inbound_mail(&a, InboundId(id)).await?;
-    if !record.state.is_open() {
-        return Ok(Json(record));
-    }
-    let after = gateway::apply_stored(&s.desk, record.id, &Reading::default()).await.map_err(ApiError::from)?;
+    let (after, _) = gateway::process_again(&s.desk, &a, InboundId(id), &Reading::default()).await?;
     Ok(Json(after))
 }

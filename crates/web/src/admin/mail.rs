@@ -348,14 +348,9 @@ pub async fn process(
 ) -> Result<Response, WebError> {
     check_csrf(&s, &headers, form.get("_csrf"))?;
     require_admin(&s)?;
-    // The desk checks the caller first: only admins reach the gateway's
-    // own rights.
-    let record = state.desk.inbound_mail(&s.actor, InboundId(id)).await?;
-    if !record.state.is_open() {
-        return Ok(see_other(&format!("/admin/mail/{id}?done=unchanged")));
-    }
-    let after = gateway::apply_stored(&state.desk, record.id, &Reading::default()).await?;
-    Ok(see_other(&format!("/admin/mail/{id}?done={}", after.state.as_str())))
+    let (after, processed) = gateway::process_again(&state.desk, &s.actor, InboundId(id), &Reading::default()).await?;
+    let done = if processed { after.state.as_str() } else { "unchanged" };
+    Ok(see_other(&format!("/admin/mail/{id}?done={done}")))
 }
 
 #[cfg(test)]
