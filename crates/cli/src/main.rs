@@ -341,8 +341,8 @@ async fn mail_ingest(data_dir: &Path, to: Option<String>) -> i32 {
         eprintln!("tessera mail ingest: the message is larger than {limit} bytes");
         return DATA_ERROR;
     }
-    let desk = match open(data_dir).await {
-        Ok((_, desk)) => desk,
+    let (reading, desk) = match open(data_dir).await {
+        Ok((config, desk)) => (config.mail_reading(), desk),
         Err(e) => {
             eprintln!("tessera mail ingest: {e:#}");
             return TEMP_FAIL;
@@ -350,7 +350,7 @@ async fn mail_ingest(data_dir: &Path, to: Option<String>) -> i32 {
     };
     let from =
         tessera_desk::mail::Handover { source: tessera_store::MailSource::Pipe, mailbox_id: None, envelope_to: to };
-    match tessera_mail::gateway::take(&desk, raw, from, &tessera_mail::gateway::Reading::default()).await {
+    match tessera_mail::gateway::take(&desk, raw, from, &reading).await {
         Ok(record) => {
             eprintln!("tessera mail ingest: stored as inbound message {} ({})", record.id, record.state.as_str());
             STORED

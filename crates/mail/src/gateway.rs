@@ -35,6 +35,15 @@ pub struct Reading {
     pub loop_id: Option<String>,
 }
 
+impl Reading {
+    /// Reading for an installation in `language` (a code such as `tr`):
+    /// its legacy charsets are the fallback of mail that declares none or
+    /// a wrong one.
+    pub fn for_language(language: &str) -> Self {
+        Self { hint: LanguageHint::from_code(language), loop_id: None }
+    }
+}
+
 /// Takes a raw message from a source: stores it, then applies it. Answers
 /// the message's row as it ends up (stored, applied, quarantined, …). An
 /// `Ok` means the message is kept whatever happened after storing it.

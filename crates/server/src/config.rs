@@ -322,6 +322,13 @@ struct LimitsSection {
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
 impl Config {
+    /// How mail is read here: the installation language (`[server]
+    /// language`) decides the charset fallback of mail that declares none
+    /// or a wrong one (docs/email.md).
+    pub fn mail_reading(&self) -> tessera_mail::gateway::Reading {
+        tessera_mail::gateway::Reading::for_language(self.compat.language.code())
+    }
+
     /// Defaults for a data folder, without reading anything.
     pub fn defaults(data_dir: &Path) -> Self {
         Self {

@@ -179,7 +179,8 @@ pub async fn state_and_store(config: Config) -> Result<(AppState, Arc<dyn Store>
         doc.to_pretty_json().map_err(|e| StartError::Unsupported(format!("cannot render the API document: {e}")))?;
     let feed = tessera_desk::feed::Feed::start(desk.clone()).await;
     let web = tessera_web::WebState::new(desk.clone(), feed.clone(), config.public_url.clone())
-        .with_sse_keep_alive(config.timeouts().sse_keep_alive());
+        .with_sse_keep_alive(config.timeouts().sse_keep_alive())
+        .with_mail_reading(config.mail_reading());
     let compat = tessera_compat::CompatState::new(desk.clone(), config.compat.clone());
     let settings = WorkerSettings {
         retry_base: Duration::from_millis(h.retry_base_ms),
@@ -191,11 +192,11 @@ pub async fn state_and_store(config: Config) -> Result<(AppState, Arc<dyn Store>
     let webhooks = Arc::new(WebhookWorker::start(store.clone(), desk.clone(), client, settings));
     tokio::spawn(reindex_if_stale(store.clone()));
     // Mail a pipe stored but did not apply (stopped, or met an outage).
-    tessera_mail::gateway::spawn_catch_up(desk.clone(), tessera_mail::gateway::Reading::default());
+    tessera_mail::gateway::spawn_catch_up(desk.clone(), config.mail_reading());
     // The IMAP mailboxes admins set up.
     let mail_poller = Arc::new(tessera_mail::poller::MailPoller::start(
         desk.clone(),
-        tessera_mail::gateway::Reading::default(),
+        config.mail_reading(),
         tessera_mail::poller::PollerSettings {
             every: Duration::from_millis(config.mail_poll_ms),
             ..Default::default()

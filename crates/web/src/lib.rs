@@ -51,6 +51,9 @@ pub struct WebState {
     /// The longest pause of the live stream (`/agent/live`): keep-alives
     /// keep it within the server's idle timeout.
     pub sse_keep_alive: Duration,
+    /// How mail is read when an admin processes a message again (the
+    /// installation language as the charset fallback).
+    pub mail_reading: tessera_mail::gateway::Reading,
 }
 
 impl WebState {
@@ -65,7 +68,14 @@ impl WebState {
             live,
             public_url,
             sse_keep_alive: Duration::from_secs(15),
+            mail_reading: tessera_mail::gateway::Reading::default(),
         }
+    }
+
+    /// Sets how mail is read (see [`Self::mail_reading`]).
+    pub fn with_mail_reading(mut self, reading: tessera_mail::gateway::Reading) -> Self {
+        self.mail_reading = reading;
+        self
     }
 
     /// Sets the live stream's keep-alive interval (see [`Self::sse_keep_alive`]).

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tessera_core::ids::InboundId;
 use tessera_desk::mail::Handover;
-use tessera_mail::gateway::{self, Reading, TakeError};
+use tessera_mail::gateway::{self, TakeError};
 use tessera_store::{InboundRecord, InboundState, MailSource};
 use utoipa::{IntoParams, ToSchema};
 
@@ -72,7 +72,7 @@ pub async fn hand_in(
         return Err(ApiError::bad_request("empty_body", "send the raw message as the body"));
     }
     let from = Handover { source: MailSource::Http, mailbox_id: None, envelope_to: p.to };
-    match gateway::take(&s.desk, body.to_vec(), from, &Reading::default()).await {
+    match gateway::take(&s.desk, body.to_vec(), from, &s.config.mail_reading()).await {
         Ok(record) => Ok((StatusCode::ACCEPTED, Json(record))),
         Err(TakeError::Refused(e) | TakeError::NotStored(e)) => Err(e.into()),
     }
@@ -125,6 +125,6 @@ pub async fn raw_inbound(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -
     responses((status = 200, body = InboundRecord), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 503, body = ErrorBody)))]
 pub async fn process_inbound(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -> ApiResult<Json<InboundRecord>> {
-    let (after, _) = gateway::process_again(&s.desk, &a, InboundId(id), &Reading::default()).await?;
+    let (after, _) = gateway::process_again(&s.desk, &a, InboundId(id), &s.config.mail_reading()).await?;
     Ok(Json(after))
 }

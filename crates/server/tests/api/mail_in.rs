@@ -381,3 +381,22 @@ async fn a_flood_from_one_sender_is_refused_after_sixty_an_hour() {
             .await;
     assert_eq!(other["state"], "applied");
 }
+
+#[tokio::test]
+async fn an_undeclared_charset_is_read_in_the_installations_language() {
+    // A Turkish mail client that sends windows-1254 and says nothing of it.
+    let raw = |id: &str| {
+        let mut m = format!(
+            "From: Şule <sule@musteri.test>\r\nTo: destek@tessera.test\r\nMessage-ID: <{id}>\r\nSubject: Fatura\r\n\r\n"
+        )
+        .into_bytes();
+        // "Şifremi değiştiremiyorum" in windows-1254.
+        m.extend_from_slice(b"\xdeifremi de\xf0i\xfetiremiyorum");
+        m
+    };
+    let turkish = TestServer::start_with(|c| c.compat.language = tessera_core::lang::Lang::Tr).await;
+    let (admin, _) = desk_with_address(&turkish).await;
+    let r = hand_in(&admin, None, raw("w1@musteri.test")).await;
+    let m = messages(&admin, r["ticket_id"].as_i64().unwrap()).await;
+    assert!(m[0]["body"].as_str().unwrap().starts_with("Şifremi değiştiremiyorum"), "{m:?}");
+}

@@ -23,7 +23,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use tessera_core::ids::{InboundId, TicketId};
 use tessera_desk::DeskError;
-use tessera_mail::gateway::{self, Reading};
+use tessera_mail::gateway;
 use tessera_store::{InboundRecord, InboundState, MailSource};
 
 /// Messages per page of the list.
@@ -348,7 +348,7 @@ pub async fn process(
 ) -> Result<Response, WebError> {
     check_csrf(&s, &headers, form.get("_csrf"))?;
     require_admin(&s)?;
-    let (after, processed) = gateway::process_again(&state.desk, &s.actor, InboundId(id), &Reading::default()).await?;
+    let (after, processed) = gateway::process_again(&state.desk, &s.actor, InboundId(id), &state.mail_reading).await?;
     let done = if processed { after.state.as_str() } else { "unchanged" };
     Ok(see_other(&format!("/admin/mail/{id}?done={done}")))
 }
