@@ -50,6 +50,11 @@ pub struct Organization {
     pub external_id: Option<String>,
     /// Free-form notes for agents.
     pub notes: String,
+    /// Mail domains whose unknown senders join it when mail makes them
+    /// customers (`acme.com`), lower case. Set by admins only: it gives
+    /// reach.
+    #[serde(default)]
+    pub email_domains: Vec<String>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
 }

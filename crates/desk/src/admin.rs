@@ -334,11 +334,16 @@ impl Desk {
     pub async fn create_organization(&self, actor: &Actor, input: OrganizationInput) -> DeskResult<Organization> {
         require_staff(actor)?;
         let name = validate_name("name", input.name.as_deref().unwrap_or(""))?;
+        let email_domains = match &input.email_domains {
+            Some(d) => self.email_domains(actor, None, d).await?,
+            None => Vec::new(),
+        };
         let org = Organization {
             id: OrganizationId(0),
             name,
             external_id: input.external_id.flatten().as_deref().map(external_id).transpose()?,
             notes: text("notes", input.notes.as_deref().unwrap_or(""), 10_000)?,
+            email_domains,
             created_at: self.now(),
         };
         Ok(self.store.insert_organization(org).await?)
@@ -364,8 +369,60 @@ impl Desk {
         if let Some(n) = &input.notes {
             org.notes = text("notes", n, 10_000)?;
         }
+        if let Some(d) = &input.email_domains {
+            org.email_domains = self.email_domains(actor, Some(id), d).await?;
+        }
         self.store.update_organization(&org).await?;
         Ok(org)
+    }
+
+    /// Checks an organization's mail domains: admins only (a domain gives
+    /// its senders the organization), each a plain domain name, at most 20,
+    /// none another organization's.
+    async fn email_domains(
+        &self,
+        actor: &Actor,
+        org: Option<OrganizationId>,
+        domains: &[String],
+    ) -> DeskResult<Vec<String>> {
+        if !actor.is_admin() {
+            return Err(DeskError::forbidden_field("email_domains", "only admins change email_domains"));
+        }
+        if domains.len() > 20 {
+            return Err(DeskError::invalid("email_domains", "too_many", "at most 20 domains"));
+        }
+        let mut out: Vec<String> = Vec::new();
+        for d in domains {
+            let d = d.trim().trim_start_matches('@').to_lowercase();
+            let plain = !d.is_empty()
+                && d.len() <= 253
+                && d.contains('.')
+                && d.split('.').all(|l| {
+                    !l.is_empty() && !l.starts_with('-') && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+                });
+            if !plain {
+                return Err(DeskError::invalid(
+                    "email_domains",
+                    "invalid_value",
+                    format!("{d:?} is not a domain name"),
+                ));
+            }
+            if !out.contains(&d) {
+                out.push(d);
+            }
+        }
+        for other in self.store.list_organizations().await? {
+            if Some(other.id) != org
+                && let Some(taken) = other.email_domains.iter().find(|d| out.contains(d))
+            {
+                return Err(DeskError::invalid(
+                    "email_domains",
+                    "taken",
+                    format!("{taken} belongs to the organization {}", other.name),
+                ));
+            }
+        }
+        Ok(out)
     }
 
     // ---- departments ----------------------------------------------------------------------

@@ -361,6 +361,10 @@ pub struct OrganizationInput {
     /// Notes.
     #[serde(default)]
     pub notes: Option<String>,
+    /// Admins: the mail domains whose unknown senders join it
+    /// (`["acme.com"]`; none by default).
+    #[serde(default)]
+    pub email_domains: Option<Vec<String>>,
 }
 
 /// Creating or changing a department.

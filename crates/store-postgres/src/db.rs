@@ -36,6 +36,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "rate_limit_last", include_str!("../migrations/0006_rate_limit_last.sql")),
     (7, "mail", include_str!("../migrations/0007_mail.sql")),
     (8, "mailboxes", include_str!("../migrations/0008_mailboxes.sql")),
+    (9, "organization_domains", include_str!("../migrations/0009_organization_domains.sql")),
 ];
 
 /// Parses a connection URL (`postgres://user@host:port/db`), without

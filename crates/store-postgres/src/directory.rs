@@ -87,11 +87,13 @@ impl DirectoryStore for PgStore {
     }
 
     async fn insert_organization(&self, mut o: Organization) -> StoreResult<Organization> {
+        let domains = to_json(&o.email_domains)?;
         transaction!(self, |tx| {
             let row = query_one(
                 tx,
-                "INSERT INTO organizations (name, external_id, notes, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-                &[&o.name, &o.external_id, &o.notes, &ms(o.created_at)],
+                "INSERT INTO organizations (name, external_id, notes, created_at, email_domains) \
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                &[&o.name, &o.external_id, &o.notes, &ms(o.created_at), &domains],
             )
             .await?;
             o.id = OrganizationId(new_id(&row)?);
@@ -100,11 +102,12 @@ impl DirectoryStore for PgStore {
     }
 
     async fn update_organization(&self, o: &Organization) -> StoreResult<()> {
+        let domains = to_json(&o.email_domains)?;
         transaction!(self, |tx| {
             let n = execute(
                 tx,
-                "UPDATE organizations SET name = $1, external_id = $2, notes = $3 WHERE id = $4",
-                &[&o.name, &o.external_id, &o.notes, &o.id.0],
+                "UPDATE organizations SET name = $1, external_id = $2, notes = $3, email_domains = $5 WHERE id = $4",
+                &[&o.name, &o.external_id, &o.notes, &o.id.0, &domains],
             )
             .await?;
             one_row(n)

@@ -105,10 +105,10 @@ impl DirectoryStore for SqliteStore {
     async fn insert_organization(&self, mut o: Organization) -> StoreResult<Organization> {
         self.write(move |conn| {
             conn.prepare_cached(
-                "INSERT INTO organizations (name, external_id, notes, created_at) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO organizations (name, external_id, notes, created_at, email_domains) VALUES (?1, ?2, ?3, ?4, ?5)",
             )
             .db()?
-            .execute(params![o.name, o.external_id, o.notes, ms(o.created_at)])
+            .execute(params![o.name, o.external_id, o.notes, ms(o.created_at), to_json(&o.email_domains)?])
             .db()?;
             o.id = OrganizationId(conn.last_insert_rowid());
             Ok(o)
@@ -120,9 +120,11 @@ impl DirectoryStore for SqliteStore {
         let o = org.clone();
         self.write(move |conn| {
             let n = conn
-                .prepare_cached("UPDATE organizations SET name = ?1, external_id = ?2, notes = ?3 WHERE id = ?4")
+                .prepare_cached(
+                    "UPDATE organizations SET name = ?1, external_id = ?2, notes = ?3, email_domains = ?5 WHERE id = ?4",
+                )
                 .db()?
-                .execute(params![o.name, o.external_id, o.notes, o.id.0])
+                .execute(params![o.name, o.external_id, o.notes, o.id.0, to_json(&o.email_domains)?])
                 .db()?;
             one_row(n)
         })

@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (11, "rate_limit_last", include_str!("../migrations/0011_rate_limit_last.sql")),
     (12, "mail", include_str!("../migrations/0012_mail.sql")),
     (13, "mailboxes", include_str!("../migrations/0013_mailboxes.sql")),
+    (14, "organization_domains", include_str!("../migrations/0014_organization_domains.sql")),
 ];
 
 /// Applies the migrations `conn` has not seen yet; answers how many ran.

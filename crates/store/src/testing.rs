@@ -439,6 +439,7 @@ pub async fn scopes_and_filters_select_the_right_tickets(store: Arc<dyn Store>) 
             name: "Org".into(),
             external_id: None,
             notes: String::new(),
+            email_domains: vec![],
             created_at: t0(),
         })
         .await

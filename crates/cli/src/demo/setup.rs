@@ -276,6 +276,7 @@ pub(super) async fn ensure_organizations(
                 name: Some(spec.name.clone()),
                 external_id: Some(Some(spec.external_id.clone())),
                 notes: Some(spec.notes.clone()),
+                email_domains: None,
             };
             report.orgs_created += 1;
             desk.create_organization(admin, input)

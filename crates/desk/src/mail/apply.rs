@@ -297,7 +297,18 @@ impl Desk {
             .map(str::to_string)
             .unwrap_or_else(|| address.as_str().split('@').next().unwrap_or("customer").to_string());
         let name: String = name.chars().take(200).collect();
-        let input = crate::inputs::CreateUser::new(address.clone(), &name, Role::Customer);
+        let domain = address.as_str().rsplit('@').next().unwrap_or_default().to_lowercase();
+        let organization_id = self
+            .store
+            .list_organizations()
+            .await?
+            .into_iter()
+            .find(|o| o.email_domains.contains(&domain))
+            .map(|o| o.id);
+        let input = crate::inputs::CreateUser {
+            organization_id,
+            ..crate::inputs::CreateUser::new(address.clone(), &name, Role::Customer)
+        };
         match self.create_user_unchecked(input).await {
             Ok(v) => Ok(v.user),
             // Created meanwhile (another message from them).

@@ -400,3 +400,39 @@ async fn an_undeclared_charset_is_read_in_the_installations_language() {
     let m = messages(&admin, r["ticket_id"].as_i64().unwrap()).await;
     assert!(m[0]["body"].as_str().unwrap().starts_with("Şifremi değiştiremiyorum"), "{m:?}");
 }
+
+#[tokio::test]
+async fn an_unknown_sender_joins_the_organization_of_their_mail_domain() {
+    let server = TestServer::start().await;
+    let (admin, _) = desk_with_address(&server).await;
+    let acme = admin
+        .post("/organizations", json!({"name": "Acme", "email_domains": ["Acme.test", "@acme.example"]}))
+        .await
+        .expect(201)
+        .body;
+    assert_eq!(acme["email_domains"], json!(["acme.test", "acme.example"]));
+    // A domain belongs to one organization; an agent may not give one out.
+    let taken =
+        admin.post("/organizations", json!({"name": "Other", "email_domains": ["acme.test"]})).await.expect(422);
+    assert_eq!(taken.field(), "email_domains");
+    admin.post("/organizations", json!({"name": "Bad", "email_domains": ["not a domain"]})).await.expect(422);
+    let (_, agent) = admin.make_user(&server, "agent", "ayse@tessera.test", "Ayşe").await;
+    agent.patch(&format!("/organizations/{}", acme["id"]), json!({"email_domains": ["evil.test"]})).await.expect(403);
+
+    let r = hand_in(
+        &admin,
+        None,
+        mail("New Person <new.person@acme.test>", "destek@tessera.test", "o1@acme.test", "Merhaba", &[], "Merhaba"),
+    )
+    .await;
+    let t = admin.get(&format!("/tickets/{}", r["ticket_id"])).await.body;
+    assert_eq!(t["organization_id"], acme["id"]);
+    let r = hand_in(
+        &admin,
+        None,
+        mail("someone@elsewhere.test", "destek@tessera.test", "o2@x.test", "Merhaba", &[], "Merhaba"),
+    )
+    .await;
+    let t = admin.get(&format!("/tickets/{}", r["ticket_id"])).await.body;
+    assert!(t["organization_id"].is_null());
+}

@@ -384,7 +384,7 @@ pub fn user_from_row(r: &dyn SqlRow) -> StoreResult<User> {
 }
 
 /// Columns of [`organization_from_row`].
-pub const ORGANIZATION_SELECT: &str = "id, name, external_id, notes, created_at";
+pub const ORGANIZATION_SELECT: &str = "id, name, external_id, notes, created_at, email_domains";
 
 /// Reads an organization.
 pub fn organization_from_row(r: &dyn SqlRow) -> StoreResult<Organization> {
@@ -393,6 +393,7 @@ pub fn organization_from_row(r: &dyn SqlRow) -> StoreResult<Organization> {
         name: r.text(1)?,
         external_id: r.text_opt(2)?,
         notes: r.text(3)?,
+        email_domains: r.json(5)?,
         created_at: r.ts(4)?,
     })
 }

@@ -44,6 +44,8 @@ impl OrganizationValues {
             name: Some(self.name.clone()),
             external_id: Some((!ext.is_empty()).then(|| ext.to_string())),
             notes: Some(self.notes.clone()),
+            // Mail domains are set through the API for now (admins).
+            email_domains: None,
         }
     }
 }
