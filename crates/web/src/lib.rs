@@ -200,5 +200,7 @@ mod tests {
         let _: Router<WebState> = routes().into_iter().fold(Router::new(), |router, r| router.route(r.path, r.handler));
         assert!(unique.contains(&("POST".to_string(), "/tickets/{number}/reply")));
         assert!(unique.contains(&("GET".to_string(), "/admin/sla/{id}")));
+        assert!(unique.contains(&("GET".to_string(), "/admin/mailboxes/new")));
+        assert!(unique.contains(&("POST".to_string(), "/admin/mailboxes/{id}/delete")));
     }
 }

@@ -35,4 +35,5 @@ mod support;
 mod views;
 mod web;
 mod web_mail;
+mod web_mailboxes;
 mod web_search;

@@ -1,6 +1,6 @@
 //! The admin settings (`/admin`): departments, users, organizations,
 //! custom fields, statuses, API tokens, SLA policies, webhooks, validation
-//! hooks and panels, and the mail that came in — a module each;
+//! hooks and panels, the mail that came in and the IMAP mailboxes — a module each;
 //! `common.rs` holds what they share and `integrations.rs` what the
 //! webhook and hook screens share.
 //!
@@ -16,6 +16,7 @@ pub mod fields;
 pub mod hooks;
 pub mod integrations;
 pub mod mail;
+pub mod mailboxes;
 pub mod organizations;
 pub mod sla;
 pub mod statuses;
@@ -77,6 +78,12 @@ pub fn routes() -> Vec<crate::Route> {
         crate::get("/admin/mail/{id}", mail::inbound),
         crate::get("/admin/mail/{id}/raw", mail::raw),
         crate::post("/admin/mail/{id}/process", mail::process),
+        crate::get("/admin/mailboxes", mailboxes::mailboxes),
+        crate::get("/admin/mailboxes/new", mailboxes::new_page),
+        crate::post("/admin/mailboxes/new", mailboxes::create),
+        crate::get("/admin/mailboxes/{id}", mailboxes::mailbox),
+        crate::post("/admin/mailboxes/{id}", mailboxes::update),
+        crate::post("/admin/mailboxes/{id}/delete", mailboxes::delete),
     ]
 }
 
