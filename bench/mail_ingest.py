@@ -62,31 +62,22 @@ import sys
 import tempfile
 import threading
 import time
+
 from email.header import Header
+
+from generate import WORDS as GENERATOR_WORDS  # bench/generate.py: the same vocabulary
 
 DEPT_ADDRESS = "support@bench-mail.example"
 
-WORDS = {
-    "en": ("server down again invoice payment refund domain dns email backup restore ssl certificate "
-           "renewal login password reset upgrade plan disk space slow website error timeout database "
-           "migration transfer account billing charge card declined cancel order question please help "
-           "urgent thanks hello issue problem cannot access panel firewall port ticket reply").split(),
-    "tr": ("sunucu yine çöktü fatura ödeme iade alan adı dns eposta yedek geri yükleme ssl sertifika "
-           "yenileme giriş şifre sıfırlama yükseltme paket disk alanı yavaş site hata zaman aşımı "
-           "veritabanı taşıma hesap ücret kart reddedildi iptal sipariş soru lütfen yardım acil "
-           "teşekkürler merhaba sorun erişemiyorum panel güvenlik duvarı istanbul ışık ılık").split(),
-    "zh": ("服务器 又 宕机 发票 付款 退款 域名 解析 邮箱 备份 恢复 证书 续费 登录 密码 重置 升级 套餐 "
-           "磁盘 空间 网站 很慢 错误 超时 数据库 迁移 账户 扣费 银行卡 被拒 取消 订单 问题 请 帮忙 "
-           "紧急 谢谢 你好 无法 访问 面板 防火墙 端口").split(),
-    "ru": ("сервер снова упал счёт оплата возврат домен днс почта резервная копия восстановление "
-           "сертификат продление вход пароль сброс обновление тариф диск место медленно сайт ошибка "
-           "тайм-аут база данных перенос аккаунт списание карта отклонена отмена заказ вопрос "
-           "пожалуйста помогите срочно спасибо здравствуйте проблема нет доступа панель").split(),
+# The words of the ticket generator (bench/generate.py), and German for the
+# quoting clients that write "Am … schrieb …:".
+WORDS = dict(GENERATOR_WORDS)
+WORDS.update({
     "de": ("Server schon wieder ausgefallen Rechnung Zahlung Erstattung Domain Postfach Sicherung "
            "Wiederherstellung Zertifikat Verlängerung Anmeldung Passwort zurücksetzen Tarif Speicherplatz "
            "langsam Webseite Fehler Zeitüberschreitung Datenbank Umzug Konto Abbuchung Karte abgelehnt "
            "kündigen Bestellung Frage bitte Hilfe dringend danke Grüße Problem kein Zugriff").split(),
-}
+})
 NAMES = {
     "en": ["John Smith", "Mary Jones", "Alex Brown", "Sam Taylor", "Kate Wilson"],
     "tr": ["Ayşe Yılmaz", "Mehmet Demir", "Işıl Kaya", "İsmail Çelik", "Ömer Şahin"],
