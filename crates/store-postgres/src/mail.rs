@@ -129,6 +129,12 @@ impl MailStore for PgStore {
         })
     }
 
+    async fn inbound_of_ticket(&self, ticket: TicketId, limit: u32) -> StoreResult<Vec<InboundRecord>> {
+        let sql = format!("SELECT {INBOUND_SELECT} FROM inbound_messages WHERE ticket_id = $1 ORDER BY id LIMIT $2");
+        let c = self.client().await?;
+        all(query(&c, &sql, &[&ticket.0, &i64::from(limit)]).await?, inbound_from_row)
+    }
+
     async fn inbound_tally(&self) -> StoreResult<Vec<InboundTally>> {
         let c = self.client().await?;
         all(query(&c, TALLY_SQL, &[]).await?, tally_from_row)

@@ -145,6 +145,15 @@ impl MailStore for SqliteStore {
         .await
     }
 
+    async fn inbound_of_ticket(&self, ticket: TicketId, limit: u32) -> StoreResult<Vec<InboundRecord>> {
+        self.read(move |conn| {
+            let sql =
+                format!("SELECT {INBOUND_SELECT} FROM inbound_messages WHERE ticket_id = ?1 ORDER BY id LIMIT ?2");
+            collect(conn, &sql, params![ticket.0, limit], read(inbound_from_row))
+        })
+        .await
+    }
+
     async fn inbound_tally(&self) -> StoreResult<Vec<InboundTally>> {
         self.read(|conn| collect(conn, TALLY_SQL, [], read(tally_from_row))).await
     }

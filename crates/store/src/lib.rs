@@ -446,6 +446,12 @@ pub trait MailStore: Send + Sync + 'static {
     async fn settle_inbound(&self, id: tessera_core::ids::InboundId, settle: InboundSettle) -> StoreResult<()>;
     /// The tickets known by these Message-IDs (those found).
     async fn threads_of(&self, mail_ids: &[String]) -> StoreResult<Vec<(String, ThreadHit)>>;
+    /// The inbound messages about a ticket, oldest first (at most `limit`).
+    async fn inbound_of_ticket(
+        &self,
+        ticket: tessera_core::ids::TicketId,
+        limit: u32,
+    ) -> StoreResult<Vec<InboundRecord>>;
     /// How many inbound messages there are by source, state and threading
     /// rule (for the metrics).
     async fn inbound_tally(&self) -> StoreResult<Vec<InboundTally>>;

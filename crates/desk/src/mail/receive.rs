@@ -6,7 +6,7 @@
 
 use crate::{Desk, DeskError, DeskResult};
 use tessera_core::Actor;
-use tessera_core::ids::InboundId;
+use tessera_core::ids::{InboundId, TicketId};
 use tessera_store::{InboundRecord, InboundState, MailSource, NewInbound};
 
 /// The largest raw message taken in, in bytes: room for the API's largest
@@ -86,6 +86,18 @@ impl Desk {
             return Err(DeskError::forbidden("only admins see the mail that came in"));
         }
         Ok(self.store.list_inbound(state, before, limit.clamp(1, 200)).await?)
+    }
+
+    /// The machine-made mail about a ticket (auto-replies, bounces of mail
+    /// about it): small entries on its timeline for the agents, oldest
+    /// first. Staff who may see the ticket.
+    pub async fn automatic_mail_of(&self, actor: &Actor, ticket: TicketId) -> DeskResult<Vec<InboundRecord>> {
+        let _ = self.visible_ticket(actor, ticket).await?;
+        if !actor.is_staff() {
+            return Err(DeskError::forbidden("only agents see the mail about a ticket"));
+        }
+        let all = self.store.inbound_of_ticket(ticket, 200).await?;
+        Ok(all.into_iter().filter(|r| r.state == InboundState::Automatic).collect())
     }
 
     /// How many inbound messages there are by source, state and threading

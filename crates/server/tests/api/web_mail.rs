@@ -203,3 +203,27 @@ async fn agents_and_customers_are_refused_the_mail_pages() {
     assert_eq!(r.status, 303);
     assert!(r.location().unwrap().starts_with("/sign-in?next="));
 }
+
+#[tokio::test]
+async fn an_out_of_office_answer_is_a_small_entry_on_the_tickets_timeline() {
+    let w = World::new().await;
+    w.admin.patch(&format!("/departments/{}", w.billing), json!({"email": "fatura@tessera.test"})).await.expect(200);
+    let opened =
+        hand_in(&w.admin, mail("erin@example.org", "fatura@tessera.test", "t1@acme.test", "Fatura", "Fatura?")).await;
+    let ticket = opened["ticket_id"].as_i64().unwrap();
+    let version = w.admin.get(&format!("/tickets/{ticket}")).await.body["version"].clone();
+    let mut ooo = b"Auto-Submitted: auto-replied\r\nIn-Reply-To: <t1@acme.test>\r\n".to_vec();
+    ooo.extend(mail("erin@example.org", "fatura@tessera.test", "t2@acme.test", "Otomatik yanıt", "İzindeyim."));
+    assert_eq!(hand_in(&w.admin, ooo).await["state"], "automatic");
+    assert_eq!(w.admin.get(&format!("/tickets/{ticket}")).await.body["version"], version, "the ticket does not move");
+
+    let mut b = signed_in(&w, "ayse@example.com").await;
+    let page = b.get(&format!("/agent/tickets/{ticket}")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.text.contains("Automatic mail received"), "{}", page.text);
+    assert!(page.text.contains("auto-reply"), "the kind of mail is said");
+    // A customer's page shows nothing of it.
+    let mut erin = signed_in(&w, "erin@example.org").await;
+    let portal = erin.get(&format!("/tickets/{}", opened["ticket_id"])).await;
+    assert!(!portal.text.contains("auto-reply"));
+}

@@ -250,16 +250,33 @@ async fn render_ticket(
     l.users(&state.desk, &ids).await?;
     let messages = message_views(state, &s.actor, &detail.messages).await?;
     let now = state.desk.now();
-    let timeline = events
+    let mut dated: Vec<(tessera_core::Timestamp, TimelineItem)> = events
         .iter()
         .rev()
-        .map(|e| TimelineItem {
-            what: i.t(&format!("event.{}", e.kind.as_str())).to_string(),
-            who: e.actor_id.map_or_else(|| i.t("event.system").to_string(), |a| l.user(a)),
-            at: Stamp::of(e.created_at),
-            changes: event_changes(&i, &l, e),
+        .map(|e| {
+            let item = TimelineItem {
+                what: i.t(&format!("event.{}", e.kind.as_str())).to_string(),
+                who: e.actor_id.map_or_else(|| i.t("event.system").to_string(), |a| l.user(a)),
+                at: Stamp::of(e.created_at),
+                changes: event_changes(&i, &l, e),
+            };
+            (e.created_at, item)
         })
         .collect();
+    // Machine-made mail about the ticket (out-of-office answers, bounces):
+    // small entries, so the agents know without the ticket moving.
+    for m in state.desk.automatic_mail_of(&s.actor, tk.id).await? {
+        let item = TimelineItem {
+            what: i.t("event.mail_automatic").to_string(),
+            who: i.t("event.system").to_string(),
+            at: Stamp::of(m.received_at),
+            changes: m.reason.into_iter().collect(),
+        };
+        dated.push((m.received_at, item));
+    }
+    // Newest first; a stable sort keeps events of one instant newest first.
+    dated.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
+    let timeline = dated.into_iter().map(|(_, item)| item).collect();
     // The requester's card.
     let requester_user = l.users.get(&tk.requester_id).cloned();
     let organization = match requester_user.as_ref().and_then(|u| u.organization_id) {
