@@ -369,9 +369,34 @@ pub fn number_digits(attempt: u32) -> u32 {
     6 + attempt / 8
 }
 
+/// The ticket number a subject names in a `[#123456]` tag (the first one
+/// that can be a number: 6 to 18 digits, no leading zero), as mail about a
+/// ticket carries it. One rule for the mail parser and the desk.
+pub fn number_in_subject(subject: &str) -> Option<&str> {
+    let mut rest = subject;
+    while let Some(at) = rest.find("[#") {
+        rest = &rest[at + 2..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let number = &rest[..digits];
+        if (6..=18).contains(&digits) && !number.starts_with('0') && rest[digits..].starts_with(']') {
+            return Some(number);
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_subject_names_a_ticket_number_only_in_a_whole_tag() {
+        assert_eq!(number_in_subject("Re: [#482913] Sunucu"), Some("482913"));
+        assert_eq!(number_in_subject("[#12345] short, then [#482913]"), Some("482913"));
+        for none in ["[#012345] zero", "#482913 bare", "[#482913 open", "[#", "[#1234567890123456789] long", ""] {
+            assert_eq!(number_in_subject(none), None, "{none}");
+        }
+    }
     use proptest::prelude::*;
 
     proptest! {

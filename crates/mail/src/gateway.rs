@@ -49,11 +49,15 @@ impl Reading {
 /// `Ok` means the message is kept whatever happened after storing it.
 pub async fn take(desk: &Desk, raw: Vec<u8>, from: Handover, reading: &Reading) -> Result<InboundRecord, TakeError> {
     let gateway = Actor::system();
-    let (record, _new) = desk.store_raw_mail(&gateway, raw.clone(), from).await.map_err(|e| match e {
+    // Parsing is pure and never fails on any bytes (a quarantine reason at
+    // worst): done before the bytes move into the store, so a large message
+    // is not held twice. Nothing is applied before it is stored.
+    let parsed = parse(&raw, &ParseOptions { hint: reading.hint, loop_id: reading.loop_id.as_deref() });
+    let (record, _new) = desk.store_raw_mail(&gateway, raw, from).await.map_err(|e| match e {
         DeskError::TooLarge(_) | DeskError::Domain(_) | DeskError::Conflict { .. } => TakeError::Refused(e),
         other => TakeError::NotStored(other),
     })?;
-    match apply_raw(desk, record.id, &raw, reading).await {
+    match apply_parsed(desk, record.id, parsed).await {
         Ok(r) => Ok(r),
         Err(e) => {
             // Kept: applied later by `apply_waiting`.
@@ -90,10 +94,17 @@ pub async fn process_again(
 }
 
 async fn apply_raw(desk: &Desk, id: InboundId, raw: &[u8], reading: &Reading) -> Result<InboundRecord, DeskError> {
-    let gateway = Actor::system();
     let options = ParseOptions { hint: reading.hint, loop_id: reading.loop_id.as_deref() };
-    match parse(raw, &options) {
-        Ok(mail) => desk.apply_mail(&gateway, id, &mail).await,
+    apply_parsed(desk, id, parse(raw, &options)).await
+}
+
+async fn apply_parsed(
+    desk: &Desk,
+    id: InboundId,
+    parsed: Result<tessera_desk::mail::InboundMail, crate::ParseError>,
+) -> Result<InboundRecord, DeskError> {
+    match parsed {
+        Ok(mail) => desk.apply_mail(&Actor::system(), id, &mail).await,
         Err(e) => desk.quarantine_mail(id, None, &format!("not a readable message: {e}")).await,
     }
 }

@@ -19,13 +19,6 @@ static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     .expect("subject prefix pattern compiles")
 });
 
-/// `[#123456]`: a ticket number is 6 to 18 digits and never starts with 0
-/// (`tessera_core::ticket::number_candidate`).
-static TAG: LazyLock<Regex> = LazyLock::new(|| {
-    #[allow(clippy::expect_used)]
-    Regex::new(r"\[#([1-9][0-9]{5,17})\]").expect("ticket tag pattern compiles")
-});
-
 /// The subject without its reply/forward prefixes (stripped repeatedly:
 /// `Re: AW: Fwd:` → the topic) and with whitespace collapsed, for matching
 /// a reply to its ticket by subject. Case is kept; compare without case.
@@ -43,7 +36,7 @@ pub fn normalize(subject: &str) -> String {
 /// The ticket number in a subject's `[#123456]` tag, if there is one (the
 /// first, if several).
 pub fn ticket_tag(subject: &str) -> Option<String> {
-    TAG.captures(subject).and_then(|c| c.get(1)).map(|m| m.as_str().to_owned())
+    tessera_core::ticket::number_in_subject(subject).map(str::to_owned)
 }
 
 #[cfg(test)]

@@ -159,13 +159,14 @@ impl Desk {
                 self.mail_reply(&ticket, mail, &address, sender, applied).await
             }
             None => {
-                let Some(department) = self.route(&record, mail).await? else {
+                let departments = self.store.list_departments().await?;
+                let Some(department) = self.route(&record, mail, &departments).await? else {
                     return self
                         .quarantine_mail(id, mail_id.as_deref(), "no department has the address it was sent to")
                         .await;
                 };
                 applied.matched_by = if mentioned { MatchedBy::NewMentioning } else { MatchedBy::New }.as_str().into();
-                self.mail_ticket(department, mail, &address, sender, applied).await
+                self.mail_ticket(department, &departments, mail, &address, sender, applied).await
             }
         };
         match written {
@@ -243,8 +244,8 @@ impl Desk {
 
     /// The ticket the subject's tag names, if the sender is on it.
     async fn thread_by_subject_tag(&self, mail: &InboundMail, sender: Option<&User>) -> DeskResult<Tagged> {
-        let Some(number) = subject_tag(&mail.subject) else { return Ok(Tagged::None) };
-        let Some(ticket) = self.store.ticket_by_number(&number).await?.filter(|t| t.deleted_at.is_none()) else {
+        let Some(number) = tessera_core::ticket::number_in_subject(&mail.subject) else { return Ok(Tagged::None) };
+        let Some(ticket) = self.store.ticket_by_number(number).await?.filter(|t| t.deleted_at.is_none()) else {
             return Ok(Tagged::None);
         };
         let on_it = match sender {
@@ -260,8 +261,12 @@ impl Desk {
 
     /// The department a new ticket goes to: the one whose address the
     /// envelope named, else the first addressed in `To`, then `Cc`.
-    async fn route(&self, record: &InboundRecord, mail: &InboundMail) -> DeskResult<Option<DepartmentId>> {
-        let departments = self.store.list_departments().await?;
+    async fn route(
+        &self,
+        record: &InboundRecord,
+        mail: &InboundMail,
+        departments: &[tessera_core::Department],
+    ) -> DeskResult<Option<DepartmentId>> {
         let of = |address: &str| {
             departments
                 .iter()
@@ -324,6 +329,7 @@ impl Desk {
     async fn mail_ticket(
         &self,
         department: DepartmentId,
+        departments: &[tessera_core::Department],
         mail: &InboundMail,
         address: &Email,
         known: Option<User>,
@@ -335,7 +341,6 @@ impl Desk {
             return Err(DeskError::forbidden("mail from an agent's address does not open tickets"));
         }
         let actor = self.actor_for(&user).await?;
-        let departments = self.store.list_departments().await?;
         let ours: Vec<String> = departments.iter().filter_map(|d| d.email.as_deref()).map(str::to_lowercase).collect();
         let mut cc = Cc::default();
         for a in mail.to.iter().chain(mail.cc.iter()) {
@@ -448,16 +453,6 @@ enum Tagged {
     Ticket(Box<Ticket>),
     Stranger,
     None,
-}
-
-/// The ticket number of a `[#123456]` tag in a subject.
-fn subject_tag(subject: &str) -> Option<String> {
-    let start = subject.find("[#")? + 2;
-    let rest = &subject[start..];
-    let end = rest.find(']')?;
-    let number = &rest[..end];
-    (number.len() >= 6 && number.len() <= 12 && number.bytes().all(|b| b.is_ascii_digit()) && !number.starts_with('0'))
-        .then(|| number.to_string())
 }
 
 /// The ids the ticket is known by once the message is applied.
