@@ -40,6 +40,14 @@ pub struct Department {
     pub signature: String,
     /// Sort position in lists.
     pub position: i64,
+    /// The fourth mail threading rule (`docs/email.md`): a message from a
+    /// ticket's requester whose subject, without reply prefixes, is the
+    /// ticket's joins it within this many days of the ticket's last
+    /// change, for mail clients that drop every header we thread by. 0
+    /// (the default) leaves it off: two questions with the same subject
+    /// then stay two tickets.
+    #[serde(default)]
+    pub mail_thread_days: u32,
     /// Creation time.
     pub created_at: DateTime<Utc>,
 }

@@ -94,3 +94,7 @@ id_type!(
     /// An IMAP mailbox Tessera reads mail from (its row in `mailboxes`).
     MailboxId
 );
+id_type!(
+    /// An entry of the blocked-senders list (its row in `sender_blocks`).
+    SenderBlockId
+);

@@ -385,9 +385,128 @@ pub fn number_in_subject(subject: &str) -> Option<&str> {
     None
 }
 
+/// Reply and forward prefixes of every language Tessera serves, lower
+/// case (`İLT` lowers to `i̇lt`).
+const SUBJECT_PREFIXES: [&str; 20] = [
+    "re",
+    "fwd",
+    "fw",
+    "aw",
+    "wg",
+    "sv",
+    "vs",
+    "ynt",
+    "ilt",
+    "i\u{307}lt",
+    "回复",
+    "回覆",
+    "答复",
+    "答覆",
+    "转发",
+    "轉發",
+    "ответ",
+    "отв",
+    "пересл",
+    "tr",
+];
+
+/// A subject's topic: without reply and forward prefixes (stripped
+/// repeatedly: `Re: AW: Fwd:`), `[External]` banners and ticket tags
+/// (`[#123456]`), whitespace collapsed, lower case. Two messages about the
+/// same thing have the same topic whatever mail client answered them, which
+/// is what the mail threading rule by subject compares.
+pub fn subject_topic(subject: &str) -> String {
+    let mut rest = subject;
+    while let Some(after) = strip_subject_prefix(rest) {
+        rest = after;
+    }
+    let mut out = String::with_capacity(rest.len());
+    let mut tail = rest;
+    while let Some(at) = tail.find("[#") {
+        out.push_str(&tail[..at]);
+        let after = &tail[at + 2..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 && after[digits..].starts_with(']') {
+            tail = &after[digits + 1..];
+        } else {
+            out.push_str("[#");
+            tail = after;
+        }
+    }
+    out.push_str(tail);
+    out.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// The subject after its first reply/forward prefix or banner, if it has
+/// one: a word of [`SUBJECT_PREFIXES`], an optional counter (`[2]`, `(2)`,
+/// `^2`), then `:` or a full-width `：`.
+fn strip_subject_prefix(subject: &str) -> Option<&str> {
+    let s = subject.trim_start();
+    if s.starts_with('[') {
+        let close = s.find(']')?;
+        let banner = s[1..close].to_lowercase();
+        return (banner == "external" || banner == "ext").then(|| &s[close + 1..]);
+    }
+    for (end, _) in s.char_indices().skip(1).chain(std::iter::once((s.len(), ' '))).take(6) {
+        if !SUBJECT_PREFIXES.contains(&s[..end].to_lowercase().as_str()) {
+            continue;
+        }
+        let mut after = &s[end..];
+        let counter = after.strip_prefix('[').map(|a| (a, ']')).or_else(|| after.strip_prefix('(').map(|a| (a, ')')));
+        if let Some((inner, close)) = counter {
+            let digits = inner.bytes().take_while(u8::is_ascii_digit).count();
+            if (1..=4).contains(&digits) && inner[digits..].starts_with(close) {
+                after = &inner[digits + 1..];
+            }
+        } else if let Some(inner) = after.strip_prefix('^') {
+            let digits = inner.bytes().take_while(u8::is_ascii_digit).count();
+            if (1..=4).contains(&digits) {
+                after = &inner[digits..];
+            }
+        }
+        let after = after.trim_start();
+        if let Some(a) = after.strip_prefix(':').or_else(|| after.strip_prefix('：')) {
+            return Some(a);
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn topics_drop_prefixes_in_every_language_and_tags() {
+        for s in [
+            "Re: Sunucu çöktü",
+            "RE: RE: Sunucu çöktü",
+            "Fwd: Sunucu çöktü",
+            "FW: Sunucu çöktü",
+            "Fw: AW: WG: Sunucu çöktü",
+            "SV: VS: Sunucu çöktü",
+            "YNT: Sunucu çöktü",
+            "Ynt: İLT: Sunucu çöktü",
+            "ILT: Sunucu çöktü",
+            "回复：Sunucu çöktü",
+            "回复: 答复: 转发: Sunucu çöktü",
+            "Ответ: Отв: Sunucu çöktü",
+            "RE[2]: Sunucu çöktü",
+            "Re(3): Sunucu çöktü",
+            "Re^2: Sunucu çöktü",
+            "[External] Re: Sunucu çöktü",
+            "  Re :  Sunucu   çöktü ",
+            "Re: [#482913] Sunucu çöktü",
+            "SUNUCU ÇÖKTÜ",
+        ] {
+            assert_eq!(subject_topic(s), "sunucu çöktü", "{s}");
+        }
+        // Words that only begin like a prefix stay.
+        assert_eq!(subject_topic("Reboot: server"), "reboot: server");
+        assert_eq!(subject_topic("Svar"), "svar");
+        assert_eq!(subject_topic("[#abc] [x] Re"), "[#abc] [x] re");
+        assert_eq!(subject_topic(""), "");
+    }
 
     #[test]
     fn a_subject_names_a_ticket_number_only_in_a_whole_tag() {

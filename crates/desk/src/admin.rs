@@ -490,6 +490,12 @@ impl Desk {
         if let Some(v) = input.requires_service {
             d.requires_service = v;
         }
+        if let Some(v) = input.mail_thread_days {
+            if v > 365 {
+                return Err(DeskError::invalid("mail_thread_days", "out_of_range", "at most 365 days"));
+            }
+            d.mail_thread_days = v;
+        }
         if let Some(v) = &input.signature {
             d.signature = text("signature", v, 5000)?;
         }
@@ -520,6 +526,7 @@ impl Desk {
             signature: String::new(),
             position: 0,
             created_at: self.now(),
+            mail_thread_days: 0,
         };
         Self::apply_department(&mut d, &input)?;
         let d = self.store.insert_department(d).await?;

@@ -366,7 +366,7 @@ impl Desk {
             };
             match self
                 .store
-                .commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![], mail: None })
+                .commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![], mail: None, blocks: vec![] })
                 .await
             {
                 Ok(_) => return Ok(()),

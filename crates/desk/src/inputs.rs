@@ -391,6 +391,10 @@ pub struct DepartmentInput {
     /// Tickets must link a service.
     #[serde(default)]
     pub requires_service: Option<bool>,
+    /// Days within which mail from a ticket's requester with the ticket's
+    /// subject joins it (0 turns the rule off; at most 365).
+    #[serde(default)]
+    pub mail_thread_days: Option<u32>,
     /// Signature.
     #[serde(default)]
     pub signature: Option<String>,

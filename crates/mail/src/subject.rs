@@ -1,36 +1,10 @@
 //! Subjects: the reply and forward prefixes of every language we serve,
 //! and the ticket tag Tessera puts in the subjects it sends.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
-/// One reply/forward prefix (or an `[External]`-style banner) at the start.
-static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
-    // A constant pattern; a typo fails every test.
-    #[allow(clippy::expect_used)]
-    Regex::new(concat!(
-        r"(?i)^\s*(?:",
-        r"\[(?:external|ext)\]",
-        r"|(?:re|fwd|fw|aw|wg|sv|vs|ynt|ilt|İlt|İLT|回复|回覆|答复|答覆|转发|轉發|ответ|отв|пересл)",
-        r"\s*(?:\[\d{1,4}\]|\(\d{1,4}\)|\^\d{1,4})?\s*[:：]",
-        r")\s*"
-    ))
-    .expect("subject prefix pattern compiles")
-});
-
-/// The subject without its reply/forward prefixes (stripped repeatedly:
-/// `Re: AW: Fwd:` → the topic) and with whitespace collapsed, for matching
-/// a reply to its ticket by subject. Case is kept; compare without case.
+/// The subject's topic, for matching a message to a ticket by subject
+/// (see [`tessera_core::ticket::subject_topic`]).
 pub fn normalize(subject: &str) -> String {
-    let mut rest = subject;
-    while let Some(m) = PREFIX.find(rest) {
-        if m.end() == 0 {
-            break;
-        }
-        rest = &rest[m.end()..];
-    }
-    rest.split_whitespace().collect::<Vec<_>>().join(" ")
+    tessera_core::ticket::subject_topic(subject)
 }
 
 /// The ticket number in a subject's `[#123456]` tag, if there is one (the
@@ -44,30 +18,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn prefixes_in_every_language() {
-        for s in [
-            "Re: Sunucu çöktü",
-            "RE: RE: Sunucu çöktü",
-            "Fwd: Sunucu çöktü",
-            "FW: Sunucu çöktü",
-            "Fw: AW: WG: Sunucu çöktü",
-            "SV: VS: Sunucu çöktü",
-            "YNT: Sunucu çöktü",
-            "Ynt: İLT: Sunucu çöktü",
-            "ILT: Sunucu çöktü",
-            "回复：Sunucu çöktü",
-            "回复: 答复: 转发: Sunucu çöktü",
-            "Ответ: Отв: Sunucu çöktü",
-            "RE[2]: Sunucu çöktü",
-            "[External] Re: Sunucu çöktü",
-            "  Re :  Sunucu   çöktü ",
-        ] {
-            assert_eq!(normalize(s), "Sunucu çöktü", "{s}");
-        }
-        // Words that only begin like a prefix stay.
-        assert_eq!(normalize("Reboot: server"), "Reboot: server");
-        assert_eq!(normalize("Svar"), "Svar");
-        assert_eq!(normalize(""), "");
+    fn topics_come_from_the_core_rule() {
+        assert_eq!(normalize("Ynt: İLT: Sunucu çöktü"), "sunucu çöktü");
     }
 
     #[test]

@@ -132,7 +132,7 @@ impl DirectoryStore for PgStore {
             let row = query_one(
                 tx,
                 "INSERT INTO departments (name, description, public, email, auto_assign, requires_service, signature, position, \
-                 created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                 created_at, mail_thread_days) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
                 &[
                     &d.name,
                     &d.description,
@@ -143,6 +143,7 @@ impl DirectoryStore for PgStore {
                     &d.signature,
                     &d.position,
                     &ms(d.created_at),
+                    &i64::from(d.mail_thread_days),
                 ],
             )
             .await?;
@@ -156,7 +157,7 @@ impl DirectoryStore for PgStore {
             let n = execute(
                 tx,
                 "UPDATE departments SET name = $1, description = $2, public = $3, email = $4, auto_assign = $5, \
-                 requires_service = $6, signature = $7, position = $8 WHERE id = $9",
+                 requires_service = $6, signature = $7, position = $8, mail_thread_days = $10 WHERE id = $9",
                 &[
                     &d.name,
                     &d.description,
@@ -167,6 +168,7 @@ impl DirectoryStore for PgStore {
                     &d.signature,
                     &d.position,
                     &d.id.0,
+                    &i64::from(d.mail_thread_days),
                 ],
             )
             .await?;

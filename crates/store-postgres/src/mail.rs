@@ -49,8 +49,57 @@ pub(crate) async fn record_applied(
     Ok(())
 }
 
+/// Adds a blocked-senders entry unless the same pattern is listed for the
+/// same department; answers the entry and whether it is new. Runs inside
+/// the caller's transaction (a ticket commit's, or its own).
+pub(crate) async fn add_sender_block(tx: &Tx<'_>, b: &NewSenderBlock) -> StoreResult<(SenderBlock, bool)> {
+    let n = execute(
+        tx,
+        "INSERT INTO sender_blocks (pattern, department_id, note, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        &[&b.pattern, &b.department_id.map(|d| d.0), &b.note, &b.created_by.map(|u| u.0), &ms(b.created_at)],
+    )
+    .await?;
+    let sql = format!(
+        "SELECT {SENDER_BLOCK_SELECT} FROM sender_blocks WHERE pattern = $1 AND COALESCE(department_id, 0) = $2"
+    );
+    let found =
+        one(query_opt(tx, &sql, &[&b.pattern, &b.department_id.map_or(0, |d| d.0)]).await?, sender_block_from_row)?;
+    Ok((found.ok_or(StoreError::NotFound)?, n == 1))
+}
+
 #[async_trait]
 impl MailStore for PgStore {
+    async fn add_sender_block(&self, new: NewSenderBlock) -> StoreResult<(SenderBlock, bool)> {
+        transaction!(self, |tx| { add_sender_block(tx, &new).await })
+    }
+
+    async fn sender_blocks(&self) -> StoreResult<Vec<SenderBlock>> {
+        let sql = format!("SELECT {SENDER_BLOCK_SELECT} FROM sender_blocks ORDER BY id DESC");
+        let c = self.client().await?;
+        all(query(&c, &sql, &[]).await?, sender_block_from_row)
+    }
+
+    async fn delete_sender_block(&self, id: SenderBlockId) -> StoreResult<()> {
+        let c = self.client().await?;
+        let n = execute(&c, "DELETE FROM sender_blocks WHERE id = $1", &[&id.0]).await?;
+        if n == 1 { Ok(()) } else { Err(StoreError::NotFound) }
+    }
+
+    async fn sender_block_for(
+        &self,
+        address: &str,
+        department: Option<DepartmentId>,
+    ) -> StoreResult<Option<SenderBlock>> {
+        let [own, domain] = tessera_store::sender_blocks::patterns_of(address);
+        let sql = format!(
+            "SELECT {SENDER_BLOCK_SELECT} FROM sender_blocks WHERE pattern IN ($1, $2) \
+             AND (department_id IS NULL OR department_id = $3) ORDER BY department_id IS NOT NULL, id LIMIT 1"
+        );
+        let c = self.client().await?;
+        one(query_opt(&c, &sql, &[&own, &domain, &department.map(|d| d.0)]).await?, sender_block_from_row)
+    }
+
     async fn record_inbound(&self, new: NewInbound) -> StoreResult<(InboundRecord, bool)> {
         transaction!(self, |tx| {
             let inserted = query_opt(

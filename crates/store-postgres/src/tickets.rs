@@ -346,6 +346,9 @@ impl TicketStore for PgStore {
                 let (ticket, message) = applied_to(&out, first_updated)?;
                 crate::mail::record_applied(tx, mail, ticket, message).await?;
             }
+            for block in &change.blocks {
+                crate::mail::add_sender_block(tx, block).await?;
+            }
             Ok(out)
         });
         if outcome.is_ok() {

@@ -50,6 +50,7 @@ async fn base(store: &dyn Store) -> (DepartmentId, UserId) {
             signature: String::new(),
             position: 0,
             created_at: t0(),
+            mail_thread_days: 0,
         })
         .await
         .unwrap();
@@ -163,7 +164,11 @@ async fn open_ticket(
         messages: messages.iter().map(|(k, b)| message(*k, b, u)).collect(),
         events: vec![event(EventKind::TicketCreated, Some(MessageRef::New(0)))],
     };
-    store.commit(ChangeSet { creates: vec![c], updates: vec![], users: vec![], mail: None }).await.unwrap().created[0]
+    store
+        .commit(ChangeSet { creates: vec![c], updates: vec![], users: vec![], mail: None, blocks: vec![] })
+        .await
+        .unwrap()
+        .created[0]
         .ticket_id
 }
 
@@ -175,7 +180,10 @@ async fn reply(store: &dyn Store, id: TicketId, body: &str) -> Result<(), StoreE
     let mut c = TicketChange::new(new, t.version);
     c.new_messages = vec![message(MessageKind::Reply, body, t.requester_id)];
     c.events = vec![event(EventKind::TicketReplied, Some(MessageRef::New(0)))];
-    store.commit(ChangeSet { creates: vec![], updates: vec![c], users: vec![], mail: None }).await.map(|_| ())
+    store
+        .commit(ChangeSet { creates: vec![], updates: vec![c], users: vec![], mail: None, blocks: vec![] })
+        .await
+        .map(|_| ())
 }
 
 fn query(scope: TicketScope, expr: SearchExpr, notes: bool) -> SearchQuery {

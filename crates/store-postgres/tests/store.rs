@@ -49,6 +49,7 @@ async fn base(store: &dyn Store) -> (DepartmentId, UserId) {
             signature: String::new(),
             position: 0,
             created_at: t0(),
+            mail_thread_days: 0,
         })
         .await
         .unwrap();
@@ -149,9 +150,12 @@ async fn create(store: &dyn Store, dept: DepartmentId, requester: UserId, events
         }],
         events: evs,
     };
-    store.commit(ChangeSet { creates: vec![create], updates: vec![], users: vec![], mail: None }).await.unwrap().created
-        [0]
-    .ticket_id
+    store
+        .commit(ChangeSet { creates: vec![create], updates: vec![], users: vec![], mail: None, blocks: vec![] })
+        .await
+        .unwrap()
+        .created[0]
+        .ticket_id
 }
 
 /// Two stores (two instances' pools) on one fresh database.
@@ -423,7 +427,7 @@ async fn nul_characters_are_bad_input_not_faults() {
     t.custom_fields.insert("note".into(), serde_json::json!("a\0b"));
     let create = TicketCreate { ticket: t, new_requester: None, messages: vec![], events: vec![] };
     let id = store
-        .commit(ChangeSet { creates: vec![create], updates: vec![], users: vec![], mail: None })
+        .commit(ChangeSet { creates: vec![create], updates: vec![], users: vec![], mail: None, blocks: vec![] })
         .await
         .unwrap()
         .created[0]

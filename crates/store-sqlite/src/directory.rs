@@ -159,7 +159,7 @@ impl DirectoryStore for SqliteStore {
         self.write(move |conn| {
             conn.prepare_cached(
                 "INSERT INTO departments (name, description, public, email, auto_assign, requires_service, signature, position, \
-                 created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                 created_at, mail_thread_days) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )
             .db()?
             .execute(params![
@@ -172,6 +172,7 @@ impl DirectoryStore for SqliteStore {
                 d.signature,
                 d.position,
                 ms(d.created_at),
+                d.mail_thread_days,
             ])
             .db()?;
             d.id = DepartmentId(conn.last_insert_rowid());
@@ -186,7 +187,7 @@ impl DirectoryStore for SqliteStore {
             let n = conn
                 .prepare_cached(
                     "UPDATE departments SET name = ?1, description = ?2, public = ?3, email = ?4, auto_assign = ?5, \
-                     requires_service = ?6, signature = ?7, position = ?8 WHERE id = ?9",
+                     requires_service = ?6, signature = ?7, position = ?8, mail_thread_days = ?10 WHERE id = ?9",
                 )
                 .db()?
                 .execute(params![
@@ -199,6 +200,7 @@ impl DirectoryStore for SqliteStore {
                     d.signature,
                     d.position,
                     d.id.0,
+                    d.mail_thread_days,
                 ])
                 .db()?;
             one_row(n)

@@ -50,8 +50,63 @@ pub(crate) fn record_applied(
     Ok(())
 }
 
+/// Adds a blocked-senders entry unless the same pattern is listed for the
+/// same department; answers the entry and whether it is new. Runs inside
+/// the caller's transaction (a ticket commit's, or its own).
+pub(crate) fn add_sender_block(conn: &Connection, b: &NewSenderBlock) -> StoreResult<(SenderBlock, bool)> {
+    let n = conn
+        .prepare_cached(
+            "INSERT INTO sender_blocks (pattern, department_id, note, created_by, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+        )
+        .db()?
+        .execute(params![b.pattern, b.department_id.map(|d| d.0), b.note, b.created_by.map(|u| u.0), ms(b.created_at)])
+        .db()?;
+    let sql = format!(
+        "SELECT {SENDER_BLOCK_SELECT} FROM sender_blocks WHERE pattern = ?1 AND COALESCE(department_id, 0) = ?2"
+    );
+    let found = get(conn, &sql, params![b.pattern, b.department_id.map_or(0, |d| d.0)], read(sender_block_from_row))?;
+    Ok((found.ok_or(StoreError::NotFound)?, n == 1))
+}
+
 #[async_trait]
 impl MailStore for SqliteStore {
+    async fn add_sender_block(&self, new: NewSenderBlock) -> StoreResult<(SenderBlock, bool)> {
+        self.write(move |conn| add_sender_block(conn, &new)).await
+    }
+
+    async fn sender_blocks(&self) -> StoreResult<Vec<SenderBlock>> {
+        self.read(|conn| {
+            let sql = format!("SELECT {SENDER_BLOCK_SELECT} FROM sender_blocks ORDER BY id DESC");
+            collect(conn, &sql, [], read(sender_block_from_row))
+        })
+        .await
+    }
+
+    async fn delete_sender_block(&self, id: SenderBlockId) -> StoreResult<()> {
+        self.write(move |conn| {
+            let n = conn.prepare_cached("DELETE FROM sender_blocks WHERE id = ?1").db()?.execute([id.0]).db()?;
+            if n == 1 { Ok(()) } else { Err(StoreError::NotFound) }
+        })
+        .await
+    }
+
+    async fn sender_block_for(
+        &self,
+        address: &str,
+        department: Option<DepartmentId>,
+    ) -> StoreResult<Option<SenderBlock>> {
+        let [own, domain] = tessera_store::sender_blocks::patterns_of(address);
+        self.read(move |conn| {
+            let sql = format!(
+                "SELECT {SENDER_BLOCK_SELECT} FROM sender_blocks WHERE pattern IN (?1, ?2) \
+                 AND (department_id IS NULL OR department_id = ?3) ORDER BY department_id IS NOT NULL, id LIMIT 1"
+            );
+            get(conn, &sql, params![own, domain, department.map(|d| d.0)], read(sender_block_from_row))
+        })
+        .await
+    }
+
     async fn record_inbound(&self, new: NewInbound) -> StoreResult<(InboundRecord, bool)> {
         self.write(move |conn| {
             let sql = format!("SELECT {INBOUND_SELECT} FROM inbound_messages WHERE sha256 = ?1");

@@ -468,6 +468,9 @@ impl TicketStore for SqliteStore {
                     let (ticket, message) = applied_to(&out, first_updated)?;
                     crate::mail::record_applied(conn, mail, ticket, message)?;
                 }
+                for block in &change.blocks {
+                    crate::mail::add_sender_block(conn, block)?;
+                }
                 Ok(out)
             })
             .await;

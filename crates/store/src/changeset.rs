@@ -181,6 +181,9 @@ pub struct ChangeSet {
     /// message if there is a create, else on the first update's first new
     /// message.
     pub mail: Option<crate::MailApplied>,
+    /// Entries added to the blocked-senders list in the same transaction
+    /// (an entry already listed stays as it is).
+    pub blocks: Vec<crate::NewSenderBlock>,
 }
 
 /// What a commit assigned.

@@ -26,6 +26,7 @@ pub mod mailboxes;
 pub mod query;
 pub mod records;
 pub mod search;
+pub mod sender_blocks;
 pub mod sla;
 pub mod snapshot;
 pub mod sql;
@@ -48,6 +49,7 @@ pub use search::{
     MAX_SEARCH_LIMIT, MAX_SEARCH_OFFSET, ReindexObserver, ReindexProgress, ReindexStats, SearchExpr, SearchField,
     SearchHit, SearchOrder, SearchPage, SearchQuery,
 };
+pub use sender_blocks::{NewSenderBlock, SenderBlock};
 pub use sla::{SlaPolicyRecord, TicketSlaRecord};
 pub use views::ViewRecord;
 
@@ -455,6 +457,22 @@ pub trait MailStore: Send + Sync + 'static {
     /// How many inbound messages there are by source, state and threading
     /// rule (for the metrics).
     async fn inbound_tally(&self) -> StoreResult<Vec<InboundTally>>;
+    /// Adds an entry to the blocked-senders list; when the same pattern is
+    /// listed for the same department, answers that entry instead. The flag
+    /// says whether the entry is new.
+    async fn add_sender_block(&self, new: NewSenderBlock) -> StoreResult<(SenderBlock, bool)>;
+    /// The whole list, newest first.
+    async fn sender_blocks(&self) -> StoreResult<Vec<SenderBlock>>;
+    /// Removes an entry (`NotFound` if there is none).
+    async fn delete_sender_block(&self, id: tessera_core::ids::SenderBlockId) -> StoreResult<()>;
+    /// The entry that refuses `address`'s mail to `department` (or to no
+    /// department in particular): the address's own or its domain's,
+    /// listed for every department or for that one.
+    async fn sender_block_for(
+        &self,
+        address: &str,
+        department: Option<tessera_core::ids::DepartmentId>,
+    ) -> StoreResult<Option<SenderBlock>>;
 }
 
 /// IMAP mailboxes: their settings, their read cursor and state, and the

@@ -53,7 +53,8 @@ macro_rules! store_contract_tests {
             search_follows_concurrent_writes_and_failed_ones,
             search_scopes_fields_and_paging,
             inbound_mail_is_kept_once_and_applied_once,
-            mailboxes_keep_settings_cursor_and_one_lease_holder
+            mailboxes_keep_settings_cursor_and_one_lease_holder,
+            blocked_senders_match_addresses_and_domains_per_department
         );
     };
     (@each $open:expr; $($name:ident),*) => {
@@ -88,6 +89,16 @@ fn user(email: &str, role: Role) -> User {
     }
 }
 
+fn blocked(pattern: &str) -> NewSenderBlock {
+    NewSenderBlock {
+        pattern: pattern.into(),
+        department_id: None,
+        note: String::new(),
+        created_by: None,
+        created_at: t0(),
+    }
+}
+
 fn department(name: &str) -> Department {
     Department {
         id: DepartmentId(0),
@@ -100,6 +111,7 @@ fn department(name: &str) -> Department {
         signature: String::new(),
         position: 0,
         created_at: t0(),
+        mail_thread_days: 0,
     }
 }
 
@@ -191,7 +203,7 @@ async fn create(store: &dyn Store, t: Ticket, body: &str) -> CreatedIds {
         events: vec![event(EventKind::TicketCreated, Some(MessageRef::New(0)), at)],
     };
     store
-        .commit(ChangeSet { creates: vec![c], updates: vec![], users: vec![], mail: None })
+        .commit(ChangeSet { creates: vec![c], updates: vec![], users: vec![], mail: None, blocks: vec![] })
         .await
         .unwrap()
         .created
@@ -278,9 +290,11 @@ pub async fn a_change_set_is_all_or_nothing(store: Arc<dyn Store>) {
         updates: vec![change],
         users: vec![disabled.clone()],
         mail: None,
+        blocks: vec![blocked("x@example.com")],
     };
     assert!(store.commit(set).await.is_err());
     assert!(!store.user(u).await.unwrap().unwrap().disabled, "the user's change rolled back too");
+    assert!(store.sender_blocks().await.unwrap().is_empty(), "the blocked sender rolled back too");
     let all = TicketQuery {
         scope: TicketScope::All,
         filter: TicketFilter::default(),
@@ -298,10 +312,17 @@ pub async fn a_change_set_is_all_or_nothing(store: Arc<dyn Store>) {
     let mut deleted = store.ticket(first.ticket_id).await.unwrap().unwrap();
     deleted.deleted_at = Some(t0());
     deleted.version = 2;
-    let set =
-        ChangeSet { creates: vec![], updates: vec![TicketChange::new(deleted, 1)], users: vec![disabled], mail: None };
+    let set = ChangeSet {
+        creates: vec![],
+        updates: vec![TicketChange::new(deleted, 1)],
+        users: vec![disabled],
+        mail: None,
+        blocks: vec![blocked("x@example.com")],
+    };
     store.commit(set).await.unwrap();
     assert!(store.user(u).await.unwrap().unwrap().disabled);
+    let listed: Vec<String> = store.sender_blocks().await.unwrap().into_iter().map(|b| b.pattern).collect();
+    assert_eq!(listed, ["x@example.com"], "a blocked sender is saved with its ticket change");
     assert!(store.ticket(first.ticket_id).await.unwrap().unwrap().deleted_at.is_some());
     // A new requester is created with its ticket, or found if it exists.
     let mut requester = user("New.Person@example.com", Role::Customer);
@@ -315,7 +336,7 @@ pub async fn a_change_set_is_all_or_nothing(store: Arc<dyn Store>) {
         events: vec![],
     };
     let ids = store
-        .commit(ChangeSet { creates: vec![c.clone(), c], updates: vec![], users: vec![], mail: None })
+        .commit(ChangeSet { creates: vec![c.clone(), c], updates: vec![], users: vec![], mail: None, blocks: vec![] })
         .await
         .unwrap();
     assert_eq!(ids.created[0].requester_id, ids.created[1].requester_id);
@@ -337,6 +358,7 @@ pub async fn a_stale_version_is_refused(store: Arc<dyn Store>) {
             updates: vec![TicketChange::new(t.clone(), 1)],
             users: vec![],
             mail: None,
+            blocks: vec![],
         })
         .await
         .unwrap();
@@ -346,7 +368,9 @@ pub async fn a_stale_version_is_refused(store: Arc<dyn Store>) {
     change.new_messages = vec![message("should not land", u, t0())];
     change.events = vec![event(EventKind::TicketReplied, Some(MessageRef::New(0)), t0())];
     assert!(matches!(
-        store.commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![], mail: None }).await,
+        store
+            .commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![], mail: None, blocks: vec![] })
+            .await,
         Err(StoreError::VersionConflict)
     ));
     let now = store.ticket(c.ticket_id).await.unwrap().unwrap();
@@ -360,7 +384,8 @@ pub async fn a_stale_version_is_refused(store: Arc<dyn Store>) {
                 creates: vec![],
                 updates: vec![TicketChange::new(missing, 2)],
                 users: vec![],
-                mail: None
+                mail: None,
+                blocks: vec![],
             })
             .await,
         Err(StoreError::NotFound)
@@ -380,7 +405,9 @@ pub async fn concurrent_updates_of_one_version_have_one_winner(store: Arc<dyn St
             t.version = 2;
             let mut change = TicketChange::new(t, 1);
             change.events = vec![event(EventKind::TicketUpdated, None, t0())];
-            store.commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![], mail: None }).await
+            store
+                .commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![], mail: None, blocks: vec![] })
+                .await
         }));
     }
     let mut wins = 0;
@@ -406,8 +433,10 @@ pub async fn events_are_written_with_their_change_in_order(store: Arc<dyn Store>
     let mut e = event(EventKind::TicketReplied, Some(MessageRef::New(0)), t0());
     e.changes.insert("status".into(), tessera_core::Change { old: json!("new"), new: json!("open") });
     change.events = vec![e, event(EventKind::StatusChanged, None, t0())];
-    let out =
-        store.commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![], mail: None }).await.unwrap();
+    let out = store
+        .commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![], mail: None, blocks: vec![] })
+        .await
+        .unwrap();
     let events = store.events_after(EventId(0), 100).await.unwrap();
     let kinds: Vec<(TicketId, EventKind)> = events.iter().map(|e| (e.ticket_id, e.kind)).collect();
     assert_eq!(
@@ -575,8 +604,10 @@ pub async fn messages_edits_deletes_ratings_and_moves(store: Arc<dyn Store>) {
     note.kind = MessageKind::Note;
     note.attachment_ids = vec![att.id];
     change.new_messages = vec![note];
-    let out =
-        store.commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![], mail: None }).await.unwrap();
+    let out = store
+        .commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![], mail: None, blocks: vec![] })
+        .await
+        .unwrap();
     let note_id = out.updated[0].message_ids[0];
     assert_eq!(store.messages(a.ticket_id, false).await.unwrap().len(), 1, "notes only when asked");
     let all = store.messages(a.ticket_id, true).await.unwrap();
@@ -596,7 +627,10 @@ pub async fn messages_edits_deletes_ratings_and_moves(store: Arc<dyn Store>) {
     }];
     change.ratings = vec![(a.message_ids[0], 4)];
     change.message_deletes = vec![(note_id, t0())];
-    store.commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![], mail: None }).await.unwrap();
+    store
+        .commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![], mail: None, blocks: vec![] })
+        .await
+        .unwrap();
     let m = store.message(a.message_ids[0]).await.unwrap().unwrap();
     assert_eq!((m.body.as_str(), m.rating), ("first (edited)", Some(4)));
     assert_eq!(store.message_edits(m.id).await.unwrap()[0].previous_body, "first");
@@ -606,7 +640,10 @@ pub async fn messages_edits_deletes_ratings_and_moves(store: Arc<dyn Store>) {
     t.version = 4;
     let mut change = TicketChange::new(t, 3);
     change.move_messages_to = Some(b.ticket_id);
-    store.commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![], mail: None }).await.unwrap();
+    store
+        .commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![], mail: None, blocks: vec![] })
+        .await
+        .unwrap();
     assert!(store.messages(a.ticket_id, true).await.unwrap().is_empty());
     let moved: Vec<String> = store.messages(b.ticket_id, true).await.unwrap().into_iter().map(|m| m.body).collect();
     assert_eq!(moved, ["first (edited)", "other", ""]);
@@ -908,6 +945,7 @@ pub async fn tickets_are_kept_at_each_version_while_a_webhook_is_active(store: A
             updates: vec![TicketChange::new(good, 3), TicketChange::new(stale, 8)],
             users: vec![],
             mail: None,
+            blocks: vec![],
         })
         .await;
     assert!(matches!(refused, Err(StoreError::VersionConflict)), "{refused:?}");
@@ -1074,6 +1112,7 @@ pub async fn counts_stay_exact_through_changes(store: Arc<dyn Store>) {
                 updates: vec![TicketChange::new(t, version)],
                 users: vec![],
                 mail: None,
+                blocks: vec![],
             })
             .await
             .unwrap();
@@ -1201,7 +1240,10 @@ async fn change(store: &dyn Store, id: TicketId, f: impl FnOnce(&mut TicketChang
     new.version = t.version + 1;
     let mut c = TicketChange::new(new, t.version);
     f(&mut c);
-    store.commit(ChangeSet { creates: vec![], updates: vec![c], users: vec![], mail: None }).await.unwrap();
+    store
+        .commit(ChangeSet { creates: vec![], updates: vec![c], users: vec![], mail: None, blocks: vec![] })
+        .await
+        .unwrap();
 }
 
 /// Writes arriving together (committed as one group on SQLite, whose search
@@ -1221,8 +1263,9 @@ pub async fn search_follows_concurrent_writes_and_failed_ones(store: Arc<dyn Sto
                 new.subject = format!("phantom{i}x");
                 new.version = t.version + 1;
                 let c = TicketChange::new(new, t.version - 1);
-                let refused =
-                    store.commit(ChangeSet { creates: vec![], updates: vec![c], users: vec![], mail: None }).await;
+                let refused = store
+                    .commit(ChangeSet { creates: vec![], updates: vec![c], users: vec![], mail: None, blocks: vec![] })
+                    .await;
                 assert!(matches!(refused, Err(StoreError::VersionConflict)), "{refused:?}");
                 None
             } else {
@@ -1417,8 +1460,13 @@ pub async fn inbound_mail_is_kept_once_and_applied_once(store: Arc<dyn Store>) {
         messages: vec![message("by mail", u, t0())],
         events: vec![event(EventKind::TicketCreated, Some(MessageRef::New(0)), t0())],
     };
-    let set =
-        |mail: MailApplied| ChangeSet { creates: vec![c.clone()], updates: vec![], users: vec![], mail: Some(mail) };
+    let set = |mail: MailApplied| ChangeSet {
+        creates: vec![c.clone()],
+        updates: vec![],
+        users: vec![],
+        mail: Some(mail),
+        blocks: vec![],
+    };
     let out = store.commit(set(applied.clone())).await.unwrap();
     let (ticket_id, message_id) = (out.created[0].ticket_id, out.created[0].message_ids[0]);
     let row = store.inbound(first.id).await.unwrap().unwrap();
@@ -1610,4 +1658,40 @@ pub async fn mailboxes_keep_settings_cursor_and_one_lease_holder(store: Arc<dyn 
     store.delete_mailbox(b.id).await.unwrap();
     assert!(store.mailbox(b.id).await.unwrap().is_none());
     assert!(matches!(store.delete_mailbox(b.id).await, Err(StoreError::NotFound)));
+}
+
+/// The blocked-senders list: an address or a whole domain, for every
+/// department or one; listed once; removed again.
+pub async fn blocked_senders_match_addresses_and_domains_per_department(store: Arc<dyn Store>) {
+    let (d, _) = base(&*store).await;
+    let other = store.insert_department(department("Sales")).await.unwrap();
+    let (one, new) = store.add_sender_block(blocked("spam@example.com")).await.unwrap();
+    assert!(new);
+    let (again, new) = store.add_sender_block(blocked("spam@example.com")).await.unwrap();
+    assert!(!new, "listed once");
+    assert_eq!(again.id, one.id);
+    let (domain, _) =
+        store.add_sender_block(NewSenderBlock { department_id: Some(d), ..blocked("@junk.test") }).await.unwrap();
+    // The same pattern for another department is its own entry.
+    let (sales, new) = store
+        .add_sender_block(NewSenderBlock { department_id: Some(other.id), ..blocked("@junk.test") })
+        .await
+        .unwrap();
+    assert!(new);
+    assert_ne!(sales.id, domain.id);
+    let found = |a: &'static str, dep: Option<DepartmentId>| {
+        let store = store.clone();
+        async move { store.sender_block_for(a, dep).await.unwrap().map(|b| b.id) }
+    };
+    assert_eq!(found("Spam@Example.com", None).await, Some(one.id), "addresses match without case");
+    assert_eq!(found("spam@example.com", Some(d)).await, Some(one.id), "an installation entry holds everywhere");
+    assert_eq!(found("anyone@junk.test", Some(d)).await, Some(domain.id));
+    assert_eq!(found("anyone@junk.test", Some(other.id)).await, Some(sales.id));
+    assert_eq!(found("anyone@junk.test", None).await, None, "a department's entry holds only there");
+    assert_eq!(found("friend@example.com", Some(d)).await, None);
+    assert_eq!(found("x@sub.junk.test", Some(d)).await, None, "a domain entry is that domain");
+    assert_eq!(store.sender_blocks().await.unwrap().len(), 3);
+    store.delete_sender_block(domain.id).await.unwrap();
+    assert_eq!(found("anyone@junk.test", Some(d)).await, None);
+    assert!(matches!(store.delete_sender_block(domain.id).await, Err(StoreError::NotFound)));
 }

@@ -161,6 +161,7 @@ pub(super) async fn ensure_departments(
                         signature: Some(spec.signature.clone()),
                         position: Some(spec.position),
                         member_ids: Some(wanted),
+                        mail_thread_days: None,
                     },
                 )
                 .await

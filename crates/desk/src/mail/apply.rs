@@ -11,7 +11,11 @@
 //! number in the subject (`[#123456]`) — only when the sender is the
 //! requester, on the ticket's cc, or a member of its organization who sees
 //! the organization's tickets; otherwise the message opens a new ticket;
-//! (3) else a new ticket in the department whose address it was sent to.
+//! (3) optionally, per department (`mail_thread_days`), the sender's own
+//! ticket there with the same subject without reply prefixes, changed
+//! within that many days; (4) else a new ticket in the department whose
+//! address it was sent to. The blocked-senders list is asked once the
+//! department is known (the ticket's, or the one the message goes to).
 //! Machine-made mail (auto-replies, bounces, list mail, our own) never
 //! opens, reopens or answers anything: it is recorded as automatic,
 //! against the ticket it concerns when one is found.
@@ -42,6 +46,11 @@ pub enum MatchedBy {
     References,
     /// The ticket number in its subject, from someone on the ticket.
     SubjectTag,
+    /// Its sender's ticket in the department with the same subject
+    /// (without reply prefixes), changed within the department's
+    /// `mail_thread_days`: the fourth rule, off unless a department turns
+    /// it on.
+    Subject,
 }
 
 impl MatchedBy {
@@ -54,10 +63,14 @@ impl MatchedBy {
             Self::InReplyTo => "in_reply_to",
             Self::References => "references",
             Self::SubjectTag => "subject_tag",
+            Self::Subject => "subject",
         }
     }
 }
 
+/// The most of a sender's recent tickets in a department compared by
+/// subject (the most recently changed).
+const TOPIC_CANDIDATES: u32 = 200;
 /// The most ids of a message's `References` looked up (the newest ones).
 const MAX_REFERENCES: usize = 100;
 /// The most cc addresses a new ticket takes from a message's recipients.
@@ -155,6 +168,11 @@ impl Desk {
         };
         let written = match target {
             Some((ticket, by)) => {
+                if let Some(refused) =
+                    self.refused_by_list(id, mail_id.as_deref(), &address, ticket.department_id).await?
+                {
+                    return Ok(refused);
+                }
                 applied.matched_by = by.as_str().into();
                 self.mail_reply(&ticket, mail, &address, sender, applied).await
             }
@@ -165,8 +183,27 @@ impl Desk {
                         .quarantine_mail(id, mail_id.as_deref(), "no department has the address it was sent to")
                         .await;
                 };
-                applied.matched_by = if mentioned { MatchedBy::NewMentioning } else { MatchedBy::New }.as_str().into();
-                self.mail_ticket(department, &departments, mail, &address, sender, applied).await
+                if let Some(refused) = self.refused_by_list(id, mail_id.as_deref(), &address, department).await? {
+                    return Ok(refused);
+                }
+                let by_topic = match (&sender, mentioned) {
+                    (Some(user), false) => {
+                        let days = departments.iter().find(|d| d.id == department).map_or(0, |d| d.mail_thread_days);
+                        self.thread_by_topic(mail, user, department, days).await?
+                    }
+                    _ => None,
+                };
+                match by_topic {
+                    Some(ticket) => {
+                        applied.matched_by = MatchedBy::Subject.as_str().into();
+                        self.mail_reply(&ticket, mail, &address, sender, applied).await
+                    }
+                    None => {
+                        applied.matched_by =
+                            if mentioned { MatchedBy::NewMentioning } else { MatchedBy::New }.as_str().into();
+                        self.mail_ticket(department, &departments, mail, &address, sender, applied).await
+                    }
+                }
             }
         };
         match written {
@@ -257,6 +294,56 @@ impl Desk {
             _ => false,
         };
         Ok(if on_it { Tagged::Ticket(Box::new(ticket)) } else { Tagged::Stranger })
+    }
+
+    /// Refuses the message, recorded with the entry that refused it, when
+    /// the blocked-senders list turns `address` away from `department`.
+    async fn refused_by_list(
+        &self,
+        id: InboundId,
+        mail_id: Option<&str>,
+        address: &Email,
+        department: DepartmentId,
+    ) -> DeskResult<Option<InboundRecord>> {
+        let Some(block) = self.sender_block_for(address.as_str(), Some(department)).await? else { return Ok(None) };
+        let scope = if block.department_id.is_some() { "this department's" } else { "the" };
+        let reason = format!("the sender is on {scope} blocked-senders list ({})", block.pattern);
+        let settle = Settle { state: InboundState::Refused, reason: Some(reason), ticket_id: None };
+        self.settle_mail(id, mail_id, settle).await.map(Some)
+    }
+
+    /// The fourth rule: the sender's own ticket in `department` whose
+    /// subject has the message's topic, changed within `days` (0: off) —
+    /// the most recently changed if several. Only a known customer's own
+    /// tickets: someone else's subject is no proof of anything.
+    async fn thread_by_topic(
+        &self,
+        mail: &InboundMail,
+        sender: &User,
+        department: DepartmentId,
+        days: u32,
+    ) -> DeskResult<Option<Ticket>> {
+        let topic = tessera_core::ticket::subject_topic(&mail.subject);
+        if days == 0 || sender.role.is_staff() || topic.is_empty() {
+            return Ok(None);
+        }
+        let query = tessera_store::TicketQuery {
+            scope: tessera_core::permission::TicketScope::All,
+            filter: tessera_store::TicketFilter {
+                requester_id: Some(sender.id),
+                department_ids: vec![department],
+                updated_after: Some(self.now() - chrono::Duration::days(i64::from(days))),
+                ..Default::default()
+            },
+            sort: tessera_store::TicketSort::default(),
+            after: None,
+            offset: 0,
+            limit: TOPIC_CANDIDATES,
+        };
+        let found = self.store.list_tickets(&query).await?;
+        Ok(found
+            .into_iter()
+            .find(|t| t.deleted_at.is_none() && tessera_core::ticket::subject_topic(&t.subject) == topic))
     }
 
     /// The department a new ticket goes to: the one whose address the

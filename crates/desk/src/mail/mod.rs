@@ -9,12 +9,14 @@
 //! with the inbound record's new state — or quarantines it with a reason.
 
 mod apply;
+mod blocks;
 mod mailboxes;
 mod receive;
 mod tokens;
 mod types;
 
 pub use apply::MatchedBy;
+pub use blocks::SenderBlockInput;
 pub use mailboxes::{MailboxInput, MailboxStatus, MailboxToRead, MailboxView};
 pub use receive::{Handover, MAX_RAW_BYTES};
 pub use tokens::MARKER_OPEN;

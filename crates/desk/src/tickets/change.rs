@@ -36,6 +36,8 @@ pub(super) struct Also<'a> {
     pub(super) users: &'a [tessera_core::User],
     /// The inbound e-mail it applies.
     pub(super) mail: Option<&'a MailApplied>,
+    /// Entries added to the blocked-senders list with it.
+    pub(super) blocks: &'a [tessera_store::NewSenderBlock],
 }
 
 /// What a modification closure produces besides the new ticket state.
@@ -89,14 +91,20 @@ impl Desk {
             }
             let (new, updates) = match Self::build_change(actor, self.now(), &old, defs, &mut f)? {
                 Some((new, change)) => (new, vec![change]),
-                None if also.users.is_empty() && also.mail.is_none() => {
+                None if also.users.is_empty() && also.mail.is_none() && also.blocks.is_empty() => {
                     return Ok((old, UpdatedIds { message_ids: vec![], event_ids: vec![] }));
                 }
                 None => (old, vec![]),
             };
             match self
                 .store
-                .commit(ChangeSet { creates: vec![], updates, users: also.users.to_vec(), mail: also.mail.cloned() })
+                .commit(ChangeSet {
+                    creates: vec![],
+                    updates,
+                    users: also.users.to_vec(),
+                    mail: also.mail.cloned(),
+                    blocks: also.blocks.to_vec(),
+                })
                 .await
             {
                 Ok(mut out) => {
@@ -147,7 +155,11 @@ impl Desk {
                 return Ok(tickets);
             }
             let touched: Vec<TicketId> = updates.iter().map(|u| u.ticket.id).collect();
-            match self.store.commit(ChangeSet { creates: vec![], updates, users: vec![], mail: None }).await {
+            match self
+                .store
+                .commit(ChangeSet { creates: vec![], updates, users: vec![], mail: None, blocks: vec![] })
+                .await
+            {
                 Ok(_) => {
                     for t in touched {
                         self.refresh_sla(t).await;

@@ -69,7 +69,7 @@ impl Desk {
             change.events = ev.list;
             match self
                 .store
-                .commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![], mail: None })
+                .commit(ChangeSet { creates: vec![], updates: vec![change], users: vec![], mail: None, blocks: vec![] })
                 .await
             {
                 Ok(_) => return Ok(()),

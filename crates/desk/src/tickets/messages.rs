@@ -175,66 +175,75 @@ impl Desk {
             return self.follow_up(actor, side, &current, reply, &defs, origin).await;
         }
         let (ticket, ids) = self
-            .modify_saving(actor, id, None, &defs, Also { users: &[], mail: origin.mail.as_ref() }, |old, new, work| {
-                work.events = Events::on_side(actor, side, now);
-                // The agent's choice of status stands also for a customer's
-                // words they pass on (once the lock is checked for them).
-                let deciding = if chosen.is_some() && !agent_wrote {
-                    status::after_reply(&old.status_ref(), side, old.locked, None)?;
-                    tessera_core::Side::Agent
-                } else {
-                    side
-                };
-                let target = match kind {
-                    MessageKind::Reply => {
-                        match status::after_reply(&old.status_ref(), deciding, old.locked, chosen.as_ref())? {
-                            ReplyOutcome::Status(s) => s,
-                            ReplyOutcome::FollowUp => {
-                                return Err(DeskError::Conflict {
-                                    code: "ticket_closed",
-                                    message: "the ticket was closed meanwhile; reply again to open a follow-up".into(),
-                                    field: None,
-                                });
+            .modify_saving(
+                actor,
+                id,
+                None,
+                &defs,
+                Also { users: &[], mail: origin.mail.as_ref(), blocks: &[] },
+                |old, new, work| {
+                    work.events = Events::on_side(actor, side, now);
+                    // The agent's choice of status stands also for a customer's
+                    // words they pass on (once the lock is checked for them).
+                    let deciding = if chosen.is_some() && !agent_wrote {
+                        status::after_reply(&old.status_ref(), side, old.locked, None)?;
+                        tessera_core::Side::Agent
+                    } else {
+                        side
+                    };
+                    let target = match kind {
+                        MessageKind::Reply => {
+                            match status::after_reply(&old.status_ref(), deciding, old.locked, chosen.as_ref())? {
+                                ReplyOutcome::Status(s) => s,
+                                ReplyOutcome::FollowUp => {
+                                    return Err(DeskError::Conflict {
+                                        code: "ticket_closed",
+                                        message: "the ticket was closed meanwhile; reply again to open a follow-up"
+                                            .into(),
+                                        field: None,
+                                    });
+                                }
                             }
                         }
+                        MessageKind::Note => status::after_note(&old.status_ref(), chosen.as_ref())?,
+                    };
+                    new.apply_status(&target, now);
+                    if target.category == StatusCategory::Closed {
+                        new.closed_reason = Some(ClosedReason::Manual);
                     }
-                    MessageKind::Note => status::after_note(&old.status_ref(), chosen.as_ref())?,
-                };
-                new.apply_status(&target, now);
-                if target.category == StatusCategory::Closed {
-                    new.closed_reason = Some(ClosedReason::Manual);
-                }
-                if let Some(p) = input.priority {
-                    new.priority = p;
-                }
-                if !input.custom_fields.is_empty() {
-                    let department = new.department_id;
-                    self.apply_custom_fields(
-                        actor,
-                        &defs,
-                        department,
-                        &input.custom_fields,
-                        &mut new.custom_fields,
-                        false,
-                    )?;
-                }
-                Self::wipe_secrets(&defs, new);
-                if kind == MessageKind::Reply {
-                    new.last_reply_at = Some(now);
-                    if agent_wrote {
-                        new.last_agent_reply_at = Some(now);
-                        new.first_response_at.get_or_insert(now);
-                        new.customer_unread = true;
-                    } else {
-                        new.last_customer_reply_at = Some(now);
-                        new.agent_unread = true;
+                    if let Some(p) = input.priority {
+                        new.priority = p;
                     }
-                }
-                let event = if kind == MessageKind::Reply { EventKind::TicketReplied } else { EventKind::NoteAdded };
-                work.events.push(event, Some(MessageRef::New(0)), BTreeMap::new(), Value::Null);
-                work.change.new_messages = vec![message.clone()];
-                Ok(())
-            })
+                    if !input.custom_fields.is_empty() {
+                        let department = new.department_id;
+                        self.apply_custom_fields(
+                            actor,
+                            &defs,
+                            department,
+                            &input.custom_fields,
+                            &mut new.custom_fields,
+                            false,
+                        )?;
+                    }
+                    Self::wipe_secrets(&defs, new);
+                    if kind == MessageKind::Reply {
+                        new.last_reply_at = Some(now);
+                        if agent_wrote {
+                            new.last_agent_reply_at = Some(now);
+                            new.first_response_at.get_or_insert(now);
+                            new.customer_unread = true;
+                        } else {
+                            new.last_customer_reply_at = Some(now);
+                            new.agent_unread = true;
+                        }
+                    }
+                    let event =
+                        if kind == MessageKind::Reply { EventKind::TicketReplied } else { EventKind::NoteAdded };
+                    work.events.push(event, Some(MessageRef::New(0)), BTreeMap::new(), Value::Null);
+                    work.change.new_messages = vec![message.clone()];
+                    Ok(())
+                },
+            )
             .await?;
         let mid = ids.message_ids.first().copied().ok_or_else(|| DeskError::Internal("no message id".into()))?;
         let stored = message.stored(mid, id);
@@ -308,7 +317,13 @@ impl Desk {
         };
         let out = self
             .store
-            .commit(ChangeSet { creates: vec![create], updates: vec![], users: vec![], mail: origin.mail.clone() })
+            .commit(ChangeSet {
+                creates: vec![create],
+                updates: vec![],
+                users: vec![],
+                mail: origin.mail.clone(),
+                blocks: vec![],
+            })
             .await?;
         let ids =
             out.created.into_iter().next().ok_or_else(|| DeskError::Internal("the store created nothing".into()))?;

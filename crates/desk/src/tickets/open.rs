@@ -259,7 +259,13 @@ impl Desk {
         };
         let out = self
             .store
-            .commit(ChangeSet { creates: vec![create], updates: vec![], users: vec![], mail: origin.mail.clone() })
+            .commit(ChangeSet {
+                creates: vec![create],
+                updates: vec![],
+                users: vec![],
+                mail: origin.mail.clone(),
+                blocks: vec![],
+            })
             .await?;
         let ids =
             out.created.into_iter().next().ok_or_else(|| DeskError::Internal("the store created nothing".into()))?;

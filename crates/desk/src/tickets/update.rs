@@ -266,8 +266,9 @@ impl Desk {
 
     /// Blocks a ticket's sender: the requester, a customer known only by
     /// the address they wrote from (no password), is disabled so that their
-    /// sign-ins and messages are refused; with `delete` the ticket is
-    /// deleted in the same commit — all or nothing (WHMCS
+    /// sign-ins are refused, and their address goes on the installation's
+    /// blocked-senders list so that their mail is refused; with `delete`
+    /// the ticket is deleted in the same commit — all or nothing (WHMCS
     /// `BlockTicketSender`). A registered account is not blocked from one
     /// of its tickets: an admin disables it on its own page. Disabling
     /// anyone is an admin's right, as in [`Desk::update_user`].
@@ -286,6 +287,13 @@ impl Desk {
         }
         requester.disabled = true;
         requester.updated_at = self.now();
+        let block = tessera_store::NewSenderBlock {
+            pattern: requester.email.as_str().to_lowercase(),
+            department_id: None,
+            note: format!("blocked from ticket #{}", t.number),
+            created_by: Some(actor.user_id).filter(|u| u.0 > 0),
+            created_at: self.now(),
+        };
         let defs = self.field_defs().await?;
         let saved = self
             .modify_saving(
@@ -293,7 +301,7 @@ impl Desk {
                 id,
                 None,
                 &defs,
-                Also { users: std::slice::from_ref(&requester), mail: None },
+                Also { users: std::slice::from_ref(&requester), mail: None, blocks: std::slice::from_ref(&block) },
                 |_, new, work| {
                     if delete {
                         new.deleted_at = Some(self.now());
@@ -399,7 +407,11 @@ impl Desk {
             change.events = ev.list;
             updates.push(change);
             let touched: Vec<TicketId> = updates.iter().map(|u| u.ticket.id).collect();
-            match self.store.commit(ChangeSet { creates: vec![], updates, users: vec![], mail: None }).await {
+            match self
+                .store
+                .commit(ChangeSet { creates: vec![], updates, users: vec![], mail: None, blocks: vec![] })
+                .await
+            {
                 Ok(_) => {
                     for t in touched {
                         self.refresh_sla(t).await;

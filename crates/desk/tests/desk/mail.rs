@@ -152,6 +152,92 @@ async fn any_message_ends_in_a_final_state() {
     }
 }
 
+#[tokio::test]
+async fn the_subject_rule_joins_only_the_senders_own_recent_ticket_where_a_department_asks() {
+    let w = World::new().await;
+    let first = mailed_ticket(&w).await;
+    // Off by default: a reply that lost its headers opens a new ticket.
+    let r = apply(&w, &from("erin@acme.test", "s1@acme.test", "Re: Printer")).await;
+    assert_eq!(r.matched_by.as_deref(), Some("new"));
+    let second = r.ticket_id.expect("a ticket");
+    assert_ne!(second, first);
+
+    let days = tessera_desk::DepartmentInput { mail_thread_days: Some(7), ..Default::default() };
+    w.desk.update_department(&w.admin, w.support, days).await.expect("the rule on");
+    // Any reply prefix, any case: the most recently changed of her tickets.
+    let r = apply(&w, &from("erin@acme.test", "s2@acme.test", "YNT: AW: printer")).await;
+    assert_eq!((r.ticket_id, r.matched_by.as_deref()), (Some(second), Some("subject")));
+    // Someone else's mail with the same subject is no proof of anything.
+    let r = apply(&w, &from("stranger@elsewhere.test", "s3@elsewhere.test", "Re: Printer")).await;
+    assert_eq!(r.matched_by.as_deref(), Some("new"));
+    assert!(r.ticket_id.is_some_and(|t| t != first && t != second));
+    // Another subject is another question.
+    let r = apply(&w, &from("erin@acme.test", "s4@acme.test", "Re: Scanner")).await;
+    assert_eq!(r.matched_by.as_deref(), Some("new"));
+    // Past the department's days: a new ticket.
+    w.clock.advance(chrono::Duration::days(8));
+    let r = apply(&w, &from("erin@acme.test", "s5@acme.test", "Re: Printer")).await;
+    assert_eq!(r.matched_by.as_deref(), Some("new"));
+    let too_long = tessera_desk::DepartmentInput { mail_thread_days: Some(366), ..Default::default() };
+    let refused = w.desk.update_department(&w.admin, w.support, too_long).await;
+    assert_eq!(refusal(refused), ("out_of_range", Some("mail_thread_days".into())));
+}
+
+#[tokio::test]
+async fn the_blocked_senders_list_refuses_mail_by_address_or_domain_and_department() {
+    let w = World::new().await;
+    let ticket = mailed_ticket(&w).await;
+    let billing =
+        tessera_desk::DepartmentInput { email: Some(Some(email("billing@tessera.test"))), ..Default::default() };
+    w.desk.update_department(&w.admin, w.billing, billing).await.expect("an address");
+    let block = |pattern: &str, department_id| tessera_desk::mail::SenderBlockInput {
+        pattern: pattern.into(),
+        department_id,
+        note: "spam".into(),
+    };
+    // Agents do not keep the list; nonsense is refused.
+    assert_eq!(refusal(w.desk.add_sender_block(&w.ayse, block("@spam.test", None)).await).0, "forbidden");
+    assert_eq!(refusal(w.desk.add_sender_block(&w.admin, block("spam.test", None)).await).0, "invalid_value");
+    let (domain, new) = w.desk.add_sender_block(&w.admin, block("*@Spam.test", Some(w.support))).await.unwrap();
+    assert!(new);
+    assert_eq!(domain.pattern, "@spam.test");
+    let (_, new) = w.desk.add_sender_block(&w.admin, block("@spam.test", Some(w.support))).await.unwrap();
+    assert!(!new, "listed once");
+    w.desk.add_sender_block(&w.admin, block("Mallory@Evil.test", None)).await.unwrap();
+
+    let r = apply(&w, &from("anyone@spam.test", "b1@spam.test", "Buy now")).await;
+    assert_eq!((r.state, r.ticket_id), (InboundState::Refused, None));
+    assert!(r.reason.as_deref().is_some_and(|why| why.contains("@spam.test")), "{r:?}");
+    let r = apply(&w, &from("mallory@evil.test", "b2@evil.test", "Hi")).await;
+    assert_eq!(r.state, InboundState::Refused);
+    // The domain is blocked in Support only.
+    let mut to_billing = from("anyone@spam.test", "b3@spam.test", "An invoice question");
+    to_billing.to = vec![address("billing@tessera.test")];
+    assert_eq!(apply(&w, &to_billing).await.state, InboundState::Applied);
+
+    // A reply to a ticket is refused too once its sender is listed, and
+    // taken again once the entry is gone.
+    let (erin, _) = w.desk.add_sender_block(&w.admin, block("erin@acme.test", None)).await.unwrap();
+    let mut reply = from("erin@acme.test", "b4@acme.test", "Re: Printer");
+    reply.in_reply_to = vec![format!("{}@tessera.test", w.desk.mail_token(ticket, None))];
+    assert_eq!(apply(&w, &reply).await.state, InboundState::Refused);
+    w.desk.remove_sender_block(&w.admin, erin.id).await.unwrap();
+    assert_eq!(refusal(w.desk.remove_sender_block(&w.admin, erin.id).await).0, "not_found");
+    reply.message_id = Some("b5@acme.test".into());
+    let r = apply(&w, &reply).await;
+    assert_eq!((r.state, r.ticket_id), (InboundState::Applied, Some(ticket)));
+
+    // Blocking a ticket's sender (WHMCS BlockTicketSender) is the same list.
+    let stranger = apply(&w, &from("newcomer@example.test", "b6@example.test", "Hello")).await;
+    w.desk.block_sender(&w.admin, stranger.ticket_id.unwrap(), false).await.unwrap();
+    let listed = w.desk.sender_blocks(&w.admin).await.unwrap();
+    assert!(listed.iter().any(|b| b.pattern == "newcomer@example.test" && b.department_id.is_none()), "{listed:?}");
+    assert_eq!(
+        apply(&w, &from("newcomer@example.test", "b7@example.test", "Again")).await.state,
+        InboundState::Refused
+    );
+}
+
 /// Random messages from a small alphabet of senders, ids and subjects — so
 /// they answer each other, repeat ids, name ticket numbers that exist and
 /// do not — all applied to one installation: every one ends in a final

@@ -399,8 +399,7 @@ pub fn organization_from_row(r: &dyn SqlRow) -> StoreResult<Organization> {
 }
 
 /// Columns of [`department_from_row`].
-pub const DEPARTMENT_SELECT: &str =
-    "id, name, description, public, email, auto_assign, requires_service, signature, position, created_at";
+pub const DEPARTMENT_SELECT: &str = "id, name, description, public, email, auto_assign, requires_service, signature, position, created_at, mail_thread_days";
 
 /// Reads a department.
 pub fn department_from_row(r: &dyn SqlRow) -> StoreResult<Department> {
@@ -420,6 +419,7 @@ pub fn department_from_row(r: &dyn SqlRow) -> StoreResult<Department> {
         signature: r.text(7)?,
         position: r.int(8)?,
         created_at: r.ts(9)?,
+        mail_thread_days: r.int(10)?,
     })
 }
 
@@ -845,6 +845,21 @@ pub fn inbound_from_row(r: &dyn SqlRow) -> StoreResult<crate::InboundRecord> {
         matched_by: r.text_opt(12)?,
         attempts: r.int(13)?,
         processed_at: r.ts_opt(14)?,
+    })
+}
+
+/// The columns of a blocked-senders entry, in [`sender_block_from_row`]'s order.
+pub const SENDER_BLOCK_SELECT: &str = "id, pattern, department_id, note, created_by, created_at";
+
+/// A blocked-senders entry from a row of [`SENDER_BLOCK_SELECT`].
+pub fn sender_block_from_row(r: &dyn SqlRow) -> StoreResult<crate::SenderBlock> {
+    Ok(crate::SenderBlock {
+        id: tessera_core::ids::SenderBlockId(r.int(0)?),
+        pattern: r.text(1)?,
+        department_id: r.int_opt(2)?.map(DepartmentId),
+        note: r.text(3)?,
+        created_by: r.int_opt(4)?.map(UserId),
+        created_at: r.ts(5)?,
     })
 }
 

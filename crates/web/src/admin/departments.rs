@@ -38,6 +38,8 @@ pub struct DepartmentValues {
     pub signature: String,
     /// Sort position.
     pub position: String,
+    /// Days of the subject threading rule (`""` on the short form).
+    pub mail_thread_days: String,
     /// Member ids.
     pub members: Vec<i64>,
 }
@@ -58,6 +60,7 @@ impl DepartmentValues {
             requires_service: d.requires_service,
             signature: d.signature.clone(),
             position: d.position.to_string(),
+            mail_thread_days: d.mail_thread_days.to_string(),
             members: v.member_ids.iter().map(|m| m.0).collect(),
         }
     }
@@ -73,6 +76,7 @@ impl DepartmentValues {
             requires_service: f.checked("requires_service"),
             signature: s("signature"),
             position: s("position"),
+            mail_thread_days: s("mail_thread_days"),
             members: f.all("member_ids").iter().filter_map(|v| v.parse().ok()).collect(),
         }
     }
@@ -127,6 +131,10 @@ fn department_input(f: &Form, with_members: bool) -> Result<DepartmentInput, Des
         requires_service: Some(f.checked("requires_service")),
         signature: f.get("signature").map(str::to_string),
         position: optional_number(f, "position")?,
+        mail_thread_days: match optional_number(f, "mail_thread_days")? {
+            None => None,
+            Some(n) => Some(u32::try_from(n).map_err(|_| invalid("mail_thread_days", "out_of_range"))?),
+        },
         member_ids: with_members
             .then(|| f.all("member_ids").iter().filter_map(|v| v.parse().ok()).map(UserId).collect()),
     })
