@@ -2,6 +2,7 @@
 //! by the OpenAPI document generated from these handlers.
 
 pub mod attachments;
+pub mod blocked_senders;
 pub mod catalog;
 pub mod dto;
 mod errors_doc;
@@ -80,6 +81,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(mail::process_inbound))
         .routes(routes!(mailboxes::list_mailboxes, mailboxes::create_mailbox))
         .routes(routes!(mailboxes::get_mailbox, mailboxes::update_mailbox, mailboxes::delete_mailbox))
+        .routes(routes!(blocked_senders::list_blocked_senders, blocked_senders::add_blocked_sender))
+        .routes(routes!(blocked_senders::remove_blocked_sender))
         .routes(routes!(at::get_attachment))
         .routes(routes!(at::download))
         .routes(routes!(p::list_users, p::create_user))

@@ -666,6 +666,14 @@ async fn guests_custom_fields_services_and_attachments() {
     ok(&w, &w.ayse, "GetTicket", &[("ticketid", g["id"].as_str().unwrap())]).await;
     let b = ok(&w, &w.admin, "BlockTicketSender", &[("ticketid", g["id"].as_str().unwrap()), ("delete", "1")]).await;
     assert_eq!(b["deleted"], "true");
+    // The address is on the installation's blocked-senders list: their
+    // mail is refused from now on.
+    let listed = w.admin.get("/blocked-senders").await.expect(200).body;
+    let entries = listed["blocked_senders"].as_array().unwrap();
+    assert!(
+        entries.iter().any(|b| b["pattern"] == "zeynep@misafir.example" && b["department_id"].is_null()),
+        "{listed}"
+    );
     refused(&w, &w.ayse, "GetTicket", &[("ticketid", g["id"].as_str().unwrap())], 404, "Ticket ID Not Found").await;
     // A registered client cannot be blocked.
     registered(&w, w.erin_id).await;

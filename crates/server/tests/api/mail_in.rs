@@ -313,6 +313,45 @@ async fn what_cannot_be_applied_waits_in_quarantine_and_is_processed_again() {
 }
 
 #[tokio::test]
+async fn mail_from_a_blocked_sender_is_refused_and_recorded_and_nothing_else_happens() {
+    let server = TestServer::start().await;
+    let (admin, destek) = desk_with_address(&server).await;
+    let (_, agent) = admin.make_user(&server, "agent", "ayse@tessera.test", "Ayşe").await;
+    agent.post("/blocked-senders", json!({"pattern": "@spam.test"})).await.expect(403);
+    admin.post("/blocked-senders", json!({"pattern": "spam.test"})).await.expect(422);
+    admin.post("/blocked-senders", json!({"pattern": "@spam.test", "department_id": 999})).await.expect(422);
+    admin.post("/blocked-senders", json!({"pattern": 5})).await.expect(422);
+    let entry = admin
+        .post("/blocked-senders", json!({"pattern": "*@Spam.test", "department_id": destek, "note": "Kampanya"}))
+        .await
+        .expect(201)
+        .body;
+    assert_eq!((entry["pattern"].as_str(), entry["department_id"].as_i64()), (Some("@spam.test"), Some(destek)));
+    // Listed once.
+    let again = admin.post("/blocked-senders", json!({"pattern": "@spam.test", "department_id": destek})).await;
+    assert_eq!(again.expect(200).body["id"], entry["id"]);
+
+    let tickets_before = admin.get("/tickets").await.expect(200).body["tickets"].as_array().unwrap().len();
+    let refused =
+        hand_in(&admin, None, mail("kampanya@spam.test", "destek@tessera.test", "bs1@spam.test", "Fırsat", &[], "Al!"))
+            .await;
+    assert_eq!((refused["state"].as_str(), refused["ticket_id"].as_i64()), (Some("refused"), None), "{refused}");
+    assert!(refused["reason"].as_str().unwrap().contains("@spam.test"), "{refused}");
+    let tickets_after = admin.get("/tickets").await.expect(200).body["tickets"].as_array().unwrap().len();
+    assert_eq!(tickets_after, tickets_before, "no ticket, no customer's ticket");
+    let users = admin.get("/users?q=spam.test").await.expect(200).body;
+    assert!(users["users"].as_array().unwrap().is_empty(), "no customer made for a blocked sender: {users}");
+
+    // Removed from the list: the next message is taken.
+    admin.delete(&format!("/blocked-senders/{}", entry["id"])).await.expect(204);
+    admin.delete(&format!("/blocked-senders/{}", entry["id"])).await.expect(404);
+    let taken =
+        hand_in(&admin, None, mail("kampanya@spam.test", "destek@tessera.test", "bs2@spam.test", "Fırsat", &[], "Al!"))
+            .await;
+    assert_eq!(taken["state"], "applied", "{taken}");
+}
+
+#[tokio::test]
 async fn only_admins_hand_in_and_see_mail() {
     let server = TestServer::start().await;
     let admin = server.admin().await;

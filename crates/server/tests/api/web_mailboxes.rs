@@ -287,3 +287,59 @@ async fn a_mailbox_made_through_the_form_imports_mail_and_still_does_after_a_cha
     .await
     .expect("the test took more than 90 seconds");
 }
+
+#[tokio::test]
+async fn an_admin_keeps_the_blocked_senders_list_through_the_forms() {
+    let w = World::new().await;
+    let mut b = signed_in(&w, "admin@localhost").await;
+    let list = b.get("/admin/blocked-senders").await;
+    assert_eq!(list.status, 200);
+    assert!(list.text.contains("aria-current=\"page\">Blocked senders</a>"), "the nav entry");
+    assert!(list.text.contains("Nobody is blocked."));
+    let csrf = list.hidden("_csrf").unwrap();
+    let billing = w.billing.to_string();
+
+    // Not an address or a domain: refused next to its field, typed text kept.
+    let r = b
+        .post(
+            "/admin/blocked-senders",
+            &[("_csrf", &csrf), ("pattern", "spam dot test"), ("department_id", &billing), ("note", "Kampanya")],
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(r.text.contains("id=\"b-pattern-error\""), "the message is next to the field");
+    assert!(r.text.contains("value=\"spam dot test\"") && r.text.contains("value=\"Kampanya\""));
+    assert!(r.text.contains(&format!("<option value=\"{billing}\" selected>")));
+
+    let r = b
+        .post(
+            "/admin/blocked-senders",
+            &[("_csrf", &csrf), ("pattern", "@Spam.test"), ("department_id", &billing), ("note", "Kampanya")],
+        )
+        .await;
+    assert_eq!((r.status, r.location()), (303, Some("/admin/blocked-senders?done=added".to_string())), "{}", r.text);
+    let r = b.post("/admin/blocked-senders", &[("_csrf", &csrf), ("pattern", "mallory@evil.test")]).await;
+    assert_eq!(r.status, 303);
+    let listed = w.admin.get("/blocked-senders").await.expect(200).body["blocked_senders"].clone();
+    let entries = listed.as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(
+        (entries[1]["pattern"].as_str(), entries[1]["department_id"].as_i64()),
+        (Some("@spam.test"), Some(w.billing))
+    );
+    assert!(entries[0]["department_id"].is_null(), "no department chosen: every department");
+
+    let page = b.get("/admin/blocked-senders?done=added").await;
+    assert!(page.text.contains("The sender is blocked."));
+    assert!(page.text.contains("<code>@spam.test</code>") && page.text.contains("Every department"));
+    let id = entries[0]["id"].as_i64().unwrap();
+    let r = b.post(&format!("/admin/blocked-senders/{id}/delete"), &[("_csrf", &csrf)]).await;
+    assert_eq!(r.location(), Some("/admin/blocked-senders?done=removed".to_string()));
+    assert_eq!(w.admin.get("/blocked-senders").await.expect(200).body["blocked_senders"].as_array().unwrap().len(), 1);
+    // Without the form's token nothing changes.
+    let r = b.post("/admin/blocked-senders", &[("pattern", "x@evil.test")]).await;
+    assert_eq!(r.status, 403);
+    // Agents do not reach it.
+    let mut agent = signed_in(&w, "ayse@example.com").await;
+    assert_eq!(agent.get("/admin/blocked-senders").await.status, 403);
+}

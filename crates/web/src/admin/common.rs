@@ -21,7 +21,7 @@ pub(crate) fn require_admin(s: &SignedIn) -> Result<(), WebError> {
 #[derive(Debug, Clone, Copy)]
 pub struct Nav {
     /// `departments`, `users`, `organizations`, `fields`, `statuses`, `tokens`,
-    /// `sla`, `integrations`, `mail`, `mailboxes`.
+    /// `sla`, `integrations`, `mail`, `mailboxes`, `blocked`.
     pub section: &'static str,
     /// `aria-current`: `page` on the section's own page, `location` below it.
     pub aria: &'static str,

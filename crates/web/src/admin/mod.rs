@@ -1,6 +1,7 @@
 //! The admin settings (`/admin`): departments, users, organizations,
 //! custom fields, statuses, API tokens, SLA policies, webhooks, validation
-//! hooks and panels, the mail that came in and the IMAP mailboxes — a module each;
+//! hooks and panels, the mail that came in, the IMAP mailboxes and the blocked
+//! senders — a module each;
 //! `common.rs` holds what they share and `integrations.rs` what the
 //! webhook and hook screens share.
 //!
@@ -10,6 +11,7 @@
 //! message next to its field; a change that went through redirects (303)
 //! with a `?done=` confirmation.
 
+pub mod blocked;
 pub mod common;
 pub mod departments;
 pub mod fields;
@@ -84,6 +86,9 @@ pub fn routes() -> Vec<crate::Route> {
         crate::get("/admin/mailboxes/{id}", mailboxes::mailbox),
         crate::post("/admin/mailboxes/{id}", mailboxes::update),
         crate::post("/admin/mailboxes/{id}/delete", mailboxes::delete),
+        crate::get("/admin/blocked-senders", blocked::blocked),
+        crate::post("/admin/blocked-senders", blocked::add),
+        crate::post("/admin/blocked-senders/{id}/delete", blocked::remove),
     ]
 }
 

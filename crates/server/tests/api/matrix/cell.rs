@@ -125,6 +125,12 @@ impl<'a> Cell<'a> {
                 .expect(201)
                 .id()
                 .to_string(),
+            "fresh_block" => admin
+                .post("/blocked-senders", json!({"pattern": format!("fresh{}@spam.test", UNIQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed))}))
+                .await
+                .expect(201)
+                .id()
+                .to_string(),
             "fresh_hook" => admin
                 .post(
                     "/hooks",
