@@ -416,12 +416,26 @@ const SUBJECT_PREFIXES: [&str; 20] = [
 /// same thing have the same topic whatever mail client answered them, which
 /// is what the mail threading rule by subject compares.
 pub fn subject_topic(subject: &str) -> String {
-    let mut rest = subject;
-    while let Some(after) = strip_subject_prefix(rest) {
-        rest = after;
+    // Until nothing changes: a tag taken out may bare a prefix (`[#1] Re:`)
+    // or close up into another tag; each round only ever shortens it.
+    let mut topic = subject.to_string();
+    loop {
+        let mut rest = topic.as_str();
+        while let Some(after) = strip_subject_prefix(rest) {
+            rest = after;
+        }
+        let next = without_ticket_tags(rest).split_whitespace().collect::<Vec<_>>().join(" ");
+        if next == topic {
+            return topic.to_lowercase();
+        }
+        topic = next;
     }
-    let mut out = String::with_capacity(rest.len());
-    let mut tail = rest;
+}
+
+/// The text without `[#123]` tags.
+fn without_ticket_tags(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut tail = text;
     while let Some(at) = tail.find("[#") {
         out.push_str(&tail[..at]);
         let after = &tail[at + 2..];
@@ -434,7 +448,7 @@ pub fn subject_topic(subject: &str) -> String {
         }
     }
     out.push_str(tail);
-    out.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    out
 }
 
 /// The subject after its first reply/forward prefix or banner, if it has

@@ -15,7 +15,8 @@
 //! - [`quote`]: where the quoted history starts in a reply, in our languages;
 //! - [`html`]: readable text from HTML-only mail, with the clients' quote
 //!   containers;
-//! - [`subject`]: reply/forward prefixes and the `[#123456]` ticket tag.
+//! - [`subject`]: reply/forward prefixes and the `[#123456]` ticket tag;
+//! - [`tnef`]: the files inside Outlook's `winmail.dat`.
 #![forbid(unsafe_code)]
 
 mod charset;
@@ -29,6 +30,7 @@ pub mod quote;
 pub mod subject;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod tnef;
 
 pub use charset::LanguageHint;
 pub use parse::{ParseError, ParseOptions, parse};

@@ -158,7 +158,26 @@ pub fn parse(raw: &[u8], options: &ParseOptions<'_>) -> Result<InboundMail, Pars
         .filter_map(|id| msg.parts.get(*id as usize));
     for (n, part) in files.enumerate() {
         let attachment = attachment(&msg, part, n + 1, hint, &mut problems);
-        mail.attachments.push(attachment);
+        let tnef = attachment.content_type == "application/ms-tnef"
+            || attachment.content_type == "application/vnd.ms-tnef"
+            || attachment.name.eq_ignore_ascii_case("winmail.dat");
+        match tnef.then(|| crate::tnef::files(&attachment.bytes)).flatten() {
+            // Unpacked: its files instead of it (the raw message keeps it).
+            Some(inside) if !inside.is_empty() => {
+                note(&mut problems, "winmail.dat", Some(format!("unpacked into {} files", inside.len())));
+                for f in inside {
+                    let content_type = "application/octet-stream".to_owned();
+                    mail.attachments.push(MailAttachment {
+                        name: f.name,
+                        content_type,
+                        content_id: None,
+                        inline: false,
+                        bytes: f.bytes,
+                    });
+                }
+            }
+            _ => mail.attachments.push(attachment),
+        }
     }
 
     let class = classify(&msg, &mail.text, options.loop_id);

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::LazyLock;
 
 use proptest::prelude::*;
-use tessera_mail::{LanguageHint, ParseOptions, html, parse, quote, subject};
+use tessera_mail::{LanguageHint, ParseOptions, html, parse, quote, subject, tnef};
 
 static CORPUS: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
@@ -162,6 +162,15 @@ proptest! {
         if let Some(q) = out.quote_start {
             prop_assert!(q < out.text.len() && out.text.is_char_boundary(q));
         }
+    }
+
+    #[test]
+    fn winmail_dat_never_panics(raw in prop::collection::vec(any::<u8>(), 0..1024), cut in any::<prop::sample::Index>()) {
+        let _ = tnef::files(&raw);
+        // A real stream's signature in front, so the attribute reader runs.
+        let mut signed = vec![0x78, 0x9F, 0x3E, 0x22, 0x01, 0x00];
+        signed.extend_from_slice(&raw);
+        let _ = tnef::files(&signed[..cut.index(signed.len() + 1)]);
     }
 
     #[test]
