@@ -495,4 +495,15 @@ pub trait MailboxStore: Send + Sync + 'static {
         owner: &str,
         progress: MailboxProgress,
     ) -> StoreResult<bool>;
+    /// Saves an OAuth2 mailbox's new tokens (after a refresh), leaving the
+    /// settings and their time as they are. `NotFound` when there is none.
+    async fn save_mailbox_tokens(&self, id: tessera_core::ids::MailboxId, tokens: MailboxTokens) -> StoreResult<()>;
+    /// Sets a mailbox's state and error (the credential was refused)
+    /// without touching anything else. `NotFound` when there is none.
+    async fn set_mailbox_state(
+        &self,
+        id: tessera_core::ids::MailboxId,
+        state: MailboxState,
+        error: Option<String>,
+    ) -> StoreResult<()>;
 }

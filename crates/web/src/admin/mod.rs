@@ -84,6 +84,8 @@ pub fn routes() -> Vec<crate::Route> {
         crate::get("/admin/mailboxes/{id}", mailboxes::mailbox),
         crate::post("/admin/mailboxes/{id}", mailboxes::update),
         crate::post("/admin/mailboxes/{id}/delete", mailboxes::delete),
+        crate::post("/admin/mailboxes/{id}/authorise", mailboxes::authorise),
+        crate::get(mailboxes::CALLBACK, mailboxes::callback),
     ]
 }
 
