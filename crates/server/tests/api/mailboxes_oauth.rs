@@ -323,3 +323,82 @@ async fn an_admin_authorises_a_mailbox_through_the_pages_and_a_forged_or_replaye
     .await;
     no_secrets(&logged(&logs), &[]);
 }
+
+#[tokio::test]
+async fn oauth2_settings_are_checked_and_sealed_at_rest() {
+    // No loopback for integrations here: a token URL must be https.
+    let server = TestServer::start_with(|c| c.public_url = None).await;
+    let admin = server.admin().await;
+    let d = department(&admin, "Sales").await;
+    let base = json!({"department_id": d, "address": "a@example.test", "imap_url": "imaps://imap.gmail.com",
+                      "username": "a@example.test", "oauth2_provider": "google",
+                      "oauth2_client_id": "client-1.apps.example", "oauth2_client_secret": "client-secret-77aa"});
+    let with = |k: &str, v: Value| {
+        let mut b = base.clone();
+        b[k] = v;
+        b
+    };
+    let without = |k: &str| {
+        let mut b = base.clone();
+        b.as_object_mut().unwrap().remove(k);
+        b
+    };
+    for (body, field) in [
+        (with("oauth2_provider", json!("yahoo")), "oauth2_provider"),
+        (without("oauth2_client_id"), "oauth2_client_id"),
+        (with("oauth2_client_id", json!("two words")), "oauth2_client_id"),
+        (with("oauth2_token_url", json!("https://elsewhere.example/token")), "oauth2_token_url"),
+        (with("password", json!("and a password")), "password"),
+        (with("oauth2_refresh_token", json!("two\nlines")), "oauth2_refresh_token"),
+        (with("oauth2_provider", json!("custom")), "oauth2_token_url"),
+        (
+            json!({"department_id": d, "address": "a@example.test", "imap_url": "imaps://mail.example.test",
+                   "username": "u", "oauth2_provider": "custom", "oauth2_client_id": "c",
+                   "oauth2_token_url": "http://127.0.0.1:9/token"}),
+            "oauth2_token_url",
+        ),
+        (
+            json!({"department_id": d, "address": "a@example.test", "imap_url": "imaps://mail.example.test",
+                   "username": "u", "oauth2_provider": "microsoft", "oauth2_client_id": "c",
+                   "oauth2_tenant": "../evil"}),
+            "oauth2_tenant",
+        ),
+    ] {
+        let r = admin.post("/mailboxes", body.clone()).await.expect(422);
+        assert_eq!(r.field(), field, "{body}: {}", r.body);
+    }
+
+    let m = admin.post("/mailboxes", with("oauth2_refresh_token", json!("refresh-only-here-5e1"))).await.expect(201);
+    let m = m.body;
+    let id = m["id"].as_i64().unwrap();
+    assert_eq!(m["oauth2"]["authorize_url"], "https://accounts.google.com/o/oauth2/v2/auth");
+    assert_eq!(m["oauth2"]["token_url"], "https://oauth2.googleapis.com/token");
+    assert_eq!(m["oauth2"]["scope"], "https://mail.google.com/");
+    no_secrets(&m.to_string(), &["client-secret-77aa", "refresh-only-here-5e1"]);
+    for bytes in stored_bytes(&server).await {
+        for secret in [&b"client-secret-77aa"[..], b"refresh-only-here-5e1"] {
+            assert!(!bytes.windows(secret.len()).any(|w| w == secret), "a secret is stored in clear");
+        }
+    }
+    // Microsoft: the tenant goes into both URLs.
+    let ms = admin
+        .patch(&format!("/mailboxes/{id}"), json!({"oauth2_provider": "microsoft", "oauth2_tenant": "contoso.example"}))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(ms["oauth2"]["token_url"], "https://login.microsoftonline.com/contoso.example/oauth2/v2.0/token");
+    assert_eq!(ms["oauth2"]["scope"], "https://outlook.office365.com/IMAP.AccessAsUser.All offline_access");
+    // Without a public URL, the admin is told what to set; nothing changes.
+    let mut b = admin_browser(&server, &admin).await;
+    let csrf = b.csrf(&format!("/admin/mailboxes/{id}")).await;
+    let r = b.post(&format!("/admin/mailboxes/{id}/authorise"), &[("_csrf", &csrf)]).await;
+    assert_eq!(r.status, 409);
+    assert!(r.text.contains("public_url"), "{}", r.text);
+    // A callback without a code or a state, or with nonsense: 400.
+    for q in ["", "?code=x", "?code=x&state=nonsense", "?code=x&state=99999999999999999999999.ab"] {
+        assert_eq!(b.get(&format!("/admin/mailboxes/oauth/callback{q}")).await.status, 400, "{q}");
+    }
+    // Back to a password: the OAuth2 settings go.
+    let pw = admin.patch(&format!("/mailboxes/{id}"), json!({"password": "a new password"})).await.expect(200).body;
+    assert_eq!((pw["auth"].as_str(), pw["oauth2"].is_null()), (Some("password"), true));
+}
