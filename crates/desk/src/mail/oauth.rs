@@ -272,7 +272,13 @@ impl Desk {
             let why = "the stored refresh token cannot be read: authorise the mailbox again";
             return self.needs_reauthorisation(id, why.into()).await;
         };
-        let form = vec![("grant_type", "refresh_token"), ("refresh_token", refresh.as_str())];
+        let mut form = vec![("grant_type", "refresh_token"), ("refresh_token", refresh.as_str())];
+        // RFC 6749 section 6 lets a refresh name the scopes (Microsoft wants
+        // them); Google documents none, so it is not sent any.
+        let scope = m.oauth.scope.clone().unwrap_or_default();
+        if m.oauth.provider.as_deref() != Some("google") && !scope.is_empty() {
+            form.push(("scope", scope.as_str()));
+        }
         match self.token_request(&m, form).await {
             Ok(grant) => {
                 let (secret, refresh_token, expires_at) = self.save_grant(&m, &grant).await?;

@@ -429,6 +429,9 @@ struct Provider {
     lifetime: i64,
     /// Answer every token request with this status (a broken provider).
     fail_with: Option<u16>,
+    /// Issue access tokens the introspection endpoint does not know (a
+    /// token for the wrong account or without the IMAP scope).
+    unusable: bool,
     issued: u32,
 }
 
@@ -556,6 +559,11 @@ impl OAuthServer {
         self.provider.lock().unwrap().fail_with = status;
     }
 
+    /// Issues access tokens Dovecot will refuse (`true`), or good ones.
+    pub fn issue_unusable_tokens(&self, unusable: bool) {
+        self.provider.lock().unwrap().unusable = unusable;
+    }
+
     /// Every token request so far: (`grant_type`, the refresh token or code).
     pub fn token_requests(&self) -> Vec<(String, String)> {
         self.provider.lock().unwrap().log.clone()
@@ -620,7 +628,9 @@ fn token_endpoint(
     p.issued += 1;
     let n = p.issued;
     let access = format!("test-access-{n}");
-    tokens.lock().unwrap().insert(access.clone(), OAUTH_USER.into());
+    if !p.unusable {
+        tokens.lock().unwrap().insert(access.clone(), OAUTH_USER.into());
+    }
     let refresh = new_refresh.then(|| format!("test-refresh-{n}"));
     if let Some(r) = &refresh {
         p.refresh_tokens.insert(r.clone());

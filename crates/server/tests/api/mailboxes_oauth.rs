@@ -187,6 +187,32 @@ async fn a_refused_refresh_token_asks_an_admin_to_authorise_again_and_stops_aski
 }
 
 #[tokio::test]
+async fn a_fresh_token_the_imap_server_refuses_asks_an_admin_and_stops_asking() {
+    bounded(async {
+        let dovecot = Dovecot::start().await;
+        dovecot.oauth.accept_refresh_token("refresh-ok");
+        // The provider gives tokens, the IMAP server refuses them (a wrong
+        // account, a missing scope, IMAP off for the mailbox).
+        dovecot.oauth.issue_unusable_tokens(true);
+        let server = server().await;
+        let admin = server.admin().await;
+        let sales = department(&admin, "Sales").await;
+        let id = oauth_mailbox(&admin, &dovecot, sales, json!({"oauth2_refresh_token": "refresh-ok"})).await["id"]
+            .as_i64()
+            .unwrap();
+        let m = mailbox_until(&admin, id, |m| m["status"]["state"] == "reauthorise").await;
+        let why = m["status"]["last_error"].as_str().unwrap();
+        assert!(why.contains("freshly issued") && why.contains("scopes"), "{why}");
+        let logins = *dovecot.oauth.requests.lock().unwrap();
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        assert_eq!(refreshes(&dovecot), ["refresh-ok"], "one token, no loop");
+        assert_eq!(*dovecot.oauth.requests.lock().unwrap(), logins, "no more logins tried");
+        no_secrets(&m.to_string(), &["refresh-ok"]);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_rotated_refresh_token_is_saved_and_used_the_next_time() {
     bounded(async {
         let dovecot = Dovecot::start().await;
