@@ -554,8 +554,9 @@ pub struct CallbackQuery {
 }
 
 /// The provider's answer: the code is exchanged and the mailbox shown, or
-/// the problem is (a refusal, a bad or used state, a token endpoint that
-/// failed) and nothing changes.
+/// the problem is and nothing changes — the provider's refusal (200), a
+/// missing, bad, used, expired or other session's state or a code the
+/// provider will not exchange (400), a token endpoint that failed (502).
 pub async fn callback(
     State(state): State<WebState>,
     Signed(s): Signed,
@@ -567,8 +568,11 @@ pub async fn callback(
     let back = "/admin/mailboxes".to_string();
     let bad = axum::http::StatusCode::BAD_REQUEST;
     if let Some(err) = q.error.as_deref() {
+        // The provider's own answer (the admin said no, or it refused the
+        // request): not a bad request of ours, shown as it is (200).
         let err: String = err.chars().filter(|c| c.is_ascii_graphic()).take(100).collect();
-        return oauth_problem(&state, &headers, &s, bad, i.t1("admin.mailboxes.oauth_denied", err), back);
+        let ok = axum::http::StatusCode::OK;
+        return oauth_problem(&state, &headers, &s, ok, i.t1("admin.mailboxes.oauth_denied", err), back);
     }
     let (Some(code), Some(st)) = (q.code.as_deref(), q.state.as_deref()) else {
         return oauth_problem(&state, &headers, &s, bad, i.t("admin.mailboxes.oauth_bad_state").to_string(), back);

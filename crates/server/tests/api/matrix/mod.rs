@@ -620,6 +620,8 @@ const TABLE: &[Row] = &[
         "department_id=$billing&address=matrix%40example.test&imap_url=imap%3A%2F%2F127.0.0.1%3A1&username=matrix&folder=INBOX&after_import=keyword",
     ),
     row(Web, "POST", "/admin/mailboxes/{id}/delete", ADMIN, &["$fresh_mailbox"], ""),
+    row(Web, "POST", "/admin/mailboxes/{id}/authorise", ADMIN, &["$oauth_mailbox"], ""),
+    row(Web, "GET", "/admin/mailboxes/oauth/callback", ADMIN, &[], "error=access_denied&state=1.x"),
     // ---- WHMCS (staff tokens; customers' credentials are refused) ---------------------------------
     row(Wh, "POST", "GetTickets", TICKET_LIST, &[], "limitnum=100"),
     row(Wh, "POST", "GetTicket", TICKET_READER, &[], "ticketid=$ticket"),
