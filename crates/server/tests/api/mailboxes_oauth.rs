@@ -155,6 +155,7 @@ async fn a_refused_refresh_token_asks_an_admin_to_authorise_again_and_stops_aski
         let page = b.get(&format!("/admin/mailboxes/{id}")).await;
         assert_eq!(page.status, 200);
         assert!(page.text.contains("mailbox-reauthorise"), "the state's badge");
+        assert!(page.text.contains("Needs authorising again"), "in words");
         assert!(page.text.contains("no longer accepts Tessera’s authorisation"), "the hint");
         assert!(page.text.contains("Authorise with the provider"), "the button");
         no_secrets(&page.text, &["revoked-refresh-token"]);

@@ -28,11 +28,12 @@ fn nav(on_its_page: bool) -> Nav {
     if on_its_page { Nav::list("mailboxes") } else { Nav::sub("mailboxes") }
 }
 
-fn state_label(i: &I18n, s: MailboxState) -> String {
-    match s {
-        MailboxState::Ok => i.t("admin.mailboxes.state_ok"),
-        MailboxState::Error => i.t("admin.mailboxes.state_error"),
-        MailboxState::Reauthorise => i.t("admin.mailboxes.state_reauthorise"),
+fn state_label(i: &I18n, s: MailboxState, auth: MailboxAuthKind) -> String {
+    match (s, auth) {
+        (MailboxState::Ok, _) => i.t("admin.mailboxes.state_ok"),
+        (MailboxState::Error, _) => i.t("admin.mailboxes.state_error"),
+        (MailboxState::Reauthorise, MailboxAuthKind::Password) => i.t("admin.mailboxes.state_reauthorise"),
+        (MailboxState::Reauthorise, MailboxAuthKind::Oauth2) => i.t("admin.mailboxes.state_reauthorise_oauth"),
     }
     .to_string()
 }
@@ -267,7 +268,7 @@ fn mailbox_row(i: &I18n, m: &MailboxView, departments: &[(i64, String)]) -> Mail
         folder: m.folder.clone(),
         active: m.active,
         state: m.status.state.as_str(),
-        state_label: state_label(i, m.status.state),
+        state_label: state_label(i, m.status.state, m.auth),
         last_error: m.status.last_error.clone(),
         last_fetch: m.status.last_fetch_at.map(Stamp::of),
         last_success: m.status.last_success_at.map(Stamp::of),
