@@ -1557,6 +1557,17 @@ pub async fn mailboxes_keep_settings_cursor_and_one_lease_holder(store: Arc<dyn 
     let got = store.mailbox(a.id).await.unwrap().unwrap();
     assert_eq!((got.state, got.last_error.as_deref()), (MailboxState::Reauthorise, Some("authorise again")));
     assert_eq!(got.updated_at, oauth.updated_at);
+    // A pending authorisation is set alone and taken once.
+    store.set_mailbox_pending(a.id, Some("enc:v1:pending2".into())).await.unwrap();
+    assert!(!store.take_mailbox_pending(a.id, "enc:v1:other").await.unwrap());
+    let (x, y) = tokio::join!(
+        store.take_mailbox_pending(a.id, "enc:v1:pending2"),
+        store.take_mailbox_pending(a.id, "enc:v1:pending2")
+    );
+    assert!(x.unwrap() ^ y.unwrap(), "taken exactly once");
+    let got = store.mailbox(a.id).await.unwrap().unwrap();
+    assert_eq!((got.oauth.pending, got.updated_at, got.state), (None, oauth.updated_at, MailboxState::Reauthorise));
+    assert!(matches!(store.set_mailbox_pending(MailboxId(999), None).await, Err(StoreError::NotFound)));
     assert!(matches!(store.save_mailbox_tokens(MailboxId(999), tokens).await, Err(StoreError::NotFound)));
     assert!(matches!(store.set_mailbox_state(MailboxId(999), MailboxState::Ok, None).await, Err(StoreError::NotFound)));
     // Back to a password: the later checks expect one.

@@ -337,8 +337,9 @@ impl Desk {
         };
         let json = serde_json::to_string(&pending).map_err(|e| DeskError::Internal(e.to_string()))?;
         m.oauth.pending = Some(self.secrets.seal(PENDING_PURPOSE, &json)?);
-        // The settings' time stays: the poller's worker is not restarted.
-        self.store.update_mailbox(&m).await?;
+        // Only the pending authorisation is written: the settings, their
+        // time (the poller's worker is not restarted) and the state stay.
+        self.store.set_mailbox_pending(id, m.oauth.pending.clone()).await?;
         let state = format!("{}.{nonce}", id.0);
         let scope = m.oauth.scope.clone().unwrap_or_default();
         let mut q = vec![
@@ -389,9 +390,11 @@ impl Desk {
         if code.is_empty() || code.len() > 4096 || code.chars().any(char::is_control) {
             return Err(DeskError::invalid("code", "invalid", "the provider sent no usable code"));
         }
-        // Used once: cleared before the exchange.
+        // Used once: cleared before the exchange, if nobody else did first.
+        if !self.store.take_mailbox_pending(id, &sealed).await? {
+            return Err(bad_state());
+        }
         m.oauth.pending = None;
-        self.store.update_mailbox(&m).await?;
         let form = vec![
             ("grant_type", "authorization_code"),
             ("code", code),

@@ -948,6 +948,12 @@ pub fn mailbox_settings(m: &crate::MailboxRecord) -> Vec<Value> {
 pub const MAILBOX_SAVE_TOKENS: &str =
     "UPDATE mailboxes SET secret = ?, oauth_refresh_token = ?, oauth_expires_at = ? WHERE id = ?";
 
+/// Sets a mailbox's pending authorisation: `pending, id`.
+pub const MAILBOX_SET_PENDING: &str = "UPDATE mailboxes SET oauth_pending = ? WHERE id = ?";
+
+/// Takes a mailbox's pending authorisation if unchanged: `id, pending`.
+pub const MAILBOX_TAKE_PENDING: &str = "UPDATE mailboxes SET oauth_pending = NULL WHERE id = ? AND oauth_pending = ?";
+
 /// Sets a mailbox's state: `state, last_error, id`.
 pub const MAILBOX_SET_STATE: &str = "UPDATE mailboxes SET state = ?, last_error = ? WHERE id = ?";
 
