@@ -87,6 +87,7 @@ pub struct Desk {
     limits: Limits,
     integrations: Option<Arc<dyn hooks::Integrations>>,
     hooks_allow_internal: bool,
+    token_poster: Option<Arc<dyn mail::oauth::FormPoster>>,
     sla: Arc<sla::SlaSignal>,
     caches: Arc<cache::Caches>,
 }
@@ -108,6 +109,7 @@ impl Desk {
             limits,
             integrations: None,
             hooks_allow_internal: false,
+            token_poster: None,
             sla: Arc::new(sla::SlaSignal::default()),
             caches: Arc::new(cache::Caches::default()),
         }
@@ -123,6 +125,12 @@ impl Desk {
     /// (tests, and installations whose integrations run next to them).
     pub fn allowing_internal_hook_targets(&self, allow: bool) -> Self {
         Self { hooks_allow_internal: allow, ..self.clone() }
+    }
+
+    /// The same desk reaching OAuth2 token endpoints (for mailboxes)
+    /// through `poster`: the hooks' HTTP client, with their address policy.
+    pub fn with_token_poster(&self, poster: Arc<dyn mail::oauth::FormPoster>) -> Self {
+        Self { token_poster: Some(poster), ..self.clone() }
     }
 
     /// Whether hooks may call loopback and private addresses.

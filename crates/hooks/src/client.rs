@@ -143,6 +143,27 @@ impl HookClient {
         Ok(parsed)
     }
 
+    /// POSTs a form (an OAuth2 token request) to `url`, with the same
+    /// address checks, no redirects and the capped read of [`Self::post`],
+    /// within `timeout`. Never fails: every problem is in the answer, and
+    /// no error text holds the form's values or the URL.
+    pub async fn post_form(&self, url: &str, form: &[(&str, &str)], timeout: Duration) -> Answer {
+        let started = Instant::now();
+        let url = match self.target(url) {
+            Ok(u) => u,
+            Err(e) => {
+                return Answer {
+                    status: None,
+                    body: Vec::new(),
+                    error: Some(e.to_string()),
+                    latency: started.elapsed(),
+                };
+            }
+        };
+        let send = self.http.post(url).header(reqwest::header::ACCEPT, "application/json").form(form).send();
+        read_answer(send, timeout, started).await
+    }
+
     /// POSTs `req`, signed. Never fails: every problem is in the answer.
     pub async fn post(&self, req: &Request<'_>) -> Answer {
         let started = Instant::now();
@@ -169,7 +190,24 @@ impl HookClient {
             .header(sign::SIGNATURE, sig)
             .body(req.body.to_vec())
             .send();
-        let outcome = tokio::time::timeout(req.timeout, async {
+        read_answer(send, req.timeout, started).await
+    }
+}
+
+/// Waits for an answer within `timeout` and reads at most [`MAX_BODY`] of it.
+async fn read_answer(
+    send: impl std::future::Future<Output = Result<reqwest::Response, reqwest::Error>>,
+    timeout: Duration,
+    started: Instant,
+) -> Answer {
+    let fail = |e: String, started: Instant| Answer {
+        status: None,
+        body: Vec::new(),
+        error: Some(e),
+        latency: started.elapsed(),
+    };
+    {
+        let outcome = tokio::time::timeout(timeout, async {
             let mut resp = send.await.map_err(|e| request_failed(&e))?;
             let status = resp.status().as_u16();
             let mut body = Vec::new();
@@ -189,7 +227,7 @@ impl HookClient {
         .await;
         let latency = started.elapsed();
         match outcome {
-            Err(_) => fail(format!("no answer within {} ms", req.timeout.as_millis()), started),
+            Err(_) => fail(format!("no answer within {} ms", timeout.as_millis()), started),
             Ok(Err(e)) => fail(e, started),
             Ok(Ok((status, body, too_big))) => {
                 let error = if (300..400).contains(&status) {
@@ -224,5 +262,36 @@ fn without_url(e: &reqwest::Error) -> String {
     match e.url() {
         Some(u) => text.replace(u.as_str(), "<url>"),
         None => text,
+    }
+}
+
+/// The desk's way to OAuth2 token endpoints (IMAP mailboxes): the hooks'
+/// client — the same address policy (public addresses only unless
+/// `[hooks] allow_internal_targets`), no redirects, a capped body — with a
+/// timeout on each request.
+#[derive(Clone)]
+pub struct TokenPoster {
+    client: HookClient,
+    timeout: Duration,
+}
+
+impl TokenPoster {
+    /// Token requests through `client`, each given at most `timeout`.
+    pub fn new(client: HookClient, timeout: Duration) -> Self {
+        Self { client, timeout }
+    }
+}
+
+#[async_trait::async_trait]
+impl tessera_desk::mail::oauth::FormPoster for TokenPoster {
+    async fn post_form(&self, url: &str, form: &[(&str, &str)]) -> Result<(u16, Vec<u8>), String> {
+        let answer = self.client.post_form(url, form, self.timeout).await;
+        match (answer.status, answer.error) {
+            // A redirect is refused as an answer, not followed.
+            (Some(status), Some(_)) if (300..400).contains(&status) => Ok((status, answer.body)),
+            (_, Some(e)) => Err(e),
+            (Some(status), None) => Ok((status, answer.body)),
+            (None, None) => Err("no answer".into()),
+        }
     }
 }

@@ -29,6 +29,7 @@ use std::time::Duration;
 use tessera_core::Actor;
 use tessera_core::ids::MailboxId;
 use tessera_desk::Desk;
+use tessera_desk::mail::oauth::TokenRefresh;
 use tessera_desk::mail::{Handover, MailboxToRead};
 use tessera_store::{AfterImportKind, MailSource, MailboxAuthKind, MailboxProgress, MailboxState};
 use tokio::task::AbortHandle;
@@ -150,7 +151,13 @@ async fn supervise(desk: Desk, reading: Reading, settings: PollerSettings, insta
                 let ids: Vec<MailboxId> = list.iter().map(|m| m.mailbox.id).collect();
                 workers.retain(|id, w| ids.contains(id) && !w.task.is_finished());
                 for m in list {
-                    let version = (m.mailbox.updated_at, m.mailbox.secret.clone());
+                    // An OAuth2 mailbox's access token changes at every
+                    // refresh, made by its own worker: not a new setting.
+                    let secret = match m.mailbox.auth_kind {
+                        MailboxAuthKind::Password => m.mailbox.secret.clone(),
+                        MailboxAuthKind::Oauth2 => String::new(),
+                    };
+                    let version = (m.mailbox.updated_at, secret);
                     if workers.get(&m.mailbox.id).is_some_and(|w| w.version == version) {
                         continue;
                     }
@@ -172,12 +179,30 @@ async fn supervise(desk: Desk, reading: Reading, settings: PollerSettings, insta
     }
 }
 
-/// The IMAP client's settings for a mailbox.
-fn client_config(m: &MailboxToRead, settings: &PollerSettings) -> MailboxConfig {
+/// How long before its expiry an access token is replaced.
+const REFRESH_AHEAD: chrono::Duration = chrono::Duration::minutes(5);
+
+/// Whether an OAuth2 access token must be replaced: there is none, or it
+/// runs out within [`REFRESH_AHEAD`] — or within half its life, for a
+/// token given for less than ten minutes (`lifetime`, when known), so a
+/// short-lived token is not replaced at every round.
+fn needs_refresh(
+    token: &str,
+    expires_at: Option<tessera_core::Timestamp>,
+    lifetime: Option<chrono::Duration>,
+    now: tessera_core::Timestamp,
+) -> bool {
+    let ahead = lifetime.map_or(REFRESH_AHEAD, |l| (l / 2).min(REFRESH_AHEAD));
+    token.is_empty() || expires_at.is_some_and(|e| e - now < ahead)
+}
+
+/// The IMAP client's settings for a mailbox, with `secret` (the password
+/// or the current access token).
+fn client_config(m: &MailboxToRead, secret: &str, settings: &PollerSettings) -> MailboxConfig {
     let r = &m.mailbox;
     let auth = match r.auth_kind {
-        MailboxAuthKind::Password => Auth::Password(m.secret.clone()),
-        MailboxAuthKind::Oauth2 => Auth::XOAuth2 { access_token: m.secret.clone() },
+        MailboxAuthKind::Password => Auth::Password(secret.to_string()),
+        MailboxAuthKind::Oauth2 => Auth::XOAuth2 { access_token: secret.to_string() },
     };
     let mut c = MailboxConfig::new(r.imap_url.clone(), r.username.clone(), auth);
     c.starttls = r.starttls;
@@ -210,7 +235,15 @@ struct Round {
 async fn read_mailbox(desk: Desk, reading: Reading, settings: PollerSettings, instance: String, m: MailboxToRead) {
     let id = m.mailbox.id;
     let system = Actor::system();
-    let config = client_config(&m, &settings);
+    let oauth = m.mailbox.auth_kind == MailboxAuthKind::Oauth2;
+    // The OAuth2 access token in use, when it runs out, and whether it came
+    // from a refresh and has not logged in yet (refused then: the grant
+    // itself is wrong, and only an admin can fix it).
+    let mut secret = m.secret.clone();
+    let mut expires_at = m.expires_at;
+    let mut lifetime: Option<chrono::Duration> = None;
+    let mut fresh = false;
+    let mut config = client_config(&m, &secret, &settings);
     let mut client: Option<MailboxClient> = None;
     let mut failures: u32 = 0;
     loop {
@@ -242,6 +275,41 @@ async fn read_mailbox(desk: Desk, reading: Reading, settings: PollerSettings, in
             last_uid: u32::try_from(stored.last_uid).unwrap_or(0),
         };
         let started = desk.now();
+        if oauth && needs_refresh(&secret, expires_at, lifetime, started) {
+            if !m.refreshable && secret.is_empty() {
+                return;
+            }
+            if m.refreshable {
+                // A new token, and a new connection logged in with it (the
+                // client would reopen a dropped one with the old token).
+                client = None;
+                match desk.refresh_mailbox_token(&system, id).await {
+                    Ok(TokenRefresh::Fresh { access_token, expires_at: until }) => {
+                        secret = access_token;
+                        expires_at = Some(until);
+                        lifetime = Some(until - started);
+                        fresh = true;
+                        config = client_config(&m, &secret, &settings);
+                    }
+                    // The state an admin sees is set; the supervisor leaves
+                    // the mailbox alone until they authorise it again.
+                    Ok(TokenRefresh::Reauthorise(_)) => return,
+                    Ok(TokenRefresh::Unavailable(why)) => {
+                        tracing::warn!(mailbox = id.0, error = %why, "no new OAuth2 token for a mailbox");
+                        record(&desk, id, &instance, cursor, started, MailboxState::Error, why, stored.backlog).await;
+                        failures += 1;
+                        tokio::time::sleep(settings.backoff(failures)).await;
+                        continue;
+                    }
+                    Err(e) => {
+                        e.log_fault("mail poller");
+                        failures += 1;
+                        tokio::time::sleep(settings.backoff(failures)).await;
+                        continue;
+                    }
+                }
+            }
+        }
         let c = match client.as_mut() {
             Some(c) => c,
             None => match MailboxClient::new(config.clone()) {
@@ -255,6 +323,7 @@ async fn read_mailbox(desk: Desk, reading: Reading, settings: PollerSettings, in
         };
         match read_round(&desk, &reading, c, id, cursor).await {
             Ok(round) => {
+                fresh = false;
                 let progress = MailboxProgress {
                     uid_validity: i64::from(round.cursor.uid_validity),
                     last_uid: i64::from(round.cursor.last_uid),
@@ -282,6 +351,28 @@ async fn read_mailbox(desk: Desk, reading: Reading, settings: PollerSettings, in
                     client = None;
                     tokio::time::sleep(settings.every).await;
                 }
+            }
+            Err(e) if oauth && matches!(e, ImapError::AuthFailed { .. } | ImapError::AuthExpired { .. }) => {
+                client = None;
+                if fresh || !m.refreshable {
+                    // A token just issued was refused (or there is no way
+                    // to get another): waits for an admin, no loop.
+                    let why = if fresh {
+                        format!(
+                            "the IMAP server refused a freshly issued OAuth2 token ({e}): check the username and the scopes, then authorise the mailbox again"
+                        )
+                    } else {
+                        format!("the IMAP server refused the OAuth2 token ({e}): authorise the mailbox again")
+                    };
+                    tracing::warn!(mailbox = id.0, error = %why, "a mailbox needs an admin to authorise it again");
+                    record(&desk, id, &instance, cursor, started, MailboxState::Reauthorise, why, stored.backlog).await;
+                    return;
+                }
+                // The token was revoked or ran out early: a new one first.
+                secret.clear();
+                expires_at = None;
+                failures += 1;
+                tokio::time::sleep(settings.backoff(failures).min(settings.every)).await;
             }
             Err(e) => {
                 client = None;
@@ -315,12 +406,27 @@ async fn failed(
         _ => MailboxState::Error,
     };
     tracing::warn!(mailbox = id.0, error = %e, "reading a mailbox failed");
+    record(desk, id, instance, cursor, at, state, e.to_string(), backlog).await;
+}
+
+/// Saves a failed round's state and why (never a credential).
+#[allow(clippy::too_many_arguments)]
+async fn record(
+    desk: &Desk,
+    id: MailboxId,
+    instance: &str,
+    cursor: Cursor,
+    at: tessera_core::Timestamp,
+    state: MailboxState,
+    error: String,
+    backlog: i64,
+) {
     let progress = MailboxProgress {
         uid_validity: i64::from(cursor.uid_validity),
         last_uid: i64::from(cursor.last_uid),
         fetched_at: at,
         succeeded: false,
-        error: Some(e.to_string()),
+        error: Some(error),
         state,
         backlog,
     };
@@ -408,5 +514,21 @@ mod tests {
         assert_eq!(s.backoff(2), Duration::from_secs(20));
         assert_eq!(s.backoff(5), Duration::from_secs(60));
         assert_eq!(s.backoff(u32::MAX), Duration::from_secs(60));
+    }
+
+    #[test]
+    fn a_token_is_replaced_when_missing_or_within_five_minutes_of_its_end() {
+        let now = chrono::Utc::now();
+        let min = chrono::Duration::minutes;
+        assert!(needs_refresh("", None, None, now));
+        assert!(needs_refresh("t", Some(now + min(4)), None, now));
+        assert!(needs_refresh("t", Some(now - min(1)), None, now));
+        assert!(!needs_refresh("t", Some(now + min(6)), None, now));
+        assert!(needs_refresh("t", Some(now + min(4)), Some(min(60)), now));
+        // A short-lived token: replaced in the second half of its life.
+        assert!(!needs_refresh("t", Some(now + min(2)), Some(min(3)), now));
+        assert!(needs_refresh("t", Some(now + min(1)), Some(min(3)), now));
+        // A pasted token of unknown life is used until it is refused.
+        assert!(!needs_refresh("t", None, None, now));
     }
 }

@@ -174,6 +174,11 @@ pub async fn state_and_store(config: Config) -> Result<(AppState, Arc<dyn Store>
     let integrations =
         HttpIntegrations::new(store.clone(), desk.clone(), client.clone()).in_time_zone(config.compat.timezone);
     let desk = desk.with_integrations(Arc::new(integrations));
+    // Mailboxes' OAuth2 token endpoints: the hooks' client and address policy.
+    let desk = desk.with_token_poster(Arc::new(tessera_hooks::client::TokenPoster::new(
+        client.clone(),
+        Duration::from_millis(h.timeout_ms),
+    )));
     let (_, doc) = crate::api::router();
     let openapi =
         doc.to_pretty_json().map_err(|e| StartError::Unsupported(format!("cannot render the API document: {e}")))?;

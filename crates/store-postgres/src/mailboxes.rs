@@ -69,4 +69,22 @@ impl MailboxStore for PgStore {
         let values = mailbox_progress_values(id, owner, &p);
         Ok(execute(&self.client().await?, &numbered(MAILBOX_SAVE_PROGRESS), &bound(&binds(&values))).await? == 1)
     }
+
+    async fn save_mailbox_tokens(&self, id: MailboxId, tokens: MailboxTokens) -> StoreResult<()> {
+        let values = mailbox_tokens_values(id, &tokens);
+        one_row(execute(&self.client().await?, &numbered(MAILBOX_SAVE_TOKENS), &bound(&binds(&values))).await?)
+    }
+
+    async fn set_mailbox_pending(&self, id: MailboxId, pending: Option<String>) -> StoreResult<()> {
+        one_row(execute(&self.client().await?, &numbered(MAILBOX_SET_PENDING), &[&pending, &id.0]).await?)
+    }
+
+    async fn take_mailbox_pending(&self, id: MailboxId, pending: &str) -> StoreResult<bool> {
+        Ok(execute(&self.client().await?, &numbered(MAILBOX_TAKE_PENDING), &[&id.0, &pending]).await? == 1)
+    }
+
+    async fn set_mailbox_state(&self, id: MailboxId, state: MailboxState, error: Option<String>) -> StoreResult<()> {
+        let sql = numbered(MAILBOX_SET_STATE);
+        one_row(execute(&self.client().await?, &sql, &[&state.as_str(), &error, &id.0]).await?)
+    }
 }

@@ -84,4 +84,32 @@ impl MailboxStore for SqliteStore {
         self.write(move |conn| Ok(conn.prepare_cached(MAILBOX_SAVE_PROGRESS).db()?.execute(bound(&values)).db()? == 1))
             .await
     }
+
+    async fn save_mailbox_tokens(&self, id: MailboxId, tokens: MailboxTokens) -> StoreResult<()> {
+        let values = mailbox_tokens_values(id, &tokens);
+        self.write(move |conn| one_row(conn.prepare_cached(MAILBOX_SAVE_TOKENS).db()?.execute(bound(&values)).db()?))
+            .await
+    }
+
+    async fn set_mailbox_pending(&self, id: MailboxId, pending: Option<String>) -> StoreResult<()> {
+        self.write(move |conn| {
+            one_row(conn.prepare_cached(MAILBOX_SET_PENDING).db()?.execute(params![pending, id.0]).db()?)
+        })
+        .await
+    }
+
+    async fn take_mailbox_pending(&self, id: MailboxId, pending: &str) -> StoreResult<bool> {
+        let pending = pending.to_string();
+        self.write(move |conn| {
+            Ok(conn.prepare_cached(MAILBOX_TAKE_PENDING).db()?.execute(params![id.0, pending]).db()? == 1)
+        })
+        .await
+    }
+
+    async fn set_mailbox_state(&self, id: MailboxId, state: MailboxState, error: Option<String>) -> StoreResult<()> {
+        self.write(move |conn| {
+            one_row(conn.prepare_cached(MAILBOX_SET_STATE).db()?.execute(params![state.as_str(), error, id.0]).db()?)
+        })
+        .await
+    }
 }

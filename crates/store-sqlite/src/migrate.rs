@@ -20,6 +20,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (12, "mail", include_str!("../migrations/0012_mail.sql")),
     (13, "mailboxes", include_str!("../migrations/0013_mailboxes.sql")),
     (14, "organization_domains", include_str!("../migrations/0014_organization_domains.sql")),
+    (15, "mailbox_oauth", include_str!("../migrations/0015_mailbox_oauth.sql")),
     (17, "mail_rules", include_str!("../migrations/0017_mail_rules.sql")),
 ];
 

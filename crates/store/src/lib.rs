@@ -513,4 +513,23 @@ pub trait MailboxStore: Send + Sync + 'static {
         owner: &str,
         progress: MailboxProgress,
     ) -> StoreResult<bool>;
+    /// Saves an OAuth2 mailbox's new tokens (after a refresh), leaving the
+    /// settings and their time as they are. `NotFound` when there is none.
+    async fn save_mailbox_tokens(&self, id: tessera_core::ids::MailboxId, tokens: MailboxTokens) -> StoreResult<()>;
+    /// Sets (or clears) an admin's pending OAuth2 authorisation of a
+    /// mailbox, sealed, leaving everything else as it is. `NotFound` when
+    /// there is none.
+    async fn set_mailbox_pending(&self, id: tessera_core::ids::MailboxId, pending: Option<String>) -> StoreResult<()>;
+    /// Clears the pending authorisation if it is still `pending`, in one
+    /// statement: answers whether it was (so a state is used once, even by
+    /// two callbacks at the same moment).
+    async fn take_mailbox_pending(&self, id: tessera_core::ids::MailboxId, pending: &str) -> StoreResult<bool>;
+    /// Sets a mailbox's state and error (the credential was refused)
+    /// without touching anything else. `NotFound` when there is none.
+    async fn set_mailbox_state(
+        &self,
+        id: tessera_core::ids::MailboxId,
+        state: MailboxState,
+        error: Option<String>,
+    ) -> StoreResult<()>;
 }

@@ -113,6 +113,51 @@ pub struct MailboxRecord {
     pub created_at: Timestamp,
     /// When its settings last changed.
     pub updated_at: Timestamp,
+    /// Its OAuth2 settings and tokens (all `None` on a password mailbox).
+    pub oauth: MailboxOAuth,
+}
+
+/// A mailbox's OAuth2 authorisation: where tokens come from, the client
+/// Tessera is registered as, and the refresh token that gets new access
+/// tokens before the one in [`MailboxRecord::secret`] runs out. The client
+/// secret, the refresh token and the pending authorisation are sealed by
+/// the desk, like the secret.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MailboxOAuth {
+    /// `google`, `microsoft` or `custom`.
+    pub provider: Option<String>,
+    /// Microsoft's tenant (none: `common`).
+    pub tenant: Option<String>,
+    /// Where an admin is sent to authorise Tessera.
+    pub authorize_url: Option<String>,
+    /// Where codes and refresh tokens are exchanged for access tokens.
+    pub token_url: Option<String>,
+    /// The scopes asked for, space-separated.
+    pub scope: Option<String>,
+    /// The client id Tessera is registered under.
+    pub client_id: Option<String>,
+    /// The client secret, sealed.
+    pub client_secret: Option<String>,
+    /// The refresh token, sealed.
+    pub refresh_token: Option<String>,
+    /// When the access token in `secret` runs out.
+    pub expires_at: Option<Timestamp>,
+    /// An admin's authorisation under way (state, PKCE verifier), sealed;
+    /// used once.
+    pub pending: Option<String>,
+}
+
+/// The tokens a refresh leaves behind: saved without touching the
+/// settings' time, so the poller's worker is not restarted by its own
+/// refresh.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailboxTokens {
+    /// The new access token, sealed.
+    pub secret: String,
+    /// The refresh token, sealed (a rotated one, or the one kept).
+    pub refresh_token: Option<String>,
+    /// When the access token runs out.
+    pub expires_at: Option<Timestamp>,
 }
 
 /// What one round of reading a mailbox leaves behind: the cursor and the

@@ -1544,6 +1544,7 @@ pub async fn mailboxes_keep_settings_cursor_and_one_lease_holder(store: Arc<dyn 
         backlog: 0,
         created_at: t0(),
         updated_at: t0(),
+        oauth: MailboxOAuth::default(),
     };
     let a = store.insert_mailbox(new.clone()).await.unwrap();
     let b = store.insert_mailbox(MailboxRecord { address: "sales@example.com".into(), ..new.clone() }).await.unwrap();
@@ -1567,9 +1568,58 @@ pub async fn mailboxes_keep_settings_cursor_and_one_lease_holder(store: Arc<dyn 
     );
     assert_eq!(got.updated_at, t0() + Duration::minutes(1));
     assert!(matches!(
-        store.update_mailbox(&MailboxRecord { id: MailboxId(999), ..changed }).await,
+        store.update_mailbox(&MailboxRecord { id: MailboxId(999), ..changed.clone() }).await,
         Err(StoreError::NotFound)
     ));
+
+    // OAuth2: the settings round-trip; a refresh's tokens are saved
+    // without the settings' time; the state is set on its own.
+    let mut oauth = changed.clone();
+    oauth.auth_kind = MailboxAuthKind::Oauth2;
+    oauth.oauth = MailboxOAuth {
+        provider: Some("microsoft".into()),
+        tenant: Some("contoso.onmicrosoft.com".into()),
+        authorize_url: Some("https://login.example/authorize".into()),
+        token_url: Some("https://login.example/token".into()),
+        scope: Some("imap offline_access".into()),
+        client_id: Some("client".into()),
+        client_secret: Some("enc:v1:client".into()),
+        refresh_token: Some("enc:v1:refresh".into()),
+        expires_at: Some(t0() + Duration::hours(1)),
+        pending: Some("enc:v1:pending".into()),
+    };
+    store.update_mailbox(&oauth).await.unwrap();
+    let got = store.mailbox(a.id).await.unwrap().unwrap();
+    assert_eq!(got.oauth, oauth.oauth);
+    let tokens = MailboxTokens {
+        secret: "enc:v1:access2".into(),
+        refresh_token: Some("enc:v1:refresh2".into()),
+        expires_at: Some(t0() + Duration::hours(2)),
+    };
+    store.save_mailbox_tokens(a.id, tokens.clone()).await.unwrap();
+    let got = store.mailbox(a.id).await.unwrap().unwrap();
+    assert_eq!((got.secret.as_str(), got.oauth.refresh_token.as_deref()), ("enc:v1:access2", Some("enc:v1:refresh2")));
+    assert_eq!((got.oauth.expires_at, got.updated_at), (tokens.expires_at, oauth.updated_at));
+    assert_eq!(got.oauth.client_id.as_deref(), Some("client"));
+    store.set_mailbox_state(a.id, MailboxState::Reauthorise, Some("authorise again".into())).await.unwrap();
+    let got = store.mailbox(a.id).await.unwrap().unwrap();
+    assert_eq!((got.state, got.last_error.as_deref()), (MailboxState::Reauthorise, Some("authorise again")));
+    assert_eq!(got.updated_at, oauth.updated_at);
+    // A pending authorisation is set alone and taken once.
+    store.set_mailbox_pending(a.id, Some("enc:v1:pending2".into())).await.unwrap();
+    assert!(!store.take_mailbox_pending(a.id, "enc:v1:other").await.unwrap());
+    let (x, y) = tokio::join!(
+        store.take_mailbox_pending(a.id, "enc:v1:pending2"),
+        store.take_mailbox_pending(a.id, "enc:v1:pending2")
+    );
+    assert!(x.unwrap() ^ y.unwrap(), "taken exactly once");
+    let got = store.mailbox(a.id).await.unwrap().unwrap();
+    assert_eq!((got.oauth.pending, got.updated_at, got.state), (None, oauth.updated_at, MailboxState::Reauthorise));
+    assert!(matches!(store.set_mailbox_pending(MailboxId(999), None).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.save_mailbox_tokens(MailboxId(999), tokens).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.set_mailbox_state(MailboxId(999), MailboxState::Ok, None).await, Err(StoreError::NotFound)));
+    // Back to a password: the later checks expect one.
+    store.update_mailbox(&changed).await.unwrap();
 
     // One lease holder at a time; renewing, expiry, release.
     let now = t0();

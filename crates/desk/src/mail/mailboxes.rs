@@ -13,11 +13,11 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use tessera_core::ids::{DepartmentId, MailboxId, UserId};
 use tessera_core::{Actor, Email, Timestamp};
-use tessera_store::{AfterImportKind, MailboxAuthKind, MailboxProgress, MailboxRecord, MailboxState};
+use tessera_store::{AfterImportKind, MailboxAuthKind, MailboxOAuth, MailboxProgress, MailboxRecord, MailboxState};
 
 /// The sealing purpose of mailbox secrets, so a sealed value of another
 /// kind never opens as one.
-const PURPOSE: &str = "mailbox_secret";
+pub(super) const PURPOSE: &str = "mailbox_secret";
 
 /// Creating or changing a mailbox; on a change, absent fields stay as
 /// they are.
@@ -49,6 +49,34 @@ pub struct MailboxInput {
     /// of a password. Write-only: never answered.
     #[serde(default)]
     pub oauth2_access_token: Option<String>,
+    /// OAuth2 (XOAUTH2) instead of a password: `google`, `microsoft` or
+    /// `custom` (with `oauth2_authorize_url` and `oauth2_token_url`). The
+    /// mailbox then gets its access tokens itself, with a refresh token an
+    /// admin obtains by pressing "Authorise" in /admin (or pastes here).
+    #[serde(default)]
+    pub oauth2_provider: Option<String>,
+    /// Microsoft's tenant (a domain or a directory id; `common` when none).
+    #[serde(default)]
+    pub oauth2_tenant: Option<String>,
+    /// A `custom` provider's authorisation page (https).
+    #[serde(default)]
+    pub oauth2_authorize_url: Option<String>,
+    /// A `custom` provider's token endpoint (https).
+    #[serde(default)]
+    pub oauth2_token_url: Option<String>,
+    /// The scopes asked for, space-separated (the provider's preset when
+    /// none).
+    #[serde(default)]
+    pub oauth2_scope: Option<String>,
+    /// The client id Tessera is registered under at the provider.
+    #[serde(default)]
+    pub oauth2_client_id: Option<String>,
+    /// The client secret. Write-only: never answered.
+    #[serde(default)]
+    pub oauth2_client_secret: Option<String>,
+    /// A refresh token obtained elsewhere. Write-only: never answered.
+    #[serde(default)]
+    pub oauth2_refresh_token: Option<String>,
     /// The folder read (`INBOX` by default).
     #[serde(default)]
     pub folder: Option<String>,
@@ -119,6 +147,9 @@ pub struct MailboxView {
     pub active: bool,
     /// How reading it is going.
     pub status: MailboxStatus,
+    /// Its OAuth2 authorisation (OAuth2 mailboxes with a provider), without
+    /// its secrets.
+    pub oauth2: Option<MailboxOAuthView>,
     /// When it was made.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub created_at: Timestamp,
@@ -127,8 +158,45 @@ pub struct MailboxView {
     pub updated_at: Timestamp,
 }
 
+/// A mailbox's OAuth2 authorisation as admins see it: no secret, only
+/// whether one is set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MailboxOAuthView {
+    /// `google`, `microsoft` or `custom`.
+    pub provider: String,
+    /// Microsoft's tenant.
+    pub tenant: Option<String>,
+    /// The authorisation page.
+    pub authorize_url: Option<String>,
+    /// The token endpoint.
+    pub token_url: Option<String>,
+    /// The scopes asked for.
+    pub scope: Option<String>,
+    /// The client id.
+    pub client_id: Option<String>,
+    /// Whether a client secret is stored.
+    pub has_client_secret: bool,
+    /// Whether a refresh token is stored (the mailbox is authorised).
+    pub has_refresh_token: bool,
+    /// When the current access token runs out.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub access_token_expires_at: Option<Timestamp>,
+}
+
 impl From<MailboxRecord> for MailboxView {
     fn from(m: MailboxRecord) -> Self {
+        let oauth2 = m.oauth.provider.clone().map(|provider| MailboxOAuthView {
+            provider,
+            tenant: m.oauth.tenant.clone(),
+            authorize_url: m.oauth.authorize_url.clone(),
+            token_url: m.oauth.token_url.clone(),
+            scope: m.oauth.scope.clone(),
+            client_id: m.oauth.client_id.clone(),
+            has_client_secret: m.oauth.client_secret.is_some(),
+            has_refresh_token: m.oauth.refresh_token.is_some(),
+            access_token_expires_at: m.oauth.expires_at,
+        });
         Self {
             id: m.id,
             department_id: m.department_id,
@@ -150,6 +218,7 @@ impl From<MailboxRecord> for MailboxView {
                 uid_validity: m.uid_validity,
                 last_uid: m.last_uid,
             },
+            oauth2,
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
@@ -162,8 +231,13 @@ impl From<MailboxRecord> for MailboxView {
 pub struct MailboxToRead {
     /// The mailbox's row (its `secret` field still sealed).
     pub mailbox: MailboxRecord,
-    /// The password or access token in clear, for the IMAP server only.
+    /// The password or access token in clear, for the IMAP server only
+    /// (empty: an OAuth2 mailbox with no access token yet).
     pub secret: String,
+    /// When the access token runs out (OAuth2, when known).
+    pub expires_at: Option<Timestamp>,
+    /// Whether a new access token can be had with a refresh token.
+    pub refreshable: bool,
 }
 
 impl std::fmt::Debug for MailboxToRead {
@@ -172,13 +246,13 @@ impl std::fmt::Debug for MailboxToRead {
     }
 }
 
-fn require_admin(actor: &Actor) -> DeskResult<()> {
+pub(super) fn require_admin(actor: &Actor) -> DeskResult<()> {
     if actor.is_admin() { Ok(()) } else { Err(DeskError::forbidden("only admins manage mailboxes")) }
 }
 
 /// Tessera itself ([`Actor::system`]): the only one given opened secrets
 /// and the poller's lease.
-fn require_tessera(actor: &Actor) -> DeskResult<()> {
+pub(super) fn require_tessera(actor: &Actor) -> DeskResult<()> {
     if actor.is_admin() && actor.user_id == UserId(0) {
         Ok(())
     } else {
@@ -309,14 +383,16 @@ impl Desk {
             backlog: 0,
             created_at: now,
             updated_at: now,
+            oauth: MailboxOAuth::default(),
         };
         if input.address.is_none() {
             return Err(required("address", "an address"));
         }
-        if input.password.is_none() && input.oauth2_access_token.is_none() {
-            return Err(required("password", "a password or an OAuth2 access token"));
+        if input.password.is_none() && input.oauth2_access_token.is_none() && input.oauth2_provider.is_none() {
+            return Err(required("password", "a password, an OAuth2 provider or an OAuth2 access token"));
         }
         self.apply_mailbox_input(&mut m, input).await?;
+        set_waiting_state(&mut m);
         Ok(self.store.insert_mailbox(m).await?.into())
     }
 
@@ -329,6 +405,7 @@ impl Desk {
         self.apply_mailbox_input(&mut m, input).await?;
         m.state = MailboxState::Ok;
         m.last_error = None;
+        set_waiting_state(&mut m);
         m.updated_at = self.now();
         self.store.update_mailbox(&m).await?;
         Ok(self.mailbox_record(id).await?.into())
@@ -363,21 +440,38 @@ impl Desk {
         if let Some(u) = &input.username {
             m.username = check_username(u)?;
         }
+        let oauth_given = input.oauth2_provider.is_some()
+            || input.oauth2_client_id.is_some()
+            || input.oauth2_client_secret.is_some()
+            || input.oauth2_refresh_token.is_some()
+            || input.oauth2_authorize_url.is_some()
+            || input.oauth2_token_url.is_some()
+            || input.oauth2_scope.is_some()
+            || input.oauth2_tenant.is_some();
         match (&input.password, &input.oauth2_access_token) {
             (Some(_), Some(_)) => {
                 return Err(DeskError::invalid("password", "conflict", "a password or an OAuth2 token, not both"));
+            }
+            (Some(_), None) if oauth_given => {
+                return Err(DeskError::invalid("password", "conflict", "a password or OAuth2, not both"));
             }
             (Some(p), None) => {
                 check_secret("password", p)?;
                 m.auth_kind = MailboxAuthKind::Password;
                 m.secret = self.secrets.seal(PURPOSE, p)?;
+                // A password replaces OAuth2 whole.
+                m.oauth = MailboxOAuth::default();
             }
             (None, Some(t)) => {
                 check_secret("oauth2_access_token", t)?;
                 m.auth_kind = MailboxAuthKind::Oauth2;
                 m.secret = self.secrets.seal(PURPOSE, t)?;
+                m.oauth.expires_at = None;
             }
             (None, None) => {}
+        }
+        if oauth_given {
+            self.apply_oauth_input(m, &input)?;
         }
         if let Some(f) = &input.folder {
             m.folder = check_folder("folder", f)?;
@@ -409,6 +503,129 @@ impl Desk {
         Ok(())
     }
 
+    /// The OAuth2 fields of an input: the provider's preset (or a custom
+    /// provider's URLs), the client, a pasted refresh token. A new provider
+    /// or client drops the tokens of the old one (they cannot be used with
+    /// it) unless a refresh token comes with it.
+    fn apply_oauth_input(&self, m: &mut MailboxRecord, input: &MailboxInput) -> DeskResult<()> {
+        let before = (m.oauth.provider.clone(), m.oauth.tenant.clone(), m.oauth.client_id.clone());
+        if m.auth_kind == MailboxAuthKind::Password {
+            m.secret = String::new();
+        }
+        m.auth_kind = MailboxAuthKind::Oauth2;
+        if let Some(t) = &input.oauth2_tenant {
+            let t = t.trim();
+            if t.is_empty() {
+                m.oauth.tenant = None;
+            } else if t.len() > 100 || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-') {
+                return Err(DeskError::invalid(
+                    "oauth2_tenant",
+                    "invalid",
+                    "a tenant is a domain or a directory id (letters, digits, dots and hyphens)",
+                ));
+            } else {
+                m.oauth.tenant = Some(t.to_string());
+            }
+        }
+        if let Some(p) = &input.oauth2_provider {
+            let p = p.trim().to_ascii_lowercase();
+            if !matches!(p.as_str(), "google" | "microsoft" | "custom") {
+                return Err(DeskError::invalid(
+                    "oauth2_provider",
+                    "invalid_option",
+                    "the OAuth2 provider is google, microsoft or custom",
+                ));
+            }
+            m.oauth.provider = Some(p);
+        }
+        let provider = m.oauth.provider.clone().unwrap_or_else(|| "custom".into());
+        m.oauth.provider = Some(provider.clone());
+        if provider != "microsoft" {
+            m.oauth.tenant = None;
+        }
+        if let Some((authorize, token, scope)) = super::oauth::preset(&provider, m.oauth.tenant.as_deref()) {
+            if input.oauth2_authorize_url.is_some() || input.oauth2_token_url.is_some() {
+                return Err(DeskError::invalid(
+                    "oauth2_token_url",
+                    "invalid",
+                    "Google's and Microsoft's endpoints are known: give URLs only with the custom provider",
+                ));
+            }
+            m.oauth.authorize_url = Some(authorize);
+            m.oauth.token_url = Some(token);
+            if input.oauth2_scope.is_none() && before.0.as_deref() != Some(provider.as_str()) {
+                m.oauth.scope = Some(scope);
+            }
+        } else {
+            if let Some(u) = &input.oauth2_authorize_url {
+                m.oauth.authorize_url = Some(self.check_endpoint("oauth2_authorize_url", u)?);
+            }
+            if let Some(u) = &input.oauth2_token_url {
+                m.oauth.token_url = Some(self.check_endpoint("oauth2_token_url", u)?);
+            }
+        }
+        if let Some(s) = &input.oauth2_scope {
+            let s = s.trim();
+            if s.len() > 1000 || s.chars().any(char::is_control) {
+                return Err(DeskError::invalid("oauth2_scope", "invalid", "scopes are up to 1000 characters"));
+            }
+            m.oauth.scope = (!s.is_empty()).then(|| s.to_string());
+        }
+        if let Some(c) = &input.oauth2_client_id {
+            let c = c.trim();
+            if c.is_empty() || c.len() > 500 || c.chars().any(|c| c.is_control() || c.is_whitespace()) {
+                return Err(DeskError::invalid("oauth2_client_id", "invalid", "a client id is 1 to 500 characters"));
+            }
+            m.oauth.client_id = Some(c.to_string());
+        }
+        if let Some(c) = &input.oauth2_client_secret {
+            check_secret("oauth2_client_secret", c)?;
+            m.oauth.client_secret = Some(self.secrets.seal(PURPOSE, c)?);
+        }
+        let changed = before != (m.oauth.provider.clone(), m.oauth.tenant.clone(), m.oauth.client_id.clone());
+        if let Some(r) = &input.oauth2_refresh_token {
+            check_secret("oauth2_refresh_token", r)?;
+            m.oauth.refresh_token = Some(self.secrets.seal(PURPOSE, r)?);
+            // The next round gets an access token with it first.
+            if input.oauth2_access_token.is_none() {
+                m.secret = String::new();
+                m.oauth.expires_at = None;
+            }
+        } else if changed && before.2.is_some() {
+            m.oauth.refresh_token = None;
+            if input.oauth2_access_token.is_none() {
+                m.secret = String::new();
+                m.oauth.expires_at = None;
+            }
+        }
+        if m.oauth.token_url.is_none() {
+            return Err(DeskError::invalid("oauth2_token_url", "required", "a custom provider needs its token URL"));
+        }
+        if m.oauth.client_id.is_none() {
+            return Err(DeskError::invalid("oauth2_client_id", "required", "OAuth2 needs the client id"));
+        }
+        Ok(())
+    }
+
+    /// An authorisation or token URL: https (http too where hooks may call
+    /// internal addresses — tests on loopback), a host, no fragment.
+    fn check_endpoint(&self, field: &str, url: &str) -> DeskResult<String> {
+        let u = url.trim();
+        let lower = u.to_ascii_lowercase();
+        let scheme_ok = lower.starts_with("https://") || (self.hooks_allow_internal && lower.starts_with("http://"));
+        let rest = u.split_once("://").map_or("", |(_, r)| r);
+        if !scheme_ok
+            || rest.is_empty()
+            || rest.starts_with('/')
+            || u.len() > 2000
+            || u.contains('#')
+            || u.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(DeskError::invalid(field, "invalid", "an https:// URL with a host, no fragment"));
+        }
+        Ok(u.to_string())
+    }
+
     // ---- the poller's side (Tessera itself) ----------------------------------------------
 
     /// The active mailboxes with their secrets opened, for the mail poller
@@ -422,8 +639,21 @@ impl Desk {
             if !m.active {
                 continue;
             }
-            match self.secrets.open(PURPOSE, &m.secret) {
-                Ok(secret) => out.push(MailboxToRead { mailbox: m, secret }),
+            // An OAuth2 mailbox the provider refused waits for an admin:
+            // trying again cannot work and would only loop.
+            if m.auth_kind == MailboxAuthKind::Oauth2 && m.state == MailboxState::Reauthorise {
+                continue;
+            }
+            let opened = if m.secret.is_empty() && m.auth_kind == MailboxAuthKind::Oauth2 {
+                Ok(String::new())
+            } else {
+                self.secrets.open(PURPOSE, &m.secret)
+            };
+            match opened {
+                Ok(secret) => {
+                    let (expires_at, refreshable) = (m.oauth.expires_at, m.oauth.refresh_token.is_some());
+                    out.push(MailboxToRead { mailbox: m, secret, expires_at, refreshable });
+                }
                 Err(_) => {
                     if m.state != MailboxState::Reauthorise {
                         let mut m = m;
@@ -480,6 +710,15 @@ impl Desk {
             e.truncate(cut);
         }
         Ok(self.store.save_mailbox_progress(id, owner, progress).await?)
+    }
+}
+
+/// An OAuth2 mailbox with no way to get a token (no access token, no
+/// refresh token) waits for an admin to authorise it.
+fn set_waiting_state(m: &mut MailboxRecord) {
+    if m.auth_kind == MailboxAuthKind::Oauth2 && m.secret.is_empty() && m.oauth.refresh_token.is_none() {
+        m.state = MailboxState::Reauthorise;
+        m.last_error = Some("not authorised yet: press Authorise on the mailbox's page".into());
     }
 }
 

@@ -11,13 +11,14 @@
 mod apply;
 mod blocks;
 mod mailboxes;
+pub mod oauth;
 mod receive;
 mod tokens;
 mod types;
 
 pub use apply::MatchedBy;
 pub use blocks::SenderBlockInput;
-pub use mailboxes::{MailboxInput, MailboxStatus, MailboxToRead, MailboxView};
+pub use mailboxes::{MailboxInput, MailboxOAuthView, MailboxStatus, MailboxToRead, MailboxView};
 pub use receive::{Handover, MAX_RAW_BYTES};
 pub use tokens::MARKER_OPEN;
 pub use types::*;

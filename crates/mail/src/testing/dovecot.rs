@@ -209,7 +209,7 @@ impl Dovecot {
              auth_mechanisms = plain login xoauth2 oauthbearer\n\
              passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {d}/passwd\n}}\n\
              passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {d}/oauth2.conf\n}}\n\
-             userdb {{\n  driver = static\n  args = uid={mail_uid} gid={mail_gid} home={d}/home/%u\n}}\n\
+             userdb {{\n  driver = static\n  args = uid={mail_uid} gid={mail_gid} home={d}/home/%u allow_all_users=yes\n}}\n\
              mail_location = maildir:~/Maildir\n\
              {}\n",
             options.extra_config
@@ -309,6 +309,25 @@ impl Dovecot {
         s.logout().await.expect("logout");
     }
 
+    /// Delivers `raw` to the INBOX of `user` (the OAuth2 user has no
+    /// password to append with), with `doveadm save`.
+    pub fn deliver(&self, user: &str, raw: &[u8]) {
+        use std::io::Write as _;
+        let conf = self.dir.path().join("dovecot.conf");
+        let mut child = Command::new("doveadm")
+            .arg("-c")
+            .arg(&conf)
+            .args(["save", "-u", user])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("run doveadm (part of dovecot-core): {e}"));
+        child.stdin.take().expect("stdin").write_all(raw).expect("write the message");
+        let out = child.wait_with_output().expect("doveadm save");
+        assert!(out.status.success(), "doveadm save: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
     /// Creates `folder` for the password user.
     pub async fn create(&self, folder: &str) {
         let mut s = self.session().await;
@@ -373,8 +392,18 @@ pub fn message(n: u32) -> Vec<u8> {
     .into_bytes()
 }
 
-/// An OAuth2 token introspection endpoint (RFC 7662, POST `token=…`) on
-/// loopback; tests grant and revoke tokens.
+/// The client id the test provider knows ([`OAuthServer`]'s token and
+/// authorize endpoints).
+pub const CLIENT_ID: &str = "tessera-test-client";
+/// Its client secret.
+pub const CLIENT_SECRET: &str = "test-client-secret-Qx81";
+
+/// An OAuth2 provider of the test's own on loopback: the token
+/// introspection endpoint Dovecot asks (RFC 7662, POST `token=…`), a token
+/// endpoint (`/token`: refresh tokens and authorisation codes with PKCE
+/// S256, issuing access tokens valid for [`OAUTH_USER`]) and an authorize
+/// endpoint (`/authorize`, which consents at once and redirects back with a
+/// code). Tests grant and revoke tokens and see every token request.
 #[derive(Clone)]
 pub struct OAuthServer {
     /// Its port on 127.0.0.1.
@@ -382,6 +411,68 @@ pub struct OAuthServer {
     tokens: Arc<Mutex<HashMap<String, String>>>,
     /// How many introspection requests arrived.
     pub requests: Arc<Mutex<u32>>,
+    provider: Arc<Mutex<Provider>>,
+}
+
+/// The token endpoint's state.
+#[derive(Default)]
+struct Provider {
+    /// Refresh tokens it accepts.
+    refresh_tokens: std::collections::HashSet<String>,
+    /// Codes not yet exchanged: (PKCE challenge, redirect URI).
+    codes: HashMap<String, (String, String)>,
+    /// Every token request: `grant_type` and the refresh token or code.
+    log: Vec<(String, String)>,
+    /// Issue a new refresh token at each refresh (the old one stops working).
+    rotate: bool,
+    /// The lifetime of access tokens, in seconds.
+    lifetime: i64,
+    /// Answer every token request with this status (a broken provider).
+    fail_with: Option<u16>,
+    /// Issue access tokens the introspection endpoint does not know (a
+    /// token for the wrong account or without the IMAP scope).
+    unusable: bool,
+    issued: u32,
+}
+
+/// `application/x-www-form-urlencoded` pairs, decoded.
+fn form_pairs(body: &str) -> HashMap<String, String> {
+    let decode = |s: &str| {
+        let b = s.as_bytes();
+        let mut out = Vec::with_capacity(b.len());
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'+' => out.push(b' '),
+                b'%' if i + 2 < b.len() => {
+                    let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("");
+                    match u8::from_str_radix(hex, 16) {
+                        Ok(v) => {
+                            out.push(v);
+                            i += 2;
+                        }
+                        Err(_) => out.push(b'%'),
+                    }
+                }
+                c => out.push(c),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    body.split('&')
+        .filter(|kv| !kv.is_empty())
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+fn json_answer(status: u16, body: String) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let status = axum::http::StatusCode::from_u16(status).expect("status");
+    (status, [("content-type", "application/json")], body).into_response()
 }
 
 impl OAuthServer {
@@ -392,26 +483,90 @@ impl OAuthServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let (t, r) = (tokens.clone(), requests.clone());
-        let app = axum::Router::new().route(
-            "/introspect",
-            post(move |body: String| {
-                let (t, r) = (t.clone(), r.clone());
-                async move {
-                    *r.lock().unwrap() += 1;
-                    let token = body.split('&').find_map(|kv| kv.strip_prefix("token=")).unwrap_or_default().to_owned();
-                    let user = t.lock().unwrap().get(&token).cloned();
-                    let json = match user {
-                        Some(u) => format!(r#"{{"active":"true","username":"{u}"}}"#),
-                        None => r#"{"active":"false"}"#.to_owned(),
-                    };
-                    ([("content-type", "application/json")], json)
-                }
-            }),
-        );
+        let provider = Arc::new(Mutex::new(Provider { lifetime: 3600, ..Provider::default() }));
+        let (pt, tt) = (provider.clone(), tokens.clone());
+        let pa = provider.clone();
+        let app = axum::Router::new()
+            .route(
+                "/token",
+                post(move |body: String| {
+                    let (p, t) = (pt.clone(), tt.clone());
+                    async move { token_endpoint(&p, &t, &body) }
+                }),
+            )
+            .route(
+                "/authorize",
+                axum::routing::get(move |q: axum::extract::Query<HashMap<String, String>>| {
+                    let p = pa.clone();
+                    async move { authorize_endpoint(&p, &q.0) }
+                }),
+            )
+            .route(
+                "/introspect",
+                post(move |body: String| {
+                    let (t, r) = (t.clone(), r.clone());
+                    async move {
+                        *r.lock().unwrap() += 1;
+                        let token =
+                            body.split('&').find_map(|kv| kv.strip_prefix("token=")).unwrap_or_default().to_owned();
+                        let user = t.lock().unwrap().get(&token).cloned();
+                        let json = match user {
+                            Some(u) => format!(r#"{{"active":"true","username":"{u}"}}"#),
+                            None => r#"{"active":"false"}"#.to_owned(),
+                        };
+                        ([("content-type", "application/json")], json)
+                    }
+                }),
+            );
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Self { port, tokens, requests }
+        Self { port, tokens, requests, provider }
+    }
+
+    /// Its token endpoint's URL.
+    pub fn token_url(&self) -> String {
+        format!("http://127.0.0.1:{}/token", self.port)
+    }
+
+    /// Its authorize endpoint's URL.
+    pub fn authorize_url(&self) -> String {
+        format!("http://127.0.0.1:{}/authorize", self.port)
+    }
+
+    /// Makes `refresh_token` one the token endpoint accepts.
+    pub fn accept_refresh_token(&self, refresh_token: &str) {
+        self.provider.lock().unwrap().refresh_tokens.insert(refresh_token.into());
+    }
+
+    /// Stops accepting every refresh token (the user revoked the app).
+    pub fn revoke_refresh_tokens(&self) {
+        self.provider.lock().unwrap().refresh_tokens.clear();
+    }
+
+    /// Issues a new refresh token at each refresh; the old one stops working.
+    pub fn rotate_refresh_tokens(&self, rotate: bool) {
+        self.provider.lock().unwrap().rotate = rotate;
+    }
+
+    /// The lifetime of the access tokens it issues from now on.
+    pub fn token_lifetime(&self, seconds: i64) {
+        self.provider.lock().unwrap().lifetime = seconds;
+    }
+
+    /// Answers every token request with `status` (None: works again).
+    pub fn fail_token_requests(&self, status: Option<u16>) {
+        self.provider.lock().unwrap().fail_with = status;
+    }
+
+    /// Issues access tokens Dovecot will refuse (`true`), or good ones.
+    pub fn issue_unusable_tokens(&self, unusable: bool) {
+        self.provider.lock().unwrap().unusable = unusable;
+    }
+
+    /// Every token request so far: (`grant_type`, the refresh token or code).
+    pub fn token_requests(&self) -> Vec<(String, String)> {
+        self.provider.lock().unwrap().log.clone()
     }
 
     /// Makes `token` valid for `user`.
@@ -423,4 +578,91 @@ impl OAuthServer {
     pub fn revoke(&self, token: &str) {
         self.tokens.lock().unwrap().remove(token);
     }
+}
+
+/// `/token`: a refresh token or an authorisation code (with its PKCE
+/// verifier and redirect URI) for an access token for [`OAUTH_USER`].
+fn token_endpoint(
+    provider: &Mutex<Provider>,
+    tokens: &Mutex<HashMap<String, String>>,
+    body: &str,
+) -> axum::response::Response {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let f = form_pairs(body);
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let mut p = provider.lock().unwrap();
+    let grant = get("grant_type");
+    let subject = if grant == "refresh_token" { get("refresh_token") } else { get("code") };
+    p.log.push((grant.clone(), subject.clone()));
+    if let Some(status) = p.fail_with {
+        return json_answer(status, r#"{"error":"temporarily_unavailable"}"#.into());
+    }
+    if get("client_id") != CLIENT_ID || get("client_secret") != CLIENT_SECRET {
+        return json_answer(401, r#"{"error":"invalid_client"}"#.into());
+    }
+    let invalid = || json_answer(400, r#"{"error":"invalid_grant","error_description":"unknown or revoked"}"#.into());
+    let new_refresh = match grant.as_str() {
+        "refresh_token" => {
+            if !p.refresh_tokens.contains(&subject) {
+                return invalid();
+            }
+            if p.rotate {
+                p.refresh_tokens.remove(&subject);
+                true
+            } else {
+                false
+            }
+        }
+        "authorization_code" => {
+            let Some((challenge, redirect)) = p.codes.remove(&subject) else { return invalid() };
+            let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(sha2::Sha256::digest(get("code_verifier").as_bytes()));
+            if computed != challenge || redirect != get("redirect_uri") {
+                return invalid();
+            }
+            true
+        }
+        _ => return json_answer(400, r#"{"error":"unsupported_grant_type"}"#.into()),
+    };
+    p.issued += 1;
+    let n = p.issued;
+    let access = format!("test-access-{n}");
+    if !p.unusable {
+        tokens.lock().unwrap().insert(access.clone(), OAUTH_USER.into());
+    }
+    let refresh = new_refresh.then(|| format!("test-refresh-{n}"));
+    if let Some(r) = &refresh {
+        p.refresh_tokens.insert(r.clone());
+    }
+    let refresh_json = refresh.map(|r| format!(r#","refresh_token":"{r}""#)).unwrap_or_default();
+    json_answer(
+        200,
+        format!(r#"{{"access_token":"{access}","token_type":"Bearer","expires_in":{}{refresh_json}}}"#, p.lifetime),
+    )
+}
+
+/// `/authorize`: consents at once for a known client asking with PKCE
+/// S256, and redirects to `redirect_uri` with a code and the state.
+fn authorize_endpoint(provider: &Mutex<Provider>, q: &HashMap<String, String>) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let get = |k: &str| q.get(k).cloned().unwrap_or_default();
+    if get("response_type") != "code"
+        || get("client_id") != CLIENT_ID
+        || get("code_challenge_method") != "S256"
+        || get("code_challenge").is_empty()
+        || get("redirect_uri").is_empty()
+    {
+        return (axum::http::StatusCode::BAD_REQUEST, "bad authorisation request").into_response();
+    }
+    let mut p = provider.lock().unwrap();
+    p.issued += 1;
+    let code = format!("test-code-{}", p.issued);
+    p.codes.insert(code.clone(), (get("code_challenge"), get("redirect_uri")));
+    let state: String = get("state")
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b == b'.' { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect();
+    let location = format!("{}?code={code}&state={state}", get("redirect_uri"));
+    (axum::http::StatusCode::FOUND, [("location", location)]).into_response()
 }

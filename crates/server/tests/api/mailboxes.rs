@@ -7,27 +7,15 @@
 
 use crate::support::*;
 use serde_json::{Value, json};
-use std::time::Duration;
 use tessera_core::Actor;
 use tessera_desk::mail::Handover;
 use tessera_mail::gateway::{self, Reading};
 use tessera_mail::testing::dovecot::{Dovecot, PASSWORD, USER, message};
 use tessera_store::MailSource;
 
-/// Every test is bounded: the servers' start, then the mail's way in.
-async fn bounded<F: std::future::Future<Output = ()>>(f: F) {
-    tokio::time::timeout(Duration::from_secs(90), f).await.expect("the test took more than 90 seconds");
-}
-
 /// A server that looks at its mailboxes every 200 ms.
 async fn server() -> TestServer {
     TestServer::start_with(|c| c.mail_poll_ms = 200).await
-}
-
-/// A department without an address: mail reaches it only through its
-/// mailbox.
-async fn department(admin: &Api, name: &str) -> i64 {
-    admin.post("/departments", json!({"name": name, "description": "", "public": false})).await.expect(201).id()
 }
 
 /// Sets up a mailbox on the test Dovecot for `department`.
@@ -41,40 +29,6 @@ async fn mailbox(admin: &Api, dovecot: &Dovecot, department: i64, password: &str
         .await
         .expect(201)
         .body
-}
-
-/// The tickets whose subject is `subject`.
-async fn tickets_titled(admin: &Api, subject: &str) -> Vec<Value> {
-    let list = admin.get("/tickets?limit=100").await.expect(200).body;
-    list["tickets"].as_array().unwrap().iter().filter(|t| t["subject"] == subject).cloned().collect()
-}
-
-/// Waits (up to 20 s) until exactly one ticket is titled `subject`, and
-/// answers it.
-async fn ticket_appears(admin: &Api, subject: &str) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let found = tickets_titled(admin, subject).await;
-        assert!(found.len() <= 1, "{subject:?} became {} tickets", found.len());
-        if let Some(t) = found.into_iter().next() {
-            return t;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "no ticket {subject:?} within 20 s");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Waits (up to 20 s) until the mailbox's answer satisfies `done`.
-async fn mailbox_until(admin: &Api, id: i64, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let m = admin.get(&format!("/mailboxes/{id}")).await.expect(200).body;
-        if done(&m) {
-            return m;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "the mailbox did not get there: {m}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 #[tokio::test]

@@ -20,6 +20,7 @@ mod lifecycle;
 mod limits;
 mod mail_in;
 mod mailboxes;
+mod mailboxes_oauth;
 mod matrix;
 mod metrics;
 mod openapi;

@@ -800,3 +800,50 @@ print(json.dumps({root.tag: conv(root)}))
     assert!(out.status.success(), "XML does not parse: {}\n{xml}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("json")
 }
+
+// ---- mail: the IMAP mailbox tests' shared steps (mailboxes, mailboxes_oauth) ----
+
+/// Every mail test is bounded: the servers' start, then the mail's way in.
+pub async fn bounded<F: std::future::Future<Output = ()>>(f: F) {
+    tokio::time::timeout(std::time::Duration::from_secs(90), f).await.expect("the test took more than 90 seconds");
+}
+
+/// A department without an address: mail reaches it only through its
+/// mailbox.
+pub async fn department(admin: &Api, name: &str) -> i64 {
+    admin.post("/departments", json!({"name": name, "description": "", "public": false})).await.expect(201).id()
+}
+
+/// The tickets whose subject is `subject`.
+pub async fn tickets_titled(admin: &Api, subject: &str) -> Vec<Value> {
+    let list = admin.get("/tickets?limit=100").await.expect(200).body;
+    list["tickets"].as_array().unwrap().iter().filter(|t| t["subject"] == subject).cloned().collect()
+}
+
+/// Waits (up to 20 s) until exactly one ticket is titled `subject`, and
+/// answers it.
+pub async fn ticket_appears(admin: &Api, subject: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let found = tickets_titled(admin, subject).await;
+        assert!(found.len() <= 1, "{subject:?} became {} tickets", found.len());
+        if let Some(t) = found.into_iter().next() {
+            return t;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no ticket {subject:?} within 20 s");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits (up to 20 s) until the mailbox's answer satisfies `done`.
+pub async fn mailbox_until(admin: &Api, id: i64, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let m = admin.get(&format!("/mailboxes/{id}")).await.expect(200).body;
+        if done(&m) {
+            return m;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the mailbox did not get there: {m}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

@@ -866,11 +866,13 @@ pub fn sender_block_from_row(r: &dyn SqlRow) -> StoreResult<crate::SenderBlock> 
 /// The columns of a mailbox, in [`mailbox_from_row`]'s order.
 pub const MAILBOX_SELECT: &str = "id, department_id, address, imap_url, starttls, username, auth_kind, secret, \
      folder, after_import, move_folder, active, uid_validity, last_uid, lease_owner, lease_until, last_fetch_at, \
-     last_success_at, last_error, state, backlog, created_at, updated_at";
+     last_success_at, last_error, state, backlog, created_at, updated_at, oauth_provider, oauth_tenant, \
+     oauth_authorize_url, oauth_token_url, oauth_scope, oauth_client_id, oauth_client_secret, oauth_refresh_token, \
+     oauth_expires_at, oauth_pending";
 
 /// The settings columns of a mailbox, in [`mailbox_settings`]' order: what
 /// creating one writes (with the times) and what an admin's change saves.
-pub const MAILBOX_SETTINGS: [&str; 13] = [
+pub const MAILBOX_SETTINGS: [&str; 23] = [
     "department_id",
     "address",
     "imap_url",
@@ -884,6 +886,16 @@ pub const MAILBOX_SETTINGS: [&str; 13] = [
     "active",
     "state",
     "last_error",
+    "oauth_provider",
+    "oauth_tenant",
+    "oauth_authorize_url",
+    "oauth_token_url",
+    "oauth_scope",
+    "oauth_client_id",
+    "oauth_client_secret",
+    "oauth_refresh_token",
+    "oauth_expires_at",
+    "oauth_pending",
 ];
 
 /// `INSERT INTO mailboxes (settings…, created_at, updated_at) VALUES (?…)`,
@@ -934,6 +946,39 @@ pub fn mailbox_settings(m: &crate::MailboxRecord) -> Vec<Value> {
         Value::flag(m.active),
         Value::Text(m.state.as_str().into()),
         Value::text_opt(m.last_error.clone()),
+        Value::text_opt(m.oauth.provider.clone()),
+        Value::text_opt(m.oauth.tenant.clone()),
+        Value::text_opt(m.oauth.authorize_url.clone()),
+        Value::text_opt(m.oauth.token_url.clone()),
+        Value::text_opt(m.oauth.scope.clone()),
+        Value::text_opt(m.oauth.client_id.clone()),
+        Value::text_opt(m.oauth.client_secret.clone()),
+        Value::text_opt(m.oauth.refresh_token.clone()),
+        m.oauth.expires_at.map_or(Value::Null, |t| Value::Int(ms(t))),
+        Value::text_opt(m.oauth.pending.clone()),
+    ]
+}
+
+/// Saves an OAuth2 mailbox's tokens: `secret, refresh_token, expires_at, id`.
+pub const MAILBOX_SAVE_TOKENS: &str =
+    "UPDATE mailboxes SET secret = ?, oauth_refresh_token = ?, oauth_expires_at = ? WHERE id = ?";
+
+/// Sets a mailbox's pending authorisation: `pending, id`.
+pub const MAILBOX_SET_PENDING: &str = "UPDATE mailboxes SET oauth_pending = ? WHERE id = ?";
+
+/// Takes a mailbox's pending authorisation if unchanged: `id, pending`.
+pub const MAILBOX_TAKE_PENDING: &str = "UPDATE mailboxes SET oauth_pending = NULL WHERE id = ? AND oauth_pending = ?";
+
+/// Sets a mailbox's state: `state, last_error, id`.
+pub const MAILBOX_SET_STATE: &str = "UPDATE mailboxes SET state = ?, last_error = ? WHERE id = ?";
+
+/// The values [`MAILBOX_SAVE_TOKENS`] binds.
+pub fn mailbox_tokens_values(id: MailboxId, t: &crate::MailboxTokens) -> Vec<Value> {
+    vec![
+        Value::Text(t.secret.clone()),
+        Value::text_opt(t.refresh_token.clone()),
+        t.expires_at.map_or(Value::Null, |t| Value::Int(ms(t))),
+        Value::Int(id.0),
     ]
 }
 
@@ -978,5 +1023,17 @@ pub fn mailbox_from_row(r: &dyn SqlRow) -> StoreResult<crate::MailboxRecord> {
         backlog: r.int(20)?,
         created_at: r.ts(21)?,
         updated_at: r.ts(22)?,
+        oauth: crate::MailboxOAuth {
+            provider: r.text_opt(23)?,
+            tenant: r.text_opt(24)?,
+            authorize_url: r.text_opt(25)?,
+            token_url: r.text_opt(26)?,
+            scope: r.text_opt(27)?,
+            client_id: r.text_opt(28)?,
+            client_secret: r.text_opt(29)?,
+            refresh_token: r.text_opt(30)?,
+            expires_at: r.ts_opt(31)?,
+            pending: r.text_opt(32)?,
+        },
     })
 }

@@ -28,11 +28,12 @@ fn nav(on_its_page: bool) -> Nav {
     if on_its_page { Nav::list("mailboxes") } else { Nav::sub("mailboxes") }
 }
 
-fn state_label(i: &I18n, s: MailboxState) -> String {
-    match s {
-        MailboxState::Ok => i.t("admin.mailboxes.state_ok"),
-        MailboxState::Error => i.t("admin.mailboxes.state_error"),
-        MailboxState::Reauthorise => i.t("admin.mailboxes.state_reauthorise"),
+fn state_label(i: &I18n, s: MailboxState, auth: MailboxAuthKind) -> String {
+    match (s, auth) {
+        (MailboxState::Ok, _) => i.t("admin.mailboxes.state_ok"),
+        (MailboxState::Error, _) => i.t("admin.mailboxes.state_error"),
+        (MailboxState::Reauthorise, MailboxAuthKind::Password) => i.t("admin.mailboxes.state_reauthorise"),
+        (MailboxState::Reauthorise, MailboxAuthKind::Oauth2) => i.t("admin.mailboxes.state_reauthorise_oauth"),
     }
     .to_string()
 }
@@ -70,6 +71,18 @@ pub struct MailboxValues {
     pub move_folder: String,
     /// Read.
     pub active: bool,
+    /// OAuth2: `google`, `microsoft`, `custom`, or empty (a password).
+    pub oauth2_provider: String,
+    /// Microsoft's tenant.
+    pub oauth2_tenant: String,
+    /// A custom provider's authorisation page.
+    pub oauth2_authorize_url: String,
+    /// A custom provider's token endpoint.
+    pub oauth2_token_url: String,
+    /// The scopes (custom providers).
+    pub oauth2_scope: String,
+    /// The client id.
+    pub oauth2_client_id: String,
 }
 
 impl MailboxValues {
@@ -88,6 +101,12 @@ impl MailboxValues {
             after_import: m.after_import.as_str().to_string(),
             move_folder: m.move_folder.clone().unwrap_or_default(),
             active: m.active,
+            oauth2_provider: m.oauth2.as_ref().map(|o| o.provider.clone()).unwrap_or_default(),
+            oauth2_tenant: m.oauth2.as_ref().and_then(|o| o.tenant.clone()).unwrap_or_default(),
+            oauth2_authorize_url: m.oauth2.as_ref().and_then(|o| o.authorize_url.clone()).unwrap_or_default(),
+            oauth2_token_url: m.oauth2.as_ref().and_then(|o| o.token_url.clone()).unwrap_or_default(),
+            oauth2_scope: m.oauth2.as_ref().and_then(|o| o.scope.clone()).unwrap_or_default(),
+            oauth2_client_id: m.oauth2.as_ref().and_then(|o| o.client_id.clone()).unwrap_or_default(),
         }
     }
 
@@ -103,6 +122,12 @@ impl MailboxValues {
             after_import: s("after_import"),
             move_folder: s("move_folder"),
             active: f.checked("active"),
+            oauth2_provider: s("oauth2_provider"),
+            oauth2_tenant: s("oauth2_tenant"),
+            oauth2_authorize_url: s("oauth2_authorize_url"),
+            oauth2_token_url: s("oauth2_token_url"),
+            oauth2_scope: s("oauth2_scope"),
+            oauth2_client_id: s("oauth2_client_id"),
         }
     }
 }
@@ -123,7 +148,24 @@ fn mailbox_input(f: &Form) -> Result<MailboxInput, DeskError> {
         None | Some("") => AfterImportKind::Keyword,
         Some(v) => AfterImportKind::parse(v).ok_or_else(|| invalid("after_import", "invalid_option"))?,
     };
+    // OAuth2 fields only with a provider chosen; a custom provider's URLs
+    // and scopes only for it (Google's and Microsoft's are known).
+    let provider = f.text("oauth2_provider");
+    let oauth = |n: &str| if provider.is_some() { f.text(n) } else { None };
+    let custom = |n: &str| if provider.as_deref() == Some("custom") { f.text(n) } else { None };
+    let tenant = match provider.as_deref() {
+        Some("microsoft") => Some(f.text("oauth2_tenant").unwrap_or_default()),
+        _ => None,
+    };
     Ok(MailboxInput {
+        oauth2_tenant: tenant,
+        oauth2_authorize_url: custom("oauth2_authorize_url"),
+        oauth2_token_url: custom("oauth2_token_url"),
+        oauth2_scope: custom("oauth2_scope"),
+        oauth2_client_id: oauth("oauth2_client_id"),
+        oauth2_client_secret: if provider.is_some() { secret(f, "oauth2_client_secret") } else { None },
+        oauth2_refresh_token: if provider.is_some() { secret(f, "oauth2_refresh_token") } else { None },
+        oauth2_provider: provider.clone(),
         department_id: Some(department_id),
         address: Some(required("address")?),
         imap_url: Some(required("imap_url")?),
@@ -152,6 +194,15 @@ fn mailbox_errors(i: &I18n, e: DeskError) -> Result<FormErrors, WebError> {
             Some((f, i.t("admin.mailboxes.secret_rule").to_string()))
         }
         (Some("move_folder"), "required") => Some(("move_folder", i.t("admin.mailboxes.move_needed").to_string())),
+        (Some(f @ ("oauth2_client_id" | "oauth2_token_url")), "required") => {
+            Some((f, i.t("admin.mailboxes.oauth_needed").to_string()))
+        }
+        (Some(f @ ("oauth2_authorize_url" | "oauth2_token_url" | "oauth2_tenant" | "oauth2_client_id")), "invalid") => {
+            Some((f, i.t1("admin.mailboxes.bad_oauth", &e)))
+        }
+        (Some(f @ ("oauth2_client_secret" | "oauth2_refresh_token")), "invalid") => {
+            Some((f, i.t("admin.mailboxes.secret_rule").to_string()))
+        }
         (Some("department_id"), "not_found") => {
             Some(("department_id", i.t("admin.mailboxes.no_department").to_string()))
         }
@@ -200,6 +251,11 @@ pub struct MailboxRow {
     pub last_uid: i64,
     /// Password or OAuth2, in words.
     pub auth_label: String,
+    /// The "Authorise with …" button's words, when the mailbox has an
+    /// OAuth2 provider to send an admin to.
+    pub authorise: Option<String>,
+    /// When the OAuth2 access token runs out.
+    pub token_expiry: Option<Stamp>,
 }
 
 fn mailbox_row(i: &I18n, m: &MailboxView, departments: &[(i64, String)]) -> MailboxRow {
@@ -212,7 +268,7 @@ fn mailbox_row(i: &I18n, m: &MailboxView, departments: &[(i64, String)]) -> Mail
         folder: m.folder.clone(),
         active: m.active,
         state: m.status.state.as_str(),
-        state_label: state_label(i, m.status.state),
+        state_label: state_label(i, m.status.state, m.auth),
         last_error: m.status.last_error.clone(),
         last_fetch: m.status.last_fetch_at.map(Stamp::of),
         last_success: m.status.last_success_at.map(Stamp::of),
@@ -224,6 +280,12 @@ fn mailbox_row(i: &I18n, m: &MailboxView, departments: &[(i64, String)]) -> Mail
             MailboxAuthKind::Oauth2 => i.t("admin.mailboxes.auth_oauth2"),
         }
         .to_string(),
+        authorise: m.oauth2.as_ref().filter(|o| o.authorize_url.is_some()).map(|o| match o.provider.as_str() {
+            "google" => i.t("admin.mailboxes.authorise_google").to_string(),
+            "microsoft" => i.t("admin.mailboxes.authorise_microsoft").to_string(),
+            _ => i.t("admin.mailboxes.authorise_custom").to_string(),
+        }),
+        token_expiry: m.oauth2.as_ref().and_then(|o| o.access_token_expires_at).map(Stamp::of),
     }
 }
 
@@ -286,7 +348,21 @@ struct MailboxPage {
     form: MailboxValues,
     departments: Vec<Choice>,
     after_imports: Vec<Choice>,
+    providers: Vec<Choice>,
     errors: FormErrors,
+}
+
+fn provider_choices(i: &I18n, selected: &str) -> Vec<Choice> {
+    choices(
+        [
+            ("", "admin.mailboxes.provider_none"),
+            ("google", "admin.mailboxes.provider_google"),
+            ("microsoft", "admin.mailboxes.provider_microsoft"),
+            ("custom", "admin.mailboxes.provider_custom"),
+        ]
+        .map(|(k, key)| (k.to_string(), i.t(key).to_string())),
+        selected,
+    )
 }
 
 async fn render_mailbox(
@@ -296,6 +372,7 @@ async fn render_mailbox(
     id: Option<MailboxId>,
     form: Option<MailboxValues>,
     errors: FormErrors,
+    notice: Option<String>,
 ) -> Result<Response, WebError> {
     let here = id.map_or_else(|| "/admin/mailboxes/new".to_string(), |id| format!("/admin/mailboxes/{id}"));
     let page = Page::new(state, headers, Some(s), "admin", &here);
@@ -313,12 +390,13 @@ async fn render_mailbox(
         errors.status(),
         &MailboxPage {
             nav: nav(false),
-            notice: None,
+            notice,
             mailbox,
             title,
             action: here,
             departments: department_choices(&depts, &form.department_id),
             after_imports: after_import_choices(&i, &form.after_import),
+            providers: provider_choices(&i, &form.oauth2_provider),
             form,
             errors,
             page,
@@ -333,7 +411,7 @@ pub async fn new_page(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     require_admin(&s)?;
-    render_mailbox(&state, &headers, &s, None, None, FormErrors::default()).await
+    render_mailbox(&state, &headers, &s, None, None, FormErrors::default(), None).await
 }
 
 /// Adds a mailbox, then back to the list.
@@ -354,7 +432,7 @@ pub async fn create(
         Ok(_) => Ok(see_other("/admin/mailboxes?done=created")),
         Err(e) => {
             let errors = mailbox_errors(&i, e)?;
-            render_mailbox(&state, &headers, &s, None, Some(MailboxValues::from_form(&form)), errors).await
+            render_mailbox(&state, &headers, &s, None, Some(MailboxValues::from_form(&form)), errors, None).await
         }
     }
 }
@@ -365,9 +443,12 @@ pub async fn mailbox(
     Signed(s): Signed,
     headers: HeaderMap,
     Path(id): Path<i64>,
+    Query(q): Query<DoneQuery>,
 ) -> Result<Response, WebError> {
     require_admin(&s)?;
-    render_mailbox(&state, &headers, &s, Some(MailboxId(id)), None, FormErrors::default()).await
+    let i = i18n_for(&headers, Some(&s));
+    let notice = notice(&i, q.done.as_deref(), &[("authorised", "admin.mailboxes.authorised")]);
+    render_mailbox(&state, &headers, &s, Some(MailboxId(id)), None, FormErrors::default(), notice).await
 }
 
 /// Saves a mailbox (an empty password or token keeps the stored one), then
@@ -390,8 +471,8 @@ pub async fn update(
         Ok(_) => Ok(see_other("/admin/mailboxes?done=saved")),
         Err(e) => {
             let errors = mailbox_errors(&i, e)?;
-            render_mailbox(&state, &headers, &s, Some(MailboxId(id)), Some(MailboxValues::from_form(&form)), errors)
-                .await
+            let values = Some(MailboxValues::from_form(&form));
+            render_mailbox(&state, &headers, &s, Some(MailboxId(id)), values, errors, None).await
         }
     }
 }
@@ -408,6 +489,113 @@ pub async fn delete(
     require_admin(&s)?;
     state.desk.delete_mailbox(&s.actor, MailboxId(id)).await?;
     Ok(see_other("/admin/mailboxes?done=deleted"))
+}
+
+/// Where the provider sends an admin back: `[server] public_url` +
+/// [`CALLBACK`]. Without a public URL there is none (a request's Host is
+/// not trusted for it): the admin is told to set it.
+pub const CALLBACK: &str = "/admin/mailboxes/oauth/callback";
+
+#[derive(Template)]
+#[template(path = "admin_mailbox_oauth.html")]
+struct OAuthProblemPage {
+    page: Page,
+    nav: Nav,
+    notice: Option<String>,
+    message: String,
+    back: String,
+}
+
+fn oauth_problem(
+    state: &WebState,
+    headers: &HeaderMap,
+    s: &SignedIn,
+    status: axum::http::StatusCode,
+    message: String,
+    back: String,
+) -> Result<Response, WebError> {
+    let page = Page::new(state, headers, Some(s), "admin", "/admin/mailboxes");
+    html_status(status, &OAuthProblemPage { page, nav: nav(false), notice: None, message, back })
+}
+
+/// "Authorise with …": sends the admin to the provider with a single-use
+/// state bound to this mailbox and their session, and PKCE.
+pub async fn authorise(
+    State(state): State<WebState>,
+    Signed(s): Signed,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    form: Form,
+) -> Result<Response, WebError> {
+    check_csrf(&s, &headers, form.get("_csrf"))?;
+    require_admin(&s)?;
+    let i = i18n_for(&headers, Some(&s));
+    let back = format!("/admin/mailboxes/{id}");
+    let Some(base) = state.public_url.as_deref() else {
+        let m = i.t("admin.mailboxes.oauth_no_public_url").to_string();
+        return oauth_problem(&state, &headers, &s, axum::http::StatusCode::CONFLICT, m, back);
+    };
+    let redirect_uri = format!("{}{CALLBACK}", base.trim_end_matches('/'));
+    match state.desk.begin_mailbox_authorisation(&s.actor, MailboxId(id), &redirect_uri, &s.session.id_hash).await {
+        Ok(url) => Ok(see_other(&url)),
+        Err(e) if e.field().is_some() => {
+            let m = i.t("admin.mailboxes.oauth_needed").to_string();
+            oauth_problem(&state, &headers, &s, axum::http::StatusCode::BAD_REQUEST, m, back)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// What a provider sends back to [`CALLBACK`].
+#[derive(Debug, serde::Deserialize)]
+pub struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+/// The provider's answer: the code is exchanged and the mailbox shown, or
+/// the problem is and nothing changes — the provider's refusal (200), a
+/// missing, bad, used, expired or other session's state or a code the
+/// provider will not exchange (400), a token endpoint that failed (502).
+pub async fn callback(
+    State(state): State<WebState>,
+    Signed(s): Signed,
+    headers: HeaderMap,
+    Query(q): Query<CallbackQuery>,
+) -> Result<Response, WebError> {
+    require_admin(&s)?;
+    let i = i18n_for(&headers, Some(&s));
+    let back = "/admin/mailboxes".to_string();
+    let bad = axum::http::StatusCode::BAD_REQUEST;
+    if let Some(err) = q.error.as_deref() {
+        // The provider's own answer (the admin said no, or it refused the
+        // request): not a bad request of ours, shown as it is (200).
+        let err: String = err.chars().filter(|c| c.is_ascii_graphic()).take(100).collect();
+        let ok = axum::http::StatusCode::OK;
+        return oauth_problem(&state, &headers, &s, ok, i.t1("admin.mailboxes.oauth_denied", err), back);
+    }
+    let (Some(code), Some(st)) = (q.code.as_deref(), q.state.as_deref()) else {
+        return oauth_problem(&state, &headers, &s, bad, i.t("admin.mailboxes.oauth_bad_state").to_string(), back);
+    };
+    match state.desk.finish_mailbox_authorisation(&s.actor, st, code, &s.session.id_hash).await {
+        Ok(m) => Ok(see_other(&format!("/admin/mailboxes/{}?done=authorised", m.id))),
+        Err(e) if e.field() == Some("state") => {
+            oauth_problem(&state, &headers, &s, bad, i.t("admin.mailboxes.oauth_bad_state").to_string(), back)
+        }
+        Err(e) if e.field() == Some("code") => {
+            oauth_problem(&state, &headers, &s, bad, i.t1("admin.mailboxes.oauth_refused", &e), back)
+        }
+        Err(DeskError::Unavailable(why)) => oauth_problem(
+            &state,
+            &headers,
+            &s,
+            axum::http::StatusCode::BAD_GATEWAY,
+            i.t1("admin.mailboxes.oauth_unavailable", why),
+            back,
+        ),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[cfg(test)]

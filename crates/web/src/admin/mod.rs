@@ -89,6 +89,8 @@ pub fn routes() -> Vec<crate::Route> {
         crate::get("/admin/blocked-senders", blocked::blocked),
         crate::post("/admin/blocked-senders", blocked::add),
         crate::post("/admin/blocked-senders/{id}/delete", blocked::remove),
+        crate::post("/admin/mailboxes/{id}/authorise", mailboxes::authorise),
+        crate::get(mailboxes::CALLBACK, mailboxes::callback),
     ]
 }
 

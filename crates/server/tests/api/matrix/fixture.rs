@@ -46,6 +46,8 @@ impl Fixture {
         let w = World::with(|c| {
             all_compat(c);
             loopback_hooks(c);
+            // Where a mailbox's OAuth2 provider sends an admin back.
+            c.public_url = Some("http://help.example.test".into());
         })
         .await;
         let desk = w.server.state.desk.clone();
@@ -197,6 +199,18 @@ impl Fixture {
             .await
             .expect(201)
             .id();
+        // An OAuth2 mailbox an admin can press "Authorise" on (never read:
+        // inactive, and the provider is never called by the matrix).
+        let oauth_mailbox = admin
+            .post(
+                "/mailboxes",
+                json!({"department_id": w.billing, "address": "oauth@example.test", "imap_url": "imaps://imap.gmail.com",
+                       "username": "oauth@example.test", "oauth2_provider": "google", "oauth2_client_id": "matrix",
+                       "active": false}),
+            )
+            .await
+            .expect(201)
+            .id();
         let inbound =
             admin.post_raw("/mail/inbound", "message/rfc822", b"not a message".to_vec()).await.expect(202).id();
         let page = reqwest::get(format!("{}/sign-in", w.server.base)).await.unwrap().text().await.unwrap();
@@ -231,6 +245,7 @@ impl Fixture {
             ("sla", sla.to_string()),
             ("inbound", inbound.to_string()),
             ("mailbox", mailbox.to_string()),
+            ("oauth_mailbox", oauth_mailbox.to_string()),
             ("receiver", hook_url),
             ("marker", MARKER.to_string()),
             ("static_hash", static_hash.to_string()),

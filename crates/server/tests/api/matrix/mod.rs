@@ -626,6 +626,8 @@ const TABLE: &[Row] = &[
     row(Web, "GET", "/admin/blocked-senders", ADMIN, &[], ""),
     row(Web, "POST", "/admin/blocked-senders", ADMIN, &[], "pattern=w$uniq%40spam.test&department_id=&note=matrix"),
     row(Web, "POST", "/admin/blocked-senders/{id}/delete", ADMIN, &["$fresh_block"], ""),
+    row(Web, "POST", "/admin/mailboxes/{id}/authorise", ADMIN, &["$oauth_mailbox"], ""),
+    row(Web, "GET", "/admin/mailboxes/oauth/callback", ADMIN, &[], "error=access_denied&state=1.x"),
     // ---- WHMCS (staff tokens; customers' credentials are refused) ---------------------------------
     row(Wh, "POST", "GetTickets", TICKET_LIST, &[], "limitnum=100"),
     row(Wh, "POST", "GetTicket", TICKET_READER, &[], "ticketid=$ticket"),
