@@ -242,6 +242,50 @@ async fn batches_are_bounded_by_batch_size() {
 }
 
 #[tokio::test]
+async fn a_long_sparse_backlog_is_searched_a_window_at_a_time_and_nothing_is_skipped() {
+    bounded(async {
+        let dovecot = Dovecot::start().await;
+        // 450 UIDs of which three are left: the first window (200 UIDs)
+        // holds one message, fewer than a batch, so the search widens.
+        for n in 1..=450 {
+            dovecot.append("INBOX", &message(n)).await;
+        }
+        let kept = [5u32, 300, 449];
+        let mut session = dovecot.session().await;
+        session.select("INBOX").await.unwrap();
+        let gone: Vec<String> = (1..=450).filter(|u| !kept.contains(u)).map(|u| u.to_string()).collect();
+        for chunk in gone.chunks(100) {
+            let _: Vec<_> =
+                session.uid_store(chunk.join(","), "+FLAGS (\\Deleted)").await.unwrap().try_collect().await.unwrap();
+        }
+        let _: Vec<_> = session.expunge().await.unwrap().try_collect().await.unwrap();
+        session.logout().await.unwrap();
+
+        let mut config = dovecot.config();
+        config.batch_size = 2;
+        let mut client = MailboxClient::connect(config).await.unwrap();
+        let first = client.fetch_batch(&Cursor::default()).await.unwrap();
+        assert_eq!(first.uids(), [5, 300]);
+        assert!(first.more);
+        assert_eq!(first.waiting, 3, "the widened search reached the last UID: exact");
+        let second = client.fetch_batch(&first.cursor).await.unwrap();
+        assert_eq!((second.uids(), second.more, second.waiting), (vec![449], false, 1));
+        assert_eq!(second.messages[0].raw, message(449));
+
+        // A dense backlog longer than a window: batches follow each other
+        // and the backlog shown is an upper bound that never hides mail.
+        for n in 451..=700 {
+            dovecot.append("INBOX", &message(n)).await;
+        }
+        let next = client.fetch_batch(&second.cursor).await.unwrap();
+        assert_eq!(next.uids(), [451, 452]);
+        assert!(next.more);
+        assert!(next.waiting >= 250, "{}", next.waiting);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_restart_before_acknowledging_fetches_the_same_messages_again() {
     bounded(async {
         let dovecot = Dovecot::start().await;

@@ -50,7 +50,9 @@ pub struct Batch {
     /// without waiting.
     pub more: bool,
     /// How many new messages the server holds after the cursor, this
-    /// batch's included: what an admin sees as the mailbox's backlog.
+    /// batch's included: what an admin sees as the mailbox's backlog. On a
+    /// backlog larger than the UIDs searched at once, an upper bound (UIDs
+    /// not searched yet count as messages).
     pub waiting: usize,
     /// The cursor to save once every message of this batch is stored.
     pub cursor: Cursor,
@@ -110,22 +112,46 @@ impl MailboxClient {
         if selected.uid_next.is_some_and(|next| next <= after.saturating_add(1)) || after == u32::MAX {
             return Ok((batch, selected.uid_next));
         }
-        let mut query = format!("UID {}:*", after + 1);
-        if let Some(k) = keyword.filter(|_| selected.keyword_allowed) {
-            query.push_str(" UNKEYWORD ");
-            query.push_str(&k);
-        }
+        let keyword = keyword.filter(|_| selected.keyword_allowed);
         let session = &mut self.conn().await?.session;
-        let found = timed("search", t, async {
-            session.uid_search(&query).await.map_err(|e| ImapError::from_imap("search", e))
-        })
-        .await?;
-        // `UID n:*` always matches the highest UID, even below n (RFC 3501
-        // 6.4.8): keep only UIDs really above the cursor.
-        let mut uids: Vec<u32> = found.into_iter().filter(|uid| *uid > after).collect();
+        // Searched a window of UIDs after the cursor at a time, widened
+        // until it holds more than a batch or reaches the folder's last UID:
+        // searching `n:*` answers every waiting UID, and on a backlog of
+        // 100,000 messages reading that answer for each batch of 50 cost
+        // more than the messages themselves.
+        let top = selected.uid_next.map(|next| next.saturating_sub(1));
+        let mut window = u32::try_from(batch_size).unwrap_or(u32::MAX).saturating_mul(4).max(200);
+        let (mut uids, unsearched) = loop {
+            let end = top.map(|top| after.saturating_add(window).min(top));
+            let mut query = match end {
+                Some(end) => format!("UID {}:{end}", after + 1),
+                None => format!("UID {}:*", after + 1),
+            };
+            if let Some(k) = &keyword {
+                query.push_str(" UNKEYWORD ");
+                query.push_str(k);
+            }
+            let found = timed("search", t, async {
+                session.uid_search(&query).await.map_err(|e| ImapError::from_imap("search", e))
+            })
+            .await?;
+            // `UID n:*` always matches the highest UID, even below n (RFC
+            // 3501 6.4.8): keep only UIDs really above the cursor.
+            let uids: Vec<u32> = found.into_iter().filter(|uid| *uid > after).collect();
+            let unsearched = match (top, end) {
+                (Some(top), Some(end)) => top - end,
+                _ => 0,
+            };
+            if uids.len() > batch_size || unsearched == 0 {
+                break (uids, unsearched);
+            }
+            window = window.saturating_mul(4);
+        };
         uids.sort_unstable();
-        batch.waiting = uids.len();
-        batch.more = uids.len() > batch_size;
+        // Past the window, UIDs not searched yet are counted as messages:
+        // an upper bound, exact once the backlog fits in a window.
+        batch.waiting = uids.len().saturating_add(usize::try_from(unsearched).unwrap_or(usize::MAX));
+        batch.more = uids.len() > batch_size || unsearched > 0;
         uids.truncate(batch_size);
         if uids.len() > 1 {
             let sizes = timed("fetch sizes", t, async {
