@@ -48,21 +48,43 @@ impl Reading {
 /// the message's row as it ends up (stored, applied, quarantined, …). An
 /// `Ok` means the message is kept whatever happened after storing it.
 pub async fn take(desk: &Desk, raw: Vec<u8>, from: Handover, reading: &Reading) -> Result<InboundRecord, TakeError> {
-    let gateway = Actor::system();
+    let kept = keep(desk, raw, from, reading).await?;
+    Ok(apply_kept(desk, kept).await)
+}
+
+/// A message stored and parsed, not yet applied: what [`keep`] answers
+/// and [`apply_kept`] takes. A source that reads many messages at once
+/// (an IMAP batch) keeps them all, acknowledges them, then applies them in
+/// order — the stores' commits share fsyncs, and no message waits for the
+/// one before it to become a ticket before it is safe.
+#[derive(Debug)]
+pub struct Kept {
+    /// The message's row, as stored.
+    pub record: InboundRecord,
+    parsed: Result<tessera_desk::mail::InboundMail, crate::ParseError>,
+}
+
+/// Stores a raw message (after which it is never lost) and parses it.
+pub async fn keep(desk: &Desk, raw: Vec<u8>, from: Handover, reading: &Reading) -> Result<Kept, TakeError> {
     // Parsing is pure and never fails on any bytes (a quarantine reason at
     // worst): done before the bytes move into the store, so a large message
     // is not held twice. Nothing is applied before it is stored.
     let parsed = parse(&raw, &ParseOptions { hint: reading.hint, loop_id: reading.loop_id.as_deref() });
-    let (record, _new) = desk.store_raw_mail(&gateway, raw, from).await.map_err(|e| match e {
+    let (record, _new) = desk.store_raw_mail(&Actor::system(), raw, from).await.map_err(|e| match e {
         DeskError::TooLarge(_) | DeskError::Domain(_) | DeskError::Conflict { .. } => TakeError::Refused(e),
         other => TakeError::NotStored(other),
     })?;
-    match apply_parsed(desk, record.id, parsed).await {
-        Ok(r) => Ok(r),
+    Ok(Kept { record, parsed })
+}
+
+/// Applies a message [`keep`] stored; answers its row as it ends up. A
+/// failure for a passing reason leaves it stored, for [`apply_waiting`].
+pub async fn apply_kept(desk: &Desk, kept: Kept) -> InboundRecord {
+    match apply_parsed(desk, kept.record.id, kept.parsed).await {
+        Ok(r) => r,
         Err(e) => {
-            // Kept: applied later by `apply_waiting`.
             e.log_fault("mail");
-            Ok(record)
+            kept.record
         }
     }
 }

@@ -24,6 +24,7 @@
 
 use crate::gateway::{self, Reading, TakeError};
 use crate::imap::{AfterImport, Auth, Cursor, ImapError, MailboxClient, MailboxConfig};
+use futures_util::StreamExt as _;
 use std::collections::HashMap;
 use std::time::Duration;
 use tessera_core::Actor;
@@ -441,7 +442,13 @@ async fn save(desk: &Desk, id: MailboxId, instance: &str, progress: MailboxProgr
     }
 }
 
-/// One batch: fetched, each message taken, the kept ones acknowledged.
+/// How many messages of a batch are being stored at once: their commits
+/// and blob writes share the writer's fsyncs.
+const STORING_AT_ONCE: usize = 8;
+
+/// One batch: fetched, every message stored (several at once), the stored
+/// ones acknowledged, then applied one after the other in UID order (a
+/// reply after the message it answers).
 async fn read_round(
     desk: &Desk,
     reading: &Reading,
@@ -455,39 +462,58 @@ async fn read_round(
     let mut passed =
         Cursor { uid_validity: batch.uid_validity, last_uid: if batch.restarted { 0 } else { cursor.last_uid } };
     let mut not_stored = None;
-    for message in batch.messages {
-        let uid = message.uid;
-        let from = Handover { source: MailSource::Imap, mailbox_id: Some(id.0), envelope_to: None };
-        match gateway::take(desk, message.raw, from, reading).await {
-            Ok(_) => {
+    let stored: Vec<(u32, Result<gateway::Kept, TakeError>)> = futures_util::stream::iter(batch.messages)
+        .map(|message| async move {
+            let from = Handover { source: MailSource::Imap, mailbox_id: Some(id.0), envelope_to: None };
+            (message.uid, gateway::keep(desk, message.raw, from, reading).await)
+        })
+        .buffered(STORING_AT_ONCE)
+        .collect()
+        .await;
+    let mut to_apply = Vec::with_capacity(total);
+    for (uid, result) in stored {
+        match result {
+            Ok(k) => {
+                // Stored is kept, and acknowledged, even past a failure;
+                // the cursor passes only what came before it.
                 kept.push(uid);
-                passed.last_uid = uid;
+                if not_stored.is_none() {
+                    passed.last_uid = uid;
+                }
+                to_apply.push(k);
             }
             Err(TakeError::Refused(e)) => {
                 // It can never be stored (too large): left on the server,
                 // not acknowledged, and passed so it blocks nothing.
                 tracing::warn!(mailbox = id.0, uid, error = %e, "a message was refused and left on the server");
-                passed.last_uid = uid;
+                if not_stored.is_none() {
+                    passed.last_uid = uid;
+                }
             }
             Err(TakeError::NotStored(e)) => {
-                e.log_fault("mail poller");
-                not_stored = Some(format!("a message could not be stored: {e}"));
-                break;
+                if not_stored.is_none() {
+                    e.log_fault("mail poller");
+                    not_stored = Some(format!("a message could not be stored: {e}"));
+                }
             }
         }
     }
-    if !kept.is_empty() {
-        match client.acknowledge(batch.uid_validity, &kept).await {
-            Ok(()) => {}
-            // The folder was recreated since the fetch: these UIDs may name
-            // other messages now, so nothing was touched. Read it again
-            // from its start at once; what is kept already is known by its
-            // bytes, and acknowledged under the new UIDs.
-            Err(ImapError::UidValidityChanged { .. }) => {
-                return Ok(Round { cursor, backlog: 0, more: true, not_stored: None });
-            }
-            Err(e) => return Err(e),
+    let acknowledged = if kept.is_empty() { Ok(()) } else { client.acknowledge(batch.uid_validity, &kept).await };
+    // Stored messages are applied whatever the server said to the
+    // acknowledgement: they are ours now.
+    for k in to_apply {
+        gateway::apply_kept(desk, k).await;
+    }
+    match acknowledged {
+        Ok(()) => {}
+        // The folder was recreated since the fetch: these UIDs may name
+        // other messages now, so nothing was touched. Read it again from its
+        // start at once; what is kept already is known by its bytes, and
+        // acknowledged under the new UIDs.
+        Err(ImapError::UidValidityChanged { .. }) => {
+            return Ok(Round { cursor, backlog: 0, more: true, not_stored: None });
         }
+        Err(e) => return Err(e),
     }
     let done = not_stored.is_none();
     Ok(Round {
