@@ -134,11 +134,14 @@ pub fn parse(raw: &[u8], options: &ParseOptions<'_>) -> Result<InboundMail, Pars
         }
     }
     let html = (!htmls.is_empty()).then(|| htmls.join("\n"));
+    // The HTML is walked once: for its quote container (where pages fold
+    // it) and, when there is no text part, for the text.
+    let converted = html.as_deref().map(html::to_text);
+    mail.html_quote_start = converted.as_ref().and_then(|c| c.html_quote_start);
     if texts.iter().any(|t| !t.trim().is_empty()) {
         mail.text = texts.join("\n");
         mail.quote_start = quote::quote_start(&mail.text);
-    } else if let Some(h) = &html {
-        let converted = html::to_text(h);
+    } else if let Some(converted) = converted {
         let text_quote = quote::quote_start(&converted.text);
         mail.quote_start = match (converted.quote_start, text_quote) {
             (Some(a), Some(b)) => Some(a.min(b)),

@@ -37,6 +37,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "mail", include_str!("../migrations/0007_mail.sql")),
     (8, "mailboxes", include_str!("../migrations/0008_mailboxes.sql")),
     (9, "organization_domains", include_str!("../migrations/0009_organization_domains.sql")),
+    (11, "message_quote", include_str!("../migrations/0011_message_quote.sql")),
 ];
 
 /// Parses a connection URL (`postgres://user@host:port/db`), without

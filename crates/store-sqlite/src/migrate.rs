@@ -20,6 +20,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (12, "mail", include_str!("../migrations/0012_mail.sql")),
     (13, "mailboxes", include_str!("../migrations/0013_mailboxes.sql")),
     (14, "organization_domains", include_str!("../migrations/0014_organization_domains.sql")),
+    (16, "message_quote", include_str!("../migrations/0016_message_quote.sql")),
 ];
 
 /// Applies the migrations `conn` has not seen yet; answers how many ran.

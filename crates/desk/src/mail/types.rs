@@ -105,6 +105,13 @@ pub struct InboundMail {
     /// `None` when nothing is quoted. Never used to delete: the full text
     /// is kept.
     pub quote_start: Option<usize>,
+    /// Where the first quote container of a mail client (Gmail, Outlook,
+    /// Apple Mail, Thunderbird, Yahoo, ProtonMail) opens in `html`: the byte
+    /// offset of its `<`, when there is something new above it. The desk
+    /// marks the stored HTML there ([`crate::html::QUOTE_MARK`]) so pages
+    /// fold the quoted part; nothing is removed.
+    #[serde(default)]
+    pub html_quote_start: Option<usize>,
     /// Files, in the order they appear.
     pub attachments: Vec<MailAttachment>,
     /// What kind of message it is.
