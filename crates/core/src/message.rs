@@ -75,6 +75,7 @@ pub struct Message {
     /// API have none, and the API only reports it. It refers to the
     /// plain text, so it holds for an encrypted message once decrypted.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(read_only))]
     pub quote_start: Option<u32>,
     /// `web`, `email`, `api`...
     pub channel: crate::ticket::Source,
