@@ -33,7 +33,7 @@ async fn search(api: &Api, q: &str) -> Value {
 }
 
 /// The part of a page from the message's article to its end.
-fn article<'a>(page: &'a str, message: i64) -> &'a str {
+fn article(page: &str, message: i64) -> &str {
     let start = page.find(&format!("id=\"m{message}\"")).expect("the message is on the page");
     let rest = &page[start..];
     &rest[..rest.find("</article>").expect("article ends")]
