@@ -25,6 +25,28 @@ pub struct HtmlText {
     /// (`<`) begins, when the text has something new before it as well:
     /// where the desk marks the HTML so pages can fold the quoted part.
     pub html_quote_start: Option<usize>,
+    /// `(text offset, HTML offset)` after each opening block tag and `<br>`,
+    /// in order: where each line of the text begins in the HTML.
+    marks: Vec<(usize, usize)>,
+}
+
+impl HtmlText {
+    /// Where the HTML should be cut so that what follows is the text from
+    /// `text_offset` on (a quote the text patterns found: a QQ or Coremail
+    /// "原始邮件" rule, an "On … wrote:" line without a client's container):
+    /// the first block tag or `<br>` with only white space between it and
+    /// that offset. None when the offset is not at such a line start, or
+    /// nothing new comes before it.
+    pub fn html_offset(&self, text_offset: usize) -> Option<usize> {
+        let before = self.text.get(..text_offset)?.trim_end();
+        if before.trim().is_empty() {
+            return None;
+        }
+        let floor = before.len();
+        let i = self.marks.partition_point(|m| m.0 < floor);
+        let (t, h) = *self.marks.get(i)?;
+        (t <= text_offset).then_some(h)
+    }
 }
 
 /// Elements whose content is not text for a reader.
@@ -95,12 +117,16 @@ pub fn to_text(html: &str) -> HtmlText {
                 }
                 if name == "br" {
                     out.newline_hard();
+                    out.marks.push((out.text.len(), tag_start));
                 } else if name == "td" || name == "th" {
                     if !closing {
                         out.space();
                     }
                 } else if BLOCKS.contains(&name.as_str()) {
                     out.newline_soft();
+                    if !closing {
+                        out.marks.push((out.text.len(), tag_start));
+                    }
                     if name == "pre" {
                         pre_depth = if closing { pre_depth.saturating_sub(1) } else { pre_depth + 1 };
                     }
@@ -314,6 +340,7 @@ struct Out {
     text: String,
     quote_start: Option<usize>,
     html_quote_start: Option<usize>,
+    marks: Vec<(usize, usize)>,
 }
 
 impl Out {
@@ -367,7 +394,7 @@ impl Out {
         self.text.truncate(trimmed);
         let quote_start = self.quote_start.filter(|&q| q < self.text.len() && !self.text[q..].trim().is_empty());
         let html_quote_start = quote_start.filter(|&q| !self.text[..q].trim().is_empty()).and(self.html_quote_start);
-        HtmlText { text: self.text, quote_start, html_quote_start }
+        HtmlText { text: self.text, quote_start, html_quote_start, marks: self.marks }
     }
 }
 
@@ -399,6 +426,27 @@ mod tests {
         let html = "<div dir=\"ltr\">Thanks, that fixed it.</div><br><div class=\"gmail_quote\">x</div>";
         let at = to_text(html).html_quote_start.expect("marked in the HTML");
         assert!(html[at..].starts_with("<div class=\"gmail_quote\">"));
+    }
+
+    #[test]
+    fn a_quote_found_in_the_text_maps_to_the_tag_its_line_starts_at() {
+        // QQ Mail: no container of its own, a rule line.
+        let html = "<div>好的，已经解决了。</div><div><br></div><div style=\"font-size: 12px\">\
+                    ------------------&nbsp;原始邮件&nbsp;------------------</div><div><b>发件人:</b> 客服</div><div>旧的内容</div>";
+        let h = to_text(html);
+        let q = h.text.find("------------------").expect("rule in the text");
+        let at = h.html_offset(q).expect("mapped");
+        // The first tag after the new text: the blank line goes with the quote.
+        assert!(html[at..].starts_with("<div><br></div><div style="), "{}", &html[at..]);
+        // On the same line as new text: no cut; nothing new above: none.
+        assert_eq!(h.html_offset(h.text.find("已经").unwrap()), None);
+        assert_eq!(h.html_offset(0), None);
+        assert_eq!(h.html_offset(h.text.len() + 10), None);
+        // A <br> starts the attribution line.
+        let html = "<div>Thanks!<br><br>On Mon, A wrote:<br>&gt; old</div>";
+        let h = to_text(html);
+        let at = h.html_offset(h.text.find("On Mon").unwrap()).expect("mapped");
+        assert!(html[at..].starts_with("<br>On Mon") || html[at..].starts_with("<br><br>On Mon"), "{}", &html[at..]);
     }
 
     #[test]
