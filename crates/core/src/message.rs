@@ -65,6 +65,18 @@ pub struct Message {
     pub body: String,
     /// Sanitised HTML, if the message came with HTML.
     pub html: Option<String>,
+    /// Where the quoted history of an e-mail reply starts in `body`: a byte
+    /// offset at a character boundary, strictly inside the body, with new
+    /// text before it. `body[..quote_start]` is what the sender wrote now
+    /// (shown, searched); the rest (the earlier conversation, a trailing
+    /// signature) is folded on screen and left out of the search document,
+    /// never deleted. Set only when a message comes in by e-mail (the
+    /// mail parser finds it); messages written on the web or through the
+    /// API have none, and the API only reports it. It refers to the
+    /// plain text, so it holds for an encrypted message once decrypted.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(read_only))]
+    pub quote_start: Option<u32>,
     /// `web`, `email`, `api`...
     pub channel: crate::ticket::Source,
     /// The author's address when they wrote it.
@@ -117,11 +129,72 @@ pub fn validate_body(body: &str) -> Result<String, DomainError> {
     Ok(body.trim_end().to_string())
 }
 
+/// A quote offset fit for `body`: inside it (not at either end), on a
+/// character boundary, with non-blank text on both sides; otherwise none.
+/// Every writer passes offsets through this, so a stored `quote_start`
+/// never splits a character or points past the text.
+pub fn checked_quote_start(body: &str, quote_start: Option<usize>) -> Option<u32> {
+    let q = quote_start?;
+    let fits = q > 0 && q < body.len() && body.is_char_boundary(q);
+    (fits && !body[..q].trim().is_empty() && !body[q..].trim().is_empty()).then(|| u32::try_from(q).ok()).flatten()
+}
+
+/// What is new in a message: `body` up to `quote_start`, or all of it when
+/// there is no usable offset (a bad one is ignored, never a panic).
+pub fn new_part(body: &str, quote_start: Option<u32>) -> &str {
+    quote_start.and_then(|q| body.get(..q as usize)).unwrap_or(body)
+}
+
+/// The quote offset an edit leaves: kept (moved with the new text) when
+/// the edit leaves the quoted part as it was, so an agent who removes a
+/// password from what the customer wrote keeps the fold; cleared when the
+/// quoted part itself was changed, because the old offset no longer
+/// marks anything the parser found.
+pub fn quote_after_edit(old_body: &str, old_quote: Option<u32>, new_body: &str) -> Option<u32> {
+    let q = old_quote? as usize;
+    let quoted = old_body.get(q..)?;
+    let cut = new_body.strip_suffix(quoted).map(str::len)?;
+    checked_quote_start(new_body, Some(cut))
+}
+
 /// Checks a rating: 1 to 5.
 pub fn validate_rating(rating: u8) -> Result<u8, DomainError> {
     if (1..=5).contains(&rating) {
         Ok(rating)
     } else {
         Err(DomainError::invalid("rating", "out_of_range", "a rating is 1 to 5"))
+    }
+}
+
+#[cfg(test)]
+mod quote_tests {
+    use super::*;
+
+    #[test]
+    fn offsets_are_checked_at_the_boundary() {
+        let body = "Yeni şey\n\nOn Mon, A wrote:\n> eski";
+        let q = body.find("On Mon").unwrap();
+        assert_eq!(checked_quote_start(body, Some(q)), Some(q as u32));
+        assert_eq!(checked_quote_start(body, Some(0)), None);
+        assert_eq!(checked_quote_start(body, Some(body.len())), None);
+        assert_eq!(checked_quote_start(body, Some(body.len() + 9)), None);
+        // Inside 'ş' (two bytes).
+        let mid = body.find('ş').unwrap() + 1;
+        assert_eq!(checked_quote_start(body, Some(mid)), None);
+        assert_eq!(checked_quote_start("text   ", Some(4)), None);
+        assert_eq!(new_part(body, Some(q as u32)), "Yeni şey\n\n");
+        assert_eq!(new_part(body, Some(mid as u32)), body);
+        assert_eq!(new_part(body, Some(10_000)), body);
+        assert_eq!(new_part(body, None), body);
+    }
+
+    #[test]
+    fn an_edit_keeps_the_fold_only_if_the_quote_is_untouched() {
+        let old = "My password is hunter2\n\nOn Mon, A wrote:\n> hi";
+        let q = old.find("On Mon").map(|q| q as u32);
+        let new = "My password is [removed]\n\nOn Mon, A wrote:\n> hi";
+        assert_eq!(quote_after_edit(old, q, new), new.find("On Mon").map(|q| q as u32));
+        assert_eq!(quote_after_edit(old, q, "My password is [removed]"), None);
+        assert_eq!(quote_after_edit(old, None, new), None);
     }
 }

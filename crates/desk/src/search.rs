@@ -337,8 +337,11 @@ fn snippets(actor: &Actor, t: &Ticket, messages: &[Message], terms: &[TextPart<'
         if m.deleted_at.is_some() || m.encrypted || (m.kind == MessageKind::Note && !actor.is_staff()) {
             continue;
         }
-        let Some(s) = snippet(&m.body, terms) else { continue };
-        let matched = terms.iter().filter(|p| !search::find_term(&m.body, p.text, p.phrase).is_empty()).count();
+        // Only what the message says anew, as the index holds: a word found
+        // in quoted history is shown from the message that first said it.
+        let text = tessera_core::message::new_part(&m.body, m.quote_start);
+        let Some(s) = snippet(text, terms) else { continue };
+        let matched = terms.iter().filter(|p| !search::find_term(text, p.text, p.phrase).is_empty()).count();
         let hits = s.highlights.len();
         scored.push((matched, hits, m.id, Snippet { source: SnippetSource::Message(m.id), ..s }));
     }

@@ -5,6 +5,7 @@
 //! While walking the HTML it also notes where the mail clients' own quote
 //! containers begin (Gmail `gmail_quote`, Outlook `divRplyFwdMsg` and
 //! `appendonsend`, Apple Mail and Thunderbird `blockquote type=cite`,
+//! Coremail `isReplyContent`,
 //! Yahoo `yahoo_quoted`, ProtonMail `protonmail_quote`), which are far more
 //! reliable than any text pattern, and gives that position in the text.
 //!
@@ -20,6 +21,32 @@ pub struct HtmlText {
     /// Byte offset in `text` (a character boundary) where a mail client's
     /// quote container begins, when one has text after it.
     pub quote_start: Option<usize>,
+    /// Byte offset in the HTML itself where that container's opening tag
+    /// (`<`) begins, when the text has something new before it as well:
+    /// where the desk marks the HTML so pages can fold the quoted part.
+    pub html_quote_start: Option<usize>,
+    /// `(text offset, HTML offset)` after each opening block tag and `<br>`,
+    /// in order: where each line of the text begins in the HTML.
+    marks: Vec<(usize, usize)>,
+}
+
+impl HtmlText {
+    /// Where the HTML should be cut so that what follows is the text from
+    /// `text_offset` on (a quote the text patterns found: a QQ or Coremail
+    /// "原始邮件" rule, an "On … wrote:" line without a client's container):
+    /// the first block tag or `<br>` with only white space between it and
+    /// that offset. None when the offset is not at such a line start, or
+    /// nothing new comes before it.
+    pub fn html_offset(&self, text_offset: usize) -> Option<usize> {
+        let before = self.text.get(..text_offset)?.trim_end();
+        if before.trim().is_empty() {
+            return None;
+        }
+        let floor = before.len();
+        let i = self.marks.partition_point(|m| m.0 < floor);
+        let (t, h) = *self.marks.get(i)?;
+        (t <= text_offset).then_some(h)
+    }
 }
 
 /// Elements whose content is not text for a reader.
@@ -74,6 +101,7 @@ pub fn to_text(html: &str) -> HtmlText {
             }
             let next = bytes.get(i + 1).copied().unwrap_or(b' ');
             if next.is_ascii_alphabetic() || next == b'/' || next == b'!' || next == b'?' {
+                let tag_start = i;
                 let end = tag_end(bytes, i + 1);
                 let inner = &html[i + 1..end.min(bytes.len())];
                 i = (end + 1).min(bytes.len());
@@ -89,12 +117,16 @@ pub fn to_text(html: &str) -> HtmlText {
                 }
                 if name == "br" {
                     out.newline_hard();
+                    out.marks.push((out.text.len(), tag_start));
                 } else if name == "td" || name == "th" {
                     if !closing {
                         out.space();
                     }
                 } else if BLOCKS.contains(&name.as_str()) {
                     out.newline_soft();
+                    if !closing {
+                        out.marks.push((out.text.len(), tag_start));
+                    }
                     if name == "pre" {
                         pre_depth = if closing { pre_depth.saturating_sub(1) } else { pre_depth + 1 };
                     }
@@ -105,6 +137,7 @@ pub fn to_text(html: &str) -> HtmlText {
                 if !closing && out.quote_start.is_none() && is_quote_container(&name, attrs) {
                     out.newline_soft();
                     out.quote_start = Some(out.text.len());
+                    out.html_quote_start = Some(tag_start);
                 }
                 continue;
             }
@@ -158,7 +191,9 @@ fn is_quote_container(name: &str, attrs: &str) -> bool {
     }) {
         return true;
     }
-    if id == "divRplyFwdMsg" || id == "appendonsend" {
+    // Coremail (NetEase 163/126, many Chinese corporate servers) wraps the
+    // quoted message in `<blockquote id="isReplyContent">`.
+    if id == "divRplyFwdMsg" || id == "appendonsend" || id == "isReplyContent" {
         return true;
     }
     name == "blockquote" && attr(attrs, "type").is_some_and(|t| t.eq_ignore_ascii_case("cite"))
@@ -304,6 +339,8 @@ fn entity(s: &str) -> (Option<char>, usize) {
 struct Out {
     text: String,
     quote_start: Option<usize>,
+    html_quote_start: Option<usize>,
+    marks: Vec<(usize, usize)>,
 }
 
 impl Out {
@@ -356,7 +393,8 @@ impl Out {
         let trimmed = self.text.trim_end().len();
         self.text.truncate(trimmed);
         let quote_start = self.quote_start.filter(|&q| q < self.text.len() && !self.text[q..].trim().is_empty());
-        HtmlText { text: self.text, quote_start }
+        let html_quote_start = quote_start.filter(|&q| !self.text[..q].trim().is_empty()).and(self.html_quote_start);
+        HtmlText { text: self.text, quote_start, html_quote_start, marks: self.marks }
     }
 }
 
@@ -385,6 +423,37 @@ mod tests {
         let q = h.quote_start.expect("quote found");
         assert_eq!(h.text[..q].trim(), "Thanks, that fixed it.");
         assert!(h.text[q..].contains("Please restart the server."));
+        let html = "<div dir=\"ltr\">Thanks, that fixed it.</div><br><div class=\"gmail_quote\">x</div>";
+        let at = to_text(html).html_quote_start.expect("marked in the HTML");
+        assert!(html[at..].starts_with("<div class=\"gmail_quote\">"));
+    }
+
+    #[test]
+    fn a_quote_found_in_the_text_maps_to_the_tag_its_line_starts_at() {
+        // QQ Mail: no container of its own, a rule line.
+        let html = "<div>好的，已经解决了。</div><div><br></div><div style=\"font-size: 12px\">\
+                    ------------------&nbsp;原始邮件&nbsp;------------------</div><div><b>发件人:</b> 客服</div><div>旧的内容</div>";
+        let h = to_text(html);
+        let q = h.text.find("------------------").expect("rule in the text");
+        let at = h.html_offset(q).expect("mapped");
+        // The first tag after the new text: the blank line goes with the quote.
+        assert!(html[at..].starts_with("<div><br></div><div style="), "{}", &html[at..]);
+        // On the same line as new text: no cut; nothing new above: none.
+        assert_eq!(h.html_offset(h.text.find("已经").unwrap()), None);
+        assert_eq!(h.html_offset(0), None);
+        assert_eq!(h.html_offset(h.text.len() + 10), None);
+        // A <br> starts the attribution line.
+        let html = "<div>Thanks!<br><br>On Mon, A wrote:<br>&gt; old</div>";
+        let h = to_text(html);
+        let at = h.html_offset(h.text.find("On Mon").unwrap()).expect("mapped");
+        assert!(html[at..].starts_with("<br>On Mon") || html[at..].starts_with("<br><br>On Mon"), "{}", &html[at..]);
+    }
+
+    #[test]
+    fn a_quote_with_nothing_new_above_is_not_marked_in_the_html() {
+        let h = to_text("<div class=\"gmail_quote\">On Mon, A wrote:<blockquote>old</blockquote></div>");
+        assert!(h.quote_start.is_some());
+        assert_eq!(h.html_quote_start, None);
     }
 
     #[test]
@@ -394,6 +463,7 @@ mod tests {
             "<div>Tamam</div><blockquote type=\"cite\"><div>eski</div></blockquote>",
             "<div>Tamam</div><div class=\"yahoo_quoted\">eski</div>",
             "<div>Tamam</div><div class=\"protonmail_quote\">eski</div>",
+            "<div>Tamam</div><blockquote id=\"isReplyContent\">eski</blockquote>",
         ] {
             let h = to_text(html);
             let q = h.quote_start.expect(html);

@@ -134,16 +134,28 @@ pub fn parse(raw: &[u8], options: &ParseOptions<'_>) -> Result<InboundMail, Pars
         }
     }
     let html = (!htmls.is_empty()).then(|| htmls.join("\n"));
-    if texts.iter().any(|t| !t.trim().is_empty()) {
-        mail.text = texts.join("\n");
-        mail.quote_start = quote::quote_start(&mail.text);
-    } else if let Some(h) = &html {
-        let converted = html::to_text(h);
-        let text_quote = quote::quote_start(&converted.text);
-        mail.quote_start = match (converted.quote_start, text_quote) {
+    // The HTML is walked once: for where its quote starts (a client's
+    // container, or a header the text patterns find in its text), where
+    // pages fold it, and, when there is no text part, for the text.
+    let converted = html.as_deref().map(html::to_text);
+    let html_quote = converted.as_ref().map(|c| {
+        let by_text = quote::quote_start(&c.text);
+        let first = match (c.quote_start, by_text) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
+        mail.html_quote_start = match first {
+            Some(q) if Some(q) == c.quote_start => c.html_quote_start,
+            Some(q) => c.html_offset(q),
+            None => None,
+        };
+        first
+    });
+    if texts.iter().any(|t| !t.trim().is_empty()) {
+        mail.text = texts.join("\n");
+        mail.quote_start = quote::quote_start(&mail.text);
+    } else if let Some(converted) = converted {
+        mail.quote_start = html_quote.flatten();
         mail.text = converted.text;
     } else {
         mail.text = texts.join("\n");

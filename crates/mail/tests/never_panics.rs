@@ -162,6 +162,11 @@ proptest! {
         if let Some(q) = out.quote_start {
             prop_assert!(q < out.text.len() && out.text.is_char_boundary(q));
         }
+        // Where pages cut the HTML: a tag's start, inside it, for any offset.
+        let cuts = out.html_quote_start.into_iter().chain((0..=out.text.len() + 1).filter_map(|t| out.html_offset(t)));
+        for at in cuts {
+            prop_assert!(at < html.len() && html.is_char_boundary(at) && html[at..].starts_with('<'));
+        }
     }
 
     #[test]

@@ -38,6 +38,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "mailboxes", include_str!("../migrations/0008_mailboxes.sql")),
     (9, "organization_domains", include_str!("../migrations/0009_organization_domains.sql")),
     (10, "mailbox_oauth", include_str!("../migrations/0010_mailbox_oauth.sql")),
+    (11, "message_quote", include_str!("../migrations/0011_message_quote.sql")),
     (12, "mail_rules", include_str!("../migrations/0012_mail_rules.sql")),
 ];
 

@@ -32,6 +32,10 @@
 //! 4, people 2, replies and notes 1, scaled to PostgreSQL's 0–1 range) for
 //! searches matching at most [`RANK_LIMIT`] tickets; broader ones list
 //! their matches newest first without a score, as the SQLite store does.
+//!
+//! A message adds only its new part ([`new_part`], up to its
+//! `quote_start`): the quoted history of an e-mail reply is the ticket's
+//! earlier messages, already in the document (issue 16).
 
 use crate::PgStore;
 use crate::db::{Db, Tx, execute, query, query_opt};
@@ -39,6 +43,7 @@ use crate::rows::*;
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 use tessera_core::ids::*;
+use tessera_core::message::new_part;
 use tessera_core::permission::TicketScope;
 use tessera_core::search::{TextMatch, fold, index_tokens, word_match};
 use tessera_core::{Message, User};
@@ -287,15 +292,16 @@ pub async fn index_ticket(tx: &Tx<'_>, id: TicketId) -> StoreResult<()> {
     let (_, text) = text_from_row(&row)?;
     let rows = query(
         tx,
-        "SELECT kind, body FROM messages WHERE ticket_id = $1 AND deleted_at IS NULL AND encrypted = 0 ORDER BY id",
+        "SELECT kind, body, quote_start FROM messages WHERE ticket_id = $1 AND deleted_at IS NULL AND encrypted = 0 \
+         ORDER BY id",
         &[&id.0],
     )
     .await?;
     let mut messages = Vec::with_capacity(rows.len());
     for r in &rows {
-        messages.push((PgRow(r).text(0)? == "note", PgRow(r).text(1)?));
+        messages.push((PgRow(r).text(0)? == "note", PgRow(r).text(1)?, PgRow(r).int_opt::<u32>(2)?));
     }
-    let doc = document(&text, messages.iter().map(|(n, b)| (*n, b.as_str())));
+    let doc = document(&text, messages.iter().map(|(n, b, q)| (*n, new_part(b, *q))));
     execute(tx, UPSERT, &[&id.0, &doc.literal()]).await?;
     Ok(())
 }
@@ -370,23 +376,28 @@ async fn rebuild_batch(tx: &Tx<'_>, after: i64, limit: u32) -> StoreResult<Batch
     };
     let rows = query(
         tx,
-        "SELECT ticket_id, kind, body FROM messages WHERE ticket_id > $1 AND ticket_id <= $2 \
+        "SELECT ticket_id, kind, body, quote_start FROM messages WHERE ticket_id > $1 AND ticket_id <= $2 \
          AND deleted_at IS NULL AND encrypted = 0 ORDER BY ticket_id, id",
         &[&after, &last],
     )
     .await?;
     let mut messages = Vec::with_capacity(rows.len());
     for r in &rows {
-        messages.push((PgRow(r).int::<i64>(0)?, PgRow(r).text(1)? == "note", PgRow(r).text(2)?));
+        messages.push((
+            PgRow(r).int::<i64>(0)?,
+            PgRow(r).text(1)? == "note",
+            PgRow(r).text(2)?,
+            PgRow(r).int_opt::<u32>(3)?,
+        ));
     }
     let mut ids = Vec::with_capacity(tickets.len());
     let mut docs = Vec::with_capacity(tickets.len());
     let mut next = messages.iter().peekable();
     for (id, t) in &tickets {
         let mut mine = Vec::new();
-        while let Some((tid, note, body)) = next.next_if(|m| m.0 <= *id) {
+        while let Some((tid, note, body, quote)) = next.next_if(|m| m.0 <= *id) {
             if tid == id {
-                mine.push((*note, body.as_str()));
+                mine.push((*note, new_part(body, *quote)));
             }
         }
         ids.push(*id);

@@ -73,8 +73,8 @@ async fn insert_message(tx: &Tx<'_>, ticket: TicketId, m: &NewMessage) -> StoreR
     let row = query_one(
         tx,
         "INSERT INTO messages (ticket_id, kind, author_id, author_name, author_email, author_staff, body, html, channel, \
-         author_ip, encrypted, email_message_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+         author_ip, encrypted, email_message_id, created_at, quote_start) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
         &[
             &ticket.0,
             &m.kind.as_str(),
@@ -89,6 +89,7 @@ async fn insert_message(tx: &Tx<'_>, ticket: TicketId, m: &NewMessage) -> StoreR
             &b(m.encrypted),
             &m.email_message_id,
             &ms(m.created_at),
+            &m.quote_start.map(i64::from),
         ],
     )
     .await?;
@@ -250,8 +251,9 @@ async fn apply_update(tx: &Tx<'_>, u: TicketChange) -> StoreResult<(UpdatedIds, 
     for e in &u.message_updates {
         let n = execute(
             tx,
-            "UPDATE messages SET body = $1, html = $2, edited_at = $3, edited_by_id = $4 WHERE id = $5 AND ticket_id = $6",
-            &[&e.body, &e.html, &ms(e.at), &e.editor_id.0, &e.message_id.0, &t.id.0],
+            "UPDATE messages SET body = $1, html = $2, edited_at = $3, edited_by_id = $4, quote_start = $7 \
+             WHERE id = $5 AND ticket_id = $6",
+            &[&e.body, &e.html, &ms(e.at), &e.editor_id.0, &e.message_id.0, &t.id.0, &e.quote_start.map(i64::from)],
         )
         .await?;
         if n != 1 {
@@ -268,7 +270,7 @@ async fn apply_update(tx: &Tx<'_>, u: TicketChange) -> StoreResult<(UpdatedIds, 
     for (m, at) in &u.message_deletes {
         execute(
             tx,
-            "UPDATE messages SET body = '', html = NULL, deleted_at = $1 WHERE id = $2 AND ticket_id = $3",
+            "UPDATE messages SET body = '', html = NULL, quote_start = NULL, deleted_at = $1 WHERE id = $2 AND ticket_id = $3",
             &[&ms(*at), &m.0, &t.id.0],
         )
         .await?;

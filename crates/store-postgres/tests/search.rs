@@ -129,6 +129,7 @@ fn message(kind: MessageKind, body: &str, author: UserId) -> NewMessage {
         author: Author { user_id: Some(author), name: "A".into(), email: None, staff: kind == MessageKind::Note },
         body: body.into(),
         html: None,
+        quote_start: None,
         channel: Source::Api,
         author_ip: None,
         encrypted: false,

@@ -141,6 +141,7 @@ async fn create(store: &dyn Store, dept: DepartmentId, requester: UserId, events
             author: Author { user_id: Some(requester), name: "C".into(), email: None, staff: false },
             body: "Hello".into(),
             html: None,
+            quote_start: None,
             channel: Source::Api,
             author_ip: None,
             encrypted: false,

@@ -21,6 +21,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (13, "mailboxes", include_str!("../migrations/0013_mailboxes.sql")),
     (14, "organization_domains", include_str!("../migrations/0014_organization_domains.sql")),
     (15, "mailbox_oauth", include_str!("../migrations/0015_mailbox_oauth.sql")),
+    (16, "message_quote", include_str!("../migrations/0016_message_quote.sql")),
     (17, "mail_rules", include_str!("../migrations/0017_mail_rules.sql")),
 ];
 

@@ -10,12 +10,18 @@
 //! `İ`/`ı` wrong, never runs. A query's word or phrase is looked up as the
 //! phrase of its tokens, the last one a prefix where
 //! [`tessera_core::search::word_match`] says so (`crate::search_query`).
+//!
+//! A message adds only its new part ([`new_part`], up to its
+//! `quote_start`): the quoted history of an e-mail reply is the ticket's
+//! earlier messages, already in the document, and tokenising it again on
+//! every reply was most of the cost of taking in mail (issue 16).
 
 use crate::rows::SqlResultExt;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashSet};
 use tessera_core::ids::TicketId;
+use tessera_core::message::new_part;
 use tessera_core::search::{fold, index_tokens};
 use tessera_store::{StoreResult, TicketChange};
 
@@ -226,14 +232,16 @@ pub fn index_ticket(conn: &Connection, id: TicketId) -> StoreResult<()> {
     let mut doc = Doc::new(&t);
     let mut stmt = conn
         .prepare_cached(
-            "SELECT kind, body FROM messages WHERE ticket_id = ?1 AND deleted_at IS NULL AND encrypted = 0 ORDER BY id",
+            "SELECT kind, body, quote_start FROM messages WHERE ticket_id = ?1 AND deleted_at IS NULL AND encrypted = 0 \
+             ORDER BY id",
         )
         .db()?;
     let mut rows = stmt.query([id.0]).db()?;
     while let Some(r) = rows.next().db()? {
         let kind: String = r.get(0).db()?;
         let body: String = r.get(1).db()?;
-        doc.add_message(kind == "note", &body);
+        let quote: Option<u32> = r.get(2).db()?;
+        doc.add_message(kind == "note", new_part(&body, quote));
     }
     let terms: HashSet<&str> = doc.terms().collect();
     insert_terms(conn, terms)?;
@@ -345,12 +353,12 @@ pub fn rebuild_batch(conn: &Connection, after: i64, limit: u32) -> StoreResult<B
     let mut out = Batch { tickets: tickets.len() as u64, messages: 0, last_id: Some(last) };
     let mut stmt = conn
         .prepare_cached(
-            "SELECT ticket_id, kind, body FROM messages WHERE ticket_id > ?1 AND ticket_id <= ?2 \
+            "SELECT ticket_id, kind, body, quote_start FROM messages WHERE ticket_id > ?1 AND ticket_id <= ?2 \
              AND deleted_at IS NULL AND encrypted = 0 ORDER BY ticket_id, id",
         )
         .db()?;
-    let messages: Vec<(i64, bool, String)> = stmt
-        .query_map(params![after, last], |r| Ok((r.get(0)?, r.get::<_, String>(1)? == "note", r.get(2)?)))
+    let messages: Vec<(i64, bool, String, Option<u32>)> = stmt
+        .query_map(params![after, last], |r| Ok((r.get(0)?, r.get::<_, String>(1)? == "note", r.get(2)?, r.get(3)?)))
         .db()?
         .collect::<Result<_, _>>()
         .db()?;
@@ -359,9 +367,9 @@ pub fn rebuild_batch(conn: &Connection, after: i64, limit: u32) -> StoreResult<B
     let mut terms: HashSet<String> = HashSet::new();
     for (id, t) in &tickets {
         let mut doc = Doc::new(t);
-        while let Some((tid, note, body)) = messages.next_if(|m| m.0 <= *id) {
+        while let Some((tid, note, body, quote)) = messages.next_if(|m| m.0 <= *id) {
             if tid == *id {
-                doc.add_message(note, &body);
+                doc.add_message(note, new_part(&body, quote));
             }
         }
         for t in doc.terms() {

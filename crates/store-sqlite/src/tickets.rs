@@ -47,7 +47,8 @@ fn ensure_requester(conn: &Connection, user: &tessera_core::User) -> StoreResult
 fn insert_message(conn: &Connection, ticket: TicketId, m: &NewMessage) -> StoreResult<MessageId> {
     conn.prepare_cached(
         "INSERT INTO messages (ticket_id, kind, author_id, author_name, author_email, author_staff, body, html, channel, \
-         author_ip, encrypted, email_message_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+         author_ip, encrypted, email_message_id, created_at, quote_start) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )
     .db()?
     .execute(params![
@@ -64,6 +65,7 @@ fn insert_message(conn: &Connection, ticket: TicketId, m: &NewMessage) -> StoreR
         m.encrypted,
         m.email_message_id,
         ms(m.created_at),
+        m.quote_start,
     ])
     .db()?;
     let id = MessageId(conn.last_insert_rowid());
@@ -199,10 +201,11 @@ fn apply_update(conn: &Connection, u: TicketChange) -> StoreResult<UpdatedIds> {
     for e in &u.message_updates {
         let n = conn
             .prepare_cached(
-                "UPDATE messages SET body = ?1, html = ?2, edited_at = ?3, edited_by_id = ?4 WHERE id = ?5 AND ticket_id = ?6",
+                "UPDATE messages SET body = ?1, html = ?2, edited_at = ?3, edited_by_id = ?4, quote_start = ?7 \
+                 WHERE id = ?5 AND ticket_id = ?6",
             )
             .db()?
-            .execute(params![e.body, e.html, ms(e.at), e.editor_id.0, e.message_id.0, t.id.0])
+            .execute(params![e.body, e.html, ms(e.at), e.editor_id.0, e.message_id.0, t.id.0, e.quote_start])
             .db()?;
         if n != 1 {
             return Err(StoreError::NotFound);
@@ -216,7 +219,7 @@ fn apply_update(conn: &Connection, u: TicketChange) -> StoreResult<UpdatedIds> {
     }
     for (m, at) in &u.message_deletes {
         conn.prepare_cached(
-            "UPDATE messages SET body = '', html = NULL, deleted_at = ?1 WHERE id = ?2 AND ticket_id = ?3",
+            "UPDATE messages SET body = '', html = NULL, quote_start = NULL, deleted_at = ?1 WHERE id = ?2 AND ticket_id = ?3",
         )
         .db()?
         .execute(params![ms(*at), m.0, t.id.0])

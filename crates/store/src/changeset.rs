@@ -21,6 +21,10 @@ pub struct NewMessage {
     pub body: String,
     /// Sanitised HTML (already encrypted when `encrypted`).
     pub html: Option<String>,
+    /// Where the quoted history starts in the plain text (see
+    /// [`tessera_core::Message::quote_start`]); the desk checks it against
+    /// the text before encrypting.
+    pub quote_start: Option<u32>,
     /// Channel.
     pub channel: Source,
     /// Author's IP address.
@@ -46,6 +50,7 @@ impl NewMessage {
             author: self.author.clone(),
             body: self.body.clone(),
             html: self.html.clone(),
+            quote_start: self.quote_start,
             channel: self.channel,
             author_ip: self.author_ip.clone(),
             encrypted: self.encrypted,
@@ -113,6 +118,9 @@ pub struct MessageUpdate {
     pub body: String,
     /// New HTML.
     pub html: Option<String>,
+    /// The quote offset after the edit (kept or cleared by the desk, see
+    /// [`tessera_core::message::quote_after_edit`]).
+    pub quote_start: Option<u32>,
     /// History entry to keep: the previous body and HTML.
     pub previous_body: String,
     /// Previous HTML.

@@ -196,6 +196,10 @@ pub struct MailApplied {
     pub inbound_id: InboundId,
     /// Its `Message-ID`.
     pub mail_id: Option<String>,
+    /// Where the quoted history starts in its text (the parser's
+    /// `quote_start`), for the message it becomes; the desk checks it
+    /// against the stored body. Not written with the inbound row.
+    pub quote_start: Option<usize>,
     /// How it was threaded.
     pub matched_by: String,
     /// The Message-IDs to know the ticket by from now on (its own and those

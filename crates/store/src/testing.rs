@@ -54,7 +54,8 @@ macro_rules! store_contract_tests {
             search_scopes_fields_and_paging,
             inbound_mail_is_kept_once_and_applied_once,
             mailboxes_keep_settings_cursor_and_one_lease_holder,
-            blocked_senders_match_addresses_and_domains_per_department
+            blocked_senders_match_addresses_and_domains_per_department,
+            quote_offsets_round_trip_and_quoted_text_is_not_searched
         );
     };
     (@each $open:expr; $($name:ident),*) => {
@@ -165,6 +166,7 @@ fn message(body: &str, author: UserId, at: Timestamp) -> NewMessage {
         author: Author { user_id: Some(author), name: "A".into(), email: None, staff: false },
         body: body.into(),
         html: None,
+        quote_start: None,
         channel: Source::Api,
         author_ip: None,
         encrypted: false,
@@ -620,6 +622,7 @@ pub async fn messages_edits_deletes_ratings_and_moves(store: Arc<dyn Store>) {
         message_id: a.message_ids[0],
         body: "first (edited)".into(),
         html: None,
+        quote_start: None,
         previous_body: "first".into(),
         previous_html: None,
         editor_id: u,
@@ -1326,6 +1329,7 @@ pub async fn search_follows_every_change_of_the_text(store: Arc<dyn Store>) {
             message_id: a.message_ids[0],
             body: "yeni metin".into(),
             html: None,
+            quote_start: None,
             previous_body: "İstanbul'daki sunucu".into(),
             previous_html: None,
             editor_id: u,
@@ -1449,6 +1453,7 @@ pub async fn inbound_mail_is_kept_once_and_applied_once(store: Arc<dyn Store>) {
     let applied = MailApplied {
         inbound_id: first.id,
         mail_id: Some("m1@example.com".into()),
+        quote_start: None,
         matched_by: "new".into(),
         thread_ids: vec!["m1@example.com".into(), "earlier@example.com".into()],
         note: None,
@@ -1744,4 +1749,74 @@ pub async fn blocked_senders_match_addresses_and_domains_per_department(store: A
     store.delete_sender_block(domain.id).await.unwrap();
     assert_eq!(found("anyone@junk.test", Some(d)).await, None);
     assert!(matches!(store.delete_sender_block(domain.id).await, Err(StoreError::NotFound)));
+}
+
+/// Issue 16: a message's quote offset is kept through write, read, edit
+/// and delete, and the search document holds only the new part of a
+/// message (the quoted history is earlier messages, already in it), also
+/// after a rebuild.
+pub async fn quote_offsets_round_trip_and_quoted_text_is_not_searched(store: Arc<dyn Store>) {
+    let (d, u) = base(&*store).await;
+    let body = "Teşekkürler, çözüldü freshword\n\nOn Mon, Ayşe wrote:\n> eski stalequote";
+    let q = u32::try_from(body.find("On Mon").unwrap()).unwrap();
+    let t = ticket(d, u, t0());
+    let mut m = message(body, u, t0());
+    m.quote_start = Some(q);
+    let c = TicketCreate {
+        ticket: t,
+        new_requester: None,
+        messages: vec![m, message("plain", u, t0())],
+        events: vec![event(EventKind::TicketCreated, Some(MessageRef::New(0)), t0())],
+    };
+    let set = ChangeSet { creates: vec![c], updates: vec![], users: vec![], mail: None, blocks: vec![] };
+    let out = store.commit(set).await.unwrap();
+    let a = &out.created[0];
+    let read = store.message(a.message_ids[0]).await.unwrap().unwrap();
+    assert_eq!(read.quote_start, Some(q));
+    assert_eq!(read.body, body);
+    assert_eq!(store.message(a.message_ids[1]).await.unwrap().unwrap().quote_start, None);
+    assert_eq!(store.messages(a.ticket_id, true).await.unwrap()[0].quote_start, Some(q));
+    assert_eq!(find(&*store, "freshword", false).await, [a.ticket_id]);
+    assert!(find(&*store, "stalequote", false).await.is_empty(), "quoted history is not indexed");
+    // An edit writes the offset the desk decided.
+    let edited = "Teşekkürler, çözüldü newword\n\nOn Mon, Ayşe wrote:\n> eski stalequote";
+    let q2 = u32::try_from(edited.find("On Mon").unwrap()).unwrap();
+    change(&*store, a.ticket_id, |c| {
+        c.message_updates = vec![MessageUpdate {
+            message_id: a.message_ids[0],
+            body: edited.into(),
+            html: None,
+            quote_start: Some(q2),
+            previous_body: body.into(),
+            previous_html: None,
+            editor_id: u,
+            at: t0(),
+        }];
+    })
+    .await;
+    assert_eq!(store.message(a.message_ids[0]).await.unwrap().unwrap().quote_start, Some(q2));
+    assert_eq!(find(&*store, "newword", false).await, [a.ticket_id]);
+    assert!(find(&*store, "stalequote", false).await.is_empty());
+    // A rebuild indexes the same.
+    store.rebuild_search_index(None).await.unwrap();
+    assert_eq!(find(&*store, "newword", false).await, [a.ticket_id]);
+    assert!(find(&*store, "stalequote", false).await.is_empty());
+    // Clearing the offset makes the whole body searchable; deleting drops it.
+    change(&*store, a.ticket_id, |c| {
+        c.message_updates = vec![MessageUpdate {
+            message_id: a.message_ids[0],
+            body: edited.into(),
+            html: None,
+            quote_start: None,
+            previous_body: edited.into(),
+            previous_html: None,
+            editor_id: u,
+            at: t0(),
+        }];
+    })
+    .await;
+    assert_eq!(find(&*store, "stalequote", false).await, [a.ticket_id]);
+    change(&*store, a.ticket_id, |c| c.message_deletes = vec![(a.message_ids[0], t0())]).await;
+    let gone = store.message(a.message_ids[0]).await.unwrap().unwrap();
+    assert_eq!((gone.body.as_str(), gone.quote_start), ("", None));
 }

@@ -161,6 +161,8 @@ impl Desk {
         let mut applied = MailApplied {
             inbound_id: id,
             mail_id: mail_id.clone(),
+            // Checked against the stored body where the message is written.
+            quote_start: if mail.text.trim().is_empty() { None } else { mail.quote_start },
             matched_by: String::new(),
             thread_ids: thread_ids(mail),
             note: self.left_out(mail),
@@ -444,7 +446,7 @@ impl Desk {
         let attachment_ids = self.mail_attachments(&actor, mail).await?;
         let subject = subject_line(&mail.subject);
         let input = OpenTicket {
-            html: mail.html.clone(),
+            html: marked_html(mail),
             attachment_ids,
             cc: (!cc.emails.is_empty()).then_some(cc),
             ..OpenTicket::new(&subject, department, &body_text(mail))
@@ -473,7 +475,7 @@ impl Desk {
             if actor.can_view(ticket) {
                 let attachment_ids = self.mail_attachments(&actor, mail).await?;
                 let input =
-                    PostMessage { html: mail.html.clone(), attachment_ids, ..PostMessage::text(&body_text(mail)) };
+                    PostMessage { html: marked_html(mail), attachment_ids, ..PostMessage::text(&body_text(mail)) };
                 return self.reply(&actor, ticket.id, input, &origin).await.map(|_| ());
             }
         }
@@ -486,7 +488,7 @@ impl Desk {
         };
         let system = Actor::system();
         let attachment_ids = self.mail_attachments(&system, mail).await?;
-        let input = PostMessage { html: mail.html.clone(), attachment_ids, ..PostMessage::text(&body_text(mail)) };
+        let input = PostMessage { html: marked_html(mail), attachment_ids, ..PostMessage::text(&body_text(mail)) };
         let copied = ticket.cc.emails.iter().any(|e| e.as_str().eq_ignore_ascii_case(address.as_str()));
         if copied && known.as_ref().is_none_or(|u| !u.role.is_staff()) {
             return self.reply_from(&system, ticket.id, input, &origin, author).await.map(|_| ());
@@ -560,6 +562,12 @@ fn subject_line(subject: &str) -> String {
     let one_line: String = subject.split_whitespace().collect::<Vec<_>>().join(" ");
     let cut: String = one_line.chars().take(250).collect();
     if cut.is_empty() { "(no subject)".into() } else { cut }
+}
+
+/// The message's HTML with [`crate::html::QUOTE_MARK`] where a mail
+/// client's quote container opens, so pages fold the quoted history.
+fn marked_html(mail: &InboundMail) -> Option<String> {
+    mail.html.as_deref().map(|h| crate::html::mark_quote(h, mail.html_quote_start))
 }
 
 /// A message's text fit for a message: what it says, or a mark that it

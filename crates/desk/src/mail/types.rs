@@ -105,6 +105,15 @@ pub struct InboundMail {
     /// `None` when nothing is quoted. Never used to delete: the full text
     /// is kept.
     pub quote_start: Option<usize>,
+    /// Where the quoted part begins in `html`: the byte offset of the `<` of
+    /// the first quote container of a mail client (Gmail, Outlook, Apple
+    /// Mail, Thunderbird, Yahoo, ProtonMail, Coremail), or of the block tag
+    /// or `<br>` that starts the line where the text patterns found a quote
+    /// (QQ's "原始邮件" rule), when there is something new above it. The desk
+    /// marks the stored HTML there ([`crate::html::QUOTE_MARK`]) so pages
+    /// fold the quoted part; nothing is removed.
+    #[serde(default)]
+    pub html_quote_start: Option<usize>,
     /// Files, in the order they appear.
     pub attachments: Vec<MailAttachment>,
     /// What kind of message it is.

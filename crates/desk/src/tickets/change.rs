@@ -302,6 +302,16 @@ impl Desk {
         }
     }
 
+    /// The quote offset of a message the mail path writes (none for every
+    /// other origin), checked against the plain body as it is stored
+    /// ([`validate_body`] trims only its end), so it never splits a
+    /// character or points past the text; computed before encryption, it
+    /// holds for the decrypted body of an encrypted message.
+    pub(super) fn mail_quote_start(origin: &crate::inputs::Origin, body: &str) -> Option<u32> {
+        let q = origin.mail.as_ref()?.quote_start?;
+        tessera_core::message::checked_quote_start(body.trim_end(), Some(q))
+    }
+
     pub(super) async fn author_of(&self, actor: &Actor) -> DeskResult<Author> {
         let u = self.store.user(actor.user_id).await?.ok_or(DeskError::Unauthenticated)?;
         Ok(Author { user_id: Some(u.id), name: u.name, email: Some(u.email.to_string()), staff: actor.is_staff() })

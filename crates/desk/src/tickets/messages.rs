@@ -24,6 +24,8 @@ pub(super) struct PreparedEdit {
     pub(super) message: Message,
     pub(super) body: String,
     pub(super) html: Option<String>,
+    /// The quote offset after the edit ([`tessera_core::message::quote_after_edit`]).
+    pub(super) quote_start: Option<u32>,
 }
 
 impl PreparedEdit {
@@ -34,6 +36,7 @@ impl PreparedEdit {
             message_id: m.id,
             body: self.body.clone(),
             html: self.html.clone(),
+            quote_start: self.quote_start,
             previous_body: m.body.clone(),
             previous_html: m.html.clone(),
             editor_id: actor.user_id,
@@ -149,6 +152,7 @@ impl Desk {
         let message = NewMessage {
             kind,
             author,
+            quote_start: Self::mail_quote_start(origin, &input.body),
             body,
             html,
             channel: origin.channel,
@@ -380,7 +384,17 @@ impl Desk {
             });
         }
         let (body, html) = self.message_text(&input.body, input.html.as_deref(), m.encrypted)?;
-        Ok(PreparedEdit { message: m, body, html })
+        // The fold of a mailed message stays when the edit leaves its quoted
+        // part as it was (an agent removing a password from the new text);
+        // otherwise it goes, and the whole edited text is shown.
+        let quote_start = match m.quote_start {
+            None => None,
+            Some(_) => {
+                let old = if m.encrypted { self.secrets.open("message", &m.body)? } else { m.body.clone() };
+                tessera_core::message::quote_after_edit(&old, m.quote_start, input.body.trim_end())
+            }
+        };
+        Ok(PreparedEdit { message: m, body, html, quote_start })
     }
 
     /// Deletes a message (agents only): its text is erased, a trace stays.

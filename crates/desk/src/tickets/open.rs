@@ -209,6 +209,7 @@ impl Desk {
         let message = NewMessage {
             kind: if note { MessageKind::Note } else { MessageKind::Reply },
             author,
+            quote_start: Self::mail_quote_start(origin, &input.body),
             body,
             html,
             channel: origin.channel,

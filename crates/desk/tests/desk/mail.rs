@@ -294,3 +294,57 @@ fn random_messages_thread_without_errors() {
         })
         .unwrap();
 }
+
+/// Issue 16: the parser's quote offset reaches the message only when it
+/// fits the stored text; an edit keeps it while the quoted part is as it
+/// was and clears it otherwise; HTML is marked at the client's container.
+#[tokio::test]
+async fn a_quote_offset_is_kept_checked_and_survives_only_fitting_edits() {
+    let w = World::new().await;
+    let ticket = mailed_ticket(&w).await;
+    let text = "Çalıştı, teşekkürler.\n\nOn Mon, Support wrote:\n> restart it\n";
+    let q = text.find("On Mon").unwrap();
+    let mut good = from("erin@acme.test", "q1@acme.test", "Re: Printer");
+    good.in_reply_to = vec!["first@acme.test".into()];
+    good.text = text.into();
+    good.quote_start = Some(q);
+    let html = "<div>Çalıştı</div><div class=\"gmail_quote\">On Mon wrote:<blockquote>restart it</blockquote></div>";
+    good.html = Some(html.into());
+    good.html_quote_start = html.find("<div class=\"gmail_quote\">");
+    assert_eq!(apply(&w, &good).await.ticket_id, Some(ticket));
+    // Offsets that do not fit: inside 'Ç', past the end, on the trimmed tail.
+    let mut bad = Vec::new();
+    for (i, off) in [1, text.len() + 10, text.trim_end().len() + 1].into_iter().enumerate() {
+        let mut m = from("erin@acme.test", &format!("qb{i}@acme.test"), "Re: Printer");
+        m.in_reply_to = vec!["first@acme.test".into()];
+        m.text = text.into();
+        m.quote_start = Some(off);
+        m.html = Some("<p>x</p>".into());
+        m.html_quote_start = Some(2);
+        bad.push(m);
+    }
+    for m in &bad {
+        apply(&w, m).await;
+    }
+    let messages = w.desk.messages(&w.admin, ticket, false).await.unwrap();
+    let mine = &messages[1];
+    assert_eq!(mine.quote_start, Some(q as u32));
+    assert!(mine.html.as_deref().unwrap().contains(tessera_desk::html::QUOTE_MARK));
+    for m in &messages[2..] {
+        assert_eq!(m.quote_start, None, "{:?}", m.body);
+        assert_eq!(m.html.as_deref(), Some("<p>x</p>"));
+    }
+    // The agent redacts the new part: the fold stays, moved.
+    let redacted = "Çalıştı.\n\nOn Mon, Support wrote:\n> restart it";
+    let edit = tessera_desk::EditMessage { body: redacted.into(), html: None };
+    let m = w.desk.edit_message(&w.admin, mine.id, edit).await.unwrap();
+    assert_eq!(m.quote_start, Some(redacted.find("On Mon").unwrap() as u32));
+    // Changing the quoted part clears it.
+    let edit =
+        tessera_desk::EditMessage { body: "Çalıştı.\n\nOn Mon, Support wrote:\n> (removed)".into(), html: None };
+    assert_eq!(w.desk.edit_message(&w.admin, mine.id, edit).await.unwrap().quote_start, None);
+    // Messages written through the desk's own doors have none.
+    w.desk.reply(&w.admin, ticket, tessera_desk::PostMessage::text("On Mon, X wrote:\n> y"), &web()).await.unwrap();
+    let all = w.desk.messages(&w.admin, ticket, false).await.unwrap();
+    assert_eq!(all.last().unwrap().quote_start, None);
+}

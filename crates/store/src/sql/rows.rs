@@ -278,7 +278,7 @@ pub fn ticket_from_row(r: &dyn SqlRow) -> StoreResult<Ticket> {
 
 /// Columns of [`message_from_row`].
 pub const MESSAGE_SELECT: &str = "id, ticket_id, kind, author_id, author_name, author_email, author_staff, body, html, \
-     channel, author_ip, encrypted, email_message_id, rating, created_at, edited_at, edited_by_id, deleted_at";
+     channel, author_ip, encrypted, email_message_id, rating, created_at, edited_at, edited_by_id, deleted_at, quote_start";
 
 /// Reads a message (without its attachment ids).
 pub fn message_from_row(r: &dyn SqlRow) -> StoreResult<Message> {
@@ -294,6 +294,7 @@ pub fn message_from_row(r: &dyn SqlRow) -> StoreResult<Message> {
         },
         body: r.text(7)?,
         html: r.text_opt(8)?,
+        quote_start: r.int_opt(18)?,
         channel: r.parsed(9, Source::parse)?,
         author_ip: r.text_opt(10)?,
         encrypted: r.flag(11)?,

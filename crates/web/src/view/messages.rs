@@ -34,10 +34,17 @@ pub struct MessageView {
     pub note: bool,
     /// Written.
     pub at: Stamp,
-    /// Plain text.
+    /// Plain text: what is new in it when the message has a quote offset
+    /// (issue 16), else all of it.
     pub body: String,
-    /// Sanitised HTML, when the message has it.
+    /// The rest of the plain text from the quote offset on (the quoted
+    /// history, a signature), shown folded under the new part.
+    pub quoted: Option<String>,
+    /// Sanitised HTML, when the message has it: its new part when it carries
+    /// the quote mark ([`tessera_desk::html::QUOTE_MARK`]).
     pub html: Option<String>,
+    /// The quoted part of the HTML, shown folded.
+    pub html_quoted: Option<String>,
     /// Files.
     pub files: Vec<FileLink>,
     /// The customer's rating.
@@ -75,14 +82,17 @@ pub async fn message_views(
                 });
             }
         }
+        let (body, quoted, html, html_quoted) = folded(m);
         out.push(MessageView {
             id: m.id.0,
             author: m.author.name.clone(),
             staff: m.author.staff,
             note: m.kind == tessera_core::MessageKind::Note,
             at: Stamp::of(m.created_at),
-            body: m.body.clone(),
-            html: m.html.clone(),
+            body,
+            quoted,
+            html,
+            html_quoted,
             files,
             rating: m.rating.unwrap_or(0),
             edited: m.edited_at.is_some(),
@@ -90,6 +100,26 @@ pub async fn message_views(
         });
     }
     Ok(out)
+}
+
+/// A message's text and HTML as the page shows them: the new part, and the
+/// quoted part to fold (issue 16). HTML is folded at its quote mark; a
+/// message shown as HTML without one is shown whole. The plain text is
+/// folded at the message's quote offset. Everything stays on the page.
+fn folded(m: &tessera_core::Message) -> (String, Option<String>, Option<String>, Option<String>) {
+    if let Some(h) = &m.html {
+        return match tessera_desk::html::split_quoted(h) {
+            Some((new, quoted)) => (m.body.clone(), None, Some(new), Some(quoted)),
+            None => (m.body.clone(), None, Some(h.clone()), None),
+        };
+    }
+    let new = tessera_core::message::new_part(&m.body, m.quote_start);
+    if new.len() < m.body.len() {
+        let quoted = m.body[new.len()..].trim_matches('\n');
+        (new.trim_end().to_string(), Some(quoted.to_string()), None, None)
+    } else {
+        (m.body.clone(), None, None, None)
+    }
 }
 
 /// Uploads the form's files; a refused one becomes a message on `field`.
