@@ -100,6 +100,27 @@ impl Desk {
         Ok(all.into_iter().filter(|r| r.state == InboundState::Automatic).collect())
     }
 
+    /// Which rule threaded each message of a ticket that came by e-mail
+    /// (`in_reply_to`, `references`, `token`, … — see `MatchedBy`): shown
+    /// to the agents beside the message, so a reply that joined the wrong
+    /// ticket says why. Staff who may see the ticket.
+    pub async fn mail_matches_of(
+        &self,
+        actor: &Actor,
+        ticket: TicketId,
+    ) -> DeskResult<Vec<(tessera_core::ids::MessageId, String)>> {
+        let _ = self.visible_ticket(actor, ticket).await?;
+        if !actor.is_staff() {
+            return Err(DeskError::forbidden("only agents see how mail was threaded"));
+        }
+        let all = self.store.inbound_of_ticket(ticket, 500).await?;
+        Ok(all
+            .into_iter()
+            .filter(|r| r.state == InboundState::Applied)
+            .filter_map(|r| Some((r.message_ref?, r.matched_by?)))
+            .collect())
+    }
+
     /// How many inbound messages there are by source, state and threading
     /// rule: the mail metrics. Admins only.
     pub async fn inbound_tally(&self, actor: &Actor) -> DeskResult<Vec<tessera_store::InboundTally>> {

@@ -217,13 +217,20 @@ async fn an_out_of_office_answer_is_a_small_entry_on_the_tickets_timeline() {
     assert_eq!(hand_in(&w.admin, ooo).await["state"], "automatic");
     assert_eq!(w.admin.get(&format!("/tickets/{ticket}")).await.body["version"], version, "the ticket does not move");
 
+    let mut reply = b"In-Reply-To: <t1@acme.test>\r\n".to_vec();
+    reply.extend(mail("erin@example.org", "fatura@tessera.test", "t3@acme.test", "Re: Fatura", "Hâlâ bekliyorum."));
+    assert_eq!(hand_in(&w.admin, reply).await["matched_by"], "in_reply_to");
+
     let mut b = signed_in(&w, "ayse@example.com").await;
     let page = b.get(&format!("/agent/tickets/{ticket}")).await;
     assert_eq!(page.status, 200);
     assert!(page.text.contains("Automatic mail received"), "{}", page.text);
+    assert!(page.text.contains("By e-mail · opened the ticket"), "how the first message came is shown to agents");
+    assert!(page.text.contains("By e-mail · matched by In-Reply-To"), "and how the reply found the ticket");
     assert!(page.text.contains("auto-reply"), "the kind of mail is said");
     // A customer's page shows nothing of it.
     let mut erin = signed_in(&w, "erin@example.org").await;
     let portal = erin.get(&format!("/tickets/{}", opened["ticket_id"])).await;
     assert!(!portal.text.contains("auto-reply"));
+    assert!(!portal.text.contains("matched by"), "customers are not shown the threading");
 }

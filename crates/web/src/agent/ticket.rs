@@ -248,7 +248,13 @@ async fn render_ticket(
     ids.sort();
     ids.dedup();
     l.users(&state.desk, &ids).await?;
-    let messages = message_views(state, &s.actor, &detail.messages).await?;
+    let mut messages = message_views(state, &s.actor, &detail.messages).await?;
+    // How mail found the ticket, beside each message that came by e-mail.
+    for (message, rule) in state.desk.mail_matches_of(&s.actor, tk.id).await? {
+        if let Some(v) = messages.iter_mut().find(|v| v.id == message.0) {
+            v.matched_by = i.t(&format!("ticket.mail_matched.{rule}")).to_string();
+        }
+    }
     let now = state.desk.now();
     let mut dated: Vec<(tessera_core::Timestamp, TimelineItem)> = events
         .iter()

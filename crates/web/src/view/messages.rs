@@ -53,6 +53,9 @@ pub struct MessageView {
     pub edited: bool,
     /// Deleted (agents see the trace).
     pub deleted: bool,
+    /// For agents, how a message that came by e-mail found this ticket
+    /// ("matched by References"); empty otherwise.
+    pub matched_by: String,
 }
 
 /// Readable byte counts.
@@ -97,6 +100,7 @@ pub async fn message_views(
             rating: m.rating.unwrap_or(0),
             edited: m.edited_at.is_some(),
             deleted: m.deleted_at.is_some(),
+            matched_by: String::new(),
         });
     }
     Ok(out)
