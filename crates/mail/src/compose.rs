@@ -27,7 +27,6 @@ use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
 use mail_builder::MessageBuilder;
-use mail_builder::headers::address::Address;
 use mail_builder::headers::content_type::ContentType;
 use mail_builder::headers::date::Date;
 use mail_builder::headers::message_id::MessageId;
@@ -323,13 +322,15 @@ pub fn build(out: &Outgoing) -> Result<Built, ComposeError> {
     let thread_index = thread_index(&root, out.thread.started_at, out.date, &message_id);
     let body = body(out, marker.as_deref(), &message_id)?;
 
-    let mut builder =
-        MessageBuilder::new().date(Date::new(out.date.timestamp())).from(address(from)).header("To", addresses(to));
+    let mut builder = MessageBuilder::new()
+        .date(Date::new(out.date.timestamp()))
+        .header("From", Raw::new(address_list(&[from])))
+        .header("To", Raw::new(address_list(&to)));
     if let Some(r) = reply_to {
-        builder = builder.reply_to(address(r));
+        builder = builder.header("Reply-To", Raw::new(address_list(&[r])));
     }
     if !cc.is_empty() {
-        builder = builder.header("Cc", addresses(cc));
+        builder = builder.header("Cc", Raw::new(address_list(&cc)));
     }
     builder = builder.subject(Text::new(subject)).message_id(MessageId::new(message_id));
     if let Some(id) = in_reply_to {
@@ -714,16 +715,48 @@ fn attachment<'x>(index: usize, a: &'x OutgoingAttachment) -> Result<MimePart<'x
         .transfer_encoding("base64"))
 }
 
-fn address<'x>((name, addr): (Option<String>, String)) -> Address<'x> {
-    Address::new_address(name, addr)
+/// A display name as a header phrase: plain ASCII words as they are (an
+/// unquoted phrase, safe to fold between words); anything else — other
+/// scripts, quotes, backslashes, dots, commas, `<>@` — as RFC 2047
+/// B-encoded words of at most 45 bytes each. mail-builder's own address
+/// writer puts Q-encoded words inside a quoted string without escaping a
+/// `"` or `\\` in them, which lets a name like `x" <other@example.com>, "ş`
+/// read as an extra recipient; encoded words cannot.
+fn phrase(name: &str) -> String {
+    let atom = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c);
+    if name.split(' ').all(|w| !w.is_empty() && w.chars().all(atom)) && !name.contains("=?") {
+        return name.to_owned();
+    }
+    let mut words = Vec::new();
+    let mut chunk = String::new();
+    for c in name.chars() {
+        if chunk.len() + c.len_utf8() > 45 {
+            words.push(encoded_word(&chunk));
+            chunk.clear();
+        }
+        chunk.push(c);
+    }
+    if !chunk.is_empty() {
+        words.push(encoded_word(&chunk));
+    }
+    words.join(" ")
 }
 
-fn addresses<'x>(list: Vec<(Option<String>, String)>) -> Address<'x> {
-    if list.len() == 1 {
-        list.into_iter().map(address).next().unwrap_or_else(|| Address::new_list(Vec::new()))
-    } else {
-        Address::new_list(list.into_iter().map(address).collect())
-    }
+fn encoded_word(text: &str) -> String {
+    format!("=?utf-8?B?{}?=", base64(text.as_bytes()))
+}
+
+/// An address header's value: `phrase <address>` (or the bare address),
+/// comma-separated. Written as a raw header, which folds at the spaces
+/// between words and addresses only.
+fn address_list(list: &[(Option<String>, String)]) -> String {
+    list.iter()
+        .map(|(name, addr)| match name {
+            Some(n) => format!("{} <{addr}>", phrase(n)),
+            None => addr.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]

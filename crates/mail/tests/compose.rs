@@ -51,6 +51,13 @@ fn parsed(built: &Built, loop_id: Option<&str>) -> InboundMail {
     parse(&built.bytes, &options).expect("built message parses")
 }
 
+/// Every line within RFC 5322's 998 characters (plus CRLF).
+fn assert_line_lengths(bytes: &[u8]) {
+    for line in bytes.split(|b| *b == b'\n') {
+        assert!(line.len() <= 999, "line of {} bytes: {}", line.len(), String::from_utf8_lossy(line));
+    }
+}
+
 fn lf(text: &str) -> String {
     text.replace("\r\n", "\n")
 }
@@ -282,6 +289,26 @@ fn injection_never_adds_a_header() {
 }
 
 #[test]
+fn names_cannot_smuggle_an_address() {
+    for name in [
+        "x\" <evil@attacker.example>, \"ş",
+        "x\\\" <evil@attacker.example>, \"",
+        "Ali \"Veli\" Yılmaz, <evil@attacker.example>",
+    ] {
+        let mut out = sample(Kind::AgentReply);
+        out.to[0].name = Some(name.into());
+        out.cc.clear();
+        let built = build(&out).expect("builds");
+        let mail = parsed(&built, None);
+        assert_eq!(mail.to.len(), 1, "{name}");
+        assert_eq!(mail.to[0].address, "cagri@xn--rnek-4qa.com.tr");
+        assert!(mail.to[0].name.as_deref().is_some_and(|n| n.contains("evil@attacker.example")));
+        assert!(!String::from_utf8_lossy(&built.bytes).contains("<evil@"), "the name is encoded");
+        assert_eq!(built.envelope.recipients, ["cagri@xn--rnek-4qa.com.tr"]);
+    }
+}
+
+#[test]
 fn five_thousand_ccs_are_refused_cleanly_and_duplicates_do_not_count() {
     let mut out = sample(Kind::AgentReply);
     out.cc = (0..5000).map(|i| Mailbox::new(format!("Müşteri {i}"), format!("c{i}@example.com"))).collect();
@@ -295,6 +322,35 @@ fn five_thousand_ccs_are_refused_cleanly_and_duplicates_do_not_count() {
     let mail = parsed(&built, None);
     assert_eq!(mail.cc.len(), 50);
     assert_eq!(mail.cc[49].name.as_deref(), Some("客户 49"));
+}
+
+#[test]
+fn the_longest_names_subjects_and_ids_keep_lines_short() {
+    let mut out = sample(Kind::AgentReply);
+    let emoji = "😀".repeat(300);
+    out.from.name = Some(emoji.clone());
+    out.to[0].name = Some("Ş".repeat(300));
+    out.cc[0].name = Some(format!("\"{}\\", "x".repeat(300)));
+    out.subject = format!("{emoji} {}", "y".repeat(2000));
+    out.references = (0..40).map(|i| format!("{}.{i}@example.com", "r".repeat(200))).collect();
+    out.attachments = vec![OutgoingAttachment {
+        name: "файл".repeat(100),
+        content_type: "application/octet-stream".into(),
+        bytes: vec![7; 10_000],
+    }];
+    let built = build(&out).expect("builds");
+    assert_line_lengths(&built.bytes);
+    let mail = parsed(&built, None);
+    let from = mail.from.expect("from").name.expect("name");
+    assert_eq!(from.chars().count(), 100, "names are capped");
+    // The parser trims quotes around names (its rule for `"'Name'"`).
+    assert_eq!(mail.cc[0].name.as_deref(), Some("x".repeat(99).as_str()));
+    assert_eq!(mail.subject.chars().count(), "[#482913] ".len() + 250, "topics are capped");
+    assert!(mail.references.len() <= 10);
+    assert_eq!(mail.references[0], "t12.abcdef0123456789@help.example.com");
+    assert_eq!(mail.references.last().map(String::as_str), Some("CAF=customer-last@mail.gmail.com"));
+    assert_eq!(mail.attachments[0].name.chars().count(), 200);
+    assert_eq!(mail.attachments[0].bytes, vec![7; 10_000]);
 }
 
 #[test]
@@ -407,12 +463,17 @@ proptest! {
         out.text = body.clone();
         out.html = html;
         let built = build(&out).expect("builds");
+        assert_line_lengths(&built.bytes);
         let mail = parsed(&built, None);
         let topic = tessera_mail::compose::topic(&out.subject);
         let expected = if topic.is_empty() { "[#482913]".to_owned() } else { format!("[#482913] {topic}") };
         prop_assert_eq!(mail.subject, expected);
         let (got, sent) = (lf(&mail.text), lf(&body).replace('\r', "\n"));
-        prop_assert_eq!(got.trim_end(), sent.trim_end());
+        // An empty text part next to HTML: the parser makes the text from
+        // the HTML instead.
+        if !(sent.trim().is_empty() && out.html.is_some()) {
+            prop_assert_eq!(got.trim_end(), sent.trim_end());
+        }
         prop_assert_eq!(mail.to.len(), 1);
         prop_assert_eq!(mail.cc.len(), 2);
         prop_assert_eq!(header_names(&built.bytes), header_names(&build(&sample(Kind::AgentReply)).expect("builds").bytes));
