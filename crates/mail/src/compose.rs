@@ -20,6 +20,9 @@
 //!   customers' mail and refusing them would silence a ticket; addresses,
 //!   Message-IDs, the loop id and URLs are refused with a typed error
 //!   naming the field, because they are never legitimately broken;
+//! - display names are written by the composer (plain ASCII words as they
+//!   are, anything else as RFC 2047 B-encoded words), not by mail-builder's
+//!   address writer, which puts unescaped Q-encoded words inside quotes;
 //! - at most [`MAX_RECIPIENTS`] distinct recipients: more is refused
 //!   ([`ComposeError::TooManyRecipients`]), never silently cut.
 
