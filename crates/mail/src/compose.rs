@@ -150,7 +150,8 @@ pub struct Outgoing {
     pub references: Vec<String>,
     /// This installation's loop id, for `X-Tessera-Loop`.
     pub loop_id: String,
-    /// The RFC 8058 one-click unsubscribe URL (https), for notifications.
+    /// The RFC 8058 one-click unsubscribe URL (https), for notifications;
+    /// ignored (not sent, not checked) for the other kinds.
     pub unsubscribe_url: Option<String>,
     /// The message's date.
     pub date: DateTime<Utc>,

@@ -189,6 +189,11 @@ fn the_subject_carries_the_tag_once_and_stays_stable() {
         out.subject = mail.subject.clone();
         assert_eq!(parsed(&build(&out).expect("builds"), None).subject, mail.subject);
     }
+    // A long ASCII subject is folded; it unfolds to the same words.
+    let mut out = sample(Kind::AgentReply);
+    out.subject = "The server in rack twelve stopped answering after the kernel update last night".repeat(3);
+    let mail = parsed(&build(&out).expect("builds"), None);
+    assert_eq!(mail.subject, format!("[#482913] {}", out.subject));
     let mut out = sample(Kind::AgentReply);
     out.subject = "Re: ".into();
     assert_eq!(parsed(&build(&out).expect("builds"), None).subject, "[#482913]");
