@@ -17,10 +17,15 @@
 //!   containers;
 //! - [`subject`]: reply/forward prefixes and the `[#123456]` ticket tag;
 //! - [`tnef`]: the files inside Outlook's `winmail.dat`.
+//!
+//! The outbound half (issue 17), pure as well: [`compose`] builds the RFC
+//! 5322 bytes of a message Tessera sends (threading headers, automatic-mail
+//! headers, the loop header); sending is not built yet.
 #![forbid(unsafe_code)]
 
 mod charset;
 pub mod classify;
+pub mod compose;
 pub mod gateway;
 pub mod html;
 pub mod imap;
