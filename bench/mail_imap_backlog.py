@@ -40,7 +40,8 @@ import sys
 import tempfile
 import time
 
-from mail_ingest import DEPT_ADDRESS, Api, Reader, clean_env, free_port, generate, ms, pct, proc_cpu, rss_mib
+from mail_ingest import (DEPT_ADDRESS, Api, Reader, admin_token, clean_env, free_port, generate, ms, pct, proc_cpu,
+                         rss_mib, start_server)
 
 USER, PASSWORD = "support", "bench-password"
 KEYWORD = "$TesseraImported"
@@ -209,34 +210,14 @@ def main():
         if time.time() > deadline or dovecot.poll() is not None:
             raise SystemExit(f"Dovecot did not start; see {dove_dir}/dovecot.log")
         time.sleep(0.1)
-    port = free_port()
-    log = open(os.path.join(base, "server.log"), "wb")
-    server = subprocess.Popen([tessera, "serve", "--data-dir", data_dir, "--listen", f"127.0.0.1:{port}"],
-                              stdout=subprocess.DEVNULL, stderr=log, env=env)
+    server, port, log = start_server(tessera, data_dir, base, env)
     try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                c.request("GET", "/readyz")
-                if c.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if time.time() > deadline or server.poll() is not None:
-                raise SystemExit(f"the server did not start; see {base}/server.log")
-            time.sleep(0.1)
         # Dovecot indexes the folder once, before the clock starts.
         t = time.perf_counter()
         waiting = imap_count(conf, ["ALL"])
         index_s = time.perf_counter() - t
         assert waiting == len(msgs), (waiting, len(msgs))
-        subprocess.run([tessera, "user", "create", "--data-dir", data_dir, "--email", "admin@bench-mail.example",
-                        "--name", "Admin", "--role", "admin"], check=True, env=env, capture_output=True)
-        out = subprocess.run([tessera, "token", "create", "--data-dir", data_dir, "--email",
-                              "admin@bench-mail.example", "--name", "imap bench"],
-                             check=True, env=env, capture_output=True)
-        token = json.loads(out.stdout)["token"]
+        token = admin_token(tessera, data_dir, env, "imap bench")
         api = Api(port, token)
         status, dept = api.json("POST", "/api/v1/departments", {
             "name": "E-mail in (bench)", "description": "imap bench", "public": True, "email": DEPT_ADDRESS})

@@ -321,6 +321,37 @@ def clean_env():
     return env
 
 
+def start_server(tessera, data_dir, base, env):
+    """`tessera serve` on a free loopback port, its log in base/server.log;
+    answers (process, port, log file) once /readyz says it is ready."""
+    port = free_port()
+    log = open(os.path.join(base, "server.log"), "wb")
+    server = subprocess.Popen([tessera, "serve", "--data-dir", data_dir, "--listen", f"127.0.0.1:{port}"],
+                              stdout=subprocess.DEVNULL, stderr=log, env=env)
+    deadline = time.time() + 60
+    while True:
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            c.request("GET", "/readyz")
+            if c.getresponse().status == 200:
+                return server, port, log
+        except OSError:
+            pass
+        if time.time() > deadline or server.poll() is not None:
+            server.kill()
+            raise SystemExit(f"the server did not start; see {base}/server.log")
+        time.sleep(0.1)
+
+
+def admin_token(tessera, data_dir, env, name):
+    """An admin (admin@bench-mail.example) and a token of theirs."""
+    subprocess.run([tessera, "user", "create", "--data-dir", data_dir, "--email", "admin@bench-mail.example",
+                    "--name", "Admin", "--role", "admin"], check=True, env=env, capture_output=True)
+    out = subprocess.run([tessera, "token", "create", "--data-dir", data_dir, "--email",
+                          "admin@bench-mail.example", "--name", name], check=True, env=env, capture_output=True)
+    return json.loads(out.stdout)["token"]
+
+
 class Api:
     def __init__(self, port, token, timeout=60):
         self.port, self.token, self.timeout = port, token, timeout
@@ -644,29 +675,9 @@ def main():
         raise SystemExit(f"{data_dir} exists: give a fresh --work")
     os.makedirs(data_dir)
     env = clean_env()
-    port = free_port()
-    log = open(os.path.join(base, "server.log"), "wb")
-    server = subprocess.Popen([tessera, "serve", "--data-dir", data_dir, "--listen", f"127.0.0.1:{port}"],
-                              stdout=subprocess.DEVNULL, stderr=log, env=env)
+    server, port, log = start_server(tessera, data_dir, base, env)
     try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                c.request("GET", "/readyz")
-                if c.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if time.time() > deadline or server.poll() is not None:
-                raise SystemExit(f"the server did not start; see {base}/server.log")
-            time.sleep(0.1)
-        subprocess.run([tessera, "user", "create", "--data-dir", data_dir, "--email", "admin@bench-mail.example",
-                        "--name", "Admin", "--role", "admin"], check=True, env=env, capture_output=True)
-        out = subprocess.run([tessera, "token", "create", "--data-dir", data_dir, "--email",
-                              "admin@bench-mail.example", "--name", "mail bench"],
-                             check=True, env=env, capture_output=True)
-        token = json.loads(out.stdout)["token"]
+        token = admin_token(tessera, data_dir, env, "mail bench")
         api = Api(port, token)
         status, dept = api.json("POST", "/api/v1/departments", {
             "name": "E-mail in (bench)", "description": "mail bench", "public": True, "email": DEPT_ADDRESS})
