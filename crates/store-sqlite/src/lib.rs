@@ -49,24 +49,15 @@ pub const REINDEX_BATCH: u32 = 2000;
 /// ticket read's time).
 const STATEMENT_CACHE: usize = 256;
 
-/// How much of the database file connections read through a memory map
-/// (256 MiB) instead of `pread` copies. Draining a backlog of 100,000
-/// mails, the writer spent over 40% of its time copying pages out of the
-/// OS's cache (`_copy_to_iter`, `filemap_read`) while FTS5 merged index
-/// segments larger than the page cache; mapped, those pages are read in
-/// place. Writes still go through the WAL.
-const MMAP_BYTES: i64 = 256 * 1024 * 1024;
-
 fn configure(conn: &Connection) -> StoreResult<()> {
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.busy_timeout(std::time::Duration::from_secs(10)).db()?;
-    conn.execute_batch(&format!(
+    conn.execute_batch(
         "PRAGMA foreign_keys = ON;
          PRAGMA synchronous = FULL;
          PRAGMA temp_store = MEMORY;
-         PRAGMA cache_size = -32000;
-         PRAGMA mmap_size = {MMAP_BYTES};"
-    ))
+         PRAGMA cache_size = -32000;",
+    )
     .db()
 }
 
