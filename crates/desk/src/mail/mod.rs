@@ -19,6 +19,6 @@ mod types;
 pub use apply::MatchedBy;
 pub use blocks::SenderBlockInput;
 pub use mailboxes::{MailboxInput, MailboxOAuthView, MailboxStatus, MailboxToRead, MailboxView};
-pub use receive::{Handover, MAX_RAW_BYTES};
+pub use receive::{Handover, MAX_RAW_BYTES, TicketMail};
 pub use tokens::MARKER_OPEN;
 pub use types::*;

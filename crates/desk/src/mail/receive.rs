@@ -88,37 +88,31 @@ impl Desk {
         Ok(self.store.list_inbound(state, before, limit.clamp(1, 200)).await?)
     }
 
-    /// The machine-made mail about a ticket (auto-replies, bounces of mail
-    /// about it): small entries on its timeline for the agents, oldest
-    /// first. Staff who may see the ticket.
-    pub async fn automatic_mail_of(&self, actor: &Actor, ticket: TicketId) -> DeskResult<Vec<InboundRecord>> {
+    /// What a ticket's page shows agents of the mail about it, from one
+    /// read of its inbound rows: the machine-made mail (auto-replies,
+    /// bounces of mail about it) as small timeline entries, oldest first,
+    /// and which rule threaded each message that came by e-mail
+    /// (`in_reply_to`, `references`, `token`, … — see `MatchedBy`), so a
+    /// reply that joined the wrong ticket says why. Staff who may see the
+    /// ticket.
+    pub async fn mail_of_ticket(&self, actor: &Actor, ticket: TicketId) -> DeskResult<TicketMail> {
         let _ = self.visible_ticket(actor, ticket).await?;
         if !actor.is_staff() {
             return Err(DeskError::forbidden("only agents see the mail about a ticket"));
         }
-        let all = self.store.inbound_of_ticket(ticket, 200).await?;
-        Ok(all.into_iter().filter(|r| r.state == InboundState::Automatic).collect())
-    }
-
-    /// Which rule threaded each message of a ticket that came by e-mail
-    /// (`in_reply_to`, `references`, `token`, … — see `MatchedBy`): shown
-    /// to the agents beside the message, so a reply that joined the wrong
-    /// ticket says why. Staff who may see the ticket.
-    pub async fn mail_matches_of(
-        &self,
-        actor: &Actor,
-        ticket: TicketId,
-    ) -> DeskResult<Vec<(tessera_core::ids::MessageId, String)>> {
-        let _ = self.visible_ticket(actor, ticket).await?;
-        if !actor.is_staff() {
-            return Err(DeskError::forbidden("only agents see how mail was threaded"));
+        let mut out = TicketMail::default();
+        for r in self.store.inbound_of_ticket(ticket, 500).await? {
+            match r.state {
+                InboundState::Automatic => out.automatic.push(r),
+                InboundState::Applied => {
+                    if let (Some(message), Some(rule)) = (r.message_ref, r.matched_by) {
+                        out.matched.push((message, rule));
+                    }
+                }
+                _ => {}
+            }
         }
-        let all = self.store.inbound_of_ticket(ticket, 500).await?;
-        Ok(all
-            .into_iter()
-            .filter(|r| r.state == InboundState::Applied)
-            .filter_map(|r| Some((r.message_ref?, r.matched_by?)))
-            .collect())
+        Ok(out)
     }
 
     /// How many inbound messages there are by source, state and threading
@@ -139,4 +133,14 @@ impl Desk {
         }
         Ok(self.store.inbound_to_apply(limit.clamp(1, 500)).await?)
     }
+}
+
+/// The mail about one ticket, as its page shows it to agents
+/// ([`Desk::mail_of_ticket`]).
+#[derive(Debug, Clone, Default)]
+pub struct TicketMail {
+    /// Machine-made mail recorded against it, oldest first.
+    pub automatic: Vec<InboundRecord>,
+    /// Each mailed message and the rule that threaded it.
+    pub matched: Vec<(tessera_core::ids::MessageId, String)>,
 }

@@ -250,7 +250,8 @@ async fn render_ticket(
     l.users(&state.desk, &ids).await?;
     let mut messages = message_views(state, &s.actor, &detail.messages).await?;
     // How mail found the ticket, beside each message that came by e-mail.
-    for (message, rule) in state.desk.mail_matches_of(&s.actor, tk.id).await? {
+    let mail = state.desk.mail_of_ticket(&s.actor, tk.id).await?;
+    for (message, rule) in &mail.matched {
         if let Some(v) = messages.iter_mut().find(|v| v.id == message.0) {
             v.matched_by = i.t(&format!("ticket.mail_matched.{rule}")).to_string();
         }
@@ -271,7 +272,7 @@ async fn render_ticket(
         .collect();
     // Machine-made mail about the ticket (out-of-office answers, bounces):
     // small entries, so the agents know without the ticket moving.
-    for m in state.desk.automatic_mail_of(&s.actor, tk.id).await? {
+    for m in mail.automatic {
         let item = TimelineItem {
             what: i.t("event.mail_automatic").to_string(),
             who: i.t("event.system").to_string(),
