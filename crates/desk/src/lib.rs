@@ -90,6 +90,7 @@ pub struct Desk {
     token_poster: Option<Arc<dyn mail::oauth::FormPoster>>,
     sla: Arc<sla::SlaSignal>,
     caches: Arc<cache::Caches>,
+    outbound: Arc<mail::outbound::OutboundSettings>,
 }
 
 impl Desk {
@@ -112,6 +113,7 @@ impl Desk {
             token_poster: None,
             sla: Arc::new(sla::SlaSignal::default()),
             caches: Arc::new(cache::Caches::default()),
+            outbound: Arc::new(mail::outbound::OutboundSettings::default()),
         }
     }
 
