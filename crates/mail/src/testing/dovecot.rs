@@ -203,7 +203,7 @@ impl Dovecot {
         .expect("oauth2.conf");
         let port = free_port();
         let lmtp_port = free_port();
-        if !Path::new("/usr/lib/dovecot/lmtp").exists() {
+        if std::env::var_os("DOVECOT").is_none() && !Path::new("/usr/lib/dovecot/lmtp").exists() {
             panic!(
                 "Dovecot's LMTP server is not installed: apt-get install -y dovecot-lmtpd \
                  (.ci/run installs it)"

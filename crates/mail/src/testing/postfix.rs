@@ -106,6 +106,10 @@ impl Postfix {
             Path::new(SBIN).join("postfix").exists() && Path::new(SBIN).join("postmap").exists(),
             "Postfix is not installed: apt-get install -y postfix (.ci/run installs it)"
         );
+        assert!(
+            options.sasl_socket.is_some() || !options.require_auth,
+            "Options::require_auth needs a sasl_socket to check logins with"
+        );
         let uid = String::from_utf8(Command::new("id").arg("-u").output().expect("run id").stdout).expect("id");
         assert_eq!(uid.trim(), "0", "Postfix's master runs as root: run this test as root (CI does)");
         let dir = tempfile::Builder::new().prefix("tessera-postfix-").tempdir().expect("temp dir");
@@ -267,8 +271,11 @@ impl Postfix {
 
     /// Makes Postfix answer `RCPT TO:<address>` with `answer` (e.g.
     /// `"450 4.2.0 Mailbox busy"` or `"550 5.1.1 No such user"`), or accept
-    /// it again with `None`. Applies from the next SMTP session: smtpd sees
-    /// the changed table after its current session and restarts itself.
+    /// it again with `None`. Applies from the next SMTP session: the map is
+    /// a `hash:` table rebuilt with `postmap`, and an smtpd process checks
+    /// its tables before accepting a connection; seeing the `.db` replaced,
+    /// it exits ("table … has changed -- restarting") and a fresh one takes
+    /// the connection (a `texthash:` map would be read once per process).
     pub fn set_answer(&self, address: &str, answer: Option<&str>) {
         let mut answers = self.answers.lock().expect("answers");
         match answer {
