@@ -209,7 +209,10 @@ impl Desk {
     ) -> DeskResult<()> {
         let Some(requester) = self.batch_user(b, t.requester_id).await? else { return Ok(()) };
         let mut recipients = Vec::new();
-        if !requester.disabled && Some(requester.id) != e.actor_id {
+        // An acknowledgement answers the requester's own action; anything
+        // else is news only to those who did not do it.
+        let own = kind != OutboundKind::Acknowledgement && Some(requester.id) == e.actor_id;
+        if !requester.disabled && !own {
             recipients.push(Recipient {
                 address: requester.email.as_str().to_lowercase(),
                 url: self.link(&format!("/t/{}?key={}", t.number, t.access_key)),
