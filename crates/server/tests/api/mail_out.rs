@@ -164,6 +164,9 @@ async fn a_customer_writes_in_gets_answers_threaded_under_their_mail_and_replies
             "{all:#?}"
         );
         assert!(to_ana.iter().all(|d| d["state"] == "sent" && d["answer"].as_str().unwrap().starts_with("250")));
+        let metrics = String::from_utf8(admin.get("/metrics").await.expect(200).bytes).unwrap();
+        assert!(metrics.contains("tessera_mail_outbound{kind=\"agent_reply\",state=\"sent\"} 1\n"), "{metrics}");
+        assert!(metrics.contains("tessera_mail_outbound{kind=\"acknowledgement\",state=\"sent\"} 1\n"), "{metrics}");
     })
     .await;
 }

@@ -362,8 +362,9 @@ impl Desk {
         })
     }
 
-    /// How many deliveries are in each kind and state (the metrics).
-    pub async fn outbound_tally(&self) -> DeskResult<Vec<OutboundTally>> {
+    /// How many copies are in each kind and state (the metrics; admins).
+    pub async fn outbound_tally(&self, actor: &Actor) -> DeskResult<Vec<OutboundTally>> {
+        require_admin(actor)?;
         Ok(self.store.outbound_tally().await?)
     }
 
