@@ -499,6 +499,10 @@ impl Config {
         c.hooks.timeout_ms = num("TESSERA_HOOKS_TIMEOUT_MS", c.hooks.timeout_ms as usize)? as u64;
         c.sla_poll_ms = num("TESSERA_SLA_POLL_MS", c.sla_poll_ms as usize)? as u64;
         c.mail_poll_ms = num("TESSERA_MAIL_POLL_MS", c.mail_poll_ms as usize)? as u64;
+        c.mail_out.acknowledgement_window_minutes =
+            num("TESSERA_MAIL_ACKNOWLEDGEMENT_WINDOW_MINUTES", c.mail_out.acknowledgement_window_minutes as usize)?
+                as u64;
+        c.mail_out.send_concurrency = num("TESSERA_MAIL_SEND_CONCURRENCY", c.mail_out.send_concurrency)?;
         for (name, slot) in [
             ("TESSERA_SMTP_URL", &mut smtp_url),
             ("TESSERA_SMTP_USER", &mut smtp_user),
