@@ -110,6 +110,11 @@ async fn a_customer_writes_in_gets_answers_threaded_under_their_mail_and_replies
         assert_eq!(header(ack, "Auto-Submitted").as_deref(), Some("auto-replied"));
         assert_eq!(header(ack, "In-Reply-To").as_deref(), Some("<first.ana@customer.test>"));
         assert!(header(ack, "From").unwrap().contains("destek@tessera.test"));
+        // Our own mail coming back (a forwarding rule, a fetched Sent
+        // folder) is known by our loop id and starts nothing.
+        let back = admin.post_raw("/mail/inbound", "message/rfc822", ack.clone()).await.expect(202).body;
+        assert_eq!(back["state"], "automatic", "{back}");
+        assert!(back["reason"].as_str().unwrap().contains("our own mail"), "{back}");
         let ack_text = text_of(ack);
         assert!(ack_text.contains(&format!("https://help.tessera.test/t/{number}?key=")), "{ack_text}");
 
