@@ -279,14 +279,14 @@ fn envelope_address(address: &str) -> Option<Address> {
 pub async fn send_one(smtp: &AsyncSmtpTransport<Tokio1Executor>, m: &MailToSend) -> SendResult {
     let built = match compose::build(&outgoing(m)) {
         Ok(b) => b,
-        Err(e) => return SendResult::Permanent(format!("cannot be built: {e}")),
+        Err(e) => return SendResult::Unsendable(format!("cannot be built: {e}")),
     };
     let (Some(from), Some(to)) = (envelope_address(&m.plan.from.address), envelope_address(&m.delivery.address)) else {
-        return SendResult::Permanent("not a valid address".into());
+        return SendResult::Unsendable("not a valid address".into());
     };
     let envelope = match Envelope::new(Some(from), vec![to]) {
         Ok(e) => e,
-        Err(e) => return SendResult::Permanent(format!("envelope: {e}")),
+        Err(e) => return SendResult::Unsendable(format!("envelope: {e}")),
     };
     match smtp.send_raw(&envelope, &built.bytes).await {
         Ok(r) => SendResult::Sent(format!("{} {}", r.code(), r.message().collect::<Vec<_>>().join(" "))),

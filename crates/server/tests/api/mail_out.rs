@@ -287,3 +287,45 @@ async fn agents_hear_of_new_tickets_and_replies_unless_they_turned_it_off() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn names_in_every_script_and_an_idn_cc_reach_the_right_people_and_only_them() {
+    bounded(async {
+        let dovecot = Dovecot::start().await;
+        let postfix = Postfix::start(Options::relay_to(&dovecot));
+        let server = server(&postfix).await;
+        let (admin, department) = department_with_address(&server).await;
+        let (_, customer) =
+            admin.make_user(&server, "customer", "zeynep@customer.test", "Zeynep Şahin 王伟 Иван \"Q\" <x>").await;
+        let ticket = customer
+            .post("/tickets", json!({"department_id": department, "subject": "Fatura 账单 Счёт", "body": "?"}))
+            .await
+            .expect(201)
+            .id();
+        // A line break in a CC's address is refused before anything is sent.
+        admin
+            .patch(&format!("/tickets/{ticket}"), json!({"cc": {"emails": ["a@b.test\r\nBcc: evil@customer.test"]}}))
+            .await
+            .expect(422);
+        admin.patch(&format!("/tickets/{ticket}"), json!({"cc": {"emails": ["kunde@bücher.test"]}})).await.expect(200);
+        admin.post(&format!("/tickets/{ticket}/replies"), json!({"body": "Hallo, 你好, привет."})).await.expect(201);
+        let inbox = dovecot.wait_for_inbox("zeynep", 2, Duration::from_secs(30), || postfix.log()).await;
+        let reply = tessera_mail::parse::parse(&inbox[1], &Default::default()).expect("readable");
+        assert!(reply.subject.contains("Fatura 账单 Счёт"), "{:?}", reply.subject);
+        assert!(reply.text.contains("Hallo, 你好, привет."));
+        let to = header(&inbox[1], "To").unwrap();
+        assert!(to.contains("zeynep@customer.test") && !to.contains("\r"), "{to}");
+        // The IDN copy went out in punycode, in its own transaction.
+        wait_for_state(&admin, ticket, "agent_reply", "kunde@bücher.test", "sent").await;
+        assert!(postfix.log().contains("to=<kunde@xn--bcher-kva.test>"), "{}", postfix.log());
+        // Nobody else got anything.
+        assert!(dovecot.inbox("evil").await.is_empty());
+        let to_others: Vec<Value> = deliveries(&admin, ticket)
+            .await
+            .into_iter()
+            .filter(|d| !["zeynep@customer.test", "kunde@bücher.test"].contains(&d["address"].as_str().unwrap()))
+            .collect();
+        assert!(to_others.is_empty(), "{to_others:#?}");
+    })
+    .await;
+}

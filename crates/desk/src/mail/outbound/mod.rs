@@ -142,6 +142,9 @@ pub enum SendResult {
     Temporary(String),
     /// Refused for good: record it and stop sending to the address.
     Permanent(String),
+    /// Could not be built or addressed (a plan the composer refuses): fail
+    /// the copy, but the address is not at fault and stays usable.
+    Unsendable(String),
 }
 
 impl Desk {
@@ -213,7 +216,7 @@ impl Desk {
             let plan = match serde_json::from_str::<MailPlan>(&c.plan) {
                 Ok(p) => p,
                 Err(e) => {
-                    self.finish_mail(c.delivery.id, SendResult::Permanent(format!("unreadable plan: {e}"))).await?;
+                    self.finish_mail(c.delivery.id, SendResult::Unsendable(format!("unreadable plan: {e}"))).await?;
                     continue;
                 }
             };
@@ -258,6 +261,9 @@ impl Desk {
                 next_attempt_at: now,
                 at: now,
             },
+            SendResult::Unsendable(a) => {
+                DeliveryOutcome { state: MailDeliveryState::Failed, answer: answer(a), next_attempt_at: now, at: now }
+            }
             SendResult::Permanent(a) => {
                 self.store
                     .suppress_address(Suppression {
