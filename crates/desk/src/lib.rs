@@ -8,6 +8,7 @@
 //! event.
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod admin;
 pub mod attachments;
 pub mod auth;
@@ -32,6 +33,7 @@ pub mod sla;
 pub mod tickets;
 pub mod views;
 
+pub use access::{AccessError, AccountMail, Handoff, HandoffRequest, HandoffTarget};
 pub use crypto::SecretBox;
 pub use error::{DeskError, DeskResult};
 pub use inputs::*;
@@ -90,6 +92,11 @@ pub struct Desk {
     token_poster: Option<Arc<dyn mail::oauth::FormPoster>>,
     sla: Arc<sla::SlaSignal>,
     caches: Arc<cache::Caches>,
+    /// `[server] public_url`, without a trailing slash: the host of every
+    /// link the desk makes (account access).
+    public_url: Option<String>,
+    /// Where account mail goes until the outbound mail queue sends it.
+    account_mail_tap: Option<access::AccountMailTap>,
 }
 
 impl Desk {
@@ -112,6 +119,8 @@ impl Desk {
             token_poster: None,
             sla: Arc::new(sla::SlaSignal::default()),
             caches: Arc::new(cache::Caches::default()),
+            public_url: None,
+            account_mail_tap: None,
         }
     }
 

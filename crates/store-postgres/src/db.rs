@@ -40,6 +40,8 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (10, "mailbox_oauth", include_str!("../migrations/0010_mailbox_oauth.sql")),
     (11, "message_quote", include_str!("../migrations/0011_message_quote.sql")),
     (12, "mail_rules", include_str!("../migrations/0012_mail_rules.sql")),
+    // 13 is another change's (the outbound mail queue).
+    (14, "sign_in_tokens", include_str!("../migrations/0014_sign_in_tokens.sql")),
 ];
 
 /// Parses a connection URL (`postgres://user@host:port/db`), without

@@ -23,6 +23,8 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (15, "mailbox_oauth", include_str!("../migrations/0015_mailbox_oauth.sql")),
     (16, "message_quote", include_str!("../migrations/0016_message_quote.sql")),
     (17, "mail_rules", include_str!("../migrations/0017_mail_rules.sql")),
+    // 18 is another change's (the outbound mail queue).
+    (19, "sign_in_tokens", include_str!("../migrations/0019_sign_in_tokens.sql")),
 ];
 
 /// Applies the migrations `conn` has not seen yet; answers how many ran.
