@@ -11,14 +11,14 @@
 
 use chrono::{DateTime, Duration, Utc};
 use std::fmt::Debug;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tempfile::TempDir;
 use tessera_core::ids::{DepartmentId, OrganizationId, TicketId};
 use tessera_core::time::ManualClock;
 use tessera_core::{Actor, Email, Event, Organization, Role, Ticket};
 use tessera_desk::{
-    CreateUser, DepartmentInput, Desk, DeskResult, Limits, OpenTicket, OrganizationInput, Origin, PostMessage, Posted,
-    SecretBox,
+    AccountMail, CreateUser, DepartmentInput, Desk, DeskResult, Limits, OpenTicket, OrganizationInput, Origin,
+    PostMessage, Posted, SecretBox,
 };
 use tessera_store::FsBlobStore;
 use tessera_store_sqlite::SqliteStore;
@@ -59,9 +59,15 @@ pub struct World {
     pub billing: DepartmentId,
     /// A department customers cannot pick; no agent belongs to it.
     pub internal: DepartmentId,
+    /// The account mail the desk would have sent (address, mail), oldest
+    /// first: what the users would find in their mailboxes.
+    pub mailbox: Arc<Mutex<Vec<(String, AccountMail)>>>,
     /// The data folder; removed when the world is dropped.
     _dir: TempDir,
 }
+
+/// The installation's address in every world (`[server] public_url`).
+pub const PUBLIC_URL: &str = "https://help.tessera.test";
 
 /// An address from a literal (a typo in a test fails it at once, where it is).
 pub fn email(s: &str) -> Email {
@@ -90,7 +96,13 @@ impl World {
         let blobs = Arc::new(FsBlobStore::new(dir.path().join("blobs")));
         let clock = Arc::new(ManualClock::new(start_of_time()));
         let secrets = SecretBox::from_hex(&SecretBox::generate_hex().expect("a key")).expect("the key");
-        let desk = Desk::new(store, blobs, clock.clone(), secrets, Limits::default());
+        let mailbox: Arc<Mutex<Vec<(String, AccountMail)>>> = Arc::default();
+        let tap = mailbox.clone();
+        let desk = Desk::new(store, blobs, clock.clone(), secrets, Limits::default())
+            .with_public_url(Some(format!("{PUBLIC_URL}/")))
+            .with_account_mail_tap(Arc::new(move |user, mail| {
+                tap.lock().expect("the mailbox").push((user.email.to_string(), mail.clone()));
+            }));
 
         let admin = desk
             .create_user_unchecked(CreateUser::new(email("admin@tessera.test"), "Admin", Role::Admin))
@@ -138,6 +150,7 @@ impl World {
             internal: internal.department.id,
             desk,
             clock,
+            mailbox,
             _dir: dir,
         }
     }
@@ -155,6 +168,21 @@ impl World {
         let input = CreateUser { password: Some(PASSWORD.into()), ..CreateUser::new(email(address), "Someone", role) };
         let user = self.desk.create_user(&self.admin, input).await.expect("the user").user;
         self.desk.actor_for(&user).await.expect("their actor")
+    }
+
+    /// The account mails sent to `address` so far, oldest first.
+    pub fn mail_to(&self, address: &str) -> Vec<AccountMail> {
+        let mailbox = self.mailbox.lock().expect("the mailbox");
+        mailbox.iter().filter(|(to, _)| to.eq_ignore_ascii_case(address)).map(|(_, m)| m.clone()).collect()
+    }
+
+    /// The token of the newest link mailed to `address`, as the user would
+    /// copy it from the mail; panics if none came.
+    pub fn last_link_token(&self, address: &str) -> String {
+        let mail = self.mail_to(address).pop().expect("a mail with a link");
+        let (AccountMail::PasswordReset { link } | AccountMail::SignInLink { link }) = mail;
+        assert!(link.starts_with(PUBLIC_URL), "links are made from public_url: {link}");
+        link.rsplit('/').next().expect("a token").to_string()
     }
 
     /// `who` opens a ticket in `department` (as its requester, or for an
