@@ -156,6 +156,11 @@ pub struct Config {
     /// the environment: tests set it in code to play SLA times (a ticket
     /// opened on a Friday afternoon, a weekend passing) without waiting.
     pub clock: Option<std::sync::Arc<dyn tessera_core::Clock>>,
+    /// Where account mail (reset and sign-in links) goes until the
+    /// outbound mail queue sends it. Never read from the file or the
+    /// environment: tests set it in code to read the links a user would
+    /// find in their mailbox.
+    pub account_mail_tap: Option<tessera_desk::access::AccountMailTap>,
 }
 
 /// How integrations are called.
@@ -199,6 +204,7 @@ impl std::fmt::Debug for Config {
             .field("mail_poll_ms", &self.mail_poll_ms)
             .field("compat", &self.compat)
             .field("clock", &self.clock.as_ref().map(|_| "<manual>"))
+            .field("account_mail_tap", &self.account_mail_tap.as_ref().map(|_| "<tap>"))
             .finish()
     }
 }
@@ -349,6 +355,7 @@ impl Config {
             mail_poll_ms: 5_000,
             compat: tessera_compat::CompatConfig::default(),
             clock: None,
+            account_mail_tap: None,
         }
     }
 
@@ -529,6 +536,15 @@ impl Config {
         }
         if !(100..=60_000).contains(&h.timeout_ms) {
             return Err(ConfigError::Invalid("hooks: timeout_ms must be between 100 and 60000".into()));
+        }
+        if let Some(u) = &self.public_url {
+            let u = u.trim();
+            let host = u.strip_prefix("https://").or_else(|| u.strip_prefix("http://"));
+            if host.is_none_or(|h| h.is_empty() || h.contains(['?', '#', ' ', '\\']) || h.starts_with('/')) {
+                return Err(ConfigError::Invalid(
+                    "server: public_url must be the installation's address, such as https://help.example.com".into(),
+                ));
+            }
         }
         if let Some(k) = &self.secret_key {
             tessera_desk::SecretBox::from_hex(k).map_err(ConfigError::Invalid)?;

@@ -154,7 +154,8 @@ async fn open_parts(config: &Config) -> Result<(Arc<dyn Store>, Desk), StartErro
         max_attachments_per_message: config.max_attachments_per_message,
     };
     let clock: Arc<dyn tessera_core::Clock> = config.clock.clone().unwrap_or_else(|| Arc::new(SystemClock));
-    Ok((store.clone(), Desk::new(store, blobs, clock, secrets, limits)))
+    let desk = Desk::new(store.clone(), blobs, clock, secrets, limits).with_public_url(config.public_url.clone());
+    Ok((store, desk))
 }
 
 /// Builds the application state (inside the runtime: it starts the live
@@ -168,7 +169,16 @@ pub async fn state(config: Config) -> Result<AppState, StartError> {
 pub async fn state_and_store(config: Config) -> Result<(AppState, Arc<dyn Store>), StartError> {
     let h = &config.hooks;
     let (store, desk) = open_parts(&config).await?;
-    let desk = desk.allowing_internal_hook_targets(h.allow_internal_targets);
+    let mut desk = desk.allowing_internal_hook_targets(h.allow_internal_targets);
+    if config.public_url.is_none() {
+        tracing::warn!(
+            "[server] public_url (TESSERA_PUBLIC_URL) is not set: outbound mail, password reset and sign-in links, \
+             billing-panel hand-offs and whole guest links need the installation's address"
+        );
+    }
+    if let Some(tap) = &config.account_mail_tap {
+        desk = desk.with_account_mail_tap(tap.clone());
+    }
     tessera_hooks::install_tls_provider();
     let client = HookClient::new(h.allow_internal_targets).map_err(StartError::Unsupported)?;
     let integrations =
