@@ -847,3 +847,60 @@ pub async fn mailbox_until(admin: &Api, id: i64, done: impl Fn(&Value) -> bool) 
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
+
+/// The account mail a server would have sent (address, mail), oldest
+/// first: what users would find in their mailboxes until the outbound mail
+/// queue sends it.
+pub type Outbox = std::sync::Arc<std::sync::Mutex<Vec<(String, tessera_desk::AccountMail)>>>;
+
+/// `[server] public_url` of the servers [`account_mail`] sets up.
+pub const PUBLIC_URL: &str = "http://help.tessera.test";
+
+/// A configuration change: `public_url` set, and account mail kept in
+/// `outbox` (so tests read reset and sign-in links as a user would).
+pub fn account_mail(outbox: &Outbox) -> impl FnOnce(&mut Config) + use<> {
+    let outbox = outbox.clone();
+    move |c: &mut Config| {
+        c.public_url = Some(PUBLIC_URL.into());
+        c.account_mail_tap = Some(std::sync::Arc::new(move |user, mail| {
+            outbox.lock().expect("the outbox").push((user.email.to_string(), mail.clone()));
+        }));
+    }
+}
+
+/// The links mailed to `address` so far, oldest first.
+pub fn links_to(outbox: &Outbox, address: &str) -> Vec<String> {
+    let mails = outbox.lock().expect("the outbox");
+    mails
+        .iter()
+        .filter(|(to, _)| to.eq_ignore_ascii_case(address))
+        .map(|(_, m)| match m {
+            tessera_desk::AccountMail::PasswordReset { link } | tessera_desk::AccountMail::SignInLink { link } => {
+                link.clone()
+            }
+        })
+        .collect()
+}
+
+/// The token of the newest link mailed to `address` (its last path part).
+#[track_caller]
+pub fn last_token(outbox: &Outbox, address: &str) -> String {
+    let link = links_to(outbox, address).pop().expect("a mailed link");
+    assert!(link.starts_with(PUBLIC_URL), "links are made from public_url: {link}");
+    link.rsplit('/').next().expect("a token").to_string()
+}
+
+/// A link made from [`PUBLIC_URL`], on this test server instead.
+pub fn on_server(server: &TestServer, link: &str) -> String {
+    link.replacen(PUBLIC_URL, &server.base, 1)
+}
+
+/// An HTTP client that does not follow redirects and keeps no cookies.
+pub fn browser_without_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
