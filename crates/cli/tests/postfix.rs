@@ -3,7 +3,8 @@
 //! and becomes a ticket; when Tessera cannot store it the pipe exits 75, and
 //! Postfix keeps the message and delivers it on its next try.
 //!
-//! Postfix runs as a private instance: its configuration, queue and log in
+//! Postfix runs as a private instance (the shared harness,
+//! `tessera_mail::testing::postfix`): its configuration, queue and log in
 //! a temporary folder, its SMTP server on a free loopback port. It relays
 //! nothing: every domain but the test's is discarded, so nothing leaves the
 //! machine (bounces included). Postfix's master runs as root, so this test
@@ -14,161 +15,30 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 use support::{get_json, serve_as, tessera_as, token_for_as};
+use tessera_mail::testing::postfix::{Options, Pipe, Postfix};
 
 /// The unprivileged user Tessera runs as (Debian's `nobody:nogroup`).
 const NOBODY: (u32, u32) = (65534, 65534);
 
-/// A private Postfix instance, stopped on drop.
-struct Postfix {
-    dir: PathBuf,
-    port: u16,
-}
-
-impl Postfix {
-    fn etc(&self) -> PathBuf {
-        self.dir.join("etc")
-    }
-
-    /// Starts one that pipes mail for `tessera.test` into `tessera mail
-    /// ingest --data-dir data --to <recipient>`.
-    fn start(dir: &Path, data: &Path) -> Self {
-        assert!(
-            Path::new("/usr/sbin/postfix").exists(),
-            "Postfix is not installed: apt-get install -y postfix (.ci/run installs it)"
-        );
-        let uid = String::from_utf8(Command::new("id").arg("-u").output().unwrap().stdout).unwrap();
-        assert_eq!(uid.trim(), "0", "Postfix's master runs as root: run this test as root (CI does)");
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        for d in ["etc", "queue", "data"] {
-            std::fs::create_dir_all(dir.join(d)).unwrap();
-        }
-        let status = Command::new("chown").arg("postfix").arg(dir.join("data")).status().unwrap();
-        assert!(status.success());
-        let t = dir.display();
-        let bin = env!("CARGO_BIN_EXE_tessera");
-        let main_cf = format!(
-            "compatibility_level = 3.6\n\
-             queue_directory = {t}/queue\n\
-             data_directory = {t}/data\n\
-             command_directory = /usr/sbin\n\
-             daemon_directory = /usr/lib/postfix/sbin\n\
-             meta_directory = /etc/postfix\n\
-             shlib_directory = /usr/lib/postfix\n\
-             mail_owner = postfix\n\
-             setgid_group = postdrop\n\
-             myhostname = mx.tessera.test\n\
-             mydomain = tessera.test\n\
-             myorigin = tessera.test\n\
-             mydestination =\n\
-             inet_interfaces = 127.0.0.1\n\
-             inet_protocols = ipv4\n\
-             mynetworks = 127.0.0.0/8\n\
-             relay_domains = tessera.test\n\
-             transport_maps = inline:{{ tessera.test=tessera: }}\n\
-             default_transport = discard\n\
-             relay_transport = discard\n\
-             tessera_destination_recipient_limit = 1\n\
-             smtpd_recipient_restrictions = permit_mynetworks, reject\n\
-             local_recipient_maps =\n\
-             alias_maps =\n\
-             alias_database =\n\
-             disable_dns_lookups = yes\n\
-             queue_run_delay = 1s\n\
-             minimal_backoff_time = 1s\n\
-             maximal_backoff_time = 2s\n\
-             maillog_file_prefixes = {t}\n\
-             maillog_file = {t}/maillog\n"
-        );
-        std::fs::write(dir.join("etc/main.cf"), main_cf).unwrap();
-        let master_cf = format!(
-            "127.0.0.1:{port} inet n - n - - smtpd\n\
-             pickup unix n - n 60 1 pickup\n\
-             cleanup unix n - n - 0 cleanup\n\
-             qmgr unix n - n 300 1 qmgr\n\
-             rewrite unix - - n - - trivial-rewrite\n\
-             bounce unix - - n - 0 bounce\n\
-             defer unix - - n - 0 bounce\n\
-             trace unix - - n - 0 bounce\n\
-             verify unix - - n - 1 verify\n\
-             flush unix n - n 1000? 0 flush\n\
-             proxymap unix - - n - - proxymap\n\
-             error unix - - n - - error\n\
-             retry unix - - n - - error\n\
-             discard unix - - n - - discard\n\
-             anvil unix - - n - 1 anvil\n\
-             scache unix - - n - 1 scache\n\
-             postlog unix-dgram n - n - 1 postlogd\n\
-             showq unix n - n - - showq\n\
-             tessera unix - n n - - pipe flags=Rq user=nobody argv={bin} mail ingest --data-dir {data} --to ${{recipient}}\n",
-            data = data.display()
-        );
-        std::fs::write(dir.join("etc/master.cf"), master_cf).unwrap();
-        let pf = Self { dir: dir.to_path_buf(), port };
-        let run = |args: &[&str]| {
-            let out = Command::new("/usr/sbin/postfix").arg("-c").arg(pf.etc()).args(args).output().unwrap();
-            assert!(out.status.success(), "postfix {args:?}: {} {}", String::from_utf8_lossy(&out.stderr), pf.log());
-        };
-        run(&["post-install", "create-missing"]);
-        run(&["start"]);
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(20), "Postfix did not listen: {}", pf.log());
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        pf
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("maillog")).unwrap_or_default()
-    }
-
-    /// Sends `message` from `from` to `to` over SMTP.
-    fn send(&self, from: &str, to: &str, message: &str) {
-        let stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        let mut writer = stream;
-        let mut expect = |code: &str| loop {
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-            assert!(line.starts_with(code), "SMTP: wanted {code}, got {line:?}");
-            if line.as_bytes().get(3) != Some(&b'-') {
-                break;
-            }
-        };
-        expect("220");
-        for (command, code) in [
-            ("EHLO client.test".to_string(), "250"),
-            (format!("MAIL FROM:<{from}>"), "250"),
-            (format!("RCPT TO:<{to}>"), "250"),
-            ("DATA".into(), "354"),
-        ] {
-            writer.write_all(format!("{command}\r\n").as_bytes()).unwrap();
-            expect(code);
-        }
-        writer.write_all(message.replace('\n', "\r\n").as_bytes()).unwrap();
-        writer.write_all(b"\r\n.\r\n").unwrap();
-        expect("250");
-        writer.write_all(b"QUIT\r\n").unwrap();
-    }
-
-    /// Asks Postfix to try its deferred mail now.
-    fn flush(&self) {
-        let out = Command::new("/usr/sbin/postqueue").arg("-c").arg(self.etc()).arg("-f").output().unwrap();
-        assert!(out.status.success(), "postqueue -f: {}", String::from_utf8_lossy(&out.stderr));
-    }
-}
-
-impl Drop for Postfix {
-    fn drop(&mut self) {
-        let _ = Command::new("/usr/sbin/postfix").arg("-c").arg(self.etc()).arg("abort").output();
-    }
+/// Starts a Postfix that pipes mail for `tessera.test` into `tessera mail
+/// ingest --data-dir <data> --to <recipient>`, as `nobody`.
+fn start_postfix(data: &std::path::Path) -> Postfix {
+    Postfix::start(Options {
+        pipes: vec![Pipe {
+            name: "tessera".into(),
+            domain: "tessera.test".into(),
+            user: "nobody".into(),
+            argv: format!(
+                "{} mail ingest --data-dir {} --to ${{recipient}}",
+                env!("CARGO_BIN_EXE_tessera"),
+                data.display()
+            ),
+        }],
+        ..Options::default()
+    })
 }
 
 /// Waits up to 30 s for `pred` over the ticket list; answers the list.
@@ -199,7 +69,7 @@ async fn postfix_pipes_mail_into_tickets_and_retries_what_could_not_be_stored() 
     std::fs::create_dir(&data).unwrap();
     let status = Command::new("chown").arg("nobody:nogroup").arg(&data).status().unwrap();
     assert!(status.success());
-    let pf = Postfix::start(&root.join("postfix"), &data);
+    let pf = start_postfix(&data);
 
     let server = serve_as(&data, Some(NOBODY));
     let out = tessera_as(

@@ -21,9 +21,11 @@
 //! ([`REQUESTS_PER_ADDRESS`], [`REQUESTS_PER_CLIENT`]), counted for known
 //! and unknown addresses alike. Links are made from `[server] public_url`,
 //! never from a request's Host header. Neither tokens nor addresses are
-//! ever logged.
+//! ever logged. The links go out through the outbound mail queue
+//! (`Desk::queue_account_mail`), in the user's language.
 
 use crate::error::{DeskError, DeskResult};
+use crate::mail::account::AccountMail;
 use crate::sessions::{SessionKind, Started};
 use crate::{Desk, auth, random};
 use chrono::Duration;
@@ -52,29 +54,6 @@ const CLIENT_PREFIX: &str = "access:client:";
 /// Requests that also prune expired tokens and closed counters, out of 256.
 const PRUNE_ONE_IN_256: u8 = 5;
 
-/// The mail the account-access requests send: a link to the user.
-///
-/// The same shape as the outbound mail queue's `AccountMail`; until that
-/// queue is on this branch, what would be sent goes to the tap set with
-/// [`Desk::with_account_mail_tap`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AccountMail {
-    /// A password reset link.
-    PasswordReset {
-        /// The whole link (`public_url` + `/reset/` + the token).
-        link: String,
-    },
-    /// A customer's sign-in link.
-    SignInLink {
-        /// The whole link (`public_url` + `/sign-in/link/` + the token).
-        link: String,
-    },
-}
-
-/// What receives account mail until the outbound mail queue sends it (the
-/// tests read the links from it, as a user would from their mailbox).
-pub type AccountMailTap = std::sync::Arc<dyn Fn(&User, &AccountMail) + Send + Sync>;
-
 /// Why an account-access request did nothing.
 #[derive(Debug, thiserror::Error)]
 pub enum AccessError {
@@ -87,6 +66,10 @@ pub enum AccessError {
     /// `[server] public_url` is not set, so no link can be made.
     #[error("links cannot be made: set [server] public_url (TESSERA_PUBLIC_URL) to the installation's address")]
     NoPublicUrl,
+    /// Outgoing mail is not configured (no SMTP server or no sender
+    /// address), so no link can be sent.
+    #[error("links cannot be sent: outgoing mail is not configured ([mail] smtp_url and from)")]
+    MailOff,
     /// Anything else (an invalid token or input, a refusal, a fault).
     #[error(transparent)]
     Desk(#[from] DeskError),
@@ -169,25 +152,34 @@ pub fn check_redirect_path(path: &str) -> DeskResult<String> {
 
 impl Desk {
     /// The same desk making links with `public_url` (`[server]
-    /// public_url`): the only host a link we send may name.
+    /// public_url`): the only host a link we make may name. It is the
+    /// outbound mail's setting, so mail about tickets and account links
+    /// name the same host.
     pub fn with_public_url(&self, public_url: Option<String>) -> Self {
-        let public_url = public_url.map(|u| u.trim().trim_end_matches('/').to_string()).filter(|u| !u.is_empty());
-        Self { public_url, ..self.clone() }
+        let mut settings = self.outbound_settings().clone();
+        settings.public_url = public_url.map(|u| u.trim().to_string()).filter(|u| !u.is_empty());
+        self.with_outbound(settings)
     }
 
-    /// The same desk handing account mail to `tap` (until the outbound
-    /// mail queue sends it).
-    pub fn with_account_mail_tap(&self, tap: AccountMailTap) -> Self {
-        Self { account_mail_tap: Some(tap), ..self.clone() }
+    /// `[server] public_url` without a trailing slash, if set.
+    fn public_url(&self) -> Option<&str> {
+        self.outbound_settings().public_url.as_deref().map(|u| u.trim_end_matches('/'))
     }
 
     /// Whether links can be made (`[server] public_url` is set).
     pub fn makes_links(&self) -> bool {
-        self.public_url.is_some()
+        self.public_url().is_some()
     }
 
-    fn link(&self, path: &str) -> Result<String, AccessError> {
-        let base = self.public_url.as_deref().ok_or(AccessError::NoPublicUrl)?;
+    /// Whether account mail can be queued: outgoing mail is on and has a
+    /// sender address.
+    pub fn sends_account_mail(&self) -> bool {
+        let s = self.outbound_settings();
+        s.enabled && s.from.is_some()
+    }
+
+    fn access_link(&self, path: &str) -> Result<String, AccessError> {
+        let base = self.public_url().ok_or(AccessError::NoPublicUrl)?;
         Ok(format!("{base}{path}"))
     }
 
@@ -198,8 +190,9 @@ impl Desk {
     pub async fn request_password_reset(&self, email: &str, client: &str) -> Result<(), AccessError> {
         let Some(user) = self.account_request(email, client).await? else { return Ok(()) };
         let (token, _) = self.issue_sign_in_token(user.id, TokenPurpose::Reset, RESET_LIFETIME).await?;
-        let link = self.link(&format!("/reset/{token}"))?;
-        self.send_account_mail(&user, AccountMail::PasswordReset { link }).await
+        let link = self.access_link(&format!("/reset/{token}"))?;
+        let minutes = minutes_of(RESET_LIFETIME);
+        Ok(self.queue_account_mail(&user, AccountMail::PasswordReset { link, minutes }).await?)
     }
 
     /// Asks for a sign-in link for the customer with this e-mail address,
@@ -210,15 +203,21 @@ impl Desk {
             return Ok(());
         };
         let (token, _) = self.issue_sign_in_token(user.id, TokenPurpose::Link, LINK_LIFETIME).await?;
-        let link = self.link(&format!("/sign-in/link/{token}"))?;
-        self.send_account_mail(&user, AccountMail::SignInLink { link }).await
+        let link = self.access_link(&format!("/sign-in/link/{token}"))?;
+        let minutes = minutes_of(LINK_LIFETIME);
+        Ok(self.queue_account_mail(&user, AccountMail::SignInLink { link, minutes }).await?)
     }
 
-    /// The shared start of the requests by address: the link host, the
-    /// limits (counted for every address), then the enabled user, if any.
+    /// The shared start of the requests by address: the link host and
+    /// outgoing mail (checked first, so the answer never depends on the
+    /// address), the limits (counted for every address), then the enabled
+    /// user, if any.
     async fn account_request(&self, email: &str, client: &str) -> Result<Option<User>, AccessError> {
-        if self.public_url.is_none() {
+        if !self.makes_links() {
             return Err(AccessError::NoPublicUrl);
+        }
+        if !self.sends_account_mail() {
+            return Err(AccessError::MailOff);
         }
         let now = self.now();
         let address = email.trim().to_lowercase();
@@ -274,16 +273,6 @@ impl Desk {
         };
         self.store.insert_sign_in_token(record).await?;
         Ok((token, expires_at))
-    }
-
-    /// Hands account mail on (to the outbound queue once it exists; to the
-    /// tap meanwhile).
-    async fn send_account_mail(&self, user: &User, mail: AccountMail) -> Result<(), AccessError> {
-        match &self.account_mail_tap {
-            Some(tap) => tap(user, &mail),
-            None => tracing::warn!(user_id = user.id.0, "account mail not sent: outbound mail is not available yet"),
-        }
-        Ok(())
     }
 
     /// Whether a reset token would open (to show the new-password form
@@ -357,7 +346,7 @@ impl Desk {
         if !actor.is_admin() {
             return Err(DeskError::forbidden("only an admin's credential may hand customers off").into());
         }
-        if self.public_url.is_none() {
+        if !self.makes_links() {
             return Err(AccessError::NoPublicUrl);
         }
         let mut next = request.redirect_path.as_deref().map(check_redirect_path).transpose()?;
@@ -369,7 +358,7 @@ impl Desk {
             next = Some(format!("/tickets/{}", t.number));
         }
         let (token, expires_at) = self.issue_sign_in_token(user.id, TokenPurpose::Handoff, HANDOFF_LIFETIME).await?;
-        let mut url = self.link(&format!("/sso/{token}"))?;
+        let mut url = self.access_link(&format!("/sso/{token}"))?;
         if let Some(next) = next {
             url.push_str("?next=");
             url.push_str(&encode_query(&next));
@@ -410,6 +399,11 @@ impl Desk {
         };
         found.ok_or(DeskError::not_found("customer"))
     }
+}
+
+/// A lifetime in whole minutes, as the mail says it.
+fn minutes_of(d: Duration) -> u32 {
+    u32::try_from(d.num_minutes()).unwrap_or(u32::MAX)
 }
 
 /// Percent-encodes what a query value may not hold as it is.

@@ -142,6 +142,7 @@ pub(crate) struct Caches {
     pub(crate) actors: Actors,
     pub(crate) fields: Cached<Vec<tessera_core::custom_field::CustomFieldDef>>,
     pub(crate) sla_policies: Cached<Vec<tessera_store::SlaPolicyRecord>>,
+    pub(crate) mail_templates: Cached<Vec<tessera_store::MailTemplateRecord>>,
 }
 
 #[cfg(test)]

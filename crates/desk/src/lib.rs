@@ -33,7 +33,7 @@ pub mod sla;
 pub mod tickets;
 pub mod views;
 
-pub use access::{AccessError, AccountMail, Handoff, HandoffRequest, HandoffTarget};
+pub use access::{AccessError, Handoff, HandoffRequest, HandoffTarget};
 pub use crypto::SecretBox;
 pub use error::{DeskError, DeskResult};
 pub use inputs::*;
@@ -92,11 +92,7 @@ pub struct Desk {
     token_poster: Option<Arc<dyn mail::oauth::FormPoster>>,
     sla: Arc<sla::SlaSignal>,
     caches: Arc<cache::Caches>,
-    /// `[server] public_url`, without a trailing slash: the host of every
-    /// link the desk makes (account access).
-    public_url: Option<String>,
-    /// Where account mail goes until the outbound mail queue sends it.
-    account_mail_tap: Option<access::AccountMailTap>,
+    outbound: Arc<mail::outbound::OutboundSettings>,
 }
 
 impl Desk {
@@ -119,8 +115,7 @@ impl Desk {
             token_poster: None,
             sla: Arc::new(sla::SlaSignal::default()),
             caches: Arc::new(cache::Caches::default()),
-            public_url: None,
-            account_mail_tap: None,
+            outbound: Arc::new(mail::outbound::OutboundSettings::default()),
         }
     }
 

@@ -73,6 +73,11 @@ pub enum Kind {
     /// An agent's public reply: no `Auto-Submitted`, so the customer's
     /// out-of-office may answer and the customer's reply is a human one.
     AgentReply,
+    /// Mail about an account, not a ticket (a password reset, a sign-in
+    /// link): `Auto-Submitted: auto-generated`, and no ticket tag, thread
+    /// or references (`ticket_number`, `thread`, `in_reply_to` and
+    /// `references` are ignored).
+    Account,
 }
 
 /// A display name and an address, as the desk knows a person or a
@@ -276,23 +281,33 @@ pub fn build(out: &Outgoing) -> Result<Built, ComposeError> {
         }
     }
 
-    let number = out.ticket_number.trim();
-    let tag = format!("[#{number}]");
-    if tessera_core::ticket::number_in_subject(&tag) != Some(number) {
-        return Err(ComposeError::InvalidTicketNumber);
-    }
+    let account = out.kind == Kind::Account;
     let topic = topic(&out.subject);
-    let subject = if topic.is_empty() { tag } else { format!("{tag} {topic}") };
+    let subject = if account {
+        topic.clone()
+    } else {
+        let number = out.ticket_number.trim();
+        let tag = format!("[#{number}]");
+        if tessera_core::ticket::number_in_subject(&tag) != Some(number) {
+            return Err(ComposeError::InvalidTicketNumber);
+        }
+        if topic.is_empty() { tag } else { format!("{tag} {topic}") }
+    };
 
     let message_id = msg_id("message_id", &out.message_id)?;
-    let root = msg_id("thread.root_id", &out.thread.root_id)?;
-    let in_reply_to = out.in_reply_to.as_deref().map(|id| msg_id("in_reply_to", id)).transpose()?;
-    let mut chain = Vec::with_capacity(out.references.len() + 2);
-    chain.push(root.clone());
-    for (i, id) in out.references.iter().enumerate() {
-        chain.push(msg_id(&format!("references[{i}]"), id)?);
-    }
-    let references = references(chain, in_reply_to.as_deref(), &message_id);
+    let (root, in_reply_to, references) = if account {
+        (String::new(), None, Vec::new())
+    } else {
+        let root = msg_id("thread.root_id", &out.thread.root_id)?;
+        let in_reply_to = out.in_reply_to.as_deref().map(|id| msg_id("in_reply_to", id)).transpose()?;
+        let mut chain = Vec::with_capacity(out.references.len() + 2);
+        chain.push(root.clone());
+        for (i, id) in out.references.iter().enumerate() {
+            chain.push(msg_id(&format!("references[{i}]"), id)?);
+        }
+        let references = references(chain, in_reply_to.as_deref(), &message_id);
+        (root, in_reply_to, references)
+    };
 
     let loop_id = out.loop_id.trim();
     if loop_id.is_empty() || loop_id.len() > 128 || !loop_id.bytes().all(|b| b.is_ascii_graphic()) {
@@ -323,7 +338,7 @@ pub fn build(out: &Outgoing) -> Result<Built, ComposeError> {
         None => None,
     };
 
-    let thread_index = thread_index(&root, out.thread.started_at, out.date, &message_id);
+    let thread_index = (!account).then(|| thread_index(&root, out.thread.started_at, out.date, &message_id));
     let body = body(out, marker.as_deref(), &message_id)?;
 
     let mut builder = MessageBuilder::new()
@@ -340,10 +355,12 @@ pub fn build(out: &Outgoing) -> Result<Built, ComposeError> {
     if let Some(id) = in_reply_to {
         builder = builder.in_reply_to(MessageId::new(id));
     }
-    builder = builder
-        .references(MessageId::new_list(references.into_iter()))
-        .header("Thread-Topic", Text::new(topic))
-        .header("Thread-Index", Raw::new(thread_index));
+    if let Some(thread_index) = thread_index {
+        builder = builder
+            .references(MessageId::new_list(references.into_iter()))
+            .header("Thread-Topic", Text::new(topic))
+            .header("Thread-Index", Raw::new(thread_index));
+    }
     match out.kind {
         Kind::Acknowledgement => {
             builder = builder
@@ -359,6 +376,11 @@ pub fn build(out: &Outgoing) -> Result<Built, ComposeError> {
                     .header("List-Unsubscribe", URL::new(url.to_owned()))
                     .header("List-Unsubscribe-Post", Raw::new("List-Unsubscribe=One-Click"));
             }
+        }
+        Kind::Account => {
+            builder = builder
+                .header("Auto-Submitted", Raw::new("auto-generated"))
+                .header("X-Auto-Response-Suppress", Raw::new("All"));
         }
         Kind::AgentReply => {}
     }

@@ -29,6 +29,7 @@ pub mod compose;
 pub mod gateway;
 pub mod html;
 pub mod imap;
+pub mod outbound;
 pub mod parse;
 pub mod poller;
 pub mod quote;

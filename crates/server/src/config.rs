@@ -156,11 +156,11 @@ pub struct Config {
     /// the environment: tests set it in code to play SLA times (a ticket
     /// opened on a Friday afternoon, a weekend passing) without waiting.
     pub clock: Option<std::sync::Arc<dyn tessera_core::Clock>>,
-    /// Where account mail (reset and sign-in links) goes until the
-    /// outbound mail queue sends it. Never read from the file or the
-    /// environment: tests set it in code to read the links a user would
-    /// find in their mailbox.
-    pub account_mail_tap: Option<tessera_desk::access::AccountMailTap>,
+    /// Outgoing mail's settings for the desk's queue, until `[mail]` is
+    /// read from the file and the environment: tests set it in code to
+    /// have reset and sign-in links queued (and read them from the queue
+    /// as the SMTP sender does). `public_url` comes from the field above.
+    pub mail_outbound: Option<tessera_desk::mail::outbound::OutboundSettings>,
 }
 
 /// How integrations are called.
@@ -204,7 +204,7 @@ impl std::fmt::Debug for Config {
             .field("mail_poll_ms", &self.mail_poll_ms)
             .field("compat", &self.compat)
             .field("clock", &self.clock.as_ref().map(|_| "<manual>"))
-            .field("account_mail_tap", &self.account_mail_tap.as_ref().map(|_| "<tap>"))
+            .field("mail_outbound", &self.mail_outbound.as_ref().map(|o| o.enabled))
             .finish()
     }
 }
@@ -355,7 +355,7 @@ impl Config {
             mail_poll_ms: 5_000,
             compat: tessera_compat::CompatConfig::default(),
             clock: None,
-            account_mail_tap: None,
+            mail_outbound: None,
         }
     }
 

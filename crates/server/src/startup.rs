@@ -176,8 +176,8 @@ pub async fn state_and_store(config: Config) -> Result<(AppState, Arc<dyn Store>
              billing-panel hand-offs and whole guest links need the installation's address"
         );
     }
-    if let Some(tap) = &config.account_mail_tap {
-        desk = desk.with_account_mail_tap(tap.clone());
+    if let Some(outbound) = &config.mail_outbound {
+        desk = desk.with_outbound(outbound.clone()).with_public_url(config.public_url.clone());
     }
     tessera_hooks::install_tls_provider();
     let client = HookClient::new(h.allow_internal_targets).map_err(StartError::Unsupported)?;

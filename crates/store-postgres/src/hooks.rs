@@ -1,7 +1,7 @@
 //! Webhooks, deliveries, attempts and hook endpoints.
 
 use crate::PgStore;
-use crate::db::{Db, execute, query, query_one, query_opt};
+use crate::db::{Db, Tx, execute, query, query_one, query_opt};
 use crate::rows::*;
 use async_trait::async_trait;
 use tessera_core::Timestamp;
@@ -104,27 +104,7 @@ impl IntegrationStore for PgStore {
         deliveries: Vec<NewDelivery>,
     ) -> StoreResult<()> {
         transaction!(self, |tx| {
-            let (from_text, up_text) = (from.0.to_string(), up_to.0.to_string());
-            let moved = if from.0 == 0 {
-                // A cursor never set counts as 0: create it, or move it from '0'.
-                query_opt(
-                    tx,
-                    "INSERT INTO settings (key, value) VALUES ($1, $2) \
-                     ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE settings.value = '0' RETURNING 1",
-                    &[&cursor, &up_text],
-                )
-                .await?
-                .is_some()
-            } else {
-                execute(
-                    tx,
-                    "UPDATE settings SET value = $2 WHERE key = $1 AND value = $3",
-                    &[&cursor, &up_text, &from_text],
-                )
-                .await?
-                    == 1
-            };
-            if !moved {
+            if !move_cursor(tx, cursor, from, up_to).await? {
                 return Err(StoreError::VersionConflict);
             }
             for d in &deliveries {
@@ -304,4 +284,25 @@ impl IntegrationStore for PgStore {
     async fn delete_hook_endpoint(&self, id: HookId) -> StoreResult<()> {
         transaction!(self, |tx| { one_row(execute(tx, "DELETE FROM hook_endpoints WHERE id = $1", &[&id.0]).await?) })
     }
+}
+
+/// Moves an event-log cursor (a setting) from `from` to `up_to` inside the
+/// caller's transaction; answers whether it was still at `from`.
+pub(crate) async fn move_cursor(tx: &Tx<'_>, cursor: &str, from: EventId, up_to: EventId) -> StoreResult<bool> {
+    let (from_text, up_text) = (from.0.to_string(), up_to.0.to_string());
+    Ok(if from.0 == 0 {
+        // A cursor never set counts as 0: create it, or move it from '0'.
+        query_opt(
+            tx,
+            "INSERT INTO settings (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE settings.value = '0' RETURNING 1",
+            &[&cursor, &up_text],
+        )
+        .await?
+        .is_some()
+    } else {
+        execute(tx, "UPDATE settings SET value = $2 WHERE key = $1 AND value = $3", &[&cursor, &up_text, &from_text])
+            .await?
+            == 1
+    })
 }

@@ -62,6 +62,7 @@ mod hooks;
 mod mail;
 mod mailboxes;
 pub mod notify;
+mod outbound;
 mod rows;
 mod search;
 mod sla;

@@ -22,6 +22,7 @@ mod hooks;
 mod mail;
 mod mailboxes;
 pub mod migrate;
+mod outbound;
 pub mod pool;
 mod rows;
 mod search_index;

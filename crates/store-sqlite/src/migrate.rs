@@ -23,7 +23,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (15, "mailbox_oauth", include_str!("../migrations/0015_mailbox_oauth.sql")),
     (16, "message_quote", include_str!("../migrations/0016_message_quote.sql")),
     (17, "mail_rules", include_str!("../migrations/0017_mail_rules.sql")),
-    // 18 is another change's (the outbound mail queue).
+    (18, "outbound_mail", include_str!("../migrations/0018_outbound_mail.sql")),
     (19, "sign_in_tokens", include_str!("../migrations/0019_sign_in_tokens.sql")),
 ];
 

@@ -23,6 +23,7 @@ pub mod error;
 pub mod hooks;
 pub mod mail;
 pub mod mailboxes;
+pub mod outbound;
 pub mod query;
 pub mod records;
 pub mod search;
@@ -43,6 +44,7 @@ pub use error::{StoreError, StoreResult};
 pub use hooks::*;
 pub use mail::*;
 pub use mailboxes::*;
+pub use outbound::*;
 pub use query::{Cursor, SortField, TicketFilter, TicketQuery, TicketSort, UserQuery};
 pub use records::*;
 pub use search::{
@@ -78,6 +80,7 @@ pub trait Store:
     + SlaStore
     + MailStore
     + MailboxStore
+    + OutboundStore
 {
 }
 
@@ -92,6 +95,7 @@ impl<T> Store for T where
         + SlaStore
         + MailStore
         + MailboxStore
+        + OutboundStore
 {
 }
 
@@ -552,4 +556,73 @@ pub trait MailboxStore: Send + Sync + 'static {
         state: MailboxState,
         error: Option<String>,
     ) -> StoreResult<()>;
+}
+
+/// Mail going out (issue 17): the queue of messages and their recipients'
+/// deliveries, the suppression list, notification preferences and admins'
+/// templates.
+#[async_trait]
+pub trait OutboundStore: Send + Sync + 'static {
+    /// Queues messages; with a cursor, moves it in the same commit and
+    /// answers `VersionConflict` (queuing nothing) if it is no longer at
+    /// `from` (another instance queued these events).
+    async fn queue_outbound(&self, cursor: Option<OutboundCursor>, mails: Vec<NewOutbound>) -> StoreResult<()>;
+    /// Claims up to `limit` open deliveries due at `now` (and not leased),
+    /// leasing them until `lease_until`, oldest first.
+    async fn claim_outbound(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<ClaimedDelivery>>;
+    /// Records a try's outcome (counts the attempt, ends the lease).
+    async fn finish_delivery(&self, id: MailDeliveryId, outcome: DeliveryOutcome) -> StoreResult<()>;
+    /// Puts a delivery back in the queue now (an admin's "send again");
+    /// `NotFound` when there is none.
+    async fn requeue_delivery(&self, id: MailDeliveryId, now: Timestamp) -> StoreResult<()>;
+    /// Marks the delivery of message `mail_id` to `address` bounced, with
+    /// the report's words; answers it (`None` when no such delivery).
+    async fn bounce_delivery(
+        &self,
+        mail_id: &str,
+        address: &str,
+        answer: &str,
+        at: Timestamp,
+    ) -> StoreResult<Option<OutboundDelivery>>;
+    /// One delivery.
+    async fn delivery_of_mail(&self, id: MailDeliveryId) -> StoreResult<Option<OutboundDelivery>>;
+    /// The deliveries about a ticket, oldest first (at most `limit`).
+    async fn outbound_of_ticket(&self, ticket: TicketId, limit: u32) -> StoreResult<Vec<OutboundDelivery>>;
+    /// Deliveries newest first, in `state` if named, with ids below `before`.
+    async fn list_outbound(
+        &self,
+        state: Option<MailDeliveryState>,
+        before: Option<MailDeliveryId>,
+        limit: u32,
+    ) -> StoreResult<Vec<OutboundDelivery>>;
+    /// Whether a message of `kind` went (or is going) to `address` since `since`.
+    async fn sent_since(&self, kind: OutboundKind, address: &str, since: Timestamp) -> StoreResult<bool>;
+    /// How many deliveries there are by kind and state (for the metrics).
+    async fn outbound_tally(&self) -> StoreResult<Vec<OutboundTally>>;
+    /// Puts an address on the suppression list (keeps an entry already there).
+    async fn suppress_address(&self, entry: Suppression) -> StoreResult<()>;
+    /// The suppression entries of these addresses (those found).
+    async fn suppressions_of(&self, addresses: &[String]) -> StoreResult<Vec<Suppression>>;
+    /// The whole suppression list, newest first.
+    async fn list_suppressions(&self) -> StoreResult<Vec<Suppression>>;
+    /// Takes an address off the list; `NotFound` when it is not on it.
+    async fn clear_suppression(&self, address: &str) -> StoreResult<()>;
+    /// A user's notification choices that differ from the default.
+    async fn notification_prefs(&self, user: UserId) -> StoreResult<Vec<(OutboundKind, bool)>>;
+    /// The users of `users` who turned `kind` off.
+    async fn users_opted_out(&self, kind: OutboundKind, users: &[UserId]) -> StoreResult<Vec<UserId>>;
+    /// Sets a user's choice for a kind.
+    async fn set_notification_pref(&self, user: UserId, kind: OutboundKind, on: bool) -> StoreResult<()>;
+    /// Admins' own templates (every kind and language that has one).
+    async fn mail_templates(&self) -> StoreResult<Vec<MailTemplateRecord>>;
+    /// Saves (or replaces) an admin's template.
+    async fn save_mail_template(&self, template: MailTemplateRecord) -> StoreResult<()>;
+    /// Removes an admin's template (back to the built-in); `NotFound` when
+    /// there is none.
+    async fn delete_mail_template(&self, kind: OutboundKind, language: &str) -> StoreResult<()>;
 }

@@ -136,9 +136,9 @@ async fn ask(
     let mut errors = FormErrors::default();
     match answer {
         Ok(()) => {}
-        Err(AccessError::NoPublicUrl) => {
+        Err(e @ (AccessError::NoPublicUrl | AccessError::MailOff)) => {
             // The visitor gets the neutral answer; the operator the log line.
-            tracing::warn!("an account link was asked for, but [server] public_url is not set: nothing was sent");
+            tracing::warn!(why = %e, "an account link was asked for and nothing was sent");
         }
         Err(AccessError::TooMany { retry_after_secs }) => {
             errors.add("_", i.t("access.too_many").to_string());

@@ -45,6 +45,7 @@ pub async fn create_sso_token(ctx: &mut Ctx, p: &Params) -> Result<Fields, Whmcs
             return Err(WhmcsError::bad("Single sign-on needs [server] public_url to be set in Tessera"));
         }
         Err(AccessError::TooMany { .. }) => return Err(WhmcsError::bad("Too many requests")),
+        Err(AccessError::MailOff) => return Err(WhmcsError::bad("Outgoing mail is not configured in Tessera")),
         Err(AccessError::Desk(e)) if e.field() == Some("redirect_path") => {
             return Err(WhmcsError::bad("Invalid sso_redirect_path"));
         }

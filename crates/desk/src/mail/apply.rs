@@ -120,7 +120,28 @@ impl Desk {
             if ticket_id.is_none()
                 && let Some(b) = &mail.bounced_message_id
             {
-                ticket_id = self.store.threads_of(std::slice::from_ref(b)).await?.first().map(|(_, h)| h.ticket_id);
+                ticket_id = match self.read_mail_token(b) {
+                    Some((t, _)) => Some(t),
+                    None => self.store.threads_of(std::slice::from_ref(b)).await?.first().map(|(_, h)| h.ticket_id),
+                };
+            }
+            // A bounce of mail Tessera sent marks the recipient's delivery
+            // (and a permanent one stops mail to the address).
+            if mail.class == MailClass::Bounce
+                && let Some(b) = &mail.bounced_message_id
+            {
+                for r in &mail.bounces {
+                    let failed = r.permanent || r.action.as_deref().is_some_and(|a| a.eq_ignore_ascii_case("failed"));
+                    if let (Some(address), true) = (&r.recipient, failed) {
+                        let words = [r.status.as_deref(), r.diagnostic.as_deref()]
+                            .into_iter()
+                            .flatten()
+                            .collect::<Vec<_>>()
+                            .join(" ");
+                        let answer = if words.is_empty() { "bounced".to_string() } else { format!("bounced: {words}") };
+                        self.record_bounce(b, address, r.permanent, &answer).await?;
+                    }
+                }
             }
             let settle = Settle { state: InboundState::Automatic, reason: Some(automatic_reason(mail)), ticket_id };
             return self.settle_mail(id, mail_id.as_deref(), settle).await;

@@ -8,14 +8,17 @@
 //! recorded as [`MatchedBy`]), and writes the ticket or reply in one commit
 //! with the inbound record's new state — or quarantines it with a reason.
 
+pub(crate) mod account;
 mod apply;
 mod blocks;
 mod mailboxes;
 pub mod oauth;
+pub mod outbound;
 mod receive;
 mod tokens;
 mod types;
 
+pub use account::AccountMail;
 pub use apply::MatchedBy;
 pub use blocks::SenderBlockInput;
 pub use mailboxes::{MailboxInput, MailboxOAuthView, MailboxStatus, MailboxToRead, MailboxView};

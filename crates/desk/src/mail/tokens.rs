@@ -33,10 +33,14 @@ impl Desk {
 
     /// The ticket (and message) a token names, if Tessera signed it. Takes
     /// a bare token, a Message-ID (`token@host`) or an address's local part
-    /// after a `+` (`support+token@host`).
+    /// after a `+` (`support+token@host`); a `-suffix` after the token (one
+    /// copy's Message-ID) is ignored.
     pub fn read_mail_token(&self, text: &str) -> Option<(TicketId, Option<MessageId>)> {
         let local = text.trim().trim_start_matches('<').split('@').next()?;
         let token = local.rsplit('+').next()?;
+        // Mail Tessera sends has one copy per recipient, each with its own
+        // Message-ID: the token, then `-` and the copy's suffix.
+        let token = token.split_once('-').map_or(token, |(t, _)| t);
         let (payload, signature) = token.rsplit_once('.')?;
         if signature.len() != SIGNATURE_HEX || !signature.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;

@@ -8,7 +8,8 @@ use chrono::Duration;
 use tessera_core::Role;
 use tessera_core::ids::UserId;
 use tessera_desk::access::{REQUESTS_PER_ADDRESS, REQUESTS_PER_CLIENT};
-use tessera_desk::{AccessError, AccountMail, DeskError, HandoffRequest, HandoffTarget, SessionKind, UpdateUser};
+use tessera_desk::{AccessError, DeskError, HandoffRequest, HandoffTarget, SessionKind, UpdateUser};
+use tessera_store::OutboundKind;
 
 const NEW_PASSWORD: &str = "a brand new secret";
 
@@ -22,6 +23,7 @@ fn code<T: std::fmt::Debug>(r: Result<T, AccessError>) -> String {
         AccessError::Desk(e) => e.code().to_string(),
         AccessError::TooMany { .. } => "too_many".into(),
         AccessError::NoPublicUrl => "no_public_url".into(),
+        AccessError::MailOff => "mail_off".into(),
     }
 }
 
@@ -39,10 +41,10 @@ async fn a_reset_sets_the_password_ends_every_session_and_works_once() {
     let api = w.desk.start_session(&agent, SessionKind::Api).await.unwrap();
 
     w.desk.request_password_reset("  Deniz@Tessera.test ", "192.0.2.1").await.unwrap();
-    let token = w.last_link_token("deniz@tessera.test");
-    assert!(
-        matches!(&w.mail_to("deniz@tessera.test")[0], AccountMail::PasswordReset { link } if link.contains("/reset/"))
-    );
+    let token = w.last_link_token("deniz@tessera.test").await;
+    let mails = w.mail_to("deniz@tessera.test").await;
+    assert_eq!(mails[0].0, OutboundKind::PasswordReset);
+    assert!(mails[0].1.contains(&format!("{PUBLIC_URL}/reset/{token}")), "{}", mails[0].1);
     w.desk.check_reset_token(&token).await.unwrap();
 
     // A password the rules refuse does not spend the link.
@@ -70,13 +72,13 @@ async fn a_customer_without_a_password_gets_one_and_an_admin_can_reset_too() {
     let w = World::new().await;
     // Gül was made by an agent and has no password.
     w.desk.request_password_reset("gul@example.test", "192.0.2.1").await.unwrap();
-    let token = w.last_link_token("gul@example.test");
+    let token = w.last_link_token("gul@example.test").await;
     w.desk.complete_password_reset(&token, NEW_PASSWORD).await.unwrap();
     let gul = w.desk.authenticate_password("gul@example.test", NEW_PASSWORD).await.unwrap();
     assert_eq!(gul.user_id, w.gul.user_id);
 
     w.desk.request_password_reset("admin@tessera.test", "192.0.2.1").await.unwrap();
-    let token = w.last_link_token("admin@tessera.test");
+    let token = w.last_link_token("admin@tessera.test").await;
     w.desk.complete_password_reset(&token, NEW_PASSWORD).await.unwrap();
 }
 
@@ -84,15 +86,15 @@ async fn a_customer_without_a_password_gets_one_and_an_admin_can_reset_too() {
 async fn unknown_and_disabled_addresses_get_the_same_answer_and_no_mail() {
     let w = World::new().await;
     w.desk.request_password_reset("nobody@example.test", "192.0.2.1").await.unwrap();
-    assert!(w.mail_to("nobody@example.test").is_empty());
+    assert!(w.mail_to("nobody@example.test").await.is_empty());
     let off = UpdateUser { disabled: Some(true), ..UpdateUser::default() };
     w.desk.update_user(&w.admin, w.erin.user_id, off).await.unwrap();
     w.desk.request_password_reset("erin@acme.test", "192.0.2.1").await.unwrap();
     w.desk.request_sign_in_link("erin@acme.test", "192.0.2.1").await.unwrap();
-    assert!(w.mail_to("erin@acme.test").is_empty());
+    assert!(w.mail_to("erin@acme.test").await.is_empty());
     // Staff sign in with a password: no sign-in link for them, same answer.
     w.desk.request_sign_in_link("ayse@tessera.test", "192.0.2.1").await.unwrap();
-    assert!(w.mail_to("ayse@tessera.test").is_empty());
+    assert!(w.mail_to("ayse@tessera.test").await.is_empty());
     let blank = w.desk.request_password_reset("  ", "192.0.2.1").await;
     assert_eq!(code(blank), "invalid_email");
 }
@@ -101,14 +103,14 @@ async fn unknown_and_disabled_addresses_get_the_same_answer_and_no_mail() {
 async fn a_reset_link_expires_after_an_hour_and_a_newer_reset_retires_it() {
     let w = World::new().await;
     w.desk.request_password_reset("gul@example.test", "192.0.2.1").await.unwrap();
-    let first = w.last_link_token("gul@example.test");
+    let first = w.last_link_token("gul@example.test").await;
     w.advance(Duration::minutes(61));
     assert_eq!(refusal(w.desk.complete_password_reset(&first, NEW_PASSWORD).await).0, "invalid_token");
 
     w.desk.request_password_reset("gul@example.test", "192.0.2.1").await.unwrap();
-    let older = w.last_link_token("gul@example.test");
+    let older = w.last_link_token("gul@example.test").await;
     w.desk.request_password_reset("gul@example.test", "192.0.2.1").await.unwrap();
-    let newer = w.last_link_token("gul@example.test");
+    let newer = w.last_link_token("gul@example.test").await;
     w.desk.complete_password_reset(&newer, NEW_PASSWORD).await.unwrap();
     assert_eq!(refusal(w.desk.complete_password_reset(&older, "another new secret").await).0, "invalid_token");
 }
@@ -117,11 +119,11 @@ async fn a_reset_link_expires_after_an_hour_and_a_newer_reset_retires_it() {
 async fn a_token_opens_only_what_it_was_made_for() {
     let w = World::new().await;
     w.desk.request_sign_in_link("gul@example.test", "192.0.2.1").await.unwrap();
-    let link = w.last_link_token("gul@example.test");
+    let link = w.last_link_token("gul@example.test").await;
     assert_eq!(refusal(w.desk.complete_password_reset(&link, NEW_PASSWORD).await).0, "invalid_token");
     assert_eq!(refusal(w.desk.sign_in_with_handoff(&link).await).0, "invalid_token");
     w.desk.request_password_reset("gul@example.test", "192.0.2.1").await.unwrap();
-    let reset = w.last_link_token("gul@example.test");
+    let reset = w.last_link_token("gul@example.test").await;
     assert_eq!(refusal(w.desk.sign_in_with_link(&reset).await).0, "invalid_token");
     // Neither was spent by the wrong use.
     let s = w.desk.sign_in_with_link(&link).await.unwrap();
@@ -133,8 +135,8 @@ async fn a_token_opens_only_what_it_was_made_for() {
 async fn a_sign_in_link_starts_one_session_within_fifteen_minutes() {
     let w = World::new().await;
     w.desk.request_sign_in_link("faruk@acme.test", "192.0.2.1").await.unwrap();
-    assert!(matches!(&w.mail_to("faruk@acme.test")[0], AccountMail::SignInLink { .. }));
-    let token = w.last_link_token("faruk@acme.test");
+    assert_eq!(w.mail_to("faruk@acme.test").await[0].0, OutboundKind::SignInLink);
+    let token = w.last_link_token("faruk@acme.test").await;
     let started = w.desk.sign_in_with_link(&token).await.unwrap();
     let s = w.desk.session(SessionKind::Browser, &started.secret).await.unwrap();
     assert_eq!((s.user.id, s.is_guest()), (w.faruk.user_id, false));
@@ -142,7 +144,7 @@ async fn a_sign_in_link_starts_one_session_within_fifteen_minutes() {
     assert_eq!(refusal(w.desk.sign_in_with_link(&token).await).0, "invalid_token");
 
     w.desk.request_sign_in_link("faruk@acme.test", "192.0.2.1").await.unwrap();
-    let late = w.last_link_token("faruk@acme.test");
+    let late = w.last_link_token("faruk@acme.test").await;
     w.advance(Duration::minutes(15));
     assert_eq!(refusal(w.desk.sign_in_with_link(&late).await).0, "invalid_token");
 }
@@ -158,7 +160,7 @@ async fn requests_are_limited_per_address_and_per_client_alike_for_unknown_addre
         let r = w.desk.request_sign_in_link(address, "198.51.100.7").await;
         assert!(matches!(r, Err(AccessError::TooMany { retry_after_secs }) if retry_after_secs > 0), "{address}");
     }
-    assert_eq!(w.mail_to("gul@example.test").len(), REQUESTS_PER_ADDRESS as usize);
+    assert_eq!(w.mail_to("gul@example.test").await.len(), REQUESTS_PER_ADDRESS as usize);
     // An hour later the address may ask again.
     w.advance(Duration::minutes(61));
     w.desk.request_password_reset("gul@example.test", "192.0.2.1").await.unwrap();
@@ -180,7 +182,14 @@ async fn without_public_url_no_link_is_made() {
     assert_eq!(code(desk.request_sign_in_link("gul@example.test", "192.0.2.1").await), "no_public_url");
     let r = desk.create_handoff(&w.admin, handoff(HandoffTarget::User(w.gul.user_id))).await;
     assert_eq!(code(r), "no_public_url");
-    assert!(w.mail_to("gul@example.test").is_empty());
+    assert!(w.mail_to("gul@example.test").await.is_empty());
+    // Without outgoing mail, links can be made (a hand-off) but not sent.
+    let mut off = w.desk.outbound_settings().clone();
+    off.enabled = false;
+    let desk = w.desk.with_outbound(off);
+    assert_eq!(code(desk.request_password_reset("gul@example.test", "192.0.2.1").await), "mail_off");
+    assert_eq!(code(desk.request_password_reset("nobody@example.test", "192.0.2.1").await), "mail_off");
+    desk.create_handoff(&w.admin, handoff(HandoffTarget::User(w.gul.user_id))).await.unwrap();
 }
 
 #[tokio::test]

@@ -16,11 +16,12 @@ use tempfile::TempDir;
 use tessera_core::ids::{DepartmentId, OrganizationId, TicketId};
 use tessera_core::time::ManualClock;
 use tessera_core::{Actor, Email, Event, Organization, Role, Ticket};
+use tessera_desk::mail::outbound::OutboundSettings;
 use tessera_desk::{
-    AccountMail, CreateUser, DepartmentInput, Desk, DeskResult, Limits, OpenTicket, OrganizationInput, Origin,
-    PostMessage, Posted, SecretBox,
+    CreateUser, DepartmentInput, Desk, DeskResult, Limits, OpenTicket, OrganizationInput, Origin, PostMessage, Posted,
+    SecretBox,
 };
-use tessera_store::FsBlobStore;
+use tessera_store::{FsBlobStore, OutboundKind};
 use tessera_store_sqlite::SqliteStore;
 
 /// The password of users made with [`World::user_with_password`]: one
@@ -59,9 +60,10 @@ pub struct World {
     pub billing: DepartmentId,
     /// A department customers cannot pick; no agent belongs to it.
     pub internal: DepartmentId,
-    /// The account mail the desk would have sent (address, mail), oldest
-    /// first: what the users would find in their mailboxes.
-    pub mailbox: Arc<Mutex<Vec<(String, AccountMail)>>>,
+    /// The mail the SMTP sender took from the outbound queue so far
+    /// (address, kind, text), oldest first: what the users find in their
+    /// mailboxes.
+    pub mailbox: Arc<Mutex<Vec<(String, OutboundKind, String)>>>,
     /// The data folder; removed when the world is dropped.
     _dir: TempDir,
 }
@@ -96,13 +98,16 @@ impl World {
         let blobs = Arc::new(FsBlobStore::new(dir.path().join("blobs")));
         let clock = Arc::new(ManualClock::new(start_of_time()));
         let secrets = SecretBox::from_hex(&SecretBox::generate_hex().expect("a key")).expect("the key");
-        let mailbox: Arc<Mutex<Vec<(String, AccountMail)>>> = Arc::default();
-        let tap = mailbox.clone();
-        let desk = Desk::new(store, blobs, clock.clone(), secrets, Limits::default())
-            .with_public_url(Some(format!("{PUBLIC_URL}/")))
-            .with_account_mail_tap(Arc::new(move |user, mail| {
-                tap.lock().expect("the mailbox").push((user.email.to_string(), mail.clone()));
-            }));
+        // Outgoing mail on, as `[mail]` and `[server] public_url` set it:
+        // queued mail waits for the sender, which [`World::mail_to`] plays.
+        let outbound = OutboundSettings {
+            enabled: true,
+            public_url: Some(format!("{PUBLIC_URL}/")),
+            from: Some((Some("Support".into()), "support@tessera.test".into())),
+            language: "en".into(),
+            acknowledgement_window: std::time::Duration::from_secs(300),
+        };
+        let desk = Desk::new(store, blobs, clock.clone(), secrets, Limits::default()).with_outbound(outbound);
 
         let admin = desk
             .create_user_unchecked(CreateUser::new(email("admin@tessera.test"), "Admin", Role::Admin))
@@ -150,7 +155,7 @@ impl World {
             internal: internal.department.id,
             desk,
             clock,
-            mailbox,
+            mailbox: Arc::default(),
             _dir: dir,
         }
     }
@@ -170,18 +175,27 @@ impl World {
         self.desk.actor_for(&user).await.expect("their actor")
     }
 
-    /// The account mails sent to `address` so far, oldest first.
-    pub fn mail_to(&self, address: &str) -> Vec<AccountMail> {
-        let mailbox = self.mailbox.lock().expect("the mailbox");
-        mailbox.iter().filter(|(to, _)| to.eq_ignore_ascii_case(address)).map(|(_, m)| m.clone()).collect()
+    /// The mail sent to `address` so far (kind, plain text), oldest first:
+    /// the sender's part is played here (the queue is claimed as the SMTP
+    /// sender claims it, and each copy marked sent).
+    pub async fn mail_to(&self, address: &str) -> Vec<(OutboundKind, String)> {
+        let claimed = self.desk.claim_mail(100, std::time::Duration::from_secs(300)).await.expect("the queue");
+        let mut mailbox = self.mailbox.lock().expect("the mailbox").clone();
+        for m in claimed {
+            let sent = tessera_desk::mail::outbound::SendResult::Sent("250 ok".into());
+            self.desk.finish_mail(m.delivery.id, sent).await.expect("marked sent");
+            mailbox.push((m.delivery.address.clone(), m.plan.kind, m.plan.text.clone()));
+        }
+        *self.mailbox.lock().expect("the mailbox") = mailbox.clone();
+        mailbox.into_iter().filter(|(to, ..)| to.eq_ignore_ascii_case(address)).map(|(_, k, t)| (k, t)).collect()
     }
 
-    /// The token of the newest link mailed to `address`, as the user would
-    /// copy it from the mail; panics if none came.
-    pub fn last_link_token(&self, address: &str) -> String {
-        let mail = self.mail_to(address).pop().expect("a mail with a link");
-        let (AccountMail::PasswordReset { link } | AccountMail::SignInLink { link }) = mail;
-        assert!(link.starts_with(PUBLIC_URL), "links are made from public_url: {link}");
+    /// The token of the newest link mailed to `address`, as the user copies
+    /// it from the mail's text; panics if none came.
+    pub async fn last_link_token(&self, address: &str) -> String {
+        let (_, text) = self.mail_to(address).await.pop().expect("a mail with a link");
+        let at = text.find(PUBLIC_URL).unwrap_or_else(|| panic!("a link made from public_url in {text}"));
+        let link: String = text[at..].chars().take_while(|c| !c.is_whitespace()).collect();
         link.rsplit('/').next().expect("a token").to_string()
     }
 

@@ -22,6 +22,15 @@
 //! Users: `alice` / `secret` (password), and `carol`, who logs in only with
 //! an OAuth2 token that the test's own introspection endpoint (an axum
 //! server on loopback, [`OAuthServer`]) vouches for.
+//!
+//! Customers: any other name logs in with [`CUSTOMER_PASSWORD`], and
+//! `<name>@customer.test` (any local part, [`CUSTOMER_DOMAIN`]) receives
+//! mail over LMTP on [`Dovecot::lmtp_port`], delivered to the INBOX that
+//! `<name>` reads over IMAP. This is the mailbox an outbound test reads
+//! what a customer would receive from (Postfix relays `customer.test`
+//! there, see [`super::postfix`]). LMTP needs Debian's `dovecot-lmtpd`.
+//! Postfix can authenticate SMTP clients against these users through
+//! [`Dovecot::auth_socket`].
 
 use std::collections::HashMap;
 use std::net::TcpListener as StdListener;
@@ -42,6 +51,13 @@ pub const USER: &str = "alice";
 pub const PASSWORD: &str = "secret";
 /// The OAuth2-only user.
 pub const OAUTH_USER: &str = "carol";
+/// The domain whose every address is a mailbox here, reached over LMTP:
+/// the customers an outbound test writes to.
+pub const CUSTOMER_DOMAIN: &str = "customer.test";
+/// The one password of every user but [`USER`] and [`OAUTH_USER`] (the
+/// customers of [`CUSTOMER_DOMAIN`], logging in by local part), so a test
+/// can read any customer's mail without creating them first.
+pub const CUSTOMER_PASSWORD: &str = "customer-secret";
 
 /// A running Dovecot; killed on drop.
 pub struct Dovecot {
@@ -49,6 +65,9 @@ pub struct Dovecot {
     dir: tempfile::TempDir,
     /// The IMAP port on 127.0.0.1.
     pub port: u16,
+    /// The LMTP port on 127.0.0.1, where mail for any address of
+    /// [`CUSTOMER_DOMAIN`] is delivered (Postfix relays there).
+    pub lmtp_port: u16,
     /// The OAuth2 introspection endpoint Dovecot asks about tokens.
     pub oauth: OAuthServer,
     /// With [`Options::tls`]: the implicit-TLS port and the test CA (PEM)
@@ -183,6 +202,13 @@ impl Dovecot {
         )
         .expect("oauth2.conf");
         let port = free_port();
+        let lmtp_port = free_port();
+        if std::env::var_os("DOVECOT").is_none() && !Path::new("/usr/lib/dovecot/lmtp").exists() {
+            panic!(
+                "Dovecot's LMTP server is not installed: apt-get install -y dovecot-lmtpd \
+                 (.ci/run installs it)"
+            );
+        }
         let tls = options.tls.then(|| (free_port(), make_certificates(t)));
         let ssl = match &tls {
             None => "ssl = no\n".to_owned(),
@@ -194,7 +220,7 @@ impl Dovecot {
             "base_dir = {d}/run\n\
              state_dir = {d}/state\n\
              log_path = {d}/dovecot.log\n\
-             protocols = imap\n\
+             protocols = imap lmtp\n\
              listen = 127.0.0.1\n\
              default_internal_user = {internal_user}\n\
              default_internal_group = {internal_group}\n\
@@ -204,12 +230,16 @@ impl Dovecot {
              service anvil {{\n  chroot =\n}}\n\
              service imap-login {{\n  chroot =\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  inet_listener imaps {{\n    address = 127.0.0.1\n    port = {imaps_port}\n  }}\n}}\n\
              service stats {{\n  chroot =\n}}\n\
+             service lmtp {{\n  inet_listener lmtp {{\n    address = 127.0.0.1\n    port = {lmtp_port}\n  }}\n}}\n\
+             service auth {{\n  unix_listener auth-postfix {{\n    mode = 0666\n  }}\n}}\n\
+             protocol lmtp {{\n  auth_username_format = %Ln\n}}\n\
              {ssl}\
              disable_plaintext_auth = no\n\
              auth_mechanisms = plain login xoauth2 oauthbearer\n\
              passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {d}/passwd\n}}\n\
              passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {d}/oauth2.conf\n}}\n\
-             userdb {{\n  driver = static\n  args = uid={mail_uid} gid={mail_gid} home={d}/home/%u allow_all_users=yes\n}}\n\
+             passdb {{\n  driver = static\n  args = password={CUSTOMER_PASSWORD}\n  username_filter = !{USER} !{OAUTH_USER}\n}}\n\
+             userdb {{\n  driver = static\n  args = uid={mail_uid} gid={mail_gid} home={d}/home/%n allow_all_users=yes\n}}\n\
              mail_location = maildir:~/Maildir\n\
              {}\n",
             options.extra_config
@@ -224,7 +254,7 @@ impl Dovecot {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("start {}: {e}", binary.display()));
-        let mut dovecot = Self { child, dir, port, oauth, tls };
+        let mut dovecot = Self { child, dir, port, lmtp_port, oauth, tls };
         dovecot.wait_ready().await;
         dovecot
     }
@@ -262,6 +292,12 @@ impl Dovecot {
     /// Dovecot's log so far (for failure messages).
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default()
+    }
+
+    /// The socket Postfix's smtpd asks to authenticate SMTP clients
+    /// (`smtpd_sasl_type = dovecot`): the same users and passwords as IMAP.
+    pub fn auth_socket(&self) -> PathBuf {
+        self.dir.path().join("run/auth-postfix")
     }
 
     /// `imap://127.0.0.1:<port>`.
@@ -351,6 +387,56 @@ impl Dovecot {
         s.delete(folder).await.expect("delete");
         s.create(folder).await.expect("create");
         s.logout().await.expect("logout");
+    }
+
+    /// Every message in `user`'s INBOX now, as raw bytes in arrival order
+    /// (read with `BODY.PEEK[]`, so they stay unseen): what the customer
+    /// received, headers and all. [`USER`] logs in with [`PASSWORD`],
+    /// anyone else with [`CUSTOMER_PASSWORD`].
+    pub async fn inbox(&self, user: &str) -> Vec<Vec<u8>> {
+        let password = if user == USER { PASSWORD } else { CUSTOMER_PASSWORD };
+        let mut s = self.session_as(user, password).await;
+        let m = s.examine("INBOX").await.expect("examine INBOX");
+        let mut raw = Vec::new();
+        if m.exists > 0 {
+            let fetches: Vec<_> =
+                s.fetch("1:*", "BODY.PEEK[]").await.expect("fetch").try_collect().await.expect("fetch");
+            let mut numbered: Vec<_> =
+                fetches.iter().map(|f| (f.message, f.body().unwrap_or_default().to_vec())).collect();
+            numbered.sort_by_key(|(n, _)| *n);
+            raw = numbered.into_iter().map(|(_, body)| body).collect();
+        }
+        s.logout().await.expect("logout");
+        raw
+    }
+
+    /// [`Dovecot::inbox`] once it holds at least `at_least` messages,
+    /// asking every 100 ms for up to `within`: mail relayed through Postfix
+    /// arrives a moment after it was accepted. Panics on timeout with
+    /// Dovecot's log and `other_log()` (pass Postfix's log, or `String::new`).
+    pub async fn wait_for_inbox(
+        &self,
+        user: &str,
+        at_least: usize,
+        within: Duration,
+        other_log: impl Fn() -> String,
+    ) -> Vec<Vec<u8>> {
+        let started = Instant::now();
+        loop {
+            let raw = self.inbox(user).await;
+            if raw.len() >= at_least {
+                return raw;
+            }
+            assert!(
+                started.elapsed() < within,
+                "{user}'s INBOX holds {} message(s), not {at_least}, after {within:?}\n\
+                 --- Dovecot's log ---\n{}\n--- other log ---\n{}",
+                raw.len(),
+                self.log(),
+                other_log()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// How many messages `folder` holds now.

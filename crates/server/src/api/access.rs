@@ -90,6 +90,7 @@ impl From<AccessError> for ApiError {
                 format!("too many requests; try again in {retry_after_secs} s"),
             ),
             AccessError::NoPublicUrl => ApiError::new(StatusCode::CONFLICT, "public_url_missing", e.to_string()),
+            AccessError::MailOff => ApiError::new(StatusCode::CONFLICT, "mail_not_configured", e.to_string()),
             AccessError::Desk(e) => e.into(),
         }
     }
@@ -109,8 +110,8 @@ pub async fn request_reset(
     match s.desk.request_password_reset(&input.email, &client).await {
         Ok(()) => {}
         // The public answer stays neutral; the operator learns from the log.
-        Err(AccessError::NoPublicUrl) => {
-            tracing::warn!("a password reset was asked for, but [server] public_url is not set: no link was sent");
+        Err(e @ (AccessError::NoPublicUrl | AccessError::MailOff)) => {
+            tracing::warn!(why = %e, "a password reset was asked for and no link was sent");
         }
         Err(e) => return Err(e.into()),
     }

@@ -60,9 +60,12 @@ async fn a_reset_by_mail_sets_a_password_once_and_ends_every_session() {
     let known = anon.post("/auth/password-reset", json!({"email": "CEM@example.com"})).await.expect(202);
     let unknown = anon.post("/auth/password-reset", json!({"email": "nobody@example.com"})).await.expect(202);
     assert_eq!(known.body, unknown.body, "the same answer for known and unknown addresses");
-    assert!(links_to(&a.outbox, "nobody@example.com").is_empty());
-    let token = last_token(&a.outbox, "cem@example.com");
-    assert!(links_to(&a.outbox, "cem@example.com")[0].starts_with(&format!("{PUBLIC_URL}/reset/")));
+    assert!(links_to(&a.server.state.desk, &a.outbox, "nobody@example.com").await.is_empty());
+    let token = last_token(&a.server.state.desk, &a.outbox, "cem@example.com").await;
+    assert!(
+        links_to(&a.server.state.desk, &a.outbox, "cem@example.com").await[0]
+            .starts_with(&format!("{PUBLIC_URL}/reset/"))
+    );
 
     // A password the rules refuse: 422 on the field, the link still works.
     let r = anon.post("/auth/password-reset/confirm", json!({"token": token, "password": "short"})).await.expect(422);
@@ -86,7 +89,7 @@ async fn an_expired_reset_link_is_refused_and_changes_nothing() {
     let a = access().await;
     let anon = a.server.anonymous();
     anon.post("/auth/password-reset", json!({"email": "agent@example.com"})).await.expect(202);
-    let token = last_token(&a.outbox, "agent@example.com");
+    let token = last_token(&a.server.state.desk, &a.outbox, "agent@example.com").await;
     a.clock.advance(Duration::minutes(61));
     let r = anon.post("/auth/password-reset/confirm", json!({"token": token, "password": "a brand new secret"})).await;
     assert_eq!(r.expect(422).code(), "invalid_token");
@@ -123,7 +126,7 @@ async fn without_public_url_the_answer_stays_neutral_and_the_handoff_says_why() 
     let a = access_with(|c| c.public_url = None).await;
     let r = a.server.anonymous().post("/auth/password-reset", json!({"email": "cem@example.com"})).await.expect(202);
     assert!(r.body["message"].as_str().is_some());
-    assert!(links_to(&a.outbox, "cem@example.com").is_empty());
+    assert!(links_to(&a.server.state.desk, &a.outbox, "cem@example.com").await.is_empty());
     let r = a.admin.post("/sso/handoff", json!({"user_id": a.customer_id})).await.expect(409);
     assert_eq!(r.code(), "public_url_missing");
 }

@@ -848,45 +848,54 @@ pub async fn mailbox_until(admin: &Api, id: i64, done: impl Fn(&Value) -> bool) 
     }
 }
 
-/// The account mail a server would have sent (address, mail), oldest
-/// first: what users would find in their mailboxes until the outbound mail
-/// queue sends it.
-pub type Outbox = std::sync::Arc<std::sync::Mutex<Vec<(String, tessera_desk::AccountMail)>>>;
+/// The mail taken from a server's outbound queue so far (address, plain
+/// text), oldest first: what users find in their mailboxes. The tests play
+/// the SMTP sender's part ([`links_to`]).
+pub type Outbox = std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>;
 
 /// `[server] public_url` of the servers [`account_mail`] sets up.
 pub const PUBLIC_URL: &str = "http://help.tessera.test";
 
-/// A configuration change: `public_url` set, and account mail kept in
-/// `outbox` (so tests read reset and sign-in links as a user would).
-pub fn account_mail(outbox: &Outbox) -> impl FnOnce(&mut Config) + use<> {
-    let outbox = outbox.clone();
+/// A configuration change: `public_url` set and outgoing mail on, so reset
+/// and sign-in links are queued (the outbox starts empty; [`links_to`]
+/// fills it from the queue).
+pub fn account_mail(_outbox: &Outbox) -> impl FnOnce(&mut Config) + use<> {
     move |c: &mut Config| {
         c.public_url = Some(PUBLIC_URL.into());
-        c.account_mail_tap = Some(std::sync::Arc::new(move |user, mail| {
-            outbox.lock().expect("the outbox").push((user.email.to_string(), mail.clone()));
-        }));
+        c.mail_outbound = Some(tessera_desk::mail::outbound::OutboundSettings {
+            enabled: true,
+            public_url: None,
+            from: Some((Some("Support".into()), "support@tessera.test".into())),
+            language: "en".into(),
+            acknowledgement_window: std::time::Duration::from_secs(300),
+        });
     }
 }
 
-/// The links mailed to `address` so far, oldest first.
-pub fn links_to(outbox: &Outbox, address: &str) -> Vec<String> {
+/// The links mailed to `address` so far, oldest first: the queue is
+/// claimed as the SMTP sender claims it (each copy then marked sent), and
+/// the link read from the mail's text.
+pub async fn links_to(desk: &tessera_desk::Desk, outbox: &Outbox, address: &str) -> Vec<String> {
+    let claimed = desk.claim_mail(100, std::time::Duration::from_secs(300)).await.expect("the queue");
+    for m in claimed {
+        let sent = tessera_desk::mail::outbound::SendResult::Sent("250 ok".into());
+        desk.finish_mail(m.delivery.id, sent).await.expect("marked sent");
+        outbox.lock().expect("the outbox").push((m.delivery.address.clone(), m.plan.text.clone()));
+    }
     let mails = outbox.lock().expect("the outbox");
     mails
         .iter()
         .filter(|(to, _)| to.eq_ignore_ascii_case(address))
-        .map(|(_, m)| match m {
-            tessera_desk::AccountMail::PasswordReset { link } | tessera_desk::AccountMail::SignInLink { link } => {
-                link.clone()
-            }
+        .filter_map(|(_, text)| {
+            let at = text.find(PUBLIC_URL)?;
+            Some(text[at..].chars().take_while(|c| !c.is_whitespace()).collect())
         })
         .collect()
 }
 
 /// The token of the newest link mailed to `address` (its last path part).
-#[track_caller]
-pub fn last_token(outbox: &Outbox, address: &str) -> String {
-    let link = links_to(outbox, address).pop().expect("a mailed link");
-    assert!(link.starts_with(PUBLIC_URL), "links are made from public_url: {link}");
+pub async fn last_token(desk: &tessera_desk::Desk, outbox: &Outbox, address: &str) -> String {
+    let link = links_to(desk, outbox, address).await.pop().expect("a mailed link");
     link.rsplit('/').next().expect("a token").to_string()
 }
 

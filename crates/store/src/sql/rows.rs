@@ -1053,3 +1053,73 @@ pub fn mailbox_from_row(r: &dyn SqlRow) -> StoreResult<crate::MailboxRecord> {
         },
     })
 }
+
+/// The columns of a delivery (`outbound_deliveries d JOIN outbound_mail m`),
+/// in [`delivery_of_mail_from_row`]'s order.
+pub const OUTBOUND_SELECT: &str = "d.id, d.outbound_id, m.ticket_id, m.message_ref, m.kind, m.mail_id, d.address, \
+     d.user_id, d.state, d.attempts, d.next_attempt_at, d.answer, m.created_at, d.updated_at";
+
+/// The tables [`OUTBOUND_SELECT`] reads.
+pub const OUTBOUND_FROM: &str = "outbound_deliveries d JOIN outbound_mail m ON m.id = d.outbound_id";
+
+/// A delivery from a row of [`OUTBOUND_SELECT`].
+pub fn delivery_of_mail_from_row(r: &dyn SqlRow) -> StoreResult<crate::OutboundDelivery> {
+    Ok(crate::OutboundDelivery {
+        id: crate::MailDeliveryId(r.int(0)?),
+        outbound_id: r.int(1)?,
+        ticket_id: r.int_opt(2)?.map(TicketId),
+        message_ref: r.int_opt(3)?.map(tessera_core::ids::MessageId),
+        kind: r.parsed(4, crate::OutboundKind::parse)?,
+        mail_id: r.text(5)?,
+        address: r.text(6)?,
+        user_id: r.int_opt(7)?.map(UserId),
+        state: r.parsed(8, crate::MailDeliveryState::parse)?,
+        attempts: r.int(9)?,
+        next_attempt_at: r.ts(10)?,
+        answer: r.text_opt(11)?,
+        created_at: r.ts(12)?,
+        updated_at: r.ts(13)?,
+    })
+}
+
+/// The columns of a suppression entry, in [`suppression_from_row`]'s order.
+pub const SUPPRESSION_SELECT: &str = "address, reason, delivery_id, created_at";
+
+/// A suppression entry from a row of [`SUPPRESSION_SELECT`].
+pub fn suppression_from_row(r: &dyn SqlRow) -> StoreResult<crate::Suppression> {
+    Ok(crate::Suppression {
+        address: r.text(0)?,
+        reason: r.text(1)?,
+        delivery_id: r.int_opt(2)?.map(crate::MailDeliveryId),
+        created_at: r.ts(3)?,
+    })
+}
+
+/// The columns of an admin's template, in [`mail_template_from_row`]'s order.
+pub const MAIL_TEMPLATE_SELECT: &str = "kind, language, subject, body, updated_by, updated_at";
+
+/// An admin's template from a row of [`MAIL_TEMPLATE_SELECT`].
+pub fn mail_template_from_row(r: &dyn SqlRow) -> StoreResult<crate::MailTemplateRecord> {
+    Ok(crate::MailTemplateRecord {
+        kind: r.parsed(0, crate::OutboundKind::parse)?,
+        language: r.text(1)?,
+        subject: r.text(2)?,
+        body: r.text(3)?,
+        updated_by: r.int_opt(4)?.map(UserId),
+        updated_at: r.ts(5)?,
+    })
+}
+
+/// A tally row: `kind, state, count`.
+pub fn outbound_tally_from_row(r: &dyn SqlRow) -> StoreResult<crate::OutboundTally> {
+    Ok(crate::OutboundTally {
+        kind: r.parsed(0, crate::OutboundKind::parse)?,
+        state: r.parsed(1, crate::MailDeliveryState::parse)?,
+        count: r.int(2)?,
+    })
+}
+
+/// A notification choice row: `kind, mode` (`on` / `off`).
+pub fn pref_from_row(r: &dyn SqlRow) -> StoreResult<(crate::OutboundKind, bool)> {
+    Ok((r.parsed(0, crate::OutboundKind::parse)?, r.text(1)? != "off"))
+}

@@ -164,7 +164,7 @@ impl<'a> Cell<'a> {
                 } else {
                     desk.request_sign_in_link(&email, &client).await.unwrap();
                 }
-                let link = links_to(&fx.outbox, &email).pop().expect("a mailed link");
+                let link = links_to(desk, &fx.outbox, &email).await.pop().expect("a mailed link");
                 link.rsplit('/').next().unwrap().to_string()
             }
             "fresh_handoff_token" => {

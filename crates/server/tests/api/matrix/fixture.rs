@@ -51,8 +51,8 @@ impl Fixture {
             mail(c);
             all_compat(c);
             loopback_hooks(c);
-            // Where a mailbox's OAuth2 provider sends an admin back.
-            c.public_url = Some("http://help.example.test".into());
+            // `mail` set `public_url`: where a mailbox's OAuth2 provider
+            // sends an admin back, and the host of account links.
         })
         .await;
         let desk = w.server.state.desk.clone();

@@ -1,0 +1,569 @@
+//! Who hears of which change: the rules that turn committed events into
+//! mail (docs/email.md, "Who is told what").
+//!
+//! To the requester and the ticket's CCs: an acknowledgement of a ticket
+//! they opened (at most one per address within the window), every public
+//! reply of an agent with its files (a ticket an agent opened for them
+//! too), and the ticket being solved (folded into the reply when both came
+//! in one change). Never an internal note, never a change made by the
+//! recipient themselves.
+//!
+//! To agents: a new ticket in their departments; a customer's reply to the
+//! assignee and the agents copied (to the department while nobody is
+//! assigned); an assignment to the new assignee; SLA warnings and breaches
+//! to the assignee (to the department while nobody is assigned). Each kind
+//! can be turned off per person.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use serde_json::{Value, json};
+use tessera_core::event::{Event, EventKind, Side};
+use tessera_core::ids::{DepartmentId, MessageId, TicketId, UserId};
+use tessera_core::message::{Message, MessageKind};
+use tessera_core::{Department, Ticket, User};
+use tessera_store::*;
+
+use super::templates::{self, LANGUAGES};
+use super::{MailPlan, PlanMailbox};
+use crate::{Desk, DeskResult};
+
+/// Characters of a message quoted in an agent's notification.
+const QUOTED_CHARS: usize = 4000;
+
+/// Who a copy is for and how they see the ticket.
+struct Recipient {
+    user: Option<User>,
+    address: String,
+    /// The link in their copy.
+    url: Option<String>,
+}
+
+/// What one batch of events already looked up.
+#[derive(Default)]
+struct Batch {
+    tickets: HashMap<TicketId, Option<Ticket>>,
+    users: HashMap<UserId, Option<User>>,
+    departments: HashMap<DepartmentId, Option<Department>>,
+    members: HashMap<DepartmentId, Vec<UserId>>,
+    /// Addresses acknowledged in this batch (not yet in the store).
+    acknowledged: HashSet<String>,
+}
+
+impl Desk {
+    /// The template language for a person's locale.
+    pub(crate) fn mail_language(&self, locale: &str) -> String {
+        let lang = locale.split(['-', '_']).next().unwrap_or("").to_lowercase();
+        if LANGUAGES.contains(&lang.as_str()) {
+            lang
+        } else if LANGUAGES.contains(&self.outbound.language.as_str()) {
+            self.outbound.language.clone()
+        } else {
+            "en".into()
+        }
+    }
+
+    async fn batch_ticket(&self, b: &mut Batch, id: TicketId) -> DeskResult<Option<Ticket>> {
+        if let Some(t) = b.tickets.get(&id) {
+            return Ok(t.clone());
+        }
+        let t = self.store.ticket(id).await?.filter(|t| t.deleted_at.is_none() && t.merged_into_id.is_none());
+        b.tickets.insert(id, t.clone());
+        Ok(t)
+    }
+
+    async fn batch_user(&self, b: &mut Batch, id: UserId) -> DeskResult<Option<User>> {
+        if let Some(u) = b.users.get(&id) {
+            return Ok(u.clone());
+        }
+        let u = self.store.user(id).await?;
+        b.users.insert(id, u.clone());
+        Ok(u)
+    }
+
+    async fn batch_department(&self, b: &mut Batch, id: DepartmentId) -> DeskResult<Option<Department>> {
+        if let Some(d) = b.departments.get(&id) {
+            return Ok(d.clone());
+        }
+        let d = self.store.department(id).await?;
+        b.departments.insert(id, d.clone());
+        Ok(d)
+    }
+
+    async fn batch_members(&self, b: &mut Batch, id: DepartmentId) -> DeskResult<Vec<UserId>> {
+        if let Some(m) = b.members.get(&id) {
+            return Ok(m.clone());
+        }
+        let m = self.store.department_members(id).await?;
+        b.members.insert(id, m.clone());
+        Ok(m)
+    }
+
+    /// The mail a batch of committed events makes.
+    pub(super) async fn plan_events(&self, events: &[Event]) -> DeskResult<Vec<NewOutbound>> {
+        let mut b = Batch::default();
+        // A reply and a solve in one change make one mail: the reply's,
+        // saying the ticket is solved.
+        let replied: HashSet<(TicketId, i64)> = events
+            .iter()
+            .filter(|e| e.kind == EventKind::TicketReplied && e.side == Side::Agent)
+            .map(|e| (e.ticket_id, e.ticket_version))
+            .collect();
+        let solved: HashSet<(TicketId, i64)> =
+            events.iter().filter(|e| e.kind == EventKind::Solved).map(|e| (e.ticket_id, e.ticket_version)).collect();
+        let mut out = Vec::new();
+        for e in events {
+            let Some(t) = self.batch_ticket(&mut b, e.ticket_id).await? else { continue };
+            match e.kind {
+                EventKind::TicketCreated => {
+                    let message = self.event_message(e).await?;
+                    if e.side == Side::Agent {
+                        if let Some(m) = message.as_ref().filter(|m| m.kind == MessageKind::Reply) {
+                            let solved = solved.contains(&(e.ticket_id, e.ticket_version));
+                            self.customer_mail(&mut b, e, &t, OutboundKind::AgentReply, Some(m), solved, &mut out)
+                                .await?;
+                        }
+                    } else {
+                        self.customer_mail(&mut b, e, &t, OutboundKind::Acknowledgement, None, false, &mut out).await?;
+                    }
+                    let agents = self.batch_members(&mut b, t.department_id).await?;
+                    self.agent_mail(&mut b, e, &t, OutboundKind::NewTicket, message.as_ref(), &agents, &mut out)
+                        .await?;
+                }
+                EventKind::TicketReplied => {
+                    let Some(m) = self.event_message(e).await? else { continue };
+                    if m.kind != MessageKind::Reply {
+                        continue;
+                    }
+                    if e.side == Side::Agent {
+                        let solved = solved.contains(&(e.ticket_id, e.ticket_version));
+                        self.customer_mail(&mut b, e, &t, OutboundKind::AgentReply, Some(&m), solved, &mut out).await?;
+                    } else {
+                        let mut agents: Vec<UserId> = t.assignee_id.into_iter().collect();
+                        agents.extend(t.cc.agent_ids.iter().copied());
+                        if t.assignee_id.is_none() {
+                            agents.extend(self.batch_members(&mut b, t.department_id).await?);
+                        }
+                        self.agent_mail(&mut b, e, &t, OutboundKind::CustomerReply, Some(&m), &agents, &mut out)
+                            .await?;
+                    }
+                }
+                EventKind::Solved if !replied.contains(&(e.ticket_id, e.ticket_version)) => {
+                    self.customer_mail(&mut b, e, &t, OutboundKind::Solved, None, true, &mut out).await?;
+                }
+                EventKind::AssigneeChanged => {
+                    if let Some(a) = t.assignee_id.filter(|a| Some(*a) != e.actor_id) {
+                        self.agent_mail(&mut b, e, &t, OutboundKind::Assigned, None, &[a], &mut out).await?;
+                    }
+                }
+                EventKind::SlaWarning | EventKind::SlaBreached => {
+                    let kind = if e.kind == EventKind::SlaWarning {
+                        OutboundKind::SlaWarning
+                    } else {
+                        OutboundKind::SlaBreached
+                    };
+                    let agents = match t.assignee_id {
+                        Some(a) => vec![a],
+                        None => self.batch_members(&mut b, t.department_id).await?,
+                    };
+                    self.agent_mail(&mut b, e, &t, kind, None, &agents, &mut out).await?;
+                }
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+
+    async fn event_message(&self, e: &Event) -> DeskResult<Option<Message>> {
+        let Some(id) = e.message_id else { return Ok(None) };
+        match self.store.message(id).await? {
+            Some(m) if m.deleted_at.is_none() => Ok(Some(self.open_message(m)?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// The sender of a department's mail: its own address, else `[mail]
+    /// from` with the department's name.
+    fn sender(&self, d: Option<&Department>) -> Option<PlanMailbox> {
+        let name = d.map(|d| d.name.clone());
+        match d.and_then(|d| d.email.clone()).filter(|a| !a.trim().is_empty()) {
+            Some(address) => Some(PlanMailbox { name, address }),
+            None => self.outbound.from.clone().map(|(n, address)| PlanMailbox { name: name.or(n), address }),
+        }
+    }
+
+    fn link(&self, path: &str) -> Option<String> {
+        self.outbound.public_url.as_deref().map(|base| format!("{}{path}", base.trim_end_matches('/')))
+    }
+
+    /// Mail to the requester and the CCs (each their own copy).
+    #[allow(clippy::too_many_arguments)]
+    async fn customer_mail(
+        &self,
+        b: &mut Batch,
+        e: &Event,
+        t: &Ticket,
+        kind: OutboundKind,
+        message: Option<&Message>,
+        solved: bool,
+        out: &mut Vec<NewOutbound>,
+    ) -> DeskResult<()> {
+        let Some(requester) = self.batch_user(b, t.requester_id).await? else { return Ok(()) };
+        let mut recipients = Vec::new();
+        if !requester.disabled && Some(requester.id) != e.actor_id {
+            recipients.push(Recipient {
+                address: requester.email.as_str().to_lowercase(),
+                url: self.link(&format!("/t/{}?key={}", t.number, t.access_key)),
+                user: Some(requester.clone()),
+            });
+        }
+        if kind != OutboundKind::Acknowledgement {
+            let actor_address = match e.actor_id {
+                Some(a) => self.batch_user(b, a).await?.map(|u| u.email.as_str().to_lowercase()),
+                None => None,
+            };
+            for cc in &t.cc.emails {
+                let address = cc.as_str().to_lowercase();
+                if Some(&address) == actor_address.as_ref() || recipients.iter().any(|r| r.address == address) {
+                    continue;
+                }
+                let user = self.store.user_by_email(&address).await?;
+                if user.as_ref().is_some_and(|u| u.disabled) {
+                    continue;
+                }
+                recipients.push(Recipient { user, address, url: self.link(&format!("/tickets/{}", t.number)) });
+            }
+        } else {
+            // At most one acknowledgement per address in the window (a loop
+            // with an autoresponder that opens tickets ends here).
+            let window = chrono::Duration::from_std(self.outbound.acknowledgement_window).unwrap_or_default();
+            let since = self.now() - window;
+            let mut kept = Vec::new();
+            for r in recipients {
+                let recent = b.acknowledged.contains(&r.address)
+                    || (!window.is_zero() && self.store.sent_since(kind, &r.address, since).await?);
+                if !recent {
+                    b.acknowledged.insert(r.address.clone());
+                    kept.push(r);
+                }
+            }
+            recipients = kept;
+        }
+        if recipients.is_empty() {
+            return Ok(());
+        }
+        let dept = self.batch_department(b, t.department_id).await?;
+        let agent = match message.and_then(|m| m.author.user_id).or(e.actor_id) {
+            Some(a) => self.batch_user(b, a).await?,
+            None => None,
+        };
+        // The headers every copy carries: the requester and the CCs.
+        let to = vec![PlanMailbox { name: Some(requester.name.clone()), address: requester.email.as_str().into() }];
+        let cc: Vec<PlanMailbox> =
+            t.cc.emails
+                .iter()
+                .filter(|c| !c.as_str().eq_ignore_ascii_case(requester.email.as_str()))
+                .map(|c| PlanMailbox { name: None, address: c.as_str().into() })
+                .collect();
+        let threading = self.threading(t, message.map(|m| m.id)).await?;
+        for (i, r) in recipients.into_iter().enumerate() {
+            let language = self.mail_language(r.user.as_ref().map_or("", |u| u.locale.as_str()));
+            let context = json!({
+                "ticket": ticket_context(t, r.url.as_deref(), solved),
+                "customer": {"name": requester.name, "email": requester.email.as_str()},
+                "department": department_context(dept.as_ref()),
+                "agent": {"name": agent.as_ref().map(|a| a.name.clone()).unwrap_or_default()},
+                "message": {"text": message.map(|m| message_text(m, false)).unwrap_or_default()},
+                "sla": {"metric": "", "due": ""},
+            });
+            let html = message.map(|m| message_html(m, false));
+            let plan = self
+                .plan(
+                    kind,
+                    t,
+                    dept.as_ref(),
+                    &threading,
+                    (&to, &cc),
+                    &format!("e{}r{i}", e.id.0),
+                    &language,
+                    &context,
+                    html.as_deref(),
+                    message.filter(|m| !m.encrypted).map(|m| m.attachment_ids.clone()).unwrap_or_default(),
+                )
+                .await?;
+            self.push_mail(out, e, t, message.map(|m| m.id), kind, plan, r).await?;
+        }
+        Ok(())
+    }
+
+    /// Mail to agents (each their own copy, in their language).
+    #[allow(clippy::too_many_arguments)]
+    async fn agent_mail(
+        &self,
+        b: &mut Batch,
+        e: &Event,
+        t: &Ticket,
+        kind: OutboundKind,
+        message: Option<&Message>,
+        agents: &[UserId],
+        out: &mut Vec<NewOutbound>,
+    ) -> DeskResult<()> {
+        let wanted: BTreeSet<UserId> = agents.iter().copied().filter(|a| Some(*a) != e.actor_id).collect();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<UserId> = wanted.iter().copied().collect();
+        let off: HashSet<UserId> = self.store.users_opted_out(kind, &ids).await?.into_iter().collect();
+        let Some(requester) = self.batch_user(b, t.requester_id).await? else { return Ok(()) };
+        let dept = self.batch_department(b, t.department_id).await?;
+        let actor = match e.actor_id {
+            Some(a) => self.batch_user(b, a).await?,
+            None => None,
+        };
+        let threading = self.threading(t, message.map(|m| m.id)).await?;
+        for (i, id) in ids.into_iter().enumerate() {
+            if off.contains(&id) {
+                continue;
+            }
+            let Some(agent) = self.batch_user(b, id).await? else { continue };
+            if agent.disabled || !agent.role.is_staff() {
+                continue;
+            }
+            let language = self.mail_language(&agent.locale);
+            let url = self.link(&format!("/agent/tickets/{}", t.id.0));
+            let (metric, due) = (
+                e.data.get("metric").and_then(Value::as_str).unwrap_or_default().replace('_', " "),
+                e.data.get("due_at").and_then(Value::as_str).unwrap_or_default().to_string(),
+            );
+            let context = json!({
+                "ticket": ticket_context(t, url.as_deref(), t.status_category == tessera_core::status::StatusCategory::Solved),
+                "customer": {"name": requester.name, "email": requester.email.as_str()},
+                "department": department_context(dept.as_ref()),
+                "agent": {"name": actor.as_ref().map(|a| a.name.clone()).unwrap_or_default()},
+                "message": {"text": message.map(|m| message_text(m, true)).unwrap_or_default()},
+                "sla": {"metric": metric, "due": due},
+            });
+            let to = vec![PlanMailbox { name: Some(agent.name.clone()), address: agent.email.as_str().into() }];
+            let html = message.map(|m| message_html(m, true));
+            let plan = self
+                .plan(
+                    kind,
+                    t,
+                    dept.as_ref(),
+                    &threading,
+                    (&to, &[]),
+                    &format!("e{}a{i}", e.id.0),
+                    &language,
+                    &context,
+                    html.as_deref(),
+                    Vec::new(),
+                )
+                .await?;
+            let r = Recipient { address: agent.email.as_str().to_lowercase(), url, user: Some(agent) };
+            self.push_mail(out, e, t, message.map(|m| m.id), kind, plan, r).await?;
+        }
+        Ok(())
+    }
+
+    /// The ids a ticket's mail threads by: the root, the customer's last
+    /// mail (answered), the first one (kept in `References`).
+    async fn threading(&self, t: &Ticket, message: Option<MessageId>) -> DeskResult<Threading> {
+        let messages = self.store.messages(t.id, false).await?;
+        let customer_mail: Vec<&String> = messages
+            .iter()
+            .filter(|m| !m.author.staff && message.is_none_or(|id| m.id != id))
+            .filter_map(|m| m.email_message_id.as_ref())
+            .collect();
+        Ok(Threading {
+            last: customer_mail.last().map(|s| (*s).clone()),
+            first: customer_mail.first().map(|s| (*s).clone()),
+        })
+    }
+
+    /// Builds one copy's plan.
+    #[allow(clippy::too_many_arguments)]
+    async fn plan(
+        &self,
+        kind: OutboundKind,
+        t: &Ticket,
+        dept: Option<&Department>,
+        threading: &Threading,
+        (to, cc): (&[PlanMailbox], &[PlanMailbox]),
+        suffix: &str,
+        language: &str,
+        context: &Value,
+        message_html: Option<&str>,
+        attachments: Vec<tessera_core::ids::AttachmentId>,
+    ) -> DeskResult<Option<MailPlan>> {
+        let Some(from) = self.sender(dept) else { return Ok(None) };
+        let template = self.template_for(kind, language).await?;
+        let rendered = match templates::render(&template, context, message_html) {
+            Ok(r) => r,
+            Err(e) => {
+                // A template that fails on real data (it passed its check on
+                // the sample) falls back to the built-in one.
+                tracing::warn!(kind = kind.as_str(), language, error = %e, "mail template failed; built-in used");
+                templates::render(&templates::built_in(kind, language), context, message_html)
+                    .map_err(|e| crate::error::DeskError::Internal(e.to_string()))?
+            }
+        };
+        let host = from.address.rsplit('@').next().unwrap_or("localhost").to_string();
+        let token = self.mail_token(t.id, None);
+        let message_id = format!("{token}-{suffix}@{host}");
+        let references = threading.first.iter().chain(threading.last.iter()).cloned().collect();
+        Ok(Some(MailPlan {
+            kind,
+            reply_to: Some(from.clone()),
+            from,
+            to: to.to_vec(),
+            cc: cc.to_vec(),
+            ticket_number: t.number.clone(),
+            subject: rendered.subject,
+            message_id,
+            in_reply_to: threading.last.clone(),
+            root_id: format!("{token}@{host}"),
+            started_at: t.created_at,
+            references,
+            loop_id: self.mail_loop_id(),
+            date: self.now(),
+            text: rendered.text,
+            html: Some(rendered.html),
+            attachments,
+            marker: Some(token),
+        }))
+    }
+
+    /// Adds a copy to the batch: queued, or recorded as not sent (no
+    /// sender address, a suppressed address, the person turned it off).
+    #[allow(clippy::too_many_arguments)]
+    async fn push_mail(
+        &self,
+        out: &mut Vec<NewOutbound>,
+        e: &Event,
+        t: &Ticket,
+        message: Option<MessageId>,
+        kind: OutboundKind,
+        plan: Option<MailPlan>,
+        r: Recipient,
+    ) -> DeskResult<()> {
+        if kind.optional()
+            && !kind.for_agents()
+            && let Some(u) = &r.user
+            && !self.store.users_opted_out(kind, &[u.id]).await?.is_empty()
+        {
+            return Ok(());
+        }
+        let suppressed = self.store.suppressions_of(std::slice::from_ref(&r.address)).await?;
+        let (state, answer, mail_id, plan) = match (plan, suppressed.first()) {
+            (None, _) => (
+                MailDeliveryState::Failed,
+                Some("no sender address: give the department an e-mail address or set [mail] from".to_string()),
+                format!("{}-unsent-{}@localhost", self.mail_token(t.id, None), e.id.0),
+                "{}".to_string(),
+            ),
+            (Some(p), s) => {
+                let json = serde_json::to_string(&p).map_err(|e| crate::error::DeskError::Internal(e.to_string()))?;
+                match s {
+                    Some(s) => {
+                        (MailDeliveryState::Suppressed, Some(format!("suppressed: {}", s.reason)), p.message_id, json)
+                    }
+                    None => (MailDeliveryState::Queued, None, p.message_id, json),
+                }
+            }
+        };
+        out.push(NewOutbound {
+            ticket_id: Some(t.id),
+            message_ref: message,
+            event_id: Some(e.id),
+            kind,
+            mail_id,
+            plan,
+            recipients: vec![NewRecipient { address: r.address, user_id: r.user.map(|u| u.id), state, answer }],
+            created_at: self.now(),
+        });
+        Ok(())
+    }
+
+    /// The placeholders of a kind filled from a real ticket (the template
+    /// editor's preview).
+    pub(super) async fn preview_context(&self, kind: OutboundKind, t: &Ticket) -> DeskResult<Value> {
+        if matches!(kind, OutboundKind::PasswordReset | OutboundKind::SignInLink) {
+            return Ok(templates::sample(kind));
+        }
+        let requester = self.store.user(t.requester_id).await?;
+        let dept = self.store.department(t.department_id).await?;
+        let messages = self.store.messages(t.id, false).await?;
+        let last = messages.last().map(|m| self.open_message(m.clone())).transpose()?;
+        let agent = match t.assignee_id {
+            Some(a) => self.store.user(a).await?,
+            None => None,
+        };
+        Ok(json!({
+            "ticket": ticket_context(t, self.link(&format!("/tickets/{}", t.number)).as_deref(), false),
+            "customer": {
+                "name": requester.as_ref().map(|u| u.name.clone()).unwrap_or_default(),
+                "email": requester.as_ref().map(|u| u.email.as_str().to_string()).unwrap_or_default(),
+            },
+            "department": department_context(dept.as_ref()),
+            "agent": {"name": agent.map(|a| a.name).unwrap_or_default()},
+            "message": {"text": last.as_ref().map(|m| message_text(m, false)).unwrap_or_default()},
+            "sla": {"metric": "first reply", "due": ""},
+        }))
+    }
+}
+
+/// A ticket's mail threading ids.
+struct Threading {
+    first: Option<String>,
+    last: Option<String>,
+}
+
+fn ticket_context(t: &Ticket, url: Option<&str>, solved: bool) -> Value {
+    json!({
+        "number": t.number,
+        "subject": t.subject,
+        "url": url.unwrap_or_default(),
+        "status": t.status.as_str(),
+        "priority": t.priority.as_str(),
+        "solved": solved,
+    })
+}
+
+fn department_context(d: Option<&Department>) -> Value {
+    json!({
+        "name": d.map(|d| d.name.clone()).unwrap_or_default(),
+        "signature": d.map(|d| d.signature.clone()).unwrap_or_default(),
+    })
+}
+
+/// A message's text for mail: what was written now (a mailed reply's
+/// quoted history left out), shortened in agents' notifications; an
+/// encrypted message's text never leaves the desk.
+fn message_text(m: &Message, for_agents: bool) -> String {
+    if m.encrypted {
+        return "(This message is kept encrypted; read it on the ticket's page.)".into();
+    }
+    let body = match m.quote_start {
+        Some(q) => m.body.get(..q as usize).unwrap_or(&m.body),
+        None => &m.body,
+    };
+    let body = body.trim();
+    if for_agents && body.chars().count() > QUOTED_CHARS {
+        let cut: String = body.chars().take(QUOTED_CHARS).collect();
+        format!("{cut}…")
+    } else {
+        body.to_string()
+    }
+}
+
+/// A message's HTML for the mail's HTML part: its sanitised HTML when it
+/// has one (an agent's formatted reply), else its text as HTML.
+fn message_html(m: &Message, for_agents: bool) -> String {
+    match (&m.html, m.encrypted, m.quote_start, for_agents) {
+        (Some(html), false, None, false) => html.clone(),
+        _ => {
+            let t = templates::text_to_html(&message_text(m, for_agents));
+            // Without the wrapper's styling: it sits inside the mail's own.
+            t.trim_start_matches(|c| c != '>').trim_start_matches('>').trim_end_matches("</div>").to_string()
+        }
+    }
+}

@@ -1,0 +1,318 @@
+//! The sender: sends the mail the desk queued, over SMTP (lettre), and
+//! reports what became of each copy.
+//!
+//! It runs beside the server like the IMAP poller, and only through the
+//! desk: it asks the desk to turn new events into queued mail, claims due
+//! deliveries (leased, so a crashed sender's are claimed again, and two
+//! instances never send one copy twice at the same moment), composes each
+//! with [`crate::compose`] (pure: a retry sends the same bytes), sends it
+//! to its one recipient, and reports sent, deferred (4xx, no connection) or
+//! failed (5xx). Connections are pooled, and up to
+//! [`SenderOptions::concurrency`] copies are in flight at once.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use futures_util::StreamExt as _;
+use lettre::address::{Address, Envelope};
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::{AsyncSmtpTransport, PoolConfig};
+use lettre::{AsyncTransport as _, Tokio1Executor};
+use tessera_desk::Desk;
+use tessera_desk::mail::outbound::{MailPlan, MailToSend, SendResult};
+use tessera_store::OutboundKind;
+
+use crate::compose::{self, Kind, Mailbox, Outgoing, OutgoingAttachment, Thread};
+
+/// How the connection to the SMTP server is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// Plain SMTP (`smtp://`): for a relay on the same machine or network.
+    Plain,
+    /// STARTTLS, required (`smtp+starttls://`, port 587 by default).
+    StartTls,
+    /// TLS from the first byte (`smtps://`, port 465 by default).
+    Tls,
+}
+
+/// Where and how mail is sent: `[mail] smtp_url` and its keys.
+#[derive(Clone)]
+pub struct SmtpConfig {
+    /// The server's host name (checked against its certificate).
+    pub host: String,
+    /// Its port.
+    pub port: u16,
+    /// How the connection is secured.
+    pub security: Security,
+    /// User and password, when the server wants them.
+    pub credentials: Option<(String, String)>,
+}
+
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("credentials", &self.credentials.as_ref().map(|(u, _)| (u, "<hidden>")))
+            .finish()
+    }
+}
+
+/// Why an SMTP URL cannot be used (never echoes a password).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SmtpUrlError {
+    /// Not a URL.
+    #[error("smtp_url is not a URL")]
+    NotAUrl,
+    /// A scheme other than `smtp`, `smtp+starttls`, `smtps`.
+    #[error("smtp_url must start with smtp://, smtp+starttls:// or smtps://")]
+    Scheme,
+    /// No host.
+    #[error("smtp_url names no host")]
+    NoHost,
+}
+
+impl SmtpConfig {
+    /// Reads `smtp://host:port` (plain), `smtp+starttls://…` or
+    /// `smtps://…`, with `user:password@` (percent-encoded) or the separate
+    /// keys (which win).
+    pub fn parse(url: &str, user: Option<String>, password: Option<String>) -> Result<Self, SmtpUrlError> {
+        let u = url::Url::parse(url.trim()).map_err(|_| SmtpUrlError::NotAUrl)?;
+        let (security, default_port) = match u.scheme() {
+            "smtp" => (Security::Plain, 25),
+            "smtp+starttls" => (Security::StartTls, 587),
+            "smtps" => (Security::Tls, 465),
+            _ => return Err(SmtpUrlError::Scheme),
+        };
+        let host = u.host_str().filter(|h| !h.is_empty()).ok_or(SmtpUrlError::NoHost)?;
+        let host = host.trim_start_matches('[').trim_end_matches(']').to_string();
+        let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+        let url_user = Some(decode(u.username())).filter(|s| !s.is_empty());
+        let url_password = u.password().map(decode);
+        let user = user.or(url_user);
+        let password = password.or(url_password);
+        let credentials = match (user, password) {
+            (Some(u), Some(p)) => Some((u, p)),
+            (Some(u), None) => Some((u, String::new())),
+            _ => None,
+        };
+        Ok(Self { host, port: u.port().unwrap_or(default_port), security, credentials })
+    }
+
+    /// The URL without its credentials (for logs and the admin page).
+    pub fn redacted(&self) -> String {
+        let scheme = match self.security {
+            Security::Plain => "smtp",
+            Security::StartTls => "smtp+starttls",
+            Security::Tls => "smtps",
+        };
+        format!("{scheme}://{}:{}", self.host, self.port)
+    }
+}
+
+/// Tunables of the sender.
+#[derive(Debug, Clone)]
+pub struct SenderOptions {
+    /// Copies in flight at once (and pooled connections).
+    pub concurrency: usize,
+    /// Longest wait for the log when nothing is due (deferred copies come
+    /// due on their own time).
+    pub poll: Duration,
+    /// How long one SMTP command may take.
+    pub timeout: Duration,
+    /// The name given in EHLO (the machine's public name).
+    pub hello_name: String,
+}
+
+impl Default for SenderOptions {
+    fn default() -> Self {
+        Self {
+            concurrency: 8,
+            poll: Duration::from_secs(1),
+            timeout: Duration::from_secs(30),
+            hello_name: "localhost".into(),
+        }
+    }
+}
+
+/// Why the SMTP transport cannot be set up.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot set up SMTP: {0}")]
+pub struct SenderError(String);
+
+/// The running sender; dropping it stops it.
+pub struct Sender {
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for Sender {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Builds the pooled SMTP transport.
+pub fn transport(
+    config: &SmtpConfig,
+    options: &SenderOptions,
+) -> Result<AsyncSmtpTransport<Tokio1Executor>, SenderError> {
+    let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(config.host.clone())
+        .port(config.port)
+        .timeout(Some(options.timeout))
+        .hello_name(ClientId::Domain(options.hello_name.clone()))
+        .pool_config(PoolConfig::new().max_size(options.concurrency.max(1) as u32));
+    let tls = || TlsParameters::builder(config.host.clone()).build_rustls().map_err(|e| SenderError(e.to_string()));
+    b = match config.security {
+        Security::Plain => b.tls(Tls::None),
+        Security::StartTls => b.tls(Tls::Required(tls()?)),
+        Security::Tls => b.tls(Tls::Wrapper(tls()?)),
+    };
+    if let Some((user, password)) = &config.credentials {
+        b = b
+            .credentials(Credentials::new(user.clone(), password.clone()))
+            .authentication(vec![Mechanism::Plain, Mechanism::Login]);
+    }
+    Ok(b.build())
+}
+
+impl Sender {
+    /// Starts sending what `desk` queues, through `config`'s server.
+    pub fn start(desk: Desk, config: &SmtpConfig, options: SenderOptions) -> Result<Self, SenderError> {
+        let smtp = transport(config, &options)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        tokio::spawn(async move {
+            let lease = options.timeout * 4;
+            while !flag.load(Ordering::SeqCst) {
+                let queued = match desk.queue_mail_from_log(500).await {
+                    Ok(n) => n,
+                    Err(e) => {
+                        e.log_fault("mail-out");
+                        0
+                    }
+                };
+                let claimed = match desk.claim_mail((options.concurrency * 4) as u32, lease).await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        e.log_fault("mail-out");
+                        tokio::time::sleep(options.poll).await;
+                        continue;
+                    }
+                };
+                if claimed.is_empty() {
+                    if queued == 0 {
+                        let seen = desk.mail_cursor().await.unwrap_or(tessera_core::ids::EventId(0));
+                        desk.wait_for_events(seen, options.poll).await;
+                    }
+                    continue;
+                }
+                futures_util::stream::iter(claimed)
+                    .for_each_concurrent(options.concurrency.max(1), |m| {
+                        let (desk, smtp) = (desk.clone(), smtp.clone());
+                        async move {
+                            let id = m.delivery.id;
+                            let result = send_one(&smtp, &m).await;
+                            if let Err(e) = desk.finish_mail(id, result).await {
+                                e.log_fault("mail-out");
+                            }
+                        }
+                    })
+                    .await;
+            }
+        });
+        Ok(Self { stop })
+    }
+}
+
+/// What a plan composes to.
+pub fn outgoing(m: &MailToSend) -> Outgoing {
+    let p: &MailPlan = &m.plan;
+    let mailbox =
+        |b: &tessera_desk::mail::outbound::PlanMailbox| Mailbox { name: b.name.clone(), address: b.address.clone() };
+    Outgoing {
+        kind: match p.kind {
+            OutboundKind::Acknowledgement => Kind::Acknowledgement,
+            OutboundKind::AgentReply => Kind::AgentReply,
+            OutboundKind::PasswordReset | OutboundKind::SignInLink => Kind::Account,
+            _ => Kind::Notification,
+        },
+        from: mailbox(&p.from),
+        to: p.to.iter().map(mailbox).collect(),
+        cc: p.cc.iter().map(mailbox).collect(),
+        reply_to: p.reply_to.as_ref().map(mailbox),
+        ticket_number: p.ticket_number.clone(),
+        subject: p.subject.clone(),
+        message_id: p.message_id.clone(),
+        in_reply_to: p.in_reply_to.clone(),
+        thread: Thread { root_id: p.root_id.clone(), started_at: p.started_at },
+        references: p.references.clone(),
+        loop_id: p.loop_id.clone(),
+        unsubscribe_url: None,
+        date: p.date,
+        text: p.text.clone(),
+        html: p.html.clone(),
+        attachments: m
+            .files
+            .iter()
+            .map(|f| OutgoingAttachment {
+                name: f.name.clone(),
+                content_type: f.content_type.clone(),
+                bytes: f.bytes.clone(),
+            })
+            .collect(),
+        marker: p.marker.clone(),
+    }
+}
+
+/// An address for the envelope: the domain in punycode.
+fn envelope_address(address: &str) -> Option<Address> {
+    let (user, domain) = address.trim().rsplit_once('@')?;
+    let domain = idna::domain_to_ascii(domain).ok()?;
+    Address::new(user, domain).ok()
+}
+
+/// Composes and sends one copy to its one recipient.
+pub async fn send_one(smtp: &AsyncSmtpTransport<Tokio1Executor>, m: &MailToSend) -> SendResult {
+    let built = match compose::build(&outgoing(m)) {
+        Ok(b) => b,
+        Err(e) => return SendResult::Permanent(format!("cannot be built: {e}")),
+    };
+    let (Some(from), Some(to)) = (envelope_address(&m.plan.from.address), envelope_address(&m.delivery.address)) else {
+        return SendResult::Permanent("not a valid address".into());
+    };
+    let envelope = match Envelope::new(Some(from), vec![to]) {
+        Ok(e) => e,
+        Err(e) => return SendResult::Permanent(format!("envelope: {e}")),
+    };
+    match smtp.send_raw(&envelope, &built.bytes).await {
+        Ok(r) => SendResult::Sent(format!("{} {}", r.code(), r.message().collect::<Vec<_>>().join(" "))),
+        Err(e) if e.is_permanent() => SendResult::Permanent(e.to_string()),
+        Err(e) => SendResult::Temporary(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smtp_urls_are_read_with_their_security_and_credentials() {
+        let c = SmtpConfig::parse("smtp://127.0.0.1:2525", None, None).unwrap();
+        assert_eq!(
+            (c.host.as_str(), c.port, c.security, c.credentials.is_none()),
+            ("127.0.0.1", 2525, Security::Plain, true)
+        );
+        let c = SmtpConfig::parse("smtp+starttls://me%40x.com:p%3Ass@mail.example.com", None, None).unwrap();
+        assert_eq!((c.port, c.security), (587, Security::StartTls));
+        assert_eq!(c.credentials, Some(("me@x.com".into(), "p:ss".into())));
+        assert!(!format!("{c:?}").contains("p:ss") && !c.redacted().contains("p:ss"));
+        let c = SmtpConfig::parse("smtps://mail.example.com", Some("u".into()), Some("k".into())).unwrap();
+        assert_eq!((c.port, c.security, c.credentials), (465, Security::Tls, Some(("u".into(), "k".into()))));
+        assert_eq!(SmtpConfig::parse("http://x", None, None).unwrap_err(), SmtpUrlError::Scheme);
+        assert_eq!(SmtpConfig::parse("nonsense", None, None).unwrap_err(), SmtpUrlError::NotAUrl);
+    }
+}

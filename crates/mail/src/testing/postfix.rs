@@ -1,0 +1,426 @@
+//! A real Postfix per test: a private instance (its own configuration,
+//! queue and log in a temporary folder) whose SMTP server listens on a free
+//! loopback port; stopped when dropped.
+//!
+//! It exists so mail tests go through a real MTA: inbound tests have
+//! Postfix pipe a domain into `tessera mail ingest` ([`Pipe`]), outbound
+//! tests submit to [`Postfix::port`] and read what a customer would
+//! receive from Dovecot, which Postfix relays a domain to over LMTP
+//! ([`Options::lmtp`]). A recipient access map ([`Postfix::set_answer`])
+//! refuses chosen recipients at RCPT time, temporarily or for good, and
+//! can change while Postfix runs.
+//!
+//! Nothing leaves the machine: Postfix listens on 127.0.0.1 only, looks
+//! nothing up in DNS, delivers only the domains of [`Options`] and discards
+//! mail for every other domain (bounces included).
+//!
+//! Needs Debian's `postfix` (with `postmap`, `postqueue`). Postfix's master
+//! runs as root, so a test using this must run as root (CI does); it fails
+//! with an explanation otherwise, it never skips.
+//!
+//! Starting Postfix relaying to Dovecot:
+//!
+//! ```no_run
+//! # async fn f() {
+//! use tessera_mail::testing::{dovecot::Dovecot, postfix::{Options, Postfix}};
+//! let dovecot = Dovecot::start().await;
+//! let postfix = Postfix::start(Options::relay_to(&dovecot));
+//! postfix.send("help@tessera.test", "ana@customer.test", "Subject: Hi\n\nHello.\n");
+//! let inbox = dovecot.wait_for_inbox("ana", 1, std::time::Duration::from_secs(30), || postfix.log()).await;
+//! # }
+//! ```
+
+use std::collections::BTreeMap;
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use super::dovecot::{CUSTOMER_DOMAIN, Dovecot};
+
+/// Where Debian installs Postfix's commands.
+const SBIN: &str = "/usr/sbin";
+
+/// One domain piped into a command, the way an MTA hands inbound mail to
+/// Tessera (`tessera mail ingest`).
+#[derive(Clone, Debug)]
+pub struct Pipe {
+    /// The master.cf service name; the log shows `relay=<name>`.
+    pub name: String,
+    /// The domain whose mail goes to the command.
+    pub domain: String,
+    /// The user the command runs as (Postfix's pipe refuses root).
+    pub user: String,
+    /// The command line, Postfix's `argv=` (one recipient per delivery, so
+    /// `${recipient}` is that one address), run with `flags=Rq`.
+    pub argv: String,
+}
+
+/// What a [`Postfix`] delivers and how it authenticates.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Domains piped into commands.
+    pub pipes: Vec<Pipe>,
+    /// Domains relayed over LMTP to a port on 127.0.0.1 (Dovecot's
+    /// [`Dovecot::lmtp_port`]): `(domain, port)`.
+    pub lmtp: Vec<(String, u16)>,
+    /// Offer SMTP AUTH (PLAIN, LOGIN) checked by Dovecot through this socket
+    /// ([`Dovecot::auth_socket`]), so a test can see that the code under
+    /// test logs in (`sasl_username=` in [`Postfix::log`]).
+    pub sasl_socket: Option<PathBuf>,
+    /// With `sasl_socket`: refuse to relay for clients that did not log
+    /// in, even from loopback (otherwise 127.0.0.0/8 needs no login).
+    pub require_auth: bool,
+}
+
+impl Options {
+    /// [`CUSTOMER_DOMAIN`] relayed to `dovecot` over LMTP, with SMTP AUTH
+    /// offered against its users (not required): the usual outbound setup.
+    pub fn relay_to(dovecot: &Dovecot) -> Self {
+        Self {
+            lmtp: vec![(CUSTOMER_DOMAIN.to_owned(), dovecot.lmtp_port)],
+            sasl_socket: Some(dovecot.auth_socket()),
+            ..Self::default()
+        }
+    }
+}
+
+/// A running private Postfix; `postfix abort` on drop.
+pub struct Postfix {
+    dir: tempfile::TempDir,
+    /// The SMTP port on 127.0.0.1 the code under test submits to (plain
+    /// SMTP; clients on 127.0.0.0/8 need no login unless
+    /// [`Options::require_auth`]).
+    pub port: u16,
+    /// The recipient access map's entries: address → answer.
+    answers: Mutex<BTreeMap<String, String>>,
+}
+
+impl Postfix {
+    /// Starts a Postfix delivering what `options` says; waits (up to 20 s)
+    /// until its SMTP server answers.
+    pub fn start(options: Options) -> Self {
+        assert!(
+            Path::new(SBIN).join("postfix").exists() && Path::new(SBIN).join("postmap").exists(),
+            "Postfix is not installed: apt-get install -y postfix (.ci/run installs it)"
+        );
+        assert!(
+            options.sasl_socket.is_some() || !options.require_auth,
+            "Options::require_auth needs a sasl_socket to check logins with"
+        );
+        let uid = String::from_utf8(Command::new("id").arg("-u").output().expect("run id").stdout).expect("id");
+        assert_eq!(uid.trim(), "0", "Postfix's master runs as root: run this test as root (CI does)");
+        let dir = tempfile::Builder::new().prefix("tessera-postfix-").tempdir().expect("temp dir");
+        // Postfix's daemons run as `postfix` and must reach their files.
+        std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+        let t = dir.path();
+        for d in ["etc", "queue", "data"] {
+            std::fs::create_dir_all(t.join(d)).expect("mkdir");
+        }
+        let status = Command::new("chown").arg("postfix").arg(t.join("data")).status().expect("chown");
+        assert!(status.success(), "chown postfix {}", t.join("data").display());
+        let pf = Self { dir, port, answers: Mutex::default() };
+        std::fs::write(pf.etc().join("main.cf"), pf.main_cf(&options)).expect("main.cf");
+        std::fs::write(pf.etc().join("master.cf"), pf.master_cf(&options)).expect("master.cf");
+        pf.write_access_map(&BTreeMap::new());
+        pf.postfix(&["post-install", "create-missing"]);
+        pf.postfix(&["start"]);
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(20), "Postfix did not listen: {}", pf.log());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        pf
+    }
+
+    fn etc(&self) -> PathBuf {
+        self.dir.path().join("etc")
+    }
+
+    fn main_cf(&self, options: &Options) -> String {
+        let t = self.dir.path().display();
+        let mut domains = Vec::new();
+        let mut transports = Vec::new();
+        let mut extra = String::new();
+        for pipe in &options.pipes {
+            domains.push(pipe.domain.clone());
+            transports.push(format!("{}={}:", pipe.domain, pipe.name));
+            extra.push_str(&format!("{}_destination_recipient_limit = 1\n", pipe.name));
+        }
+        for (domain, port) in &options.lmtp {
+            domains.push(domain.clone());
+            transports.push(format!("{domain}=lmtp:inet:127.0.0.1:{port}"));
+        }
+        let permit = match (&options.sasl_socket, options.require_auth) {
+            (Some(socket), require) => {
+                extra.push_str(&format!(
+                    "smtpd_sasl_auth_enable = yes\n\
+                     smtpd_sasl_type = dovecot\n\
+                     smtpd_sasl_path = {}\n\
+                     broken_sasl_auth_clients = no\n",
+                    socket.display()
+                ));
+                if require { "permit_sasl_authenticated" } else { "permit_mynetworks, permit_sasl_authenticated" }
+            }
+            (None, _) => "permit_mynetworks",
+        };
+        let domains = domains.join(", ");
+        let transports = if transports.is_empty() {
+            String::new()
+        } else {
+            format!("transport_maps = inline:{{ {} }}\n", transports.join(", "))
+        };
+        format!(
+            "compatibility_level = 3.6\n\
+             queue_directory = {t}/queue\n\
+             data_directory = {t}/data\n\
+             command_directory = /usr/sbin\n\
+             daemon_directory = /usr/lib/postfix/sbin\n\
+             meta_directory = /etc/postfix\n\
+             shlib_directory = /usr/lib/postfix\n\
+             mail_owner = postfix\n\
+             setgid_group = postdrop\n\
+             myhostname = mx.tessera.test\n\
+             mydomain = tessera.test\n\
+             myorigin = tessera.test\n\
+             mydestination =\n\
+             inet_interfaces = 127.0.0.1\n\
+             inet_protocols = ipv4\n\
+             mynetworks = 127.0.0.0/8\n\
+             relay_domains = {domains}\n\
+             {transports}\
+             default_transport = discard\n\
+             relay_transport = discard\n\
+             smtpd_relay_restrictions = {permit}, reject\n\
+             smtpd_recipient_restrictions = check_recipient_access hash:{t}/etc/access, {permit}, reject\n\
+             local_recipient_maps =\n\
+             alias_maps =\n\
+             alias_database =\n\
+             smtp_dns_support_level = disabled\n\
+             lmtp_dns_support_level = disabled\n\
+             smtpd_peername_lookup = no\n\
+             queue_run_delay = 1s\n\
+             minimal_backoff_time = 1s\n\
+             maximal_backoff_time = 2s\n\
+             maillog_file_prefixes = {t}\n\
+             maillog_file = {t}/maillog\n\
+             {extra}"
+        )
+    }
+
+    fn master_cf(&self, options: &Options) -> String {
+        let mut cf = format!(
+            "127.0.0.1:{} inet n - n - - smtpd\n\
+             pickup unix n - n 60 1 pickup\n\
+             cleanup unix n - n - 0 cleanup\n\
+             qmgr unix n - n 300 1 qmgr\n\
+             rewrite unix - - n - - trivial-rewrite\n\
+             bounce unix - - n - 0 bounce\n\
+             defer unix - - n - 0 bounce\n\
+             trace unix - - n - 0 bounce\n\
+             verify unix - - n - 1 verify\n\
+             flush unix n - n 1000? 0 flush\n\
+             proxymap unix - - n - - proxymap\n\
+             error unix - - n - - error\n\
+             retry unix - - n - - error\n\
+             discard unix - - n - - discard\n\
+             lmtp unix - - n - - lmtp\n\
+             anvil unix - - n - 1 anvil\n\
+             scache unix - - n - 1 scache\n\
+             postlog unix-dgram n - n - 1 postlogd\n\
+             showq unix n - n - - showq\n",
+            self.port
+        );
+        for pipe in &options.pipes {
+            cf.push_str(&format!("{} unix - n n - - pipe flags=Rq user={} argv={}\n", pipe.name, pipe.user, pipe.argv));
+        }
+        cf
+    }
+
+    /// Runs `postfix -c <etc> <args>`; panics with the log if it fails.
+    fn postfix(&self, args: &[&str]) {
+        let out = Command::new(Path::new(SBIN).join("postfix"))
+            .arg("-c")
+            .arg(self.etc())
+            .args(args)
+            .output()
+            .expect("postfix");
+        assert!(out.status.success(), "postfix {args:?}: {} {}", String::from_utf8_lossy(&out.stderr), self.log());
+    }
+
+    /// Writes the access map and builds its `.db` beside it, then renames
+    /// the `.db` into place in one step: smtpd never reads half a table,
+    /// and notices the replaced file (its old one has no links left).
+    fn write_access_map(&self, answers: &BTreeMap<String, String>) {
+        let etc = self.etc();
+        let text: String = answers.iter().map(|(address, answer)| format!("{address} {answer}\n")).collect();
+        std::fs::write(etc.join("access.new"), &text).expect("access map");
+        let out = Command::new(Path::new(SBIN).join("postmap"))
+            .arg("-c")
+            .arg(&etc)
+            .arg(format!("hash:{}", etc.join("access.new").display()))
+            .output()
+            .expect("run postmap");
+        assert!(out.status.success(), "postmap: {}", String::from_utf8_lossy(&out.stderr));
+        std::fs::rename(etc.join("access.new"), etc.join("access")).expect("rename access");
+        std::fs::rename(etc.join("access.new.db"), etc.join("access.db")).expect("rename access.db");
+    }
+
+    /// Makes Postfix answer `RCPT TO:<address>` with `answer` (e.g.
+    /// `"450 4.2.0 Mailbox busy"` or `"550 5.1.1 No such user"`), or accept
+    /// it again with `None`. Applies from the next SMTP session: the map is
+    /// a `hash:` table rebuilt with `postmap`, and an smtpd process checks
+    /// its tables before accepting a connection; seeing the `.db` replaced,
+    /// it exits ("table … has changed -- restarting") and a fresh one takes
+    /// the connection (a `texthash:` map would be read once per process).
+    pub fn set_answer(&self, address: &str, answer: Option<&str>) {
+        let mut answers = self.answers.lock().expect("answers");
+        match answer {
+            Some(a) => answers.insert(address.to_lowercase(), a.to_owned()),
+            None => answers.remove(&address.to_lowercase()),
+        };
+        self.write_access_map(&answers);
+    }
+
+    /// Postfix's log so far (for failure messages, and to check what was
+    /// delivered where: `relay=`, `status=`, `sasl_username=`).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("maillog")).unwrap_or_default()
+    }
+
+    /// The queue now, one JSON object a message (`postqueue -j`); empty
+    /// when everything was delivered, discarded or bounced.
+    pub fn queue(&self) -> String {
+        let out = Command::new(Path::new(SBIN).join("postqueue"))
+            .arg("-c")
+            .arg(self.etc())
+            .arg("-j")
+            .output()
+            .expect("run postqueue");
+        assert!(out.status.success(), "postqueue -j: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits, asking every 100 ms for up to `within`, until the queue is
+    /// empty; panics with the queue and the log if it is not.
+    pub fn wait_for_empty_queue(&self, within: Duration) {
+        let started = Instant::now();
+        loop {
+            let queue = self.queue();
+            if queue.trim().is_empty() {
+                return;
+            }
+            assert!(
+                started.elapsed() < within,
+                "Postfix's queue is not empty after {within:?}:\n{queue}\n--- Postfix's log ---\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Asks Postfix to try its deferred mail now (`postqueue -f`).
+    pub fn flush(&self) {
+        let out = Command::new(Path::new(SBIN).join("postqueue"))
+            .arg("-c")
+            .arg(self.etc())
+            .arg("-f")
+            .output()
+            .expect("run postqueue");
+        assert!(out.status.success(), "postqueue -f: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// A new SMTP session with this Postfix, greeting read: for tests that
+    /// look at each answer (a refused RCPT, AUTH).
+    pub fn smtp(&self) -> Smtp {
+        Smtp::connect(self.port)
+    }
+
+    /// Sends `message` (`\n` line ends are made `\r\n`) from `from` to `to`
+    /// over SMTP; panics with the log unless every step is accepted.
+    pub fn send(&self, from: &str, to: &str, message: &str) {
+        let mut smtp = self.smtp();
+        for (command, code) in [
+            ("EHLO client.test".to_owned(), "250"),
+            (format!("MAIL FROM:<{from}>"), "250"),
+            (format!("RCPT TO:<{to}>"), "250"),
+        ] {
+            let reply = smtp.command(&command);
+            assert!(reply.starts_with(code), "SMTP {command}: wanted {code}, got {reply:?}\n{}", self.log());
+        }
+        let reply = smtp.data(message);
+        assert!(reply.starts_with("250"), "SMTP DATA: got {reply:?}\n{}", self.log());
+        smtp.command("QUIT");
+    }
+}
+
+impl Drop for Postfix {
+    fn drop(&mut self) {
+        let _ = Command::new(Path::new(SBIN).join("postfix")).arg("-c").arg(self.etc()).arg("abort").output();
+    }
+}
+
+/// A plain SMTP session over a `std::net::TcpStream` to 127.0.0.1, 10 s
+/// read timeout: the test's side of the conversation, so a test can check
+/// each answer Postfix gives (it is not Tessera's SMTP client).
+pub struct Smtp {
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+}
+
+impl Smtp {
+    /// Connects to `port` on 127.0.0.1 and reads the greeting (must be 220).
+    pub fn connect(port: u16) -> Self {
+        let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to Postfix");
+        stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        let reader = BufReader::new(stream.try_clone().expect("clone"));
+        let mut smtp = Self { reader, writer: stream };
+        let greeting = smtp.reply();
+        assert!(greeting.starts_with("220"), "SMTP greeting: {greeting:?}");
+        smtp
+    }
+
+    /// Reads one reply; answers its lines joined with `\n` (the code first).
+    fn reply(&mut self) -> String {
+        let mut lines = Vec::new();
+        loop {
+            let mut line = String::new();
+            let n = self.reader.read_line(&mut line).expect("read an SMTP reply");
+            assert!(n > 0, "Postfix closed the connection; so far: {lines:?}");
+            let done = line.as_bytes().get(3) != Some(&b'-');
+            lines.push(line.trim_end().to_owned());
+            if done {
+                return lines.join("\n");
+            }
+        }
+    }
+
+    /// Sends one command line and answers the reply (e.g. `"250 2.1.5 Ok"`).
+    pub fn command(&mut self, line: &str) -> String {
+        self.writer.write_all(format!("{line}\r\n").as_bytes()).expect("write an SMTP command");
+        self.reply()
+    }
+
+    /// `DATA`, then `message` (line ends made `\r\n`, dots stuffed) and the
+    /// final dot; answers the reply to the message (or to DATA if refused).
+    pub fn data(&mut self, message: &str) -> String {
+        let go = self.command("DATA");
+        if !go.starts_with("354") {
+            return go;
+        }
+        let mut body = String::new();
+        for line in message.replace("\r\n", "\n").split_terminator('\n') {
+            if line.starts_with('.') {
+                body.push('.');
+            }
+            body.push_str(line);
+            body.push_str("\r\n");
+        }
+        body.push_str(".\r\n");
+        self.writer.write_all(body.as_bytes()).expect("write the message");
+        self.reply()
+    }
+}
