@@ -78,13 +78,14 @@ function withTimeout(promise, ms, what) {
  * Starts `tessera serve` on a fresh temporary data folder and a free port.
  *
  * Options: `env` (extra environment, e.g. `{ TESSERA_MAX_ATTACHMENT_BYTES: "2000" }`),
- * `timeoutMs` (how long to wait for the banner).
+ * `timeoutMs` (how long to wait for the banner), `listen` (the address, by default a free
+ * loopback port; see `freePort` for a server that must know its URL first).
  *
  * Answers `{ url, dir, adminPassword, stop(), cli(args), log() }`.
  */
-export async function startServer({ env = {}, timeoutMs = 20_000 } = {}) {
+export async function startServer({ env = {}, timeoutMs = 20_000, listen = "127.0.0.1:0" } = {}) {
   const dir = await mkdtemp(path.join(tmpdir(), "tessera-e2e-"));
-  const child = spawn(BIN, ["serve", "--data-dir", dir, "--listen", "127.0.0.1:0"], {
+  const child = spawn(BIN, ["serve", "--data-dir", dir, "--listen", listen], {
     env: { ...process.env, TESSERA_LOG: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -262,6 +263,22 @@ export async function startWithAdmin(options) {
     await server.stop();
     throw e;
   }
+}
+
+/**
+ * A loopback port nobody listens on just now: for a server that must know its
+ * own address before it starts (`[server] public_url`).
+ */
+export async function freePort() {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
 }
 
 /** Launches Debian's chromium (a fresh temporary profile each time). */
