@@ -238,3 +238,104 @@ async fn the_hand_off_url_never_redirects_off_the_site() {
     assert_eq!(opened.status(), 303);
     assert_eq!(opened.headers()["location"], "/");
 }
+
+/// A web page's pre-session cookie (`name=value`) and the `_pre` value its
+/// form double-submits.
+async fn pre_of(browser: &reqwest::Client, url: &str) -> (u16, String, String, String) {
+    let r = browser.get(url).send().await.unwrap();
+    let status = r.status().as_u16();
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("tessera_pre="))
+        .map(|c| c.split(';').next().unwrap().to_string())
+        .expect("a pre-session cookie");
+    let text = r.text().await.unwrap();
+    let marker = "name=\"_pre\" value=\"";
+    let pre = text
+        .find(marker)
+        .map_or(String::new(), |at| text[at + marker.len()..].chars().take_while(|c| *c != '"').collect());
+    (status, cookie, pre, text)
+}
+
+#[tokio::test]
+async fn the_web_pages_reset_a_password_and_sign_in_by_link() {
+    let a = access().await;
+    let base = &a.server.base;
+    let browser = browser_without_redirects();
+
+    // "Forgot password?" on the sign-in page, and the neutral answer.
+    let (_, _, _, sign_in) = pre_of(&browser, &format!("{base}/sign-in")).await;
+    assert!(sign_in.contains("href=\"/forgot-password\"") && sign_in.contains("href=\"/sign-in/link\""));
+    assert!(!sign_in.contains("Ask the support team"));
+    let (_, cookie, pre, _) = pre_of(&browser, &format!("{base}/forgot-password")).await;
+    let post = |path: String, cookie: String, form: Vec<(&'static str, String)>| {
+        let browser = browser.clone();
+        async move { browser.post(path).header("cookie", cookie).form(&form).send().await.unwrap() }
+    };
+    let mut answers = Vec::new();
+    for email in ["cem@example.com", "nobody@example.com"] {
+        let r = post(
+            format!("{base}/forgot-password"),
+            cookie.clone(),
+            vec![("_pre", pre.clone()), ("email", email.into())],
+        )
+        .await;
+        assert_eq!(r.status(), 200);
+        answers.push(r.text().await.unwrap());
+    }
+    assert_eq!(answers[0], answers[1], "the same page for known and unknown addresses");
+    assert!(answers[0].contains("id=\"access-sent\""));
+    // Without the double-submitted token: refused, nothing sent.
+    let r = post(format!("{base}/forgot-password"), cookie.clone(), vec![("email", "cem@example.com".into())]).await;
+    assert_eq!(r.status(), 403);
+
+    // The reset page from the mailed link.
+    let token = last_token(&a.server.state.desk, &a.outbox, "cem@example.com").await;
+    assert_eq!(links_to(&a.server.state.desk, &a.outbox, "cem@example.com").await.len(), 1);
+    let (status, cookie, pre, page) = pre_of(&browser, &format!("{base}/reset/{token}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("name=\"new_password\""));
+    let form = |new: &str, again: &str| {
+        vec![("_pre", pre.clone()), ("new_password", new.into()), ("confirm_password", again.into())]
+    };
+    let r = post(format!("{base}/reset/{token}"), cookie.clone(), form("a brand new secret", "another one")).await;
+    assert_eq!(r.status(), 422, "the two passwords differ");
+    let r = post(format!("{base}/reset/{token}"), cookie.clone(), form("short", "short")).await;
+    assert_eq!(r.status(), 422, "too short");
+    let r =
+        post(format!("{base}/reset/{token}"), cookie.clone(), form("a brand new secret", "a brand new secret")).await;
+    assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (303, "/sign-in?reset=1"));
+    assert!(password_works(&a, "cem@example.com", "a brand new secret").await);
+    let (status, _, _, page) = pre_of(&browser, &format!("{base}/reset/{token}")).await;
+    assert_eq!(status, 410);
+    assert!(page.contains("id=\"access-invalid\""));
+    let r =
+        post(format!("{base}/reset/{token}"), cookie.clone(), form("yet another secret", "yet another secret")).await;
+    assert_eq!(r.status(), 410);
+
+    // A sign-in link: the page has a button; the POST signs in, once.
+    let (_, cookie, pre, _) = pre_of(&browser, &format!("{base}/sign-in/link")).await;
+    let r =
+        post(format!("{base}/sign-in/link"), cookie, vec![("_pre", pre), ("email", "cem@example.com".into())]).await;
+    assert_eq!(r.status(), 200);
+    let link = links_to(&a.server.state.desk, &a.outbox, "cem@example.com").await.pop().unwrap();
+    assert!(link.starts_with(&format!("{PUBLIC_URL}/sign-in/link/")), "{link}");
+    let (status, cookie, pre, page) = pre_of(&browser, &on_server(&a.server, &link)).await;
+    assert_eq!(status, 200, "opening the link spends nothing (a mail scanner may follow it)");
+    assert!(page.contains("method=\"post\""));
+    let r = post(on_server(&a.server, &link), cookie.clone(), vec![("_pre", pre.clone())]).await;
+    assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (303, "/"));
+    assert!(r.headers()["set-cookie"].to_str().unwrap().starts_with("tessera_session="));
+    let r = post(on_server(&a.server, &link), cookie, vec![("_pre", pre)]).await;
+    assert_eq!(r.status(), 410, "once");
+
+    // An agent asking for a sign-in link gets the same page and no mail.
+    let (_, cookie, pre, _) = pre_of(&browser, &format!("{base}/sign-in/link")).await;
+    let r =
+        post(format!("{base}/sign-in/link"), cookie, vec![("_pre", pre), ("email", "agent@example.com".into())]).await;
+    assert_eq!(r.status(), 200);
+    assert!(links_to(&a.server.state.desk, &a.outbox, "agent@example.com").await.is_empty());
+}
