@@ -619,6 +619,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn public_url_is_an_address_of_the_web() {
+        let dir = tempfile::tempdir().unwrap();
+        let with = |url: &'static str| {
+            let env = move |k: &str| (k == "TESSERA_PUBLIC_URL").then(|| url.to_string());
+            Config::load(dir.path(), &env).map(|c| c.public_url)
+        };
+        assert_eq!(with("https://help.example.com").unwrap().as_deref(), Some("https://help.example.com"));
+        assert!(with("http://127.0.0.1:8080/").is_ok());
+        for bad in
+            ["help.example.com", "ftp://help.example.com", "https://", "https:///x", "https://a b", "https://x?y"]
+        {
+            assert!(with(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn file_then_environment() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(

@@ -32,9 +32,8 @@ fn destination_path(destination: &str, p: &Params) -> Result<Option<String>, Whm
 /// `sso:custom_redirect` with `sso_redirect_path`) and Tessera's own
 /// `ticket_id` (opens that ticket's page).
 pub async fn create_sso_token(ctx: &mut Ctx, p: &Params) -> Result<Fields, WhmcsError> {
-    let id = match (p.id("client_id")?, p.id("user_id")?) {
-        (Some(c), _) | (None, Some(c)) => c,
-        (None, None) => return Err(WhmcsError::bad("client_id or user_id is required")),
+    let Some(id) = p.id("client_id")?.or(p.id("user_id")?) else {
+        return Err(WhmcsError::bad("client_id or user_id is required"));
     };
     let redirect_path = destination_path(p.text("destination").unwrap_or_default(), p)?;
     let ticket_id = p.id("ticket_id")?.map(TicketId);
