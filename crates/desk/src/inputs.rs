@@ -75,6 +75,11 @@ pub struct OpenTicket {
     /// Keep the first message's text encrypted at rest.
     #[serde(default)]
     pub encrypted: bool,
+    /// Agents: send the customer no mail about the new ticket (WHMCS's
+    /// `noemail`: no acknowledgement, no copy of an agent's first
+    /// message); agents' notifications still go. Agents only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_email: bool,
     /// Agents: the requester by id.
     #[serde(default)]
     pub requester_id: Option<UserId>,
@@ -125,6 +130,7 @@ impl OpenTicket {
             attachment_ids: Vec::new(),
             cc: None,
             encrypted: false,
+            no_email: false,
             requester_id: None,
             requester: None,
             ticket_type: None,
@@ -174,6 +180,10 @@ pub struct PostMessage {
     /// Agents: the priority to set with it, in the same change.
     #[serde(default)]
     pub priority: Option<Priority>,
+    /// Agents: send the customer no mail about this reply (WHMCS's
+    /// `noemail`); agents' notifications still go. Agents only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_email: bool,
 }
 
 impl PostMessage {

@@ -31,7 +31,8 @@ pub enum TakeError {
 pub struct Reading {
     /// The charset fallback for messages that declare none or a wrong one.
     pub hint: LanguageHint,
-    /// This installation's loop id (`X-Tessera-Loop`), if it sends mail.
+    /// This installation's loop id (`X-Tessera-Loop`); none: the desk's
+    /// ([`Desk::mail_loop_id`], what the sender puts on every mail).
     pub loop_id: Option<String>,
 }
 
@@ -69,7 +70,8 @@ pub async fn keep(desk: &Desk, raw: Vec<u8>, from: Handover, reading: &Reading) 
     // Parsing is pure and never fails on any bytes (a quarantine reason at
     // worst): done before the bytes move into the store, so a large message
     // is not held twice. Nothing is applied before it is stored.
-    let parsed = parse(&raw, &ParseOptions { hint: reading.hint, loop_id: reading.loop_id.as_deref() });
+    let own = reading.loop_id.clone().unwrap_or_else(|| desk.mail_loop_id());
+    let parsed = parse(&raw, &ParseOptions { hint: reading.hint, loop_id: Some(&own) });
     let (record, _new) = desk.store_raw_mail(&Actor::system(), raw, from).await.map_err(|e| match e {
         DeskError::TooLarge(_) | DeskError::Domain(_) | DeskError::Conflict { .. } => TakeError::Refused(e),
         other => TakeError::NotStored(other),
@@ -116,7 +118,8 @@ pub async fn process_again(
 }
 
 async fn apply_raw(desk: &Desk, id: InboundId, raw: &[u8], reading: &Reading) -> Result<InboundRecord, DeskError> {
-    let options = ParseOptions { hint: reading.hint, loop_id: reading.loop_id.as_deref() };
+    let own = reading.loop_id.clone().unwrap_or_else(|| desk.mail_loop_id());
+    let options = ParseOptions { hint: reading.hint, loop_id: Some(&own) };
     apply_parsed(desk, id, parse(raw, &options)).await
 }
 

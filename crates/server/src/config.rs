@@ -149,6 +149,9 @@ pub struct Config {
     /// wait between two fetches of one, in milliseconds (`[mail] poll_ms`,
     /// `TESSERA_MAIL_POLL_MS`; 100 to 3 600 000).
     pub mail_poll_ms: u64,
+    /// Outgoing mail (`[mail] smtp_url`, `from`, …): none without an SMTP
+    /// server, and then nothing is sent.
+    pub mail_out: MailOutConfig,
     /// The compat dialects (`[compat]`, with `[server] timezone` and
     /// `language` and `public_url`).
     pub compat: tessera_compat::CompatConfig,
@@ -156,10 +159,11 @@ pub struct Config {
     /// the environment: tests set it in code to play SLA times (a ticket
     /// opened on a Friday afternoon, a weekend passing) without waiting.
     pub clock: Option<std::sync::Arc<dyn tessera_core::Clock>>,
-    /// Outgoing mail's settings for the desk's queue, until `[mail]` is
-    /// read from the file and the environment: tests set it in code to
-    /// have reset and sign-in links queued (and read them from the queue
-    /// as the SMTP sender does). `public_url` comes from the field above.
+    /// Outgoing mail's settings for the desk's queue instead of those made
+    /// from `mail_out`, with no SMTP sender started. Never read from the
+    /// file or the environment: tests set it in code to have mail (reset
+    /// and sign-in links) queued and read it from the queue as the sender
+    /// does. `public_url` comes from the field above.
     pub mail_outbound: Option<tessera_desk::mail::outbound::OutboundSettings>,
 }
 
@@ -176,6 +180,43 @@ pub struct HooksConfig {
     pub retry_cap_ms: u64,
     /// How long one webhook delivery may take, in milliseconds.
     pub timeout_ms: u64,
+}
+
+/// Outgoing mail (docs/email.md, "E-mail out").
+#[derive(Debug, Clone)]
+pub struct MailOutConfig {
+    /// The SMTP server (`[mail] smtp_url`, `smtp_user`, `smtp_password`;
+    /// `TESSERA_SMTP_URL`, `TESSERA_SMTP_USER`, `TESSERA_SMTP_PASSWORD`).
+    pub smtp: Option<tessera_mail::outbound::SmtpConfig>,
+    /// The sender of account mail and of departments without an address
+    /// (`[mail] from`, `TESSERA_MAIL_FROM`: `Name <address>` or `address`).
+    pub from: Option<(Option<String>, String)>,
+    /// At most one acknowledgement per sender within this many minutes
+    /// (`[mail] acknowledgement_window_minutes`; 0: every ticket).
+    pub acknowledgement_window_minutes: u64,
+    /// Copies sent at once (`[mail] send_concurrency`, 1 to 64).
+    pub send_concurrency: usize,
+}
+
+impl Default for MailOutConfig {
+    fn default() -> Self {
+        Self { smtp: None, from: None, acknowledgement_window_minutes: 15, send_concurrency: 8 }
+    }
+}
+
+/// Reads `Name <address>` or `address`.
+fn mailbox_setting(v: &str) -> Result<(Option<String>, String), ConfigError> {
+    let v = v.trim();
+    let (name, address) = match (v.rfind('<'), v.ends_with('>')) {
+        (Some(i), true) => {
+            let name = v[..i].trim().trim_matches('"').trim();
+            (Some(name.to_string()).filter(|n| !n.is_empty()), v[i + 1..v.len() - 1].trim())
+        }
+        _ => (None, v),
+    };
+    tessera_core::email::Email::parse(address)
+        .map_err(|_| ConfigError::Invalid("mail: from must be an e-mail address (Name <address>)".into()))?;
+    Ok((name, address.to_string()))
 }
 
 impl Default for HooksConfig {
@@ -202,6 +243,7 @@ impl std::fmt::Debug for Config {
             .field("storage", &self.storage)
             .field("sla_poll_ms", &self.sla_poll_ms)
             .field("mail_poll_ms", &self.mail_poll_ms)
+            .field("mail_out", &self.mail_out)
             .field("compat", &self.compat)
             .field("clock", &self.clock.as_ref().map(|_| "<manual>"))
             .field("mail_outbound", &self.mail_outbound.as_ref().map(|o| o.enabled))
@@ -275,6 +317,12 @@ struct SlaSection {
 #[serde(deny_unknown_fields)]
 struct MailSection {
     poll_ms: Option<u64>,
+    smtp_url: Option<String>,
+    smtp_user: Option<String>,
+    smtp_password: Option<String>,
+    from: Option<String>,
+    acknowledgement_window_minutes: Option<u64>,
+    send_concurrency: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -353,6 +401,7 @@ impl Config {
             storage: StorageConfig::Fs,
             sla_poll_ms: 60_000,
             mail_poll_ms: 5_000,
+            mail_out: MailOutConfig::default(),
             compat: tessera_compat::CompatConfig::default(),
             clock: None,
             mail_outbound: None,
@@ -390,6 +439,12 @@ impl Config {
         c.hooks.timeout_ms = h.timeout_ms.unwrap_or(c.hooks.timeout_ms);
         c.sla_poll_ms = file.sla.poll_ms.unwrap_or(c.sla_poll_ms);
         c.mail_poll_ms = file.mail.poll_ms.unwrap_or(c.mail_poll_ms);
+        let mail = file.mail;
+        c.mail_out.acknowledgement_window_minutes =
+            mail.acknowledgement_window_minutes.unwrap_or(c.mail_out.acknowledgement_window_minutes);
+        c.mail_out.send_concurrency = mail.send_concurrency.unwrap_or(c.mail_out.send_concurrency);
+        let (mut smtp_url, mut smtp_user, mut smtp_password, mut mail_from) =
+            (mail.smtp_url, mail.smtp_user, mail.smtp_password, mail.from);
         let mut proxies = file.server.trusted_proxies.unwrap_or_default();
         let mut timezone = file.server.timezone;
         let mut language = file.server.language;
@@ -452,6 +507,29 @@ impl Config {
         c.hooks.timeout_ms = num("TESSERA_HOOKS_TIMEOUT_MS", c.hooks.timeout_ms as usize)? as u64;
         c.sla_poll_ms = num("TESSERA_SLA_POLL_MS", c.sla_poll_ms as usize)? as u64;
         c.mail_poll_ms = num("TESSERA_MAIL_POLL_MS", c.mail_poll_ms as usize)? as u64;
+        c.mail_out.acknowledgement_window_minutes =
+            num("TESSERA_MAIL_ACKNOWLEDGEMENT_WINDOW_MINUTES", c.mail_out.acknowledgement_window_minutes as usize)?
+                as u64;
+        c.mail_out.send_concurrency = num("TESSERA_MAIL_SEND_CONCURRENCY", c.mail_out.send_concurrency)?;
+        for (name, slot) in [
+            ("TESSERA_SMTP_URL", &mut smtp_url),
+            ("TESSERA_SMTP_USER", &mut smtp_user),
+            ("TESSERA_SMTP_PASSWORD", &mut smtp_password),
+            ("TESSERA_MAIL_FROM", &mut mail_from),
+        ] {
+            if let Some(v) = env(name) {
+                *slot = Some(v);
+            }
+        }
+        if let Some(url) = smtp_url.filter(|u| !u.trim().is_empty()) {
+            c.mail_out.smtp = Some(
+                tessera_mail::outbound::SmtpConfig::parse(&url, smtp_user, smtp_password)
+                    .map_err(|e| ConfigError::Invalid(format!("mail: {e}")))?,
+            );
+        }
+        if let Some(from) = mail_from.filter(|f| !f.trim().is_empty()) {
+            c.mail_out.from = Some(mailbox_setting(&from)?);
+        }
         if let Some(v) = env("TESSERA_TIMEZONE") {
             timezone = Some(v);
         }
@@ -524,6 +602,9 @@ impl Config {
         }
         if !(10..=3_600_000).contains(&self.sla_poll_ms) {
             return Err(ConfigError::Invalid("sla: poll_ms must be between 10 and 3600000".into()));
+        }
+        if !(1..=64).contains(&self.mail_out.send_concurrency) {
+            return Err(ConfigError::Invalid("mail: send_concurrency must be between 1 and 64".into()));
         }
         if !(100..=3_600_000).contains(&self.mail_poll_ms) {
             return Err(ConfigError::Invalid("mail: poll_ms must be between 100 and 3600000".into()));

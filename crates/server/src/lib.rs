@@ -75,6 +75,17 @@ async fn metrics(State(state): State<AppState>, parts: Parts) -> Result<Response
             t.count
         );
     }
+    out.push_str("# HELP tessera_mail_outbound Mail copies going out, by kind and delivery state (queued, sent, deferred, failed, bounced, suppressed).\n");
+    out.push_str("# TYPE tessera_mail_outbound gauge\n");
+    for t in state.desk.outbound_tally(&actor).await? {
+        let _ = writeln!(
+            out,
+            "tessera_mail_outbound{{kind=\"{}\",state=\"{}\"}} {}",
+            t.kind.as_str(),
+            t.state.as_str(),
+            t.count
+        );
+    }
     state.metrics.write_process(&mut out);
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response())
 }

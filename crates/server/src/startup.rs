@@ -169,15 +169,13 @@ pub async fn state(config: Config) -> Result<AppState, StartError> {
 pub async fn state_and_store(config: Config) -> Result<(AppState, Arc<dyn Store>), StartError> {
     let h = &config.hooks;
     let (store, desk) = open_parts(&config).await?;
-    let mut desk = desk.allowing_internal_hook_targets(h.allow_internal_targets);
-    if config.public_url.is_none() {
+    let desk = desk.allowing_internal_hook_targets(h.allow_internal_targets);
+    if config.public_url.is_none() && config.mail_out.smtp.is_none() {
+        // (With SMTP set, the warning below says it for mail too.)
         tracing::warn!(
-            "[server] public_url (TESSERA_PUBLIC_URL) is not set: outbound mail, password reset and sign-in links, \
+            "[server] public_url (TESSERA_PUBLIC_URL) is not set: password reset and sign-in links, \
              billing-panel hand-offs and whole guest links need the installation's address"
         );
-    }
-    if let Some(outbound) = &config.mail_outbound {
-        desk = desk.with_outbound(outbound.clone()).with_public_url(config.public_url.clone());
     }
     tessera_hooks::install_tls_provider();
     let client = HookClient::new(h.allow_internal_targets).map_err(StartError::Unsupported)?;
@@ -189,6 +187,27 @@ pub async fn state_and_store(config: Config) -> Result<(AppState, Arc<dyn Store>
         client.clone(),
         Duration::from_millis(h.timeout_ms),
     )));
+    let out = &config.mail_out;
+    let desk = desk.with_outbound(tessera_desk::mail::outbound::OutboundSettings {
+        enabled: out.smtp.is_some(),
+        public_url: config.public_url.clone(),
+        from: out.from.clone(),
+        language: config.compat.language.code().to_string(),
+        acknowledgement_window: Duration::from_secs(out.acknowledgement_window_minutes * 60),
+    });
+    // Tests' queue without a sender (see `Config::mail_outbound`).
+    let desk = match &config.mail_outbound {
+        Some(o) => desk.with_outbound(o.clone()).with_public_url(config.public_url.clone()),
+        None => desk,
+    };
+    match (&out.smtp, &config.public_url) {
+        (None, _) => tracing::info!("outgoing mail is off: set [mail] smtp_url to send notifications"),
+        (Some(smtp), None) => tracing::warn!(
+            smtp = %smtp.redacted(),
+            "[server] public_url is not set: outgoing mail carries no links, and password resets and sign-in links cannot be sent"
+        ),
+        (Some(smtp), Some(_)) => tracing::info!(smtp = %smtp.redacted(), "outgoing mail on"),
+    }
     let (_, doc) = crate::api::router();
     let openapi =
         doc.to_pretty_json().map_err(|e| StartError::Unsupported(format!("cannot render the API document: {e}")))?;
@@ -217,6 +236,28 @@ pub async fn state_and_store(config: Config) -> Result<(AppState, Arc<dyn Store>
             ..Default::default()
         },
     ));
+    let mail_sender = match &config.mail_out.smtp {
+        Some(smtp) => {
+            let hello_name = config
+                .public_url
+                .as_deref()
+                .and_then(|u| u.split_once("://"))
+                .and_then(|(_, rest)| rest.split(['/', ':', '?']).next())
+                .filter(|h| !h.is_empty())
+                .map(str::to_string)
+                .unwrap_or_else(|| "localhost".into());
+            let options = tessera_mail::outbound::SenderOptions {
+                concurrency: config.mail_out.send_concurrency,
+                hello_name,
+                ..Default::default()
+            };
+            Some(Arc::new(
+                tessera_mail::outbound::Sender::start(desk.clone(), smtp, options)
+                    .map_err(|e| StartError::Unsupported(e.to_string()))?,
+            ))
+        }
+        None => None,
+    };
     let sla =
         Arc::new(SlaChecker::start(desk.clone(), CheckerSettings { poll: Duration::from_millis(config.sla_poll_ms) }));
     let state = AppState {
@@ -230,6 +271,7 @@ pub async fn state_and_store(config: Config) -> Result<(AppState, Arc<dyn Store>
         metrics: Arc::new(crate::metrics::Metrics::default()),
         sla,
         mail_poller,
+        mail_sender,
     };
     Ok((state, store))
 }

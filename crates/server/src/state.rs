@@ -28,4 +28,6 @@ pub struct AppState {
     pub sla: Arc<tessera_desk::sla::checker::SlaChecker>,
     /// The IMAP mail poller (stops when the last state is dropped).
     pub mail_poller: Arc<tessera_mail::poller::MailPoller>,
+    /// The SMTP sender of queued mail (none without `[mail] smtp_url`).
+    pub mail_sender: Option<Arc<tessera_mail::outbound::Sender>>,
 }

@@ -56,7 +56,9 @@ macro_rules! store_contract_tests {
             inbound_mail_is_kept_once_and_applied_once,
             mailboxes_keep_settings_cursor_and_one_lease_holder,
             blocked_senders_match_addresses_and_domains_per_department,
-            quote_offsets_round_trip_and_quoted_text_is_not_searched
+            quote_offsets_round_trip_and_quoted_text_is_not_searched,
+            outbound_mail_is_queued_with_its_cursor_claimed_once_and_finished,
+            suppressions_choices_and_templates_are_kept
         );
     };
     (@each $open:expr; $($name:ident),*) => {
@@ -1885,4 +1887,193 @@ pub async fn quote_offsets_round_trip_and_quoted_text_is_not_searched(store: Arc
     change(&*store, a.ticket_id, |c| c.message_deletes = vec![(a.message_ids[0], t0())]).await;
     let gone = store.message(a.message_ids[0]).await.unwrap().unwrap();
     assert_eq!((gone.body.as_str(), gone.quote_start), ("", None));
+}
+
+fn outbound(ticket: Option<TicketId>, kind: OutboundKind, mail_id: &str, to: &[&str], at: Timestamp) -> NewOutbound {
+    NewOutbound {
+        ticket_id: ticket,
+        message_ref: None,
+        event_id: None,
+        kind,
+        mail_id: mail_id.into(),
+        plan: format!(r#"{{"mail": "{mail_id}"}}"#),
+        recipients: to
+            .iter()
+            .map(|a| NewRecipient {
+                address: (*a).into(),
+                user_id: None,
+                state: MailDeliveryState::Queued,
+                answer: None,
+            })
+            .collect(),
+        created_at: at,
+    }
+}
+
+/// Issue 17: messages are queued with the event-log cursor in one commit
+/// (a second queuer of the same events changes nothing), each recipient's
+/// copy is claimed by one sender at a time, and its outcome, a bounce and
+/// an admin's resend are kept.
+pub async fn outbound_mail_is_queued_with_its_cursor_claimed_once_and_finished(store: Arc<dyn Store>) {
+    let (d, u) = base(&*store).await;
+    let t = create(&*store, ticket(d, u, t0()), "hello").await.ticket_id;
+    let cursor = |from: i64, up_to: i64| OutboundCursor {
+        name: "mail.test.cursor".into(),
+        from: EventId(from),
+        up_to: EventId(up_to),
+    };
+    let reply = outbound(
+        Some(t),
+        OutboundKind::AgentReply,
+        "t1.abc-e1r0@example.com",
+        &["ana@example.com", "cc@example.com"],
+        t0(),
+    );
+    store.queue_outbound(Some(cursor(0, 5)), vec![reply.clone()]).await.unwrap();
+    assert_eq!(store.setting("mail.test.cursor").await.unwrap().as_deref(), Some("5"));
+    // Another instance that read the same events finds the cursor moved.
+    assert!(matches!(store.queue_outbound(Some(cursor(0, 5)), vec![reply]).await, Err(StoreError::VersionConflict)));
+    store
+        .queue_outbound(
+            None,
+            vec![outbound(None, OutboundKind::PasswordReset, "account.x@example.com", &["u@example.com"], t0())],
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.outbound_of_ticket(t, 10).await.unwrap().len(), 2, "the conflicting batch queued nothing");
+
+    // Claimed once while leased; again after the lease ends.
+    let now = t0() + Duration::seconds(1);
+    let claimed = store.claim_outbound(now, now + Duration::seconds(60), 10).await.unwrap();
+    assert_eq!(claimed.len(), 3);
+    assert!(claimed.iter().any(|c| c.plan.contains("t1.abc-e1r0")));
+    assert!(store.claim_outbound(now, now + Duration::seconds(60), 10).await.unwrap().is_empty(), "leased");
+    let again = store.claim_outbound(now + Duration::seconds(61), now + Duration::seconds(120), 1).await.unwrap();
+    assert_eq!(again.len(), 1, "a crashed sender's copies come back");
+
+    let ana = claimed.iter().find(|c| c.delivery.address == "ana@example.com").unwrap().delivery.id;
+    let cc = claimed.iter().find(|c| c.delivery.address == "cc@example.com").unwrap().delivery.id;
+    let at = now + Duration::seconds(2);
+    store
+        .finish_delivery(
+            ana,
+            DeliveryOutcome { state: MailDeliveryState::Sent, answer: Some("250 Ok".into()), next_attempt_at: at, at },
+        )
+        .await
+        .unwrap();
+    let later = at + Duration::seconds(600);
+    store
+        .finish_delivery(
+            cc,
+            DeliveryOutcome {
+                state: MailDeliveryState::Deferred,
+                answer: Some("450 busy".into()),
+                next_attempt_at: later,
+                at,
+            },
+        )
+        .await
+        .unwrap();
+    let ana_row = store.delivery_of_mail(ana).await.unwrap().unwrap();
+    assert_eq!(
+        (ana_row.state, ana_row.attempts, ana_row.answer.as_deref()),
+        (MailDeliveryState::Sent, 1, Some("250 Ok"))
+    );
+    assert_eq!(ana_row.ticket_id, Some(t));
+    assert_eq!(ana_row.kind, OutboundKind::AgentReply);
+    // The deferred copy is due only at its time.
+    let due = |at: Timestamp| {
+        let store = store.clone();
+        async move {
+            store
+                .claim_outbound(at, at + Duration::seconds(1), 10)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|c| c.delivery.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(!due(at + Duration::seconds(300)).await.contains(&cc));
+    assert!(due(later).await.contains(&cc));
+
+    // A bounce for the sent copy names the message and the address.
+    let bounced = store
+        .bounce_delivery("t1.abc-e1r0@example.com", "ANA@example.com", "bounced: 5.1.1", later)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((bounced.id, bounced.state), (ana, MailDeliveryState::Bounced));
+    assert!(store.bounce_delivery("unknown@example.com", "ana@example.com", "x", later).await.unwrap().is_none());
+    // An admin sends it again.
+    store.requeue_delivery(ana, later).await.unwrap();
+    assert_eq!(store.delivery_of_mail(ana).await.unwrap().unwrap().state, MailDeliveryState::Queued);
+    assert!(matches!(store.requeue_delivery(MailDeliveryId(987_654), later).await, Err(StoreError::NotFound)));
+
+    let newest = store.list_outbound(None, None, 2).await.unwrap();
+    assert_eq!(newest.len(), 2);
+    assert!(newest[0].id > newest[1].id, "newest first");
+    let rest = store.list_outbound(None, Some(newest[1].id), 10).await.unwrap();
+    assert_eq!(rest.len(), 1);
+    let queued = store.list_outbound(Some(MailDeliveryState::Queued), None, 10).await.unwrap();
+    assert!(queued.iter().all(|d| d.state == MailDeliveryState::Queued) && queued.iter().any(|d| d.id == ana));
+    assert!(store.sent_since(OutboundKind::AgentReply, "ana@example.com", t0()).await.unwrap());
+    assert!(!store.sent_since(OutboundKind::Acknowledgement, "ana@example.com", t0()).await.unwrap());
+    assert!(
+        !store.sent_since(OutboundKind::AgentReply, "ana@example.com", later + Duration::seconds(1)).await.unwrap()
+    );
+    let tally = store.outbound_tally().await.unwrap();
+    assert_eq!(tally.iter().map(|t| t.count).sum::<i64>(), 3);
+}
+
+/// Issue 17: the suppression list (one entry per address, case folded),
+/// people's notification choices, and admins' templates.
+pub async fn suppressions_choices_and_templates_are_kept(store: Arc<dyn Store>) {
+    let (_, u) = base(&*store).await;
+    let entry = |a: &str, reason: &str| Suppression {
+        address: a.into(),
+        reason: reason.into(),
+        delivery_id: None,
+        created_at: t0(),
+    };
+    store.suppress_address(entry("Gone@Example.com", "550 5.1.1")).await.unwrap();
+    store.suppress_address(entry("gone@example.com", "a second failure")).await.unwrap();
+    let list = store.list_suppressions().await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(
+        (list[0].address.as_str(), list[0].reason.as_str()),
+        ("gone@example.com", "550 5.1.1"),
+        "the first reason is kept"
+    );
+    let found = store.suppressions_of(&["GONE@example.com".into(), "here@example.com".into()]).await.unwrap();
+    assert_eq!(found.len(), 1);
+    store.clear_suppression("gone@EXAMPLE.com").await.unwrap();
+    assert!(matches!(store.clear_suppression("gone@example.com").await, Err(StoreError::NotFound)));
+
+    assert!(store.notification_prefs(u).await.unwrap().is_empty());
+    store.set_notification_pref(u, OutboundKind::Solved, false).await.unwrap();
+    store.set_notification_pref(u, OutboundKind::NewTicket, false).await.unwrap();
+    store.set_notification_pref(u, OutboundKind::NewTicket, true).await.unwrap();
+    let mut prefs = store.notification_prefs(u).await.unwrap();
+    prefs.sort();
+    assert_eq!(prefs, vec![(OutboundKind::Solved, false), (OutboundKind::NewTicket, true)]);
+    assert_eq!(store.users_opted_out(OutboundKind::Solved, &[u, UserId(987_654)]).await.unwrap(), vec![u]);
+    assert!(store.users_opted_out(OutboundKind::NewTicket, &[u]).await.unwrap().is_empty());
+
+    let template = |subject: &str| MailTemplateRecord {
+        kind: OutboundKind::Solved,
+        language: "tr".into(),
+        subject: subject.into(),
+        body: "Çözüldü: {{ ticket.number }}".into(),
+        updated_by: Some(u),
+        updated_at: t0(),
+    };
+    store.save_mail_template(template("Bir")).await.unwrap();
+    store.save_mail_template(template("İki")).await.unwrap();
+    let all = store.mail_templates().await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!((all[0].subject.as_str(), all[0].body.as_str()), ("İki", "Çözüldü: {{ ticket.number }}"));
+    store.delete_mail_template(OutboundKind::Solved, "tr").await.unwrap();
+    assert!(store.mail_templates().await.unwrap().is_empty());
+    assert!(matches!(store.delete_mail_template(OutboundKind::Solved, "tr").await, Err(StoreError::NotFound)));
 }

@@ -257,11 +257,14 @@ pub async fn open_ticket(ctx: &mut Ctx, p: &Params) -> Result<Fields, WhmcsError
     // client's (or the contact's) message.
     let by_operator = p.flag("admin")?;
     // Accepted and checked; see docs/compat/whmcs.md for what they change.
-    for flag in ["markdown", "noemail", "preventClientClosure"] {
+    for flag in ["markdown", "preventClientClosure"] {
         p.flag(flag)?;
     }
+    // `noemail`: the client is sent no acknowledgement (agents are still told).
+    let no_email = p.flag("noemail")?;
     check_created(ctx, p)?;
     let mut input = OpenTicket::new(&subject, DepartmentId(dept), &message);
+    input.no_email = no_email;
     input.priority = priority;
     match (p.id("clientid")?, p.id("userid")?, p.id("contactid")?) {
         (Some(client), user, contact) => {
@@ -338,9 +341,9 @@ pub async fn add_reply(ctx: &mut Ctx, p: &Params) -> Result<Fields, WhmcsError> 
     if let Some(e) = p.text("email") {
         Email::parse(e.trim()).map_err(|_| WhmcsError::bad("Email Address Invalid"))?;
     }
-    for flag in ["markdown", "noemail"] {
-        p.flag(flag)?;
-    }
+    p.flag("markdown")?;
+    // `noemail`: the client is sent no copy of the reply.
+    let no_email = p.flag("noemail")?;
     check_created(ctx, p)?;
     let status = match p.text("status") {
         Some(s) => Some(statuses::key_for(s, Some(&t), &catalogue(ctx).await?)?),
@@ -358,6 +361,7 @@ pub async fn add_reply(ctx: &mut Ctx, p: &Params) -> Result<Fields, WhmcsError> 
         status,
         author_id,
         custom_fields: fields,
+        no_email,
         ..PostMessage::default()
     };
     let origin = ctx.origin();

@@ -123,6 +123,10 @@ impl Desk {
         if !staff && input.priority.is_some_and(|p| p != current.priority) {
             return Err(DeskError::forbidden_field("priority", "customers may not change the priority"));
         }
+        if !staff && input.no_email {
+            return Err(DeskError::forbidden_field("no_email", "only agents hold back the customer's mail"));
+        }
+        let no_email = input.no_email;
         // An agent passing on a customer's words: the reply is the customer's.
         let on_behalf = match input.author_id {
             None => None,
@@ -243,7 +247,8 @@ impl Desk {
                     }
                     let event =
                         if kind == MessageKind::Reply { EventKind::TicketReplied } else { EventKind::NoteAdded };
-                    work.events.push(event, Some(MessageRef::New(0)), BTreeMap::new(), Value::Null);
+                    let data = if no_email { serde_json::json!({"no_email": true}) } else { Value::Null };
+                    work.events.push(event, Some(MessageRef::New(0)), BTreeMap::new(), data);
                     work.change.new_messages = vec![message.clone()];
                     Ok(())
                 },

@@ -23,7 +23,7 @@ impl Desk {
     pub async fn open_ticket(&self, actor: &Actor, input: OpenTicket, origin: &Origin) -> DeskResult<TicketDetail> {
         let staff = actor.is_staff();
         if !staff {
-            let agent_only: [(&str, bool); 10] = [
+            let agent_only: [(&str, bool); 11] = [
                 ("author_id", input.author_id.is_some()),
                 ("requester_id", input.requester_id.is_some()),
                 ("requester", input.requester.is_some()),
@@ -34,12 +34,14 @@ impl Desk {
                 ("source", input.source.is_some()),
                 ("due_at", input.due_at.is_some()),
                 ("first_message_is_note", input.first_message_is_note),
+                ("no_email", input.no_email),
             ];
             if let Some((field, _)) = agent_only.iter().find(|(_, set)| *set) {
                 return Err(DeskError::forbidden_field(field, format!("customers may not set {field}")));
             }
         }
         let now = self.now();
+        let no_email = input.no_email;
         let subject = validate_subject(&input.subject)?;
         let (body, html) = self.message_text(&input.body, input.html.as_deref(), input.encrypted)?;
         let dept = match self.store.department(input.department_id).await? {
@@ -228,7 +230,13 @@ impl Desk {
             EventKind::TicketCreated,
             Some(MessageRef::New(0)),
             BTreeMap::new(),
-            json!({"status": ticket.status, "priority": ticket.priority, "department_id": ticket.department_id, "source": ticket.source}),
+            {
+                let mut data = json!({"status": ticket.status, "priority": ticket.priority, "department_id": ticket.department_id, "source": ticket.source});
+                if no_email {
+                    data["no_email"] = Value::Bool(true);
+                }
+                data
+            },
         );
         if let Some(a) = assignee {
             let mut by = if auto { Events::system(now) } else { Events::new(actor, now) };

@@ -283,6 +283,19 @@ impl Postfix {
             None => answers.remove(&address.to_lowercase()),
         };
         self.write_access_map(&answers);
+        drop(answers);
+        self.end_sessions();
+    }
+
+    /// Ends the SMTP sessions open now (as a restart of the server would),
+    /// so a client that keeps its connection (a pooled sender) meets the
+    /// new access map on its next mail: Postfix's smtpd re-reads a changed
+    /// table only between sessions.
+    pub fn end_sessions(&self) {
+        let pattern = format!("smtpd -n 127.0.0.1:{} ", self.port);
+        // Bounded: pkill returns at once; a missing pkill leaves sessions be.
+
+        let _ = Command::new("pkill").arg("-f").arg(&pattern).status();
     }
 
     /// Postfix's log so far (for failure messages, and to check what was

@@ -1,6 +1,6 @@
 //! Account access over the API: asking for a password reset, setting the
 //! new password with the mailed token, and a billing panel's hand-off
-//! (decision 44, docs/security.md). The first two need no credential and
+//! (decision 45, docs/security.md). The first two need no credential and
 //! answer the same for every address; the hand-off needs an admin's token.
 
 use crate::error::{ApiError, ApiResult, ErrorBody};

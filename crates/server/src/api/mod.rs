@@ -9,6 +9,7 @@ pub mod dto;
 mod errors_doc;
 pub mod integrations;
 pub mod mail;
+pub mod mail_out;
 pub mod mailboxes;
 pub mod messages;
 pub mod people;
@@ -80,6 +81,15 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(mail::get_inbound))
         .routes(routes!(mail::raw_inbound))
         .routes(routes!(mail::process_inbound))
+        .routes(routes!(mail_out::ticket_mail))
+        .routes(routes!(mail_out::list_outgoing))
+        .routes(routes!(mail_out::resend))
+        .routes(routes!(mail_out::list_suppressions))
+        .routes(routes!(mail_out::clear_suppression))
+        .routes(routes!(mail_out::my_notifications, mail_out::set_my_notifications))
+        .routes(routes!(mail_out::list_templates))
+        .routes(routes!(mail_out::save_template, mail_out::reset_template))
+        .routes(routes!(mail_out::preview_template))
         .routes(routes!(mailboxes::list_mailboxes, mailboxes::create_mailbox))
         .routes(routes!(mailboxes::get_mailbox, mailboxes::update_mailbox, mailboxes::delete_mailbox))
         .routes(routes!(blocked_senders::list_blocked_senders, blocked_senders::add_blocked_sender))

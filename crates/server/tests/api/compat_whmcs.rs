@@ -1346,6 +1346,75 @@ async fn update_and_merge_with_their_extras_are_one_change_each() {
     assert!(w.admin.get(&format!("/tickets/{third}")).await.body["merged_into_id"].is_null());
 }
 
+/// `noemail` on `OpenTicket` and `AddTicketReply`: the client is sent
+/// nothing about that ticket or reply (agents still are); without it the
+/// client gets the acknowledgement and the reply. Mail goes to a real
+/// Postfix on loopback (the harness of `tessera_mail::testing`), which
+/// accepts it and drops it: only what Tessera recorded is looked at here.
+#[tokio::test]
+async fn noemail_keeps_the_client_from_hearing_of_a_ticket_or_a_reply() {
+    use tessera_mail::testing::{dovecot::Dovecot, postfix};
+    bounded(async {
+        let dovecot = Dovecot::start().await;
+        let pf = postfix::Postfix::start(postfix::Options::relay_to(&dovecot));
+        let port = pf.port;
+        let w = World::with(move |c| {
+            all_compat(c);
+            c.mail_out.smtp = Some(
+                tessera_mail::outbound::SmtpConfig::parse(&format!("smtp://127.0.0.1:{port}"), None, None).unwrap(),
+            );
+            c.mail_out.from = Some((None, "support@tessera.test".into()));
+        })
+        .await;
+        let copies = |ticket: i64| {
+            let admin = w.admin.clone();
+            async move {
+                // The sender picks new events up within a second or two.
+                let mut last = Vec::new();
+                for _ in 0..50 {
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    let d = admin.get(&format!("/tickets/{ticket}/mail")).await.expect(200).body["deliveries"].clone();
+                    last = d
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter(|c| c["state"] == "sent")
+                        .map(|c| format!("{} {}", c["kind"].as_str().unwrap(), c["address"].as_str().unwrap()))
+                        .collect::<Vec<_>>();
+                }
+                last
+            }
+        };
+        let (dept, client) = (w.billing.to_string(), w.dave_id.to_string());
+        let quiet = ok(
+            &w,
+            &w.admin,
+            "OpenTicket",
+            &[("deptid", &dept), ("clientid", &client), ("subject", "Quiet"), ("message", "x"), ("noemail", "1")],
+        )
+        .await;
+        let loud = open_as_client(&w, &w.admin, w.billing, w.dave_id, "Loud", "y").await;
+        for (v, text) in [(&quiet, "Quiet reply"), (&loud, "Loud reply")] {
+            let id = v["id"].as_str().unwrap().to_string();
+            let mut params = vec![("ticketid", id.as_str()), ("message", text)];
+            if text.starts_with("Quiet") {
+                params.push(("noemail", "true"));
+            }
+            ok(&w, &w.admin, "AddTicketReply", &params).await;
+        }
+        let quiet_id = quiet["id"].as_str().unwrap().parse().unwrap();
+        let loud_id = loud["id"].as_str().unwrap().parse().unwrap();
+        let loud_copies = copies(loud_id).await;
+        assert!(loud_copies.contains(&"acknowledgement dave@acme.example".to_string()), "{loud_copies:?}");
+        assert!(loud_copies.contains(&"agent_reply dave@acme.example".to_string()), "{loud_copies:?}");
+        let quiet_copies = copies(quiet_id).await;
+        assert!(quiet_copies.iter().all(|c| !c.ends_with("dave@acme.example")), "{quiet_copies:?}");
+        // The department's agent still hears of the new ticket.
+        assert!(quiet_copies.iter().any(|c| c.starts_with("new_ticket ")), "{quiet_copies:?}");
+    })
+    .await;
+}
+
 /// `CreateSsoToken` (issue 17): WHMCS's single sign-on, as the billing
 /// panel's hand-off. An admin's credential gets `access_token` and
 /// `redirect_url` for a customer; the URL signs them in once.

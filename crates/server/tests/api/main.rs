@@ -20,6 +20,7 @@ mod hooks_example;
 mod lifecycle;
 mod limits;
 mod mail_in;
+mod mail_out;
 mod mail_quote;
 mod mailboxes;
 mod mailboxes_oauth;

@@ -305,10 +305,10 @@ impl Desk {
     /// The deliveries of a ticket's mail, for the agent's timeline (agents
     /// who see the ticket).
     pub async fn mail_out_of_ticket(&self, actor: &Actor, ticket: TicketId) -> DeskResult<Vec<OutboundDelivery>> {
+        self.visible_ticket(actor, ticket).await?;
         if !actor.is_staff() {
             return Err(DeskError::forbidden("only agents see the mail sent about a ticket"));
         }
-        self.visible_ticket(actor, ticket).await?;
         Ok(self.store.outbound_of_ticket(ticket, 1000).await?)
     }
 
@@ -362,8 +362,9 @@ impl Desk {
         })
     }
 
-    /// How many deliveries are in each kind and state (the metrics).
-    pub async fn outbound_tally(&self) -> DeskResult<Vec<OutboundTally>> {
+    /// How many copies are in each kind and state (the metrics; admins).
+    pub async fn outbound_tally(&self, actor: &Actor) -> DeskResult<Vec<OutboundTally>> {
+        require_admin(actor)?;
         Ok(self.store.outbound_tally().await?)
     }
 

@@ -113,10 +113,14 @@ impl Desk {
         let mut out = Vec::new();
         for e in events {
             let Some(t) = self.batch_ticket(&mut b, e.ticket_id).await? else { continue };
+            // An agent or integration asked that the customer hear nothing of
+            // this (WHMCS `noemail`).
+            let quiet = e.data.get("no_email").and_then(Value::as_bool).unwrap_or(false);
             match e.kind {
                 EventKind::TicketCreated => {
                     let message = self.event_message(e).await?;
-                    if e.side == Side::Agent {
+                    if quiet {
+                    } else if e.side == Side::Agent {
                         if let Some(m) = message.as_ref().filter(|m| m.kind == MessageKind::Reply) {
                             let solved = solved.contains(&(e.ticket_id, e.ticket_version));
                             self.customer_mail(&mut b, e, &t, OutboundKind::AgentReply, Some(m), solved, &mut out)
@@ -135,8 +139,11 @@ impl Desk {
                         continue;
                     }
                     if e.side == Side::Agent {
-                        let solved = solved.contains(&(e.ticket_id, e.ticket_version));
-                        self.customer_mail(&mut b, e, &t, OutboundKind::AgentReply, Some(&m), solved, &mut out).await?;
+                        if !quiet {
+                            let solved = solved.contains(&(e.ticket_id, e.ticket_version));
+                            self.customer_mail(&mut b, e, &t, OutboundKind::AgentReply, Some(&m), solved, &mut out)
+                                .await?;
+                        }
                     } else {
                         let mut agents: Vec<UserId> = t.assignee_id.into_iter().collect();
                         agents.extend(t.cc.agent_ids.iter().copied());
@@ -209,7 +216,10 @@ impl Desk {
     ) -> DeskResult<()> {
         let Some(requester) = self.batch_user(b, t.requester_id).await? else { return Ok(()) };
         let mut recipients = Vec::new();
-        if !requester.disabled && Some(requester.id) != e.actor_id {
+        // An acknowledgement answers the requester's own action; anything
+        // else is news only to those who did not do it.
+        let own = kind != OutboundKind::Acknowledgement && Some(requester.id) == e.actor_id;
+        if !requester.disabled && !own {
             recipients.push(Recipient {
                 address: requester.email.as_str().to_lowercase(),
                 url: self.link(&format!("/t/{}?key={}", t.number, t.access_key)),

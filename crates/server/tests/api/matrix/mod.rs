@@ -165,6 +165,13 @@ const OWNER_OR_ADMIN: Class = class("OwnerOrAdmin", [U, Y, N, N, N, N, Y]);
 /// admin's (decision 34); agents who may see the ticket get 403, whoever
 /// may not see it 404.
 const TICKET_ADMIN: Class = class("TicketAdmin", [U, F, N, F, F, N, Y]);
+/// An admin's action on something the fixture cannot have (an outgoing
+/// copy: the matrix's server sends no mail): everyone else is refused
+/// before the lookup, the admin is told it does not exist.
+const ADMIN_UNKNOWN: Class = class("AdminUnknown", [U, F, F, F, F, F, N]);
+/// Staff's action on something the fixture cannot have (a suppressed
+/// address): customers are refused before the lookup.
+const STAFF_UNKNOWN: Class = class("StaffUnknown", [U, F, F, F, N, N, N]);
 /// Nobody: the door answers that it does not support this.
 const UNSUPPORTED: Class = class(
     "Unsupported",
@@ -367,6 +374,31 @@ const TABLE: &[Row] = &[
     row(Api, "GET", "/api/v1/blocked-senders", ADMIN, &[], ""),
     row(Api, "POST", "/api/v1/blocked-senders", ADMIN, &[], r#"{"pattern": "m$uniq@spam.test", "note": "matrix"}"#),
     row(Api, "DELETE", "/api/v1/blocked-senders/{id}", ADMIN, &["$fresh_block"], ""),
+    row(Api, "GET", "/api/v1/tickets/{id}/mail", TICKET_WORKER, T, ""),
+    row(Api, "GET", "/api/v1/mail/outgoing", ADMIN, &[], ""),
+    row(Api, "POST", "/api/v1/mail/outgoing/{id}/resend", ADMIN_UNKNOWN, &["987654"], ""),
+    row(Api, "GET", "/api/v1/mail/suppressions", STAFF, &[], ""),
+    row(Api, "DELETE", "/api/v1/mail/suppressions/{address}", STAFF_UNKNOWN, &["nobody@example.test"], ""),
+    row(Api, "GET", "/api/v1/me/notifications", SIGNED_IN, &[], ""),
+    row(Api, "PATCH", "/api/v1/me/notifications", SIGNED_IN, &[], r#"{"notifications": {}}"#),
+    row(Api, "GET", "/api/v1/mail/templates", ADMIN, &[], ""),
+    row(
+        Api,
+        "PUT",
+        "/api/v1/mail/templates/{kind}/{language}",
+        ADMIN,
+        &["solved", "en"],
+        r#"{"subject": "Solved: {{ ticket.subject }}", "body": "Ticket {{ ticket.number }} is solved."}"#,
+    ),
+    row(Api, "DELETE", "/api/v1/mail/templates/{kind}/{language}", ADMIN, &["solved", "tr"], ""),
+    row(
+        Api,
+        "POST",
+        "/api/v1/mail/templates/{kind}/preview",
+        ADMIN,
+        &["assigned"],
+        r#"{"subject": "Hi {{ agent.name }}", "body": "{{ ticket.url }}"}"#,
+    ),
     row(Api, "GET", "/api/v1/webhooks", ADMIN, &[], ""),
     row(Api, "POST", "/api/v1/webhooks", ADMIN, &[], r#"{"url": "$receiver", "kinds": ["ticket.merged"]}"#),
     row(Api, "GET", "/api/v1/webhooks/{id}", ADMIN, &["$webhook"], ""),
