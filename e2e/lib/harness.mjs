@@ -281,6 +281,64 @@ export async function freePort() {
   });
 }
 
+/**
+ * A minimal SMTP server on a loopback port that accepts every message and keeps
+ * it: for tests that read the mail Tessera sends (a reset link) without a real
+ * mail system. Answers `{ port, messages, waitFor(predicate), close() }`;
+ * `messages` are `{ to: [addresses], raw }`.
+ */
+export async function smtpSink() {
+  const { createServer } = await import("node:net");
+  const messages = [];
+  const server = createServer((socket) => {
+    socket.setEncoding("utf8");
+    let buffer = "";
+    let inData = false;
+    let data = [];
+    let to = [];
+    socket.write("220 sink ESMTP\r\n");
+    socket.on("data", (chunk) => {
+      buffer += chunk;
+      let nl;
+      while ((nl = buffer.indexOf("\r\n")) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 2);
+        if (inData) {
+          if (line === ".") {
+            inData = false;
+            messages.push({ to, raw: data.join("\r\n") });
+            data = [];
+            to = [];
+            socket.write("250 kept\r\n");
+          } else data.push(line.startsWith("..") ? line.slice(1) : line);
+          continue;
+        }
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === "EHLO") socket.write("250-sink\r\n250 8BITMIME\r\n");
+        else if (verb === "HELO") socket.write("250 sink\r\n");
+        else if (verb === "RCPT") {
+          to.push((line.match(/<([^>]*)>/) || [])[1]);
+          socket.write("250 ok\r\n");
+        } else if (verb === "DATA") {
+          inData = true;
+          socket.write("354 go on\r\n");
+        } else if (verb === "QUIT") {
+          socket.end("221 bye\r\n");
+        } else socket.write("250 ok\r\n");
+      }
+    });
+    socket.on("error", () => {});
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: server.address().port,
+    messages,
+    waitFor: (predicate) =>
+      eventually(() => messages.find(predicate), { timeoutMs: 20_000, message: "a mail in the SMTP sink" }),
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
 /** Launches Debian's chromium (a fresh temporary profile each time). */
 export async function launch() {
   return chromium.launch({
