@@ -78,13 +78,14 @@ function withTimeout(promise, ms, what) {
  * Starts `tessera serve` on a fresh temporary data folder and a free port.
  *
  * Options: `env` (extra environment, e.g. `{ TESSERA_MAX_ATTACHMENT_BYTES: "2000" }`),
- * `timeoutMs` (how long to wait for the banner).
+ * `timeoutMs` (how long to wait for the banner), `listen` (the address, by default a free
+ * loopback port; see `freePort` for a server that must know its URL first).
  *
  * Answers `{ url, dir, adminPassword, stop(), cli(args), log() }`.
  */
-export async function startServer({ env = {}, timeoutMs = 20_000 } = {}) {
+export async function startServer({ env = {}, timeoutMs = 20_000, listen = "127.0.0.1:0" } = {}) {
   const dir = await mkdtemp(path.join(tmpdir(), "tessera-e2e-"));
-  const child = spawn(BIN, ["serve", "--data-dir", dir, "--listen", "127.0.0.1:0"], {
+  const child = spawn(BIN, ["serve", "--data-dir", dir, "--listen", listen], {
     env: { ...process.env, TESSERA_LOG: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -262,6 +263,80 @@ export async function startWithAdmin(options) {
     await server.stop();
     throw e;
   }
+}
+
+/**
+ * A loopback port nobody listens on just now: for a server that must know its
+ * own address before it starts (`[server] public_url`).
+ */
+export async function freePort() {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A minimal SMTP server on a loopback port that accepts every message and keeps
+ * it: for tests that read the mail Tessera sends (a reset link) without a real
+ * mail system. Answers `{ port, messages, waitFor(predicate), close() }`;
+ * `messages` are `{ to: [addresses], raw }`.
+ */
+export async function smtpSink() {
+  const { createServer } = await import("node:net");
+  const messages = [];
+  const server = createServer((socket) => {
+    socket.setEncoding("utf8");
+    let buffer = "";
+    let inData = false;
+    let data = [];
+    let to = [];
+    socket.write("220 sink ESMTP\r\n");
+    socket.on("data", (chunk) => {
+      buffer += chunk;
+      let nl;
+      while ((nl = buffer.indexOf("\r\n")) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 2);
+        if (inData) {
+          if (line === ".") {
+            inData = false;
+            messages.push({ to, raw: data.join("\r\n") });
+            data = [];
+            to = [];
+            socket.write("250 kept\r\n");
+          } else data.push(line.startsWith("..") ? line.slice(1) : line);
+          continue;
+        }
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === "EHLO") socket.write("250-sink\r\n250 8BITMIME\r\n");
+        else if (verb === "HELO") socket.write("250 sink\r\n");
+        else if (verb === "RCPT") {
+          to.push((line.match(/<([^>]*)>/) || [])[1]);
+          socket.write("250 ok\r\n");
+        } else if (verb === "DATA") {
+          inData = true;
+          socket.write("354 go on\r\n");
+        } else if (verb === "QUIT") {
+          socket.end("221 bye\r\n");
+        } else socket.write("250 ok\r\n");
+      }
+    });
+    socket.on("error", () => {});
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: server.address().port,
+    messages,
+    waitFor: (predicate) =>
+      eventually(() => messages.find(predicate), { timeoutMs: 20_000, message: "a mail in the SMTP sink" }),
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
 }
 
 /** Launches Debian's chromium (a fresh temporary profile each time). */

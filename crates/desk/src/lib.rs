@@ -8,6 +8,7 @@
 //! event.
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod admin;
 pub mod attachments;
 pub mod auth;
@@ -32,6 +33,7 @@ pub mod sla;
 pub mod tickets;
 pub mod views;
 
+pub use access::{AccessError, Handoff, HandoffRequest, HandoffTarget};
 pub use crypto::SecretBox;
 pub use error::{DeskError, DeskResult};
 pub use inputs::*;

@@ -159,6 +159,12 @@ pub struct Config {
     /// the environment: tests set it in code to play SLA times (a ticket
     /// opened on a Friday afternoon, a weekend passing) without waiting.
     pub clock: Option<std::sync::Arc<dyn tessera_core::Clock>>,
+    /// Outgoing mail's settings for the desk's queue instead of those made
+    /// from `mail_out`, with no SMTP sender started. Never read from the
+    /// file or the environment: tests set it in code to have mail (reset
+    /// and sign-in links) queued and read it from the queue as the sender
+    /// does. `public_url` comes from the field above.
+    pub mail_outbound: Option<tessera_desk::mail::outbound::OutboundSettings>,
 }
 
 /// How integrations are called.
@@ -240,6 +246,7 @@ impl std::fmt::Debug for Config {
             .field("mail_out", &self.mail_out)
             .field("compat", &self.compat)
             .field("clock", &self.clock.as_ref().map(|_| "<manual>"))
+            .field("mail_outbound", &self.mail_outbound.as_ref().map(|o| o.enabled))
             .finish()
     }
 }
@@ -397,6 +404,7 @@ impl Config {
             mail_out: MailOutConfig::default(),
             compat: tessera_compat::CompatConfig::default(),
             clock: None,
+            mail_outbound: None,
         }
     }
 
@@ -610,6 +618,15 @@ impl Config {
         if !(100..=60_000).contains(&h.timeout_ms) {
             return Err(ConfigError::Invalid("hooks: timeout_ms must be between 100 and 60000".into()));
         }
+        if let Some(u) = &self.public_url {
+            let u = u.trim();
+            let host = u.strip_prefix("https://").or_else(|| u.strip_prefix("http://"));
+            if host.is_none_or(|h| h.is_empty() || h.contains(['?', '#', ' ', '\\']) || h.starts_with('/')) {
+                return Err(ConfigError::Invalid(
+                    "server: public_url must be the installation's address, such as https://help.example.com".into(),
+                ));
+            }
+        }
         if let Some(k) = &self.secret_key {
             tessera_desk::SecretBox::from_hex(k).map_err(ConfigError::Invalid)?;
         }
@@ -681,6 +698,22 @@ pub fn parse_database_url(url: &str, data_dir: &Path) -> Result<DatabaseUrl, Con
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn public_url_is_an_address_of_the_web() {
+        let dir = tempfile::tempdir().unwrap();
+        let with = |url: &'static str| {
+            let env = move |k: &str| (k == "TESSERA_PUBLIC_URL").then(|| url.to_string());
+            Config::load(dir.path(), &env).map(|c| c.public_url)
+        };
+        assert_eq!(with("https://help.example.com").unwrap().as_deref(), Some("https://help.example.com"));
+        assert!(with("http://127.0.0.1:8080/").is_ok());
+        for bad in
+            ["help.example.com", "ftp://help.example.com", "https://", "https:///x", "https://a b", "https://x?y"]
+        {
+            assert!(with(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn file_then_environment() {

@@ -37,7 +37,15 @@ pub const WEB_UPLOAD_FORMS: [&str; 4] =
 
 /// The web forms anyone may post without a session: they get the small
 /// anonymous limit.
-pub const WEB_ANONYMOUS_FORMS: [&str; 3] = ["/sign-in", "/sign-out", "/language"];
+pub const WEB_ANONYMOUS_FORMS: [&str; 7] = [
+    "/sign-in",
+    "/sign-out",
+    "/language",
+    "/forgot-password",
+    "/reset/{token}",
+    "/sign-in/link",
+    "/sign-in/link/{token}",
+];
 
 /// Which door a path belongs to: each answers a refusal in its own shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

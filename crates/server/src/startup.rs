@@ -154,7 +154,8 @@ async fn open_parts(config: &Config) -> Result<(Arc<dyn Store>, Desk), StartErro
         max_attachments_per_message: config.max_attachments_per_message,
     };
     let clock: Arc<dyn tessera_core::Clock> = config.clock.clone().unwrap_or_else(|| Arc::new(SystemClock));
-    Ok((store.clone(), Desk::new(store, blobs, clock, secrets, limits)))
+    let desk = Desk::new(store.clone(), blobs, clock, secrets, limits).with_public_url(config.public_url.clone());
+    Ok((store, desk))
 }
 
 /// Builds the application state (inside the runtime: it starts the live
@@ -169,6 +170,13 @@ pub async fn state_and_store(config: Config) -> Result<(AppState, Arc<dyn Store>
     let h = &config.hooks;
     let (store, desk) = open_parts(&config).await?;
     let desk = desk.allowing_internal_hook_targets(h.allow_internal_targets);
+    if config.public_url.is_none() && config.mail_out.smtp.is_none() {
+        // (With SMTP set, the warning below says it for mail too.)
+        tracing::warn!(
+            "[server] public_url (TESSERA_PUBLIC_URL) is not set: password reset and sign-in links, \
+             billing-panel hand-offs and whole guest links need the installation's address"
+        );
+    }
     tessera_hooks::install_tls_provider();
     let client = HookClient::new(h.allow_internal_targets).map_err(StartError::Unsupported)?;
     let integrations =
@@ -187,6 +195,11 @@ pub async fn state_and_store(config: Config) -> Result<(AppState, Arc<dyn Store>
         language: config.compat.language.code().to_string(),
         acknowledgement_window: Duration::from_secs(out.acknowledgement_window_minutes * 60),
     });
+    // Tests' queue without a sender (see `Config::mail_outbound`).
+    let desk = match &config.mail_outbound {
+        Some(o) => desk.with_outbound(o.clone()).with_public_url(config.public_url.clone()),
+        None => desk,
+    };
     match (&out.smtp, &config.public_url) {
         (None, _) => tracing::info!("outgoing mail is off: set [mail] smtp_url to send notifications"),
         (Some(smtp), None) => tracing::warn!(

@@ -189,6 +189,75 @@ impl AccessStore for PgStore {
         })
     }
 
+    async fn insert_sign_in_token(&self, t: SignInToken) -> StoreResult<()> {
+        transaction!(self, |tx| {
+            execute(
+                tx,
+                "INSERT INTO sign_in_tokens (token_hash, user_id, purpose, created_at, expires_at, used_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                &[
+                    &t.token_hash,
+                    &t.user_id.0,
+                    &t.purpose.as_str(),
+                    &ms(t.created_at),
+                    &ms(t.expires_at),
+                    &t.used_at.map(ms),
+                ],
+            )
+            .await?;
+            Ok(())
+        })
+    }
+
+    async fn sign_in_token(&self, token_hash: &str) -> StoreResult<Option<SignInToken>> {
+        // No stored text holds NUL, and PostgreSQL refuses to bind one.
+        if token_hash.contains('\0') {
+            return Ok(None);
+        }
+        let c = &self.client().await?;
+        let sql = format!("SELECT {SIGN_IN_TOKEN_SELECT} FROM sign_in_tokens WHERE token_hash = $1");
+        one(query_opt(c, &sql, &[&token_hash]).await?, sign_in_token_from_row)
+    }
+
+    /// One statement: of two concurrent callers, the second waits on the
+    /// row lock, re-reads `used_at` and matches nothing.
+    async fn consume_sign_in_token(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        at: Timestamp,
+    ) -> StoreResult<Option<SignInToken>> {
+        if token_hash.contains('\0') {
+            return Ok(None);
+        }
+        let sql = format!(
+            "UPDATE sign_in_tokens SET used_at = $3 \
+             WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3 \
+             RETURNING {SIGN_IN_TOKEN_SELECT}"
+        );
+        transaction!(self, |tx| {
+            let row = query_opt(tx, &sql, &[&token_hash, &purpose.as_str(), &ms(at)]).await?;
+            one(row, sign_in_token_from_row)
+        })
+    }
+
+    async fn retire_sign_in_tokens(&self, user: UserId, purpose: TokenPurpose, at: Timestamp) -> StoreResult<u64> {
+        transaction!(self, |tx| {
+            execute(
+                tx,
+                "UPDATE sign_in_tokens SET used_at = $3 WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL",
+                &[&user.0, &purpose.as_str(), &ms(at)],
+            )
+            .await
+        })
+    }
+
+    async fn prune_sign_in_tokens(&self, before: Timestamp) -> StoreResult<u64> {
+        transaction!(self, |tx| {
+            execute(tx, "DELETE FROM sign_in_tokens WHERE expires_at < $1", &[&ms(before)]).await
+        })
+    }
+
     /// Starts or looks up an idempotent request. Who starts it is decided by one
     /// statement: the insert, or the take-over of a stale unfinished row,
     /// answers a row only to the one caller that wrote it.

@@ -41,6 +41,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (11, "message_quote", include_str!("../migrations/0011_message_quote.sql")),
     (12, "mail_rules", include_str!("../migrations/0012_mail_rules.sql")),
     (13, "outbound_mail", include_str!("../migrations/0013_outbound_mail.sql")),
+    (14, "sign_in_tokens", include_str!("../migrations/0014_sign_in_tokens.sql")),
 ];
 
 /// Parses a connection URL (`postgres://user@host:port/db`), without

@@ -206,6 +206,88 @@ impl AccessStore for SqliteStore {
         .await
     }
 
+    async fn insert_sign_in_token(&self, t: SignInToken) -> StoreResult<()> {
+        self.write(move |conn| {
+            conn.prepare_cached(
+                "INSERT INTO sign_in_tokens (token_hash, user_id, purpose, created_at, expires_at, used_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )
+            .db()?
+            .execute(params![
+                t.token_hash,
+                t.user_id.0,
+                t.purpose.as_str(),
+                ms(t.created_at),
+                ms(t.expires_at),
+                t.used_at.map(ms)
+            ])
+            .db()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn sign_in_token(&self, token_hash: &str) -> StoreResult<Option<SignInToken>> {
+        let token_hash = token_hash.to_string();
+        self.read(move |conn| {
+            get(
+                conn,
+                &format!("SELECT {SIGN_IN_TOKEN_SELECT} FROM sign_in_tokens WHERE token_hash = ?1"),
+                [token_hash],
+                read(sign_in_token_from_row),
+            )
+        })
+        .await
+    }
+
+    async fn consume_sign_in_token(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        at: Timestamp,
+    ) -> StoreResult<Option<SignInToken>> {
+        let token_hash = token_hash.to_string();
+        self.write(move |conn| {
+            get(
+                conn,
+                &format!(
+                    "UPDATE sign_in_tokens SET used_at = ?3 \
+                     WHERE token_hash = ?1 AND purpose = ?2 AND used_at IS NULL AND expires_at > ?3 \
+                     RETURNING {SIGN_IN_TOKEN_SELECT}"
+                ),
+                params![token_hash, purpose.as_str(), ms(at)],
+                read(sign_in_token_from_row),
+            )
+        })
+        .await
+    }
+
+    async fn retire_sign_in_tokens(&self, user: UserId, purpose: TokenPurpose, at: Timestamp) -> StoreResult<u64> {
+        self.write(move |conn| {
+            let n = conn
+                .prepare_cached(
+                    "UPDATE sign_in_tokens SET used_at = ?3 WHERE user_id = ?1 AND purpose = ?2 AND used_at IS NULL",
+                )
+                .db()?
+                .execute(params![user.0, purpose.as_str(), ms(at)])
+                .db()?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    async fn prune_sign_in_tokens(&self, before: Timestamp) -> StoreResult<u64> {
+        self.write(move |conn| {
+            let n = conn
+                .prepare_cached("DELETE FROM sign_in_tokens WHERE expires_at < ?1")
+                .db()?
+                .execute([ms(before)])
+                .db()?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
     async fn idempotency_begin(
         &self,
         key: &IdempotencyKey,

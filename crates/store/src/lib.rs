@@ -289,6 +289,26 @@ pub trait AccessStore: Send + Sync + 'static {
     /// weight, and a stream of failures for made-up accounts would
     /// otherwise grow the table without end. Answers how many went.
     async fn rate_limit_prune(&self, prefix: &str, idle_before: Timestamp) -> StoreResult<u64>;
+    /// Stores a new single-use sign-in token.
+    async fn insert_sign_in_token(&self, token: SignInToken) -> StoreResult<()>;
+    /// A sign-in token by its hash, used or not (to show a form before the
+    /// token is spent).
+    async fn sign_in_token(&self, token_hash: &str) -> StoreResult<Option<SignInToken>>;
+    /// Uses a token of `purpose` that is unused and unexpired at `at`, in
+    /// one statement: of two concurrent callers, one gets the row and the
+    /// other `None`. `None` as well for an unknown, used, expired or
+    /// other-purpose token.
+    async fn consume_sign_in_token(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        at: Timestamp,
+    ) -> StoreResult<Option<SignInToken>>;
+    /// Marks a user's unused tokens of `purpose` used (after a reset, older
+    /// reset links die); answers how many.
+    async fn retire_sign_in_tokens(&self, user: UserId, purpose: TokenPurpose, at: Timestamp) -> StoreResult<u64>;
+    /// Forgets tokens that expired before `before`; answers how many.
+    async fn prune_sign_in_tokens(&self, before: Timestamp) -> StoreResult<u64>;
     /// Starts an idempotent request, or reports what became of an earlier one
     /// with the same key.
     async fn idempotency_begin(

@@ -77,6 +77,58 @@ pub struct SessionRecord {
     pub expires_at: Timestamp,
 }
 
+/// What a single-use sign-in token opens: each purpose is consumed only as
+/// itself, so a hand-off token never resets a password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenPurpose {
+    /// A password reset link (every role).
+    Reset,
+    /// A sign-in link a customer asked for by e-mail.
+    Link,
+    /// A billing panel's hand-off: one browser sign-in for its customer.
+    Handoff,
+}
+
+impl TokenPurpose {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reset => "reset",
+            Self::Link => "link",
+            Self::Handoff => "handoff",
+        }
+    }
+
+    /// The purpose stored as `s`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "reset" => Some(Self::Reset),
+            "link" => Some(Self::Link),
+            "handoff" => Some(Self::Handoff),
+            _ => None,
+        }
+    }
+}
+
+/// A single-use sign-in token (password reset, sign-in link, hand-off).
+/// Only the SHA-256 of its 256-bit secret is kept, so a copy of the
+/// database opens nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInToken {
+    /// Hex SHA-256 of the secret.
+    pub token_hash: String,
+    /// Whose account it opens.
+    pub user_id: UserId,
+    /// What it opens.
+    pub purpose: TokenPurpose,
+    /// When it was made.
+    pub created_at: Timestamp,
+    /// After this it opens nothing.
+    pub expires_at: Timestamp,
+    /// When it was used (or retired); a used token opens nothing.
+    pub used_at: Option<Timestamp>,
+}
+
 /// A member's workload, for auto-assignment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentLoad {

@@ -44,6 +44,7 @@ macro_rules! store_contract_tests {
             agent_loads_count_open_work,
             catalogue_records_round_trip,
             sessions_and_rate_limits,
+            sign_in_tokens_are_used_once,
             webhook_deliveries_keep_ticket_order_and_switch_off_at_the_limit,
             tickets_are_kept_at_each_version_while_a_webhook_is_active,
             hook_endpoints_come_in_priority_order,
@@ -817,6 +818,71 @@ pub async fn sessions_and_rate_limits(store: Arc<dyn Store>) {
     assert_eq!(store.rate_limit_peek("p:old", 10 * minute, later).await.unwrap(), None);
     assert!(store.rate_limit_peek("p:new", 10 * minute, later).await.unwrap().is_some());
     assert!(store.rate_limit_peek("q:old", 10 * minute, later).await.unwrap().is_some());
+}
+
+pub async fn sign_in_tokens_are_used_once(store: Arc<dyn Store>) {
+    let (_, u) = base(&*store).await;
+    let token = |hash: &str, purpose: TokenPurpose| SignInToken {
+        token_hash: hash.into(),
+        user_id: u,
+        purpose,
+        created_at: t0(),
+        expires_at: t0() + Duration::hours(1),
+        used_at: None,
+    };
+    store.insert_sign_in_token(token("r1", TokenPurpose::Reset)).await.unwrap();
+    store.insert_sign_in_token(token("r2", TokenPurpose::Reset)).await.unwrap();
+    store.insert_sign_in_token(token("l1", TokenPurpose::Link)).await.unwrap();
+    store.insert_sign_in_token(token("h1", TokenPurpose::Handoff)).await.unwrap();
+    assert!(store.insert_sign_in_token(token("r1", TokenPurpose::Reset)).await.is_err(), "hashes are unique");
+    assert_eq!(store.sign_in_token("r1").await.unwrap(), Some(token("r1", TokenPurpose::Reset)));
+    assert_eq!(store.sign_in_token("nope").await.unwrap(), None);
+
+    let at = t0() + Duration::minutes(5);
+    // Another purpose opens nothing, and does not spend the token.
+    assert_eq!(store.consume_sign_in_token("h1", TokenPurpose::Reset, at).await.unwrap(), None);
+    assert_eq!(store.consume_sign_in_token("r1", TokenPurpose::Link, at).await.unwrap(), None);
+    let used = store.consume_sign_in_token("r1", TokenPurpose::Reset, at).await.unwrap().expect("the first use");
+    assert_eq!((used.user_id, used.purpose, used.used_at), (u, TokenPurpose::Reset, Some(at)));
+    assert_eq!(store.consume_sign_in_token("r1", TokenPurpose::Reset, at).await.unwrap(), None, "used once");
+    assert_eq!(store.sign_in_token("r1").await.unwrap().unwrap().used_at, Some(at));
+    // Expired: nothing, at the very second too.
+    let end = t0() + Duration::hours(1);
+    assert_eq!(store.consume_sign_in_token("l1", TokenPurpose::Link, end).await.unwrap(), None);
+    assert_eq!(store.sign_in_token("l1").await.unwrap().unwrap().used_at, None);
+    assert_eq!(store.consume_sign_in_token("nope", TokenPurpose::Link, at).await.unwrap(), None);
+
+    // Two concurrent consumers of one token: exactly one wins.
+    for round in 0..5 {
+        let hash = format!("race{round}");
+        store.insert_sign_in_token(token(&hash, TokenPurpose::Handoff)).await.unwrap();
+        let racers: Vec<_> = (0..4)
+            .map(|_| {
+                let (store, hash) = (store.clone(), hash.clone());
+                tokio::spawn(async move { store.consume_sign_in_token(&hash, TokenPurpose::Handoff, at).await })
+            })
+            .collect();
+        let mut wins = 0;
+        for r in racers {
+            if r.await.unwrap().unwrap().is_some() {
+                wins += 1;
+            }
+        }
+        assert_eq!(wins, 1, "round {round}");
+    }
+
+    // Retiring spends the user's unused tokens of one purpose only.
+    assert_eq!(store.retire_sign_in_tokens(u, TokenPurpose::Reset, at).await.unwrap(), 1);
+    assert_eq!(store.consume_sign_in_token("r2", TokenPurpose::Reset, at).await.unwrap(), None);
+    assert!(store.consume_sign_in_token("h1", TokenPurpose::Handoff, at).await.unwrap().is_some());
+    // Pruning forgets expired tokens only.
+    store
+        .insert_sign_in_token(SignInToken { expires_at: t0() + Duration::days(2), ..token("late", TokenPurpose::Link) })
+        .await
+        .unwrap();
+    assert_eq!(store.prune_sign_in_tokens(t0() + Duration::days(1)).await.unwrap(), 4 + 5);
+    assert!(store.sign_in_token("r1").await.unwrap().is_none());
+    assert!(store.sign_in_token("late").await.unwrap().is_some());
 }
 
 fn webhook(limit: u32) -> Webhook {

@@ -62,15 +62,19 @@ struct SignInPage {
     email: String,
     pre: String,
     errors: FormErrors,
+    reset_done: bool,
 }
 
-/// `?next=` of the sign-in page.
+/// `?next=` of the sign-in page (and `?reset=1` after a password reset).
 #[derive(Debug, Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
+    reset: Option<String>,
 }
 
-fn pre_token(headers: &HeaderMap) -> Option<String> {
+/// The pre-session token of the anonymous forms (double submit), if the
+/// browser sent a well-formed one.
+pub(crate) fn pre_token(headers: &HeaderMap) -> Option<String> {
     cookie(headers, PRE_COOKIE).filter(|t| t.len() == 32).map(str::to_string)
 }
 
@@ -82,14 +86,44 @@ async fn render_sign_in(
     errors: FormErrors,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let pre = match pre_token(headers) {
+    render_sign_in_with(state, headers, next, email, errors, status, false).await
+}
+
+async fn render_sign_in_with(
+    state: &WebState,
+    headers: &HeaderMap,
+    next: String,
+    email: String,
+    errors: FormErrors,
+    status: StatusCode,
+    reset_done: bool,
+) -> Result<Response, WebError> {
+    let pre = pre_for(headers)?;
+    let page = Page::new(state, headers, None, "sign-in", "/sign-in");
+    let mut r = html_status(status, &SignInPage { page, next, email, pre: pre.clone(), errors, reset_done })?;
+    with_pre_cookie(state, &mut r, &pre);
+    Ok(r)
+}
+
+/// The browser's pre-session token, or a new one.
+pub(crate) fn pre_for(headers: &HeaderMap) -> Result<String, WebError> {
+    Ok(match pre_token(headers) {
         Some(t) => t,
         None => tessera_desk::random::hex_token::<16>()?,
-    };
-    let page = Page::new(state, headers, None, "sign-in", "/sign-in");
-    let mut r = html_status(status, &SignInPage { page, next, email, pre: pre.clone(), errors })?;
-    r.headers_mut().append(header::SET_COOKIE, set_cookie(PRE_COOKIE, &pre, 3600, state.secure_cookies, true));
-    Ok(r)
+    })
+}
+
+/// Sets (or renews) the pre-session cookie an anonymous form double-submits.
+pub(crate) fn with_pre_cookie(state: &WebState, r: &mut Response, pre: &str) {
+    r.headers_mut().append(header::SET_COOKIE, set_cookie(PRE_COOKIE, pre, 3600, state.secure_cookies, true));
+}
+
+/// Whether an anonymous form came from our page: same site, and its
+/// `_pre` field equal to the pre-session cookie.
+pub(crate) fn pre_ok(headers: &HeaderMap, form: &Form) -> bool {
+    same_site(headers)
+        && pre_token(headers)
+            .is_some_and(|c| form.get("_pre").is_some_and(|f| tessera_desk::auth::constant_time_eq(f, &c)))
 }
 
 /// The sign-in form.
@@ -106,8 +140,9 @@ pub async fn sign_in_page(
         };
         return Ok(see_other(&to));
     }
-    render_sign_in(&state, &headers, safe_next(q.next.as_deref()), String::new(), FormErrors::default(), StatusCode::OK)
-        .await
+    let next = safe_next(q.next.as_deref());
+    let reset_done = q.reset.is_some();
+    render_sign_in_with(&state, &headers, next, String::new(), FormErrors::default(), StatusCode::OK, reset_done).await
 }
 
 /// The sign-in form's pre-session cookie, present and from our own site:
@@ -141,10 +176,7 @@ pub async fn sign_in(
     let password = form.get("password").unwrap_or_default().to_string();
     let i = session::i18n_for(&headers, None);
     // The form must come from our page (double-submitted token).
-    let pre_ok = same_site(&headers)
-        && pre_token(&headers)
-            .is_some_and(|c| form.get("_pre").is_some_and(|f| tessera_desk::auth::constant_time_eq(f, &c)));
-    if !pre_ok {
+    if !pre_ok(&headers, &form) {
         return Err(WebError::Csrf);
     }
     let ip = peer.0.unwrap_or_else(|| "unknown".to_string());

@@ -13,6 +13,7 @@
 //! (`peer.rs`). Every route is listed in [`routes`].
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod admin;
 pub mod agent;
 pub mod assets;
@@ -124,6 +125,15 @@ pub fn routes() -> Vec<Route> {
         get("/sign-in", auth::sign_in_page),
         post("/sign-in", auth::sign_in),
         post("/sign-out", auth::sign_out),
+        get("/forgot-password", access::forgot_page),
+        post("/forgot-password", access::forgot),
+        get("/reset/{token}", access::reset_page),
+        post("/reset/{token}", access::reset),
+        get("/sign-in/link", access::link_request_page),
+        post("/sign-in/link", access::link_request),
+        get("/sign-in/link/{token}", access::link_page),
+        post("/sign-in/link/{token}", access::link_sign_in),
+        get("/sso/{token}", access::handoff),
         get("/account", auth::account_page),
         post("/account", auth::account),
         post("/language", auth::language),

@@ -11,6 +11,7 @@ mod context;
 mod params;
 mod php;
 mod present;
+mod sso;
 mod statuses;
 mod support;
 mod tickets;
@@ -69,6 +70,9 @@ crate::common::actions! {
     MergeTicket => "MergeTicket",
     /// Deletes a ticket and blocks its sender.
     BlockTicketSender => "BlockTicketSender",
+    /// A single-use sign-in URL for a customer (the billing panel's
+    /// hand-off; admins' credentials).
+    CreateSsoToken => "CreateSsoToken",
 }
 
 impl Action {
@@ -140,6 +144,7 @@ async fn run(
         Action::GetSupportDepartments => support::departments(&mut ctx, params).await,
         Action::GetSupportStatuses => support::statuses(&mut ctx, params).await,
         Action::GetTicketCounts => support::counts(&mut ctx, params).await,
+        Action::CreateSsoToken => sso::create_sso_token(&mut ctx, params).await,
     }
 }
 

@@ -34,8 +34,6 @@ impl Desk {
     /// SMTP server or no sender address is configured, so the caller can
     /// tell an admin; a suppressed address is recorded as such and nothing
     /// is sent.
-    // Called by the password reset and sign-in links (being built).
-    #[allow(dead_code)]
     pub(crate) async fn queue_account_mail(&self, user: &User, mail: AccountMail) -> DeskResult<()> {
         let settings = self.outbound_settings();
         if !settings.enabled {

@@ -8,7 +8,7 @@
 //! recorded as [`MatchedBy`]), and writes the ticket or reply in one commit
 //! with the inbound record's new state — or quarantines it with a reason.
 
-mod account;
+pub(crate) mod account;
 mod apply;
 mod blocks;
 mod mailboxes;

@@ -11,16 +11,17 @@
 
 use chrono::{DateTime, Duration, Utc};
 use std::fmt::Debug;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tempfile::TempDir;
 use tessera_core::ids::{DepartmentId, OrganizationId, TicketId};
 use tessera_core::time::ManualClock;
 use tessera_core::{Actor, Email, Event, Organization, Role, Ticket};
+use tessera_desk::mail::outbound::OutboundSettings;
 use tessera_desk::{
     CreateUser, DepartmentInput, Desk, DeskResult, Limits, OpenTicket, OrganizationInput, Origin, PostMessage, Posted,
     SecretBox,
 };
-use tessera_store::FsBlobStore;
+use tessera_store::{FsBlobStore, OutboundKind};
 use tessera_store_sqlite::SqliteStore;
 
 /// The password of users made with [`World::user_with_password`]: one
@@ -59,9 +60,16 @@ pub struct World {
     pub billing: DepartmentId,
     /// A department customers cannot pick; no agent belongs to it.
     pub internal: DepartmentId,
+    /// The mail the SMTP sender took from the outbound queue so far
+    /// (address, kind, text), oldest first: what the users find in their
+    /// mailboxes.
+    pub mailbox: Arc<Mutex<Vec<(String, OutboundKind, String)>>>,
     /// The data folder; removed when the world is dropped.
     _dir: TempDir,
 }
+
+/// The installation's address in every world (`[server] public_url`).
+pub const PUBLIC_URL: &str = "https://help.tessera.test";
 
 /// An address from a literal (a typo in a test fails it at once, where it is).
 pub fn email(s: &str) -> Email {
@@ -90,7 +98,16 @@ impl World {
         let blobs = Arc::new(FsBlobStore::new(dir.path().join("blobs")));
         let clock = Arc::new(ManualClock::new(start_of_time()));
         let secrets = SecretBox::from_hex(&SecretBox::generate_hex().expect("a key")).expect("the key");
-        let desk = Desk::new(store, blobs, clock.clone(), secrets, Limits::default());
+        // Outgoing mail on, as `[mail]` and `[server] public_url` set it:
+        // queued mail waits for the sender, which [`World::mail_to`] plays.
+        let outbound = OutboundSettings {
+            enabled: true,
+            public_url: Some(format!("{PUBLIC_URL}/")),
+            from: Some((Some("Support".into()), "support@tessera.test".into())),
+            language: "en".into(),
+            acknowledgement_window: std::time::Duration::from_secs(300),
+        };
+        let desk = Desk::new(store, blobs, clock.clone(), secrets, Limits::default()).with_outbound(outbound);
 
         let admin = desk
             .create_user_unchecked(CreateUser::new(email("admin@tessera.test"), "Admin", Role::Admin))
@@ -138,6 +155,7 @@ impl World {
             internal: internal.department.id,
             desk,
             clock,
+            mailbox: Arc::default(),
             _dir: dir,
         }
     }
@@ -155,6 +173,30 @@ impl World {
         let input = CreateUser { password: Some(PASSWORD.into()), ..CreateUser::new(email(address), "Someone", role) };
         let user = self.desk.create_user(&self.admin, input).await.expect("the user").user;
         self.desk.actor_for(&user).await.expect("their actor")
+    }
+
+    /// The mail sent to `address` so far (kind, plain text), oldest first:
+    /// the sender's part is played here (the queue is claimed as the SMTP
+    /// sender claims it, and each copy marked sent).
+    pub async fn mail_to(&self, address: &str) -> Vec<(OutboundKind, String)> {
+        let claimed = self.desk.claim_mail(100, std::time::Duration::from_secs(300)).await.expect("the queue");
+        let mut mailbox = self.mailbox.lock().expect("the mailbox").clone();
+        for m in claimed {
+            let sent = tessera_desk::mail::outbound::SendResult::Sent("250 ok".into());
+            self.desk.finish_mail(m.delivery.id, sent).await.expect("marked sent");
+            mailbox.push((m.delivery.address.clone(), m.plan.kind, m.plan.text.clone()));
+        }
+        *self.mailbox.lock().expect("the mailbox") = mailbox.clone();
+        mailbox.into_iter().filter(|(to, ..)| to.eq_ignore_ascii_case(address)).map(|(_, k, t)| (k, t)).collect()
+    }
+
+    /// The token of the newest link mailed to `address`, as the user copies
+    /// it from the mail's text; panics if none came.
+    pub async fn last_link_token(&self, address: &str) -> String {
+        let (_, text) = self.mail_to(address).await.pop().expect("a mail with a link");
+        let at = text.find(PUBLIC_URL).unwrap_or_else(|| panic!("a link made from public_url in {text}"));
+        let link: String = text[at..].chars().take_while(|c| !c.is_whitespace()).collect();
+        link.rsplit('/').next().expect("a token").to_string()
     }
 
     /// `who` opens a ticket in `department` (as its requester, or for an

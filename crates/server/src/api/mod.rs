@@ -1,6 +1,7 @@
 //! The native API at `/api/v1`: JSON over HTTP with bearer tokens, described
 //! by the OpenAPI document generated from these handlers.
 
+pub mod access;
 pub mod attachments;
 pub mod blocked_senders;
 pub mod catalog;
@@ -127,7 +128,10 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(views::view_count))
         .routes(routes!(sla::list_sla_policies, sla::create_sla_policy))
         .routes(routes!(sla::get_sla_policy, sla::update_sla_policy, sla::delete_sla_policy))
-        .routes(routes!(search::search));
+        .routes(routes!(search::search))
+        .routes(routes!(access::request_reset))
+        .routes(routes!(access::confirm_reset))
+        .routes(routes!(access::handoff));
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api).split_for_parts();
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
     errors_doc::add_standard_errors(&mut doc);

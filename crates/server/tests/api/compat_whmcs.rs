@@ -1414,3 +1414,87 @@ async fn noemail_keeps_the_client_from_hearing_of_a_ticket_or_a_reply() {
     })
     .await;
 }
+
+/// `CreateSsoToken` (issue 17): WHMCS's single sign-on, as the billing
+/// panel's hand-off. An admin's credential gets `access_token` and
+/// `redirect_url` for a customer; the URL signs them in once.
+#[tokio::test]
+async fn create_sso_token_hands_a_client_off_once() {
+    let outbox = Outbox::default();
+    let mail = account_mail(&outbox);
+    let w = World::with(move |c| {
+        mail(c);
+        all_compat(c);
+    })
+    .await;
+    let carol = w.carol_id.to_string();
+    let v = ok(&w, &w.admin, "CreateSsoToken", &[("client_id", &carol)]).await;
+    let obj = v.as_object().unwrap();
+    assert_eq!(obj.keys().map(String::as_str).collect::<Vec<_>>(), ["access_token", "redirect_url", "result"]);
+    let token = v["access_token"].as_str().unwrap();
+    let url = v["redirect_url"].as_str().unwrap();
+    assert_eq!(url, format!("{PUBLIC_URL}/sso/{token}"));
+    assert_eq!(token.len(), 64);
+
+    let browser = browser_without_redirects();
+    let r = browser.get(on_server(&w.server, url)).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/");
+    assert!(r.headers()["set-cookie"].to_str().unwrap().starts_with("tessera_session="));
+    assert_eq!(browser.get(on_server(&w.server, url)).send().await.unwrap().status(), 410, "used once");
+
+    // Destinations: the ticket form, or a path of the portal.
+    let v =
+        ok(&w, &w.admin, "CreateSsoToken", &[("client_id", &carol), ("destination", "clientarea:submit_ticket")]).await;
+    assert!(v["redirect_url"].as_str().unwrap().ends_with("?next=/tickets/new"), "{v}");
+    let custom =
+        [("client_id", carol.as_str()), ("destination", "sso:custom_redirect"), ("sso_redirect_path", "tickets/new")];
+    let v = ok(&w, &w.admin, "CreateSsoToken", &custom).await;
+    assert!(v["redirect_url"].as_str().unwrap().ends_with("?next=/tickets/new"), "{v}");
+    let r = browser.get(on_server(&w.server, v["redirect_url"].as_str().unwrap())).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/tickets/new");
+}
+
+#[tokio::test]
+async fn create_sso_token_refuses_clearly_and_makes_nothing() {
+    let outbox = Outbox::default();
+    let mail = account_mail(&outbox);
+    let w = World::with(move |c| {
+        mail(c);
+        all_compat(c);
+    })
+    .await;
+    let carol = w.carol_id.to_string();
+    let agent = w.ayse_id.to_string();
+    refused(&w, &w.admin, "CreateSsoToken", &[], 400, "client_id or user_id is required").await;
+    refused(
+        &w,
+        &w.admin,
+        "CreateSsoToken",
+        &[("client_id", "abc")],
+        400,
+        "Invalid client_id: expected a positive whole number",
+    )
+    .await;
+    refused(&w, &w.admin, "CreateSsoToken", &[("client_id", "999999")], 404, "Client ID Not Found").await;
+    // Staff are never handed off.
+    refused(&w, &w.admin, "CreateSsoToken", &[("client_id", &agent)], 404, "Client ID Not Found").await;
+    refused(
+        &w,
+        &w.admin,
+        "CreateSsoToken",
+        &[("client_id", &carol), ("destination", "clientarea:nowhere")],
+        400,
+        "Invalid destination",
+    )
+    .await;
+    let evil = [
+        ("client_id", carol.as_str()),
+        ("destination", "sso:custom_redirect"),
+        ("sso_redirect_path", "//evil.example/"),
+    ];
+    refused(&w, &w.admin, "CreateSsoToken", &evil, 400, "Invalid sso_redirect_path").await;
+    // An agent's credential may not sign customers in (WHMCS asks for admin credentials too).
+    let (status, v) = call(&w, &w.ayse, "CreateSsoToken", &[("client_id", &carol)]).await;
+    assert_eq!((status, v["result"].as_str()), (403, Some("error")), "{v}");
+}

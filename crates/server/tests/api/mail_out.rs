@@ -329,3 +329,40 @@ async fn names_in_every_script_and_an_idn_cc_reach_the_right_people_and_only_the
     })
     .await;
 }
+
+/// A password reset the way a customer lives it (issue 17): asked for by
+/// address, the link read from the mail that arrived in their IMAP mailbox
+/// (in their language), the new password set with it, the link dead after.
+#[tokio::test]
+async fn a_password_reset_link_arrives_by_mail_and_works_once() {
+    bounded(async {
+        let dovecot = Dovecot::start().await;
+        let postfix = Postfix::start(Options::relay_to(&dovecot));
+        let server = server(&postfix).await;
+        let admin = server.admin().await;
+        admin
+            .post("/users", json!({"email": "ana@customer.test", "name": "Ana Lima", "locale": "tr"}))
+            .await
+            .expect(201);
+        let anon = server.anonymous();
+        anon.post("/auth/password-reset", json!({"email": "ana@customer.test"})).await.expect(202);
+        anon.post("/auth/password-reset", json!({"email": "nobody@customer.test"})).await.expect(202);
+
+        let inbox = dovecot.wait_for_inbox("ana", 1, Duration::from_secs(30), || postfix.log()).await;
+        let text = text_of(&inbox[0]);
+        let at = text.find("https://help.tessera.test/reset/").unwrap_or_else(|| panic!("a reset link in {text}"));
+        let link: String = text[at..].chars().take_while(|c| !c.is_whitespace()).collect();
+        let token = link.rsplit('/').next().unwrap();
+        assert_eq!(token.len(), 64, "{link}");
+        assert_eq!(header(&inbox[0], "To").as_deref().map(|t| t.contains("ana@customer.test")), Some(true));
+
+        anon.post("/auth/password-reset/confirm", json!({"token": token, "password": "yeni bir parola"}))
+            .await
+            .expect(204);
+        assert!(server.state.desk.authenticate_password("ana@customer.test", "yeni bir parola").await.is_ok());
+        let again = anon.post("/auth/password-reset/confirm", json!({"token": token, "password": "başka bir parola"}));
+        assert_eq!(again.await.expect(422).code(), "invalid_token");
+        assert!(dovecot.inbox("nobody").await.is_empty(), "nothing for an unknown address");
+    })
+    .await;
+}

@@ -847,3 +847,69 @@ pub async fn mailbox_until(admin: &Api, id: i64, done: impl Fn(&Value) -> bool) 
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
+
+/// The mail taken from a server's outbound queue so far (address, plain
+/// text), oldest first: what users find in their mailboxes. The tests play
+/// the SMTP sender's part ([`links_to`]).
+pub type Outbox = std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>;
+
+/// `[server] public_url` of the servers [`account_mail`] sets up.
+pub const PUBLIC_URL: &str = "http://help.tessera.test";
+
+/// A configuration change: `public_url` set and outgoing mail on, so reset
+/// and sign-in links are queued (the outbox starts empty; [`links_to`]
+/// fills it from the queue).
+pub fn account_mail(_outbox: &Outbox) -> impl FnOnce(&mut Config) + use<> {
+    move |c: &mut Config| {
+        c.public_url = Some(PUBLIC_URL.into());
+        c.mail_outbound = Some(tessera_desk::mail::outbound::OutboundSettings {
+            enabled: true,
+            public_url: None,
+            from: Some((Some("Support".into()), "support@tessera.test".into())),
+            language: "en".into(),
+            acknowledgement_window: std::time::Duration::from_secs(300),
+        });
+    }
+}
+
+/// The links mailed to `address` so far, oldest first: the queue is
+/// claimed as the SMTP sender claims it (each copy then marked sent), and
+/// the link read from the mail's text.
+pub async fn links_to(desk: &tessera_desk::Desk, outbox: &Outbox, address: &str) -> Vec<String> {
+    let claimed = desk.claim_mail(100, std::time::Duration::from_secs(300)).await.expect("the queue");
+    for m in claimed {
+        let sent = tessera_desk::mail::outbound::SendResult::Sent("250 ok".into());
+        desk.finish_mail(m.delivery.id, sent).await.expect("marked sent");
+        outbox.lock().expect("the outbox").push((m.delivery.address.clone(), m.plan.text.clone()));
+    }
+    let mails = outbox.lock().expect("the outbox");
+    mails
+        .iter()
+        .filter(|(to, _)| to.eq_ignore_ascii_case(address))
+        .filter_map(|(_, text)| {
+            let at = text.find(PUBLIC_URL)?;
+            Some(text[at..].chars().take_while(|c| !c.is_whitespace()).collect())
+        })
+        .collect()
+}
+
+/// The token of the newest link mailed to `address` (its last path part).
+pub async fn last_token(desk: &tessera_desk::Desk, outbox: &Outbox, address: &str) -> String {
+    let link = links_to(desk, outbox, address).await.pop().expect("a mailed link");
+    link.rsplit('/').next().expect("a token").to_string()
+}
+
+/// A link made from [`PUBLIC_URL`], on this test server instead.
+pub fn on_server(server: &TestServer, link: &str) -> String {
+    link.replacen(PUBLIC_URL, &server.base, 1)
+}
+
+/// An HTTP client that does not follow redirects and keeps no cookies.
+pub fn browser_without_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .expect("client")
+}

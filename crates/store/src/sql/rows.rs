@@ -537,6 +537,21 @@ pub fn session_from_row(r: &dyn SqlRow) -> StoreResult<SessionRecord> {
     })
 }
 
+/// Columns of [`sign_in_token_from_row`].
+pub const SIGN_IN_TOKEN_SELECT: &str = "token_hash, user_id, purpose, created_at, expires_at, used_at";
+
+/// Reads a sign-in token.
+pub fn sign_in_token_from_row(r: &dyn SqlRow) -> StoreResult<crate::SignInToken> {
+    Ok(crate::SignInToken {
+        token_hash: r.text(0)?,
+        user_id: UserId(r.int(1)?),
+        purpose: r.parsed(2, crate::TokenPurpose::parse)?,
+        created_at: r.ts(3)?,
+        expires_at: r.ts(4)?,
+        used_at: r.ts_opt(5)?,
+    })
+}
+
 // ---- views -----------------------------------------------------------------------
 
 /// Columns of [`view_from_row`].

@@ -4,6 +4,7 @@
 
 use super::fixture::*;
 use super::*;
+use crate::support::links_to;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use tessera_core::UserId;
@@ -150,6 +151,32 @@ impl<'a> Cell<'a> {
                 .expect(201)
                 .id()
                 .to_string(),
+            "fresh_reset_token" | "fresh_link_token" => {
+                // A customer of the cell's own, so nobody's password or
+                // sessions change under the other cells.
+                let n = UNIQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let email = format!("access{n}@example.net");
+                admin.post("/users", json!({"email": email, "name": "Access"})).await.expect(201);
+                let desk = &w.server.state.desk;
+                let client = format!("matrix-{n}");
+                if name == "fresh_reset_token" {
+                    desk.request_password_reset(&email, &client).await.unwrap();
+                } else {
+                    desk.request_sign_in_link(&email, &client).await.unwrap();
+                }
+                let link = links_to(desk, &fx.outbox, &email).await.pop().expect("a mailed link");
+                link.rsplit('/').next().unwrap().to_string()
+            }
+            "fresh_handoff_token" => {
+                let n = UNIQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let email = format!("handoff{n}@example.net");
+                let id = admin.post("/users", json!({"email": email, "name": "Handoff"})).await.expect(201).id();
+                let url = admin.post("/sso/handoff", json!({"user_id": id})).await.expect(201).body["url"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                url.rsplit("/sso/").next().unwrap().to_string()
+            }
             other => match fx.values.get(other) {
                 Some(v) => v.clone(),
                 None => panic!("the table names ${other}, which the fixture does not have"),
@@ -209,6 +236,25 @@ pub(super) async fn read(rb: reqwest::RequestBuilder, stream: bool) -> Answer {
     Answer { status, location, text }
 }
 
+/// The sign-in page's pre-session cookie (`name=value`) and the token its
+/// forms double-submit.
+async fn pre_token(fx: &Fixture, base: &str) -> (String, String) {
+    let page = fx.http.get(format!("{base}/sign-in")).send().await.unwrap();
+    let pre_cookie = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("tessera_pre="))
+        .map(|c| c.split(';').next().unwrap().to_string())
+        .unwrap();
+    let text = page.text().await.unwrap();
+    let marker = "name=\"_pre\" value=\"";
+    let at = text.find(marker).unwrap() + marker.len();
+    let pre: String = text[at..].chars().take_while(|c| *c != '"').collect();
+    (pre_cookie, pre)
+}
+
 /// Sends the row's request as the cell's person.
 pub(super) async fn send(cell: &mut Cell<'_>, r: &Row) -> Answer {
     let fx = cell.fx;
@@ -217,7 +263,10 @@ pub(super) async fn send(cell: &mut Cell<'_>, r: &Row) -> Answer {
     let creds = cell.creds().clone();
     // Bodies the door builds itself.
     let special = ["$upload", "$sign_in", "$fresh_session", "$bm_credentials"].contains(&r.body);
-    let body = if special { String::new() } else { cell.fill(r.body).await };
+    // `$pre:` + a form: an anonymous form that double-submits the
+    // pre-session token (the account-access forms).
+    let pre_form = r.body.strip_prefix("$pre:");
+    let body = if special { String::new() } else { cell.fill(pre_form.unwrap_or(r.body)).await };
     match r.door {
         Api => {
             let path = cell.path(r.route, r.args).await;
@@ -254,22 +303,20 @@ pub(super) async fn send(cell: &mut Cell<'_>, r: &Row) -> Answer {
                     let user = fx.w.server.store.user(UserId(creds.user_id)).await.unwrap().unwrap();
                     session = Some(web_session(&fx.w, &desk.actor_for(&user).await.unwrap()).await);
                 }
+            } else if pre_form.is_some() {
+                let (pre_cookie, pre) = pre_token(fx, &base).await;
+                let mut pairs = form_urlencoded_pairs(&body);
+                pairs.push(("_pre".into(), pre));
+                let mut cookie = pre_cookie;
+                if let Some((s, _)) = &session {
+                    cookie = format!("{cookie}; tessera_session={s}");
+                }
+                let rb = fx.http.post(format!("{base}{path}")).header("cookie", cookie).form(&pairs);
+                return read(rb, false).await;
             } else if r.body == "$sign_in" {
                 // The sign-in form's pre-session token, then the person's own
                 // credentials (the anonymous have none that work).
-                let page = fx.http.get(format!("{base}/sign-in")).send().await.unwrap();
-                let pre_cookie = page
-                    .headers()
-                    .get_all("set-cookie")
-                    .iter()
-                    .filter_map(|v| v.to_str().ok())
-                    .find(|c| c.starts_with("tessera_pre="))
-                    .map(|c| c.split(';').next().unwrap().to_string())
-                    .unwrap();
-                let text = page.text().await.unwrap();
-                let marker = "name=\"_pre\" value=\"";
-                let at = text.find(marker).unwrap() + marker.len();
-                let pre: String = text[at..].chars().take_while(|c| *c != '"').collect();
+                let (pre_cookie, pre) = pre_token(fx, &base).await;
                 let (email, pw) = if cell.who == Who::Anonymous {
                     ("nobody@example.com".to_string(), "not the password".to_string())
                 } else {

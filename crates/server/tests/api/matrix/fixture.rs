@@ -38,16 +38,21 @@ pub(super) struct Fixture {
     pub(super) key: String,
     pub(super) receiver: Receiver,
     pub(super) http: reqwest::Client,
+    /// The account mail the server would have sent (reset and sign-in links).
+    pub(super) outbox: Outbox,
 }
 
 impl Fixture {
     pub(super) async fn new() -> Self {
         let receiver = Receiver::start().await;
+        let outbox = Outbox::default();
+        let mail = account_mail(&outbox);
         let w = World::with(|c| {
+            mail(c);
             all_compat(c);
             loopback_hooks(c);
-            // Where a mailbox's OAuth2 provider sends an admin back.
-            c.public_url = Some("http://help.example.test".into());
+            // `mail` set `public_url`: where a mailbox's OAuth2 provider
+            // sends an admin back, and the host of account links.
         })
         .await;
         let desk = w.server.state.desk.clone();
@@ -259,7 +264,7 @@ impl Fixture {
             .timeout(std::time::Duration::from_secs(30))
             .build()
             .unwrap();
-        Self { w, creds, values, key, receiver, http }
+        Self { w, creds, values, key, receiver, http, outbox }
     }
 }
 
