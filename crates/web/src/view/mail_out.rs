@@ -114,6 +114,15 @@ mod tests {
                 assert!(line.contains("ana@example.com") && !line.starts_with("mailout."), "{lang:?} {s:?}: {line}");
             }
         }
+        // The account page's choices are looked up by a computed key
+        // (`mailout.choice.<kind>`), which the scan of literal keys cannot see.
+        for lang in Lang::ALL {
+            let i = I18n::new(lang);
+            for k in OutboundKind::ALL.iter().filter(|k| k.optional()) {
+                let key = format!("mailout.choice.{}", k.as_str());
+                assert_ne!(i.t(&key), key, "{lang:?} has no words for {key}");
+            }
+        }
         let i = I18n::new(Lang::En);
         assert_eq!(sentence(&i, MailDeliveryState::Sent, "ana@example.com"), "Sent to ana@example.com");
         assert!(can_resend(MailDeliveryState::Failed) && !can_resend(MailDeliveryState::Sent));
