@@ -130,6 +130,8 @@ async function main() {
     await ad.page.goto(`${server.url}/admin/templates/agent_reply/en`);
     await ad.page.getByRole("button", { name: "Preview" }).click();
     await ad.page.locator("[data-preview]").waitFor();
+    // The form jumps to the preview; the picture shows the editor.
+    await ad.page.evaluate(() => window.scrollTo(0, 0));
     await shoot(ad.page, "admin-templates.png");
     await ad.context.close();
   } finally {
