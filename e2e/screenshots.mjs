@@ -1,7 +1,7 @@
 // Regenerates docs/screenshots/ from the demo data (`npm run screenshots`):
 // a server on a temporary folder, `tessera demo --tickets 150`, then the portal
-// (list, new ticket, ticket), the agent console and ticket page, and the admin
-// settings at 1280×800. Build first: `cargo build -p tessera`.
+// (list, new ticket, ticket), the agent console and ticket page, the admin
+// settings and the mail template editor at 1280×800. Build first: `cargo build -p tessera`.
 //
 // The pages are shown in English: the customer and agent chosen have English as
 // their language. Dates depend on when the demo was made, so two runs differ there.
@@ -126,6 +126,13 @@ async function main() {
     const r = await ad.page.goto(`${server.url}/admin`);
     if (!r.ok()) console.warn(`/admin answered ${r.status()}; captured anyway`);
     await shoot(ad.page, "admin.png");
+    // The mail template editor (issue 17), with a preview on sample values.
+    await ad.page.goto(`${server.url}/admin/templates/agent_reply/en`);
+    await ad.page.getByRole("button", { name: "Preview" }).click();
+    await ad.page.locator("[data-preview]").waitFor();
+    // The form jumps to the preview; the picture shows the editor.
+    await ad.page.evaluate(() => window.scrollTo(0, 0));
+    await shoot(ad.page, "admin-templates.png");
     await ad.context.close();
   } finally {
     await browser?.close();

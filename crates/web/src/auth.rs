@@ -1,5 +1,5 @@
 //! Signing in and out, the account page (name, language, time zone,
-//! password) and the language switch.
+//! password, which mail one receives) and the language switch.
 //!
 //! Failed sign-ins are limited by the desk (`tessera_desk::sign_in`: per
 //! account and address, per account, per address; a success never counts),
@@ -216,10 +216,42 @@ pub async fn sign_out(State(state): State<WebState>, headers: HeaderMap, form: F
     Ok(r)
 }
 
+/// A kind of mail one may turn off, as a checkbox of the account page.
+#[derive(Debug, Clone)]
+pub struct NotificationChoice {
+    /// The kind's stored name (the checkbox is `notify.<kind>`).
+    pub kind: &'static str,
+    /// When this mail is sent, in words.
+    pub label: String,
+    /// On (mail of this kind is sent to oneself).
+    pub on: bool,
+}
+
+/// One's notification choices (customers: the customers' kinds; agents:
+/// the agents'), as the desk has them.
+async fn notification_choices(
+    state: &WebState,
+    s: &session::SignedIn,
+    i: &crate::i18n::I18n,
+) -> Result<Vec<NotificationChoice>, WebError> {
+    Ok(state
+        .desk
+        .notification_choices(&s.actor)
+        .await?
+        .into_iter()
+        .map(|(kind, on)| NotificationChoice {
+            kind: kind.as_str(),
+            label: i.t(&format!("mailout.choice.{}", kind.as_str())).to_string(),
+            on,
+        })
+        .collect())
+}
+
 #[derive(Template)]
 #[template(path = "account.html")]
 struct AccountPage {
     page: Page,
+    notifications: Vec<NotificationChoice>,
     name: String,
     email: String,
     locale: String,
@@ -245,8 +277,10 @@ pub async fn account_page(
         return Err(WebError::Forbidden);
     }
     let page = Page::new(&state, &headers, Some(&s), "account", "/account");
+    let notifications = notification_choices(&state, &s, &page.i).await?;
     html(&AccountPage {
         page,
+        notifications,
         name: s.user.name.clone(),
         email: s.user.email.to_string(),
         locale: s.user.locale.clone(),
@@ -270,6 +304,16 @@ pub async fn account(
     let i = session::i18n_for(&headers, Some(&s));
     let mut errors = FormErrors::default();
     let mut input = UpdateUser::default();
+    if form.get("form") == Some("notifications") {
+        // Each choice offered: checked is on, absent is off.
+        for (kind, on) in state.desk.notification_choices(&s.actor).await? {
+            let want = form.checked(&format!("notify.{}", kind.as_str()));
+            if want != on {
+                state.desk.set_notification_choice(&s.actor, kind, want).await?;
+            }
+        }
+        return Ok(see_other("/account?saved=1"));
+    }
     if form.get("form") == Some("password") {
         let current = form.get("current_password").unwrap_or_default();
         let new = form.get("new_password").unwrap_or_default();
@@ -299,10 +343,12 @@ pub async fn account(
         }
     }
     let page = Page::new(&state, &headers, Some(&s), "account", "/account");
+    let notifications = notification_choices(&state, &s, &page.i).await?;
     html_status(
         StatusCode::UNPROCESSABLE_ENTITY,
         &AccountPage {
             page,
+            notifications,
             name: form.get("name").map_or_else(|| s.user.name.clone(), str::to_string),
             email: s.user.email.to_string(),
             locale: form.get("locale").map_or_else(|| s.user.locale.clone(), str::to_string),

@@ -168,6 +168,8 @@ pub fn routes() -> Vec<Route> {
         post("/agent/tickets/{id}/reveal", agent::ticket::reveal),
         post("/agent/tickets/{id}/guest-link", agent::ticket::guest_link),
         post("/agent/tickets/{id}/presence", live::presence),
+        get("/agent/suppressions", agent::suppressions::suppressions),
+        post("/agent/suppressions/remove", agent::suppressions::remove),
     ];
     r.extend(admin::routes());
     r

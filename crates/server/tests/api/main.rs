@@ -39,5 +39,6 @@ mod support;
 mod views;
 mod web;
 mod web_mail;
+mod web_mail_out;
 mod web_mailboxes;
 mod web_search;

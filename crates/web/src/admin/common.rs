@@ -21,7 +21,8 @@ pub(crate) fn require_admin(s: &SignedIn) -> Result<(), WebError> {
 #[derive(Debug, Clone, Copy)]
 pub struct Nav {
     /// `departments`, `users`, `organizations`, `fields`, `statuses`, `tokens`,
-    /// `sla`, `integrations`, `mail`, `mailboxes`, `blocked`.
+    /// `sla`, `integrations`, `mail`, `mailboxes`, `blocked`, `outgoing`,
+    /// `templates`.
     pub section: &'static str,
     /// `aria-current`: `page` on the section's own page, `location` below it.
     pub aria: &'static str,

@@ -1,7 +1,7 @@
 //! The admin settings (`/admin`): departments, users, organizations,
 //! custom fields, statuses, API tokens, SLA policies, webhooks, validation
-//! hooks and panels, the mail that came in, the IMAP mailboxes and the blocked
-//! senders — a module each;
+//! hooks and panels, the mail that came in, the IMAP mailboxes, the blocked
+//! senders, the outgoing mail queue and the mail templates — a module each;
 //! `common.rs` holds what they share and `integrations.rs` what the
 //! webhook and hook screens share.
 //!
@@ -18,8 +18,10 @@ pub mod fields;
 pub mod hooks;
 pub mod integrations;
 pub mod mail;
+pub mod mail_templates;
 pub mod mailboxes;
 pub mod organizations;
+pub mod outgoing;
 pub mod sla;
 pub mod statuses;
 pub mod tokens;
@@ -91,6 +93,12 @@ pub fn routes() -> Vec<crate::Route> {
         crate::post("/admin/blocked-senders/{id}/delete", blocked::remove),
         crate::post("/admin/mailboxes/{id}/authorise", mailboxes::authorise),
         crate::get(mailboxes::CALLBACK, mailboxes::callback),
+        crate::get("/admin/outgoing", outgoing::outgoing),
+        crate::post("/admin/outgoing/{id}/resend", outgoing::resend),
+        crate::get("/admin/templates", mail_templates::list),
+        crate::get("/admin/templates/{kind}/{language}", mail_templates::editor),
+        crate::post("/admin/templates/{kind}/{language}", mail_templates::submit),
+        crate::post("/admin/templates/{kind}/{language}/reset", mail_templates::reset),
     ]
 }
 

@@ -3,12 +3,14 @@
 //! conversation, the reply/note composer, the properties panel, secrets, the
 //! requester's card and the event timeline (`ticket.rs`); opening a ticket
 //! for a customer (`new.rs`); search (`search.rs`); views (`views.rs`); SLA
-//! targets in the console and on the ticket page (`sla.rs`).
+//! targets in the console and on the ticket page (`sla.rs`); the mail
+//! suppression list (`suppressions.rs`).
 
 pub mod console;
 pub mod new;
 pub mod search;
 pub mod sla;
+pub mod suppressions;
 pub mod ticket;
 pub mod views;
 

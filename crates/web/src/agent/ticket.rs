@@ -12,6 +12,7 @@ use crate::peer::{Peer, origin};
 use crate::session::{self, Signed, SignedIn, check_csrf};
 use crate::view::choice::{Choice, choices};
 use crate::view::fields::{FieldInput, field_inputs, field_values};
+use crate::view::mail_out::mail_line;
 use crate::view::messages::{MessageView, message_views, upload_files};
 use crate::view::panels::{self, PanelHtml};
 use crate::view::{Lookup, Stamp, done_notice, field_text, priority_label, service_label};
@@ -256,6 +257,16 @@ async fn render_ticket(
             v.matched_by = i.t(&format!("ticket.mail_matched.{rule}")).to_string();
         }
     }
+    // The mail sent for each message, one line per recipient's copy; the
+    // copies of no message (acknowledgements, "solved") go in the timeline.
+    let mut unattached = Vec::new();
+    for d in state.desk.mail_out_of_ticket(&s.actor, tk.id).await? {
+        let line = mail_line(&i, &d);
+        match d.message_ref.and_then(|m| messages.iter_mut().find(|v| v.id == m.0)) {
+            Some(v) => v.mail_out.push(line),
+            None => unattached.push((d.updated_at, line)),
+        }
+    }
     let now = state.desk.now();
     let mut dated: Vec<(tessera_core::Timestamp, TimelineItem)> = events
         .iter()
@@ -280,6 +291,17 @@ async fn render_ticket(
             changes: m.reason.into_iter().collect(),
         };
         dated.push((m.received_at, item));
+    }
+    for (at, line) in unattached {
+        let mut changes = vec![line.text];
+        changes.extend(line.answer);
+        let item = TimelineItem {
+            what: i.t1("mailout.timeline", line.kind),
+            who: i.t("event.system").to_string(),
+            at: Stamp::of(at),
+            changes,
+        };
+        dated.push((at, item));
     }
     // Newest first; a stable sort keeps events of one instant newest first.
     dated.sort_by_key(|(at, _)| std::cmp::Reverse(*at));

@@ -56,6 +56,9 @@ pub struct MessageView {
     /// For agents, how a message that came by e-mail found this ticket
     /// ("matched by References"); empty otherwise.
     pub matched_by: String,
+    /// For agents, each recipient's copy of the mail sent for this message
+    /// and what became of it; always empty on customers' pages.
+    pub mail_out: Vec<super::mail_out::MailLine>,
 }
 
 /// Readable byte counts.
@@ -101,6 +104,7 @@ pub async fn message_views(
             edited: m.edited_at.is_some(),
             deleted: m.deleted_at.is_some(),
             matched_by: String::new(),
+            mail_out: Vec::new(),
         });
     }
     Ok(out)

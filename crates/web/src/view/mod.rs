@@ -4,6 +4,7 @@
 
 pub mod choice;
 pub mod fields;
+pub mod mail_out;
 pub mod messages;
 pub mod panels;
 

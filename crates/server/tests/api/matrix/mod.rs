@@ -686,6 +686,38 @@ const TABLE: &[Row] = &[
     row(Web, "POST", "/admin/blocked-senders/{id}/delete", ADMIN, &["$fresh_block"], ""),
     row(Web, "POST", "/admin/mailboxes/{id}/authorise", ADMIN, &["$oauth_mailbox"], ""),
     row(Web, "GET", "/admin/mailboxes/oauth/callback", ADMIN, &[], "error=access_denied&state=1.x"),
+    // ---- outgoing mail's pages (issue 17; the matrix's server sends no mail, so a copy to send
+    // again does not exist: AdminUnknown, and no address is suppressed: StaffUnknown) ---------------
+    row(Web, "GET", "/admin/outgoing", ADMIN, &[], "state=failed"),
+    row(Web, "POST", "/admin/outgoing/{id}/resend", ADMIN_UNKNOWN, &["987654"], ""),
+    row(Web, "GET", "/admin/templates", ADMIN, &[], ""),
+    row(Web, "GET", "/admin/templates/{kind}/{language}", ADMIN, &["solved", "tr"], ""),
+    case(
+        row(
+            Web,
+            "POST",
+            "/admin/templates/{kind}/{language}",
+            ADMIN,
+            &["assigned", "ru"],
+            "do=preview&subject=Hi+%7B%7B+agent.name+%7D%7D&body=%7B%7B+ticket.url+%7D%7D&ticket=$number",
+        ),
+        "preview",
+    ),
+    case(
+        row(
+            Web,
+            "POST",
+            "/admin/templates/{kind}/{language}",
+            ADMIN,
+            &["solved", "zh"],
+            "do=save&subject=Solved%3A+%7B%7B+ticket.subject+%7D%7D&body=Ticket+%7B%7B+ticket.number+%7D%7D+is+solved.",
+        ),
+        "save",
+    ),
+    row(Web, "POST", "/admin/templates/{kind}/{language}/reset", ADMIN, &["solved", "zh"], ""),
+    row(Web, "GET", "/agent/suppressions", STAFF, &[], ""),
+    row(Web, "POST", "/agent/suppressions/remove", STAFF_UNKNOWN, &[], "address=nobody%40example.test"),
+    case(row(Web, "POST", "/account", SIGNED_IN, &[], "form=notifications"), "notifications"),
     // ---- WHMCS (staff tokens; customers' credentials are refused) ---------------------------------
     row(Wh, "POST", "GetTickets", TICKET_LIST, &[], "limitnum=100"),
     row(Wh, "POST", "GetTicket", TICKET_READER, &[], "ticketid=$ticket"),
