@@ -159,8 +159,15 @@ def open_tickets(port, dept, customers, n, clients):
 
 
 def wait_for(sink, count, deadline):
+    last, last_change = sink.count(), time.monotonic()
     while sink.count() < count and time.monotonic() < deadline:
         time.sleep(0.05)
+        now = sink.count()
+        if now != last:
+            last, last_change = now, time.monotonic()
+        elif time.monotonic() - last_change > 30:
+            print(f"no progress for 30 s at {now} of {count} copies", file=sys.stderr)
+            break
     return sink.count()
 
 

@@ -8,7 +8,7 @@
 //! receive from Dovecot, which Postfix relays a domain to over LMTP
 //! ([`Options::lmtp`]). A recipient access map ([`Postfix::set_answer`])
 //! refuses chosen recipients at RCPT time, temporarily or for good, and
-//! can change while Postfix runs.
+//! can change while Postfix runs (a `tcp:` table this harness answers).
 //!
 //! Nothing leaves the machine: Postfix listens on 127.0.0.1 only, looks
 //! nothing up in DNS, delivers only the domains of [`Options`] and discards
@@ -35,7 +35,7 @@ use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::dovecot::{CUSTOMER_DOMAIN, Dovecot};
@@ -94,8 +94,11 @@ pub struct Postfix {
     /// SMTP; clients on 127.0.0.0/8 need no login unless
     /// [`Options::require_auth`]).
     pub port: u16,
-    /// The recipient access map's entries: address → answer.
-    answers: Mutex<BTreeMap<String, String>>,
+    /// The recipient access map's entries: address → answer, served to
+    /// Postfix by [`AnswerServer`] as a `tcp:` table.
+    answers: Arc<Mutex<BTreeMap<String, String>>>,
+    /// The lookup server's port and stop flag.
+    answer_server: AnswerServer,
 }
 
 impl Postfix {
@@ -122,10 +125,11 @@ impl Postfix {
         }
         let status = Command::new("chown").arg("postfix").arg(t.join("data")).status().expect("chown");
         assert!(status.success(), "chown postfix {}", t.join("data").display());
-        let pf = Self { dir, port, answers: Mutex::default() };
+        let answers = Arc::new(Mutex::new(BTreeMap::new()));
+        let answer_server = AnswerServer::start(Arc::clone(&answers));
+        let pf = Self { dir, port, answers, answer_server };
         std::fs::write(pf.etc().join("main.cf"), pf.main_cf(&options)).expect("main.cf");
         std::fs::write(pf.etc().join("master.cf"), pf.master_cf(&options)).expect("master.cf");
-        pf.write_access_map(&BTreeMap::new());
         pf.postfix(&["post-install", "create-missing"]);
         pf.postfix(&["start"]);
         let started = Instant::now();
@@ -142,6 +146,7 @@ impl Postfix {
 
     fn main_cf(&self, options: &Options) -> String {
         let t = self.dir.path().display();
+        let answers = self.answer_server.port;
         let mut domains = Vec::new();
         let mut transports = Vec::new();
         let mut extra = String::new();
@@ -195,7 +200,7 @@ impl Postfix {
              default_transport = discard\n\
              relay_transport = discard\n\
              smtpd_relay_restrictions = {permit}, reject\n\
-             smtpd_recipient_restrictions = check_recipient_access hash:{t}/etc/access, {permit}, reject\n\
+             smtpd_recipient_restrictions = check_recipient_access tcp:127.0.0.1:{answers}, {permit}, reject\n\
              local_recipient_maps =\n\
              alias_maps =\n\
              alias_database =\n\
@@ -251,51 +256,19 @@ impl Postfix {
         assert!(out.status.success(), "postfix {args:?}: {} {}", String::from_utf8_lossy(&out.stderr), self.log());
     }
 
-    /// Writes the access map and builds its `.db` beside it, then renames
-    /// the `.db` into place in one step: smtpd never reads half a table,
-    /// and notices the replaced file (its old one has no links left).
-    fn write_access_map(&self, answers: &BTreeMap<String, String>) {
-        let etc = self.etc();
-        let text: String = answers.iter().map(|(address, answer)| format!("{address} {answer}\n")).collect();
-        std::fs::write(etc.join("access.new"), &text).expect("access map");
-        let out = Command::new(Path::new(SBIN).join("postmap"))
-            .arg("-c")
-            .arg(&etc)
-            .arg(format!("hash:{}", etc.join("access.new").display()))
-            .output()
-            .expect("run postmap");
-        assert!(out.status.success(), "postmap: {}", String::from_utf8_lossy(&out.stderr));
-        std::fs::rename(etc.join("access.new"), etc.join("access")).expect("rename access");
-        std::fs::rename(etc.join("access.new.db"), etc.join("access.db")).expect("rename access.db");
-    }
-
     /// Makes Postfix answer `RCPT TO:<address>` with `answer` (e.g.
     /// `"450 4.2.0 Mailbox busy"` or `"550 5.1.1 No such user"`), or accept
-    /// it again with `None`. Applies from the next SMTP session: the map is
-    /// a `hash:` table rebuilt with `postmap`, and an smtpd process checks
-    /// its tables before accepting a connection; seeing the `.db` replaced,
-    /// it exits ("table … has changed -- restarting") and a fresh one takes
-    /// the connection (a `texthash:` map would be read once per process).
+    /// it again with `None`. Applies to the very next `RCPT TO`, also in a
+    /// session open now (a pooled sender's): the map is a `tcp:` table
+    /// that smtpd asks on each lookup, answered from memory by this
+    /// harness. (A `hash:` map is re-read only between sessions, and ending
+    /// sessions by killing smtpd makes the master throttle the service.)
     pub fn set_answer(&self, address: &str, answer: Option<&str>) {
         let mut answers = self.answers.lock().expect("answers");
         match answer {
             Some(a) => answers.insert(address.to_lowercase(), a.to_owned()),
             None => answers.remove(&address.to_lowercase()),
         };
-        self.write_access_map(&answers);
-        drop(answers);
-        self.end_sessions();
-    }
-
-    /// Ends the SMTP sessions open now (as a restart of the server would),
-    /// so a client that keeps its connection (a pooled sender) meets the
-    /// new access map on its next mail: Postfix's smtpd re-reads a changed
-    /// table only between sessions.
-    pub fn end_sessions(&self) {
-        let pattern = format!("smtpd -n 127.0.0.1:{} ", self.port);
-        // Bounded: pkill returns at once; a missing pkill leaves sessions be.
-
-        let _ = Command::new("pkill").arg("-f").arg(&pattern).status();
     }
 
     /// Postfix's log so far (for failure messages, and to check what was
@@ -436,4 +409,83 @@ impl Smtp {
         self.writer.write_all(body.as_bytes()).expect("write the message");
         self.reply()
     }
+}
+
+/// Postfix's `tcp:` lookup table (tcp_table(5)) for the recipient access
+/// map: `get KEY` → `200 VALUE` or `500 not found`, keys and values
+/// %-encoded. A thread on a loopback port, stopped with the harness.
+struct AnswerServer {
+    port: u16,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl AnswerServer {
+    fn start(answers: Arc<Mutex<BTreeMap<String, String>>>) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the lookup server");
+        let port = listener.local_addr().expect("addr").port();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if flag.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(conn) = conn else { continue };
+                let answers = Arc::clone(&answers);
+                std::thread::spawn(move || {
+                    let _ = conn.set_read_timeout(Some(Duration::from_secs(120)));
+                    let mut reader = std::io::BufReader::new(conn.try_clone().expect("clone"));
+                    let mut writer = conn;
+                    let mut line = String::new();
+                    while std::io::BufRead::read_line(&mut reader, &mut line).is_ok_and(|n| n > 0) {
+                        let reply = match line.trim_end().strip_prefix("get ") {
+                            Some(key) => match answers.lock().expect("answers").get(&decode(key).to_lowercase()) {
+                                Some(v) => format!("200 {}\n", encode(v)),
+                                None => "500 not%20found\n".to_string(),
+                            },
+                            None => "400 bad%20request\n".to_string(),
+                        };
+                        if std::io::Write::write_all(&mut writer, reply.as_bytes()).is_err() {
+                            break;
+                        }
+                        line.clear();
+                    }
+                });
+            }
+        });
+        Self { port, stop }
+    }
+}
+
+impl Drop for AnswerServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+/// tcp_table(5)'s encoding: bytes up to 32, from 127, and `%` as `%XX`.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| if b <= 32 || b >= 127 || b == b'%' { format!("%{b:02X}") } else { (b as char).to_string() })
+        .collect()
+}
+
+fn decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(v);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
