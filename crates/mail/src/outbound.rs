@@ -214,9 +214,8 @@ impl Sender {
                     .for_each_concurrent(options.concurrency.max(1), |m| {
                         let (desk, smtp) = (desk.clone(), smtp.clone());
                         async move {
-                            let id = m.delivery.id;
                             let result = send_one(&smtp, &m).await;
-                            if let Err(e) = desk.finish_mail(id, result).await {
+                            if let Err(e) = desk.finish_mail(&m.delivery, result).await {
                                 e.log_fault("mail-out");
                             }
                         }

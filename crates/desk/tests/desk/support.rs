@@ -183,7 +183,7 @@ impl World {
         let mut mailbox = self.mailbox.lock().expect("the mailbox").clone();
         for m in claimed {
             let sent = tessera_desk::mail::outbound::SendResult::Sent("250 ok".into());
-            self.desk.finish_mail(m.delivery.id, sent).await.expect("marked sent");
+            self.desk.finish_mail(&m.delivery, sent).await.expect("marked sent");
             mailbox.push((m.delivery.address.clone(), m.plan.kind, m.plan.text.clone()));
         }
         *self.mailbox.lock().expect("the mailbox") = mailbox.clone();

@@ -879,7 +879,7 @@ pub async fn links_to(desk: &tessera_desk::Desk, outbox: &Outbox, address: &str)
     let claimed = desk.claim_mail(100, std::time::Duration::from_secs(300)).await.expect("the queue");
     for m in claimed {
         let sent = tessera_desk::mail::outbound::SendResult::Sent("250 ok".into());
-        desk.finish_mail(m.delivery.id, sent).await.expect("marked sent");
+        desk.finish_mail(&m.delivery, sent).await.expect("marked sent");
         outbox.lock().expect("the outbox").push((m.delivery.address.clone(), m.plan.text.clone()));
     }
     let mails = outbox.lock().expect("the outbox");

@@ -216,7 +216,7 @@ impl Desk {
             let plan = match serde_json::from_str::<MailPlan>(&c.plan) {
                 Ok(p) => p,
                 Err(e) => {
-                    self.finish_mail(c.delivery.id, SendResult::Unsendable(format!("unreadable plan: {e}"))).await?;
+                    self.finish_mail(&c.delivery, SendResult::Unsendable(format!("unreadable plan: {e}"))).await?;
                     continue;
                 }
             };
@@ -238,9 +238,9 @@ impl Desk {
     /// Records what became of a delivery: sent; deferred with a growing
     /// wait (failed once it has been retried for [`RETRY_FOR_HOURS`]); or
     /// failed for good, which puts the address on the suppression list.
-    pub async fn finish_mail(&self, id: MailDeliveryId, result: SendResult) -> DeskResult<()> {
+    pub async fn finish_mail(&self, d: &OutboundDelivery, result: SendResult) -> DeskResult<()> {
         let now = self.now();
-        let Some(d) = self.store.delivery_of_mail(id).await? else { return Ok(()) };
+        let id = d.id;
         let answer = |s: String| Some(s.chars().take(1000).collect::<String>());
         let outcome = match result {
             SendResult::Sent(a) => {
@@ -269,7 +269,7 @@ impl Desk {
                     .suppress_address(Suppression {
                         address: d.address.clone(),
                         reason: a.chars().take(500).collect(),
-                        delivery_id: Some(d.id),
+                        delivery_id: Some(id),
                         created_at: now,
                     })
                     .await?;
