@@ -186,7 +186,14 @@ impl Sender {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
         tokio::spawn(async move {
-            let lease = options.timeout * 4;
+            // A batch is `batch` copies, `concurrency` at a time, each cut off
+            // after two timeouts: the lease outlasts the slowest batch, so
+            // nobody claims a copy in flight, and a crashed sender's copies
+            // are claimed again within minutes.
+            let rounds = 4;
+            let batch = options.concurrency.max(1) * rounds;
+            let per_copy = options.timeout * 2;
+            let lease = per_copy * (rounds as u32 + 1);
             while !flag.load(Ordering::SeqCst) {
                 let queued = match desk.queue_mail_from_log(500).await {
                     Ok(n) => n,
@@ -195,7 +202,7 @@ impl Sender {
                         0
                     }
                 };
-                let claimed = match desk.claim_mail((options.concurrency * 4) as u32, lease).await {
+                let claimed = match desk.claim_mail(batch as u32, lease).await {
                     Ok(c) => c,
                     Err(e) => {
                         e.log_fault("mail-out");
@@ -210,17 +217,25 @@ impl Sender {
                     }
                     continue;
                 }
-                futures_util::stream::iter(claimed)
-                    .for_each_concurrent(options.concurrency.max(1), |m| {
-                        let (desk, smtp) = (desk.clone(), smtp.clone());
+                // Sent eight (concurrency) at a time; the outcomes of the
+                // whole batch are recorded in one commit.
+                let results = futures_util::stream::iter(claimed)
+                    .map(|m| {
+                        let smtp = smtp.clone();
                         async move {
-                            let result = send_one(&smtp, &m).await;
-                            if let Err(e) = desk.finish_mail(&m.delivery, result).await {
-                                e.log_fault("mail-out");
-                            }
+                            let result = match tokio::time::timeout(per_copy, send_one(&smtp, &m)).await {
+                                Ok(r) => r,
+                                Err(_) => SendResult::Temporary(format!("no answer within {per_copy:?}")),
+                            };
+                            (m.delivery, result)
                         }
                     })
+                    .buffer_unordered(options.concurrency.max(1))
+                    .collect::<Vec<_>>()
                     .await;
+                if let Err(e) = desk.finish_mails(results).await {
+                    e.log_fault("mail-out");
+                }
             }
         });
         Ok(Self { stop })

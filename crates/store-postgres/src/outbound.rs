@@ -41,6 +41,17 @@ async fn insert_outbound(tx: &Tx<'_>, m: &NewOutbound) -> StoreResult<()> {
     Ok(())
 }
 
+async fn insert_suppression(tx: &Tx<'_>, e: &Suppression) -> StoreResult<()> {
+    execute(
+        tx,
+        "INSERT INTO mail_suppressions (address, reason, delivery_id, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (address) DO NOTHING",
+        &[&e.address.to_lowercase(), &e.reason, &e.delivery_id.map(|d| d.0), &ms(e.created_at)],
+    )
+    .await?;
+    Ok(())
+}
+
 #[async_trait]
 impl OutboundStore for PgStore {
     async fn queue_outbound(&self, cursor: Option<OutboundCursor>, mails: Vec<NewOutbound>) -> StoreResult<()> {
@@ -91,15 +102,29 @@ impl OutboundStore for PgStore {
     }
 
     async fn finish_delivery(&self, id: MailDeliveryId, o: DeliveryOutcome) -> StoreResult<()> {
-        let c = self.client().await?;
-        execute(
-            &c,
-            "UPDATE outbound_deliveries SET state = $2, answer = $3, next_attempt_at = $4, updated_at = $5, \
-             attempts = attempts + 1, leased_until = NULL WHERE id = $1",
-            &[&id.0, &o.state.as_str(), &o.answer, &ms(o.next_attempt_at), &ms(o.at)],
-        )
-        .await?;
-        Ok(())
+        self.finish_deliveries(vec![(id, o)], Vec::new()).await
+    }
+
+    async fn finish_deliveries(
+        &self,
+        outcomes: Vec<(MailDeliveryId, DeliveryOutcome)>,
+        suppress: Vec<Suppression>,
+    ) -> StoreResult<()> {
+        transaction!(self, |tx| {
+            for (id, o) in &outcomes {
+                execute(
+                    tx,
+                    "UPDATE outbound_deliveries SET state = $2, answer = $3, next_attempt_at = $4, updated_at = $5, \
+                     attempts = attempts + 1, leased_until = NULL WHERE id = $1",
+                    &[&id.0, &o.state.as_str(), &o.answer, &ms(o.next_attempt_at), &ms(o.at)],
+                )
+                .await?;
+            }
+            for e in &suppress {
+                insert_suppression(tx, e).await?;
+            }
+            Ok(())
+        })
     }
 
     async fn requeue_delivery(&self, id: MailDeliveryId, now: Timestamp) -> StoreResult<()> {
@@ -193,15 +218,7 @@ impl OutboundStore for PgStore {
     }
 
     async fn suppress_address(&self, e: Suppression) -> StoreResult<()> {
-        let c = self.client().await?;
-        execute(
-            &c,
-            "INSERT INTO mail_suppressions (address, reason, delivery_id, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (address) DO NOTHING",
-            &[&e.address.to_lowercase(), &e.reason, &e.delivery_id.map(|d| d.0), &ms(e.created_at)],
-        )
-        .await?;
-        Ok(())
+        transaction!(self, |tx| { insert_suppression(tx, &e).await })
     }
 
     async fn suppressions_of(&self, addresses: &[String]) -> StoreResult<Vec<Suppression>> {

@@ -41,6 +41,17 @@ fn insert_outbound(conn: &Connection, m: &NewOutbound) -> StoreResult<()> {
     Ok(())
 }
 
+fn insert_suppression(conn: &Connection, e: &Suppression) -> StoreResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO mail_suppressions (address, reason, delivery_id, created_at) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT (address) DO NOTHING",
+    )
+    .db()?
+    .execute(params![e.address.to_lowercase(), e.reason, e.delivery_id.map(|d| d.0), ms(e.created_at)])
+    .db()?;
+    Ok(())
+}
+
 fn delivery_by_id(conn: &Connection, id: MailDeliveryId) -> StoreResult<Option<OutboundDelivery>> {
     let sql = format!("SELECT {OUTBOUND_SELECT} FROM {OUTBOUND_FROM} WHERE d.id = ?1");
     get(conn, &sql, [id.0], read(delivery_of_mail_from_row))
@@ -109,14 +120,27 @@ impl OutboundStore for SqliteStore {
     }
 
     async fn finish_delivery(&self, id: MailDeliveryId, o: DeliveryOutcome) -> StoreResult<()> {
+        self.finish_deliveries(vec![(id, o)], Vec::new()).await
+    }
+
+    async fn finish_deliveries(
+        &self,
+        outcomes: Vec<(MailDeliveryId, DeliveryOutcome)>,
+        suppress: Vec<Suppression>,
+    ) -> StoreResult<()> {
         self.write(move |conn| {
-            conn.prepare_cached(
-                "UPDATE outbound_deliveries SET state = ?2, answer = ?3, next_attempt_at = ?4, updated_at = ?5, \
-                 attempts = attempts + 1, leased_until = NULL WHERE id = ?1",
-            )
-            .db()?
-            .execute(params![id.0, o.state.as_str(), o.answer, ms(o.next_attempt_at), ms(o.at)])
-            .db()?;
+            let mut finish = conn
+                .prepare_cached(
+                    "UPDATE outbound_deliveries SET state = ?2, answer = ?3, next_attempt_at = ?4, updated_at = ?5, \
+                     attempts = attempts + 1, leased_until = NULL WHERE id = ?1",
+                )
+                .db()?;
+            for (id, o) in &outcomes {
+                finish.execute(params![id.0, o.state.as_str(), o.answer, ms(o.next_attempt_at), ms(o.at)]).db()?;
+            }
+            for e in &suppress {
+                insert_suppression(conn, e)?;
+            }
             Ok(())
         })
         .await
@@ -224,17 +248,7 @@ impl OutboundStore for SqliteStore {
     }
 
     async fn suppress_address(&self, e: Suppression) -> StoreResult<()> {
-        self.write(move |conn| {
-            conn.prepare_cached(
-                "INSERT INTO mail_suppressions (address, reason, delivery_id, created_at) VALUES (?1, ?2, ?3, ?4) \
-                 ON CONFLICT (address) DO NOTHING",
-            )
-            .db()?
-            .execute(params![e.address.to_lowercase(), e.reason, e.delivery_id.map(|d| d.0), ms(e.created_at)])
-            .db()?;
-            Ok(())
-        })
-        .await
+        self.write(move |conn| insert_suppression(conn, &e)).await
     }
 
     async fn suppressions_of(&self, addresses: &[String]) -> StoreResult<Vec<Suppression>> {

@@ -577,6 +577,14 @@ pub trait OutboundStore: Send + Sync + 'static {
     ) -> StoreResult<Vec<ClaimedDelivery>>;
     /// Records a try's outcome (counts the attempt, ends the lease).
     async fn finish_delivery(&self, id: MailDeliveryId, outcome: DeliveryOutcome) -> StoreResult<()>;
+    /// Records the outcomes of a batch of tries and puts the addresses that
+    /// failed for good on the suppression list, in one commit (the sender
+    /// reports a whole claimed batch at once: one commit, not one each).
+    async fn finish_deliveries(
+        &self,
+        outcomes: Vec<(MailDeliveryId, DeliveryOutcome)>,
+        suppress: Vec<Suppression>,
+    ) -> StoreResult<()>;
     /// Puts a delivery back in the queue now (an admin's "send again");
     /// `NotFound` when there is none.
     async fn requeue_delivery(&self, id: MailDeliveryId, now: Timestamp) -> StoreResult<()>;

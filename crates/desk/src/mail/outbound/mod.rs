@@ -239,44 +239,59 @@ impl Desk {
     /// wait (failed once it has been retried for [`RETRY_FOR_HOURS`]); or
     /// failed for good, which puts the address on the suppression list.
     pub async fn finish_mail(&self, d: &OutboundDelivery, result: SendResult) -> DeskResult<()> {
+        self.finish_mails(vec![(d.clone(), result)]).await
+    }
+
+    /// [`Desk::finish_mail`] for a whole claimed batch, in one commit.
+    pub async fn finish_mails(&self, results: Vec<(OutboundDelivery, SendResult)>) -> DeskResult<()> {
         let now = self.now();
-        let id = d.id;
         let answer = |s: String| Some(s.chars().take(1000).collect::<String>());
-        let outcome = match result {
-            SendResult::Sent(a) => {
-                DeliveryOutcome { state: MailDeliveryState::Sent, answer: answer(a), next_attempt_at: now, at: now }
-            }
-            SendResult::Temporary(a) if now - d.created_at < chrono::Duration::hours(RETRY_FOR_HOURS) => {
-                let wait = (RETRY_BASE_SECS << d.attempts.clamp(0, 20)).min(RETRY_CAP_SECS);
-                DeliveryOutcome {
-                    state: MailDeliveryState::Deferred,
-                    answer: answer(a),
-                    next_attempt_at: now + chrono::Duration::seconds(wait),
-                    at: now,
+        let mut outcomes = Vec::with_capacity(results.len());
+        let mut suppress = Vec::new();
+        for (d, result) in results {
+            let outcome = match result {
+                SendResult::Sent(a) => {
+                    DeliveryOutcome { state: MailDeliveryState::Sent, answer: answer(a), next_attempt_at: now, at: now }
                 }
-            }
-            SendResult::Temporary(a) => DeliveryOutcome {
-                state: MailDeliveryState::Failed,
-                answer: answer(format!("gave up after {RETRY_FOR_HOURS} hours: {a}")),
-                next_attempt_at: now,
-                at: now,
-            },
-            SendResult::Unsendable(a) => {
-                DeliveryOutcome { state: MailDeliveryState::Failed, answer: answer(a), next_attempt_at: now, at: now }
-            }
-            SendResult::Permanent(a) => {
-                self.store
-                    .suppress_address(Suppression {
+                SendResult::Temporary(a) if now - d.created_at < chrono::Duration::hours(RETRY_FOR_HOURS) => {
+                    let wait = (RETRY_BASE_SECS << d.attempts.clamp(0, 20)).min(RETRY_CAP_SECS);
+                    DeliveryOutcome {
+                        state: MailDeliveryState::Deferred,
+                        answer: answer(a),
+                        next_attempt_at: now + chrono::Duration::seconds(wait),
+                        at: now,
+                    }
+                }
+                SendResult::Temporary(a) => DeliveryOutcome {
+                    state: MailDeliveryState::Failed,
+                    answer: answer(format!("gave up after {RETRY_FOR_HOURS} hours: {a}")),
+                    next_attempt_at: now,
+                    at: now,
+                },
+                SendResult::Unsendable(a) => DeliveryOutcome {
+                    state: MailDeliveryState::Failed,
+                    answer: answer(a),
+                    next_attempt_at: now,
+                    at: now,
+                },
+                SendResult::Permanent(a) => {
+                    suppress.push(Suppression {
                         address: d.address.clone(),
                         reason: a.chars().take(500).collect(),
-                        delivery_id: Some(id),
+                        delivery_id: Some(d.id),
                         created_at: now,
-                    })
-                    .await?;
-                DeliveryOutcome { state: MailDeliveryState::Failed, answer: answer(a), next_attempt_at: now, at: now }
-            }
-        };
-        self.store.finish_delivery(id, outcome).await?;
+                    });
+                    DeliveryOutcome {
+                        state: MailDeliveryState::Failed,
+                        answer: answer(a),
+                        next_attempt_at: now,
+                        at: now,
+                    }
+                }
+            };
+            outcomes.push((d.id, outcome));
+        }
+        self.store.finish_deliveries(outcomes, suppress).await?;
         Ok(())
     }
 

@@ -249,8 +249,8 @@ impl Desk {
             let since = self.now() - window;
             let mut kept = Vec::new();
             for r in recipients {
-                let recent = b.acknowledged.contains(&r.address)
-                    || (!window.is_zero() && self.store.sent_since(kind, &r.address, since).await?);
+                let recent = !window.is_zero()
+                    && (b.acknowledged.contains(&r.address) || self.store.sent_since(kind, &r.address, since).await?);
                 if !recent {
                     b.acknowledged.insert(r.address.clone());
                     kept.push(r);
