@@ -374,19 +374,14 @@ impl Desk {
         Ok(())
     }
 
-    /// The ids a ticket's mail threads by: the root, the customer's last
-    /// mail (answered), the first one (kept in `References`).
-    async fn threading(&self, t: &Ticket, message: Option<MessageId>) -> DeskResult<Threading> {
-        let messages = self.store.messages(t.id, false).await?;
-        let customer_mail: Vec<&String> = messages
-            .iter()
-            .filter(|m| !m.author.staff && message.is_none_or(|id| m.id != id))
-            .filter_map(|m| m.email_message_id.as_ref())
-            .collect();
-        Ok(Threading {
-            last: customer_mail.last().map(|s| (*s).clone()),
-            first: customer_mail.first().map(|s| (*s).clone()),
-        })
+    /// The ids a ticket's mail threads by: the root, the last mail that came
+    /// in for it (answered), the first one (kept in `References`). Read from
+    /// the inbound rows (small, indexed by ticket), not the messages.
+    async fn threading(&self, t: &Ticket, _message: Option<MessageId>) -> DeskResult<Threading> {
+        let inbound = self.store.inbound_of_ticket(t.id, 1000).await?;
+        let ids: Vec<&String> =
+            inbound.iter().filter(|r| r.state == InboundState::Applied).filter_map(|r| r.mail_id.as_ref()).collect();
+        Ok(Threading { last: ids.last().map(|s| (*s).clone()), first: ids.first().map(|s| (*s).clone()) })
     }
 
     /// Builds one copy's plan.
