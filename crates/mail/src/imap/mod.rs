@@ -36,7 +36,7 @@ mod config;
 mod error;
 mod fetch;
 mod idle;
-mod transport;
+pub(crate) mod transport;
 
 pub use client::MailboxClient;
 pub use config::{AfterImport, Auth, DEFAULT_KEYWORD, Endpoint, MailboxConfig, Security};

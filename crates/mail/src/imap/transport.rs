@@ -91,7 +91,7 @@ pub(crate) fn parse_pem(pem: &str) -> Result<Vec<CertificateDer<'static>>, Strin
 
 /// The client TLS configuration: ring, safe protocol versions, the system's
 /// roots plus `extra_ca_pem`.
-fn tls_config(extra_ca_pem: Option<&str>) -> Result<Arc<rustls::ClientConfig>, String> {
+pub(crate) fn tls_config(extra_ca_pem: Option<&str>) -> Result<Arc<rustls::ClientConfig>, String> {
     let mut roots = match (native_roots(), extra_ca_pem) {
         (Ok(roots), _) => (*roots).clone(),
         (Err(_), Some(_)) => rustls::RootCertStore::empty(),

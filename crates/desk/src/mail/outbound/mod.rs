@@ -140,7 +140,8 @@ pub enum SendResult {
     Sent(String),
     /// Refused for now or not reachable: try again later.
     Temporary(String),
-    /// Refused for good: record it and stop sending to the address.
+    /// Refused for good: record it, and stop sending to the address when
+    /// the refusal is about the address ([`names_the_address`]).
     Permanent(String),
     /// Could not be built or addressed (a plan the composer refuses): fail
     /// the copy, but the address is not at fault and stays usable.
@@ -269,6 +270,12 @@ impl Desk {
                     at: now,
                 },
                 SendResult::Unsendable(a) => DeliveryOutcome {
+                    state: MailDeliveryState::Failed,
+                    answer: answer(a),
+                    next_attempt_at: now,
+                    at: now,
+                },
+                SendResult::Permanent(a) if !names_the_address(&a) => DeliveryOutcome {
                     state: MailDeliveryState::Failed,
                     answer: answer(a),
                     next_attempt_at: now,
@@ -504,6 +511,41 @@ impl Desk {
     }
 }
 
+/// Whether a permanent SMTP refusal is about the recipient's address (so
+/// the address is suppressed) rather than about us (a relay that refuses
+/// us, a policy, a message too large): by its enhanced status code
+/// (RFC 3463) — 5.1.x (bad mailbox, bad domain, no such system), 5.2.1
+/// (mailbox disabled), 5.4.4 (no route to the domain). Without an enhanced
+/// code nothing is suppressed: a misconfigured relay answering `550 relay
+/// not permitted` to every copy must not put every customer on the list.
+pub fn names_the_address(answer: &str) -> bool {
+    answer
+        .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+        .find(|w| {
+            let parts: Vec<&str> = w.split('.').collect();
+            parts.len() == 3
+                && parts.iter().all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .is_some_and(|code| code.starts_with("5.1.") || code == "5.2.1" || code == "5.4.4")
+}
+
 fn require_admin(actor: &Actor) -> DeskResult<()> {
     if actor.is_admin() { Ok(()) } else { Err(DeskError::forbidden("only admins manage outgoing mail")) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names_the_address;
+
+    #[test]
+    fn only_refusals_about_the_address_suppress_it() {
+        assert!(names_the_address("permanent error (550): 5.1.1 <x@y>: Recipient address rejected: No such user"));
+        assert!(names_the_address("550 5.1.10 RESOLVER.ADR.RecipientNotFound"));
+        assert!(names_the_address("554 5.4.4 Unable to route"));
+        assert!(names_the_address("550 5.2.1 Mailbox disabled"));
+        assert!(!names_the_address("554 5.7.1 <x@y>: Relay access denied"));
+        assert!(!names_the_address("552 5.3.4 Message size exceeds fixed limit"));
+        assert!(!names_the_address("550 relay not permitted"));
+        assert!(!names_the_address("550 5.7.30 Basic authentication is not supported for Client Submission"));
+    }
 }

@@ -63,39 +63,20 @@ impl Desk {
     }
 
     async fn batch_ticket(&self, b: &mut Batch, id: TicketId) -> DeskResult<Option<Ticket>> {
-        if let Some(t) = b.tickets.get(&id) {
-            return Ok(t.clone());
-        }
-        let t = self.store.ticket(id).await?.filter(|t| t.deleted_at.is_none() && t.merged_into_id.is_none());
-        b.tickets.insert(id, t.clone());
-        Ok(t)
+        let t = remembered(&mut b.tickets, id, || self.store.ticket(id)).await?;
+        Ok(t.filter(|t| t.deleted_at.is_none() && t.merged_into_id.is_none()))
     }
 
     async fn batch_user(&self, b: &mut Batch, id: UserId) -> DeskResult<Option<User>> {
-        if let Some(u) = b.users.get(&id) {
-            return Ok(u.clone());
-        }
-        let u = self.store.user(id).await?;
-        b.users.insert(id, u.clone());
-        Ok(u)
+        remembered(&mut b.users, id, || self.store.user(id)).await
     }
 
     async fn batch_department(&self, b: &mut Batch, id: DepartmentId) -> DeskResult<Option<Department>> {
-        if let Some(d) = b.departments.get(&id) {
-            return Ok(d.clone());
-        }
-        let d = self.store.department(id).await?;
-        b.departments.insert(id, d.clone());
-        Ok(d)
+        remembered(&mut b.departments, id, || self.store.department(id)).await
     }
 
     async fn batch_members(&self, b: &mut Batch, id: DepartmentId) -> DeskResult<Vec<UserId>> {
-        if let Some(m) = b.members.get(&id) {
-            return Ok(m.clone());
-        }
-        let m = self.store.department_members(id).await?;
-        b.members.insert(id, m.clone());
-        Ok(m)
+        remembered(&mut b.members, id, || self.store.department_members(id)).await
     }
 
     /// The mail a batch of committed events makes.
@@ -514,6 +495,23 @@ impl Desk {
             "sla": {"metric": "first reply", "due": ""},
         }))
     }
+}
+
+/// What `map` holds for `key`, or what `read` answers, kept in `map` for
+/// the rest of the batch.
+async fn remembered<K, V, F, Fut>(map: &mut HashMap<K, V>, key: K, read: F) -> DeskResult<V>
+where
+    K: std::hash::Hash + Eq,
+    V: Clone,
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = tessera_store::StoreResult<V>>,
+{
+    if let Some(v) = map.get(&key) {
+        return Ok(v.clone());
+    }
+    let v = read().await?;
+    map.insert(key, v.clone());
+    Ok(v)
 }
 
 /// A ticket's mail threading ids.
