@@ -124,10 +124,6 @@ pub struct SenderOptions {
     pub timeout: Duration,
     /// The name given in EHLO (the machine's public name).
     pub hello_name: String,
-    /// After a quiet spell, how long to let new events gather before they
-    /// are queued: one commit for a burst instead of one per change (the
-    /// API's writes share the database's writer with the sender).
-    pub gather: Duration,
 }
 
 impl Default for SenderOptions {
@@ -137,7 +133,6 @@ impl Default for SenderOptions {
             poll: Duration::from_secs(1),
             timeout: Duration::from_secs(30),
             hello_name: "localhost".into(),
-            gather: Duration::from_millis(20),
         }
     }
 }
@@ -324,12 +319,7 @@ impl Sender {
             let batch = options.concurrency.max(1) * rounds;
             let per_copy = options.timeout * 2;
             let lease = per_copy * (rounds as u32 + 1);
-            let mut woken = false;
             while !flag.load(Ordering::SeqCst) {
-                if woken {
-                    tokio::time::sleep(options.gather).await;
-                    woken = false;
-                }
                 let queued = match desk.queue_mail_from_log(500).await {
                     Ok(n) => n,
                     Err(e) => {
@@ -349,7 +339,6 @@ impl Sender {
                     if queued == 0 {
                         let seen = desk.mail_cursor().await.unwrap_or(tessera_core::ids::EventId(0));
                         desk.wait_for_events(seen, options.poll).await;
-                        woken = true;
                     }
                     continue;
                 }
