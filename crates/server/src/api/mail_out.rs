@@ -49,13 +49,17 @@ pub struct OutgoingParams {
 
 /// The outgoing queue, newest first (admins).
 #[utoipa::path(get, path = "/mail/outgoing", tag = "mail", params(OutgoingParams),
-    responses((status = 200, body = DeliveryList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = DeliveryList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
 pub async fn list_outgoing(
     State(s): State<AppState>,
     Auth(a): Auth,
     ApiQuery(p): ApiQuery<OutgoingParams>,
 ) -> ApiResult<Json<DeliveryList>> {
-    let limit = p.limit.unwrap_or(50).clamp(1, 200);
+    let limit = p.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::bad_request("invalid_query", "limit is 1 to 200").with_field("limit"));
+    }
     let deliveries = s.desk.outgoing_mail(&a, p.state, p.before.map(MailDeliveryId), limit).await?;
     let next_before = (deliveries.len() == limit as usize).then(|| deliveries.last().map(|d| d.id)).flatten();
     Ok(Json(DeliveryList { deliveries, next_before }))

@@ -210,6 +210,10 @@ async fn a_refused_copy_is_deferred_then_failed_and_its_address_suppressed_until
         let list = admin.get("/mail/suppressions").await.expect(200).body;
         assert_eq!(list["suppressions"][0]["address"], "bora@customer.test", "{list}");
         let outgoing = admin.get("/mail/outgoing?state=failed").await.expect(200).body;
+        // A page size outside 1 to 200 is refused, not quietly changed.
+        for bad in ["0", "201"] {
+            assert_eq!(admin.get(&format!("/mail/outgoing?limit={bad}")).await.expect(400).field(), "limit");
+        }
         assert_eq!(outgoing["deliveries"][0]["id"].as_i64(), Some(id));
 
         // While suppressed, nothing is sent, and that is recorded.
