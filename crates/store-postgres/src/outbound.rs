@@ -101,10 +101,6 @@ impl OutboundStore for PgStore {
         })
     }
 
-    async fn finish_delivery(&self, id: MailDeliveryId, o: DeliveryOutcome) -> StoreResult<()> {
-        self.finish_deliveries(vec![(id, o)], Vec::new()).await
-    }
-
     async fn finish_deliveries(
         &self,
         outcomes: Vec<(MailDeliveryId, DeliveryOutcome)>,

@@ -119,10 +119,6 @@ impl OutboundStore for SqliteStore {
         .await
     }
 
-    async fn finish_delivery(&self, id: MailDeliveryId, o: DeliveryOutcome) -> StoreResult<()> {
-        self.finish_deliveries(vec![(id, o)], Vec::new()).await
-    }
-
     async fn finish_deliveries(
         &self,
         outcomes: Vec<(MailDeliveryId, DeliveryOutcome)>,

@@ -575,9 +575,8 @@ pub trait OutboundStore: Send + Sync + 'static {
         lease_until: Timestamp,
         limit: u32,
     ) -> StoreResult<Vec<ClaimedDelivery>>;
-    /// Records a try's outcome (counts the attempt, ends the lease).
-    async fn finish_delivery(&self, id: MailDeliveryId, outcome: DeliveryOutcome) -> StoreResult<()>;
-    /// Records the outcomes of a batch of tries and puts the addresses that
+    /// Records the outcomes of a batch of tries (each counts an attempt and
+    /// ends the lease) and puts the addresses that
     /// failed for good on the suppression list, in one commit (the sender
     /// reports a whole claimed batch at once: one commit, not one each).
     async fn finish_deliveries(

@@ -1954,26 +1954,16 @@ pub async fn outbound_mail_is_queued_with_its_cursor_claimed_once_and_finished(s
     let ana = claimed.iter().find(|c| c.delivery.address == "ana@example.com").unwrap().delivery.id;
     let cc = claimed.iter().find(|c| c.delivery.address == "cc@example.com").unwrap().delivery.id;
     let at = now + Duration::seconds(2);
-    store
-        .finish_delivery(
-            ana,
-            DeliveryOutcome { state: MailDeliveryState::Sent, answer: Some("250 Ok".into()), next_attempt_at: at, at },
-        )
-        .await
-        .unwrap();
     let later = at + Duration::seconds(600);
-    store
-        .finish_delivery(
-            cc,
-            DeliveryOutcome {
-                state: MailDeliveryState::Deferred,
-                answer: Some("450 busy".into()),
-                next_attempt_at: later,
-                at,
-            },
-        )
-        .await
-        .unwrap();
+    let sent =
+        DeliveryOutcome { state: MailDeliveryState::Sent, answer: Some("250 Ok".into()), next_attempt_at: at, at };
+    let deferred = DeliveryOutcome {
+        state: MailDeliveryState::Deferred,
+        answer: Some("450 busy".into()),
+        next_attempt_at: later,
+        at,
+    };
+    store.finish_deliveries(vec![(ana, sent), (cc, deferred)], Vec::new()).await.unwrap();
     let ana_row = store.delivery_of_mail(ana).await.unwrap().unwrap();
     assert_eq!(
         (ana_row.state, ana_row.attempts, ana_row.answer.as_deref()),

@@ -45,6 +45,8 @@ struct Batch {
     users: HashMap<UserId, Option<User>>,
     departments: HashMap<DepartmentId, Option<Department>>,
     members: HashMap<DepartmentId, Vec<UserId>>,
+    /// Each ticket's threading ids.
+    threading: HashMap<TicketId, Threading>,
     /// Addresses acknowledged in this batch (not yet in the store).
     acknowledged: HashSet<String>,
 }
@@ -255,7 +257,7 @@ impl Desk {
                 .filter(|c| !c.as_str().eq_ignore_ascii_case(requester.email.as_str()))
                 .map(|c| PlanMailbox { name: None, address: c.as_str().into() })
                 .collect();
-        let threading = self.threading(t, message.map(|m| m.id)).await?;
+        let threading = self.threading(b, t.id).await?;
         for (i, r) in recipients.into_iter().enumerate() {
             let language = self.mail_language(r.user.as_ref().map_or("", |u| u.locale.as_str()));
             let context = json!({
@@ -310,7 +312,7 @@ impl Desk {
             Some(a) => self.batch_user(b, a).await?,
             None => None,
         };
-        let threading = self.threading(t, message.map(|m| m.id)).await?;
+        let threading = self.threading(b, t.id).await?;
         for (i, id) in ids.into_iter().enumerate() {
             if off.contains(&id) {
                 continue;
@@ -357,12 +359,19 @@ impl Desk {
 
     /// The ids a ticket's mail threads by: the root, the last mail that came
     /// in for it (answered), the first one (kept in `References`). Read from
-    /// the inbound rows (small, indexed by ticket), not the messages.
-    async fn threading(&self, t: &Ticket, _message: Option<MessageId>) -> DeskResult<Threading> {
-        let inbound = self.store.inbound_of_ticket(t.id, 1000).await?;
-        let ids: Vec<&String> =
-            inbound.iter().filter(|r| r.state == InboundState::Applied).filter_map(|r| r.mail_id.as_ref()).collect();
-        Ok(Threading { last: ids.last().map(|s| (*s).clone()), first: ids.first().map(|s| (*s).clone()) })
+    /// the inbound rows (small, indexed by ticket), not the messages, once
+    /// a ticket a batch.
+    async fn threading(&self, b: &mut Batch, ticket: TicketId) -> DeskResult<Threading> {
+        remembered(&mut b.threading, ticket, || async {
+            let inbound = self.store.inbound_of_ticket(ticket, 1000).await?;
+            let ids: Vec<&String> = inbound
+                .iter()
+                .filter(|r| r.state == InboundState::Applied)
+                .filter_map(|r| r.mail_id.as_ref())
+                .collect();
+            Ok(Threading { last: ids.last().map(|s| (*s).clone()), first: ids.first().map(|s| (*s).clone()) })
+        })
+        .await
     }
 
     /// Builds one copy's plan.
@@ -515,6 +524,7 @@ where
 }
 
 /// A ticket's mail threading ids.
+#[derive(Clone)]
 struct Threading {
     first: Option<String>,
     last: Option<String>,
