@@ -73,6 +73,13 @@ pub struct Options {
     /// With `sasl_socket`: refuse to relay for clients that did not log
     /// in, even from loopback (otherwise 127.0.0.0/8 needs no login).
     pub require_auth: bool,
+    /// Domains taken and then bounced with a delivery status notification
+    /// to the envelope sender, as a smarthost does for a domain without MX
+    /// or address records (DNS is off here, so Postfix's `error` transport
+    /// stands in for the failed lookup): `(domain, "5.4.4 why")`. A relay
+    /// that looks the domain up at RCPT time refuses it there instead,
+    /// which is the 5xx path any access-map answer tests.
+    pub bounce: Vec<(String, String)>,
 }
 
 impl Options {
@@ -158,6 +165,15 @@ impl Postfix {
         for (domain, port) in &options.lmtp {
             domains.push(domain.clone());
             transports.push(format!("{domain}=lmtp:inet:127.0.0.1:{port}"));
+        }
+        for (domain, why) in &options.bounce {
+            domains.push(domain.clone());
+            transports.push(format!("{{ {domain} = error:{why} }}"));
+        }
+        if !options.bounce.is_empty() {
+            // Take the mail first (smtpd would refuse an `error` domain at
+            // RCPT), so the refusal comes later, as a report.
+            extra.push_str("smtpd_reject_unlisted_recipient = no\n");
         }
         let permit = match (&options.sasl_socket, options.require_auth) {
             (Some(socket), require) => {

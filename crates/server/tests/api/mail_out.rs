@@ -370,3 +370,119 @@ async fn a_password_reset_link_arrives_by_mail_and_works_once() {
     })
     .await;
 }
+
+/// A recipient domain without MX: the relay takes the copy (`sent`, its
+/// 250 answer), then bounces it to the department's address, as Postfix
+/// does when the lookup fails (DNS is off in the harness; its `error`
+/// transport writes the same report). The bounce, read in like any mail,
+/// marks the copy `bounced` with the relay's words and suppresses the
+/// address, so the next answer is not sent and says why.
+#[tokio::test]
+async fn a_recipient_domain_without_mx_bounces_and_the_bounce_is_recorded_on_the_copy() {
+    bounded(async {
+        let dovecot = Dovecot::start().await;
+        let mut options = Options::relay_to(&dovecot);
+        // The department's own address is a mailbox too: the bounce lands there.
+        options.lmtp.push(("tessera.test".into(), dovecot.lmtp_port));
+        options.bounce.push((
+            "no-mx.test".into(),
+            "5.4.4 Host or domain name not found. Name service error for name no-mx.test type MX: Host not found"
+                .into(),
+        ));
+        let postfix = Postfix::start(options);
+        let server = server(&postfix).await;
+        let (admin, department) = department_with_address(&server).await;
+        let (_, customer) = admin.make_user(&server, "customer", "deniz@no-mx.test", "Deniz").await;
+        let ticket = customer
+            .post("/tickets", json!({"department_id": department, "subject": "DNS", "body": "My domain is new."}))
+            .await
+            .expect(201)
+            .id();
+        wait_for_state(&admin, ticket, "acknowledgement", "deniz@no-mx.test", "sent").await;
+
+        let bounces = dovecot.wait_for_inbox("destek", 1, Duration::from_secs(30), || postfix.log()).await;
+        let report = String::from_utf8_lossy(&bounces[0]);
+        assert!(report.contains("multipart/report") && report.contains("5.4.4"), "{report}");
+        let record = admin.post_raw("/mail/inbound", "message/rfc822", bounces[0].clone()).await.expect(202).body;
+        assert_eq!(record["state"], "automatic", "a bounce opens no ticket: {record}");
+        assert_eq!(record["ticket_id"].as_i64(), Some(ticket), "{record}");
+
+        let bounced = wait_for_state(&admin, ticket, "acknowledgement", "deniz@no-mx.test", "bounced").await;
+        assert!(bounced["answer"].as_str().unwrap().contains("5.4.4"), "{bounced}");
+        let list = admin.get("/mail/suppressions").await.expect(200).body;
+        assert_eq!(list["suppressions"][0]["address"], "deniz@no-mx.test", "{list}");
+        admin.post(&format!("/tickets/{ticket}/replies"), json!({"body": "Your domain has no MX."})).await.expect(201);
+        wait_for_state(&admin, ticket, "agent_reply", "deniz@no-mx.test", "suppressed").await;
+        // Nobody else heard of it: the one copy went out, the report came back.
+        assert_eq!(dovecot.inbox("destek").await.len(), 1);
+    })
+    .await;
+}
+
+/// 5,000 CCs: the API refuses them whole (a ticket keeps at most 50
+/// followers) and changes nothing; a mail copying 5,000 addresses opens a
+/// ticket that copies the first 50, and the answer goes to the requester
+/// and those 50, each in a copy of their own, and to nobody else.
+#[tokio::test]
+async fn five_thousand_ccs_are_refused_by_the_api_and_cut_to_fifty_from_mail() {
+    bounded(async {
+        let dovecot = Dovecot::start().await;
+        let postfix = Postfix::start(Options::relay_to(&dovecot));
+        let server = server(&postfix).await;
+        let (admin, department) = department_with_address(&server).await;
+        let many: Vec<String> = (0..5000).map(|i| format!("c{i:04}@customer.test")).collect();
+
+        let refused = admin
+            .post(
+                "/tickets",
+                json!({"department_id": department, "subject": "Many", "body": "?", "cc": {"emails": many}}),
+            )
+            .await;
+        assert_eq!(refused.status / 100, 4, "{:?}", refused.body);
+        assert_eq!(refused.field(), "cc");
+        let (_, customer) = admin.make_user(&server, "customer", "emre@customer.test", "Emre").await;
+        let ticket = customer
+            .post("/tickets", json!({"department_id": department, "subject": "Few", "body": "?"}))
+            .await
+            .expect(201)
+            .id();
+        let patched = admin.patch(&format!("/tickets/{ticket}"), json!({"cc": {"emails": many}})).await;
+        assert_eq!(patched.status / 100, 4, "{:?}", patched.body);
+        assert_eq!(patched.field(), "cc");
+        let after = admin.get(&format!("/tickets/{ticket}")).await.expect(200).body;
+        assert_eq!(after["cc"]["emails"].as_array().map(Vec::len), Some(0), "{after}");
+
+        let mail = format!(
+            "From: Emre <emre@customer.test>\r\nTo: destek@tessera.test\r\nCc: {}\r\n\
+             Message-ID: <many.emre@customer.test>\r\nSubject: Copying everyone\r\n\
+             Date: Mon, 07 Dec 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+             Please tell everyone.\r\n",
+            many.join(",\r\n ")
+        );
+        let record = admin.post_raw("/mail/inbound", "message/rfc822", mail.into_bytes()).await.expect(202).body;
+        let from_mail = record["ticket_id"].as_i64().unwrap();
+        let t = admin.get(&format!("/tickets/{from_mail}")).await.expect(200).body;
+        let kept: Vec<&str> = t["cc"]["emails"].as_array().unwrap().iter().map(|e| e.as_str().unwrap()).collect();
+        assert_eq!(kept, many[..50].iter().map(String::as_str).collect::<Vec<_>>());
+
+        admin.post(&format!("/tickets/{from_mail}/replies"), json!({"body": "Told."})).await.expect(201);
+        wait_for_state(&admin, from_mail, "agent_reply", "c0049@customer.test", "sent").await;
+        let copies: Vec<String> = deliveries(&admin, from_mail)
+            .await
+            .into_iter()
+            .filter(|d| d["kind"] == "agent_reply")
+            .map(|d| d["address"].as_str().unwrap().to_string())
+            .collect();
+        let mut wanted: Vec<String> = many[..50].to_vec();
+        wanted.push("emre@customer.test".into());
+        let (mut got, mut wanted) = (copies.clone(), wanted);
+        got.sort();
+        wanted.sort();
+        assert_eq!(got, wanted);
+        let inbox = dovecot.wait_for_inbox("c0000", 1, Duration::from_secs(30), || postfix.log()).await;
+        let cc = header(inbox.last().unwrap(), "Cc").unwrap();
+        assert_eq!(cc.matches("@customer.test").count(), 50, "{cc}");
+        assert!(dovecot.inbox("c0050").await.is_empty() && dovecot.inbox("c4999").await.is_empty());
+    })
+    .await;
+}
