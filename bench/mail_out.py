@@ -190,8 +190,11 @@ def wait_for(sink, count, deadline):
     return sink.count()
 
 
-def replies_for(port, agents, tickets, seconds, clients):
-    """Agents reply to `tickets` round robin for `seconds`; answers replies/s."""
+def replies_for(port, agents, tickets, seconds, clients, server_pid, sink_pid=None):
+    """Agents reply to `tickets` round robin for `seconds`; answers replies/s
+    and the CPU seconds the server, the sink and this client spent meanwhile
+    (all on the same cores: what the client and the sink take, the server
+    cannot have)."""
     stop = time.monotonic() + seconds
     done = [0] * clients
 
@@ -204,10 +207,15 @@ def replies_for(port, agents, tickets, seconds, clients):
             assert s == 201, s
             done[c] += 1
             i += clients
+    own = os.times()
+    cpu0 = (proc_cpu(server_pid), proc_cpu(sink_pid) if sink_pid else 0.0, own.user + own.system)
     t0 = time.monotonic()
     with ThreadPoolExecutor(clients) as ex:
         list(ex.map(worker, range(clients)))
-    return sum(done) / (time.monotonic() - t0)
+    elapsed = time.monotonic() - t0
+    own = os.times()
+    cpu1 = (proc_cpu(server_pid), proc_cpu(sink_pid) if sink_pid else 0.0, own.user + own.system)
+    return sum(done) / elapsed, sum(done), tuple(b - a for a, b in zip(cpu0, cpu1))
 
 
 def main():
@@ -274,7 +282,7 @@ def main():
 
         # 3. writes with mail on
         drained = wait_for(sink, sink.count(), time.monotonic() + 1)
-        on_rate = replies_for(port, agents, tickets, args.seconds, args.clients)
+        on_rate, on_n, on_cpu = replies_for(port, agents, tickets, args.seconds, args.clients, proc.pid, sink.proc.pid)
         proc.terminate()
         proc.wait(30)
 
@@ -283,7 +291,7 @@ def main():
         procs.append(proc2)
         dept2, agents2, customers2 = setup(port2, token2, args.agents, args.customers)
         tickets2 = open_tickets(port2, dept2, customers2, args.tickets, args.clients)
-        off_rate = replies_for(port2, agents2, tickets2, args.seconds, args.clients)
+        off_rate, off_n, off_cpu = replies_for(port2, agents2, tickets2, args.seconds, args.clients, proc2.pid)
 
         print("## E-mail out\n")
         print(f"Machine: {os.cpu_count()} cores; `python3 bench/mail_out.py --tickets {args.tickets} --agents "
@@ -301,6 +309,11 @@ def main():
         print(f"| replies a second, mail on ({args.clients} clients, {args.seconds} s) | {on_rate:.0f} |")
         print(f"| replies a second, mail off | {off_rate:.0f} |")
         print(f"| mail on beside mail off | {(on_rate / off_rate - 1) * 100:+.1f}% |")
+        print(f"| server CPU a reply, mail on / off | {on_cpu[0] / max(on_n, 1) * 1000:.3f} / "
+              f"{off_cpu[0] / max(off_n, 1) * 1000:.3f} ms ({(on_cpu[0] / max(on_n, 1)) / max(off_cpu[0] / max(off_n, 1), 1e-9) * 100 - 100:+.0f}%) |")
+        print(f"| CPU over the writes, mail on: server / SMTP sink / bench client | {on_cpu[0]:.1f} / {on_cpu[1]:.1f} / "
+              f"{on_cpu[2]:.1f} s of {args.seconds * (os.cpu_count() or 1)} |")
+        print(f"| CPU over the writes, mail off: server / bench client | {off_cpu[0]:.1f} / {off_cpu[2]:.1f} s |")
         print(f"\n(sink total {drained} copies; data in {base})")
     finally:
         for p in procs:
