@@ -1,5 +1,5 @@
-//! `@mentions`: an agent names another agent in a note or a reply, and the
-//! named agent is told by mail (the `mention` kind; docs/email.md,
+//! `@mentions`: an agent names another agent in a note, a reply or the
+//! first message of a ticket they open, and the named agent is told by mail (the `mention` kind; docs/email.md,
 //! "Mentions").
 //!
 //! The syntax: `@` followed by an agent's whole e-mail address

@@ -445,4 +445,14 @@ async fn a_note_mentions_the_agents_who_can_see_the_ticket_and_nobody_else() {
     w.desk.note(&w.ayse, t.id, PostMessage::text("@admin again"), &web()).await.unwrap();
     let mails = queued(&w).await;
     assert!(mails.iter().all(|m| m.plan.kind != OutboundKind::Mention), "{mails:?}");
+
+    // The first message of a ticket an agent opens mentions too.
+    w.desk.set_notification_choice(&w.admin, OutboundKind::Mention, true).await.unwrap();
+    let opened = w.open(&w.ayse, w.support, "Ask @admin").await;
+    let mails = queued(&w).await;
+    let mention = mails.iter().find(|m| m.plan.kind == OutboundKind::Mention).expect("the admin is told");
+    assert_eq!(mention.delivery.address, "admin@tessera.test");
+    assert!(mention.plan.text.contains(&format!("/agent/tickets/{}", opened.id.0)));
+    let ids: std::collections::HashSet<&str> = mails.iter().map(|m| m.plan.message_id.as_str()).collect();
+    assert_eq!(ids.len(), mails.len(), "every copy has its own Message-ID");
 }

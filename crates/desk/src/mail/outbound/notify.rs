@@ -160,9 +160,9 @@ impl Desk {
                 }
                 _ => {}
             }
-            // The agents an agent's note or reply mentions (`crate::mentions`),
-            // beside whatever else the change makes.
-            if matches!(e.kind, EventKind::NoteAdded | EventKind::TicketReplied)
+            // The agents an agent's note, reply or first message mentions
+            // (`crate::mentions`), beside whatever else the change makes.
+            if matches!(e.kind, EventKind::NoteAdded | EventKind::TicketReplied | EventKind::TicketCreated)
                 && let Some(ids) = e.data.get("mentions").and_then(Value::as_array)
             {
                 self.mention_mail(&mut b, e, &t, ids, &mut out).await?;
