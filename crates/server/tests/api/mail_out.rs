@@ -474,6 +474,15 @@ async fn a_notification_carries_one_click_unsubscribe_whose_post_turns_that_kind
         assert_eq!(on(&ece).await, true, "only Deniz's choice changed");
         let choices = deniz.get("/me/notifications").await.expect(200).body["notifications"].clone();
         assert_eq!(choices["customer_reply"], true, "only that kind: {choices}");
+        // The page now says so; a browser's (or a provider's multipart) POST
+        // answers a page in Deniz's language.
+        let html = http.get(&local).send().await.unwrap().text().await.unwrap();
+        assert!(html.contains("id=\"unsubscribe-already\"") && !html.contains("<form method=\"post\" action=\"/unsub"));
+        let form = reqwest::multipart::Form::new().text("List-Unsubscribe", "One-Click");
+        let r = http.post(&local).header("accept", "text/html").multipart(form).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("id=\"unsubscribe-done\"") && html.contains("<html lang=\"tr\">"), "{html}");
 
         // The next new ticket: Ece hears of it, Deniz does not.
         let second = open("Mail").await;
