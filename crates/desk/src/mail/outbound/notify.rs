@@ -12,8 +12,8 @@
 //! assignee and the agents copied (to the department while nobody is
 //! assigned); an assignment to the new assignee; SLA warnings and breaches
 //! to the assignee (to the department while nobody is assigned); a mention
-//! in an agent's note or reply to the agent mentioned. Each kind can be
-//! turned off per person.
+//! in an agent's note, reply or first message to the agent mentioned. Each
+//! kind can be turned off per person.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
