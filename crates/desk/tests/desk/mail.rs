@@ -455,4 +455,12 @@ async fn a_note_mentions_the_agents_who_can_see_the_ticket_and_nobody_else() {
     assert!(mention.plan.text.contains(&format!("/agent/tickets/{}", opened.id.0)));
     let ids: std::collections::HashSet<&str> = mails.iter().map(|m| m.plan.message_id.as_str()).collect();
     assert_eq!(ids.len(), mails.len(), "every copy has its own Message-ID");
+
+    // Two admins called `ops`: `@ops` names neither, the address one.
+    let one = w.user_with_password("ops@one.test", tessera_core::Role::Admin).await;
+    w.user_with_password("ops@two.test", tessera_core::Role::Admin).await;
+    w.desk.note(&w.ayse, opened.id, PostMessage::text("@ops, or rather @OPS@one.test"), &web()).await.unwrap();
+    let (_, events) = w.history(opened.id).await;
+    let added = events.iter().rev().find(|e| e.kind == tessera_core::event::EventKind::NoteAdded).unwrap();
+    assert_eq!(added.data["mentions"], serde_json::json!([one.user_id.0]), "{}", added.data);
 }
