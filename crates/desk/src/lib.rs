@@ -23,6 +23,7 @@ pub mod html;
 pub mod inputs;
 pub mod lookups;
 pub mod mail;
+pub mod mentions;
 pub mod operations;
 mod present;
 pub mod random;

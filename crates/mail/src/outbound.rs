@@ -390,7 +390,7 @@ pub fn outgoing(m: &MailToSend) -> Outgoing {
         thread: Thread { root_id: p.root_id.clone(), started_at: p.started_at },
         references: p.references.clone(),
         loop_id: p.loop_id.clone(),
-        unsubscribe_url: None,
+        unsubscribe_url: p.unsubscribe_url.clone(),
         date: p.date,
         text: p.text.clone(),
         html: p.html.clone(),

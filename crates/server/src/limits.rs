@@ -37,7 +37,7 @@ pub const WEB_UPLOAD_FORMS: [&str; 4] =
 
 /// The web forms anyone may post without a session: they get the small
 /// anonymous limit.
-pub const WEB_ANONYMOUS_FORMS: [&str; 7] = [
+pub const WEB_ANONYMOUS_FORMS: [&str; 8] = [
     "/sign-in",
     "/sign-out",
     "/language",
@@ -45,6 +45,7 @@ pub const WEB_ANONYMOUS_FORMS: [&str; 7] = [
     "/reset/{token}",
     "/sign-in/link",
     "/sign-in/link/{token}",
+    "/unsubscribe/{token}",
 ];
 
 /// Which door a path belongs to: each answers a refusal in its own shape.

@@ -52,6 +52,9 @@ stored_names! {
         SlaWarning => "sla_warning",
         /// To the assignee (or the department): an SLA target was missed.
         SlaBreached => "sla_breached",
+        /// To an agent: another agent mentioned them (`@handle`) in a note
+        /// or reply on a ticket they can see.
+        Mention => "mention",
         /// A password reset link.
         PasswordReset => "password_reset",
         /// A customer's sign-in link.
@@ -69,7 +72,15 @@ impl OutboundKind {
     /// Whether this kind goes to agents (their console's preferences) or to
     /// customers (the portal's).
     pub fn for_agents(self) -> bool {
-        matches!(self, Self::NewTicket | Self::CustomerReply | Self::Assigned | Self::SlaWarning | Self::SlaBreached)
+        matches!(
+            self,
+            Self::NewTicket
+                | Self::CustomerReply
+                | Self::Assigned
+                | Self::SlaWarning
+                | Self::SlaBreached
+                | Self::Mention
+        )
     }
 }
 

@@ -26,6 +26,7 @@ pub mod page;
 pub mod peer;
 pub mod portal;
 pub mod session;
+pub mod unsubscribe;
 pub mod view;
 
 use axum::Router;
@@ -134,6 +135,8 @@ pub fn routes() -> Vec<Route> {
         get("/sign-in/link/{token}", access::link_page),
         post("/sign-in/link/{token}", access::link_sign_in),
         get("/sso/{token}", access::handoff),
+        get("/unsubscribe/{token}", unsubscribe::page),
+        post("/unsubscribe/{token}", unsubscribe::one_click),
         get("/account", auth::account_page),
         post("/account", auth::account),
         post("/language", auth::language),

@@ -78,6 +78,7 @@ impl Desk {
             text: rendered.text,
             html: Some(rendered.html),
             attachments: Vec::new(),
+            unsubscribe_url: None,
             marker: None,
         };
         let suppressed = self.store.suppressions_of(std::slice::from_ref(&address)).await?;

@@ -182,6 +182,14 @@ impl Desk {
             let reply = FollowUpReply { message, chosen, fields: &input.custom_fields };
             return self.follow_up(actor, side, &current, reply, &defs, origin).await;
         }
+        // `@mentions` in an agent's own words (crate::mentions): not in a
+        // customer's, not in words passed on, not in mail made a note.
+        let own_words = staff && agent_wrote && message.author.user_id == Some(actor.user_id);
+        let mentions = if own_words && input.body.contains('@') {
+            self.mentioned_agents(actor.user_id, &current, &input.body).await?
+        } else {
+            Vec::new()
+        };
         let (ticket, ids) = self
             .modify_saving(
                 actor,
@@ -247,7 +255,14 @@ impl Desk {
                     }
                     let event =
                         if kind == MessageKind::Reply { EventKind::TicketReplied } else { EventKind::NoteAdded };
-                    let data = if no_email { serde_json::json!({"no_email": true}) } else { Value::Null };
+                    let mut data = serde_json::Map::new();
+                    if no_email {
+                        data.insert("no_email".into(), Value::Bool(true));
+                    }
+                    if !mentions.is_empty() {
+                        data.insert("mentions".into(), json!(mentions));
+                    }
+                    let data = if data.is_empty() { Value::Null } else { Value::Object(data) };
                     work.events.push(event, Some(MessageRef::New(0)), BTreeMap::new(), data);
                     work.change.new_messages = vec![message.clone()];
                     Ok(())

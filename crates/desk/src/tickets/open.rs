@@ -221,6 +221,13 @@ impl Desk {
             attachment_ids: input.attachment_ids.clone(),
             created_at: now,
         };
+        // `@mentions` in an agent's own first message (`crate::mentions`).
+        let own_words = staff && on_behalf.is_none() && message.author.user_id == Some(actor.user_id);
+        let mentions = if own_words && input.body.contains('@') {
+            self.mentioned_agents(actor.user_id, &ticket, &input.body).await?
+        } else {
+            Vec::new()
+        };
         let mut events = if on_behalf.is_some() {
             Events::on_side(actor, tessera_core::Side::Customer, now)
         } else {
@@ -234,6 +241,9 @@ impl Desk {
                 let mut data = json!({"status": ticket.status, "priority": ticket.priority, "department_id": ticket.department_id, "source": ticket.source});
                 if no_email {
                     data["no_email"] = Value::Bool(true);
+                }
+                if !mentions.is_empty() {
+                    data["mentions"] = json!(mentions);
                 }
                 data
             },

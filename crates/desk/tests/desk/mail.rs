@@ -348,3 +348,119 @@ async fn a_quote_offset_is_kept_checked_and_survives_only_fitting_edits() {
     let all = w.desk.messages(&w.admin, ticket, false).await.unwrap();
     assert_eq!(all.last().unwrap().quote_start, None);
 }
+
+/// The mail the events since the last call made, as the sender claims it.
+async fn queued(w: &World) -> Vec<tessera_desk::mail::outbound::MailToSend> {
+    while w.desk.queue_mail_from_log(1000).await.expect("queued") > 0 {}
+    w.desk.claim_mail(100, std::time::Duration::from_secs(300)).await.expect("claimed")
+}
+
+#[tokio::test]
+async fn optional_notifications_carry_a_signed_unsubscribe_link_that_turns_only_that_kind_off() {
+    use tessera_store::OutboundKind;
+    let w = World::new().await;
+    // The cursor starts at the end of the log.
+    w.desk.queue_mail_from_log(1000).await.unwrap();
+    let t = w.open(&w.gul, w.billing, "Invoice").await;
+    let mails = queued(&w).await;
+    let notice = mails
+        .iter()
+        .find(|m| m.delivery.address == "bora@tessera.test" && m.plan.kind == OutboundKind::NewTicket)
+        .expect("Bora hears of the new ticket");
+    let url = notice.plan.unsubscribe_url.clone().expect("an unsubscribe link");
+    assert!(url.starts_with(&format!("{PUBLIC_URL}/unsubscribe/")), "{url}");
+    let token = url.rsplit('/').next().unwrap().to_string();
+
+    // An agent's reply cannot be turned off: no link.
+    w.reply(&w.bora, t.id, "Here it is.").await;
+    let mails = queued(&w).await;
+    let reply = mails.iter().find(|m| m.plan.kind == OutboundKind::AgentReply).expect("Gül's copy");
+    assert_eq!(reply.plan.unsubscribe_url, None);
+
+    // Reading the link changes nothing; using it turns new tickets off for
+    // Bora only, and again is fine.
+    let link = w.desk.unsubscribe_link(&token).await.unwrap();
+    assert_eq!((link.user_id, link.kind, link.on), (w.bora.user_id, OutboundKind::NewTicket, true));
+    for _ in 0..2 {
+        w.desk.unsubscribe(&token).await.unwrap();
+    }
+    let choices = w.desk.notification_choices(&w.bora).await.unwrap();
+    assert!(choices.iter().all(|(k, on)| *on == (*k != OutboundKind::NewTicket)), "{choices:?}");
+    assert!(w.desk.notification_choices(&w.ayse).await.unwrap().iter().all(|(_, on)| *on));
+
+    // Forged and damaged tokens name nobody.
+    let (payload, signature) = token.rsplit_once('.').unwrap();
+    let mut flipped = token.clone().into_bytes();
+    flipped[token.len() - 1] = if flipped[token.len() - 1] == b'a' { b'b' } else { b'a' };
+    for forged in [
+        format!("u{}.new_ticket.{signature}", w.ayse.user_id.0),
+        format!("{}.customer_reply.{signature}", payload.split('.').next().unwrap()),
+        String::from_utf8(flipped).unwrap(),
+        token[..token.len() - 1].to_string(),
+        "".to_string(),
+        format!("{token}.x"),
+    ] {
+        assert_eq!(refusal(w.desk.unsubscribe(&forged).await).0, "not_found", "{forged}");
+    }
+    // A kind that is not the person's to turn off is not a link either.
+    let not_theirs = w.desk.unsubscribe_token(w.bora.user_id, OutboundKind::Solved);
+    assert_eq!(refusal(w.desk.unsubscribe_link(&not_theirs).await).0, "not_found");
+    assert!(w.desk.notification_choices(&w.ayse).await.unwrap().iter().all(|(_, on)| *on));
+
+    // Without an https public URL, no link (the composer refuses others).
+    let plain = w.desk.with_public_url(Some("http://help.tessera.test".into()));
+    w.open(&w.gul, w.support, "Login").await;
+    while plain.queue_mail_from_log(1000).await.unwrap() > 0 {}
+    let mails = plain.claim_mail(100, std::time::Duration::from_secs(300)).await.unwrap();
+    let notice = mails.iter().find(|m| m.plan.kind == OutboundKind::NewTicket).expect("Ayşe hears of it");
+    assert_eq!(notice.plan.unsubscribe_url, None);
+}
+
+#[tokio::test]
+async fn a_note_mentions_the_agents_who_can_see_the_ticket_and_nobody_else() {
+    use tessera_desk::inputs::PostMessage;
+    use tessera_store::OutboundKind;
+    let w = World::new().await;
+    w.desk.queue_mail_from_log(1000).await.unwrap();
+    let t = w.open(&w.gul, w.support, "Login").await;
+    queued(&w).await;
+    // Bora works Billing (cannot see a Support ticket); the admin sees all;
+    // Ayşe is the writer; Gül is a customer.
+    let note = "@bora @Admin @ayse @gul @nobody: the login server is down";
+    w.desk.note(&w.ayse, t.id, PostMessage::text(note), &web()).await.unwrap();
+    let (_, events) = w.history(t.id).await;
+    let added = events.iter().rev().find(|e| e.kind == tessera_core::event::EventKind::NoteAdded).unwrap();
+    assert_eq!(added.data["mentions"], serde_json::json!([w.admin.user_id.0]), "{}", added.data);
+    let mails = queued(&w).await;
+    let mentions: Vec<_> = mails.iter().filter(|m| m.plan.kind == OutboundKind::Mention).collect();
+    assert_eq!(mentions.len(), 1, "{mentions:?}");
+    assert_eq!(mentions[0].delivery.address, "admin@tessera.test");
+    assert!(mentions[0].plan.text.contains("the login server is down"), "{}", mentions[0].plan.text);
+    assert!(mentions[0].plan.text.contains(&format!("/agent/tickets/{}", t.id.0)));
+
+    // A customer's reply mentions nobody; an admin who turned mentions off
+    // hears of none.
+    w.reply(&w.gul, t.id, "@admin please hurry").await;
+    w.desk.set_notification_choice(&w.admin, OutboundKind::Mention, false).await.unwrap();
+    w.desk.note(&w.ayse, t.id, PostMessage::text("@admin again"), &web()).await.unwrap();
+    let mails = queued(&w).await;
+    assert!(mails.iter().all(|m| m.plan.kind != OutboundKind::Mention), "{mails:?}");
+
+    // The first message of a ticket an agent opens mentions too.
+    w.desk.set_notification_choice(&w.admin, OutboundKind::Mention, true).await.unwrap();
+    let opened = w.open(&w.ayse, w.support, "Ask @admin").await;
+    let mails = queued(&w).await;
+    let mention = mails.iter().find(|m| m.plan.kind == OutboundKind::Mention).expect("the admin is told");
+    assert_eq!(mention.delivery.address, "admin@tessera.test");
+    assert!(mention.plan.text.contains(&format!("/agent/tickets/{}", opened.id.0)));
+    let ids: std::collections::HashSet<&str> = mails.iter().map(|m| m.plan.message_id.as_str()).collect();
+    assert_eq!(ids.len(), mails.len(), "every copy has its own Message-ID");
+
+    // Two admins called `ops`: `@ops` names neither, the address one.
+    let one = w.user_with_password("ops@one.test", tessera_core::Role::Admin).await;
+    w.user_with_password("ops@two.test", tessera_core::Role::Admin).await;
+    w.desk.note(&w.ayse, opened.id, PostMessage::text("@ops, or rather @OPS@one.test"), &web()).await.unwrap();
+    let (_, events) = w.history(opened.id).await;
+    let added = events.iter().rev().find(|e| e.kind == tessera_core::event::EventKind::NoteAdded).unwrap();
+    assert_eq!(added.data["mentions"], serde_json::json!([one.user_id.0]), "{}", added.data);
+}

@@ -486,3 +486,215 @@ async fn five_thousand_ccs_are_refused_by_the_api_and_cut_to_fifty_from_mail() {
     })
     .await;
 }
+
+/// The one-click unsubscribe URL of a received mail, and the same URL on the
+/// test server.
+fn unsubscribe_url(server: &TestServer, raw: &[u8]) -> (String, String) {
+    let list = header(raw, "List-Unsubscribe").expect("a List-Unsubscribe header");
+    let url = list.trim_start_matches('<').trim_end_matches('>').to_string();
+    let local = url.replacen("https://help.tessera.test", &server.base, 1);
+    (url, local)
+}
+
+#[tokio::test]
+async fn a_notification_carries_one_click_unsubscribe_whose_post_turns_that_kind_off_and_nothing_else_does() {
+    bounded(async {
+        let dovecot = Dovecot::start().await;
+        let postfix = Postfix::start(Options::relay_to(&dovecot));
+        let server = server(&postfix).await;
+        let (admin, department) = department_with_address(&server).await;
+        let (deniz_id, deniz) = admin.make_user(&server, "agent", "deniz@customer.test", "Deniz").await;
+        let (ece_id, ece) = admin.make_user(&server, "agent", "ece@customer.test", "Ece").await;
+        admin.patch(&format!("/users/{deniz_id}"), json!({"locale": "tr"})).await.expect(200);
+        admin.patch(&format!("/departments/{department}"), json!({"member_ids": [deniz_id, ece_id]})).await.expect(200);
+        let (_, customer) = admin.make_user(&server, "customer", "cem@customer.test", "Cem").await;
+        let open = |subject: &'static str| {
+            let customer = customer.clone();
+            async move {
+                customer
+                    .post("/tickets", json!({"department_id": department, "subject": subject, "body": "Help."}))
+                    .await
+                    .expect(201)
+                    .id()
+            }
+        };
+        let first = open("DNS").await;
+
+        // The new-ticket notice Deniz receives names a one-click URL.
+        let inbox = dovecot.wait_for_inbox("deniz", 1, Duration::from_secs(30), || postfix.log()).await;
+        let notice = &inbox[0];
+        assert_eq!(header(notice, "List-Unsubscribe-Post").as_deref(), Some("List-Unsubscribe=One-Click"));
+        let (url, local) = unsubscribe_url(&server, notice);
+        assert!(url.starts_with("https://help.tessera.test/unsubscribe/"), "{url}");
+        let token = url.rsplit('/').next().unwrap().to_string();
+        // The customer's acknowledgement is not a notification one
+        // unsubscribes from by one click (it answers their own action).
+        let ack = dovecot.wait_for_inbox("cem", 1, Duration::from_secs(30), || postfix.log()).await;
+        assert_eq!(header(&ack[0], "List-Unsubscribe"), None);
+
+        let http = browser_without_redirects();
+        let on = |api: &Api| {
+            let api = api.clone();
+            async move { api.get("/me/notifications").await.expect(200).body["notifications"]["new_ticket"].clone() }
+        };
+
+        // Opening the link (a person, or a scanner following links) shows a
+        // page in Deniz's language with a button, and changes nothing.
+        let page = http.get(&local).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("name=\"List-Unsubscribe\" value=\"One-Click\""), "{html}");
+        assert!(html.contains("Abonelikten çık") && html.contains("Departmanlarımda yeni bir talep"), "{html}");
+        assert_eq!(on(&deniz).await, true, "a GET unsubscribes nobody");
+
+        // Wrong method, wrong body: a clear refusal, nothing changes.
+        assert_eq!(http.put(&local).send().await.unwrap().status(), 405);
+        let r = http.post(&local).form(&[("List-Unsubscribe", "Please")]).send().await.unwrap();
+        assert_eq!(r.status(), 400);
+        let r = http.post(&local).send().await.unwrap();
+        assert_eq!(r.status(), 400);
+        assert_eq!(on(&deniz).await, true);
+
+        // Forged tokens: another user's id or another kind under Deniz's
+        // signature, a flipped character, garbage. 404, nothing changes.
+        let (payload, signature) = token.rsplit_once('.').unwrap();
+        let mut flipped = token.clone().into_bytes();
+        let last = flipped.len() - 1;
+        flipped[last] = if flipped[last] == b'0' { b'1' } else { b'0' };
+        let flipped = String::from_utf8(flipped).unwrap();
+        for forged in [
+            format!("u{ece_id}.new_ticket.{signature}"),
+            format!("{}.assigned.{signature}", payload.split('.').next().unwrap()),
+            flipped,
+            format!("{payload}.{}", "0".repeat(32)),
+            "u1.new_ticket".to_string(),
+            "%00garbage".to_string(),
+        ] {
+            let target = format!("{}/unsubscribe/{forged}", server.base);
+            let r = http.post(&target).form(&[("List-Unsubscribe", "One-Click")]).send().await.unwrap();
+            assert_eq!(r.status(), 404, "{forged}");
+            assert_eq!(http.get(&target).send().await.unwrap().status(), 404, "{forged}");
+        }
+        assert_eq!(on(&deniz).await, true);
+        assert_eq!(on(&ece).await, true);
+
+        // What a mail provider sends (RFC 8058): no cookie, the one-click
+        // body. Twice is fine.
+        for _ in 0..2 {
+            let r = http.post(&local).form(&[("List-Unsubscribe", "One-Click")]).send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+            assert!(!r.text().await.unwrap().is_empty());
+        }
+        assert_eq!(on(&deniz).await, false);
+        assert_eq!(on(&ece).await, true, "only Deniz's choice changed");
+        let choices = deniz.get("/me/notifications").await.expect(200).body["notifications"].clone();
+        assert_eq!(choices["customer_reply"], true, "only that kind: {choices}");
+        // The page now says so; a browser's (or a provider's multipart) POST
+        // answers a page in Deniz's language.
+        let html = http.get(&local).send().await.unwrap().text().await.unwrap();
+        assert!(html.contains("id=\"unsubscribe-already\"") && !html.contains("<form method=\"post\" action=\"/unsub"));
+        let form = reqwest::multipart::Form::new().text("List-Unsubscribe", "One-Click");
+        let r = http.post(&local).header("accept", "text/html").multipart(form).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("id=\"unsubscribe-done\"") && html.contains("<html lang=\"tr\">"), "{html}");
+
+        // The next new ticket: Ece hears of it, Deniz does not.
+        let second = open("Mail").await;
+        // (Deniz's copy would have been planned with Ece's, from one event.)
+        wait_for_state(&admin, second, "new_ticket", "ece@customer.test", "sent").await;
+        let all = deliveries(&admin, second).await;
+        assert!(all.iter().all(|d| d["address"] != "deniz@customer.test"), "{all:#?}");
+        assert_eq!(deliveries(&admin, first).await.iter().filter(|d| d["address"] == "deniz@customer.test").count(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_agent_mentioned_in_a_note_is_told_by_mail_and_nobody_else_is() {
+    bounded(async {
+        let dovecot = Dovecot::start().await;
+        let postfix = Postfix::start(Options::relay_to(&dovecot));
+        let server = server(&postfix).await;
+        let (admin, department) = department_with_address(&server).await;
+        let (ayse_id, ayse) = admin.make_user(&server, "agent", "ayse@customer.test", "Ayşe").await;
+        let (bob_id, _) = admin.make_user(&server, "agent", "bob@customer.test", "Bob").await;
+        // Carol works another department: she cannot open the ticket.
+        let (carol_id, _) = admin.make_user(&server, "agent", "carol@customer.test", "Carol").await;
+        let tech = admin
+            .post("/departments", json!({"name": "Tech", "description": "", "public": true, "member_ids": [carol_id]}))
+            .await
+            .expect(201)
+            .id();
+        admin.patch(&format!("/departments/{tech}"), json!({"member_ids": [carol_id]})).await.expect(200);
+        admin.patch(&format!("/departments/{department}"), json!({"member_ids": [ayse_id, bob_id]})).await.expect(200);
+        // Assigned to Ayşe: the customer's replies go to her, not to Bob.
+        let (_, customer) = admin.make_user(&server, "customer", "cem@customer.test", "Cem").await;
+        let ticket = customer
+            .post(
+                "/tickets",
+                json!({"department_id": department, "subject": "DNS", "body": "Please add an MX record."}),
+            )
+            .await
+            .expect(201)
+            .id();
+        admin.patch(&format!("/tickets/{ticket}"), json!({"assignee_id": ayse_id})).await.expect(200);
+        wait_for_state(&admin, ticket, "new_ticket", "bob@customer.test", "sent").await;
+        wait_for_state(&admin, ticket, "acknowledgement", "cem@customer.test", "sent").await;
+
+        // Ayşe's note names Bob (by his local part, in another case), Carol,
+        // herself and a handle nobody has.
+        let note = "@BOB could you check the MX record? cc @carol @ayse @nobody.";
+        ayse.post(&format!("/tickets/{ticket}/notes"), json!({"body": note})).await.expect(201);
+        let mention = wait_for_state(&admin, ticket, "mention", "bob@customer.test", "sent").await;
+        assert!(mention["address"] == "bob@customer.test");
+        let inbox = dovecot.wait_for_inbox("bob", 2, Duration::from_secs(30), || postfix.log()).await;
+        let mail = inbox.iter().find(|m| text_of(m).contains("mentioned you")).expect("Bob's mention mail");
+        let text = text_of(mail);
+        let subject = tessera_mail::parse::parse(mail, &Default::default()).unwrap().subject;
+        assert!(subject.contains("Ayşe mentioned you: DNS"), "{subject}");
+        assert!(text.contains("could you check the MX record?"), "the note's text: {text}");
+        assert!(text.contains(&format!("https://help.tessera.test/agent/tickets/{ticket}")), "the link: {text}");
+        assert!(text.contains("Ayşe"), "who mentioned him: {text}");
+        assert_eq!(header(mail, "Auto-Submitted").as_deref(), Some("auto-generated"));
+        assert!(header(mail, "List-Unsubscribe").is_some(), "a mention is a choice like the others");
+
+        // A customer's reply naming Bob mentions nobody (it goes to the
+        // assignee as a reply).
+        customer.post(&format!("/tickets/{ticket}/replies"), json!({"body": "@bob thanks!"})).await.expect(201);
+        wait_for_state(&admin, ticket, "customer_reply", "ayse@customer.test", "sent").await;
+        // An agent's note with an address in it mentions nobody either.
+        ayse.post(&format!("/tickets/{ticket}/notes"), json!({"body": "Wrote to bob@customer.test."}))
+            .await
+            .expect(201);
+        // A last mention: once it is mailed, everything before it was planned.
+        ayse.post(&format!("/tickets/{ticket}/notes"), json!({"body": "Done, @bob."})).await.expect(201);
+        for _ in 0..300 {
+            let n = deliveries(&admin, ticket)
+                .await
+                .iter()
+                .filter(|d| d["kind"] == "mention" && d["state"] == "sent")
+                .count();
+            if n == 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+
+        let all = deliveries(&admin, ticket).await;
+        let mentions: Vec<&str> =
+            all.iter().filter(|d| d["kind"] == "mention").map(|d| d["address"].as_str().unwrap()).collect();
+        assert_eq!(mentions, ["bob@customer.test", "bob@customer.test"], "{all:#?}");
+        assert!(all.iter().all(|d| d["address"] != "carol@customer.test"), "{all:#?}");
+        // The customer heard of nothing but their acknowledgement.
+        assert!(
+            all.iter().filter(|d| d["address"] == "cem@customer.test").all(|d| d["kind"] == "acknowledgement"),
+            "{all:#?}"
+        );
+        for raw in dovecot.inbox("cem").await {
+            assert!(!String::from_utf8_lossy(&raw).contains("MX record?"));
+        }
+    })
+    .await;
+}

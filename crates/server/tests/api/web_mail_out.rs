@@ -341,7 +341,7 @@ async fn notification_choices_saved_on_the_account_page_are_the_apis() {
     let mut agent = browser_for(&w.server, &w.admin, w.ayse_id, "ayse@example.com").await;
     let page = agent.get("/account").await;
     assert_eq!(page.status, 200);
-    for kind in ["new_ticket", "customer_reply", "assigned", "sla_warning", "sla_breached"] {
+    for kind in ["new_ticket", "customer_reply", "assigned", "sla_warning", "sla_breached", "mention"] {
         assert!(page.text.contains(&format!("name=\"notify.{kind}\" checked")), "{kind}");
     }
     assert!(!page.text.contains("notify.solved") && !page.text.contains("notify.agent_reply"));
@@ -356,7 +356,8 @@ async fn notification_choices_saved_on_the_account_page_are_the_apis() {
     let mine = w.ayse.get("/me/notifications").await.expect(200).body["notifications"].clone();
     assert_eq!(
         mine,
-        json!({"new_ticket": false, "customer_reply": true, "assigned": true, "sla_warning": false, "sla_breached": false})
+        json!({"new_ticket": false, "customer_reply": true, "assigned": true, "sla_warning": false, "sla_breached": false,
+               "mention": false})
     );
     let page = agent.get("/account").await;
     assert!(

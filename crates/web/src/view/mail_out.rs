@@ -19,6 +19,7 @@ pub fn kind_label(i: &I18n, k: OutboundKind) -> String {
         OutboundKind::Assigned => i.t("mailout.kind.assigned"),
         OutboundKind::SlaWarning => i.t("mailout.kind.sla_warning"),
         OutboundKind::SlaBreached => i.t("mailout.kind.sla_breached"),
+        OutboundKind::Mention => i.t("mailout.kind.mention"),
         OutboundKind::PasswordReset => i.t("mailout.kind.password_reset"),
         OutboundKind::SignInLink => i.t("mailout.kind.sign_in_link"),
     }

@@ -18,6 +18,7 @@
 
 mod notify;
 pub mod templates;
+mod unsubscribe;
 
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -29,6 +30,7 @@ use crate::error::DeskError;
 use crate::{Desk, DeskResult};
 
 pub use templates::{LANGUAGES, Rendered, Template, TemplateError};
+pub use unsubscribe::Unsubscribe;
 
 /// The event-log cursor of outbound mail (a setting).
 pub const CURSOR: &str = "mail.outbound.cursor";
@@ -109,6 +111,11 @@ pub struct MailPlan {
     pub attachments: Vec<AttachmentId>,
     /// The token hidden in the body for providers that rewrite Message-IDs.
     pub marker: Option<String>,
+    /// The RFC 8058 one-click unsubscribe URL (https) of an optional
+    /// notification to a person with an account (decision 49); absent in
+    /// rows queued before it existed.
+    #[serde(default)]
+    pub unsubscribe_url: Option<String>,
 }
 
 /// A file to attach, read by the desk for the sender.

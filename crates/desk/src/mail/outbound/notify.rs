@@ -11,8 +11,9 @@
 //! To agents: a new ticket in their departments; a customer's reply to the
 //! assignee and the agents copied (to the department while nobody is
 //! assigned); an assignment to the new assignee; SLA warnings and breaches
-//! to the assignee (to the department while nobody is assigned). Each kind
-//! can be turned off per person.
+//! to the assignee (to the department while nobody is assigned); a mention
+//! in an agent's note, reply or first message to the agent mentioned. Each
+//! kind can be turned off per person.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -159,8 +160,37 @@ impl Desk {
                 }
                 _ => {}
             }
+            // The agents an agent's note, reply or first message mentions
+            // (`crate::mentions`), beside whatever else the change makes.
+            if matches!(e.kind, EventKind::NoteAdded | EventKind::TicketReplied | EventKind::TicketCreated)
+                && let Some(ids) = e.data.get("mentions").and_then(Value::as_array)
+            {
+                self.mention_mail(&mut b, e, &t, ids, &mut out).await?;
+            }
         }
         Ok(out)
+    }
+
+    /// Mail to the agents a message mentions: those the desk found when it
+    /// was posted who are still enabled staff and can still see the ticket
+    /// (it may have moved to another department since).
+    async fn mention_mail(
+        &self,
+        b: &mut Batch,
+        e: &Event,
+        t: &Ticket,
+        ids: &[Value],
+        out: &mut Vec<NewOutbound>,
+    ) -> DeskResult<()> {
+        let Some(m) = self.event_message(e).await? else { return Ok(()) };
+        let mut agents = Vec::new();
+        for id in ids.iter().filter_map(Value::as_i64).take(crate::mentions::MAX_MENTIONS) {
+            let Some(u) = self.batch_user(b, UserId(id)).await? else { continue };
+            if !u.disabled && u.role.is_staff() && self.actor_for(&u).await?.can_view(t) {
+                agents.push(u.id);
+            }
+        }
+        self.agent_mail(b, e, t, OutboundKind::Mention, Some(&m), &agents, out).await
     }
 
     async fn event_message(&self, e: &Event) -> DeskResult<Option<Message>> {
@@ -344,7 +374,9 @@ impl Desk {
                     dept.as_ref(),
                     &threading,
                     (&to, &[]),
-                    &format!("e{}a{i}", e.id.0),
+                    // Mentions have their own letter: a new ticket's first
+                    // message may both tell the department and mention.
+                    &format!("e{}{}{i}", e.id.0, if kind == OutboundKind::Mention { "m" } else { "a" }),
                     &language,
                     &context,
                     html.as_deref(),
@@ -424,6 +456,7 @@ impl Desk {
             html: Some(rendered.html),
             attachments,
             marker: Some(token),
+            unsubscribe_url: None,
         }))
     }
 
@@ -447,6 +480,17 @@ impl Desk {
         {
             return Ok(());
         }
+        // One-click unsubscribe for the kinds the person may turn off
+        // (decision 49): an agent copied on a customer's kind has no such
+        // choice, so no link.
+        let plan = plan.map(|mut p| {
+            p.unsubscribe_url = r
+                .user
+                .as_ref()
+                .filter(|u| kind.for_agents() == u.role.is_staff())
+                .and_then(|u| self.unsubscribe_url(u.id, kind));
+            p
+        });
         let suppressed = self.store.suppressions_of(std::slice::from_ref(&r.address)).await?;
         let (state, answer, mail_id, plan) = match (plan, suppressed.first()) {
             (None, _) => (

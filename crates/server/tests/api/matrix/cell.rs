@@ -167,6 +167,11 @@ impl<'a> Cell<'a> {
                 let link = links_to(desk, &fx.outbox, &email).await.pop().expect("a mailed link");
                 link.rsplit('/').next().unwrap().to_string()
             }
+            "unsubscribe_token" => {
+                // Dave's one-click link for the solved notice (decision 49).
+                let dave = UserId(fx.values["dave"].parse().unwrap());
+                w.server.state.desk.unsubscribe_token(dave, tessera_store::OutboundKind::Solved)
+            }
             "fresh_handoff_token" => {
                 let n = UNIQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let email = format!("handoff{n}@example.net");

@@ -482,6 +482,8 @@ const TABLE: &[Row] = &[
     row(Web, "GET", "/sign-in/link/{token}", PUBLIC, &["$fresh_link_token"], ""),
     row(Web, "POST", "/sign-in/link/{token}", PUBLIC, &["$fresh_link_token"], "$pre:"),
     row(Web, "GET", "/sso/{token}", PUBLIC, &["$fresh_handoff_token"], ""),
+    row(Web, "GET", "/unsubscribe/{token}", PUBLIC, &["$unsubscribe_token"], ""),
+    row(Web, "POST", "/unsubscribe/{token}", PUBLIC, &["$unsubscribe_token"], "List-Unsubscribe=One-Click"),
     row(Web, "GET", "/account", SIGNED_IN, &[], ""),
     row(Web, "POST", "/account", SIGNED_IN, &[], "form=profile&name=$own_name&locale=en&time_zone=UTC"),
     row(Web, "POST", "/language", PUBLIC, &[], "lang=en&back=/"),
