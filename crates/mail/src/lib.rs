@@ -33,6 +33,7 @@ pub mod outbound;
 pub mod parse;
 pub mod poller;
 pub mod quote;
+pub mod smtp_oauth;
 pub mod subject;
 #[cfg(feature = "testing")]
 pub mod testing;

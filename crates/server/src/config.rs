@@ -185,8 +185,9 @@ pub struct HooksConfig {
 /// Outgoing mail (docs/email.md, "E-mail out").
 #[derive(Debug, Clone)]
 pub struct MailOutConfig {
-    /// The SMTP server (`[mail] smtp_url`, `smtp_user`, `smtp_password`;
-    /// `TESSERA_SMTP_URL`, `TESSERA_SMTP_USER`, `TESSERA_SMTP_PASSWORD`).
+    /// The SMTP server (`[mail] smtp_url`, `smtp_user`, `smtp_password`,
+    /// `smtp_oauth_mailbox`; `TESSERA_SMTP_URL`, `TESSERA_SMTP_USER`,
+    /// `TESSERA_SMTP_PASSWORD`, `TESSERA_SMTP_OAUTH_MAILBOX`).
     pub smtp: Option<tessera_mail::outbound::SmtpConfig>,
     /// The sender of account mail and of departments without an address
     /// (`[mail] from`, `TESSERA_MAIL_FROM`: `Name <address>` or `address`).
@@ -320,6 +321,7 @@ struct MailSection {
     smtp_url: Option<String>,
     smtp_user: Option<String>,
     smtp_password: Option<String>,
+    smtp_oauth_mailbox: Option<String>,
     from: Option<String>,
     acknowledgement_window_minutes: Option<u64>,
     send_concurrency: Option<usize>,
@@ -445,6 +447,7 @@ impl Config {
         c.mail_out.send_concurrency = mail.send_concurrency.unwrap_or(c.mail_out.send_concurrency);
         let (mut smtp_url, mut smtp_user, mut smtp_password, mut mail_from) =
             (mail.smtp_url, mail.smtp_user, mail.smtp_password, mail.from);
+        let mut smtp_oauth_mailbox = mail.smtp_oauth_mailbox;
         let mut proxies = file.server.trusted_proxies.unwrap_or_default();
         let mut timezone = file.server.timezone;
         let mut language = file.server.language;
@@ -515,17 +518,25 @@ impl Config {
             ("TESSERA_SMTP_URL", &mut smtp_url),
             ("TESSERA_SMTP_USER", &mut smtp_user),
             ("TESSERA_SMTP_PASSWORD", &mut smtp_password),
+            ("TESSERA_SMTP_OAUTH_MAILBOX", &mut smtp_oauth_mailbox),
             ("TESSERA_MAIL_FROM", &mut mail_from),
         ] {
             if let Some(v) = env(name) {
                 *slot = Some(v);
             }
         }
+        let smtp_oauth_mailbox = smtp_oauth_mailbox.filter(|m| !m.trim().is_empty());
+        if smtp_oauth_mailbox.is_some() && smtp_password.as_ref().is_some_and(|p| !p.is_empty()) {
+            let e = tessera_mail::outbound::SmtpUrlError::PasswordAndOAuth;
+            return Err(ConfigError::Invalid(format!("mail: {e}")));
+        }
         if let Some(url) = smtp_url.filter(|u| !u.trim().is_empty()) {
-            c.mail_out.smtp = Some(
-                tessera_mail::outbound::SmtpConfig::parse(&url, smtp_user, smtp_password)
-                    .map_err(|e| ConfigError::Invalid(format!("mail: {e}")))?,
-            );
+            let mut smtp = tessera_mail::outbound::SmtpConfig::parse(&url, smtp_user, smtp_password)
+                .map_err(|e| ConfigError::Invalid(format!("mail: {e}")))?;
+            if let Some(mailbox) = smtp_oauth_mailbox {
+                smtp = smtp.with_oauth_mailbox(&mailbox).map_err(|e| ConfigError::Invalid(format!("mail: {e}")))?;
+            }
+            c.mail_out.smtp = Some(smtp);
         }
         if let Some(from) = mail_from.filter(|f| !f.trim().is_empty()) {
             c.mail_out.from = Some(mailbox_setting(&from)?);
@@ -713,6 +724,26 @@ mod tests {
         {
             assert!(with(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn smtp_can_log_in_with_a_mailboxs_oauth2_authorisation() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("tessera.toml"),
+            "[mail]\nsmtp_url = \"smtp+starttls://smtp.gmail.com\"\nsmtp_oauth_mailbox = \"support@example.com\"\n",
+        )
+        .unwrap();
+        let c = Config::load(dir.path(), &|_| None).unwrap();
+        let smtp = c.mail_out.smtp.unwrap();
+        assert_eq!(smtp.oauth_mailbox.as_deref(), Some("support@example.com"));
+        assert!(smtp.credentials.is_none(), "the user is the mailbox's");
+        let env = |k: &str| (k == "TESSERA_SMTP_OAUTH_MAILBOX").then(|| "7".to_string());
+        assert_eq!(Config::load(dir.path(), &env).unwrap().mail_out.smtp.unwrap().oauth_mailbox.as_deref(), Some("7"));
+        // A password as well: one of the two would be ignored.
+        let env = |k: &str| (k == "TESSERA_SMTP_PASSWORD").then(|| "app-password".to_string());
+        let e = Config::load(dir.path(), &env).unwrap_err().to_string();
+        assert!(e.contains("smtp_oauth_mailbox") && !e.contains("app-password"), "{e}");
     }
 
     #[test]
