@@ -26,6 +26,7 @@
 mod charset;
 pub mod classify;
 pub mod compose;
+pub mod dkim;
 pub mod gateway;
 pub mod html;
 pub mod imap;

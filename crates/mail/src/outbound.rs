@@ -152,6 +152,9 @@ pub struct SenderOptions {
     pub timeout: Duration,
     /// The name given in EHLO (the machine's public name).
     pub hello_name: String,
+    /// DKIM-sign each copy whose `From` is in the key's domain
+    /// (`[mail] dkim_*`).
+    pub dkim: Option<Arc<crate::dkim::DkimSigner>>,
 }
 
 impl Default for SenderOptions {
@@ -161,6 +164,7 @@ impl Default for SenderOptions {
             poll: Duration::from_secs(1),
             timeout: Duration::from_secs(30),
             hello_name: "localhost".into(),
+            dkim: None,
         }
     }
 }
@@ -200,6 +204,8 @@ pub struct SmtpClient {
     tls: Option<Arc<tokio_rustls::rustls::ClientConfig>>,
     /// XOAUTH2 with a mailbox's tokens instead of the password.
     oauth: Option<Arc<crate::smtp_oauth::OAuthSending>>,
+    /// Signs what is sent.
+    dkim: Option<Arc<crate::dkim::DkimSigner>>,
 }
 
 /// A socket lettre speaks SMTP over: TCP, or TLS from the first byte.
@@ -259,7 +265,17 @@ impl SmtpClient {
             idle: std::sync::Mutex::new(Vec::new()),
             tls,
             oauth: None,
+            dkim: options.dkim.clone(),
         })
+    }
+
+    /// `message` from `from_address`, DKIM-signed when a key is set and
+    /// the address is in its domain.
+    pub fn dkim_sign(&self, from_address: &str, message: Vec<u8>) -> Result<Vec<u8>, crate::dkim::DkimError> {
+        match &self.dkim {
+            Some(d) => d.sign(from_address, message),
+            None => Ok(message),
+        }
     }
 
     /// Logs in with XOAUTH2 and `oauth`'s tokens instead of a password.
@@ -471,7 +487,12 @@ pub async fn send_one(smtp: &SmtpClient, m: &MailToSend) -> SendResult {
         Ok(e) => e,
         Err(e) => return SendResult::Unsendable(format!("envelope: {e}")),
     };
-    smtp.send(&envelope, &built.bytes).await
+    // Signed last: the bytes the server gets are the bytes signed.
+    let bytes = match smtp.dkim_sign(&m.plan.from.address, built.bytes) {
+        Ok(b) => b,
+        Err(e) => return SendResult::Temporary(e.to_string()),
+    };
+    smtp.send(&envelope, &bytes).await
 }
 
 #[cfg(test)]

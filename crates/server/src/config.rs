@@ -197,12 +197,54 @@ pub struct MailOutConfig {
     pub acknowledgement_window_minutes: u64,
     /// Copies sent at once (`[mail] send_concurrency`, 1 to 64).
     pub send_concurrency: usize,
+    /// The DKIM key outgoing mail is signed with (`[mail] dkim_selector`,
+    /// `dkim_key_file`, `dkim_domain`; `TESSERA_DKIM_*`), read and checked
+    /// when the configuration is loaded.
+    pub dkim: Option<std::sync::Arc<tessera_mail::dkim::DkimSigner>>,
 }
 
 impl Default for MailOutConfig {
     fn default() -> Self {
-        Self { smtp: None, from: None, acknowledgement_window_minutes: 15, send_concurrency: 8 }
+        Self { smtp: None, from: None, acknowledgement_window_minutes: 15, send_concurrency: 8, dkim: None }
     }
+}
+
+/// The DKIM signer of `[mail] dkim_*`: none without a selector and a key;
+/// the domain is `dkim_domain`, else `[mail] from`'s. The key file is
+/// read now, so a bad one stops the start with its name (never its
+/// contents); a relative path is in the data folder.
+fn dkim_signer(
+    data_dir: &Path,
+    selector: Option<String>,
+    key_file: Option<String>,
+    domain: Option<String>,
+    from: &Option<(Option<String>, String)>,
+) -> Result<Option<std::sync::Arc<tessera_mail::dkim::DkimSigner>>, ConfigError> {
+    let given = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+    let (selector, key_file, domain) = (given(selector), given(key_file), given(domain));
+    let (selector, key_file) = match (selector, key_file) {
+        (None, None) if domain.is_none() => return Ok(None),
+        (Some(s), Some(k)) => (s, k),
+        _ => {
+            return Err(ConfigError::Invalid("mail: DKIM signing needs both dkim_selector and dkim_key_file".into()));
+        }
+    };
+    let domain = match domain {
+        Some(d) => d,
+        None => match from.as_ref().and_then(|(_, a)| a.rsplit_once('@')) {
+            Some((_, d)) => d.to_string(),
+            None => {
+                return Err(ConfigError::Invalid(
+                    "mail: DKIM signing needs dkim_domain (or [mail] from, whose domain it defaults to)".into(),
+                ));
+            }
+        },
+    };
+    let path = PathBuf::from(key_file.trim());
+    let path = if path.is_absolute() { path } else { data_dir.join(path) };
+    let signer = tessera_mail::dkim::DkimSigner::load(&selector, &path, &domain)
+        .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+    Ok(Some(std::sync::Arc::new(signer)))
 }
 
 /// Reads `Name <address>` or `address`.
@@ -322,6 +364,9 @@ struct MailSection {
     smtp_user: Option<String>,
     smtp_password: Option<String>,
     smtp_oauth_mailbox: Option<String>,
+    dkim_selector: Option<String>,
+    dkim_key_file: Option<String>,
+    dkim_domain: Option<String>,
     from: Option<String>,
     acknowledgement_window_minutes: Option<u64>,
     send_concurrency: Option<usize>,
@@ -448,6 +493,8 @@ impl Config {
         let (mut smtp_url, mut smtp_user, mut smtp_password, mut mail_from) =
             (mail.smtp_url, mail.smtp_user, mail.smtp_password, mail.from);
         let mut smtp_oauth_mailbox = mail.smtp_oauth_mailbox;
+        let (mut dkim_selector, mut dkim_key_file, mut dkim_domain) =
+            (mail.dkim_selector, mail.dkim_key_file, mail.dkim_domain);
         let mut proxies = file.server.trusted_proxies.unwrap_or_default();
         let mut timezone = file.server.timezone;
         let mut language = file.server.language;
@@ -519,6 +566,9 @@ impl Config {
             ("TESSERA_SMTP_USER", &mut smtp_user),
             ("TESSERA_SMTP_PASSWORD", &mut smtp_password),
             ("TESSERA_SMTP_OAUTH_MAILBOX", &mut smtp_oauth_mailbox),
+            ("TESSERA_DKIM_SELECTOR", &mut dkim_selector),
+            ("TESSERA_DKIM_KEY_FILE", &mut dkim_key_file),
+            ("TESSERA_DKIM_DOMAIN", &mut dkim_domain),
             ("TESSERA_MAIL_FROM", &mut mail_from),
         ] {
             if let Some(v) = env(name) {
@@ -541,6 +591,7 @@ impl Config {
         if let Some(from) = mail_from.filter(|f| !f.trim().is_empty()) {
             c.mail_out.from = Some(mailbox_setting(&from)?);
         }
+        c.mail_out.dkim = dkim_signer(data_dir, dkim_selector, dkim_key_file, dkim_domain, &c.mail_out.from)?;
         if let Some(v) = env("TESSERA_TIMEZONE") {
             timezone = Some(v);
         }
@@ -744,6 +795,43 @@ mod tests {
         let env = |k: &str| (k == "TESSERA_SMTP_PASSWORD").then(|| "app-password".to_string());
         let e = Config::load(dir.path(), &env).unwrap_err().to_string();
         assert!(e.contains("smtp_oauth_mailbox") && !e.contains("app-password"), "{e}");
+    }
+
+    #[test]
+    fn a_dkim_key_is_read_at_start_and_a_bad_one_stops_it_with_the_files_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let (key, _) = tessera_mail::testing::dkim::key(dir.path(), "dkim.pem", &["-algorithm", "ed25519"]);
+        let pem = std::fs::read_to_string(&key).unwrap();
+        let base = "[mail]\nsmtp_url = \"smtp://127.0.0.1:25\"\nfrom = \"Help <help@example.com>\"\n";
+        let load = |extra: &str, env: &[(&str, &str)]| {
+            std::fs::write(dir.path().join("tessera.toml"), format!("{base}{extra}")).unwrap();
+            let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            Config::load(dir.path(), &move |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+        };
+        // The domain is [mail] from's; the file may be relative to the data folder.
+        let c = load("dkim_selector = \"s1\"\ndkim_key_file = \"dkim.pem\"\n", &[]).unwrap();
+        let d = c.mail_out.dkim.unwrap();
+        assert_eq!((d.selector(), d.domain(), d.algorithm()), ("s1", "example.com", "ed25519-sha256"));
+        let c = load(
+            "",
+            &[
+                ("TESSERA_DKIM_SELECTOR", "s2"),
+                ("TESSERA_DKIM_KEY_FILE", "dkim.pem"),
+                ("TESSERA_DKIM_DOMAIN", "mail.example.org"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.mail_out.dkim.unwrap().domain(), "mail.example.org");
+        assert!(load("", &[]).unwrap().mail_out.dkim.is_none(), "off unless configured");
+        // Half a configuration, a missing file, a bad key: clear errors.
+        let e = load("dkim_selector = \"s1\"\n", &[]).unwrap_err().to_string();
+        assert!(e.contains("dkim_key_file"), "{e}");
+        let e = load("dkim_selector = \"s1\"\ndkim_key_file = \"nope.pem\"\n", &[]).unwrap_err().to_string();
+        assert!(e.contains("nope.pem"), "{e}");
+        let broken = pem.replace(&pem[40..60], "AAAAAAAAAAAAAAAAAAAA");
+        std::fs::write(dir.path().join("broken.pem"), &broken).unwrap();
+        let e = load("dkim_selector = \"s1\"\ndkim_key_file = \"broken.pem\"\n", &[]).unwrap_err().to_string();
+        assert!(e.contains("broken.pem") && !e.contains(&broken[28..60]), "{e}");
     }
 
     #[test]

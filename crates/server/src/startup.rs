@@ -246,9 +246,18 @@ pub async fn state_and_store(config: Config) -> Result<(AppState, Arc<dyn Store>
                 .filter(|h| !h.is_empty())
                 .map(str::to_string)
                 .unwrap_or_else(|| "localhost".into());
+            if let Some(d) = &config.mail_out.dkim {
+                tracing::info!(
+                    domain = d.domain(),
+                    selector = d.selector(),
+                    algorithm = d.algorithm(),
+                    "outgoing mail from the domain is DKIM-signed"
+                );
+            }
             let options = tessera_mail::outbound::SenderOptions {
                 concurrency: config.mail_out.send_concurrency,
                 hello_name,
+                dkim: config.mail_out.dkim.clone(),
                 ..Default::default()
             };
             Some(Arc::new(
