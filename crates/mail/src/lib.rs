@@ -18,14 +18,17 @@
 //! - [`subject`]: reply/forward prefixes and the `[#123456]` ticket tag;
 //! - [`tnef`]: the files inside Outlook's `winmail.dat`.
 //!
-//! The outbound half (issue 17), pure as well: [`compose`] builds the RFC
-//! 5322 bytes of a message Tessera sends (threading headers, automatic-mail
-//! headers, the loop header); sending is not built yet.
+//! The outbound half (issue 17): [`compose`] builds the RFC 5322 bytes of
+//! a message Tessera sends (threading headers, automatic-mail headers, the
+//! loop header), purely; [`outbound`] sends them over SMTP, logging in with
+//! a password or, through [`smtp_oauth`], a mailbox's OAuth2 token, and
+//! [`dkim`] signs them when a key is configured.
 #![forbid(unsafe_code)]
 
 mod charset;
 pub mod classify;
 pub mod compose;
+pub mod dkim;
 pub mod gateway;
 pub mod html;
 pub mod imap;
@@ -33,6 +36,7 @@ pub mod outbound;
 pub mod parse;
 pub mod poller;
 pub mod quote;
+pub mod smtp_oauth;
 pub mod subject;
 #[cfg(feature = "testing")]
 pub mod testing;

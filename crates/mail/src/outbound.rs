@@ -47,6 +47,11 @@ pub struct SmtpConfig {
     pub security: Security,
     /// User and password, when the server wants them.
     pub credentials: Option<(String, String)>,
+    /// Log in with `AUTH XOAUTH2` and this mailbox's OAuth2 authorisation
+    /// (its address, username or id: `[mail] smtp_oauth_mailbox`) instead
+    /// of a password; the user is `credentials`' when set, else the
+    /// mailbox's username. Set with [`SmtpConfig::with_oauth_mailbox`].
+    pub oauth_mailbox: Option<String>,
 }
 
 impl std::fmt::Debug for SmtpConfig {
@@ -56,6 +61,7 @@ impl std::fmt::Debug for SmtpConfig {
             .field("port", &self.port)
             .field("security", &self.security)
             .field("credentials", &self.credentials.as_ref().map(|(u, _)| (u, "<hidden>")))
+            .field("oauth_mailbox", &self.oauth_mailbox)
             .finish()
     }
 }
@@ -72,6 +78,12 @@ pub enum SmtpUrlError {
     /// No host.
     #[error("smtp_url names no host")]
     NoHost,
+    /// Both a password and an OAuth2 mailbox to log in with.
+    #[error("smtp_oauth_mailbox logs in with OAuth2: remove smtp_password (and the password in smtp_url)")]
+    PasswordAndOAuth,
+    /// An empty `smtp_oauth_mailbox`.
+    #[error("smtp_oauth_mailbox is empty: give the mailbox's address or id")]
+    EmptyOAuthMailbox,
 }
 
 impl SmtpConfig {
@@ -98,7 +110,23 @@ impl SmtpConfig {
             (Some(u), None) => Some((u, String::new())),
             _ => None,
         };
-        Ok(Self { host, port: u.port().unwrap_or(default_port), security, credentials })
+        Ok(Self { host, port: u.port().unwrap_or(default_port), security, credentials, oauth_mailbox: None })
+    }
+
+    /// Logs in with `AUTH XOAUTH2` and the OAuth2 authorisation of
+    /// `mailbox` (an IMAP mailbox's address, username or id) instead of a
+    /// password (decision 47). A password as well is refused: one of the
+    /// two would be ignored.
+    pub fn with_oauth_mailbox(mut self, mailbox: &str) -> Result<Self, SmtpUrlError> {
+        let mailbox = mailbox.trim();
+        if mailbox.is_empty() {
+            return Err(SmtpUrlError::EmptyOAuthMailbox);
+        }
+        if self.credentials.as_ref().is_some_and(|(_, p)| !p.is_empty()) {
+            return Err(SmtpUrlError::PasswordAndOAuth);
+        }
+        self.oauth_mailbox = Some(mailbox.to_string());
+        Ok(self)
     }
 
     /// The URL without its credentials (for logs and the admin page).
@@ -124,6 +152,9 @@ pub struct SenderOptions {
     pub timeout: Duration,
     /// The name given in EHLO (the machine's public name).
     pub hello_name: String,
+    /// DKIM-sign each copy whose `From` is in the key's domain
+    /// (`[mail] dkim_*`).
+    pub dkim: Option<Arc<crate::dkim::DkimSigner>>,
 }
 
 impl Default for SenderOptions {
@@ -133,6 +164,7 @@ impl Default for SenderOptions {
             poll: Duration::from_secs(1),
             timeout: Duration::from_secs(30),
             hello_name: "localhost".into(),
+            dkim: None,
         }
     }
 }
@@ -170,6 +202,10 @@ pub struct SmtpClient {
     max_idle: usize,
     idle: std::sync::Mutex<Vec<AsyncSmtpConnection>>,
     tls: Option<Arc<tokio_rustls::rustls::ClientConfig>>,
+    /// XOAUTH2 with a mailbox's tokens instead of the password.
+    oauth: Option<Arc<crate::smtp_oauth::OAuthSending>>,
+    /// Signs what is sent.
+    dkim: Option<Arc<crate::dkim::DkimSigner>>,
 }
 
 /// A socket lettre speaks SMTP over: TCP, or TLS from the first byte.
@@ -228,7 +264,24 @@ impl SmtpClient {
             max_idle: options.concurrency.max(1),
             idle: std::sync::Mutex::new(Vec::new()),
             tls,
+            oauth: None,
+            dkim: options.dkim.clone(),
         })
+    }
+
+    /// `message` from `from_address`, DKIM-signed when a key is set and
+    /// the address is in its domain.
+    pub fn dkim_sign(&self, from_address: &str, message: Vec<u8>) -> Result<Vec<u8>, crate::dkim::DkimError> {
+        match &self.dkim {
+            Some(d) => d.sign(from_address, message),
+            None => Ok(message),
+        }
+    }
+
+    /// Logs in with XOAUTH2 and `oauth`'s tokens instead of a password.
+    pub fn with_oauth(mut self, oauth: Arc<crate::smtp_oauth::OAuthSending>) -> Self {
+        self.oauth = Some(oauth);
+        self
     }
 
     async fn connect(&self) -> Result<AsyncSmtpConnection, String> {
@@ -260,7 +313,9 @@ impl SmtpClient {
             let params = TlsParameters::builder(self.config.host.clone()).build_rustls().map_err(greet)?;
             conn.starttls(params, &self.hello).await.map_err(greet)?;
         }
-        if let Some((user, password)) = &self.config.credentials {
+        if let Some(oauth) = &self.oauth {
+            oauth.authenticate(&mut conn).await?;
+        } else if let Some((user, password)) = &self.config.credentials {
             conn.auth(&[Mechanism::Plain, Mechanism::Login], &Credentials::new(user.clone(), password.clone()))
                 .await
                 .map_err(greet)?;
@@ -307,7 +362,12 @@ impl SmtpClient {
 impl Sender {
     /// Starts sending what `desk` queues, through `config`'s server.
     pub fn start(desk: Desk, config: &SmtpConfig, options: SenderOptions) -> Result<Self, SenderError> {
-        let smtp = Arc::new(SmtpClient::new(config, &options)?);
+        let mut smtp = SmtpClient::new(config, &options)?;
+        if let Some(mailbox) = &config.oauth_mailbox {
+            let user = config.credentials.as_ref().map(|(u, _)| u.clone());
+            smtp = smtp.with_oauth(Arc::new(crate::smtp_oauth::OAuthSending::new(desk.clone(), mailbox.clone(), user)));
+        }
+        let smtp = Arc::new(smtp);
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
         tokio::spawn(async move {
@@ -427,7 +487,12 @@ pub async fn send_one(smtp: &SmtpClient, m: &MailToSend) -> SendResult {
         Ok(e) => e,
         Err(e) => return SendResult::Unsendable(format!("envelope: {e}")),
     };
-    smtp.send(&envelope, &built.bytes).await
+    // Signed last: the bytes the server gets are the bytes signed.
+    let bytes = match smtp.dkim_sign(&m.plan.from.address, built.bytes) {
+        Ok(b) => b,
+        Err(e) => return SendResult::Temporary(e.to_string()),
+    };
+    smtp.send(&envelope, &bytes).await
 }
 
 #[cfg(test)]
@@ -449,5 +514,18 @@ mod tests {
         assert_eq!((c.port, c.security, c.credentials), (465, Security::Tls, Some(("u".into(), "k".into()))));
         assert_eq!(SmtpConfig::parse("http://x", None, None).unwrap_err(), SmtpUrlError::Scheme);
         assert_eq!(SmtpConfig::parse("nonsense", None, None).unwrap_err(), SmtpUrlError::NotAUrl);
+    }
+
+    #[test]
+    fn an_oauth_mailbox_replaces_the_password_never_joins_it() {
+        let c = SmtpConfig::parse("smtps://smtp.gmail.com", None, None).unwrap().with_oauth_mailbox(" 3 ").unwrap();
+        assert_eq!(c.oauth_mailbox.as_deref(), Some("3"));
+        assert!(format!("{c:?}").contains("oauth_mailbox: Some(\"3\")"));
+        let c = SmtpConfig::parse("smtps://smtp.gmail.com", Some("me@x.com".into()), None).unwrap();
+        assert!(c.with_oauth_mailbox("me@x.com").is_ok(), "a user without a password names the XOAUTH2 account");
+        let c = SmtpConfig::parse("smtps://me:secret@smtp.gmail.com", None, None).unwrap();
+        assert_eq!(c.with_oauth_mailbox("me@x.com").unwrap_err(), SmtpUrlError::PasswordAndOAuth);
+        let c = SmtpConfig::parse("smtps://smtp.gmail.com", None, None).unwrap();
+        assert_eq!(c.with_oauth_mailbox("  ").unwrap_err(), SmtpUrlError::EmptyOAuthMailbox);
     }
 }

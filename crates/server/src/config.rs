@@ -185,8 +185,9 @@ pub struct HooksConfig {
 /// Outgoing mail (docs/email.md, "E-mail out").
 #[derive(Debug, Clone)]
 pub struct MailOutConfig {
-    /// The SMTP server (`[mail] smtp_url`, `smtp_user`, `smtp_password`;
-    /// `TESSERA_SMTP_URL`, `TESSERA_SMTP_USER`, `TESSERA_SMTP_PASSWORD`).
+    /// The SMTP server (`[mail] smtp_url`, `smtp_user`, `smtp_password`,
+    /// `smtp_oauth_mailbox`; `TESSERA_SMTP_URL`, `TESSERA_SMTP_USER`,
+    /// `TESSERA_SMTP_PASSWORD`, `TESSERA_SMTP_OAUTH_MAILBOX`).
     pub smtp: Option<tessera_mail::outbound::SmtpConfig>,
     /// The sender of account mail and of departments without an address
     /// (`[mail] from`, `TESSERA_MAIL_FROM`: `Name <address>` or `address`).
@@ -196,12 +197,54 @@ pub struct MailOutConfig {
     pub acknowledgement_window_minutes: u64,
     /// Copies sent at once (`[mail] send_concurrency`, 1 to 64).
     pub send_concurrency: usize,
+    /// The DKIM key outgoing mail is signed with (`[mail] dkim_selector`,
+    /// `dkim_key_file`, `dkim_domain`; `TESSERA_DKIM_*`), read and checked
+    /// when the configuration is loaded.
+    pub dkim: Option<std::sync::Arc<tessera_mail::dkim::DkimSigner>>,
 }
 
 impl Default for MailOutConfig {
     fn default() -> Self {
-        Self { smtp: None, from: None, acknowledgement_window_minutes: 15, send_concurrency: 8 }
+        Self { smtp: None, from: None, acknowledgement_window_minutes: 15, send_concurrency: 8, dkim: None }
     }
+}
+
+/// The DKIM signer of `[mail] dkim_*`: none without a selector and a key;
+/// the domain is `dkim_domain`, else `[mail] from`'s. The key file is
+/// read now, so a bad one stops the start with its name (never its
+/// contents); a relative path is in the data folder.
+fn dkim_signer(
+    data_dir: &Path,
+    selector: Option<String>,
+    key_file: Option<String>,
+    domain: Option<String>,
+    from: &Option<(Option<String>, String)>,
+) -> Result<Option<std::sync::Arc<tessera_mail::dkim::DkimSigner>>, ConfigError> {
+    let given = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+    let (selector, key_file, domain) = (given(selector), given(key_file), given(domain));
+    let (selector, key_file) = match (selector, key_file) {
+        (None, None) if domain.is_none() => return Ok(None),
+        (Some(s), Some(k)) => (s, k),
+        _ => {
+            return Err(ConfigError::Invalid("mail: DKIM signing needs both dkim_selector and dkim_key_file".into()));
+        }
+    };
+    let domain = match domain {
+        Some(d) => d,
+        None => match from.as_ref().and_then(|(_, a)| a.rsplit_once('@')) {
+            Some((_, d)) => d.to_string(),
+            None => {
+                return Err(ConfigError::Invalid(
+                    "mail: DKIM signing needs dkim_domain (or [mail] from, whose domain it defaults to)".into(),
+                ));
+            }
+        },
+    };
+    let path = PathBuf::from(key_file.trim());
+    let path = if path.is_absolute() { path } else { data_dir.join(path) };
+    let signer = tessera_mail::dkim::DkimSigner::load(&selector, &path, &domain)
+        .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+    Ok(Some(std::sync::Arc::new(signer)))
 }
 
 /// Reads `Name <address>` or `address`.
@@ -320,6 +363,10 @@ struct MailSection {
     smtp_url: Option<String>,
     smtp_user: Option<String>,
     smtp_password: Option<String>,
+    smtp_oauth_mailbox: Option<String>,
+    dkim_selector: Option<String>,
+    dkim_key_file: Option<String>,
+    dkim_domain: Option<String>,
     from: Option<String>,
     acknowledgement_window_minutes: Option<u64>,
     send_concurrency: Option<usize>,
@@ -445,6 +492,9 @@ impl Config {
         c.mail_out.send_concurrency = mail.send_concurrency.unwrap_or(c.mail_out.send_concurrency);
         let (mut smtp_url, mut smtp_user, mut smtp_password, mut mail_from) =
             (mail.smtp_url, mail.smtp_user, mail.smtp_password, mail.from);
+        let mut smtp_oauth_mailbox = mail.smtp_oauth_mailbox;
+        let (mut dkim_selector, mut dkim_key_file, mut dkim_domain) =
+            (mail.dkim_selector, mail.dkim_key_file, mail.dkim_domain);
         let mut proxies = file.server.trusted_proxies.unwrap_or_default();
         let mut timezone = file.server.timezone;
         let mut language = file.server.language;
@@ -515,21 +565,33 @@ impl Config {
             ("TESSERA_SMTP_URL", &mut smtp_url),
             ("TESSERA_SMTP_USER", &mut smtp_user),
             ("TESSERA_SMTP_PASSWORD", &mut smtp_password),
+            ("TESSERA_SMTP_OAUTH_MAILBOX", &mut smtp_oauth_mailbox),
+            ("TESSERA_DKIM_SELECTOR", &mut dkim_selector),
+            ("TESSERA_DKIM_KEY_FILE", &mut dkim_key_file),
+            ("TESSERA_DKIM_DOMAIN", &mut dkim_domain),
             ("TESSERA_MAIL_FROM", &mut mail_from),
         ] {
             if let Some(v) = env(name) {
                 *slot = Some(v);
             }
         }
+        let smtp_oauth_mailbox = smtp_oauth_mailbox.filter(|m| !m.trim().is_empty());
+        if smtp_oauth_mailbox.is_some() && smtp_password.as_ref().is_some_and(|p| !p.is_empty()) {
+            let e = tessera_mail::outbound::SmtpUrlError::PasswordAndOAuth;
+            return Err(ConfigError::Invalid(format!("mail: {e}")));
+        }
         if let Some(url) = smtp_url.filter(|u| !u.trim().is_empty()) {
-            c.mail_out.smtp = Some(
-                tessera_mail::outbound::SmtpConfig::parse(&url, smtp_user, smtp_password)
-                    .map_err(|e| ConfigError::Invalid(format!("mail: {e}")))?,
-            );
+            let mut smtp = tessera_mail::outbound::SmtpConfig::parse(&url, smtp_user, smtp_password)
+                .map_err(|e| ConfigError::Invalid(format!("mail: {e}")))?;
+            if let Some(mailbox) = smtp_oauth_mailbox {
+                smtp = smtp.with_oauth_mailbox(&mailbox).map_err(|e| ConfigError::Invalid(format!("mail: {e}")))?;
+            }
+            c.mail_out.smtp = Some(smtp);
         }
         if let Some(from) = mail_from.filter(|f| !f.trim().is_empty()) {
             c.mail_out.from = Some(mailbox_setting(&from)?);
         }
+        c.mail_out.dkim = dkim_signer(data_dir, dkim_selector, dkim_key_file, dkim_domain, &c.mail_out.from)?;
         if let Some(v) = env("TESSERA_TIMEZONE") {
             timezone = Some(v);
         }
@@ -713,6 +775,63 @@ mod tests {
         {
             assert!(with(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn smtp_can_log_in_with_a_mailboxs_oauth2_authorisation() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("tessera.toml"),
+            "[mail]\nsmtp_url = \"smtp+starttls://smtp.gmail.com\"\nsmtp_oauth_mailbox = \"support@example.com\"\n",
+        )
+        .unwrap();
+        let c = Config::load(dir.path(), &|_| None).unwrap();
+        let smtp = c.mail_out.smtp.unwrap();
+        assert_eq!(smtp.oauth_mailbox.as_deref(), Some("support@example.com"));
+        assert!(smtp.credentials.is_none(), "the user is the mailbox's");
+        let env = |k: &str| (k == "TESSERA_SMTP_OAUTH_MAILBOX").then(|| "7".to_string());
+        assert_eq!(Config::load(dir.path(), &env).unwrap().mail_out.smtp.unwrap().oauth_mailbox.as_deref(), Some("7"));
+        // A password as well: one of the two would be ignored.
+        let env = |k: &str| (k == "TESSERA_SMTP_PASSWORD").then(|| "app-password".to_string());
+        let e = Config::load(dir.path(), &env).unwrap_err().to_string();
+        assert!(e.contains("smtp_oauth_mailbox") && !e.contains("app-password"), "{e}");
+    }
+
+    #[test]
+    fn a_dkim_key_is_read_at_start_and_a_bad_one_stops_it_with_the_files_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let (key, _) = tessera_mail::testing::dkim::key(dir.path(), "dkim.pem", &["-algorithm", "ed25519"]);
+        let pem = std::fs::read_to_string(&key).unwrap();
+        let base = "[mail]\nsmtp_url = \"smtp://127.0.0.1:25\"\nfrom = \"Help <help@example.com>\"\n";
+        let load = |extra: &str, env: &[(&str, &str)]| {
+            std::fs::write(dir.path().join("tessera.toml"), format!("{base}{extra}")).unwrap();
+            let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            Config::load(dir.path(), &move |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+        };
+        // The domain is [mail] from's; the file may be relative to the data folder.
+        let c = load("dkim_selector = \"s1\"\ndkim_key_file = \"dkim.pem\"\n", &[]).unwrap();
+        let d = c.mail_out.dkim.unwrap();
+        assert_eq!((d.selector(), d.domain(), d.algorithm()), ("s1", "example.com", "ed25519-sha256"));
+        let c = load(
+            "",
+            &[
+                ("TESSERA_DKIM_SELECTOR", "s2"),
+                ("TESSERA_DKIM_KEY_FILE", "dkim.pem"),
+                ("TESSERA_DKIM_DOMAIN", "mail.example.org"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.mail_out.dkim.unwrap().domain(), "mail.example.org");
+        assert!(load("", &[]).unwrap().mail_out.dkim.is_none(), "off unless configured");
+        // Half a configuration, a missing file, a bad key: clear errors.
+        let e = load("dkim_selector = \"s1\"\n", &[]).unwrap_err().to_string();
+        assert!(e.contains("dkim_key_file"), "{e}");
+        let e = load("dkim_selector = \"s1\"\ndkim_key_file = \"nope.pem\"\n", &[]).unwrap_err().to_string();
+        assert!(e.contains("nope.pem"), "{e}");
+        let broken = pem.replace(&pem[40..60], "AAAAAAAAAAAAAAAAAAAA");
+        std::fs::write(dir.path().join("broken.pem"), &broken).unwrap();
+        let e = load("dkim_selector = \"s1\"\ndkim_key_file = \"broken.pem\"\n", &[]).unwrap_err().to_string();
+        assert!(e.contains("broken.pem") && !e.contains(&broken[28..60]), "{e}");
     }
 
     #[test]

@@ -246,9 +246,26 @@ pub async fn state_and_store(config: Config) -> Result<(AppState, Arc<dyn Store>
                 .filter(|h| !h.is_empty())
                 .map(str::to_string)
                 .unwrap_or_else(|| "localhost".into());
+            let loopback =
+                smtp.host == "localhost" || smtp.host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+            if smtp.oauth_mailbox.is_some() && smtp.security == tessera_mail::outbound::Security::Plain && !loopback {
+                tracing::warn!(
+                    smtp = %smtp.redacted(),
+                    "smtp_oauth_mailbox sends an OAuth2 token over plain SMTP: use smtp+starttls:// or smtps://"
+                );
+            }
+            if let Some(d) = &config.mail_out.dkim {
+                tracing::info!(
+                    domain = d.domain(),
+                    selector = d.selector(),
+                    algorithm = d.algorithm(),
+                    "outgoing mail from the domain is DKIM-signed"
+                );
+            }
             let options = tessera_mail::outbound::SenderOptions {
                 concurrency: config.mail_out.send_concurrency,
                 hello_name,
+                dkim: config.mail_out.dkim.clone(),
                 ..Default::default()
             };
             Some(Arc::new(

@@ -420,6 +420,113 @@ impl Desk {
     }
 }
 
+/// How close to its expiry a stored access token is still handed to the
+/// SMTP sender. Shorter than the poller's five minutes, so a mailbox that
+/// is also read keeps refreshing in the poller and the two seldom refresh
+/// at once.
+const SENDING_AHEAD_SECS: i64 = 60;
+
+/// A mailbox's access token for sending mail through its provider's SMTP
+/// server (XOAUTH2). Its `Debug` output hides the token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SendingToken {
+    /// The mailbox it belongs to.
+    pub mailbox: MailboxId,
+    /// The account the token is for (the mailbox's username): XOAUTH2's
+    /// `user=`.
+    pub username: String,
+    /// The access token, for the SMTP server only.
+    pub access_token: String,
+    /// When it runs out, when known.
+    pub expires_at: Option<Timestamp>,
+}
+
+impl std::fmt::Debug for SendingToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SendingToken")
+            .field("mailbox", &self.mailbox.0)
+            .field("username", &self.username)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the SMTP sender gets when it asks for a mailbox's access token.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum SendingTokenAnswer {
+    /// A token to log in with.
+    Ready(SendingToken),
+    /// No token now, and none until an admin acts (the mailbox is unknown,
+    /// not OAuth2, or its grant was refused): the text says what to do.
+    NeedsAdmin(String),
+    /// No token now (the token endpoint failed): try later.
+    Unavailable(String),
+}
+
+impl Desk {
+    /// An access token of the OAuth2 mailbox named by `mailbox` (its
+    /// address, its username or its id) for the SMTP sender's XOAUTH2
+    /// login (`[mail] smtp_oauth_mailbox`): the stored one while it has
+    /// more than a minute left and `refused` is false, otherwise a new one
+    /// from the provider through [`Desk::refresh_mailbox_token`] (the same
+    /// refresh, saving and refusal handling as the IMAP poller's). A
+    /// mailbox waiting for re-authorisation is not asked about again.
+    /// `refused`: the SMTP server refused the token last handed out.
+    /// Tessera itself only ([`Actor::system`]).
+    pub async fn mailbox_token_for_sending(
+        &self,
+        actor: &Actor,
+        mailbox: &str,
+        refused: bool,
+    ) -> DeskResult<SendingTokenAnswer> {
+        require_tessera(actor)?;
+        let wanted = mailbox.trim();
+        let by_id = wanted.parse::<i64>().ok().map(MailboxId);
+        let found = match by_id {
+            Some(id) => self.store.mailbox(id).await?,
+            None => self.store.list_mailboxes().await?.into_iter().find(|m| {
+                m.address.trim().eq_ignore_ascii_case(wanted) || m.username.trim().eq_ignore_ascii_case(wanted)
+            }),
+        };
+        let Some(m) = found else {
+            return Ok(SendingTokenAnswer::NeedsAdmin(format!(
+                "no mailbox {wanted:?} (smtp_oauth_mailbox): set up and authorise that mailbox in Admin → Mailboxes"
+            )));
+        };
+        if m.auth_kind != MailboxAuthKind::Oauth2 {
+            return Ok(SendingTokenAnswer::NeedsAdmin(format!(
+                "the mailbox {wanted:?} (smtp_oauth_mailbox) signs in with a password, not OAuth2"
+            )));
+        }
+        if m.state == MailboxState::Reauthorise {
+            let why = m.last_error.clone().unwrap_or_else(|| "it needs to be authorised again".into());
+            return Ok(SendingTokenAnswer::NeedsAdmin(format!("the mailbox {wanted:?} cannot give a token: {why}")));
+        }
+        let ready = |access_token: String, expires_at: Option<Timestamp>| {
+            SendingTokenAnswer::Ready(SendingToken {
+                mailbox: m.id,
+                username: m.username.clone(),
+                access_token,
+                expires_at,
+            })
+        };
+        let fresh_enough =
+            m.oauth.expires_at.is_none_or(|e| e - self.now() > chrono::Duration::seconds(SENDING_AHEAD_SECS));
+        if !refused
+            && !m.secret.is_empty()
+            && fresh_enough
+            && let Ok(token) = self.secrets.open(PURPOSE, &m.secret)
+        {
+            return Ok(ready(token, m.oauth.expires_at));
+        }
+        Ok(match self.refresh_mailbox_token(actor, m.id).await? {
+            TokenRefresh::Fresh { access_token, expires_at } => ready(access_token, Some(expires_at)),
+            TokenRefresh::Reauthorise(why) => SendingTokenAnswer::NeedsAdmin(why),
+            TokenRefresh::Unavailable(why) => SendingTokenAnswer::Unavailable(why),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

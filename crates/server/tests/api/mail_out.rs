@@ -39,7 +39,7 @@ async fn department_with_address(server: &TestServer) -> (Api, i64) {
 }
 
 /// A header's value, unfolded (the first one of that name).
-fn header(raw: &[u8], name: &str) -> Option<String> {
+pub(crate) fn header(raw: &[u8], name: &str) -> Option<String> {
     let text = String::from_utf8_lossy(raw);
     let head = text.split("\r\n\r\n").next().unwrap_or_default();
     let mut value: Option<String> = None;
@@ -69,12 +69,12 @@ fn text_of(raw: &[u8]) -> String {
 }
 
 /// The ticket's copies and their states.
-async fn deliveries(admin: &Api, ticket: i64) -> Vec<Value> {
+pub(crate) async fn deliveries(admin: &Api, ticket: i64) -> Vec<Value> {
     admin.get(&format!("/tickets/{ticket}/mail")).await.expect(200).body["deliveries"].as_array().unwrap().clone()
 }
 
 /// Waits until the ticket's copy to `address` of `kind` reaches `state`.
-async fn wait_for_state(admin: &Api, ticket: i64, kind: &str, address: &str, state: &str) -> Value {
+pub(crate) async fn wait_for_state(admin: &Api, ticket: i64, kind: &str, address: &str, state: &str) -> Value {
     for _ in 0..300 {
         let all = deliveries(admin, ticket).await;
         if let Some(d) = all.iter().rev().find(|d| d["kind"] == kind && d["address"] == address && d["state"] == state)

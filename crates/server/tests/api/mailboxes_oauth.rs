@@ -33,7 +33,7 @@ async fn server() -> TestServer {
 /// Everything the server logs from here on, for checking that no secret
 /// is in it (each test runs in its own process under nextest; elsewhere
 /// another test may own the logger, and the log stays empty).
-fn capture_logs() -> Arc<Mutex<Vec<u8>>> {
+pub(crate) fn capture_logs() -> Arc<Mutex<Vec<u8>>> {
     #[derive(Clone)]
     struct Sink(Arc<Mutex<Vec<u8>>>);
     impl Write for Sink {
@@ -55,7 +55,7 @@ fn capture_logs() -> Arc<Mutex<Vec<u8>>> {
     buf
 }
 
-fn logged(buf: &Arc<Mutex<Vec<u8>>>) -> String {
+pub(crate) fn logged(buf: &Arc<Mutex<Vec<u8>>>) -> String {
     String::from_utf8_lossy(&buf.lock().unwrap()).into_owned()
 }
 

@@ -21,6 +21,8 @@ mod lifecycle;
 mod limits;
 mod mail_in;
 mod mail_out;
+mod mail_out_dkim;
+mod mail_out_oauth;
 mod mail_quote;
 mod mailboxes;
 mod mailboxes_oauth;
