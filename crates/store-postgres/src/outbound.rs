@@ -409,18 +409,17 @@ impl OutboundStore for PgStore {
 
     // Two instances racing for one digest: the second's DELETE waits for
     // the first's row locks, then finds the rows gone and rolls back.
-    async fn queue_digest(&self, user: UserId, items: Vec<i64>, mail: NewOutbound) -> StoreResult<()> {
+    async fn queue_digest(&self, user: UserId, items: Vec<i64>, mail: Option<NewOutbound>) -> StoreResult<()> {
         transaction!(self, |tx| {
-            let deleted = execute(
-                tx,
-                "DELETE FROM digest_items WHERE id = ANY($1) AND user_id = $2",
-                &[&items, &user.0],
-            )
-            .await?;
+            let deleted =
+                execute(tx, "DELETE FROM digest_items WHERE id = ANY($1) AND user_id = $2", &[&items, &user.0]).await?;
             if deleted != items.len() as u64 {
                 return Err(StoreError::VersionConflict);
             }
-            insert_outbound(tx, &mail).await
+            match &mail {
+                Some(m) => insert_outbound(tx, m).await,
+                None => Ok(()),
+            }
         })
     }
 

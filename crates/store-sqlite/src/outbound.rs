@@ -473,16 +473,18 @@ impl OutboundStore for SqliteStore {
         .await
     }
 
-    async fn queue_digest(&self, user: UserId, items: Vec<i64>, mail: NewOutbound) -> StoreResult<()> {
+    async fn queue_digest(&self, user: UserId, items: Vec<i64>, mail: Option<NewOutbound>) -> StoreResult<()> {
         self.write(move |conn| {
-            let mut delete =
-                conn.prepare_cached("DELETE FROM digest_items WHERE id = ?1 AND user_id = ?2").db()?;
+            let mut delete = conn.prepare_cached("DELETE FROM digest_items WHERE id = ?1 AND user_id = ?2").db()?;
             for id in &items {
                 if delete.execute(params![id, user.0]).db()? != 1 {
                     return Err(StoreError::VersionConflict);
                 }
             }
-            insert_outbound(conn, &mail)
+            match &mail {
+                Some(m) => insert_outbound(conn, m),
+                None => Ok(()),
+            }
         })
         .await
     }

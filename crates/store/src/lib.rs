@@ -669,8 +669,9 @@ pub trait OutboundStore: Send + Sync + 'static {
     async fn digest_items(&self, user: UserId, limit: u32) -> StoreResult<Vec<DigestItem>>;
     /// Queues a digest mail and removes the items it lists, in one commit:
     /// `VersionConflict` (nothing written) when any of `items` is gone
-    /// (another instance sent them).
-    async fn queue_digest(&self, user: UserId, items: Vec<i64>, mail: NewOutbound) -> StoreResult<()>;
+    /// (another instance sent them). Without a mail the items just go (the
+    /// person is gone or disabled).
+    async fn queue_digest(&self, user: UserId, items: Vec<i64>, mail: Option<NewOutbound>) -> StoreResult<()>;
     /// Admins' own templates (every kind and language that has one).
     async fn mail_templates(&self) -> StoreResult<Vec<MailTemplateRecord>>;
     /// Saves (or replaces) an admin's template.

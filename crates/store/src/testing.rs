@@ -2130,7 +2130,7 @@ pub async fn digests_and_notification_modes_are_kept(store: Arc<dyn Store>) {
     assert!(store.digest_items(u, 10).await.unwrap().is_empty());
 
     let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
-    let digest = || outbound(None, OutboundKind::Digest, "digest.1@example.com", &["agent@example.com"], later);
+    let digest = || Some(outbound(None, OutboundKind::Digest, "digest.1@example.com", &["agent@example.com"], later));
     store.queue_digest(other, ids.clone(), digest()).await.unwrap();
     assert!(store.digest_items(other, 10).await.unwrap().is_empty());
     assert!(store.digests_due(later, 10).await.unwrap().is_empty());

@@ -1138,11 +1138,7 @@ pub fn user_mode_from_row(r: &dyn SqlRow) -> StoreResult<(UserId, crate::Notific
 pub fn department_mode_from_row(
     r: &dyn SqlRow,
 ) -> StoreResult<(DepartmentId, crate::OutboundKind, crate::NotificationMode)> {
-    Ok((
-        DepartmentId(r.int(0)?),
-        r.parsed(1, crate::OutboundKind::parse)?,
-        r.parsed(2, crate::NotificationMode::read)?,
-    ))
+    Ok((DepartmentId(r.int(0)?), r.parsed(1, crate::OutboundKind::parse)?, r.parsed(2, crate::NotificationMode::read)?))
 }
 
 /// Columns of a collected digest item, read by [`digest_item_from_row`].

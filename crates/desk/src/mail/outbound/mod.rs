@@ -16,7 +16,9 @@
 //! the others. The copies carry the same `To`/`Cc` headers, so a "reply
 //! all" reaches everyone.
 
+pub mod digest;
 mod notify;
+pub mod plural;
 pub mod templates;
 
 use serde::{Deserialize, Serialize};
@@ -28,6 +30,7 @@ use tessera_store::*;
 use crate::error::DeskError;
 use crate::{Desk, DeskResult};
 
+pub use digest::NotificationChoice;
 pub use templates::{LANGUAGES, Rendered, Template, TemplateError};
 
 /// The event-log cursor of outbound mail (a setting).
@@ -57,6 +60,9 @@ pub struct OutboundSettings {
     pub language: String,
     /// At most one acknowledgement per sender within this window.
     pub acknowledgement_window: Duration,
+    /// How long a notification waits for its digest (decision 48): a
+    /// person's digest is due when their oldest collected line is this old.
+    pub digest_period: Duration,
 }
 
 /// A mailbox in a plan: a display name and an address.
@@ -184,9 +190,9 @@ impl Desk {
         let from = tessera_core::ids::EventId(cursor);
         let events = self.store.events_after(from, limit).await?;
         let Some(up_to) = events.last().map(|e| e.id) else { return Ok(0) };
-        let mails = self.plan_events(&events).await?;
+        let planned = self.plan_events(&events).await?;
         let cursor = OutboundCursor { name: CURSOR.into(), from, up_to };
-        match self.store.queue_outbound(Some(cursor), mails).await {
+        match self.store.queue_notifications(Some(cursor), planned.mails, planned.digest).await {
             // Another instance queued these events first.
             Err(StoreError::VersionConflict) => Ok(0),
             Err(e) => Err(e.into()),
@@ -499,13 +505,16 @@ impl Desk {
         ticket: Option<TicketId>,
     ) -> DeskResult<Rendered> {
         require_admin(actor)?;
-        let context = match ticket {
+        let mut context = match ticket {
             Some(id) => {
                 let t = self.visible_ticket(actor, id).await?;
                 self.preview_context(kind, &t).await?
             }
             None => templates::sample(kind),
         };
+        if context.get("language").is_none() {
+            context["language"] = "en".into();
+        }
         templates::render(template, &context, None)
             .map_err(|e| DeskError::invalid(e.part, "template", format!("{}, line {}: {}", e.part, e.line, e.message)))
     }
