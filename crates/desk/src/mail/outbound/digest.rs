@@ -55,6 +55,31 @@ impl Planned {
     pub(super) fn push(&mut self, mail: NewOutbound) {
         self.mails.push(mail);
     }
+
+    /// Collects a notification for `user`'s digest instead of mailing it.
+    pub(super) fn collect(
+        &mut self,
+        e: &Event,
+        t: &Ticket,
+        kind: OutboundKind,
+        plan: &MailPlan,
+        user: UserId,
+        url: Option<&str>,
+    ) {
+        let item = json!({
+            "kind": kind.as_str(),
+            "subject": plan.subject,
+            "ticket": {"number": t.number, "subject": t.subject, "url": url.unwrap_or_default()},
+        });
+        self.digest.push(NewDigestItem {
+            user_id: user,
+            kind,
+            ticket_id: Some(t.id),
+            event_id: Some(e.id),
+            item: item.to_string(),
+            created_at: e.created_at,
+        });
+    }
 }
 
 /// One kind of notification as a person (or a department) chose it.
@@ -168,32 +193,6 @@ impl Desk {
         };
         let default = default.unwrap_or(NotificationMode::Immediate);
         Ok(users.iter().map(|u| (*u, own.get(u).copied().unwrap_or(default))).collect())
-    }
-
-    /// Collects a notification for `user`'s digest instead of mailing it.
-    pub(super) fn collect_for_digest(
-        &self,
-        out: &mut Planned,
-        e: &Event,
-        t: &Ticket,
-        kind: OutboundKind,
-        plan: &MailPlan,
-        user: UserId,
-        url: Option<&str>,
-    ) {
-        let item = json!({
-            "kind": kind.as_str(),
-            "subject": plan.subject,
-            "ticket": {"number": t.number, "subject": t.subject, "url": url.unwrap_or_default()},
-        });
-        out.digest.push(NewDigestItem {
-            user_id: user,
-            kind,
-            ticket_id: Some(t.id),
-            event_id: Some(e.id),
-            item: item.to_string(),
-            created_at: e.created_at,
-        });
     }
 
     /// Queues the digests that are due (at most `limit` people's); answers

@@ -456,7 +456,7 @@ impl Desk {
             match (mode, &plan) {
                 (Some(NotificationMode::Off), _) => return Ok(()),
                 (Some(NotificationMode::Digest), Some(p)) => {
-                    self.collect_for_digest(out, e, t, kind, p, u.id, r.url.as_deref());
+                    out.collect(e, t, kind, p, u.id, r.url.as_deref());
                     return Ok(());
                 }
                 _ => {}

@@ -146,10 +146,8 @@ mod tests {
     /// CLDR's examples (plurals.xml, cardinal) for each category.
     #[test]
     fn the_four_languages_follow_cldr() {
-        for n in [1.0] {
-            assert_eq!(forms_of("en", n), "one");
-            assert_eq!(forms_of("tr", n), "one");
-        }
+        assert_eq!(forms_of("en", 1.0), "one");
+        assert_eq!(forms_of("tr", 1.0), "one");
         for n in [0.0, 2.0, 5.0, 11.0, 21.0, 100.0, 1.5, 0.1] {
             assert_eq!(forms_of("en", n), "other", "{n}");
             assert_eq!(forms_of("tr", n), "other", "{n}");
