@@ -325,6 +325,9 @@ pub struct PreviewIn {
     pub body: String,
     /// A ticket to fill the placeholders from (else sample values).
     pub ticket_id: Option<i64>,
+    /// The template's language (`en`, `tr`, `zh`, `ru`; English without
+    /// one): the `plural` filter counts by its rules.
+    pub language: Option<String>,
 }
 
 /// A rendered preview.
@@ -351,6 +354,7 @@ pub async fn preview_template(
     ApiJson(input): ApiJson<PreviewIn>,
 ) -> ApiResult<Json<PreviewOut>> {
     let t = Template { subject: input.subject, body: input.body };
-    let r = s.desk.preview_mail_template(&a, kind_of(&kind)?, &t, input.ticket_id.map(TicketId)).await?;
+    let ticket = input.ticket_id.map(TicketId);
+    let r = s.desk.preview_mail_template(&a, kind_of(&kind)?, &t, ticket, input.language.as_deref()).await?;
     Ok(Json(PreviewOut { subject: r.subject, text: r.text, html: r.html }))
 }

@@ -554,3 +554,24 @@ async fn notification_modes_refuse_bad_input_and_change_nothing() {
     }
     assert_eq!(admin.get(&path).await.expect(200).body, before, "nothing changed");
 }
+
+/// Admins edit the digest like any template, with the `plural` filter; a
+/// count of something that is not a number is refused with its place.
+#[tokio::test]
+async fn the_digest_template_is_editable_with_plural_forms() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let body = "{{ count }} {{ count | plural(\"заявка\", \"заявки\", \"заявок\") }}, 5 {{ 5 | plural(\"заявка\", \"заявки\", \"заявок\") }}\n\
+                {% for item in items %}- {{ item.subject }} {{ item.ticket.url }}\n{% endfor %}";
+    let subject = "Сводка: {{ count }} {{ count | plural(\"уведомление\", \"уведомления\", \"уведомлений\") }}";
+    admin.put("/mail/templates/digest/ru", json!({"subject": subject, "body": body})).await.expect(204);
+    let preview = admin
+        .post("/mail/templates/digest/preview", json!({"subject": subject, "body": body, "language": "ru"}))
+        .await
+        .expect(200);
+    assert_eq!(preview.body["subject"], "Сводка: 2 уведомления", "{}", preview.body);
+    assert!(preview.body["text"].as_str().unwrap().starts_with("2 заявки, 5 заявок\n"), "{}", preview.body);
+    let bad = "{{ count }}\n{{ user.name | plural(\"a\", \"b\") }}";
+    let r = admin.put("/mail/templates/digest/ru", json!({"subject": "x", "body": bad})).await.expect(422);
+    assert!(r.body["error"]["message"].as_str().unwrap().contains("line 2"), "{}", r.body);
+}

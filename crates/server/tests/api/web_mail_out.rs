@@ -50,6 +50,11 @@ async fn an_admin_edits_previews_saves_and_resets_a_template_through_the_pages()
     assert_eq!(list.status, 200);
     assert!(list.text.contains("href=\"/admin/templates\" aria-current=\"page\">Mail templates</a>"), "the nav entry");
     assert!(list.text.contains("href=\"/admin/templates/solved/tr\""));
+    assert!(list.text.contains("href=\"/admin/templates/digest/ru\""), "the digest is editable like the others");
+    assert!(list.text.contains("Anyone who chose digests"));
+    let digest = b.get("/admin/templates/digest/ru").await;
+    assert_eq!(digest.status, 200);
+    assert!(digest.text.contains("<code>{{ count }}</code>") && digest.text.contains("plural("), "{}", digest.text);
     assert!(!list.text.contains("template-custom"), "every template is built-in at first");
 
     let editor = b.get("/admin/templates/solved/tr").await;

@@ -496,13 +496,15 @@ impl Desk {
     }
 
     /// Renders a template (saved or not) against a real ticket the admin
-    /// names, or the sample values without one: the editor's preview.
+    /// names, or the sample values without one: the editor's preview. Its
+    /// `language` (English without one) picks the `plural` filter's rules.
     pub async fn preview_mail_template(
         &self,
         actor: &Actor,
         kind: OutboundKind,
         template: &Template,
         ticket: Option<TicketId>,
+        language: Option<&str>,
     ) -> DeskResult<Rendered> {
         require_admin(actor)?;
         let mut context = match ticket {
@@ -512,9 +514,8 @@ impl Desk {
             }
             None => templates::sample(kind),
         };
-        if context.get("language").is_none() {
-            context["language"] = "en".into();
-        }
+        let language = language.filter(|l| LANGUAGES.contains(l)).unwrap_or("en");
+        context["language"] = language.into();
         templates::render(template, &context, None)
             .map_err(|e| DeskError::invalid(e.part, "template", format!("{}, line {}: {}", e.part, e.line, e.message)))
     }
