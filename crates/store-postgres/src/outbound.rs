@@ -41,6 +41,24 @@ async fn insert_outbound(tx: &Tx<'_>, m: &NewOutbound) -> StoreResult<()> {
     Ok(())
 }
 
+async fn insert_digest_item(tx: &Tx<'_>, i: &NewDigestItem) -> StoreResult<()> {
+    execute(
+        tx,
+        "INSERT INTO digest_items (user_id, kind, ticket_id, event_id, item, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        &[
+            &i.user_id.0,
+            &i.kind.as_str(),
+            &i.ticket_id.map(|t| t.0),
+            &i.event_id.map(|e| e.0),
+            &i.item,
+            &ms(i.created_at),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
 async fn insert_suppression(tx: &Tx<'_>, e: &Suppression) -> StoreResult<()> {
     execute(
         tx,
@@ -55,6 +73,15 @@ async fn insert_suppression(tx: &Tx<'_>, e: &Suppression) -> StoreResult<()> {
 #[async_trait]
 impl OutboundStore for PgStore {
     async fn queue_outbound(&self, cursor: Option<OutboundCursor>, mails: Vec<NewOutbound>) -> StoreResult<()> {
+        self.queue_notifications(cursor, mails, Vec::new()).await
+    }
+
+    async fn queue_notifications(
+        &self,
+        cursor: Option<OutboundCursor>,
+        mails: Vec<NewOutbound>,
+        digest: Vec<NewDigestItem>,
+    ) -> StoreResult<()> {
         transaction!(self, |tx| {
             if let Some(c) = &cursor
                 && !move_cursor(tx, &c.name, c.from, c.up_to).await?
@@ -63,6 +90,9 @@ impl OutboundStore for PgStore {
             }
             for m in &mails {
                 insert_outbound(tx, m).await?;
+            }
+            for i in &digest {
+                insert_digest_item(tx, i).await?;
             }
             Ok(())
         })
@@ -260,10 +290,137 @@ impl OutboundStore for PgStore {
             &c,
             "INSERT INTO notification_prefs (user_id, kind, mode) VALUES ($1, $2, $3) \
              ON CONFLICT (user_id, kind) DO UPDATE SET mode = excluded.mode",
-            &[&user.0, &kind.as_str(), &(if on { "on" } else { "off" })],
+            &[&user.0, &kind.as_str(), &(if on { "immediate" } else { "off" })],
         )
         .await?;
         Ok(())
+    }
+
+    async fn notification_modes(&self, user: UserId) -> StoreResult<Vec<(OutboundKind, NotificationMode)>> {
+        let c = self.client().await?;
+        let rows =
+            query(&c, "SELECT kind, mode FROM notification_prefs WHERE user_id = $1 ORDER BY kind", &[&user.0]).await?;
+        all(rows, mode_from_row)
+    }
+
+    async fn notification_modes_of(
+        &self,
+        kind: OutboundKind,
+        users: &[UserId],
+    ) -> StoreResult<Vec<(UserId, NotificationMode)>> {
+        let ids: Vec<i64> = users.iter().map(|u| u.0).collect();
+        let c = self.client().await?;
+        let rows = query(
+            &c,
+            "SELECT user_id, mode FROM notification_prefs WHERE kind = $1 AND user_id = ANY($2)",
+            &[&kind.as_str(), &ids],
+        )
+        .await?;
+        all(rows, user_mode_from_row)
+    }
+
+    async fn set_notification_mode(
+        &self,
+        user: UserId,
+        kind: OutboundKind,
+        mode: Option<NotificationMode>,
+    ) -> StoreResult<()> {
+        let c = self.client().await?;
+        match mode {
+            Some(m) => {
+                execute(
+                    &c,
+                    "INSERT INTO notification_prefs (user_id, kind, mode) VALUES ($1, $2, $3) \
+                     ON CONFLICT (user_id, kind) DO UPDATE SET mode = excluded.mode",
+                    &[&user.0, &kind.as_str(), &m.as_str()],
+                )
+                .await?
+            }
+            None => {
+                execute(
+                    &c,
+                    "DELETE FROM notification_prefs WHERE user_id = $1 AND kind = $2",
+                    &[&user.0, &kind.as_str()],
+                )
+                .await?
+            }
+        };
+        Ok(())
+    }
+
+    async fn department_notification_defaults(
+        &self,
+    ) -> StoreResult<Vec<(DepartmentId, OutboundKind, NotificationMode)>> {
+        let c = self.client().await?;
+        let rows = query(
+            &c,
+            "SELECT department_id, kind, mode FROM department_notification_defaults ORDER BY department_id, kind",
+            &[],
+        )
+        .await?;
+        all(rows, department_mode_from_row)
+    }
+
+    async fn set_department_notification_default(
+        &self,
+        department: DepartmentId,
+        kind: OutboundKind,
+        mode: Option<NotificationMode>,
+    ) -> StoreResult<()> {
+        let c = self.client().await?;
+        match mode {
+            Some(m) => {
+                execute(
+                    &c,
+                    "INSERT INTO department_notification_defaults (department_id, kind, mode) VALUES ($1, $2, $3) \
+                     ON CONFLICT (department_id, kind) DO UPDATE SET mode = excluded.mode",
+                    &[&department.0, &kind.as_str(), &m.as_str()],
+                )
+                .await?
+            }
+            None => {
+                execute(
+                    &c,
+                    "DELETE FROM department_notification_defaults WHERE department_id = $1 AND kind = $2",
+                    &[&department.0, &kind.as_str()],
+                )
+                .await?
+            }
+        };
+        Ok(())
+    }
+
+    async fn digests_due(&self, before: Timestamp, limit: u32) -> StoreResult<Vec<UserId>> {
+        let c = self.client().await?;
+        let rows = query(
+            &c,
+            "SELECT DISTINCT user_id FROM digest_items WHERE created_at <= $1 ORDER BY user_id LIMIT $2",
+            &[&ms(before), &i64::from(limit)],
+        )
+        .await?;
+        all(rows, |r| Ok(UserId(r.int(0)?)))
+    }
+
+    async fn digest_items(&self, user: UserId, limit: u32) -> StoreResult<Vec<DigestItem>> {
+        let sql = format!("SELECT {DIGEST_ITEM_SELECT} FROM digest_items WHERE user_id = $1 ORDER BY id LIMIT $2");
+        let c = self.client().await?;
+        all(query(&c, &sql, &[&user.0, &i64::from(limit)]).await?, digest_item_from_row)
+    }
+
+    // Two instances racing for one digest: the second's DELETE waits for
+    // the first's row locks, then finds the rows gone and rolls back.
+    async fn queue_digest(&self, user: UserId, items: Vec<i64>, mail: Option<NewOutbound>) -> StoreResult<()> {
+        transaction!(self, |tx| {
+            let deleted =
+                execute(tx, "DELETE FROM digest_items WHERE id = ANY($1) AND user_id = $2", &[&items, &user.0]).await?;
+            if deleted != items.len() as u64 {
+                return Err(StoreError::VersionConflict);
+            }
+            match &mail {
+                Some(m) => insert_outbound(tx, m).await,
+                None => Ok(()),
+            }
+        })
     }
 
     async fn mail_templates(&self) -> StoreResult<Vec<MailTemplateRecord>> {

@@ -49,6 +49,7 @@ impl Desk {
         let language = self.mail_language(&user.locale);
         let template = self.template_for(kind, &language).await?;
         let context = serde_json::json!({
+            "language": language,
             "user": {"name": user.name, "email": user.email.as_str()},
             "link": {"url": link, "minutes": minutes},
         });

@@ -6,6 +6,7 @@ pub mod choice;
 pub mod fields;
 pub mod mail_out;
 pub mod messages;
+pub mod modes;
 pub mod panels;
 
 use crate::i18n::I18n;
