@@ -25,7 +25,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use tessera_core::Event;
-use tessera_core::custom_field::FieldType;
+use tessera_core::custom_field::{FieldType, is_empty_value};
 use tessera_core::ids::{DepartmentId, ServiceId, TicketId, UserId};
 use tessera_core::status::{StatusCategory, StatusKey};
 use tessera_core::ticket::{Priority, TicketType};
@@ -369,9 +369,16 @@ async fn render_ticket(
     let secret_keys: Vec<&str> =
         defs.iter().filter(|d| d.field_type == FieldType::Secret).map(|d| d.key.as_str()).collect();
     raw.retain(|k, _| !secret_keys.contains(&k.as_str()));
+    // "Required" is required when a ticket is opened (the desk's rule): on
+    // this ticket only a value it has may not be emptied, so a field added
+    // later is no obstacle to saving the panel.
     let fields: Vec<FieldInput> = field_inputs(&i, &defs, tk.department_id, true, &raw, &extra.errors)
         .into_iter()
         .filter(|f| f.kind != "secret")
+        .map(|mut f| {
+            f.required &= tk.custom_fields.get(&f.key).is_some_and(|v| !is_empty_value(v) && *v != Value::Bool(false));
+            f
+        })
         .collect();
     let secrets = defs
         .iter()
