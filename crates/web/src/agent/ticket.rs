@@ -391,7 +391,7 @@ async fn render_ticket(
         })
         .collect();
     let statuses = state.desk.statuses().await?;
-    let agents = staff_users(state, &s.actor).await?;
+    let agents = staff_users(state, &s.actor, i.lang).await?;
     let agent_items = || agents.iter().map(|u| (u.id.to_string(), u.name.clone())).collect::<Vec<_>>();
     let opt = |v: Option<i64>| v.map_or_else(String::new, |x| x.to_string());
     let mut assignee_items = vec![(String::new(), i.t("ticket.unassigned").to_string())];
@@ -463,7 +463,7 @@ async fn render_ticket(
                 &pick("type", tk.ticket_type.map_or_else(String::new, |t| t.as_str().to_string())),
             ),
             departments: choices(
-                l.departments.values().map(|d| (d.id.to_string(), d.name.clone())),
+                l.departments_by_name(&i).into_iter().map(|d| (d.id.to_string(), d.name.clone())),
                 &pick("department_id", tk.department_id.to_string()),
             ),
             agents: choices(assignee_items, &pick("assignee_id", opt(tk.assignee_id.map(|a| a.0)))),
