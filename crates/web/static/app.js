@@ -335,4 +335,31 @@
     if (first.field && first.field.focus) first.field.focus({ preventScroll: true });
     first.err.scrollIntoView({ block: "center" });
   })();
+
+  // ---- tags (issue 18): what a tags field will be saved as, before saving
+  // (the desk's rule: split at commas and spaces, lower case, each once, sorted).
+  document.querySelectorAll("[data-tags-preview]").forEach(function (out) {
+    const input = document.getElementById(out.dataset.tagsPreview);
+    if (!input) return;
+    function show() {
+      const seen = [];
+      input.value.split(/[, ]/).forEach(function (t) {
+        t = t.trim().toLowerCase();
+        if (t && seen.indexOf(t) < 0) seen.push(t);
+      });
+      seen.sort(function (a, b) { return a < b ? -1 : a > b ? 1 : 0; });
+      out.textContent = "";
+      if (!seen.length) { out.hidden = true; return; }
+      out.hidden = false;
+      out.append(out.dataset.label + " ");
+      seen.forEach(function (t) {
+        const span = document.createElement("span");
+        span.className = "tag";
+        span.textContent = t;
+        out.append(span, " ");
+      });
+    }
+    input.addEventListener("input", show);
+    show();
+  });
 })();
