@@ -94,3 +94,28 @@ test("the new-ticket form's tags field says its rule and shows what will be save
     await context.close();
   }
 });
+
+test("the console's bulk bar says the rule and shows the tags it will add", { timeout: 45_000 }, async () => {
+  const en = catalog("en");
+  const t = await server.admin.ticket({
+    subject: "Tag me",
+    department_id: 1,
+    body: "Hello.",
+    requester: { email: "tags.customer@e2e.test", name: "Tolga Customer" },
+  });
+  const { context, page } = await newPage(browser);
+  try {
+    await signIn(page, server.url, agentEn.email, PASSWORD);
+    await page.goto(`${server.url}/agent?list=waiting`);
+    await page.check(`tr[data-ticket-id="${t.id}"] input[name="ids"]`);
+    assert.equal(await page.getAttribute("#bulk-tags", "title"), en.get("tags.rule"), "the rule shows on hover");
+    await page.fill("#bulk-tags", "Kernel panic");
+    const shown = await preview(page, "[data-tags-preview=bulk-tags]");
+    assert.deepEqual(shown.tags, ["kernel", "panic"]);
+    await Promise.all([page.waitForURL(/done=bulk/), page.click('[data-bulk-bar] button[name="do"][value="tags"]')]);
+    const saved = await server.admin.get(`/tickets/${t.id}`);
+    assert.deepEqual(saved.tags ?? saved.ticket?.tags, shown.tags, "the tags added are the ones shown");
+  } finally {
+    await context.close();
+  }
+});
