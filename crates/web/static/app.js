@@ -265,17 +265,19 @@
   // ---- a refused form (issue 18): the page's own address, a summary at the top
   // linking to every field in error, the first of them focused and in view.
   (function refusedForm() {
-    const nav = (performance.getEntriesByType && performance.getEntriesByType("navigation")[0]) || {};
-    const here = body.dataset.here;
-    // The server answers a refused POST with the form again (4xx): show the page's URL, not the form's.
-    if (here && nav.responseStatus >= 400 && location.pathname + location.search !== here) {
-      history.replaceState(history.state, "", here);
-    }
     const main = document.getElementById("main");
     if (!main) return;
     const errors = Array.from(main.querySelectorAll(".field-error")).filter(function (e) {
       return e.textContent.trim() && e.getClientRects().length > 0;
     });
+    // The server answers a refused POST with the form again (4xx): show the page's
+    // URL, not the form's. Browsers that do not tell the status go by the messages.
+    const nav = (performance.getEntriesByType && performance.getEntriesByType("navigation")[0]) || {};
+    const refused = nav.responseStatus ? nav.responseStatus >= 400 : errors.length > 0 || !!main.querySelector(".alert[role=alert]");
+    const here = body.dataset.here;
+    if (here && refused && location.pathname + location.search !== here) {
+      history.replaceState(history.state, "", here);
+    }
     if (!errors.length) return;
     const controls = "input:not([type=hidden]), select, textarea";
     function fieldOf(err) {
