@@ -87,6 +87,14 @@ impl Lookup {
         self.organizations.get(&id).cloned().unwrap_or_default()
     }
 
+    /// The departments in the order of every list of them on a page (see
+    /// [`choice::sort_departments`]).
+    pub fn departments_by_name(&self, i: &I18n) -> Vec<&Department> {
+        let mut out: Vec<&Department> = self.departments.values().collect();
+        choice::sort_departments(i.lang, &mut out, |d| d);
+        out
+    }
+
     /// A department's name.
     pub fn department(&self, id: DepartmentId) -> String {
         self.departments.get(&id).map_or_else(|| format!("#{id}"), |d| d.name.clone())
