@@ -3,7 +3,7 @@
 //! SQLite's).
 
 use crate::PgStore;
-use crate::db::{Tx, execute, query, query_opt};
+use crate::db::{Db, Tx, execute, query, query_opt};
 use crate::hooks::move_cursor;
 use crate::rows::*;
 use async_trait::async_trait;
@@ -325,27 +325,7 @@ impl OutboundStore for PgStore {
         kind: OutboundKind,
         mode: Option<NotificationMode>,
     ) -> StoreResult<()> {
-        let c = self.client().await?;
-        match mode {
-            Some(m) => {
-                execute(
-                    &c,
-                    "INSERT INTO notification_prefs (user_id, kind, mode) VALUES ($1, $2, $3) \
-                     ON CONFLICT (user_id, kind) DO UPDATE SET mode = excluded.mode",
-                    &[&user.0, &kind.as_str(), &m.as_str()],
-                )
-                .await?
-            }
-            None => {
-                execute(
-                    &c,
-                    "DELETE FROM notification_prefs WHERE user_id = $1 AND kind = $2",
-                    &[&user.0, &kind.as_str()],
-                )
-                .await?
-            }
-        };
-        Ok(())
+        set_mode_row(&self.client().await?, ModeTable::People, user.0, kind, mode).await
     }
 
     async fn department_notification_defaults(
@@ -367,27 +347,7 @@ impl OutboundStore for PgStore {
         kind: OutboundKind,
         mode: Option<NotificationMode>,
     ) -> StoreResult<()> {
-        let c = self.client().await?;
-        match mode {
-            Some(m) => {
-                execute(
-                    &c,
-                    "INSERT INTO department_notification_defaults (department_id, kind, mode) VALUES ($1, $2, $3) \
-                     ON CONFLICT (department_id, kind) DO UPDATE SET mode = excluded.mode",
-                    &[&department.0, &kind.as_str(), &m.as_str()],
-                )
-                .await?
-            }
-            None => {
-                execute(
-                    &c,
-                    "DELETE FROM department_notification_defaults WHERE department_id = $1 AND kind = $2",
-                    &[&department.0, &kind.as_str()],
-                )
-                .await?
-            }
-        };
-        Ok(())
+        set_mode_row(&self.client().await?, ModeTable::Departments, department.0, kind, mode).await
     }
 
     async fn digests_due(&self, before: Timestamp, limit: u32) -> StoreResult<Vec<UserId>> {
@@ -450,4 +410,40 @@ impl OutboundStore for PgStore {
                 .await?,
         )
     }
+}
+
+/// The two tables of notification modes: a person's own choices and a
+/// department's defaults for its agents (decision 48); one row per owner
+/// and kind, none for "not chosen".
+#[derive(Clone, Copy)]
+enum ModeTable {
+    People,
+    Departments,
+}
+
+/// Sets (or, with `None`, clears) one owner's mode of one kind.
+async fn set_mode_row(
+    c: &impl Db,
+    table: ModeTable,
+    owner: i64,
+    kind: OutboundKind,
+    mode: Option<NotificationMode>,
+) -> StoreResult<()> {
+    let (upsert, delete) = match table {
+        ModeTable::People => (
+            "INSERT INTO notification_prefs (user_id, kind, mode) VALUES ($1, $2, $3) \
+             ON CONFLICT (user_id, kind) DO UPDATE SET mode = excluded.mode",
+            "DELETE FROM notification_prefs WHERE user_id = $1 AND kind = $2",
+        ),
+        ModeTable::Departments => (
+            "INSERT INTO department_notification_defaults (department_id, kind, mode) VALUES ($1, $2, $3) \
+             ON CONFLICT (department_id, kind) DO UPDATE SET mode = excluded.mode",
+            "DELETE FROM department_notification_defaults WHERE department_id = $1 AND kind = $2",
+        ),
+    };
+    match mode {
+        Some(m) => execute(c, upsert, &[&owner, &kind.as_str(), &m.as_str()]).await?,
+        None => execute(c, delete, &[&owner, &kind.as_str()]).await?,
+    };
+    Ok(())
 }

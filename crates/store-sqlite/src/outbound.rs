@@ -388,25 +388,7 @@ impl OutboundStore for SqliteStore {
         kind: OutboundKind,
         mode: Option<NotificationMode>,
     ) -> StoreResult<()> {
-        self.write(move |conn| {
-            match mode {
-                Some(m) => conn
-                    .prepare_cached(
-                        "INSERT INTO notification_prefs (user_id, kind, mode) VALUES (?1, ?2, ?3) \
-                         ON CONFLICT (user_id, kind) DO UPDATE SET mode = excluded.mode",
-                    )
-                    .db()?
-                    .execute(params![user.0, kind.as_str(), m.as_str()])
-                    .db()?,
-                None => conn
-                    .prepare_cached("DELETE FROM notification_prefs WHERE user_id = ?1 AND kind = ?2")
-                    .db()?
-                    .execute(params![user.0, kind.as_str()])
-                    .db()?,
-            };
-            Ok(())
-        })
-        .await
+        self.write(move |conn| set_mode_row(conn, ModeTable::People, user.0, kind, mode)).await
     }
 
     async fn department_notification_defaults(
@@ -430,27 +412,7 @@ impl OutboundStore for SqliteStore {
         kind: OutboundKind,
         mode: Option<NotificationMode>,
     ) -> StoreResult<()> {
-        self.write(move |conn| {
-            match mode {
-                Some(m) => conn
-                    .prepare_cached(
-                        "INSERT INTO department_notification_defaults (department_id, kind, mode) \
-                         VALUES (?1, ?2, ?3) ON CONFLICT (department_id, kind) DO UPDATE SET mode = excluded.mode",
-                    )
-                    .db()?
-                    .execute(params![department.0, kind.as_str(), m.as_str()])
-                    .db()?,
-                None => conn
-                    .prepare_cached(
-                        "DELETE FROM department_notification_defaults WHERE department_id = ?1 AND kind = ?2",
-                    )
-                    .db()?
-                    .execute(params![department.0, kind.as_str()])
-                    .db()?,
-            };
-            Ok(())
-        })
-        .await
+        self.write(move |conn| set_mode_row(conn, ModeTable::Departments, department.0, kind, mode)).await
     }
 
     async fn digests_due(&self, before: Timestamp, limit: u32) -> StoreResult<Vec<UserId>> {
@@ -532,4 +494,40 @@ impl OutboundStore for SqliteStore {
         })
         .await
     }
+}
+
+/// The two tables of notification modes: a person's own choices and a
+/// department's defaults for its agents (decision 48); one row per owner
+/// and kind, none for "not chosen".
+#[derive(Clone, Copy)]
+enum ModeTable {
+    People,
+    Departments,
+}
+
+/// Sets (or, with `None`, clears) one owner's mode of one kind.
+fn set_mode_row(
+    conn: &rusqlite::Connection,
+    table: ModeTable,
+    owner: i64,
+    kind: OutboundKind,
+    mode: Option<NotificationMode>,
+) -> StoreResult<()> {
+    let (upsert, delete) = match table {
+        ModeTable::People => (
+            "INSERT INTO notification_prefs (user_id, kind, mode) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (user_id, kind) DO UPDATE SET mode = excluded.mode",
+            "DELETE FROM notification_prefs WHERE user_id = ?1 AND kind = ?2",
+        ),
+        ModeTable::Departments => (
+            "INSERT INTO department_notification_defaults (department_id, kind, mode) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (department_id, kind) DO UPDATE SET mode = excluded.mode",
+            "DELETE FROM department_notification_defaults WHERE department_id = ?1 AND kind = ?2",
+        ),
+    };
+    match mode {
+        Some(m) => conn.prepare_cached(upsert).db()?.execute(params![owner, kind.as_str(), m.as_str()]).db()?,
+        None => conn.prepare_cached(delete).db()?.execute(params![owner, kind.as_str()]).db()?,
+    };
+    Ok(())
 }

@@ -271,29 +271,17 @@ impl Desk {
             Some(from) => {
                 let host = from.address.rsplit('@').next().unwrap_or("localhost").to_string();
                 let message_id = format!("digest.{random}@{host}");
-                let plan = MailPlan {
-                    kind: OutboundKind::Digest,
-                    from,
-                    to: vec![PlanMailbox { name: Some(user.name.clone()), address: address.clone() }],
-                    cc: Vec::new(),
-                    reply_to: None,
-                    ticket_number: String::new(),
-                    subject: rendered.subject,
-                    message_id: message_id.clone(),
-                    in_reply_to: None,
-                    root_id: String::new(),
-                    started_at: now,
-                    references: Vec::new(),
-                    loop_id: self.mail_loop_id(),
-                    date: now,
-                    text: rendered.text,
-                    html: Some(rendered.html),
-                    attachments: Vec::new(),
-                    marker: None,
-                    // Its lines are of several kinds: the account page's
-                    // choices, not one link, turn them off.
-                    unsubscribe_url: None,
-                };
+                // Its lines are of several kinds: the account page's
+                // choices, not one link, turn them off (no unsubscribe URL).
+                let to = PlanMailbox { name: Some(user.name.clone()), address: address.clone() };
+                let plan = MailPlan::outside_tickets(
+                    OutboundKind::Digest,
+                    (from, to),
+                    rendered,
+                    message_id.clone(),
+                    self.mail_loop_id(),
+                    now,
+                );
                 let json = serde_json::to_string(&plan).map_err(|e| DeskError::Internal(e.to_string()))?;
                 match self.store.suppressions_of(std::slice::from_ref(&address)).await?.first() {
                     Some(s) => {

@@ -124,6 +124,41 @@ pub struct MailPlan {
     pub unsubscribe_url: Option<String>,
 }
 
+impl MailPlan {
+    /// A message to one person about no ticket (account mail, a digest):
+    /// no ticket tag, no thread, no files, no unsubscribe link.
+    pub(crate) fn outside_tickets(
+        kind: OutboundKind,
+        (from, to): (PlanMailbox, PlanMailbox),
+        rendered: Rendered,
+        message_id: String,
+        loop_id: String,
+        now: Timestamp,
+    ) -> Self {
+        Self {
+            kind,
+            from,
+            to: vec![to],
+            cc: Vec::new(),
+            reply_to: None,
+            ticket_number: String::new(),
+            subject: rendered.subject,
+            message_id,
+            in_reply_to: None,
+            root_id: String::new(),
+            started_at: now,
+            references: Vec::new(),
+            loop_id,
+            date: now,
+            text: rendered.text,
+            html: Some(rendered.html),
+            attachments: Vec::new(),
+            marker: None,
+            unsubscribe_url: None,
+        }
+    }
+}
+
 /// A file to attach, read by the desk for the sender.
 #[derive(Debug, Clone)]
 pub struct PlanFile {
