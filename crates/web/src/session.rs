@@ -134,10 +134,29 @@ impl FromRequestParts<WebState> for Signed {
                 Ok(Signed(s))
             }
             None => {
-                let next = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
-                Err(WebError::SignIn { next })
+                let here = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+                let next = if parts.method == axum::http::Method::GET {
+                    here.to_string()
+                } else {
+                    page_of_post(parts.uri.path())
+                };
+                let expired = cookie(&parts.headers, COOKIE).is_some_and(|c| !c.is_empty());
+                Err(WebError::SignIn { next, expired })
             }
         }
+    }
+}
+
+/// The page a form was posted from, to come back to after signing in
+/// (issue 18: a POST address answers 405 to the GET after sign-in). The
+/// action forms of a ticket post to `<page>/<verb>`; every other form posts
+/// to the address of its own page. (No `Referer`: the server sends
+/// `Referrer-Policy: no-referrer`.)
+pub fn page_of_post(path: &str) -> String {
+    const VERBS: [&str; 8] = ["message", "reply", "action", "properties", "reveal", "guest-link", "rate", "presence"];
+    match path.rsplit_once('/') {
+        Some((page, verb)) if !page.is_empty() && VERBS.contains(&verb) => page.to_string(),
+        _ => path.to_string(),
     }
 }
 
