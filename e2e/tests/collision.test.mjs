@@ -49,7 +49,7 @@ async function inComposer(page, selector) {
   }, selector);
 }
 
-const send = 'form[data-draft] button[type="submit"].primary';
+const send = 'form[data-draft] button[type="submit"].primary:visible';
 
 for (const width of [1280, 390]) {
   test(`warnings by the composer, and a reply held back until the agent chooses (${width} px)`, { timeout: 60_000 }, async () => {

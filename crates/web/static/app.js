@@ -140,6 +140,9 @@
     let local = read();
     if (local && local.sending && sent) { write(null); local = null; }
     const serverAt = form.dataset.draftAt ? Date.parse(form.dataset.draftAt) : 0;
+    // A copy the server had taken, which the server no longer has: sent or
+    // discarded elsewhere (another tab, another machine).
+    if (local && local.synced && !local.sending && !serverAt && form.dataset.draftSave) { write(null); local = null; }
     if (local && local.body && !sent) {
       const fromServer = serverAt > 0;
       if (area.value === "" || (fromServer && local.at > serverAt && area.value !== local.body)) {
@@ -161,10 +164,15 @@
       f.append("body", area.value);
       f.append("kind", kindOf());
       if (beacon) { if (navigator.sendBeacon && navigator.sendBeacon(url, f)) dirty = false; return; }
+      const sentBody = area.value;
       fetch(url, { method: "POST", body: f, credentials: "same-origin", headers: { "Accept": "application/json" } })
         .then(function (r) {
-          if (r.ok && !r.redirected) { dirty = false; if (area.value.trim()) show("Saved"); else if (state) state.hidden = true; }
-          else show("Offline");
+          if (r.ok && !r.redirected) {
+            const cur = read();
+            if (cur && cur.body === sentBody) { cur.synced = true; write(cur); }
+            if (area.value === sentBody) dirty = false;
+            if (area.value.trim()) show("Saved"); else if (state) state.hidden = true;
+          } else show("Offline");
         })
         .catch(function () { show("Offline"); });
     };
