@@ -208,6 +208,21 @@
     window.addEventListener("pagehide", function () { if (dirty && !submitting) save(true); });
   });
 
+  // Signing out leaves no text behind on a shared computer: the copies the
+  // server has are dropped from this browser (it keeps them for next time).
+  document.querySelectorAll('form[action="/sign-out"]').forEach(function (f) {
+    f.addEventListener("submit", function () {
+      try {
+        const prefix = "tessera.draft." + me + ".";
+        Object.keys(localStorage).forEach(function (k) {
+          if (k.indexOf(prefix) !== 0) return;
+          const d = JSON.parse(localStorage.getItem(k) || "null");
+          if (!d || d.synced) localStorage.removeItem(k);
+        });
+      } catch (e) { /* private mode */ }
+    });
+  });
+
   // ---- a reply arrived while writing (issue 18): the question is by the composer
   const collision = document.querySelector("[data-collision]");
   if (collision) {
