@@ -175,3 +175,20 @@ impl FromRequestParts<WebState> for MaybeSigned {
 pub fn i18n_for(headers: &HeaderMap, signed: Option<&SignedIn>) -> I18n {
     I18n::new(language(headers, signed.map(|s| &s.user)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::page_of_post;
+
+    #[test]
+    fn a_post_comes_back_to_the_page_of_its_form() {
+        assert_eq!(page_of_post("/agent/tickets/5/message"), "/agent/tickets/5");
+        assert_eq!(page_of_post("/tickets/123456/reply"), "/tickets/123456");
+        assert_eq!(page_of_post("/agent/tickets/5/properties"), "/agent/tickets/5");
+        // Forms that post to their own page's address.
+        assert_eq!(page_of_post("/account"), "/account");
+        assert_eq!(page_of_post("/agent/tickets/new"), "/agent/tickets/new");
+        assert_eq!(page_of_post("/admin/users/7"), "/admin/users/7");
+        assert_eq!(page_of_post("/reply"), "/reply");
+    }
+}
