@@ -184,6 +184,14 @@ pub struct PostMessage {
     /// `noemail`); agents' notifications still go. Agents only.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub no_email: bool,
+    /// A precondition against double answers: the id of the ticket's last
+    /// public message (reply) when the writer began. If a public message
+    /// arrived since, the message is refused with the conflict
+    /// `new_reply` (409), so the writer can read it first; absent, no check
+    /// (old clients, mail).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub if_last_message_id: Option<MessageId>,
 }
 
 impl PostMessage {

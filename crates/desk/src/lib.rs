@@ -16,6 +16,7 @@ mod cache;
 pub mod clients;
 pub mod crypto;
 mod diff;
+pub mod drafts;
 pub mod error;
 pub mod feed;
 pub mod hooks;
@@ -36,6 +37,7 @@ pub mod views;
 
 pub use access::{AccessError, Handoff, HandoffRequest, HandoffTarget};
 pub use crypto::SecretBox;
+pub use drafts::{DraftView, SaveDraft};
 pub use error::{DeskError, DeskResult};
 pub use inputs::*;
 pub use search::{SearchRequest, SearchResult, SearchResults, Snippet, SnippetSource};

@@ -58,6 +58,7 @@ mod access;
 mod catalogue;
 pub mod db;
 mod directory;
+mod drafts;
 mod hooks;
 mod mail;
 mod mailboxes;

@@ -18,6 +18,7 @@ mod access;
 mod catalogue;
 mod checkpoint;
 mod directory;
+mod drafts;
 mod hooks;
 mod mail;
 mod mailboxes;

@@ -19,6 +19,7 @@
 
 pub mod blob;
 pub mod changeset;
+pub mod drafts;
 pub mod error;
 pub mod hooks;
 pub mod mail;
@@ -40,6 +41,7 @@ pub use changeset::{
     ChangeSet, CommitOutcome, CreatedIds, MessageRef, MessageUpdate, NewEvent, NewMessage, TicketChange, TicketCreate,
     UpdatedIds, applied_to,
 };
+pub use drafts::{Draft, DraftKind};
 pub use error::{StoreError, StoreResult};
 pub use hooks::*;
 pub use mail::*;
@@ -81,6 +83,7 @@ pub trait Store:
     + MailStore
     + MailboxStore
     + OutboundStore
+    + DraftStore
 {
 }
 
@@ -96,6 +99,7 @@ impl<T> Store for T where
         + MailStore
         + MailboxStore
         + OutboundStore
+        + DraftStore
 {
 }
 
@@ -321,6 +325,17 @@ pub trait AccessStore: Send + Sync + 'static {
     async fn idempotency_finish(&self, key: &IdempotencyKey, status: u16, body: &[u8]) -> StoreResult<()>;
     /// Forgets a request that failed, so it may be retried.
     async fn idempotency_abandon(&self, key: &IdempotencyKey) -> StoreResult<()>;
+}
+
+/// Drafts of replies and notes, one per user and ticket ([`Draft`]).
+#[async_trait]
+pub trait DraftStore: Send + Sync + 'static {
+    /// Saves a draft, replacing the user's draft on that ticket.
+    async fn save_draft(&self, draft: Draft) -> StoreResult<()>;
+    /// The user's draft on a ticket.
+    async fn draft(&self, user: UserId, ticket: TicketId) -> StoreResult<Option<Draft>>;
+    /// Removes the user's draft on a ticket; answers whether there was one.
+    async fn delete_draft(&self, user: UserId, ticket: TicketId) -> StoreResult<bool>;
 }
 
 /// Saved views.

@@ -59,7 +59,8 @@ macro_rules! store_contract_tests {
             quote_offsets_round_trip_and_quoted_text_is_not_searched,
             outbound_mail_is_queued_with_its_cursor_claimed_once_and_finished,
             digests_and_notification_modes_are_kept,
-            suppressions_choices_and_templates_are_kept
+            suppressions_choices_and_templates_are_kept,
+            drafts_are_kept_per_user_and_ticket
         );
     };
     (@each $open:expr; $($name:ident),*) => {
@@ -2138,4 +2139,38 @@ pub async fn digests_and_notification_modes_are_kept(store: Arc<dyn Store>) {
     assert!(matches!(store.queue_digest(other, ids, digest()).await, Err(StoreError::VersionConflict)));
     let all = store.list_outbound(None, None, 10).await.unwrap();
     assert_eq!(all.iter().filter(|m| m.kind == OutboundKind::Digest).count(), 1);
+}
+
+/// Issue 18: a reply's or note's draft per user and ticket, replaced by
+/// the next save, deleted once.
+pub async fn drafts_are_kept_per_user_and_ticket(store: Arc<dyn Store>) {
+    let (d, u) = base(&*store).await;
+    let agent = store.insert_user(user("agent@example.com", Role::Agent)).await.unwrap().id;
+    let t1 = create(&*store, ticket(d, u, t0()), "one").await.ticket_id;
+    let t2 = create(&*store, ticket(d, u, t0() + Duration::seconds(1)), "two").await.ticket_id;
+    let draft = |user: UserId, ticket: TicketId, kind: DraftKind, body: &str, secs: i64| Draft {
+        user_id: user,
+        ticket_id: ticket,
+        kind,
+        body: body.into(),
+        updated_at: t0() + Duration::seconds(secs),
+    };
+    assert_eq!(store.draft(agent, t1).await.unwrap(), None);
+    store.save_draft(draft(agent, t1, DraftKind::Reply, "Hello", 10)).await.unwrap();
+    store.save_draft(draft(u, t1, DraftKind::Reply, "Mine", 11)).await.unwrap();
+    store.save_draft(draft(agent, t2, DraftKind::Note, "Other ticket", 12)).await.unwrap();
+    assert_eq!(store.draft(agent, t1).await.unwrap(), Some(draft(agent, t1, DraftKind::Reply, "Hello", 10)));
+    // A second save replaces the first: one draft per user and ticket.
+    store.save_draft(draft(agent, t1, DraftKind::Note, "Hello again ğ 世界", 20)).await.unwrap();
+    assert_eq!(
+        store.draft(agent, t1).await.unwrap(),
+        Some(draft(agent, t1, DraftKind::Note, "Hello again ğ 世界", 20))
+    );
+    assert_eq!(store.draft(u, t1).await.unwrap().unwrap().body, "Mine", "each user's own");
+    assert_eq!(store.draft(agent, t2).await.unwrap().unwrap().kind, DraftKind::Note);
+    assert!(store.delete_draft(agent, t1).await.unwrap());
+    assert!(!store.delete_draft(agent, t1).await.unwrap(), "gone already");
+    assert_eq!(store.draft(agent, t1).await.unwrap(), None);
+    assert_eq!(store.draft(u, t1).await.unwrap().unwrap().body, "Mine", "another user's draft stays");
+    assert_eq!(store.draft(agent, t2).await.unwrap().unwrap().body, "Other ticket", "another ticket's stays");
 }

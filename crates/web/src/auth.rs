@@ -64,13 +64,17 @@ struct SignInPage {
     pre: String,
     errors: FormErrors,
     reset_done: bool,
+    /// The session ended (issue 18): say so, and that typed text is kept.
+    expired: bool,
 }
 
-/// `?next=` of the sign-in page (and `?reset=1` after a password reset).
+/// `?next=` of the sign-in page (and `?reset=1` after a password reset,
+/// `?expired=1` when the browser's session ended).
 #[derive(Debug, Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
     reset: Option<String>,
+    expired: Option<String>,
 }
 
 /// The pre-session token of the anonymous forms (double submit), if the
@@ -87,9 +91,11 @@ async fn render_sign_in(
     errors: FormErrors,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    render_sign_in_with(state, headers, next, email, errors, status, false).await
+    render_sign_in_with(state, headers, next, email, errors, status, false, false).await
 }
 
+// One argument a notice: the page's two notices are set by different doors.
+#[allow(clippy::too_many_arguments)]
 async fn render_sign_in_with(
     state: &WebState,
     headers: &HeaderMap,
@@ -98,10 +104,11 @@ async fn render_sign_in_with(
     errors: FormErrors,
     status: StatusCode,
     reset_done: bool,
+    expired: bool,
 ) -> Result<Response, WebError> {
     let pre = pre_for(headers)?;
     let page = Page::new(state, headers, None, "sign-in", "/sign-in");
-    let mut r = html_status(status, &SignInPage { page, next, email, pre: pre.clone(), errors, reset_done })?;
+    let mut r = html_status(status, &SignInPage { page, next, email, pre: pre.clone(), errors, reset_done, expired })?;
     with_pre_cookie(state, &mut r, &pre);
     Ok(r)
 }
@@ -143,7 +150,18 @@ pub async fn sign_in_page(
     }
     let next = safe_next(q.next.as_deref());
     let reset_done = q.reset.is_some();
-    render_sign_in_with(&state, &headers, next, String::new(), FormErrors::default(), StatusCode::OK, reset_done).await
+    let expired = q.expired.is_some();
+    render_sign_in_with(
+        &state,
+        &headers,
+        next,
+        String::new(),
+        FormErrors::default(),
+        StatusCode::OK,
+        reset_done,
+        expired,
+    )
+    .await
 }
 
 /// The sign-in form's pre-session cookie, present and from our own site:

@@ -25,6 +25,9 @@ pub enum WebError {
     SignIn {
         /// Where to come back to.
         next: String,
+        /// The browser sent a session that is no longer valid: the sign-in
+        /// page says the session ended (and that typed text was kept).
+        expired: bool,
     },
     /// The form's CSRF token is missing or wrong.
     Csrf,
@@ -49,7 +52,7 @@ impl From<DeskError> for WebError {
         match e {
             DeskError::NotFound { .. } => Self::NotFound,
             DeskError::Forbidden { .. } => Self::Forbidden,
-            DeskError::Unauthenticated => Self::SignIn { next: "/".into() },
+            DeskError::Unauthenticated => Self::SignIn { next: "/".into(), expired: false },
             DeskError::TooLarge(_) => Self::TooLarge,
             DeskError::Internal(m) => Self::Internal(m),
             DeskError::Unavailable(m) => Self::Unavailable(m),
@@ -69,10 +72,11 @@ pub(crate) struct ErrorMark {
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let (status, title, text, detail) = match self {
-            Self::SignIn { next } => {
+            Self::SignIn { next, expired } => {
                 return see_other(&format!(
-                    "/sign-in?next={}",
-                    form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+                    "/sign-in?next={}{}",
+                    form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>(),
+                    if expired { "&expired=1" } else { "" }
                 ));
             }
             Self::Csrf => (StatusCode::FORBIDDEN, "error.csrf_title", "error.csrf_text", None),

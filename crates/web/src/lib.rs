@@ -9,8 +9,8 @@
 //! rows, custom-field controls, the conversation and its files, select
 //! options, integration panels). Beside them: sign-in and the account
 //! (`auth.rs`), pages and error pages (`page.rs`), sessions, forms, the
-//! catalogs, static files, the live stream and the client's address
-//! (`peer.rs`). Every route is listed in [`routes`].
+//! catalogs, static files, the live stream, the client's address
+//! (`peer.rs`) and where the pages' script saves drafts (`drafts.rs`). Every route is listed in [`routes`].
 #![forbid(unsafe_code)]
 
 pub mod access;
@@ -18,6 +18,7 @@ pub mod admin;
 pub mod agent;
 pub mod assets;
 pub mod auth;
+pub mod drafts;
 pub mod error;
 pub mod forms;
 pub mod i18n;
@@ -148,6 +149,7 @@ pub fn routes() -> Vec<Route> {
         post("/tickets/{number}/reply", portal::ticket::reply),
         post("/tickets/{number}/action", portal::ticket::action),
         post("/tickets/{number}/rate", portal::ticket::rate),
+        post("/tickets/{number}/draft", drafts::portal_save),
         get("/files/{id}", portal::ticket::download),
         get("/agent", agent::console::console),
         get("/agent/counts", agent::console::counts),
@@ -171,6 +173,7 @@ pub fn routes() -> Vec<Route> {
         post("/agent/tickets/{id}/reveal", agent::ticket::reveal),
         post("/agent/tickets/{id}/guest-link", agent::ticket::guest_link),
         post("/agent/tickets/{id}/presence", live::presence),
+        post("/agent/tickets/{id}/draft", drafts::agent_save),
         get("/agent/suppressions", agent::suppressions::suppressions),
         post("/agent/suppressions/remove", agent::suppressions::remove),
     ];

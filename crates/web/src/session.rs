@@ -134,10 +134,29 @@ impl FromRequestParts<WebState> for Signed {
                 Ok(Signed(s))
             }
             None => {
-                let next = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
-                Err(WebError::SignIn { next })
+                let here = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+                let next = if parts.method == axum::http::Method::GET {
+                    here.to_string()
+                } else {
+                    page_of_post(parts.uri.path())
+                };
+                let expired = cookie(&parts.headers, COOKIE).is_some_and(|c| !c.is_empty());
+                Err(WebError::SignIn { next, expired })
             }
         }
+    }
+}
+
+/// The page a form was posted from, to come back to after signing in
+/// (issue 18: a POST address answers 405 to the GET after sign-in). The
+/// action forms of a ticket post to `<page>/<verb>`; every other form posts
+/// to the address of its own page. (No `Referer`: the server sends
+/// `Referrer-Policy: no-referrer`.)
+pub fn page_of_post(path: &str) -> String {
+    const VERBS: [&str; 8] = ["message", "reply", "action", "properties", "reveal", "guest-link", "rate", "presence"];
+    match path.rsplit_once('/') {
+        Some((page, verb)) if !page.is_empty() && VERBS.contains(&verb) => page.to_string(),
+        _ => path.to_string(),
     }
 }
 
@@ -155,4 +174,21 @@ impl FromRequestParts<WebState> for MaybeSigned {
 /// Translations for a request.
 pub fn i18n_for(headers: &HeaderMap, signed: Option<&SignedIn>) -> I18n {
     I18n::new(language(headers, signed.map(|s| &s.user)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_of_post;
+
+    #[test]
+    fn a_post_comes_back_to_the_page_of_its_form() {
+        assert_eq!(page_of_post("/agent/tickets/5/message"), "/agent/tickets/5");
+        assert_eq!(page_of_post("/tickets/123456/reply"), "/tickets/123456");
+        assert_eq!(page_of_post("/agent/tickets/5/properties"), "/agent/tickets/5");
+        // Forms that post to their own page's address.
+        assert_eq!(page_of_post("/account"), "/account");
+        assert_eq!(page_of_post("/agent/tickets/new"), "/agent/tickets/new");
+        assert_eq!(page_of_post("/admin/users/7"), "/admin/users/7");
+        assert_eq!(page_of_post("/reply"), "/reply");
+    }
 }

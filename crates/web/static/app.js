@@ -1,6 +1,7 @@
 // Tessera's script: progressive enhancements only; every page works without it.
 // Dates in the reader's language and time zone, drag-and-drop uploads, bulk
-// selection, live updates over server-sent events, presence, keyboard shortcuts.
+// selection, live updates over server-sent events, presence, keyboard shortcuts,
+// drafts of replies and notes.
 (function () {
   "use strict";
   const body = document.body;
@@ -110,6 +111,132 @@
     composer.querySelector("[data-composer-body]").addEventListener("input", function () { lastTyped = Date.now(); });
   }
 
+  // ---- drafts (issue 18): what is typed in a reply or note is kept in this
+  // browser at once (per user and ticket, also through an ended session) and on
+  // the server a moment later (it follows the user to another machine), until
+  // sent or discarded; leaving with text the server has not got yet asks first.
+  document.querySelectorAll("form[data-draft]").forEach(function (form) {
+    const area = form.querySelector("textarea[name=body]");
+    if (!area) return;
+    const key = "tessera.draft." + me + "." + form.getAttribute("action");
+    const state = form.querySelector("[data-draft-state]");
+    const kindOf = function () { const n = form.querySelector("[data-kind-note]"); return n && n.checked ? "note" : "reply"; };
+    const setKind = function (k) {
+      const r = form.querySelector(k === "note" ? "[data-kind-note]" : "[data-kind-reply]");
+      if (r) { r.checked = true; form.dispatchEvent(new Event("change")); }
+    };
+    const show = function (label) {
+      if (!state) return;
+      state.querySelector("[data-draft-text]").textContent = state.dataset["label" + label] || "";
+      state.hidden = false;
+    };
+    const read = function () { try { return JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { return null; } };
+    const write = function (d) {
+      try { if (d && d.body.trim()) localStorage.setItem(key, JSON.stringify(d)); else localStorage.removeItem(key); } catch (e) { /* private mode */ }
+    };
+    let dirty = false;
+    let submitting = false;
+    const sent = /^(replied|noted|follow_up)$/.test(new URLSearchParams(location.search).get("done") || "");
+    let local = read();
+    if (local && local.sending && sent) { write(null); local = null; }
+    const serverAt = form.dataset.draftAt ? Date.parse(form.dataset.draftAt) : 0;
+    // A copy the server had taken, which the server no longer has: sent or
+    // discarded elsewhere (another tab, another machine).
+    if (local && local.synced && !local.sending && !serverAt && form.dataset.draftSave) { write(null); local = null; }
+    if (local && local.body && !sent) {
+      const fromServer = serverAt > 0;
+      if (area.value === "" || (fromServer && local.at > serverAt && area.value !== local.body)) {
+        area.value = local.body;
+        setKind(local.kind);
+        show("Restored");
+        dirty = true;
+      }
+      local.sending = false;
+      write(local);
+    } else if (serverAt > 0 && area.value) {
+      show("Restored");
+    }
+    const save = function (beacon) {
+      const url = form.dataset.draftSave;
+      if (!url) return;
+      const f = new FormData();
+      f.append("_csrf", csrf);
+      f.append("body", area.value);
+      f.append("kind", kindOf());
+      if (beacon) { if (navigator.sendBeacon && navigator.sendBeacon(url, f)) dirty = false; return; }
+      const sentBody = area.value;
+      fetch(url, { method: "POST", body: f, credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (r) {
+          if (r.ok && !r.redirected) {
+            const cur = read();
+            if (cur && cur.body === sentBody) { cur.synced = true; write(cur); }
+            if (area.value === sentBody) dirty = false;
+            if (area.value.trim()) show("Saved"); else if (state) state.hidden = true;
+          } else show("Offline");
+        })
+        .catch(function () { show("Offline"); });
+    };
+    let timer = null;
+    const changed = function () {
+      dirty = true;
+      write({ body: area.value, kind: kindOf(), at: Date.now() });
+      clearTimeout(timer);
+      timer = setTimeout(function () { save(false); }, 1200);
+    };
+    area.addEventListener("input", changed);
+    form.addEventListener("change", function (e) { if (e.target.name === "kind" && area.value.trim()) changed(); });
+    if (dirty) { clearTimeout(timer); timer = setTimeout(function () { save(false); }, 300); }
+    form.addEventListener("submit", function () {
+      submitting = true;
+      clearTimeout(timer);
+      write({ body: area.value, kind: kindOf(), at: Date.now(), sending: true });
+    });
+    const discard = form.querySelector("[data-draft-discard]");
+    if (discard) discard.addEventListener("click", function () {
+      area.value = "";
+      write(null);
+      clearTimeout(timer);
+      save(false);
+      if (state) state.hidden = true;
+      area.focus();
+    });
+    window.addEventListener("beforeunload", function (e) {
+      if (submitting || !dirty || !area.value.trim()) return;
+      e.preventDefault();
+      e.returnValue = "";
+    });
+    window.addEventListener("pagehide", function () { if (dirty && !submitting) save(true); });
+  });
+
+  // Signing out leaves no text behind on a shared computer: the copies the
+  // server has are dropped from this browser (it keeps them for next time).
+  document.querySelectorAll('form[action="/sign-out"]').forEach(function (f) {
+    f.addEventListener("submit", function () {
+      try {
+        const prefix = "tessera.draft." + me + ".";
+        Object.keys(localStorage).forEach(function (k) {
+          if (k.indexOf(prefix) !== 0) return;
+          const d = JSON.parse(localStorage.getItem(k) || "null");
+          if (!d || d.synced) localStorage.removeItem(k);
+        });
+      } catch (e) { /* private mode */ }
+    });
+  });
+
+  // ---- a reply arrived while writing (issue 18): the question is by the composer
+  const collision = document.querySelector("[data-collision]");
+  if (collision) {
+    collision.scrollIntoView({ block: "center" });
+    collision.focus();
+    const edit = collision.querySelector("[data-collision-edit]");
+    if (edit) edit.addEventListener("click", function (e) {
+      e.preventDefault();
+      collision.hidden = true;
+      const a = document.querySelector("[data-composer-body]");
+      if (a) a.focus();
+    });
+  }
+
   // ---- secrets: reveal in place (the event is recorded by the server)
   document.addEventListener("click", function (e) {
     const b = e.target.closest("[data-reveal]");
@@ -136,6 +263,7 @@
   const page = document.querySelector("[data-ticket-page]");
   const ticketId = page ? page.dataset.ticketId : null;
   const presence = document.querySelector("[data-presence]");
+  const presenceNear = document.querySelector("[data-presence-near]");
   function showPresence(viewers) {
     if (!presence) return;
     const others = viewers.filter(function (v) { return String(v.id) !== me; });
@@ -143,6 +271,8 @@
       return (v.typing ? presence.dataset.labelTyping : presence.dataset.labelViewing).replace("{0}", v.name);
     }).join(" ");
     presence.hidden = others.length === 0;
+    // The same words by the composer, where the agent is working (issue 18).
+    if (presenceNear) { presenceNear.textContent = presence.textContent; presenceNear.hidden = presence.hidden; }
   }
   let refreshTimer = null;
   function refreshConsole() {
@@ -182,8 +312,7 @@
       const d = JSON.parse(e.data);
       if (consoleEl) refreshConsole();
       if (ticketId && String(d.ticket_id) === ticketId) {
-        const n = document.querySelector("[data-live-notice]");
-        if (n) n.hidden = false;
+        document.querySelectorAll("[data-live-notice], [data-live-notice-near]").forEach(function (n) { n.hidden = false; });
       }
     });
     es.addEventListener("presence", function (e) {

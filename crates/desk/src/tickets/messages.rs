@@ -62,13 +62,19 @@ pub(super) struct FollowUpReply<'a> {
 
 impl Desk {
     /// Adds a public reply. A reply to a closed ticket opens a linked follow-up.
+    /// The writer's draft on the ticket is removed with it.
     pub async fn reply(&self, actor: &Actor, id: TicketId, input: PostMessage, origin: &Origin) -> DeskResult<Posted> {
-        self.post(actor, id, input, origin, MessageKind::Reply, None).await
+        let posted = self.post(actor, id, input, origin, MessageKind::Reply, None).await?;
+        self.draft_sent(actor, id).await;
+        Ok(posted)
     }
 
-    /// Adds an internal note (agents only).
+    /// Adds an internal note (agents only). The writer's draft on the
+    /// ticket is removed with it.
     pub async fn note(&self, actor: &Actor, id: TicketId, input: PostMessage, origin: &Origin) -> DeskResult<Posted> {
-        self.post(actor, id, input, origin, MessageKind::Note, None).await
+        let posted = self.post(actor, id, input, origin, MessageKind::Note, None).await?;
+        self.draft_sent(actor, id).await;
+        Ok(posted)
     }
 
     /// An internal note in someone else's name: mail from a person who is
@@ -100,6 +106,27 @@ impl Desk {
         self.post(actor, id, input, origin, MessageKind::Reply, Some(author)).await
     }
 
+    /// The last public message (reply) of a ticket, the one a writer's
+    /// `if_last_message_id` names: notes do not count, deleted replies do.
+    pub async fn last_public_message_id(&self, actor: &Actor, id: TicketId) -> DeskResult<Option<MessageId>> {
+        self.visible_ticket(actor, id).await?;
+        Ok(self.store.messages(id, false).await?.iter().map(|m| m.id).max())
+    }
+
+    /// Refuses a message whose writer has not seen the ticket's latest
+    /// public message (issue 18: no double answers).
+    async fn check_no_new_reply(&self, id: TicketId, expected: MessageId) -> DeskResult<()> {
+        let latest = self.store.messages(id, false).await?.iter().map(|m| m.id).max();
+        match latest {
+            Some(l) if l > expected => Err(DeskError::Conflict {
+                code: "new_reply",
+                message: format!("a reply arrived since message {expected} (the latest is {l}); read it first"),
+                field: Some("if_last_message_id".into()),
+            }),
+            _ => Ok(()),
+        }
+    }
+
     async fn post(
         &self,
         actor: &Actor,
@@ -110,6 +137,9 @@ impl Desk {
         named: Option<tessera_core::message::Author>,
     ) -> DeskResult<Posted> {
         let current = self.visible_ticket(actor, id).await?;
+        if let Some(expected) = input.if_last_message_id {
+            self.check_no_new_reply(id, expected).await?;
+        }
         let staff = actor.is_staff();
         if kind == MessageKind::Note && !staff {
             return Err(DeskError::forbidden("customers cannot add internal notes"));

@@ -8,6 +8,7 @@
 
 mod access;
 mod digests;
+mod drafts;
 mod feed;
 mod mail;
 mod mailboxes;

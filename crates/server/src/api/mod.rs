@@ -73,6 +73,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(t::mark_read))
         .routes(routes!(t::reveal_secret))
         .routes(routes!(t::guest_link))
+        .routes(routes!(t::get_draft, t::put_draft, t::delete_draft))
         .routes(routes!(m::get_message, m::edit_message, m::delete_message))
         .routes(routes!(m::message_history))
         .routes(routes!(m::rate_message))

@@ -444,3 +444,43 @@ pub async fn guest_link(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) ->
     let url = s.config.public_url.as_deref().map(|base| format!("{}{path}", base.trim_end_matches('/')));
     Ok(Json(GuestLinkOut { path, url }))
 }
+
+/// The caller's own draft of a reply or note on a ticket (issue 18): 200
+/// with it, 204 when there is none; 404 when the caller may not see the
+/// ticket (a draft of a ticket one can no longer see is not shown).
+#[utoipa::path(get, path = "/tickets/{id}/draft", tag = "messages", params(("id" = i64, Path)),
+    responses((status = 200, body = tessera_desk::DraftView), (status = 204), (status = 404, body = ErrorBody)))]
+pub async fn get_draft(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -> ApiResult<Response> {
+    Ok(match s.desk.draft(&a, TicketId(id)).await? {
+        Some(d) => Json(d).into_response(),
+        None => StatusCode::NO_CONTENT.into_response(),
+    })
+}
+
+/// Saves the caller's draft on a ticket (one per user and ticket; the
+/// last save wins): 200 with it; a blank `body` discards it (204).
+/// Customers keep replies only (`kind` `note` is 403); a body over 256 KiB
+/// is 422. Sending a reply or note removes the sender's draft.
+#[utoipa::path(put, path = "/tickets/{id}/draft", tag = "messages", request_body = tessera_desk::SaveDraft,
+    params(("id" = i64, Path)),
+    responses((status = 200, body = tessera_desk::DraftView), (status = 204), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_draft(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Id(id): Id,
+    ApiJson(input): ApiJson<tessera_desk::SaveDraft>,
+) -> ApiResult<Response> {
+    Ok(match s.desk.save_draft(&a, TicketId(id), input).await? {
+        Some(d) => Json(d).into_response(),
+        None => StatusCode::NO_CONTENT.into_response(),
+    })
+}
+
+/// Discards the caller's draft on a ticket (204, whether there was one or not).
+#[utoipa::path(delete, path = "/tickets/{id}/draft", tag = "messages", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn delete_draft(State(s): State<AppState>, Auth(a): Auth, Id(id): Id) -> ApiResult<StatusCode> {
+    s.desk.discard_draft(&a, TicketId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -552,6 +552,22 @@ pub fn sign_in_token_from_row(r: &dyn SqlRow) -> StoreResult<crate::SignInToken>
     })
 }
 
+// ---- drafts ----------------------------------------------------------------------
+
+/// Columns of [`draft_from_row`].
+pub const DRAFT_SELECT: &str = "user_id, ticket_id, kind, body, updated_at";
+
+/// Reads a draft.
+pub fn draft_from_row(r: &dyn SqlRow) -> StoreResult<crate::Draft> {
+    Ok(crate::Draft {
+        user_id: UserId(r.int(0)?),
+        ticket_id: TicketId(r.int(1)?),
+        kind: r.parsed(2, crate::DraftKind::parse)?,
+        body: r.text(3)?,
+        updated_at: r.ts(4)?,
+    })
+}
+
 // ---- views -----------------------------------------------------------------------
 
 /// Columns of [`view_from_row`].

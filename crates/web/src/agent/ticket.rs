@@ -100,6 +100,15 @@ struct TicketPage {
     panels_detail: Vec<PanelHtml>,
     panels_sidebar: Vec<PanelHtml>,
     sla: Option<SlaCard>,
+    /// The ticket's last public message when the page was made: the
+    /// composer sends it back as `if_last_message_id` (issue 18).
+    last_message_id: i64,
+    /// A message refused because replies arrived after this id: the
+    /// composer shows them and asks (send anyway / edit); 0 when not.
+    collision_after: i64,
+    /// The user's saved draft, for the script to compare with the
+    /// browser's copy (RFC 3339 time; empty when none).
+    draft_at: String,
 }
 
 /// The ticket as the agent page shows it.
@@ -160,6 +169,8 @@ struct Extra {
     /// The guest link the agent asked for.
     guest_link: Option<String>,
     patch_form: Option<Form>,
+    /// The composer's message was refused: replies arrived after this id.
+    collision_after: Option<i64>,
 }
 
 impl Default for Extra {
@@ -173,6 +184,7 @@ impl Default for Extra {
             revealed: None,
             guest_link: None,
             patch_form: None,
+            collision_after: None,
         }
     }
 }
@@ -249,6 +261,8 @@ async fn render_ticket(
     ids.sort();
     ids.dedup();
     l.users(&state.desk, &ids).await?;
+    let last_message_id =
+        detail.messages.iter().filter(|m| m.kind != tessera_core::message::MessageKind::Note).map(|m| m.id.0).max();
     let mut messages = message_views(state, &s.actor, &detail.messages).await?;
     // How mail found the ticket, beside each message that came by e-mail.
     let mail = state.desk.mail_of_ticket(&s.actor, tk.id).await?;
@@ -443,6 +457,13 @@ async fn render_ticket(
     };
     let status = extra.status.unwrap_or(extra.errors.status());
     let max_files = state.desk.limits().max_attachments_per_message;
+    // The composer: what was posted (a refused message), else one's draft.
+    let (mut body, mut kind, mut draft_at) = (extra.body, extra.kind, String::new());
+    if body.is_empty()
+        && let Some(d) = crate::drafts::for_page(state, s, tk.id).await
+    {
+        (body, kind, draft_at) = (d.body, d.kind, d.updated_at.to_rfc3339());
+    }
     html_status(
         status,
         &TicketPage {
@@ -478,12 +499,15 @@ async fn render_ticket(
             viewers,
             errors: extra.errors,
             notice: extra.notice,
-            body: extra.body,
-            kind: extra.kind,
+            body,
+            kind,
             max_files,
             panels_detail,
             panels_sidebar,
             sla,
+            last_message_id: last_message_id.unwrap_or(0),
+            collision_after: extra.collision_after.unwrap_or(0),
+            draft_at,
             page,
         },
     )
@@ -526,10 +550,12 @@ pub async fn message(
     let attachment_ids = upload_files(&state, &s.actor, &i, &form.files, &mut errors).await;
     let body = form.get("body").unwrap_or_default().to_string();
     if !errors.any() {
+        let seen = form.get("if_last_message_id").and_then(|v| v.trim().parse::<i64>().ok()).filter(|n| *n > 0);
         let input = PostMessage {
             body: body.clone(),
             attachment_ids,
             status: form.text("status").map(|k| StatusKey::new(&k)),
+            if_last_message_id: seen.map(tessera_core::ids::MessageId),
             ..PostMessage::default()
         };
         let result = if kind == "note" {
@@ -544,6 +570,18 @@ pub async fn message(
                     "/agent/tickets/{id}?done={}#latest",
                     if kind == "note" { "noted" } else { "replied" }
                 )));
+            }
+            Err(DeskError::Conflict { code: "new_reply", .. }) => {
+                // Show what arrived and ask (the composer's block); the
+                // page's new last message id makes the next send "anyway".
+                let extra = Extra {
+                    status: Some(StatusCode::CONFLICT),
+                    body,
+                    kind: kind.into(),
+                    collision_after: seen,
+                    ..Extra::default()
+                };
+                return render_ticket(&state, &headers, &s, TicketId(id), extra).await;
             }
             Err(e) => errors = FormErrors::from_desk(&i, &e),
         }

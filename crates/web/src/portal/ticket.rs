@@ -39,6 +39,10 @@ struct TicketPage {
     max_files: usize,
     panels_top: Vec<PanelHtml>,
     panels_detail: Vec<PanelHtml>,
+    /// The person's saved draft (RFC 3339; empty when none), for the script.
+    draft_at: String,
+    /// Opened through a guest link: no server draft.
+    guest: bool,
 }
 
 /// What the ticket page's header shows.
@@ -135,6 +139,13 @@ async fn render_ticket(
     };
     let status = errors.status();
     let max_files = state.desk.limits().max_attachments_per_message;
+    // The reply form: what was posted (a refused reply), else one's draft.
+    let (mut body, mut draft_at) = (body, String::new());
+    if body.is_empty()
+        && let Some(d) = crate::drafts::for_page(state, s, tk.id).await
+    {
+        (body, draft_at) = (d.body, d.updated_at.to_rfc3339());
+    }
     html_status(
         status,
         &TicketPage {
@@ -149,6 +160,8 @@ async fn render_ticket(
             max_files,
             panels_top,
             panels_detail,
+            draft_at,
+            guest: s.is_guest(),
         },
     )
 }
