@@ -10,14 +10,34 @@ const PW: &str = "a long test password";
 
 /// The value of a hidden input, unescaped.
 fn hidden(page: &Page, name: &str) -> String {
-    page.hidden(name)
-        .unwrap_or_else(|| panic!("no {name} on the page"))
-        .replace("&quot;", "\"")
-        .replace("&#x27;", "'")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
+    let raw = page.hidden(name).unwrap_or_else(|| panic!("no {name} on the page"));
+    let mut out = String::new();
+    let mut rest = raw.as_str();
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        let end = tail.find(';').expect("an entity ends with ;");
+        let entity = &tail[1..end];
+        let c = match entity {
+            "quot" => '"',
+            "amp" => '&',
+            "lt" => '<',
+            "gt" => '>',
+            "apos" => '\'',
+            _ => {
+                let n = entity.strip_prefix("#x").or_else(|| entity.strip_prefix("#X"));
+                let code = match n {
+                    Some(hex) => u32::from_str_radix(hex, 16),
+                    None => entity.trim_start_matches('#').parse(),
+                };
+                char::from_u32(code.expect("a numeric entity")).expect("a character")
+            }
+        };
+        out.push(c);
+        rest = &tail[end + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The properties panel as a browser sends it untouched, with `changes`.

@@ -766,6 +766,11 @@ fn merge_panel(
 ) -> (Form, Clash) {
     let mut merged = with_values(form, "version", &[version.to_string()]);
     let mut clash = Clash::default();
+    // Fields the fresh ticket no longer shows (a colleague moved it to a
+    // department without them) are left out.
+    for name in base.keys().filter(|n| n.starts_with("cf.") && !fresh.contains_key(*n)) {
+        merged = with_values(&merged, name, &[]);
+    }
     for (name, now) in fresh {
         let was = base.get(name).cloned().unwrap_or_default();
         if *now == was {
