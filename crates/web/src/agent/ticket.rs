@@ -806,9 +806,8 @@ pub async fn properties(
         let extra = Extra { errors, patch_form: Some(form), ..Extra::default() };
         return render_ticket(&state, &headers, &s, TicketId(id), extra).await;
     }
-    let err = match state.desk.update_ticket(&s.actor, TicketId(id), patch, None).await {
-        Ok(_) => return Ok(see_other(&format!("/agent/tickets/{id}?done=saved"))),
-        Err(e) => e,
+    let Err(err) = state.desk.update_ticket(&s.actor, TicketId(id), patch, None).await else {
+        return Ok(see_other(&format!("/agent/tickets/{id}?done=saved")));
     };
     let base: Option<BTreeMap<String, Vec<String>>> = form.get("base").and_then(|b| serde_json::from_str(b).ok());
     let since = form.get("version").and_then(|v| v.parse::<i64>().ok());
