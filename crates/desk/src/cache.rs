@@ -143,6 +143,10 @@ pub(crate) struct Caches {
     pub(crate) fields: Cached<Vec<tessera_core::custom_field::CustomFieldDef>>,
     pub(crate) sla_policies: Cached<Vec<tessera_store::SlaPolicyRecord>>,
     pub(crate) mail_templates: Cached<Vec<tessera_store::MailTemplateRecord>>,
+    /// When the desk last looked for due digests (milliseconds; 0: never).
+    pub(crate) digest_look: std::sync::atomic::AtomicI64,
+    pub(crate) notification_defaults:
+        Cached<Vec<(tessera_core::ids::DepartmentId, tessera_store::OutboundKind, tessera_store::NotificationMode)>>,
 }
 
 #[cfg(test)]

@@ -68,7 +68,9 @@ pub enum Kind {
     /// The answer to a new ticket: `Auto-Submitted: auto-replied`.
     Acknowledgement,
     /// A change the recipient follows: `Auto-Submitted: auto-generated`
-    /// and RFC 8058 one-click unsubscribe when a URL is given.
+    /// and RFC 8058 one-click unsubscribe when a URL is given. Without a
+    /// `ticket_number` it is about no one ticket (a digest listing several):
+    /// no ticket tag, thread or references, as account mail.
     Notification,
     /// An agent's public reply: no `Auto-Submitted`, so the customer's
     /// out-of-office may answer and the customer's reply is a human one.
@@ -139,7 +141,8 @@ pub struct Outgoing {
     /// Where replies go: the department's address, possibly plus-addressed
     /// with the desk's token (`support+t12.abc…@example.com`).
     pub reply_to: Option<Mailbox>,
-    /// The ticket's public number, put in the subject as `[#NUMBER]`.
+    /// The ticket's public number, put in the subject as `[#NUMBER]`
+    /// (empty in account mail and digests, which are about no one ticket).
     pub ticket_number: String,
     /// The ticket's subject, as stored (prefixes and tags are cleaned).
     pub subject: String,
@@ -281,7 +284,9 @@ pub fn build(out: &Outgoing) -> Result<Built, ComposeError> {
         }
     }
 
-    let account = out.kind == Kind::Account;
+    // Account mail and digests (a notification with no ticket number) are
+    // about no one ticket: no tag, thread or references.
+    let account = out.kind == Kind::Account || (out.kind == Kind::Notification && out.ticket_number.trim().is_empty());
     let topic = topic(&out.subject);
     let subject = if account {
         topic.clone()

@@ -387,6 +387,10 @@ impl Sender {
                         0
                     }
                 };
+                // Digests that came due (decision 48), queued like the rest.
+                if let Err(e) = desk.queue_due_digests(100).await {
+                    e.log_fault("mail-out");
+                }
                 let claimed = match desk.claim_mail(batch as u32, lease).await {
                     Ok(c) => c,
                     Err(e) => {

@@ -172,6 +172,27 @@ fn automatic_kinds_carry_their_headers_and_classify() {
     assert!(!reply.contains("List-Unsubscribe"), "only notifications offer unsubscribing");
 }
 
+/// A digest (decision 48) is a notification about no one ticket: no tag,
+/// no thread, still automatic mail.
+#[test]
+fn a_notification_without_a_ticket_number_is_a_digest_without_tag_or_thread() {
+    let mut out = sample(Kind::Notification);
+    out.ticket_number = String::new();
+    out.subject = "3 notifications since your last digest".into();
+    let built = build(&out).expect("builds");
+    let text = String::from_utf8_lossy(&built.bytes).into_owned();
+    assert!(text.contains("\r\nSubject: 3 notifications since your last digest\r\n"), "{text}");
+    assert!(text.contains("\r\nAuto-Submitted: auto-generated\r\n"));
+    let names = header_names(&built.bytes);
+    for absent in ["Thread-Index", "Thread-Topic", "In-Reply-To", "References"] {
+        assert!(!names.iter().any(|n| n == absent), "{absent} in {names:?}");
+    }
+    // An agent's reply still needs its ticket.
+    let mut reply = sample(Kind::AgentReply);
+    reply.ticket_number = String::new();
+    assert_eq!(build(&reply), Err(ComposeError::InvalidTicketNumber));
+}
+
 #[test]
 fn the_subject_carries_the_tag_once_and_stays_stable() {
     for subject in [

@@ -201,11 +201,31 @@ pub struct MailOutConfig {
     /// `dkim_key_file`, `dkim_domain`; `TESSERA_DKIM_*`), read and checked
     /// when the configuration is loaded.
     pub dkim: Option<std::sync::Arc<tessera_mail::dkim::DkimSigner>>,
+    /// How long a notification waits for its digest, in seconds (`[mail]
+    /// digest_minutes`, `TESSERA_MAIL_DIGEST_MINUTES`; 1 minute to 1 day;
+    /// default an hour; decision 48). Seconds here so tests can wait less.
+    pub digest_secs: u64,
 }
 
 impl Default for MailOutConfig {
     fn default() -> Self {
-        Self { smtp: None, from: None, acknowledgement_window_minutes: 15, send_concurrency: 8, dkim: None }
+        Self {
+            smtp: None,
+            from: None,
+            acknowledgement_window_minutes: 15,
+            send_concurrency: 8,
+            dkim: None,
+            digest_secs: 3600,
+        }
+    }
+}
+
+/// A digest period in minutes (1 to a day), as seconds.
+fn digest_secs(minutes: u64) -> Result<u64, ConfigError> {
+    if (1..=1440).contains(&minutes) {
+        Ok(minutes * 60)
+    } else {
+        Err(ConfigError::Invalid("mail: digest_minutes must be between 1 and 1440".into()))
     }
 }
 
@@ -369,6 +389,7 @@ struct MailSection {
     dkim_domain: Option<String>,
     from: Option<String>,
     acknowledgement_window_minutes: Option<u64>,
+    digest_minutes: Option<u64>,
     send_concurrency: Option<usize>,
 }
 
@@ -490,6 +511,9 @@ impl Config {
         c.mail_out.acknowledgement_window_minutes =
             mail.acknowledgement_window_minutes.unwrap_or(c.mail_out.acknowledgement_window_minutes);
         c.mail_out.send_concurrency = mail.send_concurrency.unwrap_or(c.mail_out.send_concurrency);
+        if let Some(m) = mail.digest_minutes {
+            c.mail_out.digest_secs = digest_secs(m)?;
+        }
         let (mut smtp_url, mut smtp_user, mut smtp_password, mut mail_from) =
             (mail.smtp_url, mail.smtp_user, mail.smtp_password, mail.from);
         let mut smtp_oauth_mailbox = mail.smtp_oauth_mailbox;
@@ -561,6 +585,9 @@ impl Config {
             num("TESSERA_MAIL_ACKNOWLEDGEMENT_WINDOW_MINUTES", c.mail_out.acknowledgement_window_minutes as usize)?
                 as u64;
         c.mail_out.send_concurrency = num("TESSERA_MAIL_SEND_CONCURRENCY", c.mail_out.send_concurrency)?;
+        if env("TESSERA_MAIL_DIGEST_MINUTES").is_some() {
+            c.mail_out.digest_secs = digest_secs(num("TESSERA_MAIL_DIGEST_MINUTES", 60)? as u64)?;
+        }
         for (name, slot) in [
             ("TESSERA_SMTP_URL", &mut smtp_url),
             ("TESSERA_SMTP_USER", &mut smtp_user),

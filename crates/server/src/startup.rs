@@ -194,6 +194,7 @@ pub async fn state_and_store(config: Config) -> Result<(AppState, Arc<dyn Store>
         from: out.from.clone(),
         language: config.compat.language.code().to_string(),
         acknowledgement_window: Duration::from_secs(out.acknowledgement_window_minutes * 60),
+        digest_period: Duration::from_secs(out.digest_secs),
     });
     // Tests' queue without a sender (see `Config::mail_outbound`).
     let desk = match &config.mail_outbound {

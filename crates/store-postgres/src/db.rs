@@ -42,6 +42,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (12, "mail_rules", include_str!("../migrations/0012_mail_rules.sql")),
     (13, "outbound_mail", include_str!("../migrations/0013_outbound_mail.sql")),
     (14, "sign_in_tokens", include_str!("../migrations/0014_sign_in_tokens.sql")),
+    (15, "digests", include_str!("../migrations/0015_digests.sql")),
 ];
 
 /// Parses a connection URL (`postgres://user@host:port/db`), without

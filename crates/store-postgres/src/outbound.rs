@@ -3,7 +3,7 @@
 //! SQLite's).
 
 use crate::PgStore;
-use crate::db::{Tx, execute, query, query_opt};
+use crate::db::{Db, Tx, execute, query, query_opt};
 use crate::hooks::move_cursor;
 use crate::rows::*;
 use async_trait::async_trait;
@@ -41,6 +41,24 @@ async fn insert_outbound(tx: &Tx<'_>, m: &NewOutbound) -> StoreResult<()> {
     Ok(())
 }
 
+async fn insert_digest_item(tx: &Tx<'_>, i: &NewDigestItem) -> StoreResult<()> {
+    execute(
+        tx,
+        "INSERT INTO digest_items (user_id, kind, ticket_id, event_id, item, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        &[
+            &i.user_id.0,
+            &i.kind.as_str(),
+            &i.ticket_id.map(|t| t.0),
+            &i.event_id.map(|e| e.0),
+            &i.item,
+            &ms(i.created_at),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
 async fn insert_suppression(tx: &Tx<'_>, e: &Suppression) -> StoreResult<()> {
     execute(
         tx,
@@ -55,6 +73,15 @@ async fn insert_suppression(tx: &Tx<'_>, e: &Suppression) -> StoreResult<()> {
 #[async_trait]
 impl OutboundStore for PgStore {
     async fn queue_outbound(&self, cursor: Option<OutboundCursor>, mails: Vec<NewOutbound>) -> StoreResult<()> {
+        self.queue_notifications(cursor, mails, Vec::new()).await
+    }
+
+    async fn queue_notifications(
+        &self,
+        cursor: Option<OutboundCursor>,
+        mails: Vec<NewOutbound>,
+        digest: Vec<NewDigestItem>,
+    ) -> StoreResult<()> {
         transaction!(self, |tx| {
             if let Some(c) = &cursor
                 && !move_cursor(tx, &c.name, c.from, c.up_to).await?
@@ -63,6 +90,9 @@ impl OutboundStore for PgStore {
             }
             for m in &mails {
                 insert_outbound(tx, m).await?;
+            }
+            for i in &digest {
+                insert_digest_item(tx, i).await?;
             }
             Ok(())
         })
@@ -260,10 +290,97 @@ impl OutboundStore for PgStore {
             &c,
             "INSERT INTO notification_prefs (user_id, kind, mode) VALUES ($1, $2, $3) \
              ON CONFLICT (user_id, kind) DO UPDATE SET mode = excluded.mode",
-            &[&user.0, &kind.as_str(), &(if on { "on" } else { "off" })],
+            &[&user.0, &kind.as_str(), &(if on { "immediate" } else { "off" })],
         )
         .await?;
         Ok(())
+    }
+
+    async fn notification_modes(&self, user: UserId) -> StoreResult<Vec<(OutboundKind, NotificationMode)>> {
+        let c = self.client().await?;
+        let rows =
+            query(&c, "SELECT kind, mode FROM notification_prefs WHERE user_id = $1 ORDER BY kind", &[&user.0]).await?;
+        all(rows, mode_from_row)
+    }
+
+    async fn notification_modes_of(
+        &self,
+        kind: OutboundKind,
+        users: &[UserId],
+    ) -> StoreResult<Vec<(UserId, NotificationMode)>> {
+        let ids: Vec<i64> = users.iter().map(|u| u.0).collect();
+        let c = self.client().await?;
+        let rows = query(
+            &c,
+            "SELECT user_id, mode FROM notification_prefs WHERE kind = $1 AND user_id = ANY($2)",
+            &[&kind.as_str(), &ids],
+        )
+        .await?;
+        all(rows, user_mode_from_row)
+    }
+
+    async fn set_notification_mode(
+        &self,
+        user: UserId,
+        kind: OutboundKind,
+        mode: Option<NotificationMode>,
+    ) -> StoreResult<()> {
+        set_mode_row(&self.client().await?, ModeTable::People, user.0, kind, mode).await
+    }
+
+    async fn department_notification_defaults(
+        &self,
+    ) -> StoreResult<Vec<(DepartmentId, OutboundKind, NotificationMode)>> {
+        let c = self.client().await?;
+        let rows = query(
+            &c,
+            "SELECT department_id, kind, mode FROM department_notification_defaults ORDER BY department_id, kind",
+            &[],
+        )
+        .await?;
+        all(rows, department_mode_from_row)
+    }
+
+    async fn set_department_notification_default(
+        &self,
+        department: DepartmentId,
+        kind: OutboundKind,
+        mode: Option<NotificationMode>,
+    ) -> StoreResult<()> {
+        set_mode_row(&self.client().await?, ModeTable::Departments, department.0, kind, mode).await
+    }
+
+    async fn digests_due(&self, before: Timestamp, limit: u32) -> StoreResult<Vec<UserId>> {
+        let c = self.client().await?;
+        let rows = query(
+            &c,
+            "SELECT DISTINCT user_id FROM digest_items WHERE created_at <= $1 ORDER BY user_id LIMIT $2",
+            &[&ms(before), &i64::from(limit)],
+        )
+        .await?;
+        all(rows, |r| Ok(UserId(r.int(0)?)))
+    }
+
+    async fn digest_items(&self, user: UserId, limit: u32) -> StoreResult<Vec<DigestItem>> {
+        let sql = format!("SELECT {DIGEST_ITEM_SELECT} FROM digest_items WHERE user_id = $1 ORDER BY id LIMIT $2");
+        let c = self.client().await?;
+        all(query(&c, &sql, &[&user.0, &i64::from(limit)]).await?, digest_item_from_row)
+    }
+
+    // Two instances racing for one digest: the second's DELETE waits for
+    // the first's row locks, then finds the rows gone and rolls back.
+    async fn queue_digest(&self, user: UserId, items: Vec<i64>, mail: Option<NewOutbound>) -> StoreResult<()> {
+        transaction!(self, |tx| {
+            let deleted =
+                execute(tx, "DELETE FROM digest_items WHERE id = ANY($1) AND user_id = $2", &[&items, &user.0]).await?;
+            if deleted != items.len() as u64 {
+                return Err(StoreError::VersionConflict);
+            }
+            match &mail {
+                Some(m) => insert_outbound(tx, m).await,
+                None => Ok(()),
+            }
+        })
     }
 
     async fn mail_templates(&self) -> StoreResult<Vec<MailTemplateRecord>> {
@@ -293,4 +410,40 @@ impl OutboundStore for PgStore {
                 .await?,
         )
     }
+}
+
+/// The two tables of notification modes: a person's own choices and a
+/// department's defaults for its agents (decision 48); one row per owner
+/// and kind, none for "not chosen".
+#[derive(Clone, Copy)]
+enum ModeTable {
+    People,
+    Departments,
+}
+
+/// Sets (or, with `None`, clears) one owner's mode of one kind.
+async fn set_mode_row(
+    c: &impl Db,
+    table: ModeTable,
+    owner: i64,
+    kind: OutboundKind,
+    mode: Option<NotificationMode>,
+) -> StoreResult<()> {
+    let (upsert, delete) = match table {
+        ModeTable::People => (
+            "INSERT INTO notification_prefs (user_id, kind, mode) VALUES ($1, $2, $3) \
+             ON CONFLICT (user_id, kind) DO UPDATE SET mode = excluded.mode",
+            "DELETE FROM notification_prefs WHERE user_id = $1 AND kind = $2",
+        ),
+        ModeTable::Departments => (
+            "INSERT INTO department_notification_defaults (department_id, kind, mode) VALUES ($1, $2, $3) \
+             ON CONFLICT (department_id, kind) DO UPDATE SET mode = excluded.mode",
+            "DELETE FROM department_notification_defaults WHERE department_id = $1 AND kind = $2",
+        ),
+    };
+    match mode {
+        Some(m) => execute(c, upsert, &[&owner, &kind.as_str(), &m.as_str()]).await?,
+        None => execute(c, delete, &[&owner, &kind.as_str()]).await?,
+    };
+    Ok(())
 }

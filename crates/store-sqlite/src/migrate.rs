@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (17, "mail_rules", include_str!("../migrations/0017_mail_rules.sql")),
     (18, "outbound_mail", include_str!("../migrations/0018_outbound_mail.sql")),
     (19, "sign_in_tokens", include_str!("../migrations/0019_sign_in_tokens.sql")),
+    (20, "digests", include_str!("../migrations/0020_digests.sql")),
 ];
 
 /// Applies the migrations `conn` has not seen yet; answers how many ran.

@@ -41,6 +41,24 @@ fn insert_outbound(conn: &Connection, m: &NewOutbound) -> StoreResult<()> {
     Ok(())
 }
 
+fn insert_digest_item(conn: &Connection, i: &NewDigestItem) -> StoreResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO digest_items (user_id, kind, ticket_id, event_id, item, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )
+    .db()?
+    .execute(params![
+        i.user_id.0,
+        i.kind.as_str(),
+        i.ticket_id.map(|t| t.0),
+        i.event_id.map(|e| e.0),
+        i.item,
+        ms(i.created_at)
+    ])
+    .db()?;
+    Ok(())
+}
+
 fn insert_suppression(conn: &Connection, e: &Suppression) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO mail_suppressions (address, reason, delivery_id, created_at) VALUES (?1, ?2, ?3, ?4) \
@@ -60,6 +78,15 @@ fn delivery_by_id(conn: &Connection, id: MailDeliveryId) -> StoreResult<Option<O
 #[async_trait]
 impl OutboundStore for SqliteStore {
     async fn queue_outbound(&self, cursor: Option<OutboundCursor>, mails: Vec<NewOutbound>) -> StoreResult<()> {
+        self.queue_notifications(cursor, mails, Vec::new()).await
+    }
+
+    async fn queue_notifications(
+        &self,
+        cursor: Option<OutboundCursor>,
+        mails: Vec<NewOutbound>,
+        digest: Vec<NewDigestItem>,
+    ) -> StoreResult<()> {
         self.write(move |conn| {
             if let Some(c) = &cursor {
                 let at = setting(conn, &c.name)?.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
@@ -69,6 +96,9 @@ impl OutboundStore for SqliteStore {
             }
             for m in &mails {
                 insert_outbound(conn, m)?;
+            }
+            for i in &digest {
+                insert_digest_item(conn, i)?;
             }
             match &cursor {
                 Some(c) => set_setting(conn, &c.name, &c.up_to.0.to_string()),
@@ -314,9 +344,109 @@ impl OutboundStore for SqliteStore {
                  ON CONFLICT (user_id, kind) DO UPDATE SET mode = excluded.mode",
             )
             .db()?
-            .execute(params![user.0, kind.as_str(), if on { "on" } else { "off" }])
+            .execute(params![user.0, kind.as_str(), if on { "immediate" } else { "off" }])
             .db()?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn notification_modes(&self, user: UserId) -> StoreResult<Vec<(OutboundKind, NotificationMode)>> {
+        self.read(move |conn| {
+            collect(
+                conn,
+                "SELECT kind, mode FROM notification_prefs WHERE user_id = ?1 ORDER BY kind",
+                [user.0],
+                read(mode_from_row),
+            )
+        })
+        .await
+    }
+
+    async fn notification_modes_of(
+        &self,
+        kind: OutboundKind,
+        users: &[UserId],
+    ) -> StoreResult<Vec<(UserId, NotificationMode)>> {
+        let list = serde_json::to_string(&users.iter().map(|u| u.0).collect::<Vec<_>>())
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        self.read(move |conn| {
+            collect(
+                conn,
+                "SELECT user_id, mode FROM notification_prefs WHERE kind = ?1 \
+                 AND user_id IN (SELECT value FROM json_each(?2))",
+                params![kind.as_str(), list],
+                read(user_mode_from_row),
+            )
+        })
+        .await
+    }
+
+    async fn set_notification_mode(
+        &self,
+        user: UserId,
+        kind: OutboundKind,
+        mode: Option<NotificationMode>,
+    ) -> StoreResult<()> {
+        self.write(move |conn| set_mode_row(conn, ModeTable::People, user.0, kind, mode)).await
+    }
+
+    async fn department_notification_defaults(
+        &self,
+    ) -> StoreResult<Vec<(DepartmentId, OutboundKind, NotificationMode)>> {
+        self.read(|conn| {
+            collect(
+                conn,
+                "SELECT department_id, kind, mode FROM department_notification_defaults \
+                 ORDER BY department_id, kind",
+                [],
+                read(department_mode_from_row),
+            )
+        })
+        .await
+    }
+
+    async fn set_department_notification_default(
+        &self,
+        department: DepartmentId,
+        kind: OutboundKind,
+        mode: Option<NotificationMode>,
+    ) -> StoreResult<()> {
+        self.write(move |conn| set_mode_row(conn, ModeTable::Departments, department.0, kind, mode)).await
+    }
+
+    async fn digests_due(&self, before: Timestamp, limit: u32) -> StoreResult<Vec<UserId>> {
+        self.read(move |conn| {
+            collect(
+                conn,
+                "SELECT DISTINCT user_id FROM digest_items WHERE created_at <= ?1 ORDER BY user_id LIMIT ?2",
+                params![ms(before), limit],
+                |r| Ok(UserId(r.get(0)?)),
+            )
+        })
+        .await
+    }
+
+    async fn digest_items(&self, user: UserId, limit: u32) -> StoreResult<Vec<DigestItem>> {
+        self.read(move |conn| {
+            let sql = format!("SELECT {DIGEST_ITEM_SELECT} FROM digest_items WHERE user_id = ?1 ORDER BY id LIMIT ?2");
+            collect(conn, &sql, params![user.0, limit], read(digest_item_from_row))
+        })
+        .await
+    }
+
+    async fn queue_digest(&self, user: UserId, items: Vec<i64>, mail: Option<NewOutbound>) -> StoreResult<()> {
+        self.write(move |conn| {
+            let mut delete = conn.prepare_cached("DELETE FROM digest_items WHERE id = ?1 AND user_id = ?2").db()?;
+            for id in &items {
+                if delete.execute(params![id, user.0]).db()? != 1 {
+                    return Err(StoreError::VersionConflict);
+                }
+            }
+            match &mail {
+                Some(m) => insert_outbound(conn, m),
+                None => Ok(()),
+            }
         })
         .await
     }
@@ -364,4 +494,40 @@ impl OutboundStore for SqliteStore {
         })
         .await
     }
+}
+
+/// The two tables of notification modes: a person's own choices and a
+/// department's defaults for its agents (decision 48); one row per owner
+/// and kind, none for "not chosen".
+#[derive(Clone, Copy)]
+enum ModeTable {
+    People,
+    Departments,
+}
+
+/// Sets (or, with `None`, clears) one owner's mode of one kind.
+fn set_mode_row(
+    conn: &rusqlite::Connection,
+    table: ModeTable,
+    owner: i64,
+    kind: OutboundKind,
+    mode: Option<NotificationMode>,
+) -> StoreResult<()> {
+    let (upsert, delete) = match table {
+        ModeTable::People => (
+            "INSERT INTO notification_prefs (user_id, kind, mode) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (user_id, kind) DO UPDATE SET mode = excluded.mode",
+            "DELETE FROM notification_prefs WHERE user_id = ?1 AND kind = ?2",
+        ),
+        ModeTable::Departments => (
+            "INSERT INTO department_notification_defaults (department_id, kind, mode) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (department_id, kind) DO UPDATE SET mode = excluded.mode",
+            "DELETE FROM department_notification_defaults WHERE department_id = ?1 AND kind = ?2",
+        ),
+    };
+    match mode {
+        Some(m) => conn.prepare_cached(upsert).db()?.execute(params![owner, kind.as_str(), m.as_str()]).db()?,
+        None => conn.prepare_cached(delete).db()?.execute(params![owner, kind.as_str()]).db()?,
+    };
+    Ok(())
 }

@@ -495,7 +495,7 @@ pub trait MailStore: Send + Sync + 'static {
     async fn sender_block_for(
         &self,
         address: &str,
-        department: Option<tessera_core::ids::DepartmentId>,
+        department: Option<DepartmentId>,
     ) -> StoreResult<Option<SenderBlock>>;
 }
 
@@ -625,6 +625,53 @@ pub trait OutboundStore: Send + Sync + 'static {
     async fn users_opted_out(&self, kind: OutboundKind, users: &[UserId]) -> StoreResult<Vec<UserId>>;
     /// Sets a user's choice for a kind.
     async fn set_notification_pref(&self, user: UserId, kind: OutboundKind, on: bool) -> StoreResult<()>;
+    /// Queues messages and collects notifications for digests in one
+    /// commit; with a cursor, moves it in the same commit (`VersionConflict`,
+    /// nothing written, when it is no longer at `from`).
+    async fn queue_notifications(
+        &self,
+        cursor: Option<OutboundCursor>,
+        mails: Vec<NewOutbound>,
+        digest: Vec<NewDigestItem>,
+    ) -> StoreResult<()>;
+    /// A user's own notification modes (the kinds they chose a mode for).
+    async fn notification_modes(&self, user: UserId) -> StoreResult<Vec<(OutboundKind, NotificationMode)>>;
+    /// The own modes of `users` for `kind` (those who chose one).
+    async fn notification_modes_of(
+        &self,
+        kind: OutboundKind,
+        users: &[UserId],
+    ) -> StoreResult<Vec<(UserId, NotificationMode)>>;
+    /// Sets a user's mode for a kind; `None` removes their choice (the
+    /// default applies again).
+    async fn set_notification_mode(
+        &self,
+        user: UserId,
+        kind: OutboundKind,
+        mode: Option<NotificationMode>,
+    ) -> StoreResult<()>;
+    /// Every department's default modes (department, kind, mode).
+    async fn department_notification_defaults(
+        &self,
+    ) -> StoreResult<Vec<(DepartmentId, OutboundKind, NotificationMode)>>;
+    /// Sets a department's default mode of a kind for its agents; `None`
+    /// removes it.
+    async fn set_department_notification_default(
+        &self,
+        department: DepartmentId,
+        kind: OutboundKind,
+        mode: Option<NotificationMode>,
+    ) -> StoreResult<()>;
+    /// Users with a collected notification from at or before `before`
+    /// (their digest is due), at most `limit`.
+    async fn digests_due(&self, before: Timestamp, limit: u32) -> StoreResult<Vec<UserId>>;
+    /// A user's collected notifications, oldest first, at most `limit`.
+    async fn digest_items(&self, user: UserId, limit: u32) -> StoreResult<Vec<DigestItem>>;
+    /// Queues a digest mail and removes the items it lists, in one commit:
+    /// `VersionConflict` (nothing written) when any of `items` is gone
+    /// (another instance sent them). Without a mail the items just go (the
+    /// person is gone or disabled).
+    async fn queue_digest(&self, user: UserId, items: Vec<i64>, mail: Option<NewOutbound>) -> StoreResult<()>;
     /// Admins' own templates (every kind and language that has one).
     async fn mail_templates(&self) -> StoreResult<Vec<MailTemplateRecord>>;
     /// Saves (or replaces) an admin's template.

@@ -59,6 +59,9 @@ stored_names! {
         PasswordReset => "password_reset",
         /// A customer's sign-in link.
         SignInLink => "sign_in_link",
+        /// One mail listing the notifications a person chose to get as a
+        /// digest (decision 48).
+        Digest => "digest",
     }
 }
 
@@ -66,7 +69,7 @@ impl OutboundKind {
     /// Whether people may turn this kind off (account mail and agents'
     /// answers always go: they are what was asked for).
     pub fn optional(self) -> bool {
-        !matches!(self, Self::AgentReply | Self::PasswordReset | Self::SignInLink)
+        !matches!(self, Self::AgentReply | Self::PasswordReset | Self::SignInLink | Self::Digest)
     }
 
     /// Whether this kind goes to agents (their console's preferences) or to
@@ -82,6 +85,56 @@ impl OutboundKind {
                 | Self::Mention
         )
     }
+}
+
+stored_names! {
+    /// How a person gets one kind of notification (decision 48): stored in
+    /// `notification_prefs.mode` and as departments' defaults.
+    NotificationMode {
+        /// Not at all.
+        Off => "off",
+        /// A mail of its own, as soon as the change is committed.
+        Immediate => "immediate",
+        /// Collected, and listed in one digest mail a period.
+        Digest => "digest",
+    }
+}
+
+impl NotificationMode {
+    /// Reads a stored mode, including the `on` that choices were stored as
+    /// before modes existed (issue 17's first version): it means immediate.
+    pub fn read(s: &str) -> Option<Self> {
+        if s == "on" { Some(Self::Immediate) } else { Self::parse(s) }
+    }
+}
+
+/// A notification collected for a person's next digest, before it is
+/// stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDigestItem {
+    /// Whose digest it goes into.
+    pub user_id: UserId,
+    /// What kind of notification it stands for.
+    pub kind: OutboundKind,
+    /// The ticket it is about.
+    pub ticket_id: Option<TicketId>,
+    /// The event it was made for.
+    pub event_id: Option<EventId>,
+    /// Its line in the digest, rendered when collected (JSON: the
+    /// notification's subject in the person's language, the ticket's
+    /// number, subject and link).
+    pub item: String,
+    /// When it was collected (the change's time).
+    pub created_at: Timestamp,
+}
+
+/// A collected notification waiting for its digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DigestItem {
+    /// Its id (ascending in collection order).
+    pub id: i64,
+    /// What it was collected as.
+    pub item: NewDigestItem,
 }
 
 stored_names! {

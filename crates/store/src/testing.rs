@@ -58,6 +58,7 @@ macro_rules! store_contract_tests {
             blocked_senders_match_addresses_and_domains_per_department,
             quote_offsets_round_trip_and_quoted_text_is_not_searched,
             outbound_mail_is_queued_with_its_cursor_claimed_once_and_finished,
+            digests_and_notification_modes_are_kept,
             suppressions_choices_and_templates_are_kept
         );
     };
@@ -2066,4 +2067,75 @@ pub async fn suppressions_choices_and_templates_are_kept(store: Arc<dyn Store>) 
     store.delete_mail_template(OutboundKind::Solved, "tr").await.unwrap();
     assert!(store.mail_templates().await.unwrap().is_empty());
     assert!(matches!(store.delete_mail_template(OutboundKind::Solved, "tr").await, Err(StoreError::NotFound)));
+}
+
+/// Issue 17, decision 48: people's modes (`on` from before is immediate;
+/// no choice is no row), departments' defaults, and digest items collected
+/// in the queue's commit and taken with their digest mail in one commit, once.
+pub async fn digests_and_notification_modes_are_kept(store: Arc<dyn Store>) {
+    let (d, u) = base(&*store).await;
+    let other = store.insert_user(user("agent@example.com", Role::Agent)).await.unwrap().id;
+    store.set_notification_mode(u, OutboundKind::NewTicket, Some(NotificationMode::Digest)).await.unwrap();
+    store.set_notification_pref(u, OutboundKind::Solved, true).await.unwrap();
+    let mut modes = store.notification_modes(u).await.unwrap();
+    modes.sort();
+    assert_eq!(
+        modes,
+        vec![(OutboundKind::Solved, NotificationMode::Immediate), (OutboundKind::NewTicket, NotificationMode::Digest)]
+    );
+    assert_eq!(
+        store.notification_modes_of(OutboundKind::NewTicket, &[u, other]).await.unwrap(),
+        vec![(u, NotificationMode::Digest)]
+    );
+    assert!(store.users_opted_out(OutboundKind::NewTicket, &[u]).await.unwrap().is_empty(), "digest is not off");
+    store.set_notification_mode(u, OutboundKind::NewTicket, Some(NotificationMode::Off)).await.unwrap();
+    assert_eq!(store.users_opted_out(OutboundKind::NewTicket, &[u]).await.unwrap(), vec![u]);
+    store.set_notification_mode(u, OutboundKind::NewTicket, None).await.unwrap();
+    assert!(store.notification_modes_of(OutboundKind::NewTicket, &[u]).await.unwrap().is_empty());
+
+    assert!(store.department_notification_defaults().await.unwrap().is_empty());
+    store.set_department_notification_default(d, OutboundKind::NewTicket, Some(NotificationMode::Off)).await.unwrap();
+    store.set_department_notification_default(d, OutboundKind::Assigned, Some(NotificationMode::Off)).await.unwrap();
+    store.set_department_notification_default(d, OutboundKind::Assigned, Some(NotificationMode::Digest)).await.unwrap();
+    store.set_department_notification_default(d, OutboundKind::NewTicket, None).await.unwrap();
+    assert_eq!(
+        store.department_notification_defaults().await.unwrap(),
+        vec![(d, OutboundKind::Assigned, NotificationMode::Digest)]
+    );
+
+    let t = create(&*store, ticket(d, u, t0()), "hello").await.ticket_id;
+    let item = |n: u32, at: Timestamp| NewDigestItem {
+        user_id: other,
+        kind: OutboundKind::NewTicket,
+        ticket_id: Some(t),
+        event_id: None,
+        item: format!(r#"{{"n": {n}}}"#),
+        created_at: at,
+    };
+    let later = t0() + Duration::minutes(30);
+    store
+        .queue_notifications(
+            None,
+            vec![outbound(Some(t), OutboundKind::Solved, "digest.x@example.com", &["u@example.com"], t0())],
+            vec![item(1, t0()), item(2, later)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.list_outbound(None, None, 10).await.unwrap().len(), 1, "mail and items in one commit");
+    assert!(store.digests_due(t0() - Duration::seconds(1), 10).await.unwrap().is_empty());
+    assert_eq!(store.digests_due(t0(), 10).await.unwrap(), vec![other]);
+    let items = store.digest_items(other, 10).await.unwrap();
+    assert_eq!(items.iter().map(|i| i.item.item.as_str()).collect::<Vec<_>>(), [r#"{"n": 1}"#, r#"{"n": 2}"#]);
+    assert_eq!(items[1].item, item(2, later));
+    assert!(store.digest_items(u, 10).await.unwrap().is_empty());
+
+    let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
+    let digest = || Some(outbound(None, OutboundKind::Digest, "digest.1@example.com", &["agent@example.com"], later));
+    store.queue_digest(other, ids.clone(), digest()).await.unwrap();
+    assert!(store.digest_items(other, 10).await.unwrap().is_empty());
+    assert!(store.digests_due(later, 10).await.unwrap().is_empty());
+    // A second instance with the same items: refused, nothing queued twice.
+    assert!(matches!(store.queue_digest(other, ids, digest()).await, Err(StoreError::VersionConflict)));
+    let all = store.list_outbound(None, None, 10).await.unwrap();
+    assert_eq!(all.iter().filter(|m| m.kind == OutboundKind::Digest).count(), 1);
 }

@@ -11,6 +11,7 @@ use crate::forms::Form;
 use crate::i18n::Lang;
 use crate::page::{FormErrors, Page, WebError, desk_message, html, html_status, see_other};
 use crate::session::{self, MaybeSigned, PRE_COOKIE, Signed, check_csrf, cookie, same_site, set_cookie};
+use crate::view::modes::{self, ModeRow};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -217,41 +218,23 @@ pub async fn sign_out(State(state): State<WebState>, headers: HeaderMap, form: F
 }
 
 /// A kind of mail one may turn off, as a checkbox of the account page.
-#[derive(Debug, Clone)]
-pub struct NotificationChoice {
-    /// The kind's stored name (the checkbox is `notify.<kind>`).
-    pub kind: &'static str,
-    /// When this mail is sent, in words.
-    pub label: String,
-    /// On (mail of this kind is sent to oneself).
-    pub on: bool,
-}
-
 /// One's notification choices (customers: the customers' kinds; agents:
-/// the agents'), as the desk has them.
+/// the agents', with their departments' default), as the desk has them.
 async fn notification_choices(
     state: &WebState,
     s: &session::SignedIn,
     i: &crate::i18n::I18n,
-) -> Result<Vec<NotificationChoice>, WebError> {
-    Ok(state
-        .desk
-        .notification_choices(&s.actor)
-        .await?
-        .into_iter()
-        .map(|(kind, on)| NotificationChoice {
-            kind: kind.as_str(),
-            label: i.t(&format!("mailout.choice.{}", kind.as_str())).to_string(),
-            on,
-        })
-        .collect())
+) -> Result<Vec<ModeRow>, WebError> {
+    let now = state.desk.notification_modes(&s.actor).await?;
+    let default = s.actor.is_staff().then(|| i.t("mailout.mode.default_department").to_string());
+    Ok(modes::rows(i, &now, default.as_deref()))
 }
 
 #[derive(Template)]
 #[template(path = "account.html")]
 struct AccountPage {
     page: Page,
-    notifications: Vec<NotificationChoice>,
+    notifications: Vec<ModeRow>,
     name: String,
     email: String,
     locale: String,
@@ -305,13 +288,10 @@ pub async fn account(
     let mut errors = FormErrors::default();
     let mut input = UpdateUser::default();
     if form.get("form") == Some("notifications") {
-        // Each choice offered: checked is on, absent is off.
-        for (kind, on) in state.desk.notification_choices(&s.actor).await? {
-            let want = form.checked(&format!("notify.{}", kind.as_str()));
-            if want != on {
-                state.desk.set_notification_choice(&s.actor, kind, want).await?;
-            }
-        }
+        // Each kind offered: its `mode.<kind>` select (decision 48).
+        let now = state.desk.notification_modes(&s.actor).await?;
+        let changes = modes::changes(&form, &now)?;
+        state.desk.set_notification_modes(&s.actor, &changes).await?;
         return Ok(see_other("/account?saved=1"));
     }
     if form.get("form") == Some("password") {

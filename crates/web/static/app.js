@@ -330,4 +330,107 @@
     }
     e.preventDefault();
   });
+
+  // ---- a refused form (issue 18): the page's own address, a summary at the top
+  // linking to every field in error, the first of them focused and in view.
+  (function refusedForm() {
+    const main = document.getElementById("main");
+    if (!main) return;
+    const errors = Array.from(main.querySelectorAll(".field-error")).filter(function (e) {
+      return e.textContent.trim() && e.getClientRects().length > 0;
+    });
+    // The server answers a refused POST with the form again (4xx): show the page's
+    // URL, not the form's. Browsers that do not tell the status go by the messages.
+    const nav = (performance.getEntriesByType && performance.getEntriesByType("navigation")[0]) || {};
+    const refused = nav.responseStatus ? nav.responseStatus >= 400 : errors.length > 0 || !!main.querySelector(".alert[role=alert]");
+    const here = body.dataset.here;
+    if (here && refused && location.pathname + location.search !== here) {
+      history.replaceState(history.state, "", here);
+    }
+    if (!errors.length) return;
+    const controls = "input:not([type=hidden]), select, textarea";
+    function fieldOf(err) {
+      if (err.id) {
+        const d = document.querySelector('[aria-describedby~="' + err.id + '"]');
+        if (d) return d;
+      }
+      for (let p = err.previousElementSibling; p; p = p.previousElementSibling) {
+        if (p.matches(controls)) return p;
+        const inner = p.querySelectorAll(controls);
+        if (inner.length) return inner[inner.length - 1];
+        if (p.matches(".field-error, label:not(.check)") && p !== err) break;
+      }
+      return err.parentElement ? err.parentElement.querySelector(controls) : null;
+    }
+    function labelOf(field) {
+      if (!field) return "";
+      const l = field.id && document.querySelector('label[for="' + field.id + '"]');
+      if (l) return l.textContent.replace("*", "").trim();
+      const fs = field.closest("fieldset");
+      const legend = fs && fs.querySelector("legend");
+      if (legend) return legend.textContent.replace("*", "").trim();
+      const wrap = field.closest("label");
+      return wrap ? wrap.textContent.replace("*", "").trim() : "";
+    }
+    let n = 0;
+    const box = document.createElement("div");
+    box.className = "alert error-summary";
+    box.setAttribute("role", "alert");
+    box.setAttribute("data-error-summary", "");
+    box.tabIndex = -1;
+    const title = document.createElement("p");
+    title.textContent = body.dataset.errorSummaryTitle || "";
+    const list = document.createElement("ul");
+    box.append(title, list);
+    let first = null;
+    errors.forEach(function (err) {
+      const field = fieldOf(err);
+      if (field && !field.id) field.id = "field-in-error-" + (++n);
+      if (!err.id) err.id = "error-" + (++n);
+      const target = field || err;
+      if (!first) first = { field: field, err: err };
+      const li = document.createElement("li");
+      const a = document.createElement("a");
+      a.href = "#" + target.id;
+      const label = labelOf(field);
+      a.textContent = label && err.textContent.indexOf(label) < 0 ? label + ": " + err.textContent.trim() : err.textContent.trim();
+      a.addEventListener("click", function (e) {
+        e.preventDefault();
+        target.focus && target.focus();
+        err.scrollIntoView({ block: "center" });
+      });
+      li.appendChild(a);
+      list.appendChild(li);
+    });
+    main.insertBefore(box, main.firstChild);
+    if (first.field && first.field.focus) first.field.focus({ preventScroll: true });
+    first.err.scrollIntoView({ block: "center" });
+  })();
+
+  // ---- tags (issue 18): what a tags field will be saved as, before saving
+  // (the desk's rule: split at commas and spaces, lower case, each once, sorted).
+  document.querySelectorAll("[data-tags-preview]").forEach(function (out) {
+    const input = document.getElementById(out.dataset.tagsPreview);
+    if (!input) return;
+    function show() {
+      const seen = [];
+      input.value.split(/[, ]/).forEach(function (t) {
+        t = t.trim().toLowerCase();
+        if (t && seen.indexOf(t) < 0) seen.push(t);
+      });
+      seen.sort(function (a, b) { return a < b ? -1 : a > b ? 1 : 0; });
+      out.textContent = "";
+      if (!seen.length) { out.hidden = true; return; }
+      out.hidden = false;
+      out.append(out.dataset.label + " ");
+      seen.forEach(function (t) {
+        const span = document.createElement("span");
+        span.className = "tag";
+        span.textContent = t;
+        out.append(span, " ");
+      });
+    }
+    input.addEventListener("input", show);
+    show();
+  });
 })();

@@ -49,6 +49,7 @@ impl Desk {
         let language = self.mail_language(&user.locale);
         let template = self.template_for(kind, &language).await?;
         let context = serde_json::json!({
+            "language": language,
             "user": {"name": user.name, "email": user.email.as_str()},
             "link": {"url": link, "minutes": minutes},
         });
@@ -60,27 +61,14 @@ impl Desk {
         let message_id = format!("account.{random}@{host}");
         let address = user.email.as_str().to_lowercase();
         let to = PlanMailbox { name: Some(user.name.clone()), address: address.clone() };
-        let plan = MailPlan {
+        let plan = MailPlan::outside_tickets(
             kind,
-            from: PlanMailbox { name: from_name, address: from_address },
-            to: vec![to],
-            cc: Vec::new(),
-            reply_to: None,
-            ticket_number: String::new(),
-            subject: rendered.subject,
-            message_id: message_id.clone(),
-            in_reply_to: None,
-            root_id: String::new(),
-            started_at: now,
-            references: Vec::new(),
-            loop_id: self.mail_loop_id(),
-            date: now,
-            text: rendered.text,
-            html: Some(rendered.html),
-            attachments: Vec::new(),
-            unsubscribe_url: None,
-            marker: None,
-        };
+            (PlanMailbox { name: from_name, address: from_address }, to),
+            rendered,
+            message_id.clone(),
+            self.mail_loop_id(),
+            now,
+        );
         let suppressed = self.store.suppressions_of(std::slice::from_ref(&address)).await?;
         let recipient = match suppressed.first() {
             Some(s) => NewRecipient {

@@ -244,6 +244,13 @@ impl Desk {
     /// Validates custom field values set by `actor` on a ticket of
     /// `department` and merges them into `current`. When `creating`, every
     /// required field the actor can set must have a value.
+    ///
+    /// "Required" means required when a ticket is opened: on a ticket that
+    /// exists, "no value" (empty, or an unticked box) for a required field
+    /// the ticket has no value of is accepted and changes nothing, so a
+    /// field added later never blocks changes to older tickets (a form
+    /// sends every field it shows). A value the ticket has is still never
+    /// cleared.
     pub(super) fn apply_custom_fields(
         &self,
         actor: &Actor,
@@ -264,6 +271,9 @@ impl Desk {
             };
             if !actor.can_edit_field(def) {
                 return Err(DeskError::forbidden_field(&field, format!("customers may not set {key}")));
+            }
+            if !creating && def.required && is_no_value(value) && current.get(key).is_none_or(is_no_value) {
+                continue;
             }
             let norm = def.validate(value)?;
             if norm.is_null() {
@@ -368,4 +378,10 @@ impl Desk {
     }
 
     // ---- open -----------------------------------------------------------------------------
+}
+
+/// "No value" for a required field: empty (see [`is_empty_value`]) or an
+/// unticked box.
+fn is_no_value(v: &Value) -> bool {
+    is_empty_value(v) || *v == Value::Bool(false)
 }

@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod access;
+mod digests;
 mod feed;
 mod mail;
 mod mailboxes;

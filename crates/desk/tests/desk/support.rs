@@ -106,6 +106,7 @@ impl World {
             from: Some((Some("Support".into()), "support@tessera.test".into())),
             language: "en".into(),
             acknowledgement_window: std::time::Duration::from_secs(300),
+            digest_period: std::time::Duration::from_secs(3600),
         };
         let desk = Desk::new(store, blobs, clock.clone(), secrets, Limits::default()).with_outbound(outbound);
 

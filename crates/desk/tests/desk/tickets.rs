@@ -161,6 +161,70 @@ async fn a_reply_to_a_closed_ticket_opens_a_follow_up() {
     assert_eq!(w.desk.list_tickets(&w.erin, Default::default()).await.unwrap().total, 3);
 }
 
+/// Issue 18, item 12: a field "required when a ticket is opened" added
+/// after tickets were opened is required when a ticket is opened, and only
+/// then. Older tickets stay changeable, also by a form that sends every
+/// field it shows (the web's properties panel sends "no value" for the
+/// empty ones), and by a reply; a value a ticket has is still not cleared.
+#[tokio::test]
+async fn a_required_field_added_later_is_required_only_when_a_ticket_is_opened() {
+    let w = World::new().await;
+    let id = w.open(&w.erin, w.support, "Opened before the field existed").await.id;
+    for (key, field_type) in [("contract", FieldType::Text), ("terms", FieldType::Checkbox)] {
+        let input = CustomFieldInput {
+            key: Some(key.into()),
+            field_type: Some(field_type),
+            required: Some(true),
+            customer_editable: Some(true),
+            labels: Some(BTreeMap::from([("en".to_string(), key.to_string())])),
+            ..CustomFieldInput::default()
+        };
+        w.desk.create_custom_field(&w.admin, input).await.expect("a required field");
+    }
+
+    // The priority alone, and the priority with every field of the form.
+    let priority = TicketPatch { priority: Some(Priority::High), ..TicketPatch::default() };
+    let t = w.desk.update_ticket(&w.ayse, id, priority, None).await.expect("an old ticket's priority changes");
+    assert_eq!(t.priority, Priority::High);
+    let form = TicketPatch {
+        priority: Some(Priority::Low),
+        custom_fields: Some(BTreeMap::from([
+            ("contract".to_string(), serde_json::Value::Null),
+            ("terms".to_string(), json!(false)),
+        ])),
+        ..TicketPatch::default()
+    };
+    let t = w.desk.update_ticket(&w.ayse, id, form, None).await.expect("the properties form saves");
+    assert_eq!(t.priority, Priority::Low);
+    assert!(t.custom_fields.is_empty(), "no value stays no value: {:?}", t.custom_fields);
+    let reply = PostMessage {
+        custom_fields: BTreeMap::from([("contract".to_string(), json!(""))]),
+        ..PostMessage::text("Still here")
+    };
+    w.desk.reply(&w.erin, id, reply, &web()).await.expect("the customer replies");
+
+    // A value given stays: it may change, not be emptied.
+    let set = TicketPatch {
+        custom_fields: Some(BTreeMap::from([("contract".to_string(), json!("C-77"))])),
+        ..TicketPatch::default()
+    };
+    w.desk.update_ticket(&w.ayse, id, set, None).await.expect("a value set");
+    let before = w.history(id).await;
+    let clear = TicketPatch {
+        custom_fields: Some(BTreeMap::from([("contract".to_string(), serde_json::Value::Null)])),
+        ..TicketPatch::default()
+    };
+    assert_eq!(
+        refusal(w.desk.update_ticket(&w.ayse, id, clear, None).await),
+        ("required", Some("custom_fields.contract".into()))
+    );
+    unchanged(&w, id, &before).await;
+
+    // Opening a ticket still needs both.
+    let missing = OpenTicket::new("New one", w.support, "Body");
+    assert_eq!(refusal(w.desk.open_ticket(&w.erin, missing, &web()).await).0, "required");
+}
+
 #[tokio::test]
 async fn a_reply_with_fields_a_priority_and_a_status_is_one_change() {
     let w = World::new().await;

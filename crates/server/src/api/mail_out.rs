@@ -10,9 +10,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use tessera_core::ids::TicketId;
-use tessera_desk::mail::outbound::Template;
-use tessera_store::{MailDeliveryId, MailDeliveryState, OutboundDelivery, OutboundKind, Suppression};
+use tessera_core::ids::{DepartmentId, TicketId};
+use tessera_desk::mail::outbound::{NotificationChoice, Template};
+use tessera_store::{MailDeliveryId, MailDeliveryState, NotificationMode, OutboundDelivery, OutboundKind, Suppression};
 use utoipa::{IntoParams, ToSchema};
 
 /// The copies of mail sent about a ticket.
@@ -101,13 +101,74 @@ pub async fn clear_suppression(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// One's notification choices: each kind of mail one may turn off, and
-/// whether it is on.
+/// How a kind of notification reaches someone (decision 48): `off`,
+/// `immediate`, `digest`, or `default` (no choice of one's own: the
+/// department's default for agents' kinds, else immediate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ModeChoice {
+    /// Not at all.
+    Off,
+    /// A mail of its own, at once.
+    Immediate,
+    /// A line in one digest mail a period.
+    Digest,
+    /// No choice of one's own: the default applies.
+    Default,
+}
+
+impl ModeChoice {
+    fn of(mode: Option<NotificationMode>) -> Self {
+        match mode {
+            None => Self::Default,
+            Some(NotificationMode::Off) => Self::Off,
+            Some(NotificationMode::Immediate) => Self::Immediate,
+            Some(NotificationMode::Digest) => Self::Digest,
+        }
+    }
+
+    fn mode(self) -> Option<NotificationMode> {
+        match self {
+            Self::Default => None,
+            Self::Off => Some(NotificationMode::Off),
+            Self::Immediate => Some(NotificationMode::Immediate),
+            Self::Digest => Some(NotificationMode::Digest),
+        }
+    }
+}
+
+/// One's notification choices: each kind of mail one may choose, whether
+/// it is on (the first form, kept for older clients) and its mode.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NotificationChoices {
-    /// Kind → on.
+    /// Kind → on (not turned off). Sending `true` sets `immediate`, `false`
+    /// sets `off`.
+    #[serde(default)]
     #[schema(value_type = BTreeMap<String, bool>)]
     pub notifications: BTreeMap<OutboundKind, bool>,
+    /// Kind → mode. Applied after `notifications`.
+    #[serde(default)]
+    #[schema(value_type = BTreeMap<String, ModeChoice>)]
+    pub modes: BTreeMap<OutboundKind, ModeChoice>,
+}
+
+impl NotificationChoices {
+    fn from(choices: Vec<NotificationChoice>) -> Self {
+        Self {
+            notifications: choices.iter().map(|c| (c.kind, c.on())).collect(),
+            modes: choices.iter().map(|c| (c.kind, ModeChoice::of(c.mode))).collect(),
+        }
+    }
+
+    /// The changes asked for, in order (`notifications`, then `modes`).
+    fn changes(&self) -> Vec<NotificationChoice> {
+        let on = self.notifications.iter().map(|(kind, on)| NotificationChoice {
+            kind: *kind,
+            mode: Some(if *on { NotificationMode::Immediate } else { NotificationMode::Off }),
+        });
+        on.chain(self.modes.iter().map(|(kind, m)| NotificationChoice { kind: *kind, mode: m.mode() })).collect()
+    }
 }
 
 /// One's own notification choices (agents see the agents' kinds,
@@ -115,21 +176,64 @@ pub struct NotificationChoices {
 #[utoipa::path(get, path = "/me/notifications", tag = "users",
     responses((status = 200, body = NotificationChoices), (status = 401, body = ErrorBody)))]
 pub async fn my_notifications(State(s): State<AppState>, Auth(a): Auth) -> ApiResult<Json<NotificationChoices>> {
-    Ok(Json(NotificationChoices { notifications: s.desk.notification_choices(&a).await?.into_iter().collect() }))
+    Ok(Json(NotificationChoices::from(s.desk.notification_modes(&a).await?)))
 }
 
-/// Turns kinds of mail on or off for oneself; answers all choices.
+/// Sets how kinds of mail reach oneself (on/off, or a mode); all or,
+/// when one kind is not one's to choose, none. Answers all choices.
 #[utoipa::path(patch, path = "/me/notifications", tag = "users", request_body = NotificationChoices,
-    responses((status = 200, body = NotificationChoices), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = NotificationChoices), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn set_my_notifications(
     State(s): State<AppState>,
     Auth(a): Auth,
     ApiJson(input): ApiJson<NotificationChoices>,
 ) -> ApiResult<Json<NotificationChoices>> {
-    for (kind, on) in input.notifications {
-        s.desk.set_notification_choice(&a, kind, on).await?;
-    }
+    s.desk.set_notification_modes(&a, &input.changes()).await?;
     my_notifications(State(s), Auth(a)).await
+}
+
+/// A department's default modes of the agents' kinds for its agents.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentNotifications {
+    /// Kind → mode (`default`: none set, immediate).
+    #[schema(value_type = BTreeMap<String, ModeChoice>)]
+    pub modes: BTreeMap<OutboundKind, ModeChoice>,
+}
+
+/// A department's default modes of the agents' kinds (admins): an agent's
+/// own choice wins; without one, the default of the ticket's department;
+/// without that, immediate.
+#[utoipa::path(get, path = "/departments/{id}/notifications", tag = "departments", params(("id" = i64, Path)),
+    responses((status = 200, body = DepartmentNotifications), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn department_notifications(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Id(id): Id,
+) -> ApiResult<Json<DepartmentNotifications>> {
+    let choices = s.desk.department_notification_defaults(&a, DepartmentId(id)).await?;
+    Ok(Json(DepartmentNotifications { modes: choices.iter().map(|c| (c.kind, ModeChoice::of(c.mode))).collect() }))
+}
+
+/// Sets a department's default modes (admins): the kinds named, all or
+/// none; `default` removes one. Answers all of them.
+#[utoipa::path(patch, path = "/departments/{id}/notifications", tag = "departments", params(("id" = i64, Path)),
+    request_body = DepartmentNotifications,
+    responses((status = 200, body = DepartmentNotifications), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn set_department_notifications(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Id(id): Id,
+    ApiJson(input): ApiJson<DepartmentNotifications>,
+) -> ApiResult<Json<DepartmentNotifications>> {
+    let changes: Vec<NotificationChoice> =
+        input.modes.iter().map(|(kind, m)| NotificationChoice { kind: *kind, mode: m.mode() }).collect();
+    s.desk.set_department_notification_defaults(&a, DepartmentId(id), &changes).await?;
+    department_notifications(State(s), Auth(a), Id(id)).await
 }
 
 /// A template: a subject and a plain-text body with placeholders.
@@ -221,6 +325,9 @@ pub struct PreviewIn {
     pub body: String,
     /// A ticket to fill the placeholders from (else sample values).
     pub ticket_id: Option<i64>,
+    /// The template's language (`en`, `tr`, `zh`, `ru`; English without
+    /// one): the `plural` filter counts by its rules.
+    pub language: Option<String>,
 }
 
 /// A rendered preview.
@@ -247,6 +354,7 @@ pub async fn preview_template(
     ApiJson(input): ApiJson<PreviewIn>,
 ) -> ApiResult<Json<PreviewOut>> {
     let t = Template { subject: input.subject, body: input.body };
-    let r = s.desk.preview_mail_template(&a, kind_of(&kind)?, &t, input.ticket_id.map(TicketId)).await?;
+    let ticket = input.ticket_id.map(TicketId);
+    let r = s.desk.preview_mail_template(&a, kind_of(&kind)?, &t, ticket, input.language.as_deref()).await?;
     Ok(Json(PreviewOut { subject: r.subject, text: r.text, html: r.html }))
 }

@@ -87,6 +87,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(mail_out::list_suppressions))
         .routes(routes!(mail_out::clear_suppression))
         .routes(routes!(mail_out::my_notifications, mail_out::set_my_notifications))
+        .routes(routes!(mail_out::department_notifications, mail_out::set_department_notifications))
         .routes(routes!(mail_out::list_templates))
         .routes(routes!(mail_out::save_template, mail_out::reset_template))
         .routes(routes!(mail_out::preview_template))

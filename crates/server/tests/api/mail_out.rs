@@ -698,3 +698,208 @@ async fn an_agent_mentioned_in_a_note_is_told_by_mail_and_nobody_else_is() {
     })
     .await;
 }
+
+/// A server like [`server`] whose digests are due `secs` seconds after
+/// their first notification (an hour by default: decision 48).
+async fn server_with_digests(postfix: &Postfix, secs: u64) -> TestServer {
+    let port = postfix.port;
+    TestServer::start_with(move |c| {
+        c.public_url = Some("https://help.tessera.test".into());
+        c.mail_out.smtp =
+            Some(tessera_mail::outbound::SmtpConfig::parse(&format!("smtp://127.0.0.1:{port}"), None, None).unwrap());
+        c.mail_out.from = Some((Some("Tessera".into()), "support@tessera.test".into()));
+        c.mail_out.digest_secs = secs;
+    })
+    .await
+}
+
+/// Decision 48, as an agent lives it: in digest mode, three new tickets
+/// bring no mail of their own but one digest, in the agent's language,
+/// that lists the three and counts them in the right Russian form.
+#[tokio::test]
+async fn an_agent_in_digest_mode_gets_one_digest_listing_three_new_tickets() {
+    bounded(async {
+        let dovecot = Dovecot::start().await;
+        let postfix = Postfix::start(Options::relay_to(&dovecot));
+        let server = server_with_digests(&postfix, 5).await;
+        let (admin, department) = department_with_address(&server).await;
+        let agent_id = admin
+            .post("/users", json!({"email": "olga@customer.test", "name": "Ольга", "role": "agent", "locale": "ru"}))
+            .await
+            .expect(201)
+            .id();
+        let token = server.state.desk.issue_token(tessera_core::UserId(agent_id), "tests").await.unwrap();
+        let agent = server.with_token(&token.token);
+        admin.patch(&format!("/departments/{department}"), json!({"member_ids": [agent_id]})).await.expect(200);
+        let modes = agent.patch("/me/notifications", json!({"modes": {"new_ticket": "digest"}})).await.expect(200);
+        assert_eq!(modes.body["modes"]["new_ticket"], "digest");
+        assert_eq!(modes.body["notifications"]["new_ticket"], true, "the on/off form: not turned off");
+
+        let (_, customer) = admin.make_user(&server, "customer", "cem@customer.test", "Cem").await;
+        let mut tickets = Vec::new();
+        for subject in ["Disk full", "DNS records", "Renewal"] {
+            let body = json!({"department_id": department, "subject": subject, "body": "Please help."});
+            tickets.push(customer.post("/tickets", body).await.expect(201).id());
+        }
+        let inbox = dovecot.wait_for_inbox("olga", 1, Duration::from_secs(60), || postfix.log()).await;
+        let digest = tessera_mail::parse::parse(&inbox[0], &Default::default()).expect("readable");
+        assert!(digest.subject.starts_with("3 новых уведомления"), "{:?}", digest.subject);
+        for subject in ["Disk full", "DNS records", "Renewal"] {
+            assert!(digest.text.contains(subject), "{subject} in {}", digest.text);
+        }
+        assert!(digest.text.contains("Пришло 3 уведомления"), "{}", digest.text);
+        assert!(digest.text.contains("https://help.tessera.test/account"), "{}", digest.text);
+        assert_eq!(header(&inbox[0], "Auto-Submitted").as_deref(), Some("auto-generated"));
+        // No mail of their own, and no second digest.
+        for t in &tickets {
+            assert!(deliveries(&admin, *t).await.iter().all(|d| d["address"] != "olga@customer.test"));
+        }
+        tokio::time::sleep(Duration::from_secs(7)).await;
+        assert_eq!(dovecot.inbox("olga").await.len(), 1, "one digest");
+        let all = admin.get("/mail/outgoing").await.expect(200).body;
+        let digests: Vec<&Value> =
+            all["deliveries"].as_array().unwrap().iter().filter(|d| d["kind"] == "digest").collect();
+        assert_eq!(digests.len(), 1, "{all:#}");
+        assert_eq!(
+            (digests[0]["address"].as_str(), digests[0]["state"].as_str()),
+            (Some("olga@customer.test"), Some("sent"))
+        );
+    })
+    .await;
+}
+
+/// Decision 48: a department's default of `off` silences its agents who
+/// made no choice; an agent's own `immediate` wins over it.
+#[tokio::test]
+async fn a_department_default_of_off_silences_a_new_agent_until_they_choose_immediate() {
+    bounded(async {
+        let dovecot = Dovecot::start().await;
+        let postfix = Postfix::start(Options::relay_to(&dovecot));
+        let server = server(&postfix).await;
+        let (admin, department) = department_with_address(&server).await;
+        let set = admin
+            .patch(&format!("/departments/{department}/notifications"), json!({"modes": {"new_ticket": "off"}}))
+            .await
+            .expect(200);
+        assert_eq!(
+            set.body["modes"],
+            json!({"new_ticket": "off", "customer_reply": "default", "assigned": "default", "sla_warning": "default",
+                   "sla_breached": "default", "mention": "default"})
+        );
+        let (deniz_id, deniz) = admin.make_user(&server, "agent", "deniz@customer.test", "Deniz").await;
+        admin.patch(&format!("/departments/{department}"), json!({"member_ids": [deniz_id]})).await.expect(200);
+        assert_eq!(deniz.get("/me/notifications").await.expect(200).body["modes"]["new_ticket"], "default");
+
+        let (_, customer) = admin.make_user(&server, "customer", "cem@customer.test", "Cem").await;
+        let open = |subject: &'static str| {
+            let customer = customer.clone();
+            async move {
+                let body = json!({"department_id": department, "subject": subject, "body": "?"});
+                customer.post("/tickets", body).await.expect(201).id()
+            }
+        };
+        let quiet = open("Quiet").await;
+        wait_for_state(&admin, quiet, "acknowledgement", "cem@customer.test", "sent").await;
+        assert!(deliveries(&admin, quiet).await.iter().all(|d| d["address"] != "deniz@customer.test"));
+
+        deniz.patch("/me/notifications", json!({"modes": {"new_ticket": "immediate"}})).await.expect(200);
+        let loud = open("Loud").await;
+        wait_for_state(&admin, loud, "new_ticket", "deniz@customer.test", "sent").await;
+        let inbox = dovecot.wait_for_inbox("deniz", 1, Duration::from_secs(30), || postfix.log()).await;
+        assert_eq!(inbox.len(), 1);
+        assert!(header(&inbox[0], "Subject").unwrap().contains("Loud"));
+    })
+    .await;
+}
+
+/// Bad input to the choices and the departments' defaults: a clear 4xx
+/// (400 for a body that is not JSON, 422 for an unknown kind or mode or a
+/// wrong type, as everywhere in the API), and nothing changed; nobody sets
+/// another's choices, and only admins set a department's.
+#[tokio::test]
+async fn notification_modes_refuse_bad_input_and_change_nothing() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let department = department(&admin, "Destek").await;
+    let (_, ayse) = admin.make_user(&server, "agent", "ayse@customer.test", "Ayşe").await;
+    let (_, boris) = admin.make_user(&server, "agent", "boris@customer.test", "Boris").await;
+    let (_, erin) = admin.make_user(&server, "customer", "erin@customer.test", "Erin").await;
+    let start = ayse.patch("/me/notifications", json!({"modes": {"assigned": "digest"}})).await.expect(200).body;
+    // The first form still works, and `default` clears a choice.
+    let r = ayse.patch("/me/notifications", json!({"notifications": {"new_ticket": false}})).await.expect(200);
+    assert_eq!(r.body["modes"]["new_ticket"], "off");
+    let r = ayse.patch("/me/notifications", json!({"modes": {"new_ticket": "default"}})).await.expect(200);
+    assert_eq!(r.body, start);
+
+    // Every refusal is a 4xx: 422 names the field; a number where a mode's
+    // name goes reads as malformed JSON to the parser (400).
+    for bad in [
+        json!({"modes": {"nonsense": "digest"}}),
+        json!({"modes": {"assigned": "weekly"}}),
+        json!({"modes": {"assigned": 3}}),
+        json!({"modes": ["assigned"]}),
+        json!({"notifications": {"assigned": "yes"}}),
+        json!({"mode": {"assigned": "off"}}),
+        json!({"modes": {"assigned": "off", "solved": "off"}}),
+    ] {
+        let r = ayse.patch("/me/notifications", bad.clone()).await;
+        assert!(matches!(r.status, 400 | 422), "{bad}: {} {:?}", r.status, r.body);
+    }
+    let r = ayse.patch_raw("/me/notifications", "application/json", b"{\"modes\": {".to_vec()).await;
+    assert_eq!(r.status, 400);
+    assert_eq!(ayse.get("/me/notifications").await.expect(200).body, start, "nothing changed");
+    // An agent's kind is not a customer's to choose.
+    erin.patch("/me/notifications", json!({"modes": {"new_ticket": "off"}})).await.expect(422);
+    assert_eq!(
+        erin.get("/me/notifications").await.expect(200).body["modes"],
+        json!({"acknowledgement": "default", "solved": "default"})
+    );
+    // Ayşe's choices are hers: Boris's are untouched.
+    assert!(
+        boris.get("/me/notifications").await.expect(200).body["modes"]
+            .as_object()
+            .unwrap()
+            .values()
+            .all(|m| m == "default")
+    );
+
+    let path = format!("/departments/{department}/notifications");
+    let before = admin.get(&path).await.expect(200).body;
+    ayse.get(&path).await.expect(403);
+    ayse.patch(&path, json!({"modes": {"new_ticket": "off"}})).await.expect(403);
+    erin.patch(&path, json!({"modes": {"new_ticket": "off"}})).await.expect(403);
+    admin.get("/departments/987654/notifications").await.expect(404);
+    admin.patch("/departments/987654/notifications", json!({"modes": {"new_ticket": "off"}})).await.expect(404);
+    for bad in [
+        json!({"modes": {"solved": "off"}}),
+        json!({"modes": {"new_ticket": "never"}}),
+        json!({"modes": {"new_ticket": "off", "nonsense": "off"}}),
+        json!({"modes": {"new_ticket": false}}),
+        json!({}),
+    ] {
+        let r = admin.patch(&path, bad.clone()).await;
+        assert!(matches!(r.status, 400 | 422), "{bad}: {} {:?}", r.status, r.body);
+    }
+    assert_eq!(admin.get(&path).await.expect(200).body, before, "nothing changed");
+}
+
+/// Admins edit the digest like any template, with the `plural` filter; a
+/// count of something that is not a number is refused with its place.
+#[tokio::test]
+async fn the_digest_template_is_editable_with_plural_forms() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let body = "{{ count }} {{ count | plural(\"заявка\", \"заявки\", \"заявок\") }}, 5 {{ 5 | plural(\"заявка\", \"заявки\", \"заявок\") }}\n\
+                {% for item in items %}- {{ item.subject }} {{ item.ticket.url }}\n{% endfor %}";
+    let subject = "Сводка: {{ count }} {{ count | plural(\"уведомление\", \"уведомления\", \"уведомлений\") }}";
+    admin.put("/mail/templates/digest/ru", json!({"subject": subject, "body": body})).await.expect(204);
+    let preview = admin
+        .post("/mail/templates/digest/preview", json!({"subject": subject, "body": body, "language": "ru"}))
+        .await
+        .expect(200);
+    assert_eq!(preview.body["subject"], "Сводка: 2 уведомления", "{}", preview.body);
+    assert!(preview.body["text"].as_str().unwrap().starts_with("2 заявки, 5 заявок\n"), "{}", preview.body);
+    let bad = "{{ count }}\n{{ user.name | plural(\"a\", \"b\") }}";
+    let r = admin.put("/mail/templates/digest/ru", json!({"subject": "x", "body": bad})).await.expect(422);
+    assert!(r.body["error"]["message"].as_str().unwrap().contains("line 2"), "{}", r.body);
+}

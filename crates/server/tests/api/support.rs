@@ -868,6 +868,7 @@ pub fn account_mail(_outbox: &Outbox) -> impl FnOnce(&mut Config) + use<> {
             from: Some((Some("Support".into()), "support@tessera.test".into())),
             language: "en".into(),
             acknowledgement_window: std::time::Duration::from_secs(300),
+            digest_period: std::time::Duration::from_secs(3600),
         });
     }
 }

@@ -50,6 +50,11 @@ async fn an_admin_edits_previews_saves_and_resets_a_template_through_the_pages()
     assert_eq!(list.status, 200);
     assert!(list.text.contains("href=\"/admin/templates\" aria-current=\"page\">Mail templates</a>"), "the nav entry");
     assert!(list.text.contains("href=\"/admin/templates/solved/tr\""));
+    assert!(list.text.contains("href=\"/admin/templates/digest/ru\""), "the digest is editable like the others");
+    assert!(list.text.contains("Anyone who chose digests"));
+    let digest = b.get("/admin/templates/digest/ru").await;
+    assert_eq!(digest.status, 200);
+    assert!(digest.text.contains("<code>{{ count }}</code>") && digest.text.contains("plural("), "{}", digest.text);
     assert!(!list.text.contains("template-custom"), "every template is built-in at first");
 
     let editor = b.get("/admin/templates/solved/tr").await;
@@ -334,57 +339,143 @@ async fn agents_see_each_copy_beside_its_message_customers_never_and_admins_send
     .await;
 }
 
+/// The option selected in the `<select>` named `name`, and every option's
+/// value.
+fn selected(page: &str, name: &str) -> (Option<String>, Vec<String>) {
+    let Some(at) = page.find(&format!("name=\"{name}\"")) else { return (None, Vec::new()) };
+    let select = &page[at..at + page[at..].find("</select>").unwrap()];
+    let mut chosen = None;
+    let mut values = Vec::new();
+    for option in select.split("<option value=\"").skip(1) {
+        let value = option.split('"').next().unwrap().to_string();
+        if option.split('>').next().unwrap().contains("selected") {
+            chosen = Some(value.clone());
+        }
+        values.push(value);
+    }
+    (chosen, values)
+}
+
 #[tokio::test]
-async fn notification_choices_saved_on_the_account_page_are_the_apis() {
+async fn notification_modes_saved_on_the_account_page_are_the_apis() {
     let w = World::new().await;
-    // An agent sees the agents' kinds, all on at first.
+    // An agent picks off, at once, a digest or the department's default
+    // for each agents' kind; the default at first.
     let mut agent = browser_for(&w.server, &w.admin, w.ayse_id, "ayse@example.com").await;
     let page = agent.get("/account").await;
     assert_eq!(page.status, 200);
     for kind in ["new_ticket", "customer_reply", "assigned", "sla_warning", "sla_breached", "mention"] {
-        assert!(page.text.contains(&format!("name=\"notify.{kind}\" checked")), "{kind}");
+        let (chosen, values) = selected(&page.text, &format!("mode.{kind}"));
+        assert_eq!(chosen.as_deref(), Some("default"), "{kind}");
+        assert_eq!(values, ["default", "off", "immediate", "digest"], "{kind}");
     }
-    assert!(!page.text.contains("notify.solved") && !page.text.contains("notify.agent_reply"));
+    assert!(!page.text.contains("mode.solved") && !page.text.contains("mode.agent_reply"));
     let csrf = page.hidden("_csrf").unwrap();
     let r = agent
         .post(
             "/account",
-            &[("_csrf", &csrf), ("form", "notifications"), ("notify.customer_reply", "on"), ("notify.assigned", "on")],
+            &[
+                ("_csrf", &csrf),
+                ("form", "notifications"),
+                ("mode.new_ticket", "digest"),
+                ("mode.customer_reply", "off"),
+                ("mode.assigned", "immediate"),
+                ("mode.sla_warning", "default"),
+            ],
         )
         .await;
     assert_eq!((r.status, r.location()), (303, Some("/account?saved=1".to_string())));
-    let mine = w.ayse.get("/me/notifications").await.expect(200).body["notifications"].clone();
+    let mine = w.ayse.get("/me/notifications").await.expect(200).body;
     assert_eq!(
-        mine,
-        json!({"new_ticket": false, "customer_reply": true, "assigned": true, "sla_warning": false, "sla_breached": false,
-               "mention": false})
+        mine["modes"],
+        json!({"new_ticket": "digest", "customer_reply": "off", "assigned": "immediate", "sla_warning": "default",
+               "sla_breached": "default",
+               "mention": "default"})
+    );
+    assert_eq!(
+        mine["notifications"],
+        json!({"new_ticket": true, "customer_reply": false, "assigned": true, "sla_warning": true, "sla_breached": true,
+               "mention": true})
     );
     let page = agent.get("/account").await;
-    assert!(
-        page.text.contains("name=\"notify.new_ticket\">") && page.text.contains("name=\"notify.assigned\" checked")
-    );
+    assert_eq!(selected(&page.text, "mode.new_ticket").0.as_deref(), Some("digest"));
+    assert_eq!(selected(&page.text, "mode.customer_reply").0.as_deref(), Some("off"));
+    // A mode that does not exist is a bad request, and changes nothing.
+    let csrf = page.hidden("_csrf").unwrap();
+    let r = agent
+        .post(
+            "/account",
+            &[("_csrf", &csrf), ("form", "notifications"), ("mode.assigned", "off"), ("mode.new_ticket", "weekly")],
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(w.ayse.get("/me/notifications").await.expect(200).body["modes"], mine["modes"]);
 
-    // A customer sees the customers' kinds; an agents' kind typed in is not
-    // theirs to set and is ignored.
+    // A customer sees the customers' kinds (no department default: at
+    // once); an agents' kind typed in is not theirs to set and is ignored.
     let mut customer = browser_for(&w.server, &w.admin, w.erin_id, "erin@example.org").await;
     let page = customer.get("/account").await;
-    assert!(
-        page.text.contains("name=\"notify.acknowledgement\" checked")
-            && page.text.contains("name=\"notify.solved\" checked")
-    );
-    assert!(!page.text.contains("notify.new_ticket"));
+    for kind in ["acknowledgement", "solved"] {
+        let (chosen, values) = selected(&page.text, &format!("mode.{kind}"));
+        assert_eq!(chosen.as_deref(), Some("immediate"), "{kind}");
+        assert_eq!(values, ["off", "immediate", "digest"], "{kind}");
+    }
+    assert!(!page.text.contains("mode.new_ticket"));
     let csrf = page.hidden("_csrf").unwrap();
     let r = customer
         .post(
             "/account",
-            &[("_csrf", &csrf), ("form", "notifications"), ("notify.solved", "on"), ("notify.new_ticket", "on")],
+            &[("_csrf", &csrf), ("form", "notifications"), ("mode.solved", "digest"), ("mode.new_ticket", "off")],
         )
         .await;
     assert_eq!(r.status, 303);
-    let theirs = w.erin.get("/me/notifications").await.expect(200).body["notifications"].clone();
-    assert_eq!(theirs, json!({"acknowledgement": false, "solved": true}));
+    let theirs = w.erin.get("/me/notifications").await.expect(200).body;
+    assert_eq!(theirs["modes"], json!({"acknowledgement": "default", "solved": "digest"}));
     // Without the session's token nothing changes.
-    let r = customer.post("/account", &[("_csrf", "forged"), ("form", "notifications")]).await;
+    let r = customer.post("/account", &[("_csrf", "forged"), ("form", "notifications"), ("mode.solved", "off")]).await;
     assert_eq!(r.status, 403);
-    assert_eq!(w.erin.get("/me/notifications").await.expect(200).body["notifications"]["solved"], true);
+    assert_eq!(w.erin.get("/me/notifications").await.expect(200).body["modes"]["solved"], "digest");
+}
+
+#[tokio::test]
+async fn an_admin_sets_a_departments_default_modes_on_its_page() {
+    let w = World::new().await;
+    let me = admin_id(&w.admin).await;
+    let mut b = browser_for(&w.server, &w.admin, me, "admin@localhost").await;
+    let path = format!("/admin/departments/{}", w.billing);
+    let page = b.get(&path).await;
+    assert_eq!(page.status, 200);
+    let (chosen, values) = selected(&page.text, "mode.new_ticket");
+    assert_eq!((chosen.as_deref(), values.len()), (Some("default"), 4));
+    assert!(!page.text.contains("mode.solved"), "customers' kinds have no department default");
+    let csrf = page.hidden("_csrf").unwrap();
+    let current = w.admin.get(&format!("/departments/{}", w.billing)).await.expect(200).body;
+    let name = current["name"].as_str().unwrap().to_string();
+    let member = w.ayse_id.to_string();
+    let form = |new_ticket: &'static str| {
+        vec![
+            ("_csrf", csrf.clone()),
+            ("name", name.clone()),
+            ("auto_assign", "none".to_string()),
+            ("member_ids", member.clone()),
+            ("mode.new_ticket", new_ticket.to_string()),
+            ("mode.sla_breached", "digest".to_string()),
+        ]
+    };
+    let fields = form("off");
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = b.post(&path, &pairs).await;
+    assert_eq!((r.status, r.location()), (303, Some(format!("{path}?done=saved"))), "{}", r.text);
+    let modes = w.admin.get(&format!("/departments/{}/notifications", w.billing)).await.expect(200).body;
+    assert_eq!(modes["modes"]["new_ticket"], "off", "{modes}");
+    assert_eq!(modes["modes"]["sla_breached"], "digest", "{modes}");
+    assert_eq!(modes["modes"]["assigned"], "default", "{modes}");
+    let page = b.get(&path).await;
+    assert_eq!(selected(&page.text, "mode.new_ticket").0.as_deref(), Some("off"));
+    // A made-up mode: a bad request, nothing saved.
+    let fields = form("sometimes");
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(b.post(&path, &pairs).await.status, 400);
+    let after = w.admin.get(&format!("/departments/{}/notifications", w.billing)).await.expect(200).body;
+    assert_eq!(after, modes);
 }

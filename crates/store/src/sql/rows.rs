@@ -1123,3 +1123,38 @@ pub fn outbound_tally_from_row(r: &dyn SqlRow) -> StoreResult<crate::OutboundTal
 pub fn pref_from_row(r: &dyn SqlRow) -> StoreResult<(crate::OutboundKind, bool)> {
     Ok((r.parsed(0, crate::OutboundKind::parse)?, r.text(1)? != "off"))
 }
+
+/// A notification mode row: `kind, mode` (`on` read as immediate).
+pub fn mode_from_row(r: &dyn SqlRow) -> StoreResult<(crate::OutboundKind, crate::NotificationMode)> {
+    Ok((r.parsed(0, crate::OutboundKind::parse)?, r.parsed(1, crate::NotificationMode::read)?))
+}
+
+/// A user's mode row: `user_id, mode`.
+pub fn user_mode_from_row(r: &dyn SqlRow) -> StoreResult<(UserId, crate::NotificationMode)> {
+    Ok((UserId(r.int(0)?), r.parsed(1, crate::NotificationMode::read)?))
+}
+
+/// A department default row: `department_id, kind, mode`.
+pub fn department_mode_from_row(
+    r: &dyn SqlRow,
+) -> StoreResult<(DepartmentId, crate::OutboundKind, crate::NotificationMode)> {
+    Ok((DepartmentId(r.int(0)?), r.parsed(1, crate::OutboundKind::parse)?, r.parsed(2, crate::NotificationMode::read)?))
+}
+
+/// Columns of a collected digest item, read by [`digest_item_from_row`].
+pub const DIGEST_ITEM_SELECT: &str = "id, user_id, kind, ticket_id, event_id, item, created_at";
+
+/// A collected digest item from a row of [`DIGEST_ITEM_SELECT`].
+pub fn digest_item_from_row(r: &dyn SqlRow) -> StoreResult<crate::DigestItem> {
+    Ok(crate::DigestItem {
+        id: r.int(0)?,
+        item: crate::NewDigestItem {
+            user_id: UserId(r.int(1)?),
+            kind: r.parsed(2, crate::OutboundKind::parse)?,
+            ticket_id: r.int_opt(3)?.map(TicketId),
+            event_id: r.int_opt(4)?.map(EventId),
+            item: r.text(5)?,
+            created_at: r.ts(6)?,
+        },
+    })
+}

@@ -10,6 +10,7 @@ use crate::i18n::I18n;
 use crate::page::{FormErrors, Page, WebError, html_status, see_other};
 use crate::session::{Signed, SignedIn, check_csrf, i18n_for};
 use crate::view::choice::{Choice, choices};
+use crate::view::modes::{self, ModeRow};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -271,6 +272,7 @@ struct DepartmentPage {
     form: DepartmentValues,
     auto_assigns: Vec<Choice>,
     members: Vec<MemberBox>,
+    notifications: Vec<ModeRow>,
     errors: FormErrors,
 }
 
@@ -301,9 +303,12 @@ async fn render_department(
             name: u.name,
         })
         .collect();
+    let defaults = state.desk.department_notification_defaults(&s.actor, id).await?;
+    let notifications = modes::rows(&i, &defaults, Some(i.t("mailout.mode.default_immediate")));
     html_status(
         status_of(&errors),
         &DepartmentPage {
+            notifications,
             nav: Nav::sub("departments"),
             notice,
             id: id.0,
@@ -342,8 +347,16 @@ pub async fn update_department(
     check_csrf(&s, &headers, form.get("_csrf"))?;
     require_admin(&s)?;
     let i = i18n_for(&headers, Some(&s));
+    // The agents' default modes (decision 48), checked before anything
+    // is saved: an unknown mode is a bad request.
+    let defaults = state.desk.department_notification_defaults(&s.actor, DepartmentId(id)).await?;
+    let mode_changes = modes::changes(&form, &defaults)?;
     let result = match department_input(&form, true) {
         Ok(input) => state.desk.update_department(&s.actor, DepartmentId(id), input).await,
+        Err(e) => Err(e),
+    };
+    let result = match result {
+        Ok(_) => state.desk.set_department_notification_defaults(&s.actor, DepartmentId(id), &mode_changes).await,
         Err(e) => Err(e),
     };
     match result {

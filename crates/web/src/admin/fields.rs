@@ -184,9 +184,11 @@ pub struct DepartmentBox {
 async fn department_boxes(
     state: &WebState,
     actor: &Actor,
+    lang: crate::i18n::Lang,
     checked: &[i64],
 ) -> Result<(Vec<DepartmentBox>, HashMap<i64, String>), WebError> {
-    let all = state.desk.list_departments(actor).await?;
+    let mut all = state.desk.list_departments(actor).await?;
+    crate::view::choice::sort_departments(lang, &mut all, |d| &d.department);
     let boxes = all
         .iter()
         .map(|d| DepartmentBox {
@@ -241,7 +243,7 @@ async fn render_fields(
 ) -> Result<Response, WebError> {
     let page = Page::new(state, headers, Some(s), "admin", "/admin/custom-fields");
     let i = page.i;
-    let (departments, names) = department_boxes(state, &s.actor, &form.departments).await?;
+    let (departments, names) = department_boxes(state, &s.actor, page.i.lang, &form.departments).await?;
     let rows = state
         .desk
         .custom_fields(&s.actor)
@@ -354,7 +356,7 @@ async fn render_field(
     // Key and type are fixed: always the stored ones.
     form.key.clone_from(&def.key);
     form.field_type = def.field_type.as_str().into();
-    let (departments, _) = department_boxes(state, &s.actor, &form.departments).await?;
+    let (departments, _) = department_boxes(state, &s.actor, page.i.lang, &form.departments).await?;
     html_status(
         status_of(&errors),
         &FieldPage {

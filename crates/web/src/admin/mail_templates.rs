@@ -106,6 +106,8 @@ struct EditorPage {
 fn audience(i: &I18n, k: OutboundKind) -> String {
     if matches!(k, OutboundKind::PasswordReset | OutboundKind::SignInLink) {
         i.t("admin.templates.for_accounts")
+    } else if k == OutboundKind::Digest {
+        i.t("admin.templates.for_digests")
     } else if k.for_agents() {
         i.t("admin.templates.for_agents")
     } else {
@@ -335,7 +337,11 @@ pub async fn submit(
         }
         Err(e) => return Err(e.into()),
     };
-    match state.desk.preview_mail_template(&s.actor, kind, &template, ticket.as_ref().map(|t| t.0)).await {
+    match state
+        .desk
+        .preview_mail_template(&s.actor, kind, &template, ticket.as_ref().map(|t| t.0), Some(language))
+        .await
+    {
         Ok(Rendered { subject, text, html }) => {
             shown.preview = Some(PreviewView { subject, text, html, ticket: ticket.map(|t| t.1) });
         }

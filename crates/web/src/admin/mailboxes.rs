@@ -289,17 +289,11 @@ fn mailbox_row(i: &I18n, m: &MailboxView, departments: &[(i64, String)]) -> Mail
     }
 }
 
-/// Departments as (id, name), by name.
-async fn departments(state: &WebState, s: &SignedIn) -> Result<Vec<(i64, String)>, WebError> {
-    let mut out: Vec<(i64, String)> = state
-        .desk
-        .list_departments(&s.actor)
-        .await?
-        .into_iter()
-        .map(|d| (d.department.id.0, d.department.name))
-        .collect();
-    out.sort_by_key(|(_, n)| n.to_lowercase());
-    Ok(out)
+/// Departments as (id, name), in the order of every department list.
+async fn departments(state: &WebState, s: &SignedIn, lang: crate::i18n::Lang) -> Result<Vec<(i64, String)>, WebError> {
+    let mut all = state.desk.list_departments(&s.actor).await?;
+    crate::view::choice::sort_departments(lang, &mut all, |d| &d.department);
+    Ok(all.into_iter().map(|d| (d.department.id.0, d.department.name)).collect())
 }
 
 fn department_choices(departments: &[(i64, String)], selected: &str) -> Vec<Choice> {
@@ -330,7 +324,7 @@ pub async fn mailboxes(
         q.done.as_deref(),
         &[("created", "admin.mailboxes.created"), ("saved", "done.saved"), ("deleted", "admin.mailboxes.deleted")],
     );
-    let depts = departments(&state, &s).await?;
+    let depts = departments(&state, &s, i.lang).await?;
     let rows = state.desk.list_mailboxes(&s.actor).await?.iter().map(|m| mailbox_row(&i, m, &depts)).collect();
     html(&MailboxesPage { nav: nav(true), notice, rows, page })
 }
@@ -377,7 +371,7 @@ async fn render_mailbox(
     let here = id.map_or_else(|| "/admin/mailboxes/new".to_string(), |id| format!("/admin/mailboxes/{id}"));
     let page = Page::new(state, headers, Some(s), "admin", &here);
     let i = page.i;
-    let depts = departments(state, s).await?;
+    let depts = departments(state, s, i.lang).await?;
     let (mailbox, form, title) = match id {
         Some(id) => {
             let m = state.desk.mailbox(&s.actor, id).await?;

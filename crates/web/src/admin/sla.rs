@@ -282,8 +282,14 @@ pub struct DeptBox {
     pub checked: bool,
 }
 
-async fn dept_boxes(state: &WebState, s: &SignedIn, ticked: &[String]) -> Result<Vec<DeptBox>, WebError> {
-    let depts = state.desk.list_departments(&s.actor).await?;
+async fn dept_boxes(
+    state: &WebState,
+    s: &SignedIn,
+    lang: crate::i18n::Lang,
+    ticked: &[String],
+) -> Result<Vec<DeptBox>, WebError> {
+    let mut depts = state.desk.list_departments(&s.actor).await?;
+    crate::view::choice::sort_departments(lang, &mut depts, |d| &d.department);
     Ok(depts
         .iter()
         .map(|d| DeptBox {
@@ -351,7 +357,7 @@ async fn render_policies(
             active: r.active,
         })
         .collect();
-    let departments = dept_boxes(state, s, &form.department_ids).await?;
+    let departments = dept_boxes(state, s, page.i.lang, &form.department_ids).await?;
     let zones = zones(&form.time_zone);
     html_status(
         status_of(&errors),
@@ -422,7 +428,7 @@ async fn render_policy(
     let page = Page::new(state, headers, Some(s), "admin", &format!("/admin/sla/{id}"));
     let record = state.desk.sla_policy(&s.actor, id).await?;
     let form = form.unwrap_or_else(|| PolicyValues::of(&record));
-    let departments = dept_boxes(state, s, &form.department_ids).await?;
+    let departments = dept_boxes(state, s, page.i.lang, &form.department_ids).await?;
     let zones = zones(&form.time_zone);
     html_status(
         status_of(&errors),

@@ -405,7 +405,7 @@ fn lang_choices(selected: &str) -> Vec<Choice> {
 
 fn organization_choices(i: &I18n, orgs: &[Organization], selected: &str) -> Vec<Choice> {
     let mut sorted: Vec<&Organization> = orgs.iter().collect();
-    sorted.sort_by_key(|o| o.name.to_lowercase());
+    crate::view::choice::sort_by_name(i.lang, &mut sorted, |o| o.name.as_str(), |o| o.id);
     let mut items = vec![(String::new(), i.t("admin.users.no_organization").to_string())];
     items.extend(sorted.into_iter().map(|o| (o.id.to_string(), o.name.clone())));
     choices(items, selected)

@@ -299,7 +299,7 @@ pub async fn console(
         panels_list =
             panels::fetch(&state, "TicketAdminAreaViewList", ctx, &format!("{}:{}", s.user.id, ids.join(","))).await;
     }
-    let agents = staff_users(&state, &s.actor).await?;
+    let agents = staff_users(&state, &s.actor, i.lang).await?;
     let pages = u32::try_from(total.div_ceil(u64::from(PER_PAGE))).unwrap_or(1).max(1);
     let rail = rail(&state, &s, &i, &views, chosen).await;
     let list_label = view.as_ref().map_or_else(|| i.t("views.none").to_string(), |v| view_label(&i, v));
@@ -324,7 +324,7 @@ pub async fn console(
             "",
         ),
         priorities: choices(Priority::ALL.iter().map(|p| (p.as_str().to_string(), priority_label(&i, *p))), ""),
-        departments: choices(l.departments.values().map(|d| (d.id.to_string(), d.name.clone())), ""),
+        departments: choices(l.departments_by_name(&i).into_iter().map(|d| (d.id.to_string(), d.name.clone())), ""),
         notice,
         panels_list,
         page,

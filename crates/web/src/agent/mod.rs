@@ -15,6 +15,7 @@ pub mod ticket;
 pub mod views;
 
 use crate::WebState;
+use crate::i18n::Lang;
 use crate::page::WebError;
 use crate::session::SignedIn;
 use tessera_core::{Actor, Role, User};
@@ -26,13 +27,13 @@ pub(crate) fn require_agent(s: &SignedIn) -> Result<(), WebError> {
 }
 
 /// The active agents and administrators, by name.
-pub(crate) async fn staff_users(state: &WebState, actor: &Actor) -> Result<Vec<User>, WebError> {
+pub(crate) async fn staff_users(state: &WebState, actor: &Actor, lang: Lang) -> Result<Vec<User>, WebError> {
     let mut out = Vec::new();
     for role in [Role::Agent, Role::Admin] {
         let q = UserQuery { role: Some(role), limit: 200, ..UserQuery::default() };
         out.extend(state.desk.list_users(actor, q).await?.into_iter().filter(|u| !u.disabled));
     }
-    out.sort_by_key(|u| u.name.to_lowercase());
+    crate::view::choice::sort_by_name(lang, &mut out, |u| u.name.as_str(), |u| u.id);
     Ok(out)
 }
 

@@ -8,6 +8,7 @@
 use crate::WebState;
 use crate::agent::{require_agent, split_tags, staff_users};
 use crate::forms::Form;
+use crate::i18n::Lang;
 use crate::page::{FormErrors, Page, WebError, html_status, see_other};
 use crate::peer::{Peer, origin};
 use crate::session::{self, Signed, SignedIn, check_csrf};
@@ -86,8 +87,10 @@ pub struct NewQuery {
 }
 
 /// The departments the agent may open a ticket in (the desk's rule).
-async fn departments(state: &WebState, s: &SignedIn) -> Result<Vec<Department>, WebError> {
-    Ok(state.desk.departments_for_new_ticket(&s.actor).await?)
+async fn departments(state: &WebState, s: &SignedIn, lang: Lang) -> Result<Vec<Department>, WebError> {
+    let mut out = state.desk.departments_for_new_ticket(&s.actor).await?;
+    crate::view::choice::sort_departments(lang, &mut out, |d| d);
+    Ok(out)
 }
 
 async fn render(
@@ -98,9 +101,12 @@ async fn render(
     form: Option<&Form>,
     mut errors: FormErrors,
 ) -> Result<Response, WebError> {
-    let page = Page::new(state, headers, Some(s), "agent", "/agent/tickets/new");
+    // The page's own address (a refused form's page shows it, not the POST's).
+    let here =
+        department.map_or_else(|| "/agent/tickets/new".to_string(), |d| format!("/agent/tickets/new?department={d}"));
+    let page = Page::new(state, headers, Some(s), "agent", &here);
     let i = page.i;
-    let depts = departments(state, s).await?;
+    let depts = departments(state, s, i.lang).await?;
     // The chosen department; the only one when there is one.
     let chosen = match department {
         Some(id) => depts.iter().find(|d| d.id.0 == id),
@@ -172,7 +178,7 @@ async fn render(
         TicketType::ALL.iter().map(|t| (t.as_str().to_string(), i.t(&format!("type.{}", t.as_str())).to_string())),
     );
     let mut agent_items = vec![(String::new(), i.t("create.assignee_auto").to_string())];
-    agent_items.extend(staff_users(state, &s.actor).await?.iter().map(|u| (u.id.to_string(), u.name.clone())));
+    agent_items.extend(staff_users(state, &s.actor, i.lang).await?.iter().map(|u| (u.id.to_string(), u.name.clone())));
     let mut dept_items = Vec::with_capacity(depts.len() + 1);
     if depts.len() != 1 {
         dept_items.push((String::new(), i.t("create.pick_department").to_string()));

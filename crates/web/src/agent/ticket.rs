@@ -24,7 +24,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use tessera_core::custom_field::{CustomFieldDef, FieldType};
+use tessera_core::custom_field::{CustomFieldDef, FieldType, is_empty_value};
 use tessera_core::ids::{DepartmentId, ServiceId, TicketId, UserId};
 use tessera_core::status::{StatusCategory, StatusKey};
 use tessera_core::ticket::{Priority, TicketType};
@@ -450,9 +450,16 @@ async fn render_ticket(
     let secret_keys: Vec<&str> =
         defs.iter().filter(|d| d.field_type == FieldType::Secret).map(|d| d.key.as_str()).collect();
     raw.retain(|k, _| !secret_keys.contains(&k.as_str()));
+    // "Required" is required when a ticket is opened (the desk's rule): on
+    // this ticket only a value it has may not be emptied, so a field added
+    // later is no obstacle to saving the panel.
     let fields: Vec<FieldInput> = field_inputs(&i, &defs, tk.department_id, true, &raw, &extra.errors)
         .into_iter()
         .filter(|f| f.kind != "secret")
+        .map(|mut f| {
+            f.required &= tk.custom_fields.get(&f.key).is_some_and(|v| !is_empty_value(v) && *v != Value::Bool(false));
+            f
+        })
         .collect();
     let secrets = defs
         .iter()
@@ -465,7 +472,7 @@ async fn render_ticket(
         })
         .collect();
     let statuses = state.desk.statuses().await?;
-    let agents = staff_users(state, &s.actor).await?;
+    let agents = staff_users(state, &s.actor, i.lang).await?;
     let agent_items = || agents.iter().map(|u| (u.id.to_string(), u.name.clone())).collect::<Vec<_>>();
     let opt = |v: Option<i64>| v.map_or_else(String::new, |x| x.to_string());
     let mut assignee_items = vec![(String::new(), i.t("ticket.unassigned").to_string())];
@@ -598,7 +605,7 @@ async fn render_ticket(
                 &pick("type", tk.ticket_type.map_or_else(String::new, |t| t.as_str().to_string())),
             ),
             departments: choices(
-                l.departments.values().map(|d| (d.id.to_string(), d.name.clone())),
+                l.departments_by_name(&i).into_iter().map(|d| (d.id.to_string(), d.name.clone())),
                 &pick("department_id", tk.department_id.to_string()),
             ),
             agents: choices(assignee_items, &pick("assignee_id", opt(tk.assignee_id.map(|a| a.0)))),

@@ -417,8 +417,8 @@ async fn render(
     let mut departments: Vec<Check> = if shares.is_empty() {
         Vec::new()
     } else {
-        l.departments
-            .values()
+        l.departments_by_name(&i)
+            .into_iter()
             .map(|d| Check {
                 value: d.id.to_string(),
                 label: d.name.clone(),

@@ -53,9 +53,12 @@ async fn render_new(
     form: Option<&Form>,
     errors: FormErrors,
 ) -> Result<Response, WebError> {
-    let page = Page::new(state, headers, Some(s), "portal", "/tickets/new");
+    // The page's own address (a refused form's page shows it, not the POST's).
+    let here = department.map_or_else(|| "/tickets/new".to_string(), |d| format!("/tickets/new?department={d}"));
+    let page = Page::new(state, headers, Some(s), "portal", &here);
     let i = page.i;
-    let depts = state.desk.list_departments(&s.actor).await?;
+    let mut depts = state.desk.list_departments(&s.actor).await?;
+    crate::view::choice::sort_departments(i.lang, &mut depts, |d| &d.department);
     let departments = depts
         .iter()
         .map(|d| (d.department.id.0, d.department.name.clone(), d.department.description.clone()))

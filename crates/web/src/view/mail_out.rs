@@ -22,6 +22,7 @@ pub fn kind_label(i: &I18n, k: OutboundKind) -> String {
         OutboundKind::Mention => i.t("mailout.kind.mention"),
         OutboundKind::PasswordReset => i.t("mailout.kind.password_reset"),
         OutboundKind::SignInLink => i.t("mailout.kind.sign_in_link"),
+        OutboundKind::Digest => i.t("mailout.kind.digest"),
     }
     .to_string()
 }

@@ -6,6 +6,7 @@ pub mod choice;
 pub mod fields;
 pub mod mail_out;
 pub mod messages;
+pub mod modes;
 pub mod panels;
 
 use crate::i18n::I18n;
@@ -84,6 +85,14 @@ impl Lookup {
     /// An organization's name (empty when it is not known).
     pub fn organization(&self, id: OrganizationId) -> String {
         self.organizations.get(&id).cloned().unwrap_or_default()
+    }
+
+    /// The departments in the order of every list of them on a page (see
+    /// [`choice::sort_departments`]).
+    pub fn departments_by_name(&self, i: &I18n) -> Vec<&Department> {
+        let mut out: Vec<&Department> = self.departments.values().collect();
+        choice::sort_departments(i.lang, &mut out, |d| d);
+        out
     }
 
     /// A department's name.

@@ -16,7 +16,9 @@
 //! the others. The copies carry the same `To`/`Cc` headers, so a "reply
 //! all" reaches everyone.
 
+pub mod digest;
 mod notify;
+pub mod plural;
 pub mod templates;
 mod unsubscribe;
 
@@ -29,6 +31,7 @@ use tessera_store::*;
 use crate::error::DeskError;
 use crate::{Desk, DeskResult};
 
+pub use digest::NotificationChoice;
 pub use templates::{LANGUAGES, Rendered, Template, TemplateError};
 pub use unsubscribe::Unsubscribe;
 
@@ -59,6 +62,9 @@ pub struct OutboundSettings {
     pub language: String,
     /// At most one acknowledgement per sender within this window.
     pub acknowledgement_window: Duration,
+    /// How long a notification waits for its digest (decision 48): a
+    /// person's digest is due when their oldest collected line is this old.
+    pub digest_period: Duration,
 }
 
 /// A mailbox in a plan: a display name and an address.
@@ -116,6 +122,41 @@ pub struct MailPlan {
     /// rows queued before it existed.
     #[serde(default)]
     pub unsubscribe_url: Option<String>,
+}
+
+impl MailPlan {
+    /// A message to one person about no ticket (account mail, a digest):
+    /// no ticket tag, no thread, no files, no unsubscribe link.
+    pub(crate) fn outside_tickets(
+        kind: OutboundKind,
+        (from, to): (PlanMailbox, PlanMailbox),
+        rendered: Rendered,
+        message_id: String,
+        loop_id: String,
+        now: Timestamp,
+    ) -> Self {
+        Self {
+            kind,
+            from,
+            to: vec![to],
+            cc: Vec::new(),
+            reply_to: None,
+            ticket_number: String::new(),
+            subject: rendered.subject,
+            message_id,
+            in_reply_to: None,
+            root_id: String::new(),
+            started_at: now,
+            references: Vec::new(),
+            loop_id,
+            date: now,
+            text: rendered.text,
+            html: Some(rendered.html),
+            attachments: Vec::new(),
+            marker: None,
+            unsubscribe_url: None,
+        }
+    }
 }
 
 /// A file to attach, read by the desk for the sender.
@@ -191,9 +232,9 @@ impl Desk {
         let from = tessera_core::ids::EventId(cursor);
         let events = self.store.events_after(from, limit).await?;
         let Some(up_to) = events.last().map(|e| e.id) else { return Ok(0) };
-        let mails = self.plan_events(&events).await?;
+        let planned = self.plan_events(&events).await?;
         let cursor = OutboundCursor { name: CURSOR.into(), from, up_to };
-        match self.store.queue_outbound(Some(cursor), mails).await {
+        match self.store.queue_notifications(Some(cursor), planned.mails, planned.digest).await {
             // Another instance queued these events first.
             Err(StoreError::VersionConflict) => Ok(0),
             Err(e) => Err(e.into()),
@@ -497,22 +538,26 @@ impl Desk {
     }
 
     /// Renders a template (saved or not) against a real ticket the admin
-    /// names, or the sample values without one: the editor's preview.
+    /// names, or the sample values without one: the editor's preview. Its
+    /// `language` (English without one) picks the `plural` filter's rules.
     pub async fn preview_mail_template(
         &self,
         actor: &Actor,
         kind: OutboundKind,
         template: &Template,
         ticket: Option<TicketId>,
+        language: Option<&str>,
     ) -> DeskResult<Rendered> {
         require_admin(actor)?;
-        let context = match ticket {
+        let mut context = match ticket {
             Some(id) => {
                 let t = self.visible_ticket(actor, id).await?;
                 self.preview_context(kind, &t).await?
             }
             None => templates::sample(kind),
         };
+        let language = language.filter(|l| LANGUAGES.contains(l)).unwrap_or("en");
+        context["language"] = language.into();
         templates::render(template, &context, None)
             .map_err(|e| DeskError::invalid(e.part, "template", format!("{}, line {}: {}", e.part, e.line, e.message)))
     }

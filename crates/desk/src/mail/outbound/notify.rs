@@ -24,6 +24,7 @@ use tessera_core::message::{Message, MessageKind};
 use tessera_core::{Department, Ticket, User};
 use tessera_store::*;
 
+use super::digest::Planned;
 use super::templates::{self, LANGUAGES};
 use super::{MailPlan, PlanMailbox};
 use crate::{Desk, DeskResult};
@@ -83,7 +84,7 @@ impl Desk {
     }
 
     /// The mail a batch of committed events makes.
-    pub(super) async fn plan_events(&self, events: &[Event]) -> DeskResult<Vec<NewOutbound>> {
+    pub(super) async fn plan_events(&self, events: &[Event]) -> DeskResult<Planned> {
         let mut b = Batch::default();
         // A reply and a solve in one change make one mail: the reply's,
         // saying the ticket is solved.
@@ -94,7 +95,7 @@ impl Desk {
             .collect();
         let solved: HashSet<(TicketId, i64)> =
             events.iter().filter(|e| e.kind == EventKind::Solved).map(|e| (e.ticket_id, e.ticket_version)).collect();
-        let mut out = Vec::new();
+        let mut out = Planned::default();
         for e in events {
             let Some(t) = self.batch_ticket(&mut b, e.ticket_id).await? else { continue };
             // An agent or integration asked that the customer hear nothing of
@@ -180,7 +181,7 @@ impl Desk {
         e: &Event,
         t: &Ticket,
         ids: &[Value],
-        out: &mut Vec<NewOutbound>,
+        out: &mut Planned,
     ) -> DeskResult<()> {
         let Some(m) = self.event_message(e).await? else { return Ok(()) };
         let mut agents = Vec::new();
@@ -225,7 +226,7 @@ impl Desk {
         kind: OutboundKind,
         message: Option<&Message>,
         solved: bool,
-        out: &mut Vec<NewOutbound>,
+        out: &mut Planned,
     ) -> DeskResult<()> {
         let Some(requester) = self.batch_user(b, t.requester_id).await? else { return Ok(()) };
         let mut recipients = Vec::new();
@@ -328,14 +329,16 @@ impl Desk {
         kind: OutboundKind,
         message: Option<&Message>,
         agents: &[UserId],
-        out: &mut Vec<NewOutbound>,
+        out: &mut Planned,
     ) -> DeskResult<()> {
         let wanted: BTreeSet<UserId> = agents.iter().copied().filter(|a| Some(*a) != e.actor_id).collect();
         if wanted.is_empty() {
             return Ok(());
         }
         let ids: Vec<UserId> = wanted.iter().copied().collect();
-        let off: HashSet<UserId> = self.store.users_opted_out(kind, &ids).await?.into_iter().collect();
+        let modes = self.modes_of(kind, t.department_id, &ids).await?;
+        let off: HashSet<UserId> =
+            modes.into_iter().filter(|(_, m)| *m == NotificationMode::Off).map(|(u, _)| u).collect();
         let Some(requester) = self.batch_user(b, t.requester_id).await? else { return Ok(()) };
         let dept = self.batch_department(b, t.department_id).await?;
         let actor = match e.actor_id {
@@ -423,6 +426,10 @@ impl Desk {
     ) -> DeskResult<Option<MailPlan>> {
         let Some(from) = self.sender(dept) else { return Ok(None) };
         let template = self.template_for(kind, language).await?;
+        // The template's language, for the `plural` filter.
+        let mut context = context.clone();
+        context["language"] = language.into();
+        let context = &context;
         let rendered = match templates::render(&template, context, message_html) {
             Ok(r) => r,
             Err(e) => {
@@ -465,7 +472,7 @@ impl Desk {
     #[allow(clippy::too_many_arguments)]
     async fn push_mail(
         &self,
-        out: &mut Vec<NewOutbound>,
+        out: &mut Planned,
         e: &Event,
         t: &Ticket,
         message: Option<MessageId>,
@@ -473,12 +480,20 @@ impl Desk {
         plan: Option<MailPlan>,
         r: Recipient,
     ) -> DeskResult<()> {
+        // The person's mode for this kind: none, this mail, or a line in
+        // their next digest (decision 48).
         if kind.optional()
-            && !kind.for_agents()
             && let Some(u) = &r.user
-            && !self.store.users_opted_out(kind, &[u.id]).await?.is_empty()
         {
-            return Ok(());
+            let mode = self.modes_of(kind, t.department_id, &[u.id]).await?.remove(&u.id);
+            match (mode, &plan) {
+                (Some(NotificationMode::Off), _) => return Ok(()),
+                (Some(NotificationMode::Digest), Some(p)) => {
+                    out.collect(e, t, kind, p, u.id, r.url.as_deref());
+                    return Ok(());
+                }
+                _ => {}
+            }
         }
         // One-click unsubscribe for the kinds the person may turn off
         // (decision 49): an agent copied on a customer's kind has no such

@@ -104,6 +104,9 @@ fn environment() -> Environment<'static> {
     // Texts are plain: nothing is escaped while rendering; the HTML part
     // escapes the result as a whole.
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    // Counts in sentences: `{{ n | plural("ticket", "tickets") }}`.
+    env.add_filter("plural", super::plural::filter);
+    env.add_function("plural_category", super::plural::category_function);
     env
 }
 
@@ -179,12 +182,29 @@ pub fn sample(kind: OutboundKind) -> serde_json::Value {
     let link = serde_json::json!({"url": "https://help.example.com/reset/abc", "minutes": 60});
     let sla = serde_json::json!({"metric": "first reply", "due": "2026-12-08 10:00 UTC"});
     match kind {
-        OutboundKind::PasswordReset | OutboundKind::SignInLink => serde_json::json!({"user": user, "link": link}),
+        OutboundKind::PasswordReset | OutboundKind::SignInLink => {
+            serde_json::json!({"language": "en", "user": user, "link": link})
+        }
+        OutboundKind::Digest => serde_json::json!({
+            "language": "en", "user": agent_user(), "count": 2, "account_url": "https://help.example.com/account",
+            "items": [
+                {"kind": "new_ticket", "subject": "New ticket: Website down after the upgrade",
+                 "ticket": {"number": "482913", "subject": "Website down after the upgrade",
+                            "url": "https://help.example.com/agent/tickets/17"}},
+                {"kind": "customer_reply", "subject": "New reply: Invoice 2026-114",
+                 "ticket": {"number": "730215", "subject": "Invoice 2026-114",
+                            "url": "https://help.example.com/agent/tickets/18"}},
+            ],
+        }),
         _ => serde_json::json!({
-            "ticket": ticket, "customer": customer, "department": department, "agent": agent,
+            "language": "en", "ticket": ticket, "customer": customer, "department": department, "agent": agent,
             "message": message, "sla": sla,
         }),
     }
+}
+
+fn agent_user() -> serde_json::Value {
+    serde_json::json!({"name": "Chen Wei", "email": "chen@example.com"})
 }
 
 /// Collapses runs of blank lines a skipped `{% if %}` or an empty
@@ -270,6 +290,40 @@ mod tests {
                 check(*kind, t).unwrap_or_else(|e| panic!("{kind:?} in {lang}: {e}"));
             }
         }
+    }
+
+    #[test]
+    fn the_russian_digest_counts_in_the_right_forms() {
+        let t = built_in(OutboundKind::Digest, "ru");
+        for (n, subject, body) in [
+            (1, "1 новое уведомление", "Пришло 1 уведомление:"),
+            (3, "3 новых уведомления", "Пришло 3 уведомления:"),
+            (5, "5 новых уведомлений", "Пришло 5 уведомлений:"),
+            (21, "21 новое уведомление", "Пришло 21 уведомление:"),
+            (12, "12 новых уведомлений", "Пришло 12 уведомлений:"),
+        ] {
+            let mut ctx = sample(OutboundKind::Digest);
+            ctx["language"] = "ru".into();
+            ctx["count"] = n.into();
+            let r = render(&t, &ctx, None).unwrap();
+            assert!(r.subject.starts_with(subject), "{n}: {}", r.subject);
+            assert!(r.text.contains(body), "{n}: {}", r.text);
+        }
+        let en = render(&built_in(OutboundKind::Digest, "en"), &sample(OutboundKind::Digest), None).unwrap();
+        assert!(en.subject.starts_with("2 notifications") && en.text.contains("New reply: Invoice"), "{en:?}");
+    }
+
+    #[test]
+    fn plural_is_refused_without_forms_or_a_number() {
+        for body in ["{{ 3 | plural }}", "{{ \"x\" | plural(\"a\", \"b\") }}"] {
+            let t = Template { subject: "Hi".into(), body: body.into() };
+            assert!(check(OutboundKind::Solved, &t).is_err(), "{body}");
+        }
+        let t = Template {
+            subject: "{{ 1 | plural(\"ticket\", \"tickets\") }} {{ plural_category(5) }}".into(),
+            body: String::new(),
+        };
+        assert_eq!(render(&t, &sample(OutboundKind::Solved), None).unwrap().subject, "ticket other");
     }
 
     #[test]

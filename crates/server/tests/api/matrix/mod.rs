@@ -315,6 +315,15 @@ const TABLE: &[Row] = &[
     row(Api, "POST", "/api/v1/departments", ADMIN, &[], r#"{"name": "Dept $uniq"}"#),
     row(Api, "GET", "/api/v1/departments/{id}", SIGNED_IN, &["$billing"], ""),
     row(Api, "PATCH", "/api/v1/departments/{id}", ADMIN, &["$billing"], r#"{"description": "Invoices"}"#),
+    row(Api, "GET", "/api/v1/departments/{id}/notifications", ADMIN, &["$billing"], ""),
+    row(
+        Api,
+        "PATCH",
+        "/api/v1/departments/{id}/notifications",
+        ADMIN,
+        &["$billing"],
+        r#"{"modes": {"new_ticket": "digest"}}"#,
+    ),
     row(Api, "GET", "/api/v1/services", SIGNED_IN, &[], ""),
     row(
         Api,
