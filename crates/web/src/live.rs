@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::time::Duration;
 use tessera_core::Actor;
-use tessera_core::ids::TicketId;
+use tessera_core::ids::{TicketId, UserId};
 use tessera_desk::feed::{Live, Viewer};
 use tokio::sync::broadcast;
 
@@ -31,6 +31,14 @@ struct Wire<'a> {
     ticket_id: TicketId,
     #[serde(skip_serializing_if = "Option::is_none")]
     kind: Option<&'a str>,
+    /// The ticket's version after the event: a page showing this version
+    /// or a later one has nothing new to show (looks such as revealing a
+    /// secret do not change a ticket, and keep its version).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<i64>,
+    /// Who did it (absent for the system).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    actor_id: Option<UserId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     viewers: Option<&'a [Viewer]>,
 }
@@ -133,12 +141,20 @@ impl Feed {
                     serde_json::to_string(&Wire {
                         ticket_id: ticket.id,
                         kind: Some(event.kind.as_str()),
+                        version: Some(event.ticket_version),
+                        actor_id: event.actor_id,
                         viewers: None,
                     }),
                 ),
                 Live::Presence { ticket, viewers } => (
                     "presence",
-                    serde_json::to_string(&Wire { ticket_id: *ticket, kind: None, viewers: Some(viewers) }),
+                    serde_json::to_string(&Wire {
+                        ticket_id: *ticket,
+                        kind: None,
+                        version: None,
+                        actor_id: None,
+                        viewers: Some(viewers),
+                    }),
                 ),
             };
             let Ok(data) = data else { continue };

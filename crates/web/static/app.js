@@ -274,6 +274,17 @@
     // The same words by the composer, where the agent is working (issue 18).
     if (presenceNear) { presenceNear.textContent = presence.textContent; presenceNear.hidden = presence.hidden; }
   }
+  // The ticket page's version: an event of a version the page already
+  // shows is no news (revealing a secret keeps the version; one's own
+  // change made in place is shown by then). Events that arrive while such
+  // a change is on its way are weighed once it is shown.
+  let ownAction = false;
+  let seenVersion = 0;
+  function pageVersion() { return page ? Number(page.dataset.version || 0) : 0; }
+  function showChanged() {
+    // At the top (announced) and by the composer (where the agent writes).
+    document.querySelectorAll("[data-live-notice], [data-live-notice-near]").forEach(function (n) { n.hidden = false; });
+  }
   let refreshTimer = null;
   function refreshConsole() {
     clearTimeout(refreshTimer);
@@ -312,7 +323,9 @@
       const d = JSON.parse(e.data);
       if (consoleEl) refreshConsole();
       if (ticketId && String(d.ticket_id) === ticketId) {
-        document.querySelectorAll("[data-live-notice], [data-live-notice-near]").forEach(function (n) { n.hidden = false; });
+        if (typeof d.version !== "number") showChanged();
+        else if (ownAction) seenVersion = Math.max(seenVersion, d.version);
+        else if (d.version > pageVersion()) showChanged();
       }
     });
     es.addEventListener("presence", function (e) {
@@ -337,6 +350,67 @@
     let typingSent = false;
     if (composer) composer.addEventListener("input", function () { if (!typingSent) { typingSent = true; beat(false); setTimeout(function () { typingSent = false; }, 5000); } });
     window.addEventListener("pagehide", function () { beat(true); });
+  }
+
+  // ---- solving from the keyboard: asks first, then saves the properties
+  // panel with the status Solved (the Save button's rules, one desk call)
+  // without leaving the page, so what is typed in the composer stays.
+  const solveDialog = document.querySelector("[data-solve-dialog]");
+  function askSolve() {
+    if (!solveDialog || !solveDialog.showModal || solveDialog.open || !document.querySelector("[data-solve]")) return false;
+    const typed = composer ? composer.querySelector("[data-composer-body]").value.trim() : "";
+    solveDialog.querySelector("[data-solve-kept]").hidden = typed === "";
+    solveDialog.returnValue = "";
+    solveDialog.showModal();
+    solveDialog.querySelector("[data-solve-confirm]").focus();
+    return true;
+  }
+  function solveResult(ok, text) {
+    let out = document.querySelector("[data-solve-result]");
+    if (!out) {
+      out = document.createElement("p");
+      out.setAttribute("data-solve-result", "");
+      out.setAttribute("role", ok ? "status" : "alert");
+      const after = document.querySelector("[data-live-notice]");
+      if (after) after.after(out); else if (page) page.prepend(out);
+    }
+    out.className = ok ? "notice" : "alert";
+    out.textContent = text;
+  }
+  function solveInPlace() {
+    const form = document.querySelector("form.props-form");
+    if (!form || !window.fetch) return;
+    const data = new URLSearchParams(new FormData(form));
+    data.set("status", "solved");
+    ownAction = true;
+    seenVersion = 0;
+    fetch(form.action, { method: "POST", body: data, credentials: "same-origin" })
+      .then(function (r) { return r.text().then(function (html) { return { ok: r.ok, html: html }; }); })
+      .then(function (res) {
+        const doc = new DOMParser().parseFromString(res.html, "text/html");
+        [".page-head", "aside.side", ".card.timeline"].forEach(function (sel) {
+          const fresh = doc.querySelector(sel);
+          const here = document.querySelector(sel);
+          if (fresh && here) {
+            here.replaceWith(fresh);
+            formatTimes(fresh);
+          }
+        });
+        const freshPage = doc.querySelector("[data-ticket-page]");
+        if (freshPage && page) page.dataset.version = freshPage.dataset.version;
+        const alert = doc.querySelector("[data-ticket-page] > .alert");
+        solveResult(res.ok, res.ok ? solveDialog.dataset.done : (alert ? alert.textContent : solveDialog.dataset.failed));
+      })
+      .catch(function () { solveResult(false, solveDialog.dataset.failed); })
+      .finally(function () {
+        ownAction = false;
+        if (seenVersion > pageVersion()) showChanged();
+      });
+  }
+  if (solveDialog) {
+    solveDialog.addEventListener("close", function () {
+      if (solveDialog.returnValue === "solve") solveInPlace();
+    });
   }
 
   // ---- keyboard shortcuts
@@ -379,11 +453,7 @@
         composer.querySelector("[data-composer-body]").focus();
         break;
       }
-      case "s": {
-        const s = document.querySelector("[data-solve]");
-        if (s) s.click(); else return;
-        break;
-      }
+      case "s": if (!askSolve()) return; break;
       case "c": location.href = "/agent/tickets/new"; break;
       case "?": if (help && help.showModal) help.showModal(); break;
       default: return;

@@ -24,11 +24,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use tessera_core::Event;
-use tessera_core::custom_field::{FieldType, is_empty_value};
+use tessera_core::custom_field::{CustomFieldDef, FieldType, is_empty_value};
 use tessera_core::ids::{DepartmentId, ServiceId, TicketId, UserId};
 use tessera_core::status::{StatusCategory, StatusKey};
 use tessera_core::ticket::{Priority, TicketType};
+use tessera_core::{Event, Ticket};
 use tessera_desk::{DeskError, PostMessage, TicketListQuery, TicketPatch};
 use tessera_store::TicketFilter;
 
@@ -73,6 +73,39 @@ pub struct SecretField {
     pub revealed: Option<String>,
 }
 
+/// A clash found when saving the properties panel over a colleague's
+/// change: the fields both changed, to different values.
+#[derive(Debug, Clone, Default)]
+struct Clash {
+    /// The version the agent's form was made from.
+    since: i64,
+    /// Input name, the colleague's value, the agent's value.
+    rows: Vec<(String, Vec<String>, Vec<String>)>,
+}
+
+/// A clashing field as the panel shows it.
+#[derive(Debug, Clone)]
+pub struct ClashRow {
+    /// The input's name.
+    pub name: String,
+    /// The field's label.
+    pub label: String,
+    /// The colleague's value, in words.
+    pub theirs: String,
+    /// The agent's value, in words.
+    pub mine: String,
+}
+
+/// The clashes of a properties save: who changed the ticket meanwhile, and
+/// the fields whose values differ.
+#[derive(Debug, Clone)]
+pub struct ClashView {
+    /// "Olga changed this ticket while you were editing it…"
+    pub intro: String,
+    /// The fields.
+    pub rows: Vec<ClashRow>,
+}
+
 #[derive(Template)]
 #[template(path = "agent_ticket.html")]
 struct TicketPage {
@@ -109,6 +142,10 @@ struct TicketPage {
     /// The user's saved draft, for the script to compare with the
     /// browser's copy (RFC 3339 time; empty when none).
     draft_at: String,
+    /// The panel's values as sent untouched (JSON), for conflicts.
+    base: String,
+    /// Fields that clash with a colleague's change.
+    clash: Option<ClashView>,
 }
 
 /// The ticket as the agent page shows it.
@@ -171,6 +208,8 @@ struct Extra {
     patch_form: Option<Form>,
     /// The composer's message was refused: replies arrived after this id.
     collision_after: Option<i64>,
+    /// The properties panel clashed with a colleague's change.
+    clash: Option<Clash>,
 }
 
 impl Default for Extra {
@@ -185,6 +224,7 @@ impl Default for Extra {
             guest_link: None,
             patch_form: None,
             collision_after: None,
+            clash: None,
         }
     }
 }
@@ -225,6 +265,60 @@ fn event_changes(i: &crate::i18n::I18n, l: &Lookup, e: &Event) -> Vec<String> {
             format!("{label}: {} → {}", show(&c.old), show(&c.new))
         })
         .collect()
+}
+
+/// A ticket's custom field values as the properties panel shows them (by
+/// key; a multiselect's values, `on` for a ticked box).
+fn field_raw(i: &crate::i18n::I18n, tk: &Ticket) -> BTreeMap<String, Vec<String>> {
+    tk.custom_fields
+        .iter()
+        .map(|(k, v)| {
+            let vals = match v {
+                Value::Array(a) => a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
+                Value::Bool(true) => vec!["on".to_string()],
+                Value::Bool(false) => vec![],
+                other => vec![field_text(i, None, other)],
+            };
+            (k.clone(), vals)
+        })
+        .collect()
+}
+
+/// One value of the panel as compared: trimmed, empty ones dropped, in order.
+fn panel_norm<'a>(values: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut v: Vec<String> = values.into_iter().map(str::trim).filter(|x| !x.is_empty()).map(str::to_string).collect();
+    v.sort();
+    v
+}
+
+/// What the properties panel sends for a ticket untouched, by input name
+/// (secrets apart): the form's `base`, so that a conflict can tell which
+/// fields the agent changed and which a colleague did.
+fn panel_values(i: &crate::i18n::I18n, defs: &[CustomFieldDef], tk: &Ticket) -> BTreeMap<String, Vec<String>> {
+    let opt = |v: Option<i64>| v.map_or_else(String::new, |x| x.to_string());
+    let on = |b: bool| if b { "on".to_string() } else { String::new() };
+    let mut out: BTreeMap<String, Vec<String>> = [
+        ("status", tk.status.to_string()),
+        ("priority", tk.priority.as_str().to_string()),
+        ("type", tk.ticket_type.map_or_else(String::new, |t| t.as_str().to_string())),
+        ("department_id", tk.department_id.to_string()),
+        ("assignee_id", opt(tk.assignee_id.map(|a| a.0))),
+        ("tags", tk.tags.join(", ")),
+        ("service_id", opt(tk.service_id.map(|a| a.0))),
+        ("flagged_id", opt(tk.flagged_id.map(|a| a.0))),
+        ("due", tk.due_at.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()),
+        ("locked", on(tk.locked)),
+        ("queue_boost", on(tk.queue_boost)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), panel_norm([v.as_str()])))
+    .collect();
+    let raw = field_raw(i, tk);
+    for d in defs.iter().filter(|d| d.applies_to(tk.department_id) && d.field_type != FieldType::Secret) {
+        let vals = raw.get(&d.key).map(|v| panel_norm(v.iter().map(String::as_str))).unwrap_or_default();
+        out.insert(format!("cf.{}", d.key), vals);
+    }
+    out
 }
 
 async fn render_ticket(
@@ -365,19 +459,7 @@ async fn render_ticket(
     let defs = state.desk.custom_fields(&s.actor).await?;
     let mut raw: BTreeMap<String, Vec<String>> = match pf {
         Some(f) => f.prefixed("cf."),
-        None => tk
-            .custom_fields
-            .iter()
-            .map(|(k, v)| {
-                let vals = match v {
-                    Value::Array(a) => a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
-                    Value::Bool(true) => vec!["on".to_string()],
-                    Value::Bool(false) => vec![],
-                    other => vec![field_text(&i, None, other)],
-                };
-                (k.clone(), vals)
-            })
-            .collect(),
+        None => field_raw(&i, tk),
     };
     // Secrets are never put into a form.
     let secret_keys: Vec<&str> =
@@ -434,6 +516,67 @@ async fn render_ticket(
         None => None,
     };
     let sla = sla_card(&i, state.desk.sla_of(&s.actor, &[tk]).await?.pop().flatten(), now);
+    // A save over a colleague's change: who made it, and the fields where
+    // their value and the agent's differ, in words.
+    let clash = extra.clash.as_ref().map(|c| {
+        let mut who: Vec<String> = Vec::new();
+        for e in events.iter().filter(|e| e.ticket_version > c.since && !e.changes.is_empty()) {
+            if let Some(a) = e.actor_id.filter(|a| *a != s.user.id) {
+                let n = l.user(a);
+                if !who.contains(&n) {
+                    who.push(n);
+                }
+            }
+        }
+        let who = if who.is_empty() { i.t("clash.someone").to_string() } else { who.join(", ") };
+        let word = |name: &str, v: &str| -> String {
+            let n = v.parse::<i64>().ok();
+            match name {
+                "status" => l.status(&i, v),
+                "priority" => Priority::parse(v).map_or_else(|| v.to_string(), |p| priority_label(&i, p)),
+                "type" => i.t(&format!("type.{v}")).to_string(),
+                "department_id" => n.map_or_else(|| v.to_string(), |d| l.department(DepartmentId(d))),
+                "assignee_id" | "flagged_id" => {
+                    agents.iter().find(|u| Some(u.id.0) == n).map_or_else(|| v.to_string(), |u| u.name.clone())
+                }
+                "service_id" => {
+                    req_services.iter().find(|sv| Some(sv.id.0) == n).map_or_else(|| v.to_string(), service_label)
+                }
+                "locked" | "queue_boost" => i.t("common.yes").to_string(),
+                _ if v == "on" => i.t("common.yes").to_string(),
+                _ => v.to_string(),
+            }
+        };
+        let words = |name: &str, vals: &[String]| -> String {
+            if vals.is_empty() {
+                return "—".to_string();
+            }
+            vals.iter().map(|v| word(name, v)).collect::<Vec<_>>().join(", ")
+        };
+        let rows = c
+            .rows
+            .iter()
+            .map(|(name, theirs, mine)| {
+                let label = match name.strip_prefix("cf.") {
+                    Some(key) => l.field_label(&i, key),
+                    None => {
+                        let key = match name.as_str() {
+                            "department_id" => "department",
+                            "assignee_id" => "assignee",
+                            "service_id" => "service",
+                            "flagged_id" => "flagged",
+                            "due" => "due_at",
+                            other => other,
+                        };
+                        i.t(&format!("field.{key}")).to_string()
+                    }
+                };
+                ClashRow { name: name.clone(), label, theirs: words(name, theirs), mine: words(name, mine) }
+            })
+            .collect();
+        ClashView { intro: i.t1("clash.intro", who), rows }
+    });
+    let base = serde_json::to_string(&panel_values(&i, &defs, tk)).unwrap_or_default();
     let viewers = state.live.viewers(tk.id, now).into_iter().filter(|v| v.id != s.user.id).map(|v| v.name).collect();
     let t = AgentTicket {
         id: tk.id.0,
@@ -508,6 +651,8 @@ async fn render_ticket(
             last_message_id: last_message_id.unwrap_or(0),
             collision_after: extra.collision_after.unwrap_or(0),
             draft_at,
+            base,
+            clash,
             page,
         },
     )
@@ -527,6 +672,7 @@ pub async fn ticket(
         Some("saved") => Some(i.t("done.saved").to_string()),
         Some("merged") => Some(i.t("done.merged").to_string()),
         Some("created") => Some(i.t("done.created").to_string()),
+        Some("saved_merged") => Some(i.t("done.saved_merged").to_string()),
         _ => None,
     });
     let _ = state.desk.mark_read(&s.actor, TicketId(id)).await;
@@ -590,27 +736,22 @@ pub async fn message(
     render_ticket(&state, &headers, &s, TicketId(id), extra).await
 }
 
-/// Saves the properties panel (only if nobody changed the ticket meanwhile).
-pub async fn properties(
-    State(state): State<WebState>,
-    Signed(s): Signed,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-    form: Form,
-) -> Result<Response, WebError> {
-    check_csrf(&s, &headers, form.get("_csrf"))?;
-    require_agent(&s)?;
-    let i = session::i18n_for(&headers, Some(&s));
-    let mut errors = FormErrors::default();
-    let defs = state.desk.custom_fields(&s.actor).await?;
-    let current = state.desk.ticket(&s.actor, TicketId(id)).await?;
+/// The change the properties panel asks for, with the messages of values
+/// it cannot read.
+fn panel_patch(
+    i: &crate::i18n::I18n,
+    defs: &[CustomFieldDef],
+    current: &Ticket,
+    form: &Form,
+    errors: &mut FormErrors,
+) -> TicketPatch {
     // Fields of the ticket's department the form shows (unticked boxes and
     // emptied fields are absent from the form: they become "no value").
     let mut raw = form.prefixed("cf.");
     for d in defs.iter().filter(|d| d.applies_to(current.department_id) && d.field_type != FieldType::Secret) {
         raw.entry(d.key.clone()).or_default();
     }
-    let mut custom_fields = field_values(&i, &defs, &raw, &mut errors);
+    let mut custom_fields = field_values(i, defs, &raw, errors);
     for d in defs.iter().filter(|d| d.applies_to(current.department_id) && d.field_type != FieldType::Secret) {
         custom_fields.entry(d.key.clone()).or_insert(Value::Null);
     }
@@ -632,7 +773,7 @@ pub async fn properties(
             }
         },
     };
-    let patch = TicketPatch {
+    TicketPatch {
         version: form.get("version").and_then(|v| v.parse().ok()),
         status: form.text("status").map(|k| StatusKey::new(&k)),
         priority: form.get("priority").and_then(Priority::parse),
@@ -647,23 +788,129 @@ pub async fn properties(
         custom_fields: Some(custom_fields),
         due_at: due,
         ..TicketPatch::default()
+    }
+}
+
+/// A form with the values of `name` replaced.
+fn with_values(form: &Form, name: &str, values: &[String]) -> Form {
+    let mut out = form.clone();
+    out.pairs.retain(|(k, _)| k != name);
+    out.pairs.extend(values.iter().map(|v| (name.to_string(), v.clone())));
+    out
+}
+
+/// A panel saved over a colleague's change, merged: the agent's changes to
+/// fields the colleague left alone go onto the fresh version; a field both
+/// changed to different values keeps the colleague's value and is shown
+/// with both, to choose. Answers the form to save (the colleague's values
+/// in every field they changed, at the fresh version) and the clashes.
+fn merge_panel(
+    form: &Form,
+    base: &BTreeMap<String, Vec<String>>,
+    fresh: &BTreeMap<String, Vec<String>>,
+    version: i64,
+) -> (Form, Clash) {
+    let mut merged = with_values(form, "version", &[version.to_string()]);
+    let mut clash = Clash::default();
+    // Fields the fresh ticket no longer shows (a colleague moved it to a
+    // department without them) are left out.
+    for name in base.keys().filter(|n| n.starts_with("cf.") && !fresh.contains_key(*n)) {
+        merged = with_values(&merged, name, &[]);
+    }
+    for (name, now) in fresh {
+        let was = base.get(name).cloned().unwrap_or_default();
+        if *now == was {
+            continue; // the colleague left it alone: the agent's value stands
+        }
+        let mine = panel_norm(form.all(name));
+        if mine != was && mine != *now {
+            clash.rows.push((name.clone(), now.clone(), mine));
+        }
+        merged = with_values(&merged, name, now);
+    }
+    (merged, clash)
+}
+
+/// Saves the properties panel (only if nobody changed the ticket meanwhile;
+/// if somebody did, what does not clash with their change is saved on the
+/// fresh version and what does is shown, both values, to choose).
+pub async fn properties(
+    State(state): State<WebState>,
+    Signed(s): Signed,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    form: Form,
+) -> Result<Response, WebError> {
+    check_csrf(&s, &headers, form.get("_csrf"))?;
+    require_agent(&s)?;
+    let i = session::i18n_for(&headers, Some(&s));
+    let mut errors = FormErrors::default();
+    let defs = state.desk.custom_fields(&s.actor).await?;
+    let current = state.desk.ticket(&s.actor, TicketId(id)).await?;
+    let patch = panel_patch(&i, &defs, &current, &form, &mut errors);
+    if errors.any() {
+        let extra = Extra { errors, patch_form: Some(form), ..Extra::default() };
+        return render_ticket(&state, &headers, &s, TicketId(id), extra).await;
+    }
+    let Err(err) = state.desk.update_ticket(&s.actor, TicketId(id), patch, None).await else {
+        return Ok(see_other(&format!("/agent/tickets/{id}?done=saved")));
     };
-    if !errors.any() {
-        match state.desk.update_ticket(&s.actor, TicketId(id), patch, None).await {
-            Ok(_) => return Ok(see_other(&format!("/agent/tickets/{id}?done=saved"))),
-            Err(DeskError::VersionMismatch { .. }) => {
-                errors.add("_", i.t("ticket.changed_meanwhile").to_string());
-                let extra = Extra { status: Some(StatusCode::CONFLICT), errors, ..Extra::default() };
-                return render_ticket(&state, &headers, &s, TicketId(id), extra).await;
-            }
-            Err(e) => {
-                let (field, message) = desk_message(&i, &e);
-                errors.add(&field, message);
+    let base: Option<BTreeMap<String, Vec<String>>> = form.get("base").and_then(|b| serde_json::from_str(b).ok());
+    let since = form.get("version").and_then(|v| v.parse::<i64>().ok());
+    let (form, err) = match (err, base, since) {
+        (DeskError::VersionMismatch { .. }, Some(base), Some(since)) => {
+            // Somebody changed the ticket since the panel was shown: keep
+            // what does not clash with their change.
+            let fresh = state.desk.ticket(&s.actor, TicketId(id)).await?;
+            let (merged, mut clash) = merge_panel(&form, &base, &panel_values(&i, &defs, &fresh), fresh.version);
+            clash.since = since;
+            let patch = panel_patch(&i, &defs, &fresh, &merged, &mut errors);
+            let saved = if errors.any() {
+                Err(None)
+            } else {
+                state.desk.update_ticket(&s.actor, TicketId(id), patch, None).await.map_err(Some)
+            };
+            match saved {
+                Ok(_) if clash.rows.is_empty() => {
+                    return Ok(see_other(&format!("/agent/tickets/{id}?done=saved_merged")));
+                }
+                Ok(_) => {
+                    // Saved but for the clashes: the panel shows the agent's
+                    // values of those, Save takes them, the link keeps theirs.
+                    let mut shown = merged;
+                    for (name, _, mine) in &clash.rows {
+                        shown = with_values(&shown, name, mine);
+                    }
+                    let extra = Extra {
+                        status: Some(StatusCode::CONFLICT),
+                        patch_form: Some(shown),
+                        clash: Some(clash),
+                        ..Extra::default()
+                    };
+                    return render_ticket(&state, &headers, &s, TicketId(id), extra).await;
+                }
+                Err(None) => {
+                    let extra = Extra { errors, patch_form: Some(merged), ..Extra::default() };
+                    return render_ticket(&state, &headers, &s, TicketId(id), extra).await;
+                }
+                Err(Some(e)) => (merged, e),
             }
         }
+        (e, _, _) => (form, e),
+    };
+    match err {
+        DeskError::VersionMismatch { .. } => {
+            errors.add("_", i.t("ticket.changed_meanwhile").to_string());
+            let extra = Extra { status: Some(StatusCode::CONFLICT), errors, ..Extra::default() };
+            render_ticket(&state, &headers, &s, TicketId(id), extra).await
+        }
+        e => {
+            let (field, message) = desk_message(&i, &e);
+            errors.add(&field, message);
+            let extra = Extra { errors, patch_form: Some(form), ..Extra::default() };
+            render_ticket(&state, &headers, &s, TicketId(id), extra).await
+        }
     }
-    let extra = Extra { errors, patch_form: Some(form), ..Extra::default() };
-    render_ticket(&state, &headers, &s, TicketId(id), extra).await
 }
 
 /// Solve, close, reopen, delete or merge.
