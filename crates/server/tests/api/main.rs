@@ -44,3 +44,4 @@ mod web_mail;
 mod web_mail_out;
 mod web_mailboxes;
 mod web_search;
+mod web_setup;
