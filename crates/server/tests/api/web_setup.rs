@@ -107,3 +107,69 @@ async fn an_agent_in_no_department_is_told_why_and_where_to_fix_it() {
     a.sign_in("ayse@example.com", PW).await;
     assert!(!a.get("/agent").await.text.contains("You are not in any department yet"));
 }
+
+#[tokio::test]
+async fn a_view_with_two_bad_rows_names_both_and_values_are_picked_in_words() {
+    let w = World::new().await;
+    w.admin.patch(&format!("/users/{}", w.ayse_id), json!({"password": PW})).await.expect(200);
+    let mut b = Browser::new(&w.server);
+    b.sign_in("ayse@example.com", PW).await;
+    let csrf = b.csrf("/agent/views/new").await;
+    let form = [
+        ("_csrf", csrf.as_str()),
+        ("title", "Two mistakes"),
+        ("active", "1"),
+        ("c0_group", "all"),
+        ("c0_field", "updated_at"),
+        ("c0_op", "older_than"),
+        ("c0_value", "a week"),
+        ("c1_group", "all"),
+        ("c1_field", "created_at"),
+        ("c1_op", "less_than"),
+        ("c1_value", "yesterday"),
+        ("columns", "number"),
+        ("columns", "subject"),
+        ("sort_by", "queue"),
+        ("order", "desc"),
+        ("do", "save"),
+    ];
+    let r = b.post("/agent/views/new", &form).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(r.text.contains("id=\"c0-error\""), "{}", r.text);
+    assert!(r.text.contains("id=\"c1-error\""), "{}", r.text);
+    assert!(r.text.contains("Condition 1:") && r.text.contains("Condition 2:"), "{}", r.text);
+    let views = w.admin.get("/views").await.expect(200);
+    assert!(!views.body.to_string().contains("Two mistakes"));
+
+    // The assignee is picked from a list that says "Me", and the view's
+    // summary says it too.
+    let page = b.get("/agent/views/new").await;
+    assert!(!page.text.contains(">sla_breached<") && page.text.contains("SLA breached"), "{}", page.text);
+    assert!(!page.text.contains(">col.sla_due<"), "{}", page.text);
+    let csrf = b.csrf("/agent/views/new").await;
+    let refresh = [
+        ("_csrf", csrf.as_str()),
+        ("title", "Mine"),
+        ("active", "1"),
+        ("c0_group", "all"),
+        ("c0_field", "assignee_id"),
+        ("c0_op", "is"),
+        ("c0_value", ""),
+        ("columns", "number"),
+        ("sort_by", "queue"),
+        ("order", "desc"),
+        ("do", "refresh"),
+    ];
+    let r = b.post("/agent/views/new", &refresh).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.text.contains("<select id=\"c0-value\""), "{}", r.text);
+    assert!(r.text.contains("<option value=\"current_user\">Me</option>"), "{}", r.text);
+    let mut save = refresh;
+    save[6] = ("c0_value", "current_user");
+    save[10] = ("do", "save");
+    let r = b.post("/agent/views/new", &save).await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    let list = b.get("/agent/views").await;
+    assert!(list.text.contains("Assignee is Me"), "{}", list.text);
+    assert!(!list.text.contains("current_user"), "{}", list.text);
+}
