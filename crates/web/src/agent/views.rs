@@ -760,28 +760,6 @@ pub async fn move_view(
     Ok(see_other(&format!("/agent/views?done=moved#view-{id}")))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn typed_values_become_json_of_the_right_kind() {
-        assert_eq!(typed_value("priority", Operator::Is, " urgent "), json!("urgent"));
-        assert_eq!(typed_value("priority", Operator::In, "high, urgent,"), json!(["high", "urgent"]));
-        assert_eq!(typed_value("assignee_id", Operator::Is, "current_user"), json!("current_user"));
-        assert_eq!(typed_value("assignee_id", Operator::Is, "12"), json!(12));
-        assert_eq!(typed_value("assignee_id", Operator::Absent, "ignored"), Value::Null);
-        assert_eq!(typed_value("updated_at", Operator::WithinLast, "24"), json!(24));
-        assert_eq!(typed_value("locked", Operator::Is, "Yes"), json!(true));
-        assert_eq!(typed_value("custom_fields.seats", Operator::GreaterThan, "5"), json!(5));
-        assert_eq!(typed_value("custom_fields.plan", Operator::Is, "gold"), json!("gold"));
-        assert_eq!(typed_value("subject", Operator::Contains, ""), Value::Null);
-        assert_eq!(value_text(&json!(["high", "urgent"])), "high, urgent");
-        assert_eq!(value_text(&json!(24)), "24");
-    }
-}
-
 /// What condition values are picked from: statuses, departments, agents,
 /// organizations (the rest is typed).
 struct Pickable {
@@ -891,5 +869,27 @@ impl Pickable {
             label,
         }));
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn typed_values_become_json_of_the_right_kind() {
+        assert_eq!(typed_value("priority", Operator::Is, " urgent "), json!("urgent"));
+        assert_eq!(typed_value("priority", Operator::In, "high, urgent,"), json!(["high", "urgent"]));
+        assert_eq!(typed_value("assignee_id", Operator::Is, "current_user"), json!("current_user"));
+        assert_eq!(typed_value("assignee_id", Operator::Is, "12"), json!(12));
+        assert_eq!(typed_value("assignee_id", Operator::Absent, "ignored"), Value::Null);
+        assert_eq!(typed_value("updated_at", Operator::WithinLast, "24"), json!(24));
+        assert_eq!(typed_value("locked", Operator::Is, "Yes"), json!(true));
+        assert_eq!(typed_value("custom_fields.seats", Operator::GreaterThan, "5"), json!(5));
+        assert_eq!(typed_value("custom_fields.plan", Operator::Is, "gold"), json!("gold"));
+        assert_eq!(typed_value("subject", Operator::Contains, ""), Value::Null);
+        assert_eq!(value_text(&json!(["high", "urgent"])), "high, urgent");
+        assert_eq!(value_text(&json!(24)), "24");
     }
 }
