@@ -5,7 +5,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startWithAdmin, createUser, launch, newPage, signIn, catalog } from "../lib/harness.mjs";
+import { startWithAdmin, createUser, launch, newPage, signIn, catalog, fill } from "../lib/harness.mjs";
 
 const AGENT = { email: "selin@e2e.test", name: "Selin Agent", password: "agent-pass-1" };
 const en = catalog("en");
@@ -60,7 +60,8 @@ test("an agent opens a ticket for a caller", { timeout: 45_000 }, async () => {
     page.waitForURL(/\/agent\/tickets\/\d+\?done=created$/),
     page.click('#new-ticket button[type="submit"].primary'),
   ]);
-  await page.getByText(en.get("done.created")).waitFor();
+  // The page says where the ticket went (issue 18, item 13).
+  await page.getByText(fill(en.get("setup.created_in_mine"), "Tech")).waitFor();
   await page.getByRole("heading", { name: "Server unreachable since noon" }).waitFor();
   const id = Number(new URL(page.url()).pathname.split("/").pop());
   const t = await server.admin.get(`/tickets/${id}`);

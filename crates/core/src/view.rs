@@ -308,7 +308,8 @@ impl Field {
         )
     }
 
-    fn operators(&self) -> &'static [Operator] {
+    /// The comparisons this field takes.
+    pub fn operators(&self) -> &'static [Operator] {
         use Operator::*;
         let ops: &'static [Operator] = match self.kind() {
             Kind::Status | Kind::Priority => &[Is, IsNot, In, NotIn, LessThan, GreaterThan],

@@ -299,6 +299,51 @@ impl Desk {
         self.user(actor, id).await
     }
 
+    /// Sets the departments an agent or admin belongs to (admins): the
+    /// user's side of what a department's member list sets, so an agent is
+    /// set up in one form. A customer belongs to none.
+    pub async fn set_user_departments(
+        &self,
+        actor: &Actor,
+        id: UserId,
+        departments: &[DepartmentId],
+    ) -> DeskResult<UserView> {
+        require_admin(actor)?;
+        let user = self.store.user(id).await?.ok_or(DeskError::not_found("user"))?;
+        if !user.role.is_staff() && !departments.is_empty() {
+            return Err(DeskError::invalid(
+                "department_ids",
+                "not_an_agent",
+                "only agents and admins belong to departments",
+            ));
+        }
+        let known: Vec<DepartmentId> = self.store.list_departments().await?.iter().map(|d| d.id).collect();
+        if let Some(d) = departments.iter().find(|d| !known.contains(d)) {
+            return Err(DeskError::invalid(
+                "department_ids",
+                "unknown_department",
+                format!("there is no department {d}"),
+            ));
+        }
+        for d in known {
+            let mut members = self.store.department_members(d).await?;
+            let was = members.contains(&id);
+            let wanted = departments.contains(&d);
+            if was == wanted {
+                continue;
+            }
+            if wanted {
+                members.push(id);
+                members.sort();
+            } else {
+                members.retain(|m| *m != id);
+            }
+            self.store.set_department_members(d, &members).await?;
+        }
+        self.forget_actors();
+        self.user(actor, id).await
+    }
+
     /// Sets a user's password without a permission check (operator CLI);
     /// every session of the user ends, as with any password change.
     pub async fn set_password_unchecked(&self, id: UserId, password: &str) -> DeskResult<()> {

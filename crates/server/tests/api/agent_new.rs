@@ -69,7 +69,10 @@ async fn an_agent_opens_a_ticket_for_a_new_requester() {
         .unwrap();
     let page = b.get(&to).await;
     assert_eq!(page.status, 200);
-    assert!(page.text.contains("Телефонный звонок") && page.text.contains("The ticket was opened."));
+    assert!(
+        page.text.contains("Телефонный звонок")
+            && page.text.contains("The ticket was opened in Billing, one of your departments.")
+    );
     assert!(page.text.contains("call-notes.txt"));
     // The desk has it as chosen.
     let t = w.ayse.get(&format!("/tickets/{id}")).await.expect(200).body;

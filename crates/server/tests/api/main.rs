@@ -44,4 +44,5 @@ mod web_mail;
 mod web_mail_out;
 mod web_mailboxes;
 mod web_search;
+mod web_setup;
 mod web_ticket_page;

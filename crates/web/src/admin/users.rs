@@ -77,6 +77,31 @@ pub struct NewUserValues {
     pub organization_id: String,
     /// Language.
     pub locale: String,
+    /// Departments ticked (agents and admins).
+    pub departments: Vec<i64>,
+}
+
+/// A department as a checkbox of the user forms.
+#[derive(Debug, Clone)]
+pub struct DeptBox {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Ticked.
+    pub checked: bool,
+}
+
+/// The departments as checkboxes, by name in the reader's language.
+async fn department_boxes(state: &WebState, s: &SignedIn, i: &I18n, ticked: &[i64]) -> Result<Vec<DeptBox>, WebError> {
+    let mut depts: Vec<_> = state.desk.list_departments(&s.actor).await?.into_iter().map(|d| d.department).collect();
+    crate::view::choice::sort_departments(i.lang, &mut depts, |d| d);
+    Ok(depts.into_iter().map(|d| DeptBox { id: d.id.0, checked: ticked.contains(&d.id.0), name: d.name }).collect())
+}
+
+/// The departments ticked on a user form.
+fn ticked_departments(f: &Form) -> Vec<i64> {
+    f.all("department_ids").iter().filter_map(|v| v.trim().parse().ok()).collect()
 }
 
 #[derive(Template)]
@@ -95,6 +120,7 @@ struct UsersPage {
     roles: Vec<Choice>,
     organizations: Vec<Choice>,
     langs: Vec<Choice>,
+    departments: Vec<DeptBox>,
     errors: FormErrors,
 }
 
@@ -166,6 +192,7 @@ async fn render_users(
             roles: role_choices(&i, &form.role),
             organizations: organization_choices(&i, &orgs, &form.organization_id),
             langs: lang_choices(&form.locale),
+            departments: department_boxes(state, s, &i, &form.departments).await?,
             form,
             errors,
             page,
@@ -201,10 +228,18 @@ pub async fn create_user(
         role: form.get("role").unwrap_or_default().to_string(),
         organization_id: form.get("organization_id").unwrap_or_default().to_string(),
         locale: form.get("locale").unwrap_or_default().to_string(),
+        departments: ticked_departments(&form),
     };
     let input = (|| -> Result<CreateUser, DeskError> {
         let email = Email::parse(&values.email)?;
         let role = Role::parse(&values.role).ok_or_else(|| invalid("role", "invalid_option"))?;
+        if !role.is_staff() && !values.departments.is_empty() {
+            return Err(DeskError::invalid(
+                "department_ids",
+                "not_an_agent",
+                "only agents and admins belong to departments",
+            ));
+        }
         let mut input = CreateUser::new(email, &values.name, role);
         input.password = form.get("password").filter(|p| !p.is_empty()).map(str::to_string);
         input.organization_id = form.id("organization_id").map(OrganizationId);
@@ -214,6 +249,15 @@ pub async fn create_user(
     let result = match input {
         Ok(input) => state.desk.create_user(&s.actor, input).await,
         Err(e) => Err(e),
+    };
+    // An agent or admin joins the departments ticked (the desk refuses
+    // them for a customer).
+    let result = match result {
+        Ok(v) if !values.departments.is_empty() => {
+            let ids: Vec<DepartmentId> = values.departments.iter().copied().map(DepartmentId).collect();
+            state.desk.set_user_departments(&s.actor, v.user.id, &ids).await
+        }
+        other => other,
     };
     match result {
         Ok(_) => Ok(see_other("/admin/users?done=created")),
@@ -243,11 +287,14 @@ pub struct UserValues {
     pub locale: String,
     /// Time zone.
     pub time_zone: String,
+    /// Departments ticked.
+    pub departments: Vec<i64>,
 }
 
 impl UserValues {
-    fn of(u: &User) -> Self {
+    fn of(u: &User, departments: &[DepartmentId]) -> Self {
         Self {
+            departments: departments.iter().map(|d| d.0).collect(),
             name: u.name.clone(),
             email: u.email.to_string(),
             role: u.role.as_str().into(),
@@ -270,6 +317,7 @@ impl UserValues {
             disabled: f.checked("disabled"),
             locale: s("locale"),
             time_zone: s("time_zone"),
+            departments: ticked_departments(f),
         }
     }
 }
@@ -285,7 +333,7 @@ struct UserPage {
     is_self: bool,
     has_password: bool,
     created: Stamp,
-    departments: Vec<(i64, String)>,
+    departments: Vec<DeptBox>,
     form: UserValues,
     roles: Vec<Choice>,
     organizations: Vec<Choice>,
@@ -306,20 +354,9 @@ async fn render_user(
     let i = page.i;
     let view = state.desk.user(&s.actor, id).await?;
     let u = &view.user;
-    let form = form.unwrap_or_else(|| UserValues::of(u));
+    let form = form.unwrap_or_else(|| UserValues::of(u, &view.department_ids));
     let orgs = state.desk.list_organizations(&s.actor).await?;
-    let dept_names: HashMap<DepartmentId, String> = state
-        .desk
-        .list_departments(&s.actor)
-        .await?
-        .into_iter()
-        .map(|d| (d.department.id, d.department.name))
-        .collect();
-    let departments = view
-        .department_ids
-        .iter()
-        .map(|d| (d.0, dept_names.get(d).cloned().unwrap_or_else(|| format!("#{d}"))))
-        .collect();
+    let departments = department_boxes(state, s, &i, &form.departments).await?;
     html_status(
         status_of(&errors),
         &UserPage {
@@ -384,6 +421,15 @@ pub async fn update_user(
     let result = match input {
         Ok(input) => state.desk.update_user(&s.actor, UserId(id), input).await,
         Err(e) => Err(e),
+    };
+    // Agents and admins keep the departments ticked; a customer (or a
+    // former agent) belongs to none, and the desk has taken them away.
+    let result = match result {
+        Ok(v) if v.user.role.is_staff() => {
+            let ids: Vec<DepartmentId> = ticked_departments(&form).into_iter().map(DepartmentId).collect();
+            state.desk.set_user_departments(&s.actor, v.user.id, &ids).await
+        }
+        other => other,
     };
     match result {
         Ok(_) => Ok(see_other(&format!("/admin/users/{id}?done=saved"))),

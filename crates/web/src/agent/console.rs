@@ -175,6 +175,11 @@ struct ConsolePage {
     departments: Vec<Choice>,
     notice: Option<String>,
     panels_list: Vec<PanelHtml>,
+    /// An agent in no department: the views show only tickets assigned to
+    /// them, so the page says why and where an admin adds them.
+    no_departments: bool,
+    /// The agent's name (the user an admin opens to fix it).
+    me: String,
 }
 
 /// The console: the agent's views in the rail with their counts, and one
@@ -327,6 +332,8 @@ pub async fn console(
         departments: choices(l.departments_by_name(&i).into_iter().map(|d| (d.id.to_string(), d.name.clone())), ""),
         notice,
         panels_list,
+        no_departments: s.actor.role == tessera_core::Role::Agent && s.actor.department_ids.is_empty(),
+        me: s.user.name.clone(),
         page,
     })
 }

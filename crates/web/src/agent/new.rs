@@ -24,7 +24,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use tessera_core::custom_field::FieldType;
-use tessera_core::ids::{DepartmentId, ServiceId, UserId};
+use tessera_core::ids::{DepartmentId, ServiceId, TicketId, UserId};
 use tessera_core::status::{StatusCategory, StatusKey};
 use tessera_core::ticket::{Priority, Source, TicketType};
 use tessera_core::{Department, Email};
@@ -58,6 +58,8 @@ const SHOWN: [&str; 14] = [
 struct NewTicketPage {
     page: Page,
     departments: Vec<Choice>,
+    /// The agent may open tickets in no department: the page says why.
+    no_departments: bool,
     department_chosen: bool,
     requires_service: bool,
     fields: Vec<FieldInput>,
@@ -191,6 +193,7 @@ async fn render(
         status,
         &NewTicketPage {
             departments: choices(dept_items, &chosen_id.map_or_else(String::new, |id| id.to_string())),
+            no_departments: depts.is_empty(),
             department_chosen: chosen.is_some(),
             requires_service: chosen.is_some_and(|d| d.requires_service),
             fields,
@@ -307,4 +310,22 @@ pub async fn create(
         }
     }
     render(&state, &headers, &s, dept, Some(&form), errors).await
+}
+
+/// What the ticket page says after the ticket was opened here: where it
+/// went, and whether its department is one of the agent's (an admin may
+/// open a ticket anywhere; an agent only in their departments).
+pub async fn created_notice(state: &WebState, s: &SignedIn, i: &crate::i18n::I18n, id: TicketId) -> String {
+    let Ok(t) = state.desk.ticket(&s.actor, id).await else {
+        return i.t("done.created").to_string();
+    };
+    let name = match state.desk.department(&s.actor, t.department_id).await {
+        Ok(d) => d.department.name,
+        Err(_) => return i.t("done.created").to_string(),
+    };
+    if s.actor.department_ids.contains(&t.department_id) {
+        i.t1("setup.created_in_mine", name)
+    } else {
+        i.t1("setup.created_in_other", name)
+    }
 }

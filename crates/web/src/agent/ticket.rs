@@ -668,10 +668,15 @@ pub async fn ticket(
 ) -> Result<Response, WebError> {
     require_agent(&s)?;
     let i = session::i18n_for(&headers, Some(&s));
+    // Opened here: where the ticket went (issue 18, item 13).
+    let created = match q.done.as_deref() {
+        Some("created") => Some(crate::agent::new::created_notice(&state, &s, &i, TicketId(id)).await),
+        _ => None,
+    };
     let notice = done_notice(&i, q.done.as_deref()).or_else(|| match q.done.as_deref() {
         Some("saved") => Some(i.t("done.saved").to_string()),
         Some("merged") => Some(i.t("done.merged").to_string()),
-        Some("created") => Some(i.t("done.created").to_string()),
+        Some("created") => created,
         Some("saved_merged") => Some(i.t("done.saved_merged").to_string()),
         _ => None,
     });

@@ -13,6 +13,7 @@ use crate::page::{FormErrors, Page, WebError, desk_message, html, html_status, s
 use crate::session::{Signed, SignedIn, check_csrf};
 use crate::view::Lookup;
 use crate::view::choice::{Choice, choices};
+use crate::view::priority_label;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -21,6 +22,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use tessera_core::ids::{DepartmentId, ViewId};
 use tessera_core::status::StatusCategory;
+use tessera_core::ticket::{Priority, Source, TicketType};
 use tessera_core::view::{
     COLUMNS, Condition, Conditions, Field, MAX_COLUMNS, MAX_CONDITIONS, Operator, SORTS, ViewSort,
 };
@@ -29,7 +31,7 @@ use tessera_desk::views::{DEFAULT_COLUMNS, ViewInput, can_edit};
 use tessera_store::ViewRecord;
 
 /// Every comparison, in the order the form offers them.
-const OPERATORS: [Operator; 12] = [
+const OPERATORS: [Operator; 13] = [
     Operator::Is,
     Operator::IsNot,
     Operator::In,
@@ -42,6 +44,7 @@ const OPERATORS: [Operator; 12] = [
     Operator::Absent,
     Operator::WithinLast,
     Operator::OlderThan,
+    Operator::WithinNext,
 ];
 
 /// Empty condition rows a new view's form starts with.
@@ -163,9 +166,9 @@ fn audience(i: &I18n, l: &Lookup, v: &ViewRecord) -> String {
     }
 }
 
-fn summary(i: &I18n, l: &Lookup, c: &Conditions) -> Vec<String> {
+fn summary(i: &I18n, l: &Lookup, pick: &Pickable, c: &Conditions) -> Vec<String> {
     let line = |c: &Condition| {
-        let v = value_text(&c.value);
+        let v = pick.said(i, &c.field, &value_text(&c.value));
         let op = i.t(&format!("views.op.{}", c.operator.as_str())).to_string();
         let text = format!("{} {op} {v}", field_name(i, l, &c.field));
         text.trim_end().to_string()
@@ -189,6 +192,7 @@ pub async fn list(
     let page = Page::new(&state, &headers, Some(&s), "agent", "/agent/views");
     let i = page.i;
     let l = Lookup::load(&state.desk, &s.actor).await?;
+    let pick = Pickable::load(&state, &s, &i, &l).await?;
     let views = state.desk.list_views(&s.actor, false).await?;
     let editable: Vec<ViewId> = views.iter().filter(|v| can_edit(&s.actor, v)).map(|v| v.id).collect();
     let lines = views
@@ -199,7 +203,7 @@ pub async fn list(
                 id: v.id.0,
                 label: view_label(&i, v),
                 audience: audience(&i, &l, v),
-                summary: summary(&i, &l, &v.conditions),
+                summary: summary(&i, &l, &pick, &v.conditions),
                 active: v.active,
                 editable: at.is_some(),
                 up: at.is_some_and(|a| a > 0),
@@ -229,6 +233,15 @@ pub struct CondRow {
     pub operators: Vec<Choice>,
     /// The value as typed.
     pub value: String,
+    /// The values to pick from, in the reader's language (empty: the value
+    /// is typed).
+    pub values: Vec<Choice>,
+    /// Several values may be picked (`is one of`, `is none of`).
+    pub multiple: bool,
+    /// The comparison takes no value (`is set`, `is empty`).
+    pub no_value: bool,
+    /// What the typed value is (hours, a date, a number…).
+    pub value_hint: String,
 }
 
 /// A checkbox.
@@ -326,7 +339,11 @@ impl Draft {
         for n in 0..MAX_CONDITIONS + 10 {
             let Some(field) = form.get(&format!("c{n}_field")) else { break };
             let get = |k: &str| form.get(&format!("c{n}_{k}")).unwrap_or_default().to_string();
-            rows.push((get("group"), field.to_string(), get("op"), get("value")));
+            // A list of values picked (several for `is one of`) joins with commas.
+            let picked: Vec<&str> =
+                form.all(&format!("c{n}_value")).into_iter().map(str::trim).filter(|v| !v.is_empty()).collect();
+            let value = if picked.len() > 1 { picked.join(", ") } else { get("value") };
+            rows.push((get("group"), field.to_string(), get("op"), value));
         }
         Self {
             title: form.get("title").unwrap_or_default().to_string(),
@@ -362,21 +379,44 @@ async fn render(
     let i = page.i;
     let l = Lookup::load(&state.desk, &s.actor).await?;
     let fields = field_choices(&i, &l);
-    let ops: Vec<(String, String)> = OPERATORS
-        .iter()
-        .map(|o| (o.as_str().to_string(), i.t(&format!("views.op.{}", o.as_str())).to_string()))
-        .collect();
+    let pick = Pickable::load(state, s, &i, &l).await?;
     let groups = [("all", "views.group_all"), ("any", "views.group_any")];
     let rows = draft
         .rows
         .iter()
         .enumerate()
-        .map(|(n, (group, field, op, value))| CondRow {
-            n,
-            groups: choices(groups.iter().map(|(k, t)| (k.to_string(), i.t(t).to_string())), group),
-            fields: choices(fields.clone(), field),
-            operators: choices(ops.clone(), if op.is_empty() { "is" } else { op }),
-            value: value.clone(),
+        .map(|(n, (group, field, op, value))| {
+            // The comparisons the field takes (all of them before a field is chosen).
+            let allowed: Vec<Operator> = match Field::parse(field) {
+                Some(f) => f.operators().to_vec(),
+                None => OPERATORS.to_vec(),
+            };
+            let op = operator(op).filter(|o| allowed.contains(o)).unwrap_or(allowed[0]);
+            let ops = OPERATORS
+                .iter()
+                .filter(|o| allowed.contains(o))
+                .map(|o| (o.as_str().to_string(), i.t(&format!("views.op.{}", o.as_str())).to_string()));
+            let no_value = matches!(op, Operator::Present | Operator::Absent);
+            let typed_kind = matches!(op, Operator::WithinLast | Operator::OlderThan | Operator::WithinNext);
+            let values = if no_value || typed_kind { Vec::new() } else { pick.values(&i, field, value) };
+            let value_hint = if typed_kind {
+                i.t("views.hint_hours").to_string()
+            } else if field.ends_with("_at") {
+                i.t("views.hint_date").to_string()
+            } else {
+                String::new()
+            };
+            CondRow {
+                n,
+                groups: choices(groups.iter().map(|(k, t)| (k.to_string(), i.t(t).to_string())), group),
+                fields: choices(fields.clone(), field),
+                operators: choices(ops, op.as_str()),
+                value: value.clone(),
+                multiple: matches!(op, Operator::In | Operator::NotIn) && !values.is_empty(),
+                values,
+                no_value,
+                value_hint,
+            }
         })
         .collect();
     // Chosen columns first, in their order, then the others.
@@ -391,8 +431,10 @@ async fn render(
         label: i.t(&format!("col.{c}")).to_string(),
         checked: false,
     }));
-    let sort_label = |by: &str| {
-        if by == "queue" { i.t("views.sort_queue").to_string() } else { i.t(&format!("col.{by}")).to_string() }
+    let sort_label = |by: &str| match by {
+        "queue" => i.t("views.sort_queue").to_string(),
+        "sla_due" => i.t("views.sort_sla_due").to_string(),
+        _ => i.t(&format!("col.{by}")).to_string(),
     };
     let sorts = choices(SORTS.iter().map(|b| (b.to_string(), sort_label(b))), &draft.sort_by);
     let orders = choices(
@@ -537,6 +579,10 @@ async fn save(
         draft.rows.push(Default::default());
         return render(state, headers, s, existing.as_ref(), draft, FormErrors::default()).await;
     }
+    if form.get("do") == Some("refresh") {
+        // A field changed: its comparisons and values, nothing saved.
+        return render(state, headers, s, existing.as_ref(), draft, FormErrors::default()).await;
+    }
     let mut errors = FormErrors::default();
     if draft.title.trim().is_empty() {
         errors.add("title", i.t("err.required").replace("{0}", i.t("views.title_col")));
@@ -570,8 +616,15 @@ async fn save(
             }
         }
         let group = if group == "any" { "any" } else { "all" };
-        placed.push((n, op, group.to_string()));
         let c = Condition { field: field.clone(), operator: op, value: v };
+        // Each row is checked on its own, so that every row in error is
+        // named, not only the first (the desk checks them all again).
+        if let Err(e) = c.check(&format!("conditions.{group}[0]")) {
+            let e = DeskError::from(e);
+            errors.add(&format!("c{n}"), row_message(&i, n, op, e.code(), e.field().unwrap_or("")));
+            continue;
+        }
+        placed.push((n, op, group.to_string()));
         if group == "any" { conditions.any.push(c) } else { conditions.all.push(c) }
     }
     if draft.columns.is_empty() || draft.columns.len() > MAX_COLUMNS {
@@ -705,6 +758,118 @@ pub async fn move_view(
         state.desk.reorder_views(&s.actor, &ids).await?;
     }
     Ok(see_other(&format!("/agent/views?done=moved#view-{id}")))
+}
+
+/// What condition values are picked from: statuses, departments, agents,
+/// organizations (the rest is typed).
+struct Pickable {
+    statuses: Vec<(String, String)>,
+    departments: Vec<(String, String)>,
+    agents: Vec<(String, String)>,
+    organizations: Vec<(String, String)>,
+}
+
+impl Pickable {
+    async fn load(state: &WebState, s: &SignedIn, i: &I18n, l: &Lookup) -> Result<Self, WebError> {
+        let statuses = l
+            .statuses
+            .iter()
+            .map(|st| (st.key.to_string(), crate::view::status_label(i, &l.statuses, st.key.as_str())))
+            .collect();
+        let departments = l.departments_by_name(i).into_iter().map(|d| (d.id.to_string(), d.name.clone())).collect();
+        let agents = crate::agent::staff_users(state, &s.actor, i.lang)
+            .await?
+            .into_iter()
+            .map(|u| (u.id.to_string(), u.name))
+            .collect();
+        let mut orgs = state.desk.list_organizations(&s.actor).await?;
+        crate::view::choice::sort_by_name(i.lang, &mut orgs, |o| o.name.as_str(), |o| o.id);
+        let organizations = orgs.into_iter().map(|o| (o.id.to_string(), o.name)).collect();
+        Ok(Self { statuses, departments, agents, organizations })
+    }
+
+    /// Values as the reader says them (`current_user` is "me", an id its
+    /// name); what is typed stays as it is.
+    fn said(&self, i: &I18n, field: &str, value: &str) -> String {
+        let offered = self.values(i, field, "");
+        if offered.is_empty() {
+            return value.to_string();
+        }
+        value
+            .split(',')
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(|v| offered.iter().find(|c| c.value == v).map_or_else(|| v.to_string(), |c| c.label.clone()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The values of `field` to pick from, with those of `current` marked
+    /// (a value no longer offered, say a removed status, stays offered).
+    fn values(&self, i: &I18n, field: &str, current: &str) -> Vec<Choice> {
+        let me = || (String::from("current_user"), i.t("views.v.me").to_string());
+        let mut items: Vec<(String, String)> = match field {
+            "status" => self.statuses.clone(),
+            "status_category" => [
+                StatusCategory::New,
+                StatusCategory::Open,
+                StatusCategory::Pending,
+                StatusCategory::Hold,
+                StatusCategory::Solved,
+                StatusCategory::Closed,
+            ]
+            .iter()
+            .map(|c| (c.as_str().to_string(), i.t(&format!("admin.category.{}", c.as_str())).to_string()))
+            .collect(),
+            "priority" => Priority::ALL.iter().map(|p| (p.as_str().to_string(), priority_label(i, *p))).collect(),
+            "type" => TicketType::ALL
+                .iter()
+                .map(|t| (t.as_str().to_string(), i.t(&format!("type.{}", t.as_str())).to_string()))
+                .collect(),
+            "source" => Source::ALL
+                .iter()
+                .map(|t| (t.as_str().to_string(), i.t(&format!("source.{}", t.as_str())).to_string()))
+                .collect(),
+            "department_id" => {
+                let mut v = vec![("current_user_departments".to_string(), i.t("views.v.my_departments").to_string())];
+                v.extend(self.departments.iter().cloned());
+                v
+            }
+            "assignee_id" | "flagged_id" => {
+                let mut v = vec![me()];
+                v.extend(self.agents.iter().cloned());
+                v
+            }
+            "organization_id" => self.organizations.clone(),
+            "locked" | "archived" | "queue_boost" | "sla_breached" => vec![
+                ("true".to_string(), i.t("common.yes").to_string()),
+                ("false".to_string(), i.t("common.no").to_string()),
+            ],
+            _ => return Vec::new(),
+        };
+        let picked: Vec<String> = current
+            .split(',')
+            .map(|v| v.trim().to_lowercase())
+            .filter(|v| !v.is_empty())
+            .map(|v| match v.as_str() {
+                "yes" | "1" => "true".to_string(),
+                "no" | "0" => "false".to_string(),
+                _ => v,
+            })
+            .collect();
+        for p in &picked {
+            if !items.iter().any(|(k, _)| k.to_lowercase() == *p) {
+                items.push((p.clone(), p.clone()));
+            }
+        }
+        let mut out = vec![Choice { value: String::new(), label: i.t("views.v.choose").to_string(), selected: false }];
+        out.extend(items.into_iter().map(|(value, label)| Choice {
+            selected: picked.contains(&value.to_lowercase()),
+            value,
+            label,
+        }));
+        out
+    }
 }
 
 #[cfg(test)]
