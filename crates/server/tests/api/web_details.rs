@@ -44,3 +44,17 @@ async fn an_unknown_time_zone_is_refused_by_its_field_and_not_saved() {
     assert_eq!((r.status, r.location()), (303, Some("/account?saved=1".to_string())));
     assert_eq!(w.erin.get("/me").await.expect(200).body["time_zone"], "Europe/Istanbul");
 }
+
+#[tokio::test]
+async fn merge_asks_first_like_delete() {
+    let w = World::new().await;
+    let id = w.open(&w.erin, w.billing, "Merge me").await;
+    let mut agent = signed_in(&w, w.ayse_id, "ayse@example.com").await;
+    let page = agent.get(&format!("/agent/tickets/{id}")).await;
+    let button = |value: &str| {
+        let at = page.text.find(&format!(r#"name="do" value="{value}""#)).unwrap_or_else(|| panic!("{value}"));
+        page.text[at..at + page.text[at..].find('>').unwrap()].to_string()
+    };
+    assert!(button("delete").contains("data-confirm=\"Delete this ticket?"), "{}", button("delete"));
+    assert!(button("merge").contains("data-confirm=\"Merge these tickets into this one?"), "{}", button("merge"));
+}
