@@ -45,6 +45,50 @@ async fn an_unknown_time_zone_is_refused_by_its_field_and_not_saved() {
     assert_eq!(w.erin.get("/me").await.expect(200).body["time_zone"], "Europe/Istanbul");
 }
 
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+const SVG: &[u8] = br#"<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect width="1" height="1"/></svg>"#;
+
+#[tokio::test]
+async fn message_links_are_clickable_and_safe_and_images_are_previewed() {
+    let w = World::new().await;
+    let up = w
+        .erin
+        .upload(&[("screen.png", PNG), ("logo.svg", SVG), ("notes.txt", b"7 bytes")])
+        .await
+        .expect(201);
+    let ids: Vec<i64> = up.body["attachments"].as_array().unwrap().iter().map(|f| f["id"].as_i64().unwrap()).collect();
+    let body = "Status page: https://status.example.com/incident?id=7&x=1. \
+                Mail mailto:help@example.com or javascript:alert(1) <script>alert(2)</script>";
+    let t = w
+        .erin
+        .post("/tickets", json!({"subject": "Links", "department_id": w.billing, "body": body, "attachment_ids": ids}))
+        .await
+        .expect(201);
+    let number = t.body["number"].as_str().unwrap().to_string();
+    let mut agent = signed_in(&w, w.ayse_id, "ayse@example.com").await;
+    let mut customer = signed_in(&w, w.erin_id, "erin@example.org").await;
+    let agent_page = agent.get(&format!("/agent/tickets/{}", t.id())).await;
+    let customer_page = customer.get(&format!("/tickets/{number}")).await;
+    for page in [&agent_page, &customer_page] {
+        assert_eq!(page.status, 200);
+        let text = &page.text;
+        assert!(
+            text.contains(
+                r#"<a href="https://status.example.com/incident?id=7&amp;x=1" rel="noopener noreferrer nofollow">https://status.example.com/incident?id=7&amp;x=1</a>."#
+            ),
+            "{text}"
+        );
+        assert!(text.contains(r#"<a href="mailto:help@example.com" rel="noopener noreferrer nofollow">"#));
+        assert!(!text.contains(r#"href="javascript:"#) && !text.contains("<script>alert(2)"));
+        assert!(text.contains("&lt;script&gt;alert(2)&lt;/script&gt;"));
+        // The PNG has a thumbnail of its own file; the SVG and the text do not.
+        assert_eq!(text.matches("<img class=\"thumb\"").count(), 1, "{text}");
+        assert!(text.contains(&format!(r#"<img class="thumb" src="/files/{}" alt="screen.png""#, ids[0])));
+        // A 7-byte file says so.
+        assert!(text.contains(r#"notes.txt</a> <span class="muted">7 B</span>"#), "{text}");
+    }
+}
+
 #[tokio::test]
 async fn merge_asks_first_like_delete() {
     let w = World::new().await;
