@@ -102,3 +102,36 @@ async fn merge_asks_first_like_delete() {
     assert!(button("delete").contains("data-confirm=\"Delete this ticket?"), "{}", button("delete"));
     assert!(button("merge").contains("data-confirm=\"Merge these tickets into this one?"), "{}", button("merge"));
 }
+
+#[tokio::test]
+async fn a_new_user_is_in_the_list_after_creating_them() {
+    let w = World::new().await;
+    // More users than a page holds: the new one would be on the last page.
+    for n in 0..55 {
+        w.admin
+            .post("/users", json!({"email": format!("filler{n:02}@example.net"), "name": format!("Filler {n:02}")}))
+            .await
+            .expect(201);
+    }
+    let me = w.admin.get("/me").await.expect(200).body;
+    let mut admin = signed_in(&w, me["id"].as_i64().unwrap(), me["email"].as_str().unwrap()).await;
+    let csrf = admin.csrf("/admin/users").await;
+    let r = admin
+        .post(
+            "/admin/users",
+            &[
+                ("_csrf", &csrf),
+                ("email", "zeynep+new@example.com"),
+                ("name", "Zeynep Newcomer"),
+                ("role", "customer"),
+                ("locale", "tr"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let list = admin.get(&r.location().unwrap()).await;
+    assert_eq!(list.status, 200);
+    assert!(list.text.contains("The user was created."), "{}", list.text);
+    assert!(list.text.contains("<td>zeynep+new@example.com</td>"), "{}", list.text);
+    assert!(list.text.contains(">Zeynep Newcomer</a>"));
+}
