@@ -281,3 +281,27 @@ async fn mail_ingest_takes_a_piped_message_while_the_server_runs() {
     let out = ingest(&not_a_folder, Some("yardim@tessera.test"), raw.as_bytes());
     assert_eq!(out.status.code(), Some(75), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn demo_prints_the_address_the_server_uses() {
+    // The configured listen address, not the default one.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("tessera.toml"), "[server]\nlisten = \"127.0.0.1:9123\"\n").unwrap();
+    let out = tessera(dir.path(), &["demo", "--tickets", "1"]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("sign in at http://127.0.0.1:9123/"), "{said}");
+    assert!(said.contains("http://127.0.0.1:9123/api/v1/tickets"), "{said}");
+    assert!(!said.contains("8080"), "{said}");
+    // The public address when there is one.
+    std::fs::write(
+        dir.path().join("tessera.toml"),
+        "[server]\nlisten = \"0.0.0.0:9124\"\npublic_url = \"https://help.example.com/\"\n",
+    )
+    .unwrap();
+    let out = tessera(dir.path(), &["demo", "--tickets", "1"]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("sign in at https://help.example.com/)"), "{said}");
+    assert!(!said.contains("127.0.0.1"), "{said}");
+}

@@ -47,8 +47,9 @@ const SEED: u64 = 0x7e55_e4a0_2024_0001;
 /// e-mail addresses and their shared password, how to make an API token).
 ///
 /// Safe to run again: what exists is reused, and `tickets` more tickets are
-/// added. Progress is shown on stderr every 50 tickets.
-pub async fn run(desk: &Desk, tickets: usize) -> Result<String> {
+/// added. Progress is shown on stderr every 50 tickets. `address` is where
+/// the server is reached (the summary's sign-in and API examples).
+pub async fn run(desk: &Desk, tickets: usize, address: &str) -> Result<String> {
     let started = Instant::now();
     // The history is played on a clock of its own, spread over the last
     // weeks, so tickets have realistic ages, wait times and reply gaps.
@@ -91,5 +92,5 @@ pub async fn run(desk: &Desk, tickets: usize) -> Result<String> {
     generator.tickets(tickets).await?;
     let seconds = started.elapsed().as_secs_f64();
     let statuses = generator.status_of.values().map(String::as_str);
-    Ok(generator.report.summary(corpus, statuses, tickets, &password, admin_password.as_deref(), seconds))
+    Ok(generator.report.summary(corpus, statuses, tickets, &password, admin_password.as_deref(), seconds, address))
 }

@@ -43,6 +43,7 @@ impl Report {
         password: &str,
         admin_password: Option<&str>,
         seconds: f64,
+        address: &str,
     ) -> String {
         let r = self;
         let mut by_status: BTreeMap<&str, usize> = BTreeMap::new();
@@ -110,7 +111,7 @@ impl Report {
             }
         }
         let _ = writeln!(s);
-        let _ = writeln!(s, "Customers (sign in at http://127.0.0.1:8080/) have the same password, for example:");
+        let _ = writeln!(s, "Customers (sign in at {address}/) have the same password, for example:");
         for lang in Lang::ALL {
             if let Some(c) = corpus.people.customers.iter().find(|c| c.lang == lang) {
                 let _ = writeln!(s, "  {:<34} {}", c.email, c.name);
@@ -120,7 +121,7 @@ impl Report {
         let _ = writeln!(s, "Make an API token for an agent with:");
         let first = corpus.people.agents.first().map_or(ADMIN_EMAIL, |a| a.email.as_str());
         let _ = writeln!(s, "  tessera token create --data-dir DATA_DIR --email {first}");
-        let _ = write!(s, "and try: curl -H \"Authorization: Bearer <token>\" http://127.0.0.1:8080/api/v1/tickets");
+        let _ = write!(s, "and try: curl -H \"Authorization: Bearer <token>\" {address}/api/v1/tickets");
         s
     }
 }
