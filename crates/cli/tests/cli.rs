@@ -305,3 +305,21 @@ fn demo_prints_the_address_the_server_uses() {
     assert!(said.contains("sign in at https://help.example.com/)"), "{said}");
     assert!(!said.contains("127.0.0.1"), "{said}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_tickets_are_mostly_read_by_the_agents() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tessera(dir.path(), &["demo", "--tickets", "40"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let token = token_for(dir.path(), "admin@localhost");
+    let server = serve(dir.path());
+    let list = get_json(&server.base, "/api/v1/tickets?limit=100", &token).await;
+    let tickets = list["tickets"].as_array().unwrap();
+    assert!(tickets.len() >= 40, "{list}");
+    let unread: Vec<&serde_json::Value> = tickets.iter().filter(|t| t["agent_unread"] == true).collect();
+    // "New reply" is for what customers wrote in the last day, on open tickets.
+    assert!(unread.len() * 4 < tickets.len(), "{} of {} tickets unread", unread.len(), tickets.len());
+    for t in unread {
+        assert!(!["solved", "closed"].contains(&t["status"].as_str().unwrap()), "{t}");
+    }
+}
