@@ -3,7 +3,8 @@
 // addresses in a message are links that open (safe: rel="noopener noreferrer
 // nofollow", never a javascript: link); an image attached to a message is shown
 // as a thumbnail (PNG, JPEG, GIF, WebP; never SVG); merging asks first, as
-// deleting does, and nothing is merged when the agent says no. At 1280 and 390 px.
+// deleting does, and nothing is merged when the agent says no; the rating stars
+// stand out from the card (3:1 at least). At 1280 and 390 px.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -119,3 +120,40 @@ for (const width of [1280, 390]) {
     await context.close();
   });
 }
+
+/** The contrast ratio of two CSS rgb() colours (WCAG). */
+function contrast(a, b) {
+  const lum = (css) => {
+    const [r, g, b] = css.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number).map((v) => {
+      const c = v / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+test("the rating stars stand out from the card", { timeout: 60_000 }, async () => {
+  const agentApi = api(server.url, await tokenFor(server, AGENT.email));
+  const t = await customerApi.ticket({ subject: "Rate me", department_id: 1, body: "Help" });
+  await agentApi.reply(t.id, { body: "Done." });
+  const { context, page } = await newPage(browser);
+  await signIn(page, server.url, CUSTOMER.email, CUSTOMER.password);
+  await page.goto(`${server.url}/tickets/${t.number}`);
+  const star = page.locator(".rating .star").first();
+  await star.waitFor();
+  const [fg, bg] = await star.evaluate((el) => {
+    let b = el;
+    while (b && getComputedStyle(b).backgroundColor.match(/rgba\(.*, 0\)|transparent/)) b = b.parentElement;
+    return [getComputedStyle(el).color, b ? getComputedStyle(b).backgroundColor : "rgb(255, 255, 255)"];
+  });
+  assert.ok(contrast(fg, bg) >= 3, `an unchosen star (${fg} on ${bg}) has a contrast of ${contrast(fg, bg).toFixed(2)}`);
+  await Promise.all([page.waitForLoadState("load"), page.click('.rating .star[value="4"]')]);
+  const on = page.locator('.rating .star.on[value="4"]');
+  await on.waitFor();
+  const chosen = await on.evaluate((el) => getComputedStyle(el).color);
+  assert.ok(contrast(chosen, bg) >= 3, `a chosen star (${chosen} on ${bg}) has a contrast of ${contrast(chosen, bg).toFixed(2)}`);
+  assert.ok((await customerApi.messages(t.id)).some((m) => m.rating === 4), "the rating is saved");
+  await context.close();
+});
