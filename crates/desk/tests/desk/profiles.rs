@@ -16,7 +16,8 @@ async fn unknown_time_zones_are_refused_and_known_ones_kept() {
             ("invalid_time_zone", Some("time_zone".into())),
             "{bad:?}"
         );
-        let create = CreateUser { time_zone: Some(bad.into()), ..CreateUser::new(email("new@x.test"), "New", Role::Customer) };
+        let create =
+            CreateUser { time_zone: Some(bad.into()), ..CreateUser::new(email("new@x.test"), "New", Role::Customer) };
         assert_eq!(refusal(w.desk.create_user(&w.admin, create).await).1.as_deref(), Some("time_zone"), "{bad:?}");
     }
     assert!(w.desk.user_by_email(&w.admin, &email("new@x.test")).await.expect("a lookup").is_none());

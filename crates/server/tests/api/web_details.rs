@@ -51,11 +51,7 @@ const SVG: &[u8] = br#"<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"
 #[tokio::test]
 async fn message_links_are_clickable_and_safe_and_images_are_previewed() {
     let w = World::new().await;
-    let up = w
-        .erin
-        .upload(&[("screen.png", PNG), ("logo.svg", SVG), ("notes.txt", b"7 bytes")])
-        .await
-        .expect(201);
+    let up = w.erin.upload(&[("screen.png", PNG), ("logo.svg", SVG), ("notes.txt", b"7 bytes")]).await.expect(201);
     let ids: Vec<i64> = up.body["attachments"].as_array().unwrap().iter().map(|f| f["id"].as_i64().unwrap()).collect();
     let body = "Status page: https://status.example.com/incident?id=7&x=1. \
                 Mail mailto:help@example.com or javascript:alert(1) <script>alert(2)</script>";

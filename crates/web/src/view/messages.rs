@@ -93,7 +93,8 @@ pub fn linkify(text: &str) -> String {
     let mut rest = text;
     while let Some((at, scheme)) = next_link(rest) {
         let tail = &rest[at..];
-        let end = tail.find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'' | '`')).unwrap_or(tail.len());
+        let end =
+            tail.find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'' | '`')).unwrap_or(tail.len());
         let url = trim_link(&tail[..end]);
         if url.len() <= scheme.len() {
             escape_into(&mut out, &rest[..at + scheme.len()]);
@@ -133,9 +134,8 @@ fn next_link(text: &str) -> Option<(usize, &'static str)> {
 fn trim_link(mut url: &str) -> &str {
     loop {
         let Some(last) = url.chars().next_back() else { return url };
-        let unbalanced = |open: char, close: char| {
-            last == close && url.matches(close).count() > url.matches(open).count()
-        };
+        let unbalanced =
+            |open: char, close: char| last == close && url.matches(close).count() > url.matches(open).count();
         if matches!(last, '.' | ',' | ';' | ':' | '!' | '?') || unbalanced('(', ')') || unbalanced('[', ']') {
             url = &url[..url.len() - last.len_utf8()];
         } else {
@@ -273,7 +273,9 @@ mod tests {
     fn addresses_become_links_and_the_rest_is_escaped() {
         assert_eq!(
             linkify("See https://example.com/a?b=1&c=2. <b>ok</b>"),
-            format!(r#"See <a href="https://example.com/a?b=1&amp;c=2" {REL}>https://example.com/a?b=1&amp;c=2</a>. &lt;b&gt;ok&lt;/b&gt;"#)
+            format!(
+                r#"See <a href="https://example.com/a?b=1&amp;c=2" {REL}>https://example.com/a?b=1&amp;c=2</a>. &lt;b&gt;ok&lt;/b&gt;"#
+            )
         );
         assert_eq!(
             linkify("(mailto:help@example.com)"),
@@ -289,12 +291,17 @@ mod tests {
 
     #[test]
     fn nothing_else_is_a_link() {
-        for text in ["javascript:alert(1)", "data:text/html,<script>", "http://", "xhttp://a", "ftp://a", "a\"onmouseover=\"x"] {
+        for text in
+            ["javascript:alert(1)", "data:text/html,<script>", "http://", "xhttp://a", "ftp://a", "a\"onmouseover=\"x"]
+        {
             assert!(!linkify(text).contains("<a "), "{text}");
         }
         // An address cannot leave its attribute.
         let out = linkify(r#"http://a.example/"onclick="x"#);
         assert!(out.starts_with(&format!(r#"<a href="http://a.example/" {REL}>"#)), "{out}");
-        assert_eq!(linkify("javascript:http://a.example"), format!(r#"javascript:<a href="http://a.example" {REL}>http://a.example</a>"#));
+        assert_eq!(
+            linkify("javascript:http://a.example"),
+            format!(r#"javascript:<a href="http://a.example" {REL}>http://a.example</a>"#)
+        );
     }
 }
