@@ -431,14 +431,14 @@ async fn a_rating_does_not_change_the_last_update() {
     let t = w.open(&w.erin, w.support, "Slow site").await;
     let answer = w.reply(&w.ayse, t.id, "Fixed, please check.").await;
     let (before, _) = w.history(t.id).await;
-    w.advance(std::time::Duration::from_secs(3600));
+    w.advance(chrono::Duration::hours(1));
     w.desk.rate_message(&w.erin, answer.message.id, 5).await.expect("the requester rates");
     let (after, events) = w.history(t.id).await;
     assert_eq!(after.updated_at, before.updated_at);
     assert_eq!(after.version, before.version + 1);
     assert_eq!(events.last().map(|e| e.kind), Some(EventKind::MessageRated));
     // A reply still is an update.
-    w.advance(std::time::Duration::from_secs(60));
+    w.advance(chrono::Duration::minutes(1));
     w.reply(&w.erin, t.id, "Thanks!").await;
     assert!(w.history(t.id).await.0.updated_at > before.updated_at);
 }
