@@ -58,7 +58,7 @@ pub async fn run(desk: &Desk, tickets: usize, address: &str) -> Result<String> {
     let desk = &desk.with_clock(clock.clone());
     let corpus = corpus::corpus()?;
     let (admin, admin_password) = setup::admin_actor(desk).await?;
-    let mut report = Report::default();
+    let mut report = Report { address: address.to_string(), ..Report::default() };
 
     let password = random::password()?;
     let agents = setup::ensure_agents(desk, &admin, corpus, &password, &mut report).await?;
@@ -92,5 +92,5 @@ pub async fn run(desk: &Desk, tickets: usize, address: &str) -> Result<String> {
     generator.tickets(tickets).await?;
     let seconds = started.elapsed().as_secs_f64();
     let statuses = generator.status_of.values().map(String::as_str);
-    Ok(generator.report.summary(corpus, statuses, tickets, &password, admin_password.as_deref(), seconds, address))
+    Ok(generator.report.summary(corpus, statuses, tickets, &password, admin_password.as_deref(), seconds))
 }

@@ -10,6 +10,8 @@ use tessera_core::lang::Lang;
 /// Counts for the summary.
 #[derive(Debug, Default)]
 pub(super) struct Report {
+    /// Where the server is reached (the summary's sign-in and API examples).
+    pub address: String,
     pub agents_created: usize,
     pub agents_existing: usize,
     pub depts_created: Vec<&'static str>,
@@ -43,8 +45,8 @@ impl Report {
         password: &str,
         admin_password: Option<&str>,
         seconds: f64,
-        address: &str,
     ) -> String {
+        let address = &self.address;
         let r = self;
         let mut by_status: BTreeMap<&str, usize> = BTreeMap::new();
         for s in statuses {
