@@ -178,6 +178,22 @@ fn load_config(data_dir: &Path) -> Result<Config> {
     Config::load(data_dir, &|k| std::env::var(k).ok()).context("cannot load the configuration")
 }
 
+/// Where people reach the server this configuration serves: its
+/// `public_url`, else `http://` and the listen address (a wildcard address
+/// reached on the loopback of the machine itself).
+fn web_address(config: &Config) -> String {
+    if let Some(url) = &config.public_url {
+        return url.trim_end_matches('/').to_string();
+    }
+    let listen = config.listen.trim();
+    let host_port = match listen.rsplit_once(':') {
+        Some(("0.0.0.0", port)) => format!("127.0.0.1:{port}"),
+        Some(("[::]", port)) => format!("[::1]:{port}"),
+        _ => listen.to_string(),
+    };
+    format!("http://{host_port}")
+}
+
 async fn open(data_dir: &Path) -> Result<(Config, Desk)> {
     let config = load_config(data_dir)?;
     let desk = tessera_server::startup::open_desk(&config).await?;
@@ -314,8 +330,8 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Demo { data, tickets } => {
-            let (_, desk) = open(&data.data_dir).await?;
-            let summary = demo::run(&desk, tickets).await?;
+            let (config, desk) = open(&data.data_dir).await?;
+            let summary = demo::run(&desk, tickets, &web_address(&config)).await?;
             eprintln!("{summary}");
             Ok(())
         }

@@ -281,3 +281,45 @@ async fn mail_ingest_takes_a_piped_message_while_the_server_runs() {
     let out = ingest(&not_a_folder, Some("yardim@tessera.test"), raw.as_bytes());
     assert_eq!(out.status.code(), Some(75), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn demo_prints_the_address_the_server_uses() {
+    // The configured listen address, not the default one.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("tessera.toml"), "[server]\nlisten = \"127.0.0.1:9123\"\n").unwrap();
+    let out = tessera(dir.path(), &["demo", "--tickets", "1"]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("sign in at http://127.0.0.1:9123/"), "{said}");
+    assert!(said.contains("http://127.0.0.1:9123/api/v1/tickets"), "{said}");
+    assert!(!said.contains("8080"), "{said}");
+    // The public address when there is one.
+    std::fs::write(
+        dir.path().join("tessera.toml"),
+        "[server]\nlisten = \"0.0.0.0:9124\"\npublic_url = \"https://help.example.com/\"\n",
+    )
+    .unwrap();
+    let out = tessera(dir.path(), &["demo", "--tickets", "1"]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("sign in at https://help.example.com/)"), "{said}");
+    assert!(!said.contains("127.0.0.1"), "{said}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_tickets_are_mostly_read_by_the_agents() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tessera(dir.path(), &["demo", "--tickets", "40"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let token = token_for(dir.path(), "admin@localhost");
+    let server = serve(dir.path());
+    let list = get_json(&server.base, "/api/v1/tickets?limit=100", &token).await;
+    let tickets = list["tickets"].as_array().unwrap();
+    assert!(tickets.len() >= 40, "{list}");
+    let unread: Vec<&serde_json::Value> = tickets.iter().filter(|t| t["agent_unread"] == true).collect();
+    // "New reply" is for what customers wrote in the last day, on open tickets.
+    assert!(unread.len() * 4 < tickets.len(), "{} of {} tickets unread", unread.len(), tickets.len());
+    for t in unread {
+        assert!(!["solved", "closed"].contains(&t["status"].as_str().unwrap()), "{t}");
+    }
+}

@@ -71,23 +71,19 @@ pub fn validate_name(field: &str, name: &str) -> Result<String, crate::DomainErr
     Ok(n.to_string())
 }
 
-/// Checks the shape of an IANA time zone name (`UTC`, `Europe/Istanbul`,
-/// `America/Argentina/Buenos_Aires`, `Etc/GMT+3`). Whether the zone exists
-/// is the browser's business: an unknown one is shown as UTC.
+/// Checks an IANA time zone name (`UTC`, `Europe/Istanbul`,
+/// `America/Argentina/Buenos_Aires`, `Etc/GMT+3`) against the zone database
+/// the server applies zones with (chrono-tz): a name that is well formed
+/// but unknown (`Mars/Olympus_Mons`) is refused, as a misspelt one is.
+/// Returns the database's spelling of the name.
 pub fn validate_time_zone(tz: &str) -> Result<String, crate::DomainError> {
-    let ok = !tz.is_empty()
-        && tz.len() <= 64
-        && tz.split('/').all(|part| {
-            !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+'))
-        });
-    if ok {
-        Ok(tz.to_string())
-    } else {
-        Err(crate::DomainError::invalid(
+    match tz.trim().parse::<chrono_tz::Tz>() {
+        Ok(zone) if !tz.trim().is_empty() => Ok(zone.name().to_string()),
+        _ => Err(crate::DomainError::invalid(
             "time_zone",
             "invalid_time_zone",
-            "a time zone is written like Europe/Istanbul",
-        ))
+            "time_zone must be a known IANA time zone, like Europe/Istanbul",
+        )),
     }
 }
 

@@ -43,7 +43,8 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (13, "outbound_mail", include_str!("../migrations/0013_outbound_mail.sql")),
     (14, "sign_in_tokens", include_str!("../migrations/0014_sign_in_tokens.sql")),
     (15, "digests", include_str!("../migrations/0015_digests.sql")),
-    (18, "drafts", include_str!("../migrations/0018_drafts.sql")),
+    (16, "drafts", include_str!("../migrations/0016_drafts.sql")),
+    (17, "search_fold_accents", include_str!("../migrations/0017_search_fold_accents.sql")),
 ];
 
 /// Parses a connection URL (`postgres://user@host:port/db`), without

@@ -26,7 +26,8 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (18, "outbound_mail", include_str!("../migrations/0018_outbound_mail.sql")),
     (19, "sign_in_tokens", include_str!("../migrations/0019_sign_in_tokens.sql")),
     (20, "digests", include_str!("../migrations/0020_digests.sql")),
-    (23, "drafts", include_str!("../migrations/0023_drafts.sql")),
+    (21, "drafts", include_str!("../migrations/0021_drafts.sql")),
+    (22, "search_fold_accents", include_str!("../migrations/0022_search_fold_accents.sql")),
 ];
 
 /// Applies the migrations `conn` has not seen yet; answers how many ran.

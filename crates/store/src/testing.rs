@@ -53,6 +53,7 @@ macro_rules! store_contract_tests {
             search_follows_every_change_of_the_text,
             search_follows_concurrent_writes_and_failed_ones,
             search_scopes_fields_and_paging,
+            search_folds_accents,
             inbound_mail_is_kept_once_and_applied_once,
             mailboxes_keep_settings_cursor_and_one_lease_holder,
             blocked_senders_match_addresses_and_domains_per_department,
@@ -1438,6 +1439,31 @@ pub async fn search_follows_every_change_of_the_text(store: Arc<dyn Store>) {
     assert_eq!(find(&*store, "IŞIK", false).await, [b_id]);
     assert_eq!(find(&*store, "yeni", false).await, [b_id]);
     assert!(find(&*store, "sunucu", false).await.is_empty());
+}
+
+/// Accents of Latin letters do not count (issue 18): a Turkish customer's
+/// `gönderemiyorum` is found by `gonderemiyorum` typed on an English
+/// keyboard, and the other way round; other scripts keep their letters.
+pub async fn search_folds_accents(store: Arc<dyn Store>) {
+    let (d, u) = base(&*store).await;
+    let mut ta = ticket(d, u, t0());
+    ta.subject = "Dosya GÖNDEREMİYORUM".into();
+    let a = create(&*store, ta, "Ek dosyayı gönderemiyorum, hata veriyor.").await.ticket_id;
+    let b = create(&*store, ticket(d, u, t0()), "dosya gonderemiyorum ama deniyorum").await.ticket_id;
+    let c = create(&*store, ticket(d, u, t0()), "Café in São Paulo, Łódź office").await.ticket_id;
+    let e = create(&*store, ticket(d, u, t0()), "Мой заказ").await.ticket_id;
+    for q in ["gonderemiyorum", "gönderemiyorum", "GONDEREMIYORUM", "GÖNDEREMİYORUM", "gönder", "gonder"] {
+        assert_eq!(find(&*store, q, false).await, [a, b], "{q}");
+    }
+    for q in ["cafe", "CAFÉ", "sao paulo", "lodz", "Łódź"] {
+        assert_eq!(find(&*store, q, false).await, [c], "{q}");
+    }
+    assert_eq!(find(&*store, "мой", false).await, [e]);
+    assert!(find(&*store, "мои", false).await.is_empty(), "Cyrillic й stays a letter");
+    // A rebuilt index folds the same way.
+    store.rebuild_search_index(None).await.unwrap();
+    assert_eq!(find(&*store, "gonderemiyorum", false).await, [a, b]);
+    assert_eq!(find(&*store, "Cafe", false).await, [c]);
 }
 
 pub async fn search_scopes_fields_and_paging(store: Arc<dyn Store>) {

@@ -36,6 +36,16 @@
   });
 
   // ---- uploads: pick or drop files
+  // A file's size as the server writes it (bytes below 1 KB: "7 B"), with
+  // the digits in the reader's language's number format.
+  function fileSize(n) {
+    const number = function (x, digits) {
+      try { return new Intl.NumberFormat(lang, { maximumFractionDigits: digits }).format(x); } catch (e) { return String(x); }
+    };
+    if (n >= 1048576) return number(n / 1048576, 1) + " MB";
+    if (n >= 1024) return number(Math.round(n / 1024), 0) + " KB";
+    return number(n, 0) + " B";
+  }
   document.querySelectorAll("[data-dropzone]").forEach(function (zone) {
     const input = zone.querySelector('input[type="file"]');
     if (!input) return;
@@ -45,7 +55,7 @@
       list.textContent = "";
       Array.from(input.files).forEach(function (f) {
         const li = document.createElement("li");
-        li.textContent = f.name + " (" + Math.ceil(f.size / 1024) + " KB)";
+        li.textContent = f.name + " (" + fileSize(f.size) + ")";
         list.appendChild(li);
       });
     }

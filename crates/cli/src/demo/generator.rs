@@ -113,6 +113,25 @@ impl Generator<'_> {
                 eprintln!("demo: {}/{n} tickets", i + 1);
             }
         }
+        self.read_all_but_the_newest().await
+    }
+
+    /// The agents have read what customers wrote before the last day of the
+    /// history, and everything on solved and closed tickets: only the
+    /// newest customer messages of open tickets show as "New reply" (every
+    /// ticket whose customer wrote last did before).
+    async fn read_all_but_the_newest(&mut self) -> Result<()> {
+        self.clock.set(self.history.1);
+        let recent = self.history.1 - chrono::Duration::hours(24);
+        let ids: Vec<TicketId> = self.status_of.keys().copied().collect();
+        for id in ids {
+            let t = self.desk.ticket(&self.admin, id).await?;
+            let settled = matches!(t.status.as_str(), "solved" | "closed");
+            let new = !settled && t.last_customer_reply_at.is_some_and(|at| at > recent);
+            if t.agent_unread && !new {
+                self.desk.mark_read(&self.admin, id).await?;
+            }
+        }
         Ok(())
     }
 

@@ -47,8 +47,9 @@ const SEED: u64 = 0x7e55_e4a0_2024_0001;
 /// e-mail addresses and their shared password, how to make an API token).
 ///
 /// Safe to run again: what exists is reused, and `tickets` more tickets are
-/// added. Progress is shown on stderr every 50 tickets.
-pub async fn run(desk: &Desk, tickets: usize) -> Result<String> {
+/// added. Progress is shown on stderr every 50 tickets. `address` is where
+/// the server is reached (the summary's sign-in and API examples).
+pub async fn run(desk: &Desk, tickets: usize, address: &str) -> Result<String> {
     let started = Instant::now();
     // The history is played on a clock of its own, spread over the last
     // weeks, so tickets have realistic ages, wait times and reply gaps.
@@ -57,7 +58,7 @@ pub async fn run(desk: &Desk, tickets: usize) -> Result<String> {
     let desk = &desk.with_clock(clock.clone());
     let corpus = corpus::corpus()?;
     let (admin, admin_password) = setup::admin_actor(desk).await?;
-    let mut report = Report::default();
+    let mut report = Report { address: address.to_string(), ..Report::default() };
 
     let password = random::password()?;
     let agents = setup::ensure_agents(desk, &admin, corpus, &password, &mut report).await?;

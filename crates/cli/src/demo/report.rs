@@ -10,6 +10,8 @@ use tessera_core::lang::Lang;
 /// Counts for the summary.
 #[derive(Debug, Default)]
 pub(super) struct Report {
+    /// Where the server is reached (the summary's sign-in and API examples).
+    pub address: String,
     pub agents_created: usize,
     pub agents_existing: usize,
     pub depts_created: Vec<&'static str>,
@@ -44,6 +46,7 @@ impl Report {
         admin_password: Option<&str>,
         seconds: f64,
     ) -> String {
+        let address = &self.address;
         let r = self;
         let mut by_status: BTreeMap<&str, usize> = BTreeMap::new();
         for s in statuses {
@@ -110,7 +113,7 @@ impl Report {
             }
         }
         let _ = writeln!(s);
-        let _ = writeln!(s, "Customers (sign in at http://127.0.0.1:8080/) have the same password, for example:");
+        let _ = writeln!(s, "Customers (sign in at {address}/) have the same password, for example:");
         for lang in Lang::ALL {
             if let Some(c) = corpus.people.customers.iter().find(|c| c.lang == lang) {
                 let _ = writeln!(s, "  {:<34} {}", c.email, c.name);
@@ -120,7 +123,7 @@ impl Report {
         let _ = writeln!(s, "Make an API token for an agent with:");
         let first = corpus.people.agents.first().map_or(ADMIN_EMAIL, |a| a.email.as_str());
         let _ = writeln!(s, "  tessera token create --data-dir DATA_DIR --email {first}");
-        let _ = write!(s, "and try: curl -H \"Authorization: Bearer <token>\" http://127.0.0.1:8080/api/v1/tickets");
+        let _ = write!(s, "and try: curl -H \"Authorization: Bearer <token>\" {address}/api/v1/tickets");
         s
     }
 }

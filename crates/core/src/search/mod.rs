@@ -88,7 +88,7 @@ pub use query::{
     Ago, AgoUnit, CompareOp, Comparison, DateField, DateSpec, DateValue, FieldMatch, HasWhat, NamedRef, Query,
     SlaState, StatusValue, Term, TextPart, TimeRange, UserRef,
 };
-pub use text::{TextMatch, find_term, fold, index_tokens, is_cjk, word_match};
+pub use text::{TextMatch, find_term, fold, fold_case, index_tokens, is_cjk, word_match};
 
 /// The longest search, in characters.
 pub const MAX_QUERY_CHARS: usize = 500;

@@ -25,9 +25,26 @@
 //! - **Full-width forms** (`ＡＢＣ１２３`, common in Chinese and Japanese input)
 //!   fold to their ASCII letters and digits, and the ideographic space to a
 //!   space.
+//! - **Accents of Latin letters** are dropped (issue 18): `gonderemiyorum`
+//!   finds `gönderemiyorum`, `cafe` finds `café`, `Sao Paulo` finds
+//!   `São Paulo`, and the other way round. People type without them on
+//!   keyboards that lack them (a Turkish customer on an English laptop, an
+//!   agent on a phone), and a search that finds nothing is worse than one
+//!   that also finds the rare word that differs only by an accent (Turkish
+//!   `sık`/`şık`). A letter of the Latin script (Latin-1, Latin
+//!   Extended-A and -B, Latin Extended Additional) loses its marks by its
+//!   canonical decomposition; `ø`, `ł`, `đ`, `ħ`, `ŧ` become `o l d h t`,
+//!   `æ`, `œ`, `þ` become `ae oe th`; a combining mark typed after a Latin
+//!   letter (decomposed text) is dropped. Other scripts keep their marks:
+//!   Cyrillic `й` stays a letter of its own.
+//!   [`fold_case`] is the same folding without this step (for sorting names,
+//!   where `ç` must stay apart from `c`).
 //! - Everything else, including Chinese, Japanese and Korean text, is
-//!   unchanged. Accents are kept: `ş`, `ç`, `ğ`, `ö`, `ü` are letters of
-//!   their own in Turkish.
+//!   unchanged.
+//!
+//! The index holds the folded words; changing [`fold`] changes the indexed
+//! form, so it comes with a migration that marks existing search indexes
+//! stale, which the server rebuilds in the background at start.
 //!
 //! # Tokens and word lookups
 //!
@@ -50,17 +67,28 @@ use std::ops::Range;
 /// Folds text for matching: the same function runs over indexed text and
 /// over the query, so they match whatever the case. See the module docs for
 /// the rules (Turkish `I`/`İ`/`ı`/`i` → `i`, `ё` → `е`, `ß` → `ss`,
-/// full-width ASCII → ASCII, Unicode lowercase for the rest, CJK unchanged).
+/// full-width ASCII → ASCII, Latin letters without their accents, Unicode
+/// lowercase for the rest, CJK unchanged).
 /// Idempotent: `fold(&fold(s)) == fold(s)`.
 pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    fold_into(text, |_, _| {}, &mut out);
+    fold_into(text, |_, _| {}, &mut out, true);
+    out
+}
+
+/// [`fold`] that keeps the accents of Latin letters (`Çağrı` → `çağri`):
+/// case and the other merges only. For sorting names, where accented
+/// letters have places of their own.
+pub fn fold_case(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    fold_into(text, |_, _| {}, &mut out, false);
     out
 }
 
 /// Folds `text`, calling `mapped(from, to)` for every input character with
-/// the byte range of `out` its folding produced (possibly empty).
-fn fold_into(text: &str, mut mapped: impl FnMut(Range<usize>, Range<usize>), out: &mut String) {
+/// the byte range of `out` its folding produced (possibly empty); drops the
+/// accents of Latin letters when `accents` is set.
+fn fold_into(text: &str, mut mapped: impl FnMut(Range<usize>, Range<usize>), out: &mut String, accents: bool) {
     for (i, orig) in text.char_indices() {
         let from = out.len();
         let c = match orig {
@@ -71,6 +99,8 @@ fn fold_into(text: &str, mut mapped: impl FnMut(Range<usize>, Range<usize>), out
         match c {
             // The combining dot of a decomposed `İ` (or of `i̇`) goes with the i.
             '\u{307}' if out.ends_with('i') => {}
+            // A combining mark typed after a Latin letter.
+            '\u{300}'..='\u{36F}' if accents && out.chars().next_back().is_some_and(|p| p.is_ascii_alphabetic()) => {}
             'İ' => out.push('i'),
             c => {
                 for l in c.to_lowercase() {
@@ -79,12 +109,47 @@ fn fold_into(text: &str, mut mapped: impl FnMut(Range<usize>, Range<usize>), out
                         'ё' => out.push('е'),
                         'ς' => out.push('σ'),
                         'ß' => out.push_str("ss"),
+                        l if accents && is_latin(l) => push_unaccented(out, l),
                         l => out.push(l),
                     }
                 }
             }
         }
         mapped(i..i + orig.len_utf8(), from..out.len());
+    }
+}
+
+/// Letters of the Latin script beyond ASCII: Latin-1 Supplement, Latin
+/// Extended-A and -B, Latin Extended Additional.
+fn is_latin(c: char) -> bool {
+    matches!(c as u32, 0xC0..=0x24F | 0x1E00..=0x1EFF) && c != '×' && c != '÷'
+}
+
+/// Pushes a lowercase Latin letter without its accents.
+fn push_unaccented(out: &mut String, c: char) {
+    let no_decomposition = match c {
+        'ø' | 'ǿ' => Some("o"),
+        'ł' | 'ƚ' => Some("l"),
+        'đ' | 'ð' => Some("d"),
+        'ħ' => Some("h"),
+        'ŧ' => Some("t"),
+        'æ' | 'ǽ' | 'ǣ' => Some("ae"),
+        'œ' => Some("oe"),
+        'þ' => Some("th"),
+        _ => None,
+    };
+    if let Some(base) = no_decomposition {
+        out.push_str(base);
+        return;
+    }
+    let before = out.len();
+    unicode_normalization::char::decompose_canonical(c, |d| {
+        if !unicode_normalization::char::is_combining_mark(d) {
+            out.push(d);
+        }
+    });
+    if out.len() == before {
+        out.push(c);
     }
 }
 
@@ -247,6 +312,7 @@ fn fold_with_origin(text: &str) -> (String, Vec<Range<usize>>) {
             }
         },
         &mut folded,
+        true,
     );
     (folded, origin)
 }
@@ -292,13 +358,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn accents_of_latin_letters_fold_away() {
+        assert_eq!(fold("gönderemiyorum"), fold("gonderemiyorum"));
+        assert_eq!(fold("GÖNDEREMİYORUM"), "gonderemiyorum");
+        assert_eq!(
+            fold("Ça va, café São Paulo Łódź Øre Ærø straße Șase Ţară"),
+            "ca va, cafe sao paulo lodz ore aero strasse sase tara"
+        );
+        assert_eq!(fold("Tiếng Việt"), "tieng viet");
+        assert_eq!(fold("go\u{308}nder"), "gonder"); // decomposed ö
+        // Other scripts keep their marks; CJK is unchanged.
+        assert_eq!(fold("Мой ЁЖ"), "мой еж");
+        assert_eq!(fold("退款 × ÷"), "退款 × ÷");
+        for s in ["gönderemiyorum", "Ærø", "go\u{308}nder", "ŞIK İŞ"] {
+            assert_eq!(fold(&fold(s)), fold(s), "{s}");
+        }
+        // Highlights cover the accented word as written.
+        let text = "Dosya gönderemiyorum.";
+        assert_eq!(
+            find_term(text, "gonderemiyorum", false).iter().map(|r| &text[r.clone()]).collect::<Vec<_>>(),
+            ["gönderemiyorum"]
+        );
+    }
+
+    #[test]
     fn turkish_folding() {
         assert_eq!(fold("İSTANBUL"), "istanbul");
         assert_eq!(fold("istanbul"), "istanbul");
         assert_eq!(fold("IŞIK"), fold("ışık"));
-        assert_eq!(fold("ışık"), "işik");
+        assert_eq!(fold("ışık"), "isik");
+        assert_eq!(fold_case("ışık"), "işik");
         assert_eq!(fold("I\u{307}STANBUL"), "istanbul"); // decomposed İ
-        assert_eq!(fold("ÇĞÖÜŞ"), "çğöüş");
+        assert_eq!(fold("ÇĞÖÜŞ"), "cgous");
+        assert_eq!(fold_case("ÇĞÖÜŞ"), "çğöüş");
         assert_eq!(fold("INVOICE"), "invoice");
         assert!(fold("İstanbul'da bir IŞIK").contains(&fold("İSTANBUL")));
         assert!(fold("ışıklar yandı").contains(&fold("IŞIK")));
@@ -317,7 +409,7 @@ mod tests {
 
     #[test]
     fn index_tokens_split_words_and_cjk_bigrams() {
-        assert_eq!(index_tokens(&fold("Sunucu çöktü! İstanbul'da.")), vec!["sunucu", "çöktü", "istanbul", "da"]);
+        assert_eq!(index_tokens(&fold("Sunucu çöktü! İstanbul'da.")), vec!["sunucu", "coktu", "istanbul", "da"]);
         assert_eq!(index_tokens("我的退款申请"), vec!["我的", "的退", "退款", "款申", "申请", "请"]);
         assert_eq!(index_tokens("退"), vec!["退"]);
         assert_eq!(index_tokens("iphone退款，谢谢。ok"), vec!["iphone", "退款", "款", "谢谢", "谢", "ok"]);

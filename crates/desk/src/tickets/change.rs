@@ -196,7 +196,13 @@ impl Desk {
             return Ok(None);
         }
         new.version = old.version + 1;
-        new.updated_at = now;
+        // A customer's rating is not an update of the ticket: the "last
+        // update" lists sort by stays (issue 18, item 15); the version moves.
+        let only_ratings = work.change.new_messages.is_empty()
+            && events.iter().all(|e| e.kind == tessera_core::event::EventKind::MessageRated);
+        if !only_ratings {
+            new.updated_at = now;
+        }
         let mut change = work.change;
         change.ticket = new.clone();
         change.expected_version = old.version;

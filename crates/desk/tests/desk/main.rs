@@ -13,6 +13,7 @@ mod feed;
 mod mail;
 mod mailboxes;
 mod permissions;
+mod profiles;
 mod sessions;
 mod sign_in;
 mod support;

@@ -421,3 +421,24 @@ async fn blocking_a_sender_disables_them_and_deletes_the_ticket_in_one_change() 
     // Their other ticket stays, unchanged but for whom it is from.
     assert_eq!(w.desk.ticket(&w.admin, kept).await.unwrap().version, 1);
 }
+
+/// A customer's rating is not an update of the ticket (issue 18, item 15):
+/// the "last update" the lists sort by stays where the reply put it, while
+/// the version moves (a rating is a change others must not overwrite).
+#[tokio::test]
+async fn a_rating_does_not_change_the_last_update() {
+    let w = World::new().await;
+    let t = w.open(&w.erin, w.support, "Slow site").await;
+    let answer = w.reply(&w.ayse, t.id, "Fixed, please check.").await;
+    let (before, _) = w.history(t.id).await;
+    w.advance(chrono::Duration::hours(1));
+    w.desk.rate_message(&w.erin, answer.message.id, 5).await.expect("the requester rates");
+    let (after, events) = w.history(t.id).await;
+    assert_eq!(after.updated_at, before.updated_at);
+    assert_eq!(after.version, before.version + 1);
+    assert_eq!(events.last().map(|e| e.kind), Some(EventKind::MessageRated));
+    // A reply still is an update.
+    w.advance(chrono::Duration::minutes(1));
+    w.reply(&w.erin, t.id, "Thanks!").await;
+    assert!(w.history(t.id).await.0.updated_at > before.updated_at);
+}

@@ -40,6 +40,7 @@ mod storage_s3;
 mod support;
 mod views;
 mod web;
+mod web_details;
 mod web_mail;
 mod web_mail_out;
 mod web_mailboxes;

@@ -39,6 +39,14 @@ async fn me_users_and_organizations() {
     assert_eq!(tz.body["time_zone"], "Asia/Shanghai");
     let bad = w.admin.patch(&format!("/users/{id}"), json!({"time_zone": "not a zone!"})).await.expect(422);
     assert_eq!(bad.field(), "time_zone");
+    // Well formed is not enough: the zone must exist (issue 18, item 15).
+    for unknown in ["Mars/Olympus_Mons", "Europe/Nowhere"] {
+        let bad = w.admin.patch(&format!("/users/{id}"), json!({"time_zone": unknown})).await.expect(422);
+        assert_eq!((bad.code(), bad.field()), ("invalid_time_zone", "time_zone"));
+        let new = json!({"email": "mars@example.cn", "name": "Mars", "role": "customer", "time_zone": unknown});
+        assert_eq!(w.admin.post("/users", new).await.expect(422).field(), "time_zone");
+    }
+    assert_eq!(w.admin.get(&format!("/users/{id}")).await.expect(200).body["time_zone"], "Asia/Shanghai");
     // The last administrator stays one.
     let r = w.admin.patch("/users/1", json!({"role": "agent"})).await.expect(422);
     assert_eq!((r.code(), r.field()), ("last_admin", "role"));

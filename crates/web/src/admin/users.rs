@@ -260,7 +260,9 @@ pub async fn create_user(
         other => other,
     };
     match result {
-        Ok(_) => Ok(see_other("/admin/users?done=created")),
+        // The list is in the order users were made, 50 a page: the new
+        // user would be on its last page. Show them, found by address.
+        Ok(view) => Ok(see_other(&format!("/admin/users?q={}&done=created", encode(view.user.email.as_str())))),
         Err(e) => {
             let errors = form_errors(&i, e)?;
             render_users(&state, &headers, &s, UsersQuery::default(), values, errors).await

@@ -20,7 +20,7 @@ pub struct Choice {
 /// in Turkish with its own letters after their base letter (`ç` after `c`,
 /// `ğ` after `g`, `ö` after `o`, `ş` after `s`, `ü` after `u`); then the
 /// accents, then the name as written. Case never counts: names are folded
-/// as search folds them (`tessera_core::search::text::fold`: Unicode
+/// as search folds them, accents aside (`tessera_core::search::text::fold_case`: Unicode
 /// lowercase, Turkish `I`/`İ`/`ı`/`i` together, `ё` as `е`, full-width
 /// forms as ASCII).
 ///
@@ -29,7 +29,7 @@ pub struct Choice {
 /// pinyin (no collation data is in the dependency tree). What matters most
 /// is that it is total and stable: the same order on every load.
 pub fn name_key(lang: Lang, name: &str) -> (Vec<u32>, String, String) {
-    let folded = tessera_core::search::text::fold(name.trim());
+    let folded = tessera_core::search::text::fold_case(name.trim());
     let mut primary = Vec::with_capacity(folded.len());
     for c in folded.chars() {
         if lang == Lang::Tr

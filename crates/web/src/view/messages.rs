@@ -19,7 +19,13 @@ pub struct FileLink {
     pub name: String,
     /// Size, readable.
     pub size: String,
+    /// Shown as a thumbnail too: a PNG, JPEG, GIF or WebP image as the
+    /// server sniffed it (never SVG, which can carry script).
+    pub image: bool,
 }
+
+/// The image types a message's files are previewed for.
+pub const PREVIEWED_IMAGES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
 
 /// A message as the conversation shows it.
 #[derive(Debug, Clone)]
@@ -61,6 +67,96 @@ pub struct MessageView {
     pub mail_out: Vec<super::mail_out::MailLine>,
 }
 
+impl MessageView {
+    /// The plain text, escaped, with its web and mail addresses as links.
+    pub fn linked_body(&self) -> String {
+        linkify(&self.body)
+    }
+
+    /// The quoted part of the plain text, as [`MessageView::linked_body`].
+    pub fn linked_quoted(&self) -> String {
+        self.quoted.as_deref().map(linkify).unwrap_or_default()
+    }
+}
+
+/// The schemes a message's plain text gets links for: nothing else
+/// (`javascript:`, `data:`) ever becomes a link.
+const LINK_SCHEMES: [&str; 3] = ["https://", "http://", "mailto:"];
+
+/// `text` escaped for HTML, each `http://`, `https://` and `mailto:`
+/// address in it a link with `rel="noopener noreferrer nofollow"`. An
+/// address ends at a space, a quote or an angle bracket; the punctuation a
+/// sentence puts after it (`.`, `,`, `)`, ...) is left out unless it
+/// closes a bracket the address opened (`https://en.wikipedia.org/wiki/Rust_(language)`).
+pub fn linkify(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut rest = text;
+    while let Some((at, scheme)) = next_link(rest) {
+        let tail = &rest[at..];
+        let end =
+            tail.find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'' | '`')).unwrap_or(tail.len());
+        let url = trim_link(&tail[..end]);
+        if url.len() <= scheme.len() {
+            escape_into(&mut out, &rest[..at + scheme.len()]);
+            rest = &rest[at + scheme.len()..];
+            continue;
+        }
+        escape_into(&mut out, &rest[..at]);
+        out.push_str("<a href=\"");
+        escape_into(&mut out, url);
+        out.push_str("\" rel=\"noopener noreferrer nofollow\">");
+        escape_into(&mut out, url);
+        out.push_str("</a>");
+        rest = &tail[url.len()..];
+    }
+    escape_into(&mut out, rest);
+    out
+}
+
+/// The first address of `text` that starts a word: its byte offset and scheme.
+fn next_link(text: &str) -> Option<(usize, &'static str)> {
+    let lower = text.to_ascii_lowercase();
+    let mut from = 0;
+    loop {
+        let (at, scheme) = LINK_SCHEMES
+            .iter()
+            .filter_map(|s| lower[from..].find(s).map(|i| (from + i, *s)))
+            .min_by_key(|(i, _)| *i)?;
+        let starts_word = text[..at].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
+        if starts_word {
+            return Some((at, scheme));
+        }
+        from = at + scheme.len();
+    }
+}
+
+/// `url` without the punctuation a sentence puts after an address.
+fn trim_link(mut url: &str) -> &str {
+    loop {
+        let Some(last) = url.chars().next_back() else { return url };
+        let unbalanced =
+            |open: char, close: char| last == close && url.matches(close).count() > url.matches(open).count();
+        if matches!(last, '.' | ',' | ';' | ':' | '!' | '?') || unbalanced('(', ')') || unbalanced('[', ']') {
+            url = &url[..url.len() - last.len_utf8()];
+        } else {
+            return url;
+        }
+    }
+}
+
+fn escape_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
 /// Readable byte counts.
 pub fn human_size(n: i64) -> String {
     match n {
@@ -85,6 +181,7 @@ pub async fn message_views(
                     href: format!("/files/{}", rec.id),
                     name: rec.filename,
                     size: human_size(rec.size),
+                    image: PREVIEWED_IMAGES.contains(&rec.content_type.as_str()),
                 });
             }
         }
@@ -164,4 +261,47 @@ pub async fn upload_files(
         }
     }
     ids
+}
+
+#[cfg(test)]
+mod tests {
+    use super::linkify;
+
+    const REL: &str = r#"rel="noopener noreferrer nofollow""#;
+
+    #[test]
+    fn addresses_become_links_and_the_rest_is_escaped() {
+        assert_eq!(
+            linkify("See https://example.com/a?b=1&c=2. <b>ok</b>"),
+            format!(
+                r#"See <a href="https://example.com/a?b=1&amp;c=2" {REL}>https://example.com/a?b=1&amp;c=2</a>. &lt;b&gt;ok&lt;/b&gt;"#
+            )
+        );
+        assert_eq!(
+            linkify("(mailto:help@example.com)"),
+            format!(r#"(<a href="mailto:help@example.com" {REL}>mailto:help@example.com</a>)"#)
+        );
+        assert_eq!(
+            linkify("HTTP://EN.wikipedia.org/wiki/Rust_(language), then"),
+            format!(
+                r#"<a href="HTTP://EN.wikipedia.org/wiki/Rust_(language)" {REL}>HTTP://EN.wikipedia.org/wiki/Rust_(language)</a>, then"#
+            )
+        );
+    }
+
+    #[test]
+    fn nothing_else_is_a_link() {
+        for text in
+            ["javascript:alert(1)", "data:text/html,<script>", "http://", "xhttp://a", "ftp://a", "a\"onmouseover=\"x"]
+        {
+            assert!(!linkify(text).contains("<a "), "{text}");
+        }
+        // An address cannot leave its attribute.
+        let out = linkify(r#"http://a.example/"onclick="x"#);
+        assert!(out.starts_with(&format!(r#"<a href="http://a.example/" {REL}>"#)), "{out}");
+        assert_eq!(
+            linkify("javascript:http://a.example"),
+            format!(r#"javascript:<a href="http://a.example" {REL}>http://a.example</a>"#)
+        );
+    }
 }

@@ -1,4 +1,4 @@
--- Drafts of replies and notes (issue 18, as SQLite's 0023_drafts.sql): one
+-- Drafts of replies and notes (issue 18, as SQLite's 0021_drafts.sql): one
 -- per user and ticket, kept until sent or discarded, so typed text follows
 -- its writer to another machine. Gone with the user or the ticket.
 CREATE TABLE drafts (
