@@ -10,8 +10,9 @@ use crate::error::{DeskError, DeskResult};
 use serde::{Deserialize, Serialize};
 use tessera_core::ids::TicketId;
 use tessera_core::message::MAX_BODY_BYTES;
+use tessera_core::message::MessageKind;
 use tessera_core::{Actor, Timestamp};
-use tessera_store::{Draft, DraftKind};
+use tessera_store::Draft;
 
 /// A draft as the doors show it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -62,11 +63,11 @@ impl Desk {
     pub async fn save_draft(&self, actor: &Actor, ticket: TicketId, input: SaveDraft) -> DeskResult<Option<DraftView>> {
         self.visible_ticket(actor, ticket).await?;
         let kind = match input.kind.as_deref() {
-            None | Some("") => DraftKind::Reply,
-            Some(k) => DraftKind::parse(k)
+            None | Some("") => MessageKind::Reply,
+            Some(k) => MessageKind::parse(k)
                 .ok_or_else(|| DeskError::invalid("kind", "invalid", "a draft is a reply or a note"))?,
         };
-        if kind == DraftKind::Note && !actor.is_staff() {
+        if kind == MessageKind::Note && !actor.is_staff() {
             return Err(DeskError::forbidden_field("kind", "customers cannot add internal notes"));
         }
         if input.body.len() > MAX_BODY_BYTES {

@@ -4,34 +4,7 @@
 
 use tessera_core::Timestamp;
 use tessera_core::ids::{TicketId, UserId};
-
-/// What a draft will become when sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DraftKind {
-    /// A public reply.
-    Reply,
-    /// An internal note (agents).
-    Note,
-}
-
-impl DraftKind {
-    /// The stored (and sent) name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Reply => "reply",
-            Self::Note => "note",
-        }
-    }
-
-    /// Reads a stored or sent name.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "reply" => Some(Self::Reply),
-            "note" => Some(Self::Note),
-            _ => None,
-        }
-    }
-}
+use tessera_core::message::MessageKind;
 
 /// A draft as stored: the unsent text of one user on one ticket.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,7 +14,7 @@ pub struct Draft {
     /// On which ticket.
     pub ticket_id: TicketId,
     /// Reply or note.
-    pub kind: DraftKind,
+    pub kind: MessageKind,
     /// The text so far.
     pub body: String,
     /// When it was last saved.

@@ -41,7 +41,7 @@ pub use changeset::{
     ChangeSet, CommitOutcome, CreatedIds, MessageRef, MessageUpdate, NewEvent, NewMessage, TicketChange, TicketCreate,
     UpdatedIds, applied_to,
 };
-pub use drafts::{Draft, DraftKind};
+pub use drafts::Draft;
 pub use error::{StoreError, StoreResult};
 pub use hooks::*;
 pub use mail::*;

@@ -2174,7 +2174,7 @@ pub async fn drafts_are_kept_per_user_and_ticket(store: Arc<dyn Store>) {
     let agent = store.insert_user(user("agent@example.com", Role::Agent)).await.unwrap().id;
     let t1 = create(&*store, ticket(d, u, t0()), "one").await.ticket_id;
     let t2 = create(&*store, ticket(d, u, t0() + Duration::seconds(1)), "two").await.ticket_id;
-    let draft = |user: UserId, ticket: TicketId, kind: DraftKind, body: &str, secs: i64| Draft {
+    let draft = |user: UserId, ticket: TicketId, kind: MessageKind, body: &str, secs: i64| Draft {
         user_id: user,
         ticket_id: ticket,
         kind,
@@ -2182,18 +2182,18 @@ pub async fn drafts_are_kept_per_user_and_ticket(store: Arc<dyn Store>) {
         updated_at: t0() + Duration::seconds(secs),
     };
     assert_eq!(store.draft(agent, t1).await.unwrap(), None);
-    store.save_draft(draft(agent, t1, DraftKind::Reply, "Hello", 10)).await.unwrap();
-    store.save_draft(draft(u, t1, DraftKind::Reply, "Mine", 11)).await.unwrap();
-    store.save_draft(draft(agent, t2, DraftKind::Note, "Other ticket", 12)).await.unwrap();
-    assert_eq!(store.draft(agent, t1).await.unwrap(), Some(draft(agent, t1, DraftKind::Reply, "Hello", 10)));
+    store.save_draft(draft(agent, t1, MessageKind::Reply, "Hello", 10)).await.unwrap();
+    store.save_draft(draft(u, t1, MessageKind::Reply, "Mine", 11)).await.unwrap();
+    store.save_draft(draft(agent, t2, MessageKind::Note, "Other ticket", 12)).await.unwrap();
+    assert_eq!(store.draft(agent, t1).await.unwrap(), Some(draft(agent, t1, MessageKind::Reply, "Hello", 10)));
     // A second save replaces the first: one draft per user and ticket.
-    store.save_draft(draft(agent, t1, DraftKind::Note, "Hello again ğ 世界", 20)).await.unwrap();
+    store.save_draft(draft(agent, t1, MessageKind::Note, "Hello again ğ 世界", 20)).await.unwrap();
     assert_eq!(
         store.draft(agent, t1).await.unwrap(),
-        Some(draft(agent, t1, DraftKind::Note, "Hello again ğ 世界", 20))
+        Some(draft(agent, t1, MessageKind::Note, "Hello again ğ 世界", 20))
     );
     assert_eq!(store.draft(u, t1).await.unwrap().unwrap().body, "Mine", "each user's own");
-    assert_eq!(store.draft(agent, t2).await.unwrap().unwrap().kind, DraftKind::Note);
+    assert_eq!(store.draft(agent, t2).await.unwrap().unwrap().kind, MessageKind::Note);
     assert!(store.delete_draft(agent, t1).await.unwrap());
     assert!(!store.delete_draft(agent, t1).await.unwrap(), "gone already");
     assert_eq!(store.draft(agent, t1).await.unwrap(), None);

@@ -562,7 +562,7 @@ pub fn draft_from_row(r: &dyn SqlRow) -> StoreResult<crate::Draft> {
     Ok(crate::Draft {
         user_id: UserId(r.int(0)?),
         ticket_id: TicketId(r.int(1)?),
-        kind: r.parsed(2, crate::DraftKind::parse)?,
+        kind: r.parsed(2, MessageKind::parse)?,
         body: r.text(3)?,
         updated_at: r.ts(4)?,
     })
